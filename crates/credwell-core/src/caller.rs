@@ -1,0 +1,103 @@
+//! Who is calling: the trusted description of the calling frame that the embedder hands over.
+//!
+//! Everything here comes from the browser's own view of the frame (its origin, its ancestors,
+//! its document's state), never from anything the page can write.
+
+use crate::origin::Origin;
+
+/// Identifies an [environment settings object](https://html.spec.whatwg.org/multipage/webappapis.html#environment-settings-object)
+/// (a document): the scope of its *active credential types*.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClientId(pub u64);
+
+/// Identifies one call, so that the embedder can cancel it ([`Engine::cancel`](crate::Engine::cancel))
+/// when the tab closes or the frame navigates away.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(pub u64);
+
+/// The calling frame, as the browser reports it.
+///
+/// ```
+/// use credwell_core::{Caller, ClientId, Origin, RequestId};
+/// let top = Origin::parse("https://example.com").unwrap();
+/// let framed = Origin::parse("https://widget.example").unwrap();
+/// let caller = Caller::new(framed, ClientId(7), RequestId(1)).with_ancestors(&[top]);
+/// assert!(!caller.same_origin_with_ancestors);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// The settings object's origin; opaque for sandboxed frames.
+    pub origin: Origin,
+    /// Whether the settings object is a [secure context](https://html.spec.whatwg.org/multipage/webappapis.html#secure-context).
+    pub secure_context: bool,
+    /// Whether the document is [fully active](https://html.spec.whatwg.org/multipage/document-sequences.html#fully-active).
+    pub fully_active: bool,
+    /// Whether the settings object is [same-origin with its ancestors](https://w3c.github.io/webappsec-credential-management/#same-origin-with-its-ancestors).
+    pub same_origin_with_ancestors: bool,
+    /// The document making the call.
+    pub client: ClientId,
+    /// This call.
+    pub request: RequestId,
+}
+
+impl Caller {
+    /// A fully active, secure, top-level document of `origin`.
+    pub fn new(origin: Origin, client: ClientId, request: RequestId) -> Self {
+        Self {
+            origin,
+            secure_context: true,
+            fully_active: true,
+            same_origin_with_ancestors: true,
+            client,
+            request,
+        }
+    }
+
+    /// Sets [`same_origin_with_ancestors`](Self::same_origin_with_ancestors) from the origins of
+    /// the ancestor navigables' active documents, parent first.
+    pub fn with_ancestors(mut self, ancestors: &[Origin]) -> Self {
+        self.same_origin_with_ancestors = same_origin_with_ancestors(&self.origin, ancestors);
+        self
+    }
+}
+
+/// [Same-origin with its ancestors](https://w3c.github.io/webappsec-credential-management/#same-origin-with-its-ancestors).
+///
+/// 1. (No associated Document, no browsing context: the embedder does not call the engine.)
+/// 3. For each ancestor navigable, if its active document's origin is not *same origin* (not
+///    same origin-domain, so `document.domain` changes nothing) with `origin`, return false.
+/// 4. Return true.
+pub fn same_origin_with_ancestors(origin: &Origin, ancestors: &[Origin]) -> bool {
+    ancestors
+        .iter()
+        .all(|ancestor| ancestor.same_origin(origin))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn o(s: &str) -> Origin {
+        Origin::parse(s).unwrap()
+    }
+
+    #[test]
+    fn same_origin_with_ancestors_walks_every_ancestor() {
+        let a = o("https://a.example");
+        let b = o("https://b.example");
+        assert!(same_origin_with_ancestors(&a, &[]));
+        assert!(same_origin_with_ancestors(&a, &[a.clone(), a.clone()]));
+        assert!(!same_origin_with_ancestors(&a, &[b.clone()]));
+        // A same-origin parent inside a cross-origin grandparent still fails.
+        assert!(!same_origin_with_ancestors(&a, &[a.clone(), b]));
+    }
+
+    #[test]
+    fn opaque_frames_are_never_same_origin_with_ancestors() {
+        let opaque = Origin::new_opaque();
+        assert!(!same_origin_with_ancestors(
+            &opaque,
+            &[o("https://a.example")]
+        ));
+    }
+}

@@ -1,0 +1,239 @@
+//! The user's decisions: choosing an account, and consenting to save or update a credential.
+//!
+//! Spec: [Credential Selection](https://w3c.github.io/webappsec-credential-management/#user-mediated-selection)
+//! and [Storing and Updating Credentials](https://w3c.github.io/webappsec-credential-management/#user-mediation-storage).
+//!
+//! A [`Mediator`] never sees a password: the chooser gets [`Account`] summaries and answers with
+//! an index. If the engine drops a mediator future before it completes, the request was aborted
+//! or cancelled and the UI must close.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::credential::{Credential, CredentialType};
+use crate::options::Mediation;
+use crate::origin::Origin;
+
+/// One entry of the account chooser.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    /// The credential type.
+    pub credential_type: CredentialType,
+    /// The username or account id.
+    pub id: String,
+    /// The display name, `""` when none.
+    pub name: String,
+    /// The avatar URL, `""` when none.
+    pub icon_url: String,
+    /// The origin the credential was saved for.
+    pub origin: Origin,
+    /// The identity provider of a federated credential.
+    pub provider: Option<String>,
+    /// `false` for a credential saved on a sibling subdomain, offered because it shares the site;
+    /// the chooser must show its origin.
+    pub exact_origin: bool,
+}
+
+impl Account {
+    pub(crate) fn of(credential: &Credential, exact_origin: bool) -> Self {
+        Self {
+            credential_type: credential.credential_type(),
+            id: credential.id().to_owned(),
+            name: credential.name().to_owned(),
+            icon_url: credential.icon_url().to_owned(),
+            origin: credential.origin().clone(),
+            provider: match credential {
+                Credential::Federated(f) => Some(f.provider.clone()),
+                Credential::Password(_) => None,
+            },
+            exact_origin,
+        }
+    }
+}
+
+/// What the account chooser is asked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChooserRequest {
+    /// The requesting origin, which the chooser MUST show.
+    pub origin: Origin,
+    /// The accounts, exact-origin ones first.
+    pub accounts: Vec<Account>,
+    /// The request's mediation.
+    pub mediation: Mediation,
+}
+
+/// The chooser's answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChooserOutcome {
+    /// The user picked `accounts[index]`.
+    Chosen(usize),
+    /// The user dismissed the chooser.
+    Cancelled,
+}
+
+/// What a save or update prompt shows. Never holds the password.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StorePrompt {
+    /// The origin the credential will be saved for.
+    pub origin: Origin,
+    /// The credential type.
+    pub credential_type: CredentialType,
+    /// The username or account id.
+    pub id: String,
+    /// The display name.
+    pub name: String,
+    /// The identity provider, for federated credentials.
+    pub provider: Option<String>,
+}
+
+/// The answer to "Save this sign-in?".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SaveDecision {
+    /// Save it.
+    Save,
+    /// Do not save, and never ask again for this origin.
+    NeverForThisSite,
+    /// Not now.
+    Dismiss,
+}
+
+/// The answer to "Update the saved password?".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpdateDecision {
+    /// Update it.
+    Update,
+    /// Leave the stored credential as it is.
+    Dismiss,
+}
+
+/// The user-facing side of the engine.
+pub trait Mediator: Send + Sync {
+    /// Shows the account chooser and waits for the user.
+    fn choose(&self, request: ChooserRequest) -> impl Future<Output = ChooserOutcome> + Send;
+
+    /// Asks whether to save a new credential.
+    fn confirm_save(&self, prompt: StorePrompt) -> impl Future<Output = SaveDecision> + Send;
+
+    /// Asks whether to update a stored credential with new details.
+    fn confirm_update(&self, prompt: StorePrompt) -> impl Future<Output = UpdateDecision> + Send;
+
+    /// Tells the user they were signed in without being asked ("Signing in as alice").
+    /// The spec's UA SHOULD; the default does nothing.
+    fn notify_auto_sign_in(&self, _origin: &Origin, _account: &Account) {}
+}
+
+/// One scripted answer of a [`ScriptedMediator`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scripted {
+    /// Pick the account at this index.
+    Choose(usize),
+    /// Dismiss the chooser.
+    Cancel,
+    /// Answer a save prompt.
+    Save(SaveDecision),
+    /// Answer an update prompt.
+    Update(UpdateDecision),
+    /// Never answer: the prompt stays open until the request is aborted.
+    Hang,
+}
+
+/// What a [`ScriptedMediator`] was asked, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Asked {
+    /// The chooser was shown.
+    Chooser(ChooserRequest),
+    /// A save prompt was shown.
+    Save(StorePrompt),
+    /// An update prompt was shown.
+    Update(StorePrompt),
+    /// The user was told about an automatic sign-in.
+    AutoSignIn(Account),
+}
+
+/// A [`Mediator`] that answers from a script and records every question, for tests and demos.
+///
+/// With an empty script, the chooser is cancelled, saves are accepted and updates are accepted.
+///
+/// ```
+/// use credwell_core::{Scripted, ScriptedMediator};
+/// let m = ScriptedMediator::new([Scripted::Choose(0)]);
+/// assert!(m.asked().is_empty());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct ScriptedMediator {
+    state: Arc<Mutex<ScriptState>>,
+}
+
+#[derive(Debug, Default)]
+struct ScriptState {
+    script: VecDeque<Scripted>,
+    asked: Vec<Asked>,
+}
+
+impl ScriptedMediator {
+    /// A mediator that will give these answers, in order.
+    pub fn new(script: impl IntoIterator<Item = Scripted>) -> Self {
+        let m = Self::default();
+        m.push(script);
+        m
+    }
+
+    /// Appends answers to the script.
+    pub fn push(&self, answers: impl IntoIterator<Item = Scripted>) {
+        self.lock().script.extend(answers);
+    }
+
+    /// Everything asked so far.
+    pub fn asked(&self) -> Vec<Asked> {
+        self.lock().asked.clone()
+    }
+
+    /// How many answers are left unused.
+    pub fn remaining(&self) -> usize {
+        self.lock().script.len()
+    }
+
+    fn next(&self, asked: Asked) -> Option<Scripted> {
+        let mut state = self.lock();
+        state.asked.push(asked);
+        state.script.pop_front()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, ScriptState> {
+        // The state is a queue and a log, valid at every point: a poisoned lock is still usable.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Mediator for ScriptedMediator {
+    async fn choose(&self, request: ChooserRequest) -> ChooserOutcome {
+        match self.next(Asked::Chooser(request)) {
+            Some(Scripted::Choose(i)) => ChooserOutcome::Chosen(i),
+            Some(Scripted::Hang) => std::future::pending().await,
+            _ => ChooserOutcome::Cancelled,
+        }
+    }
+
+    async fn confirm_save(&self, prompt: StorePrompt) -> SaveDecision {
+        match self.next(Asked::Save(prompt)) {
+            Some(Scripted::Save(d)) => d,
+            Some(Scripted::Hang) => std::future::pending().await,
+            None => SaveDecision::Save,
+            Some(_) => SaveDecision::Dismiss,
+        }
+    }
+
+    async fn confirm_update(&self, prompt: StorePrompt) -> UpdateDecision {
+        match self.next(Asked::Update(prompt)) {
+            Some(Scripted::Update(d)) => d,
+            Some(Scripted::Hang) => std::future::pending().await,
+            None => UpdateDecision::Update,
+            Some(_) => UpdateDecision::Dismiss,
+        }
+    }
+
+    fn notify_auto_sign_in(&self, _origin: &Origin, account: &Account) {
+        self.lock().asked.push(Asked::AutoSignIn(account.clone()));
+    }
+}

@@ -1,0 +1,232 @@
+//! Origins as the HTML standard defines them, and the "site" used to offer credentials across
+//! sibling subdomains.
+//!
+//! Parse, don't validate: the engine never handles an origin as a raw string. An [`Origin`] is
+//! either a tuple origin (scheme, host, port) or an opaque origin; two opaque origins are never
+//! same origin, not even with themselves once re-parsed.
+
+use std::fmt;
+
+/// An [origin](https://html.spec.whatwg.org/multipage/browsers.html#concept-origin).
+///
+/// ```
+/// use credwell_core::Origin;
+/// let a = Origin::parse("https://example.com/login?next=/").unwrap();
+/// let b = Origin::parse("https://example.com:443").unwrap();
+/// assert!(a.same_origin(&b));
+/// assert_eq!(a.to_string(), "https://example.com");
+/// assert!(Origin::parse("null").unwrap().is_opaque());
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Origin(url::Origin);
+
+/// Why a string could not be read as an origin.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OriginError {
+    /// The string is not an absolute URL.
+    #[error("{input:?} is not an absolute URL: {reason}")]
+    NotAUrl {
+        /// The rejected text, shortened for display.
+        input: String,
+        /// What the URL parser reported.
+        reason: String,
+    },
+}
+
+impl Origin {
+    /// Parses the origin of an absolute URL, or `"null"` for a new opaque origin.
+    ///
+    /// URLs whose scheme has no tuple origin (`data:`, `about:`, `file:`...) give an opaque origin,
+    /// exactly as the URL standard says.
+    pub fn parse(input: &str) -> Result<Self, OriginError> {
+        if input == "null" {
+            return Ok(Self::new_opaque());
+        }
+        let url = url::Url::parse(input).map_err(|e| OriginError::NotAUrl {
+            input: shorten(input),
+            reason: e.to_string(),
+        })?;
+        Ok(Self(url.origin()))
+    }
+
+    /// A new opaque origin, distinct from every other origin.
+    pub fn new_opaque() -> Self {
+        Self(url::Origin::new_opaque())
+    }
+
+    /// Whether this is an opaque origin (a sandboxed frame, a `data:` document...).
+    pub fn is_opaque(&self) -> bool {
+        !self.0.is_tuple()
+    }
+
+    /// [Same origin](https://html.spec.whatwg.org/multipage/browsers.html#same-origin): tuple
+    /// origins compare scheme, host and port; an opaque origin is only same origin with itself.
+    pub fn same_origin(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+
+    /// The scheme of a tuple origin.
+    pub fn scheme(&self) -> Option<&str> {
+        match &self.0 {
+            url::Origin::Tuple(scheme, _, _) => Some(scheme),
+            url::Origin::Opaque(_) => None,
+        }
+    }
+
+    /// The host of a tuple origin, serialized (domains in ASCII, IPv6 in brackets).
+    pub fn host(&self) -> Option<String> {
+        match &self.0 {
+            url::Origin::Tuple(_, host, _) => Some(host.to_string()),
+            url::Origin::Opaque(_) => None,
+        }
+    }
+
+    /// The [`Site`] of this origin, `None` for opaque origins.
+    pub fn site(&self) -> Option<Site> {
+        let url::Origin::Tuple(scheme, host, _) = &self.0 else {
+            return None;
+        };
+        let registrable = match host {
+            url::Host::Domain(domain) => psl::domain_str(domain)
+                .map(str::to_owned)
+                .unwrap_or_else(|| domain.clone()),
+            other => other.to_string(),
+        };
+        Some(Site {
+            scheme: scheme.clone(),
+            registrable_domain: registrable,
+        })
+    }
+}
+
+impl fmt::Display for Origin {
+    /// The [ASCII serialization](https://html.spec.whatwg.org/multipage/browsers.html#ascii-serialisation-of-an-origin).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.ascii_serialization())
+    }
+}
+
+impl fmt::Debug for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Origin({self})")
+    }
+}
+
+/// A scheme and a registrable domain (eTLD+1 per the Public Suffix List): the unit within which
+/// credwell may *offer* (never silently return) a credential saved for a sibling subdomain.
+///
+/// The scheme is part of the site so that a credential is never shared across a scheme downgrade
+/// ([Cross-domain credential access](https://w3c.github.io/webappsec-credential-management/#security-cross-domain)).
+///
+/// ```
+/// use credwell_core::Origin;
+/// let login = Origin::parse("https://login.example.co.uk").unwrap();
+/// let www = Origin::parse("https://www.example.co.uk").unwrap();
+/// let http = Origin::parse("http://www.example.co.uk").unwrap();
+/// assert_eq!(login.site(), www.site());
+/// assert_ne!(login.site(), http.site());
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Site {
+    scheme: String,
+    registrable_domain: String,
+}
+
+impl Site {
+    /// The scheme, such as `https`.
+    pub fn scheme(&self) -> &str {
+        &self.scheme
+    }
+
+    /// The registrable domain, or the whole host when it has none (an IP address, `localhost`).
+    pub fn registrable_domain(&self) -> &str {
+        &self.registrable_domain
+    }
+}
+
+impl fmt::Display for Site {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}", self.scheme, self.registrable_domain)
+    }
+}
+
+/// Cuts untrusted text down to a size fit for an error message.
+pub(crate) fn shorten(input: &str) -> String {
+    const MAX: usize = 64;
+    if input.len() <= MAX {
+        return input.to_owned();
+    }
+    let mut end = MAX;
+    while !input.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &input[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_ports_and_paths_do_not_matter() {
+        let a = Origin::parse("https://example.com:443/a/b").unwrap();
+        let b = Origin::parse("https://EXAMPLE.com").unwrap();
+        assert!(a.same_origin(&b));
+        assert_eq!(b.to_string(), "https://example.com");
+    }
+
+    #[test]
+    fn different_port_scheme_or_host_is_another_origin() {
+        let base = Origin::parse("https://example.com").unwrap();
+        for other in [
+            "https://example.com:8443",
+            "http://example.com",
+            "https://www.example.com",
+        ] {
+            assert!(!base.same_origin(&Origin::parse(other).unwrap()), "{other}");
+        }
+    }
+
+    #[test]
+    fn opaque_origins_are_never_same_origin_with_each_other() {
+        let a = Origin::parse("null").unwrap();
+        let b = Origin::parse("null").unwrap();
+        assert!(a.is_opaque() && b.is_opaque());
+        assert!(!a.same_origin(&b));
+        assert!(a.same_origin(&a.clone()));
+        assert!(Origin::parse("data:text/html,hi").unwrap().is_opaque());
+        assert_eq!(a.to_string(), "null");
+        assert_eq!(a.site(), None);
+    }
+
+    #[test]
+    fn not_a_url_is_an_error_that_names_the_input() {
+        let err = Origin::parse("example.com").unwrap_err();
+        assert!(err.to_string().contains("example.com"));
+        let long = "x".repeat(10_000);
+        assert!(Origin::parse(&long).unwrap_err().to_string().len() < 200);
+    }
+
+    #[test]
+    fn sites_follow_the_public_suffix_list() {
+        let site = |s: &str| Origin::parse(s).unwrap().site().unwrap();
+        assert_eq!(
+            site("https://a.b.example.com").registrable_domain(),
+            "example.com"
+        );
+        assert_eq!(
+            site("https://x.github.io").registrable_domain(),
+            "x.github.io"
+        );
+        assert_ne!(site("https://a.github.io"), site("https://b.github.io"));
+        assert_eq!(
+            site("https://127.0.0.1:8443").registrable_domain(),
+            "127.0.0.1"
+        );
+        assert_eq!(
+            site("http://localhost:3000").registrable_domain(),
+            "localhost"
+        );
+    }
+}

@@ -1,0 +1,320 @@
+//! The credential store: where credentials and per-origin flags live.
+//!
+//! Spec: [Infrastructure](https://w3c.github.io/webappsec-credential-management/#infrastructure)
+//! asks for an opaque store that can store, retrieve (by filter) and modify credentials, and keep
+//! each origin's [prevent silent access flag](https://w3c.github.io/webappsec-credential-management/#origin-prevent-silent-access-flag).
+//! The engine talks to it only through [`CredentialStore`]; [`MemoryStore`] is the in-memory
+//! implementation for tests, benchmarks and embedders that persist elsewhere.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use crate::credential::{Credential, CredentialType};
+use crate::origin::{Origin, Site};
+
+/// Milliseconds since the Unix epoch.
+pub type Timestamp = u64;
+
+/// The store's identifier for a record; meaningful only to the store that issued it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RecordId(pub u64);
+
+/// A credential as kept in a store.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredCredential {
+    /// The record's identifier.
+    pub record: RecordId,
+    /// The credential.
+    pub credential: Credential,
+    /// When it was first stored.
+    pub created: Timestamp,
+    /// When it was last modified.
+    pub updated: Timestamp,
+}
+
+/// The flags a store keeps per origin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OriginFlags {
+    /// The prevent silent access flag: `true` means the origin
+    /// [requires user mediation](https://w3c.github.io/webappsec-credential-management/#origin-requires-user-mediation).
+    /// It is `true` unless the user has mediated a sign-in on this origin.
+    pub prevent_silent_access: bool,
+    /// The user chose "never save for this site".
+    pub never_save: bool,
+}
+
+impl Default for OriginFlags {
+    fn default() -> Self {
+        Self {
+            prevent_silent_access: true,
+            never_save: false,
+        }
+    }
+}
+
+/// A store failure (I/O, a locked vault...). Its message goes to the embedder's logs, never to
+/// the page, which sees only an `UnknownError`.
+#[derive(Debug, thiserror::Error)]
+#[error("credential store failure: {0}")]
+pub struct StoreFailure(#[source] pub Box<dyn std::error::Error + Send + Sync>);
+
+impl StoreFailure {
+    /// Wraps any error.
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self(Box::new(error))
+    }
+}
+
+/// The result of a store operation.
+pub type StoreResult<T> = Result<T, StoreFailure>;
+
+/// The storage the engine runs against.
+///
+/// Methods return futures so that a store backed by a database or a remote process can do its
+/// I/O without blocking an embedder's event loop; an in-memory store returns ready futures.
+/// A store must never hand back a credential of another origin from [`list`](Self::list).
+pub trait CredentialStore: Send + Sync {
+    /// Every stored credential of `kind` whose `[[origin]]` is same origin with `origin`.
+    fn list(
+        &self,
+        origin: &Origin,
+        kind: CredentialType,
+    ) -> impl Future<Output = StoreResult<Vec<StoredCredential>>> + Send;
+
+    /// Every stored credential of `kind` whose origin belongs to `site`, including the exact
+    /// origin's. Used only to *offer* sibling-subdomain credentials in the chooser.
+    fn list_same_site(
+        &self,
+        site: &Site,
+        kind: CredentialType,
+    ) -> impl Future<Output = StoreResult<Vec<StoredCredential>>> + Send;
+
+    /// Adds a credential and returns its record id.
+    fn add(
+        &self,
+        credential: Credential,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<RecordId>> + Send;
+
+    /// Replaces the credential of an existing record. Returns `false` if there is no such record.
+    fn update(
+        &self,
+        record: RecordId,
+        credential: Credential,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// Removes a record. Returns `false` if there was no such record.
+    fn remove(&self, record: RecordId) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// The origin's flags ([`OriginFlags::default`] for an origin the store has never seen).
+    fn origin_flags(
+        &self,
+        origin: &Origin,
+    ) -> impl Future<Output = StoreResult<OriginFlags>> + Send;
+
+    /// Replaces the origin's flags.
+    fn set_origin_flags(
+        &self,
+        origin: &Origin,
+        flags: OriginFlags,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+/// An in-memory [`CredentialStore`], indexed by origin and by site.
+///
+/// Cloning gives another handle to the same store.
+///
+/// ```
+/// use credwell_core::{Credential, CredentialStore, CredentialType, MemoryStore, Origin,
+///     Password, PasswordCredential};
+/// # futures::executor::block_on(async {
+/// let store = MemoryStore::new();
+/// let origin = Origin::parse("https://example.com").unwrap();
+/// store.add(Credential::Password(PasswordCredential {
+///     id: "alice".into(), password: Password::new("pencil"), name: String::new(),
+///     icon_url: String::new(), origin: origin.clone(),
+/// }), 0).await.unwrap();
+/// assert_eq!(store.list(&origin, CredentialType::Password).await.unwrap().len(), 1);
+/// # });
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct MemoryStore {
+    inner: Arc<RwLock<Inner>>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    next_id: u64,
+    records: HashMap<RecordId, StoredCredential>,
+    by_origin: HashMap<Origin, Vec<RecordId>>,
+    by_site: HashMap<Site, Vec<Origin>>,
+    flags: HashMap<Origin, OriginFlags>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many credentials the store holds.
+    pub fn len(&self) -> usize {
+        self.read().records.len()
+    }
+
+    /// Whether the store holds no credential.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every record, in record-id order (for managers and tests).
+    pub fn all(&self) -> Vec<StoredCredential> {
+        let inner = self.read();
+        let mut all: Vec<_> = inner.records.values().cloned().collect();
+        all.sort_by_key(|r| r.record);
+        all
+    }
+
+    /// Adds a credential without going through a future (bulk loading, benchmarks).
+    pub fn insert(&self, credential: Credential, now: Timestamp) -> RecordId {
+        self.write().insert(credential, now)
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Inner> {
+        // Every write leaves `Inner` consistent before it can panic, so a poisoned lock still
+        // guards valid data.
+        self.inner.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Inner> {
+        self.inner.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Inner {
+    fn insert(&mut self, credential: Credential, now: Timestamp) -> RecordId {
+        self.next_id += 1;
+        let record = RecordId(self.next_id);
+        self.index(record, credential.origin().clone());
+        self.records.insert(
+            record,
+            StoredCredential {
+                record,
+                credential,
+                created: now,
+                updated: now,
+            },
+        );
+        record
+    }
+
+    fn index(&mut self, record: RecordId, origin: Origin) {
+        if let Some(site) = origin.site() {
+            let origins = self.by_site.entry(site).or_default();
+            if !origins.contains(&origin) {
+                origins.push(origin.clone());
+            }
+        }
+        self.by_origin.entry(origin).or_default().push(record);
+    }
+
+    fn unindex(&mut self, record: RecordId, origin: &Origin) {
+        if let Some(ids) = self.by_origin.get_mut(origin) {
+            ids.retain(|id| *id != record);
+            if ids.is_empty() {
+                self.by_origin.remove(origin);
+                if let Some(origins) = origin.site().and_then(|s| self.by_site.get_mut(&s)) {
+                    origins.retain(|o| o != origin);
+                }
+            }
+        }
+    }
+
+    fn list(&self, origin: &Origin, kind: CredentialType) -> Vec<StoredCredential> {
+        self.by_origin
+            .get(origin)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.records.get(id))
+            .filter(|r| r.credential.credential_type() == kind)
+            .cloned()
+            .collect()
+    }
+
+    fn remove(&mut self, record: RecordId) -> bool {
+        let Some(removed) = self.records.remove(&record) else {
+            return false;
+        };
+        self.unindex(record, removed.credential.origin());
+        true
+    }
+}
+
+impl CredentialStore for MemoryStore {
+    async fn list(
+        &self,
+        origin: &Origin,
+        kind: CredentialType,
+    ) -> StoreResult<Vec<StoredCredential>> {
+        Ok(self.read().list(origin, kind))
+    }
+
+    async fn list_same_site(
+        &self,
+        site: &Site,
+        kind: CredentialType,
+    ) -> StoreResult<Vec<StoredCredential>> {
+        let inner = self.read();
+        Ok(inner
+            .by_site
+            .get(site)
+            .into_iter()
+            .flatten()
+            .flat_map(|origin| inner.list(origin, kind))
+            .collect())
+    }
+
+    async fn add(&self, credential: Credential, now: Timestamp) -> StoreResult<RecordId> {
+        Ok(self.write().insert(credential, now))
+    }
+
+    async fn update(
+        &self,
+        record: RecordId,
+        credential: Credential,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let mut inner = self.write();
+        let Some(old_origin) = inner
+            .records
+            .get(&record)
+            .map(|r| r.credential.origin().clone())
+        else {
+            return Ok(false);
+        };
+        if !old_origin.same_origin(credential.origin()) {
+            inner.unindex(record, &old_origin);
+            inner.index(record, credential.origin().clone());
+        }
+        if let Some(existing) = inner.records.get_mut(&record) {
+            existing.credential = credential;
+            existing.updated = now;
+        }
+        Ok(true)
+    }
+
+    async fn remove(&self, record: RecordId) -> StoreResult<bool> {
+        Ok(self.write().remove(record))
+    }
+
+    async fn origin_flags(&self, origin: &Origin) -> StoreResult<OriginFlags> {
+        Ok(self.read().flags.get(origin).copied().unwrap_or_default())
+    }
+
+    async fn set_origin_flags(&self, origin: &Origin, flags: OriginFlags) -> StoreResult<()> {
+        self.write().flags.insert(origin.clone(), flags);
+        Ok(())
+    }
+}

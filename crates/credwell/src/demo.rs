@@ -1,0 +1,173 @@
+//! `credwell demo`: the engine walked through the tutorial's sign-in flow, printed as it goes.
+
+use std::io::Write;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use credwell_core::{
+    Asked, Caller, ClientId, Engine, ManualClock, MemoryStore, Origin, Rejection, RequestId,
+    SaveDecision, Scripted, ScriptedMediator,
+};
+use serde_json::{Value, json};
+
+/// Options of `credwell demo`.
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// The origin the demo page runs on.
+    #[arg(long, default_value = "https://demo.credwell.test")]
+    origin: String,
+}
+
+/// Runs the demonstration, writing a transcript to `out`. Fails if the engine does not behave as
+/// the spec says at any step.
+pub(crate) fn run(args: &DemoArgs, out: &mut impl Write) -> Result<()> {
+    let origin = Origin::parse(&args.origin).context("--origin must be an absolute URL")?;
+    // The user will answer the one save prompt with "Save".
+    let mediator = ScriptedMediator::new([Scripted::Save(SaveDecision::Save)]);
+    let engine = Engine::new(MemoryStore::new(), mediator, ManualClock::new(0));
+    let mut next_request = 0;
+    let mut caller = || {
+        next_request += 1;
+        Caller::new(origin.clone(), ClientId(1), RequestId(next_request))
+    };
+    writeln!(
+        out,
+        "credwell demo on {origin} (in-memory store, scripted user)\n"
+    )?;
+
+    let tutorial = json!({"username": "alice", "password": "correct horse"});
+    step(
+        out,
+        "navigator.credentials.store({username, password})  // the tutorial's plain object",
+    )?;
+    let result = futures::executor::block_on(engine.store(&caller(), &tutorial));
+    let rejection = match result {
+        Ok(()) => bail!("store() accepted a plain object"),
+        Err(e) => Rejection::from(e),
+    };
+    outcome(out, &format!("rejected: {rejection}"))?;
+
+    let credential =
+        json!({"type": "password", "id": "alice", "password": "correct horse", "name": "Alice"});
+    step(
+        out,
+        "navigator.credentials.store(new PasswordCredential({id: 'alice', password, name: 'Alice'}))",
+    )?;
+    futures::executor::block_on(engine.store(&caller(), &credential))
+        .map_err(Rejection::from)
+        .context("store() failed")?;
+    outcome(
+        out,
+        "resolved undefined; the user was asked \"Save this sign-in?\" and chose Save",
+    )?;
+
+    let silent = json!({"password": true, "mediation": "silent"});
+    step(
+        out,
+        "navigator.credentials.get({password: true, mediation: 'silent'})",
+    )?;
+    let got = get(&engine, &caller(), &silent)?;
+    match &got {
+        Value::Object(c) if c.get("id") == Some(&json!("alice")) => {
+            outcome(
+                out,
+                &format!(
+                    "resolved PasswordCredential {{id: {}, name: {}, password: <{} chars>}}",
+                    c["id"],
+                    c["name"],
+                    c["password"].as_str().map_or(0, str::len)
+                ),
+            )?;
+        }
+        other => bail!("silent get() should have returned alice's credential, got {other}"),
+    }
+
+    step(
+        out,
+        "navigator.credentials.preventSilentAccess()  // the user signs out",
+    )?;
+    futures::executor::block_on(engine.prevent_silent_access(&caller()))
+        .map_err(Rejection::from)
+        .context("preventSilentAccess() failed")?;
+    outcome(out, "resolved undefined")?;
+
+    step(
+        out,
+        "navigator.credentials.get({password: true, mediation: 'silent'})",
+    )?;
+    let got = get(&engine, &caller(), &silent)?;
+    if !got.is_null() {
+        bail!("silent get() after preventSilentAccess() should resolve null, got {got}");
+    }
+    outcome(out, "resolved null: signing back in now needs the user")?;
+
+    writeln!(out, "What the user saw, in order:")?;
+    for question in engine.mediator().asked() {
+        let line = match question {
+            Asked::Save(p) => format!("save prompt for {} on {}", p.id, p.origin),
+            Asked::Update(p) => format!("update prompt for {} on {}", p.id, p.origin),
+            Asked::Chooser(r) => format!("account chooser with {} account(s)", r.accounts.len()),
+            Asked::AutoSignIn(a) => format!("\"Signing in as {}\" notice", a.id),
+        };
+        writeln!(out, "  - {line}")?;
+    }
+    Ok(())
+}
+
+fn get(
+    engine: &Engine<MemoryStore, ScriptedMediator, ManualClock>,
+    caller: &Caller,
+    options: &Value,
+) -> Result<Value> {
+    let got = futures::executor::block_on(engine.get(caller, options, None))
+        .map_err(Rejection::from)
+        .context("get() failed")?;
+    Ok(got.map_or(Value::Null, |c| c.to_page_json()))
+}
+
+fn step(out: &mut impl Write, text: &str) -> Result<()> {
+    writeln!(out, "> {text}")?;
+    Ok(())
+}
+
+fn outcome(out: &mut impl Write, text: &str) -> Result<()> {
+    writeln!(out, "  {text}\n")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_runs_and_shows_every_step() {
+        let mut out = Vec::new();
+        run(
+            &DemoArgs {
+                origin: "https://demo.credwell.test".into(),
+            },
+            &mut out,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("TypeError"), "{text}");
+        assert!(text.contains("PasswordCredential {id: \"alice\""), "{text}");
+        assert!(text.contains("resolved null"), "{text}");
+        assert!(
+            !text.contains("correct horse"),
+            "the demo must not print the password"
+        );
+    }
+
+    #[test]
+    fn demo_rejects_a_bad_origin() {
+        let err = run(
+            &DemoArgs {
+                origin: "not a url".into(),
+            },
+            &mut Vec::new(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("--origin"));
+    }
+}
