@@ -87,7 +87,7 @@ mod tests {
         let b = o("https://b.example");
         assert!(same_origin_with_ancestors(&a, &[]));
         assert!(same_origin_with_ancestors(&a, &[a.clone(), a.clone()]));
-        assert!(!same_origin_with_ancestors(&a, &[b.clone()]));
+        assert!(!same_origin_with_ancestors(&a, std::slice::from_ref(&b)));
         // A same-origin parent inside a cross-origin grandparent still fails.
         assert!(!same_origin_with_ancestors(&a, &[a.clone(), b]));
     }

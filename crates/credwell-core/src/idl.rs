@@ -37,13 +37,14 @@ impl ConversionError {
 }
 
 /// [Converts to a dictionary](https://webidl.spec.whatwg.org/#js-dictionary): `null` (and
-/// absence) is an empty dictionary; anything but an object is a `TypeError`.
+/// absence) is an empty dictionary; a primitive (string, number, boolean) is a `TypeError`.
 pub(crate) fn dictionary<'a>(
     value: Option<&'a Value>,
     context: &str,
 ) -> Result<Option<&'a Map<String, Value>>, ConversionError> {
     match value {
-        None | Some(Value::Null) => Ok(None),
+        // An array is an object too: it converts, and has none of the dictionary's members.
+        None | Some(Value::Null) | Some(Value::Array(_)) => Ok(None),
         Some(Value::Object(map)) => Ok(Some(map)),
         Some(other) => Err(ConversionError::new(
             context,
