@@ -52,6 +52,11 @@
 //! See `docs/embedding.md` for the full embedding guide and `docs/conformance.md` for each spec
 //! point's status.
 
+/// The embedding guide, compiled and run as a doc test.
+#[doc = include_str!("../../../docs/embedding.md")]
+#[cfg(doctest)]
+pub struct EmbeddingGuide;
+
 mod abort;
 mod caller;
 mod clock;
