@@ -4,8 +4,9 @@
 //! registrable domain, so the chooser path also gathers sibling-subdomain offers. Measured:
 //! - `silent_auto_sign_in`: `get({password: true, mediation: "silent"})` on an origin holding
 //!   exactly one credential whose flag is cleared (the auto sign-in path);
-//! - `optional_chooser_1_to_3`: `get({password: true})` on origins holding 1 to 3 credentials
-//!   whose flag is set, with a chooser that picks the first account at once;
+//! - `optional_chooser_1_to_3`: `get({password: true})` on origins holding 1 to 3 credentials,
+//!   with auto sign-in off so that every call shows the chooser (which also gathers the
+//!   sibling-subdomain offers) and a chooser that picks the first account at once;
 //! - `baseline_store_list`: the store lookup alone, the floor the engine adds to.
 //!
 //! Besides criterion's statistics, `cargo bench` prints the median, p95 and p99 of 200,000
@@ -19,8 +20,8 @@ use std::time::{Duration, Instant};
 
 use credwell_core::{
     Caller, ChooserOutcome, ChooserRequest, ClientId, Credential, CredentialRequestOptions,
-    CredentialStore, CredentialType, Engine, ManualClock, Mediator, MemoryStore, Origin,
-    OriginFlags, Password, PasswordCredential, RequestId, SaveDecision, StorePrompt,
+    CredentialStore, CredentialType, Engine, EngineConfig, ManualClock, Mediator, MemoryStore,
+    Origin, OriginFlags, Password, PasswordCredential, RequestId, SaveDecision, StorePrompt,
     UpdateDecision,
 };
 use criterion::Criterion;
@@ -55,6 +56,8 @@ fn credentials_at(i: usize) -> usize {
 
 struct Fixture {
     engine: Engine<MemoryStore, FirstAccount, ManualClock>,
+    /// Auto sign-in off: every `optional` call takes the chooser path.
+    chooser_engine: Engine<MemoryStore, FirstAccount, ManualClock>,
     store: MemoryStore,
     /// Origins with exactly one credential, flag cleared.
     single: Vec<Origin>,
@@ -97,8 +100,15 @@ fn fixture() -> Fixture {
         block_on(store.set_origin_flags(o, flags)).expect("memory store");
     }
     let engine = Engine::new(store.clone(), FirstAccount, ManualClock::new(0));
+    let config = EngineConfig {
+        auto_sign_in: false,
+        ..EngineConfig::default()
+    };
+    let chooser_engine =
+        Engine::with_config(store.clone(), FirstAccount, ManualClock::new(0), config);
     Fixture {
         engine,
+        chooser_engine,
         store,
         single,
         few,
@@ -117,11 +127,7 @@ fn silent(f: &Fixture, options: &CredentialRequestOptions, i: usize) -> Option<C
 fn optional(f: &Fixture, options: &CredentialRequestOptions, i: usize) -> Option<Credential> {
     let o = &f.few[i % f.few.len()];
     let caller = Caller::new(o.clone(), ClientId(1), RequestId(i as u64));
-    let got = block_on(f.engine.request_credential(&caller, options, None)).expect("get");
-    // Picking clears the flag; set it again so every call takes the chooser path.
-    let flags = OriginFlags::default();
-    block_on(f.store.set_origin_flags(o, flags)).expect("memory store");
-    got
+    block_on(f.chooser_engine.request_credential(&caller, options, None)).expect("get")
 }
 
 fn baseline(f: &Fixture, i: usize) -> usize {

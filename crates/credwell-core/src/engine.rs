@@ -396,7 +396,7 @@ impl<S: CredentialStore, M: Mediator, C: Clock> Engine<S, M, C> {
         for interface in options.relevant_types() {
             let stored = self
                 .store
-                .list_same_site(&site, interface)
+                .list_same_site(site, interface)
                 .await
                 .map_err(GetError::Store)?;
             offers.extend(
@@ -404,7 +404,7 @@ impl<S: CredentialStore, M: Mediator, C: Clock> Engine<S, M, C> {
                     .into_iter()
                     .map(|r| r.credential)
                     .filter(|c| !c.origin().same_origin(&caller.origin))
-                    .filter(|c| c.origin().site().as_ref() == Some(&site))
+                    .filter(|c| c.origin().site() == Some(site))
                     .filter(|c| matches_filter(c, options)),
             );
         }
@@ -927,3 +927,5 @@ impl Drop for InFlight<'_> {
         lock(self.map).remove(&self.request);
     }
 }
+#[cfg(test)]
+mod tests;

@@ -17,8 +17,26 @@ use std::fmt;
 /// assert_eq!(a.to_string(), "https://example.com");
 /// assert!(Origin::parse("null").unwrap().is_opaque());
 /// ```
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Origin(url::Origin);
+#[derive(Clone)]
+pub struct Origin {
+    inner: url::Origin,
+    /// Computed once at parse time: a Public Suffix List lookup is far dearer than a clone.
+    site: Option<Site>,
+}
+
+impl PartialEq for Origin {
+    fn eq(&self, other: &Self) -> bool {
+        self.inner == other.inner
+    }
+}
+
+impl Eq for Origin {}
+
+impl std::hash::Hash for Origin {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.inner.hash(state);
+    }
+}
 
 /// Why a string could not be read as an origin.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,28 +65,33 @@ impl Origin {
             input: shorten(input),
             reason: e.to_string(),
         })?;
-        Ok(Self(url.origin()))
+        Ok(Self::from_url_origin(url.origin()))
+    }
+
+    fn from_url_origin(inner: url::Origin) -> Self {
+        let site = site_of(&inner);
+        Self { inner, site }
     }
 
     /// A new opaque origin, distinct from every other origin.
     pub fn new_opaque() -> Self {
-        Self(url::Origin::new_opaque())
+        Self::from_url_origin(url::Origin::new_opaque())
     }
 
     /// Whether this is an opaque origin (a sandboxed frame, a `data:` document...).
     pub fn is_opaque(&self) -> bool {
-        !self.0.is_tuple()
+        !self.inner.is_tuple()
     }
 
     /// [Same origin](https://html.spec.whatwg.org/multipage/browsers.html#same-origin): tuple
     /// origins compare scheme, host and port; an opaque origin is only same origin with itself.
     pub fn same_origin(&self, other: &Self) -> bool {
-        self.0 == other.0
+        self.inner == other.inner
     }
 
     /// The scheme of a tuple origin.
     pub fn scheme(&self) -> Option<&str> {
-        match &self.0 {
+        match &self.inner {
             url::Origin::Tuple(scheme, _, _) => Some(scheme),
             url::Origin::Opaque(_) => None,
         }
@@ -76,34 +99,38 @@ impl Origin {
 
     /// The host of a tuple origin, serialized (domains in ASCII, IPv6 in brackets).
     pub fn host(&self) -> Option<String> {
-        match &self.0 {
+        match &self.inner {
             url::Origin::Tuple(_, host, _) => Some(host.to_string()),
             url::Origin::Opaque(_) => None,
         }
     }
 
     /// The [`Site`] of this origin, `None` for opaque origins.
-    pub fn site(&self) -> Option<Site> {
-        let url::Origin::Tuple(scheme, host, _) = &self.0 else {
-            return None;
-        };
-        let registrable = match host {
-            url::Host::Domain(domain) => psl::domain_str(domain)
-                .map(str::to_owned)
-                .unwrap_or_else(|| domain.clone()),
-            other => other.to_string(),
-        };
-        Some(Site {
-            scheme: scheme.clone(),
-            registrable_domain: registrable,
-        })
+    pub fn site(&self) -> Option<&Site> {
+        self.site.as_ref()
     }
+}
+
+fn site_of(origin: &url::Origin) -> Option<Site> {
+    let url::Origin::Tuple(scheme, host, _) = origin else {
+        return None;
+    };
+    let registrable = match host {
+        url::Host::Domain(domain) => psl::domain_str(domain)
+            .map(str::to_owned)
+            .unwrap_or_else(|| domain.clone()),
+        other => other.to_string(),
+    };
+    Some(Site {
+        scheme: scheme.clone(),
+        registrable_domain: registrable,
+    })
 }
 
 impl fmt::Display for Origin {
     /// The [ASCII serialization](https://html.spec.whatwg.org/multipage/browsers.html#ascii-serialisation-of-an-origin).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.ascii_serialization())
+        f.write_str(&self.inner.ascii_serialization())
     }
 }
 
@@ -197,7 +224,7 @@ mod tests {
         assert!(a.same_origin(&a.clone()));
         assert!(Origin::parse("data:text/html,hi").unwrap().is_opaque());
         assert_eq!(a.to_string(), "null");
-        assert_eq!(a.site(), None);
+        assert!(a.site().is_none());
     }
 
     #[test]
@@ -210,7 +237,7 @@ mod tests {
 
     #[test]
     fn sites_follow_the_public_suffix_list() {
-        let site = |s: &str| Origin::parse(s).unwrap().site().unwrap();
+        let site = |s: &str| Origin::parse(s).unwrap().site().unwrap().clone();
         assert_eq!(
             site("https://a.b.example.com").registrable_domain(),
             "example.com"

@@ -212,7 +212,7 @@ impl Inner {
 
     fn index(&mut self, record: RecordId, origin: Origin) {
         if let Some(site) = origin.site() {
-            let origins = self.by_site.entry(site).or_default();
+            let origins = self.by_site.entry(site.clone()).or_default();
             if !origins.contains(&origin) {
                 origins.push(origin.clone());
             }
@@ -225,7 +225,7 @@ impl Inner {
             ids.retain(|id| *id != record);
             if ids.is_empty() {
                 self.by_origin.remove(origin);
-                if let Some(origins) = origin.site().and_then(|s| self.by_site.get_mut(&s)) {
+                if let Some(origins) = origin.site().and_then(|s| self.by_site.get_mut(s)) {
                     origins.retain(|o| o != origin);
                 }
             }
