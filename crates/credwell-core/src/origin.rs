@@ -17,8 +17,13 @@ use std::fmt;
 /// assert_eq!(a.to_string(), "https://example.com");
 /// assert!(Origin::parse("null").unwrap().is_opaque());
 /// ```
+///
+/// Cloning is cheap (a reference count): credentials, chooser entries and store indexes all hold
+/// the same parsed origin.
 #[derive(Clone)]
-pub struct Origin {
+pub struct Origin(std::sync::Arc<Parsed>);
+
+struct Parsed {
     inner: url::Origin,
     /// Computed once at parse time: a Public Suffix List lookup is far dearer than a clone.
     site: Option<Site>,
@@ -26,7 +31,7 @@ pub struct Origin {
 
 impl PartialEq for Origin {
     fn eq(&self, other: &Self) -> bool {
-        self.inner == other.inner
+        std::sync::Arc::ptr_eq(&self.0, &other.0) || self.0.inner == other.0.inner
     }
 }
 
@@ -34,7 +39,7 @@ impl Eq for Origin {}
 
 impl std::hash::Hash for Origin {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.inner.hash(state);
+        self.0.inner.hash(state);
     }
 }
 
@@ -70,7 +75,7 @@ impl Origin {
 
     fn from_url_origin(inner: url::Origin) -> Self {
         let site = site_of(&inner);
-        Self { inner, site }
+        Self(std::sync::Arc::new(Parsed { inner, site }))
     }
 
     /// A new opaque origin, distinct from every other origin.
@@ -80,18 +85,18 @@ impl Origin {
 
     /// Whether this is an opaque origin (a sandboxed frame, a `data:` document...).
     pub fn is_opaque(&self) -> bool {
-        !self.inner.is_tuple()
+        !self.0.inner.is_tuple()
     }
 
     /// [Same origin](https://html.spec.whatwg.org/multipage/browsers.html#same-origin): tuple
     /// origins compare scheme, host and port; an opaque origin is only same origin with itself.
     pub fn same_origin(&self, other: &Self) -> bool {
-        self.inner == other.inner
+        self.0.inner == other.0.inner
     }
 
     /// The scheme of a tuple origin.
     pub fn scheme(&self) -> Option<&str> {
-        match &self.inner {
+        match &self.0.inner {
             url::Origin::Tuple(scheme, _, _) => Some(scheme),
             url::Origin::Opaque(_) => None,
         }
@@ -99,7 +104,7 @@ impl Origin {
 
     /// The host of a tuple origin, serialized (domains in ASCII, IPv6 in brackets).
     pub fn host(&self) -> Option<String> {
-        match &self.inner {
+        match &self.0.inner {
             url::Origin::Tuple(_, host, _) => Some(host.to_string()),
             url::Origin::Opaque(_) => None,
         }
@@ -107,7 +112,7 @@ impl Origin {
 
     /// The [`Site`] of this origin, `None` for opaque origins.
     pub fn site(&self) -> Option<&Site> {
-        self.site.as_ref()
+        self.0.site.as_ref()
     }
 }
 
@@ -130,7 +135,7 @@ fn site_of(origin: &url::Origin) -> Option<Site> {
 impl fmt::Display for Origin {
     /// The [ASCII serialization](https://html.spec.whatwg.org/multipage/browsers.html#ascii-serialisation-of-an-origin).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.inner.ascii_serialization())
+        f.write_str(&self.0.inner.ascii_serialization())
     }
 }
 

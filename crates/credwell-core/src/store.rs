@@ -147,8 +147,11 @@ pub struct MemoryStore {
 #[derive(Debug, Default)]
 struct Inner {
     next_id: u64,
-    records: HashMap<RecordId, StoredCredential>,
-    by_origin: HashMap<Origin, Vec<RecordId>>,
+    /// Records live inline, grouped by origin: a lookup touches one bucket, not one map entry per
+    /// record.
+    by_origin: HashMap<Origin, Vec<StoredCredential>>,
+    /// Where each record is.
+    origin_of: HashMap<RecordId, Origin>,
     by_site: HashMap<Site, Vec<Origin>>,
     flags: HashMap<Origin, OriginFlags>,
 }
@@ -161,7 +164,7 @@ impl MemoryStore {
 
     /// How many credentials the store holds.
     pub fn len(&self) -> usize {
-        self.read().records.len()
+        self.read().origin_of.len()
     }
 
     /// Whether the store holds no credential.
@@ -172,7 +175,7 @@ impl MemoryStore {
     /// Every record, in record-id order (for managers and tests).
     pub fn all(&self) -> Vec<StoredCredential> {
         let inner = self.read();
-        let mut all: Vec<_> = inner.records.values().cloned().collect();
+        let mut all: Vec<_> = inner.by_origin.values().flatten().cloned().collect();
         all.sort_by_key(|r| r.record);
         all
     }
@@ -197,39 +200,26 @@ impl Inner {
     fn insert(&mut self, credential: Credential, now: Timestamp) -> RecordId {
         self.next_id += 1;
         let record = RecordId(self.next_id);
-        self.index(record, credential.origin().clone());
-        self.records.insert(
+        self.place(StoredCredential {
             record,
-            StoredCredential {
-                record,
-                credential,
-                created: now,
-                updated: now,
-            },
-        );
+            credential,
+            created: now,
+            updated: now,
+        });
         record
     }
 
-    fn index(&mut self, record: RecordId, origin: Origin) {
+    /// Files a record under its credential's origin.
+    fn place(&mut self, stored: StoredCredential) {
+        let origin = stored.credential.origin().clone();
         if let Some(site) = origin.site() {
             let origins = self.by_site.entry(site.clone()).or_default();
             if !origins.contains(&origin) {
                 origins.push(origin.clone());
             }
         }
-        self.by_origin.entry(origin).or_default().push(record);
-    }
-
-    fn unindex(&mut self, record: RecordId, origin: &Origin) {
-        if let Some(ids) = self.by_origin.get_mut(origin) {
-            ids.retain(|id| *id != record);
-            if ids.is_empty() {
-                self.by_origin.remove(origin);
-                if let Some(origins) = origin.site().and_then(|s| self.by_site.get_mut(s)) {
-                    origins.retain(|o| o != origin);
-                }
-            }
-        }
+        self.origin_of.insert(stored.record, origin.clone());
+        self.by_origin.entry(origin).or_default().push(stored);
     }
 
     fn list(&self, origin: &Origin, kind: CredentialType) -> Vec<StoredCredential> {
@@ -237,18 +227,23 @@ impl Inner {
             .get(origin)
             .into_iter()
             .flatten()
-            .filter_map(|id| self.records.get(id))
             .filter(|r| r.credential.credential_type() == kind)
             .cloned()
             .collect()
     }
 
-    fn remove(&mut self, record: RecordId) -> bool {
-        let Some(removed) = self.records.remove(&record) else {
-            return false;
-        };
-        self.unindex(record, removed.credential.origin());
-        true
+    fn take(&mut self, record: RecordId) -> Option<StoredCredential> {
+        let origin = self.origin_of.remove(&record)?;
+        let bucket = self.by_origin.get_mut(&origin)?;
+        let position = bucket.iter().position(|r| r.record == record)?;
+        let taken = bucket.swap_remove(position);
+        if bucket.is_empty() {
+            self.by_origin.remove(&origin);
+            if let Some(origins) = origin.site().and_then(|s| self.by_site.get_mut(s)) {
+                origins.retain(|o| *o != origin);
+            }
+        }
+        Some(taken)
     }
 }
 
@@ -287,26 +282,17 @@ impl CredentialStore for MemoryStore {
         now: Timestamp,
     ) -> StoreResult<bool> {
         let mut inner = self.write();
-        let Some(old_origin) = inner
-            .records
-            .get(&record)
-            .map(|r| r.credential.origin().clone())
-        else {
+        let Some(mut stored) = inner.take(record) else {
             return Ok(false);
         };
-        if !old_origin.same_origin(credential.origin()) {
-            inner.unindex(record, &old_origin);
-            inner.index(record, credential.origin().clone());
-        }
-        if let Some(existing) = inner.records.get_mut(&record) {
-            existing.credential = credential;
-            existing.updated = now;
-        }
+        stored.credential = credential;
+        stored.updated = now;
+        inner.place(stored);
         Ok(true)
     }
 
     async fn remove(&self, record: RecordId) -> StoreResult<bool> {
-        Ok(self.write().remove(record))
+        Ok(self.write().take(record).is_some())
     }
 
     async fn origin_flags(&self, origin: &Origin) -> StoreResult<OriginFlags> {
@@ -316,5 +302,83 @@ impl CredentialStore for MemoryStore {
     async fn set_origin_flags(&self, origin: &Origin, flags: OriginFlags) -> StoreResult<()> {
         self.write().flags.insert(origin.clone(), flags);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::executor::block_on;
+
+    fn password(origin: &str, id: &str) -> Credential {
+        Credential::Password(crate::PasswordCredential {
+            id: id.into(),
+            password: crate::Password::new("pw"),
+            name: String::new(),
+            icon_url: String::new(),
+            origin: Origin::parse(origin).unwrap(),
+        })
+    }
+
+    #[test]
+    fn list_update_remove_round_trip() {
+        let store = MemoryStore::new();
+        let a = store.insert(password("https://a.example.com", "alice"), 1);
+        let b = store.insert(password("https://b.example.com", "bob"), 1);
+        let origin_a = Origin::parse("https://a.example.com").unwrap();
+        let site = origin_a.site().unwrap().clone();
+        assert_eq!(
+            block_on(store.list(&origin_a, CredentialType::Password))
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(
+            block_on(store.list(&origin_a, CredentialType::Federated))
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            block_on(store.list_same_site(&site, CredentialType::Password))
+                .unwrap()
+                .len(),
+            2
+        );
+        // Moving a record to another origin re-files it under the same id.
+        assert!(block_on(store.update(a, password("https://c.example.com", "alice"), 2)).unwrap());
+        assert!(
+            block_on(store.list(&origin_a, CredentialType::Password))
+                .unwrap()
+                .is_empty()
+        );
+        let moved = store.all().into_iter().find(|r| r.record == a).unwrap();
+        assert_eq!((moved.created, moved.updated), (1, 2));
+        assert!(block_on(store.remove(b)).unwrap());
+        assert!(!block_on(store.remove(b)).unwrap());
+        assert!(!block_on(store.update(b, password("https://b.example.com", "bob"), 3)).unwrap());
+        assert_eq!(store.len(), 1);
+        assert_eq!(
+            block_on(store.list_same_site(&site, CredentialType::Password))
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn flags_default_to_requiring_mediation() {
+        let store = MemoryStore::new();
+        let o = Origin::parse("https://a.example").unwrap();
+        assert_eq!(
+            block_on(store.origin_flags(&o)).unwrap(),
+            OriginFlags::default()
+        );
+        assert!(OriginFlags::default().prevent_silent_access);
+        let cleared = OriginFlags {
+            prevent_silent_access: false,
+            never_save: true,
+        };
+        block_on(store.set_origin_flags(&o, cleared)).unwrap();
+        assert_eq!(block_on(store.origin_flags(&o)).unwrap(), cleared);
     }
 }
