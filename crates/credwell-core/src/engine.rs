@@ -360,6 +360,7 @@ impl<S: CredentialStore, M: Mediator, C: Clock> Engine<S, M, C> {
             return Ok(None);
         }
         let request = ChooserRequest {
+            request: caller.request,
             origin: caller.origin.clone(),
             accounts: offered
                 .iter()
@@ -518,6 +519,7 @@ impl<S: CredentialStore, M: Mediator, C: Clock> Engine<S, M, C> {
             //      defining user mediation), then: set stored's password to credential's
             //      password, name to credential's name, iconURL to credential's iconURL.
             let prompt = StorePrompt {
+                request: caller.request,
                 origin: caller.origin.clone(),
                 credential_type: CredentialType::Password,
                 id: credential.id.clone(),
@@ -585,6 +587,7 @@ impl<S: CredentialStore, M: Mediator, C: Clock> Engine<S, M, C> {
             StoreConsent::Always => SaveDecision::Save,
             StoreConsent::Ask => {
                 let prompt = StorePrompt {
+                    request: caller.request,
                     origin: caller.origin.clone(),
                     credential_type: credential.credential_type(),
                     id: credential.id().to_owned(),

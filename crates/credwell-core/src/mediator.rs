@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::caller::RequestId;
 use crate::credential::{Credential, CredentialType};
 use crate::options::Mediation;
 use crate::origin::Origin;
@@ -55,6 +56,8 @@ impl Account {
 /// What the account chooser is asked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChooserRequest {
+    /// The call this chooser belongs to, so the embedder can show it in the right tab.
+    pub request: RequestId,
     /// The requesting origin, which the chooser MUST show.
     pub origin: Origin,
     /// The accounts, exact-origin ones first.
@@ -75,6 +78,8 @@ pub enum ChooserOutcome {
 /// What a save or update prompt shows. Never holds the password.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StorePrompt {
+    /// The call this prompt belongs to.
+    pub request: RequestId,
     /// The origin the credential will be saved for.
     pub origin: Origin,
     /// The credential type.

@@ -1,0 +1,429 @@
+//! The credwell native-messaging protocol, version 1 (written down in `docs/protocol.md`).
+//!
+//! Every message is one JSON object. The extension sends requests
+//! `{"id": <u64>, "method": "...", "params": {...}}`; the host answers each with exactly one reply
+//! `{"id", "result"}` or `{"id", "error"}`, and sends events `{"event": "...", ...}` of its own
+//! (UI to show or close). Nothing a page wrote decides a caller's origin: the `caller` object is
+//! built by the extension's background from `sender.origin` and the frame tree.
+
+use credwell_core::{AbortReason, Caller, ClientId, Origin, Password, Rejection, RequestId};
+use serde_json::{Map, Value, json};
+
+/// The protocol version this host speaks.
+pub const PROTOCOL_VERSION: u64 = 1;
+
+/// A parsed request.
+#[derive(Debug)]
+pub struct Request {
+    /// The request id, unique among the requests in flight on this port.
+    pub id: u64,
+    /// What is asked.
+    pub method: Method,
+}
+
+/// The trusted description of a calling frame, as the extension's background reports it.
+#[derive(Debug, Clone)]
+pub struct CallerInfo {
+    /// `sender.origin` (or `"null"` for an opaque origin).
+    pub origin: String,
+    /// Whether the frame is a secure context.
+    pub secure_context: bool,
+    /// Whether the frame's document is fully active.
+    pub fully_active: bool,
+    /// The origins of the frame's ancestors, parent first.
+    pub ancestors: Vec<String>,
+    /// The document's id (tab, frame and document, folded into one number by the extension).
+    pub client: u64,
+}
+
+/// A request's method and parameters.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Method {
+    /// Version negotiation; the first message on a port.
+    Hello {
+        /// The extension's protocol version.
+        protocol: u64,
+    },
+    /// `navigator.credentials.get(options)`.
+    Get {
+        /// The calling frame.
+        caller: CallerInfo,
+        /// The options as the page passed them.
+        options: Value,
+        /// The page's signal, already aborted at call time.
+        aborted: Option<AbortReason>,
+    },
+    /// `navigator.credentials.store(credential)`.
+    Store {
+        /// The calling frame.
+        caller: CallerInfo,
+        /// The credential object's slots.
+        credential: Value,
+    },
+    /// `navigator.credentials.create(options)`.
+    Create {
+        /// The calling frame.
+        caller: CallerInfo,
+        /// The options as the page passed them.
+        options: Value,
+        /// The page's signal, already aborted at call time.
+        aborted: Option<AbortReason>,
+    },
+    /// `navigator.credentials.preventSilentAccess()`.
+    PreventSilentAccess {
+        /// The calling frame.
+        caller: CallerInfo,
+    },
+    /// Abort a request in flight (its signal fired, its tab closed, its frame navigated).
+    Cancel {
+        /// The request to abort.
+        target: u64,
+        /// The abort reason.
+        reason: AbortReason,
+    },
+    /// The user answered a UI the host asked for.
+    UiRespond {
+        /// The UI's id from the `ui.show` event.
+        ui: u64,
+        /// The answer (`{"choose": n}`, `{"cancel": true}`, `{"save": "save"|"never"|"dismiss"}`,
+        /// `{"update": true|false}`).
+        answer: Value,
+    },
+    /// Unlock the vault with a passphrase.
+    Unlock {
+        /// The passphrase: zeroized when dropped, redacted in `Debug`.
+        passphrase: Password,
+    },
+    /// Lock the vault: the host forgets the key.
+    Lock,
+    /// Report whether the vault is locked and the protocol version.
+    Status,
+}
+
+/// A request that could not be understood: answered with a `ProtocolError`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ProtocolError {
+    /// The request id, when it could be read.
+    pub id: Option<u64>,
+    /// A stable code: `malformed-json`, `not-an-object`, `bad-id`, `unknown-method`,
+    /// `bad-params`, `too-large`, `unsupported-version`, `duplicate-id`.
+    pub code: &'static str,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl ProtocolError {
+    fn new(id: Option<u64>, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            id,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The reply for this error.
+    pub fn to_reply(&self) -> Value {
+        json!({
+            "id": self.id,
+            "error": {"name": "ProtocolError", "code": self.code, "message": self.message},
+        })
+    }
+}
+
+impl Request {
+    /// Parses one message body.
+    pub fn parse(body: &[u8]) -> Result<Self, ProtocolError> {
+        let value: Value = serde_json::from_slice(body).map_err(|e| {
+            ProtocolError::new(
+                None,
+                "malformed-json",
+                format!("the message is not JSON: {e}"),
+            )
+        })?;
+        let Value::Object(map) = value else {
+            return Err(ProtocolError::new(
+                None,
+                "not-an-object",
+                "a request must be a JSON object",
+            ));
+        };
+        let id = map.get("id").and_then(Value::as_u64).ok_or_else(|| {
+            ProtocolError::new(
+                None,
+                "bad-id",
+                "a request needs a non-negative integer \"id\"",
+            )
+        })?;
+        let method = map.get("method").and_then(Value::as_str).ok_or_else(|| {
+            ProtocolError::new(
+                Some(id),
+                "unknown-method",
+                "a request needs a string \"method\"",
+            )
+        })?;
+        let empty = Map::new();
+        let params = match map.get("params") {
+            None | Some(Value::Null) => &empty,
+            Some(Value::Object(p)) => p,
+            Some(_) => {
+                return Err(ProtocolError::new(
+                    Some(id),
+                    "bad-params",
+                    "\"params\" must be an object",
+                ));
+            }
+        };
+        let p = Params { id, params };
+        let method = match method {
+            "hello" => Method::Hello {
+                protocol: p.u64("protocol")?,
+            },
+            "credentials.get" => Method::Get {
+                caller: p.caller()?,
+                options: p.value("options"),
+                aborted: p.aborted()?,
+            },
+            "credentials.store" => Method::Store {
+                caller: p.caller()?,
+                credential: p.value("credential"),
+            },
+            "credentials.create" => Method::Create {
+                caller: p.caller()?,
+                options: p.value("options"),
+                aborted: p.aborted()?,
+            },
+            "credentials.preventSilentAccess" => Method::PreventSilentAccess {
+                caller: p.caller()?,
+            },
+            "cancel" => Method::Cancel {
+                target: p.u64("target")?,
+                reason: abort_reason(params.get("reason")),
+            },
+            "ui.respond" => Method::UiRespond {
+                ui: p.u64("ui")?,
+                answer: p.value("answer"),
+            },
+            "vault.unlock" => Method::Unlock {
+                passphrase: Password::new(p.string("passphrase")?),
+            },
+            "vault.lock" => Method::Lock,
+            "vault.status" => Method::Status,
+            other => {
+                return Err(ProtocolError::new(
+                    Some(id),
+                    "unknown-method",
+                    format!(
+                        "unknown method {:?}",
+                        other.chars().take(64).collect::<String>()
+                    ),
+                ));
+            }
+        };
+        Ok(Self { id, method })
+    }
+}
+
+struct Params<'a> {
+    id: u64,
+    params: &'a Map<String, Value>,
+}
+
+impl Params<'_> {
+    fn bad(&self, message: String) -> ProtocolError {
+        ProtocolError::new(Some(self.id), "bad-params", message)
+    }
+
+    fn value(&self, key: &str) -> Value {
+        self.params.get(key).cloned().unwrap_or(Value::Null)
+    }
+
+    fn u64(&self, key: &str) -> Result<u64, ProtocolError> {
+        self.params
+            .get(key)
+            .and_then(Value::as_u64)
+            .ok_or_else(|| self.bad(format!("\"{key}\" must be a non-negative integer")))
+    }
+
+    fn string(&self, key: &str) -> Result<String, ProtocolError> {
+        self.params
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| self.bad(format!("\"{key}\" must be a string")))
+    }
+
+    fn aborted(&self) -> Result<Option<AbortReason>, ProtocolError> {
+        match self.params.get("signal") {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Object(s)) => match s.get("aborted") {
+                Some(Value::Bool(true)) => Ok(Some(abort_reason(s.get("reason")))),
+                Some(Value::Bool(false)) | None => Ok(None),
+                Some(_) => Err(self.bad("\"signal.aborted\" must be a boolean".into())),
+            },
+            Some(_) => Err(self.bad("\"signal\" must be an object".into())),
+        }
+    }
+
+    fn caller(&self) -> Result<CallerInfo, ProtocolError> {
+        let Some(Value::Object(c)) = self.params.get("caller") else {
+            return Err(self.bad("\"caller\" must be an object".into()));
+        };
+        let flag = |key: &str| match c.get(key) {
+            Some(Value::Bool(b)) => Ok(*b),
+            _ => Err(self.bad(format!("\"caller.{key}\" must be a boolean"))),
+        };
+        let ancestors = match c.get("ancestors") {
+            None => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|a| a.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| {
+                    self.bad("\"caller.ancestors\" must be an array of strings".into())
+                })?,
+            Some(_) => {
+                return Err(self.bad("\"caller.ancestors\" must be an array of strings".into()));
+            }
+        };
+        Ok(CallerInfo {
+            origin: c
+                .get("origin")
+                .and_then(Value::as_str)
+                .ok_or_else(|| self.bad("\"caller.origin\" must be a string".into()))?
+                .to_owned(),
+            secure_context: flag("secureContext")?,
+            fully_active: flag("fullyActive")?,
+            ancestors,
+            client: c.get("client").and_then(Value::as_u64).ok_or_else(|| {
+                self.bad("\"caller.client\" must be a non-negative integer".into())
+            })?,
+        })
+    }
+}
+
+/// `{"reason": ...}` absent means `controller.abort()` with no argument.
+fn abort_reason(reason: Option<&Value>) -> AbortReason {
+    match reason {
+        None => AbortReason::Default,
+        Some(v) => AbortReason::Value(v.clone()),
+    }
+}
+
+impl CallerInfo {
+    /// The engine's [`Caller`], or an error naming the bad origin.
+    pub fn to_caller(&self, request: u64) -> Result<Caller, ProtocolError> {
+        let parse = |s: &str| {
+            Origin::parse(s).map_err(|e| {
+                ProtocolError::new(Some(request), "bad-params", format!("caller: {e}"))
+            })
+        };
+        let origin = parse(&self.origin)?;
+        let ancestors = self
+            .ancestors
+            .iter()
+            .map(|a| parse(a))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut caller = Caller::new(origin, ClientId(self.client), RequestId(request))
+            .with_ancestors(&ancestors);
+        caller.secure_context = self.secure_context;
+        caller.fully_active = self.fully_active;
+        Ok(caller)
+    }
+}
+
+/// A successful reply.
+pub fn ok_reply(id: u64, result: Value) -> Value {
+    json!({"id": id, "result": result})
+}
+
+/// A rejected request's reply: `{"id", "error": {"name", "message"}}` or
+/// `{"id", "error": {"abortReason": ...}}`.
+pub fn rejection_reply(id: u64, rejection: &Rejection) -> Value {
+    json!({"id": id, "error": rejection.to_json()})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(v: Value) -> Result<Request, ProtocolError> {
+        Request::parse(v.to_string().as_bytes())
+    }
+
+    fn caller() -> Value {
+        json!({"origin": "https://example.com", "secureContext": true, "fullyActive": true, "client": 3})
+    }
+
+    #[test]
+    fn parses_a_get_request() {
+        let r = parse(json!({"id": 7, "method": "credentials.get", "params": {
+            "caller": caller(), "options": {"password": true}, "signal": {"aborted": true, "reason": "x"}}}))
+        .unwrap();
+        assert_eq!(r.id, 7);
+        let Method::Get {
+            caller,
+            options,
+            aborted,
+        } = r.method
+        else {
+            panic!("not a get");
+        };
+        assert_eq!(caller.client, 3);
+        assert_eq!(options, json!({"password": true}));
+        assert_eq!(aborted, Some(AbortReason::Value(json!("x"))));
+    }
+
+    #[test]
+    fn malformed_messages_get_precise_codes() {
+        assert_eq!(Request::parse(b"{").unwrap_err().code, "malformed-json");
+        assert_eq!(parse(json!([1])).unwrap_err().code, "not-an-object");
+        assert_eq!(
+            parse(json!({"method": "vault.status"})).unwrap_err().code,
+            "bad-id"
+        );
+        assert_eq!(
+            parse(json!({"id": -1, "method": "vault.status"}))
+                .unwrap_err()
+                .code,
+            "bad-id"
+        );
+        let e = parse(json!({"id": 1, "method": "rm -rf"})).unwrap_err();
+        assert_eq!((e.id, e.code), (Some(1), "unknown-method"));
+        let e = parse(
+            json!({"id": 2, "method": "credentials.get", "params": {"caller": {"origin": 5}}}),
+        )
+        .unwrap_err();
+        assert_eq!((e.id, e.code), (Some(2), "bad-params"));
+        let e = parse(json!({"id": 3, "method": "credentials.get", "params": []})).unwrap_err();
+        assert_eq!(e.code, "bad-params");
+        let e = parse(json!({"id": 4, "method": "credentials.get", "params": {"caller": caller(), "signal": {"aborted": "yes"}}})).unwrap_err();
+        assert_eq!(e.code, "bad-params");
+    }
+
+    #[test]
+    fn caller_ancestry_comes_from_the_reported_frame_tree() {
+        let mut c = caller();
+        c["ancestors"] = json!(["https://top.example"]);
+        let r = parse(
+            json!({"id": 1, "method": "credentials.preventSilentAccess", "params": {"caller": c}}),
+        )
+        .unwrap();
+        let Method::PreventSilentAccess { caller } = r.method else {
+            panic!();
+        };
+        let caller = caller.to_caller(1).unwrap();
+        assert!(!caller.same_origin_with_ancestors);
+        assert_eq!(caller.request, RequestId(1));
+    }
+
+    #[test]
+    fn passphrases_are_not_in_debug_output() {
+        let r =
+            parse(json!({"id": 1, "method": "vault.unlock", "params": {"passphrase": "hunter2"}}))
+                .unwrap();
+        assert!(matches!(r.method, Method::Unlock { .. }));
+        assert!(!format!("{r:?}").contains("hunter2"));
+    }
+}

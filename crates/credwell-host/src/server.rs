@@ -1,0 +1,592 @@
+//! The host's event loop: reads requests, runs each on its own task against the engine, and
+//! writes exactly one reply per request, plus the UI events the engine's mediator needs.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use credwell_core::{
+    ChooserOutcome, ChooserRequest, CredentialStore, CredentialType, Engine, EngineConfig,
+    Mediator, Origin, OriginFlags, Password, RecordId, Rejection, RequestId, SaveDecision, Site,
+    StoreFailure, StorePrompt, StoreResult, StoredCredential, SystemClock, Timestamp,
+    UpdateDecision,
+};
+use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::framing::{self, FrameError, Incoming};
+use crate::protocol::{self, Method, PROTOCOL_VERSION, ProtocolError, Request};
+
+/// Opens the store once the user has given the passphrase.
+pub trait VaultOpener: Send + Sync + 'static {
+    /// The unlocked store.
+    type Store: CredentialStore + 'static;
+
+    /// Unlocks; called on a blocking thread, since key derivation is deliberately slow.
+    fn open(&self, passphrase: &Password) -> Result<Self::Store, UnlockError>;
+}
+
+/// Why the vault did not unlock.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UnlockError {
+    /// The passphrase is wrong.
+    #[error("the passphrase is wrong")]
+    WrongPassphrase,
+    /// The vault cannot be opened for another reason (named in the message).
+    #[error("the vault cannot be opened: {0}")]
+    Unavailable(String),
+}
+
+/// Host settings.
+#[derive(Debug, Clone, Copy)]
+pub struct HostConfig {
+    /// The engine's user preferences.
+    pub engine: EngineConfig,
+    /// Lock the vault after this long without a request.
+    pub idle_lock: Option<Duration>,
+}
+
+impl Default for HostConfig {
+    fn default() -> Self {
+        Self {
+            engine: EngineConfig::default(),
+            idle_lock: Some(Duration::from_secs(15 * 60)),
+        }
+    }
+}
+
+type Outbox = mpsc::UnboundedSender<Value>;
+
+/// Serves one native-messaging port until the browser closes it.
+///
+/// Returns when the input ends; every key the host held is dropped (and zeroized by the store)
+/// on return.
+pub async fn serve<R, W, O>(
+    mut reader: R,
+    writer: W,
+    opener: O,
+    config: HostConfig,
+) -> Result<(), FrameError>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin + Send + 'static,
+    O: VaultOpener,
+{
+    let (outbox, inbox) = mpsc::unbounded_channel();
+    let writer_task = tokio::spawn(write_loop(writer, inbox));
+    let host = Arc::new(Host::new(opener, config, outbox.clone()));
+    let idle = config
+        .idle_lock
+        .map(|limit| tokio::spawn(idle_locker(Arc::clone(&host), limit)));
+    let result = loop {
+        match framing::read_frame(&mut reader).await {
+            Ok(Incoming::Message(body)) => host.dispatch(&body),
+            Ok(Incoming::TooLarge(n)) => {
+                let e = ProtocolError {
+                    id: None,
+                    code: "too-large",
+                    message: format!(
+                        "a message of {n} bytes exceeds the host's {} byte limit",
+                        framing::MAX_INCOMING
+                    ),
+                };
+                let _ = outbox.send(e.to_reply());
+            }
+            Ok(Incoming::Closed) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    if let Some(idle) = idle {
+        idle.abort();
+    }
+    host.lock_vault();
+    drop(host);
+    drop(outbox);
+    // Replies of tasks still running are not awaited: the browser has closed the port.
+    writer_task.abort();
+    result
+}
+
+async fn write_loop<W: AsyncWrite + Unpin>(
+    mut writer: W,
+    mut inbox: mpsc::UnboundedReceiver<Value>,
+) {
+    while let Some(message) = inbox.recv().await {
+        let body = message.to_string();
+        let body = if body.len() > framing::MAX_OUTGOING {
+            // Keep the one-reply promise: a reply too large for the browser becomes an error.
+            json!({"id": message.get("id"), "error": {"name": "UnknownError",
+                "message": "the reply exceeds the browser's 1 MB message limit"}})
+            .to_string()
+        } else {
+            body
+        };
+        if let Err(e) = framing::write_frame(&mut writer, body.as_bytes()).await {
+            tracing::error!("cannot write to the browser: {e}");
+            return;
+        }
+    }
+}
+
+async fn idle_locker<O: VaultOpener>(host: Arc<Host<O>>, limit: Duration) {
+    let tick = limit.min(Duration::from_secs(1));
+    loop {
+        tokio::time::sleep(tick).await;
+        let idle_for = host
+            .last_activity
+            .lock()
+            .map(|t| t.elapsed())
+            .unwrap_or_default();
+        if idle_for >= limit && !host.in_flight_is_busy() && host.store.is_unlocked() {
+            tracing::info!("locking the vault after {limit:?} without requests");
+            host.lock_vault();
+        }
+    }
+}
+
+struct Host<O: VaultOpener> {
+    opener: Arc<O>,
+    store: LockableStore<O::Store>,
+    engine: Arc<Engine<LockableStore<O::Store>, HostMediator, SystemClock>>,
+    mediator: HostMediator,
+    outbox: Outbox,
+    in_flight: Arc<Mutex<HashSet<u64>>>,
+    last_activity: Mutex<tokio::time::Instant>,
+}
+
+impl<O: VaultOpener> Host<O> {
+    fn new(opener: O, config: HostConfig, outbox: Outbox) -> Self {
+        let store = LockableStore::new(outbox.clone());
+        let mediator = HostMediator::new(outbox.clone());
+        let engine =
+            Engine::with_config(store.clone(), mediator.clone(), SystemClock, config.engine);
+        Self {
+            opener: Arc::new(opener),
+            store,
+            engine: Arc::new(engine),
+            mediator,
+            outbox,
+            in_flight: Arc::default(),
+            last_activity: Mutex::new(tokio::time::Instant::now()),
+        }
+    }
+
+    fn in_flight_is_busy(&self) -> bool {
+        !lock(&self.in_flight).is_empty()
+    }
+
+    fn lock_vault(&self) {
+        self.store.lock();
+    }
+
+    fn send(&self, message: Value) {
+        // A closed outbox means the port is gone; there is no one left to tell.
+        let _ = self.outbox.send(message);
+    }
+
+    fn dispatch(&self, body: &[u8]) {
+        if let Ok(mut t) = self.last_activity.lock() {
+            *t = tokio::time::Instant::now();
+        }
+        let request = match Request::parse(body) {
+            Ok(r) => r,
+            Err(e) => return self.send(e.to_reply()),
+        };
+        let id = request.id;
+        match request.method {
+            Method::Hello { protocol } => self.send(if protocol == PROTOCOL_VERSION {
+                protocol::ok_reply(id, json!({"protocol": PROTOCOL_VERSION, "host": concat!("credwell-host ", env!("CARGO_PKG_VERSION")), "locked": !self.store.is_unlocked()}))
+            } else {
+                ProtocolError {
+                    id: Some(id),
+                    code: "unsupported-version",
+                    message: format!("this host speaks protocol {PROTOCOL_VERSION}, not {protocol}"),
+                }
+                .to_reply()
+            }),
+            Method::Status => self.send(protocol::ok_reply(
+                id,
+                json!({"protocol": PROTOCOL_VERSION, "locked": !self.store.is_unlocked()}),
+            )),
+            Method::Lock => {
+                self.lock_vault();
+                self.send(protocol::ok_reply(id, json!({"locked": true})));
+            }
+            Method::Unlock { passphrase } => self.unlock(id, passphrase),
+            Method::Cancel { target, reason } => {
+                let cancelled = self.engine.cancel(RequestId(target), reason);
+                self.send(protocol::ok_reply(id, json!({"cancelled": cancelled})));
+            }
+            Method::UiRespond { ui, answer } => {
+                let delivered = self.mediator.respond(ui, answer);
+                self.send(protocol::ok_reply(id, json!({"delivered": delivered})));
+            }
+            Method::Get { caller, options, aborted } => {
+                self.spawn_call(id, caller, move |engine, caller| async move {
+                    let signal = aborted.map(credwell_core::AbortSignal::aborted_with);
+                    engine
+                        .get(&caller, &options, signal.as_ref())
+                        .await
+                        .map(|c| c.map_or(Value::Null, |c| c.to_page_json()))
+                        .map_err(Rejection::from)
+                });
+            }
+            Method::Store { caller, credential } => {
+                self.spawn_call(id, caller, move |engine, caller| async move {
+                    engine.store(&caller, &credential).await.map(|()| Value::Null).map_err(Rejection::from)
+                });
+            }
+            Method::Create { caller, options, aborted } => {
+                self.spawn_call(id, caller, move |engine, caller| async move {
+                    let signal = aborted.map(credwell_core::AbortSignal::aborted_with);
+                    engine
+                        .create(&caller, &options, signal.as_ref())
+                        .await
+                        .map(|c| c.to_page_json())
+                        .map_err(Rejection::from)
+                });
+            }
+            Method::PreventSilentAccess { caller } => {
+                self.spawn_call(id, caller, move |engine, caller| async move {
+                    engine.prevent_silent_access(&caller).await.map(|()| Value::Null).map_err(Rejection::from)
+                });
+            }
+        }
+    }
+
+    /// Runs one engine call on its own task; its reply is sent exactly once.
+    fn spawn_call<F, Fut>(&self, id: u64, caller: crate::protocol::CallerInfo, call: F)
+    where
+        F: FnOnce(
+                Arc<Engine<LockableStore<O::Store>, HostMediator, SystemClock>>,
+                credwell_core::Caller,
+            ) -> Fut
+            + Send
+            + 'static,
+        Fut: std::future::Future<Output = Result<Value, Rejection>> + Send + 'static,
+    {
+        let caller = match caller.to_caller(id) {
+            Ok(c) => c,
+            Err(e) => return self.send(e.to_reply()),
+        };
+        if !lock(&self.in_flight).insert(id) {
+            return self.send(
+                ProtocolError {
+                    id: Some(id),
+                    code: "duplicate-id",
+                    message: format!("request {id} is already in flight"),
+                }
+                .to_reply(),
+            );
+        }
+        let engine = Arc::clone(&self.engine);
+        let outbox = self.outbox.clone();
+        let in_flight = Arc::clone(&self.in_flight);
+        tokio::spawn(async move {
+            let reply = match call(engine, caller).await {
+                Ok(result) => protocol::ok_reply(id, result),
+                Err(rejection) => protocol::rejection_reply(id, &rejection),
+            };
+            lock(&in_flight).remove(&id);
+            let _ = outbox.send(reply);
+        });
+    }
+
+    fn unlock(&self, id: u64, passphrase: Password) {
+        let opener = Arc::clone(&self.opener);
+        let store = self.store.clone();
+        let outbox = self.outbox.clone();
+        tokio::spawn(async move {
+            let opened = tokio::task::spawn_blocking(move || opener.open(&passphrase)).await;
+            let reply = match opened {
+                Ok(Ok(unlocked)) => {
+                    store.unlock(unlocked);
+                    protocol::ok_reply(id, json!({"locked": false}))
+                }
+                Ok(Err(e)) => json!({"id": id, "error": {"name": match e {
+                    UnlockError::WrongPassphrase => "WrongPassphrase",
+                    _ => "VaultUnavailable",
+                }, "message": e.to_string()}}),
+                Err(_) => {
+                    json!({"id": id, "error": {"name": "VaultUnavailable", "message": "unlocking failed"}})
+                }
+            };
+            let _ = outbox.send(reply);
+        });
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The guarded sets and maps are consistent after every statement.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A store that is either unlocked or waits for the user to unlock it.
+///
+/// While locked, every operation asks the extension (once) to show the unlock page and waits; a
+/// request cancelled meanwhile simply stops waiting.
+struct LockableStore<S> {
+    state: Arc<watch::Sender<Option<Arc<S>>>>,
+    outbox: Outbox,
+    unlock_requested: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl<S> Clone for LockableStore<S> {
+    fn clone(&self) -> Self {
+        Self {
+            state: Arc::clone(&self.state),
+            outbox: self.outbox.clone(),
+            unlock_requested: Arc::clone(&self.unlock_requested),
+        }
+    }
+}
+
+impl<S: CredentialStore> LockableStore<S> {
+    fn new(outbox: Outbox) -> Self {
+        Self {
+            state: Arc::new(watch::Sender::new(None)),
+            outbox,
+            unlock_requested: Arc::default(),
+        }
+    }
+
+    fn is_unlocked(&self) -> bool {
+        self.state.borrow().is_some()
+    }
+
+    fn unlock(&self, store: S) {
+        self.unlock_requested.store(false, Ordering::SeqCst);
+        self.state.send_replace(Some(Arc::new(store)));
+        let _ = self.outbox.send(json!({"event": "vault.unlocked"}));
+    }
+
+    fn lock(&self) {
+        if self.state.send_replace(None).is_some() {
+            let _ = self.outbox.send(json!({"event": "vault.locked"}));
+        }
+    }
+
+    async fn current(&self) -> StoreResult<Arc<S>> {
+        let mut rx = self.state.subscribe();
+        if let Some(s) = rx.borrow_and_update().clone() {
+            return Ok(s);
+        }
+        if !self.unlock_requested.swap(true, Ordering::SeqCst) {
+            let _ = self
+                .outbox
+                .send(json!({"event": "ui.show", "kind": "unlock"}));
+        }
+        loop {
+            rx.changed().await.map_err(StoreFailure::new)?;
+            if let Some(s) = rx.borrow_and_update().clone() {
+                return Ok(s);
+            }
+        }
+    }
+}
+
+impl<S: CredentialStore> CredentialStore for LockableStore<S> {
+    async fn list(
+        &self,
+        origin: &Origin,
+        kind: CredentialType,
+    ) -> StoreResult<Vec<StoredCredential>> {
+        self.current().await?.list(origin, kind).await
+    }
+
+    async fn list_same_site(
+        &self,
+        site: &Site,
+        kind: CredentialType,
+    ) -> StoreResult<Vec<StoredCredential>> {
+        self.current().await?.list_same_site(site, kind).await
+    }
+
+    async fn add(
+        &self,
+        credential: credwell_core::Credential,
+        now: Timestamp,
+    ) -> StoreResult<RecordId> {
+        self.current().await?.add(credential, now).await
+    }
+
+    async fn update(
+        &self,
+        record: RecordId,
+        credential: credwell_core::Credential,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        self.current().await?.update(record, credential, now).await
+    }
+
+    async fn remove(&self, record: RecordId) -> StoreResult<bool> {
+        self.current().await?.remove(record).await
+    }
+
+    async fn origin_flags(&self, origin: &Origin) -> StoreResult<OriginFlags> {
+        self.current().await?.origin_flags(origin).await
+    }
+
+    async fn set_origin_flags(&self, origin: &Origin, flags: OriginFlags) -> StoreResult<()> {
+        self.current().await?.set_origin_flags(origin, flags).await
+    }
+}
+
+/// The engine's mediator: asks the extension to show UI and waits for `ui.respond`.
+#[derive(Clone)]
+struct HostMediator {
+    outbox: Outbox,
+    next_ui: Arc<AtomicU64>,
+    pending: Arc<Mutex<HashMap<u64, oneshot::Sender<Value>>>>,
+}
+
+impl HostMediator {
+    fn new(outbox: Outbox) -> Self {
+        Self {
+            outbox,
+            next_ui: Arc::new(AtomicU64::new(1)),
+            pending: Arc::default(),
+        }
+    }
+
+    /// Delivers an answer to the UI `ui`; false if no such UI is open.
+    fn respond(&self, ui: u64, answer: Value) -> bool {
+        lock(&self.pending)
+            .remove(&ui)
+            .is_some_and(|tx| tx.send(answer).is_ok())
+    }
+
+    /// Shows a UI and waits for its answer. If the call is dropped first (aborted, cancelled),
+    /// the guard tells the extension to close the UI.
+    async fn ask(&self, show: Value) -> Option<Value> {
+        let ui = self.next_ui.fetch_add(1, Ordering::SeqCst);
+        let (tx, rx) = oneshot::channel();
+        lock(&self.pending).insert(ui, tx);
+        let mut event = show;
+        event["event"] = json!("ui.show");
+        event["ui"] = json!(ui);
+        let _ = self.outbox.send(event);
+        let guard = UiGuard { mediator: self, ui };
+        let answer = rx.await.ok();
+        std::mem::forget(guard);
+        answer
+    }
+}
+
+struct UiGuard<'a> {
+    mediator: &'a HostMediator,
+    ui: u64,
+}
+
+impl Drop for UiGuard<'_> {
+    fn drop(&mut self) {
+        lock(&self.mediator.pending).remove(&self.ui);
+        let _ = self
+            .mediator
+            .outbox
+            .send(json!({"event": "ui.close", "ui": self.ui}));
+    }
+}
+
+fn accounts_json(request: &ChooserRequest) -> Value {
+    request
+        .accounts
+        .iter()
+        .map(|a| {
+            json!({
+                "type": a.credential_type.as_str(),
+                "id": a.id,
+                "name": a.name,
+                "iconURL": a.icon_url,
+                "origin": a.origin.to_string(),
+                "provider": a.provider,
+                "exactOrigin": a.exact_origin,
+            })
+        })
+        .collect()
+}
+
+impl Mediator for HostMediator {
+    async fn choose(&self, request: ChooserRequest) -> ChooserOutcome {
+        let show = json!({
+            "kind": "chooser",
+            "request": request.request.0,
+            "origin": request.origin.to_string(),
+            "mediation": request.mediation.as_str(),
+            "accounts": accounts_json(&request),
+        });
+        match self
+            .ask(show)
+            .await
+            .and_then(|a| a.get("choose").and_then(Value::as_u64))
+        {
+            Some(i) => usize::try_from(i).map_or(ChooserOutcome::Cancelled, ChooserOutcome::Chosen),
+            None => ChooserOutcome::Cancelled,
+        }
+    }
+
+    async fn confirm_save(&self, prompt: StorePrompt) -> SaveDecision {
+        let show = prompt_json("save", &prompt);
+        match self
+            .ask(show)
+            .await
+            .as_ref()
+            .and_then(|a| a.get("save"))
+            .and_then(Value::as_str)
+        {
+            Some("save") => SaveDecision::Save,
+            Some("never") => SaveDecision::NeverForThisSite,
+            _ => SaveDecision::Dismiss,
+        }
+    }
+
+    async fn confirm_update(&self, prompt: StorePrompt) -> UpdateDecision {
+        let show = prompt_json("update", &prompt);
+        match self
+            .ask(show)
+            .await
+            .as_ref()
+            .and_then(|a| a.get("update"))
+            .and_then(Value::as_bool)
+        {
+            Some(true) => UpdateDecision::Update,
+            _ => UpdateDecision::Dismiss,
+        }
+    }
+
+    fn notify_auto_sign_in(&self, origin: &Origin, account: &credwell_core::Account) {
+        let _ = self.outbox.send(json!({
+            "event": "autoSignIn",
+            "origin": origin.to_string(),
+            "id": account.id,
+            "name": account.name,
+        }));
+    }
+}
+
+fn prompt_json(kind: &str, prompt: &StorePrompt) -> Value {
+    json!({
+        "kind": kind,
+        "request": prompt.request.0,
+        "origin": prompt.origin.to_string(),
+        "type": prompt.credential_type.as_str(),
+        "id": prompt.id,
+        "name": prompt.name,
+        "provider": prompt.provider,
+    })
+}
+
+impl std::fmt::Debug for HostMediator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostMediator").finish_non_exhaustive()
+    }
+}
+
+impl<S> std::fmt::Debug for LockableStore<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LockableStore").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,324 @@
+//! The host end to end over an in-memory pipe: framing, protocol, concurrency, cancellation,
+//! UI round trips, locking.
+
+#![allow(clippy::unwrap_used)] // Test helpers: a failure should panic right there.
+
+use std::time::Duration;
+
+use credwell_core::{MemoryStore, Password};
+use credwell_host::framing::{self, Incoming};
+use credwell_host::{HostConfig, UnlockError, VaultOpener, serve};
+use serde_json::{Value, json};
+use tokio::io::{AsyncWriteExt, DuplexStream, ReadHalf, WriteHalf};
+
+struct TestOpener {
+    store: MemoryStore,
+}
+
+impl VaultOpener for TestOpener {
+    type Store = MemoryStore;
+
+    fn open(&self, passphrase: &Password) -> Result<MemoryStore, UnlockError> {
+        if passphrase.expose() == "correct horse" {
+            Ok(self.store.clone())
+        } else {
+            Err(UnlockError::WrongPassphrase)
+        }
+    }
+}
+
+struct Browser {
+    to_host: WriteHalf<DuplexStream>,
+    from_host: ReadHalf<DuplexStream>,
+    task: tokio::task::JoinHandle<Result<(), framing::FrameError>>,
+}
+
+fn caller(origin: &str, client: u64) -> Value {
+    json!({"origin": origin, "secureContext": true, "fullyActive": true, "ancestors": [], "client": client})
+}
+
+impl Browser {
+    fn start(config: HostConfig) -> Self {
+        let (browser, host) = tokio::io::duplex(64 * 1024);
+        let (host_read, host_write) = tokio::io::split(host);
+        let task = tokio::spawn(serve(
+            host_read,
+            host_write,
+            TestOpener {
+                store: MemoryStore::new(),
+            },
+            config,
+        ));
+        let (from_host, to_host) = tokio::io::split(browser);
+        Self {
+            to_host,
+            from_host,
+            task,
+        }
+    }
+
+    async fn send(&mut self, message: Value) {
+        self.send_raw(message.to_string().as_bytes()).await;
+    }
+
+    async fn send_raw(&mut self, body: &[u8]) {
+        self.to_host
+            .write_all(&framing::encode(body))
+            .await
+            .unwrap();
+    }
+
+    async fn recv(&mut self) -> Value {
+        let frame = tokio::time::timeout(
+            Duration::from_secs(30),
+            framing::read_frame(&mut self.from_host),
+        )
+        .await
+        .expect("the host answers")
+        .unwrap();
+        match frame {
+            Incoming::Message(body) => serde_json::from_slice(&body).unwrap(),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    /// Receives until a message matching `pred` arrives; returns it and the ones skipped.
+    async fn recv_until(&mut self, pred: impl Fn(&Value) -> bool) -> (Value, Vec<Value>) {
+        let mut skipped = Vec::new();
+        loop {
+            let m = self.recv().await;
+            if pred(&m) {
+                return (m, skipped);
+            }
+            skipped.push(m);
+        }
+    }
+
+    async fn reply(&mut self, id: u64) -> Value {
+        self.recv_until(|m| m["id"] == json!(id)).await.0
+    }
+
+    async fn unlock(&mut self, id: u64) {
+        self.send(
+            json!({"id": id, "method": "vault.unlock", "params": {"passphrase": "correct horse"}}),
+        )
+        .await;
+        assert_eq!(self.reply(id).await["result"]["locked"], json!(false));
+    }
+}
+
+fn config() -> HostConfig {
+    HostConfig {
+        idle_lock: None,
+        ..HostConfig::default()
+    }
+}
+
+#[tokio::test]
+async fn hello_negotiates_the_protocol_version() {
+    let mut b = Browser::start(config());
+    b.send(json!({"id": 1, "method": "hello", "params": {"protocol": 1}}))
+        .await;
+    let r = b.recv().await;
+    assert_eq!(r["result"]["protocol"], 1);
+    assert_eq!(r["result"]["locked"], true);
+    b.send(json!({"id": 2, "method": "hello", "params": {"protocol": 99}}))
+        .await;
+    assert_eq!(b.recv().await["error"]["code"], "unsupported-version");
+}
+
+#[tokio::test]
+async fn bad_input_gets_an_error_reply_and_the_host_keeps_serving() {
+    let mut b = Browser::start(config());
+    b.send_raw(b"{not json").await;
+    assert_eq!(b.recv().await["error"]["code"], "malformed-json");
+    b.send(json!({"id": 5, "method": "format.disk"})).await;
+    let r = b.recv().await;
+    assert_eq!(
+        (r["id"].clone(), r["error"]["code"].clone()),
+        (json!(5), json!("unknown-method"))
+    );
+    b.send(json!({"id": 6, "method": "credentials.get", "params": {"caller": {"origin": 1}}}))
+        .await;
+    assert_eq!(b.recv().await["error"]["code"], "bad-params");
+    b.send(
+        json!({"id": 7, "method": "credentials.get", "params": {"caller": caller("not a url", 1)}}),
+    )
+    .await;
+    assert_eq!(b.recv().await["error"]["code"], "bad-params");
+    b.send_raw(&vec![b' '; framing::MAX_INCOMING + 1]).await;
+    assert_eq!(b.recv().await["error"]["code"], "too-large");
+    b.send(json!({"id": 8, "method": "vault.status"})).await;
+    assert_eq!(b.recv().await["result"]["locked"], true);
+}
+
+#[tokio::test]
+async fn a_request_while_locked_asks_for_unlock_and_then_completes() {
+    let mut b = Browser::start(config());
+    b.send(json!({"id": 1, "method": "credentials.get", "params": {
+        "caller": caller("https://example.com", 1), "options": {"password": true, "mediation": "silent"}}}))
+        .await;
+    assert_eq!(
+        b.recv().await,
+        json!({"event": "ui.show", "kind": "unlock"})
+    );
+    b.send(json!({"id": 2, "method": "vault.unlock", "params": {"passphrase": "wrong"}}))
+        .await;
+    assert_eq!(b.reply(2).await["error"]["name"], "WrongPassphrase");
+    b.unlock(3).await;
+    let r = b.reply(1).await;
+    assert_eq!(
+        r["result"],
+        Value::Null,
+        "silent get with an empty vault resolves null"
+    );
+}
+
+#[tokio::test]
+async fn store_with_a_save_prompt_then_silent_get_then_prevent_silent_access() {
+    let mut b = Browser::start(config());
+    b.unlock(1).await;
+    let credential =
+        json!({"type": "password", "id": "alice", "password": "pencil", "name": "Alice"});
+    b.send(json!({"id": 2, "method": "credentials.store", "params": {
+        "caller": caller("https://example.com", 1), "credential": credential}}))
+        .await;
+    let (show, _) = b.recv_until(|m| m["event"] == "ui.show").await;
+    assert_eq!(show["kind"], "save");
+    assert_eq!(show["origin"], "https://example.com");
+    assert_eq!(show["request"], 2);
+    assert!(
+        !show.to_string().contains("pencil"),
+        "the prompt never carries the password"
+    );
+    b.send(json!({"id": 3, "method": "ui.respond", "params": {"ui": show["ui"], "answer": {"save": "save"}}})).await;
+    let (reply, _) = b.recv_until(|m| m["id"] == 2).await;
+    assert_eq!(reply, json!({"id": 2, "result": null}));
+
+    b.send(json!({"id": 4, "method": "credentials.get", "params": {
+        "caller": caller("https://example.com", 1), "options": {"password": true, "mediation": "silent"}}}))
+        .await;
+    let r = b.reply(4).await;
+    assert_eq!(r["result"]["id"], "alice");
+    assert_eq!(r["result"]["password"], "pencil");
+
+    b.send(json!({"id": 5, "method": "credentials.preventSilentAccess", "params": {"caller": caller("https://example.com", 1)}})).await;
+    assert_eq!(b.reply(5).await["result"], Value::Null);
+    b.send(json!({"id": 6, "method": "credentials.get", "params": {
+        "caller": caller("https://example.com", 1), "options": {"password": true, "mediation": "silent"}}}))
+        .await;
+    assert_eq!(b.reply(6).await["result"], Value::Null);
+}
+
+#[tokio::test]
+async fn cross_origin_frames_are_refused_with_the_exact_name() {
+    let mut b = Browser::start(config());
+    b.unlock(1).await;
+    let mut c = caller("https://widget.example", 1);
+    c["ancestors"] = json!(["https://top.example"]);
+    b.send(json!({"id": 2, "method": "credentials.get", "params": {"caller": c, "options": {"password": true}}})).await;
+    assert_eq!(b.reply(2).await["error"]["name"], "NotAllowedError");
+}
+
+async fn store_two(b: &mut Browser) {
+    for (i, id) in ["alice", "bob"].into_iter().enumerate() {
+        let rid = 100 + i as u64;
+        b.send(json!({"id": rid, "method": "credentials.store", "params": {
+            "caller": caller("https://example.com", 9), "credential": {"type": "password", "id": id, "password": "pw"}}}))
+            .await;
+        let (show, _) = b.recv_until(|m| m["event"] == "ui.show").await;
+        b.send(json!({"id": rid + 50, "method": "ui.respond", "params": {"ui": show["ui"], "answer": {"save": "save"}}})).await;
+        b.recv_until(|m| m["id"] == json!(rid)).await;
+    }
+}
+
+#[tokio::test]
+async fn cancel_closes_the_open_chooser_and_other_requests_go_on() {
+    let mut b = Browser::start(config());
+    b.unlock(1).await;
+    store_two(&mut b).await;
+    b.send(json!({"id": 10, "method": "credentials.get", "params": {
+        "caller": caller("https://example.com", 1), "options": {"password": true}}}))
+        .await;
+    let (show, _) = b.recv_until(|m| m["event"] == "ui.show").await;
+    assert_eq!(show["kind"], "chooser");
+    assert_eq!(show["accounts"].as_array().unwrap().len(), 2);
+    assert!(
+        !show.to_string().contains("\"pw\""),
+        "the chooser never carries passwords"
+    );
+    // Another document's request is served while the chooser is open.
+    b.send(json!({"id": 11, "method": "credentials.get", "params": {
+        "caller": caller("https://other.example", 2), "options": {"password": true}}}))
+        .await;
+    assert_eq!(b.reply(11).await["result"], Value::Null);
+    // The same document may not start a second password request meanwhile.
+    b.send(json!({"id": 12, "method": "credentials.get", "params": {
+        "caller": caller("https://example.com", 1), "options": {"password": true}}}))
+        .await;
+    assert_eq!(b.reply(12).await["error"]["name"], "NotAllowedError");
+    // A duplicate id in flight is a protocol error.
+    b.send(json!({"id": 10, "method": "credentials.get", "params": {
+        "caller": caller("https://example.com", 3), "options": {"password": true}}}))
+        .await;
+    assert_eq!(b.reply(10).await["error"]["code"], "duplicate-id");
+    b.send(json!({"id": 13, "method": "cancel", "params": {"target": 10, "reason": "tab closed"}}))
+        .await;
+    let (reply, skipped) = b.recv_until(|m| m["id"] == 10).await;
+    assert_eq!(reply["error"], json!({"abortReason": "tab closed"}));
+    let mut rest = skipped;
+    if !rest.iter().any(|m| m["event"] == "ui.close") {
+        rest.push(b.recv_until(|m| m["event"] == "ui.close").await.0);
+    }
+    let close = rest.iter().find(|m| m["event"] == "ui.close").unwrap();
+    assert_eq!(close["ui"], show["ui"]);
+    // Answering the closed UI now is harmless.
+    b.send(json!({"id": 14, "method": "ui.respond", "params": {"ui": show["ui"], "answer": {"choose": 0}}})).await;
+    assert_eq!(b.reply(14).await["result"]["delivered"], false);
+}
+
+#[tokio::test]
+async fn chooser_pick_returns_the_credential() {
+    let mut b = Browser::start(config());
+    b.unlock(1).await;
+    store_two(&mut b).await;
+    b.send(json!({"id": 20, "method": "credentials.get", "params": {
+        "caller": caller("https://example.com", 1), "options": {"password": true, "mediation": "required"}}}))
+        .await;
+    let (show, _) = b.recv_until(|m| m["event"] == "ui.show").await;
+    let bob = show["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|a| a["id"] == "bob")
+        .unwrap();
+    b.send(json!({"id": 21, "method": "ui.respond", "params": {"ui": show["ui"], "answer": {"choose": bob}}})).await;
+    let r = b.reply(20).await;
+    assert_eq!(r["result"]["id"], "bob");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_vault_locks_itself_when_idle() {
+    let mut b = Browser::start(HostConfig {
+        idle_lock: Some(Duration::from_secs(10)),
+        ..HostConfig::default()
+    });
+    b.unlock(1).await;
+    let (event, _) = b.recv_until(|m| m["event"] == "vault.locked").await;
+    assert_eq!(event, json!({"event": "vault.locked"}));
+    b.send(json!({"id": 2, "method": "vault.status"})).await;
+    assert_eq!(b.reply(2).await["result"]["locked"], true);
+}
+
+#[tokio::test]
+async fn closing_the_port_ends_the_host() {
+    let b = Browser::start(config());
+    let Browser {
+        to_host,
+        from_host,
+        task,
+    } = b;
+    drop(to_host);
+    drop(from_host);
+    task.await.unwrap().unwrap();
+}
