@@ -1,0 +1,122 @@
+//! `credwell-host`: the native-messaging host the browser starts for credwell's extension.
+//!
+//! The browser launches it with fixed arguments (Chromium: the extension's origin; Firefox: the
+//! manifest path and the extension id), so settings come from the environment:
+//!
+//! - `CREDWELL_VAULT`: the vault file (default: `$XDG_DATA_HOME/credwell/vault.sqlite`).
+//! - `CREDWELL_EPHEMERAL=1`: no file at all; an in-memory vault whose passphrase is set by the
+//!   first unlock and which is forgotten when the browser closes the port (throwaway profiles,
+//!   tests).
+//! - `CREDWELL_STORE_CONSENT=ask|always|never`: whether `store()` asks before saving (default
+//!   `ask`).
+//! - `CREDWELL_IDLE_LOCK_SECS`: lock after this many idle seconds (default 900; 0 disables).
+//! - `CREDWELL_LOG`: a `tracing` filter for the log on stderr (default `warn`). stdout carries
+//!   only native-messaging frames.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use credwell_core::{EngineConfig, MemoryStore, Password, StoreConsent};
+use credwell_host::{HostConfig, UnlockError, VaultOpener, serve};
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CREDWELL_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let config = match host_config() {
+        Ok(c) => c,
+        Err(message) => {
+            tracing::error!("{message}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!("cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let ephemeral = std::env::var("CREDWELL_EPHEMERAL").is_ok_and(|v| v == "1");
+    let result = runtime.block_on(async {
+        let stdin = tokio::io::stdin();
+        let stdout = tokio::io::stdout();
+        if ephemeral {
+            serve(stdin, stdout, EphemeralVault::default(), config).await
+        } else {
+            tracing::error!("no vault backend is built in yet; set CREDWELL_EPHEMERAL=1");
+            Ok(())
+        }
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn host_config() -> Result<HostConfig, String> {
+    let store_consent = match std::env::var("CREDWELL_STORE_CONSENT").as_deref() {
+        Err(_) | Ok("ask") => StoreConsent::Ask,
+        Ok("always") => StoreConsent::Always,
+        Ok("never") => StoreConsent::Never,
+        Ok(other) => {
+            return Err(format!(
+                "CREDWELL_STORE_CONSENT must be ask, always or never, not {other:?}"
+            ));
+        }
+    };
+    let idle_lock = match std::env::var("CREDWELL_IDLE_LOCK_SECS") {
+        Err(_) => Some(Duration::from_secs(900)),
+        Ok(v) => match v.parse::<u64>() {
+            Ok(0) => None,
+            Ok(secs) => Some(Duration::from_secs(secs)),
+            Err(_) => {
+                return Err(format!(
+                    "CREDWELL_IDLE_LOCK_SECS must be a number of seconds, not {v:?}"
+                ));
+            }
+        },
+    };
+    Ok(HostConfig {
+        engine: EngineConfig {
+            store_consent,
+            ..EngineConfig::default()
+        },
+        idle_lock,
+    })
+}
+
+/// An in-memory vault: the first unlock sets its passphrase.
+#[derive(Default)]
+struct EphemeralVault {
+    store: MemoryStore,
+    passphrase: Mutex<Option<Password>>,
+}
+
+impl VaultOpener for EphemeralVault {
+    type Store = MemoryStore;
+
+    fn open(&self, passphrase: &Password) -> Result<MemoryStore, UnlockError> {
+        let mut set = self.passphrase.lock().unwrap_or_else(|e| e.into_inner());
+        match &*set {
+            None => {
+                *set = Some(passphrase.clone());
+                Ok(self.store.clone())
+            }
+            Some(p) if p == passphrase => Ok(self.store.clone()),
+            Some(_) => Err(UnlockError::WrongPassphrase),
+        }
+    }
+}
