@@ -71,6 +71,7 @@ mod options;
 mod origin;
 mod password;
 mod store;
+mod webauthn;
 
 pub use abort::{AbortController, AbortReason, AbortSignal};
 pub use caller::{Caller, ClientId, RequestId, same_origin_with_ancestors};
@@ -96,3 +97,4 @@ pub use store::{
     CredentialStore, MemoryStore, OriginFlags, RecordId, StoreFailure, StoreResult,
     StoredCredential, Timestamp,
 };
+pub use webauthn::{ClientDataType, CollectedClientData, RpId, RpIdError};

@@ -110,6 +110,14 @@ impl Origin {
         }
     }
 
+    /// The host of a tuple origin.
+    pub(crate) fn tuple_host(&self) -> Option<&url::Host> {
+        match &self.0.inner {
+            url::Origin::Tuple(_, host, _) => Some(host),
+            url::Origin::Opaque(_) => None,
+        }
+    }
+
     /// The [`Site`] of this origin, `None` for opaque origins.
     pub fn site(&self) -> Option<&Site> {
         self.0.site.as_ref()
