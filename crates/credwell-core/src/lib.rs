@@ -97,4 +97,8 @@ pub use store::{
     CredentialStore, MemoryStore, OriginFlags, RecordId, StoreFailure, StoreResult,
     StoredCredential, Timestamp,
 };
-pub use webauthn::{ClientDataType, CollectedClientData, RpId, RpIdError};
+pub use webauthn::{
+    AuthenticatorSelection, ClientDataType, CollectedClientData, CredentialDescriptor,
+    DEFAULT_ALGORITHMS, DEFAULT_TIMEOUT_MS, PublicKeyCreationOptions, PublicKeyOptionsError,
+    PublicKeyRequestOptions, RpId, RpIdError, TIMEOUT_RANGE_MS,
+};

@@ -1,10 +1,15 @@
 //! The WebAuthn client side (`PublicKeyCredential`): the parts of
 //! [`[[Create]]`](https://w3c.github.io/webauthn/#sctn-createCredential) and
 //! [`[[DiscoverFromExternalSource]]`](https://w3c.github.io/webauthn/#sctn-discover-from-external-source)
-//! that do not need an authenticator: RP ID validation and `clientDataJSON`.
+//! that do not need an authenticator: options conversion, RP ID validation and `clientDataJSON`.
 
 mod client_data;
+mod options;
 mod rp_id;
 
 pub use client_data::{ClientDataType, CollectedClientData};
+pub use options::{
+    AuthenticatorSelection, CredentialDescriptor, DEFAULT_ALGORITHMS, DEFAULT_TIMEOUT_MS,
+    PublicKeyCreationOptions, PublicKeyOptionsError, PublicKeyRequestOptions, TIMEOUT_RANGE_MS,
+};
 pub use rp_id::{RpId, RpIdError};
