@@ -6,10 +6,12 @@
 //!
 //! - [`framing`]: the 4-byte native-endian length prefix, with the browser's limits.
 //! - [`protocol`]: requests, replies and events (version 1).
+//! - [`install`]: native-messaging manifests for Chromium, Chrome and Firefox.
 //! - [`serve`]: the event loop: concurrent requests, cancellation, one reply per request, UI
 //!   requests to the extension, locking and unlocking.
 
 pub mod framing;
+pub mod install;
 pub mod protocol;
 mod server;
 
