@@ -294,18 +294,3 @@ fn create_a_credential_h12_mediation_is_converted_as_an_enum() {
         .expect("mediation does not matter to password create");
     }
 }
-
-#[test]
-fn create_a_credential_h6_public_key_is_not_served_by_this_engine() {
-    // n/a (WebAuthn issue).
-    let h = Harness::new([]);
-    assert_rejects(
-        h.create(
-            &h.caller(SITE),
-            json!({"publicKey": {"challenge": "AAAA", "rp": {"name": "x"},
-                   "user": {"id": "AAAA", "name": "a", "displayName": "a"},
-                   "pubKeyCredParams": []}}),
-        ),
-        ErrorName::NotSupportedError,
-    );
-}

@@ -494,10 +494,13 @@ fn request_a_credential_f10_types_are_released_after_resolve_and_reject() {
     // Resolves null (cancelled chooser), then again: nothing stayed active.
     assert_eq!(h.get(&caller, json!({"password": true})).ok(), Some(None));
     assert_eq!(h.get(&caller, json!({"password": true})).ok(), Some(None));
-    // Rejects (public-key is not served here), then a password request still works.
+    // Rejects after the types were appended (the frame check), then a request still works.
+    let framed = caller
+        .clone()
+        .with_ancestors(&[origin("https://evil.example")]);
     assert_rejects(
-        h.get(&caller, json!({"publicKey": {"challenge": "AAAA"}})),
-        ErrorName::NotSupportedError,
+        h.get(&framed, json!({"password": true})),
+        ErrorName::NotAllowedError,
     );
     assert_eq!(
         h.get(&caller, json!({"password": true, "mediation": "silent"}))
@@ -868,14 +871,4 @@ fn request_a_credential_f9_2_global_auto_sign_in_off_requires_mediation() {
         .expect("resolves");
     assert_eq!(id_of(&got), Some("alice"));
     assert_eq!(h.choosers().len(), 1, "optional went through the chooser");
-}
-
-#[test]
-fn request_a_credential_f9_5_public_key_is_not_served_by_this_engine() {
-    // n/a (WebAuthn issue): no [[DiscoverFromExternalSource]] here yet.
-    let h = Harness::new([]);
-    assert_rejects(
-        h.get(&h.caller(SITE), json!({"publicKey": {"challenge": "AAAA"}})),
-        ErrorName::NotSupportedError,
-    );
 }
