@@ -34,6 +34,18 @@ pub struct Caller {
     pub fully_active: bool,
     /// Whether the settings object is [same-origin with its ancestors](https://w3c.github.io/webappsec-credential-management/#same-origin-with-its-ancestors).
     pub same_origin_with_ancestors: bool,
+    /// Whether the frame has [transient activation](https://html.spec.whatwg.org/multipage/interaction.html#transient-activation)
+    /// (a recent user gesture), which WebAuthn `create()` needs in cross-origin frames. The
+    /// embedder consumes the activation when it reports `true`.
+    pub transient_activation: bool,
+    /// The top-level document's origin, when the frame is not top-level (`topOrigin` in
+    /// `clientDataJSON`).
+    pub top_origin: Option<Origin>,
+    /// Whether the document's permissions policy allows `publickey-credentials-get` (by default
+    /// only same-origin frames; a cross-origin iframe needs `allow="publickey-credentials-get"`).
+    pub public_key_get_allowed: bool,
+    /// Whether the permissions policy allows `publickey-credentials-create`.
+    pub public_key_create_allowed: bool,
     /// The document making the call.
     pub client: ClientId,
     /// This call.
@@ -48,15 +60,24 @@ impl Caller {
             secure_context: true,
             fully_active: true,
             same_origin_with_ancestors: true,
+            transient_activation: false,
+            top_origin: None,
+            public_key_get_allowed: true,
+            public_key_create_allowed: true,
             client,
             request,
         }
     }
 
     /// Sets [`same_origin_with_ancestors`](Self::same_origin_with_ancestors) from the origins of
-    /// the ancestor navigables' active documents, parent first.
+    /// the ancestor navigables' active documents, parent first (the last is the top-level one).
     pub fn with_ancestors(mut self, ancestors: &[Origin]) -> Self {
         self.same_origin_with_ancestors = same_origin_with_ancestors(&self.origin, ancestors);
+        self.top_origin = ancestors.last().cloned();
+        // The features' default allowlist is 'self': a cross-origin frame has them only when the
+        // embedder reports an `allow` attribute granting them.
+        self.public_key_get_allowed = self.same_origin_with_ancestors;
+        self.public_key_create_allowed = self.same_origin_with_ancestors;
         self
     }
 }

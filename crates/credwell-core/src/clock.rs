@@ -1,17 +1,23 @@
 //! Time, as a trait so that tests and embedders control it.
 
-use std::sync::Arc;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Poll, Waker};
 
 use crate::store::Timestamp;
 
-/// A source of the current time.
+/// A source of the current time, and of timers (WebAuthn's lifetime timer).
 pub trait Clock: Send + Sync {
     /// Milliseconds since the Unix epoch.
     fn now(&self) -> Timestamp;
+
+    /// Completes after `millis` milliseconds.
+    fn sleep(&self, millis: u64) -> impl Future<Output = ()> + Send;
 }
 
-/// The system's wall clock.
+/// The system's wall clock. Its timers use one short-lived thread each (they serve WebAuthn's
+/// lifetime timer, a few per minute at most), so the engine needs no async runtime.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SystemClock;
 
@@ -21,9 +27,25 @@ impl Clock for SystemClock {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
     }
+
+    fn sleep(&self, millis: u64) -> impl Future<Output = ()> + Send {
+        let (tx, rx) = futures::channel::oneshot::channel::<()>();
+        // If the thread cannot be spawned the sender is dropped and the timer fires at once,
+        // which ends the request early (NotAllowedError) rather than never.
+        let _ = std::thread::Builder::new()
+            .name("credwell-timer".into())
+            .spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(millis));
+                let _ = tx.send(());
+            });
+        async move {
+            let _ = rx.await;
+        }
+    }
 }
 
-/// A clock that moves only when told to. Clones share the same time.
+/// A clock that moves only when told to. Clones share the same time, and its timers fire when
+/// [`advance`](Self::advance) passes their deadline.
 ///
 /// ```
 /// use credwell_core::{Clock, ManualClock};
@@ -32,22 +54,74 @@ impl Clock for SystemClock {
 /// assert_eq!(clock.now(), 1_500);
 /// ```
 #[derive(Clone, Debug, Default)]
-pub struct ManualClock(Arc<AtomicU64>);
+pub struct ManualClock {
+    now: Arc<AtomicU64>,
+    sleepers: Arc<Mutex<Vec<(Timestamp, Waker)>>>,
+}
 
 impl ManualClock {
     /// A clock stopped at `now`.
     pub fn new(now: Timestamp) -> Self {
-        Self(Arc::new(AtomicU64::new(now)))
+        Self {
+            now: Arc::new(AtomicU64::new(now)),
+            sleepers: Arc::default(),
+        }
     }
 
-    /// Moves the clock forward.
+    /// Moves the clock forward, waking the timers that are due.
     pub fn advance(&self, millis: u64) {
-        self.0.fetch_add(millis, Ordering::SeqCst);
+        let now = self.now.fetch_add(millis, Ordering::SeqCst) + millis;
+        let due: Vec<Waker> = {
+            let mut sleepers = self.sleepers.lock().unwrap_or_else(|e| e.into_inner());
+            let (due, waiting): (Vec<_>, Vec<_>) =
+                sleepers.drain(..).partition(|(at, _)| *at <= now);
+            *sleepers = waiting;
+            due.into_iter().map(|(_, w)| w).collect()
+        };
+        due.into_iter().for_each(Waker::wake);
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> Timestamp {
-        self.0.load(Ordering::SeqCst)
+        self.now.load(Ordering::SeqCst)
+    }
+
+    fn sleep(&self, millis: u64) -> impl Future<Output = ()> + Send {
+        let deadline = self.now().saturating_add(millis);
+        let clock = self.clone();
+        std::future::poll_fn(move |cx| {
+            if clock.now() >= deadline {
+                return Poll::Ready(());
+            }
+            clock
+                .sleepers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((deadline, cx.waker().clone()));
+            Poll::Pending
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::FutureExt;
+
+    #[test]
+    fn manual_timers_fire_when_the_clock_passes_them() {
+        let clock = ManualClock::new(0);
+        let mut timer = Box::pin(clock.sleep(1_000));
+        assert!(timer.as_mut().now_or_never().is_none());
+        clock.advance(999);
+        assert!(timer.as_mut().now_or_never().is_none());
+        clock.advance(1);
+        assert!(timer.as_mut().now_or_never().is_some());
+    }
+
+    #[test]
+    fn system_timers_fire() {
+        futures::executor::block_on(SystemClock.sleep(1));
     }
 }

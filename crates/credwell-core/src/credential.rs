@@ -160,6 +160,8 @@ pub enum Credential {
     Password(PasswordCredential),
     /// A [`FederatedCredential`].
     Federated(FederatedCredential),
+    /// A `PublicKeyCredential` (WebAuthn), in its `toJSON()` form.
+    PublicKey(crate::webauthn::PublicKeyCredential),
 }
 
 impl Credential {
@@ -168,6 +170,7 @@ impl Credential {
         match self {
             Self::Password(_) => CredentialType::Password,
             Self::Federated(_) => CredentialType::Federated,
+            Self::PublicKey(_) => CredentialType::PublicKey,
         }
     }
 
@@ -176,6 +179,7 @@ impl Credential {
         match self {
             Self::Password(c) => &c.id,
             Self::Federated(c) => &c.id,
+            Self::PublicKey(c) => &c.id,
         }
     }
 
@@ -184,6 +188,7 @@ impl Credential {
         match self {
             Self::Password(c) => &c.name,
             Self::Federated(c) => &c.name,
+            Self::PublicKey(_) => "",
         }
     }
 
@@ -192,6 +197,7 @@ impl Credential {
         match self {
             Self::Password(c) => &c.icon_url,
             Self::Federated(c) => &c.icon_url,
+            Self::PublicKey(_) => "",
         }
     }
 
@@ -200,6 +206,7 @@ impl Credential {
         match self {
             Self::Password(c) => &c.origin,
             Self::Federated(c) => &c.origin,
+            Self::PublicKey(c) => &c.origin,
         }
     }
 
@@ -223,6 +230,7 @@ impl Credential {
                 "provider": c.provider,
                 "protocol": c.protocol,
             }),
+            Self::PublicKey(c) => c.json.clone(),
         }
     }
 }

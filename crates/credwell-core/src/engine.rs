@@ -25,6 +25,7 @@ use crate::options::{
 };
 use crate::origin::Origin;
 use crate::store::{CredentialStore, OriginFlags, StoredCredential};
+use crate::webauthn::{self, Authenticator, NoAuthenticator};
 
 /// Whether `store()` asks the user before saving or updating.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -79,31 +80,53 @@ impl Default for EngineConfig {
 /// # });
 /// ```
 #[derive(Debug)]
-pub struct Engine<S, M, C> {
+pub struct Engine<S, M, C, A = NoAuthenticator> {
     store: S,
     mediator: M,
     clock: C,
+    authenticator: A,
     config: EngineConfig,
     active_types: Mutex<HashMap<ClientId, Vec<CredentialType>>>,
     in_flight: Mutex<HashMap<RequestId, AbortController>>,
 }
 
 impl<S: CredentialStore, M: Mediator, C: Clock> Engine<S, M, C> {
-    /// An engine with the default configuration.
+    /// An engine with the default configuration and no public-key authenticator.
     pub fn new(store: S, mediator: M, clock: C) -> Self {
         Self::with_config(store, mediator, clock, EngineConfig::default())
     }
 
-    /// An engine with the given configuration.
+    /// An engine with the given configuration and no public-key authenticator.
     pub fn with_config(store: S, mediator: M, clock: C, config: EngineConfig) -> Self {
-        Self {
+        Engine {
             store,
             mediator,
             clock,
+            authenticator: NoAuthenticator,
             config,
             active_types: Mutex::default(),
             in_flight: Mutex::default(),
         }
+    }
+
+    /// The same engine, serving `publicKey` requests with `authenticator`.
+    pub fn with_authenticator<A: Authenticator>(self, authenticator: A) -> Engine<S, M, C, A> {
+        Engine {
+            store: self.store,
+            mediator: self.mediator,
+            clock: self.clock,
+            authenticator,
+            config: self.config,
+            active_types: self.active_types,
+            in_flight: self.in_flight,
+        }
+    }
+}
+
+impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator> Engine<S, M, C, A> {
+    /// The public-key authenticator.
+    pub fn authenticator(&self) -> &A {
+        &self.authenticator
     }
 
     /// The store.
@@ -207,10 +230,16 @@ impl<S: CredentialStore, M: Mediator, C: Clock> Engine<S, M, C> {
             .map_err(GetError::RequestPending)?;
         // 10. Let origin be settings' origin; let sameOriginWithAncestors be true if settings is
         //     same-origin with its ancestors.
-        // 10.x. Permissions policy: password and federated have none; public-key requests are
-        //     answered by the WebAuthn layer, which this engine does not include yet.
+        // 10.x. Permissions policy: for each interface whose Get Permissions Policy is not null
+        //     (public-key: "publickey-credentials-get"), if document is not allowed to use it,
+        //     reject with a "NotAllowedError". Password and federated have none.
         if interfaces.contains(&CredentialType::PublicKey) {
-            return Err(GetError::PublicKeyUnavailable);
+            if !self.authenticator.available() {
+                return Err(GetError::PublicKeyUnavailable);
+            }
+            if !caller.public_key_get_allowed {
+                return Err(GetError::PermissionsPolicy("publickey-credentials-get"));
+            }
         }
         // 12. Let p be a new promise; run the following steps in parallel. An abort at any point
         //     from here on rejects p with the signal's reason (DOM's "add an abort algorithm").
@@ -257,9 +286,25 @@ impl<S: CredentialStore, M: Mediator, C: Clock> Engine<S, M, C> {
             return Ok(None);
         }
         // 12.5. Let result be the result of asking the user to choose a Credential, given options
-        //       and credentials.
+        //       and credentials. When the only relevant interface is PublicKeyCredential, which
+        //       needs its own UI, the chooser is skipped and the result is its interface object.
+        // 12.6. If result is an interface object, set result to the result of its
+        //       [[DiscoverFromExternalSource]](origin, options, sameOriginWithAncestors),
+        //       rejecting p with any exception.
+        if let (Some(public_key), [CredentialType::PublicKey]) = (&options.public_key, interfaces) {
+            let public_key = serde_json::Value::Object(public_key.clone());
+            let found = webauthn::discover(
+                &self.authenticator,
+                &self.clock,
+                caller,
+                options.mediation,
+                &public_key,
+            )
+            .await
+            .map_err(GetError::WebAuthn)?;
+            return Ok(Some(Credential::PublicKey(found)));
+        }
         let result = self.ask_to_choose(caller, options, credentials).await?;
-        // 12.6. (result is never an interface object: no type here discovers externally.)
         // 12.7. Resolve p with result (a Credential, or null).
         Ok(result)
     }
@@ -297,6 +342,11 @@ impl<S: CredentialStore, M: Mediator, C: Clock> Engine<S, M, C> {
         // "SecurityError".
         if caller.origin.is_opaque() {
             return Err(GetError::OpaqueOrigin(interface));
+        }
+        // PublicKeyCredential's [[CollectFromCredentialStore]] returns the empty set: its
+        // credentials are discovered from the authenticator.
+        if interface == CredentialType::PublicKey {
+            return Ok(Vec::new());
         }
         // 1. If sameOriginWithAncestors is false, throw a "NotAllowedError" DOMException.
         if !caller.same_origin_with_ancestors {
@@ -487,6 +537,7 @@ impl<S: CredentialStore, M: Mediator, C: Clock> Engine<S, M, C> {
         match credential {
             Credential::Password(c) => self.store_password(caller, c, stored).await,
             Credential::Federated(c) => self.store_federated(caller, c, stored).await,
+            Credential::PublicKey(_) => Err(StoreError::NotStorable(CredentialType::PublicKey)),
         }
     }
 
@@ -561,7 +612,7 @@ impl<S: CredentialStore, M: Mediator, C: Clock> Engine<S, M, C> {
                     && f.provider == credential.provider
                     && f.origin.same_origin(&credential.origin)
             }
-            Credential::Password(_) => false,
+            Credential::Password(_) | Credential::PublicKey(_) => false,
         });
         if duplicate {
             return Ok(());
@@ -594,7 +645,7 @@ impl<S: CredentialStore, M: Mediator, C: Clock> Engine<S, M, C> {
                     name: credential.name().to_owned(),
                     provider: match &credential {
                         Credential::Federated(f) => Some(f.provider.clone()),
-                        Credential::Password(_) => None,
+                        Credential::Password(_) | Credential::PublicKey(_) => None,
                     },
                 };
                 self.mediator.confirm_save(prompt).await
@@ -675,7 +726,17 @@ impl<S: CredentialStore, M: Mediator, C: Clock> Engine<S, M, C> {
         }
         // 9. For each interface in interfaces: if its Create Permissions Policy is not null and
         //    document is not allowed to use it, reject with "NotAllowedError". (Only public-key
-        //    has one; see below.)
+        //    has one: "publickey-credentials-create".)
+        if interfaces.first() == Some(&CredentialType::PublicKey) {
+            if !self.authenticator.available() {
+                return Err(CreateError::PublicKeyUnavailable);
+            }
+            if !caller.public_key_create_allowed {
+                return Err(CreateError::PermissionsPolicy(
+                    "publickey-credentials-create",
+                ));
+            }
+        }
         // 10. If options.signal is aborted, then return a promise rejected with options.signal's
         //     abort reason.
         if let Some(reason) = signal.and_then(AbortSignal::reason) {
@@ -696,7 +757,24 @@ impl<S: CredentialStore, M: Mediator, C: Clock> Engine<S, M, C> {
         // 16. Run in parallel: let r be the result of interfaces[0]'s [[Create]](origin, options,
         //     sameOriginWithAncestors); reject p with an exception, or resolve p with r.
         let in_flight = self.register(caller.request);
-        let work = async { create_internal(caller, options, interface) };
+        let work = async {
+            match (interface, &options.public_key) {
+                (CredentialType::PublicKey, Some(public_key)) => {
+                    let public_key = serde_json::Value::Object(public_key.clone());
+                    webauthn::create(
+                        &self.authenticator,
+                        &self.clock,
+                        caller,
+                        options.mediation,
+                        &public_key,
+                    )
+                    .await
+                    .map(Credential::PublicKey)
+                    .map_err(CreateError::WebAuthn)
+                }
+                _ => create_internal(caller, options, interface),
+            }
+        };
         match abortable(work, signal, &in_flight.signal).await {
             Ok(result) => result,
             Err(reason) => Err(CreateError::Aborted(reason)),
@@ -815,6 +893,7 @@ fn create_internal(
 fn matches_filter(credential: &Credential, options: &CredentialRequestOptions) -> bool {
     match credential {
         Credential::Password(_) => options.password,
+        Credential::PublicKey(_) => false,
         Credential::Federated(f) => {
             let Some(filter) = &options.federated else {
                 return false;
@@ -868,6 +947,7 @@ fn set_origin(credential: &mut Credential, origin: &Origin) {
     match credential {
         Credential::Password(c) => c.origin = origin.clone(),
         Credential::Federated(c) => c.origin = origin.clone(),
+        Credential::PublicKey(c) => c.origin = origin.clone(),
     }
 }
 

@@ -81,6 +81,14 @@ pub enum GetError {
     /// Public-key credentials are not served by this engine (`NotSupportedError`).
     #[error("publicKey requests are not supported by this credential manager")]
     PublicKeyUnavailable,
+    /// The document's permissions policy does not allow the feature (`NotAllowedError`).
+    #[error(
+        "the permissions policy does not allow \"{0}\" in this document (add allow=\"{0}\" to the iframe)"
+    )]
+    PermissionsPolicy(&'static str),
+    /// The WebAuthn ceremony failed (its own exception name).
+    #[error("{0}")]
+    WebAuthn(crate::webauthn::WebAuthnError),
     /// The credential store failed (`UnknownError`).
     #[error("the credential store is unavailable")]
     Store(#[source] StoreFailure),
@@ -99,9 +107,10 @@ impl GetError {
             Self::NoCredentialTypes
             | Self::TypesCannotBeCombined(..)
             | Self::PublicKeyUnavailable => ErrorName::NotSupportedError,
-            Self::RequestPending(_) | Self::NotSameOriginWithAncestors(_) => {
-                ErrorName::NotAllowedError
-            }
+            Self::RequestPending(_)
+            | Self::NotSameOriginWithAncestors(_)
+            | Self::PermissionsPolicy(_) => ErrorName::NotAllowedError,
+            Self::WebAuthn(e) => e.name(),
             Self::Store(_) => ErrorName::UnknownError,
         }
     }
@@ -204,6 +213,14 @@ pub enum CreateError {
     /// Public-key credentials are not served by this engine (`NotSupportedError`).
     #[error("publicKey requests are not supported by this credential manager")]
     PublicKeyUnavailable,
+    /// The document's permissions policy does not allow the feature (`NotAllowedError`).
+    #[error(
+        "the permissions policy does not allow \"{0}\" in this document (add allow=\"{0}\" to the iframe)"
+    )]
+    PermissionsPolicy(&'static str),
+    /// The WebAuthn ceremony failed (its own exception name).
+    #[error("{0}")]
+    WebAuthn(crate::webauthn::WebAuthnError),
 }
 
 impl CreateError {
@@ -218,7 +235,8 @@ impl CreateError {
                 ErrorName::NotSupportedError
             }
             Self::Aborted(_) => ErrorName::AbortError,
-            Self::RequestPending(_) => ErrorName::NotAllowedError,
+            Self::RequestPending(_) | Self::PermissionsPolicy(_) => ErrorName::NotAllowedError,
+            Self::WebAuthn(e) => e.name(),
         }
     }
 }

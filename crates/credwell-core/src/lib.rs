@@ -98,7 +98,9 @@ pub use store::{
     StoredCredential, Timestamp,
 };
 pub use webauthn::{
+    Assertion, AttestedCredential, Authenticator, AuthenticatorError, AuthenticatorInfo,
     AuthenticatorSelection, ClientDataType, CollectedClientData, CredentialDescriptor,
-    DEFAULT_ALGORITHMS, DEFAULT_TIMEOUT_MS, PublicKeyCreationOptions, PublicKeyOptionsError,
-    PublicKeyRequestOptions, RpId, RpIdError, TIMEOUT_RANGE_MS,
+    DEFAULT_ALGORITHMS, DEFAULT_TIMEOUT_MS, GetAssertionRequest, MakeCredentialRequest,
+    NoAuthenticator, PublicKeyCreationOptions, PublicKeyCredential, PublicKeyOptionsError,
+    PublicKeyRequestOptions, RpId, RpIdError, TIMEOUT_RANGE_MS, WebAuthnError,
 };

@@ -46,7 +46,7 @@ impl Account {
             origin: credential.origin().clone(),
             provider: match credential {
                 Credential::Federated(f) => Some(f.provider.clone()),
-                Credential::Password(_) => None,
+                Credential::Password(_) | Credential::PublicKey(_) => None,
             },
             exact_origin,
         }

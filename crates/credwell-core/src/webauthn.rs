@@ -3,10 +3,18 @@
 //! [`[[DiscoverFromExternalSource]]`](https://w3c.github.io/webauthn/#sctn-discover-from-external-source)
 //! that do not need an authenticator: options conversion, RP ID validation and `clientDataJSON`.
 
+mod authenticator;
+mod client;
 mod client_data;
 mod options;
 mod rp_id;
 
+pub use authenticator::{
+    Assertion, AttestedCredential, Authenticator, AuthenticatorError, AuthenticatorInfo,
+    GetAssertionRequest, MakeCredentialRequest, NoAuthenticator,
+};
+pub use client::{PublicKeyCredential, WebAuthnError};
+pub(crate) use client::{create, discover};
 pub use client_data::{ClientDataType, CollectedClientData};
 pub use options::{
     AuthenticatorSelection, CredentialDescriptor, DEFAULT_ALGORITHMS, DEFAULT_TIMEOUT_MS,

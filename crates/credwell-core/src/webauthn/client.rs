@@ -1,0 +1,342 @@
+//! The WebAuthn client algorithms: [`[[Create]]`](https://w3c.github.io/webauthn/#sctn-createCredential)
+//! and [`[[DiscoverFromExternalSource]]`](https://w3c.github.io/webauthn/#sctn-discover-from-external-source),
+//! for one authenticator.
+//!
+//! The Credential Management layer has already checked the document, the abort signal at call
+//! time and the number of types, and it races the whole call against later aborts.
+
+use std::pin::pin;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use futures::future::{Either, select};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use super::authenticator::{
+    Authenticator, AuthenticatorError, GetAssertionRequest, MakeCredentialRequest,
+};
+use super::client_data::{ClientDataType, CollectedClientData};
+use super::options::{PublicKeyCreationOptions, PublicKeyOptionsError, PublicKeyRequestOptions};
+use super::rp_id::{RpId, RpIdError};
+use crate::caller::Caller;
+use crate::clock::Clock;
+use crate::exception::ErrorName;
+use crate::options::Mediation;
+use crate::origin::Origin;
+
+/// A `PublicKeyCredential`, as the page receives it: its `toJSON()` form
+/// (`RegistrationResponseJSON` or `AuthenticationResponseJSON`), every buffer base64url.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PublicKeyCredential {
+    /// The credential id, base64url.
+    pub id: String,
+    /// The origin the ceremony ran for.
+    pub origin: Origin,
+    /// The `toJSON()` object.
+    pub json: Value,
+}
+
+/// Why a WebAuthn ceremony failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WebAuthnError {
+    /// Options did not convert (`TypeError`), or no algorithm is usable (`NotSupportedError`).
+    #[error(transparent)]
+    Options(#[from] PublicKeyOptionsError),
+    /// The RP ID is not the caller's (`SecurityError`), or the origin is opaque (`NotAllowedError`).
+    #[error(transparent)]
+    RpId(#[from] RpIdError),
+    /// A cross-origin frame called `create()` without a user gesture (`NotAllowedError`).
+    #[error(
+        "create() in a cross-origin frame needs a user gesture (transient activation) in that frame"
+    )]
+    NoTransientActivation,
+    /// `mediation: "conditional"` where it is not allowed (`NotAllowedError`).
+    #[error("conditional mediation is not available for this request")]
+    ConditionalNotAllowed,
+    /// An excluded credential exists on the authenticator (`InvalidStateError`).
+    #[error("the authenticator already holds a credential from excludeCredentials")]
+    Excluded,
+    /// Timeout, cancellation, or an authenticator failure the page must not learn about
+    /// (`NotAllowedError`).
+    #[error("the operation either timed out or was not allowed")]
+    NotAllowed,
+}
+
+impl WebAuthnError {
+    /// The exception name the page sees.
+    pub fn name(&self) -> ErrorName {
+        match self {
+            Self::Options(PublicKeyOptionsError::NoSupportedAlgorithm) => {
+                ErrorName::NotSupportedError
+            }
+            Self::Options(_) => ErrorName::TypeError,
+            Self::RpId(RpIdError::OpaqueOrigin) => ErrorName::NotAllowedError,
+            Self::RpId(_) => ErrorName::SecurityError,
+            Self::Excluded => ErrorName::InvalidStateError,
+            Self::NoTransientActivation | Self::ConditionalNotAllowed | Self::NotAllowed => {
+                ErrorName::NotAllowedError
+            }
+        }
+    }
+}
+
+fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// `PublicKeyCredential`'s [`[[Create]](origin, options, sameOriginWithAncestors)`](https://w3c.github.io/webauthn/#sctn-createCredential).
+pub(crate) async fn create<A: Authenticator, C: Clock>(
+    authenticator: &A,
+    clock: &C,
+    caller: &Caller,
+    mediation: Mediation,
+    public_key: &Value,
+) -> Result<PublicKeyCredential, WebAuthnError> {
+    // 1. Assert: options.publicKey is present.
+    let options = PublicKeyCreationOptions::from_json(public_key)?;
+    // 2. If sameOriginWithAncestors is false: conditional mediation → "NotAllowedError"; no
+    //    transient activation → "NotAllowedError"; otherwise consume user activation (the
+    //    embedder consumes it when it reports it).
+    if !caller.same_origin_with_ancestors {
+        if mediation == Mediation::Conditional {
+            return Err(WebAuthnError::ConditionalNotAllowed);
+        }
+        if !caller.transient_activation {
+            return Err(WebAuthnError::NoTransientActivation);
+        }
+    }
+    // 3. Let pkOptions be options.publicKey; the timeout is clamped while converting.
+    // 4. user.id's length was checked while converting (TypeError).
+    // 5-7. callerOrigin, effectiveDomain and the RP ID.
+    let rp_id = RpId::for_origin(&caller.origin, options.rp_id.as_deref())?;
+    // 8. credTypesAndPubKeyAlgs: computed while converting (NotSupportedError when empty).
+    // 9. Extensions: credProps is a client extension; the others go to the authenticator.
+    let wants_cred_props = options
+        .extensions
+        .get("credProps")
+        .is_some_and(crate::idl::boolean);
+    let authenticator_extensions: Map<String, Value> = options
+        .extensions
+        .iter()
+        .filter(|(id, _)| matches!(id.as_str(), "prf" | "largeBlob" | "credProtect"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    // 10. collectedClientData, clientDataJSON, clientDataHash.
+    let client_data = client_data(ClientDataType::Create, &options.challenge, caller);
+    let client_data_hash: [u8; 32] = Sha256::digest(&client_data).into();
+    // 11. (The abort signal is checked by the Credential Management layer.)
+    // 12. Conditional create needs a recent mediated authentication and consent, which credwell
+    //     does not track yet: "NotAllowedError".
+    if mediation == Mediation::Conditional {
+        return Err(WebAuthnError::ConditionalNotAllowed);
+    }
+    // 13. Start lifetimeTimer; while it runs, use the authenticator if it fits.
+    let info = authenticator.info();
+    let selection = options.authenticator_selection.clone().unwrap_or_default();
+    let fits = selection
+        .authenticator_attachment
+        .as_deref()
+        .is_none_or(|a| !matches!(a, "platform" | "cross-platform") || a == info.attachment)
+        && (resident_key_required(&selection) <= info.discoverable_credentials)
+        && (selection.user_verification != "required" || info.user_verification);
+    if !fits {
+        // No authenticator will ever become available: wait out the timer.
+        clock.sleep(options.timeout_ms).await;
+        return Err(WebAuthnError::NotAllowed);
+    }
+    // 13.2. requireResidentKey; 13.3. userVerification.
+    let require_resident_key = match selection.resident_key.as_deref() {
+        Some("required") => true,
+        Some("preferred") => info.discoverable_credentials,
+        Some("discouraged") => false,
+        _ => selection.require_resident_key,
+    };
+    let require_user_verification = match selection.user_verification.as_str() {
+        "required" => true,
+        "discouraged" => false,
+        _ => info.user_verification,
+    };
+    // 13.5. attestationFormats: ["none"] when the RP asked for no attestation (unknown values
+    //       count as "none").
+    let attestation_formats = match options.attestation.as_str() {
+        "direct" | "enterprise" | "indirect" => vec!["packed".to_owned()],
+        _ => vec!["none".to_owned()],
+    };
+    let request = MakeCredentialRequest {
+        client_data_hash,
+        rp_id,
+        rp_name: options.rp_name.clone(),
+        user_id: options.user_id.clone(),
+        user_name: options.user_name.clone(),
+        user_display_name: options.user_display_name.clone(),
+        require_resident_key,
+        require_user_presence: true,
+        require_user_verification,
+        algorithms: options.algorithms.clone(),
+        exclude_credentials: options.exclude_credentials.clone(),
+        enterprise_attestation_possible: false,
+        attestation_formats,
+        extensions: authenticator_extensions,
+    };
+    let made = with_timer(
+        clock,
+        options.timeout_ms,
+        authenticator.make_credential(request),
+    )
+    .await?;
+    let attested = match made {
+        Ok(a) => a,
+        // An excluded credential, after the user's consent: "InvalidStateError".
+        Err(AuthenticatorError::InvalidState) => return Err(WebAuthnError::Excluded),
+        // Every other authenticator error is hidden from the RP.
+        Err(_) => return Err(WebAuthnError::NotAllowed),
+    };
+    // Success: build the PublicKeyCredential.
+    let mut extension_results = attested.extension_results.clone();
+    if wants_cred_props {
+        extension_results.insert("credProps".into(), json!({"rk": attested.resident_key}));
+    }
+    let id = b64(&attested.credential_id);
+    let json = json!({
+        "id": id,
+        "rawId": id,
+        "type": "public-key",
+        "authenticatorAttachment": info.attachment,
+        "response": {
+            "clientDataJSON": b64(&client_data),
+            "authenticatorData": b64(&attested.authenticator_data),
+            "transports": info.transports,
+            "publicKey": attested.public_key.as_deref().map(b64),
+            "publicKeyAlgorithm": attested.public_key_algorithm,
+            "attestationObject": b64(&attested.attestation_object),
+        },
+        "clientExtensionResults": extension_results,
+    });
+    Ok(PublicKeyCredential {
+        id,
+        origin: caller.origin.clone(),
+        json,
+    })
+}
+
+/// `PublicKeyCredential`'s [`[[DiscoverFromExternalSource]](origin, options, sameOriginWithAncestors)`](https://w3c.github.io/webauthn/#sctn-discover-from-external-source).
+pub(crate) async fn discover<A: Authenticator, C: Clock>(
+    authenticator: &A,
+    clock: &C,
+    caller: &Caller,
+    mediation: Mediation,
+    public_key: &Value,
+) -> Result<PublicKeyCredential, WebAuthnError> {
+    // 1. Let pkOptions be options.publicKey.
+    let options = PublicKeyRequestOptions::from_json(public_key)?;
+    // 2. Conditional mediation needs autofill UI, which credwell's embedders do not offer yet:
+    //    the promise stays pending (it MUST NOT reveal that nothing was found) until aborted.
+    if mediation == Mediation::Conditional {
+        return std::future::pending().await;
+    }
+    // 3-7. callerOrigin, effectiveDomain, rpId.
+    let rp_id = RpId::for_origin(&caller.origin, options.rp_id.as_deref())?;
+    // 8-9. Extensions.
+    let authenticator_extensions: Map<String, Value> = options
+        .extensions
+        .iter()
+        .filter(|(id, _)| matches!(id.as_str(), "prf" | "largeBlob"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    // 10-12. collectedClientData, clientDataJSON, clientDataHash.
+    let client_data = client_data(ClientDataType::Get, &options.challenge, caller);
+    let client_data_hash: [u8; 32] = Sha256::digest(&client_data).into();
+    // 19. Issuing a credential request to an authenticator: userVerification required and the
+    //     authenticator cannot verify → it never becomes available.
+    let info = authenticator.info();
+    if options.user_verification == "required" && !info.user_verification {
+        clock.sleep(options.timeout_ms).await;
+        return Err(WebAuthnError::NotAllowed);
+    }
+    let request = GetAssertionRequest {
+        rp_id,
+        client_data_hash,
+        allow_credentials: options.allow_credentials.clone(),
+        require_user_verification: match options.user_verification.as_str() {
+            "required" => true,
+            "discouraged" => false,
+            _ => info.user_verification,
+        },
+        extensions: authenticator_extensions,
+    };
+    let assertion = with_timer(
+        clock,
+        options.timeout_ms,
+        authenticator.get_assertion(request),
+    )
+    .await?
+    .map_err(|_| WebAuthnError::NotAllowed)?;
+    // The credential must be one the RP allowed.
+    if !options.allow_credentials.is_empty()
+        && !options
+            .allow_credentials
+            .iter()
+            .any(|d| d.id == assertion.credential_id)
+    {
+        return Err(WebAuthnError::NotAllowed);
+    }
+    let id = b64(&assertion.credential_id);
+    let json = json!({
+        "id": id,
+        "rawId": id,
+        "type": "public-key",
+        "authenticatorAttachment": info.attachment,
+        "response": {
+            "clientDataJSON": b64(&client_data),
+            "authenticatorData": b64(&assertion.authenticator_data),
+            "signature": b64(&assertion.signature),
+            "userHandle": assertion.user_handle.as_deref().map(b64),
+        },
+        "clientExtensionResults": assertion.extension_results,
+    });
+    Ok(PublicKeyCredential {
+        id,
+        origin: caller.origin.clone(),
+        json,
+    })
+}
+
+fn resident_key_required(selection: &super::options::AuthenticatorSelection) -> bool {
+    match selection.resident_key.as_deref() {
+        Some("required") => true,
+        Some("preferred" | "discouraged") => false,
+        _ => selection.require_resident_key,
+    }
+}
+
+fn client_data(kind: ClientDataType, challenge: &[u8], caller: &Caller) -> Vec<u8> {
+    let top = caller
+        .top_origin
+        .clone()
+        .unwrap_or_else(|| caller.origin.clone());
+    CollectedClientData::new(
+        kind,
+        challenge,
+        &caller.origin,
+        caller.same_origin_with_ancestors,
+        &top,
+    )
+    .to_json_bytes()
+}
+
+/// Runs `operation` until it completes or `lifetimeTimer` expires ("NotAllowedError").
+async fn with_timer<C: Clock, T>(
+    clock: &C,
+    timeout_ms: u64,
+    operation: impl std::future::Future<Output = T>,
+) -> Result<T, WebAuthnError> {
+    match select(pin!(operation), pin!(clock.sleep(timeout_ms))).await {
+        Either::Left((value, _)) => Ok(value),
+        Either::Right(((), _)) => Err(WebAuthnError::NotAllowed),
+    }
+}
+
+#[cfg(test)]
+mod tests;

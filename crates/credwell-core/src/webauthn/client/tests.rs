@@ -1,0 +1,397 @@
+//! The WebAuthn client algorithms through the engine, with a scripted authenticator.
+
+use std::sync::{Arc, Mutex};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use futures::FutureExt;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::*;
+
+#[derive(Clone, Copy, Debug)]
+enum Behaviour {
+    Succeed,
+    Fail(AuthenticatorError),
+    Hang,
+}
+
+#[derive(Clone)]
+struct TestAuthenticator {
+    info: AuthenticatorInfo,
+    behaviour: Behaviour,
+    made: Arc<Mutex<Vec<MakeCredentialRequest>>>,
+    asked: Arc<Mutex<Vec<GetAssertionRequest>>>,
+    assertion_id: Vec<u8>,
+}
+
+impl TestAuthenticator {
+    fn new(behaviour: Behaviour) -> Self {
+        Self {
+            info: AuthenticatorInfo {
+                attachment: "platform",
+                transports: vec!["hybrid".into(), "internal".into()],
+                discoverable_credentials: true,
+                user_verification: true,
+            },
+            behaviour,
+            made: Arc::default(),
+            asked: Arc::default(),
+            assertion_id: vec![1, 2, 3],
+        }
+    }
+
+    async fn act<T>(&self, value: T) -> Result<T, AuthenticatorError> {
+        match self.behaviour {
+            Behaviour::Succeed => Ok(value),
+            Behaviour::Fail(e) => Err(e),
+            Behaviour::Hang => std::future::pending().await,
+        }
+    }
+}
+
+impl Authenticator for TestAuthenticator {
+    fn info(&self) -> AuthenticatorInfo {
+        self.info.clone()
+    }
+
+    async fn make_credential(
+        &self,
+        request: MakeCredentialRequest,
+    ) -> Result<AttestedCredential, AuthenticatorError> {
+        let resident = request.require_resident_key;
+        self.made.lock().unwrap().push(request);
+        self.act(AttestedCredential {
+            credential_id: vec![9, 9, 9],
+            attestation_object: vec![0xa3],
+            authenticator_data: vec![0xaa; 37],
+            public_key: Some(vec![0x30]),
+            public_key_algorithm: -7,
+            resident_key: resident,
+            extension_results: serde_json::Map::new(),
+        })
+        .await
+    }
+
+    async fn get_assertion(
+        &self,
+        request: GetAssertionRequest,
+    ) -> Result<Assertion, AuthenticatorError> {
+        self.asked.lock().unwrap().push(request);
+        self.act(Assertion {
+            credential_id: self.assertion_id.clone(),
+            authenticator_data: vec![0xbb; 37],
+            signature: vec![0x30, 0x44],
+            user_handle: Some(b"user".to_vec()),
+            extension_results: serde_json::Map::new(),
+        })
+        .await
+    }
+}
+
+type TestEngine = Engine<MemoryStore, ScriptedMediator, ManualClock, TestAuthenticator>;
+
+fn engine(behaviour: Behaviour) -> (TestEngine, ManualClock) {
+    let clock = ManualClock::new(0);
+    let engine = Engine::new(
+        MemoryStore::new(),
+        ScriptedMediator::default(),
+        clock.clone(),
+    )
+    .with_authenticator(TestAuthenticator::new(behaviour));
+    (engine, clock)
+}
+
+fn caller(origin: &str) -> Caller {
+    Caller::new(Origin::parse(origin).unwrap(), ClientId(1), RequestId(1))
+}
+
+fn creation() -> Value {
+    json!({"publicKey": {
+        "rp": {"name": "Example"},
+        "user": {"id": "dXNlcg", "name": "alice", "displayName": "Alice"},
+        "challenge": "AAECAw",
+        "pubKeyCredParams": [{"type": "public-key", "alg": -7}],
+        "extensions": {"credProps": true},
+    }})
+}
+
+fn run<T>(f: impl std::future::Future<Output = T>) -> T {
+    futures::executor::block_on(f)
+}
+
+fn decode(v: &Value) -> Vec<u8> {
+    URL_SAFE_NO_PAD.decode(v.as_str().unwrap()).unwrap()
+}
+
+#[test]
+fn create_builds_client_data_and_asks_the_authenticator() {
+    let (engine, _) = engine(Behaviour::Succeed);
+    let created =
+        run(engine.create(&caller("https://login.example.com"), &creation(), None)).unwrap();
+    let json = created.to_page_json();
+    assert_eq!(json["type"], "public-key");
+    assert_eq!(json["id"], "CQkJ");
+    assert_eq!(json["authenticatorAttachment"], "platform");
+    assert_eq!(json["clientExtensionResults"]["credProps"]["rk"], false);
+    let client_data = decode(&json["response"]["clientDataJSON"]);
+    assert_eq!(
+        String::from_utf8(client_data.clone()).unwrap(),
+        r#"{"type":"webauthn.create","challenge":"AAECAw","origin":"https://login.example.com","crossOrigin":false}"#
+    );
+    let made = engine.authenticator().made.lock().unwrap();
+    assert_eq!(made[0].rp_id.as_str(), "login.example.com");
+    assert_eq!(
+        made[0].client_data_hash,
+        <[u8; 32]>::from(Sha256::digest(&client_data))
+    );
+    assert_eq!(made[0].attestation_formats, ["none"]);
+    assert!(
+        made[0].require_user_verification,
+        "preferred + a UV-capable authenticator"
+    );
+    assert!(!made[0].require_resident_key);
+}
+
+#[test]
+fn resident_key_and_user_verification_follow_authenticator_selection() {
+    let (engine, _) = engine(Behaviour::Succeed);
+    let mut options = creation();
+    options["publicKey"]["authenticatorSelection"] =
+        json!({"residentKey": "required", "userVerification": "discouraged"});
+    let created = run(engine.create(&caller("https://example.com"), &options, None)).unwrap();
+    assert_eq!(
+        created.to_page_json()["clientExtensionResults"]["credProps"]["rk"],
+        true
+    );
+    let made = engine.authenticator().made.lock().unwrap();
+    assert!(made[0].require_resident_key && !made[0].require_user_verification);
+}
+
+#[test]
+fn create_errors_have_their_exact_names() {
+    let name = |behaviour: Behaviour, origin: &str, options: Value| {
+        let (engine, _) = engine(behaviour);
+        let err = run(engine.create(&caller(origin), &options, None)).unwrap_err();
+        Rejection::from(err).name().unwrap()
+    };
+    let mut long_user = creation();
+    long_user["publicKey"]["user"]["id"] = json!(URL_SAFE_NO_PAD.encode([0u8; 65]));
+    assert_eq!(
+        name(Behaviour::Succeed, "https://example.com", long_user),
+        ErrorName::TypeError
+    );
+    let mut foreign_rp = creation();
+    foreign_rp["publicKey"]["rp"]["id"] = json!("google.com");
+    assert_eq!(
+        name(Behaviour::Succeed, "https://example.com", foreign_rp),
+        ErrorName::SecurityError
+    );
+    assert_eq!(
+        name(Behaviour::Succeed, "https://127.0.0.1", creation()),
+        ErrorName::SecurityError
+    );
+    let mut no_alg = creation();
+    no_alg["publicKey"]["pubKeyCredParams"] = json!([{"type": "nope", "alg": -7}]);
+    assert_eq!(
+        name(Behaviour::Succeed, "https://example.com", no_alg),
+        ErrorName::NotSupportedError
+    );
+    let excluded = Behaviour::Fail(AuthenticatorError::InvalidState);
+    assert_eq!(
+        name(excluded, "https://example.com", creation()),
+        ErrorName::InvalidStateError
+    );
+    for hidden in [
+        AuthenticatorError::Cancelled,
+        AuthenticatorError::Constraint,
+        AuthenticatorError::Unknown,
+    ] {
+        assert_eq!(
+            name(Behaviour::Fail(hidden), "https://example.com", creation()),
+            ErrorName::NotAllowedError
+        );
+    }
+}
+
+#[test]
+fn opaque_origins_are_not_allowed() {
+    let (engine, _) = engine(Behaviour::Succeed);
+    let mut c = caller("https://example.com");
+    c.origin = Origin::new_opaque();
+    let err = run(engine.create(&c, &creation(), None)).unwrap_err();
+    assert_eq!(err.name(), ErrorName::NotAllowedError);
+}
+
+#[test]
+fn cross_origin_create_needs_the_policy_and_a_gesture() {
+    let (engine, _) = engine(Behaviour::Succeed);
+    let top = Origin::parse("https://top.example").unwrap();
+    let framed = caller("https://widget.example").with_ancestors(std::slice::from_ref(&top));
+    let err = run(engine.create(&framed, &creation(), None)).unwrap_err();
+    assert!(matches!(
+        err,
+        CreateError::PermissionsPolicy("publickey-credentials-create")
+    ));
+    let mut allowed = framed.clone();
+    allowed.public_key_create_allowed = true;
+    let err = run(engine.create(&allowed, &creation(), None)).unwrap_err();
+    assert_eq!(err.name(), ErrorName::NotAllowedError);
+    allowed.transient_activation = true;
+    let created = run(engine.create(&allowed, &creation(), None)).unwrap();
+    let client_data = decode(&created.to_page_json()["response"]["clientDataJSON"]);
+    let client_data: Value = serde_json::from_slice(&client_data).unwrap();
+    assert_eq!(client_data["crossOrigin"], true);
+    assert_eq!(client_data["topOrigin"], "https://top.example");
+}
+
+#[test]
+fn the_lifetime_timer_ends_a_hanging_ceremony() {
+    let (engine, clock) = engine(Behaviour::Hang);
+    let c = caller("https://example.com");
+    let options = creation();
+    let mut pending = Box::pin(engine.create(&c, &options, None));
+    assert!(pending.as_mut().now_or_never().is_none());
+    clock.advance(DEFAULT_TIMEOUT_MS - 1);
+    assert!(pending.as_mut().now_or_never().is_none());
+    clock.advance(1);
+    let err = pending.now_or_never().unwrap().unwrap_err();
+    assert_eq!(err.name(), ErrorName::NotAllowedError);
+}
+
+#[test]
+fn an_authenticator_that_cannot_verify_the_user_is_never_used_when_uv_is_required() {
+    let clock = ManualClock::new(0);
+    let mut options = creation();
+    options["publicKey"]["authenticatorSelection"] = json!({"userVerification": "required"});
+    options["publicKey"]["timeout"] = json!(20_000);
+    let mut no_uv = TestAuthenticator::new(Behaviour::Succeed);
+    no_uv.info.user_verification = false;
+    let engine = Engine::new(
+        MemoryStore::new(),
+        ScriptedMediator::default(),
+        clock.clone(),
+    )
+    .with_authenticator(no_uv);
+    let c = caller("https://example.com");
+    let mut pending = Box::pin(engine.create(&c, &options, None));
+    assert!(pending.as_mut().now_or_never().is_none());
+    clock.advance(20_000);
+    assert_eq!(
+        pending.now_or_never().unwrap().unwrap_err().name(),
+        ErrorName::NotAllowedError
+    );
+    assert!(engine.authenticator().made.lock().unwrap().is_empty());
+}
+
+#[test]
+fn abort_during_the_ceremony_rejects_with_the_reason() {
+    let (engine, _) = engine(Behaviour::Hang);
+    let controller = AbortController::new();
+    let signal = controller.signal();
+    let c = caller("https://example.com");
+    let options = creation();
+    let mut pending = Box::pin(engine.create(&c, &options, Some(&signal)));
+    assert!(pending.as_mut().now_or_never().is_none());
+    controller.abort(AbortReason::Value(json!("CustomError")));
+    let err = pending.now_or_never().unwrap().unwrap_err();
+    assert_eq!(
+        Rejection::from(err),
+        Rejection::Aborted(AbortReason::Value(json!("CustomError")))
+    );
+}
+
+fn request(extra: Value) -> Value {
+    let mut public_key = json!({"challenge": "AAECAw"});
+    if let (Value::Object(pk), Value::Object(extra)) = (&mut public_key, extra) {
+        pk.extend(extra);
+    }
+    json!({"publicKey": public_key})
+}
+
+#[test]
+fn get_discovers_through_the_authenticator() {
+    let (engine, _) = engine(Behaviour::Succeed);
+    let got = run(engine.get(&caller("https://example.com"), &request(json!({})), None))
+        .unwrap()
+        .unwrap();
+    let json = got.to_page_json();
+    assert_eq!(json["id"], "AQID");
+    assert_eq!(
+        json["response"]["userHandle"],
+        URL_SAFE_NO_PAD.encode(b"user")
+    );
+    let client_data: Value =
+        serde_json::from_slice(&decode(&json["response"]["clientDataJSON"])).unwrap();
+    assert_eq!(client_data["type"], "webauthn.get");
+    let asked = engine.authenticator().asked.lock().unwrap();
+    assert_eq!(asked[0].rp_id.as_str(), "example.com");
+    assert!(asked[0].allow_credentials.is_empty());
+}
+
+#[test]
+fn silent_public_key_get_resolves_null_without_the_authenticator() {
+    let (engine, _) = engine(Behaviour::Succeed);
+    let mut options = request(json!({}));
+    options["mediation"] = json!("silent");
+    assert!(
+        run(engine.get(&caller("https://example.com"), &options, None))
+            .unwrap()
+            .is_none()
+    );
+    assert!(engine.authenticator().asked.lock().unwrap().is_empty());
+}
+
+#[test]
+fn an_assertion_for_a_credential_the_rp_did_not_allow_is_refused() {
+    let (engine, _) = engine(Behaviour::Succeed);
+    let options = request(json!({"allowCredentials": [{"type": "public-key", "id": "BwcH"}]}));
+    let err = run(engine.get(&caller("https://example.com"), &options, None)).unwrap_err();
+    assert_eq!(err.name(), ErrorName::NotAllowedError);
+    let options = request(json!({"allowCredentials": [{"type": "public-key", "id": "AQID"}]}));
+    assert!(
+        run(engine.get(&caller("https://example.com"), &options, None))
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[test]
+fn cross_origin_get_needs_the_permissions_policy() {
+    let (engine, _) = engine(Behaviour::Succeed);
+    let framed = caller("https://widget.example")
+        .with_ancestors(&[Origin::parse("https://top.example").unwrap()]);
+    let err = run(engine.get(&framed, &request(json!({})), None)).unwrap_err();
+    assert_eq!(err.name(), ErrorName::NotAllowedError);
+    let mut allowed = framed;
+    allowed.public_key_get_allowed = true;
+    assert!(
+        run(engine.get(&allowed, &request(json!({})), None))
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[test]
+fn conditional_get_never_resolves_early() {
+    let (engine, _) = engine(Behaviour::Succeed);
+    let mut options = request(json!({}));
+    options["mediation"] = json!("conditional");
+    let controller = AbortController::new();
+    let signal = controller.signal();
+    let c = caller("https://example.com");
+    let mut pending = Box::pin(engine.get(&c, &options, Some(&signal)));
+    assert!(pending.as_mut().now_or_never().is_none());
+    controller.abort(AbortReason::Default);
+    let err = pending.now_or_never().unwrap().unwrap_err();
+    assert_eq!(Rejection::from(err).name(), Some(ErrorName::AbortError));
+}
+
+#[test]
+fn public_key_credentials_cannot_be_stored() {
+    let (engine, _) = engine(Behaviour::Succeed);
+    let created = run(engine.create(&caller("https://example.com"), &creation(), None)).unwrap();
+    let err = run(engine.store_credential(&caller("https://example.com"), created)).unwrap_err();
+    assert_eq!(err.name(), ErrorName::NotSupportedError);
+}
