@@ -1,9 +1,30 @@
 //! `credwell`: the command line of the credwell credential manager.
+//!
+//! Commands: `demo`, `vault init|info|passwd|backup|check`, `list`, `show`, `add`, `edit`, `rm`,
+//! `import`, `export` and `completions`. Every command has `--help`; `--json` gives
+//! machine-readable output; errors go to stderr as one sentence and the exit code is non-zero.
 
-use anyhow::Result;
-use clap::{Parser, Subcommand};
+// A command line's job is to print to stdout: command output goes through `println!`/`writeln!`
+// on stdout on purpose, everything else (prompts, warnings, progress) on stderr.
+#![allow(clippy::print_stdout)]
 
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+mod backend;
 mod demo;
+mod entries;
+mod formats;
+mod output;
+#[allow(dead_code)] // Used by the vault commands, which wait for `credwell-vault`.
+mod paths;
+#[allow(dead_code)] // Used by the vault commands, which wait for `credwell-vault`.
+mod secrets;
+mod transfer;
+mod vault_cmd;
 
 /// credwell: the W3C Credential Management API (`navigator.credentials`), in Rust.
 #[derive(Debug, Parser)]
@@ -11,6 +32,22 @@ mod demo;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    global: Global,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct Global {
+    /// The vault file [default: $XDG_DATA_HOME/credwell/vault.sqlite].
+    ///
+    /// The passphrase is read from the file named by CREDWELL_PASSPHRASE_FILE (trailing newline
+    /// stripped) when it is set, otherwise asked for on the terminal.
+    #[arg(long, global = true, env = "CREDWELL_VAULT", value_name = "PATH")]
+    pub(crate) vault: Option<PathBuf>,
+    /// Print machine-readable JSON on stdout instead of text.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -18,11 +55,75 @@ enum Command {
     /// Runs a scripted demonstration of the engine: store a credential, get it back silently,
     /// preventSilentAccess(), and get() returning null.
     Demo(demo::DemoArgs),
+    /// Creates, inspects, re-keys, backs up and verifies the encrypted vault.
+    #[command(subcommand)]
+    Vault(vault_cmd::VaultCommand),
+    /// Lists the stored credentials (never their passwords).
+    List(entries::ListArgs),
+    /// Shows one credential; the password only with --reveal.
+    Show(entries::ShowArgs),
+    /// Adds a credential.
+    #[command(subcommand)]
+    Add(entries::AddCommand),
+    /// Changes a credential's username, password, name or icon.
+    Edit(entries::EditArgs),
+    /// Removes a credential.
+    #[command(name = "rm", visible_alias = "remove")]
+    Rm(entries::RmArgs),
+    /// Imports logins from another password manager's export, as one transaction.
+    Import(transfer::ImportArgs),
+    /// Exports the password credentials for another password manager (passwords in clear).
+    Export(transfer::ExportArgs),
+    /// Prints a shell completion script (e.g. `credwell completions bash > ~/.local/share/bash-completion/completions/credwell`).
+    Completions(CompletionsArgs),
 }
 
-fn main() -> Result<()> {
+/// Options of `credwell completions`.
+#[derive(Debug, clap::Args)]
+struct CompletionsArgs {
+    /// The shell to complete for.
+    shell: clap_complete::Shell,
+}
+
+fn main() -> ExitCode {
     let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            // One sentence: the context chain, outermost first.
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let global = cli.global;
+    let mut stdout = std::io::stdout().lock();
     match cli.command {
-        Command::Demo(args) => demo::run(&args, &mut std::io::stdout().lock()),
+        Command::Demo(args) => demo::run(&args, &mut stdout)?,
+        Command::Vault(command) => return vault_cmd::run(&global, command, &mut stdout),
+        Command::List(args) => entries::list(&global, &args, &mut stdout)?,
+        Command::Show(args) => entries::show(&global, &args, &mut stdout)?,
+        Command::Add(command) => entries::add(&global, command, &mut stdout)?,
+        Command::Edit(args) => entries::edit(&global, &args, &mut stdout)?,
+        Command::Rm(args) => entries::rm(&global, &args, &mut stdout)?,
+        Command::Import(args) => transfer::import(&global, &args, &mut stdout)?,
+        Command::Export(args) => transfer::export(&global, &args, &mut stdout)?,
+        Command::Completions(args) => {
+            clap_complete::generate(args.shell, &mut Cli::command(), "credwell", &mut stdout);
+        }
+    }
+    stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
     }
 }

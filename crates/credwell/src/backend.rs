@@ -1,0 +1,94 @@
+//! The store the commands run against, behind one small trait: [`Backend`].
+//!
+//! The command line works on the encrypted vault on disk; the in-memory
+//! [`MemoryBackend`] runs the same command logic in unit tests.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::Result;
+use credwell_core::{
+    Credential, CredentialStore, MemoryStore, RecordId, StoredCredential, Timestamp,
+};
+
+/// One change of an import, applied with the others as one transaction.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Change {
+    /// Add a new credential.
+    Add(Credential),
+    /// Replace the credential of an existing record.
+    Update(RecordId, Credential),
+}
+
+/// What the commands need from a store.
+pub(crate) trait Backend {
+    /// Every record, in record order.
+    fn all(&self) -> Result<Vec<StoredCredential>>;
+    /// One record.
+    fn get(&self, record: RecordId) -> Result<Option<StoredCredential>>;
+    /// Adds a credential.
+    fn add(&self, credential: Credential) -> Result<RecordId>;
+    /// Replaces a record's credential; `false` when there is no such record.
+    fn update(&self, record: RecordId, credential: Credential) -> Result<bool>;
+    /// Removes a record; `false` when there is no such record.
+    fn remove(&self, record: RecordId) -> Result<bool>;
+    /// Applies every change or none, calling `progress` after each one.
+    fn apply(&self, changes: Vec<Change>, progress: &mut dyn FnMut()) -> Result<()>;
+}
+
+/// Now, in milliseconds since the Unix epoch.
+pub(crate) fn now() -> Timestamp {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// A [`Backend`] over [`MemoryStore`], for tests.
+#[derive(Debug, Default)]
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) struct MemoryBackend {
+    pub(crate) store: MemoryStore,
+}
+
+impl Backend for MemoryBackend {
+    fn all(&self) -> Result<Vec<StoredCredential>> {
+        Ok(self.store.all())
+    }
+
+    fn get(&self, record: RecordId) -> Result<Option<StoredCredential>> {
+        Ok(self.store.all().into_iter().find(|r| r.record == record))
+    }
+
+    fn add(&self, credential: Credential) -> Result<RecordId> {
+        Ok(futures::executor::block_on(
+            self.store.add(credential, now()),
+        )?)
+    }
+
+    fn update(&self, record: RecordId, credential: Credential) -> Result<bool> {
+        Ok(futures::executor::block_on(self.store.update(
+            record,
+            credential,
+            now(),
+        ))?)
+    }
+
+    fn remove(&self, record: RecordId) -> Result<bool> {
+        Ok(futures::executor::block_on(self.store.remove(record))?)
+    }
+
+    fn apply(&self, changes: Vec<Change>, progress: &mut dyn FnMut()) -> Result<()> {
+        // Memory cannot fail half-way: applying in order is all-or-nothing.
+        for change in changes {
+            match change {
+                Change::Add(c) => {
+                    self.add(c)?;
+                }
+                Change::Update(r, c) => {
+                    self.update(r, c)?;
+                }
+            }
+            progress();
+        }
+        Ok(())
+    }
+}

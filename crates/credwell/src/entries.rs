@@ -1,0 +1,566 @@
+//! `credwell list`, `show`, `add`, `edit` and `rm`: the credentials one at a time.
+
+use std::io::Write;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use comfy_table::{Table, presets};
+use credwell_core::{
+    Credential, FederatedCredential, Origin, PasswordCredential, RecordId, StoredCredential,
+    normalize_provider,
+};
+use serde_json::{Value, json};
+
+use crate::Global;
+use crate::backend::Backend;
+use crate::formats::web_origin;
+use crate::output::{HIDDEN, credential_json, print_json};
+use crate::secrets;
+use crate::vault_cmd;
+
+/// Options of `credwell list`.
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// Only the credentials of this origin (any URL on it: `https://example.com/login` works).
+    #[arg(long, value_name = "URL")]
+    pub(crate) origin: Option<String>,
+}
+
+/// Options of `credwell show`.
+#[derive(Debug, Args)]
+pub(crate) struct ShowArgs {
+    /// The credential's ID, as `credwell list` shows it.
+    pub(crate) id: u64,
+    /// Show the password in clear.
+    #[arg(long)]
+    pub(crate) reveal: bool,
+}
+
+/// `credwell add password|federated`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum AddCommand {
+    /// Adds a username and password for a web origin.
+    Password(AddPasswordArgs),
+    /// Adds a federated sign-in: this account signs in to the origin through an identity
+    /// provider.
+    Federated(AddFederatedArgs),
+}
+
+/// Options of `credwell add password`.
+#[derive(Debug, Args)]
+pub(crate) struct AddPasswordArgs {
+    /// The site: its origin or any URL on it.
+    #[arg(long, value_name = "URL")]
+    pub(crate) origin: String,
+    /// The username (the credential's `id`).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) username: String,
+    /// Read the password from the first line of stdin instead of asking on the terminal.
+    #[arg(long)]
+    pub(crate) password_stdin: bool,
+    /// A display name for the account.
+    #[arg(long, value_name = "N", default_value = "")]
+    pub(crate) name: String,
+    /// An avatar URL for the account.
+    #[arg(long, value_name = "URL", default_value = "")]
+    pub(crate) icon: String,
+}
+
+/// Options of `credwell add federated`.
+#[derive(Debug, Args)]
+pub(crate) struct AddFederatedArgs {
+    /// The site: its origin or any URL on it.
+    #[arg(long, value_name = "URL")]
+    pub(crate) origin: String,
+    /// The account identifier at the provider.
+    #[arg(long, value_name = "ID")]
+    pub(crate) id: String,
+    /// The identity provider (its origin is stored).
+    #[arg(long, value_name = "URL")]
+    pub(crate) provider: String,
+    /// The sign-in protocol, e.g. `openidconnect`.
+    #[arg(long, value_name = "P")]
+    pub(crate) protocol: Option<String>,
+    /// A display name for the account.
+    #[arg(long, value_name = "N", default_value = "")]
+    pub(crate) name: String,
+    /// An avatar URL for the account.
+    #[arg(long, value_name = "URL", default_value = "")]
+    pub(crate) icon: String,
+}
+
+/// Options of `credwell edit`.
+#[derive(Debug, Args)]
+pub(crate) struct EditArgs {
+    /// The credential's ID, as `credwell list` shows it.
+    pub(crate) id: u64,
+    /// A new username (account id).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) username: Option<String>,
+    /// Read a new password from the first line of stdin.
+    #[arg(long)]
+    pub(crate) password_stdin: bool,
+    /// A new display name (`""` clears it).
+    #[arg(long, value_name = "N")]
+    pub(crate) name: Option<String>,
+    /// A new avatar URL (`""` clears it).
+    #[arg(long, value_name = "URL")]
+    pub(crate) icon: Option<String>,
+}
+
+/// Options of `credwell rm`.
+#[derive(Debug, Args)]
+pub(crate) struct RmArgs {
+    /// The credential's ID, as `credwell list` shows it.
+    pub(crate) id: u64,
+}
+
+/// `credwell list`.
+pub(crate) fn list(global: &Global, args: &ListArgs, out: &mut impl Write) -> Result<()> {
+    let backend = vault_cmd::open(global)?;
+    list_in(&backend, global.json, args, out)
+}
+
+/// `credwell show`.
+pub(crate) fn show(global: &Global, args: &ShowArgs, out: &mut impl Write) -> Result<()> {
+    let backend = vault_cmd::open(global)?;
+    show_in(&backend, global.json, args, out)
+}
+
+/// `credwell add`.
+pub(crate) fn add(global: &Global, command: AddCommand, out: &mut impl Write) -> Result<()> {
+    // Read the password before unlocking: both may need the terminal, and a bad password input
+    // should not cost an unlock.
+    let credential = match command {
+        AddCommand::Password(args) => new_password_credential(args)?,
+        AddCommand::Federated(args) => new_federated_credential(args)?,
+    };
+    let backend = vault_cmd::open(global)?;
+    add_in(&backend, global.json, credential, out)
+}
+
+/// `credwell edit`.
+pub(crate) fn edit(global: &Global, args: &EditArgs, out: &mut impl Write) -> Result<()> {
+    let password = if args.password_stdin {
+        Some(secrets::new_password(true, "New password")?)
+    } else {
+        None
+    };
+    let backend = vault_cmd::open(global)?;
+    edit_in(&backend, global.json, args, password, out)
+}
+
+/// `credwell rm`.
+pub(crate) fn rm(global: &Global, args: &RmArgs, out: &mut impl Write) -> Result<()> {
+    let backend = vault_cmd::open(global)?;
+    rm_in(&backend, global.json, args, out)
+}
+
+fn parse_origin(url: &str, flag: &str) -> Result<Origin> {
+    web_origin(url).with_context(|| format!("{flag} {url:?} is not an http or https URL"))
+}
+
+fn new_password_credential(args: AddPasswordArgs) -> Result<Credential> {
+    let origin = parse_origin(&args.origin, "--origin")?;
+    if args.username.is_empty() {
+        bail!("--username must not be empty");
+    }
+    let password = secrets::new_password(
+        args.password_stdin,
+        &format!("Password for {} at {origin}", args.username),
+    )?;
+    Ok(Credential::Password(PasswordCredential {
+        id: args.username,
+        password,
+        name: args.name,
+        icon_url: args.icon,
+        origin,
+    }))
+}
+
+fn new_federated_credential(args: AddFederatedArgs) -> Result<Credential> {
+    let origin = parse_origin(&args.origin, "--origin")?;
+    if args.id.is_empty() {
+        bail!("--id must not be empty");
+    }
+    let provider = parse_origin(&args.provider, "--provider")?;
+    Ok(Credential::Federated(FederatedCredential {
+        id: args.id,
+        provider: normalize_provider(&provider.to_string()),
+        protocol: args.protocol.filter(|p| !p.is_empty()),
+        name: args.name,
+        icon_url: args.icon,
+        origin,
+    }))
+}
+
+/// The record `id`, or an error that says there is none.
+fn existing(backend: &impl Backend, id: u64) -> Result<StoredCredential> {
+    backend
+        .get(RecordId(id))?
+        .with_context(|| format!("there is no credential with ID {id}"))
+}
+
+/// A credential of the same kind, origin and account as `credential` other than `except`.
+fn same_account<'a>(
+    all: &'a [StoredCredential],
+    credential: &Credential,
+    except: Option<RecordId>,
+) -> Option<&'a StoredCredential> {
+    all.iter().find(|r| {
+        Some(r.record) != except
+            && r.credential.credential_type() == credential.credential_type()
+            && r.credential.origin().same_origin(credential.origin())
+            && r.credential.id() == credential.id()
+            && match (&r.credential, credential) {
+                (Credential::Federated(a), Credential::Federated(b)) => a.provider == b.provider,
+                _ => true,
+            }
+    })
+}
+
+pub(crate) fn list_in(
+    backend: &impl Backend,
+    json: bool,
+    args: &ListArgs,
+    out: &mut impl Write,
+) -> Result<()> {
+    let filter = args
+        .origin
+        .as_deref()
+        .map(|o| parse_origin(o, "--origin"))
+        .transpose()?;
+    let records: Vec<StoredCredential> = backend
+        .all()?
+        .into_iter()
+        .filter(|r| {
+            filter
+                .as_ref()
+                .is_none_or(|o| r.credential.origin().same_origin(o))
+        })
+        .collect();
+    if json {
+        let list: Vec<Value> = records.iter().map(|r| credential_json(r, false)).collect();
+        return print_json(out, &Value::Array(list));
+    }
+    if records.is_empty() {
+        writeln!(out, "No credentials.")?;
+        return Ok(());
+    }
+    let mut table = Table::new();
+    table
+        .load_style(presets::UTF8_HORIZONTAL_ONLY)
+        .set_header(["ID", "TYPE", "ORIGIN", "USERNAME", "NAME", "PROVIDER"]);
+    for r in &records {
+        let provider = match &r.credential {
+            Credential::Federated(f) => f.provider.as_str(),
+            _ => "",
+        };
+        table.add_row([
+            r.record.0.to_string(),
+            r.credential.credential_type().to_string(),
+            r.credential.origin().to_string(),
+            r.credential.id().to_owned(),
+            r.credential.name().to_owned(),
+            provider.to_owned(),
+        ]);
+    }
+    writeln!(out, "{table}")?;
+    Ok(())
+}
+
+pub(crate) fn show_in(
+    backend: &impl Backend,
+    json: bool,
+    args: &ShowArgs,
+    out: &mut impl Write,
+) -> Result<()> {
+    let record = existing(backend, args.id)?;
+    if json {
+        return print_json(out, &credential_json(&record, args.reveal));
+    }
+    let c = &record.credential;
+    writeln!(out, "ID:       {}", record.record.0)?;
+    writeln!(out, "Type:     {}", c.credential_type())?;
+    writeln!(out, "Origin:   {}", c.origin())?;
+    writeln!(out, "Username: {}", c.id())?;
+    match c {
+        Credential::Password(p) => {
+            let shown = if args.reveal {
+                p.password.expose()
+            } else {
+                HIDDEN
+            };
+            writeln!(out, "Password: {shown}")?;
+        }
+        Credential::Federated(f) => {
+            writeln!(out, "Provider: {}", f.provider)?;
+            if let Some(protocol) = &f.protocol {
+                writeln!(out, "Protocol: {protocol}")?;
+            }
+        }
+        _ => {}
+    }
+    if !c.name().is_empty() {
+        writeln!(out, "Name:     {}", c.name())?;
+    }
+    if !c.icon_url().is_empty() {
+        writeln!(out, "Icon:     {}", c.icon_url())?;
+    }
+    writeln!(
+        out,
+        "Created:  {}",
+        crate::transfer::iso8601(record.created)
+    )?;
+    writeln!(
+        out,
+        "Updated:  {}",
+        crate::transfer::iso8601(record.updated)
+    )?;
+    Ok(())
+}
+
+pub(crate) fn add_in(
+    backend: &impl Backend,
+    json: bool,
+    credential: Credential,
+    out: &mut impl Write,
+) -> Result<()> {
+    if let Some(other) = same_account(&backend.all()?, &credential, None) {
+        bail!(
+            "{} already has a {} credential for {:?} (ID {}); change it with `credwell edit {}`",
+            credential.origin(),
+            credential.credential_type(),
+            credential.id(),
+            other.record.0,
+            other.record.0
+        );
+    }
+    let summary = format!(
+        "{} credential for {:?} at {}",
+        credential.credential_type(),
+        credential.id(),
+        credential.origin()
+    );
+    let record = backend.add(credential)?;
+    if json {
+        return print_json(out, &json!({"id": record.0}));
+    }
+    writeln!(out, "Added {summary} with ID {}.", record.0)?;
+    Ok(())
+}
+
+pub(crate) fn edit_in(
+    backend: &impl Backend,
+    json: bool,
+    args: &EditArgs,
+    password: Option<credwell_core::Password>,
+    out: &mut impl Write,
+) -> Result<()> {
+    let record = existing(backend, args.id)?;
+    let mut credential = record.credential;
+    match &mut credential {
+        Credential::Password(p) => {
+            if let Some(username) = &args.username {
+                p.id.clone_from(username);
+            }
+            if let Some(password) = password {
+                p.password = password;
+            }
+            if let Some(name) = &args.name {
+                p.name.clone_from(name);
+            }
+            if let Some(icon) = &args.icon {
+                p.icon_url.clone_from(icon);
+            }
+        }
+        Credential::Federated(f) => {
+            if password.is_some() {
+                bail!("credential {} is federated and has no password", args.id);
+            }
+            if let Some(username) = &args.username {
+                f.id.clone_from(username);
+            }
+            if let Some(name) = &args.name {
+                f.name.clone_from(name);
+            }
+            if let Some(icon) = &args.icon {
+                f.icon_url.clone_from(icon);
+            }
+        }
+        _ => bail!("credential {} cannot be edited by this version", args.id),
+    }
+    if credential.id().is_empty() {
+        bail!("--username must not be empty");
+    }
+    if let Some(other) = same_account(&backend.all()?, &credential, Some(record.record)) {
+        bail!(
+            "{} already has a credential for {:?} (ID {})",
+            credential.origin(),
+            credential.id(),
+            other.record.0
+        );
+    }
+    if !backend.update(record.record, credential)? {
+        bail!("there is no credential with ID {}", args.id);
+    }
+    if json {
+        return print_json(out, &json!({"id": args.id, "updated": true}));
+    }
+    writeln!(out, "Updated credential {}.", args.id)?;
+    Ok(())
+}
+
+pub(crate) fn rm_in(
+    backend: &impl Backend,
+    json: bool,
+    args: &RmArgs,
+    out: &mut impl Write,
+) -> Result<()> {
+    if !backend.remove(RecordId(args.id))? {
+        bail!("there is no credential with ID {}", args.id);
+    }
+    if json {
+        return print_json(out, &json!({"id": args.id, "removed": true}));
+    }
+    writeln!(out, "Removed credential {}.", args.id)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::MemoryBackend;
+    use credwell_core::Password;
+
+    fn password(origin: &str, user: &str, pw: &str) -> Credential {
+        Credential::Password(PasswordCredential {
+            id: user.into(),
+            password: Password::new(pw),
+            name: String::new(),
+            icon_url: String::new(),
+            origin: Origin::parse(origin).unwrap(),
+        })
+    }
+
+    fn text(f: impl FnOnce(&mut Vec<u8>) -> Result<()>) -> Result<String> {
+        let mut out = Vec::new();
+        f(&mut out)?;
+        Ok(String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn add_list_show_edit_rm() {
+        let b = MemoryBackend::default();
+        text(|o| {
+            add_in(
+                &b,
+                false,
+                password("https://a.example", "alice", "s3cret!"),
+                o,
+            )
+        })
+        .unwrap();
+        let dup = text(|o| add_in(&b, false, password("https://a.example/x", "alice", "x"), o));
+        assert!(dup.unwrap_err().to_string().contains("already has"));
+
+        let listed = text(|o| list_in(&b, false, &ListArgs { origin: None }, o)).unwrap();
+        assert!(
+            listed.contains("alice") && listed.contains("https://a.example"),
+            "{listed}"
+        );
+        assert!(!listed.contains("s3cret!"), "{listed}");
+        let json = text(|o| list_in(&b, true, &ListArgs { origin: None }, o)).unwrap();
+        let value: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value[0]["username"], "alice");
+        assert!(value[0].get("password").is_none());
+        let other = ListArgs {
+            origin: Some("https://b.example".into()),
+        };
+        let none = text(|o| list_in(&b, true, &other, o)).unwrap();
+        assert_eq!(serde_json::from_str::<Value>(&none).unwrap(), json!([]));
+
+        let id = value[0]["id"].as_u64().unwrap();
+        let hidden = text(|o| show_in(&b, false, &ShowArgs { id, reveal: false }, o)).unwrap();
+        assert!(
+            hidden.contains(HIDDEN) && !hidden.contains("s3cret!"),
+            "{hidden}"
+        );
+        let shown = text(|o| show_in(&b, true, &ShowArgs { id, reveal: true }, o)).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(&shown).unwrap()["password"],
+            "s3cret!"
+        );
+
+        let edit = EditArgs {
+            id,
+            username: Some("alice2".into()),
+            password_stdin: false,
+            name: Some("Alice".into()),
+            icon: None,
+        };
+        text(|o| edit_in(&b, false, &edit, Some(Password::new("new")), o)).unwrap();
+        let record = b.get(RecordId(id)).unwrap().unwrap();
+        assert_eq!(record.credential.id(), "alice2");
+        assert_eq!(record.credential.name(), "Alice");
+        match record.credential {
+            Credential::Password(p) => assert_eq!(p.password.expose(), "new"),
+            other => panic!("{other:?}"),
+        }
+
+        text(|o| rm_in(&b, false, &RmArgs { id }, o)).unwrap();
+        let gone = text(|o| rm_in(&b, false, &RmArgs { id }, o)).unwrap_err();
+        assert_eq!(
+            gone.to_string(),
+            format!("there is no credential with ID {id}")
+        );
+        let gone = text(|o| show_in(&b, false, &ShowArgs { id, reveal: false }, o));
+        assert!(gone.is_err());
+    }
+
+    #[test]
+    fn federated_credentials() {
+        let credential = new_federated_credential(AddFederatedArgs {
+            origin: "https://rp.example/signin".into(),
+            id: "alice@idp".into(),
+            provider: "https://idp.example/path".into(),
+            protocol: Some("openidconnect".into()),
+            name: String::new(),
+            icon: String::new(),
+        })
+        .unwrap();
+        let b = MemoryBackend::default();
+        text(|o| add_in(&b, false, credential, o)).unwrap();
+        let shown = text(|o| {
+            show_in(
+                &b,
+                false,
+                &ShowArgs {
+                    id: 1,
+                    reveal: true,
+                },
+                o,
+            )
+        })
+        .unwrap();
+        assert!(shown.contains("Provider: https://idp.example\n"), "{shown}");
+        let edit = EditArgs {
+            id: 1,
+            username: None,
+            password_stdin: true,
+            name: None,
+            icon: None,
+        };
+        let err = text(|o| edit_in(&b, false, &edit, Some(Password::new("x")), o)).unwrap_err();
+        assert!(err.to_string().contains("federated"));
+        let bad = new_federated_credential(AddFederatedArgs {
+            origin: "android://x".into(),
+            id: "a".into(),
+            provider: "https://idp.example".into(),
+            protocol: None,
+            name: String::new(),
+            icon: String::new(),
+        });
+        assert!(bad.unwrap_err().to_string().contains("--origin"));
+    }
+}

@@ -1,0 +1,311 @@
+//! Bitwarden's unencrypted JSON export (Tools → Export vault → `.json`):
+//!
+//! ```json
+//! {"encrypted": false, "folders": [{"id": "...", "name": "..."}],
+//!  "items": [{"type": 1, "name": "...", "notes": null,
+//!             "login": {"uris": [{"match": null, "uri": "https://..."}],
+//!                       "username": "...", "password": "...", "totp": null,
+//!                       "fido2Credentials": []}, ...}]}
+//! ```
+//!
+//! Only login items (`"type": 1`) are imported; cards, identities and notes are skipped. A login
+//! with several URIs gives one login per distinct web origin. Encrypted exports are refused.
+
+use std::io::{Read, Write};
+
+use credwell_core::{Password, Timestamp};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::{FormatError, ImportedLogin, Parsed, SkipReason, time, title_or_host, web_origin};
+
+/// The item type of a login.
+const LOGIN: u8 = 1;
+
+#[derive(Deserialize)]
+struct Export {
+    #[serde(default)]
+    encrypted: bool,
+    items: Option<Vec<Item>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Item {
+    #[serde(rename = "type")]
+    kind: u8,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    notes: Option<String>,
+    #[serde(default)]
+    login: Option<Login>,
+    #[serde(default)]
+    creation_date: Option<String>,
+    #[serde(default)]
+    revision_date: Option<String>,
+    #[serde(default)]
+    deleted_date: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Login {
+    #[serde(default)]
+    uris: Option<Vec<Uri>>,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    password: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Uri {
+    #[serde(default)]
+    uri: Option<String>,
+}
+
+/// Reads a Bitwarden JSON export.
+pub(super) fn read(mut input: impl Read) -> Result<Parsed, FormatError> {
+    let mut text = Zeroizing::new(String::new());
+    input.read_to_string(&mut text).map_err(|e| FormatError {
+        line: None,
+        reason: format!("cannot read the file as UTF-8 text: {e}"),
+    })?;
+    let export: Export = serde_json::from_str(&text).map_err(json_error)?;
+    if export.encrypted {
+        return Err(FormatError::at(
+            1,
+            "this Bitwarden export is encrypted; export the vault again as unencrypted JSON",
+        ));
+    }
+    let Some(items) = export.items else {
+        return Err(FormatError::at(
+            1,
+            "not a Bitwarden JSON export: there is no \"items\" list",
+        ));
+    };
+    let lines = item_lines(&text);
+    let mut parsed = Parsed::default();
+    for (index, item) in items.into_iter().enumerate() {
+        let line = lines.get(index).copied().unwrap_or(0);
+        if item.kind != LOGIN {
+            parsed.skip(line, SkipReason::NotALogin);
+            continue;
+        }
+        if item.deleted_date.is_some() {
+            parsed.skip(line, SkipReason::InRecycleBin);
+            continue;
+        }
+        let Some(login) = item.login else {
+            return Err(FormatError::at(
+                line,
+                format!(
+                    "item {} is a login (\"type\": 1) with no \"login\" object",
+                    index + 1
+                ),
+            ));
+        };
+        let uris: Vec<String> = login
+            .uris
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|u| u.uri)
+            .collect();
+        let mut origins = Vec::new();
+        for uri in &uris {
+            if let Some(origin) = web_origin(uri)
+                && !origins.iter().any(|(o, _)| *o == origin)
+            {
+                origins.push((origin, uri.clone()));
+            }
+        }
+        if origins.is_empty() {
+            let first = uris.into_iter().next().unwrap_or_default();
+            parsed.skip(line, SkipReason::NoWebOrigin(first));
+            continue;
+        }
+        let password = Password::new(login.password.unwrap_or_default());
+        if password.is_empty() {
+            parsed.skip(line, SkipReason::NoPassword);
+            continue;
+        }
+        let username = login.username.unwrap_or_default();
+        let name = item.name.unwrap_or_default();
+        let notes = item.notes.unwrap_or_default();
+        let created = item.creation_date.as_deref().and_then(time::from_iso8601);
+        let updated = item.revision_date.as_deref().and_then(time::from_iso8601);
+        for (origin, url) in origins {
+            parsed.logins.push(ImportedLogin {
+                origin,
+                url,
+                username: username.clone(),
+                password: password.clone(),
+                name: name.clone(),
+                notes: notes.clone(),
+                created,
+                updated,
+                line,
+            });
+        }
+    }
+    Ok(parsed)
+}
+
+/// A serde error as a [`FormatError`], without the offending value (it may be a secret).
+fn json_error(error: serde_json::Error) -> FormatError {
+    let reason = match error.classify() {
+        serde_json::error::Category::Io => "cannot be read".to_owned(),
+        serde_json::error::Category::Syntax => "is not valid JSON".to_owned(),
+        serde_json::error::Category::Eof => "ends in the middle of the JSON".to_owned(),
+        serde_json::error::Category::Data => {
+            let message = error.to_string();
+            match message.split(" at line ").next() {
+                Some(m) if m.starts_with("missing field") => format!("has an item with a {m}"),
+                _ => "has a value of the wrong type (text, number, list...)".to_owned(),
+            }
+        }
+    };
+    FormatError::at(
+        u64::try_from(error.line()).unwrap_or(0),
+        format!(
+            "not a Bitwarden JSON export: the file {reason} (column {})",
+            error.column()
+        ),
+    )
+}
+
+/// The line on which each element of the top-level `"items"` array starts, found by scanning the
+/// JSON text (serde reports lines only for syntax errors).
+fn item_lines(text: &str) -> Vec<u64> {
+    let bytes = text.as_bytes();
+    let mut lines = Vec::new();
+    let (mut line, mut depth) = (1_u64, 0_usize);
+    let (mut in_items, mut expecting, mut last_key_was_items) = (false, false, false);
+    let mut i = 0;
+    while let Some(&c) = bytes.get(i) {
+        let element_starts = in_items && depth == 2 && expecting && !c.is_ascii_whitespace();
+        if element_starts && c != b']' {
+            lines.push(line);
+            expecting = false;
+        }
+        match c {
+            b'\n' => line += 1,
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                while let Some(&s) = bytes.get(i) {
+                    match s {
+                        b'"' => break,
+                        b'\\' => i += 1,
+                        b'\n' => line += 1,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                if depth == 1 {
+                    last_key_was_items = bytes.get(start..i) == Some(b"items".as_slice());
+                }
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                if depth == 2 && c == b'[' && last_key_was_items && lines.is_empty() {
+                    in_items = true;
+                    expecting = true;
+                }
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 1 {
+                    in_items = false;
+                }
+            }
+            b',' if in_items && depth == 2 => expecting = true,
+            _ => {}
+        }
+        i += 1;
+    }
+    lines
+}
+
+#[derive(Serialize)]
+struct ExportOut<'a> {
+    encrypted: bool,
+    folders: [(); 0],
+    items: Vec<ItemOut<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ItemOut<'a> {
+    password_history: Option<()>,
+    revision_date: Option<String>,
+    creation_date: Option<String>,
+    deleted_date: Option<()>,
+    organization_id: Option<()>,
+    folder_id: Option<()>,
+    #[serde(rename = "type")]
+    kind: u8,
+    reprompt: u8,
+    name: String,
+    notes: Option<&'a str>,
+    favorite: bool,
+    login: LoginOut<'a>,
+    collection_ids: Option<()>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LoginOut<'a> {
+    fido2_credentials: [(); 0],
+    uris: [UriOut<'a>; 1],
+    username: Option<&'a str>,
+    password: &'a str,
+    totp: Option<()>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UriOut<'a> {
+    #[serde(rename = "match")]
+    match_kind: Option<()>,
+    uri: &'a str,
+}
+
+/// Writes a Bitwarden unencrypted JSON export, every login a `"type": 1` item with one URI.
+pub(super) fn write(logins: &[ImportedLogin], mut output: impl Write) -> std::io::Result<()> {
+    let date = |t: Option<Timestamp>| t.map(|t| time::to_iso8601(t, true));
+    let export = ExportOut {
+        encrypted: false,
+        folders: [],
+        items: logins
+            .iter()
+            .map(|l| ItemOut {
+                password_history: None,
+                revision_date: date(l.updated.or(l.created)),
+                creation_date: date(l.created),
+                deleted_date: None,
+                organization_id: None,
+                folder_id: None,
+                kind: LOGIN,
+                reprompt: 0,
+                name: title_or_host(l),
+                notes: (!l.notes.is_empty()).then_some(l.notes.as_str()),
+                favorite: false,
+                login: LoginOut {
+                    fido2_credentials: [],
+                    uris: [UriOut {
+                        match_kind: None,
+                        uri: &l.url,
+                    }],
+                    username: (!l.username.is_empty()).then_some(l.username.as_str()),
+                    password: l.password.expose(),
+                    totp: None,
+                },
+                collection_ids: None,
+            })
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut output, &export)?;
+    output.write_all(b"\n")?;
+    output.flush()
+}

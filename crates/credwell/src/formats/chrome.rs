@@ -1,0 +1,64 @@
+//! Chrome's password CSV (Settings → Passwords → Export passwords; also Chromium, Edge, Brave):
+//! a header line `name,url,username,password,note` (older versions have no `note` column), then
+//! one login per row, RFC 4180 quoting.
+
+use std::io::{Read, Write};
+
+use credwell_core::Password;
+
+use super::{FormatError, ImportedLogin, Parsed, SkipReason, csv_table, title_or_host, web_origin};
+
+const COLUMNS: [&str; 5] = ["url", "username", "password", "name", "note"];
+const URL: usize = 0;
+const USERNAME: usize = 1;
+const PASSWORD: usize = 2;
+const NAME: usize = 3;
+const NOTE: usize = 4;
+
+/// Reads a Chrome password CSV.
+pub(super) fn read(input: impl Read) -> Result<Parsed, FormatError> {
+    let mut parsed = Parsed::default();
+    csv_table::read(input, &COLUMNS, 3, |row| {
+        let url = row.get(URL);
+        let Some(origin) = web_origin(url) else {
+            parsed.skip(row.line, SkipReason::NoWebOrigin(url.to_owned()));
+            return Ok(());
+        };
+        if row.get(PASSWORD).is_empty() {
+            parsed.skip(row.line, SkipReason::NoPassword);
+            return Ok(());
+        }
+        parsed.logins.push(ImportedLogin {
+            origin,
+            url: url.to_owned(),
+            username: row.get(USERNAME).to_owned(),
+            password: Password::new(row.get(PASSWORD)),
+            name: row.get(NAME).to_owned(),
+            notes: row.get(NOTE).to_owned(),
+            created: None,
+            updated: None,
+            line: row.line,
+        });
+        Ok(())
+    })?;
+    Ok(parsed)
+}
+
+/// Writes a Chrome password CSV.
+pub(super) fn write(logins: &[ImportedLogin], output: impl Write) -> std::io::Result<()> {
+    let titles: Vec<String> = logins.iter().map(title_or_host).collect();
+    csv_table::write(
+        output,
+        &["name", "url", "username", "password", "note"],
+        false,
+        logins.iter().zip(&titles).map(|(l, title)| {
+            vec![
+                title.as_str(),
+                l.url.as_str(),
+                l.username.as_str(),
+                l.password.expose(),
+                l.notes.as_str(),
+            ]
+        }),
+    )
+}

@@ -1,0 +1,194 @@
+//! CSV files whose first line names the columns: the shared reading and writing of the three CSV
+//! formats.
+
+use std::io::{Read, Write};
+
+use csv::{ReaderBuilder, StringRecord, Terminator, WriterBuilder};
+use zeroize::Zeroizing;
+
+use super::FormatError;
+
+/// The columns of a CSV file, found by name in its header line.
+#[derive(Debug)]
+pub(super) struct Header {
+    /// For each wanted column, its index in the file, if the file has it.
+    index: Vec<Option<usize>>,
+}
+
+/// A data row: its line and its fields.
+#[derive(Debug)]
+pub(super) struct Row<'a> {
+    /// The line the row starts on (1-based).
+    pub(super) line: u64,
+    header: &'a Header,
+    record: &'a StringRecord,
+}
+
+impl Row<'_> {
+    /// The field of wanted column `column` (an index into the `wanted` list given to
+    /// [`read`]), `""` when the file has no such column.
+    pub(super) fn get(&self, column: usize) -> &str {
+        self.header
+            .index
+            .get(column)
+            .copied()
+            .flatten()
+            .and_then(|i| self.record.get(i))
+            .unwrap_or("")
+    }
+}
+
+/// Reads a CSV file whose header names the columns, calling `each` on every data row.
+///
+/// `wanted` lists the column names the format knows (matched without regard to case or
+/// surrounding spaces); the first `required` of them must be in the header. Every row must have
+/// as many fields as the header.
+pub(super) fn read(
+    input: impl Read,
+    wanted: &[&str],
+    required: usize,
+    mut each: impl FnMut(&Row<'_>) -> Result<(), FormatError>,
+) -> Result<(), FormatError> {
+    // The whole file is read into a buffer that is wiped afterwards, and line numbers are
+    // counted from byte offsets (the csv reader's own line count lags behind on CRLF files).
+    let mut bytes = Zeroizing::new(Vec::new());
+    let mut input = input;
+    input.read_to_end(&mut bytes).map_err(|e| FormatError {
+        line: None,
+        reason: format!("cannot read the file: {e}"),
+    })?;
+    let lines = Lines::new(&bytes);
+    let csv_error = |e: csv::Error| csv_error(e, &lines);
+    let mut reader = ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(false)
+        .from_reader(bytes.as_slice());
+    let mut record = StringRecord::new();
+    if !reader.read_record(&mut record).map_err(csv_error)? {
+        return Err(FormatError::at(
+            1,
+            format!(
+                "the file is empty; expected a header line naming the columns {}",
+                wanted[..required].join(", ")
+            ),
+        ));
+    }
+    let names: Vec<String> = record
+        .iter()
+        .map(|n| n.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect();
+    let index: Vec<Option<usize>> = wanted
+        .iter()
+        .map(|w| names.iter().position(|n| n.eq_ignore_ascii_case(w)))
+        .collect();
+    if let Some(missing) = wanted[..required]
+        .iter()
+        .zip(&index)
+        .find_map(|(w, i)| i.is_none().then_some(w))
+    {
+        return Err(FormatError::at(
+            1,
+            format!(
+                "the header has no {missing:?} column (expected {}; found {})",
+                wanted.join(","),
+                shorten(&record.iter().collect::<Vec<_>>().join(","))
+            ),
+        ));
+    }
+    let header = Header { index };
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {
+                let line = record.position().map_or(0, |p| lines.of(p.byte()));
+                // A blank line is not a row (the csv reader already skips empty lines; a lone
+                // field of spaces is still a malformed row, caught by the length check).
+                each(&Row {
+                    line,
+                    header: &header,
+                    record: &record,
+                })?;
+            }
+            Err(e) => return Err(csv_error(e)),
+        }
+    }
+}
+
+/// Writes `header` and then each row of `rows`, quoting every field when `quote_all`.
+pub(super) fn write<'a>(
+    output: impl Write,
+    header: &[&str],
+    quote_all: bool,
+    rows: impl IntoIterator<Item = Vec<&'a str>>,
+) -> std::io::Result<()> {
+    let mut writer = WriterBuilder::new()
+        .quote_style(if quote_all {
+            csv::QuoteStyle::Always
+        } else {
+            csv::QuoteStyle::Necessary
+        })
+        .terminator(Terminator::Any(b'\n'))
+        .from_writer(output);
+    writer.write_record(header)?;
+    for row in rows {
+        writer.write_record(&row)?;
+    }
+    writer.flush()
+}
+
+/// A CSV reading error as a [`FormatError`] with its line.
+fn csv_error(error: csv::Error, lines: &Lines) -> FormatError {
+    let line = error.position().map(|p| lines.of(p.byte()));
+    let reason = match error.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("expected {expected_len} fields as in the header, found {len}"),
+        csv::ErrorKind::Utf8 { err, .. } => {
+            format!("field {} is not valid UTF-8", err.field() + 1)
+        }
+        csv::ErrorKind::Io(e) => format!("cannot read: {e}"),
+        _ => format!("not valid CSV: {error}"),
+    };
+    FormatError { line, reason }
+}
+
+/// The byte offsets at which lines start, to turn a byte offset into a line number.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        let starts = std::iter::once(0)
+            .chain(
+                bytes
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &b)| b == b'\n')
+                    .map(|(i, _)| i + 1),
+            )
+            .collect();
+        Self { bytes, starts }
+    }
+
+    /// The 1-based line of the record that the csv reader says starts at byte `offset` (it
+    /// counts the line ending that precedes a record as part of it).
+    fn of(&self, offset: u64) -> u64 {
+        let mut offset = usize::try_from(offset).unwrap_or(usize::MAX);
+        while matches!(self.bytes.get(offset), Some(b'\r' | b'\n')) {
+            offset += 1;
+        }
+        let line = self.starts.partition_point(|&start| start <= offset);
+        u64::try_from(line).unwrap_or(u64::MAX)
+    }
+}
+
+/// Cuts file text down to a size fit for an error message.
+pub(super) fn shorten(text: &str) -> String {
+    const MAX: usize = 80;
+    match text.char_indices().nth(MAX) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}

@@ -1,0 +1,108 @@
+//! Firefox's logins CSV (about:logins → ⋯ → Export Logins): a header line
+//! `"url","username","password","httpRealm","formActionOrigin","guid","timeCreated","timeLastUsed","timePasswordChanged"`,
+//! then one login per row, every field quoted; times are milliseconds since the Unix epoch.
+
+use std::io::{Read, Write};
+
+use credwell_core::{Password, Timestamp};
+
+use super::{FormatError, ImportedLogin, Parsed, SkipReason, csv_table, web_origin};
+
+const COLUMNS: [&str; 9] = [
+    "url",
+    "username",
+    "password",
+    "httpRealm",
+    "formActionOrigin",
+    "guid",
+    "timeCreated",
+    "timeLastUsed",
+    "timePasswordChanged",
+];
+const URL: usize = 0;
+const USERNAME: usize = 1;
+const PASSWORD: usize = 2;
+const CREATED: usize = 6;
+const CHANGED: usize = 8;
+
+/// Reads a Firefox logins CSV.
+pub(super) fn read(input: impl Read) -> Result<Parsed, FormatError> {
+    let mut parsed = Parsed::default();
+    csv_table::read(input, &COLUMNS, 3, |row| {
+        let time = |column: usize| -> Result<Option<Timestamp>, FormatError> {
+            let text = row.get(column).trim();
+            if text.is_empty() {
+                return Ok(None);
+            }
+            text.parse().map(Some).map_err(|_| {
+                FormatError::at(
+                    row.line,
+                    format!(
+                        "{} is {:?}, not a time in milliseconds",
+                        COLUMNS[column],
+                        csv_table::shorten(text)
+                    ),
+                )
+            })
+        };
+        let created = time(CREATED)?;
+        let updated = time(CHANGED)?;
+        let url = row.get(URL);
+        let Some(origin) = web_origin(url) else {
+            parsed.skip(row.line, SkipReason::NoWebOrigin(url.to_owned()));
+            return Ok(());
+        };
+        if row.get(PASSWORD).is_empty() {
+            parsed.skip(row.line, SkipReason::NoPassword);
+            return Ok(());
+        }
+        parsed.logins.push(ImportedLogin {
+            origin,
+            url: url.to_owned(),
+            username: row.get(USERNAME).to_owned(),
+            password: Password::new(row.get(PASSWORD)),
+            name: String::new(),
+            notes: String::new(),
+            created,
+            updated,
+            line: row.line,
+        });
+        Ok(())
+    })?;
+    Ok(parsed)
+}
+
+/// Writes a Firefox logins CSV. `formActionOrigin` is the login's origin (Firefox wants either it
+/// or `httpRealm`); `guid` is left empty for Firefox to assign.
+pub(super) fn write(logins: &[ImportedLogin], output: impl Write) -> std::io::Result<()> {
+    let rows: Vec<[String; 4]> = logins
+        .iter()
+        .map(|l| {
+            let created = l.created.map(|t| t.to_string()).unwrap_or_default();
+            let changed = l.updated.or(l.created).map(|t| t.to_string());
+            let changed = changed.unwrap_or_default();
+            [l.origin.to_string(), created.clone(), created, changed]
+        })
+        .collect();
+    csv_table::write(
+        output,
+        &COLUMNS,
+        true,
+        logins
+            .iter()
+            .zip(&rows)
+            .map(|(l, [origin, created, used, changed])| {
+                vec![
+                    l.url.as_str(),
+                    l.username.as_str(),
+                    l.password.expose(),
+                    "",
+                    origin.as_str(),
+                    "",
+                    created.as_str(),
+                    used.as_str(),
+                    changed.as_str(),
+                ]
+            }),
+    )
+}

@@ -1,0 +1,117 @@
+//! KeePassXC's CSV export (Database → Export → CSV File): a header line
+//! `"Group","Title","Username","Password","URL","Notes","TOTP","Icon","Last Modified","Created"`,
+//! then one entry per row, every field quoted, times in ISO 8601 UTC.
+//!
+//! KeePass URLs are often written without a scheme (`example.com`); like KeePassXC-Browser, a
+//! URL with no scheme is read as `https://`. Entries in the recycle bin are skipped.
+
+use std::io::{Read, Write};
+
+use credwell_core::Password;
+
+use super::{
+    FormatError, ImportedLogin, Parsed, SkipReason, csv_table, time, title_or_host, web_origin,
+};
+
+const COLUMNS: [&str; 10] = [
+    "Group",
+    "Title",
+    "Username",
+    "Password",
+    "URL",
+    "Notes",
+    "TOTP",
+    "Icon",
+    "Last Modified",
+    "Created",
+];
+const GROUP: usize = 0;
+const TITLE: usize = 1;
+const USERNAME: usize = 2;
+const PASSWORD: usize = 3;
+const URL: usize = 4;
+const NOTES: usize = 5;
+const MODIFIED: usize = 8;
+const CREATED: usize = 9;
+
+/// Reads a KeePassXC CSV export.
+pub(super) fn read(input: impl Read) -> Result<Parsed, FormatError> {
+    let mut parsed = Parsed::default();
+    csv_table::read(input, &COLUMNS, 5, |row| {
+        if row
+            .get(GROUP)
+            .split('/')
+            .any(|g| g.eq_ignore_ascii_case("Recycle Bin"))
+        {
+            parsed.skip(row.line, SkipReason::InRecycleBin);
+            return Ok(());
+        }
+        let url = row.get(URL);
+        let with_scheme;
+        let parse_url = if !url.contains("://") && !url.trim().is_empty() {
+            with_scheme = format!("https://{}", url.trim());
+            with_scheme.as_str()
+        } else {
+            url
+        };
+        let Some(origin) = web_origin(parse_url) else {
+            parsed.skip(row.line, SkipReason::NoWebOrigin(url.to_owned()));
+            return Ok(());
+        };
+        if row.get(PASSWORD).is_empty() {
+            parsed.skip(row.line, SkipReason::NoPassword);
+            return Ok(());
+        }
+        parsed.logins.push(ImportedLogin {
+            origin,
+            url: url.to_owned(),
+            username: row.get(USERNAME).to_owned(),
+            password: Password::new(row.get(PASSWORD)),
+            name: row.get(TITLE).to_owned(),
+            notes: row.get(NOTES).to_owned(),
+            created: time::from_iso8601(row.get(CREATED)),
+            updated: time::from_iso8601(row.get(MODIFIED)),
+            line: row.line,
+        });
+        Ok(())
+    })?;
+    Ok(parsed)
+}
+
+/// Writes a KeePassXC CSV export, every entry in the group `Root`.
+pub(super) fn write(logins: &[ImportedLogin], output: impl Write) -> std::io::Result<()> {
+    let extra: Vec<[String; 3]> = logins
+        .iter()
+        .map(|l| {
+            let created = l.created.map(|t| time::to_iso8601(t, false));
+            let modified = l.updated.or(l.created).map(|t| time::to_iso8601(t, false));
+            [
+                title_or_host(l),
+                modified.unwrap_or_default(),
+                created.unwrap_or_default(),
+            ]
+        })
+        .collect();
+    csv_table::write(
+        output,
+        &COLUMNS,
+        true,
+        logins
+            .iter()
+            .zip(&extra)
+            .map(|(l, [title, modified, created])| {
+                vec![
+                    "Root",
+                    title.as_str(),
+                    l.username.as_str(),
+                    l.password.expose(),
+                    l.url.as_str(),
+                    l.notes.as_str(),
+                    "",
+                    "0",
+                    modified.as_str(),
+                    created.as_str(),
+                ]
+            }),
+    )
+}

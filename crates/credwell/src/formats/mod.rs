@@ -1,0 +1,237 @@
+//! Password-manager export formats: parsers and writers over [`std::io::Read`] and
+//! [`std::io::Write`], independent of any store.
+//!
+//! Every format reads into and writes from [`ImportedLogin`], one username and password for one
+//! web origin. Reading never touches a vault: it either returns every login of the file (and what
+//! it skipped, with why) or fails on the first malformed entry with its line and the reason, so
+//! the caller can apply the whole file as one transaction or nothing.
+//!
+//! | format | file |
+//! |---|---|
+//! | [`Format::ChromeCsv`] | Chrome / Chromium "Export passwords": `name,url,username,password,note` |
+//! | [`Format::FirefoxCsv`] | Firefox "Export Logins": `url,username,password,httpRealm,formActionOrigin,guid,timeCreated,timeLastUsed,timePasswordChanged` |
+//! | [`Format::BitwardenJson`] | Bitwarden's unencrypted JSON export (`{"encrypted": false, "items": [...]}`) |
+//! | [`Format::KeepassxcCsv`] | KeePassXC "Export to CSV": `"Group","Title","Username","Password","URL","Notes","TOTP","Icon","Last Modified","Created"` |
+
+use std::fmt;
+use std::io::{Read, Write};
+
+use credwell_core::{Origin, Password, Timestamp};
+
+mod bitwarden;
+mod chrome;
+mod csv_table;
+mod firefox;
+mod keepassxc;
+mod time;
+
+/// A file format the command line imports and exports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// Chrome / Chromium / Edge password CSV (`name,url,username,password,note`).
+    ChromeCsv,
+    /// Firefox logins CSV (`url,username,password,httpRealm,...`).
+    FirefoxCsv,
+    /// Bitwarden unencrypted JSON export.
+    BitwardenJson,
+    /// KeePassXC CSV export (`"Group","Title","Username","Password","URL",...`).
+    KeepassxcCsv,
+}
+
+impl Format {
+    /// Every format, in the order of the command line's help.
+    #[cfg(test)]
+    pub(crate) const ALL: [Format; 4] = [
+        Format::ChromeCsv,
+        Format::FirefoxCsv,
+        Format::BitwardenJson,
+        Format::KeepassxcCsv,
+    ];
+
+    /// The name on the command line.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Format::ChromeCsv => "chrome-csv",
+            Format::FirefoxCsv => "firefox-csv",
+            Format::BitwardenJson => "bitwarden-json",
+            Format::KeepassxcCsv => "keepassxc-csv",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One login as the formats see it, in both directions: a username and password for one web
+/// origin, with the entry's title and notes.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct ImportedLogin {
+    /// The web origin the login is for.
+    pub(crate) origin: Origin,
+    /// The URL as the file wrote it (an origin, or a full page URL).
+    pub(crate) url: String,
+    /// The username (may be empty).
+    pub(crate) username: String,
+    /// The password (never empty on import).
+    pub(crate) password: Password,
+    /// The entry's title in the source tool (`""` when it had none).
+    pub(crate) name: String,
+    /// Free-text notes (`""` when none).
+    pub(crate) notes: String,
+    /// When the entry was created, if the file says.
+    pub(crate) created: Option<Timestamp>,
+    /// When the entry was last modified, if the file says.
+    pub(crate) updated: Option<Timestamp>,
+    /// Where the entry starts in the file: a 1-based line number (0 when not read from a file).
+    pub(crate) line: u64,
+}
+
+impl ImportedLogin {
+    /// A login for `origin`, with no title, notes or times (for writers and tests).
+    pub(crate) fn new(origin: Origin, username: &str, password: Password) -> Self {
+        Self {
+            url: origin.to_string(),
+            origin,
+            username: username.to_owned(),
+            password,
+            name: String::new(),
+            notes: String::new(),
+            created: None,
+            updated: None,
+            line: 0,
+        }
+    }
+}
+
+/// Why an entry of a file was skipped rather than imported (a warning, not an error).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum SkipReason {
+    /// The URL has no web (http or https tuple) origin: empty, `android://...`, not a URL...
+    NoWebOrigin(String),
+    /// The entry has no password (a passkey-only or username-only entry).
+    NoPassword,
+    /// The entry is not a login (a Bitwarden card, identity or secure note).
+    NotALogin,
+    /// The entry is in the source tool's recycle bin.
+    InRecycleBin,
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::NoWebOrigin(url) if url.is_empty() => f.write_str("no URL"),
+            SkipReason::NoWebOrigin(url) => write!(f, "{url:?} has no web origin"),
+            SkipReason::NoPassword => f.write_str("no password"),
+            SkipReason::NotALogin => f.write_str("not a login"),
+            SkipReason::InRecycleBin => f.write_str("in the recycle bin"),
+        }
+    }
+}
+
+/// An entry that was read but not imported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Skipped {
+    /// Where the entry starts in the file (1-based line).
+    pub(crate) line: u64,
+    /// Why it was skipped.
+    pub(crate) reason: SkipReason,
+}
+
+/// What a file held.
+#[derive(Debug, Default)]
+pub(crate) struct Parsed {
+    /// The logins, in file order.
+    pub(crate) logins: Vec<ImportedLogin>,
+    /// The entries that were skipped, in file order.
+    pub(crate) skipped: Vec<Skipped>,
+}
+
+impl Parsed {
+    fn skip(&mut self, line: u64, reason: SkipReason) {
+        self.skipped.push(Skipped { line, reason });
+    }
+}
+
+/// A malformed file: where and why. The caller adds the file name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct FormatError {
+    /// The 1-based line of the offending entry, when known.
+    pub(crate) line: Option<u64>,
+    /// What is wrong, in one sentence without secrets.
+    pub(crate) reason: String,
+}
+
+impl FormatError {
+    pub(crate) fn at(line: u64, reason: impl Into<String>) -> Self {
+        Self {
+            line: Some(line),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for FormatError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}: {}", self.reason),
+            None => f.write_str(&self.reason),
+        }
+    }
+}
+
+impl std::error::Error for FormatError {}
+
+/// Reads every login of a file in `format`.
+pub(crate) fn read(format: Format, input: impl Read) -> Result<Parsed, FormatError> {
+    match format {
+        Format::ChromeCsv => chrome::read(input),
+        Format::FirefoxCsv => firefox::read(input),
+        Format::BitwardenJson => bitwarden::read(input),
+        Format::KeepassxcCsv => keepassxc::read(input),
+    }
+}
+
+/// Writes `logins` as a file in `format`. The output holds every password in clear.
+pub(crate) fn write(
+    format: Format,
+    logins: &[ImportedLogin],
+    output: impl Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::ChromeCsv => chrome::write(logins, output),
+        Format::FirefoxCsv => firefox::write(logins, output),
+        Format::BitwardenJson => bitwarden::write(logins, output),
+        Format::KeepassxcCsv => keepassxc::write(logins, output),
+    }
+}
+
+/// The web origin of a URL as a password manager wrote it: a tuple origin with an `http` or
+/// `https` scheme, or `None` (`android://`, `chrome://`, empty, not a URL...).
+pub(crate) fn web_origin(url: &str) -> Option<Origin> {
+    let url = url.trim();
+    if url.is_empty() {
+        return None;
+    }
+    let origin = Origin::parse(url).ok()?;
+    matches!(origin.scheme(), Some("http" | "https")).then_some(origin)
+}
+
+/// `ms` since the epoch as ISO 8601 in UTC (`2024-05-01T10:20:30Z`).
+pub(crate) fn to_iso8601(ms: Timestamp) -> String {
+    time::to_iso8601(ms, false)
+}
+
+/// The title a writer gives a login that has none: its host, as password managers do.
+fn title_or_host(login: &ImportedLogin) -> String {
+    if login.name.is_empty() {
+        login.origin.host().unwrap_or_default()
+    } else {
+        login.name.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,462 @@
+//! The formats against fixture files written from each tool's documented format.
+
+use std::path::PathBuf;
+
+use super::*;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(fixtures().join(name)).unwrap()
+}
+
+fn parse(format: Format, name: &str) -> Parsed {
+    read(format, fixture(name).as_slice()).unwrap()
+}
+
+/// (line, origin, username, password) of each login.
+fn summary(parsed: &Parsed) -> Vec<(u64, String, String, String)> {
+    parsed
+        .logins
+        .iter()
+        .map(|l| {
+            (
+                l.line,
+                l.origin.to_string(),
+                l.username.clone(),
+                l.password.expose().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn row(line: u64, origin: &str, user: &str, pw: &str) -> (u64, String, String, String) {
+    (line, origin.into(), user.into(), pw.into())
+}
+
+fn skipped(parsed: &Parsed) -> Vec<(u64, SkipReason)> {
+    parsed
+        .skipped
+        .iter()
+        .map(|s| (s.line, s.reason.clone()))
+        .collect()
+}
+
+#[test]
+fn chrome_csv() {
+    let parsed = parse(Format::ChromeCsv, "chrome.csv");
+    assert_eq!(
+        summary(&parsed),
+        [
+            row(
+                2,
+                "https://example.com",
+                "alice",
+                "correct horse battery staple"
+            ),
+            row(
+                3,
+                "https://mail.example.org:8443",
+                "bob, the builder",
+                "pa,ss\"word"
+            ),
+            row(
+                4,
+                "https://xn--bcher-kva.example",
+                "jürgen@bücher.example",
+                "Grüße-123"
+            ),
+            row(6, "https://accounts.example.net", "", "no-username-pw"),
+            row(10, "http://127.0.0.1:8080", "admin", "local-admin"),
+        ]
+    );
+    assert_eq!(parsed.logins[1].name, "Work mail");
+    assert_eq!(parsed.logins[2].notes, "multi-line\nnote, with \"quotes\"");
+    assert_eq!(parsed.logins[0].url, "https://example.com/login");
+    assert_eq!(
+        skipped(&parsed),
+        [
+            (
+                7,
+                SkipReason::NoWebOrigin("android://Jx9hx8F5bXp0dGluZw==@com.example.app/".into())
+            ),
+            (8, SkipReason::NoWebOrigin(String::new())),
+            (9, SkipReason::NoPassword),
+        ]
+    );
+}
+
+#[test]
+fn chrome_csv_without_the_note_column() {
+    let parsed = read(
+        Format::ChromeCsv,
+        "name,url,username,password\r\nx,https://x.example,u,p\r\n".as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(summary(&parsed), [row(2, "https://x.example", "u", "p")]);
+    // A byte-order mark before the header is not part of the first column's name.
+    let parsed = read(
+        Format::ChromeCsv,
+        "\u{feff}name,url,username,password,note\nx,https://x.example,u,p,\n".as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(parsed.logins.len(), 1);
+}
+
+#[test]
+fn firefox_csv() {
+    let parsed = parse(Format::FirefoxCsv, "firefox.csv");
+    assert_eq!(
+        summary(&parsed),
+        [
+            row(
+                2,
+                "https://example.com",
+                "alice",
+                "correct horse battery staple"
+            ),
+            row(
+                3,
+                "https://xn--bcher-kva.example",
+                "jürgen@bücher.example",
+                "Grüße-123"
+            ),
+            row(
+                4,
+                "https://intranet.example.org",
+                "bob",
+                "pa,ss\"word\nwith a newline"
+            ),
+            row(7, "https://example.com", "", "username-less"),
+        ]
+    );
+    assert_eq!(parsed.logins[0].created, Some(1_700_000_000_000));
+    assert_eq!(parsed.logins[0].updated, Some(1_700_000_200_000));
+    assert_eq!(parsed.logins[3].created, None);
+    assert_eq!(
+        skipped(&parsed),
+        [(
+            6,
+            SkipReason::NoWebOrigin("chrome://FirefoxAccounts".into())
+        )]
+    );
+}
+
+#[test]
+fn keepassxc_csv() {
+    let parsed = parse(Format::KeepassxcCsv, "keepassxc.csv");
+    assert_eq!(
+        summary(&parsed),
+        [
+            row(
+                2,
+                "https://example.com",
+                "alice",
+                "correct horse battery staple"
+            ),
+            row(
+                3,
+                "https://mail.example.org:8443",
+                "bob, the builder",
+                "pa,ss\"word"
+            ),
+            row(
+                5,
+                "https://xn--bcher-kva.example",
+                "jürgen@bücher.example",
+                "Grüße-123"
+            ),
+        ]
+    );
+    assert_eq!(parsed.logins[1].name, "Work mail");
+    assert_eq!(
+        parsed.logins[1].notes,
+        "Line one\nLine two, with \"quotes\""
+    );
+    assert_eq!(parsed.logins[0].created, Some(1_704_164_645_000));
+    assert_eq!(parsed.logins[0].updated, Some(1_714_558_830_000));
+    assert_eq!(
+        skipped(&parsed),
+        [
+            (6, SkipReason::InRecycleBin),
+            (7, SkipReason::NoWebOrigin(String::new())),
+            (8, SkipReason::NoPassword),
+        ]
+    );
+}
+
+#[test]
+fn bitwarden_json() {
+    let parsed = parse(Format::BitwardenJson, "bitwarden.json");
+    assert_eq!(
+        summary(&parsed),
+        [
+            row(
+                10,
+                "https://example.com",
+                "alice",
+                "correct horse battery staple"
+            ),
+            row(
+                32,
+                "https://mail.example.org:8443",
+                "bob, the builder",
+                "pa,ss\"word"
+            ),
+            row(
+                32,
+                "https://webmail.example.org",
+                "bob, the builder",
+                "pa,ss\"word"
+            ),
+            row(
+                51,
+                "https://xn--bcher-kva.example",
+                "jürgen@bücher.example",
+                "Grüße-123"
+            ),
+            row(102, "http://192.168.1.1", "", "router-pw"),
+        ]
+    );
+    assert_eq!(
+        parsed.logins[1].notes,
+        "Line one\nLine two, with \"quotes\""
+    );
+    assert_eq!(parsed.logins[1].name, "Work mail");
+    assert_eq!(parsed.logins[0].created, Some(1_704_164_645_000));
+    assert_eq!(
+        skipped(&parsed),
+        [
+            (
+                62,
+                SkipReason::NoWebOrigin("androidapp://com.example.app".into())
+            ),
+            (72, SkipReason::NoPassword),
+            (83, SkipReason::NoWebOrigin(String::new())),
+            (89, SkipReason::NotALogin),
+            (96, SkipReason::NotALogin),
+        ]
+    );
+}
+
+#[test]
+fn every_fail_fixture_is_rejected_with_a_line_and_no_secret() {
+    let mut checked = 0;
+    for entry in std::fs::read_dir(fixtures()).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if !name.starts_with("fail_") {
+            continue;
+        }
+        let format = Format::ALL
+            .into_iter()
+            .find(|f| name.contains(f.as_str().split('-').next().unwrap()))
+            .unwrap_or_else(|| panic!("{name} names no format"));
+        let error = read(format, fixture(&name).as_slice()).unwrap_err();
+        let line = error
+            .line
+            .unwrap_or_else(|| panic!("{name}: {error} has no line"));
+        assert!(line >= 1, "{name}: {error}");
+        for secret in ["pw1", "pw2", "pw3", "1234", "multi\nline"] {
+            assert!(!error.reason.contains(secret), "{name}: {error}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} fail_ fixtures");
+}
+
+#[test]
+fn malformed_rows_name_their_line_and_reason() {
+    let cases = [
+        (
+            Format::ChromeCsv,
+            "fail_chrome_short_row.csv",
+            3,
+            "expected 5 fields",
+        ),
+        (
+            Format::ChromeCsv,
+            "fail_chrome_wrong_header.csv",
+            1,
+            "no \"url\" column",
+        ),
+        (
+            Format::ChromeCsv,
+            "fail_chrome_bad_utf8.csv",
+            3,
+            "not valid UTF-8",
+        ),
+        (
+            Format::FirefoxCsv,
+            "fail_firefox_bad_time.csv",
+            5,
+            "timeCreated",
+        ),
+        (Format::FirefoxCsv, "fail_firefox_empty.csv", 1, "empty"),
+        (
+            Format::KeepassxcCsv,
+            "fail_keepassxc_extra_field.csv",
+            3,
+            "found 11",
+        ),
+        (
+            Format::BitwardenJson,
+            "fail_bitwarden_syntax.json",
+            6,
+            "not valid JSON",
+        ),
+        (
+            Format::BitwardenJson,
+            "fail_bitwarden_encrypted.json",
+            1,
+            "encrypted",
+        ),
+        (
+            Format::BitwardenJson,
+            "fail_bitwarden_login_missing.json",
+            10,
+            "item 2",
+        ),
+        (
+            Format::BitwardenJson,
+            "fail_bitwarden_wrong_type.json",
+            12,
+            "wrong type",
+        ),
+    ];
+    for (format, name, line, reason) in cases {
+        let error = read(format, fixture(name).as_slice()).unwrap_err();
+        assert_eq!(error.line, Some(line), "{name}: {error}");
+        assert!(error.reason.contains(reason), "{name}: {error}");
+    }
+}
+
+/// What survives a trip through `format`: origin, username and password always; the title,
+/// notes and times where the format has them.
+fn comparable(format: Format, login: &ImportedLogin) -> String {
+    let mut s = format!(
+        "{} {:?} {:?}",
+        login.origin,
+        login.username,
+        login.password.expose()
+    );
+    if format != Format::FirefoxCsv {
+        s += &format!(" name={:?} notes={:?}", title_or_host(login), login.notes);
+    }
+    if format != Format::ChromeCsv {
+        s += &format!(" created={:?}", login.created);
+    }
+    s
+}
+
+#[test]
+fn every_format_round_trips_its_own_fixture() {
+    for (format, name) in [
+        (Format::ChromeCsv, "chrome.csv"),
+        (Format::FirefoxCsv, "firefox.csv"),
+        (Format::KeepassxcCsv, "keepassxc.csv"),
+        (Format::BitwardenJson, "bitwarden.json"),
+    ] {
+        let first = parse(format, name);
+        let mut written = Vec::new();
+        write(format, &first.logins, &mut written).unwrap();
+        let second = read(format, written.as_slice()).unwrap();
+        assert!(second.skipped.is_empty(), "{name}: {:?}", second.skipped);
+        let a: Vec<_> = first.logins.iter().map(|l| comparable(format, l)).collect();
+        let b: Vec<_> = second
+            .logins
+            .iter()
+            .map(|l| comparable(format, l))
+            .collect();
+        assert_eq!(a, b, "{name}");
+    }
+}
+
+#[test]
+fn every_format_carries_the_logins_of_every_other() {
+    let source = parse(Format::ChromeCsv, "chrome.csv").logins;
+    let key = |l: &ImportedLogin| {
+        (
+            l.origin.to_string(),
+            l.username.clone(),
+            l.password.expose().to_owned(),
+        )
+    };
+    let want: Vec<_> = source.iter().map(key).collect();
+    for format in Format::ALL {
+        let mut written = Vec::new();
+        write(format, &source, &mut written).unwrap();
+        let back = read(format, written.as_slice()).unwrap();
+        let got: Vec<_> = back.logins.iter().map(key).collect();
+        assert_eq!(got, want, "{format}");
+    }
+}
+
+#[test]
+fn writers_quote_what_needs_quoting() {
+    let mut login = ImportedLogin::new(
+        Origin::parse("https://example.com").unwrap(),
+        "a,b",
+        Password::new("p\"w\nx"),
+    );
+    login.notes = "n".into();
+    let mut out = Vec::new();
+    write(Format::ChromeCsv, &[login.clone()], &mut out).unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "name,url,username,password,note\nexample.com,https://example.com,\"a,b\",\"p\"\"w\nx\",n\n"
+    );
+    let mut out = Vec::new();
+    write(Format::KeepassxcCsv, &[login], &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with("\"Group\",\"Title\",\"Username\",\"Password\",\"URL\",\"Notes\",\"TOTP\",\"Icon\",\"Last Modified\",\"Created\"\n\"Root\",\"example.com\",\"a,b\""), "{text}");
+}
+
+#[test]
+fn bitwarden_export_has_the_documented_shape() {
+    let mut login = ImportedLogin::new(
+        Origin::parse("https://example.com").unwrap(),
+        "alice",
+        Password::new("pw"),
+    );
+    login.created = Some(0);
+    let mut out = Vec::new();
+    write(Format::BitwardenJson, &[login], &mut out).unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(value["encrypted"], false);
+    assert_eq!(value["folders"], serde_json::json!([]));
+    let item = &value["items"][0];
+    assert_eq!(item["type"], 1);
+    assert_eq!(item["name"], "example.com");
+    assert_eq!(item["creationDate"], "1970-01-01T00:00:00.000Z");
+    assert_eq!(item["login"]["uris"][0]["uri"], "https://example.com");
+    assert_eq!(item["login"]["username"], "alice");
+    assert_eq!(item["login"]["password"], "pw");
+    assert_eq!(item["login"]["fido2Credentials"], serde_json::json!([]));
+}
+
+#[test]
+fn web_origins() {
+    for (url, want) in [
+        ("https://example.com/a?b#c", Some("https://example.com")),
+        ("HTTP://Example.COM:80/", Some("http://example.com")),
+        (
+            "https://bücher.example",
+            Some("https://xn--bcher-kva.example"),
+        ),
+        ("  https://padded.example  ", Some("https://padded.example")),
+        ("android://hash@com.example/", None),
+        ("chrome://settings", None),
+        ("ftp://files.example", None),
+        ("example.com", None),
+        ("", None),
+        ("https://", None),
+    ] {
+        assert_eq!(
+            web_origin(url).map(|o| o.to_string()).as_deref(),
+            want,
+            "{url}"
+        );
+    }
+}

@@ -1,0 +1,549 @@
+//! `credwell import` and `credwell export`: other password managers' files in and out.
+//!
+//! An import is all or nothing: the file is parsed completely first (a malformed entry aborts
+//! with the file, line and reason before the vault is touched), then every change is applied in
+//! one vault transaction. A login whose origin and username are already stored is merged: the
+//! same password changes nothing, a different one updates the stored credential.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use credwell_core::{Credential, PasswordCredential, StoredCredential, Timestamp};
+use serde_json::json;
+
+use crate::Global;
+use crate::backend::{Backend, Change};
+use crate::formats::{self, Format, ImportedLogin, Skipped};
+use crate::output::{confirm, print_json, progress};
+use crate::vault_cmd;
+
+/// Options of `credwell import`.
+#[derive(Debug, Args)]
+pub(crate) struct ImportArgs {
+    /// The file's format.
+    pub(crate) format: Format,
+    /// The exported file.
+    pub(crate) file: PathBuf,
+}
+
+/// Options of `credwell export`.
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    /// The format to write.
+    pub(crate) format: Format,
+    /// Where to write (created with owner-only permissions); stdout when absent.
+    pub(crate) file: Option<PathBuf>,
+    /// Write the passwords in clear without asking.
+    #[arg(long, short = 'y')]
+    pub(crate) yes: bool,
+    /// Overwrite FILE if it exists.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+/// A timestamp for people: ISO 8601 in UTC.
+pub(crate) fn iso8601(ms: Timestamp) -> String {
+    formats::to_iso8601(ms)
+}
+
+/// What an import did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Summary {
+    /// New credentials.
+    pub(crate) added: usize,
+    /// Stored credentials whose password changed.
+    pub(crate) updated: usize,
+    /// Logins already stored with the same password (merged, nothing written).
+    pub(crate) unchanged: usize,
+    /// Logins that repeat an earlier entry of the same file (the later one wins).
+    pub(crate) repeated: usize,
+    /// Entries that had notes, which credwell does not store.
+    pub(crate) notes_dropped: usize,
+}
+
+/// The changes that bring `existing` up to date with `logins`, and what they amount to.
+pub(crate) fn plan(
+    existing: &[StoredCredential],
+    logins: Vec<ImportedLogin>,
+) -> (Vec<Change>, Summary) {
+    let mut summary = Summary::default();
+    // (origin, username) → the stored record (the first, if several).
+    let mut stored: HashMap<(String, String), &StoredCredential> = HashMap::new();
+    for record in existing {
+        if let Credential::Password(p) = &record.credential {
+            stored
+                .entry((p.origin.to_string(), p.id.clone()))
+                .or_insert(record);
+        }
+    }
+    // (origin, username) → index in `changes`, or `None` when merged as unchanged.
+    let mut seen: HashMap<(String, String), Option<usize>> = HashMap::new();
+    let mut changes: Vec<Change> = Vec::new();
+    for login in logins {
+        if !login.notes.is_empty() {
+            summary.notes_dropped += 1;
+        }
+        let key = (login.origin.to_string(), login.username.clone());
+        let name = display_name(&login);
+        let stored_record = stored.get(&key).copied();
+        if let Some(earlier) = seen.get(&key).copied() {
+            summary.repeated += 1;
+            // The later entry of the file wins, applied over what the earlier one planned.
+            match earlier {
+                Some(index) => {
+                    if let Some(
+                        Change::Add(Credential::Password(p))
+                        | Change::Update(_, Credential::Password(p)),
+                    ) = changes.get_mut(index)
+                    {
+                        p.password = login.password;
+                        if !name.is_empty() {
+                            p.name = name;
+                        }
+                    }
+                }
+                None => {
+                    if let Some(record) = stored_record
+                        && let Credential::Password(p) = &record.credential
+                        && p.password != login.password
+                    {
+                        summary.unchanged -= 1;
+                        summary.updated += 1;
+                        let mut updated = p.clone();
+                        updated.password = login.password;
+                        seen.insert(key, Some(changes.len()));
+                        changes.push(Change::Update(record.record, Credential::Password(updated)));
+                    }
+                }
+            }
+            continue;
+        }
+        match stored_record.map(|r| (r.record, &r.credential)) {
+            Some((record, Credential::Password(p))) => {
+                if p.password == login.password {
+                    summary.unchanged += 1;
+                    seen.insert(key, None);
+                } else {
+                    summary.updated += 1;
+                    let mut updated = p.clone();
+                    updated.password = login.password;
+                    if updated.name.is_empty() {
+                        updated.name = name;
+                    }
+                    seen.insert(key, Some(changes.len()));
+                    changes.push(Change::Update(record, Credential::Password(updated)));
+                }
+            }
+            _ => {
+                summary.added += 1;
+                seen.insert(key, Some(changes.len()));
+                changes.push(Change::Add(Credential::Password(PasswordCredential {
+                    id: login.username,
+                    password: login.password,
+                    name,
+                    icon_url: String::new(),
+                    origin: login.origin,
+                })));
+            }
+        }
+    }
+    (changes, summary)
+}
+
+/// The display name an imported entry gives its credential: its title, unless the title is just
+/// the site's host or URL (what browsers fill in by themselves).
+fn display_name(login: &ImportedLogin) -> String {
+    let title = login.name.trim();
+    let host = login.origin.host().unwrap_or_default();
+    let derived = title.is_empty()
+        || title.eq_ignore_ascii_case(&host)
+        || title == login.url
+        || title == login.origin.to_string()
+        || title
+            .strip_prefix("www.")
+            .is_some_and(|t| t.eq_ignore_ascii_case(&host));
+    if derived {
+        String::new()
+    } else {
+        title.to_owned()
+    }
+}
+
+/// Reads and parses a whole file, or says where and why it is malformed.
+pub(crate) fn parse_file(format: Format, path: &Path) -> Result<formats::Parsed> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    formats::read(format, BufReader::new(file)).map_err(|e| match e.line {
+        Some(line) => anyhow::anyhow!(
+            "{}:{line}: {}; nothing was imported",
+            path.display(),
+            e.reason
+        ),
+        None => anyhow::anyhow!("{}: {}; nothing was imported", path.display(), e.reason),
+    })
+}
+
+/// `credwell import`.
+pub(crate) fn import(global: &Global, args: &ImportArgs, out: &mut impl Write) -> Result<()> {
+    let parsed = parse_file(args.format, &args.file)?;
+    let backend = vault_cmd::open(global)?;
+    import_in(&backend, global.json, args, parsed, out)
+}
+
+/// Applies a parsed file to `backend` and reports.
+pub(crate) fn import_in(
+    backend: &impl Backend,
+    json: bool,
+    args: &ImportArgs,
+    parsed: formats::Parsed,
+    out: &mut impl Write,
+) -> Result<()> {
+    let read = parsed.logins.len();
+    let (changes, summary) = plan(&backend.all()?, parsed.logins);
+    let bar = progress(changes.len() as u64, "Importing");
+    backend
+        .apply(changes, &mut || bar.inc(1))
+        .with_context(|| {
+            format!(
+                "cannot import {}; nothing was imported",
+                args.file.display()
+            )
+        })?;
+    bar.finish_and_clear();
+    report_skipped(&parsed.skipped);
+    if summary.notes_dropped > 0 {
+        eprintln!(
+            "warning: the notes of {} entries were not imported (credwell stores no notes)",
+            summary.notes_dropped
+        );
+    }
+    if json {
+        let skipped: Vec<_> = parsed
+            .skipped
+            .iter()
+            .map(|s| json!({"line": s.line, "reason": s.reason.to_string()}))
+            .collect();
+        return print_json(
+            out,
+            &json!({
+                "file": args.file.display().to_string(),
+                "format": args.format.as_str(),
+                "read": read,
+                "added": summary.added,
+                "updated": summary.updated,
+                "unchanged": summary.unchanged,
+                "repeated": summary.repeated,
+                "skipped": parsed.skipped.len(),
+                "skipped_entries": skipped,
+                "notes_dropped": summary.notes_dropped,
+            }),
+        );
+    }
+    writeln!(
+        out,
+        "Imported {} from {}: {} added, {} updated, {} unchanged, {} skipped.",
+        plural(read, "login"),
+        args.file.display(),
+        summary.added,
+        summary.updated,
+        summary.unchanged + summary.repeated,
+        parsed.skipped.len()
+    )?;
+    Ok(())
+}
+
+/// One warning line per kind of skipped entry, with their lines.
+fn report_skipped(skipped: &[Skipped]) {
+    let mut by_kind: Vec<(&'static str, Vec<u64>)> = Vec::new();
+    for s in skipped {
+        let kind = match s.reason {
+            formats::SkipReason::NoWebOrigin(_) => "with no web origin",
+            formats::SkipReason::NoPassword => "with no password",
+            formats::SkipReason::NotALogin => "that are not logins",
+            formats::SkipReason::InRecycleBin => "in the recycle bin",
+        };
+        match by_kind.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, lines)) => lines.push(s.line),
+            None => by_kind.push((kind, vec![s.line])),
+        }
+    }
+    for (kind, lines) in by_kind {
+        let shown: Vec<String> = lines.iter().take(10).map(u64::to_string).collect();
+        let more = if lines.len() > 10 { ", ..." } else { "" };
+        eprintln!(
+            "warning: skipped {} {kind} (line {}{more})",
+            plural(lines.len(), "entry"),
+            shown.join(", ")
+        );
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    match (n, word) {
+        (1, _) => format!("1 {word}"),
+        (_, "entry") => format!("{n} entries"),
+        _ => format!("{n} {word}s"),
+    }
+}
+
+/// The password credentials of `records` as logins for a writer, and how many others there were.
+pub(crate) fn exportable(records: Vec<StoredCredential>) -> (Vec<ImportedLogin>, usize) {
+    let mut logins = Vec::new();
+    let mut others = 0;
+    for record in records {
+        match record.credential {
+            Credential::Password(p) => {
+                let mut login = ImportedLogin::new(p.origin, &p.id, p.password);
+                login.name = p.name;
+                login.created = Some(record.created);
+                login.updated = Some(record.updated);
+                logins.push(login);
+            }
+            _ => others += 1,
+        }
+    }
+    (logins, others)
+}
+
+/// `credwell export`.
+pub(crate) fn export(global: &Global, args: &ExportArgs, out: &mut impl Write) -> Result<()> {
+    let target = args
+        .file
+        .as_ref()
+        .map_or_else(|| "stdout".to_owned(), |f| f.display().to_string());
+    eprintln!(
+        "warning: a {} export holds every password in clear text; anyone who can read {target} \
+         can read them",
+        args.format
+    );
+    if !args.yes && !std::io::stdin().is_terminal() {
+        bail!("refusing to write passwords in clear without confirmation: pass --yes");
+    }
+    if let Some(file) = &args.file
+        && !args.force
+        && file.exists()
+    {
+        bail!("{} exists; pass --force to overwrite it", file.display());
+    }
+    let backend = vault_cmd::open(global)?;
+    let (logins, others) = exportable(backend.all()?);
+    if !args.yes
+        && !confirm(
+            &format!(
+                "Write {} in clear to {target}?",
+                plural(logins.len(), "password")
+            ),
+            "--yes",
+        )?
+    {
+        bail!("export cancelled");
+    }
+    match &args.file {
+        Some(path) => {
+            let file = create_private(path, args.force)?;
+            let mut writer = std::io::BufWriter::new(file);
+            formats::write(args.format, &logins, &mut writer)
+                .and_then(|()| writer.flush())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        None => formats::write(args.format, &logins, &mut *out).context("cannot write stdout")?,
+    }
+    eprintln!(
+        "Exported {} to {target}.",
+        plural(logins.len(), "password credential")
+    );
+    if others > 0 {
+        eprintln!(
+            "warning: {} not exported: {} has no place for federated sign-ins",
+            plural(others, "federated credential"),
+            args.format
+        );
+    }
+    Ok(())
+}
+
+/// Creates `path` readable and writable by its owner only.
+fn create_private(path: &Path, overwrite: bool) -> Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if overwrite {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::MemoryBackend;
+    use credwell_core::{Origin, Password};
+
+    fn login(origin: &str, user: &str, pw: &str, name: &str) -> ImportedLogin {
+        let mut l = ImportedLogin::new(Origin::parse(origin).unwrap(), user, Password::new(pw));
+        l.name = name.into();
+        l
+    }
+
+    fn passwords(backend: &MemoryBackend) -> Vec<(String, String, String, String)> {
+        backend
+            .all()
+            .unwrap()
+            .into_iter()
+            .map(|r| match r.credential {
+                Credential::Password(p) => (
+                    p.origin.to_string(),
+                    p.id,
+                    p.password.expose().to_owned(),
+                    p.name,
+                ),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    fn import_logins(backend: &MemoryBackend, logins: Vec<ImportedLogin>) -> Summary {
+        let (changes, summary) = plan(&backend.all().unwrap(), logins);
+        backend.apply(changes, &mut || {}).unwrap();
+        summary
+    }
+
+    #[test]
+    fn imports_merge_duplicates_and_update_changed_passwords() {
+        let backend = MemoryBackend::default();
+        let first = import_logins(
+            &backend,
+            vec![
+                login("https://a.example/login", "alice", "one", "a.example"),
+                login("https://b.example", "bob", "two", "Bob's bank"),
+            ],
+        );
+        assert_eq!((first.added, first.updated, first.unchanged), (2, 0, 0));
+        let second = import_logins(
+            &backend,
+            vec![
+                login("https://a.example", "alice", "one", ""),
+                login("https://b.example", "bob", "changed", ""),
+                login("https://c.example", "carol", "three", ""),
+            ],
+        );
+        assert_eq!((second.added, second.updated, second.unchanged), (1, 1, 1));
+        assert_eq!(
+            passwords(&backend),
+            [
+                (
+                    "https://a.example".into(),
+                    "alice".into(),
+                    "one".into(),
+                    String::new()
+                ),
+                (
+                    "https://b.example".into(),
+                    "bob".into(),
+                    "changed".into(),
+                    "Bob's bank".into()
+                ),
+                (
+                    "https://c.example".into(),
+                    "carol".into(),
+                    "three".into(),
+                    String::new()
+                ),
+            ]
+        );
+        // The same file again changes nothing.
+        let again = import_logins(
+            &backend,
+            vec![login("https://c.example", "carol", "three", "")],
+        );
+        assert_eq!((again.added, again.updated, again.unchanged), (0, 0, 1));
+        assert_eq!(backend.all().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn repeats_within_a_file_are_one_credential_and_the_last_wins() {
+        let backend = MemoryBackend::default();
+        backend
+            .add(Credential::Password(PasswordCredential {
+                id: "dave".into(),
+                password: Password::new("old"),
+                name: String::new(),
+                icon_url: String::new(),
+                origin: Origin::parse("https://d.example").unwrap(),
+            }))
+            .unwrap();
+        let summary = import_logins(
+            &backend,
+            vec![
+                login("https://a.example", "alice", "first", ""),
+                login("https://a.example", "alice", "second", ""),
+                login("https://d.example", "dave", "old", ""),
+                login("https://d.example", "dave", "new", ""),
+            ],
+        );
+        assert_eq!(
+            (
+                summary.added,
+                summary.updated,
+                summary.unchanged,
+                summary.repeated
+            ),
+            (1, 1, 0, 2)
+        );
+        let stored = passwords(&backend);
+        assert_eq!(stored.len(), 2);
+        assert!(stored.iter().any(|p| p.1 == "alice" && p.2 == "second"));
+        assert!(stored.iter().any(|p| p.1 == "dave" && p.2 == "new"));
+    }
+
+    #[test]
+    fn titles_that_only_repeat_the_site_are_not_display_names() {
+        for (url, title, want) in [
+            ("https://example.com/login", "example.com", ""),
+            ("https://www.example.com", "www.example.com", ""),
+            ("https://example.com/login", "https://example.com/login", ""),
+            ("https://example.com", "Example", "Example"),
+            ("https://bücher.example", "  Bücherei ", "Bücherei"),
+        ] {
+            let mut l = login(url, "u", "p", title);
+            l.url = url.into();
+            assert_eq!(display_name(&l), want, "{title}");
+        }
+    }
+
+    #[test]
+    fn exports_only_password_credentials() {
+        let backend = MemoryBackend::default();
+        import_logins(
+            &backend,
+            vec![login("https://a.example", "alice", "pw", "A")],
+        );
+        backend
+            .add(Credential::Federated(credwell_core::FederatedCredential {
+                id: "fed".into(),
+                provider: "https://idp.example".into(),
+                protocol: None,
+                name: String::new(),
+                icon_url: String::new(),
+                origin: Origin::parse("https://a.example").unwrap(),
+            }))
+            .unwrap();
+        let (logins, others) = exportable(backend.all().unwrap());
+        assert_eq!(others, 1);
+        assert_eq!(logins.len(), 1);
+        assert_eq!(logins[0].name, "A");
+        assert_eq!(logins[0].password.expose(), "pw");
+        assert!(logins[0].created.is_some());
+    }
+}

@@ -1,0 +1,47 @@
+//! `credwell vault init|info|passwd|backup|check`, and opening the vault for the other commands.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use clap::Subcommand;
+
+use crate::Global;
+use crate::backend::MemoryBackend;
+
+/// `credwell vault ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum VaultCommand {
+    /// Creates a new vault (asks for the passphrase twice, or reads CREDWELL_PASSPHRASE_FILE).
+    Init,
+    /// Shows the vault's location, size, record counts and key-derivation parameters.
+    Info,
+    /// Changes the vault passphrase.
+    Passwd {
+        /// Read the new passphrase from this file instead of asking twice.
+        #[arg(long, env = "CREDWELL_NEW_PASSPHRASE_FILE", value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+    },
+    /// Writes a consistent copy of the vault (still encrypted) to PATH.
+    Backup {
+        /// Where to write the copy.
+        path: PathBuf,
+    },
+    /// Decrypts and verifies every record; exits non-zero if any record is damaged.
+    Check,
+}
+
+/// Opens the vault the command works on.
+pub(crate) fn open(_global: &Global) -> Result<MemoryBackend> {
+    bail!("the encrypted vault is not available in this build")
+}
+
+/// Runs a `credwell vault` command.
+pub(crate) fn run(
+    _global: &Global,
+    _command: VaultCommand,
+    _out: &mut impl Write,
+) -> Result<ExitCode> {
+    bail!("the encrypted vault is not available in this build")
+}
