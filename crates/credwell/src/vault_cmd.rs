@@ -9,6 +9,7 @@ use clap::Subcommand;
 
 use crate::Global;
 use crate::backend::MemoryBackend;
+use crate::{paths, secrets};
 
 /// `credwell vault ...`.
 #[derive(Debug, Subcommand)]
@@ -32,16 +33,31 @@ pub(crate) enum VaultCommand {
     Check,
 }
 
+/// The path of an existing vault, or an error that says how to create one.
+fn existing_vault(global: &Global) -> Result<PathBuf> {
+    let path = paths::vault_path(global)?;
+    if !path.exists() {
+        bail!(
+            "no vault at {}; create one with `credwell vault init` or pass --vault PATH",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
 /// Opens the vault the command works on.
-pub(crate) fn open(_global: &Global) -> Result<MemoryBackend> {
+pub(crate) fn open(global: &Global) -> Result<MemoryBackend> {
+    let _path = existing_vault(global)?;
+    let _passphrase = secrets::unlock_passphrase()?;
     bail!("the encrypted vault is not available in this build")
 }
 
 /// Runs a `credwell vault` command.
 pub(crate) fn run(
-    _global: &Global,
+    global: &Global,
     _command: VaultCommand,
     _out: &mut impl Write,
 ) -> Result<ExitCode> {
+    let _path = existing_vault(global)?;
     bail!("the encrypted vault is not available in this build")
 }
