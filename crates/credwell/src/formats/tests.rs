@@ -460,3 +460,78 @@ fn web_origins() {
         );
     }
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Text with the characters that break naive CSV and JSON writers.
+    fn tricky() -> impl Strategy<Value = String> {
+        proptest::string::string_regex("[a-zA-Zü€😀 ,;\"'\\\\\n\r\t=+-]{0,12}").unwrap()
+    }
+
+    fn origin() -> impl Strategy<Value = Origin> {
+        prop_oneof![
+            Just("https://example.com"),
+            Just("http://127.0.0.1:8080"),
+            Just("https://xn--bcher-kva.example"),
+            Just("https://a.b.example.co.uk:8443"),
+        ]
+        .prop_map(|o| Origin::parse(o).unwrap())
+    }
+
+    fn login() -> impl Strategy<Value = ImportedLogin> {
+        (origin(), tricky(), tricky(), tricky(), tricky()).prop_map(
+            |(origin, username, password, name, notes)| {
+                let mut l =
+                    ImportedLogin::new(origin, &username, Password::new(format!("p{password}")));
+                l.name = name;
+                l.notes = notes;
+                l.created = Some(1_700_000_000_000);
+                l
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn every_format_round_trips_arbitrary_text(logins in proptest::collection::vec(login(), 0..6)) {
+            for format in Format::ALL {
+                let mut written = Vec::new();
+                write(format, &logins, &mut written).unwrap();
+                let back = read(format, written.as_slice()).unwrap();
+                prop_assert!(back.skipped.is_empty());
+                let a: Vec<_> = logins.iter().map(|l| comparable(format, l)).collect();
+                let b: Vec<_> = back.logins.iter().map(|l| comparable(format, l)).collect();
+                prop_assert_eq!(a, b, "{}", format);
+            }
+        }
+
+        #[test]
+        fn readers_never_panic_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            for format in Format::ALL {
+                let _ = read(format, bytes.as_slice());
+            }
+        }
+
+        #[test]
+        fn readers_never_panic_on_near_valid_files(cut in 0_usize..2000, byte in any::<u8>()) {
+            for (format, name) in [
+                (Format::ChromeCsv, "chrome.csv"),
+                (Format::FirefoxCsv, "firefox.csv"),
+                (Format::KeepassxcCsv, "keepassxc.csv"),
+                (Format::BitwardenJson, "bitwarden.json"),
+            ] {
+                let mut bytes = fixture(name);
+                let at = cut % bytes.len();
+                bytes[at] = byte;
+                let _ = read(format, bytes.as_slice());
+                bytes.truncate(at);
+                let _ = read(format, bytes.as_slice());
+            }
+        }
+    }
+}
