@@ -577,15 +577,19 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator> Engine<S, M, C
                 name: credential.name.clone(),
                 provider: None,
             };
-            if self.consent_to_update(prompt).await {
+            let (update, mediated) = self.consent_to_update(prompt).await;
+            if update {
                 let now = self.clock.now();
                 self.store
                     .update(existing.record, Credential::Password(credential), now)
                     .await
                     .map_err(StoreError::Store)?;
-                self.update_flags(&caller.origin, |f| f.prevent_silent_access = false)
-                    .await
-                    .map_err(StoreError::Store)?;
+                if mediated {
+                    // The user just confirmed this account: user mediation.
+                    self.update_flags(&caller.origin, |f| f.prevent_silent_access = false)
+                        .await
+                        .map_err(StoreError::Store)?;
+                }
             }
             return Ok(());
         }
@@ -633,6 +637,9 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator> Engine<S, M, C
         if flags.never_save {
             return Ok(());
         }
+        // Only an answer to a prompt is user mediation; a standing "always" grant saves without
+        // it, so it must not turn on silent sign-in («Requiring User Mediation» 2).
+        let mediated = self.config.store_consent == StoreConsent::Ask;
         let decision = match self.config.store_consent {
             StoreConsent::Never => SaveDecision::Dismiss,
             StoreConsent::Always => SaveDecision::Save,
@@ -658,7 +665,11 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator> Engine<S, M, C
                     .add(credential, now)
                     .await
                     .map_err(StoreError::Store)?;
-                // Saving is user mediation: the user may now be signed in without a chooser.
+                if !mediated {
+                    return Ok(());
+                }
+                // The user just said "save": user mediation, so they may now be signed in
+                // without a chooser.
                 self.update_flags(&caller.origin, |f| f.prevent_silent_access = false)
                     .await
                     .map_err(StoreError::Store)
@@ -671,13 +682,15 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator> Engine<S, M, C
         }
     }
 
-    async fn consent_to_update(&self, prompt: StorePrompt) -> bool {
+    /// Whether to update, and whether the user was asked (user mediation).
+    async fn consent_to_update(&self, prompt: StorePrompt) -> (bool, bool) {
         match self.config.store_consent {
-            StoreConsent::Never => false,
-            StoreConsent::Always => true,
-            StoreConsent::Ask => {
-                self.mediator.confirm_update(prompt).await == UpdateDecision::Update
-            }
+            StoreConsent::Never => (false, false),
+            StoreConsent::Always => (true, false),
+            StoreConsent::Ask => (
+                self.mediator.confirm_update(prompt).await == UpdateDecision::Update,
+                true,
+            ),
         }
     }
 
@@ -939,6 +952,11 @@ pub fn credential_from_object(value: &Value, origin: &Origin) -> Result<Credenti
                 .map_err(StoreError::InvalidCredential)
         }
         Some("public-key") => Err(StoreError::NotStorable(CredentialType::PublicKey)),
+        // Credential types credwell does not implement, whose [[Store]] is the default one
+        // (w3c/webappsec-credential-management#218): "NotSupportedError".
+        Some(other @ ("otp" | "identity" | "digital-credential")) => {
+            Err(StoreError::UnsupportedType(other.to_owned()))
+        }
         _ => Err(StoreError::NotACredential(hint)),
     }
 }

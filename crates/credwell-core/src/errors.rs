@@ -151,6 +151,9 @@ pub enum StoreError {
     /// The type cannot be stored through `store()` (`NotSupportedError`).
     #[error("{} objects cannot be stored with store(); use create()", .0.interface_name())]
     NotStorable(CredentialType),
+    /// A credential type whose `[[Store]]` is the default one (`NotSupportedError`).
+    #[error("'{0}' credentials cannot be stored with store()")]
+    UnsupportedType(String),
     /// The embedder cancelled the request (the tab closed, the frame navigated away).
     #[error("the request was cancelled")]
     Aborted(AbortReason),
@@ -170,7 +173,7 @@ impl StoreError {
             Self::RequestPending(_) | Self::NotSameOriginWithAncestors(_) => {
                 ErrorName::NotAllowedError
             }
-            Self::NotStorable(_) => ErrorName::NotSupportedError,
+            Self::NotStorable(_) | Self::UnsupportedType(_) => ErrorName::NotSupportedError,
             Self::Aborted(_) => ErrorName::AbortError,
             Self::Store(_) => ErrorName::UnknownError,
         }

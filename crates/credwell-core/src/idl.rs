@@ -134,11 +134,20 @@ pub(crate) fn enumeration<'v>(
 
 /// ECMAScript `ToString` for the values JSON can carry.
 fn to_js_string(value: &Value) -> String {
+    to_js_string_at(value, 0)
+}
+
+/// Arrays nested deeper than this convert as if empty. (JavaScript would overflow its stack and
+/// throw a `RangeError`; credwell must not overflow its own.)
+const MAX_ARRAY_DEPTH: usize = 256;
+
+fn to_js_string_at(value: &Value, depth: usize) -> String {
     match value {
         Value::Null => "null".to_owned(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => number_to_string(n),
         Value::String(s) => s.clone(),
+        Value::Array(_) if depth >= MAX_ARRAY_DEPTH => String::new(),
         // Array.prototype.toString joins the elements, with null and undefined as "".
         Value::Array(items) => items
             .iter()
@@ -146,7 +155,7 @@ fn to_js_string(value: &Value) -> String {
                 if v.is_null() {
                     String::new()
                 } else {
-                    to_js_string(v)
+                    to_js_string_at(v, depth + 1)
                 }
             })
             .collect::<Vec<_>>()
@@ -243,6 +252,19 @@ mod tests {
         assert!(err.problem.contains("\"sometimes\""));
         assert!(enumeration(&json!(null), &allowed, "m").is_err());
         assert!(enumeration(&json!("SILENT"), &allowed, "m").is_err());
+    }
+
+    #[test]
+    fn deeply_nested_arrays_do_not_overflow_the_stack() {
+        let mut v = json!("x");
+        for _ in 0..100_000 {
+            v = Value::Array(vec![v]);
+        }
+        assert_eq!(to_js_string(&v), "");
+        // Dropping such a value recursively would overflow too: unwrap it iteratively.
+        while let Value::Array(mut items) = v {
+            v = items.pop().unwrap_or(Value::Null);
+        }
     }
 
     #[test]

@@ -45,3 +45,6 @@ mod malformed;
 
 #[path = "conformance/properties.rs"]
 mod properties;
+
+#[path = "conformance/regressions.rs"]
+mod regressions;
