@@ -1,0 +1,252 @@
+// Test harness: a loopback HTTP server for the test pages, and a fresh headless Chromium profile
+// with credwell's extension loaded and a fresh credwell-host (ephemeral vault) behind it.
+//
+// Each test calls start(); the returned object's close() ends the browser, the host and the
+// server and removes the profile.
+
+import { chromium } from 'playwright-core';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import { mkdtemp, readFile, rm, writeFile, mkdir, chmod } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EXTENSION_ID, HOST_NAME } from '../../extension/src/id.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const REPO = resolve(here, '../..');
+export const EXTENSION_DIR = join(REPO, 'extension');
+const PAGES = resolve(here, '../pages');
+export const HOST_BIN = process.env.CREDWELL_HOST_BIN
+  ? resolve(process.env.CREDWELL_HOST_BIN)
+  : join(process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(REPO, 'target'), 'debug', 'credwell-host');
+export const PASSPHRASE = 'correct horse battery staple';
+export const UI_TIMEOUT = 30_000;
+
+// From browser-integration.md; plus a resolver rule that gives the suite a non-secure origin on
+// loopback (http://insecure.test is not potentially trustworthy, unlike localhost/127.0.0.1).
+export const BASE_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--host-resolver-rules=MAP insecure.test 127.0.0.1',
+];
+
+/** The extension id the manifest's key gives (browser-integration.md). */
+export function idFromManifestKey() {
+  const manifest = JSON.parse(readFileSync(join(EXTENSION_DIR, 'manifest.json'), 'utf8'));
+  const der = Buffer.from(manifest.key, 'base64');
+  return createHash('sha256').update(der).digest('hex').slice(0, 32).replace(/[0-9a-f]/g, (c) => 'abcdefghijklmnop'[parseInt(c, 16)]);
+}
+
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.png': 'image/png', '.json': 'application/json' };
+
+export async function startServer() {
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://x');
+    const path = join(PAGES, url.pathname === '/' ? 'blank.html' : url.pathname);
+    if (!path.startsWith(PAGES) || !existsSync(path)) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+      return;
+    }
+    const headers = { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store' };
+    if (url.searchParams.has('csp-sandbox')) headers['content-security-policy'] = 'sandbox allow-scripts';
+    res.writeHead(200, headers);
+    res.end(await readFile(path));
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address();
+  return {
+    port,
+    origin: `http://localhost:${port}`,
+    crossOrigin: `http://127.0.0.1:${port}`,
+    insecureOrigin: `http://insecure.test:${port}`,
+    close: () => new Promise((ok) => { server.closeAllConnections?.(); server.close(() => ok()); }),
+  };
+}
+
+/**
+ * Starts the server, a fresh profile with the extension and the host manifest, and Chromium.
+ * options.env: extra environment for the host (e.g. {CREDWELL_STORE_CONSENT: 'always'}).
+ */
+export async function start(options = {}) {
+  if (!existsSync(HOST_BIN)) throw new Error(`${HOST_BIN} is missing: run cargo build -p credwell-host`);
+  const server = await startServer();
+  const dir = await mkdtemp(join(tmpdir(), 'credwell-e2e-'));
+  const profile = join(dir, 'profile');
+  await mkdir(join(profile, 'NativeMessagingHosts'), { recursive: true });
+  const env = {
+    CREDWELL_EPHEMERAL: '1',
+    CREDWELL_IDLE_LOCK_SECS: '0',
+    CREDWELL_LOG: 'warn',
+    ...(options.env ?? {}),
+  };
+  const wrapper = join(dir, 'credwell-host.sh');
+  const q = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
+  await writeFile(
+    wrapper,
+    [
+      '#!/bin/sh',
+      '# Started by Chromium for connectNative; records its pid and becomes credwell-host.',
+      `echo $$ >> ${q(join(dir, 'host.pids'))}`,
+      ...Object.entries(env).map(([k, v]) => `export ${k}=${q(v)}`),
+      `exec ${q(HOST_BIN)} "$@" 2>> ${q(join(dir, 'host.log'))}`,
+      '',
+    ].join('\n'),
+  );
+  await chmod(wrapper, 0o755);
+  await writeFile(
+    join(profile, 'NativeMessagingHosts', `${HOST_NAME}.json`),
+    JSON.stringify({
+      name: HOST_NAME,
+      description: 'credwell native host (e2e)',
+      path: wrapper,
+      type: 'stdio',
+      allowed_origins: [`chrome-extension://${EXTENSION_ID}/`],
+    }),
+  );
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [...BASE_ARGS, `--load-extension=${EXTENSION_DIR}`, `--disable-extensions-except=${EXTENSION_DIR}`],
+  });
+  ctx.setDefaultTimeout(UI_TIMEOUT);
+  let worker = ctx.serviceWorkers()[0];
+  if (!worker) worker = await ctx.waitForEvent('serviceworker', { timeout: UI_TIMEOUT });
+  const page = ctx.pages()[0] ?? (await ctx.newPage());
+  const consumed = new WeakSet();
+
+  const h = {
+    ctx,
+    page,
+    worker,
+    server,
+    dir,
+    ...server,
+    /** The pids of every host process Chromium started, in order. */
+    async hostPids() {
+      try {
+        return (await readFile(join(dir, 'host.pids'), 'utf8')).split('\n').filter(Boolean).map(Number);
+      } catch {
+        return [];
+      }
+    },
+    async hostLog() {
+      try {
+        return await readFile(join(dir, 'host.log'), 'utf8');
+      } catch {
+        return '';
+      }
+    },
+    /** Opens `path` on `origin` (default: the secure localhost origin) in the main page. */
+    async goto(path = '/blank.html', origin = server.origin) {
+      await page.goto(`${origin}${path}`);
+      return page;
+    },
+    /** Waits for one of credwell's UI pages (unlock, chooser, prompt) to open; returns it. */
+    async waitForUi(name, timeout = UI_TIMEOUT) {
+      const deadline = Date.now() + timeout;
+      for (;;) {
+        for (const p of ctx.pages()) {
+          if (!consumed.has(p) && !p.isClosed() && p.url().startsWith(`chrome-extension://${EXTENSION_ID}/src/ui/${name}.html`)) {
+            consumed.add(p);
+            await p.waitForLoadState('domcontentloaded');
+            return p;
+          }
+        }
+        if (Date.now() > deadline) {
+          throw new Error(`no ${name} page within ${timeout} ms; open: ${ctx.pages().map((p) => p.url()).join(', ')}`);
+        }
+        await new Promise((ok) => setTimeout(ok, 50));
+      }
+    },
+    /** Whether a UI page of this kind is open now. */
+    uiOpen(name) {
+      return ctx.pages().some((p) => !p.isClosed() && p.url().startsWith(`chrome-extension://${EXTENSION_ID}/src/ui/${name}.html`));
+    },
+    /** Drives the unlock page: fill the passphrase, submit, wait for it to close. */
+    async unlock(passphrase = PASSPHRASE) {
+      const ui = await h.waitForUi('unlock');
+      await ui.fill('#passphrase', passphrase);
+      const closed = ui.waitForEvent('close', { timeout: UI_TIMEOUT });
+      await ui.click('#unlock');
+      await closed;
+    },
+    /** Answers the save (or update) prompt with the button of that id; returns the prompt's text. */
+    async answerPrompt(button, kind = 'prompt') {
+      const ui = await h.waitForUi(kind);
+      await ui.locator(`#${button}`).waitFor({ state: 'visible' });
+      const text = await ui.locator('main').innerText();
+      const closed = ui.waitForEvent('close', { timeout: UI_TIMEOUT });
+      await ui.click(`#${button}`);
+      await closed;
+      return text;
+    },
+    /**
+     * Stores a password credential from `frame` (default: the page), driving the unlock page
+     * when asked and answering the save prompt with `answer`.
+     */
+    async storePassword(data, { frame = page, unlock = false, answer = 'save' } = {}) {
+      const stored = frame.evaluate((d) => navigator.credentials.store(new PasswordCredential(d)).then((r) => String(r)), data);
+      if (unlock) await h.unlock();
+      if (answer) await h.answerPrompt(answer);
+      return stored;
+    },
+    async close() {
+      await ctx.close().catch(() => {});
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return h;
+}
+
+/** Runs `fn` in the page and returns {name, message} of what it threw/rejected, or {value}. */
+export async function outcome(frame, fn, arg) {
+  return frame.evaluate(
+    async ([source, a]) => {
+      try {
+        // eslint-disable-next-line no-new-func
+        const value = await (0, eval)(`(${source})`)(a);
+        return { value: value === undefined ? 'undefined' : value };
+      } catch (e) {
+        return { name: e?.name, message: e?.message, isDOMException: e instanceof DOMException, isTypeError: e instanceof TypeError, raw: typeof e === 'string' ? e : undefined };
+      }
+    },
+    [fn.toString(), arg],
+  );
+}
+
+/** A credential object as plain data, for assertions. */
+export const describeCredential = (c) =>
+  c === null
+    ? null
+    : {
+        type: c.type,
+        id: c.id,
+        name: c.name,
+        iconURL: c.iconURL,
+        ...(c.type === 'password' ? { password: c.password } : { provider: c.provider, protocol: c.protocol }),
+        isPassword: c instanceof PasswordCredential,
+        isCredential: c instanceof Credential,
+      };
+
+/** navigator.credentials.get(options) in `frame`, the credential described as plain data. */
+export async function getCredential(frame, options) {
+  return frame.evaluate(async (o) => {
+    const c = await navigator.credentials.get(o);
+    if (c === null) return null;
+    const out = { type: c.type, id: c.id, name: c.name, iconURL: c.iconURL };
+    if (c.type === 'password') out.password = c.password;
+    else Object.assign(out, { provider: c.provider, protocol: c.protocol });
+    out.instanceOfInterface = c.type === 'password' ? c instanceof PasswordCredential : c instanceof FederatedCredential;
+    out.instanceOfCredential = c instanceof Credential;
+    return out;
+  }, options);
+}

@@ -1,0 +1,631 @@
+// credwell's background (an MV3 service worker in Chromium; an event page in Firefox).
+//
+// - Holds one persistent native port to the host (runtime.connectNative), says `hello` first,
+//   and multiplexes requests by id (docs/protocol.md).
+// - Answers the content scripts' relayed calls. The `caller` object is built here, only from
+//   what the browser reports about the sender (src/caller.js); the message itself only names
+//   the method, the page's options and the page's own request number (rid).
+// - Keeps, per document, a map rid → host request id, so that an abort (or a forged one) only
+//   ever reaches a request of the document that sent it; cancels a document's requests when it
+//   goes away (its lifetime port disconnects, its frame commits another navigation, its tab
+//   closes).
+// - Shows the host's UI (unlock, account chooser, save/update prompt) as extension pages in popup
+//   windows; their state lives in storage.session so a service-worker restart finds it (and,
+//   since the host and its requests die with the port, closes what is left over).
+
+import { HOST_NAME, PROTOCOL_VERSION } from './id.js';
+import { buildCaller } from './caller.js';
+
+const api = globalThis.chrome;
+const EXTENSION_ORIGIN = new URL(api.runtime.getURL('')).origin;
+const PAGE_METHODS = new Set([
+  'credentials.get',
+  'credentials.store',
+  'credentials.create',
+  'credentials.preventSilentAccess',
+]);
+// A bare round trip page → background → host (`vault.status`) → page, for e2e/bench.mjs only;
+// answered only while storage.local.benchEcho is true.
+const ECHO_METHOD = 'credwell.echo';
+// The cancel reason the background uses when the user closes the unlock window: such requests
+// end as if the user declined (get → null, store → undefined).
+const UNLOCK_DISMISSED = { credwell: 'unlock-dismissed' };
+
+// ---- settings (storage.local), cached ------------------------------------------------------
+const settings = { storeConsent: 'ask', benchEcho: false };
+const settingsLoaded = api.storage.local
+  .get(['storeConsent', 'benchEcho'])
+  .then((s) => Object.assign(settings, s))
+  .catch(() => {});
+api.storage.onChanged.addListener((changes, area) => {
+  if (area !== 'local') return;
+  for (const key of ['storeConsent', 'benchEcho']) {
+    if (changes[key]) settings[key] = changes[key].newValue;
+  }
+});
+
+// ---- UI state left by a previous service worker ----------------------------------------------
+// The host process (and so every request and UI it had) ended with the old worker's port:
+// close its windows and forget its state before showing anything new.
+const ready = (async () => {
+  try {
+    const all = await api.storage.session.get(null);
+    const windows = Object.entries(all)
+      .filter(([k]) => k.startsWith('ui:') || k === 'unlock')
+      .map(([, v]) => v?.windowId)
+      .filter((id) => Number.isInteger(id));
+    await api.storage.session.clear();
+    await Promise.all(windows.map((id) => api.windows.remove(id).catch(() => {})));
+  } catch {
+    // storage.session unavailable: nothing to restore.
+  }
+})();
+
+// ---- the native port --------------------------------------------------------------------------
+let port = null;
+let generation = 0; // one per host process, so UI ids of different hosts never collide
+let nextHostId = 1;
+const hostPending = new Map(); // host request id → {method, onReply, page?, dismissed?}
+let locked = true;
+let hostAskedUnlock = false;
+
+function connect() {
+  if (port) return port;
+  generation = Date.now();
+  const p = api.runtime.connectNative(HOST_NAME);
+  port = p;
+  locked = true;
+  hostAskedUnlock = false;
+  p.onMessage.addListener((message) => onHostMessage(message));
+  p.onDisconnect.addListener(() => {
+    const why = api.runtime.lastError?.message;
+    if (port === p) {
+      port = null;
+      onHostGone(why);
+    }
+  });
+  sendToHost('hello', { protocol: PROTOCOL_VERSION }, (reply) => {
+    if (reply.result) {
+      locked = reply.result.locked !== false;
+    } else if (port === p) {
+      console.error('credwell: the host refused hello', reply.error);
+      p.disconnect();
+      port = null;
+      onHostGone(`the host does not speak protocol ${PROTOCOL_VERSION}`);
+    }
+  });
+  return p;
+}
+
+function sendToHost(method, params, onReply, extra = {}) {
+  const p = connect();
+  const id = nextHostId++;
+  if (nextHostId > Number.MAX_SAFE_INTEGER) nextHostId = 1;
+  hostPending.set(id, Object.assign(extra, { method, onReply }));
+  try {
+    p.postMessage({ id, method, params });
+  } catch (e) {
+    hostPending.delete(id);
+    onReply({ error: { name: 'UnknownError', message: `credwell's host is not reachable: ${e.message}` } });
+  }
+  return id;
+}
+
+function onHostMessage(message) {
+  if (!message || typeof message !== 'object') return;
+  if (typeof message.event === 'string') {
+    onHostEvent(message).catch((e) => console.error('credwell: event', message.event, e));
+    return;
+  }
+  const entry = hostPending.get(message.id);
+  if (!entry) {
+    if (message.error) console.warn('credwell: host error without a request', message.error);
+    return;
+  }
+  hostPending.delete(message.id);
+  entry.onReply(message);
+}
+
+function onHostGone(why) {
+  const error = {
+    name: 'UnknownError',
+    message: `credwell's native host is not available${why ? ` (${why})` : ''}`,
+  };
+  const entries = [...hostPending.values()];
+  hostPending.clear();
+  for (const entry of entries) entry.onReply({ error });
+  locked = true;
+  hostAskedUnlock = false;
+  closeAllUi().catch(() => {});
+}
+
+// ---- page calls --------------------------------------------------------------------------------
+// docKey → {tabId, frameId, documentId, ancestorFrameIds, rids: Map(rid → call)}
+const documents = new Map();
+// documentId → origin, from sender.origin of documents that called us (ancestor resolution).
+const knownOrigins = new Map();
+
+function docKeyOf(sender) {
+  return sender.documentId ?? `${sender.tab?.id}:${sender.frameId}`;
+}
+
+function documentFor(sender) {
+  const key = docKeyOf(sender);
+  let doc = documents.get(key);
+  if (!doc) {
+    doc = {
+      key,
+      tabId: sender.tab?.id,
+      frameId: sender.frameId ?? 0,
+      documentId: sender.documentId,
+      ancestorFrameIds: [],
+      rids: new Map(),
+      lifetime: null,
+    };
+    documents.set(key, doc);
+  }
+  return doc;
+}
+
+function remember(documentId, origin) {
+  if (!documentId || typeof origin !== 'string') return;
+  knownOrigins.delete(documentId);
+  knownOrigins.set(documentId, origin);
+  if (knownOrigins.size > 2000) knownOrigins.delete(knownOrigins.keys().next().value);
+}
+
+async function callerFor(sender) {
+  let frames = null;
+  if ((sender.frameId ?? 0) !== 0 && sender.tab?.id !== undefined) {
+    try {
+      frames = await api.webNavigation.getAllFrames({ tabId: sender.tab.id });
+    } catch {
+      frames = [];
+    }
+  }
+  return buildCaller(sender, frames, knownOrigins);
+}
+
+function paramsFor(method, params, caller) {
+  switch (method) {
+    case 'credentials.get':
+    case 'credentials.create': {
+      const out = { caller, options: params.options ?? {} };
+      if (params.signal && typeof params.signal === 'object' && params.signal.aborted === true) {
+        out.signal = { aborted: true };
+        if (Object.hasOwn(params.signal, 'reason')) out.signal.reason = params.signal.reason;
+      }
+      return out;
+    }
+    case 'credentials.store':
+      return { caller, credential: params.credential ?? null };
+    default:
+      return { caller };
+  }
+}
+
+// The reply the content script passes to the page: {result} or {error: {name, message} |
+// {abortReason}}. Protocol errors (the host could not read the request) are UnknownError.
+function pageReply(reply) {
+  if (Object.hasOwn(reply, 'result')) return { result: reply.result };
+  const error = reply.error ?? {};
+  if (error.name === 'ProtocolError') {
+    return { error: { name: 'UnknownError', message: `credwell: ${error.message ?? 'protocol error'}` } };
+  }
+  return { error };
+}
+
+async function onPageCall(message, sender, sendResponse) {
+  const { rid, method } = message;
+  const params = message.params && typeof message.params === 'object' ? message.params : {};
+  if (method === ECHO_METHOD) {
+    await settingsLoaded;
+    if (!settings.benchEcho) {
+      sendResponse({ error: { name: 'NotSupportedError', message: 'credwell: echo is disabled' } });
+      return;
+    }
+    sendToHost('vault.status', {}, (reply) => sendResponse(pageReply(reply)));
+    return;
+  }
+  if (!PAGE_METHODS.has(method)) {
+    sendResponse({ error: { name: 'NotSupportedError', message: `credwell: unknown method ${String(method).slice(0, 64)}` } });
+    return;
+  }
+  const doc = documentFor(sender);
+  if (doc.rids.has(rid)) {
+    sendResponse({ error: { name: 'UnknownError', message: `credwell: request ${rid} is already in flight in this document` } });
+    return;
+  }
+  const call = { hostId: null, aborted: false, reason: undefined, answered: false };
+  doc.rids.set(rid, call);
+  remember(sender.documentId, sender.origin);
+  const { caller, ancestorFrameIds } = await callerFor(sender);
+  doc.ancestorFrameIds = ancestorFrameIds;
+  if (call.aborted) {
+    // Aborted before it reached the host: the page has already rejected it.
+    doc.rids.delete(rid);
+    sendResponse({ error: call.hasReason ? { abortReason: call.reason } : { name: 'AbortError', message: 'The operation was aborted.' } });
+    return;
+  }
+  const answer = (reply) => {
+    if (call.answered) return;
+    call.answered = true;
+    try {
+      sendResponse(reply);
+    } catch {
+      // The document went away.
+    }
+  };
+  call.answer = answer;
+  const extra = { page: { docKey: doc.key, rid } };
+  call.hostId = sendToHost(
+    method,
+    paramsFor(method, params, caller),
+    (reply) => {
+      if (doc.rids.get(rid) === call) doc.rids.delete(rid);
+      if (extra.dismissed && reply.error && Object.hasOwn(reply.error, 'abortReason')) {
+        answer({ result: null });
+      } else {
+        answer(pageReply(reply));
+      }
+      if (method === 'credentials.store' && reply.result === null) {
+        prefetchIcon(params.credential?.iconURL).catch(() => {});
+      }
+    },
+    extra,
+  );
+  if (locked && method !== 'credentials.create') askUnlockAgainLater(call);
+}
+
+function onPageAbort(message, sender) {
+  const doc = documents.get(docKeyOf(sender));
+  const call = doc?.rids.get(message.rid);
+  if (!call) return;
+  if (call.hostId === null) {
+    call.aborted = true;
+    call.hasReason = Object.hasOwn(message, 'reason');
+    call.reason = message.reason;
+    return;
+  }
+  const params = { target: call.hostId };
+  if (Object.hasOwn(message, 'reason')) params.reason = message.reason;
+  sendToHost('cancel', params, () => {});
+}
+
+function cancelDocument(key, reason) {
+  const doc = documents.get(key);
+  if (!doc) return;
+  documents.delete(key);
+  for (const call of doc.rids.values()) {
+    if (call.hostId !== null && hostPending.has(call.hostId)) {
+      sendToHost('cancel', { target: call.hostId, reason }, () => {});
+    } else {
+      call.aborted = true;
+      call.hasReason = true;
+      call.reason = reason;
+    }
+  }
+}
+
+api.runtime.onConnect.addListener((p) => {
+  if (p.name !== 'credwell-document' || !p.sender?.tab) return;
+  const key = docKeyOf(p.sender);
+  const doc = documentFor(p.sender);
+  doc.lifetime = p;
+  p.onDisconnect.addListener(() => {
+    void api.runtime.lastError;
+    if (documents.get(key) === doc) cancelDocument(key, 'the document went away');
+  });
+});
+
+api.tabs.onRemoved.addListener((tabId) => {
+  for (const [key, doc] of documents) {
+    if (doc.tabId === tabId) cancelDocument(key, 'the tab was closed');
+  }
+});
+
+api.webNavigation.onCommitted.addListener(({ tabId, frameId, documentId }) => {
+  for (const [key, doc] of documents) {
+    if (doc.tabId !== tabId) continue;
+    const replaced = doc.frameId === frameId && doc.documentId !== documentId;
+    const inside = doc.ancestorFrameIds.includes(frameId) || (frameId === 0 && doc.frameId !== 0);
+    if (replaced || inside) cancelDocument(key, 'the frame navigated away');
+  }
+});
+
+// ---- messages ----------------------------------------------------------------------------------
+api.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  if (!message || message.credwell !== 1 || sender.id !== api.runtime.id) return false;
+  const fromExtensionPage =
+    sender.origin === EXTENSION_ORIGIN || (typeof sender.url === 'string' && sender.url.startsWith(`${EXTENSION_ORIGIN}/`));
+  if (fromExtensionPage) {
+    onUiMessage(message, sendResponse).catch((e) => sendResponse({ error: { name: 'UnknownError', message: String(e?.message ?? e) } }));
+    return true;
+  }
+  if (!sender.tab) return false;
+  if (!Number.isSafeInteger(message.rid) || message.rid < 0) return false;
+  if (message.kind === 'call') {
+    onPageCall(message, sender, sendResponse).catch((e) =>
+      sendResponse({ error: { name: 'UnknownError', message: `credwell: ${e?.message ?? e}` } }),
+    );
+    return true;
+  }
+  if (message.kind === 'abort') onPageAbort(message, sender);
+  return false;
+});
+
+// ---- UI ------------------------------------------------------------------------------------------
+const uiKey = (ui) => `ui:${generation}:${ui}`;
+const POPUP = { type: 'popup', width: 480, height: 640, focused: true };
+let unlockOpening = null;
+
+async function openWindow(page) {
+  const win = await api.windows.create({ ...POPUP, url: api.runtime.getURL(page) });
+  return win.id;
+}
+
+async function showUnlock() {
+  await ready;
+  if (unlockOpening) return unlockOpening;
+  unlockOpening = (async () => {
+    const { unlock } = await api.storage.session.get('unlock');
+    if (unlock?.windowId !== undefined) {
+      try {
+        await api.windows.update(unlock.windowId, { focused: true });
+        return;
+      } catch {
+        // It was closed; open another.
+      }
+    }
+    const windowId = await openWindow('src/ui/unlock.html');
+    await api.storage.session.set({ unlock: { windowId } });
+    if (!locked) closeUnlock().catch(() => {});
+  })().finally(() => {
+    unlockOpening = null;
+  });
+  return unlockOpening;
+}
+
+async function closeUnlock() {
+  await unlockOpening?.catch(() => {});
+  const { unlock } = await api.storage.session.get('unlock');
+  await api.storage.session.remove('unlock');
+  if (unlock?.windowId !== undefined) await api.windows.remove(unlock.windowId).catch(() => {});
+}
+
+// After the user closed the unlock window, the host does not ask again in the same locked
+// period (it asks once). A request still waiting shortly after it was sent opens it again.
+function askUnlockAgainLater(call) {
+  if (!hostAskedUnlock) return;
+  setTimeout(async () => {
+    if (call.answered || !locked) return;
+    const { unlock } = await api.storage.session.get('unlock');
+    if (!unlock) showUnlock().catch(() => {});
+  }, 300);
+}
+
+// The user closed the unlock window while locked: requests waiting for the vault end as if the
+// user declined (get → null; store and preventSilentAccess → undefined).
+function dismissUnlockWaiters() {
+  for (const [id, entry] of hostPending) {
+    if (!entry.page) continue;
+    if (entry.method === 'credentials.get' || entry.method === 'credentials.store') {
+      entry.dismissed = true;
+      sendToHost('cancel', { target: id, reason: UNLOCK_DISMISSED }, () => {});
+    } else if (entry.method === 'credentials.preventSilentAccess') {
+      // The host cannot cancel it; answer the page now and let it finish after a later unlock.
+      const doc = documents.get(entry.page.docKey);
+      doc?.rids.get(entry.page.rid)?.answer?.({ result: null });
+    }
+  }
+}
+
+async function showUi(event) {
+  await ready;
+  const { ui, kind } = event;
+  if (!Number.isSafeInteger(ui)) return;
+  if (kind === 'save' || kind === 'update') {
+    await settingsLoaded;
+    if (settings.storeConsent === 'always' || settings.storeConsent === 'never') {
+      const yes = settings.storeConsent === 'always';
+      const answer = kind === 'save' ? { save: yes ? 'save' : 'dismiss' } : { update: yes };
+      sendToHost('ui.respond', { ui, answer }, () => {});
+      return;
+    }
+  }
+  const state = { ...event, generation, windowId: null, closed: false };
+  delete state.event;
+  if (kind === 'chooser' && Array.isArray(state.accounts)) {
+    const { icons = {} } = await api.storage.local.get('icons');
+    state.accounts = state.accounts.map((a) => ({ ...a, icon: icons[a.iconURL] ?? null }));
+  }
+  const key = uiKey(ui);
+  await api.storage.session.set({ [key]: state });
+  const page = kind === 'chooser' ? 'src/ui/chooser.html' : 'src/ui/prompt.html';
+  const windowId = await openWindow(`${page}?key=${encodeURIComponent(key)}`);
+  const current = (await api.storage.session.get(key))[key];
+  if (!current || current.closed) {
+    // Closed (ui.close, answered) while the window was being created.
+    await api.windows.remove(windowId).catch(() => {});
+    await api.storage.session.remove(key);
+    return;
+  }
+  await api.storage.session.set({ [key]: { ...current, windowId } });
+}
+
+async function closeUi(ui, gen = generation) {
+  const key = `ui:${gen}:${ui}`;
+  const state = (await api.storage.session.get(key))[key];
+  if (!state) return;
+  if (state.windowId === null) {
+    await api.storage.session.set({ [key]: { ...state, closed: true } });
+    return;
+  }
+  await api.storage.session.remove(key);
+  await api.windows.remove(state.windowId).catch(() => {});
+}
+
+async function closeAllUi() {
+  const all = await api.storage.session.get(null);
+  for (const [key, value] of Object.entries(all)) {
+    if (!key.startsWith('ui:')) continue;
+    if (value.windowId === null) {
+      await api.storage.session.set({ [key]: { ...value, closed: true } });
+    } else {
+      await api.storage.session.remove(key);
+      await api.windows.remove(value.windowId).catch(() => {});
+    }
+  }
+  await closeUnlock();
+}
+
+function dismissal(kind) {
+  if (kind === 'chooser') return { cancel: true };
+  if (kind === 'save') return { save: 'dismiss' };
+  return { update: false };
+}
+
+api.windows.onRemoved.addListener(async (windowId) => {
+  const all = await api.storage.session.get(null);
+  for (const [key, value] of Object.entries(all)) {
+    if (value?.windowId !== windowId) continue;
+    await api.storage.session.remove(key);
+    if (key === 'unlock') {
+      if (locked) dismissUnlockWaiters();
+    } else if (key.startsWith('ui:') && value.generation === generation && port) {
+      // Closed by the user without an answer.
+      sendToHost('ui.respond', { ui: value.ui, answer: dismissal(value.kind) }, () => {});
+    }
+  }
+});
+
+async function onHostEvent(event) {
+  switch (event.event) {
+    case 'ui.show':
+      if (event.kind === 'unlock') {
+        hostAskedUnlock = true;
+        await showUnlock();
+      } else if (['chooser', 'save', 'update'].includes(event.kind)) {
+        await showUi(event);
+      }
+      break;
+    case 'ui.close':
+      await closeUi(event.ui);
+      break;
+    case 'vault.unlocked':
+      locked = false;
+      hostAskedUnlock = false;
+      await closeUnlock();
+      break;
+    case 'vault.locked':
+      locked = true;
+      break;
+    case 'autoSignIn':
+      await api.storage.session.set({
+        lastAutoSignIn: { origin: event.origin, id: event.id, name: event.name, at: Date.now() },
+      });
+      try {
+        await api.action.setBadgeText({ text: '✓' });
+        setTimeout(() => api.action.setBadgeText({ text: '' }).catch(() => {}), 5000);
+      } catch {
+        // No action UI (e.g. Firefox without the action key): the notice is in storage only.
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+// Messages from credwell's own pages (unlock, chooser, prompt, popup, options).
+async function onUiMessage(message, sendResponse) {
+  switch (message.kind) {
+    case 'unlock': {
+      if (typeof message.passphrase !== 'string' || message.passphrase === '') {
+        sendResponse({ error: { name: 'WrongPassphrase', message: 'Enter the passphrase.' } });
+        return;
+      }
+      sendToHost('vault.unlock', { passphrase: message.passphrase }, (reply) => {
+        if (reply.result) locked = false;
+        sendResponse(reply.result ? { result: reply.result } : { error: reply.error });
+      });
+      return;
+    }
+    case 'lock':
+      sendToHost('vault.lock', {}, (reply) => sendResponse(reply));
+      return;
+    case 'status':
+      sendResponse({ result: { locked, connected: port !== null } });
+      return;
+    case 'ui.respond': {
+      const key = message.key;
+      const state = typeof key === 'string' ? (await api.storage.session.get(key))[key] : undefined;
+      if (!state || state.generation !== generation || !port) {
+        sendResponse({ result: { delivered: false } });
+        return;
+      }
+      const answer = validAnswer(state, message.answer);
+      if (!answer) {
+        sendResponse({ error: { name: 'TypeError', message: 'credwell: not an answer to this UI' } });
+        return;
+      }
+      await api.storage.session.remove(key);
+      sendToHost('ui.respond', { ui: state.ui, answer }, (reply) => {
+        sendResponse(reply);
+        if (state.windowId !== null) api.windows.remove(state.windowId).catch(() => {});
+      });
+      return;
+    }
+    default:
+      sendResponse({ error: { name: 'NotSupportedError', message: 'credwell: unknown UI message' } });
+  }
+}
+
+function validAnswer(state, answer) {
+  if (!answer || typeof answer !== 'object') return null;
+  switch (state.kind) {
+    case 'chooser':
+      if (answer.cancel === true) return { cancel: true };
+      if (Number.isSafeInteger(answer.choose) && answer.choose >= 0 && answer.choose < (state.accounts?.length ?? 0)) {
+        return { choose: answer.choose };
+      }
+      return null;
+    case 'save':
+      return ['save', 'never', 'dismiss'].includes(answer.save) ? { save: answer.save } : null;
+    case 'update':
+      return typeof answer.update === 'boolean' ? { update: answer.update } : null;
+    default:
+      return null;
+  }
+}
+
+// ---- icons ---------------------------------------------------------------------------------------
+// Account icons are fetched here, by the extension (never in the page's context), only over
+// https, without credentials or referrer, when a credential is stored, and cached in
+// storage.local; the chooser shows only cached icons, so opening it fetches nothing.
+const MAX_ICON_BYTES = 64 * 1024;
+
+async function prefetchIcon(url) {
+  if (typeof url !== 'string' || !url.startsWith('https:')) return;
+  const { icons = {} } = await api.storage.local.get('icons');
+  if (icons[url]) return;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 5000);
+  try {
+    const response = await fetch(url, {
+      credentials: 'omit',
+      referrerPolicy: 'no-referrer',
+      cache: 'no-store',
+      signal: controller.signal,
+    });
+    const type = response.headers.get('content-type') ?? '';
+    if (!response.ok || !/^image\/(png|jpeg|gif|webp|x-icon|vnd\.microsoft\.icon)$/.test(type.split(';')[0].trim())) return;
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.length > MAX_ICON_BYTES) return;
+    let binary = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    const entries = Object.entries({ ...icons, [url]: `data:${type.split(';')[0].trim()};base64,${btoa(binary)}` });
+    await api.storage.local.set({ icons: Object.fromEntries(entries.slice(-200)) });
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,203 @@
+// Building the protocol's `caller` object (docs/protocol.md, "The caller object") from what the
+// *browser* reports about a message's sender. Nothing the page sent is read here.
+//
+// - origin: `sender.origin` (the browser process's view of the frame's origin; "null" when
+//   opaque, e.g. a sandboxed frame without allow-same-origin).
+// - ancestors: the parent frames' origins, parent first, from `webNavigation.getAllFrames`.
+//   webNavigation reports URLs, not origins, so each ancestor's origin is the one its own
+//   messages carried (`sender.origin`, remembered per document) when known, else derived from its
+//   URL: http(s)/ws(s)/file → the URL's origin; about:blank and about:srcdoc → the parent's origin
+//   (they inherit it); blob: → the inner URL's origin; data: and anything else → "null".
+//   A frame that cannot be found in the tree counts as an opaque ancestor, which makes the caller
+//   not same-origin with its ancestors (the safe answer).
+// - secureContext: as Chromium decides it: the frame's origin is potentially trustworthy
+//   (https/wss, file, loopback, localhost and *.localhost, extension origins) — for an opaque
+//   origin, its URL's (a sandboxed http://localhost document is secure, a data: document is
+//   not) — and so is every ancestor's.
+// - fullyActive: `sender.documentLifecycle === "active"` (and the frame still shows that
+//   document).
+// - client: a number folded from tab id, frame id and document id: stable for one document,
+//   different for the next document in the same frame.
+
+const TUPLE_SCHEMES = new Set(['http:', 'https:', 'ws:', 'wss:', 'ftp:']);
+
+/** The origin of `url` as a frame showing it would have, given its parent's origin. */
+export function originOfUrl(url, parentOrigin = 'null') {
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'null';
+  }
+  if (url === 'about:blank' || url === 'about:srcdoc' || (parsed.protocol === 'about:' && (parsed.pathname === 'blank' || parsed.pathname === 'srcdoc'))) {
+    return parentOrigin;
+  }
+  if (TUPLE_SCHEMES.has(parsed.protocol)) return parsed.origin;
+  if (parsed.protocol === 'blob:') {
+    try {
+      return originOfUrl(url.slice('blob:'.length), 'null');
+    } catch {
+      return 'null';
+    }
+  }
+  if (parsed.protocol === 'chrome-extension:' || parsed.protocol === 'moz-extension:') {
+    return `${parsed.protocol}//${parsed.host}`;
+  }
+  return 'null';
+}
+
+function isLoopbackHost(host) {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (h === '[::1]') return true;
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(h);
+  return !!m && Number(m[1]) === 127;
+}
+
+/** «Is origin potentially trustworthy?» for a serialized origin. */
+export function isTrustworthyOrigin(origin) {
+  if (typeof origin !== 'string' || origin === 'null') return false;
+  let u;
+  try {
+    u = new URL(origin);
+  } catch {
+    return false;
+  }
+  switch (u.protocol) {
+    case 'https:':
+    case 'wss:':
+    case 'file:':
+    case 'chrome-extension:':
+    case 'moz-extension:':
+      return true;
+    case 'http:':
+    case 'ws:':
+      return isLoopbackHost(u.hostname);
+    default:
+      return false;
+  }
+}
+
+/**
+ * Whether a frame is potentially trustworthy on its own: its origin when that is a tuple origin,
+ * else (opaque) its URL's origin; about:blank/srcdoc inherit `parentTrust`.
+ */
+export function frameTrust(url, origin, parentTrust) {
+  if (origin !== 'null') return isTrustworthyOrigin(origin);
+  if (url === 'about:blank' || url === 'about:srcdoc') return parentTrust;
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (TUPLE_SCHEMES.has(parsed.protocol) || parsed.protocol === 'file:') {
+    return parsed.protocol === 'file:' || isTrustworthyOrigin(parsed.origin);
+  }
+  if (parsed.protocol === 'about:') return parentTrust;
+  return false;
+}
+
+// 32-bit FNV-1a with a chosen offset basis.
+function fnv1a(text, basis) {
+  let h = basis >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/** The `client` number for a document: 52 bits, a safe integer, stable per document. */
+export function clientId(tabId, frameId, documentId) {
+  const key = `${tabId}:${frameId}:${documentId ?? ''}`;
+  const hi = fnv1a(key, 0x811c9dc5) & 0xfffff;
+  const lo = fnv1a(key, 0x050c5d1f);
+  return hi * 0x100000000 + lo;
+}
+
+/**
+ * The ancestor chain of frame `frameId` in `frames` (webNavigation.getAllFrames), parent first,
+ * as [{frameId, url, documentId, origin, trust}], with origins resolved top-down.
+ * Returns null when the frame itself is not in the tree.
+ */
+export function ancestorChain(frames, frameId, knownOrigins = new Map()) {
+  const byId = new Map(frames.map((f) => [f.frameId, f]));
+  const self = byId.get(frameId);
+  if (!self) return null;
+  const chain = [];
+  let parentId = self.parentFrameId;
+  const seen = new Set([frameId]);
+  while (parentId !== undefined && parentId !== -1) {
+    const parent = byId.get(parentId);
+    if (!parent || seen.has(parentId)) {
+      chain.push({ frameId: parentId, url: '', documentId: undefined, missing: true });
+      break;
+    }
+    seen.add(parentId);
+    chain.push({ frameId: parent.frameId, url: parent.url, documentId: parent.documentId });
+    parentId = parent.parentFrameId;
+  }
+  // Resolve origins and trust from the top down: about:blank inherits from its parent.
+  let origin = 'null';
+  let trust = true;
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const f = chain[i];
+    if (f.missing) {
+      f.origin = 'null';
+      f.trust = false;
+    } else {
+      const known = f.documentId ? knownOrigins.get(f.documentId) : undefined;
+      f.origin = known ?? originOfUrl(f.url, origin);
+      f.trust = trust && frameTrust(f.url, f.origin, trust);
+    }
+    origin = f.origin;
+    trust = f.trust;
+  }
+  return { self, chain };
+}
+
+/**
+ * The caller object for `sender` (a runtime.MessageSender of a content script), given the tab's
+ * frames (null or [] for a top-level frame, which has no ancestors).
+ */
+export function buildCaller(sender, frames, knownOrigins = new Map()) {
+  const tabId = sender.tab?.id ?? -1;
+  const frameId = sender.frameId ?? 0;
+  let origin = typeof sender.origin === 'string' ? sender.origin : undefined;
+  if (origin === undefined) origin = originOfUrl(sender.url ?? '', 'null');
+  let ancestors = [];
+  let ancestorFrameIds = [];
+  let ancestorsTrusted = true;
+  let stillShown = true;
+  if (frameId !== 0) {
+    const resolved = ancestorChain(frames ?? [], frameId, knownOrigins);
+    if (!resolved) {
+      // Not in the tree any more: it went away. Be safe: opaque ancestor, not active.
+      ancestors = ['null'];
+      ancestorsTrusted = false;
+      stillShown = false;
+    } else {
+      if (resolved.self.documentId && sender.documentId && resolved.self.documentId !== sender.documentId) {
+        stillShown = false;
+      }
+      ancestors = resolved.chain.map((f) => f.origin);
+      ancestorFrameIds = resolved.chain.map((f) => f.frameId);
+      ancestorsTrusted = resolved.chain.length === 0 || resolved.chain[0].trust;
+    }
+  }
+  const parentTrust = ancestorsTrusted;
+  const secureContext = ancestorsTrusted && frameTrust(sender.url ?? '', origin, parentTrust);
+  const lifecycle = sender.documentLifecycle;
+  const fullyActive = (lifecycle === undefined || lifecycle === 'active') && stillShown;
+  return {
+    caller: {
+      origin,
+      secureContext,
+      fullyActive,
+      ancestors,
+      client: clientId(tabId, frameId, sender.documentId),
+    },
+    ancestorFrameIds,
+  };
+}
