@@ -207,36 +207,6 @@ export async function start(options = {}) {
   return h;
 }
 
-/** Runs `fn` in the page and returns {name, message} of what it threw/rejected, or {value}. */
-export async function outcome(frame, fn, arg) {
-  return frame.evaluate(
-    async ([source, a]) => {
-      try {
-        // eslint-disable-next-line no-new-func
-        const value = await (0, eval)(`(${source})`)(a);
-        return { value: value === undefined ? 'undefined' : value };
-      } catch (e) {
-        return { name: e?.name, message: e?.message, isDOMException: e instanceof DOMException, isTypeError: e instanceof TypeError, raw: typeof e === 'string' ? e : undefined };
-      }
-    },
-    [fn.toString(), arg],
-  );
-}
-
-/** A credential object as plain data, for assertions. */
-export const describeCredential = (c) =>
-  c === null
-    ? null
-    : {
-        type: c.type,
-        id: c.id,
-        name: c.name,
-        iconURL: c.iconURL,
-        ...(c.type === 'password' ? { password: c.password } : { provider: c.provider, protocol: c.protocol }),
-        isPassword: c instanceof PasswordCredential,
-        isCredential: c instanceof Credential,
-      };
-
 /** navigator.credentials.get(options) in `frame`, the credential described as plain data. */
 export async function getCredential(frame, options) {
   return frame.evaluate(async (o) => {
@@ -249,4 +219,66 @@ export async function getCredential(frame, options) {
     out.instanceOfCredential = c instanceof Credential;
     return out;
   }, options);
+}
+
+/**
+ * A node:test test with a fresh browser profile and host: `fn(h, t)`. On failure the host's log
+ * is appended to the error.
+ */
+export async function withBrowser(options, fn) {
+  const h = await start(options);
+  try {
+    return await fn(h);
+  } catch (e) {
+    const log = await h.hostLog();
+    if (log && e && typeof e === 'object') e.message = `${e.message}\n--- credwell-host log ---\n${log}`;
+    throw e;
+  } finally {
+    await h.close();
+  }
+}
+
+/** Evaluates in `frame` and reports a rejection as {name, message, ...} instead of throwing. */
+export async function settle(frame, fn, arg) {
+  return frame.evaluate(
+    async ({ source, a }) => {
+      const f = (0, eval)(`(${source})`);
+      try {
+        const value = await f(a);
+        return { ok: true, value: value === undefined ? '<undefined>' : value };
+      } catch (e) {
+        return {
+          ok: false,
+          name: e?.name,
+          message: e?.message,
+          domException: e instanceof DOMException,
+          typeError: e instanceof TypeError,
+          value: typeof e === 'object' ? undefined : e,
+        };
+      }
+    },
+    { source: fn.toString(), a: arg },
+  );
+}
+
+/** Adds an iframe to `frame` (default page) and returns its Playwright Frame once loaded. */
+export async function addFrame(page, { src, sandbox, srcdoc, parent = page.mainFrame(), name }) {
+  const frameName = name ?? `f${Math.random().toString(36).slice(2, 8)}`;
+  await parent.evaluate(
+    ({ src, sandbox, srcdoc, frameName }) =>
+      new Promise((ok, fail) => {
+        const f = document.createElement('iframe');
+        f.name = frameName;
+        if (sandbox !== undefined) f.setAttribute('sandbox', sandbox);
+        if (srcdoc !== undefined) f.srcdoc = srcdoc;
+        if (src !== undefined) f.src = src;
+        f.onload = () => ok();
+        f.onerror = () => fail(new Error('iframe failed'));
+        document.body.append(f);
+      }),
+    { src, sandbox, srcdoc, frameName },
+  );
+  const frame = page.frames().find((f) => f.name() === frameName);
+  if (!frame) throw new Error(`no frame ${frameName}`);
+  return frame;
 }
