@@ -170,22 +170,37 @@ export async function start(options = {}) {
     uiOpen(name) {
       return ctx.pages().some((p) => !p.isClosed() && p.url().startsWith(`chrome-extension://${EXTENSION_ID}/src/ui/${name}.html`));
     },
+    /**
+     * Runs `action` (a click or key press that makes `ui` close itself) and waits for the close.
+     * The page may close while Playwright still finishes the action: that is not an error.
+     */
+    async closing(ui, action) {
+      const closed = ui.waitForEvent('close', { timeout: UI_TIMEOUT });
+      closed.catch(() => {});
+      try {
+        await action();
+      } catch (e) {
+        if (!/closed/i.test(String(e?.message))) throw e;
+      }
+      await closed;
+    },
+    /** Clicks `selector` in a UI page that closes itself in answer. */
+    async clickAndClose(ui, selector) {
+      await ui.locator(selector).first().waitFor({ state: 'visible' });
+      await h.closing(ui, () => ui.locator(selector).first().click({ noWaitAfter: true }));
+    },
     /** Drives the unlock page: fill the passphrase, submit, wait for it to close. */
     async unlock(passphrase = PASSPHRASE) {
       const ui = await h.waitForUi('unlock');
       await ui.fill('#passphrase', passphrase);
-      const closed = ui.waitForEvent('close', { timeout: UI_TIMEOUT });
-      await ui.click('#unlock');
-      await closed;
+      await h.clickAndClose(ui, '#unlock');
     },
     /** Answers the save (or update) prompt with the button of that id; returns the prompt's text. */
     async answerPrompt(button, kind = 'prompt') {
       const ui = await h.waitForUi(kind);
       await ui.locator(`#${button}`).waitFor({ state: 'visible' });
       const text = await ui.locator('main').innerText();
-      const closed = ui.waitForEvent('close', { timeout: UI_TIMEOUT });
-      await ui.click(`#${button}`);
-      await closed;
+      await h.clickAndClose(ui, `#${button}`);
       return text;
     },
     /**

@@ -1,0 +1,51 @@
+// The host goes away (killed): requests in flight fail with UnknownError and their UI closes; the
+// next call starts a new host, which asks to unlock and then works.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { withBrowser, getCredential, settle } from '../lib/harness.mjs';
+
+test('after the host is killed the next call reconnects and works after unlock', { timeout: 120_000 }, () =>
+  withBrowser({}, async (h) => {
+    await h.goto('/blank.html');
+    await h.storePassword({ id: 'alice', password: 'pencil' }, { unlock: true });
+    const [first] = await h.hostPids();
+    assert.ok(first > 0);
+    const pending = settle(h.page, () => navigator.credentials.get({ password: true, mediation: 'required' }));
+    const chooser = await h.waitForUi('chooser');
+    const closed = chooser.waitForEvent('close');
+    process.kill(first, 'SIGKILL');
+    const r = await pending;
+    assert.equal(r.name, 'UnknownError');
+    assert.equal(r.domException, true);
+    await closed;
+
+    const got = getCredential(h.page, { password: true, mediation: 'silent' });
+    await h.unlock();
+    // The ephemeral vault died with the first host: nothing is saved in the new one.
+    assert.equal(await got, null);
+    const pids = await h.hostPids();
+    assert.equal(pids.length, 2);
+    assert.notEqual(pids[1], first);
+    assert.equal(await h.storePassword({ id: 'bob', password: 'x' }), 'undefined');
+    assert.equal((await getCredential(h.page, { password: true, mediation: 'silent' }))?.id, 'bob');
+  }),
+);
+
+test('the bench echo path works only when enabled', { timeout: 120_000 }, () =>
+  withBrowser({}, async (h) => {
+    await h.goto('/blank.html');
+    const echo = () =>
+      h.page.evaluate(
+        () =>
+          new Promise((ok) => {
+            document.addEventListener('credwell-response', (e) => ok(JSON.parse(e.detail)), { once: true });
+            document.dispatchEvent(new CustomEvent('credwell-request', { detail: JSON.stringify({ t: 'call', rid: 1, method: 'credwell.echo', params: {} }) }));
+          }),
+      );
+    assert.equal((await echo()).error?.name, 'NotSupportedError');
+    await h.worker.evaluate(() => chrome.storage.local.set({ benchEcho: true }));
+    const r = await echo();
+    assert.equal(r.result?.protocol, 1);
+    assert.equal(r.result?.locked, true);
+  }),
+);
