@@ -6,9 +6,9 @@ cd "$(dirname "$0")/.."
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 
-# Debian packages the tests need (none yet beyond the Rust toolchain; the browser suites will add
-# chromium, chromium-driver and firefox-esr here).
-DEB_PACKAGES=()
+# Debian packages the tests need beyond the Rust toolchain: chromium for the extension suite (e2e/);
+# Node 20 and npm are expected on the machine.
+DEB_PACKAGES=(chromium)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -31,5 +31,13 @@ cargo test --workspace
 
 log "benchmarks compile and run once (cargo test --benches)"
 cargo test --workspace --benches
+
+log "extension end to end in headless Chromium (e2e/)"
+if [ ! -d e2e/node_modules ]; then
+  (cd e2e && npm ci --no-audit --no-fund)
+fi
+cargo build -p credwell-host
+CREDWELL_HOST_BIN="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/debug/credwell-host" \
+  node --test --test-concurrency=1 e2e/tests/
 
 log "all checks passed"
