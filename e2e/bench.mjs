@@ -4,7 +4,7 @@
 // performance.now(). Not a test: prints a table.
 //
 //   cargo build -p credwell-host && node e2e/bench.mjs [N]
-import { start } from './lib/harness.mjs';
+import { start, HOST_BIN } from './lib/harness.mjs';
 
 const N = Number(process.argv[2] ?? 500);
 const WARMUP = 50;
@@ -57,7 +57,7 @@ try {
     return [name, q(s, 50), q(s, 95), q(s, 99), s[s.length - 1]];
   });
   const width = Math.max(...rows.map((r) => r[0].length));
-  console.log(`credwell e2e bench: N=${N} per path after ${WARMUP} warm-up, headless Chromium, debug credwell-host, ms`);
+  console.log(`credwell e2e bench: N=${N} per path after ${WARMUP} warm-up, headless Chromium, host ${HOST_BIN}, ms`);
   console.log(`${'path'.padEnd(width)} | median |    p95 |    p99 |    max`);
   console.log(`${'-'.repeat(width)}-|--------|--------|--------|-------`);
   for (const [name, ...v] of rows) console.log(`${name.padEnd(width)} | ${v.map((x) => x.toFixed(2).padStart(6)).join(' | ')}`);

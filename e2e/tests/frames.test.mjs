@@ -14,6 +14,16 @@ test('a cross-origin iframe gets NotAllowedError while a same-origin iframe gets
     const blank = await addFrame(h.page, { srcdoc: '<p>srcdoc</p>' });
     assert.equal((await getCredential(blank, { password: true, mediation: 'silent' }))?.id, 'alice', 'about:srcdoc inherits the origin');
 
+    // A script-made about:blank iframe, used at once by its parent.
+    const fromBlank = await h.page.evaluate(async () => {
+      const f = document.createElement('iframe');
+      document.body.append(f);
+      const w = f.contentWindow;
+      const c = await w.navigator.credentials.get({ password: true, mediation: 'silent' });
+      return [c?.id, c instanceof w.PasswordCredential, Function.prototype.toString.call(w.navigator.credentials.get).includes('[native code]')];
+    });
+    assert.deepEqual(fromBlank, ['alice', true, false]);
+
     const cross = await addFrame(h.page, { src: `${h.crossOrigin}/blank.html` });
     const r = await settle(cross, () => navigator.credentials.get({ password: true }));
     assert.equal(r.name, 'NotAllowedError');
