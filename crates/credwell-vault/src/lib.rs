@@ -1,0 +1,339 @@
+//! # credwell-vault
+//!
+//! credwell's embedded credential store: one SQLite file in which nothing is readable without
+//! the passphrase.
+//!
+//! - Every record (password and federated credentials, per-origin flags) is sealed with
+//!   XChaCha20-Poly1305; its associated data binds the vault id, record id, record kind, record
+//!   revision and format version, so an altered record, or one swapped with another row or moved
+//!   to another id, fails to open ([`VaultError::Tampered`]).
+//! - Rows are found through keyed blind indexes: HMAC-SHA256 of the origin (and of the site, for
+//!   sibling-subdomain offers). Origins, usernames, names, icons, passwords and providers never
+//!   reach the file, the WAL or the logs in clear; timestamps, record kinds and counts do.
+//! - A keyed integrity accumulator over every row's (id, kind, revision), checked at unlock and
+//!   by [`Vault::check`], detects rows deleted, added, or rolled back to an older copy.
+//! - Key hierarchy: passphrase → Argon2id ([`KdfParams`], stored in the header) → a key that
+//!   wraps a random vault key → HKDF sub-keys. [`Vault::change_passphrase`] rewraps the vault
+//!   key only.
+//! - WAL journal, `synchronous=FULL` (an acknowledged write survives a crash), a busy timeout
+//!   so the CLI and the browser host can share the file.
+//!
+//! ```
+//! use credwell_core::{Credential, CredentialType, Origin, Password, PasswordCredential};
+//! use credwell_vault::{KdfParams, Vault};
+//! let dir = tempfile::tempdir().unwrap();
+//! let path = dir.path().join("vault.sqlite");
+//! let vault = Vault::create(&path, b"correct horse", KdfParams::INSECURE_FOR_TESTS).unwrap();
+//! let origin = Origin::parse("https://example.com").unwrap();
+//! vault.add_credential(&Credential::Password(PasswordCredential {
+//!     id: "alice".into(), password: Password::new("pencil"), name: String::new(),
+//!     icon_url: String::new(), origin: origin.clone(),
+//! }), 0).unwrap();
+//! drop(vault);
+//! let vault = Vault::open(&path, b"correct horse").unwrap();
+//! assert_eq!(vault.list_origin(&origin, CredentialType::Password).unwrap().len(), 1);
+//! assert!(Vault::open(&path, b"wrong").is_err());
+//! ```
+
+mod crypto;
+mod record;
+mod schema;
+mod store;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use credwell_core::{Credential, RecordId};
+use rusqlite::{Connection, TransactionBehavior, params};
+
+pub use crypto::KdfParams;
+use crypto::{Key, VaultKeys};
+pub use record::RecordKind;
+
+/// The record envelope format this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Vault failures. Each names what is wrong; none is "repaired" silently.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VaultError {
+    /// The passphrase does not unlock this vault.
+    #[error("the passphrase is wrong")]
+    WrongPassphrase,
+    /// The file is not a credwell vault (not SQLite, or SQLite without a vault header).
+    #[error("{0} is not a credwell vault")]
+    NotAVault(PathBuf),
+    /// The vault was written by a newer credwell.
+    #[error(
+        "the vault uses format {found}, but this credwell reads at most format {supported}; upgrade credwell"
+    )]
+    NewerFormat {
+        /// The vault's format.
+        found: u32,
+        /// The newest format this build reads.
+        supported: u32,
+    },
+    /// A vault already exists at this path.
+    #[error("{0} already exists; refusing to overwrite it")]
+    AlreadyExists(PathBuf),
+    /// A record failed authentication: altered, swapped, moved or replayed.
+    #[error("record {0} has been tampered with or corrupted")]
+    Tampered(i64),
+    /// Rows were removed, added or rolled back outside credwell.
+    #[error(
+        "the vault's records do not match its integrity check: rows were removed, added or rolled back"
+    )]
+    IntegrityMismatch,
+    /// The header is damaged.
+    #[error("the vault header is damaged: {0}")]
+    BadHeader(String),
+    /// Opaque origins are never stored.
+    #[error("credentials of opaque origins are not stored")]
+    OpaqueOrigin,
+    /// Only password and federated credentials are stored here.
+    #[error("this kind of credential is not stored in the vault")]
+    UnsupportedCredential,
+    /// The key derivation parameters are invalid.
+    #[error("invalid key derivation parameters: {0}")]
+    Kdf(String),
+    /// The system's random number generator failed.
+    #[error("the system random number generator failed")]
+    Random,
+    /// SQLite failed.
+    #[error("SQLite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A file operation failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// What [`Vault::info`] reports: nothing secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VaultInfo {
+    /// The file.
+    pub path: PathBuf,
+    /// The envelope format.
+    pub format_version: u32,
+    /// The schema version (`PRAGMA user_version`).
+    pub schema_version: u32,
+    /// The vault's random id, hex.
+    pub vault_id: String,
+    /// Argon2id parameters.
+    pub kdf: KdfParams,
+    /// Number of password credentials.
+    pub passwords: u64,
+    /// Number of federated credentials.
+    pub federated: u64,
+    /// Number of origins with stored flags.
+    pub origins_with_flags: u64,
+}
+
+/// What [`Vault::check`] found.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct CheckReport {
+    /// Records that opened and verified.
+    pub ok: u64,
+    /// Records that failed authentication, by record id.
+    pub tampered: Vec<i64>,
+    /// Whether the integrity accumulator matches the rows.
+    pub integrity_ok: bool,
+}
+
+impl CheckReport {
+    /// Whether everything verified.
+    pub fn is_clean(&self) -> bool {
+        self.tampered.is_empty() && self.integrity_ok
+    }
+}
+
+/// One change of a batch applied as a single transaction ([`Vault::apply`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    /// Add a credential.
+    Add(Credential),
+    /// Replace a record's credential.
+    Update(RecordId, Credential),
+    /// Remove a record.
+    Remove(RecordId),
+}
+
+/// An unlocked vault. Keys are zeroized when it is dropped.
+pub struct Vault {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+    vault_id: [u8; 16],
+    vault_key: Key,
+    keys: VaultKeys,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+fn random<const N: usize>() -> Result<[u8; N], VaultError> {
+    let mut b = [0u8; N];
+    getrandom::fill(&mut b).map_err(|_| VaultError::Random)?;
+    Ok(b)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Vault {
+    /// Creates a new vault file protected by `passphrase`.
+    pub fn create(path: &Path, passphrase: &[u8], kdf: KdfParams) -> Result<Self, VaultError> {
+        if path.exists() {
+            return Err(VaultError::AlreadyExists(path.to_owned()));
+        }
+        if !kdf.is_at_least(&KdfParams::MINIMUM) && kdf != KdfParams::INSECURE_FOR_TESTS {
+            return Err(VaultError::Kdf(format!(
+                "{kdf:?} is weaker than the minimum {:?}",
+                KdfParams::MINIMUM
+            )));
+        }
+        let conn = schema::connect(path)?;
+        schema::migrate(&conn, path)?;
+        let vault_id: [u8; 16] = random()?;
+        let salt: [u8; 16] = random()?;
+        let vault_key = Key::random().map_err(|_| VaultError::Random)?;
+        let kek =
+            Key::derive_kek(passphrase, &salt, kdf).map_err(|e| VaultError::Kdf(e.to_string()))?;
+        let wrapped = kek
+            .seal(vault_key.as_bytes(), &header_aad(&vault_id, &salt, kdf))
+            .map_err(|_| VaultError::Random)?;
+        let keys = VaultKeys::from_vault_key(&vault_key);
+        let kdf_json = serde_json::to_vec(&kdf).map_err(|e| VaultError::Kdf(e.to_string()))?;
+        let tx = conn.unchecked_transaction()?;
+        for (k, v) in [
+            ("format", FORMAT_VERSION.to_be_bytes().to_vec()),
+            ("vault_id", vault_id.to_vec()),
+            ("salt", salt.to_vec()),
+            ("kdf", kdf_json),
+            ("wrapped_key", wrapped),
+            ("integrity", vec![0u8; 32]),
+        ] {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+                params![k, v],
+            )?;
+        }
+        tx.commit()?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+            path: path.to_owned(),
+            vault_id,
+            vault_key,
+            keys,
+        })
+    }
+
+    /// Opens and unlocks an existing vault, checking its integrity accumulator.
+    pub fn open(path: &Path, passphrase: &[u8]) -> Result<Self, VaultError> {
+        if !path.is_file() {
+            return Err(VaultError::NotAVault(path.to_owned()));
+        }
+        schema::probe(path)?;
+        let conn = schema::connect(path)?;
+        schema::migrate(&conn, path)?;
+        let header = schema::read_header(&conn, path)?;
+        if header.format > FORMAT_VERSION {
+            return Err(VaultError::NewerFormat {
+                found: header.format,
+                supported: FORMAT_VERSION,
+            });
+        }
+        let kek = Key::derive_kek(passphrase, &header.salt, header.kdf)
+            .map_err(|e| VaultError::Kdf(e.to_string()))?;
+        let vault_key = kek
+            .open(
+                &header.wrapped_key,
+                &header_aad(&header.vault_id, &header.salt, header.kdf),
+            )
+            .map_err(|_| VaultError::WrongPassphrase)?;
+        let vault_key = Key::from_bytes(&vault_key)
+            .ok_or_else(|| VaultError::BadHeader("wrapped key length".into()))?;
+        let vault = Self {
+            conn: Mutex::new(conn),
+            path: path.to_owned(),
+            vault_id: header.vault_id,
+            keys: VaultKeys::from_vault_key(&vault_key),
+            vault_key,
+        };
+        if !vault.integrity_matches()? {
+            return Err(VaultError::IntegrityMismatch);
+        }
+        Ok(vault)
+    }
+
+    /// The vault file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Re-wraps the vault key under a new passphrase; records are untouched.
+    pub fn change_passphrase(
+        &self,
+        new_passphrase: &[u8],
+        kdf: KdfParams,
+    ) -> Result<(), VaultError> {
+        if !kdf.is_at_least(&KdfParams::MINIMUM) && kdf != KdfParams::INSECURE_FOR_TESTS {
+            return Err(VaultError::Kdf(format!(
+                "{kdf:?} is weaker than the minimum {:?}",
+                KdfParams::MINIMUM
+            )));
+        }
+        let salt: [u8; 16] = random()?;
+        let kek = Key::derive_kek(new_passphrase, &salt, kdf)
+            .map_err(|e| VaultError::Kdf(e.to_string()))?;
+        let wrapped = kek
+            .seal(
+                self.vault_key.as_bytes(),
+                &header_aad(&self.vault_id, &salt, kdf),
+            )
+            .map_err(|_| VaultError::Random)?;
+        let kdf_json = serde_json::to_vec(&kdf).map_err(|e| VaultError::Kdf(e.to_string()))?;
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'salt'",
+            params![salt.to_vec()],
+        )?;
+        tx.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'kdf'",
+            params![kdf_json],
+        )?;
+        tx.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'wrapped_key'",
+            params![wrapped],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the connection leaves SQLite's own transaction state intact
+        // (an unfinished transaction rolls back), so the connection is still usable.
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn header_aad(vault_id: &[u8; 16], salt: &[u8], kdf: KdfParams) -> Vec<u8> {
+    let mut aad = b"credwell-vault key v1".to_vec();
+    aad.extend_from_slice(vault_id);
+    aad.extend_from_slice(salt);
+    aad.extend_from_slice(&kdf.m_cost_kib.to_be_bytes());
+    aad.extend_from_slice(&kdf.t_cost.to_be_bytes());
+    aad.extend_from_slice(&kdf.p_cost.to_be_bytes());
+    aad.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
+    aad
+}

@@ -1,0 +1,166 @@
+//! What is sealed inside a record: the credential or the per-origin flags, as JSON.
+
+use credwell_core::{
+    Credential, FederatedCredential, Origin, OriginFlags, Password, PasswordCredential,
+};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+/// A record's kind, stored in clear (and bound into the associated data).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordKind {
+    /// A `PasswordCredential`.
+    Password = 1,
+    /// A `FederatedCredential`.
+    Federated = 2,
+    /// An origin's flags.
+    OriginFlags = 3,
+}
+
+impl RecordKind {
+    pub(crate) fn from_i64(v: i64) -> Option<Self> {
+        match v {
+            1 => Some(Self::Password),
+            2 => Some(Self::Federated),
+            3 => Some(Self::OriginFlags),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn of(credential: &Credential) -> Option<Self> {
+        match credential {
+            Credential::Password(_) => Some(Self::Password),
+            Credential::Federated(_) => Some(Self::Federated),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "k")]
+enum Payload {
+    #[serde(rename = "p")]
+    Password {
+        origin: String,
+        id: String,
+        password: String,
+        name: String,
+        icon: String,
+    },
+    #[serde(rename = "f")]
+    Federated {
+        origin: String,
+        id: String,
+        provider: String,
+        protocol: Option<String>,
+        name: String,
+        icon: String,
+    },
+    #[serde(rename = "o")]
+    Flags {
+        origin: String,
+        prevent_silent_access: bool,
+        never_save: bool,
+    },
+}
+
+impl Drop for Payload {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        if let Self::Password { password, .. } = self {
+            password.zeroize();
+        }
+    }
+}
+
+/// Serializes a credential for sealing (the buffer is zeroized when dropped).
+pub(crate) fn encode_credential(credential: &Credential) -> Option<Zeroizing<Vec<u8>>> {
+    let payload = match credential {
+        Credential::Password(c) => Payload::Password {
+            origin: c.origin.to_string(),
+            id: c.id.clone(),
+            password: c.password.expose().to_owned(),
+            name: c.name.clone(),
+            icon: c.icon_url.clone(),
+        },
+        Credential::Federated(c) => Payload::Federated {
+            origin: c.origin.to_string(),
+            id: c.id.clone(),
+            provider: c.provider.clone(),
+            protocol: c.protocol.clone(),
+            name: c.name.clone(),
+            icon: c.icon_url.clone(),
+        },
+        _ => return None,
+    };
+    serde_json::to_vec(&payload).ok().map(Zeroizing::new)
+}
+
+pub(crate) fn encode_flags(origin: &Origin, flags: OriginFlags) -> Zeroizing<Vec<u8>> {
+    let payload = Payload::Flags {
+        origin: origin.to_string(),
+        prevent_silent_access: flags.prevent_silent_access,
+        never_save: flags.never_save,
+    };
+    Zeroizing::new(serde_json::to_vec(&payload).unwrap_or_default())
+}
+
+/// Reads a sealed credential back; `None` if the bytes are not a credential of `kind`.
+pub(crate) fn decode_credential(bytes: &[u8], kind: RecordKind) -> Option<Credential> {
+    let payload: Payload = serde_json::from_slice(bytes).ok()?;
+    match (&payload, kind) {
+        (
+            Payload::Password {
+                origin,
+                id,
+                password,
+                name,
+                icon,
+            },
+            RecordKind::Password,
+        ) => Some(Credential::Password(PasswordCredential {
+            id: id.clone(),
+            password: Password::new(password.as_str()),
+            name: name.clone(),
+            icon_url: icon.clone(),
+            origin: Origin::parse(origin).ok()?,
+        })),
+        (
+            Payload::Federated {
+                origin,
+                id,
+                provider,
+                protocol,
+                name,
+                icon,
+            },
+            RecordKind::Federated,
+        ) => Some(Credential::Federated(FederatedCredential {
+            id: id.clone(),
+            provider: provider.clone(),
+            protocol: protocol.clone(),
+            name: name.clone(),
+            icon_url: icon.clone(),
+            origin: Origin::parse(origin).ok()?,
+        })),
+        _ => None,
+    }
+}
+
+/// Reads sealed flags back: the origin they belong to and the flags.
+pub(crate) fn decode_flags(bytes: &[u8]) -> Option<(String, OriginFlags)> {
+    match serde_json::from_slice::<Payload>(bytes).ok()? {
+        Payload::Flags {
+            ref origin,
+            prevent_silent_access,
+            never_save,
+        } => Some((
+            origin.clone(),
+            OriginFlags {
+                prevent_silent_access,
+                never_save,
+            },
+        )),
+        _ => None,
+    }
+}

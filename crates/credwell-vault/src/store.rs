@@ -1,0 +1,596 @@
+//! Record operations, and `credwell_core::CredentialStore` over them.
+//!
+//! SQLite calls are synchronous and take microseconds to a few milliseconds (an fsync per
+//! committed write): a local, single-user store. The async trait methods run them inline; the
+//! host runs the engine on a multi-threaded runtime, so one slow disk write does not stall other
+//! requests for long.
+
+use credwell_core::{
+    Credential, CredentialStore, CredentialType, Origin, OriginFlags, RecordId, Site, StoreFailure,
+    StoreResult, StoredCredential, Timestamp,
+};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use crate::record::{self, RecordKind};
+use crate::{Change, CheckReport, FORMAT_VERSION, Vault, VaultError, VaultInfo, hex};
+
+/// One row as read from the table.
+struct Row {
+    id: i64,
+    kind: i64,
+    revision: i64,
+    created: i64,
+    updated: i64,
+    sealed: Vec<u8>,
+}
+
+const ROW_COLUMNS: &str = "id, kind, revision, created, updated, sealed";
+
+fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    Ok(Row {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        revision: r.get(2)?,
+        created: r.get(3)?,
+        updated: r.get(4)?,
+        sealed: r.get(5)?,
+    })
+}
+
+fn kind_of(credential_type: CredentialType) -> Option<RecordKind> {
+    match credential_type {
+        CredentialType::Password => Some(RecordKind::Password),
+        CredentialType::Federated => Some(RecordKind::Federated),
+        _ => None,
+    }
+}
+
+fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+impl Vault {
+    /// Associated data of a record: binds it to this vault, its id, kind, revision and format.
+    fn record_aad(&self, id: i64, kind: i64, revision: i64) -> Vec<u8> {
+        let mut aad = b"credwell-vault record v1".to_vec();
+        aad.extend_from_slice(&self.vault_id);
+        aad.extend_from_slice(&id.to_be_bytes());
+        aad.extend_from_slice(&kind.to_be_bytes());
+        aad.extend_from_slice(&revision.to_be_bytes());
+        aad.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
+        aad
+    }
+
+    fn origin_index(&self, origin: &Origin) -> Vec<u8> {
+        self.keys
+            .index
+            .mac(&[b"origin", origin.to_string().as_bytes()])
+            .to_vec()
+    }
+
+    fn site_index(&self, site: &Site) -> Vec<u8> {
+        self.keys
+            .index
+            .mac(&[b"site", site.to_string().as_bytes()])
+            .to_vec()
+    }
+
+    /// The integrity accumulator's term for one row.
+    fn integrity_term(&self, id: i64, kind: i64, revision: i64) -> [u8; 32] {
+        self.keys.integrity.mac(&[
+            &id.to_be_bytes(),
+            &kind.to_be_bytes(),
+            &revision.to_be_bytes(),
+        ])
+    }
+
+    fn toggle_integrity(&self, tx: &Connection, terms: &[[u8; 32]]) -> Result<(), VaultError> {
+        let mut acc: Vec<u8> =
+            tx.query_row("SELECT value FROM meta WHERE key = 'integrity'", [], |r| {
+                r.get(0)
+            })?;
+        if acc.len() != 32 {
+            return Err(VaultError::BadHeader("integrity".into()));
+        }
+        for term in terms {
+            acc.iter_mut().zip(term).for_each(|(a, t)| *a ^= t);
+        }
+        tx.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'integrity'",
+            params![acc],
+        )?;
+        Ok(())
+    }
+
+    /// Whether the accumulator in the header matches the rows.
+    pub(crate) fn integrity_matches(&self) -> Result<bool, VaultError> {
+        let conn = self.lock();
+        let stored: Vec<u8> =
+            conn.query_row("SELECT value FROM meta WHERE key = 'integrity'", [], |r| {
+                r.get(0)
+            })?;
+        let mut acc = [0u8; 32];
+        let mut stmt = conn.prepare("SELECT id, kind, revision FROM records")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, kind, revision) = row?;
+            let term = self.integrity_term(id, kind, revision);
+            acc.iter_mut().zip(term).for_each(|(a, t)| *a ^= t);
+        }
+        Ok(stored == acc)
+    }
+
+    fn open_row(&self, row: &Row) -> Result<zeroize::Zeroizing<Vec<u8>>, VaultError> {
+        self.keys
+            .record
+            .open(
+                &row.sealed,
+                &self.record_aad(row.id, row.kind, row.revision),
+            )
+            .map_err(|_| VaultError::Tampered(row.id))
+    }
+
+    fn stored(&self, row: &Row) -> Result<StoredCredential, VaultError> {
+        let kind = RecordKind::from_i64(row.kind).ok_or(VaultError::Tampered(row.id))?;
+        let plain = self.open_row(row)?;
+        let credential =
+            record::decode_credential(&plain, kind).ok_or(VaultError::Tampered(row.id))?;
+        Ok(StoredCredential {
+            record: RecordId(u64::try_from(row.id).map_err(|_| VaultError::Tampered(row.id))?),
+            credential,
+            created: u64::try_from(row.created).unwrap_or(0),
+            updated: u64::try_from(row.updated).unwrap_or(0),
+        })
+    }
+
+    /// The credentials of `kind` stored for exactly `origin`.
+    pub fn list_origin(
+        &self,
+        origin: &Origin,
+        kind: CredentialType,
+    ) -> Result<Vec<StoredCredential>, VaultError> {
+        let Some(kind) = kind_of(kind) else {
+            return Ok(Vec::new());
+        };
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS} FROM records WHERE origin_index = ?1 AND kind = ?2 ORDER BY id"
+        ))?;
+        let rows: Vec<Row> = stmt
+            .query_map(params![self.origin_index(origin), kind as i64], read_row)?
+            .collect::<Result<_, _>>()?;
+        drop(stmt);
+        drop(conn);
+        rows.iter()
+            .map(|row| {
+                let stored = self.stored(row)?;
+                // The index is keyed, but a row moved under another origin's index must not be
+                // handed to that origin: the sealed origin decides.
+                if stored.credential.origin().same_origin(origin) {
+                    Ok(stored)
+                } else {
+                    Err(VaultError::Tampered(row.id))
+                }
+            })
+            .collect()
+    }
+
+    /// The credentials of `kind` stored for any origin of `site`.
+    pub fn list_site(
+        &self,
+        site: &Site,
+        kind: CredentialType,
+    ) -> Result<Vec<StoredCredential>, VaultError> {
+        let Some(kind) = kind_of(kind) else {
+            return Ok(Vec::new());
+        };
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS} FROM records WHERE site_index = ?1 AND kind = ?2 ORDER BY id"
+        ))?;
+        let rows: Vec<Row> = stmt
+            .query_map(params![self.site_index(site), kind as i64], read_row)?
+            .collect::<Result<_, _>>()?;
+        drop(stmt);
+        drop(conn);
+        rows.iter()
+            .map(|row| {
+                let stored = self.stored(row)?;
+                if stored.credential.origin().site() == Some(site) {
+                    Ok(stored)
+                } else {
+                    Err(VaultError::Tampered(row.id))
+                }
+            })
+            .collect()
+    }
+
+    /// Every credential, in record order.
+    pub fn all(&self) -> Result<Vec<StoredCredential>, VaultError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {ROW_COLUMNS} FROM records WHERE kind IN (1, 2) ORDER BY id"
+        ))?;
+        let rows: Vec<Row> = stmt.query_map([], read_row)?.collect::<Result<_, _>>()?;
+        drop(stmt);
+        drop(conn);
+        rows.iter().map(|row| self.stored(row)).collect()
+    }
+
+    /// One credential by record id.
+    pub fn get(&self, record: RecordId) -> Result<Option<StoredCredential>, VaultError> {
+        let conn = self.lock();
+        let row = conn
+            .query_row(
+                &format!("SELECT {ROW_COLUMNS} FROM records WHERE id = ?1 AND kind IN (1, 2)"),
+                params![to_i64(record.0)],
+                read_row,
+            )
+            .optional()?;
+        drop(conn);
+        row.map(|row| self.stored(&row)).transpose()
+    }
+
+    /// Adds a credential; returns its record id.
+    pub fn add_credential(
+        &self,
+        credential: &Credential,
+        now: Timestamp,
+    ) -> Result<RecordId, VaultError> {
+        let mut ids = self.apply(&[Change::Add(credential.clone())], now, &mut || {})?;
+        ids.pop().ok_or(VaultError::UnsupportedCredential)
+    }
+
+    /// Replaces a record's credential; `false` when there is no such record.
+    pub fn update_credential(
+        &self,
+        record: RecordId,
+        credential: &Credential,
+        now: Timestamp,
+    ) -> Result<bool, VaultError> {
+        match self.apply(
+            &[Change::Update(record, credential.clone())],
+            now,
+            &mut || {},
+        ) {
+            Ok(_) => Ok(true),
+            Err(VaultError::Sqlite(rusqlite::Error::QueryReturnedNoRows)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Removes a record; `false` when there was no such record.
+    pub fn remove_credential(&self, record: RecordId) -> Result<bool, VaultError> {
+        if self.get(record)?.is_none() {
+            return Ok(false);
+        }
+        self.apply(&[Change::Remove(record)], 0, &mut || {})?;
+        Ok(true)
+    }
+
+    /// Applies every change in one transaction: all of them or none. Returns the ids of added
+    /// records, in order. `progress` is called after each change.
+    pub fn apply(
+        &self,
+        changes: &[Change],
+        now: Timestamp,
+        progress: &mut dyn FnMut(),
+    ) -> Result<Vec<RecordId>, VaultError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut added = Vec::new();
+        let mut terms = Vec::new();
+        for change in changes {
+            match change {
+                Change::Add(credential) => {
+                    let id = next_id(&tx)?;
+                    self.write_credential(&tx, id, 1, credential, to_i64(now), to_i64(now))?;
+                    terms.push(self.integrity_term(id, kind_of_credential(credential)?, 1));
+                    added.push(RecordId(u64::try_from(id).unwrap_or(0)));
+                }
+                Change::Update(record, credential) => {
+                    let id = to_i64(record.0);
+                    let (kind, revision, created): (i64, i64, i64) = tx.query_row(
+                        "SELECT kind, revision, created FROM records WHERE id = ?1 AND kind IN (1, 2)",
+                        params![id],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )?;
+                    let new_kind = kind_of_credential(credential)?;
+                    self.write_credential(&tx, id, revision + 1, credential, created, to_i64(now))?;
+                    terms.push(self.integrity_term(id, kind, revision));
+                    terms.push(self.integrity_term(id, new_kind, revision + 1));
+                }
+                Change::Remove(record) => {
+                    let id = to_i64(record.0);
+                    let found: Option<(i64, i64)> = tx
+                        .query_row(
+                            "SELECT kind, revision FROM records WHERE id = ?1 AND kind IN (1, 2)",
+                            params![id],
+                            |r| Ok((r.get(0)?, r.get(1)?)),
+                        )
+                        .optional()?;
+                    if let Some((kind, revision)) = found {
+                        tx.execute("DELETE FROM records WHERE id = ?1", params![id])?;
+                        terms.push(self.integrity_term(id, kind, revision));
+                    }
+                }
+            }
+            progress();
+        }
+        self.toggle_integrity(&tx, &terms)?;
+        tx.commit()?;
+        Ok(added)
+    }
+
+    /// Seals and writes (insert or replace) one credential row.
+    fn write_credential(
+        &self,
+        tx: &Connection,
+        id: i64,
+        revision: i64,
+        credential: &Credential,
+        created: i64,
+        updated: i64,
+    ) -> Result<(), VaultError> {
+        let origin = credential.origin();
+        if origin.is_opaque() {
+            return Err(VaultError::OpaqueOrigin);
+        }
+        let kind = kind_of_credential(credential)?;
+        let plain =
+            record::encode_credential(credential).ok_or(VaultError::UnsupportedCredential)?;
+        let sealed = self
+            .keys
+            .record
+            .seal(&plain, &self.record_aad(id, kind, revision))
+            .map_err(|_| VaultError::Random)?;
+        tx.execute(
+            "INSERT OR REPLACE INTO records (id, kind, origin_index, site_index, revision, created, updated, sealed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                id,
+                kind,
+                self.origin_index(origin),
+                origin.site().map(|s| self.site_index(s)),
+                revision,
+                created,
+                updated,
+                sealed
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The flags of `origin` (defaults when none are stored).
+    pub fn flags(&self, origin: &Origin) -> Result<OriginFlags, VaultError> {
+        let conn = self.lock();
+        let row = conn
+            .query_row(
+                &format!("SELECT {ROW_COLUMNS} FROM records WHERE origin_index = ?1 AND kind = 3"),
+                params![self.origin_index(origin)],
+                read_row,
+            )
+            .optional()?;
+        drop(conn);
+        let Some(row) = row else {
+            return Ok(OriginFlags::default());
+        };
+        let plain = self.open_row(&row)?;
+        let (stored_origin, flags) =
+            record::decode_flags(&plain).ok_or(VaultError::Tampered(row.id))?;
+        if stored_origin != origin.to_string() {
+            return Err(VaultError::Tampered(row.id));
+        }
+        Ok(flags)
+    }
+
+    /// Stores the flags of `origin`.
+    pub fn set_flags(
+        &self,
+        origin: &Origin,
+        flags: OriginFlags,
+        now: Timestamp,
+    ) -> Result<(), VaultError> {
+        if origin.is_opaque() {
+            return Err(VaultError::OpaqueOrigin);
+        }
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let index = self.origin_index(origin);
+        let existing: Option<(i64, i64, i64)> = tx
+            .query_row(
+                "SELECT id, revision, created FROM records WHERE origin_index = ?1 AND kind = 3",
+                params![index],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let kind = RecordKind::OriginFlags as i64;
+        let (id, revision, created, mut terms) = match existing {
+            Some((id, revision, created)) => (
+                id,
+                revision + 1,
+                created,
+                vec![self.integrity_term(id, kind, revision)],
+            ),
+            None => (next_id(&tx)?, 1, to_i64(now), Vec::new()),
+        };
+        let sealed = self
+            .keys
+            .record
+            .seal(
+                &record::encode_flags(origin, flags),
+                &self.record_aad(id, kind, revision),
+            )
+            .map_err(|_| VaultError::Random)?;
+        tx.execute(
+            "INSERT OR REPLACE INTO records (id, kind, origin_index, site_index, revision, created, updated, sealed)
+             VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6, ?7)",
+            params![id, kind, index, revision, created, to_i64(now), sealed],
+        )?;
+        terms.push(self.integrity_term(id, kind, revision));
+        self.toggle_integrity(&tx, &terms)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Counts and parameters; nothing secret.
+    pub fn info(&self) -> Result<VaultInfo, VaultError> {
+        let conn = self.lock();
+        let count = |kind: i64| -> Result<u64, VaultError> {
+            let n: i64 = conn.query_row(
+                "SELECT COUNT(*) FROM records WHERE kind = ?1",
+                [kind],
+                |r| r.get(0),
+            )?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        };
+        let header = crate::schema::read_header(&conn, &self.path)?;
+        let schema_version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        Ok(VaultInfo {
+            path: self.path.clone(),
+            format_version: header.format,
+            schema_version,
+            vault_id: hex(&self.vault_id),
+            kdf: header.kdf,
+            passwords: count(1)?,
+            federated: count(2)?,
+            origins_with_flags: count(3)?,
+        })
+    }
+
+    /// Decrypts and verifies every record, and the integrity accumulator. `progress` is called
+    /// once per record with (done, total).
+    pub fn check(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<CheckReport, VaultError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(&format!("SELECT {ROW_COLUMNS} FROM records ORDER BY id"))?;
+        let rows: Vec<Row> = stmt.query_map([], read_row)?.collect::<Result<_, _>>()?;
+        drop(stmt);
+        drop(conn);
+        let total = rows.len() as u64;
+        let mut report = CheckReport::default();
+        for (done, row) in rows.iter().enumerate() {
+            let verified = match RecordKind::from_i64(row.kind) {
+                Some(RecordKind::OriginFlags) => self
+                    .open_row(row)
+                    .ok()
+                    .and_then(|p| record::decode_flags(&p))
+                    .is_some(),
+                Some(kind) => self
+                    .open_row(row)
+                    .ok()
+                    .and_then(|p| record::decode_credential(&p, kind))
+                    .is_some(),
+                None => false,
+            };
+            if verified {
+                report.ok += 1;
+            } else {
+                report.tampered.push(row.id);
+            }
+            progress(done as u64 + 1, total);
+        }
+        report.integrity_ok = self.integrity_matches()?;
+        Ok(report)
+    }
+
+    /// Writes a consistent copy of the (still encrypted) vault to `to`.
+    pub fn backup(&self, to: &std::path::Path) -> Result<(), VaultError> {
+        if to.exists() {
+            return Err(VaultError::AlreadyExists(to.to_owned()));
+        }
+        let conn = self.lock();
+        conn.execute("VACUUM INTO ?1", params![to.to_string_lossy()])?;
+        Ok(())
+    }
+}
+
+/// A record id never used before in this vault: ids are not reused after a delete, so an old
+/// sealed row can never pass for a new record with the same id and revision.
+fn next_id(tx: &Connection) -> Result<i64, VaultError> {
+    let stored: Option<Vec<u8>> = tx
+        .query_row("SELECT value FROM meta WHERE key = 'next_id'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let next = match stored {
+        Some(bytes) => i64::from_be_bytes(
+            bytes
+                .try_into()
+                .map_err(|_| VaultError::BadHeader("next_id".into()))?,
+        ),
+        None => tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM records", [], |r| {
+            r.get(0)
+        })?,
+    };
+    tx.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('next_id', ?1)",
+        params![(next + 1).to_be_bytes().to_vec()],
+    )?;
+    Ok(next)
+}
+
+fn kind_of_credential(credential: &Credential) -> Result<i64, VaultError> {
+    RecordKind::of(credential)
+        .map(|k| k as i64)
+        .ok_or(VaultError::UnsupportedCredential)
+}
+
+fn failure(e: VaultError) -> StoreFailure {
+    StoreFailure::new(e)
+}
+
+impl CredentialStore for Vault {
+    async fn list(
+        &self,
+        origin: &Origin,
+        kind: CredentialType,
+    ) -> StoreResult<Vec<StoredCredential>> {
+        self.list_origin(origin, kind).map_err(failure)
+    }
+
+    async fn list_same_site(
+        &self,
+        site: &Site,
+        kind: CredentialType,
+    ) -> StoreResult<Vec<StoredCredential>> {
+        self.list_site(site, kind).map_err(failure)
+    }
+
+    async fn add(&self, credential: Credential, now: Timestamp) -> StoreResult<RecordId> {
+        self.add_credential(&credential, now).map_err(failure)
+    }
+
+    async fn update(
+        &self,
+        record: RecordId,
+        credential: Credential,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        self.update_credential(record, &credential, now)
+            .map_err(failure)
+    }
+
+    async fn remove(&self, record: RecordId) -> StoreResult<bool> {
+        self.remove_credential(record).map_err(failure)
+    }
+
+    async fn origin_flags(&self, origin: &Origin) -> StoreResult<OriginFlags> {
+        if origin.is_opaque() {
+            return Ok(OriginFlags::default());
+        }
+        self.flags(origin).map_err(failure)
+    }
+
+    async fn set_origin_flags(&self, origin: &Origin, flags: OriginFlags) -> StoreResult<()> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(0));
+        self.set_flags(origin, flags, now).map_err(failure)
+    }
+}

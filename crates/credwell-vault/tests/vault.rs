@@ -1,0 +1,562 @@
+//! The vault end to end: every `CredentialStore` method, every error path, tampering, the
+//! on-disk bytes, passphrase change, backup, and two handles at once.
+
+#![allow(clippy::unwrap_used)] // Test helpers: a failure should panic right there.
+
+use std::path::{Path, PathBuf};
+
+use credwell_core::{
+    Credential, CredentialStore, CredentialType, FederatedCredential, Origin, OriginFlags,
+    Password, PasswordCredential, RecordId,
+};
+use credwell_vault::{Change, KdfParams, Vault, VaultError};
+use futures::executor::block_on;
+use rusqlite::params;
+
+const PASS: &[u8] = b"correct horse battery staple";
+
+fn new_vault() -> (tempfile::TempDir, PathBuf, Vault) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.sqlite");
+    let vault = Vault::create(&path, PASS, KdfParams::INSECURE_FOR_TESTS).unwrap();
+    (dir, path, vault)
+}
+
+fn origin(s: &str) -> Origin {
+    Origin::parse(s).unwrap()
+}
+
+fn password(o: &str, id: &str, pw: &str) -> Credential {
+    Credential::Password(PasswordCredential {
+        id: id.into(),
+        password: Password::new(pw),
+        name: format!("{id} name"),
+        icon_url: String::new(),
+        origin: origin(o),
+    })
+}
+
+fn raw(path: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(path).unwrap()
+}
+
+#[test]
+fn every_store_method_round_trips() {
+    let (_dir, _path, vault) = new_vault();
+    let a = block_on(vault.add(password("https://login.example.com", "alice", "pw1"), 10)).unwrap();
+    let b = block_on(vault.add(password("https://www.example.com", "bob", "pw2"), 11)).unwrap();
+    let fed = Credential::Federated(FederatedCredential {
+        id: "carol".into(),
+        provider: "https://idp.example".into(),
+        protocol: Some("openidconnect".into()),
+        name: String::new(),
+        icon_url: String::new(),
+        origin: origin("https://login.example.com"),
+    });
+    let c = block_on(vault.add(fed.clone(), 12)).unwrap();
+    let login = origin("https://login.example.com");
+    let listed = block_on(vault.list(&login, CredentialType::Password)).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        listed[0].credential,
+        password("https://login.example.com", "alice", "pw1")
+    );
+    assert_eq!((listed[0].record, listed[0].created), (a, 10));
+    assert_eq!(
+        block_on(vault.list(&login, CredentialType::Federated)).unwrap()[0].credential,
+        fed
+    );
+    let site = login.site().unwrap().clone();
+    assert_eq!(
+        block_on(vault.list_same_site(&site, CredentialType::Password))
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(
+        block_on(vault.list(
+            &origin("http://login.example.com"),
+            CredentialType::Password
+        ))
+        .unwrap()
+        .is_empty()
+    );
+
+    assert!(
+        block_on(vault.update(a, password("https://login.example.com", "alice", "new"), 20))
+            .unwrap()
+    );
+    let updated = vault.get(a).unwrap().unwrap();
+    assert_eq!((updated.created, updated.updated), (10, 20));
+    assert!(matches!(&updated.credential, Credential::Password(p) if p.password.expose() == "new"));
+    assert!(
+        !block_on(vault.update(RecordId(999), password("https://x.example", "x", "x"), 0)).unwrap()
+    );
+
+    assert!(block_on(vault.remove(b)).unwrap());
+    assert!(!block_on(vault.remove(b)).unwrap());
+    assert_eq!(
+        vault
+            .all()
+            .unwrap()
+            .iter()
+            .map(|r| r.record)
+            .collect::<Vec<_>>(),
+        [a, c]
+    );
+
+    assert_eq!(
+        block_on(vault.origin_flags(&login)).unwrap(),
+        OriginFlags::default()
+    );
+    let cleared = OriginFlags {
+        prevent_silent_access: false,
+        never_save: true,
+    };
+    block_on(vault.set_origin_flags(&login, cleared)).unwrap();
+    assert_eq!(block_on(vault.origin_flags(&login)).unwrap(), cleared);
+    block_on(vault.set_origin_flags(&login, OriginFlags::default())).unwrap();
+    assert_eq!(
+        block_on(vault.origin_flags(&login)).unwrap(),
+        OriginFlags::default()
+    );
+    assert!(vault.check(&mut |_, _| {}).unwrap().is_clean());
+}
+
+#[test]
+fn the_engine_runs_on_the_vault() {
+    use credwell_core::{Caller, ClientId, Engine, ManualClock, RequestId, ScriptedMediator};
+    let (_dir, path, vault) = new_vault();
+    let engine = Engine::new(vault, ScriptedMediator::default(), ManualClock::new(0));
+    let caller = Caller::new(origin("https://example.com"), ClientId(1), RequestId(1));
+    let credential = serde_json::json!({"type": "password", "id": "alice", "password": "pencil"});
+    block_on(engine.store(&caller, &credential)).unwrap();
+    drop(engine);
+    let engine = Engine::new(
+        Vault::open(&path, PASS).unwrap(),
+        ScriptedMediator::default(),
+        ManualClock::new(0),
+    );
+    let got = block_on(engine.get(
+        &caller,
+        &serde_json::json!({"password": true, "mediation": "silent"}),
+        None,
+    ))
+    .unwrap();
+    assert_eq!(
+        got.unwrap().id(),
+        "alice",
+        "the save cleared the flag, persisted across reopen"
+    );
+}
+
+#[test]
+fn wrong_passphrase_not_a_vault_and_newer_format_are_distinct_errors() {
+    let (dir, path, vault) = new_vault();
+    drop(vault);
+    assert!(matches!(
+        Vault::open(&path, b"wrong"),
+        Err(VaultError::WrongPassphrase)
+    ));
+
+    let text = dir.path().join("notes.txt");
+    std::fs::write(
+        &text,
+        "this is not a database, but it is long enough to look like one....",
+    )
+    .unwrap();
+    let before = std::fs::read(&text).unwrap();
+    assert!(matches!(
+        Vault::open(&text, PASS),
+        Err(VaultError::NotAVault(_))
+    ));
+    assert_eq!(std::fs::read(&text).unwrap(), before, "nothing overwritten");
+
+    let other_app = dir.path().join("other.sqlite");
+    raw(&other_app)
+        .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+        .unwrap();
+    let before = std::fs::read(&other_app).unwrap();
+    assert!(matches!(
+        Vault::open(&other_app, PASS),
+        Err(VaultError::NotAVault(_))
+    ));
+    assert_eq!(
+        std::fs::read(&other_app).unwrap(),
+        before,
+        "a foreign database is left alone"
+    );
+
+    assert!(matches!(
+        Vault::open(&dir.path().join("missing"), PASS),
+        Err(VaultError::NotAVault(_))
+    ));
+
+    raw(&path).pragma_update(None, "user_version", 99).unwrap();
+    assert!(matches!(
+        Vault::open(&path, PASS),
+        Err(VaultError::NewerFormat { found: 99, .. })
+    ));
+
+    assert!(matches!(
+        Vault::create(&path, PASS, KdfParams::INSECURE_FOR_TESTS),
+        Err(VaultError::AlreadyExists(_))
+    ));
+}
+
+fn sealed_of(path: &Path, id: i64) -> Vec<u8> {
+    raw(path)
+        .query_row("SELECT sealed FROM records WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .unwrap()
+}
+
+#[test]
+fn an_altered_record_is_reported_by_record() {
+    let (_dir, path, vault) = new_vault();
+    let a = vault
+        .add_credential(&password("https://a.example", "alice", "pw"), 0)
+        .unwrap();
+    let b = vault
+        .add_credential(&password("https://a.example", "bob", "pw"), 0)
+        .unwrap();
+    let mut sealed = sealed_of(&path, b.0 as i64);
+    let n = sealed.len();
+    sealed[n / 2] ^= 0x01;
+    raw(&path)
+        .execute(
+            "UPDATE records SET sealed = ?1 WHERE id = ?2",
+            params![sealed, b.0 as i64],
+        )
+        .unwrap();
+    assert!(vault.get(a).unwrap().is_some());
+    assert!(matches!(vault.get(b), Err(VaultError::Tampered(id)) if id == b.0 as i64));
+    let report = vault.check(&mut |_, _| {}).unwrap();
+    assert_eq!(report.tampered, [b.0 as i64]);
+    assert_eq!(report.ok, 1);
+    assert!(block_on(vault.list(&origin("https://a.example"), CredentialType::Password)).is_err());
+}
+
+#[test]
+fn swapped_and_moved_rows_fail_to_open() {
+    let (_dir, path, vault) = new_vault();
+    let a = vault
+        .add_credential(&password("https://a.example", "alice", "pw"), 0)
+        .unwrap()
+        .0 as i64;
+    let b = vault
+        .add_credential(&password("https://a.example", "bob", "pw"), 0)
+        .unwrap()
+        .0 as i64;
+    let (sa, sb) = (sealed_of(&path, a), sealed_of(&path, b));
+    let conn = raw(&path);
+    conn.execute(
+        "UPDATE records SET sealed = ?1 WHERE id = ?2",
+        params![sb, a],
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE records SET sealed = ?1 WHERE id = ?2",
+        params![sa, b],
+    )
+    .unwrap();
+    let report = vault.check(&mut |_, _| {}).unwrap();
+    assert_eq!(report.tampered, [a, b]);
+    // Moving a row to another id breaks both its seal and the integrity check.
+    conn.execute(
+        "UPDATE records SET id = 77, sealed = ?1 WHERE id = ?2",
+        params![sa, b],
+    )
+    .unwrap();
+    let report = vault.check(&mut |_, _| {}).unwrap();
+    assert!(report.tampered.contains(&77));
+    assert!(!report.integrity_ok);
+}
+
+#[test]
+fn a_row_replayed_from_an_older_copy_is_detected() {
+    let (_dir, path, vault) = new_vault();
+    let a = vault
+        .add_credential(&password("https://a.example", "alice", "old"), 0)
+        .unwrap();
+    let old: (i64, Vec<u8>) = raw(&path)
+        .query_row(
+            "SELECT revision, sealed FROM records WHERE id = ?1",
+            [a.0 as i64],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    vault
+        .update_credential(a, &password("https://a.example", "alice", "new"), 1)
+        .unwrap();
+    raw(&path)
+        .execute(
+            "UPDATE records SET revision = ?1, sealed = ?2 WHERE id = ?3",
+            params![old.0, old.1, a.0 as i64],
+        )
+        .unwrap();
+    // The old row is authentic on its own, but the vault's integrity check no longer matches.
+    let report = vault.check(&mut |_, _| {}).unwrap();
+    assert!(report.tampered.is_empty());
+    assert!(!report.integrity_ok);
+    drop(vault);
+    assert!(matches!(
+        Vault::open(&path, PASS),
+        Err(VaultError::IntegrityMismatch)
+    ));
+    // Deleting a row is detected the same way.
+    let (_dir2, path2, vault2) = new_vault();
+    let b = vault2
+        .add_credential(&password("https://a.example", "bob", "pw"), 0)
+        .unwrap();
+    raw(&path2)
+        .execute("DELETE FROM records WHERE id = ?1", [b.0 as i64])
+        .unwrap();
+    drop(vault2);
+    assert!(matches!(
+        Vault::open(&path2, PASS),
+        Err(VaultError::IntegrityMismatch)
+    ));
+}
+
+#[test]
+fn nothing_readable_reaches_the_disk() {
+    let (dir, path, vault) = new_vault();
+    let markers = [
+        "MARKERORIGIN.example",
+        "MARKERUSER",
+        "MARKERPASSWORD",
+        "MARKERNAME",
+        "MARKERICON",
+        "MARKERIDP.example",
+    ];
+    vault
+        .add_credential(
+            &Credential::Password(PasswordCredential {
+                id: "MARKERUSER".into(),
+                password: Password::new("MARKERPASSWORD"),
+                name: "MARKERNAME".into(),
+                icon_url: "https://MARKERICON/".into(),
+                origin: origin("https://MARKERORIGIN.example"),
+            }),
+            0,
+        )
+        .unwrap();
+    vault
+        .add_credential(
+            &Credential::Federated(FederatedCredential {
+                id: "MARKERUSER".into(),
+                provider: "https://MARKERIDP.example".into(),
+                protocol: None,
+                name: "MARKERNAME".into(),
+                icon_url: String::new(),
+                origin: origin("https://MARKERORIGIN.example"),
+            }),
+            0,
+        )
+        .unwrap();
+    block_on(vault.set_origin_flags(
+        &origin("https://MARKERORIGIN.example"),
+        OriginFlags::default(),
+    ))
+    .unwrap();
+    let scan = |when: &str| {
+        for entry in std::fs::read_dir(dir.path()).unwrap() {
+            let file = entry.unwrap().path();
+            let bytes = std::fs::read(&file).unwrap().to_ascii_lowercase();
+            for marker in markers {
+                let needle = marker.to_ascii_lowercase().into_bytes();
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle.as_slice()),
+                    "{marker} found in clear in {} ({when})",
+                    file.display()
+                );
+            }
+        }
+    };
+    scan("with the WAL");
+    drop(vault);
+    scan("after close");
+    assert!(path.exists());
+}
+
+#[test]
+fn changing_the_passphrase_rewraps_only_the_key() {
+    let (_dir, path, vault) = new_vault();
+    let a = vault
+        .add_credential(&password("https://a.example", "alice", "pw"), 0)
+        .unwrap();
+    let sealed_before = sealed_of(&path, a.0 as i64);
+    vault
+        .change_passphrase(b"new passphrase", KdfParams::INSECURE_FOR_TESTS)
+        .unwrap();
+    assert_eq!(
+        sealed_of(&path, a.0 as i64),
+        sealed_before,
+        "records untouched"
+    );
+    drop(vault);
+    assert!(matches!(
+        Vault::open(&path, PASS),
+        Err(VaultError::WrongPassphrase)
+    ));
+    let vault = Vault::open(&path, b"new passphrase").unwrap();
+    assert!(vault.get(a).unwrap().is_some());
+}
+
+#[test]
+fn backups_open_with_the_same_passphrase() {
+    let (dir, _path, vault) = new_vault();
+    vault
+        .add_credential(&password("https://a.example", "alice", "pw"), 0)
+        .unwrap();
+    let copy = dir.path().join("backup.sqlite");
+    vault.backup(&copy).unwrap();
+    assert!(matches!(
+        vault.backup(&copy),
+        Err(VaultError::AlreadyExists(_))
+    ));
+    let restored = Vault::open(&copy, PASS).unwrap();
+    assert_eq!(restored.all().unwrap(), vault.all().unwrap());
+}
+
+#[test]
+fn two_handles_write_at_once_without_losing_anything() {
+    let (_dir, path, vault) = new_vault();
+    let other = Vault::open(&path, PASS).unwrap();
+    std::thread::scope(|s| {
+        for (handle, who) in [(&vault, "cli"), (&other, "host")] {
+            s.spawn(move || {
+                for i in 0..25 {
+                    handle
+                        .add_credential(
+                            &password("https://a.example", &format!("{who}{i}"), "pw"),
+                            0,
+                        )
+                        .unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(vault.all().unwrap().len(), 50);
+    assert_eq!(other.all().unwrap().len(), 50);
+    assert!(vault.check(&mut |_, _| {}).unwrap().is_clean());
+}
+
+#[test]
+fn a_batch_applies_all_or_nothing() {
+    let (_dir, _path, vault) = new_vault();
+    let changes = [
+        Change::Add(password("https://a.example", "alice", "pw")),
+        Change::Update(
+            RecordId(12345),
+            password("https://a.example", "ghost", "pw"),
+        ),
+    ];
+    assert!(vault.apply(&changes, 0, &mut || {}).is_err());
+    assert!(
+        vault.all().unwrap().is_empty(),
+        "the first change was rolled back"
+    );
+    let mut progress = 0;
+    let ids = vault
+        .apply(
+            &[
+                Change::Add(password("https://a.example", "a", "1")),
+                Change::Add(password("https://b.example", "b", "2")),
+            ],
+            0,
+            &mut || progress += 1,
+        )
+        .unwrap();
+    assert_eq!((ids.len(), progress), (2, 2));
+}
+
+#[test]
+fn opaque_origins_and_weak_parameters_are_refused() {
+    let (dir, _path, vault) = new_vault();
+    let opaque = Credential::Password(PasswordCredential {
+        id: "a".into(),
+        password: Password::new("b"),
+        name: String::new(),
+        icon_url: String::new(),
+        origin: Origin::new_opaque(),
+    });
+    assert!(matches!(
+        vault.add_credential(&opaque, 0),
+        Err(VaultError::OpaqueOrigin)
+    ));
+    let weak = KdfParams {
+        m_cost_kib: 1024,
+        t_cost: 1,
+        p_cost: 1,
+    };
+    assert!(matches!(
+        Vault::create(&dir.path().join("weak"), PASS, weak),
+        Err(VaultError::Kdf(_))
+    ));
+    assert_eq!(
+        KdfParams::DEFAULT,
+        KdfParams {
+            m_cost_kib: 65536,
+            t_cost: 3,
+            p_cost: 1
+        }
+    );
+}
+
+#[test]
+fn info_and_debug_show_nothing_secret() {
+    let (_dir, _path, vault) = new_vault();
+    vault
+        .add_credential(&password("https://a.example", "alice", "s3cret"), 0)
+        .unwrap();
+    let info = vault.info().unwrap();
+    assert_eq!(
+        (
+            info.passwords,
+            info.federated,
+            info.schema_version,
+            info.format_version
+        ),
+        (1, 0, 1, 1)
+    );
+    assert_eq!(info.kdf, KdfParams::INSECURE_FOR_TESTS);
+    let shown = format!("{vault:?} {info:?}");
+    assert!(!shown.contains("s3cret") && !shown.contains("alice"));
+}
+
+#[test]
+fn ids_are_never_reused_and_rows_moved_to_another_origin_are_tampered() {
+    let (_dir, path, vault) = new_vault();
+    let a = vault
+        .add_credential(&password("https://a.example", "alice", "pw"), 0)
+        .unwrap();
+    assert!(vault.remove_credential(a).unwrap());
+    let b = vault
+        .add_credential(&password("https://a.example", "bob", "pw"), 0)
+        .unwrap();
+    assert_ne!(a, b);
+    // Move bob's row under another origin's blind index.
+    let c = vault
+        .add_credential(&password("https://c.example", "carol", "pw"), 0)
+        .unwrap();
+    let conn = raw(&path);
+    let c_index: Vec<u8> = conn
+        .query_row(
+            "SELECT origin_index FROM records WHERE id = ?1",
+            [c.0 as i64],
+            |r| r.get(0),
+        )
+        .unwrap();
+    conn.execute(
+        "UPDATE records SET origin_index = ?1 WHERE id = ?2",
+        params![c_index, b.0 as i64],
+    )
+    .unwrap();
+    assert!(matches!(
+        vault.list_origin(&origin("https://c.example"), CredentialType::Password),
+        Err(VaultError::Tampered(id)) if id == b.0 as i64
+    ));
+}
