@@ -3,21 +3,26 @@
 //! The browser launches it with fixed arguments (Chromium: the extension's origin; Firefox: the
 //! manifest path and the extension id), so settings come from the environment:
 //!
-//! - `CREDWELL_VAULT`: the vault file (default: `$XDG_DATA_HOME/credwell/vault.sqlite`).
+//! - `CREDWELL_VAULT`: the vault file (default: `$XDG_DATA_HOME/credwell/vault.sqlite`); the
+//!   first unlock creates it when it does not exist.
 //! - `CREDWELL_EPHEMERAL=1`: no file at all; an in-memory vault whose passphrase is set by the
 //!   first unlock and which is forgotten when the browser closes the port (throwaway profiles,
 //!   tests).
 //! - `CREDWELL_STORE_CONSENT=ask|always|never`: whether `store()` asks before saving (default
 //!   `ask`).
 //! - `CREDWELL_IDLE_LOCK_SECS`: lock after this many idle seconds (default 900; 0 disables).
+//! - `CREDWELL_DANGER_INSECURE_KDF=1`: create new vaults with test-only key-derivation
+//!   parameters (test suites only).
 //! - `CREDWELL_LOG`: a `tracing` filter for the log on stderr (default `warn`). stdout carries
 //!   only native-messaging frames.
 
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use credwell_core::{EngineConfig, MemoryStore, Password, StoreConsent};
 use credwell_host::{HostConfig, UnlockError, VaultOpener, serve};
+use credwell_vault::{KdfParams, Vault, VaultError};
 
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
@@ -53,8 +58,7 @@ fn main() -> std::process::ExitCode {
         if ephemeral {
             serve(stdin, stdout, EphemeralVault::default(), config).await
         } else {
-            tracing::error!("no vault backend is built in yet; set CREDWELL_EPHEMERAL=1");
-            Ok(())
+            serve(stdin, stdout, VaultFile { path: vault_path() }, config).await
         }
     });
     match result {
@@ -63,6 +67,60 @@ fn main() -> std::process::ExitCode {
             tracing::error!("{e}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// `CREDWELL_VAULT`, else `$XDG_DATA_HOME/credwell/vault.sqlite` (`~/.local/share/...`).
+fn vault_path() -> PathBuf {
+    if let Some(path) = std::env::var_os("CREDWELL_VAULT") {
+        return PathBuf::from(path);
+    }
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    data.join("credwell").join("vault.sqlite")
+}
+
+/// The vault file. The first unlock of a vault that does not exist yet creates it with that
+/// passphrase (the extension's unlock page says so).
+struct VaultFile {
+    path: PathBuf,
+}
+
+impl VaultOpener for VaultFile {
+    type Store = Vault;
+
+    fn open(&self, passphrase: &Password) -> Result<Vault, UnlockError> {
+        let secret = passphrase.expose().as_bytes();
+        let opened = if self.path.exists() {
+            Vault::open(&self.path, secret)
+        } else {
+            if let Some(dir) = self.path.parent() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| UnlockError::Unavailable(format!("{}: {e}", dir.display())))?;
+            }
+            tracing::info!("creating a new vault at {}", self.path.display());
+            Vault::create(&self.path, secret, kdf_for_new_vaults())
+        };
+        opened.map_err(|e| match e {
+            VaultError::WrongPassphrase => UnlockError::WrongPassphrase,
+            other => UnlockError::Unavailable(other.to_string()),
+        })
+    }
+}
+
+/// [`KdfParams::DEFAULT`], unless `CREDWELL_DANGER_INSECURE_KDF=1` asks for the test-only
+/// parameters (throwaway vaults in test suites; never for real data).
+fn kdf_for_new_vaults() -> KdfParams {
+    if std::env::var("CREDWELL_DANGER_INSECURE_KDF").is_ok_and(|v| v == "1") {
+        tracing::warn!(
+            "CREDWELL_DANGER_INSECURE_KDF=1: the new vault is only as strong as its passphrase"
+        );
+        KdfParams::INSECURE_FOR_TESTS
+    } else {
+        KdfParams::DEFAULT
     }
 }
 
