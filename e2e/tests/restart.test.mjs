@@ -49,3 +49,27 @@ test('the bench echo path works only when enabled', { timeout: 120_000 }, () =>
     assert.equal(r.result?.locked, true);
   }),
 );
+
+test('with a vault file, credentials survive a host restart (unlock with the same passphrase)', { timeout: 120_000 }, async () => {
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const vaultDir = await mkdtemp(join(tmpdir(), 'credwell-vault-'));
+  try {
+    await withBrowser(
+      { env: { CREDWELL_EPHEMERAL: '0', CREDWELL_VAULT: join(vaultDir, 'vault.sqlite'), CREDWELL_DANGER_INSECURE_KDF: '1' } },
+      async (h) => {
+        await h.goto('/blank.html');
+        assert.equal(await h.storePassword({ id: 'alice', password: 'pencil' }, { unlock: true }), 'undefined');
+        const [first] = await h.hostPids();
+        process.kill(first, 'SIGKILL');
+        const got = getCredential(h.page, { password: true, mediation: 'silent' });
+        await h.unlock();
+        assert.equal((await got)?.password, 'pencil');
+        assert.equal((await h.hostPids()).length, 2);
+      },
+    );
+  } finally {
+    await rm(vaultDir, { recursive: true, force: true });
+  }
+});

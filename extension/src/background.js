@@ -98,17 +98,29 @@ function connect() {
 }
 
 function sendToHost(method, params, onReply, extra = {}) {
-  const p = connect();
   const id = nextHostId++;
   if (nextHostId > Number.MAX_SAFE_INTEGER) nextHostId = 1;
-  hostPending.set(id, Object.assign(extra, { method, onReply }));
-  try {
-    p.postMessage({ id, method, params });
-  } catch (e) {
-    hostPending.delete(id);
-    onReply({ error: { name: 'UnknownError', message: `credwell's host is not reachable: ${e.message}` } });
+  const entry = Object.assign(extra, { method, onReply });
+  for (let attempt = 0; ; attempt++) {
+    const p = connect();
+    hostPending.set(id, entry);
+    try {
+      p.postMessage({ id, method, params });
+      return id;
+    } catch (e) {
+      // The port died and onDisconnect has not run yet: end what it carried, then try once
+      // more on a new port (a new host process).
+      hostPending.delete(id);
+      if (port === p) {
+        port = null;
+        onHostGone(e.message);
+      }
+      if (attempt > 0 || method === 'ui.respond' || method === 'cancel') {
+        onReply({ error: { name: 'UnknownError', message: `credwell's host is not reachable: ${e.message}` } });
+        return id;
+      }
+    }
   }
-  return id;
 }
 
 function onHostMessage(message) {
