@@ -6,9 +6,9 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Result;
-use credwell_core::{
-    Credential, CredentialStore, MemoryStore, RecordId, StoredCredential, Timestamp,
-};
+use credwell_core::{Credential, RecordId, StoredCredential, Timestamp};
+#[cfg(test)]
+use credwell_core::{CredentialStore, MemoryStore};
 
 /// One change of an import, applied with the others as one transaction.
 #[derive(Clone, Debug, PartialEq)]
@@ -43,12 +43,13 @@ pub(crate) fn now() -> Timestamp {
 }
 
 /// A [`Backend`] over [`MemoryStore`], for tests.
+#[cfg(test)]
 #[derive(Debug, Default)]
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) struct MemoryBackend {
     pub(crate) store: MemoryStore,
 }
 
+#[cfg(test)]
 impl Backend for MemoryBackend {
     fn all(&self) -> Result<Vec<StoredCredential>> {
         Ok(self.store.all())

@@ -141,12 +141,16 @@ pub(crate) fn add(global: &Global, command: AddCommand, out: &mut impl Write) ->
 
 /// `credwell edit`.
 pub(crate) fn edit(global: &Global, args: &EditArgs, out: &mut impl Write) -> Result<()> {
+    let backend = vault_cmd::open(global)?;
     let password = if args.password_stdin {
+        // Say that a federated credential has no password before reading one.
+        if let Credential::Federated(_) = existing(&backend, args.id)?.credential {
+            bail!("credential {} is federated and has no password", args.id);
+        }
         Some(secrets::new_password(true, "New password")?)
     } else {
         None
     };
-    let backend = vault_cmd::open(global)?;
     edit_in(&backend, global.json, args, password, out)
 }
 

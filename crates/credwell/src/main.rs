@@ -19,9 +19,7 @@ mod demo;
 mod entries;
 mod formats;
 mod output;
-#[allow(dead_code)] // Used by the vault commands, which wait for `credwell-vault`.
 mod paths;
-#[allow(dead_code)] // Used by the vault commands, which wait for `credwell-vault`.
 mod secrets;
 mod transfer;
 mod vault_cmd;

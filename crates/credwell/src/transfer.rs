@@ -314,13 +314,11 @@ pub(crate) fn export(global: &Global, args: &ExportArgs, out: &mut impl Write) -
         .file
         .as_ref()
         .map_or_else(|| "stdout".to_owned(), |f| f.display().to_string());
-    eprintln!(
-        "warning: a {} export holds every password in clear text; anyone who can read {target} \
-         can read them",
-        args.format
-    );
     if !args.yes && !std::io::stdin().is_terminal() {
-        bail!("refusing to write passwords in clear without confirmation: pass --yes");
+        bail!(
+            "refusing to write passwords in clear text without confirmation (stdin is not a \
+             terminal): pass --yes"
+        );
     }
     if let Some(file) = &args.file
         && !args.force
@@ -330,6 +328,11 @@ pub(crate) fn export(global: &Global, args: &ExportArgs, out: &mut impl Write) -
     }
     let backend = vault_cmd::open(global)?;
     let (logins, others) = exportable(backend.all()?);
+    eprintln!(
+        "warning: a {} export holds every password in clear text; anyone who can read {target} \
+         can read them",
+        args.format
+    );
     if !args.yes
         && !confirm(
             &format!(

@@ -1,36 +1,87 @@
 //! `credwell vault init|info|passwd|backup|check`, and opening the vault for the other commands.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::Subcommand;
+use credwell_core::{RecordId, StoredCredential};
+use credwell_vault::{KdfParams, Vault, VaultError};
+use serde_json::json;
 
 use crate::Global;
-use crate::backend::MemoryBackend;
+use crate::backend::{Backend, Change, now};
+use crate::output::{print_json, progress};
 use crate::{paths, secrets};
 
 /// `credwell vault ...`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum VaultCommand {
     /// Creates a new vault (asks for the passphrase twice, or reads CREDWELL_PASSPHRASE_FILE).
-    Init,
-    /// Shows the vault's location, size, record counts and key-derivation parameters.
+    Init {
+        /// For tests only: derive the key with Argon2 parameters so small that the vault is as
+        /// weak as its passphrase against offline guessing.
+        #[arg(long, hide = true)]
+        insecure_test_kdf: bool,
+    },
+    /// Shows the vault's location, record counts and key-derivation parameters.
     Info,
-    /// Changes the vault passphrase.
+    /// Changes the vault passphrase (records are not re-encrypted).
     Passwd {
-        /// Read the new passphrase from this file instead of asking twice.
+        /// Read the new passphrase from this file (trailing newline stripped) instead of asking
+        /// twice.
         #[arg(long, env = "CREDWELL_NEW_PASSPHRASE_FILE", value_name = "FILE")]
         new_passphrase_file: Option<PathBuf>,
     },
     /// Writes a consistent copy of the vault (still encrypted) to PATH.
     Backup {
-        /// Where to write the copy.
+        /// Where to write the copy (must not exist).
         path: PathBuf,
     },
-    /// Decrypts and verifies every record; exits non-zero if any record is damaged.
+    /// Decrypts and verifies every record and the vault's integrity check; exits non-zero if
+    /// anything is damaged.
     Check,
+}
+
+/// The unlocked vault on disk, as the commands' [`Backend`].
+#[derive(Debug)]
+pub(crate) struct VaultBackend {
+    vault: Vault,
+}
+
+impl Backend for VaultBackend {
+    fn all(&self) -> Result<Vec<StoredCredential>> {
+        Ok(self.vault.all()?)
+    }
+
+    fn get(&self, record: RecordId) -> Result<Option<StoredCredential>> {
+        Ok(self.vault.get(record)?)
+    }
+
+    fn add(&self, credential: credwell_core::Credential) -> Result<RecordId> {
+        Ok(self.vault.add_credential(&credential, now())?)
+    }
+
+    fn update(&self, record: RecordId, credential: credwell_core::Credential) -> Result<bool> {
+        Ok(self.vault.update_credential(record, &credential, now())?)
+    }
+
+    fn remove(&self, record: RecordId) -> Result<bool> {
+        Ok(self.vault.remove_credential(record)?)
+    }
+
+    fn apply(&self, changes: Vec<Change>, progress: &mut dyn FnMut()) -> Result<()> {
+        let changes: Vec<credwell_vault::Change> = changes
+            .into_iter()
+            .map(|c| match c {
+                Change::Add(c) => credwell_vault::Change::Add(c),
+                Change::Update(r, c) => credwell_vault::Change::Update(r, c),
+            })
+            .collect();
+        self.vault.apply(&changes, now(), progress)?;
+        Ok(())
+    }
 }
 
 /// The path of an existing vault, or an error that says how to create one.
@@ -45,19 +96,258 @@ fn existing_vault(global: &Global) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// Opens the vault the command works on.
-pub(crate) fn open(global: &Global) -> Result<MemoryBackend> {
-    let _path = existing_vault(global)?;
-    let _passphrase = secrets::unlock_passphrase()?;
-    bail!("the encrypted vault is not available in this build")
+/// Unlocks the vault at `path`.
+fn unlock(path: &Path) -> Result<Vault> {
+    let passphrase = secrets::unlock_passphrase()?;
+    Vault::open(path, passphrase.as_bytes()).map_err(|e| match e {
+        VaultError::WrongPassphrase => {
+            anyhow::anyhow!("cannot unlock {}: the passphrase is wrong", path.display())
+        }
+        other => anyhow::Error::new(other).context(format!("cannot open {}", path.display())),
+    })
+}
+
+/// Opens and unlocks the vault the command works on.
+pub(crate) fn open(global: &Global) -> Result<VaultBackend> {
+    let path = existing_vault(global)?;
+    Ok(VaultBackend {
+        vault: unlock(&path)?,
+    })
 }
 
 /// Runs a `credwell vault` command.
 pub(crate) fn run(
     global: &Global,
-    _command: VaultCommand,
-    _out: &mut impl Write,
+    command: VaultCommand,
+    out: &mut impl Write,
 ) -> Result<ExitCode> {
-    let _path = existing_vault(global)?;
-    bail!("the encrypted vault is not available in this build")
+    match command {
+        VaultCommand::Init { insecure_test_kdf } => init(global, insecure_test_kdf, out)?,
+        VaultCommand::Info => info(global, out)?,
+        VaultCommand::Passwd {
+            new_passphrase_file,
+        } => passwd(global, new_passphrase_file.as_deref(), out)?,
+        VaultCommand::Backup { path } => backup(global, &path, out)?,
+        VaultCommand::Check => return check(global, out),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init(global: &Global, insecure_test_kdf: bool, out: &mut impl Write) -> Result<()> {
+    let path = paths::vault_path(global)?;
+    if path.exists() {
+        bail!(
+            "a vault already exists at {}; refusing to overwrite it",
+            path.display()
+        );
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        create_private_dir(dir)?;
+    }
+    let from_env = std::env::var_os(secrets::PASSPHRASE_FILE_ENV)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    let passphrase = secrets::new_passphrase(from_env.as_deref(), "New vault passphrase")?;
+    let kdf = if insecure_test_kdf {
+        KdfParams::INSECURE_FOR_TESTS
+    } else {
+        KdfParams::DEFAULT
+    };
+    let vault = Vault::create(&path, passphrase.as_bytes(), kdf)
+        .with_context(|| format!("cannot create a vault at {}", path.display()))?;
+    drop(vault);
+    restrict_to_owner(&path)?;
+    if global.json {
+        return print_json(
+            out,
+            &json!({"path": path.display().to_string(), "created": true}),
+        );
+    }
+    writeln!(out, "Created a vault at {}.", path.display())?;
+    Ok(())
+}
+
+fn info(global: &Global, out: &mut impl Write) -> Result<()> {
+    let path = existing_vault(global)?;
+    let vault = unlock(&path)?;
+    let info = vault.info()?;
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    if global.json {
+        return print_json(
+            out,
+            &json!({
+                "path": info.path.display().to_string(),
+                "size_bytes": size,
+                "vault_id": info.vault_id,
+                "format_version": info.format_version,
+                "schema_version": info.schema_version,
+                "records": info.passwords + info.federated,
+                "passwords": info.passwords,
+                "federated": info.federated,
+                "origins_with_flags": info.origins_with_flags,
+                "kdf": {
+                    "algorithm": "argon2id",
+                    "memory_kib": info.kdf.m_cost_kib,
+                    "iterations": info.kdf.t_cost,
+                    "parallelism": info.kdf.p_cost,
+                },
+            }),
+        );
+    }
+    writeln!(out, "Vault:       {}", info.path.display())?;
+    writeln!(out, "Size:        {size} bytes")?;
+    writeln!(out, "Vault id:    {}", info.vault_id)?;
+    writeln!(
+        out,
+        "Format:      {} (schema {})",
+        info.format_version, info.schema_version
+    )?;
+    writeln!(
+        out,
+        "Credentials: {} ({} password, {} federated)",
+        info.passwords + info.federated,
+        info.passwords,
+        info.federated
+    )?;
+    writeln!(out, "Origins with flags: {}", info.origins_with_flags)?;
+    writeln!(
+        out,
+        "Key derivation: Argon2id, {} KiB, {} iterations, {} lane(s)",
+        info.kdf.m_cost_kib, info.kdf.t_cost, info.kdf.p_cost
+    )?;
+    if info.kdf == KdfParams::INSECURE_FOR_TESTS {
+        writeln!(
+            out,
+            "Warning: this vault uses the insecure key derivation for tests."
+        )?;
+    }
+    Ok(())
+}
+
+fn passwd(global: &Global, new_file: Option<&Path>, out: &mut impl Write) -> Result<()> {
+    let path = existing_vault(global)?;
+    let vault = unlock(&path)?;
+    let new = secrets::new_passphrase(new_file, "New vault passphrase")?;
+    // Keep the vault's key-derivation cost (a test vault stays cheap, a real one stays strong).
+    let kdf = vault.info()?.kdf;
+    vault
+        .change_passphrase(new.as_bytes(), kdf)
+        .context("cannot change the passphrase")?;
+    if global.json {
+        return print_json(
+            out,
+            &json!({"path": path.display().to_string(), "changed": true}),
+        );
+    }
+    writeln!(out, "Changed the passphrase of {}.", path.display())?;
+    Ok(())
+}
+
+fn backup(global: &Global, to: &Path, out: &mut impl Write) -> Result<()> {
+    let path = existing_vault(global)?;
+    if to.exists() {
+        bail!("{} exists; choose a new file for the backup", to.display());
+    }
+    let vault = unlock(&path)?;
+    vault
+        .backup(to)
+        .with_context(|| format!("cannot write the backup {}", to.display()))?;
+    restrict_to_owner(to)?;
+    if global.json {
+        return print_json(out, &json!({"backup": to.display().to_string()}));
+    }
+    writeln!(
+        out,
+        "Backed up {} to {} (encrypted with the same passphrase).",
+        path.display(),
+        to.display()
+    )?;
+    Ok(())
+}
+
+fn check(global: &Global, out: &mut impl Write) -> Result<ExitCode> {
+    let path = existing_vault(global)?;
+    let vault = unlock(&path)?;
+    let bar = progress(0, "Checking");
+    let report = vault.check(&mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
+    bar.finish_and_clear();
+    let clean = report.is_clean();
+    if global.json {
+        print_json(
+            out,
+            &json!({
+                "path": path.display().to_string(),
+                "ok": report.ok,
+                "bad": report.tampered,
+                "integrity_ok": report.integrity_ok,
+                "clean": clean,
+            }),
+        )?;
+    } else {
+        writeln!(out, "{} records verified.", report.ok)?;
+        for id in &report.tampered {
+            writeln!(
+                out,
+                "Record {id}: DAMAGED (fails to decrypt or verify: tampered with or corrupted)."
+            )?;
+        }
+        if !report.integrity_ok {
+            writeln!(
+                out,
+                "Integrity check: FAILED (records were removed, added or rolled back outside credwell)."
+            )?;
+        }
+    }
+    if clean {
+        if !global.json {
+            writeln!(out, "The vault is intact.")?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    out.flush()?;
+    eprintln!(
+        "error: {} is damaged: {} bad record(s){}",
+        path.display(),
+        report.tampered.len(),
+        if report.integrity_ok {
+            ""
+        } else {
+            " and a failed integrity check"
+        }
+    );
+    Ok(ExitCode::FAILURE)
+}
+
+/// Creates `dir` (and its parents) readable only by its owner when it is new.
+fn create_private_dir(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .with_context(|| format!("cannot create the directory {}", dir.display()))
+}
+
+/// Makes a vault file readable and writable by its owner only (its content is encrypted; this is
+/// defence in depth).
+fn restrict_to_owner(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("cannot restrict the permissions of {}", path.display()))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }

@@ -265,7 +265,6 @@ fn export_refuses_without_yes_when_stdin_is_not_a_terminal() {
 /// One vault through its whole life: init, add, list, show, edit, import (good and bad),
 /// export, passwd, backup, check, rm.
 #[test]
-#[ignore = "waits for credwell-vault"]
 fn a_vault_from_init_to_rm() {
     let env = Env::new();
     env.init();
@@ -623,16 +622,18 @@ fn a_vault_from_init_to_rm() {
     assert_eq!(env.list().as_array().unwrap().len(), password_count + 1);
     // The backup still opens with the old passphrase and holds the same records.
     std::fs::write(env.path("passphrase"), format!("{PASSPHRASE}\n")).unwrap();
-    let from_backup = env
-        .cmd()
-        .args(["--json", "--vault", backup.to_str().unwrap(), "list"])
+    let from_backup = assert_cmd::cargo::cargo_bin_cmd!("credwell")
+        .env("CREDWELL_PASSPHRASE_FILE", env.path("passphrase"))
+        .env("CREDWELL_VAULT", &backup)
+        .args(["--json", "list"])
         .output()
         .unwrap();
-    assert!(
-        from_backup.status.success(),
-        "{}",
-        String::from_utf8_lossy(&from_backup.stderr)
-    );
+    let (stdout, stderr) = texts(&from_backup);
+    assert!(from_backup.status.success(), "{stderr}");
+    let backed_up: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(backed_up.as_array().unwrap().len(), password_count + 1);
+    let err = env.fails(&["vault", "backup", backup.to_str().unwrap()]);
+    assert!(err.contains("exists"), "{err}");
 
     // rm
     std::fs::copy(env.path("new-passphrase"), env.path("passphrase")).unwrap();
@@ -643,4 +644,79 @@ fn a_vault_from_init_to_rm() {
         "{err}"
     );
     assert_eq!(env.list().as_array().unwrap().len(), password_count);
+}
+
+/// Flips one byte of the sealed record `id` in the vault file, outside credwell.
+fn damage_record(vault: &Path, id: u64) {
+    let conn = rusqlite::Connection::open(vault).unwrap();
+    let mut sealed: Vec<u8> = conn
+        .query_row(
+            "SELECT sealed FROM records WHERE id = ?1",
+            [id as i64],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let last = sealed.len() - 1;
+    sealed[last] ^= 0x01;
+    let changed = conn
+        .execute(
+            "UPDATE records SET sealed = ?1 WHERE id = ?2",
+            rusqlite::params![sealed, id as i64],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+}
+
+#[test]
+fn vault_check_names_each_damaged_record_and_exits_non_zero() {
+    let env = Env::new();
+    env.init();
+    env.ok(&["import", "chrome-csv", &fixture("chrome.csv")]);
+    let check = env.json(&["vault", "check"]);
+    assert_eq!(check["clean"], true, "{check}");
+    assert_eq!(check["ok"], 5, "{check}");
+    assert!(env.ok(&["vault", "check"]).contains("intact"));
+
+    let ids: Vec<u64> = env
+        .list()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_u64().unwrap())
+        .collect();
+    damage_record(&env.vault, ids[1]);
+    damage_record(&env.vault, ids[3]);
+
+    let out = env
+        .cmd()
+        .args(["--json", "vault", "check"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["bad"], json!([ids[1], ids[3]]), "{report}");
+    assert_eq!(report["ok"], 3, "{report}");
+    assert_eq!(report["clean"], false);
+    assert!(stderr.contains("2 bad record(s)"), "{stderr}");
+
+    let out = env.cmd().args(["vault", "check"]).output().unwrap();
+    let (stdout, _) = texts(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout.contains(&format!("Record {}: DAMAGED", ids[1])),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("Record {}: DAMAGED", ids[3])),
+        "{stdout}"
+    );
+
+    // Commands that need every record refuse rather than show partial data; the others work.
+    let err = env.fails(&["list"]);
+    assert!(err.contains("tampered"), "{err}");
+    assert_eq!(
+        env.json(&["show", &ids[0].to_string()])["username"],
+        "alice"
+    );
 }
