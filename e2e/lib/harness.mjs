@@ -144,6 +144,26 @@ export async function start(options = {}) {
         return '';
       }
     },
+    /** The background's view of the host: {locked, connected}, asked from an extension page. */
+    async hostStatus() {
+      const ext = await ctx.newPage();
+      try {
+        await ext.goto(`chrome-extension://${EXTENSION_ID}/src/ui/options.html`);
+        return (await ext.evaluate(() => chrome.runtime.sendMessage({ credwell: 1, kind: 'status' }))).result;
+      } finally {
+        await ext.close();
+      }
+    },
+    /** Kills the current host process and waits until the background has noticed. */
+    async killHost() {
+      const pids = await h.hostPids();
+      process.kill(pids[pids.length - 1], 'SIGKILL');
+      const deadline = Date.now() + UI_TIMEOUT;
+      while ((await h.hostStatus()).connected) {
+        if (Date.now() > deadline) throw new Error('the background did not notice the host exit');
+        await new Promise((ok) => setTimeout(ok, 100));
+      }
+    },
     /** Opens `path` on `origin` (default: the secure localhost origin) in the main page. */
     async goto(path = '/blank.html', origin = server.origin) {
       await page.goto(`${origin}${path}`);

@@ -61,8 +61,7 @@ test('with a vault file, credentials survive a host restart (unlock with the sam
       async (h) => {
         await h.goto('/blank.html');
         assert.equal(await h.storePassword({ id: 'alice', password: 'pencil' }, { unlock: true }), 'undefined');
-        const [first] = await h.hostPids();
-        process.kill(first, 'SIGKILL');
+        await h.killHost();
         const got = getCredential(h.page, { password: true, mediation: 'silent' });
         await h.unlock();
         assert.equal((await got)?.password, 'pencil');
