@@ -253,7 +253,7 @@ pub(crate) fn list_in(
     }
     let mut table = Table::new();
     table
-        .load_style(presets::UTF8_HORIZONTAL_ONLY)
+        .load_style(presets::UTF8_FULL_CONDENSED)
         .set_header(["ID", "TYPE", "ORIGIN", "USERNAME", "NAME", "PROVIDER"]);
     for r in &records {
         let provider = match &r.credential {

@@ -49,8 +49,11 @@ fn passphrase_file_from_env() -> Option<std::path::PathBuf> {
 fn prompt(question: &str) -> Result<Zeroizing<String>> {
     rpassword::prompt_password(question)
         .map(Zeroizing::new)
-        .with_context(|| {
-            format!("cannot ask for a passphrase without a terminal; set {PASSPHRASE_FILE_ENV}")
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot ask on the terminal ({e}); set {PASSPHRASE_FILE_ENV} to a file that holds \
+                 the passphrase"
+            )
         })
 }
 

@@ -83,8 +83,9 @@ pub(crate) fn plan(
     // (origin, username) → index in `changes`, or `None` when merged as unchanged.
     let mut seen: HashMap<(String, String), Option<usize>> = HashMap::new();
     let mut changes: Vec<Change> = Vec::new();
+    let mut lines_with_notes = std::collections::HashSet::new();
     for login in logins {
-        if !login.notes.is_empty() {
+        if !login.notes.is_empty() && lines_with_notes.insert(login.line) {
             summary.notes_dropped += 1;
         }
         let key = (login.origin.to_string(), login.username.clone());
@@ -159,13 +160,16 @@ pub(crate) fn plan(
 fn display_name(login: &ImportedLogin) -> String {
     let title = login.name.trim();
     let host = login.origin.host().unwrap_or_default();
+    // The title as a host, in its ASCII form (browsers title entries with the Unicode host).
+    let as_host = |t: &str| {
+        url::Url::parse(&format!("https://{t}/"))
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+    };
     let derived = title.is_empty()
-        || title.eq_ignore_ascii_case(&host)
         || title == login.url
         || title == login.origin.to_string()
-        || title
-            .strip_prefix("www.")
-            .is_some_and(|t| t.eq_ignore_ascii_case(&host));
+        || as_host(title).is_some_and(|t| t == host || t.strip_prefix("www.") == Some(&host));
     if derived {
         String::new()
     } else {
@@ -216,8 +220,8 @@ pub(crate) fn import_in(
     report_skipped(&parsed.skipped);
     if summary.notes_dropped > 0 {
         eprintln!(
-            "warning: the notes of {} entries were not imported (credwell stores no notes)",
-            summary.notes_dropped
+            "warning: the notes of {} were not imported (credwell stores no notes)",
+            plural(summary.notes_dropped, "entry")
         );
     }
     if json {
@@ -274,8 +278,9 @@ fn report_skipped(skipped: &[Skipped]) {
         let shown: Vec<String> = lines.iter().take(10).map(u64::to_string).collect();
         let more = if lines.len() > 10 { ", ..." } else { "" };
         eprintln!(
-            "warning: skipped {} {kind} (line {}{more})",
+            "warning: skipped {} {kind} ({} {}{more})",
             plural(lines.len(), "entry"),
+            if lines.len() == 1 { "line" } else { "lines" },
             shown.join(", ")
         );
     }
@@ -518,6 +523,8 @@ mod tests {
             ("https://example.com/login", "https://example.com/login", ""),
             ("https://example.com", "Example", "Example"),
             ("https://bücher.example", "  Bücherei ", "Bücherei"),
+            ("https://bücher.example/konto", "bücher.example", ""),
+            ("https://example.com", "example.org", "example.org"),
         ] {
             let mut l = login(url, "u", "p", title);
             l.url = url.into();

@@ -141,13 +141,13 @@ fn init(global: &Global, insecure_test_kdf: bool, out: &mut impl Write) -> Resul
             path.display()
         );
     }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        create_private_dir(dir)?;
-    }
     let from_env = std::env::var_os(secrets::PASSPHRASE_FILE_ENV)
         .filter(|v| !v.is_empty())
         .map(PathBuf::from);
     let passphrase = secrets::new_passphrase(from_env.as_deref(), "New vault passphrase")?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        create_private_dir(dir)?;
+    }
     let kdf = if insecure_test_kdf {
         KdfParams::INSECURE_FOR_TESTS
     } else {
