@@ -4,6 +4,10 @@
 //! committed write): a local, single-user store. The async trait methods run them inline; the
 //! host runs the engine on a multi-threaded runtime, so one slow disk write does not stall other
 //! requests for long.
+//!
+//! Every column of a row is authenticated: the record's id, kind, revision, timestamps and blind
+//! index values are bound into its seal's associated data, and all of them feed the vault's
+//! integrity accumulator, so no column can change without a read or the unlock noticing.
 
 use credwell_core::{
     Credential, CredentialStore, CredentialType, Origin, OriginFlags, RecordId, Site, StoreFailure,
@@ -14,26 +18,38 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use crate::record::{self, RecordKind};
 use crate::{Change, CheckReport, FORMAT_VERSION, Vault, VaultError, VaultInfo, hex};
 
-/// One row as read from the table.
-struct Row {
+/// Everything about a row but its seal.
+#[derive(Clone, Debug)]
+struct RowMeta {
     id: i64,
     kind: i64,
     revision: i64,
     created: i64,
     updated: i64,
+    origin_index: Vec<u8>,
+    site_index: Option<Vec<u8>>,
+}
+
+/// One row as read from the table.
+struct Row {
+    meta: RowMeta,
     sealed: Vec<u8>,
 }
 
-const ROW_COLUMNS: &str = "id, kind, revision, created, updated, sealed";
+const ROW_COLUMNS: &str = "id, kind, revision, created, updated, origin_index, site_index, sealed";
 
 fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     Ok(Row {
-        id: r.get(0)?,
-        kind: r.get(1)?,
-        revision: r.get(2)?,
-        created: r.get(3)?,
-        updated: r.get(4)?,
-        sealed: r.get(5)?,
+        meta: RowMeta {
+            id: r.get(0)?,
+            kind: r.get(1)?,
+            revision: r.get(2)?,
+            created: r.get(3)?,
+            updated: r.get(4)?,
+            origin_index: r.get(5)?,
+            site_index: r.get(6)?,
+        },
+        sealed: r.get(7)?,
     })
 }
 
@@ -49,15 +65,34 @@ fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
+impl RowMeta {
+    /// The row's columns, length-prefixed, for the seal's associated data and the accumulator.
+    fn parts(&self) -> [Vec<u8>; 7] {
+        [
+            self.id.to_be_bytes().to_vec(),
+            self.kind.to_be_bytes().to_vec(),
+            self.revision.to_be_bytes().to_vec(),
+            self.created.to_be_bytes().to_vec(),
+            self.updated.to_be_bytes().to_vec(),
+            self.origin_index.clone(),
+            self.site_index
+                .clone()
+                .map_or_else(|| vec![0xff], |s| [&[0u8][..], &s].concat()),
+        ]
+    }
+}
+
 impl Vault {
-    /// Associated data of a record: binds it to this vault, its id, kind, revision and format.
-    fn record_aad(&self, id: i64, kind: i64, revision: i64) -> Vec<u8> {
+    /// Associated data of a record: binds it to this vault, the format, and every column of its
+    /// row.
+    fn record_aad(&self, meta: &RowMeta) -> Vec<u8> {
         let mut aad = b"credwell-vault record v1".to_vec();
         aad.extend_from_slice(&self.vault_id);
-        aad.extend_from_slice(&id.to_be_bytes());
-        aad.extend_from_slice(&kind.to_be_bytes());
-        aad.extend_from_slice(&revision.to_be_bytes());
         aad.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
+        for part in meta.parts() {
+            aad.extend_from_slice(&(part.len() as u64).to_be_bytes());
+            aad.extend_from_slice(&part);
+        }
         aad
     }
 
@@ -76,12 +111,10 @@ impl Vault {
     }
 
     /// The integrity accumulator's term for one row.
-    fn integrity_term(&self, id: i64, kind: i64, revision: i64) -> [u8; 32] {
-        self.keys.integrity.mac(&[
-            &id.to_be_bytes(),
-            &kind.to_be_bytes(),
-            &revision.to_be_bytes(),
-        ])
+    fn integrity_term(&self, meta: &RowMeta) -> [u8; 32] {
+        let parts = meta.parts();
+        let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+        self.keys.integrity.mac(&refs)
     }
 
     fn toggle_integrity(&self, tx: &Connection, terms: &[[u8; 32]]) -> Result<(), VaultError> {
@@ -110,17 +143,22 @@ impl Vault {
                 r.get(0)
             })?;
         let mut acc = [0u8; 32];
-        let mut stmt = conn.prepare("SELECT id, kind, revision FROM records")?;
+        let mut stmt = conn.prepare(
+            "SELECT id, kind, revision, created, updated, origin_index, site_index FROM records",
+        )?;
         let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
+            Ok(RowMeta {
+                id: r.get(0)?,
+                kind: r.get(1)?,
+                revision: r.get(2)?,
+                created: r.get(3)?,
+                updated: r.get(4)?,
+                origin_index: r.get(5)?,
+                site_index: r.get(6)?,
+            })
         })?;
-        for row in rows {
-            let (id, kind, revision) = row?;
-            let term = self.integrity_term(id, kind, revision);
+        for meta in rows {
+            let term = self.integrity_term(&meta?);
             acc.iter_mut().zip(term).for_each(|(a, t)| *a ^= t);
         }
         Ok(stored == acc)
@@ -129,24 +167,35 @@ impl Vault {
     fn open_row(&self, row: &Row) -> Result<zeroize::Zeroizing<Vec<u8>>, VaultError> {
         self.keys
             .record
-            .open(
-                &row.sealed,
-                &self.record_aad(row.id, row.kind, row.revision),
-            )
-            .map_err(|_| VaultError::Tampered(row.id))
+            .open(&row.sealed, &self.record_aad(&row.meta))
+            .map_err(|_| VaultError::Tampered(row.meta.id))
     }
 
     fn stored(&self, row: &Row) -> Result<StoredCredential, VaultError> {
-        let kind = RecordKind::from_i64(row.kind).ok_or(VaultError::Tampered(row.id))?;
+        let id = row.meta.id;
+        let kind = RecordKind::from_i64(row.meta.kind).ok_or(VaultError::Tampered(id))?;
         let plain = self.open_row(row)?;
-        let credential =
-            record::decode_credential(&plain, kind).ok_or(VaultError::Tampered(row.id))?;
+        let credential = record::decode_credential(&plain, kind).ok_or(VaultError::Tampered(id))?;
         Ok(StoredCredential {
-            record: RecordId(u64::try_from(row.id).map_err(|_| VaultError::Tampered(row.id))?),
+            record: RecordId(u64::try_from(id).map_err(|_| VaultError::Tampered(id))?),
             credential,
-            created: u64::try_from(row.created).unwrap_or(0),
-            updated: u64::try_from(row.updated).unwrap_or(0),
+            created: u64::try_from(row.meta.created).unwrap_or(0),
+            updated: u64::try_from(row.meta.updated).unwrap_or(0),
         })
+    }
+
+    fn query_rows(
+        &self,
+        sql_where: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<Row>, VaultError> {
+        let conn = self.lock();
+        let mut stmt =
+            conn.prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM records {sql_where}"))?;
+        let rows = stmt
+            .query_map(params, read_row)?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
     }
 
     /// The credentials of `kind` stored for exactly `origin`.
@@ -158,24 +207,18 @@ impl Vault {
         let Some(kind) = kind_of(kind) else {
             return Ok(Vec::new());
         };
-        let conn = self.lock();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {ROW_COLUMNS} FROM records WHERE origin_index = ?1 AND kind = ?2 ORDER BY id"
-        ))?;
-        let rows: Vec<Row> = stmt
-            .query_map(params![self.origin_index(origin), kind as i64], read_row)?
-            .collect::<Result<_, _>>()?;
-        drop(stmt);
-        drop(conn);
+        let rows = self.query_rows(
+            "WHERE origin_index = ?1 AND kind = ?2 ORDER BY id",
+            params![self.origin_index(origin), kind as i64],
+        )?;
         rows.iter()
             .map(|row| {
                 let stored = self.stored(row)?;
-                // The index is keyed, but a row moved under another origin's index must not be
-                // handed to that origin: the sealed origin decides.
+                // The sealed origin decides, whatever the index said.
                 if stored.credential.origin().same_origin(origin) {
                     Ok(stored)
                 } else {
-                    Err(VaultError::Tampered(row.id))
+                    Err(VaultError::Tampered(row.meta.id))
                 }
             })
             .collect()
@@ -190,22 +233,17 @@ impl Vault {
         let Some(kind) = kind_of(kind) else {
             return Ok(Vec::new());
         };
-        let conn = self.lock();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {ROW_COLUMNS} FROM records WHERE site_index = ?1 AND kind = ?2 ORDER BY id"
-        ))?;
-        let rows: Vec<Row> = stmt
-            .query_map(params![self.site_index(site), kind as i64], read_row)?
-            .collect::<Result<_, _>>()?;
-        drop(stmt);
-        drop(conn);
+        let rows = self.query_rows(
+            "WHERE site_index = ?1 AND kind = ?2 ORDER BY id",
+            params![self.site_index(site), kind as i64],
+        )?;
         rows.iter()
             .map(|row| {
                 let stored = self.stored(row)?;
                 if stored.credential.origin().site() == Some(site) {
                     Ok(stored)
                 } else {
-                    Err(VaultError::Tampered(row.id))
+                    Err(VaultError::Tampered(row.meta.id))
                 }
             })
             .collect()
@@ -213,28 +251,17 @@ impl Vault {
 
     /// Every credential, in record order.
     pub fn all(&self) -> Result<Vec<StoredCredential>, VaultError> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {ROW_COLUMNS} FROM records WHERE kind IN (1, 2) ORDER BY id"
-        ))?;
-        let rows: Vec<Row> = stmt.query_map([], read_row)?.collect::<Result<_, _>>()?;
-        drop(stmt);
-        drop(conn);
+        let rows = self.query_rows("WHERE kind IN (1, 2) ORDER BY id", [])?;
         rows.iter().map(|row| self.stored(row)).collect()
     }
 
     /// One credential by record id.
     pub fn get(&self, record: RecordId) -> Result<Option<StoredCredential>, VaultError> {
-        let conn = self.lock();
-        let row = conn
-            .query_row(
-                &format!("SELECT {ROW_COLUMNS} FROM records WHERE id = ?1 AND kind IN (1, 2)"),
-                params![to_i64(record.0)],
-                read_row,
-            )
-            .optional()?;
-        drop(conn);
-        row.map(|row| self.stored(&row)).transpose()
+        let rows = self.query_rows(
+            "WHERE id = ?1 AND kind IN (1, 2)",
+            params![to_i64(record.0)],
+        )?;
+        rows.first().map(|row| self.stored(row)).transpose()
     }
 
     /// Adds a credential; returns its record id.
@@ -254,15 +281,15 @@ impl Vault {
         credential: &Credential,
         now: Timestamp,
     ) -> Result<bool, VaultError> {
-        match self.apply(
+        if self.get(record)?.is_none() {
+            return Ok(false);
+        }
+        self.apply(
             &[Change::Update(record, credential.clone())],
             now,
             &mut || {},
-        ) {
-            Ok(_) => Ok(true),
-            Err(VaultError::Sqlite(rusqlite::Error::QueryReturnedNoRows)) => Ok(false),
-            Err(e) => Err(e),
-        }
+        )?;
+        Ok(true)
     }
 
     /// Removes a record; `false` when there was no such record.
@@ -275,7 +302,8 @@ impl Vault {
     }
 
     /// Applies every change in one transaction: all of them or none. Returns the ids of added
-    /// records, in order. `progress` is called after each change.
+    /// records, in order. `progress` is called after each change. An update or removal of a
+    /// record that does not exist fails the whole batch.
     pub fn apply(
         &self,
         changes: &[Change],
@@ -290,35 +318,30 @@ impl Vault {
             match change {
                 Change::Add(credential) => {
                     let id = next_id(&tx)?;
-                    self.write_credential(&tx, id, 1, credential, to_i64(now), to_i64(now))?;
-                    terms.push(self.integrity_term(id, kind_of_credential(credential)?, 1));
+                    let meta = self.meta_for(id, 1, to_i64(now), to_i64(now), credential)?;
+                    self.put(&tx, &meta, credential, None)?;
+                    terms.push(self.integrity_term(&meta));
                     added.push(RecordId(u64::try_from(id).unwrap_or(0)));
                 }
                 Change::Update(record, credential) => {
-                    let id = to_i64(record.0);
-                    let (kind, revision, created): (i64, i64, i64) = tx.query_row(
-                        "SELECT kind, revision, created FROM records WHERE id = ?1 AND kind IN (1, 2)",
-                        params![id],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    let old = existing_meta(&tx, to_i64(record.0))?
+                        .ok_or(VaultError::Sqlite(rusqlite::Error::QueryReturnedNoRows))?;
+                    let meta = self.meta_for(
+                        old.id,
+                        old.revision + 1,
+                        old.created,
+                        to_i64(now),
+                        credential,
                     )?;
-                    let new_kind = kind_of_credential(credential)?;
-                    self.write_credential(&tx, id, revision + 1, credential, created, to_i64(now))?;
-                    terms.push(self.integrity_term(id, kind, revision));
-                    terms.push(self.integrity_term(id, new_kind, revision + 1));
+                    self.put(&tx, &meta, credential, Some(&old))?;
+                    terms.push(self.integrity_term(&old));
+                    terms.push(self.integrity_term(&meta));
                 }
                 Change::Remove(record) => {
-                    let id = to_i64(record.0);
-                    let found: Option<(i64, i64)> = tx
-                        .query_row(
-                            "SELECT kind, revision FROM records WHERE id = ?1 AND kind IN (1, 2)",
-                            params![id],
-                            |r| Ok((r.get(0)?, r.get(1)?)),
-                        )
-                        .optional()?;
-                    if let Some((kind, revision)) = found {
-                        tx.execute("DELETE FROM records WHERE id = ?1", params![id])?;
-                        terms.push(self.integrity_term(id, kind, revision));
-                    }
+                    let old = existing_meta(&tx, to_i64(record.0))?
+                        .ok_or(VaultError::Sqlite(rusqlite::Error::QueryReturnedNoRows))?;
+                    tx.execute("DELETE FROM records WHERE id = ?1", params![old.id])?;
+                    terms.push(self.integrity_term(&old));
                 }
             }
             progress();
@@ -328,64 +351,104 @@ impl Vault {
         Ok(added)
     }
 
-    /// Seals and writes (insert or replace) one credential row.
-    fn write_credential(
+    fn meta_for(
         &self,
-        tx: &Connection,
         id: i64,
         revision: i64,
-        credential: &Credential,
         created: i64,
         updated: i64,
-    ) -> Result<(), VaultError> {
+        credential: &Credential,
+    ) -> Result<RowMeta, VaultError> {
         let origin = credential.origin();
         if origin.is_opaque() {
             return Err(VaultError::OpaqueOrigin);
         }
-        let kind = kind_of_credential(credential)?;
+        Ok(RowMeta {
+            id,
+            kind: kind_of_credential(credential)?,
+            revision,
+            created,
+            updated,
+            origin_index: self.origin_index(origin),
+            site_index: origin.site().map(|s| self.site_index(s)),
+        })
+    }
+
+    /// Seals and writes one credential row: a new row, or in place of `old`.
+    fn put(
+        &self,
+        tx: &Connection,
+        meta: &RowMeta,
+        credential: &Credential,
+        old: Option<&RowMeta>,
+    ) -> Result<(), VaultError> {
         let plain =
             record::encode_credential(credential).ok_or(VaultError::UnsupportedCredential)?;
+        self.put_sealed(tx, meta, &plain, old)
+    }
+
+    fn put_sealed(
+        &self,
+        tx: &Connection,
+        meta: &RowMeta,
+        plain: &[u8],
+        old: Option<&RowMeta>,
+    ) -> Result<(), VaultError> {
         let sealed = self
             .keys
             .record
-            .seal(&plain, &self.record_aad(id, kind, revision))
+            .seal(plain, &self.record_aad(meta))
             .map_err(|_| VaultError::Random)?;
-        tx.execute(
-            "INSERT OR REPLACE INTO records (id, kind, origin_index, site_index, revision, created, updated, sealed)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                id,
-                kind,
-                self.origin_index(origin),
-                origin.site().map(|s| self.site_index(s)),
-                revision,
-                created,
-                updated,
-                sealed
-            ],
-        )?;
+        let columns = params![
+            meta.id,
+            meta.kind,
+            meta.origin_index,
+            meta.site_index,
+            meta.revision,
+            meta.created,
+            meta.updated,
+            sealed
+        ];
+        match old {
+            // A plain INSERT: an id already in use is an error, never an overwrite.
+            None => tx.execute(
+                "INSERT INTO records (id, kind, origin_index, site_index, revision, created, updated, sealed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                columns,
+            )?,
+            Some(old) => tx.execute(
+                "UPDATE records SET kind = ?2, origin_index = ?3, site_index = ?4, revision = ?5,
+                 created = ?6, updated = ?7, sealed = ?8 WHERE id = ?1 AND revision = ?9",
+                params![
+                    meta.id,
+                    meta.kind,
+                    meta.origin_index,
+                    meta.site_index,
+                    meta.revision,
+                    meta.created,
+                    meta.updated,
+                    sealed,
+                    old.revision
+                ],
+            )?,
+        };
         Ok(())
     }
 
     /// The flags of `origin` (defaults when none are stored).
     pub fn flags(&self, origin: &Origin) -> Result<OriginFlags, VaultError> {
-        let conn = self.lock();
-        let row = conn
-            .query_row(
-                &format!("SELECT {ROW_COLUMNS} FROM records WHERE origin_index = ?1 AND kind = 3"),
-                params![self.origin_index(origin)],
-                read_row,
-            )
-            .optional()?;
-        drop(conn);
-        let Some(row) = row else {
+        let rows = self.query_rows(
+            "WHERE origin_index = ?1 AND kind = 3",
+            params![self.origin_index(origin)],
+        )?;
+        let Some(row) = rows.first() else {
             return Ok(OriginFlags::default());
         };
-        let plain = self.open_row(&row)?;
+        let plain = self.open_row(row)?;
         let (stored_origin, flags) =
-            record::decode_flags(&plain).ok_or(VaultError::Tampered(row.id))?;
+            record::decode_flags(&plain).ok_or(VaultError::Tampered(row.meta.id))?;
         if stored_origin != origin.to_string() {
-            return Err(VaultError::Tampered(row.id));
+            return Err(VaultError::Tampered(row.meta.id));
         }
         Ok(flags)
     }
@@ -403,37 +466,39 @@ impl Vault {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let index = self.origin_index(origin);
-        let existing: Option<(i64, i64, i64)> = tx
+        let existing: Option<i64> = tx
             .query_row(
-                "SELECT id, revision, created FROM records WHERE origin_index = ?1 AND kind = 3",
+                "SELECT id FROM records WHERE origin_index = ?1 AND kind = 3",
                 params![index],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| r.get(0),
             )
             .optional()?;
-        let kind = RecordKind::OriginFlags as i64;
-        let (id, revision, created, mut terms) = match existing {
-            Some((id, revision, created)) => (
-                id,
-                revision + 1,
-                created,
-                vec![self.integrity_term(id, kind, revision)],
-            ),
-            None => (next_id(&tx)?, 1, to_i64(now), Vec::new()),
+        let old = match existing {
+            Some(id) => existing_meta(&tx, id)?,
+            None => None,
         };
-        let sealed = self
-            .keys
-            .record
-            .seal(
-                &record::encode_flags(origin, flags),
-                &self.record_aad(id, kind, revision),
-            )
-            .map_err(|_| VaultError::Random)?;
-        tx.execute(
-            "INSERT OR REPLACE INTO records (id, kind, origin_index, site_index, revision, created, updated, sealed)
-             VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6, ?7)",
-            params![id, kind, index, revision, created, to_i64(now), sealed],
+        let meta = RowMeta {
+            id: match &old {
+                Some(old) => old.id,
+                None => next_id(&tx)?,
+            },
+            kind: RecordKind::OriginFlags as i64,
+            revision: old.as_ref().map_or(1, |o| o.revision + 1),
+            created: old.as_ref().map_or(to_i64(now), |o| o.created),
+            updated: to_i64(now),
+            origin_index: index,
+            site_index: None,
+        };
+        self.put_sealed(
+            &tx,
+            &meta,
+            &record::encode_flags(origin, flags),
+            old.as_ref(),
         )?;
-        terms.push(self.integrity_term(id, kind, revision));
+        let mut terms = vec![self.integrity_term(&meta)];
+        if let Some(old) = &old {
+            terms.push(self.integrity_term(old));
+        }
         self.toggle_integrity(&tx, &terms)?;
         tx.commit()?;
         Ok(())
@@ -467,15 +532,11 @@ impl Vault {
     /// Decrypts and verifies every record, and the integrity accumulator. `progress` is called
     /// once per record with (done, total).
     pub fn check(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<CheckReport, VaultError> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare(&format!("SELECT {ROW_COLUMNS} FROM records ORDER BY id"))?;
-        let rows: Vec<Row> = stmt.query_map([], read_row)?.collect::<Result<_, _>>()?;
-        drop(stmt);
-        drop(conn);
+        let rows = self.query_rows("ORDER BY id", [])?;
         let total = rows.len() as u64;
         let mut report = CheckReport::default();
         for (done, row) in rows.iter().enumerate() {
-            let verified = match RecordKind::from_i64(row.kind) {
+            let verified = match RecordKind::from_i64(row.meta.kind) {
                 Some(RecordKind::OriginFlags) => self
                     .open_row(row)
                     .ok()
@@ -491,7 +552,7 @@ impl Vault {
             if verified {
                 report.ok += 1;
             } else {
-                report.tampered.push(row.id);
+                report.tampered.push(row.meta.id);
             }
             progress(done as u64 + 1, total);
         }
@@ -510,24 +571,42 @@ impl Vault {
     }
 }
 
+fn existing_meta(tx: &Connection, id: i64) -> Result<Option<RowMeta>, VaultError> {
+    Ok(tx
+        .query_row(
+            "SELECT id, kind, revision, created, updated, origin_index, site_index FROM records WHERE id = ?1",
+            params![id],
+            |r| {
+                Ok(RowMeta {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    revision: r.get(2)?,
+                    created: r.get(3)?,
+                    updated: r.get(4)?,
+                    origin_index: r.get(5)?,
+                    site_index: r.get(6)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
 /// A record id never used before in this vault: ids are not reused after a delete, so an old
-/// sealed row can never pass for a new record with the same id and revision.
+/// sealed row can never pass for a new record with the same id and revision. The larger of the
+/// stored counter and the largest id in use wins, so a damaged counter cannot cause a collision.
 fn next_id(tx: &Connection) -> Result<i64, VaultError> {
     let stored: Option<Vec<u8>> = tx
         .query_row("SELECT value FROM meta WHERE key = 'next_id'", [], |r| {
             r.get(0)
         })
         .optional()?;
-    let next = match stored {
-        Some(bytes) => i64::from_be_bytes(
-            bytes
-                .try_into()
-                .map_err(|_| VaultError::BadHeader("next_id".into()))?,
-        ),
-        None => tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM records", [], |r| {
-            r.get(0)
-        })?,
-    };
+    let counter = stored
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map_or(1, i64::from_be_bytes);
+    let in_use: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM records", [], |r| {
+        r.get(0)
+    })?;
+    let next = counter.max(in_use);
     tx.execute(
         "INSERT OR REPLACE INTO meta (key, value) VALUES ('next_id', ?1)",
         params![(next + 1).to_be_bytes().to_vec()],

@@ -280,23 +280,43 @@ fn a_row_replayed_from_an_older_copy_is_detected() {
     let a = vault
         .add_credential(&password("https://a.example", "alice", "old"), 0)
         .unwrap();
-    let old: (i64, Vec<u8>) = raw(&path)
+    let id = a.0 as i64;
+    let columns = "revision, created, updated, origin_index, site_index, sealed";
+    type OldRow = (i64, i64, i64, Vec<u8>, Option<Vec<u8>>, Vec<u8>);
+    let old: OldRow = raw(&path)
         .query_row(
-            "SELECT revision, sealed FROM records WHERE id = ?1",
-            [a.0 as i64],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            &format!("SELECT {columns} FROM records WHERE id = ?1"),
+            [id],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            },
         )
         .unwrap();
     vault
         .update_credential(a, &password("https://a.example", "alice", "new"), 1)
         .unwrap();
-    raw(&path)
-        .execute(
-            "UPDATE records SET revision = ?1, sealed = ?2 WHERE id = ?3",
-            params![old.0, old.1, a.0 as i64],
-        )
-        .unwrap();
-    // The old row is authentic on its own, but the vault's integrity check no longer matches.
+    // Replaying only the seal and revision breaks the seal (the timestamp moved on).
+    let conn = raw(&path);
+    conn.execute(
+        "UPDATE records SET revision = ?1, sealed = ?2 WHERE id = ?3",
+        params![old.0, old.5, id],
+    )
+    .unwrap();
+    assert!(matches!(vault.get(a), Err(VaultError::Tampered(t)) if t == id));
+    // Replaying the whole old row gives an authentic row, but the integrity check fails.
+    conn.execute(
+        "UPDATE records SET revision = ?1, created = ?2, updated = ?3, origin_index = ?4,
+         site_index = ?5, sealed = ?6 WHERE id = ?7",
+        params![old.0, old.1, old.2, old.3, old.4, old.5, id],
+    )
+    .unwrap();
     let report = vault.check(&mut |_, _| {}).unwrap();
     assert!(report.tampered.is_empty());
     assert!(!report.integrity_ok);
