@@ -20,10 +20,11 @@ use crate::{paths, secrets};
 pub(crate) enum VaultCommand {
     /// Creates a new vault (asks for the passphrase twice, or reads CREDWELL_PASSPHRASE_FILE).
     Init {
-        /// For tests only: derive the key with Argon2 parameters so small that the vault is as
-        /// weak as its passphrase against offline guessing.
+        /// For test suites only (also `CREDWELL_DANGER_INSECURE_KDF=1`, as for `credwell-host`):
+        /// derive the key with Argon2 parameters so small that the vault is only as strong as its
+        /// passphrase against offline guessing.
         #[arg(long, hide = true)]
-        insecure_test_kdf: bool,
+        danger_insecure_test_kdf: bool,
     },
     /// Shows the vault's location, record counts and key-derivation parameters.
     Info,
@@ -122,7 +123,13 @@ pub(crate) fn run(
     out: &mut impl Write,
 ) -> Result<ExitCode> {
     match command {
-        VaultCommand::Init { insecure_test_kdf } => init(global, insecure_test_kdf, out)?,
+        VaultCommand::Init {
+            danger_insecure_test_kdf,
+        } => {
+            let insecure = danger_insecure_test_kdf
+                || std::env::var_os("CREDWELL_DANGER_INSECURE_KDF").is_some_and(|v| v == "1");
+            init(global, insecure, out)?;
+        }
         VaultCommand::Info => info(global, out)?,
         VaultCommand::Passwd {
             new_passphrase_file,

@@ -38,6 +38,7 @@ impl Env {
         cmd.env("CREDWELL_PASSPHRASE_FILE", self.path("passphrase"))
             .env_remove("CREDWELL_VAULT")
             .env_remove("CREDWELL_NEW_PASSPHRASE_FILE")
+            .env_remove("CREDWELL_DANGER_INSECURE_KDF")
             .env("HOME", self.dir.path())
             .env("XDG_DATA_HOME", self.path("xdg-data"))
             .arg("--vault")
@@ -84,7 +85,7 @@ impl Env {
 
     /// Creates the vault with the small key-derivation parameters meant for tests.
     fn init(&self) {
-        self.ok(&["vault", "init", "--insecure-test-kdf"]);
+        self.ok(&["vault", "init", "--danger-insecure-test-kdf"]);
     }
 
     fn list(&self) -> Value {
@@ -269,7 +270,7 @@ fn a_vault_from_init_to_rm() {
     let env = Env::new();
     env.init();
     assert!(env.vault.exists());
-    let again = env.fails(&["vault", "init", "--insecure-test-kdf"]);
+    let again = env.fails(&["vault", "init", "--danger-insecure-test-kdf"]);
     assert!(again.contains("exists"), "{again}");
     assert_eq!(env.list(), json!([]));
 
@@ -511,7 +512,15 @@ fn a_vault_from_init_to_rm() {
         .filter(|c| c["type"] == "password")
         .count();
     let fresh = Env::new();
-    fresh.init();
+    // The environment variable `credwell-host` also reads asks for the test-only parameters too.
+    let made = fresh
+        .cmd()
+        .env("CREDWELL_DANGER_INSECURE_KDF", "1")
+        .args(["--json", "vault", "init"])
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    assert_eq!(fresh.json(&["vault", "info"])["kdf"]["memory_kib"], 64);
     let mut first = true;
     for format in [
         "chrome-csv",
@@ -595,6 +604,8 @@ fn a_vault_from_init_to_rm() {
 
     // vault info, passwd, backup, check
     let info = env.json(&["vault", "info"]);
+    assert_eq!(info["kdf"]["algorithm"], "argon2id", "{info}");
+    assert_eq!(info["kdf"]["memory_kib"], 64, "{info}");
     assert_eq!(
         info["records"].as_u64(),
         Some(password_count as u64 + 1),
