@@ -353,9 +353,17 @@ pub(crate) fn export(global: &Global, args: &ExportArgs, out: &mut impl Write) -
         Some(path) => {
             let file = create_private(path, args.force)?;
             let mut writer = std::io::BufWriter::new(file);
-            formats::write(args.format, &logins, &mut writer)
+            let written = formats::write(args.format, &logins, &mut writer)
                 .and_then(|()| writer.flush())
-                .with_context(|| format!("cannot write {}", path.display()))?;
+                .and_then(|()| writer.get_ref().sync_all());
+            if let Err(e) = written {
+                drop(writer);
+                // Leave no half-written file of passwords behind.
+                let _ = std::fs::remove_file(path);
+                return Err(
+                    anyhow::Error::new(e).context(format!("cannot write {}", path.display()))
+                );
+            }
         }
         None => formats::write(args.format, &logins, &mut *out).context("cannot write stdout")?,
     }

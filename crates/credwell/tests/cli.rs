@@ -617,6 +617,13 @@ fn a_vault_from_init_to_rm() {
     );
     let check = env.json(&["vault", "check"]);
     assert_eq!(check["bad"], json!([]), "{check}");
+    for args in [
+        &["vault", "info"][..],
+        &["vault", "check"],
+        &["--json", "vault", "info"],
+    ] {
+        assert_no_secret("vault info/check", &env.ok(args));
+    }
     let backup = env.path("backup.sqlite");
     env.ok(&["vault", "backup", backup.to_str().unwrap()]);
     assert!(backup.exists());
