@@ -80,68 +80,47 @@ pub(crate) fn plan(
                 .or_insert(record);
         }
     }
-    // (origin, username) → index in `changes`, or `None` when merged as unchanged.
-    let mut seen: HashMap<(String, String), Option<usize>> = HashMap::new();
-    let mut changes: Vec<Change> = Vec::new();
+    // Collapse repeats within the file first: the last entry for an (origin, username) wins,
+    // keeping an earlier entry's title when the last has none.
+    let mut order: Vec<(String, String)> = Vec::new();
+    let mut latest: HashMap<(String, String), (ImportedLogin, String)> = HashMap::new();
     let mut lines_with_notes = std::collections::HashSet::new();
     for login in logins {
         if !login.notes.is_empty() && lines_with_notes.insert(login.line) {
             summary.notes_dropped += 1;
         }
         let key = (login.origin.to_string(), login.username.clone());
-        let name = display_name(&login);
-        let stored_record = stored.get(&key).copied();
-        if let Some(earlier) = seen.get(&key).copied() {
+        let mut name = display_name(&login);
+        if let Some((_, earlier_name)) = latest.get_mut(&key) {
             summary.repeated += 1;
-            // The later entry of the file wins, applied over what the earlier one planned.
-            match earlier {
-                Some(index) => {
-                    if let Some(
-                        Change::Add(Credential::Password(p))
-                        | Change::Update(_, Credential::Password(p)),
-                    ) = changes.get_mut(index)
-                    {
-                        p.password = login.password;
-                        if !name.is_empty() {
-                            p.name = name;
-                        }
-                    }
-                }
-                None => {
-                    if let Some(record) = stored_record
-                        && let Credential::Password(p) = &record.credential
-                        && p.password != login.password
-                    {
-                        summary.unchanged -= 1;
-                        summary.updated += 1;
-                        let mut updated = p.clone();
-                        updated.password = login.password;
-                        seen.insert(key, Some(changes.len()));
-                        changes.push(Change::Update(record.record, Credential::Password(updated)));
-                    }
-                }
+            if name.is_empty() {
+                name = std::mem::take(earlier_name);
             }
-            continue;
+        } else {
+            order.push(key.clone());
         }
-        match stored_record.map(|r| (r.record, &r.credential)) {
+        latest.insert(key, (login, name));
+    }
+    let mut changes: Vec<Change> = Vec::new();
+    for key in order {
+        let Some((login, name)) = latest.remove(&key) else {
+            continue;
+        };
+        match stored.get(&key).map(|r| (r.record, &r.credential)) {
+            Some((_, Credential::Password(p))) if p.password == login.password => {
+                summary.unchanged += 1;
+            }
             Some((record, Credential::Password(p))) => {
-                if p.password == login.password {
-                    summary.unchanged += 1;
-                    seen.insert(key, None);
-                } else {
-                    summary.updated += 1;
-                    let mut updated = p.clone();
-                    updated.password = login.password;
-                    if updated.name.is_empty() {
-                        updated.name = name;
-                    }
-                    seen.insert(key, Some(changes.len()));
-                    changes.push(Change::Update(record, Credential::Password(updated)));
+                summary.updated += 1;
+                let mut updated = p.clone();
+                updated.password = login.password;
+                if updated.name.is_empty() {
+                    updated.name = name;
                 }
+                changes.push(Change::Update(record, Credential::Password(updated)));
             }
             _ => {
                 summary.added += 1;
-                seen.insert(key, Some(changes.len()));
                 changes.push(Change::Add(Credential::Password(PasswordCredential {
                     id: login.username,
                     password: login.password,
