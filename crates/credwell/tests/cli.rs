@@ -221,6 +221,38 @@ fn commands_fail_clearly_without_a_vault() {
     let (_, stderr) = texts(&out);
     let want = env.path("xdg-data").join("credwell").join("vault.sqlite");
     assert!(stderr.contains(&want.display().to_string()), "{stderr}");
+    // `vault init` creates it there, in a directory only the owner can enter.
+    let xdg = || {
+        let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("credwell");
+        cmd.env("CREDWELL_PASSPHRASE_FILE", env.path("passphrase"))
+            .env("CREDWELL_DANGER_INSECURE_KDF", "1")
+            .env_remove("CREDWELL_VAULT")
+            .env("HOME", env.dir.path())
+            .env("XDG_DATA_HOME", env.path("xdg-data"));
+        cmd
+    };
+    assert!(
+        xdg()
+            .args(["vault", "init"])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    assert!(want.is_file());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(want.parent().unwrap()), 0o700);
+        assert_eq!(mode(&want), 0o600);
+    }
+    let listed = xdg().args(["--json", "list"]).output().unwrap();
+    assert!(listed.status.success());
+    assert_eq!(
+        serde_json::from_slice::<Value>(&listed.stdout).unwrap(),
+        json!([])
+    );
     // CREDWELL_VAULT comes before it.
     let out = assert_cmd::cargo::cargo_bin_cmd!("credwell")
         .env("CREDWELL_PASSPHRASE_FILE", env.path("passphrase"))
@@ -459,6 +491,12 @@ fn a_vault_from_init_to_rm() {
         stderr.contains("skipped 1 entry with no web origin (line 6)"),
         "{stderr}"
     );
+    // No progress bar when stderr is not a terminal: only the warning lines.
+    assert!(
+        stderr.lines().all(|l| l.starts_with("warning: ")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains('\u{1b}'), "{stderr}");
     assert_no_secret("import", &format!("{stdout}{stderr}"));
     let n = env.list().as_array().unwrap().len();
     let again = env.json(&["import", "firefox-csv", &fixture("firefox.csv")]);
