@@ -135,7 +135,8 @@ impl Vault {
         Ok(())
     }
 
-    /// Whether the accumulator in the header matches the rows.
+    /// Whether the accumulator in the header matches the rows, and both blind indexes match the
+    /// table (a damaged index could otherwise hide rows from lookups without any row changing).
     pub(crate) fn integrity_matches(&self) -> Result<bool, VaultError> {
         let conn = self.lock();
         let stored: Vec<u8> =
@@ -143,8 +144,14 @@ impl Vault {
                 r.get(0)
             })?;
         let mut acc = [0u8; 32];
+        let mut origin_entries = [0u8; 32];
+        let mut site_entries = [0u8; 32];
+        let xor = |into: &mut [u8; 32], term: [u8; 32]| {
+            into.iter_mut().zip(term).for_each(|(a, t)| *a ^= t)
+        };
         let mut stmt = conn.prepare(
-            "SELECT id, kind, revision, created, updated, origin_index, site_index FROM records",
+            "SELECT id, kind, revision, created, updated, origin_index, site_index
+             FROM records NOT INDEXED",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(RowMeta {
@@ -158,10 +165,53 @@ impl Vault {
             })
         })?;
         for meta in rows {
-            let term = self.integrity_term(&meta?);
-            acc.iter_mut().zip(term).for_each(|(a, t)| *a ^= t);
+            let meta = meta?;
+            xor(&mut acc, self.integrity_term(&meta));
+            xor(
+                &mut origin_entries,
+                self.index_entry(b"o", &meta.origin_index, meta.kind, meta.id),
+            );
+            let site = meta.site_index.as_deref().unwrap_or(&[]);
+            xor(
+                &mut site_entries,
+                self.index_entry(b"s", site, meta.kind, meta.id),
+            );
+        }
+        drop(stmt);
+        // Covering scans read the values from the index b-trees themselves.
+        for (index, column, tag, expected) in [
+            ("records_by_origin", "origin_index", b"o", origin_entries),
+            ("records_by_site", "site_index", b"s", site_entries),
+        ] {
+            let mut seen = [0u8; 32];
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {column}, kind, id FROM records INDEXED BY {index}"
+            ))?;
+            let entries = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, Option<Vec<u8>>>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })?;
+            for entry in entries {
+                let (value, kind, id) = entry?;
+                xor(
+                    &mut seen,
+                    self.index_entry(tag, value.as_deref().unwrap_or(&[]), kind, id),
+                );
+            }
+            if seen != expected {
+                return Ok(false);
+            }
         }
         Ok(stored == acc)
+    }
+
+    fn index_entry(&self, tag: &[u8], value: &[u8], kind: i64, id: i64) -> [u8; 32] {
+        self.keys
+            .integrity
+            .mac(&[b"index", tag, value, &kind.to_be_bytes(), &id.to_be_bytes()])
     }
 
     fn open_row(&self, row: &Row) -> Result<zeroize::Zeroizing<Vec<u8>>, VaultError> {
