@@ -1,0 +1,117 @@
+//! Crash safety: a writer is killed with SIGKILL at random moments, hundreds of times. Every
+//! write it acknowledged before dying is in the vault afterwards, and the vault checks clean.
+//!
+//! The writer is this test binary itself, re-run as a child in "writer" mode.
+
+#![allow(clippy::unwrap_used)] // Test helpers: a failure should panic right there.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use credwell_core::{Credential, Origin, Password, PasswordCredential};
+use credwell_vault::{KdfParams, Vault};
+
+const PASS: &[u8] = b"crash test";
+const WRITER_ENV: &str = "CREDWELL_CRASH_WRITER_VAULT";
+
+fn credential(n: u64) -> Credential {
+    Credential::Password(PasswordCredential {
+        id: format!("user{n}"),
+        password: Password::new(format!("pw{n}")),
+        name: String::new(),
+        icon_url: String::new(),
+        origin: Origin::parse(&format!("https://site{}.example", n % 7)).unwrap(),
+    })
+}
+
+/// The child: writes forever, printing "ack <id> <n>" after each committed write.
+#[test]
+#[ignore = "run only as the child of acknowledged_writes_survive_sigkill"]
+fn crash_writer_child() {
+    let Some(path) = std::env::var_os(WRITER_ENV) else {
+        return;
+    };
+    let vault = Vault::open(Path::new(&path), PASS).unwrap();
+    let start: u64 = std::env::var("CREDWELL_CRASH_START")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut out = std::io::stdout().lock();
+    for n in start.. {
+        let id = if n % 5 == 4 {
+            // Some batches of three, to kill transactions with several rows in flight.
+            let changes: Vec<_> = (0..3)
+                .map(|k| credwell_vault::Change::Add(credential(n * 10 + k)))
+                .collect();
+            vault.apply(&changes, n, &mut || {}).unwrap()[0]
+        } else {
+            vault.add_credential(&credential(n * 10), n).unwrap()
+        };
+        writeln!(out, "ack {} {n}", id.0).unwrap();
+        out.flush().unwrap();
+    }
+}
+
+#[test]
+fn acknowledged_writes_survive_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.sqlite");
+    drop(Vault::create(&path, PASS, KdfParams::INSECURE_FOR_TESTS).unwrap());
+    let mut acknowledged: Vec<(u64, u64)> = Vec::new();
+    let mut seed: u64 = 0x0c0f_fee5_0000_0003;
+    let rounds = 150;
+    for round in 0..rounds {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "crash_writer_child",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(WRITER_ENV, &path)
+            .env("CREDWELL_CRASH_START", (round * 1_000_000).to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+                .filter_map(|line| {
+                    let mut parts = line.strip_prefix("ack ")?.split(' ');
+                    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+                })
+                .collect::<Vec<(u64, u64)>>()
+        });
+        // Let it start (open takes a few milliseconds), then kill it at a random moment.
+        std::thread::sleep(Duration::from_millis(15 + seed % 40));
+        child.kill().unwrap(); // SIGKILL on Unix
+        child.wait().unwrap();
+        acknowledged.extend(reader.join().unwrap());
+        let vault = Vault::open(&path, PASS).unwrap_or_else(|e| panic!("round {round}: {e}"));
+        for (id, n) in &acknowledged {
+            let stored = vault
+                .get(credwell_core::RecordId(*id))
+                .unwrap_or_else(|e| panic!("round {round}: record {id}: {e}"))
+                .unwrap_or_else(|| {
+                    panic!("round {round}: acknowledged record {id} (write {n}) is missing")
+                });
+            assert_eq!(stored.updated, *n);
+        }
+    }
+    let vault = Vault::open(&path, PASS).unwrap();
+    assert!(vault.check(&mut |_, _| {}).unwrap().is_clean());
+    assert!(
+        acknowledged.len() > rounds,
+        "the writer got to write: {}",
+        acknowledged.len()
+    );
+}
