@@ -277,7 +277,7 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator> Engine<S, M, C
             let credential = credentials.into_iter().next().map(|r| r.credential);
             if let Some(c) = &credential {
                 self.mediator
-                    .notify_auto_sign_in(origin, &Account::of(c, true));
+                    .notify_auto_sign_in(caller.request, origin, &Account::of(c, true));
             }
             return Ok(credential);
         }
@@ -813,12 +813,16 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator> Engine<S, M, C
         // 3. Let p be a new promise. 4. In parallel: set origin's prevent silent access flag in
         //    the credential store; resolve p with undefined. (An opaque origin has no stored
         //    state to protect: nothing is written.)
-        if !caller.origin.is_opaque() {
-            self.update_flags(&caller.origin, |f| f.prevent_silent_access = true)
-                .await
-                .map_err(PreventSilentAccessError::Store)?;
+        //    The call can be cancelled (tab closed) while it waits for the store.
+        if caller.origin.is_opaque() {
+            return Ok(());
         }
-        Ok(())
+        let in_flight = self.register(caller.request);
+        let work = self.update_flags(&caller.origin, |f| f.prevent_silent_access = true);
+        match abortable(work, None, &in_flight.signal).await {
+            Ok(result) => result.map_err(PreventSilentAccessError::Store),
+            Err(reason) => Err(PreventSilentAccessError::Aborted(reason)),
+        }
     }
 
     async fn update_flags(

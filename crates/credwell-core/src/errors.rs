@@ -254,6 +254,9 @@ pub enum PreventSilentAccessError {
     /// The document is not fully active (`InvalidStateError`).
     #[error("the document is not fully active")]
     NotFullyActive,
+    /// The embedder cancelled the request (the tab closed, the frame navigated away).
+    #[error("the request was cancelled")]
+    Aborted(AbortReason),
     /// The credential store failed (`UnknownError`).
     #[error("the credential store is unavailable")]
     Store(#[source] StoreFailure),
@@ -265,6 +268,7 @@ impl PreventSilentAccessError {
         match self {
             Self::InsecureContext => ErrorName::SecurityError,
             Self::NotFullyActive => ErrorName::InvalidStateError,
+            Self::Aborted(_) => ErrorName::AbortError,
             Self::Store(_) => ErrorName::UnknownError,
         }
     }
@@ -283,13 +287,7 @@ macro_rules! into_rejection {
     )*};
 }
 
-into_rejection!(GetError, StoreError, CreateError);
-
-impl From<PreventSilentAccessError> for Rejection {
-    fn from(error: PreventSilentAccessError) -> Self {
-        Rejection::exception(error.name(), error.to_string())
-    }
-}
+into_rejection!(GetError, StoreError, CreateError, PreventSilentAccessError);
 
 impl From<ConstructError> for Rejection {
     fn from(error: ConstructError) -> Self {

@@ -125,7 +125,7 @@ pub trait Mediator: Send + Sync {
 
     /// Tells the user they were signed in without being asked ("Signing in as alice").
     /// The spec's UA SHOULD; the default does nothing.
-    fn notify_auto_sign_in(&self, _origin: &Origin, _account: &Account) {}
+    fn notify_auto_sign_in(&self, _request: RequestId, _origin: &Origin, _account: &Account) {}
 }
 
 /// One scripted answer of a [`ScriptedMediator`].
@@ -238,7 +238,7 @@ impl Mediator for ScriptedMediator {
         }
     }
 
-    fn notify_auto_sign_in(&self, _origin: &Origin, account: &Account) {
+    fn notify_auto_sign_in(&self, _request: RequestId, _origin: &Origin, account: &Account) {
         self.lock().asked.push(Asked::AutoSignIn(account.clone()));
     }
 }

@@ -557,9 +557,15 @@ impl Mediator for HostMediator {
         }
     }
 
-    fn notify_auto_sign_in(&self, origin: &Origin, account: &credwell_core::Account) {
+    fn notify_auto_sign_in(
+        &self,
+        request: RequestId,
+        origin: &Origin,
+        account: &credwell_core::Account,
+    ) {
         let _ = self.outbox.send(json!({
             "event": "autoSignIn",
+            "request": request.0,
             "origin": origin.to_string(),
             "id": account.id,
             "name": account.name,

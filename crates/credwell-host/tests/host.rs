@@ -322,3 +322,41 @@ async fn closing_the_port_ends_the_host() {
     drop(from_host);
     task.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn prevent_silent_access_waiting_for_unlock_can_be_cancelled() {
+    let mut b = Browser::start(config());
+    b.send(json!({"id": 1, "method": "credentials.preventSilentAccess", "params": {"caller": caller("https://example.com", 1)}}))
+        .await;
+    assert_eq!(
+        b.recv().await,
+        json!({"event": "ui.show", "kind": "unlock"})
+    );
+    b.send(json!({"id": 2, "method": "cancel", "params": {"target": 1, "reason": "tab closed"}}))
+        .await;
+    assert_eq!(
+        b.reply(1).await["error"],
+        json!({"abortReason": "tab closed"})
+    );
+}
+
+#[tokio::test]
+async fn auto_sign_in_notices_name_their_request() {
+    let mut b = Browser::start(config());
+    b.unlock(1).await;
+    b.send(json!({"id": 2, "method": "credentials.store", "params": {
+        "caller": caller("https://example.com", 1), "credential": {"type": "password", "id": "alice", "password": "pw"}}}))
+        .await;
+    let (show, _) = b.recv_until(|m| m["event"] == "ui.show").await;
+    b.send(json!({"id": 3, "method": "ui.respond", "params": {"ui": show["ui"], "answer": {"save": "save"}}})).await;
+    b.reply(2).await;
+    b.send(json!({"id": 4, "method": "credentials.get", "params": {
+        "caller": caller("https://example.com", 1), "options": {"password": true}}}))
+        .await;
+    let (notice, _) = b.recv_until(|m| m["event"] == "autoSignIn").await;
+    assert_eq!(
+        (notice["request"].clone(), notice["id"].clone()),
+        (json!(4), json!("alice"))
+    );
+    assert_eq!(b.reply(4).await["result"]["id"], "alice");
+}

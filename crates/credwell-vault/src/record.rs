@@ -106,8 +106,19 @@ pub(crate) fn encode_flags(origin: &Origin, flags: OriginFlags) -> Zeroizing<Vec
 }
 
 /// Reads a sealed credential back; `None` if the bytes are not a credential of `kind`.
-pub(crate) fn decode_credential(bytes: &[u8], kind: RecordKind) -> Option<Credential> {
+///
+/// `known` is the origin the caller looked up: when the sealed origin is its serialization, it
+/// is reused instead of parsed again (parsing means a URL parse and a Public Suffix List lookup).
+pub(crate) fn decode_credential(
+    bytes: &[u8],
+    kind: RecordKind,
+    known: Option<(&Origin, &str)>,
+) -> Option<Credential> {
     let payload: Payload = serde_json::from_slice(bytes).ok()?;
+    let parse = |origin: &str| match known {
+        Some((known, serialized)) if serialized == origin => Some(known.clone()),
+        _ => Origin::parse(origin).ok(),
+    };
     match (&payload, kind) {
         (
             Payload::Password {
@@ -123,7 +134,7 @@ pub(crate) fn decode_credential(bytes: &[u8], kind: RecordKind) -> Option<Creden
             password: Password::new(password.as_str()),
             name: name.clone(),
             icon_url: icon.clone(),
-            origin: Origin::parse(origin).ok()?,
+            origin: parse(origin)?,
         })),
         (
             Payload::Federated {
@@ -141,7 +152,7 @@ pub(crate) fn decode_credential(bytes: &[u8], kind: RecordKind) -> Option<Creden
             protocol: protocol.clone(),
             name: name.clone(),
             icon_url: icon.clone(),
-            origin: Origin::parse(origin).ok()?,
+            origin: parse(origin)?,
         })),
         _ => None,
     }

@@ -97,9 +97,13 @@ impl Vault {
     }
 
     fn origin_index(&self, origin: &Origin) -> Vec<u8> {
+        self.origin_index_of(&origin.to_string())
+    }
+
+    fn origin_index_of(&self, serialized: &str) -> Vec<u8> {
         self.keys
             .index
-            .mac(&[b"origin", origin.to_string().as_bytes()])
+            .mac(&[b"origin", serialized.as_bytes()])
             .to_vec()
     }
 
@@ -222,10 +226,19 @@ impl Vault {
     }
 
     fn stored(&self, row: &Row) -> Result<StoredCredential, VaultError> {
+        self.stored_known(row, None)
+    }
+
+    fn stored_known(
+        &self,
+        row: &Row,
+        known: Option<(&Origin, &str)>,
+    ) -> Result<StoredCredential, VaultError> {
         let id = row.meta.id;
         let kind = RecordKind::from_i64(row.meta.kind).ok_or(VaultError::Tampered(id))?;
         let plain = self.open_row(row)?;
-        let credential = record::decode_credential(&plain, kind).ok_or(VaultError::Tampered(id))?;
+        let credential =
+            record::decode_credential(&plain, kind, known).ok_or(VaultError::Tampered(id))?;
         Ok(StoredCredential {
             record: RecordId(u64::try_from(id).map_err(|_| VaultError::Tampered(id))?),
             credential,
@@ -257,13 +270,14 @@ impl Vault {
         let Some(kind) = kind_of(kind) else {
             return Ok(Vec::new());
         };
+        let serialized = origin.to_string();
         let rows = self.query_rows(
             "WHERE origin_index = ?1 AND kind = ?2 ORDER BY id",
-            params![self.origin_index(origin), kind as i64],
+            params![self.origin_index_of(&serialized), kind as i64],
         )?;
         rows.iter()
             .map(|row| {
-                let stored = self.stored(row)?;
+                let stored = self.stored_known(row, Some((origin, &serialized)))?;
                 // The sealed origin decides, whatever the index said.
                 if stored.credential.origin().same_origin(origin) {
                     Ok(stored)
@@ -595,7 +609,7 @@ impl Vault {
                 Some(kind) => self
                     .open_row(row)
                     .ok()
-                    .and_then(|p| record::decode_credential(&p, kind))
+                    .and_then(|p| record::decode_credential(&p, kind, None))
                     .is_some(),
                 None => false,
             };
