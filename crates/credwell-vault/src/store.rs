@@ -67,18 +67,32 @@ fn to_i64(v: u64) -> i64 {
 
 impl RowMeta {
     /// The row's columns, length-prefixed, for the seal's associated data and the accumulator.
-    fn parts(&self) -> [Vec<u8>; 7] {
-        [
-            self.id.to_be_bytes().to_vec(),
-            self.kind.to_be_bytes().to_vec(),
-            self.revision.to_be_bytes().to_vec(),
-            self.created.to_be_bytes().to_vec(),
-            self.updated.to_be_bytes().to_vec(),
-            self.origin_index.clone(),
-            self.site_index
-                .clone()
-                .map_or_else(|| vec![0xff], |s| [&[0u8][..], &s].concat()),
-        ]
+    /// Writes the row's columns, each length-prefixed, into `out`: the seal's associated data
+    /// and the accumulator's input.
+    fn encode_into(&self, out: &mut Vec<u8>) {
+        for int in [
+            self.id,
+            self.kind,
+            self.revision,
+            self.created,
+            self.updated,
+        ] {
+            out.extend_from_slice(&8u64.to_be_bytes());
+            out.extend_from_slice(&int.to_be_bytes());
+        }
+        out.extend_from_slice(&(self.origin_index.len() as u64).to_be_bytes());
+        out.extend_from_slice(&self.origin_index);
+        match &self.site_index {
+            Some(site) => {
+                out.extend_from_slice(&(site.len() as u64 + 1).to_be_bytes());
+                out.push(0);
+                out.extend_from_slice(site);
+            }
+            None => {
+                out.extend_from_slice(&1u64.to_be_bytes());
+                out.push(0xff);
+            }
+        }
     }
 }
 
@@ -86,13 +100,11 @@ impl Vault {
     /// Associated data of a record: binds it to this vault, the format, and every column of its
     /// row.
     fn record_aad(&self, meta: &RowMeta) -> Vec<u8> {
-        let mut aad = b"credwell-vault record v1".to_vec();
+        let mut aad = Vec::with_capacity(256);
+        aad.extend_from_slice(b"credwell-vault record v1");
         aad.extend_from_slice(&self.vault_id);
         aad.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
-        for part in meta.parts() {
-            aad.extend_from_slice(&(part.len() as u64).to_be_bytes());
-            aad.extend_from_slice(&part);
-        }
+        meta.encode_into(&mut aad);
         aad
     }
 
@@ -116,9 +128,9 @@ impl Vault {
 
     /// The integrity accumulator's term for one row.
     fn integrity_term(&self, meta: &RowMeta) -> [u8; 32] {
-        let parts = meta.parts();
-        let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-        self.keys.integrity.mac(&refs)
+        let mut input = Vec::with_capacity(192);
+        meta.encode_into(&mut input);
+        self.keys.integrity.mac(&[&input])
     }
 
     fn toggle_integrity(&self, tx: &Connection, terms: &[[u8; 32]]) -> Result<(), VaultError> {
@@ -475,15 +487,16 @@ impl Vault {
         ];
         match old {
             // A plain INSERT: an id already in use is an error, never an overwrite.
-            None => tx.execute(
+            None => tx.prepare_cached(
                 "INSERT INTO records (id, kind, origin_index, site_index, revision, created, updated, sealed)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                columns,
-            )?,
-            Some(old) => tx.execute(
+            )?
+            .execute(columns)?,
+            Some(old) => tx.prepare_cached(
                 "UPDATE records SET kind = ?2, origin_index = ?3, site_index = ?4, revision = ?5,
                  created = ?6, updated = ?7, sealed = ?8 WHERE id = ?1 AND revision = ?9",
-                params![
+            )?
+            .execute(params![
                     meta.id,
                     meta.kind,
                     meta.origin_index,
@@ -493,8 +506,7 @@ impl Vault {
                     meta.updated,
                     sealed,
                     old.revision
-                ],
-            )?,
+                ])?,
         };
         Ok(())
     }
@@ -667,14 +679,12 @@ fn next_id(tx: &Connection) -> Result<i64, VaultError> {
     let counter = stored
         .and_then(|b| <[u8; 8]>::try_from(b).ok())
         .map_or(1, i64::from_be_bytes);
-    let in_use: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM records", [], |r| {
-        r.get(0)
-    })?;
+    let in_use: i64 = tx
+        .prepare_cached("SELECT COALESCE(MAX(id), 0) + 1 FROM records")?
+        .query_row([], |r| r.get(0))?;
     let next = counter.max(in_use);
-    tx.execute(
-        "INSERT OR REPLACE INTO meta (key, value) VALUES ('next_id', ?1)",
-        params![(next + 1).to_be_bytes().to_vec()],
-    )?;
+    tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('next_id', ?1)")?
+        .execute(params![(next + 1).to_be_bytes().to_vec()])?;
     Ok(next)
 }
 
