@@ -18,6 +18,7 @@ mod backend;
 mod demo;
 mod entries;
 mod formats;
+mod install;
 mod output;
 mod paths;
 mod secrets;
@@ -72,6 +73,11 @@ enum Command {
     Import(transfer::ImportArgs),
     /// Exports the password credentials for another password manager (passwords in clear).
     Export(transfer::ExportArgs),
+    /// Registers the native-messaging host with Chromium, Google Chrome and Firefox (or one
+    /// profile) and says how to load the extension.
+    Install(install::InstallArgs),
+    /// Removes what `credwell install` registered.
+    Uninstall(install::InstallArgs),
     /// Prints a shell completion script (e.g. `credwell completions bash > ~/.local/share/bash-completion/completions/credwell`).
     Completions(CompletionsArgs),
 }
@@ -108,6 +114,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rm(args) => entries::rm(&global, &args, &mut stdout)?,
         Command::Import(args) => transfer::import(&global, &args, &mut stdout)?,
         Command::Export(args) => transfer::export(&global, &args, &mut stdout)?,
+        Command::Install(args) => install::install(&global, &args, &mut stdout)?,
+        Command::Uninstall(args) => install::remove(&global, &args, &mut stdout)?,
         Command::Completions(args) => {
             clap_complete::generate(args.shell, &mut Cli::command(), "credwell", &mut stdout);
         }
