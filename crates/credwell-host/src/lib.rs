@@ -15,4 +15,4 @@ pub mod install;
 pub mod protocol;
 mod server;
 
-pub use server::{HostConfig, UnlockError, VaultOpener, serve};
+pub use server::{HostConfig, ManagedStore, UnlockError, VaultOpener, serve};

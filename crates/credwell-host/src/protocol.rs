@@ -95,6 +95,16 @@ pub enum Method {
         /// The passphrase: zeroized when dropped, redacted in `Debug`.
         passphrase: Password,
     },
+    /// The manager page: every credential, without passwords.
+    List {
+        /// A case-insensitive filter on origin, id and name.
+        query: Option<String>,
+    },
+    /// The manager page: delete one credential.
+    Delete {
+        /// The record id from `vault.list`.
+        record: u64,
+    },
     /// Lock the vault: the host forgets the key.
     Lock,
     /// Report whether the vault is locked and the protocol version.
@@ -207,6 +217,16 @@ impl Request {
             },
             "vault.unlock" => Method::Unlock {
                 passphrase: Password::new(p.string("passphrase")?),
+            },
+            "vault.list" => Method::List {
+                query: match params.get("query") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(q)) => Some(q.clone()),
+                    Some(_) => return Err(p.bad("\"query\" must be a string".into())),
+                },
+            },
+            "vault.delete" => Method::Delete {
+                record: p.u64("record")?,
             },
             "vault.lock" => Method::Lock,
             "vault.status" => Method::Status,

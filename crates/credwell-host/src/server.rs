@@ -22,10 +22,28 @@ use crate::protocol::{self, Method, PROTOCOL_VERSION, ProtocolError, Request};
 /// Opens the store once the user has given the passphrase.
 pub trait VaultOpener: Send + Sync + 'static {
     /// The unlocked store.
-    type Store: CredentialStore + 'static;
+    type Store: ManagedStore + 'static;
 
     /// Unlocks; called on a blocking thread, since key derivation is deliberately slow.
     fn open(&self, passphrase: &Password) -> Result<Self::Store, UnlockError>;
+}
+
+/// What the manager page needs beyond the engine's store: every record.
+pub trait ManagedStore: CredentialStore {
+    /// Every credential, in record order.
+    fn all_credentials(&self) -> StoreResult<Vec<StoredCredential>>;
+}
+
+impl ManagedStore for credwell_core::MemoryStore {
+    fn all_credentials(&self) -> StoreResult<Vec<StoredCredential>> {
+        Ok(self.all())
+    }
+}
+
+impl ManagedStore for credwell_vault::Vault {
+    fn all_credentials(&self) -> StoreResult<Vec<StoredCredential>> {
+        self.all().map_err(StoreFailure::new)
+    }
 }
 
 /// Why the vault did not unlock.
@@ -211,6 +229,28 @@ impl<O: VaultOpener> Host<O> {
                 id,
                 json!({"protocol": PROTOCOL_VERSION, "locked": !self.store.is_unlocked()}),
             )),
+            Method::List { query } => {
+                let store = self.store.clone();
+                let outbox = self.outbox.clone();
+                tokio::spawn(async move {
+                    let reply = match store.current().await.and_then(|s| s.all_credentials()) {
+                        Ok(all) => protocol::ok_reply(id, manager_list(&all, query.as_deref())),
+                        Err(e) => store_error_reply(id, &e),
+                    };
+                    let _ = outbox.send(reply);
+                });
+            }
+            Method::Delete { record } => {
+                let store = self.store.clone();
+                let outbox = self.outbox.clone();
+                tokio::spawn(async move {
+                    let reply = match store.remove(RecordId(record)).await {
+                        Ok(deleted) => protocol::ok_reply(id, json!({"deleted": deleted})),
+                        Err(e) => store_error_reply(id, &e),
+                    };
+                    let _ = outbox.send(reply);
+                });
+            }
             Method::Lock => {
                 self.lock_vault();
                 self.send(protocol::ok_reply(id, json!({"locked": true})));
@@ -317,6 +357,48 @@ impl<O: VaultOpener> Host<O> {
             let _ = outbox.send(reply);
         });
     }
+}
+
+/// The manager page's list: no passwords, filtered by a case-insensitive substring of the
+/// origin, the id or the name.
+fn manager_list(all: &[StoredCredential], query: Option<&str>) -> Value {
+    let query = query.map(str::to_lowercase).filter(|q| !q.is_empty());
+    all.iter()
+        .filter(|r| {
+            let c = &r.credential;
+            query.as_ref().is_none_or(|q| {
+                [
+                    c.origin().to_string(),
+                    c.id().to_owned(),
+                    c.name().to_owned(),
+                ]
+                .iter()
+                .any(|field| field.to_lowercase().contains(q))
+            })
+        })
+        .map(|r| {
+            let c = &r.credential;
+            json!({
+                "record": r.record.0,
+                "type": c.credential_type().as_str(),
+                "origin": c.origin().to_string(),
+                "id": c.id(),
+                "name": c.name(),
+                "iconURL": c.icon_url(),
+                "provider": match c {
+                    credwell_core::Credential::Federated(f) => Some(f.provider.clone()),
+                    _ => None,
+                },
+                "created": r.created,
+                "updated": r.updated,
+            })
+        })
+        .collect()
+}
+
+fn store_error_reply(id: u64, error: &StoreFailure) -> Value {
+    tracing::warn!("store failure: {error}");
+    json!({"id": id, "error": {"name": "VaultUnavailable", "message": "the vault could not be read"}})
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -360,3 +360,31 @@ async fn auto_sign_in_notices_name_their_request() {
     );
     assert_eq!(b.reply(4).await["result"]["id"], "alice");
 }
+
+#[tokio::test]
+async fn the_manager_lists_without_passwords_filters_and_deletes() {
+    let mut b = Browser::start(config());
+    b.unlock(1).await;
+    store_two(&mut b).await;
+    b.send(json!({"id": 2, "method": "vault.list"})).await;
+    let all = b.reply(2).await["result"].clone();
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    assert!(
+        !all.to_string().contains("\"pw\""),
+        "no passwords in the list"
+    );
+    assert_eq!(all[0]["origin"], "https://example.com");
+    b.send(json!({"id": 3, "method": "vault.list", "params": {"query": "BOB"}}))
+        .await;
+    let bob = b.reply(3).await["result"].clone();
+    assert_eq!(bob.as_array().unwrap().len(), 1);
+    b.send(json!({"id": 4, "method": "vault.delete", "params": {"record": bob[0]["record"]}}))
+        .await;
+    assert_eq!(b.reply(4).await["result"]["deleted"], true);
+    b.send(json!({"id": 5, "method": "vault.delete", "params": {"record": bob[0]["record"]}}))
+        .await;
+    assert_eq!(b.reply(5).await["result"]["deleted"], false);
+    b.send(json!({"id": 6, "method": "vault.list", "params": {"query": 5}}))
+        .await;
+    assert_eq!(b.reply(6).await["error"]["code"], "bad-params");
+}
