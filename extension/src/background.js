@@ -568,6 +568,19 @@ async function onUiMessage(message, sendResponse) {
     case 'status':
       sendResponse({ result: { locked, connected: port !== null } });
       return;
+    case 'list': {
+      const query = typeof message.query === 'string' ? message.query : '';
+      sendToHost('vault.list', { query }, (reply) => sendResponse(reply));
+      return;
+    }
+    case 'delete': {
+      if (!Number.isSafeInteger(message.record) || message.record < 0) {
+        sendResponse({ error: { name: 'TypeError', message: 'credwell: not a record id' } });
+        return;
+      }
+      sendToHost('vault.delete', { record: message.record }, (reply) => sendResponse(reply));
+      return;
+    }
     case 'ui.respond': {
       const key = message.key;
       const state = typeof key === 'string' ? (await api.storage.session.get(key))[key] : undefined;

@@ -14,4 +14,5 @@ document.getElementById('lock').addEventListener('click', async () => {
   refresh();
 });
 document.getElementById('settings').addEventListener('click', () => chrome.runtime.openOptionsPage());
+document.getElementById('manage').addEventListener('click', () => chrome.tabs.create({ url: chrome.runtime.getURL('src/ui/manager.html') }));
 refresh();
