@@ -255,4 +255,25 @@ mod tests {
         const { assert!(KdfParams::DEFAULT.m_cost_kib >= 19 * 1024 && KdfParams::DEFAULT.t_cost >= 2) };
         assert!(!KdfParams::INSECURE_FOR_TESTS.is_at_least(&KdfParams::MINIMUM));
     }
+
+    #[test]
+    fn default_kdf_parameters_are_the_documented_ones() {
+        // Documented on `KdfParams::DEFAULT`: 64 MiB, 3 passes, 1 lane; minimum 19 MiB, 2, 1.
+        assert_eq!(
+            KdfParams::DEFAULT,
+            KdfParams {
+                m_cost_kib: 65_536,
+                t_cost: 3,
+                p_cost: 1
+            }
+        );
+        assert_eq!(
+            KdfParams::MINIMUM,
+            KdfParams {
+                m_cost_kib: 19_456,
+                t_cost: 2,
+                p_cost: 1
+            }
+        );
+    }
 }

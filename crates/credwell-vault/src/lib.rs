@@ -79,6 +79,10 @@ pub enum VaultError {
     /// A record failed authentication: altered, swapped, moved or replayed.
     #[error("record {0} has been tampered with or corrupted")]
     Tampered(i64),
+    /// A change named a credential record that does not exist (or a record that is not a
+    /// credential, such as an origin's flags).
+    #[error("there is no credential record {0}")]
+    NoSuchRecord(u64),
     /// Rows were removed, added or rolled back outside credwell.
     #[error(
         "the vault's records do not match its integrity check: rows were removed, added or rolled back"
@@ -191,16 +195,32 @@ fn hex(bytes: &[u8]) -> String {
 
 impl Vault {
     /// Creates a new vault file protected by `passphrase`.
+    ///
+    /// The file is created exclusively (an existing file is never touched, even one that
+    /// appears between a check and the creation) and, on Unix, readable and writable by its
+    /// owner only: its header holds the Argon2id-wrapped vault key, which anyone who can read
+    /// the file can attack offline. SQLite gives the `-wal` and `-shm` files the same mode. If
+    /// creation fails part-way, the new file is removed again.
     pub fn create(path: &Path, passphrase: &[u8], kdf: KdfParams) -> Result<Self, VaultError> {
-        if path.exists() {
-            return Err(VaultError::AlreadyExists(path.to_owned()));
-        }
         if !kdf.is_at_least(&KdfParams::MINIMUM) && kdf != KdfParams::INSECURE_FOR_TESTS {
             return Err(VaultError::Kdf(format!(
                 "{kdf:?} is weaker than the minimum {:?}",
                 KdfParams::MINIMUM
             )));
         }
+        create_private_file(path)?;
+        Self::initialize(path, passphrase, kdf).inspect_err(|_| {
+            // The file is ours (created exclusively above) and holds no record yet.
+            for suffix in ["", "-wal", "-shm"] {
+                let mut name = path.as_os_str().to_owned();
+                name.push(suffix);
+                let _ = std::fs::remove_file(PathBuf::from(name));
+            }
+        })
+    }
+
+    /// Writes the schema and the header into the new, empty file at `path`.
+    fn initialize(path: &Path, passphrase: &[u8], kdf: KdfParams) -> Result<Self, VaultError> {
         let conn = schema::connect(path)?;
         schema::migrate(&conn, path)?;
         let vault_id: [u8; 16] = random()?;
@@ -324,6 +344,27 @@ impl Vault {
         // A panic while holding the connection leaves SQLite's own transaction state intact
         // (an unfinished transaction rolls back), so the connection is still usable.
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Creates an empty file at `path` that must not exist yet, owner-only on Unix.
+pub(crate) fn create_private_file(path: &Path) -> Result<(), VaultError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(VaultError::AlreadyExists(path.to_owned()))
+        }
+        Err(source) => Err(VaultError::Io {
+            path: path.to_owned(),
+            source,
+        }),
     }
 }
 

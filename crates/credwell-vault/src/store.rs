@@ -351,6 +351,8 @@ impl Vault {
     }
 
     /// Replaces a record's credential; `false` when there is no such record.
+    ///
+    /// A record that fails to open is [`VaultError::Tampered`], never overwritten.
     pub fn update_credential(
         &self,
         record: RecordId,
@@ -360,26 +362,36 @@ impl Vault {
         if self.get(record)?.is_none() {
             return Ok(false);
         }
-        self.apply(
+        // Another handle may remove the record between the check and the write.
+        match self.apply(
             &[Change::Update(record, credential.clone())],
             now,
             &mut || {},
-        )?;
-        Ok(true)
+        ) {
+            Ok(_) => Ok(true),
+            Err(VaultError::NoSuchRecord(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// Removes a record; `false` when there was no such record.
+    ///
+    /// A record that fails to open is [`VaultError::Tampered`], never removed.
     pub fn remove_credential(&self, record: RecordId) -> Result<bool, VaultError> {
         if self.get(record)?.is_none() {
             return Ok(false);
         }
-        self.apply(&[Change::Remove(record)], 0, &mut || {})?;
-        Ok(true)
+        match self.apply(&[Change::Remove(record)], 0, &mut || {}) {
+            Ok(_) => Ok(true),
+            Err(VaultError::NoSuchRecord(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// Applies every change in one transaction: all of them or none. Returns the ids of added
     /// records, in order. `progress` is called after each change. An update or removal of a
-    /// record that does not exist fails the whole batch.
+    /// record that does not exist, or that is not a credential (an origin's flags), fails the
+    /// whole batch with [`VaultError::NoSuchRecord`].
     pub fn apply(
         &self,
         changes: &[Change],
@@ -400,8 +412,7 @@ impl Vault {
                     added.push(RecordId(u64::try_from(id).unwrap_or(0)));
                 }
                 Change::Update(record, credential) => {
-                    let old = existing_meta(&tx, to_i64(record.0))?
-                        .ok_or(VaultError::Sqlite(rusqlite::Error::QueryReturnedNoRows))?;
+                    let old = existing_credential_meta(&tx, *record)?;
                     let meta = self.meta_for(
                         old.id,
                         old.revision + 1,
@@ -414,8 +425,7 @@ impl Vault {
                     terms.push(self.integrity_term(&meta));
                 }
                 Change::Remove(record) => {
-                    let old = existing_meta(&tx, to_i64(record.0))?
-                        .ok_or(VaultError::Sqlite(rusqlite::Error::QueryReturnedNoRows))?;
+                    let old = existing_credential_meta(&tx, *record)?;
                     tx.execute("DELETE FROM records WHERE id = ?1", params![old.id])?;
                     terms.push(self.integrity_term(&old));
                 }
@@ -636,15 +646,41 @@ impl Vault {
         Ok(report)
     }
 
-    /// Writes a consistent copy of the (still encrypted) vault to `to`.
+    /// Writes a consistent copy of the (still encrypted) vault to `to`, which must not exist.
+    ///
+    /// The copy is created exclusively and, on Unix, owner-only, like [`Vault::create`]'s file;
+    /// a copy that fails part-way is removed. Paths that are not valid UTF-8 are refused
+    /// (`VACUUM INTO` takes the name as SQL text, and a lossy conversion would write elsewhere).
     pub fn backup(&self, to: &std::path::Path) -> Result<(), VaultError> {
-        if to.exists() {
-            return Err(VaultError::AlreadyExists(to.to_owned()));
-        }
+        let Some(name) = to.to_str() else {
+            return Err(VaultError::Io {
+                path: to.to_owned(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "a backup path must be valid UTF-8",
+                ),
+            });
+        };
+        crate::create_private_file(to)?;
+        // `VACUUM INTO` accepts an empty existing file and keeps its mode.
         let conn = self.lock();
-        conn.execute("VACUUM INTO ?1", params![to.to_string_lossy()])?;
-        Ok(())
+        conn.execute("VACUUM INTO ?1", params![name])
+            .map(drop)
+            .map_err(|e| {
+                let _ = std::fs::remove_file(to);
+                VaultError::from(e)
+            })
     }
+}
+
+/// The row of credential `record`; [`VaultError::NoSuchRecord`] when there is no such row or it
+/// holds something else (an origin's flags are changed only through [`Vault::set_flags`]).
+fn existing_credential_meta(tx: &Connection, record: RecordId) -> Result<RowMeta, VaultError> {
+    existing_meta(tx, to_i64(record.0))?
+        .filter(|meta| {
+            RecordKind::from_i64(meta.kind).is_some_and(|k| k != RecordKind::OriginFlags)
+        })
+        .ok_or(VaultError::NoSuchRecord(record.0))
 }
 
 fn existing_meta(tx: &Connection, id: i64) -> Result<Option<RowMeta>, VaultError> {

@@ -580,3 +580,87 @@ fn ids_are_never_reused_and_rows_moved_to_another_origin_are_tampered() {
         Err(VaultError::Tampered(id)) if id == b.0 as i64
     ));
 }
+
+#[test]
+fn changes_never_reach_an_origins_flags_through_a_record_id() {
+    let (_dir, _path, vault) = new_vault();
+    let o = origin("https://a.example");
+    let flags = OriginFlags {
+        prevent_silent_access: false,
+        never_save: true,
+    };
+    block_on(vault.set_origin_flags(&o, flags)).unwrap();
+    // The flags row is the vault's only row, so it has the first id.
+    let flags_row = RecordId(1);
+    for change in [
+        Change::Remove(flags_row),
+        Change::Update(flags_row, password("https://b.example", "bob", "pw")),
+    ] {
+        assert!(matches!(
+            vault.apply(&[change], 0, &mut || {}),
+            Err(VaultError::NoSuchRecord(1))
+        ));
+    }
+    assert!(!vault.remove_credential(flags_row).unwrap());
+    assert!(
+        !vault
+            .update_credential(flags_row, &password("https://b.example", "bob", "pw"), 0)
+            .unwrap()
+    );
+    assert_eq!(vault.flags(&o).unwrap(), flags);
+    assert!(vault.all().unwrap().is_empty());
+    assert!(matches!(
+        vault.apply(&[Change::Remove(RecordId(99))], 0, &mut || {}),
+        Err(VaultError::NoSuchRecord(99))
+    ));
+}
+
+#[cfg(unix)]
+#[test]
+fn the_vault_and_its_backups_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, path, vault) = new_vault();
+    vault
+        .add_credential(&password("https://a.example", "alice", "pw"), 0)
+        .unwrap();
+    let copy = dir.path().join("backup.sqlite");
+    vault.backup(&copy).unwrap();
+    for file in [&path, &copy] {
+        let mode = std::fs::metadata(file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", file.display());
+    }
+    let wal = dir.path().join("vault.sqlite-wal");
+    let mode = std::fs::metadata(&wal).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "SQLite gives the WAL the vault's mode");
+    assert!(
+        Vault::open(&copy, PASS)
+            .unwrap()
+            .check(&mut |_, _| {})
+            .unwrap()
+            .is_clean()
+    );
+}
+
+#[test]
+fn a_failed_create_leaves_no_file_and_an_existing_file_is_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.txt");
+    std::fs::write(&path, "keep me").unwrap();
+    assert!(matches!(
+        Vault::create(&path, PASS, KdfParams::INSECURE_FOR_TESTS),
+        Err(VaultError::AlreadyExists(_))
+    ));
+    assert_eq!(std::fs::read(&path).unwrap(), b"keep me");
+    // Parameters Argon2 itself rejects (more lanes than it allows) fail after the file exists.
+    let bad = KdfParams {
+        p_cost: u32::MAX,
+        ..KdfParams::MINIMUM
+    };
+    let fresh = dir.path().join("vault.sqlite");
+    assert!(matches!(
+        Vault::create(&fresh, PASS, bad),
+        Err(VaultError::Kdf(_))
+    ));
+    assert!(!fresh.exists());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
