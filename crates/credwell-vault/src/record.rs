@@ -93,7 +93,56 @@ pub(crate) fn encode_credential(credential: &Credential) -> Option<Zeroizing<Vec
         },
         _ => return None,
     };
-    serde_json::to_vec(&payload).ok().map(Zeroizing::new)
+    to_sealable(&payload)
+}
+
+impl Payload {
+    /// The bytes of every string field: the JSON is at most six times that plus punctuation.
+    fn text_len(&self) -> usize {
+        match self {
+            Self::Password {
+                origin,
+                id,
+                password,
+                name,
+                icon,
+            } => [origin, id, password, name, icon]
+                .iter()
+                .map(|s| s.len())
+                .sum(),
+            Self::Federated {
+                origin,
+                id,
+                provider,
+                protocol,
+                name,
+                icon,
+            } => {
+                [origin, id, provider, name, icon]
+                    .iter()
+                    .map(|s| s.len())
+                    .sum::<usize>()
+                    + protocol.as_ref().map_or(0, String::len)
+            }
+            Self::Flags { origin, .. } => origin.len(),
+        }
+    }
+}
+
+/// A buffer large enough for the JSON of a payload whose strings total `text_len` bytes: JSON
+/// writes at most 6 bytes per input byte (`\u00XX`), and 256 bytes cover keys and punctuation.
+fn buffer_for(text_len: usize) -> Zeroizing<Vec<u8>> {
+    Zeroizing::new(Vec::with_capacity(
+        text_len.saturating_mul(6).saturating_add(256),
+    ))
+}
+
+/// Serializes `payload` into a buffer that is zeroized when dropped and never grows: growing
+/// would free a copy of the password without wiping it.
+fn to_sealable(payload: &Payload) -> Option<Zeroizing<Vec<u8>>> {
+    let mut buffer = buffer_for(payload.text_len());
+    serde_json::to_writer(&mut *buffer, payload).ok()?;
+    Some(buffer)
 }
 
 pub(crate) fn encode_flags(origin: &Origin, flags: OriginFlags) -> Zeroizing<Vec<u8>> {
@@ -102,7 +151,7 @@ pub(crate) fn encode_flags(origin: &Origin, flags: OriginFlags) -> Zeroizing<Vec
         prevent_silent_access: flags.prevent_silent_access,
         never_save: flags.never_save,
     };
-    Zeroizing::new(serde_json::to_vec(&payload).unwrap_or_default())
+    to_sealable(&payload).unwrap_or_default()
 }
 
 /// Reads a sealed credential back; `None` if the bytes are not a credential of `kind`.
@@ -173,5 +222,30 @@ pub(crate) fn decode_flags(bytes: &[u8]) -> Option<(String, OriginFlags)> {
             },
         )),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializing_never_reallocates_the_buffer_holding_the_password() {
+        // Control characters are the worst case: six bytes of JSON each.
+        let worst = "\u{1}".repeat(300);
+        let credential = Credential::Password(PasswordCredential {
+            id: worst.clone(),
+            password: Password::new(worst.as_str()),
+            name: worst.clone(),
+            icon_url: worst.clone(),
+            origin: Origin::parse("https://a.example").unwrap(),
+        });
+        let payload_len = "https://a.example".len() + 4 * worst.len();
+        let expected = buffer_for(payload_len).capacity();
+        let sealed = encode_credential(&credential).unwrap();
+        assert!(sealed.len() > 4 * 6 * 300);
+        assert_eq!(sealed.capacity(), expected, "the buffer grew");
+        let back = decode_credential(&sealed, RecordKind::Password, None).unwrap();
+        assert_eq!(back, credential);
     }
 }
