@@ -246,6 +246,8 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator> Engine<S, M, C
         let in_flight = self.register(caller.request);
         let work = self.request_in_parallel(caller, options, &interfaces);
         match abortable(work, signal, &in_flight.signal).await {
+            // The user closed the unlock page: as if they had dismissed the chooser.
+            Ok(Err(GetError::Store(e))) if e.is_unlock_declined() => Ok(None),
             Ok(result) => result,
             Err(reason) => Err(GetError::Aborted(reason)),
         }
@@ -507,6 +509,8 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator> Engine<S, M, C
         let in_flight = self.register(caller.request);
         let work = self.store_internal(caller, credential);
         match abortable(work, None, &in_flight.signal).await {
+            // The user closed the unlock page: as if they had dismissed the save prompt.
+            Ok(Err(StoreError::Store(e))) if e.is_unlock_declined() => Ok(()),
             Ok(result) => result,
             Err(reason) => Err(StoreError::Aborted(reason)),
         }
@@ -820,6 +824,7 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator> Engine<S, M, C
         let in_flight = self.register(caller.request);
         let work = self.update_flags(&caller.origin, |f| f.prevent_silent_access = true);
         match abortable(work, None, &in_flight.signal).await {
+            Ok(Err(e)) if e.is_unlock_declined() => Ok(()),
             Ok(result) => result.map_err(PreventSilentAccessError::Store),
             Err(reason) => Err(PreventSilentAccessError::Aborted(reason)),
         }

@@ -64,7 +64,24 @@ impl StoreFailure {
     pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self(Box::new(error))
     }
+
+    /// The user declined to unlock the store (closed the unlock page). The engine treats it like
+    /// a dismissed prompt: `get()` resolves `null`, `store()` and `preventSilentAccess()`
+    /// resolve `undefined`.
+    pub fn unlock_declined() -> Self {
+        Self::new(UnlockDeclined)
+    }
+
+    /// Whether this is [`unlock_declined`](Self::unlock_declined).
+    pub fn is_unlock_declined(&self) -> bool {
+        self.0.is::<UnlockDeclined>()
+    }
 }
+
+/// The user declined to unlock the credential store.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("the user declined to unlock the credential store")]
+struct UnlockDeclined;
 
 /// The result of a store operation.
 pub type StoreResult<T> = Result<T, StoreFailure>;

@@ -177,8 +177,9 @@ struct Host<O: VaultOpener> {
 
 impl<O: VaultOpener> Host<O> {
     fn new(opener: O, config: HostConfig, outbox: Outbox) -> Self {
-        let store = LockableStore::new(outbox.clone());
-        let mediator = HostMediator::new(outbox.clone());
+        let next_ui = Arc::new(AtomicU64::new(1));
+        let store = LockableStore::new(outbox.clone(), Arc::clone(&next_ui));
+        let mediator = HostMediator::new(outbox.clone(), next_ui);
         let engine =
             Engine::with_config(store.clone(), mediator.clone(), SystemClock, config.engine);
         Self {
@@ -261,7 +262,7 @@ impl<O: VaultOpener> Host<O> {
                 self.send(protocol::ok_reply(id, json!({"cancelled": cancelled})));
             }
             Method::UiRespond { ui, answer } => {
-                let delivered = self.mediator.respond(ui, answer);
+                let delivered = self.store.respond(ui, &answer) || self.mediator.respond(ui, answer);
                 self.send(protocol::ok_reply(id, json!({"delivered": delivered})));
             }
             Method::Get { caller, options, aborted } => {
@@ -412,26 +413,34 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// request cancelled meanwhile simply stops waiting.
 struct LockableStore<S> {
     state: Arc<watch::Sender<Option<Arc<S>>>>,
+    /// Counts the times the user declined to unlock; waiters started before a bump give up.
+    declined: Arc<watch::Sender<u64>>,
     outbox: Outbox,
-    unlock_requested: Arc<std::sync::atomic::AtomicBool>,
+    /// The `ui` id of the unlock page shown for the current locked period (0: none shown).
+    unlock_ui: Arc<AtomicU64>,
+    next_ui: Arc<AtomicU64>,
 }
 
 impl<S> Clone for LockableStore<S> {
     fn clone(&self) -> Self {
         Self {
             state: Arc::clone(&self.state),
+            declined: Arc::clone(&self.declined),
             outbox: self.outbox.clone(),
-            unlock_requested: Arc::clone(&self.unlock_requested),
+            unlock_ui: Arc::clone(&self.unlock_ui),
+            next_ui: Arc::clone(&self.next_ui),
         }
     }
 }
 
 impl<S: CredentialStore> LockableStore<S> {
-    fn new(outbox: Outbox) -> Self {
+    fn new(outbox: Outbox, next_ui: Arc<AtomicU64>) -> Self {
         Self {
             state: Arc::new(watch::Sender::new(None)),
+            declined: Arc::new(watch::Sender::new(0)),
             outbox,
-            unlock_requested: Arc::default(),
+            unlock_ui: Arc::default(),
+            next_ui,
         }
     }
 
@@ -440,7 +449,7 @@ impl<S: CredentialStore> LockableStore<S> {
     }
 
     fn unlock(&self, store: S) {
-        self.unlock_requested.store(false, Ordering::SeqCst);
+        self.unlock_ui.store(0, Ordering::SeqCst);
         self.state.send_replace(Some(Arc::new(store)));
         let _ = self.outbox.send(json!({"event": "vault.unlocked"}));
     }
@@ -451,20 +460,50 @@ impl<S: CredentialStore> LockableStore<S> {
         }
     }
 
+    /// `ui.respond` for the unlock page: `{"cancel": true}` declines, which ends every request
+    /// waiting for the unlock; the next request shows the page again. Returns whether `ui` was
+    /// the unlock page.
+    fn respond(&self, ui: u64, answer: &Value) -> bool {
+        if ui == 0 || self.unlock_ui.load(Ordering::SeqCst) != ui {
+            return false;
+        }
+        if answer.get("cancel") == Some(&Value::Bool(true)) {
+            self.unlock_ui.store(0, Ordering::SeqCst);
+            self.declined.send_modify(|n| *n += 1);
+        }
+        true
+    }
+
     async fn current(&self) -> StoreResult<Arc<S>> {
         let mut rx = self.state.subscribe();
+        let mut declined = self.declined.subscribe();
+        declined.borrow_and_update();
         if let Some(s) = rx.borrow_and_update().clone() {
             return Ok(s);
         }
-        if !self.unlock_requested.swap(true, Ordering::SeqCst) {
+        // Ask once per locked period (until unlocked or declined).
+        let ui = self.next_ui.fetch_add(1, Ordering::SeqCst);
+        if self
+            .unlock_ui
+            .compare_exchange(0, ui, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+        {
             let _ = self
                 .outbox
-                .send(json!({"event": "ui.show", "kind": "unlock"}));
+                .send(json!({"event": "ui.show", "kind": "unlock", "ui": ui}));
         }
         loop {
-            rx.changed().await.map_err(StoreFailure::new)?;
-            if let Some(s) = rx.borrow_and_update().clone() {
-                return Ok(s);
+            tokio::select! {
+                changed = rx.changed() => {
+                    changed.map_err(StoreFailure::new)?;
+                    if let Some(s) = rx.borrow_and_update().clone() {
+                        return Ok(s);
+                    }
+                }
+                changed = declined.changed() => {
+                    changed.map_err(StoreFailure::new)?;
+                    return Err(StoreFailure::unlock_declined());
+                }
             }
         }
     }
@@ -526,10 +565,10 @@ struct HostMediator {
 }
 
 impl HostMediator {
-    fn new(outbox: Outbox) -> Self {
+    fn new(outbox: Outbox, next_ui: Arc<AtomicU64>) -> Self {
         Self {
             outbox,
-            next_ui: Arc::new(AtomicU64::new(1)),
+            next_ui,
             pending: Arc::default(),
         }
     }

@@ -158,10 +158,7 @@ async fn a_request_while_locked_asks_for_unlock_and_then_completes() {
     b.send(json!({"id": 1, "method": "credentials.get", "params": {
         "caller": caller("https://example.com", 1), "options": {"password": true, "mediation": "silent"}}}))
         .await;
-    assert_eq!(
-        b.recv().await,
-        json!({"event": "ui.show", "kind": "unlock"})
-    );
+    assert_eq!(b.recv().await["kind"], "unlock");
     b.send(json!({"id": 2, "method": "vault.unlock", "params": {"passphrase": "wrong"}}))
         .await;
     assert_eq!(b.reply(2).await["error"]["name"], "WrongPassphrase");
@@ -328,10 +325,7 @@ async fn prevent_silent_access_waiting_for_unlock_can_be_cancelled() {
     let mut b = Browser::start(config());
     b.send(json!({"id": 1, "method": "credentials.preventSilentAccess", "params": {"caller": caller("https://example.com", 1)}}))
         .await;
-    assert_eq!(
-        b.recv().await,
-        json!({"event": "ui.show", "kind": "unlock"})
-    );
+    assert_eq!(b.recv().await["kind"], "unlock");
     b.send(json!({"id": 2, "method": "cancel", "params": {"target": 1, "reason": "tab closed"}}))
         .await;
     assert_eq!(
@@ -387,4 +381,46 @@ async fn the_manager_lists_without_passwords_filters_and_deletes() {
     b.send(json!({"id": 6, "method": "vault.list", "params": {"query": 5}}))
         .await;
     assert_eq!(b.reply(6).await["error"]["code"], "bad-params");
+}
+
+#[tokio::test]
+async fn declining_the_unlock_page_resolves_the_waiting_calls_as_declined() {
+    let mut b = Browser::start(config());
+    let get = json!({"caller": caller("https://example.com", 1), "options": {"password": true}});
+    b.send(json!({"id": 1, "method": "credentials.get", "params": get}))
+        .await;
+    let show = b.recv().await;
+    assert_eq!(show["kind"], "unlock");
+    b.send(json!({"id": 2, "method": "credentials.store", "params": {"caller": caller("https://example.com", 2),
+        "credential": {"type": "password", "id": "alice", "password": "pw"}}}))
+        .await;
+    // A round trip lets the store call reach the locked vault before the user declines.
+    b.send(json!({"id": 9, "method": "vault.status"})).await;
+    b.reply(9).await;
+    b.send(json!({"id": 3, "method": "ui.respond", "params": {"ui": show["ui"], "answer": {"cancel": true}}})).await;
+    // Three replies, in whatever order the tasks finish.
+    let mut replies = std::collections::BTreeMap::new();
+    while replies.len() < 3 {
+        let m = b.recv().await;
+        if let Some(id) = m["id"].as_u64() {
+            replies.insert(id, m);
+        }
+    }
+    assert_eq!(replies[&3]["result"]["delivered"], true);
+    assert_eq!(
+        replies[&1],
+        json!({"id": 1, "result": null}),
+        "get: as if the chooser was dismissed"
+    );
+    assert_eq!(
+        replies[&2],
+        json!({"id": 2, "result": null}),
+        "store: as if the prompt was dismissed"
+    );
+    // The next call asks again, with a new page.
+    b.send(json!({"id": 4, "method": "credentials.get", "params": get}))
+        .await;
+    let again = b.recv().await;
+    assert_eq!(again["kind"], "unlock");
+    assert_ne!(again["ui"], show["ui"]);
 }
