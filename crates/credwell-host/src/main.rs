@@ -98,7 +98,7 @@ impl VaultOpener for VaultFile {
             Vault::open(&self.path, secret)
         } else {
             if let Some(dir) = self.path.parent() {
-                std::fs::create_dir_all(dir)
+                create_private_dir(dir)
                     .map_err(|e| UnlockError::Unavailable(format!("{}: {e}", dir.display())))?;
             }
             tracing::info!("creating a new vault at {}", self.path.display());
@@ -122,6 +122,15 @@ fn kdf_for_new_vaults() -> KdfParams {
     } else {
         KdfParams::DEFAULT
     }
+}
+
+/// Creates the vault's directory (and missing parents) readable by its owner only.
+fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
 fn host_config() -> Result<HostConfig, String> {

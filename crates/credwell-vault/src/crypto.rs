@@ -57,6 +57,14 @@ impl KdfParams {
         p_cost: 1,
     };
 
+    /// The most a vault header may ask for (4 GiB, 64 passes, 16 lanes): anything above is a
+    /// damaged header, refused before any memory is allocated.
+    pub const MAXIMUM: Self = Self {
+        m_cost_kib: 4 * 1024 * 1024,
+        t_cost: 64,
+        p_cost: 16,
+    };
+
     /// Very cheap parameters, **only** for tests: a vault made with them is as weak as its
     /// passphrase against offline guessing.
     pub const INSECURE_FOR_TESTS: Self = Self {

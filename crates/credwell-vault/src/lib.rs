@@ -264,13 +264,20 @@ impl Vault {
         }
         schema::probe(path)?;
         let conn = schema::connect(path)?;
-        schema::migrate(&conn, path)?;
         let header = schema::read_header(&conn, path)?;
         if header.format > FORMAT_VERSION {
             return Err(VaultError::NewerFormat {
                 found: header.format,
                 supported: FORMAT_VERSION,
             });
+        }
+        // A damaged or hostile header must not make the unlock allocate gigabytes.
+        if !KdfParams::MAXIMUM.is_at_least(&header.kdf) {
+            return Err(VaultError::BadHeader(format!(
+                "key derivation parameters {:?} exceed the maximum {:?}",
+                header.kdf,
+                KdfParams::MAXIMUM
+            )));
         }
         let kek = Key::derive_kek(passphrase, &header.salt, header.kdf)
             .map_err(|e| VaultError::Kdf(e.to_string()))?;
@@ -282,6 +289,8 @@ impl Vault {
             .map_err(|_| VaultError::WrongPassphrase)?;
         let vault_key = Key::from_bytes(&vault_key)
             .ok_or_else(|| VaultError::BadHeader("wrapped key length".into()))?;
+        // Only the owner of the passphrase upgrades the file's schema.
+        schema::migrate(&conn, path)?;
         let vault = Self {
             conn: Mutex::new(conn),
             path: path.to_owned(),

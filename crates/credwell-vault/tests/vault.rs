@@ -664,3 +664,25 @@ fn a_failed_create_leaves_no_file_and_an_existing_file_is_untouched() {
     assert!(!fresh.exists());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
+
+#[test]
+fn a_header_asking_for_absurd_key_derivation_costs_is_refused() {
+    let (_dir, path, vault) = new_vault();
+    drop(vault);
+    let huge = serde_json::to_vec(&KdfParams {
+        m_cost_kib: u32::MAX,
+        t_cost: 1,
+        p_cost: 1,
+    })
+    .unwrap();
+    raw(&path)
+        .execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'kdf'",
+            params![huge],
+        )
+        .unwrap();
+    assert!(matches!(
+        Vault::open(&path, PASS),
+        Err(VaultError::BadHeader(_))
+    ));
+}
