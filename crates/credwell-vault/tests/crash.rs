@@ -1,4 +1,4 @@
-//! Crash safety: a writer is killed with SIGKILL at random moments, hundreds of times. Every
+//! Crash safety: a writer is killed with SIGKILL at random moments, 200 times. Every
 //! write it acknowledged before dying is in the vault afterwards, and the vault checks clean.
 //!
 //! The writer is this test binary itself, re-run as a child in "writer" mode.
@@ -61,7 +61,7 @@ fn acknowledged_writes_survive_sigkill() {
     drop(Vault::create(&path, PASS, KdfParams::INSECURE_FOR_TESTS).unwrap());
     let mut acknowledged: Vec<(u64, u64)> = Vec::new();
     let mut seed: u64 = 0x0c0f_fee5_0000_0003;
-    let rounds = 150;
+    let rounds = 200;
     for round in 0..rounds {
         seed ^= seed << 13;
         seed ^= seed >> 7;
