@@ -66,9 +66,14 @@ fn main() {
     } else {
         (2_500, 10_000, 1_000, 1_000)
     };
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("vault.sqlite");
-    let plain_path = dir.path().join("plain.sqlite");
+    // CREDWELL_BENCH_KEEP=DIR builds into DIR and keeps it (for profiling the serve phase with
+    // CREDWELL_BENCH_SERVE=DIR); by default a temporary directory is used.
+    let temp = tempfile::tempdir().unwrap();
+    let dir = std::env::var_os("CREDWELL_BENCH_KEEP")
+        .map_or_else(|| temp.path().to_owned(), std::path::PathBuf::from);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("vault.sqlite");
+    let plain_path = dir.join("plain.sqlite");
 
     // Build both stores with the same content: 4 credentials per origin.
     let start = Instant::now();
@@ -117,7 +122,7 @@ fn main() {
     // Serve from a fresh process, so that resident memory reflects serving, not building.
     let status = std::process::Command::new(std::env::current_exe().unwrap())
         .args(std::env::args().skip(1))
-        .env("CREDWELL_BENCH_SERVE", dir.path())
+        .env("CREDWELL_BENCH_SERVE", &dir)
         .status()
         .unwrap();
     assert!(status.success());
