@@ -90,7 +90,11 @@ fn the_host_creates_unlocks_and_persists_the_vault() {
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode(vault.parent().unwrap()), 0o700, "the vault's directory is private");
+        assert_eq!(
+            mode(vault.parent().unwrap()),
+            0o700,
+            "the vault's directory is private"
+        );
         assert_eq!(mode(&vault), 0o600, "the vault file is private");
     }
     host.send(
