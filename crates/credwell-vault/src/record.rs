@@ -163,12 +163,15 @@ pub(crate) fn decode_credential(
     kind: RecordKind,
     known: Option<(&Origin, &str)>,
 ) -> Option<Credential> {
-    let payload: Payload = serde_json::from_slice(bytes).ok()?;
+    let mut payload: Payload = serde_json::from_slice(bytes).ok()?;
     let parse = |origin: &str| match known {
         Some((known, serialized)) if serialized == origin => Some(known.clone()),
         _ => Origin::parse(origin).ok(),
     };
-    match (&payload, kind) {
+    // Fields are moved out (`take`), not copied: no extra copy of a password is made, and the
+    // emptied payload is still zeroized on drop.
+    let take = std::mem::take::<String>;
+    match (&mut payload, kind) {
         (
             Payload::Password {
                 origin,
@@ -179,11 +182,11 @@ pub(crate) fn decode_credential(
             },
             RecordKind::Password,
         ) => Some(Credential::Password(PasswordCredential {
-            id: id.clone(),
-            password: Password::new(password.as_str()),
-            name: name.clone(),
-            icon_url: icon.clone(),
             origin: parse(origin)?,
+            id: take(id),
+            password: Password::new(take(password)),
+            name: take(name),
+            icon_url: take(icon),
         })),
         (
             Payload::Federated {
@@ -196,12 +199,12 @@ pub(crate) fn decode_credential(
             },
             RecordKind::Federated,
         ) => Some(Credential::Federated(FederatedCredential {
-            id: id.clone(),
-            provider: provider.clone(),
-            protocol: protocol.clone(),
-            name: name.clone(),
-            icon_url: icon.clone(),
             origin: parse(origin)?,
+            id: take(id),
+            provider: take(provider),
+            protocol: protocol.take(),
+            name: take(name),
+            icon_url: take(icon),
         })),
         _ => None,
     }
