@@ -40,4 +40,11 @@ cargo build -p credwell-host
 CREDWELL_HOST_BIN="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/debug/credwell-host" \
   node --test --test-concurrency=1 e2e/tests/
 
+log "browser demo: headless walkthrough of the tutorial's scenario (demo/)"
+if [ ! -d demo/node_modules ]; then
+  (cd demo && npm ci --no-audit --no-fund)
+fi
+CREDWELL_HOST_BIN="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/debug/credwell-host" \
+  node demo/run.mjs --headless --screenshots "$(mktemp -d)"
+
 log "all checks passed"

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# credwell's browser demo (demo/README.md): installs what is missing, builds the native host, and
+# runs demo/run.mjs with this script's arguments. Without a display (DISPLAY unset) or with
+# --headless it walks through the tutorial's scenario in headless Chromium and prints a
+# transcript; with a display it opens Chromium with credwell's extension for you to use.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# Debian's chromium (never a downloaded browser); Node 20 and npm are expected on the machine.
+DEB_PACKAGES=(chromium)
+missing=()
+for p in "${DEB_PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  log "installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+fi
+
+if [ ! -d demo/node_modules ]; then
+  log "npm ci (demo/: playwright-core, no browser download)"
+  (cd demo && npm ci --no-audit --no-fund)
+fi
+
+log "cargo build --release -p credwell-host"
+cargo build --release -p credwell-host
+
+if [ -z "${CREDWELL_HOST_BIN:-}" ]; then
+  target="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+  export CREDWELL_HOST_BIN="$target/release/credwell-host"
+fi
+exec node demo/run.mjs "$@"
