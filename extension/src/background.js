@@ -511,6 +511,18 @@ api.windows.onRemoved.addListener(async (windowId) => {
   }
 });
 
+async function recordAutoSignIn(event) {
+  await api.storage.session.set({
+    lastAutoSignIn: { origin: event.origin, id: event.id, name: event.name, at: Date.now() },
+  });
+  try {
+    await api.action.setBadgeText({ text: '✓' });
+    setTimeout(() => api.action.setBadgeText({ text: '' }).catch(() => {}), 5000);
+  } catch {
+    // No action UI (e.g. Firefox without the action key): the notice is in storage only.
+  }
+}
+
 async function onHostEvent(event) {
   switch (event.event) {
     case 'ui.show':
@@ -533,15 +545,9 @@ async function onHostEvent(event) {
       locked = true;
       break;
     case 'autoSignIn':
-      await api.storage.session.set({
-        lastAutoSignIn: { origin: event.origin, id: event.id, name: event.name, at: Date.now() },
-      });
-      try {
-        await api.action.setBadgeText({ text: '✓' });
-        setTimeout(() => api.action.setBadgeText({ text: '' }).catch(() => {}), 5000);
-      } catch {
-        // No action UI (e.g. Firefox without the action key): the notice is in storage only.
-      }
+      // The call's reply follows this event at once: record the notice a moment later, so that
+      // its storage and badge IPC do not delay the page's answer.
+      setTimeout(() => recordAutoSignIn(event).catch(() => {}), 50);
       break;
     default:
       break;
