@@ -16,11 +16,51 @@ pub(crate) struct DemoArgs {
     /// The origin the demo page runs on.
     #[arg(long, default_value = "https://demo.credwell.test")]
     origin: String,
+    /// Run the browser demo instead (`demo/run.mjs`: the tutorial's pages and a sign-in site in
+    /// Chromium with the extension; headless without a display). Needs Node and Debian's
+    /// chromium; `./scripts/demo.sh` installs them.
+    #[arg(long)]
+    browser: bool,
+    /// Arguments for the browser demo (e.g. `--headless`).
+    #[arg(last = true)]
+    browser_args: Vec<String>,
+}
+
+/// `credwell demo --browser`: runs `demo/run.mjs` with Node, pointing it at the `credwell-host`
+/// next to this executable. Returns the demo's exit status.
+pub(crate) fn run_browser(args: &DemoArgs) -> Result<std::process::ExitStatus> {
+    let exe = std::env::current_exe().context("cannot locate the credwell executable")?;
+    let script = exe
+        .ancestors()
+        .skip(1)
+        .map(|d| d.join("demo").join("run.mjs"))
+        .find(|p| p.is_file())
+        .context("cannot find demo/run.mjs next to this build; run ./scripts/demo.sh from the source tree")?;
+    let host = exe.with_file_name("credwell-host");
+    if !host.is_file() {
+        bail!(
+            "{} does not exist; build it with `cargo build --release -p credwell-host`",
+            host.display()
+        );
+    }
+    std::process::Command::new("node")
+        .arg(&script)
+        .args(&args.browser_args)
+        .env("CREDWELL_HOST_BIN", &host)
+        .status()
+        .context("cannot run node (the browser demo needs Node.js)")
 }
 
 /// Runs the demonstration, writing a transcript to `out`. Fails if the engine does not behave as
 /// the spec says at any step.
 pub(crate) fn run(args: &DemoArgs, out: &mut impl Write) -> Result<()> {
+    if args.browser {
+        let status = run_browser(args)?;
+        if !status.success() {
+            bail!("the browser demo failed ({status})");
+        }
+        return Ok(());
+    }
     let origin = Origin::parse(&args.origin).context("--origin must be an absolute URL")?;
     // The user will answer the one save prompt with "Save".
     let mediator = ScriptedMediator::new([Scripted::Save(SaveDecision::Save)]);
@@ -145,6 +185,8 @@ mod tests {
         run(
             &DemoArgs {
                 origin: "https://demo.credwell.test".into(),
+                browser: false,
+                browser_args: Vec::new(),
             },
             &mut out,
         )
@@ -164,6 +206,8 @@ mod tests {
         let err = run(
             &DemoArgs {
                 origin: "not a url".into(),
+                browser: false,
+                browser_args: Vec::new(),
             },
             &mut Vec::new(),
         )
