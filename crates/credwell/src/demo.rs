@@ -13,20 +13,20 @@ use serde_json::{Value, json};
 /// Options of `credwell demo`.
 #[derive(Debug, Args)]
 pub(crate) struct DemoArgs {
-    /// The origin the demo page runs on.
+    /// The origin the engine demonstration runs on (with `--engine`).
     #[arg(long, default_value = "https://demo.credwell.test")]
     origin: String,
-    /// Run the browser demo instead (`demo/run.mjs`: the tutorial's pages and a sign-in site in
-    /// Chromium with the extension; headless without a display). Needs Node and Debian's
-    /// chromium; `./scripts/demo.sh` installs them.
+    /// Run the scripted demonstration of the engine alone (no browser) instead of the browser
+    /// demo.
     #[arg(long)]
-    browser: bool,
+    engine: bool,
     /// Arguments for the browser demo (e.g. `--headless`).
     #[arg(last = true)]
     browser_args: Vec<String>,
 }
 
-/// `credwell demo --browser`: runs `demo/run.mjs` with Node, pointing it at the `credwell-host`
+/// `credwell demo`: runs the browser demo `demo/run.mjs` (the tutorial's pages and a sign-in site
+/// in Chromium with the extension; headless without a display) with Node, pointing it at the `credwell-host`
 /// next to this executable. Returns the demo's exit status.
 pub(crate) fn run_browser(args: &DemoArgs) -> Result<std::process::ExitStatus> {
     let exe = std::env::current_exe().context("cannot locate the credwell executable")?;
@@ -54,7 +54,7 @@ pub(crate) fn run_browser(args: &DemoArgs) -> Result<std::process::ExitStatus> {
 /// Runs the demonstration, writing a transcript to `out`. Fails if the engine does not behave as
 /// the spec says at any step.
 pub(crate) fn run(args: &DemoArgs, out: &mut impl Write) -> Result<()> {
-    if args.browser {
+    if !args.engine {
         let status = run_browser(args)?;
         if !status.success() {
             bail!("the browser demo failed ({status})");
@@ -185,7 +185,7 @@ mod tests {
         run(
             &DemoArgs {
                 origin: "https://demo.credwell.test".into(),
-                browser: false,
+                engine: true,
                 browser_args: Vec::new(),
             },
             &mut out,
@@ -206,7 +206,7 @@ mod tests {
         let err = run(
             &DemoArgs {
                 origin: "not a url".into(),
-                browser: false,
+                engine: true,
                 browser_args: Vec::new(),
             },
             &mut Vec::new(),
