@@ -684,13 +684,20 @@ impl Mediator for HostMediator {
         origin: &Origin,
         account: &credwell_core::Account,
     ) {
-        let _ = self.outbox.send(json!({
+        let event = json!({
             "event": "autoSignIn",
             "request": request.0,
             "origin": origin.to_string(),
             "id": account.id,
             "name": account.name,
-        }));
+        });
+        // The notice goes out just after the call's reply, so that the browser handles the
+        // page's answer first (the notice's storage and badge updates would delay it).
+        let outbox = self.outbox.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            let _ = outbox.send(event);
+        });
     }
 }
 

@@ -347,12 +347,13 @@ async fn auto_sign_in_notices_name_their_request() {
     b.send(json!({"id": 4, "method": "credentials.get", "params": {
         "caller": caller("https://example.com", 1), "options": {"password": true}}}))
         .await;
+    // The reply comes first; the notice follows it.
+    assert_eq!(b.reply(4).await["result"]["id"], "alice");
     let (notice, _) = b.recv_until(|m| m["event"] == "autoSignIn").await;
     assert_eq!(
         (notice["request"].clone(), notice["id"].clone()),
         (json!(4), json!("alice"))
     );
-    assert_eq!(b.reply(4).await["result"]["id"], "alice");
 }
 
 #[tokio::test]
