@@ -3,12 +3,13 @@
 // throwaway (real, encrypted) vault, registers credwell-host for that profile and launches
 // Debian's Chromium with credwell's extension.
 //
-//   node demo/run.mjs [--headless] [--screenshots DIR] [--port N]
+//   node demo/run.mjs [--headless] [--walkthrough] [--screenshots DIR] [--port N]
 //
 // With no display (DISPLAY unset) or --headless: walks through the tutorial's scenario, prints
 // each step and its result, saves a screenshot of each step, and exits non-zero when a result is
 // not the one the spec gives. With a display: opens the browser on the demo's index for a person
-// and waits until the browser is closed. Either way it ends by reading the vault file back and
+// and waits until the browser is closed (--walkthrough: run the scripted scenario in the visible
+// window instead). Either way it ends by reading the vault file back and
 // checking that no canary string (passwords, account names, origins) is in it in clear.
 import { chromium } from 'playwright-core';
 import { randomBytes } from 'node:crypto';
@@ -32,8 +33,9 @@ const CANARY = `credwell-canary-${randomBytes(4).toString('hex')}`;
 
 function usage(code) {
   (code ? process.stderr : process.stdout).write(
-    'usage: node demo/run.mjs [--headless] [--screenshots DIR] [--port N]\n' +
+    'usage: node demo/run.mjs [--headless] [--walkthrough] [--screenshots DIR] [--port N]\n' +
       '  --headless         walk through the scenario without a window (the default when DISPLAY is unset)\n' +
+      '  --walkthrough      with a display: walk through the scenario in the visible browser\n' +
       '  --screenshots DIR  where the walkthrough saves its screenshots (default ./demo-screenshots)\n' +
       '  --port N           serve the site on this loopback port (default: any free port)\n' +
       'env: CREDWELL_HOST_BIN (default target/release/credwell-host, else target/debug/credwell-host), CHROMIUM\n',
@@ -41,11 +43,12 @@ function usage(code) {
   process.exit(code);
 }
 
-const opts = { headless: !process.env.DISPLAY, screenshots: resolve('demo-screenshots'), port: 0 };
+const opts = { headless: !process.env.DISPLAY, walkthrough: false, screenshots: resolve('demo-screenshots'), port: 0 };
 for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i];
   const value = () => process.argv[++i] ?? usage(2);
   if (a === '--headless') opts.headless = true;
+  else if (a === '--walkthrough') opts.walkthrough = true;
   else if (a === '--screenshots') opts.screenshots = resolve(value());
   else if (a.startsWith('--screenshots=')) opts.screenshots = resolve(a.slice('--screenshots='.length));
   else if (a === '--port') opts.port = Number(value());
@@ -55,6 +58,8 @@ for (let i = 2; i < process.argv.length; i++) {
     usage(2);
   }
 }
+
+if (opts.headless) opts.walkthrough = true;
 
 function hostBinary() {
   if (process.env.CREDWELL_HOST_BIN) return resolve(process.env.CREDWELL_HOST_BIN);
@@ -118,6 +123,10 @@ async function launch(profile, headless) {
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless,
+    // run.mjs ends the browser itself on Ctrl-C, then checks the vault.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
     viewport: headless ? { width: 1000, height: 760 } : null,
     args: [
       '--no-sandbox',
@@ -472,12 +481,12 @@ async function main() {
   const env = await setUp();
   const server = await startServer({ port: opts.port });
   const needlesBase = [CANARY, `localhost:${server.port}`, 'app.localhost', 'idp.localhost'];
-  out(`credwell demo (${opts.headless ? 'headless walkthrough' : 'browser for you'})`);
+  out(`credwell demo (${opts.walkthrough ? `${opts.headless ? 'headless ' : ''}walkthrough` : 'the browser is yours'})`);
   out(`  site         ${server.site}/  (Example Site ${server.app}/, Example IdP ${server.idp}/)`);
   out(`  vault        ${env.vault}  (throwaway, encrypted; fast test key derivation)`);
   out(`  host         ${env.host}`);
   out(`  profile      ${env.profile}  (throwaway)`);
-  if (opts.headless) {
+  if (opts.walkthrough) {
     await mkdir(opts.screenshots, { recursive: true });
     out(`  screenshots  ${opts.screenshots}`);
   }
@@ -492,7 +501,7 @@ async function main() {
     const t = Date.now();
     ctx = await launch(env.profile, opts.headless);
     out(`  chromium     ${ctx.browser()?.version() ?? ''} started with credwell's extension in ${Date.now() - t} ms`);
-    if (opts.headless) {
+    if (opts.walkthrough) {
       extra = await walkthrough(ctx, server, opts.screenshots);
     } else {
       const page = ctx.pages()[0] ?? (await ctx.newPage());
@@ -521,7 +530,7 @@ async function main() {
   const needles = [...new Set([...needlesBase, ...extra, ...server.seen])].filter((s) => s.length >= 6);
   if (!existsSync(env.vault)) {
     out(`     ${env.vault} was never created (nobody unlocked it)`);
-    if (opts.headless) failures++;
+    if (opts.walkthrough) failures++;
   } else {
     const { files, bytes, found } = await checkVault(env.vaultDir, needles);
     const size = (await stat(env.vault)).size;
@@ -529,9 +538,14 @@ async function main() {
     out(`     read back ${bytes} bytes, looked for ${needles.length} strings in clear: ${needles.map((s) => JSON.stringify(s)).join(', ')}`);
     check(found.length === 0, found.length ? `found in clear: ${found.join('; ')}` : 'none of them is there: passwords, names and origins are encrypted');
   }
-  await rm(env.profile, { recursive: true, force: true });
-  out(`     the vault stays at ${env.vault} (throwaway profile removed); remove ${env.dir} when done`);
-  out(`\n${failures ? `FAILED: ${failures} check(s)` : 'all steps gave the results the spec says'} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  if (existsSync(env.vault)) {
+    await rm(env.profile, { recursive: true, force: true });
+    out(`     the vault stays at ${env.vault} (throwaway profile removed); remove ${env.dir} when done`);
+  } else {
+    await rm(env.dir, { recursive: true, force: true });
+  }
+  const verdict = failures ? `FAILED: ${failures} check(s)` : opts.walkthrough ? 'all steps gave the results the spec says' : 'demo ended';
+  out(`\n${verdict} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   process.exitCode = failures ? 1 : 0;
 }
 
