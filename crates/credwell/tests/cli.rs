@@ -196,7 +196,7 @@ fn help_version_and_completions_need_no_vault() {
 #[test]
 fn demo_still_runs() {
     let env = Env::new();
-    let out = env.ok(&["demo"]);
+    let out = env.ok(&["demo", "--engine"]);
     assert!(out.contains("resolved null"), "{out}");
     assert!(!out.contains("correct horse"));
 }
