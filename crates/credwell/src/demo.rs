@@ -1,4 +1,5 @@
-//! `credwell demo`: the engine walked through the tutorial's sign-in flow, printed as it goes.
+//! `credwell demo`: the browser demo (`demo/run.mjs`), or with `--engine` the engine walked through
+//! the tutorial's sign-in flow, printed as it goes.
 
 use std::io::Write;
 
