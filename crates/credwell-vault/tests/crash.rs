@@ -1,9 +1,11 @@
 //! Crash safety: a writer is killed with SIGKILL at random moments, 200 times. Every
 //! write it acknowledged before dying is in the vault afterwards, and the vault checks clean.
 //!
-//! The writer is this test binary itself, re-run as a child in "writer" mode.
+//! The writer is this test binary itself, re-run as a child in "writer" mode: the binary has its
+//! own `main` (`harness = false`), which writes when `CREDWELL_CRASH_WRITER_VAULT` is set and
+//! runs the test otherwise.
 
-#![allow(clippy::unwrap_used)] // Test helpers: a failure should panic right there.
+#![allow(clippy::unwrap_used, clippy::print_stdout)] // A test binary: a failure panics right there, and it reports on stdout.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -26,14 +28,19 @@ fn credential(n: u64) -> Credential {
     })
 }
 
+fn main() {
+    match std::env::var_os(WRITER_ENV) {
+        Some(path) => crash_writer_child(Path::new(&path)),
+        None => {
+            acknowledged_writes_survive_sigkill();
+            println!("test acknowledged_writes_survive_sigkill ... ok");
+        }
+    }
+}
+
 /// The child: writes forever, printing "ack <id> <n>" after each committed write.
-#[test]
-#[ignore = "run only as the child of acknowledged_writes_survive_sigkill"]
-fn crash_writer_child() {
-    let Some(path) = std::env::var_os(WRITER_ENV) else {
-        return;
-    };
-    let vault = Vault::open(Path::new(&path), PASS).unwrap();
+fn crash_writer_child(path: &Path) {
+    let vault = Vault::open(path, PASS).unwrap();
     let start: u64 = std::env::var("CREDWELL_CRASH_START")
         .unwrap()
         .parse()
@@ -54,7 +61,6 @@ fn crash_writer_child() {
     }
 }
 
-#[test]
 fn acknowledged_writes_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("vault.sqlite");
@@ -67,13 +73,6 @@ fn acknowledged_writes_survive_sigkill() {
         seed ^= seed >> 7;
         seed ^= seed << 17;
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "crash_writer_child",
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
             .env(WRITER_ENV, &path)
             .env("CREDWELL_CRASH_START", (round * 1_000_000).to_string())
             .stdout(Stdio::piped())
