@@ -36,19 +36,26 @@ struct Row {
     sealed: Vec<u8>,
 }
 
+/// The columns of [`RowMeta`], in the order [`read_meta`] reads them.
+const META_COLUMNS: &str = "id, kind, revision, created, updated, origin_index, site_index";
 const ROW_COLUMNS: &str = "id, kind, revision, created, updated, origin_index, site_index, sealed";
+
+/// Reads [`META_COLUMNS`] (the first seven columns of a row).
+fn read_meta(r: &rusqlite::Row<'_>) -> rusqlite::Result<RowMeta> {
+    Ok(RowMeta {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        revision: r.get(2)?,
+        created: r.get(3)?,
+        updated: r.get(4)?,
+        origin_index: r.get(5)?,
+        site_index: r.get(6)?,
+    })
+}
 
 fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     Ok(Row {
-        meta: RowMeta {
-            id: r.get(0)?,
-            kind: r.get(1)?,
-            revision: r.get(2)?,
-            created: r.get(3)?,
-            updated: r.get(4)?,
-            origin_index: r.get(5)?,
-            site_index: r.get(6)?,
-        },
+        meta: read_meta(r)?,
         sealed: r.get(7)?,
     })
 }
@@ -165,21 +172,8 @@ impl Vault {
         let xor = |into: &mut [u8; 32], term: [u8; 32]| {
             into.iter_mut().zip(term).for_each(|(a, t)| *a ^= t)
         };
-        let mut stmt = conn.prepare(
-            "SELECT id, kind, revision, created, updated, origin_index, site_index
-             FROM records NOT INDEXED",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(RowMeta {
-                id: r.get(0)?,
-                kind: r.get(1)?,
-                revision: r.get(2)?,
-                created: r.get(3)?,
-                updated: r.get(4)?,
-                origin_index: r.get(5)?,
-                site_index: r.get(6)?,
-            })
-        })?;
+        let mut stmt = conn.prepare(&format!("SELECT {META_COLUMNS} FROM records NOT INDEXED"))?;
+        let rows = stmt.query_map([], read_meta)?;
         for meta in rows {
             let meta = meta?;
             xor(&mut acc, self.integrity_term(&meta));
@@ -686,19 +680,9 @@ fn existing_credential_meta(tx: &Connection, record: RecordId) -> Result<RowMeta
 fn existing_meta(tx: &Connection, id: i64) -> Result<Option<RowMeta>, VaultError> {
     Ok(tx
         .query_row(
-            "SELECT id, kind, revision, created, updated, origin_index, site_index FROM records WHERE id = ?1",
+            &format!("SELECT {META_COLUMNS} FROM records WHERE id = ?1"),
             params![id],
-            |r| {
-                Ok(RowMeta {
-                    id: r.get(0)?,
-                    kind: r.get(1)?,
-                    revision: r.get(2)?,
-                    created: r.get(3)?,
-                    updated: r.get(4)?,
-                    origin_index: r.get(5)?,
-                    site_index: r.get(6)?,
-                })
-            },
+            read_meta,
         )
         .optional()?)
 }
