@@ -75,12 +75,7 @@ fn vault_path() -> PathBuf {
     if let Some(path) = std::env::var_os("CREDWELL_VAULT") {
         return PathBuf::from(path);
     }
-    let data = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .unwrap_or_else(|| PathBuf::from("."));
-    data.join("credwell").join("vault.sqlite")
+    credwell_vault::default_path().unwrap_or_else(|| PathBuf::from("credwell").join("vault.sqlite"))
 }
 
 /// The vault file. The first unlock of a vault that does not exist yet creates it with that

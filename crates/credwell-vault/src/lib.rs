@@ -50,6 +50,14 @@ pub use crypto::KdfParams;
 use crypto::{Key, VaultKeys};
 pub use record::RecordKind;
 
+/// Where the vault lives by default: `vault.sqlite` in the user's data directory
+/// (`$XDG_DATA_HOME/credwell/`, else `~/.local/share/credwell/` on Linux); `None` without a home
+/// directory. The CLI and the browser host both use it, so they open the same file.
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "credwell")
+        .map(|dirs| dirs.data_dir().join("vault.sqlite"))
+}
+
 /// The record envelope format this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
 

@@ -6,16 +6,12 @@ use anyhow::{Context, Result};
 
 use crate::Global;
 
-/// The file name of the vault in the data directory.
-const VAULT_FILE: &str = "vault.sqlite";
-
 /// The vault path the command works on.
 pub(crate) fn vault_path(global: &Global) -> Result<PathBuf> {
     if let Some(path) = &global.vault {
         return Ok(path.clone());
     }
-    let dirs = directories::ProjectDirs::from("", "", "credwell").context(
+    credwell_vault::default_path().context(
         "cannot find your home directory for the default vault location; pass --vault PATH",
-    )?;
-    Ok(dirs.data_dir().join(VAULT_FILE))
+    )
 }
