@@ -6,9 +6,9 @@ cd "$(dirname "$0")/.."
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 
-# Debian packages the tests need beyond the Rust toolchain: chromium for the extension suite (e2e/);
-# Node 20 and npm are expected on the machine.
-DEB_PACKAGES=(chromium)
+# Debian packages the tests need beyond the Rust toolchain: chromium and firefox-esr for the
+# extension suites (e2e/); Node 20 and npm are expected on the machine.
+DEB_PACKAGES=(chromium firefox-esr)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -33,12 +33,17 @@ log "benchmarks compile and run once (cargo test --benches)"
 cargo test --workspace --benches
 
 log "extension end to end in headless Chromium (e2e/)"
-if [ ! -d e2e/node_modules ]; then
+if [ ! -d e2e/node_modules/playwright-core ] || [ ! -d e2e/node_modules/ws ]; then
   (cd e2e && npm ci --no-audit --no-fund)
 fi
 cargo build -p credwell-host
 CREDWELL_HOST_BIN="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/debug/credwell-host" \
   node --test --test-concurrency=1 e2e/tests/
+
+log "extension end to end in headless Firefox ESR (e2e/firefox/, WebDriver BiDi)"
+# Each test runs Firefox with HOME set to a throwaway dir (host manifest, no ~/.cache/mozilla).
+CREDWELL_HOST_BIN="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/debug/credwell-host" \
+  node --test --test-concurrency=1 e2e/firefox/
 
 log "browser demo: headless walkthrough of the tutorial's scenario (demo/)"
 if [ ! -d demo/node_modules ]; then

@@ -72,20 +72,16 @@ export async function startServer() {
 }
 
 /**
- * Starts the server, a fresh profile with the extension and the host manifest, and Chromium.
- * options.env: extra environment for the host (e.g. {CREDWELL_STORE_CONSENT: 'always'}).
+ * Writes `<dir>/credwell-host.sh`: the native host as the browser starts it. It records its pid
+ * in `<dir>/host.pids`, sets CREDWELL_EPHEMERAL=1 (plus `env`), and execs HOST_BIN with its
+ * stderr appended to `<dir>/host.log`. Returns the wrapper's path.
  */
-export async function start(options = {}) {
-  if (!existsSync(HOST_BIN)) throw new Error(`${HOST_BIN} is missing: run cargo build -p credwell-host`);
-  const server = await startServer();
-  const dir = await mkdtemp(join(tmpdir(), 'credwell-e2e-'));
-  const profile = join(dir, 'profile');
-  await mkdir(join(profile, 'NativeMessagingHosts'), { recursive: true });
+export async function writeHostWrapper(dir, extraEnv = {}) {
   const env = {
     CREDWELL_EPHEMERAL: '1',
     CREDWELL_IDLE_LOCK_SECS: '0',
     CREDWELL_LOG: 'warn',
-    ...(options.env ?? {}),
+    ...(extraEnv ?? {}),
   };
   const wrapper = join(dir, 'credwell-host.sh');
   const q = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
@@ -93,7 +89,7 @@ export async function start(options = {}) {
     wrapper,
     [
       '#!/bin/sh',
-      '# Started by Chromium for connectNative; records its pid and becomes credwell-host.',
+      '# Started by the browser for connectNative; records its pid and becomes credwell-host.',
       `echo $$ >> ${q(join(dir, 'host.pids'))}`,
       ...Object.entries(env).map(([k, v]) => `export ${k}=${q(v)}`),
       `exec ${q(HOST_BIN)} "$@" 2>> ${q(join(dir, 'host.log'))}`,
@@ -101,6 +97,22 @@ export async function start(options = {}) {
     ].join('\n'),
   );
   await chmod(wrapper, 0o755);
+  return wrapper;
+}
+
+/**
+ * Starts the server, a fresh profile with the extension and the host manifest, and Chromium.
+ * options.env: extra environment for the host (e.g. {CREDWELL_STORE_CONSENT: 'always'});
+ * options.server: an already started server (startServer()) to use, and not close, instead.
+ */
+export async function start(options = {}) {
+  if (!existsSync(HOST_BIN)) throw new Error(`${HOST_BIN} is missing: run cargo build -p credwell-host`);
+  const ownServer = !options.server;
+  const server = options.server ?? (await startServer());
+  const dir = await mkdtemp(join(tmpdir(), 'credwell-e2e-'));
+  const profile = join(dir, 'profile');
+  await mkdir(join(profile, 'NativeMessagingHosts'), { recursive: true });
+  const wrapper = await writeHostWrapper(dir, options.env);
   await writeFile(
     join(profile, 'NativeMessagingHosts', `${HOST_NAME}.json`),
     JSON.stringify({
@@ -123,6 +135,7 @@ export async function start(options = {}) {
   const consumed = new WeakSet();
 
   const h = {
+    browser: 'chromium',
     ctx,
     page,
     worker,
@@ -233,9 +246,57 @@ export async function start(options = {}) {
       if (answer) await h.answerPrompt(answer);
       return stored;
     },
+    // ---- the driver-neutral surface shared with lib/firefox.mjs (scenarios/) ----
+    /** Runs `fn(arg)` in an extension page (the options page) and returns its result. */
+    async extensionEval(fn, arg) {
+      const ext = await ctx.newPage();
+      try {
+        await ext.goto(`chrome-extension://${EXTENSION_ID}/src/ui/options.html`);
+        return await ext.evaluate(fn, arg);
+      } finally {
+        await ext.close();
+      }
+    },
+    /** Waits for `selector` to be visible in a UI page. */
+    async uiWait(ui, selector) {
+      await ui.locator(selector).first().waitFor({ state: 'visible' });
+    },
+    /** The visible text of `selector` in a UI page (waits for it to be visible). */
+    async uiText(ui, selector) {
+      await ui.locator(selector).first().waitFor({ state: 'visible' });
+      return ui.locator(selector).first().innerText();
+    },
+    /** The texts of every element matching `selector` in a UI page (waits for the first). */
+    async uiTexts(ui, selector) {
+      await ui.locator(selector).first().waitFor({ state: 'visible' });
+      return ui.locator(selector).allInnerTexts();
+    },
+    async uiFill(ui, selector, value) {
+      await ui.fill(selector, value);
+    },
+    /** Clicks `selector` in a UI page that stays open. */
+    async uiClick(ui, selector) {
+      await ui.locator(selector).first().click();
+    },
+    /** Whether the UI page has closed. */
+    async uiClosed(ui) {
+      return ui.isClosed();
+    },
+    /** Waits until the UI page has closed (by itself or the background). */
+    async waitUiClosed(ui) {
+      if (!ui.isClosed()) await ui.waitForEvent('close', { timeout: UI_TIMEOUT });
+    },
+    /** Closes a UI page as the user would (its window goes away). */
+    async closeUiWindow(ui) {
+      await ui.close();
+    },
+    /** Adds an iframe to the page (or to options.parent); returns its frame. */
+    addFrame(options) {
+      return addFrame(page, options);
+    },
     async close() {
       await ctx.close().catch(() => {});
-      await server.close();
+      if (ownServer) await server.close();
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -17,6 +17,8 @@ import { HOST_NAME, PROTOCOL_VERSION } from './id.js';
 import { buildCaller } from './caller.js';
 
 const api = globalThis.chrome;
+// When this background (service worker / event page) started: a restarted one has a new value.
+const BACKGROUND_STARTED = Date.now() + Math.random();
 const EXTENSION_ORIGIN = new URL(api.runtime.getURL('')).origin;
 const PAGE_METHODS = new Set([
   'credentials.get',
@@ -572,7 +574,7 @@ async function onUiMessage(message, sendResponse) {
       sendToHost('vault.lock', {}, (reply) => sendResponse(reply));
       return;
     case 'status':
-      sendResponse({ result: { locked, connected: port !== null } });
+      sendResponse({ result: { locked, connected: port !== null, backgroundStarted: BACKGROUND_STARTED } });
       return;
     case 'list': {
       const query = typeof message.query === 'string' ? message.query : '';

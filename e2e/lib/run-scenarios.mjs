@@ -1,0 +1,28 @@
+// Registers the shared scenarios (scenarios/*.mjs) as node:test tests for one browser harness.
+import test from 'node:test';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * For each scenario: test(`${prefix}${name}`) with a fresh browser from `withBrowser`.
+ * scenario.options: an object, or fn(tmpDir) → object for scenarios that need files (the dir is
+ * removed afterwards); scenario.only: a list of browsers the scenario applies to;
+ * scenario.todo: {browser: reason} for a known difference (the test runs, is reported as TODO,
+ * and does not fail the suite).
+ */
+export function register(browser, withBrowser, scenarios, { timeout = 120_000 } = {}) {
+  for (const s of scenarios) {
+    if (s.only && !s.only.includes(browser)) continue;
+    const todo = s.todo?.[browser];
+    test(`${browser}: ${s.name}`, { timeout, ...(todo ? { todo } : {}) }, async () => {
+      const tmp = typeof s.options === 'function' ? await mkdtemp(join(tmpdir(), 'credwell-scenario-')) : null;
+      try {
+        const options = tmp ? await s.options(tmp) : (s.options ?? {});
+        await withBrowser(options, (h) => s.run(h, { tmp }));
+      } finally {
+        if (tmp) await rm(tmp, { recursive: true, force: true });
+      }
+    });
+  }
+}
