@@ -1,0 +1,365 @@
+//! [`PasskeyAuthenticator`]: credwell's platform authenticator behind `credwell_core::Authenticator`.
+
+use std::fmt;
+use std::sync::Arc;
+
+use credwell_core::{
+    Assertion, AttestedCredential, Authenticator, AuthenticatorError, AuthenticatorInfo, Clock,
+    GetAssertionRequest, MakeCredentialRequest, SystemClock,
+};
+use futures::lock::Mutex;
+use passkey_crypto::PublicKeyT as _;
+use passkey_crypto::coset::{self, iana::EnumI64 as _};
+use passkey_crypto::rust_crypto::{RustCryptoBackend, RustCryptoPublicKey};
+use passkey_types::ctap2::{Aaguid, Ctap2Error, StatusCode, get_assertion, make_credential};
+use passkey_types::webauthn::{
+    PublicKeyCredentialDescriptor, PublicKeyCredentialParameters, PublicKeyCredentialType,
+    PublicKeyCredentialUserEntity,
+};
+use serde_json::Map;
+
+use crate::attestation::{AttestationFormat, attestation_object};
+use crate::bridge::{StoreBridge, UiBridge};
+use crate::record::{Algorithm, PasskeyRecord};
+use crate::store::PasskeyStore;
+use crate::ui::{AccountSummary, CreatePrompt, PasskeyUi};
+
+/// The AAGUID of credwell's passkeys: all zero, as self attestation requires, so that `packed`
+/// self attestation survives the client's `attestation: "none"` processing unchanged.
+pub const AAGUID: [u8; 16] = [0; 16];
+
+type Ctap2Authenticator<S, U, K> =
+    passkey_authenticator::Authenticator<StoreBridge<S, K>, UiBridge<U>, RustCryptoBackend>;
+
+/// credwell's software platform authenticator: synced-style passkeys (see the crate
+/// documentation for its flags, counter and attestation policies) in a [`PasskeyStore`], with
+/// user interaction through a [`PasskeyUi`].
+///
+/// The CTAP2 core is passkey-rs's authenticator, which needs exclusive access for each
+/// operation: ceremonies on one `PasskeyAuthenticator` run one at a time (a second one waits
+/// while the first one's prompt is open), as on a platform authenticator with one user.
+pub struct PasskeyAuthenticator<S, U, K = SystemClock> {
+    store: Arc<S>,
+    ui: Arc<U>,
+    ctap2: Mutex<Ctap2Authenticator<S, U, K>>,
+}
+
+impl<S, U, K> fmt::Debug for PasskeyAuthenticator<S, U, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PasskeyAuthenticator")
+            .field("aaguid", &AAGUID)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: PasskeyStore, U: PasskeyUi> PasskeyAuthenticator<S, U, SystemClock> {
+    /// An authenticator over `store` and `ui`, stamping creation times from the system clock.
+    pub fn new(store: S, ui: U) -> Self {
+        Self::with_clock(store, ui, SystemClock)
+    }
+}
+
+impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
+    /// An authenticator whose passkeys' creation times come from `clock`.
+    pub fn with_clock(store: S, ui: U, clock: K) -> Self {
+        let store = Arc::new(store);
+        let ui = Arc::new(ui);
+        let mut ctap2 = passkey_authenticator::Authenticator::new(
+            Aaguid(AAGUID),
+            StoreBridge {
+                store: Arc::clone(&store),
+                clock: Arc::new(clock),
+            },
+            UiBridge {
+                ui: Arc::clone(&ui),
+            },
+            RustCryptoBackend,
+        );
+        // passkey-crypto also offers ML-DSA and the fully-specified ESP256/Ed25519 identifiers;
+        // credwell's passkeys are ES256 and EdDSA only.
+        let algorithms = Algorithm::SUPPORTED.map(Algorithm::iana);
+        // Both are in every passkey-crypto backend's list, so the subset is never empty.
+        if ctap2.set_algorithms(&algorithms).is_err() {
+            unreachable!("passkey-crypto supports ES256 and EdDSA");
+        }
+        Self {
+            store,
+            ui,
+            ctap2: Mutex::new(ctap2),
+        }
+    }
+
+    /// The passkey store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The user interface.
+    pub fn ui(&self) -> &U {
+        &self.ui
+    }
+
+    /// [authenticatorMakeCredential](https://w3c.github.io/webauthn/#sctn-op-make-cred).
+    async fn make(
+        &self,
+        request: MakeCredentialRequest,
+    ) -> Result<AttestedCredential, AuthenticatorError> {
+        // 1. The client's request is well-formed by construction.
+        // 2. The first algorithm of the RP's list that this authenticator supports.
+        let params: Vec<PublicKeyCredentialParameters> = request
+            .algorithms
+            .iter()
+            .filter_map(|&id| Algorithm::from_cose_id(id))
+            .map(|alg| PublicKeyCredentialParameters {
+                ty: PublicKeyCredentialType::PublicKey,
+                alg: alg.iana(),
+            })
+            .collect();
+        if params.is_empty() {
+            return Err(AuthenticatorError::NotSupported);
+        }
+        // 4. Every credential is discoverable, so requireResidentKey is always satisfied; user
+        //    verification needs a UI that can verify.
+        if request.require_user_verification && !self.ui.can_verify_user() {
+            return Err(AuthenticatorError::Constraint);
+        }
+        // 3. An excluded credential of this RP (whatever its user): collect the user's consent
+        //    to create a credential, then "InvalidStateError" if given, "NotAllowedError" if not.
+        //    Done here rather than by passkey-rs so that the prompt names the RP and the user.
+        for descriptor in request
+            .exclude_credentials
+            .iter()
+            .filter(|d| d.kind == "public-key")
+        {
+            let found = self
+                .store
+                .find(&descriptor.id)
+                .await
+                .map_err(store_failed)?;
+            if found.is_some_and(|r| r.rp_id == request.rp_id.as_str()) {
+                let consented = self
+                    .ui
+                    .confirm_create(CreatePrompt {
+                        rp_id: request.rp_id.as_str().to_owned(),
+                        rp_name: request.rp_name.clone(),
+                        user_name: request.user_name.clone(),
+                        user_display_name: request.user_display_name.clone(),
+                        already_registered: true,
+                    })
+                    .await;
+                return Err(if consented {
+                    AuthenticatorError::InvalidState
+                } else {
+                    AuthenticatorError::Cancelled
+                });
+            }
+        }
+        // 5-11. Consent (and user verification when required), key generation, storage and the
+        //       authenticator data: passkey-rs, over the store and UI bridges. credwell always
+        //       collects user presence (conditional create is refused by the client).
+        let ctap_request = make_credential::Request {
+            client_data_hash: request.client_data_hash.to_vec().into(),
+            rp: make_credential::PublicKeyCredentialRpEntity {
+                id: request.rp_id.as_str().to_owned(),
+                name: Some(request.rp_name.clone()),
+            },
+            user: PublicKeyCredentialUserEntity {
+                id: request.user_id.clone().into(),
+                display_name: request.user_display_name.clone(),
+                name: request.user_name.clone(),
+            },
+            pub_key_cred_params: params,
+            exclude_list: None,
+            extensions: None,
+            options: make_credential::Options {
+                rk: true,
+                up: true,
+                uv: request.require_user_verification,
+            },
+            pin_auth: None,
+            pin_protocol: None,
+        };
+        let response = self
+            .ctap2
+            .lock()
+            .await
+            .make_credential(ctap_request)
+            .await
+            .map_err(from_status)?;
+        let authenticator_data = response.auth_data.to_vec();
+        let attested = response
+            .auth_data
+            .attested_credential_data
+            .as_ref()
+            .ok_or(AuthenticatorError::Unknown)?;
+        let credential_id = attested.credential_id().to_vec();
+        let algorithm = match &attested.key.alg {
+            Some(coset::Algorithm::Assigned(alg)) => Algorithm::from_cose_id(alg.to_i64()),
+            _ => None,
+        }
+        .ok_or(AuthenticatorError::Unknown)?;
+        let public_key = RustCryptoPublicKey::der_from_cose_key(&attested.key).ok();
+        // 12-13. The attestation statement and object.
+        let format = AttestationFormat::choose(&request.attestation_formats);
+        let signature = match format {
+            AttestationFormat::None => Vec::new(),
+            AttestationFormat::PackedSelf => {
+                let record = self
+                    .store
+                    .find(&credential_id)
+                    .await
+                    .map_err(store_failed)?
+                    .ok_or(AuthenticatorError::Unknown)?;
+                record
+                    .sign(&authenticator_data, &request.client_data_hash)
+                    .map_err(|_| AuthenticatorError::Unknown)?
+            }
+        };
+        let attestation_object =
+            attestation_object(format, algorithm.cose_id(), &signature, &authenticator_data);
+        Ok(AttestedCredential {
+            credential_id,
+            attestation_object,
+            authenticator_data,
+            public_key,
+            public_key_algorithm: algorithm.cose_id(),
+            resident_key: true,
+            extension_results: Map::new(),
+        })
+    }
+
+    /// [authenticatorGetAssertion](https://w3c.github.io/webauthn/#sctn-op-get-assertion).
+    async fn assert(&self, request: GetAssertionRequest) -> Result<Assertion, AuthenticatorError> {
+        if request.require_user_verification && !self.ui.can_verify_user() {
+            return Err(AuthenticatorError::Constraint);
+        }
+        // 1-5. The credentials of allowCredentials found here and bound to the RP ID, or every
+        //      discoverable credential of the RP ID when the list is empty.
+        let rp_id = request.rp_id.as_str();
+        let mut candidates: Vec<PasskeyRecord> = Vec::new();
+        if request.allow_credentials.is_empty() {
+            candidates = self.store.list(rp_id).await.map_err(store_failed)?;
+        } else {
+            for descriptor in request
+                .allow_credentials
+                .iter()
+                .filter(|d| d.kind == "public-key")
+            {
+                if let Some(record) = self
+                    .store
+                    .find(&descriptor.id)
+                    .await
+                    .map_err(store_failed)?
+                    && record.rp_id == rp_id
+                    && !candidates
+                        .iter()
+                        .any(|c| c.credential_id == record.credential_id)
+                {
+                    candidates.push(record);
+                }
+            }
+        }
+        // 6. No credential: "NotAllowedError" (the client hides which failure it was).
+        if candidates.is_empty() {
+            return Err(AuthenticatorError::NoCredentials);
+        }
+        // 7. The user selects a credential (the most recent first); this is also the test of
+        //    user presence.
+        candidates.sort_by_key(|r| std::cmp::Reverse(r.created_at));
+        let accounts = candidates
+            .iter()
+            .map(|r| AccountSummary {
+                credential_id: r.credential_id.clone(),
+                user_name: r.user_name.clone(),
+                user_display_name: r.user_display_name.clone(),
+                created_at: r.created_at,
+            })
+            .collect();
+        let chosen = self
+            .ui
+            .choose_account(rp_id.to_owned(), accounts)
+            .await
+            .ok_or(AuthenticatorError::Cancelled)?;
+        // An index outside the list is a UI bug, not a user decision.
+        if chosen >= candidates.len() {
+            return Err(AuthenticatorError::Unknown);
+        }
+        let selected = candidates.swap_remove(chosen);
+        // 7 (user verification), 8-12. passkey-rs signs with the selected credential.
+        let ctap_request = get_assertion::Request {
+            rp_id: rp_id.to_owned(),
+            client_data_hash: request.client_data_hash.to_vec().into(),
+            allow_list: Some(vec![PublicKeyCredentialDescriptor {
+                ty: PublicKeyCredentialType::PublicKey,
+                id: selected.credential_id.clone().into(),
+                transports: None,
+            }]),
+            extensions: None,
+            options: get_assertion::Options {
+                up: true,
+                uv: request.require_user_verification,
+            },
+            pin_auth: None,
+            pin_protocol: None,
+        };
+        let response = self
+            .ctap2
+            .lock()
+            .await
+            .get_assertion(ctap_request)
+            .await
+            .map_err(from_status)?;
+        // 13. The user handle is always returned: every credential is discoverable.
+        Ok(Assertion {
+            credential_id: selected.credential_id.clone(),
+            authenticator_data: response.auth_data.to_vec(),
+            signature: response.signature.to_vec(),
+            user_handle: Some(selected.user_handle.clone()),
+            extension_results: Map::new(),
+        })
+    }
+}
+
+impl<S: PasskeyStore, U: PasskeyUi, K: Clock> Authenticator for PasskeyAuthenticator<S, U, K> {
+    fn info(&self) -> AuthenticatorInfo {
+        AuthenticatorInfo {
+            attachment: "platform",
+            transports: vec!["hybrid".to_owned(), "internal".to_owned()],
+            discoverable_credentials: true,
+            user_verification: self.ui.can_verify_user(),
+        }
+    }
+
+    async fn make_credential(
+        &self,
+        request: MakeCredentialRequest,
+    ) -> Result<AttestedCredential, AuthenticatorError> {
+        self.make(request).await
+    }
+
+    async fn get_assertion(
+        &self,
+        request: GetAssertionRequest,
+    ) -> Result<Assertion, AuthenticatorError> {
+        self.assert(request).await
+    }
+}
+
+fn store_failed(_: crate::store::PasskeyStoreError) -> AuthenticatorError {
+    AuthenticatorError::Unknown
+}
+
+/// A passkey-rs status as the client's authenticator error.
+fn from_status(status: StatusCode) -> AuthenticatorError {
+    match status {
+        StatusCode::Known(Ctap2Error::CredentialExcluded) => AuthenticatorError::InvalidState,
+        StatusCode::Known(Ctap2Error::OperationDenied) => AuthenticatorError::Cancelled,
+        StatusCode::Known(Ctap2Error::UnsupportedAlgorithm) => AuthenticatorError::NotSupported,
+        StatusCode::Known(Ctap2Error::NoCredentials) => AuthenticatorError::NoCredentials,
+        StatusCode::Known(Ctap2Error::UnsupportedOption) => AuthenticatorError::Constraint,
+        _ => AuthenticatorError::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests;
