@@ -25,18 +25,19 @@ export const GECKO_ID = JSON.parse(readFileSync(join(EXTENSION_DIR, 'manifest.js
 export const EXTENSION_UUID = '6c7c1a3e-4f0b-4d38-9a51-c4ed5e11a001';
 export const EXTENSION_ORIGIN = `moz-extension://${EXTENSION_UUID}`;
 
-// firefox.md §5/§6: loopback only (unroutable proxy), no first-run pages, real timer precision;
-// plus a pinned extension UUID and a non-secure origin on loopback (http://insecure.test).
-function userJs(prefs) {
+// firefox.md §5/§6: loopback only, no first-run pages, real timer precision; plus a pinned
+// extension UUID. Every other http host goes through the test server as its proxy (it serves the
+// same pages whatever the host): that gives a non-secure origin on loopback, http://insecure.test
+// (not potentially trustworthy, unlike localhost/127.0.0.1); https goes to a closed port.
+function userJs(serverPort, prefs) {
   const all = {
     'network.proxy.type': 1,
     'network.proxy.http': '127.0.0.1',
-    'network.proxy.http_port': 9,
+    'network.proxy.http_port': serverPort,
     'network.proxy.ssl': '127.0.0.1',
     'network.proxy.ssl_port': 9,
-    'network.proxy.no_proxies_on': 'localhost, 127.0.0.1, insecure.test',
+    'network.proxy.no_proxies_on': 'localhost, 127.0.0.1',
     'network.proxy.allow_hijacking_localhost': false,
-    'network.dns.localDomains': 'insecure.test',
     'browser.shell.checkDefaultBrowser': false,
     'datareporting.policy.dataSubmissionEnabled': false,
     'toolkit.telemetry.reportingpolicy.firstRun': false,
@@ -110,6 +111,39 @@ class Bidi {
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
+/** A BiDi RemoteValue as plain data (as Playwright's evaluate would return it). */
+export function fromRemote(v) {
+  switch (v?.type) {
+    case 'undefined':
+      return undefined;
+    case 'null':
+      return null;
+    case 'string':
+    case 'boolean':
+      return v.value;
+    case 'number':
+      return { NaN: NaN, '-0': -0, Infinity: Infinity, '-Infinity': -Infinity }[v.value] ?? v.value;
+    case 'bigint':
+      return BigInt(v.value);
+    case 'array':
+    case 'set':
+      return (v.value ?? []).map(fromRemote);
+    case 'object':
+    case 'map': {
+      const out = {};
+      for (const [k, val] of v.value ?? []) out[typeof k === 'string' ? k : String(fromRemote(k))] = fromRemote(val);
+      return out;
+    }
+    case 'date':
+      return new Date(v.value);
+    case 'regexp':
+      return new RegExp(v.value.pattern, v.value.flags);
+    default:
+      // error, node, window, function, promise, ...: what Playwright gives for them ({}).
+      return {};
+  }
+}
+
 /**
  * A browsing context (tab, popup window or iframe) with Playwright's evaluate(fn, arg) shape:
  * `fn` is sent as source and called with `arg` (JSON); its (awaited) result comes back as JSON,
@@ -124,22 +158,21 @@ export class Frame {
 
   async evaluate(fn, arg) {
     const source = typeof fn === 'function' ? fn.toString() : `() => (${fn})`;
-    const expression = `(async () => {
-      const __v = await (${source})(${arg === undefined ? 'undefined' : JSON.stringify(arg)});
-      return __v === undefined ? '{"u":1}' : JSON.stringify({ v: __v });
-    })()`;
+    // The argument goes in as a JS literal; the result comes back in BiDi's own serialization,
+    // so neither depends on the page's (possibly overwritten) JSON.
+    const expression = `(${source})(${arg === undefined ? 'undefined' : JSON.stringify(arg)})`;
     const r = await this.bidi.send('script.evaluate', {
       expression,
       target: { context: this.context },
       awaitPromise: true,
       resultOwnership: 'none',
+      serializationOptions: { maxObjectDepth: null, includeShadowTree: 'none' },
     });
     if (r.type === 'exception') {
       const d = r.exceptionDetails;
       throw new Error(`evaluate in ${this.context}: ${d?.text ?? 'exception'}`);
     }
-    const out = JSON.parse(r.result.value);
-    return out.u ? undefined : out.v;
+    return fromRemote(r.result);
   }
 
   /** The current URL (from the browser's tree). */
@@ -177,7 +210,7 @@ export async function start(options = {}) {
       allowed_extensions: [GECKO_ID],
     }),
   );
-  await writeFile(join(profile, 'user.js'), `${userJs(options.prefs ?? {})}\n`);
+  await writeFile(join(profile, 'user.js'), `${userJs(server.port, options.prefs ?? {})}\n`);
 
   const child = spawn(
     FIREFOX,
@@ -287,6 +320,12 @@ export async function start(options = {}) {
     async closeTab(tab) {
       await bidi.send('browsingContext.close', { context: tab.context }).catch(() => {});
     },
+    /** Opens one of the extension's pages (e.g. 'src/ui/manager.html') in a new tab. */
+    async openExtensionPage(path) {
+      const tab = await h.newTab(`${EXTENSION_ORIGIN}/${path}`);
+      await bidi.send('browsingContext.activate', { context: tab.context }).catch(() => {});
+      return tab;
+    },
     /** Runs `fn(arg)` in an extension page (the options page) and returns its result. */
     async extensionEval(fn, arg) {
       const tab = await h.newTab(`${EXTENSION_ORIGIN}/src/ui/options.html`);
@@ -394,6 +433,25 @@ export async function start(options = {}) {
     async uiClick(ui, selector) {
       await h.uiWait(ui, selector);
       await ui.evaluate((s) => document.querySelector(s).click(), selector);
+    },
+    /**
+     * Focuses `selector` in a UI page and presses `key` ('Enter', 'Escape', 'Space' or one
+     * character) as real key events (BiDi input.performActions).
+     */
+    async uiPress(ui, selector, key) {
+      await h.uiWait(ui, selector);
+      await bidi.send('browsingContext.activate', { context: ui.context }).catch(() => {});
+      await ui.evaluate((s) => document.querySelector(s).focus(), selector);
+      const value = { Enter: '\uE007', Escape: '\uE00C', Space: ' ' }[key] ?? key;
+      await bidi
+        .send('input.performActions', {
+          context: ui.context,
+          actions: [{ type: 'key', id: 'keyboard', actions: [{ type: 'keyDown', value }, { type: 'keyUp', value }] }],
+        })
+        .catch((e) => {
+          // The page may close itself in answer to the key.
+          if (!/no such frame|discarded|closed/i.test(String(e?.message))) throw e;
+        });
     },
     /** Clicks `selector` in a UI page that closes itself in answer; waits for the close. */
     async clickAndClose(ui, selector) {

@@ -290,6 +290,29 @@ export async function start(options = {}) {
     async closeUiWindow(ui) {
       await ui.close();
     },
+    /** Focuses `selector` in a UI page and presses `key` (a Playwright key name, e.g. 'Enter'). */
+    async uiPress(ui, selector, key) {
+      await ui.locator(selector).first().focus();
+      try {
+        await ui.keyboard.press(key);
+      } catch (e) {
+        // The page may close itself in answer to the key.
+        if (!/closed/i.test(String(e?.message))) throw e;
+      }
+    },
+    /** Opens a new tab, optionally at `url`; it has evaluate(fn, arg). */
+    async newTab(url) {
+      const tab = await ctx.newPage();
+      if (url) await tab.goto(url);
+      return tab;
+    },
+    async closeTab(tab) {
+      await tab.close();
+    },
+    /** Opens one of the extension's pages (e.g. 'src/ui/manager.html') in a new tab. */
+    openExtensionPage(path) {
+      return h.newTab(`chrome-extension://${EXTENSION_ID}/${path}`);
+    },
     /** Adds an iframe to the page (or to options.parent); returns its frame. */
     addFrame(options) {
       return addFrame(page, options);

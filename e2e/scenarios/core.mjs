@@ -223,10 +223,11 @@ export const scenarios = [
         const f = document.createElement('iframe');
         document.body.append(f);
         const w = f.contentWindow;
+        const shimmed = !Function.prototype.toString.call(w.navigator.credentials.get).includes('[native code]');
         const c = await w.navigator.credentials.get({ password: true, mediation: 'silent' });
-        return [c?.id, c instanceof w.PasswordCredential];
+        return [c?.id, c instanceof w.PasswordCredential, shimmed];
       });
-      assert.deepEqual(fromBlank, { ok: true, value: ['alice', true] });
+      assert.deepEqual(fromBlank, { ok: true, value: ['alice', true, true] });
       // Once loaded (after a turn of the event loop), it has the shim.
       const later = await settle(h.page, async () => {
         const f = document.createElement('iframe');
@@ -297,18 +298,44 @@ export const scenarios = [
         out.string = (await outcome(navigator.credentials.get({ password: true, signal: aborted('why') }))).rejected;
         const reason = { because: 'object' };
         out.objectIdentity = (await outcome(navigator.credentials.get({ password: true, signal: aborted(reason) }))).rejected === reason;
+        const error = new RangeError('not JSON-able identity');
+        out.errorIdentity = (await outcome(navigator.credentials.get({ password: true, signal: aborted(error) }))).rejected === error;
         const c = new AbortController();
         c.abort();
         const d = (await outcome(navigator.credentials.get({ password: true, signal: c.signal }))).rejected;
         out.default = [d instanceof DOMException, d.name, d === c.signal.reason];
         out.create = (await outcome(navigator.credentials.create({ password: { id: 'a', password: 'b' }, signal: aborted(7) }))).rejected;
+        // create(): the abort check comes after the "more than one type" check.
+        out.createTooMany = (
+          await outcome(
+            navigator.credentials.create({
+              password: { id: 'a', password: 'b' },
+              federated: { id: 'a', provider: 'https://i.example' },
+              signal: aborted('x'),
+            }),
+          )
+        ).rejected.name;
+        // No type at all but aborted: the reason wins (WPT), for get and create.
+        out.getNoType = (await outcome(navigator.credentials.get({ signal: aborted('first') }))).rejected;
+        out.createNoType = (await outcome(navigator.credentials.create({ signal: aborted('first') }))).rejected;
+        // Aborted right after the call: the reason, not NotSupportedError.
         const late = new AbortController();
         const p = navigator.credentials.get({ signal: late.signal });
         late.abort('late');
         out.lateNoType = (await outcome(p)).rejected;
         return out;
       });
-      assert.deepEqual(r, { string: 'why', objectIdentity: true, default: [true, 'AbortError', true], create: 7, lateNoType: 'late' });
+      assert.deepEqual(r, {
+        string: 'why',
+        objectIdentity: true,
+        errorIdentity: true,
+        default: [true, 'AbortError', true],
+        create: 7,
+        createTooMany: 'NotSupportedError',
+        getNoType: 'first',
+        createNoType: 'first',
+        lateNoType: 'late',
+      });
       assert.equal(await h.uiOpen('unlock'), false, 'aborted calls never reach the vault');
     },
   },
