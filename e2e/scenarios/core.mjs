@@ -228,16 +228,25 @@ export const scenarios = [
         return [c?.id, c instanceof w.PasswordCredential, shimmed];
       });
       assert.deepEqual(fromBlank, { ok: true, value: ['alice', true, true] });
-      // Once loaded (after a turn of the event loop), it has the shim.
+    },
+  },
+  {
+    name: 'a script-made about:blank iframe, used after its load event, acts as its parent',
+    async run(h) {
+      await h.goto('/blank.html');
+      await h.storePassword({ id: 'alice', password: 'pencil' }, { unlock: true });
       const later = await settle(h.page, async () => {
         const f = document.createElement('iframe');
+        const loaded = new Promise((ok) => {
+          f.onload = ok;
+        });
         document.body.append(f);
-        await new Promise((ok) => setTimeout(ok, 100));
+        await loaded;
         const w = f.contentWindow;
         const c = await w.navigator.credentials.get({ password: true, mediation: 'silent' });
-        return [c?.id, c instanceof w.PasswordCredential];
+        return [c?.id, c instanceof w.PasswordCredential, c instanceof w.Credential];
       });
-      assert.deepEqual(later, { ok: true, value: ['alice', true] });
+      assert.deepEqual(later, { ok: true, value: ['alice', true, true] });
     },
   },
   {

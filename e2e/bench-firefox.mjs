@@ -1,0 +1,67 @@
+// e2e/bench.mjs for Firefox ESR: credwell's get() latency through the whole path (page shim →
+// ISOLATED relay → event page → native host → engine → back) against a bare echo through the same
+// extension and host (the relay's `credwell.echo`, answered by the host's `vault.status`),
+// measured in the page with performance.now() (privacy.reduceTimerPrecision=false). Not a test:
+// prints a table.
+//
+//   cargo build -p credwell-host && node e2e/bench-firefox.mjs [N]
+import { start, HOST_BIN } from './lib/firefox.mjs';
+
+const N = Number(process.argv[2] ?? 500);
+const WARMUP = 50;
+
+const h = await start();
+try {
+  await h.goto('/blank.html');
+  await h.storePassword({ id: 'alice', password: 'pencil' }, { unlock: true });
+  await h.extensionEval(() => chrome.storage.local.set({ benchEcho: true }));
+  await new Promise((ok) => setTimeout(ok, 200));
+  const samples = await h.page.evaluate(
+    async ({ n, warmup }) => {
+      let rid = 1e9;
+      const echo = () =>
+        new Promise((ok, fail) => {
+          const id = rid++;
+          document.addEventListener('credwell-response', function listener(e) {
+            const reply = JSON.parse(e.detail);
+            if (reply.rid !== id) return;
+            document.removeEventListener('credwell-response', listener);
+            if (reply.error) fail(new Error(reply.error.message));
+            else ok(reply.result);
+          });
+          document.dispatchEvent(new CustomEvent('credwell-request', { detail: JSON.stringify({ t: 'call', rid: id, method: 'credwell.echo', params: {} }) }));
+        });
+      const paths = {
+        'echo (vault.status round trip)': echo,
+        "get({password:true, mediation:'silent'}) → credential": async () => {
+          const c = await navigator.credentials.get({ password: true, mediation: 'silent' });
+          if (!c || c.password !== 'pencil') throw new Error('wrong credential');
+        },
+        "create({password:{…}}) (no vault access)": () => navigator.credentials.create({ password: { id: 'a', password: 'b' } }),
+      };
+      const out = Object.fromEntries(Object.keys(paths).map((k) => [k, []]));
+      for (let i = 0; i < warmup + n; i++) {
+        for (const [name, fn] of Object.entries(paths)) {
+          const t0 = performance.now();
+          await fn();
+          const dt = performance.now() - t0;
+          if (i >= warmup) out[name].push(dt);
+        }
+      }
+      return out;
+    },
+    { n: N, warmup: WARMUP },
+  );
+  const q = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+  const rows = Object.entries(samples).map(([name, xs]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return [name, q(s, 50), q(s, 95), q(s, 99), s[s.length - 1]];
+  });
+  const width = Math.max(...rows.map((r) => r[0].length));
+  console.log(`credwell e2e bench: N=${N} per path after ${WARMUP} warm-up, headless Firefox ESR, host ${HOST_BIN}, ms`);
+  console.log(`${'path'.padEnd(width)} | median |    p95 |    p99 |    max`);
+  console.log(`${'-'.repeat(width)}-|--------|--------|--------|-------`);
+  for (const [name, ...v] of rows) console.log(`${name.padEnd(width)} | ${v.map((x) => x.toFixed(2).padStart(6)).join(' | ')}`);
+} finally {
+  await h.close();
+}
