@@ -36,7 +36,8 @@ impl RecordKind {
     }
 }
 
-#[derive(Serialize, Deserialize)]
+/// What is sealed, as written. Reading goes through [`Fields`].
+#[derive(Serialize)]
 #[serde(tag = "k")]
 enum Payload {
     #[serde(rename = "p")]
@@ -163,48 +164,28 @@ pub(crate) fn decode_credential(
     kind: RecordKind,
     known: Option<(&Origin, &str)>,
 ) -> Option<Credential> {
-    let mut payload: Payload = serde_json::from_slice(bytes).ok()?;
-    let parse = |origin: &str| match known {
-        Some((known, serialized)) if serialized == origin => Some(known.clone()),
-        _ => Origin::parse(origin).ok(),
+    let mut fields: Fields = serde_json::from_slice(bytes).ok()?;
+    let origin = match known {
+        Some((known, serialized)) if serialized == fields.origin.as_str() => known.clone(),
+        _ => Origin::parse(&fields.origin).ok()?,
     };
     // Fields are moved out (`take`), not copied: no extra copy of a password is made, and the
-    // emptied payload is still zeroized on drop.
-    let take = std::mem::take::<String>;
-    match (&mut payload, kind) {
-        (
-            Payload::Password {
-                origin,
-                id,
-                password,
-                name,
-                icon,
-            },
-            RecordKind::Password,
-        ) => Some(Credential::Password(PasswordCredential {
-            origin: parse(origin)?,
-            id: take(id),
-            password: Password::new(take(password)),
-            name: take(name),
-            icon_url: take(icon),
+    // emptied fields are still zeroized on drop.
+    match (fields.k.as_str(), kind) {
+        ("p", RecordKind::Password) => Some(Credential::Password(PasswordCredential {
+            origin,
+            id: fields.id.take()?,
+            password: Password::new(fields.password.take()?),
+            name: fields.name.take()?,
+            icon_url: fields.icon.take()?,
         })),
-        (
-            Payload::Federated {
-                origin,
-                id,
-                provider,
-                protocol,
-                name,
-                icon,
-            },
-            RecordKind::Federated,
-        ) => Some(Credential::Federated(FederatedCredential {
-            origin: parse(origin)?,
-            id: take(id),
-            provider: take(provider),
-            protocol: protocol.take(),
-            name: take(name),
-            icon_url: take(icon),
+        ("f", RecordKind::Federated) => Some(Credential::Federated(FederatedCredential {
+            origin,
+            id: fields.id.take()?,
+            provider: fields.provider.take()?,
+            protocol: fields.protocol.take(),
+            name: fields.name.take()?,
+            icon_url: fields.icon.take()?,
         })),
         _ => None,
     }
@@ -212,19 +193,45 @@ pub(crate) fn decode_credential(
 
 /// Reads sealed flags back: the origin they belong to and the flags.
 pub(crate) fn decode_flags(bytes: &[u8]) -> Option<(String, OriginFlags)> {
-    match serde_json::from_slice::<Payload>(bytes).ok()? {
-        Payload::Flags {
-            ref origin,
-            prevent_silent_access,
-            never_save,
-        } => Some((
-            origin.clone(),
-            OriginFlags {
-                prevent_silent_access,
-                never_save,
-            },
-        )),
-        _ => None,
+    let mut fields: Fields = serde_json::from_slice(bytes).ok()?;
+    if fields.k != "o" {
+        return None;
+    }
+    Some((
+        std::mem::take(&mut fields.origin),
+        OriginFlags {
+            prevent_silent_access: fields.prevent_silent_access?,
+            never_save: fields.never_save?,
+        },
+    ))
+}
+
+/// Every field a [`Payload`] can have, read in one pass.
+///
+/// Serde reads an internally tagged enum by first buffering the whole object (strings included)
+/// into an intermediate value: slower, and a copy of the password that nothing wipes. This flat
+/// form reads the same JSON straight into its fields; which of them must be present is checked
+/// per kind by the decoder.
+#[derive(Deserialize)]
+struct Fields {
+    k: String,
+    origin: String,
+    id: Option<String>,
+    password: Option<String>,
+    provider: Option<String>,
+    protocol: Option<String>,
+    name: Option<String>,
+    icon: Option<String>,
+    prevent_silent_access: Option<bool>,
+    never_save: Option<bool>,
+}
+
+impl Drop for Fields {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        if let Some(password) = &mut self.password {
+            password.zeroize();
+        }
     }
 }
 
@@ -250,5 +257,29 @@ mod tests {
         assert_eq!(sealed.capacity(), expected, "the buffer grew");
         let back = decode_credential(&sealed, RecordKind::Password, None).unwrap();
         assert_eq!(back, credential);
+    }
+
+    #[test]
+    fn a_payload_missing_a_field_or_of_another_kind_is_refused() {
+        let full = br#"{"k":"p","origin":"https://a.example","id":"u","password":"p","name":"","icon":""}"#;
+        assert!(decode_credential(full, RecordKind::Password, None).is_some());
+        assert!(decode_credential(full, RecordKind::Federated, None).is_none());
+        assert!(decode_flags(full).is_none());
+        let no_password = br#"{"k":"p","origin":"https://a.example","id":"u","name":"","icon":""}"#;
+        assert!(decode_credential(no_password, RecordKind::Password, None).is_none());
+        let bad_origin =
+            br#"{"k":"p","origin":"not an origin","id":"u","password":"p","name":"","icon":""}"#;
+        assert!(decode_credential(bad_origin, RecordKind::Password, None).is_none());
+        let flags = encode_flags(
+            &Origin::parse("https://a.example").unwrap(),
+            OriginFlags {
+                prevent_silent_access: true,
+                never_save: false,
+            },
+        );
+        let (origin, read) = decode_flags(&flags).unwrap();
+        assert_eq!(origin, "https://a.example");
+        assert!(read.prevent_silent_access && !read.never_save);
+        assert!(decode_credential(&flags, RecordKind::Password, None).is_none());
     }
 }

@@ -261,9 +261,13 @@ impl Vault {
         let conn = self.lock();
         let mut stmt =
             conn.prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM records {sql_where}"))?;
-        let rows = stmt
+        let mut rows: Vec<Row> = stmt
             .query_map(params, read_row)?
             .collect::<Result<_, _>>()?;
+        // Sorted here rather than by `ORDER BY id`: with a bound parameter in the WHERE clause,
+        // an `ORDER BY` makes SQLite (built with STAT4) re-prepare the statement on every
+        // binding, which cost a quarter of each lookup.
+        rows.sort_unstable_by_key(|row| row.meta.id);
         Ok(rows)
     }
 
@@ -278,7 +282,7 @@ impl Vault {
         };
         let serialized = origin.to_string();
         let rows = self.query_rows(
-            "WHERE origin_index = ?1 AND kind = ?2 ORDER BY id",
+            "WHERE origin_index = ?1 AND kind = ?2",
             params![self.origin_index_of(&serialized), kind as i64],
         )?;
         rows.iter()
@@ -304,7 +308,7 @@ impl Vault {
             return Ok(Vec::new());
         };
         let rows = self.query_rows(
-            "WHERE site_index = ?1 AND kind = ?2 ORDER BY id",
+            "WHERE site_index = ?1 AND kind = ?2",
             params![self.site_index(site), kind as i64],
         )?;
         rows.iter()
