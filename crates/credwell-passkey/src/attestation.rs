@@ -15,7 +15,7 @@ pub enum AttestationFormat {
 }
 
 impl AttestationFormat {
-    /// [authenticatorMakeCredential](https://w3c.github.io/webauthn/#sctn-op-make-cred) step 12:
+    /// [authenticatorMakeCredential](https://w3c.github.io/webauthn/#sctn-op-make-cred) step 9:
     /// the first format of `attestationFormats` the authenticator supports, otherwise its own
     /// preference, `none`.
     pub fn choose(preferred: &[String]) -> Self {

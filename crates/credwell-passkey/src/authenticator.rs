@@ -8,9 +8,8 @@ use credwell_core::{
     GetAssertionRequest, MakeCredentialRequest, SystemClock,
 };
 use futures::lock::Mutex;
-use passkey_crypto::PublicKeyT as _;
+use passkey_crypto::SecretKeyT as _;
 use passkey_crypto::coset::{self, iana::EnumI64 as _};
-use passkey_crypto::rust_crypto::{RustCryptoBackend, RustCryptoPublicKey};
 use passkey_types::ctap2::{Aaguid, Ctap2Error, StatusCode, get_assertion, make_credential};
 use passkey_types::webauthn::{
     PublicKeyCredentialDescriptor, PublicKeyCredentialParameters, PublicKeyCredentialType,
@@ -20,6 +19,7 @@ use serde_json::Map;
 
 use crate::attestation::{AttestationFormat, attestation_object};
 use crate::bridge::{StoreBridge, UiBridge};
+use crate::crypto::{KeepingBackend, spki_der};
 use crate::record::{Algorithm, PasskeyRecord};
 use crate::store::PasskeyStore;
 use crate::ui::{AccountSummary, CreatePrompt, PasskeyUi};
@@ -29,7 +29,7 @@ use crate::ui::{AccountSummary, CreatePrompt, PasskeyUi};
 pub const AAGUID: [u8; 16] = [0; 16];
 
 type Ctap2Authenticator<S, U, K> =
-    passkey_authenticator::Authenticator<StoreBridge<S, K>, UiBridge<U>, RustCryptoBackend>;
+    passkey_authenticator::Authenticator<StoreBridge<S, K>, UiBridge<U>, KeepingBackend>;
 
 /// credwell's software platform authenticator: synced-style passkeys (see the crate
 /// documentation for its flags, counter and attestation policies) in a [`PasskeyStore`], with
@@ -41,6 +41,7 @@ type Ctap2Authenticator<S, U, K> =
 pub struct PasskeyAuthenticator<S, U, K = SystemClock> {
     store: Arc<S>,
     ui: Arc<U>,
+    crypto: KeepingBackend,
     ctap2: Mutex<Ctap2Authenticator<S, U, K>>,
 }
 
@@ -64,6 +65,7 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
     pub fn with_clock(store: S, ui: U, clock: K) -> Self {
         let store = Arc::new(store);
         let ui = Arc::new(ui);
+        let crypto = KeepingBackend::default();
         let mut ctap2 = passkey_authenticator::Authenticator::new(
             Aaguid(AAGUID),
             StoreBridge {
@@ -73,7 +75,7 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
             UiBridge {
                 ui: Arc::clone(&ui),
             },
-            RustCryptoBackend,
+            crypto.clone(),
         );
         // passkey-crypto also offers ML-DSA and the fully-specified ESP256/Ed25519 identifiers;
         // credwell's passkeys are ES256 and EdDSA only.
@@ -85,6 +87,7 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
         Self {
             store,
             ui,
+            crypto,
             ctap2: Mutex::new(ctap2),
         }
     }
@@ -118,11 +121,6 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
         if params.is_empty() {
             return Err(AuthenticatorError::NotSupported);
         }
-        // 4. Every credential is discoverable, so requireResidentKey is always satisfied; user
-        //    verification needs a UI that can verify.
-        if request.require_user_verification && !self.ui.can_verify_user() {
-            return Err(AuthenticatorError::Constraint);
-        }
         // 3. An excluded credential of this RP (whatever its user): collect the user's consent
         //    to create a credential, then "InvalidStateError" if given, "NotAllowedError" if not.
         //    Done here rather than by passkey-rs so that the prompt names the RP and the user.
@@ -154,7 +152,12 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
                 });
             }
         }
-        // 5-11. Consent (and user verification when required), key generation, storage and the
+        // 4. Every credential is discoverable, so requireResidentKey is always satisfied; user
+        //    verification needs a UI that can verify.
+        if request.require_user_verification && !self.ui.can_verify_user() {
+            return Err(AuthenticatorError::Constraint);
+        }
+        // 5-8. Consent (and user verification when required), key generation, storage and the
         //       authenticator data: passkey-rs, over the store and UI bridges. credwell always
         //       collects user presence (conditional create is refused by the client).
         let ctap_request = make_credential::Request {
@@ -179,13 +182,13 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
             pin_auth: None,
             pin_protocol: None,
         };
-        let response = self
-            .ctap2
-            .lock()
-            .await
-            .make_credential(ctap_request)
-            .await
-            .map_err(from_status)?;
+        let mut ctap2 = self.ctap2.lock().await;
+        let response = ctap2.make_credential(ctap_request).await;
+        // The key passkey-rs generated in this call (or none, if it failed before): the guard
+        // keeps every other ceremony out until it is taken.
+        let new_key = self.crypto.take_generated();
+        drop(ctap2);
+        let response = response.map_err(from_status)?;
         let authenticator_data = response.auth_data.to_vec();
         let attested = response
             .auth_data
@@ -198,21 +201,18 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
             _ => None,
         }
         .ok_or(AuthenticatorError::Unknown)?;
-        let public_key = RustCryptoPublicKey::der_from_cose_key(&attested.key).ok();
-        // 12-13. The attestation statement and object.
+        let public_key = spki_der(&attested.key);
+        // 9-10. The attestation statement format and the attestation object.
         let format = AttestationFormat::choose(&request.attestation_formats);
         let signature = match format {
             AttestationFormat::None => Vec::new(),
+            // Signed like an assertion, with the new credential's private key
+            // (https://w3c.github.io/webauthn/#sctn-packed-attestation, self attestation).
             AttestationFormat::PackedSelf => {
-                let record = self
-                    .store
-                    .find(&credential_id)
-                    .await
-                    .map_err(store_failed)?
-                    .ok_or(AuthenticatorError::Unknown)?;
-                record
-                    .sign(&authenticator_data, &request.client_data_hash)
-                    .map_err(|_| AuthenticatorError::Unknown)?
+                let mut key = new_key.ok_or(AuthenticatorError::Unknown)?;
+                let mut target = authenticator_data.clone();
+                target.extend_from_slice(&request.client_data_hash);
+                key.sign(&target)
             }
         };
         let attestation_object =
@@ -233,8 +233,8 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
         if request.require_user_verification && !self.ui.can_verify_user() {
             return Err(AuthenticatorError::Constraint);
         }
-        // 1-5. The credentials of allowCredentials found here and bound to the RP ID, or every
-        //      discoverable credential of the RP ID when the list is empty.
+        // 1. The credentials of allowCredentials found here and bound to the RP ID, or every
+        //    discoverable credential of the RP ID when the list is empty.
         let rp_id = request.rp_id.as_str();
         let mut candidates: Vec<PasskeyRecord> = Vec::new();
         if request.allow_credentials.is_empty() {
@@ -259,11 +259,11 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
                 }
             }
         }
-        // 6. No credential: "NotAllowedError" (the client hides which failure it was).
+        //    None: "NotAllowedError" (the client hides which failure it was).
         if candidates.is_empty() {
             return Err(AuthenticatorError::NoCredentials);
         }
-        // 7. The user selects a credential (the most recent first); this is also the test of
+        // 2. The user selects a credential (the most recent first); this is also the test of
         //    user presence.
         candidates.sort_by_key(|r| std::cmp::Reverse(r.created_at));
         let accounts = candidates
@@ -285,7 +285,7 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
             return Err(AuthenticatorError::Unknown);
         }
         let selected = candidates.swap_remove(chosen);
-        // 7 (user verification), 8-12. passkey-rs signs with the selected credential.
+        // 2 (user verification), 3-4. passkey-rs signs with the selected credential.
         let ctap_request = get_assertion::Request {
             rp_id: rp_id.to_owned(),
             client_data_hash: request.client_data_hash.to_vec().into(),
@@ -309,7 +309,7 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
             .get_assertion(ctap_request)
             .await
             .map_err(from_status)?;
-        // 13. The user handle is always returned: every credential is discoverable.
+        // 5. The user handle is always returned: every credential is discoverable.
         Ok(Assertion {
             credential_id: selected.credential_id.clone(),
             authenticator_data: response.auth_data.to_vec(),
@@ -324,7 +324,7 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> Authenticator for PasskeyAuthentic
     fn info(&self) -> AuthenticatorInfo {
         AuthenticatorInfo {
             attachment: "platform",
-            transports: vec!["hybrid".to_owned(), "internal".to_owned()],
+            transports: vec!["internal".to_owned()],
             discoverable_credentials: true,
             user_verification: self.ui.can_verify_user(),
         }

@@ -81,7 +81,7 @@ impl<S: PasskeyStore, K: Clock> CredentialStore for StoreBridge<S, K> {
             private_key,
             created_at: self.clock.now(),
         };
-        // https://w3c.github.io/webauthn/#sctn-op-make-cred step 7: a discoverable credential
+        // https://w3c.github.io/webauthn/#sctn-op-make-cred step 6: a discoverable credential
         // replaces any other credential source with the same RP ID and user handle.
         for old in self.store.list(&record.rp_id).await.map_err(store_failed)? {
             if old.user_handle == record.user_handle {

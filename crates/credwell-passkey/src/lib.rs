@@ -28,7 +28,7 @@
 //! - **Discoverable credentials only.** Every passkey is a discoverable credential that stores
 //!   its user handle, `user.name` and `user.displayName` (so `credProps.rk` is `true`); a new
 //!   passkey replaces the RP's previous one for the same user handle
-//!   ([authenticatorMakeCredential](https://w3c.github.io/webauthn/#sctn-op-make-cred) step 7).
+//!   ([authenticatorMakeCredential](https://w3c.github.io/webauthn/#sctn-op-make-cred) step 6).
 //!   Assertions always return the user handle.
 //! - **Flags** ([authenticator data](https://w3c.github.io/webauthn/#sctn-authenticator-data)):
 //!   UP is always set (credwell always collects user presence: the creation prompt or the account
@@ -67,6 +67,7 @@
 mod attestation;
 mod authenticator;
 mod bridge;
+mod crypto;
 mod record;
 mod store;
 mod ui;

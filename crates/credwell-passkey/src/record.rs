@@ -6,7 +6,7 @@ use std::fmt;
 
 use passkey_authenticator::PasskeyAccessor;
 use passkey_crypto::coset::{self, CoseKey, Label, iana, iana::EnumI64 as _};
-use passkey_crypto::rust_crypto::{RustCryptoPublicKey, RustCryptoSecretKey};
+use passkey_crypto::rust_crypto::RustCryptoSecretKey;
 use passkey_crypto::{PublicKeyT as _, SecretKeyT as _};
 use passkey_types::CredentialExtensions;
 use serde::{Deserialize, Serialize};
@@ -138,24 +138,10 @@ impl PasskeyRecord {
     /// The credential public key as a DER SubjectPublicKeyInfo (what `getPublicKey()` returns).
     pub fn public_key_der(&self) -> Result<Vec<u8>, KeyError> {
         let key = self.secret_key()?.public_key().to_cose_key();
-        RustCryptoPublicKey::der_from_cose_key(&key).map_err(|_| KeyError::InvalidKey)
+        crate::crypto::spki_der(&key).ok_or(KeyError::InvalidKey)
     }
 
-    /// Signs `authenticatorData || clientDataHash`: an ASN.1 DER `Ecdsa-Sig-Value` for ES256,
-    /// the raw 64 bytes for EdDSA
-    /// ([signature formats](https://w3c.github.io/webauthn/#sctn-signature-attestation-types)).
-    pub(crate) fn sign(
-        &self,
-        authenticator_data: &[u8],
-        client_data_hash: &[u8],
-    ) -> Result<Vec<u8>, KeyError> {
-        let mut target = Vec::with_capacity(authenticator_data.len() + client_data_hash.len());
-        target.extend_from_slice(authenticator_data);
-        target.extend_from_slice(client_data_hash);
-        Ok(self.secret_key()?.sign(&target))
-    }
-
-    fn secret_key(&self) -> Result<RustCryptoSecretKey, KeyError> {
+    pub(crate) fn secret_key(&self) -> Result<RustCryptoSecretKey, KeyError> {
         RustCryptoSecretKey::from_cose_key(&self.private_cose_key())
             .map_err(|_| KeyError::InvalidKey)
     }

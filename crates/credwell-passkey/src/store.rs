@@ -1,5 +1,6 @@
 //! Where passkeys live: the [`PasskeyStore`] trait and its in-memory implementation.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Mutex, MutexGuard};
 
@@ -58,11 +59,28 @@ pub trait PasskeyStore: Send + Sync {
     ) -> impl Future<Output = Result<bool, PasskeyStoreError>> + Send;
 }
 
-/// An in-memory [`PasskeyStore`], for tests, demos and benchmarks. Lookups by RP ID scan every
-/// record; it is meant for at most a few thousand passkeys.
+/// An in-memory [`PasskeyStore`], for tests, demos and benchmarks: passkeys by credential id,
+/// with an index by RP ID.
 #[derive(Debug, Default)]
 pub struct MemoryPasskeyStore {
-    records: Mutex<Vec<PasskeyRecord>>,
+    records: Mutex<Records>,
+}
+
+#[derive(Debug, Default)]
+struct Records {
+    by_id: HashMap<Vec<u8>, PasskeyRecord>,
+    by_rp: HashMap<String, Vec<Vec<u8>>>,
+}
+
+impl Records {
+    fn unindex(&mut self, rp_id: &str, credential_id: &[u8]) {
+        if let Some(ids) = self.by_rp.get_mut(rp_id) {
+            ids.retain(|id| id != credential_id);
+            if ids.is_empty() {
+                self.by_rp.remove(rp_id);
+            }
+        }
+    }
 }
 
 impl MemoryPasskeyStore {
@@ -73,22 +91,24 @@ impl MemoryPasskeyStore {
 
     /// How many passkeys it holds.
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().by_id.len()
     }
 
     /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
-        self.lock().is_empty()
+        self.lock().by_id.is_empty()
     }
 
-    /// Every passkey it holds, in insertion order.
+    /// Every passkey it holds, oldest first (ties in credential id order).
     pub fn all(&self) -> Vec<PasskeyRecord> {
-        self.lock().clone()
+        let mut all: Vec<PasskeyRecord> = self.lock().by_id.values().cloned().collect();
+        all.sort_by(|a, b| (a.created_at, &a.credential_id).cmp(&(b.created_at, &b.credential_id)));
+        all
     }
 
-    fn lock(&self) -> MutexGuard<'_, Vec<PasskeyRecord>> {
-        // A panic while holding the lock cannot leave the vector half-modified (every change is
-        // one push, replace or remove), so a poisoned lock is still consistent.
+    fn lock(&self) -> MutexGuard<'_, Records> {
+        // Every change below leaves both maps consistent before it can panic (insertions and
+        // removals are single map operations), so a poisoned lock is still consistent.
         self.records
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -97,49 +117,62 @@ impl MemoryPasskeyStore {
 
 impl PasskeyStore for MemoryPasskeyStore {
     async fn list(&self, rp_id: &str) -> Result<Vec<PasskeyRecord>, PasskeyStoreError> {
-        Ok(self
-            .lock()
-            .iter()
-            .filter(|r| r.rp_id == rp_id)
+        let records = self.lock();
+        Ok(records
+            .by_rp
+            .get(rp_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| records.by_id.get(id))
             .cloned()
             .collect())
     }
 
     async fn find(&self, credential_id: &[u8]) -> Result<Option<PasskeyRecord>, PasskeyStoreError> {
-        Ok(self
-            .lock()
-            .iter()
-            .find(|r| r.credential_id == credential_id)
-            .cloned())
+        Ok(self.lock().by_id.get(credential_id).cloned())
     }
 
     async fn insert(&self, record: PasskeyRecord) -> Result<(), PasskeyStoreError> {
         let mut records = self.lock();
-        if records
-            .iter()
-            .any(|r| r.credential_id == record.credential_id)
-        {
+        if records.by_id.contains_key(&record.credential_id) {
             return Err(PasskeyStoreError::DuplicateCredentialId);
         }
-        records.push(record);
+        records
+            .by_rp
+            .entry(record.rp_id.clone())
+            .or_default()
+            .push(record.credential_id.clone());
+        records.by_id.insert(record.credential_id.clone(), record);
         Ok(())
     }
 
     async fn update(&self, record: PasskeyRecord) -> Result<(), PasskeyStoreError> {
         let mut records = self.lock();
-        let slot = records
-            .iter_mut()
-            .find(|r| r.credential_id == record.credential_id)
-            .ok_or(PasskeyStoreError::NotFound)?;
-        *slot = record;
+        let old_rp = records
+            .by_id
+            .get(&record.credential_id)
+            .ok_or(PasskeyStoreError::NotFound)?
+            .rp_id
+            .clone();
+        if old_rp != record.rp_id {
+            records.unindex(&old_rp, &record.credential_id);
+            records
+                .by_rp
+                .entry(record.rp_id.clone())
+                .or_default()
+                .push(record.credential_id.clone());
+        }
+        records.by_id.insert(record.credential_id.clone(), record);
         Ok(())
     }
 
     async fn delete(&self, credential_id: &[u8]) -> Result<bool, PasskeyStoreError> {
         let mut records = self.lock();
-        let before = records.len();
-        records.retain(|r| r.credential_id != credential_id);
-        Ok(records.len() != before)
+        let Some(old) = records.by_id.remove(credential_id) else {
+            return Ok(false);
+        };
+        records.unindex(&old.rp_id, credential_id);
+        Ok(true)
     }
 }
 

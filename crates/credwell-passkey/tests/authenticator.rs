@@ -584,7 +584,7 @@ fn info_describes_a_platform_authenticator() {
     let (a, _) = authenticator(&ScriptedUi::new());
     let info = a.info();
     assert_eq!(info.attachment, "platform");
-    assert_eq!(info.transports, ["hybrid", "internal"]);
+    assert_eq!(info.transports, ["internal"]);
     assert!(info.discoverable_credentials && info.user_verification);
     assert!(a.available());
     assert!(format!("{a:?}").starts_with("PasskeyAuthenticator"));

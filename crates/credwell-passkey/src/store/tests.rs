@@ -47,6 +47,14 @@ fn insert_list_find_update_delete() {
             "renamed"
         );
 
+        // Moving a passkey to another RP ID moves it in the index.
+        store.update(record("c.example", 3)).await.unwrap();
+        assert_eq!(ids(store.list("a.example").await.unwrap()), [1]);
+        assert_eq!(ids(store.list("c.example").await.unwrap()), [3]);
+        store.update(record("a.example", 3)).await.unwrap();
+        assert!(store.list("c.example").await.unwrap().is_empty());
+        assert_eq!(ids(store.list("a.example").await.unwrap()), [1, 3]);
+
         assert!(store.delete(&[1; 16]).await.unwrap());
         assert!(!store.delete(&[1; 16]).await.unwrap());
         assert_eq!(ids(store.all()), [2, 3]);
