@@ -186,7 +186,8 @@ export class Frame {
  * Starts the server, a fresh profile with the host manifest under a throwaway HOME, Firefox with
  * the extension installed (temporary add-on over BiDi), and opens a tab.
  * options.env: extra environment for the host; options.prefs: extra Firefox prefs;
- * options.dir: use this dir (kept) instead of a fresh temp dir; options.server: a started server.
+ * options.server: a started server to use (and not close); options.extension: another extension
+ * to install, an unpacked dir or an .xpi (e.g. extension/build.mjs's dist/credwell-firefox.xpi).
  */
 export async function start(options = {}) {
   if (!existsSync(HOST_BIN)) throw new Error(`${HOST_BIN} is missing: run cargo build -p credwell-host`);
@@ -261,7 +262,9 @@ export async function start(options = {}) {
   };
   try {
     await bidi.send('session.new', { capabilities: { alwaysMatch: { acceptInsecureCerts: true, unhandledPromptBehavior: { default: 'ignore' } } } });
-    await bidi.send('webExtension.install', { extensionData: { type: 'path', path: EXTENSION_DIR } });
+    const extension = options.extension ?? EXTENSION_DIR;
+    const extensionData = extension.endsWith('.xpi') || extension.endsWith('.zip') ? { type: 'archivePath', path: extension } : { type: 'path', path: extension };
+    await bidi.send('webExtension.install', { extensionData });
     await bidi.send('session.subscribe', { events: ['browsingContext.contextDestroyed', 'log.entryAdded'] });
   } catch (e) {
     await cleanup();

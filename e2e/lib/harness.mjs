@@ -103,11 +103,13 @@ export async function writeHostWrapper(dir, extraEnv = {}) {
 /**
  * Starts the server, a fresh profile with the extension and the host manifest, and Chromium.
  * options.env: extra environment for the host (e.g. {CREDWELL_STORE_CONSENT: 'always'});
- * options.server: an already started server (startServer()) to use, and not close, instead.
+ * options.server: an already started server (startServer()) to use, and not close, instead;
+ * options.extension: another unpacked extension dir (e.g. extension/build.mjs's dist/chromium).
  */
 export async function start(options = {}) {
   if (!existsSync(HOST_BIN)) throw new Error(`${HOST_BIN} is missing: run cargo build -p credwell-host`);
   const ownServer = !options.server;
+  const extensionDir = options.extension ?? EXTENSION_DIR;
   const server = options.server ?? (await startServer());
   const dir = await mkdtemp(join(tmpdir(), 'credwell-e2e-'));
   const profile = join(dir, 'profile');
@@ -126,7 +128,7 @@ export async function start(options = {}) {
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
-    args: [...BASE_ARGS, `--load-extension=${EXTENSION_DIR}`, `--disable-extensions-except=${EXTENSION_DIR}`],
+    args: [...BASE_ARGS, `--load-extension=${extensionDir}`, `--disable-extensions-except=${extensionDir}`],
   });
   ctx.setDefaultTimeout(UI_TIMEOUT);
   let worker = ctx.serviceWorkers()[0];
