@@ -8,6 +8,7 @@ use credwell_core::{
     GetAssertionRequest, MakeCredentialRequest, SystemClock,
 };
 use futures::lock::Mutex;
+use passkey_authenticator::extensions::HmacSecretConfig;
 use passkey_crypto::SecretKeyT as _;
 use passkey_crypto::coset::{self, iana::EnumI64 as _};
 use passkey_types::ctap2::{Aaguid, Ctap2Error, StatusCode, get_assertion, make_credential};
@@ -20,6 +21,7 @@ use serde_json::Map;
 use crate::attestation::{AttestationFormat, attestation_object};
 use crate::bridge::{StoreBridge, UiBridge};
 use crate::crypto::{KeepingBackend, spki_der};
+use crate::prf;
 use crate::record::{Algorithm, PasskeyRecord};
 use crate::store::PasskeyStore;
 use crate::ui::{AccountSummary, CreatePrompt, PasskeyUi};
@@ -76,7 +78,8 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
                 ui: Arc::clone(&ui),
             },
             crypto.clone(),
-        );
+        )
+        .hmac_secret(HmacSecretConfig::new_without_uv().enable_on_make_credential());
         // passkey-crypto also offers ML-DSA and the fully-specified ESP256/Ed25519 identifiers;
         // credwell's passkeys are ES256 and EdDSA only.
         let algorithms = Algorithm::SUPPORTED.map(Algorithm::iana);
@@ -107,7 +110,8 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
         &self,
         request: MakeCredentialRequest,
     ) -> Result<AttestedCredential, AuthenticatorError> {
-        // 1. The client's request is well-formed by construction.
+        // 1. The client's request is well-formed by construction, except for extension inputs.
+        let prf_input = prf::make_input(&request.extensions)?;
         // 2. The first algorithm of the RP's list that this authenticator supports.
         let params: Vec<PublicKeyCredentialParameters> = request
             .algorithms
@@ -173,7 +177,10 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
             },
             pub_key_cred_params: params,
             exclude_list: None,
-            extensions: None,
+            extensions: prf_input.map(|prf| make_credential::ExtensionInputs {
+                prf: Some(prf),
+                ..make_credential::ExtensionInputs::default()
+            }),
             options: make_credential::Options {
                 rk: true,
                 up: true,
@@ -217,6 +224,15 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
         };
         let attestation_object =
             attestation_object(format, algorithm.cose_id(), &signature, &authenticator_data);
+        let mut extension_results = Map::new();
+        if let Some(out) = response
+            .unsigned_extension_outputs
+            .as_ref()
+            .and_then(|u| u.prf.as_ref())
+        {
+            let (id, value) = prf::make_output(out.enabled, out.results.as_ref());
+            extension_results.insert(id, value);
+        }
         Ok(AttestedCredential {
             credential_id,
             attestation_object,
@@ -224,7 +240,7 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
             public_key,
             public_key_algorithm: algorithm.cose_id(),
             resident_key: true,
-            extension_results: Map::new(),
+            extension_results,
         })
     }
 
@@ -233,6 +249,7 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
         if request.require_user_verification && !self.ui.can_verify_user() {
             return Err(AuthenticatorError::Constraint);
         }
+        let prf_input = prf::get_input(&request.extensions, &request.allow_credentials)?;
         // 1. The credentials of allowCredentials found here and bound to the RP ID, or every
         //    discoverable credential of the RP ID when the list is empty.
         let rp_id = request.rp_id.as_str();
@@ -294,7 +311,10 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
                 id: selected.credential_id.clone().into(),
                 transports: None,
             }]),
-            extensions: None,
+            extensions: prf_input.map(|prf| get_assertion::ExtensionInputs {
+                prf: Some(prf),
+                ..get_assertion::ExtensionInputs::default()
+            }),
             options: get_assertion::Options {
                 up: true,
                 uv: request.require_user_verification,
@@ -310,12 +330,21 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
             .await
             .map_err(from_status)?;
         // 5. The user handle is always returned: every credential is discoverable.
+        let mut extension_results = Map::new();
+        if let Some(out) = response
+            .unsigned_extension_outputs
+            .as_ref()
+            .and_then(|u| u.prf.as_ref())
+        {
+            let (id, value) = prf::get_output(&out.results);
+            extension_results.insert(id, value);
+        }
         Ok(Assertion {
             credential_id: selected.credential_id.clone(),
             authenticator_data: response.auth_data.to_vec(),
             signature: response.signature.to_vec(),
             user_handle: Some(selected.user_handle.clone()),
-            extension_results: Map::new(),
+            extension_results,
         })
     }
 }

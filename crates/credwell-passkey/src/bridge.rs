@@ -14,7 +14,7 @@ use passkey_types::ctap2::make_credential::{
 use passkey_types::ctap2::{Ctap2Error, StatusCode};
 use passkey_types::webauthn::PublicKeyCredentialDescriptor;
 
-use crate::record::PasskeyRecord;
+use crate::record::{PasskeyRecord, PrfSecrets};
 use crate::store::PasskeyStore;
 use crate::ui::{CreatePrompt, PasskeyUi, VerifyPrompt, VerifyPurpose};
 
@@ -80,6 +80,11 @@ impl<S: PasskeyStore, K: Clock> CredentialStore for StoreBridge<S, K> {
             algorithm,
             private_key,
             created_at: self.clock.now(),
+            prf: cred
+                .extensions
+                .hmac_secret
+                .as_ref()
+                .map(PrfSecrets::from_stored),
         };
         // https://w3c.github.io/webauthn/#sctn-op-make-cred step 6: a discoverable credential
         // replaces any other credential source with the same RP ID and user handle.

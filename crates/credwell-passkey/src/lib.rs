@@ -36,7 +36,7 @@
 //!   ceremony, which the authenticator asks only when the client requires user verification; it
 //!   is never claimed otherwise. BE and BS are always set: passkeys live in the vault, which is
 //!   meant to be synced and backed up. AT is set on registration and never on assertions. ED is
-//!   never set (no authenticator extension outputs yet).
+//!   never set (no signed authenticator extension outputs).
 //! - **Signature counter: always 0.** A synced passkey is used from several copies of the vault,
 //!   so a per-credential counter would go backwards and make relying parties that check it
 //!   reject a legitimate sign-in. Like the platform passkey providers, credwell reports 0 on
@@ -54,6 +54,13 @@
 //!   when none is left the result is `NoCredentials`, without prompting.
 //! - **Several accounts.** The user picks one in [`PasskeyUi::choose_account`], which is shown
 //!   even for one account.
+//! - **Extensions.** `prf`, through passkey-rs's hmac-secret: a passkey created with `prf` in its
+//!   request gets two random 32-byte secrets, and an output is
+//!   HMAC-SHA-256(secret, SHA-256("WebAuthn PRF" || 0x00 || input)) with the secret for a
+//!   verified user or the one for an unverified user (CTAP2 hmac-secret semantics: the outputs
+//!   differ with and without user verification). Its outputs are unsigned client extension
+//!   outputs, so ED stays clear. `credProps` is the client's (credwell-core). Other extension
+//!   inputs are ignored.
 //! - **Concurrency.** Ceremonies on one authenticator run one after the other.
 //!
 //! # Secrets
@@ -68,13 +75,14 @@ mod attestation;
 mod authenticator;
 mod bridge;
 mod crypto;
+mod prf;
 mod record;
 mod store;
 mod ui;
 
 pub use attestation::AttestationFormat;
 pub use authenticator::{AAGUID, PasskeyAuthenticator};
-pub use record::{Algorithm, KeyError, PasskeyRecord, PrivateKey};
+pub use record::{Algorithm, KeyError, PasskeyRecord, PrfSecrets, PrivateKey};
 pub use store::{MemoryPasskeyStore, PasskeyStore, PasskeyStoreError};
 pub use ui::{
     AccountSummary, CreatePrompt, PasskeyUi, ScriptedUi, UiEvent, VerifyPrompt, VerifyPurpose,

@@ -8,7 +8,7 @@ use passkey_authenticator::PasskeyAccessor;
 use passkey_crypto::coset::{self, CoseKey, Label, iana, iana::EnumI64 as _};
 use passkey_crypto::rust_crypto::RustCryptoSecretKey;
 use passkey_crypto::{PublicKeyT as _, SecretKeyT as _};
-use passkey_types::CredentialExtensions;
+use passkey_types::{CredentialExtensions, StoredHmacSecret};
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -125,6 +125,55 @@ pub struct PasskeyRecord {
     pub private_key: PrivateKey,
     /// When the credential was created, in milliseconds since the Unix epoch.
     pub created_at: u64,
+    /// The secrets of the `prf` extension, for passkeys created with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prf: Option<PrfSecrets>,
+}
+
+/// The per-passkey secrets of the [`prf`](https://w3c.github.io/webauthn/#prf-extension)
+/// extension (CTAP2 hmac-secret's `CredRandom`): 32 random bytes used when the user was verified
+/// and, optionally, 32 used when not. Zeroized on drop; `Debug` never shows them.
+#[derive(Clone, Zeroize, ZeroizeOnDrop, Serialize, Deserialize)]
+pub struct PrfSecrets {
+    with_uv: Vec<u8>,
+    without_uv: Option<Vec<u8>>,
+}
+
+impl PrfSecrets {
+    /// Wraps the two secrets.
+    pub fn new(with_uv: Vec<u8>, without_uv: Option<Vec<u8>>) -> Self {
+        Self {
+            with_uv,
+            without_uv,
+        }
+    }
+
+    /// The secret used when the user was verified. Never log it.
+    pub fn expose_with_uv(&self) -> &[u8] {
+        &self.with_uv
+    }
+
+    /// The secret used when the user was not verified, if any. Never log it.
+    pub fn expose_without_uv(&self) -> Option<&[u8]> {
+        self.without_uv.as_deref()
+    }
+
+    pub(crate) fn from_stored(stored: &StoredHmacSecret) -> Self {
+        Self::new(stored.cred_with_uv.clone(), stored.cred_without_uv.clone())
+    }
+
+    fn to_stored(&self) -> StoredHmacSecret {
+        StoredHmacSecret {
+            cred_with_uv: self.with_uv.clone(),
+            cred_without_uv: self.without_uv.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for PrfSecrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PrfSecrets(<redacted>)")
+    }
 }
 
 impl PasskeyRecord {
@@ -226,7 +275,9 @@ impl PasskeyAccessor for PasskeyRecord {
     fn set_counter(&mut self, _counter: u32) {}
 
     fn extensions(&self) -> Cow<'_, CredentialExtensions> {
-        Cow::Owned(CredentialExtensions::default())
+        Cow::Owned(CredentialExtensions {
+            hmac_secret: self.prf.as_ref().map(PrfSecrets::to_stored),
+        })
     }
 }
 

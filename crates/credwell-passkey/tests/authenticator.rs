@@ -667,6 +667,151 @@ fn a_corrupt_stored_key_is_an_unknown_error() {
     );
 }
 
+// ---- The prf extension (hmac-secret semantics) ----
+
+fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// HMAC-SHA-256(secret, SHA-256("WebAuthn PRF" || 0x00 || input)), computed with sha2 and hmac.
+fn prf_output(secret: &[u8], input: &[u8]) -> String {
+    use hmac::{KeyInit as _, Mac as _};
+    let mut salt = Sha256::new();
+    salt.update(b"WebAuthn PRF");
+    salt.update([0]);
+    salt.update(input);
+    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(secret).expect("any key length");
+    mac.update(&salt.finalize());
+    b64(&mac.finalize().into_bytes())
+}
+
+fn with_prf(prf: Value) -> serde_json::Map<String, Value> {
+    let mut extensions = serde_json::Map::new();
+    extensions.insert("prf".into(), prf);
+    extensions
+}
+
+#[test]
+fn prf_outputs_follow_hmac_secret_semantics() {
+    let ui = ScriptedUi::new();
+    let (a, _) = authenticator(&ui);
+    let mut request = make_request("example.com", b"alice");
+    request.require_user_verification = true;
+    request.extensions = with_prf(json!({"eval": {"first": b64(b"one")}}));
+    let made = make(&a, request).unwrap();
+    let record = stored(&a, &made.credential_id);
+    let secrets = record.prf.as_ref().expect("prf secrets stored");
+    assert_eq!(secrets.expose_with_uv().len(), 32);
+    assert_eq!(secrets.expose_without_uv().map(<[u8]>::len), Some(32));
+    assert_eq!(
+        made.extension_results["prf"],
+        json!({"enabled": true, "results": {"first": prf_output(secrets.expose_with_uv(), b"one")}})
+    );
+    assert_eq!(
+        made.authenticator_data[32] & 0x80,
+        0,
+        "no ED: prf outputs are unsigned"
+    );
+
+    // With user verification: the UV secret, for both inputs.
+    let mut request = get_request("example.com", &[]);
+    request.require_user_verification = true;
+    request.extensions = with_prf(json!({"eval": {"first": b64(b"one"), "second": b64(b"two")}}));
+    let assertion = get(&a, request).unwrap();
+    assert_eq!(
+        assertion.extension_results["prf"],
+        json!({"results": {
+            "first": prf_output(secrets.expose_with_uv(), b"one"),
+            "second": prf_output(secrets.expose_with_uv(), b"two"),
+        }})
+    );
+    assert_eq!(assertion.authenticator_data.len(), 37);
+
+    // Without: the other secret, so other outputs.
+    let mut request = get_request("example.com", &[]);
+    request.extensions = with_prf(json!({"eval": {"first": b64(b"one")}}));
+    let assertion = get(&a, request).unwrap();
+    let without_uv = secrets.expose_without_uv().expect("second secret");
+    assert_eq!(
+        assertion.extension_results["prf"]["results"]["first"],
+        prf_output(without_uv, b"one")
+    );
+    assert_ne!(
+        prf_output(without_uv, b"one"),
+        prf_output(secrets.expose_with_uv(), b"one")
+    );
+
+    // evalByCredential picks this credential's inputs over eval.
+    let mut request = get_request("example.com", &[&made.credential_id]);
+    request.require_user_verification = true;
+    request.extensions = with_prf(json!({
+        "eval": {"first": b64(b"one")},
+        "evalByCredential": {b64(&made.credential_id): {"first": b64(b"mine")}},
+    }));
+    let assertion = get(&a, request).unwrap();
+    assert_eq!(
+        assertion.extension_results["prf"]["results"]["first"],
+        prf_output(secrets.expose_with_uv(), b"mine")
+    );
+
+    // No prf input, no prf output.
+    assert!(
+        get(&a, get_request("example.com", &[]))
+            .unwrap()
+            .extension_results
+            .is_empty()
+    );
+}
+
+#[test]
+fn prf_needs_a_passkey_created_with_it() {
+    let ui = ScriptedUi::new();
+    let (a, _) = authenticator(&ui);
+    let plain = make(&a, make_request("example.com", b"alice")).unwrap();
+    assert!(plain.extension_results.is_empty());
+    assert!(stored(&a, &plain.credential_id).prf.is_none());
+    let mut request = get_request("example.com", &[]);
+    request.extensions = with_prf(json!({"eval": {"first": b64(b"one")}}));
+    assert!(get(&a, request).unwrap().extension_results.is_empty());
+
+    // Enabled without eval: secrets, but no results yet.
+    let mut request = make_request("other.example", b"alice");
+    request.extensions = with_prf(json!({}));
+    let made = make(&a, request).unwrap();
+    assert_eq!(made.extension_results["prf"], json!({"enabled": true}));
+    assert!(stored(&a, &made.credential_id).prf.is_some());
+}
+
+#[test]
+fn prf_input_errors() {
+    let ui = ScriptedUi::new();
+    let (a, _) = authenticator(&ui);
+    let mut request = make_request("example.com", b"alice");
+    request.extensions = with_prf(json!({"evalByCredential": {"AQID": {"first": "AA"}}}));
+    assert_eq!(
+        make(&a, request).unwrap_err(),
+        AuthenticatorError::NotSupported
+    );
+    let mut request = make_request("example.com", b"alice");
+    request.extensions = with_prf(json!({"eval": {"first": "not base64url!"}}));
+    assert_eq!(make(&a, request).unwrap_err(), AuthenticatorError::Unknown);
+    assert!(
+        a.store().is_empty() && ui.events().is_empty(),
+        "refused before any prompt"
+    );
+
+    make(&a, make_request("example.com", b"alice")).unwrap();
+    let mut request = get_request("example.com", &[]);
+    request.extensions = with_prf(json!({"evalByCredential": {"AQID": {"first": "AA"}}}));
+    assert_eq!(
+        get(&a, request).unwrap_err(),
+        AuthenticatorError::NotSupported
+    );
+    let mut request = get_request("example.com", &[b"\x01\x02\x03"]);
+    request.extensions = with_prf(json!({"evalByCredential": {"BAUG": {"first": "AA"}}}));
+    assert_eq!(get(&a, request).unwrap_err(), AuthenticatorError::Unknown);
+}
+
 // ---- Through the engine, from JSON options ----
 
 fn decode(v: &Value) -> Vec<u8> {
@@ -701,7 +846,7 @@ fn create_then_get_through_the_engine() {
         "pubKeyCredParams": [{"type": "public-key", "alg": -8}, {"type": "public-key", "alg": -7}],
         "authenticatorSelection": {"residentKey": "required", "userVerification": "required"},
         "attestation": "direct",
-        "extensions": {"credProps": true},
+        "extensions": {"credProps": true, "prf": {"eval": {"first": "c2FsdA"}}},
     }});
     let created = run(engine.create(&caller, &creation, None))
         .unwrap()
@@ -709,6 +854,8 @@ fn create_then_get_through_the_engine() {
     assert_eq!(created["type"], "public-key");
     assert_eq!(created["authenticatorAttachment"], "platform");
     assert_eq!(created["clientExtensionResults"]["credProps"]["rk"], true);
+    let prf_at_create = &created["clientExtensionResults"]["prf"];
+    assert_eq!(prf_at_create["enabled"], true);
     assert_eq!(created["response"]["publicKeyAlgorithm"], -8);
     let auth_data = decode(&created["response"]["authenticatorData"]);
     assert_eq!(&auth_data[..32], &Sha256::digest(b"example.com")[..]);
@@ -732,6 +879,7 @@ fn create_then_get_through_the_engine() {
         "challenge": "CAkKCw",
         "rpId": "example.com",
         "userVerification": "required",
+        "extensions": {"prf": {"eval": {"first": "c2FsdA"}}},
     }});
     let got = run(engine.get(&caller, &request, None))
         .unwrap()
@@ -739,6 +887,15 @@ fn create_then_get_through_the_engine() {
         .to_page_json();
     assert_eq!(got["id"], created["id"]);
     assert_eq!(decode(&got["response"]["userHandle"]), b"user-1");
+    // The same input, both with user verification: the same PRF output.
+    assert_eq!(
+        got["clientExtensionResults"]["prf"]["results"]["first"],
+        prf_at_create["results"]["first"]
+    );
+    assert_eq!(
+        decode(&got["clientExtensionResults"]["prf"]["results"]["first"]).len(),
+        32
+    );
     let auth_data = decode(&got["response"]["authenticatorData"]);
     assert_eq!(auth_data.len(), 37);
     assert_eq!(auth_data[32], UP | UV | BE | BS);

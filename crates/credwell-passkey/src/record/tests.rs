@@ -39,6 +39,7 @@ fn record(algorithm: Algorithm, key: Vec<u8>) -> PasskeyRecord {
         algorithm,
         private_key: PrivateKey::from_bytes(key),
         created_at: 1_700_000_000_000,
+        prf: None,
     }
 }
 
@@ -149,7 +150,8 @@ fn private_keys_come_back_from_passkey_crypto_cose_keys() {
 
 #[test]
 fn debug_never_shows_the_private_key() {
-    let r = record(Algorithm::Es256, vec![0xab; 32]);
+    let mut r = record(Algorithm::Es256, vec![0xab; 32]);
+    r.prf = Some(PrfSecrets::new(vec![0xab; 32], Some(vec![0xab; 32])));
     let shown = format!("{r:?} {:?}", r.private_key);
     assert!(shown.contains("<redacted>"));
     assert!(!shown.contains("171"), "{shown}");
@@ -158,7 +160,9 @@ fn debug_never_shows_the_private_key() {
 
 #[test]
 fn records_round_trip_through_serde() {
-    let r = record(Algorithm::EdDsa, hex(ED25519_SEED));
+    let mut r = record(Algorithm::EdDsa, hex(ED25519_SEED));
+    assert!(serde_json::to_value(&r).unwrap().get("prf").is_none());
+    r.prf = Some(PrfSecrets::new(vec![1; 32], None));
     let json = serde_json::to_value(&r).unwrap();
     assert_eq!(json["algorithm"], -8);
     let back: PasskeyRecord = serde_json::from_value(json.clone()).unwrap();
@@ -167,6 +171,11 @@ fn records_round_trip_through_serde() {
         r.private_key.expose_bytes()
     );
     assert_eq!(back.public_key_cose(), r.public_key_cose());
+    let prf = back.prf.as_ref().unwrap();
+    assert_eq!(
+        (prf.expose_with_uv(), prf.expose_without_uv()),
+        (&[1; 32][..], None)
+    );
     assert_eq!(
         (
             back.rp_id,
