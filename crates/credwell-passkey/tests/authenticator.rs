@@ -667,6 +667,82 @@ fn a_corrupt_stored_key_is_an_unknown_error() {
     );
 }
 
+/// A store whose `find` never finds anything: a passkey listed for the chooser is gone by the
+/// time it signs (deleted from another window, say).
+#[derive(Debug, Default)]
+struct VanishingStore(MemoryPasskeyStore);
+
+impl PasskeyStore for VanishingStore {
+    async fn list(&self, rp_id: &str) -> Result<Vec<PasskeyRecord>, PasskeyStoreError> {
+        self.0.list(rp_id).await
+    }
+    async fn find(&self, _: &[u8]) -> Result<Option<PasskeyRecord>, PasskeyStoreError> {
+        Ok(None)
+    }
+    async fn insert(&self, record: PasskeyRecord) -> Result<(), PasskeyStoreError> {
+        self.0.insert(record).await
+    }
+    async fn update(&self, record: PasskeyRecord) -> Result<(), PasskeyStoreError> {
+        self.0.update(record).await
+    }
+    async fn delete(&self, id: &[u8]) -> Result<bool, PasskeyStoreError> {
+        self.0.delete(id).await
+    }
+}
+
+#[test]
+fn a_passkey_that_vanishes_after_the_chooser_is_no_credentials() {
+    let a = PasskeyAuthenticator::new(VanishingStore::default(), ScriptedUi::new());
+    run(a.make_credential(make_request("example.com", b"alice"))).unwrap();
+    assert_eq!(
+        run(a.get_assertion(get_request("example.com", &[]))).unwrap_err(),
+        AuthenticatorError::NoCredentials
+    );
+}
+
+/// A UI whose creation prompt stays open until `answer` is set.
+#[derive(Debug, Default)]
+struct SlowUi {
+    answer: std::sync::atomic::AtomicBool,
+}
+
+impl credwell_passkey::PasskeyUi for SlowUi {
+    fn can_verify_user(&self) -> bool {
+        true
+    }
+    async fn confirm_create(&self, _: CreatePrompt) -> bool {
+        if !self.answer.load(std::sync::atomic::Ordering::SeqCst) {
+            std::future::pending::<()>().await;
+        }
+        true
+    }
+    async fn choose_account(&self, _: String, _: Vec<AccountSummary>) -> Option<usize> {
+        Some(0)
+    }
+    async fn verify_user(&self, _: VerifyPrompt) -> bool {
+        true
+    }
+}
+
+#[test]
+fn dropping_a_ceremony_cancels_it_and_frees_the_authenticator() {
+    use futures::FutureExt as _;
+    let a = PasskeyAuthenticator::new(MemoryPasskeyStore::new(), SlowUi::default());
+    let mut pending = Box::pin(a.make_credential(make_request("example.com", b"alice")));
+    assert!(
+        pending.as_mut().now_or_never().is_none(),
+        "waiting for the user"
+    );
+    drop(pending);
+    assert!(a.store().is_empty());
+    a.ui()
+        .answer
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let made = run(a.make_credential(make_request("example.com", b"alice"))).unwrap();
+    assert_eq!(a.store().len(), 1);
+    assert!(run(a.get_assertion(get_request("example.com", &[&made.credential_id]))).is_ok());
+}
+
 // ---- The prf extension (hmac-secret semantics) ----
 
 fn b64(bytes: &[u8]) -> String {
