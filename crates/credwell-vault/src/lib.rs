@@ -3,7 +3,7 @@
 //! credwell's embedded credential store: one SQLite file in which nothing is readable without
 //! the passphrase.
 //!
-//! - Every record (password and federated credentials, per-origin flags) is sealed with
+//! - Every record (password and federated credentials, passkeys, per-origin flags) is sealed with
 //!   XChaCha20-Poly1305; its associated data binds the vault id, record id, record kind, record
 //!   revision and format version, so an altered record, or one swapped with another row or moved
 //!   to another id, fails to open ([`VaultError::Tampered`]).
@@ -105,6 +105,15 @@ pub enum VaultError {
     /// Only password and federated credentials are stored here.
     #[error("this kind of credential is not stored in the vault")]
     UnsupportedCredential,
+    /// A passkey with this credential id is already stored.
+    #[error("a passkey with this credential id is already stored")]
+    DuplicateCredentialId,
+    /// No passkey has this credential id.
+    #[error("there is no passkey with this credential id")]
+    NoSuchPasskey,
+    /// A passkey's RP ID or credential id is longer than 4 GiB.
+    #[error("the passkey is too large to store")]
+    PasskeyTooLarge,
     /// The key derivation parameters are invalid.
     #[error("invalid key derivation parameters: {0}")]
     Kdf(String),
@@ -143,6 +152,8 @@ pub struct VaultInfo {
     pub federated: u64,
     /// Number of origins with stored flags.
     pub origins_with_flags: u64,
+    /// Number of passkeys.
+    pub passkeys: u64,
 }
 
 /// What [`Vault::check`] found.
@@ -172,6 +183,51 @@ pub enum Change {
     Update(RecordId, Credential),
     /// Remove a record.
     Remove(RecordId),
+    /// Add a passkey ([`VaultError::DuplicateCredentialId`] if its credential id is taken).
+    AddPasskey(PasskeyEntry),
+    /// Replace the passkey with the same credential id ([`VaultError::NoSuchPasskey`] if none).
+    UpdatePasskey(PasskeyEntry),
+    /// Remove the passkey with this credential id ([`VaultError::NoSuchPasskey`] if none).
+    RemovePasskey(Vec<u8>),
+}
+
+/// A passkey as the vault keeps it: the two values it is found by, and the authenticator's own
+/// serialization of everything else (the private key included), which the vault seals without
+/// reading. `Debug` shows neither the payload nor the user handle inside it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasskeyEntry {
+    /// The relying-party id the passkey is scoped to.
+    pub rp_id: String,
+    /// The credential id.
+    pub credential_id: Vec<u8>,
+    /// The authenticator's serialization of the passkey; zeroized when dropped.
+    pub payload: zeroize::Zeroizing<Vec<u8>>,
+}
+
+impl std::fmt::Debug for PasskeyEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasskeyEntry")
+            .field("rp_id", &self.rp_id)
+            .field("credential_id", &hex(&self.credential_id))
+            .field(
+                "payload",
+                &format_args!("<{} bytes, redacted>", self.payload.len()),
+            )
+            .finish()
+    }
+}
+
+/// A passkey read from the vault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredPasskey {
+    /// Its record id (shared with credentials: ids are unique across kinds).
+    pub record: RecordId,
+    /// The passkey.
+    pub entry: PasskeyEntry,
+    /// When it was added (caller's clock, milliseconds since the Unix epoch).
+    pub created: u64,
+    /// When it last changed.
+    pub updated: u64,
 }
 
 /// An unlocked vault. Keys are zeroized when it is dropped.

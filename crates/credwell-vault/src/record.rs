@@ -15,6 +15,8 @@ pub enum RecordKind {
     Federated = 2,
     /// An origin's flags.
     OriginFlags = 3,
+    /// A passkey (its layout belongs to the authenticator; see [`crate::PasskeyEntry`]).
+    Passkey = 4,
 }
 
 impl RecordKind {
@@ -23,6 +25,7 @@ impl RecordKind {
             1 => Some(Self::Password),
             2 => Some(Self::Federated),
             3 => Some(Self::OriginFlags),
+            4 => Some(Self::Passkey),
             _ => None,
         }
     }

@@ -18,6 +18,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use crate::record::{self, RecordKind};
 use crate::{Change, CheckReport, FORMAT_VERSION, Vault, VaultError, VaultInfo, hex};
 
+mod passkey;
+
 /// Everything about a row but its seal.
 #[derive(Clone, Debug)]
 struct RowMeta {
@@ -427,6 +429,15 @@ impl Vault {
                     tx.execute("DELETE FROM records WHERE id = ?1", params![old.id])?;
                     terms.push(self.integrity_term(&old));
                 }
+                Change::AddPasskey(entry) => {
+                    terms.extend(self.put_new_passkey(&tx, entry, now)?);
+                }
+                Change::UpdatePasskey(entry) => {
+                    terms.extend(self.put_updated_passkey(&tx, entry, now)?);
+                }
+                Change::RemovePasskey(credential_id) => {
+                    terms.extend(self.delete_passkey(&tx, credential_id)?);
+                }
             }
             progress();
         }
@@ -610,6 +621,7 @@ impl Vault {
             passwords: count(1)?,
             federated: count(2)?,
             origins_with_flags: count(3)?,
+            passkeys: count(RecordKind::Passkey as i64)?,
         })
     }
 
@@ -626,6 +638,9 @@ impl Vault {
                     .ok()
                     .and_then(|p| record::decode_flags(&p))
                     .is_some(),
+                Some(RecordKind::Passkey) => {
+                    self.open_row(row).is_ok_and(|p| passkey::verifies(&p))
+                }
                 Some(kind) => self
                     .open_row(row)
                     .ok()
@@ -676,7 +691,8 @@ impl Vault {
 fn existing_credential_meta(tx: &Connection, record: RecordId) -> Result<RowMeta, VaultError> {
     existing_meta(tx, to_i64(record.0))?
         .filter(|meta| {
-            RecordKind::from_i64(meta.kind).is_some_and(|k| k != RecordKind::OriginFlags)
+            RecordKind::from_i64(meta.kind)
+                .is_some_and(|k| matches!(k, RecordKind::Password | RecordKind::Federated))
         })
         .ok_or(VaultError::NoSuchRecord(record.0))
 }
