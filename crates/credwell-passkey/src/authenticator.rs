@@ -372,8 +372,13 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> Authenticator for PasskeyAuthentic
     }
 }
 
-fn store_failed(_: crate::store::PasskeyStoreError) -> AuthenticatorError {
-    AuthenticatorError::Unknown
+/// A store failure: the user declining to unlock the store is a cancellation, anything else
+/// an unknown failure.
+fn store_failed(e: crate::store::PasskeyStoreError) -> AuthenticatorError {
+    match e {
+        crate::store::PasskeyStoreError::Declined => AuthenticatorError::Cancelled,
+        _ => AuthenticatorError::Unknown,
+    }
 }
 
 /// A passkey-rs status as the client's authenticator error.

@@ -25,9 +25,13 @@ pub(crate) struct StoreBridge<S, K> {
 }
 
 /// A store failure as a CTAP2 status that [`crate::authenticator`] maps to
+/// `AuthenticatorError::Cancelled` (the user declined to unlock the store) or
 /// `AuthenticatorError::Unknown`.
-fn store_failed(_: crate::store::PasskeyStoreError) -> StatusCode {
-    Ctap2Error::Other.into()
+fn store_failed(e: crate::store::PasskeyStoreError) -> StatusCode {
+    match e {
+        crate::store::PasskeyStoreError::Declined => Ctap2Error::OperationDenied.into(),
+        _ => Ctap2Error::Other.into(),
+    }
 }
 
 #[async_trait::async_trait]

@@ -20,6 +20,14 @@
 //! # let _ = engine;
 //! ```
 //!
+//! # Storage
+//!
+//! [`PasskeyRecord::to_vault_payload`] and [`PasskeyRecord::from_vault_payload`] are the stable
+//! serialization of a passkey (version [`VAULT_PAYLOAD_VERSION`]: JSON, key material in
+//! base64url; see [`PayloadError`] for what reading refuses). With the cargo feature `vault`,
+//! [`vault::VaultPasskeyStore`] keeps passkeys in a credwell vault as sealed passkey records
+//! whose payload is that serialization.
+//!
 //! # Policies
 //!
 //! - **Keys.** ES256 (COSE `-7`, P-256) and EdDSA (`-8`, Ed25519): the first of the RP's
@@ -75,13 +83,17 @@ mod attestation;
 mod authenticator;
 mod bridge;
 mod crypto;
+pub mod payload;
 mod prf;
 mod record;
 mod store;
 mod ui;
+#[cfg(feature = "vault")]
+pub mod vault;
 
 pub use attestation::AttestationFormat;
 pub use authenticator::{AAGUID, PasskeyAuthenticator};
+pub use payload::{PayloadError, VAULT_PAYLOAD_VERSION};
 pub use record::{Algorithm, KeyError, PasskeyRecord, PrfSecrets, PrivateKey};
 pub use store::{MemoryPasskeyStore, PasskeyStore, PasskeyStoreError};
 pub use ui::{

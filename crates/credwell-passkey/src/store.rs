@@ -16,7 +16,11 @@ pub enum PasskeyStoreError {
     /// `update` was given a credential id the store does not hold.
     #[error("no passkey with this credential id")]
     NotFound,
-    /// The backend failed (I/O, a locked vault, …). The message never contains key material.
+    /// The store is locked and the user declined to unlock it: the ceremony ends as if the user
+    /// had cancelled it.
+    #[error("the user declined to unlock the passkey store")]
+    Declined,
+    /// The backend failed (I/O, a damaged vault, …). The message never contains key material.
     #[error("the passkey store failed: {0}")]
     Backend(String),
 }

@@ -1,0 +1,111 @@
+//! [`VaultPasskeyStore`]: passkeys in a credwell vault (cargo feature `vault`).
+//!
+//! Each passkey is one vault passkey record (`credwell_vault::PasskeyEntry`): the vault indexes
+//! it by RP ID and credential id and seals the payload, [`PasskeyRecord::to_vault_payload`],
+//! which carries everything else, the private key included.
+
+use std::sync::Arc;
+
+use credwell_vault::{PasskeyEntry, StoredPasskey, Vault, VaultError};
+
+use crate::record::PasskeyRecord;
+use crate::store::{PasskeyStore, PasskeyStoreError};
+
+/// A [`PasskeyStore`] over an unlocked [`Vault`].
+///
+/// The vault's operations are synchronous SQLite transactions; like the vault's
+/// `credwell_core::CredentialStore` implementation, the futures run them when polled.
+#[derive(Debug, Clone)]
+pub struct VaultPasskeyStore {
+    vault: Arc<Vault>,
+}
+
+impl VaultPasskeyStore {
+    /// Passkeys in `vault`.
+    pub fn new(vault: Arc<Vault>) -> Self {
+        Self { vault }
+    }
+
+    /// The vault.
+    pub fn vault(&self) -> &Arc<Vault> {
+        &self.vault
+    }
+}
+
+/// A vault failure, without anything the vault read (it never puts secrets in its errors, but
+/// the store's message stays generic anyway).
+fn backend(e: &VaultError) -> PasskeyStoreError {
+    PasskeyStoreError::Backend(format!("vault: {e}"))
+}
+
+fn entry(record: &PasskeyRecord) -> Result<PasskeyEntry, PasskeyStoreError> {
+    Ok(PasskeyEntry {
+        rp_id: record.rp_id.clone(),
+        credential_id: record.credential_id.clone(),
+        payload: record
+            .to_vault_payload()
+            .map_err(|e| PasskeyStoreError::Backend(e.to_string()))?,
+    })
+}
+
+/// The record inside a stored passkey; its payload must name the values the vault found it by.
+fn record(stored: &StoredPasskey) -> Result<PasskeyRecord, PasskeyStoreError> {
+    let record = PasskeyRecord::from_vault_payload(&stored.entry.payload).map_err(|e| {
+        PasskeyStoreError::Backend(format!("vault record {}: {e}", stored.record.0))
+    })?;
+    if record.rp_id != stored.entry.rp_id || record.credential_id != stored.entry.credential_id {
+        return Err(PasskeyStoreError::Backend(format!(
+            "vault record {}: the passkey does not match its index",
+            stored.record.0
+        )));
+    }
+    Ok(record)
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+impl PasskeyStore for VaultPasskeyStore {
+    async fn list(&self, rp_id: &str) -> Result<Vec<PasskeyRecord>, PasskeyStoreError> {
+        self.vault
+            .passkeys_for_rp(rp_id)
+            .map_err(|e| backend(&e))?
+            .iter()
+            .map(record)
+            .collect()
+    }
+
+    async fn find(&self, credential_id: &[u8]) -> Result<Option<PasskeyRecord>, PasskeyStoreError> {
+        self.vault
+            .passkey(credential_id)
+            .map_err(|e| backend(&e))?
+            .as_ref()
+            .map(record)
+            .transpose()
+    }
+
+    async fn insert(&self, record: PasskeyRecord) -> Result<(), PasskeyStoreError> {
+        match self.vault.add_passkey(&entry(&record)?, now_ms()) {
+            Ok(()) => Ok(()),
+            Err(VaultError::DuplicateCredentialId) => Err(PasskeyStoreError::DuplicateCredentialId),
+            Err(e) => Err(backend(&e)),
+        }
+    }
+
+    async fn update(&self, record: PasskeyRecord) -> Result<(), PasskeyStoreError> {
+        match self.vault.update_passkey(&entry(&record)?, now_ms()) {
+            Ok(()) => Ok(()),
+            Err(VaultError::NoSuchPasskey) => Err(PasskeyStoreError::NotFound),
+            Err(e) => Err(backend(&e)),
+        }
+    }
+
+    async fn delete(&self, credential_id: &[u8]) -> Result<bool, PasskeyStoreError> {
+        self.vault
+            .remove_passkey(credential_id)
+            .map_err(|e| backend(&e))
+    }
+}
