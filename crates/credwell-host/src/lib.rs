@@ -8,11 +8,16 @@
 //! - [`protocol`]: requests, replies and events (version 1).
 //! - [`install`]: native-messaging manifests for Chromium, Chrome and Firefox.
 //! - [`serve`]: the event loop: concurrent requests, cancellation, one reply per request, UI
-//!   requests to the extension, locking and unlocking.
+//!   requests to the extension, locking and unlocking, and passkeys: credwell-passkey's
+//!   authenticator over the unlocked store's passkeys ([`ManagedStore::passkeys`]), its
+//!   prompts shown by the extension, user verification by the vault passphrase.
+//! - [`MemoryVault`]: an in-memory store of credentials and passkeys (ephemeral mode, tests).
 
 pub mod framing;
 pub mod install;
+mod passkeys;
 pub mod protocol;
 mod server;
 
+pub use passkeys::MemoryVault;
 pub use server::{HostConfig, ManagedStore, UnlockError, VaultOpener, serve};

@@ -20,8 +20,8 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use credwell_core::{EngineConfig, MemoryStore, Password, StoreConsent};
-use credwell_host::{HostConfig, UnlockError, VaultOpener, serve};
+use credwell_core::{EngineConfig, Password, StoreConsent};
+use credwell_host::{HostConfig, MemoryVault, UnlockError, VaultOpener, serve};
 use credwell_vault::{KdfParams, Vault, VaultError};
 
 fn main() -> std::process::ExitCode {
@@ -104,6 +104,11 @@ impl VaultOpener for VaultFile {
             other => UnlockError::Unavailable(other.to_string()),
         })
     }
+
+    /// Opens the existing vault only: verifying never creates one.
+    fn verify(&self, passphrase: &Password) -> bool {
+        self.path.exists() && Vault::open(&self.path, passphrase.expose().as_bytes()).is_ok()
+    }
 }
 
 /// [`KdfParams::DEFAULT`], unless `CREDWELL_DANGER_INSECURE_KDF=1` asks for the test-only
@@ -160,17 +165,22 @@ fn host_config() -> Result<HostConfig, String> {
     })
 }
 
-/// An in-memory vault: the first unlock sets its passphrase.
+/// An in-memory vault (credentials and passkeys): the first unlock sets its passphrase.
 #[derive(Default)]
 struct EphemeralVault {
-    store: MemoryStore,
+    store: MemoryVault,
     passphrase: Mutex<Option<Password>>,
 }
 
 impl VaultOpener for EphemeralVault {
-    type Store = MemoryStore;
+    type Store = MemoryVault;
 
-    fn open(&self, passphrase: &Password) -> Result<MemoryStore, UnlockError> {
+    fn verify(&self, passphrase: &Password) -> bool {
+        let set = self.passphrase.lock().unwrap_or_else(|e| e.into_inner());
+        set.as_ref() == Some(passphrase)
+    }
+
+    fn open(&self, passphrase: &Password) -> Result<MemoryVault, UnlockError> {
         let mut set = self.passphrase.lock().unwrap_or_else(|e| e.into_inner());
         match &*set {
             None => {

@@ -87,8 +87,11 @@ pub enum Method {
         /// The UI's id from the `ui.show` event.
         ui: u64,
         /// The answer (`{"choose": n}`, `{"cancel": true}`, `{"save": "save"|"never"|"dismiss"}`,
-        /// `{"update": true|false}`).
+        /// `{"update": true|false}`, `{"create": true|false}`), without its `passphrase` member.
         answer: Value,
+        /// The answer's `passphrase` member (the answer to a `verify` prompt), taken out of
+        /// `answer`: zeroized when dropped, redacted in `Debug`.
+        passphrase: Option<Password>,
     },
     /// Unlock the vault with a passphrase.
     Unlock {
@@ -211,10 +214,19 @@ impl Request {
                 target: p.u64("target")?,
                 reason: abort_reason(params.get("reason")),
             },
-            "ui.respond" => Method::UiRespond {
-                ui: p.u64("ui")?,
-                answer: p.value("answer"),
-            },
+            "ui.respond" => {
+                let mut answer = p.value("answer");
+                let passphrase = match answer.as_object_mut().and_then(|a| a.remove("passphrase")) {
+                    None => None,
+                    Some(Value::String(s)) => Some(Password::new(s)),
+                    Some(_) => return Err(p.bad("\"passphrase\" must be a string".into())),
+                };
+                Method::UiRespond {
+                    ui: p.u64("ui")?,
+                    answer,
+                    passphrase,
+                }
+            }
             "vault.unlock" => Method::Unlock {
                 passphrase: Password::new(p.string("passphrase")?),
             },
@@ -445,5 +457,23 @@ mod tests {
                 .unwrap();
         assert!(matches!(r.method, Method::Unlock { .. }));
         assert!(!format!("{r:?}").contains("hunter2"));
+        let r = parse(json!({"id": 2, "method": "ui.respond",
+            "params": {"ui": 7, "answer": {"passphrase": "hunter2"}}}))
+        .unwrap();
+        assert!(!format!("{r:?}").contains("hunter2"));
+        let Method::UiRespond {
+            ui,
+            answer,
+            passphrase,
+        } = r.method
+        else {
+            panic!();
+        };
+        assert_eq!((ui, answer), (7, json!({})));
+        assert_eq!(passphrase.unwrap().expose(), "hunter2");
+        let e = parse(json!({"id": 3, "method": "ui.respond",
+            "params": {"ui": 7, "answer": {"passphrase": 5}}}))
+        .unwrap_err();
+        assert_eq!(e.code, "bad-params");
     }
 }

@@ -12,11 +12,14 @@ use credwell_core::{
     StoreFailure, StorePrompt, StoreResult, StoredCredential, SystemClock, Timestamp,
     UpdateDecision,
 };
+use credwell_passkey::PasskeyAuthenticator;
+use credwell_passkey::vault::VaultPasskeyStore;
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::framing::{self, FrameError, Incoming};
+use crate::passkeys::{CALL, CallContext, HostPasskeyUi, HostPasskeys};
 use crate::protocol::{self, Method, PROTOCOL_VERSION, ProtocolError, Request};
 
 /// Opens the store once the user has given the passphrase.
@@ -26,23 +29,38 @@ pub trait VaultOpener: Send + Sync + 'static {
 
     /// Unlocks; called on a blocking thread, since key derivation is deliberately slow.
     fn open(&self, passphrase: &Password) -> Result<Self::Store, UnlockError>;
-}
 
-/// What the manager page needs beyond the engine's store: every record.
-pub trait ManagedStore: CredentialStore {
-    /// Every credential, in record order.
-    fn all_credentials(&self) -> StoreResult<Vec<StoredCredential>>;
-}
-
-impl ManagedStore for credwell_core::MemoryStore {
-    fn all_credentials(&self) -> StoreResult<Vec<StoredCredential>> {
-        Ok(self.all())
+    /// Whether `passphrase` unlocks the vault: the user verification of passkey ceremonies
+    /// (the `verify` prompt). Called on a blocking thread while the vault is unlocked. The
+    /// default opens the vault a second time and drops it.
+    fn verify(&self, passphrase: &Password) -> bool {
+        self.open(passphrase).is_ok()
     }
 }
 
+/// What the host needs beyond the engine's store: every record for the manager page, and the
+/// passkeys of the unlocked store for the authenticator.
+pub trait ManagedStore: CredentialStore + Sized {
+    /// The unlocked store's passkeys.
+    type Passkeys: credwell_passkey::PasskeyStore + 'static;
+
+    /// Every credential, in record order.
+    fn all_credentials(&self) -> StoreResult<Vec<StoredCredential>>;
+
+    /// The passkeys of this unlocked store; dropped when the request using them ends, and with
+    /// them any hold on the store.
+    fn passkeys(this: &Arc<Self>) -> Self::Passkeys;
+}
+
 impl ManagedStore for credwell_vault::Vault {
+    type Passkeys = VaultPasskeyStore;
+
     fn all_credentials(&self) -> StoreResult<Vec<StoredCredential>> {
         self.all().map_err(StoreFailure::new)
+    }
+
+    fn passkeys(this: &Arc<Self>) -> VaultPasskeyStore {
+        VaultPasskeyStore::new(Arc::clone(this))
     }
 }
 
@@ -165,10 +183,19 @@ async fn idle_locker<O: VaultOpener>(host: Arc<Host<O>>, limit: Duration) {
     }
 }
 
+/// The host's engine: the vault behind its lock, the extension's UI, and the passkey
+/// authenticator over the vault's passkeys.
+type HostEngine<O> = Engine<
+    LockableStore<<O as VaultOpener>::Store>,
+    HostMediator,
+    SystemClock,
+    PasskeyAuthenticator<HostPasskeys<<O as VaultOpener>::Store>, HostPasskeyUi<O>>,
+>;
+
 struct Host<O: VaultOpener> {
     opener: Arc<O>,
     store: LockableStore<O::Store>,
-    engine: Arc<Engine<LockableStore<O::Store>, HostMediator, SystemClock>>,
+    engine: Arc<HostEngine<O>>,
     mediator: HostMediator,
     outbox: Outbox,
     in_flight: Arc<Mutex<HashSet<u64>>>,
@@ -177,13 +204,24 @@ struct Host<O: VaultOpener> {
 
 impl<O: VaultOpener> Host<O> {
     fn new(opener: O, config: HostConfig, outbox: Outbox) -> Self {
+        let opener = Arc::new(opener);
         let next_ui = Arc::new(AtomicU64::new(1));
         let store = LockableStore::new(outbox.clone(), Arc::clone(&next_ui));
         let mediator = HostMediator::new(outbox.clone(), next_ui);
+        let authenticator = PasskeyAuthenticator::new(
+            HostPasskeys {
+                store: store.clone(),
+            },
+            HostPasskeyUi {
+                mediator: mediator.clone(),
+                opener: Arc::clone(&opener),
+            },
+        );
         let engine =
-            Engine::with_config(store.clone(), mediator.clone(), SystemClock, config.engine);
+            Engine::with_config(store.clone(), mediator.clone(), SystemClock, config.engine)
+                .with_authenticator(authenticator);
         Self {
-            opener: Arc::new(opener),
+            opener,
             store,
             engine: Arc::new(engine),
             mediator,
@@ -261,8 +299,13 @@ impl<O: VaultOpener> Host<O> {
                 let cancelled = self.engine.cancel(RequestId(target), reason);
                 self.send(protocol::ok_reply(id, json!({"cancelled": cancelled})));
             }
-            Method::UiRespond { ui, answer } => {
-                let delivered = self.store.respond(ui, &answer) || self.mediator.respond(ui, answer);
+            Method::UiRespond {
+                ui,
+                answer,
+                passphrase,
+            } => {
+                let delivered = self.store.respond(ui, &answer)
+                    || self.mediator.respond(ui, UiAnswer { value: answer, passphrase });
                 self.send(protocol::ok_reply(id, json!({"delivered": delivered})));
             }
             Method::Get { caller, options, aborted } => {
@@ -301,14 +344,13 @@ impl<O: VaultOpener> Host<O> {
     /// Runs one engine call on its own task; its reply is sent exactly once.
     fn spawn_call<F, Fut>(&self, id: u64, caller: crate::protocol::CallerInfo, call: F)
     where
-        F: FnOnce(
-                Arc<Engine<LockableStore<O::Store>, HostMediator, SystemClock>>,
-                credwell_core::Caller,
-            ) -> Fut
-            + Send
-            + 'static,
+        F: FnOnce(Arc<HostEngine<O>>, credwell_core::Caller) -> Fut + Send + 'static,
         Fut: std::future::Future<Output = Result<Value, Rejection>> + Send + 'static,
     {
+        let context = CallContext {
+            request: id,
+            origin: caller.origin.clone(),
+        };
         let caller = match caller.to_caller(id) {
             Ok(c) => c,
             Err(e) => return self.send(e.to_reply()),
@@ -327,7 +369,7 @@ impl<O: VaultOpener> Host<O> {
         let outbox = self.outbox.clone();
         let in_flight = Arc::clone(&self.in_flight);
         tokio::spawn(async move {
-            let reply = match call(engine, caller).await {
+            let reply = match CALL.scope(context, call(engine, caller)).await {
                 Ok(result) => protocol::ok_reply(id, result),
                 Err(rejection) => protocol::rejection_reply(id, &rejection),
             };
@@ -411,7 +453,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 ///
 /// While locked, every operation asks the extension (once) to show the unlock page and waits; a
 /// request cancelled meanwhile simply stops waiting.
-struct LockableStore<S> {
+pub(crate) struct LockableStore<S> {
     state: Arc<watch::Sender<Option<Arc<S>>>>,
     /// Counts the times the user declined to unlock; waiters started before a bump give up.
     declined: Arc<watch::Sender<u64>>,
@@ -474,7 +516,7 @@ impl<S: CredentialStore> LockableStore<S> {
         true
     }
 
-    async fn current(&self) -> StoreResult<Arc<S>> {
+    pub(crate) async fn current(&self) -> StoreResult<Arc<S>> {
         let mut rx = self.state.subscribe();
         let mut declined = self.declined.subscribe();
         declined.borrow_and_update();
@@ -558,10 +600,18 @@ impl<S: CredentialStore> CredentialStore for LockableStore<S> {
 
 /// The engine's mediator: asks the extension to show UI and waits for `ui.respond`.
 #[derive(Clone)]
-struct HostMediator {
+pub(crate) struct HostMediator {
     outbox: Outbox,
     next_ui: Arc<AtomicU64>,
-    pending: Arc<Mutex<HashMap<u64, oneshot::Sender<Value>>>>,
+    pending: Arc<Mutex<HashMap<u64, oneshot::Sender<UiAnswer>>>>,
+}
+
+/// A `ui.respond` answer.
+pub(crate) struct UiAnswer {
+    /// The answer, without its `passphrase` member.
+    pub(crate) value: Value,
+    /// The passphrase the user typed (a `verify` prompt); zeroized when dropped.
+    pub(crate) passphrase: Option<Password>,
 }
 
 impl HostMediator {
@@ -574,7 +624,7 @@ impl HostMediator {
     }
 
     /// Delivers an answer to the UI `ui`; false if no such UI is open.
-    fn respond(&self, ui: u64, answer: Value) -> bool {
+    fn respond(&self, ui: u64, answer: UiAnswer) -> bool {
         lock(&self.pending)
             .remove(&ui)
             .is_some_and(|tx| tx.send(answer).is_ok())
@@ -582,7 +632,7 @@ impl HostMediator {
 
     /// Shows a UI and waits for its answer. If the call is dropped first (aborted, cancelled),
     /// the guard tells the extension to close the UI.
-    async fn ask(&self, show: Value) -> Option<Value> {
+    pub(crate) async fn ask(&self, show: Value) -> Option<UiAnswer> {
         let ui = self.next_ui.fetch_add(1, Ordering::SeqCst);
         let (tx, rx) = oneshot::channel();
         lock(&self.pending).insert(ui, tx);
@@ -642,7 +692,7 @@ impl Mediator for HostMediator {
         match self
             .ask(show)
             .await
-            .and_then(|a| a.get("choose").and_then(Value::as_u64))
+            .and_then(|a| a.value.get("choose").and_then(Value::as_u64))
         {
             Some(i) => usize::try_from(i).map_or(ChooserOutcome::Cancelled, ChooserOutcome::Chosen),
             None => ChooserOutcome::Cancelled,
@@ -655,7 +705,7 @@ impl Mediator for HostMediator {
             .ask(show)
             .await
             .as_ref()
-            .and_then(|a| a.get("save"))
+            .and_then(|a| a.value.get("save"))
             .and_then(Value::as_str)
         {
             Some("save") => SaveDecision::Save,
@@ -670,7 +720,7 @@ impl Mediator for HostMediator {
             .ask(show)
             .await
             .as_ref()
-            .and_then(|a| a.get("update"))
+            .and_then(|a| a.value.get("update"))
             .and_then(Value::as_bool)
         {
             Some(true) => UpdateDecision::Update,

@@ -5,20 +5,20 @@
 
 use std::time::Duration;
 
-use credwell_core::{MemoryStore, Password};
+use credwell_core::Password;
 use credwell_host::framing::{self, Incoming};
-use credwell_host::{HostConfig, UnlockError, VaultOpener, serve};
+use credwell_host::{HostConfig, MemoryVault, UnlockError, VaultOpener, serve};
 use serde_json::{Value, json};
 use tokio::io::{AsyncWriteExt, DuplexStream, ReadHalf, WriteHalf};
 
 struct TestOpener {
-    store: MemoryStore,
+    store: MemoryVault,
 }
 
 impl VaultOpener for TestOpener {
-    type Store = MemoryStore;
+    type Store = MemoryVault;
 
-    fn open(&self, passphrase: &Password) -> Result<MemoryStore, UnlockError> {
+    fn open(&self, passphrase: &Password) -> Result<MemoryVault, UnlockError> {
         if passphrase.expose() == "correct horse" {
             Ok(self.store.clone())
         } else {
@@ -45,7 +45,7 @@ impl Browser {
             host_read,
             host_write,
             TestOpener {
-                store: MemoryStore::new(),
+                store: MemoryVault::new(),
             },
             config,
         ));

@@ -1,0 +1,599 @@
+//! Passkeys through the host protocol, over a real vault file: `credentials.create` and
+//! `credentials.get` with `publicKey` JSON options, the extension answering the authenticator's
+//! `ui.show` prompts (`passkey.create`, `passkey.chooser`, `verify`), the spec's error names,
+//! and every signature verified independently (p256, ed25519-dalek).
+
+#![allow(clippy::unwrap_used)] // Test helpers: a failure should panic right there.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use credwell_core::Password;
+use credwell_host::framing::{self, Incoming};
+use credwell_host::{HostConfig, UnlockError, VaultOpener, serve};
+use credwell_vault::{KdfParams, Vault, VaultError};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncWriteExt, DuplexStream, ReadHalf, WriteHalf};
+
+const PASSPHRASE: &str = "correct horse";
+
+/// The vault file; the first unlock creates it (as the host binary does).
+struct FileOpener {
+    path: PathBuf,
+}
+
+impl VaultOpener for FileOpener {
+    type Store = Vault;
+
+    fn open(&self, passphrase: &Password) -> Result<Vault, UnlockError> {
+        let secret = passphrase.expose().as_bytes();
+        let opened = if self.path.exists() {
+            Vault::open(&self.path, secret)
+        } else {
+            Vault::create(&self.path, secret, KdfParams::INSECURE_FOR_TESTS)
+        };
+        opened.map_err(|e| match e {
+            VaultError::WrongPassphrase => UnlockError::WrongPassphrase,
+            other => UnlockError::Unavailable(other.to_string()),
+        })
+    }
+}
+
+struct Browser {
+    to_host: WriteHalf<DuplexStream>,
+    from_host: ReadHalf<DuplexStream>,
+    next_id: u64,
+    _dir: tempfile::TempDir,
+    vault: PathBuf,
+}
+
+/// How the extension answers a `ui.show`: `None` leaves it open.
+type Answers<'a> = &'a mut dyn FnMut(&Value) -> Option<Value>;
+
+const UP: u8 = 0x01;
+const UV: u8 = 0x04;
+const BE: u8 = 0x08;
+const BS: u8 = 0x10;
+const AT: u8 = 0x40;
+
+fn caller() -> Value {
+    json!({"origin": "https://example.com", "secureContext": true, "fullyActive": true,
+           "ancestors": [], "client": 7})
+}
+
+fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn unb64(v: &Value) -> Vec<u8> {
+    URL_SAFE_NO_PAD.decode(v.as_str().unwrap()).unwrap()
+}
+
+impl Browser {
+    async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = dir.path().join("vault.sqlite");
+        let (browser, host) = tokio::io::duplex(256 * 1024);
+        let (host_read, host_write) = tokio::io::split(host);
+        tokio::spawn(serve(
+            host_read,
+            host_write,
+            FileOpener {
+                path: vault.clone(),
+            },
+            HostConfig {
+                idle_lock: None,
+                ..HostConfig::default()
+            },
+        ));
+        let (from_host, to_host) = tokio::io::split(browser);
+        let mut b = Self {
+            to_host,
+            from_host,
+            next_id: 1,
+            _dir: dir,
+            vault,
+        };
+        let r = b
+            .call(
+                "vault.unlock",
+                json!({"passphrase": PASSPHRASE}),
+                &mut |_| None,
+            )
+            .await
+            .0;
+        assert_eq!(r["result"]["locked"], false);
+        b
+    }
+
+    async fn send(&mut self, message: Value) {
+        self.to_host
+            .write_all(&framing::encode(message.to_string().as_bytes()))
+            .await
+            .unwrap();
+    }
+
+    async fn recv(&mut self) -> Value {
+        let frame = tokio::time::timeout(
+            Duration::from_secs(30),
+            framing::read_frame(&mut self.from_host),
+        )
+        .await
+        .expect("the host answers")
+        .unwrap();
+        match frame {
+            Incoming::Message(body) => serde_json::from_slice(&body).unwrap(),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    /// Sends a request and answers its prompts until its reply; returns the reply and every
+    /// `ui.show` seen.
+    async fn call(
+        &mut self,
+        method: &str,
+        params: Value,
+        answers: Answers<'_>,
+    ) -> (Value, Vec<Value>) {
+        let id = self.next_id;
+        self.next_id += 2;
+        self.send(json!({"id": id, "method": method, "params": params}))
+            .await;
+        let mut shown = Vec::new();
+        loop {
+            let m = self.recv().await;
+            if m["id"] == json!(id) {
+                return (m, shown);
+            }
+            if m["event"] == "ui.show" {
+                shown.push(m.clone());
+                if let Some(answer) = answers(&m) {
+                    let respond = self.next_id + 1;
+                    self.next_id += 2;
+                    self.send(json!({"id": respond, "method": "ui.respond",
+                        "params": {"ui": m["ui"], "answer": answer}}))
+                        .await;
+                }
+            }
+        }
+    }
+
+    async fn create(&mut self, public_key: Value, answers: Answers<'_>) -> (Value, Vec<Value>) {
+        self.call(
+            "credentials.create",
+            json!({"caller": caller(), "options": {"publicKey": public_key}}),
+            answers,
+        )
+        .await
+    }
+
+    async fn get(&mut self, public_key: Value, answers: Answers<'_>) -> (Value, Vec<Value>) {
+        self.call(
+            "credentials.get",
+            json!({"caller": caller(), "options": {"publicKey": public_key}}),
+            answers,
+        )
+        .await
+    }
+}
+
+/// Approves every creation, picks `choice` in choosers, types `passphrase` when verifying.
+fn approve(choice: u64, passphrase: &'static str) -> impl FnMut(&Value) -> Option<Value> {
+    move |m| match m["kind"].as_str().unwrap() {
+        "passkey.create" => Some(json!({"create": true})),
+        "passkey.chooser" => Some(json!({"choose": choice})),
+        "verify" => Some(json!({"passphrase": passphrase})),
+        "unlock" => None,
+        other => panic!("unexpected prompt {other}"),
+    }
+}
+
+fn creation(user: &str, alg: i64, attestation: &str, uv: &str) -> Value {
+    json!({
+        "rp": {"name": "Example", "id": "example.com"},
+        "user": {"id": b64(user.as_bytes()), "name": format!("{user}@example.com"),
+                 "displayName": user.to_uppercase()},
+        "challenge": b64(format!("create {user}").as_bytes()),
+        "pubKeyCredParams": [{"type": "public-key", "alg": alg}],
+        "authenticatorSelection": {"residentKey": "required", "userVerification": uv},
+        "attestation": attestation,
+    })
+}
+
+fn request(allow: &[&Value], uv: &str) -> Value {
+    json!({
+        "challenge": b64(b"sign in"),
+        "rpId": "example.com",
+        "userVerification": uv,
+        "allowCredentials": allow.iter().map(|id| json!({"type": "public-key", "id": id}))
+            .collect::<Vec<_>>(),
+    })
+}
+
+/// A verified public key: the credential public key from the attested credential data.
+enum PublicKey {
+    Es256(p256::ecdsa::VerifyingKey),
+    EdDsa(ed25519_dalek::VerifyingKey),
+}
+
+impl PublicKey {
+    fn verify(&self, message: &[u8], signature: &[u8]) {
+        match self {
+            Self::Es256(key) => {
+                let sig = p256::ecdsa::Signature::from_der(signature).unwrap();
+                p256::ecdsa::signature::Verifier::verify(key, message, &sig).unwrap();
+            }
+            Self::EdDsa(key) => {
+                let sig = ed25519_dalek::Signature::from_slice(signature).unwrap();
+                key.verify_strict(message, &sig).unwrap();
+            }
+        }
+    }
+}
+
+/// Checks a registration byte by byte: RP ID hash, flags, zero counter, zero AAGUID, the
+/// COSE key (CTAP2 canonical), the attestation statement (verified when packed) and the client
+/// data. Returns the credential's public key.
+fn check_registration(created: &Value, alg: i64, packed: bool, uv: bool) -> PublicKey {
+    let response = &created["response"];
+    let auth_data = unb64(&response["authenticatorData"]);
+    assert_eq!(&auth_data[..32], &Sha256::digest(b"example.com")[..]);
+    let flags = UP | BE | BS | AT | if uv { UV } else { 0 };
+    assert_eq!(auth_data[32], flags, "flags");
+    assert_eq!(auth_data[33..37], [0, 0, 0, 0], "counter");
+    assert_eq!(auth_data[37..53], [0; 16], "AAGUID");
+    let id_len = usize::from(u16::from_be_bytes([auth_data[53], auth_data[54]]));
+    assert_eq!(&auth_data[55..55 + id_len], &unb64(&created["rawId"])[..]);
+    let cose = &auth_data[55 + id_len..];
+    let key = match alg {
+        -7 => {
+            assert_eq!(cose.len(), 77);
+            assert_eq!(
+                &cose[..10],
+                &[0xa5, 1, 2, 3, 0x26, 0x20, 1, 0x21, 0x58, 0x20]
+            );
+            assert_eq!(&cose[42..45], &[0x22, 0x58, 0x20]);
+            let mut point = vec![4];
+            point.extend(&cose[10..42]);
+            point.extend(&cose[45..77]);
+            PublicKey::Es256(p256::ecdsa::VerifyingKey::from_sec1_bytes(&point).unwrap())
+        }
+        -8 => {
+            assert_eq!(cose.len(), 42);
+            assert_eq!(
+                &cose[..10],
+                &[0xa4, 1, 1, 3, 0x27, 0x20, 6, 0x21, 0x58, 0x20]
+            );
+            let bytes: [u8; 32] = cose[10..].try_into().unwrap();
+            PublicKey::EdDsa(ed25519_dalek::VerifyingKey::from_bytes(&bytes).unwrap())
+        }
+        _ => unreachable!(),
+    };
+    assert_eq!(response["publicKeyAlgorithm"], alg);
+    let client_data_json = unb64(&response["clientDataJSON"]);
+    let client_data: Value = serde_json::from_slice(&client_data_json).unwrap();
+    assert_eq!(client_data["type"], "webauthn.create");
+    assert_eq!(client_data["origin"], "https://example.com");
+    let attestation = unb64(&response["attestationObject"]);
+    if packed {
+        // {"fmt": "packed", "attStmt": {"alg": alg, "sig": h'..'}, "authData": h'..'}
+        assert!(attestation.starts_with(b"\xa3\x63fmt\x66packed\x67attStmt\xa2\x63alg"));
+        let at = 1 + 4 + 7 + 8 + 1 + 4 + 1 + 4;
+        assert_eq!(attestation[at], 0x58);
+        let len = usize::from(attestation[at + 1]);
+        let sig = &attestation[at + 2..at + 2 + len];
+        let mut message = auth_data.clone();
+        message.extend(Sha256::digest(&client_data_json));
+        key.verify(&message, sig);
+    } else {
+        assert!(attestation.starts_with(b"\xa3\x63fmt\x64none\x67attStmt\xa0"));
+    }
+    key
+}
+
+/// Checks an assertion and verifies its signature with `key`.
+fn check_assertion(got: &Value, key: &PublicKey, user: &str, uv: bool) {
+    let response = &got["response"];
+    let auth_data = unb64(&response["authenticatorData"]);
+    assert_eq!(auth_data.len(), 37);
+    assert_eq!(&auth_data[..32], &Sha256::digest(b"example.com")[..]);
+    assert_eq!(
+        auth_data[32],
+        UP | BE | BS | if uv { UV } else { 0 },
+        "flags"
+    );
+    assert_eq!(auth_data[33..37], [0, 0, 0, 0], "counter");
+    assert_eq!(unb64(&response["userHandle"]), user.as_bytes());
+    let client_data_json = unb64(&response["clientDataJSON"]);
+    let client_data: Value = serde_json::from_slice(&client_data_json).unwrap();
+    assert_eq!(client_data["type"], "webauthn.get");
+    assert_eq!(client_data["challenge"], b64(b"sign in"));
+    let mut message = auth_data;
+    message.extend(Sha256::digest(&client_data_json));
+    key.verify(&message, &unb64(&response["signature"]));
+}
+
+fn kinds(shown: &[Value]) -> Vec<&str> {
+    shown.iter().map(|m| m["kind"].as_str().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn create_then_get_es256_with_packed_attestation_and_user_verification() {
+    let mut b = Browser::start().await;
+    // A wrong passphrase first: the verify prompt comes back, and the second try verifies.
+    let mut tries = 0;
+    let (r, shown) = b
+        .create(
+            creation("alice", -7, "direct", "required"),
+            &mut |m| match m["kind"].as_str().unwrap() {
+                "passkey.create" => Some(json!({"create": true})),
+                "verify" => {
+                    tries += 1;
+                    Some(json!({"passphrase": if tries == 1 { "wrong" } else { PASSPHRASE }}))
+                }
+                other => panic!("unexpected {other}"),
+            },
+        )
+        .await;
+    assert_eq!(kinds(&shown), ["passkey.create", "verify", "verify"]);
+    let prompt = &shown[0];
+    assert_eq!(
+        (
+            &prompt["rpId"],
+            &prompt["userName"],
+            &prompt["alreadyRegistered"]
+        ),
+        (
+            &json!("example.com"),
+            &json!("alice@example.com"),
+            &json!(false)
+        )
+    );
+    assert_eq!(prompt["origin"], "https://example.com");
+    assert!(prompt["request"].is_u64());
+    assert_eq!(
+        (
+            &shown[1]["purpose"],
+            &shown[1]["attempt"],
+            &shown[2]["attempt"]
+        ),
+        (&json!("create"), &json!(1), &json!(2))
+    );
+    let created = &r["result"];
+    assert_eq!(created["type"], "public-key", "{r}");
+    let key = check_registration(created, -7, true, true);
+
+    // Verified sign-in: the chooser (one account), then the passphrase.
+    let (r, shown) = b
+        .get(
+            request(&[&created["rawId"]], "required"),
+            &mut approve(0, PASSPHRASE),
+        )
+        .await;
+    assert_eq!(kinds(&shown), ["passkey.chooser", "verify"]);
+    assert_eq!(shown[0]["accounts"][0]["credentialId"], created["rawId"]);
+    assert_eq!(shown[0]["accounts"][0]["userName"], "alice@example.com");
+    assert_eq!(shown[1]["purpose"], "signIn");
+    check_assertion(&r["result"], &key, "alice", true);
+
+    // Without user verification, no passphrase is asked and UV is not claimed.
+    let (r, shown) = b
+        .get(request(&[], "discouraged"), &mut approve(0, PASSPHRASE))
+        .await;
+    assert_eq!(kinds(&shown), ["passkey.chooser"]);
+    check_assertion(&r["result"], &key, "alice", false);
+
+    // Three wrong passphrases: not verified, NotAllowedError.
+    let (r, shown) = b
+        .get(request(&[], "required"), &mut approve(0, "wrong"))
+        .await;
+    assert_eq!(
+        kinds(&shown),
+        ["passkey.chooser", "verify", "verify", "verify"]
+    );
+    assert_eq!(r["error"]["name"], "NotAllowedError");
+
+    // The passkey is in the vault file, and a locked vault waits for the unlock page.
+    let lock = b.call("vault.lock", json!({}), &mut |_| None).await.0;
+    assert_eq!(lock["result"]["locked"], true);
+    let id = b.next_id;
+    b.next_id += 2;
+    b.send(json!({"id": id, "method": "credentials.get",
+        "params": {"caller": caller(), "options": {"publicKey": request(&[], "discouraged")}}}))
+        .await;
+    let unlock = loop {
+        let m = b.recv().await;
+        if m["event"] == "ui.show" {
+            break m;
+        }
+    };
+    assert_eq!(unlock["kind"], "unlock");
+    b.send(json!({"id": 1000, "method": "vault.unlock", "params": {"passphrase": PASSPHRASE}}))
+        .await;
+    let chooser = loop {
+        let m = b.recv().await;
+        if m["event"] == "ui.show" {
+            break m;
+        }
+    };
+    assert_eq!(chooser["kind"], "passkey.chooser");
+    b.send(json!({"id": 1001, "method": "ui.respond", "params": {"ui": chooser["ui"], "answer": {"choose": 0}}}))
+        .await;
+    let reply = loop {
+        let m = b.recv().await;
+        if m["id"] == json!(id) {
+            break m;
+        }
+    };
+    check_assertion(&reply["result"], &key, "alice", false);
+    let vault = Vault::open(&b.vault, PASSPHRASE.as_bytes()).unwrap();
+    assert_eq!(vault.all_passkeys().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn create_then_get_eddsa_with_none_attestation() {
+    let mut b = Browser::start().await;
+    let (r, shown) = b
+        .create(
+            creation("bob", -8, "none", "discouraged"),
+            &mut approve(0, PASSPHRASE),
+        )
+        .await;
+    assert_eq!(kinds(&shown), ["passkey.create"]);
+    let key = check_registration(&r["result"], -8, false, false);
+    // "preferred" (the default): the host can verify, so it does.
+    let (r, shown) = b
+        .get(
+            json!({"challenge": b64(b"sign in"), "rpId": "example.com"}),
+            &mut approve(0, PASSPHRASE),
+        )
+        .await;
+    assert_eq!(kinds(&shown), ["passkey.chooser", "verify"]);
+    check_assertion(&r["result"], &key, "bob", true);
+}
+
+#[tokio::test]
+async fn the_chooser_offers_every_account_of_the_rp_most_recent_first() {
+    let mut b = Browser::start().await;
+    let mut keys = Vec::new();
+    for user in ["alice", "bob"] {
+        let (r, _) = b
+            .create(
+                creation(user, -7, "none", "discouraged"),
+                &mut approve(0, PASSPHRASE),
+            )
+            .await;
+        keys.push((
+            check_registration(&r["result"], -7, false, false),
+            r["result"]["rawId"].clone(),
+        ));
+        // Distinct creation times.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    for (choice, user, key) in [(1, "alice", &keys[0].0), (0, "bob", &keys[1].0)] {
+        let (r, shown) = b
+            .get(
+                request(&[], "discouraged"),
+                &mut approve(choice, PASSPHRASE),
+            )
+            .await;
+        assert_eq!(kinds(&shown), ["passkey.chooser"]);
+        let accounts = shown[0]["accounts"].as_array().unwrap();
+        let names: Vec<&str> = accounts
+            .iter()
+            .map(|a| a["userName"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["bob@example.com", "alice@example.com"]);
+        assert_eq!(accounts[1]["credentialId"], keys[0].1);
+        assert_eq!(shown[0]["rpId"], "example.com");
+        check_assertion(&r["result"], key, user, false);
+    }
+}
+
+#[tokio::test]
+async fn refusals_are_not_allowed_errors() {
+    let mut b = Browser::start().await;
+    let (r, shown) = b
+        .create(creation("alice", -7, "none", "discouraged"), &mut |_| {
+            Some(json!({"create": false}))
+        })
+        .await;
+    assert_eq!(kinds(&shown), ["passkey.create"]);
+    assert_eq!(r["error"]["name"], "NotAllowedError");
+    let (r, _) = b
+        .create(
+            creation("alice", -7, "none", "required"),
+            &mut |m| match m["kind"].as_str() {
+                Some("verify") => Some(json!({"cancel": true})),
+                _ => Some(json!({"create": true})),
+            },
+        )
+        .await;
+    assert_eq!(r["error"]["name"], "NotAllowedError");
+    let vault = Vault::open(&b.vault, PASSPHRASE.as_bytes()).unwrap();
+    assert!(vault.all_passkeys().unwrap().is_empty(), "nothing stored");
+
+    b.create(
+        creation("alice", -7, "none", "discouraged"),
+        &mut approve(0, PASSPHRASE),
+    )
+    .await;
+    let (r, shown) = b
+        .get(request(&[], "discouraged"), &mut |_| {
+            Some(json!({"cancel": true}))
+        })
+        .await;
+    assert_eq!(kinds(&shown), ["passkey.chooser"]);
+    assert_eq!(r["error"]["name"], "NotAllowedError");
+}
+
+#[tokio::test]
+async fn an_excluded_credential_is_an_invalid_state_error() {
+    let mut b = Browser::start().await;
+    let (r, _) = b
+        .create(
+            creation("alice", -7, "none", "discouraged"),
+            &mut approve(0, PASSPHRASE),
+        )
+        .await;
+    let id = r["result"]["rawId"].clone();
+    let mut again = creation("alice2", -7, "none", "discouraged");
+    again["excludeCredentials"] = json!([{"type": "public-key", "id": id}]);
+    let (r, shown) = b.create(again, &mut approve(0, PASSPHRASE)).await;
+    assert_eq!(kinds(&shown), ["passkey.create"]);
+    assert_eq!(shown[0]["alreadyRegistered"], true);
+    assert_eq!(r["error"]["name"], "InvalidStateError");
+    let vault = Vault::open(&b.vault, PASSPHRASE.as_bytes()).unwrap();
+    assert_eq!(vault.all_passkeys().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_rp_id_that_is_not_the_callers_is_a_security_error() {
+    let mut b = Browser::start().await;
+    let mut foreign = creation("alice", -7, "none", "discouraged");
+    foreign["rp"]["id"] = json!("example.org");
+    let (r, shown) = b.create(foreign, &mut approve(0, PASSPHRASE)).await;
+    assert_eq!(r["error"]["name"], "SecurityError");
+    assert!(shown.is_empty());
+    let mut foreign = request(&[], "discouraged");
+    foreign["rpId"] = json!("login.example.com");
+    let (r, shown) = b.get(foreign, &mut approve(0, PASSPHRASE)).await;
+    assert_eq!(r["error"]["name"], "SecurityError");
+    assert!(shown.is_empty());
+}
+
+#[tokio::test]
+async fn unknown_allowed_credentials_are_not_allowed_without_a_prompt() {
+    let mut b = Browser::start().await;
+    b.create(
+        creation("alice", -7, "none", "discouraged"),
+        &mut approve(0, PASSPHRASE),
+    )
+    .await;
+    let unknown = json!(b64(&[9; 16]));
+    let (r, shown) = b
+        .get(
+            request(&[&unknown], "discouraged"),
+            &mut approve(0, PASSPHRASE),
+        )
+        .await;
+    assert_eq!(r["error"]["name"], "NotAllowedError");
+    assert!(shown.is_empty());
+}
+
+#[tokio::test]
+async fn declining_to_unlock_ends_a_passkey_request() {
+    let mut b = Browser::start().await;
+    b.call("vault.lock", json!({}), &mut |_| None).await;
+    let (r, shown) = b
+        .get(request(&[], "discouraged"), &mut |m| {
+            assert_eq!(m["kind"], "unlock");
+            Some(json!({"cancel": true}))
+        })
+        .await;
+    assert_eq!(kinds(&shown), ["unlock"]);
+    assert_eq!(r["error"]["name"], "NotAllowedError");
+}
