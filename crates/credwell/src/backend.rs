@@ -9,14 +9,19 @@ use anyhow::Result;
 use credwell_core::{Credential, RecordId, StoredCredential, Timestamp};
 #[cfg(test)]
 use credwell_core::{CredentialStore, MemoryStore};
+use credwell_passkey::PasskeyRecord;
 
 /// One change of an import, applied with the others as one transaction.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub(crate) enum Change {
     /// Add a new credential.
     Add(Credential),
     /// Replace the credential of an existing record.
     Update(RecordId, Credential),
+    /// Add a passkey.
+    AddPasskey(PasskeyRecord),
+    /// Replace the passkey with the same credential id.
+    UpdatePasskey(PasskeyRecord),
 }
 
 /// What the commands need from a store.
@@ -33,6 +38,8 @@ pub(crate) trait Backend {
     fn remove(&self, record: RecordId) -> Result<bool>;
     /// Applies every change or none, calling `progress` after each one.
     fn apply(&self, changes: Vec<Change>, progress: &mut dyn FnMut()) -> Result<()>;
+    /// Every passkey, in record order.
+    fn passkeys(&self) -> Result<Vec<PasskeyRecord>>;
 }
 
 /// Now, in milliseconds since the Unix epoch.
@@ -47,6 +54,7 @@ pub(crate) fn now() -> Timestamp {
 #[derive(Debug, Default)]
 pub(crate) struct MemoryBackend {
     pub(crate) store: MemoryStore,
+    pub(crate) passkeys: std::sync::Mutex<Vec<PasskeyRecord>>,
 }
 
 #[cfg(test)]
@@ -87,9 +95,31 @@ impl Backend for MemoryBackend {
                 Change::Update(r, c) => {
                     self.update(r, c)?;
                 }
+                Change::AddPasskey(p) => self.lock_passkeys().push(p),
+                Change::UpdatePasskey(p) => {
+                    let mut passkeys = self.lock_passkeys();
+                    match passkeys
+                        .iter_mut()
+                        .find(|s| s.credential_id == p.credential_id)
+                    {
+                        Some(stored) => *stored = p,
+                        None => anyhow::bail!("no passkey with this credential id"),
+                    }
+                }
             }
             progress();
         }
         Ok(())
+    }
+
+    fn passkeys(&self) -> Result<Vec<PasskeyRecord>> {
+        Ok(self.lock_passkeys().clone())
+    }
+}
+
+#[cfg(test)]
+impl MemoryBackend {
+    fn lock_passkeys(&self) -> std::sync::MutexGuard<'_, Vec<PasskeyRecord>> {
+        self.passkeys.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use credwell_core::{Credential, PasswordCredential, StoredCredential, Timestamp};
+use credwell_passkey::PasskeyRecord;
 use serde_json::json;
 
 use crate::Global;
@@ -185,7 +186,16 @@ pub(crate) fn import_in(
     out: &mut impl Write,
 ) -> Result<()> {
     let read = parsed.logins.len();
-    let (changes, summary) = plan(&backend.all()?, parsed.logins);
+    let (mut changes, summary) = plan(&backend.all()?, parsed.logins);
+    let passkeys_read = parsed.passkeys.len();
+    let passkey_summary = if passkeys_read > 0 {
+        let (passkey_changes, passkey_summary) =
+            plan_passkeys(&backend.passkeys()?, parsed.passkeys);
+        changes.extend(passkey_changes);
+        passkey_summary
+    } else {
+        PasskeySummary::default()
+    };
     let bar = progress(changes.len() as u64, "Importing");
     backend
         .apply(changes, &mut || bar.inc(1))
@@ -222,6 +232,12 @@ pub(crate) fn import_in(
                 "skipped": parsed.skipped.len(),
                 "skipped_entries": skipped,
                 "notes_dropped": summary.notes_dropped,
+                "passkeys": {
+                    "read": passkeys_read,
+                    "added": passkey_summary.added,
+                    "updated": passkey_summary.updated,
+                    "unchanged": passkey_summary.unchanged,
+                },
             }),
         );
     }
@@ -235,7 +251,74 @@ pub(crate) fn import_in(
         summary.unchanged + summary.repeated,
         parsed.skipped.len()
     )?;
+    if passkeys_read > 0 {
+        writeln!(
+            out,
+            "Imported {}: {} added, {} updated, {} unchanged.",
+            plural(passkeys_read, "passkey"),
+            passkey_summary.added,
+            passkey_summary.updated,
+            passkey_summary.unchanged
+        )?;
+    }
     Ok(())
+}
+
+/// What an import did to passkeys.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct PasskeySummary {
+    /// New passkeys.
+    pub(crate) added: usize,
+    /// Stored passkeys (same credential id) whose other fields changed.
+    pub(crate) updated: usize,
+    /// Passkeys already stored exactly so.
+    pub(crate) unchanged: usize,
+}
+
+/// The changes that bring `existing` passkeys up to date with `imported`: a passkey is the same
+/// one when its credential id is (the id is unique per authenticator and RP). Repeats within the
+/// file collapse to the last.
+pub(crate) fn plan_passkeys(
+    existing: &[PasskeyRecord],
+    imported: Vec<PasskeyRecord>,
+) -> (Vec<Change>, PasskeySummary) {
+    let mut summary = PasskeySummary::default();
+    let mut latest: Vec<PasskeyRecord> = Vec::with_capacity(imported.len());
+    for passkey in imported {
+        match latest
+            .iter_mut()
+            .find(|p| p.credential_id == passkey.credential_id)
+        {
+            Some(earlier) => *earlier = passkey,
+            None => latest.push(passkey),
+        }
+    }
+    let same = |a: &PasskeyRecord, b: &PasskeyRecord| {
+        a.rp_id == b.rp_id
+            && a.user_handle == b.user_handle
+            && a.user_name == b.user_name
+            && a.user_display_name == b.user_display_name
+            && a.algorithm == b.algorithm
+            && a.private_key.expose_bytes() == b.private_key.expose_bytes()
+    };
+    let mut changes = Vec::new();
+    for passkey in latest {
+        match existing
+            .iter()
+            .find(|p| p.credential_id == passkey.credential_id)
+        {
+            Some(stored) if same(stored, &passkey) => summary.unchanged += 1,
+            Some(_) => {
+                summary.updated += 1;
+                changes.push(Change::UpdatePasskey(passkey));
+            }
+            None => {
+                summary.added += 1;
+                changes.push(Change::AddPasskey(passkey));
+            }
+        }
+    }
+    (changes, summary)
 }
 
 /// One warning line per kind of skipped entry, with their lines.
@@ -312,27 +395,34 @@ pub(crate) fn export(global: &Global, args: &ExportArgs, out: &mut impl Write) -
     }
     let backend = vault_cmd::open(global)?;
     let (logins, others) = exportable(backend.all()?);
+    let stored_passkeys = backend.passkeys()?;
+    let (passkeys, passkeys_left_out) = if args.format.carries_passkeys() {
+        (stored_passkeys, 0)
+    } else {
+        (Vec::new(), stored_passkeys.len())
+    };
+    let what = if passkeys.is_empty() {
+        "password"
+    } else {
+        "password and passkey private key"
+    };
     eprintln!(
-        "warning: a {} export holds every password in clear text; anyone who can read {target} \
+        "warning: a {} export holds every {what} in clear text; anyone who can read {target} \
          can read them",
         args.format
     );
-    if !args.yes
-        && !confirm(
-            &format!(
-                "Write {} in clear to {target}?",
-                plural(logins.len(), "password")
-            ),
-            "--yes",
-        )?
-    {
+    let mut asked = plural(logins.len(), "password");
+    if !passkeys.is_empty() {
+        asked += &format!(" and {}", plural(passkeys.len(), "passkey"));
+    }
+    if !args.yes && !confirm(&format!("Write {asked} in clear to {target}?"), "--yes")? {
         bail!("export cancelled");
     }
     match &args.file {
         Some(path) => {
             let file = create_private(path, args.force)?;
             let mut writer = std::io::BufWriter::new(file);
-            let written = formats::write(args.format, &logins, &mut writer)
+            let written = formats::write(args.format, &logins, &passkeys, &mut writer)
                 .and_then(|()| writer.flush())
                 .and_then(|()| writer.get_ref().sync_all());
             if let Err(e) = written {
@@ -344,12 +434,28 @@ pub(crate) fn export(global: &Global, args: &ExportArgs, out: &mut impl Write) -
                 );
             }
         }
-        None => formats::write(args.format, &logins, &mut *out).context("cannot write stdout")?,
+        None => formats::write(args.format, &logins, &passkeys, &mut *out)
+            .context("cannot write stdout")?,
     }
-    eprintln!(
-        "Exported {} to {target}.",
-        plural(logins.len(), "password credential")
-    );
+    if passkeys.is_empty() {
+        eprintln!(
+            "Exported {} to {target}.",
+            plural(logins.len(), "password credential")
+        );
+    } else {
+        eprintln!(
+            "Exported {} and {} to {target}.",
+            plural(logins.len(), "password credential"),
+            plural(passkeys.len(), "passkey")
+        );
+    }
+    if passkeys_left_out > 0 {
+        eprintln!(
+            "warning: {} not exported: {} has no place for passkeys (use `credwell export cxf`)",
+            plural(passkeys_left_out, "passkey"),
+            args.format
+        );
+    }
     if others > 0 {
         eprintln!(
             "warning: {} not exported: {} has no place for federated sign-ins",

@@ -10,6 +10,8 @@ use credwell_core::{RecordId, StoredCredential};
 use credwell_vault::{KdfParams, Vault, VaultError};
 use serde_json::json;
 
+use credwell_passkey::PasskeyRecord;
+
 use crate::Global;
 use crate::backend::{Backend, Change, now};
 use crate::output::{print_json, progress};
@@ -73,16 +75,42 @@ impl Backend for VaultBackend {
     }
 
     fn apply(&self, changes: Vec<Change>, progress: &mut dyn FnMut()) -> Result<()> {
-        let changes: Vec<credwell_vault::Change> = changes
+        let changes = changes
             .into_iter()
-            .map(|c| match c {
-                Change::Add(c) => credwell_vault::Change::Add(c),
-                Change::Update(r, c) => credwell_vault::Change::Update(r, c),
+            .map(|c| {
+                Ok(match c {
+                    Change::Add(c) => credwell_vault::Change::Add(c),
+                    Change::Update(r, c) => credwell_vault::Change::Update(r, c),
+                    Change::AddPasskey(p) => credwell_vault::Change::AddPasskey(passkey_entry(&p)?),
+                    Change::UpdatePasskey(p) => {
+                        credwell_vault::Change::UpdatePasskey(passkey_entry(&p)?)
+                    }
+                })
             })
-            .collect();
+            .collect::<Result<Vec<_>>>()?;
         self.vault.apply(&changes, now(), progress)?;
         Ok(())
     }
+
+    fn passkeys(&self) -> Result<Vec<PasskeyRecord>> {
+        self.vault
+            .all_passkeys()?
+            .into_iter()
+            .map(|stored| {
+                PasskeyRecord::from_vault_payload(&stored.entry.payload)
+                    .with_context(|| format!("passkey record {} cannot be read", stored.record.0))
+            })
+            .collect()
+    }
+}
+
+/// A passkey as the vault stores it: found by RP ID and credential id, sealed as a whole.
+fn passkey_entry(passkey: &PasskeyRecord) -> Result<credwell_vault::PasskeyEntry> {
+    Ok(credwell_vault::PasskeyEntry {
+        rp_id: passkey.rp_id.clone(),
+        credential_id: passkey.credential_id.clone(),
+        payload: passkey.to_vault_payload()?,
+    })
 }
 
 /// The path of an existing vault, or an error that says how to create one.
@@ -192,6 +220,7 @@ fn info(global: &Global, out: &mut impl Write) -> Result<()> {
                 "passwords": info.passwords,
                 "federated": info.federated,
                 "origins_with_flags": info.origins_with_flags,
+                "passkeys": info.passkeys,
                 "kdf": {
                     "algorithm": "argon2id",
                     "memory_kib": info.kdf.m_cost_kib,
@@ -216,6 +245,7 @@ fn info(global: &Global, out: &mut impl Write) -> Result<()> {
         info.passwords,
         info.federated
     )?;
+    writeln!(out, "Passkeys: {}", info.passkeys)?;
     writeln!(out, "Origins with flags: {}", info.origins_with_flags)?;
     writeln!(
         out,

@@ -776,3 +776,66 @@ fn vault_check_names_each_damaged_record_and_exits_non_zero() {
         "alice"
     );
 }
+
+#[test]
+fn passkeys_travel_in_and_out_through_cxf() {
+    let env = Env::new();
+    env.init();
+    // A malformed passkey aborts the whole file: not even its valid login is imported.
+    let err = env.fails(&["import", "cxf", &fixture("fail_cxf_bad_key.json")]);
+    assert!(err.contains("fail_cxf_bad_key.json:"), "{err}");
+    assert!(err.contains("not a PKCS#8"), "{err}");
+    assert!(err.contains("nothing was imported"), "{err}");
+    assert_eq!(env.list(), json!([]));
+    assert_eq!(env.json(&["vault", "info"])["passkeys"], 0);
+
+    let report = env.json(&["import", "cxf", &fixture("cxf.json")]);
+    assert_eq!(report["added"], 1, "{report}");
+    assert_eq!(report["passkeys"]["added"], 2, "{report}");
+    assert_eq!(env.json(&["vault", "info"])["passkeys"], 2);
+    let check = env.json(&["vault", "check"]);
+    assert_eq!(check["clean"], true, "{check}");
+    assert_eq!(check["ok"], 3, "{check}");
+
+    // The same file again merges: nothing doubles.
+    let again = env.json(&["import", "cxf", &fixture("cxf.json")]);
+    assert_eq!(again["passkeys"]["unchanged"], 2, "{again}");
+    assert_eq!(again["unchanged"], 1, "{again}");
+    assert_eq!(env.json(&["vault", "info"])["passkeys"], 2);
+
+    // Export: the passkeys come out with their keys, and a fresh vault takes them back.
+    let out = env.path("export.json");
+    let exported = env
+        .cmd()
+        .args(["export", "cxf"])
+        .arg(&out)
+        .arg("--yes")
+        .output()
+        .unwrap();
+    let (_, stderr) = texts(&exported);
+    assert!(exported.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("1 password credential and 2 passkeys"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("private key in clear text"), "{stderr}");
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("\"rpId\": \"other.example\""), "{text}");
+
+    let other = Env::new();
+    other.init();
+    let report = other.json(&["import", "cxf", out.to_str().unwrap()]);
+    assert_eq!(report["passkeys"]["added"], 2, "{report}");
+    assert_eq!(report["added"], 1, "{report}");
+
+    // A format without passkeys says what it left out.
+    let csv = env
+        .cmd()
+        .args(["export", "chrome-csv", "--yes"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&csv);
+    assert!(csv.status.success(), "{stderr}");
+    assert!(stdout.contains("login.example.com"), "{stdout}");
+    assert!(stderr.contains("2 passkeys not exported"), "{stderr}");
+}

@@ -12,15 +12,18 @@
 //! | [`Format::FirefoxCsv`] | Firefox "Export Logins": `url,username,password,httpRealm,formActionOrigin,guid,timeCreated,timeLastUsed,timePasswordChanged` |
 //! | [`Format::BitwardenJson`] | Bitwarden's unencrypted JSON export (`{"encrypted": false, "items": [...]}`) |
 //! | [`Format::KeepassxcCsv`] | KeePassXC "Export to CSV": `"Group","Title","Username","Password","URL","Notes","TOTP","Icon","Last Modified","Created"` |
+//! | [`Format::Cxf`] | FIDO Credential Exchange Format 1.0, JSON: logins and passkeys |
 
 use std::fmt;
 use std::io::{Read, Write};
 
 use credwell_core::{Origin, Password, Timestamp};
+use credwell_passkey::PasskeyRecord;
 
 mod bitwarden;
 mod chrome;
 mod csv_table;
+mod cxf;
 mod firefox;
 mod keepassxc;
 mod time;
@@ -36,16 +39,19 @@ pub(crate) enum Format {
     BitwardenJson,
     /// KeePassXC CSV export (`"Group","Title","Username","Password","URL",...`).
     KeepassxcCsv,
+    /// FIDO Credential Exchange Format 1.0 (JSON): logins and passkeys.
+    Cxf,
 }
 
 impl Format {
     /// Every format, in the order of the command line's help.
     #[cfg(test)]
-    pub(crate) const ALL: [Format; 4] = [
+    pub(crate) const ALL: [Format; 5] = [
         Format::ChromeCsv,
         Format::FirefoxCsv,
         Format::BitwardenJson,
         Format::KeepassxcCsv,
+        Format::Cxf,
     ];
 
     /// The name on the command line.
@@ -55,7 +61,13 @@ impl Format {
             Format::FirefoxCsv => "firefox-csv",
             Format::BitwardenJson => "bitwarden-json",
             Format::KeepassxcCsv => "keepassxc-csv",
+            Format::Cxf => "cxf",
         }
+    }
+
+    /// Whether the format has a place for passkeys.
+    pub(crate) fn carries_passkeys(self) -> bool {
+        self == Format::Cxf
     }
 }
 
@@ -145,6 +157,8 @@ pub(crate) struct Skipped {
 pub(crate) struct Parsed {
     /// The logins, in file order.
     pub(crate) logins: Vec<ImportedLogin>,
+    /// The passkeys, in file order (only formats that carry passkeys have any).
+    pub(crate) passkeys: Vec<PasskeyRecord>,
     /// The entries that were skipped, in file order.
     pub(crate) skipped: Vec<Skipped>,
 }
@@ -191,16 +205,20 @@ pub(crate) fn read(format: Format, input: impl Read) -> Result<Parsed, FormatErr
         Format::FirefoxCsv => firefox::read(input),
         Format::BitwardenJson => bitwarden::read(input),
         Format::KeepassxcCsv => keepassxc::read(input),
+        Format::Cxf => cxf::read(input),
     }
 }
 
-/// Writes `logins` as a file in `format`. The output holds every password in clear.
+/// Writes `logins` (and `passkeys`, when the format carries them) as a file in `format`. The
+/// output holds every password and private key in clear.
 pub(crate) fn write(
     format: Format,
     logins: &[ImportedLogin],
+    passkeys: &[PasskeyRecord],
     output: impl Write,
 ) -> std::io::Result<()> {
     match format {
+        Format::Cxf => cxf::write(logins, passkeys, crate::backend::now(), output),
         Format::ChromeCsv => chrome::write(logins, output),
         Format::FirefoxCsv => firefox::write(logins, output),
         Format::BitwardenJson => bitwarden::write(logins, output),

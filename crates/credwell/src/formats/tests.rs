@@ -357,10 +357,11 @@ fn every_format_round_trips_its_own_fixture() {
         (Format::FirefoxCsv, "firefox.csv"),
         (Format::KeepassxcCsv, "keepassxc.csv"),
         (Format::BitwardenJson, "bitwarden.json"),
+        (Format::Cxf, "cxf.json"),
     ] {
         let first = parse(format, name);
         let mut written = Vec::new();
-        write(format, &first.logins, &mut written).unwrap();
+        write(format, &first.logins, &[], &mut written).unwrap();
         let second = read(format, written.as_slice()).unwrap();
         assert!(second.skipped.is_empty(), "{name}: {:?}", second.skipped);
         let a: Vec<_> = first.logins.iter().map(|l| comparable(format, l)).collect();
@@ -386,7 +387,7 @@ fn every_format_carries_the_logins_of_every_other() {
     let want: Vec<_> = source.iter().map(key).collect();
     for format in Format::ALL {
         let mut written = Vec::new();
-        write(format, &source, &mut written).unwrap();
+        write(format, &source, &[], &mut written).unwrap();
         let back = read(format, written.as_slice()).unwrap();
         let got: Vec<_> = back.logins.iter().map(key).collect();
         assert_eq!(got, want, "{format}");
@@ -402,13 +403,13 @@ fn writers_quote_what_needs_quoting() {
     );
     login.notes = "n".into();
     let mut out = Vec::new();
-    write(Format::ChromeCsv, &[login.clone()], &mut out).unwrap();
+    write(Format::ChromeCsv, &[login.clone()], &[], &mut out).unwrap();
     assert_eq!(
         String::from_utf8(out).unwrap(),
         "name,url,username,password,note\nexample.com,https://example.com,\"a,b\",\"p\"\"w\nx\",n\n"
     );
     let mut out = Vec::new();
-    write(Format::KeepassxcCsv, &[login], &mut out).unwrap();
+    write(Format::KeepassxcCsv, &[login], &[], &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
     assert!(text.starts_with("\"Group\",\"Title\",\"Username\",\"Password\",\"URL\",\"Notes\",\"TOTP\",\"Icon\",\"Last Modified\",\"Created\"\n\"Root\",\"example.com\",\"a,b\""), "{text}");
 }
@@ -422,7 +423,7 @@ fn bitwarden_export_has_the_documented_shape() {
     );
     login.created = Some(0);
     let mut out = Vec::new();
-    write(Format::BitwardenJson, &[login], &mut out).unwrap();
+    write(Format::BitwardenJson, &[login], &[], &mut out).unwrap();
     let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(value["encrypted"], false);
     assert_eq!(value["folders"], serde_json::json!([]));
@@ -501,7 +502,7 @@ mod properties {
         fn every_format_round_trips_arbitrary_text(logins in proptest::collection::vec(login(), 0..6)) {
             for format in Format::ALL {
                 let mut written = Vec::new();
-                write(format, &logins, &mut written).unwrap();
+                write(format, &logins, &[], &mut written).unwrap();
                 let back = read(format, written.as_slice()).unwrap();
                 prop_assert!(back.skipped.is_empty());
                 let a: Vec<_> = logins.iter().map(|l| comparable(format, l)).collect();
@@ -533,5 +534,142 @@ mod properties {
                 let _ = read(format, bytes.as_slice());
             }
         }
+    }
+}
+
+/// (rp, credential id, user handle, user name, display name, algorithm, private key) of each
+/// passkey.
+type PasskeyFields = (String, Vec<u8>, Vec<u8>, String, String, i64, Vec<u8>);
+
+fn passkey_fields(parsed: &Parsed) -> Vec<PasskeyFields> {
+    parsed
+        .passkeys
+        .iter()
+        .map(|p| {
+            (
+                p.rp_id.clone(),
+                p.credential_id.clone(),
+                p.user_handle.clone(),
+                p.user_name.clone(),
+                p.user_display_name.clone(),
+                p.algorithm.cose_id(),
+                p.private_key.expose_bytes().to_vec(),
+            )
+        })
+        .collect()
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+#[test]
+fn cxf_json() {
+    let parsed = parse(Format::Cxf, "cxf.json");
+    assert_eq!(
+        summary(&parsed),
+        [row(
+            14,
+            "https://login.example.com",
+            "alice, \"the\" admin",
+            "pw1 ünïcödé"
+        )]
+    );
+    assert_eq!(parsed.logins[0].name, "Example — sign in");
+    assert_eq!(parsed.logins[0].created, Some(1_704_067_200_000));
+    assert_eq!(skipped(&parsed), [(65, SkipReason::NotALogin)]);
+    // The keys were made by OpenSSL (`openssl genpkey`, then PKCS#8 DER); the scalars below
+    // are what `openssl pkey -text` prints for them.
+    assert_eq!(
+        passkey_fields(&parsed),
+        [
+            (
+                "example.com".into(),
+                (0..16).collect(),
+                b"user-alice".to_vec(),
+                "alice@example.com".into(),
+                "Alice Ünicode".into(),
+                -7,
+                unhex("bed369c262f3667259211393e1269fa1f633bf787bb91974fec3889cf23a9d5e"),
+            ),
+            (
+                "other.example".into(),
+                (16..32).collect(),
+                b"bob".to_vec(),
+                "bob".into(),
+                String::new(),
+                -8,
+                unhex("6397582d0df34ec5c65e0c53cc3a3f1f1f6208aef42a083e18152b0585c02542"),
+            ),
+        ]
+    );
+    assert_eq!(parsed.passkeys[0].created_at, 1_704_153_600_000);
+    let prf = parsed.passkeys[1].prf.as_ref().unwrap();
+    assert_eq!(prf.expose_with_uv(), [1; 32]);
+    assert_eq!(prf.expose_without_uv(), Some([2; 32].as_slice()));
+    assert!(parsed.passkeys[0].prf.is_none());
+    // The imported keys are usable: their public keys derive.
+    for passkey in &parsed.passkeys {
+        passkey.public_key_cose().unwrap();
+    }
+}
+
+#[test]
+fn cxf_passkeys_round_trip_with_their_keys() {
+    let first = parse(Format::Cxf, "cxf.json");
+    let mut written = Vec::new();
+    write(Format::Cxf, &first.logins, &first.passkeys, &mut written).unwrap();
+    let text = String::from_utf8(written.clone()).unwrap();
+    assert!(text.contains("\"type\": \"passkey\""), "{text}");
+    assert!(text.contains("\"hmac-sha256\""), "{text}");
+    let second = read(Format::Cxf, written.as_slice()).unwrap();
+    assert_eq!(passkey_fields(&second), passkey_fields(&first));
+    assert_eq!(summary(&second).len(), 1);
+    assert!(second.skipped.is_empty(), "{:?}", second.skipped);
+    assert_eq!(
+        second.passkeys[1].prf.as_ref().unwrap().expose_with_uv(),
+        [1; 32]
+    );
+}
+
+#[test]
+fn cxf_refuses_other_major_versions_and_bad_passkeys() {
+    let text = String::from_utf8(fixture("cxf.json")).unwrap();
+    let v2 = text.replace("\"major\": 1", "\"major\": 2");
+    let error = read(Format::Cxf, v2.as_bytes()).unwrap_err();
+    assert!(
+        error.reason.contains("version 2.0 is not supported"),
+        "{error}"
+    );
+    for (from, to, reason) in [
+        (
+            "\"credentialId\": \"AAECAwQFBgcICQoLDA0ODw\"",
+            "\"credentialId\": \"\"",
+            "credentialId is 0 bytes",
+        ),
+        (
+            "\"userHandle\": \"dXNlci1hbGljZQ\"",
+            "\"userHandle\": \"\"",
+            "userHandle is 0 bytes",
+        ),
+        ("\"rpId\": \"example.com\"", "\"rpId\": \"\"", "no rpId"),
+        (
+            "\"algorithm\": \"hmac-sha256\"",
+            "\"algorithm\": \"hmac-sha512\"",
+            "other than hmac-sha256",
+        ),
+        (
+            "\"credWithUV\": \"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE\"",
+            "\"credWithUV\": \"AQE\"",
+            "32-byte",
+        ),
+    ] {
+        assert!(text.contains(from), "{from}");
+        let error = read(Format::Cxf, text.replace(from, to).as_bytes()).unwrap_err();
+        assert!(error.reason.contains(reason), "{reason}: {error}");
+        assert!(error.line.is_some_and(|l| l > 1), "{reason}: {error}");
     }
 }
