@@ -839,3 +839,190 @@ fn passkeys_travel_in_and_out_through_cxf() {
     assert!(stdout.contains("login.example.com"), "{stdout}");
     assert!(stderr.contains("2 passkeys not exported"), "{stderr}");
 }
+
+/// Canary strings in every credential field, written through the command line: none may reach
+/// the vault file or its WAL, nor anything the command line prints on stderr; the password's may
+/// reach stdout only through `show --reveal`.
+#[test]
+fn canaries_never_reach_the_disk_or_stderr() {
+    let env = Env::new();
+    env.init();
+    let canaries = [
+        "canaryorigin.example",
+        "CANARYUSER",
+        "CANARYPASSWORD",
+        "CANARYNAME",
+        "canaryicon.example",
+        "canaryprovider.example",
+        "CANARYPROTOCOL",
+        "CANARYEDITED",
+    ];
+    let mut stderr_all = String::new();
+    let mut stdout_all = String::new();
+    let mut run = |args: &[&str], stdin: &str| -> String {
+        let out = env.cmd().args(args).write_stdin(stdin).output().unwrap();
+        let (stdout, stderr) = texts(&out);
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        stderr_all += &stderr;
+        stdout_all += &stdout;
+        stdout
+    };
+    let origin = "https://canaryorigin.example";
+    run(
+        &[
+            "add",
+            "password",
+            "--origin",
+            origin,
+            "--username",
+            "CANARYUSER",
+            "--password-stdin",
+            "--name",
+            "CANARYNAME",
+            "--icon",
+            "https://canaryicon.example/i.png",
+        ],
+        "CANARYPASSWORD\n",
+    );
+    run(
+        &[
+            "add",
+            "federated",
+            "--origin",
+            origin,
+            "--id",
+            "CANARYUSER",
+            "--provider",
+            "https://canaryprovider.example",
+            "--protocol",
+            "CANARYPROTOCOL",
+            "--name",
+            "CANARYNAME",
+        ],
+        "",
+    );
+    let csv = env.path("canary.csv");
+    std::fs::write(
+        &csv,
+        "name,url,username,password,note\nCANARYNAME,https://canaryorigin.example/x,CANARYEDITED,CANARYPASSWORD,\n",
+    )
+    .unwrap();
+    run(&["import", "chrome-csv", csv.to_str().unwrap()], "");
+    std::fs::remove_file(&csv).unwrap();
+    let listed: Value = serde_json::from_str(&run(&["--json", "list"], "")).unwrap();
+    let first = listed[0]["id"].as_u64().unwrap().to_string();
+    run(&["edit", &first, "--name", "CANARYEDITED"], "");
+    run(&["show", &first], "");
+    run(&["vault", "info"], "");
+    run(&["vault", "check"], "");
+    let revealed = run(&["show", &first, "--reveal"], "");
+    assert!(revealed.contains("CANARYPASSWORD"), "{revealed}");
+    let last = listed[2]["id"].as_u64().unwrap().to_string();
+    run(&["rm", &last], "");
+    for canary in canaries {
+        assert!(
+            !stderr_all.contains(canary),
+            "{canary} on stderr: {stderr_all}"
+        );
+    }
+    // Only the one `--reveal` shows the password.
+    assert_eq!(
+        stdout_all.matches("CANARYPASSWORD").count(),
+        1,
+        "{stdout_all}"
+    );
+
+    let scan = |when: &str| {
+        for file in std::fs::read_dir(env.dir.path()).unwrap() {
+            let file = file.unwrap().path();
+            if !file.to_string_lossy().contains("vault.sqlite") {
+                continue;
+            }
+            let bytes = std::fs::read(&file).unwrap().to_ascii_lowercase();
+            for canary in canaries {
+                let needle = canary.to_ascii_lowercase().into_bytes();
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle.as_slice()),
+                    "{canary} in clear in {} ({when})",
+                    file.display()
+                );
+            }
+        }
+    };
+    scan("after the commands");
+}
+
+/// The command line and other processes writing the vault at the same time lose nothing: each
+/// waits for the others' write lock (busy timeout) instead of failing or overwriting.
+#[test]
+fn concurrent_writers_in_separate_processes_lose_nothing() {
+    let env = Env::new();
+    env.init();
+    const WRITERS: usize = 4;
+    const EACH: usize = 6;
+    let children: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let csv = env.path(&format!("w{w}.csv"));
+            let rows: String = (0..EACH)
+                .map(|n| format!("site,https://w{w}.example,user{n},pw-{w}-{n},\n"))
+                .collect();
+            std::fs::write(&csv, format!("name,url,username,password,note\n{rows}")).unwrap();
+            // Half import a file (one transaction), half add one credential at a time.
+            let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("credwell"));
+            cmd.env("CREDWELL_PASSPHRASE_FILE", env.path("passphrase"))
+                .env("HOME", env.dir.path())
+                .arg("--vault")
+                .arg(&env.vault)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            if w % 2 == 0 {
+                cmd.args(["import", "chrome-csv"]).arg(&csv);
+                vec![cmd.spawn().unwrap()]
+            } else {
+                (0..EACH)
+                    .map(|n| {
+                        let mut one =
+                            std::process::Command::new(assert_cmd::cargo::cargo_bin!("credwell"));
+                        one.env("CREDWELL_PASSPHRASE_FILE", env.path("passphrase"))
+                            .env("HOME", env.dir.path())
+                            .arg("--vault")
+                            .arg(&env.vault)
+                            .args(["add", "password", "--origin"])
+                            .arg(format!("https://w{w}.example"))
+                            .args(["--username", &format!("user{n}"), "--password-stdin"])
+                            .stdin(std::process::Stdio::piped())
+                            .stdout(std::process::Stdio::piped())
+                            .stderr(std::process::Stdio::piped());
+                        let mut child = one.spawn().unwrap();
+                        use std::io::Write as _;
+                        child
+                            .stdin
+                            .take()
+                            .unwrap()
+                            .write_all(format!("pw-{w}-{n}\n").as_bytes())
+                            .unwrap();
+                        child
+                    })
+                    .collect()
+            }
+        })
+        .collect();
+    for child in children.into_iter().flatten() {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "a writer failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let mut got = accounts(&env.list());
+    got.sort();
+    let mut want: Vec<(String, String)> = (0..WRITERS)
+        .flat_map(|w| (0..EACH).map(move |n| (format!("https://w{w}.example"), format!("user{n}"))))
+        .collect();
+    want.sort();
+    assert_eq!(got, want);
+    let check = env.json(&["vault", "check"]);
+    assert_eq!(check["clean"], true, "{check}");
+}
