@@ -799,6 +799,27 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator> Engine<S, M, C
         // 17. React to p: remove type from settings' active credential types.
     }
 
+    /// `PublicKeyCredential.signalUnknownCredential` / `signalAllAcceptedCredentials` /
+    /// `signalCurrentUserDetails` ([signal methods](https://w3c.github.io/webauthn/#sctn-signal-methods)):
+    /// runs the client steps on `options`, then the authenticator action. The promise resolves
+    /// once the RP ID is validated, whatever the action does; the action is awaited here so that
+    /// a `get()` made after the page's promise settles already sees its effect.
+    pub async fn signal(
+        &self,
+        caller: &Caller,
+        method: crate::webauthn::SignalMethod,
+        options: &Value,
+    ) -> Result<(), crate::webauthn::SignalError> {
+        if !caller.secure_context {
+            return Err(crate::webauthn::SignalError::InsecureContext);
+        }
+        let signal = crate::webauthn::signal_from_json(method, options, &caller.origin)?;
+        if self.authenticator.available() {
+            self.authenticator.signal(signal).await;
+        }
+        Ok(())
+    }
+
     /// [`preventSilentAccess()`](https://w3c.github.io/webappsec-credential-management/#dom-credentialscontainer-preventsilentaccess):
     /// [Prevent Silent Access](https://w3c.github.io/webappsec-credential-management/#abstract-opdef-prevent-silent-access).
     pub async fn prevent_silent_access(

@@ -102,5 +102,6 @@ pub use webauthn::{
     AuthenticatorSelection, ClientDataType, CollectedClientData, CredentialDescriptor,
     DEFAULT_ALGORITHMS, DEFAULT_TIMEOUT_MS, GetAssertionRequest, MakeCredentialRequest,
     NoAuthenticator, PublicKeyCreationOptions, PublicKeyCredential, PublicKeyOptionsError,
-    PublicKeyRequestOptions, RpId, RpIdError, TIMEOUT_RANGE_MS, WebAuthnError,
+    PublicKeyRequestOptions, RpId, RpIdError, Signal, SignalError, SignalMethod, TIMEOUT_RANGE_MS,
+    WebAuthnError, signal_from_json,
 };

@@ -8,6 +8,7 @@ mod client;
 mod client_data;
 mod options;
 mod rp_id;
+mod signals;
 
 pub use authenticator::{
     Assertion, AttestedCredential, Authenticator, AuthenticatorError, AuthenticatorInfo,
@@ -21,3 +22,4 @@ pub use options::{
     PublicKeyCreationOptions, PublicKeyOptionsError, PublicKeyRequestOptions, TIMEOUT_RANGE_MS,
 };
 pub use rp_id::{RpId, RpIdError};
+pub use signals::{Signal, SignalError, SignalMethod, signal_from_json};

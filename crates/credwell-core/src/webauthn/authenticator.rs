@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use super::options::CredentialDescriptor;
 use super::rp_id::RpId;
+use super::signals::Signal;
 
 /// What an authenticator can do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -155,6 +156,14 @@ pub trait Authenticator: Send + Sync {
         &self,
         request: GetAssertionRequest,
     ) -> impl Future<Output = Result<Assertion, AuthenticatorError>> + Send;
+
+    /// The [authenticator action](https://w3c.github.io/webauthn/#sctn-signal-methods) of a
+    /// validated signal: remove, hide, unhide or update stored credentials. Its outcome is not
+    /// reported to the page; the default does nothing (an authenticator that stores nothing).
+    fn signal(&self, signal: Signal) -> impl Future<Output = ()> + Send {
+        drop(signal);
+        std::future::ready(())
+    }
 }
 
 /// The authenticator of an engine that serves no public-key credentials: every `publicKey`

@@ -23,6 +23,7 @@ struct TestAuthenticator {
     behaviour: Behaviour,
     made: Arc<Mutex<Vec<MakeCredentialRequest>>>,
     asked: Arc<Mutex<Vec<GetAssertionRequest>>>,
+    signals: Arc<Mutex<Vec<Signal>>>,
     assertion_id: Vec<u8>,
 }
 
@@ -38,6 +39,7 @@ impl TestAuthenticator {
             behaviour,
             made: Arc::default(),
             asked: Arc::default(),
+            signals: Arc::default(),
             assertion_id: vec![1, 2, 3],
         }
     }
@@ -87,6 +89,10 @@ impl Authenticator for TestAuthenticator {
             extension_results: serde_json::Map::new(),
         })
         .await
+    }
+
+    async fn signal(&self, signal: Signal) {
+        self.signals.lock().unwrap().push(signal);
     }
 }
 
@@ -394,4 +400,63 @@ fn public_key_credentials_cannot_be_stored() {
     let created = run(engine.create(&caller("https://example.com"), &creation(), None)).unwrap();
     let err = run(engine.store_credential(&caller("https://example.com"), created)).unwrap_err();
     assert_eq!(err.name(), ErrorName::NotSupportedError);
+}
+
+#[test]
+fn signals_reach_the_authenticator_only_once_validated() {
+    let (engine, _) = engine(Behaviour::Succeed);
+    let page = caller("https://login.example.com");
+    run(engine.signal(
+        &page,
+        SignalMethod::UnknownCredential,
+        &json!({"rpId": "example.com", "credentialId": "AQID"}),
+    ))
+    .unwrap();
+    let error = run(engine.signal(
+        &page,
+        SignalMethod::UnknownCredential,
+        &json!({"rpId": "evil.example", "credentialId": "AQID"}),
+    ))
+    .unwrap_err();
+    assert_eq!(error.name(), ErrorName::SecurityError);
+    let error = run(engine.signal(
+        &page,
+        SignalMethod::CurrentUserDetails,
+        &json!({"rpId": "example.com", "userId": "?", "name": "a", "displayName": "A"}),
+    ))
+    .unwrap_err();
+    assert_eq!(Rejection::from(error).name(), Some(ErrorName::TypeError));
+    let mut insecure = page.clone();
+    insecure.secure_context = false;
+    let error = run(engine.signal(
+        &insecure,
+        SignalMethod::UnknownCredential,
+        &json!({"rpId": "example.com", "credentialId": "AQID"}),
+    ))
+    .unwrap_err();
+    assert_eq!(error.name(), ErrorName::SecurityError);
+    let seen = engine.authenticator().signals.lock().unwrap().clone();
+    assert_eq!(
+        seen,
+        [Signal::UnknownCredential {
+            rp_id: RpId::for_origin(&page.origin, Some("example.com")).unwrap(),
+            credential_id: vec![1, 2, 3],
+        }]
+    );
+}
+
+#[test]
+fn without_an_authenticator_a_valid_signal_still_resolves() {
+    let engine = Engine::new(
+        MemoryStore::new(),
+        ScriptedMediator::default(),
+        ManualClock::new(0),
+    );
+    let page = caller("https://example.com");
+    run(engine.signal(
+        &page,
+        SignalMethod::AllAcceptedCredentials,
+        &json!({"rpId": "example.com", "userId": "dXNlcg", "allAcceptedCredentialIds": []}),
+    ))
+    .unwrap();
 }
