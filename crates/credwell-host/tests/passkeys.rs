@@ -597,3 +597,52 @@ async fn declining_to_unlock_ends_a_passkey_request() {
     assert_eq!(kinds(&shown), ["unlock"]);
     assert_eq!(r["error"]["name"], "NotAllowedError");
 }
+
+#[tokio::test]
+async fn cancelling_a_ceremony_closes_its_prompt() {
+    let mut b = Browser::start().await;
+    b.create(
+        creation("alice", -7, "none", "discouraged"),
+        &mut approve(0, PASSPHRASE),
+    )
+    .await;
+    b.send(json!({"id": 500, "method": "credentials.get",
+        "params": {"caller": caller(), "options": {"publicKey": request(&[], "discouraged")}}}))
+        .await;
+    let chooser = loop {
+        let m = b.recv().await;
+        if m["event"] == "ui.show" {
+            break m;
+        }
+    };
+    assert_eq!(chooser["kind"], "passkey.chooser");
+    assert_eq!(chooser["request"], 500);
+    b.send(json!({"id": 501, "method": "cancel", "params": {"target": 500, "reason": "gone"}}))
+        .await;
+    let (mut replied, mut closed) = (None, false);
+    while replied.is_none() || !closed {
+        let m = b.recv().await;
+        if m["id"] == 500 {
+            replied = Some(m);
+        } else if m["event"] == "ui.close" {
+            assert_eq!(m["ui"], chooser["ui"]);
+            closed = true;
+        }
+    }
+    assert_eq!(replied.unwrap()["error"]["abortReason"], "gone");
+    // The prompt is gone: a late answer is not delivered, and the next ceremony runs.
+    b.send(json!({"id": 502, "method": "ui.respond",
+        "params": {"ui": chooser["ui"], "answer": {"choose": 0}}}))
+        .await;
+    let late = loop {
+        let m = b.recv().await;
+        if m["id"] == 502 {
+            break m;
+        }
+    };
+    assert_eq!(late["result"]["delivered"], false);
+    let (r, _) = b
+        .get(request(&[], "discouraged"), &mut approve(0, PASSPHRASE))
+        .await;
+    assert_eq!(r["result"]["type"], "public-key");
+}
