@@ -370,6 +370,12 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> Authenticator for PasskeyAuthentic
     ) -> Result<Assertion, AuthenticatorError> {
         self.assert(request).await
     }
+
+    async fn signal(&self, signal: credwell_core::Signal) {
+        // The spec resolves the page's promise whatever the action does; a failure (a locked
+        // store the user did not unlock, a damaged record) leaves the passkeys as they were.
+        let _ = self.apply_signal(signal).await;
+    }
 }
 
 /// A store failure: the user declining to unlock the store is a cancellation, anything else
@@ -392,6 +398,8 @@ fn from_status(status: StatusCode) -> AuthenticatorError {
         _ => AuthenticatorError::Unknown,
     }
 }
+
+mod signals;
 
 #[cfg(test)]
 mod tests;

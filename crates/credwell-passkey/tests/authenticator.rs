@@ -980,3 +980,77 @@ fn create_then_get_through_the_engine() {
     message.extend(Sha256::digest(&get_client_data));
     verify_message(&cose, &message, &decode(&got["response"]["signature"]));
 }
+
+#[test]
+fn signals_remove_unknown_and_unaccepted_passkeys_and_update_user_details() {
+    use credwell_core::Signal;
+    let ui = ScriptedUi::new();
+    let (a, _) = authenticator(&ui);
+    let alice = make(&a, make_request("example.com", b"alice"))
+        .unwrap()
+        .credential_id;
+    let bob = make(&a, make_request("example.com", b"bob"))
+        .unwrap()
+        .credential_id;
+    let other = make(&a, make_request("other.example", b"alice"))
+        .unwrap()
+        .credential_id;
+    let exists = |id: &[u8]| run(a.store().find(id)).unwrap().is_some();
+
+    // An unknown credential of another RP is not touched; of its own RP, it is removed.
+    run(a.signal(Signal::UnknownCredential {
+        rp_id: rp_id("other.example"),
+        credential_id: alice.clone(),
+    }));
+    assert!(exists(&alice));
+    run(a.signal(Signal::UnknownCredential {
+        rp_id: rp_id("example.com"),
+        credential_id: alice.clone(),
+    }));
+    assert!(!exists(&alice));
+    assert!(matches!(
+        get(&a, get_request("example.com", &[&alice])),
+        Err(AuthenticatorError::NoCredentials)
+    ));
+
+    // All accepted: a listed passkey stays, an unlisted one of that user goes, other users and
+    // other RPs are untouched.
+    run(a.signal(Signal::AllAcceptedCredentials {
+        rp_id: rp_id("example.com"),
+        user_id: b"bob".to_vec(),
+        accepted: vec![bob.clone(), b"unknown".to_vec()],
+    }));
+    assert!(exists(&bob));
+    run(a.signal(Signal::AllAcceptedCredentials {
+        rp_id: rp_id("example.com"),
+        user_id: b"bob".to_vec(),
+        accepted: Vec::new(),
+    }));
+    assert!(!exists(&bob));
+    assert!(exists(&other));
+
+    // Current details: the name and display name change, nothing else does.
+    let before = stored(&a, &other);
+    run(a.signal(Signal::CurrentUserDetails {
+        rp_id: rp_id("other.example"),
+        user_id: b"alice".to_vec(),
+        name: "alice.new@other.example".into(),
+        display_name: "Alice N.".into(),
+    }));
+    let after = stored(&a, &other);
+    assert_eq!(after.user_name, "alice.new@other.example");
+    assert_eq!(after.user_display_name, "Alice N.");
+    assert_eq!(
+        after.private_key.expose_bytes(),
+        before.private_key.expose_bytes()
+    );
+    assert_eq!(after.created_at, before.created_at);
+    // Another user's details do not reach it.
+    run(a.signal(Signal::CurrentUserDetails {
+        rp_id: rp_id("other.example"),
+        user_id: b"mallory".to_vec(),
+        name: "x".into(),
+        display_name: "x".into(),
+    }));
+    assert_eq!(stored(&a, &other).user_name, "alice.new@other.example");
+}
