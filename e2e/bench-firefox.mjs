@@ -4,13 +4,18 @@
 // measured in the page with performance.now() (privacy.reduceTimerPrecision=false). Not a test:
 // prints a table.
 //
-//   cargo build -p credwell-host && node e2e/bench-firefox.mjs [N]
+// Then, WAKE times (default 5): the host is killed, the event page left idle until Firefox
+// suspends it (idle timeout 1 s here), and one echo timed: waking the event page, starting a new
+// host, `hello`, `vault.status`.
+//
+//   cargo build -p credwell-host && node e2e/bench-firefox.mjs [N] [WAKE]
 import { start, HOST_BIN } from './lib/firefox.mjs';
 
 const N = Number(process.argv[2] ?? 500);
+const WAKE = Number(process.argv[3] ?? 5);
 const WARMUP = 50;
 
-const h = await start();
+const h = await start({ prefs: { 'extensions.background.idle.timeout': 1000 } });
 try {
   await h.goto('/blank.html');
   await h.storePassword({ id: 'alice', password: 'pencil' }, { unlock: true });
@@ -62,6 +67,38 @@ try {
   console.log(`${'path'.padEnd(width)} | median |    p95 |    p99 |    max`);
   console.log(`${'-'.repeat(width)}-|--------|--------|--------|-------`);
   for (const [name, ...v] of rows) console.log(`${name.padEnd(width)} | ${v.map((x) => x.toFixed(2).padStart(6)).join(' | ')}`);
+
+  const wakes = [];
+  for (let i = 0; i < WAKE; i++) {
+    const before = (await h.hostStatus()).backgroundStarted;
+    await h.killHost();
+    await new Promise((ok) => setTimeout(ok, 4000));
+    const ms = await h.page.evaluate(
+      () =>
+        new Promise((ok, fail) => {
+          const t0 = performance.now();
+          document.addEventListener(
+            'credwell-response',
+            (e) => {
+              const reply = JSON.parse(e.detail);
+              if (reply.error) fail(new Error(reply.error.message));
+              else ok(performance.now() - t0);
+            },
+            { once: true },
+          );
+          document.dispatchEvent(new CustomEvent('credwell-request', { detail: JSON.stringify({ t: 'call', rid: 7e9, method: 'credwell.echo', params: {} }) }));
+        }),
+    );
+    const woke = (await h.hostStatus()).backgroundStarted !== before;
+    wakes.push({ ms, woke });
+  }
+  if (wakes.length) {
+    const xs = wakes.map((w) => w.ms).sort((a, b) => a - b);
+    console.log(
+      `echo to a suspended event page (wake + new host + hello + vault.status), ${wakes.length} times: median ${xs[Math.floor((xs.length - 1) / 2)].toFixed(1)} ms, ` +
+        `max ${xs[xs.length - 1].toFixed(1)} ms; event page restarted in ${wakes.filter((w) => w.woke).length}/${wakes.length}`,
+    );
+  }
 } finally {
   await h.close();
 }
