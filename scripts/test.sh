@@ -45,6 +45,13 @@ log "extension end to end in headless Firefox ESR (e2e/firefox/, WebDriver BiDi)
 CREDWELL_HOST_BIN="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/debug/credwell-host" \
   node --test --test-concurrency=1 e2e/firefox/
 
+log "passkeys verified by an independent relying party (interop/, @simplewebauthn/server)"
+if [ ! -d interop/node_modules/@simplewebauthn/server ]; then
+  (cd interop && npm ci --no-audit --no-fund)
+fi
+CREDWELL_HOST_BIN="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/debug/credwell-host" \
+  node --test --test-concurrency=1 interop/
+
 log "browser demo: headless walkthrough of the tutorial's scenario (demo/)"
 if [ ! -d demo/node_modules ]; then
   (cd demo && npm ci --no-audit --no-fund)
