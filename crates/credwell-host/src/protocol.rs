@@ -75,6 +75,15 @@ pub enum Method {
         /// The calling frame.
         caller: CallerInfo,
     },
+    /// `PublicKeyCredential.signalUnknownCredential(options)` and its siblings.
+    Signal {
+        /// The calling frame.
+        caller: CallerInfo,
+        /// Which signal method.
+        method: credwell_core::SignalMethod,
+        /// The options as the page passed them.
+        options: Value,
+    },
     /// Abort a request in flight (its signal fired, its tab closed, its frame navigated).
     Cancel {
         /// The request to abort.
@@ -209,6 +218,19 @@ impl Request {
             },
             "credentials.preventSilentAccess" => Method::PreventSilentAccess {
                 caller: p.caller()?,
+            },
+            "credentials.signal" => Method::Signal {
+                caller: p.caller()?,
+                method: credwell_core::SignalMethod::from_name(&p.string("method")?).ok_or_else(
+                    || {
+                        p.bad(
+                            "\"method\" must be signalUnknownCredential, \
+                             signalAllAcceptedCredentials or signalCurrentUserDetails"
+                                .into(),
+                        )
+                    },
+                )?,
+                options: p.value("options"),
             },
             "cancel" => Method::Cancel {
                 target: p.u64("target")?,

@@ -338,6 +338,11 @@ impl<O: VaultOpener> Host<O> {
                     engine.prevent_silent_access(&caller).await.map(|()| Value::Null).map_err(Rejection::from)
                 });
             }
+            Method::Signal { caller, method, options } => {
+                self.spawn_call(id, caller, move |engine, caller| async move {
+                    engine.signal(&caller, method, &options).await.map(|()| Value::Null).map_err(Rejection::from)
+                });
+            }
         }
     }
 

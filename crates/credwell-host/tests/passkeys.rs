@@ -646,3 +646,127 @@ async fn cancelling_a_ceremony_closes_its_prompt() {
         .await;
     assert_eq!(r["result"]["type"], "public-key");
 }
+
+#[tokio::test]
+async fn signals_remove_and_update_passkeys_and_reject_bad_options() {
+    let mut b = Browser::start().await;
+    let (alice, _) = b
+        .create(
+            creation("alice", -7, "none", "discouraged"),
+            &mut approve(0, PASSPHRASE),
+        )
+        .await;
+    let (bob, _) = b
+        .create(
+            creation("bob", -7, "none", "discouraged"),
+            &mut approve(0, PASSPHRASE),
+        )
+        .await;
+    let alice_id = alice["result"]["rawId"].clone();
+    let bob_id = bob["result"]["rawId"].clone();
+    let signal = |method: &str, options: Value| json!({"caller": caller(), "method": method, "options": options});
+
+    // currentUserDetails: the chooser shows the new name.
+    let (r, shown) = b
+        .call(
+            "credentials.signal",
+            signal(
+                "signalCurrentUserDetails",
+                json!({"rpId": "example.com", "userId": b64(b"bob"),
+                       "name": "robert@example.com", "displayName": "Robert"}),
+            ),
+            &mut |_| None,
+        )
+        .await;
+    assert_eq!(r["result"], Value::Null, "{r}");
+    assert!(shown.is_empty(), "a signal shows no UI");
+    let vault = Vault::open(&b.vault, PASSPHRASE.as_bytes()).unwrap();
+    let names: Vec<String> = vault
+        .all_passkeys()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            credwell_passkey::PasskeyRecord::from_vault_payload(&p.entry.payload)
+                .unwrap()
+                .user_name
+        })
+        .collect();
+    assert!(
+        names.contains(&"robert@example.com".to_owned()),
+        "{names:?}"
+    );
+    drop(vault);
+
+    // unknownCredential: alice's passkey is gone, so signing in with it finds nothing.
+    let (r, _) = b
+        .call(
+            "credentials.signal",
+            signal(
+                "signalUnknownCredential",
+                json!({"rpId": "example.com", "credentialId": alice_id}),
+            ),
+            &mut |_| None,
+        )
+        .await;
+    assert_eq!(r["result"], Value::Null, "{r}");
+    let (r, shown) = b
+        .get(
+            request(&[&alice_id], "discouraged"),
+            &mut approve(0, PASSPHRASE),
+        )
+        .await;
+    assert_eq!(r["error"]["name"], "NotAllowedError");
+    assert!(shown.is_empty());
+    let (r, _) = b
+        .get(
+            request(&[&bob_id], "discouraged"),
+            &mut approve(0, PASSPHRASE),
+        )
+        .await;
+    assert_eq!(r["result"]["rawId"], bob_id, "{r}");
+
+    // Bad options: their exact exception names, and nothing removed.
+    for (method, options, name) in [
+        (
+            "signalUnknownCredential",
+            json!({"rpId": "example.com", "credentialId": "%%%"}),
+            "TypeError",
+        ),
+        (
+            "signalAllAcceptedCredentials",
+            json!({"rpId": "example.org", "userId": b64(b"bob"), "allAcceptedCredentialIds": []}),
+            "SecurityError",
+        ),
+    ] {
+        let (r, _) = b
+            .call("credentials.signal", signal(method, options), &mut |_| None)
+            .await;
+        assert_eq!(r["error"]["name"], name, "{r}");
+    }
+    let (r, _) = b
+        .call(
+            "credentials.signal",
+            signal("signalEverything", json!({})),
+            &mut |_| None,
+        )
+        .await;
+    assert!(r["error"].is_object(), "{r}");
+    let vault = Vault::open(&b.vault, PASSPHRASE.as_bytes()).unwrap();
+    assert_eq!(vault.all_passkeys().unwrap().len(), 1);
+    drop(vault);
+
+    // allAcceptedCredentials without bob's id: bob's passkey goes too.
+    let (r, _) = b
+        .call(
+            "credentials.signal",
+            signal(
+                "signalAllAcceptedCredentials",
+                json!({"rpId": "example.com", "userId": b64(b"bob"), "allAcceptedCredentialIds": []}),
+            ),
+            &mut |_| None,
+        )
+        .await;
+    assert_eq!(r["result"], Value::Null, "{r}");
+    let vault = Vault::open(&b.vault, PASSPHRASE.as_bytes()).unwrap();
+    assert!(vault.all_passkeys().unwrap().is_empty());
+}
