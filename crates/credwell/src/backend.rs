@@ -40,6 +40,10 @@ pub(crate) trait Backend {
     fn apply(&self, changes: Vec<Change>, progress: &mut dyn FnMut()) -> Result<()>;
     /// Every passkey, in record order.
     fn passkeys(&self) -> Result<Vec<PasskeyRecord>>;
+    /// Every passkey with its record id, in record order.
+    fn passkey_records(&self) -> Result<Vec<(RecordId, PasskeyRecord)>>;
+    /// Removes the passkey with this record id; `false` when there is none.
+    fn remove_passkey(&self, record: RecordId) -> Result<bool>;
 }
 
 /// Now, in milliseconds since the Unix epoch.
@@ -115,7 +119,34 @@ impl Backend for MemoryBackend {
     fn passkeys(&self) -> Result<Vec<PasskeyRecord>> {
         Ok(self.lock_passkeys().clone())
     }
+
+    fn passkey_records(&self) -> Result<Vec<(RecordId, PasskeyRecord)>> {
+        Ok(self
+            .lock_passkeys()
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (RecordId(MEMORY_PASSKEY_IDS + i as u64), p.clone()))
+            .collect())
+    }
+
+    fn remove_passkey(&self, record: RecordId) -> Result<bool> {
+        let mut passkeys = self.lock_passkeys();
+        let Some(index) = record.0.checked_sub(MEMORY_PASSKEY_IDS) else {
+            return Ok(false);
+        };
+        match usize::try_from(index) {
+            Ok(i) if i < passkeys.len() => {
+                passkeys.remove(i);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
 }
+
+/// Record ids the in-memory backend gives passkeys, far from its credentials' ids.
+#[cfg(test)]
+const MEMORY_PASSKEY_IDS: u64 = 1_000_000;
 
 #[cfg(test)]
 impl MemoryBackend {

@@ -9,6 +9,7 @@ use credwell_core::{
     Credential, FederatedCredential, Origin, PasswordCredential, RecordId, StoredCredential,
     normalize_provider,
 };
+use credwell_passkey::PasskeyRecord;
 use serde_json::{Value, json};
 
 use crate::Global;
@@ -243,13 +244,47 @@ pub(crate) fn list_in(
                 .is_none_or(|o| r.credential.origin().same_origin(o))
         })
         .collect();
+    let passkeys: Vec<(RecordId, PasskeyRecord)> = backend
+        .passkey_records()?
+        .into_iter()
+        .filter(|(_, p)| filter.as_ref().is_none_or(|o| rp_covers(&p.rp_id, o)))
+        .collect();
     if json {
-        let list: Vec<Value> = records.iter().map(|r| credential_json(r, false)).collect();
+        let list: Vec<Value> = records
+            .iter()
+            .map(|r| credential_json(r, false))
+            .chain(passkeys.iter().map(|(id, p)| passkey_json(*id, p)))
+            .collect();
         return print_json(out, &Value::Array(list));
     }
-    if records.is_empty() {
+    if records.is_empty() && passkeys.is_empty() {
         writeln!(out, "No credentials.")?;
         return Ok(());
+    }
+    if !passkeys.is_empty() {
+        let mut table = Table::new();
+        table.load_style(presets::UTF8_FULL_CONDENSED).set_header([
+            "ID",
+            "TYPE",
+            "RP ID",
+            "USERNAME",
+            "NAME",
+            "ALGORITHM",
+        ]);
+        for (id, p) in &passkeys {
+            table.add_row([
+                id.0.to_string(),
+                "passkey".to_owned(),
+                p.rp_id.clone(),
+                p.user_name.clone(),
+                p.user_display_name.clone(),
+                algorithm_name(p).to_owned(),
+            ]);
+        }
+        writeln!(out, "{table}")?;
+        if records.is_empty() {
+            return Ok(());
+        }
     }
     let mut table = Table::new();
     table
@@ -421,7 +456,7 @@ pub(crate) fn rm_in(
     args: &RmArgs,
     out: &mut impl Write,
 ) -> Result<()> {
-    if !backend.remove(RecordId(args.id))? {
+    if !backend.remove(RecordId(args.id))? && !backend.remove_passkey(RecordId(args.id))? {
         bail!("there is no credential with ID {}", args.id);
     }
     if json {
@@ -429,6 +464,35 @@ pub(crate) fn rm_in(
     }
     writeln!(out, "Removed credential {}.", args.id)?;
     Ok(())
+}
+
+/// Whether a passkey of `rp_id` can be used at `origin`: the RP ID is the origin's host or a
+/// domain suffix of it.
+fn rp_covers(rp_id: &str, origin: &Origin) -> bool {
+    origin
+        .host()
+        .is_some_and(|host| host == rp_id || host.ends_with(&format!(".{rp_id}")))
+}
+
+fn algorithm_name(passkey: &PasskeyRecord) -> &'static str {
+    match passkey.algorithm.cose_id() {
+        -7 => "ES256",
+        -8 => "EdDSA",
+        _ => "other",
+    }
+}
+
+/// A passkey in `list --json`: what identifies it, never its key.
+fn passkey_json(record: RecordId, passkey: &PasskeyRecord) -> Value {
+    json!({
+        "id": record.0,
+        "type": "passkey",
+        "rp_id": passkey.rp_id,
+        "username": passkey.user_name,
+        "name": passkey.user_display_name,
+        "algorithm": algorithm_name(passkey),
+        "created": crate::transfer::iso8601(passkey.created_at),
+    })
 }
 
 #[cfg(test)]

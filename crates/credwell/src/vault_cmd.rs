@@ -93,14 +93,37 @@ impl Backend for VaultBackend {
     }
 
     fn passkeys(&self) -> Result<Vec<PasskeyRecord>> {
+        Ok(self
+            .passkey_records()?
+            .into_iter()
+            .map(|(_, passkey)| passkey)
+            .collect())
+    }
+
+    fn passkey_records(&self) -> Result<Vec<(RecordId, PasskeyRecord)>> {
         self.vault
             .all_passkeys()?
             .into_iter()
             .map(|stored| {
-                PasskeyRecord::from_vault_payload(&stored.entry.payload)
-                    .with_context(|| format!("passkey record {} cannot be read", stored.record.0))
+                let passkey = PasskeyRecord::from_vault_payload(&stored.entry.payload)
+                    .with_context(|| {
+                        format!("passkey record {} cannot be read", stored.record.0)
+                    })?;
+                Ok((stored.record, passkey))
             })
             .collect()
+    }
+
+    fn remove_passkey(&self, record: RecordId) -> Result<bool> {
+        let Some(stored) = self
+            .vault
+            .all_passkeys()?
+            .into_iter()
+            .find(|p| p.record == record)
+        else {
+            return Ok(false);
+        };
+        Ok(self.vault.remove_passkey(&stored.entry.credential_id)?)
     }
 }
 

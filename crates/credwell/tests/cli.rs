@@ -838,6 +838,42 @@ fn passkeys_travel_in_and_out_through_cxf() {
     assert!(csv.status.success(), "{stderr}");
     assert!(stdout.contains("login.example.com"), "{stdout}");
     assert!(stderr.contains("2 passkeys not exported"), "{stderr}");
+
+    // `list` shows passkeys (never their keys), `--origin` finds those usable there, `rm` takes
+    // them out.
+    let listed = env.list();
+    let passkeys: Vec<&Value> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["type"] == "passkey")
+        .collect();
+    assert_eq!(passkeys.len(), 2, "{listed}");
+    assert_eq!(passkeys[0]["rp_id"], "example.com");
+    assert_eq!(passkeys[0]["username"], "alice@example.com");
+    assert_eq!(passkeys[0]["algorithm"], "ES256");
+    assert_eq!(passkeys[1]["algorithm"], "EdDSA");
+    assert!(
+        !listed.to_string().contains("MIGHAgEA"),
+        "a key in {listed}"
+    );
+    let table = env.ok(&["list"]);
+    assert!(
+        table.contains("RP ID") && table.contains("other.example"),
+        "{table}"
+    );
+    let here = env.json(&["list", "--origin", "https://login.example.com"]);
+    let rps: Vec<&str> = here
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["rp_id"].as_str())
+        .collect();
+    assert_eq!(rps, ["example.com"], "{here}");
+    let id = passkeys[1]["id"].as_u64().unwrap().to_string();
+    assert!(env.ok(&["rm", &id]).contains("Removed"));
+    assert_eq!(env.json(&["vault", "info"])["passkeys"], 1);
+    assert!(env.fails(&["rm", &id]).contains("no credential with ID"));
 }
 
 /// Canary strings in every credential field, written through the command line: none may reach
