@@ -21,6 +21,7 @@ use serde_json::Map;
 use crate::attestation::{AttestationFormat, attestation_object};
 use crate::bridge::{StoreBridge, UiBridge};
 use crate::crypto::{KeepingBackend, spki_der};
+use crate::large_blob;
 use crate::prf;
 use crate::record::{Algorithm, PasskeyRecord};
 use crate::store::PasskeyStore;
@@ -231,6 +232,9 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
             let (id, value) = prf::make_output(out.enabled, out.results.as_ref());
             extension_results.insert(id, value);
         }
+        if let Some((id, value)) = large_blob::make_output(&request.extensions) {
+            extension_results.insert(id, value);
+        }
         Ok(AttestedCredential {
             credential_id,
             attestation_object,
@@ -336,6 +340,27 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
         {
             let (id, value) = prf::get_output(&out.results);
             extension_results.insert(id, value);
+        }
+        match large_blob::get_input(&request.extensions) {
+            Some(large_blob::GetInput::Read) => {
+                let (id, value) = large_blob::read_output(selected.large_blob.as_deref());
+                extension_results.insert(id, value);
+            }
+            Some(large_blob::GetInput::Write(blob)) => {
+                let written = match blob {
+                    Some(blob) if blob.len() <= large_blob::LARGE_BLOB_MAX => {
+                        let mut updated = selected.clone();
+                        updated.large_blob = Some(blob);
+                        // The signature stands whatever happens to the blob: a failed write is
+                        // reported as `written: false`, not as a failed ceremony.
+                        self.store.update(updated).await.is_ok()
+                    }
+                    _ => false,
+                };
+                let (id, value) = large_blob::write_output(written);
+                extension_results.insert(id, value);
+            }
+            None => {}
         }
         Ok(Assertion {
             credential_id: selected.credential_id.clone(),

@@ -89,6 +89,7 @@ impl<S: PasskeyStore, K: Clock> CredentialStore for StoreBridge<S, K> {
                 .hmac_secret
                 .as_ref()
                 .map(PrfSecrets::from_stored),
+            large_blob: None,
         };
         // https://w3c.github.io/webauthn/#sctn-op-make-cred step 6: a discoverable credential
         // replaces any other credential source with the same RP ID and user handle.

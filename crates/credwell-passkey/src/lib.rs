@@ -83,6 +83,7 @@ mod attestation;
 mod authenticator;
 mod bridge;
 mod crypto;
+mod large_blob;
 pub mod payload;
 mod prf;
 mod record;
@@ -93,6 +94,7 @@ pub mod vault;
 
 pub use attestation::AttestationFormat;
 pub use authenticator::{AAGUID, PasskeyAuthenticator};
+pub use large_blob::LARGE_BLOB_MAX;
 pub use payload::{PayloadError, VAULT_PAYLOAD_VERSION};
 pub use record::{Algorithm, KeyError, PasskeyRecord, PrfSecrets, PrivateKey};
 pub use store::{MemoryPasskeyStore, PasskeyStore, PasskeyStoreError};

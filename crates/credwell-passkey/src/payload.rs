@@ -17,6 +17,7 @@
 //! | `"privateKey"` | base64url (unpadded) of the raw private key: the P-256 scalar (32 bytes, big-endian) or the Ed25519 seed (32 bytes) |
 //! | `"createdAt"` | milliseconds since the Unix epoch |
 //! | `"prf"` | optional: `{"withUv": base64url, "withoutUv"?: base64url}`, the `prf` extension's secrets |
+//! | `"largeBlob"` | optional: base64url, the `largeBlob` extension's blob |
 //!
 //! Readers ignore members they do not know; a change that older readers must not misread gets a
 //! new `"v"`. Key material is written in base64url so that parsing never grows a buffer holding
@@ -75,6 +76,8 @@ struct PayloadOut<'a> {
     created_at: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     prf: Option<PrfOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    large_blob: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -100,6 +103,8 @@ struct PayloadIn<'a> {
     created_at: u64,
     #[serde(default, borrow)]
     prf: Option<PrfIn<'a>>,
+    #[serde(default)]
+    large_blob: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
@@ -160,6 +165,7 @@ impl PasskeyRecord {
             }
             None => None,
         };
+        let large_blob = self.large_blob.as_deref().map(b64);
         let out = PayloadOut {
             v: VAULT_PAYLOAD_VERSION,
             rp_id: &self.rp_id,
@@ -171,6 +177,7 @@ impl PasskeyRecord {
             private_key: &private_key,
             created_at: self.created_at,
             prf,
+            large_blob: large_blob.as_deref().map(String::as_str),
         };
         let mut counter = Counter(0);
         serde_json::to_writer(&mut counter, &out).map_err(|_| PayloadError::Serialize)?;
@@ -217,6 +224,10 @@ impl PasskeyRecord {
             private_key: PrivateKey::from_bytes(private_key.to_vec()),
             created_at: parsed.created_at,
             prf,
+            large_blob: parsed
+                .large_blob
+                .map(|b| unb64(b, "largeBlob").map(|b| b.to_vec()))
+                .transpose()?,
         })
     }
 }
@@ -238,6 +249,7 @@ mod tests {
             private_key: PrivateKey::from_bytes(vec![7; 32]),
             created_at: 1_764_000_000_000,
             prf: prf.then(|| PrfSecrets::new(vec![8; 32], Some(vec![9; 32]))),
+            large_blob: prf.then(|| vec![5; 40]),
         }
     }
 
@@ -250,6 +262,7 @@ mod tests {
             && a.algorithm == b.algorithm
             && a.private_key.expose_bytes() == b.private_key.expose_bytes()
             && a.created_at == b.created_at
+            && a.large_blob == b.large_blob
             && a.prf.as_ref().map(|p| {
                 (
                     p.expose_with_uv().to_vec(),

@@ -128,6 +128,10 @@ pub struct PasskeyRecord {
     /// The secrets of the `prf` extension, for passkeys created with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prf: Option<PrfSecrets>,
+    /// The [`largeBlob`](https://w3c.github.io/webauthn/#sctn-large-blob-extension) the RP last
+    /// wrote for this passkey (at most [`crate::LARGE_BLOB_MAX`] bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub large_blob: Option<Vec<u8>>,
 }
 
 /// The per-passkey secrets of the [`prf`](https://w3c.github.io/webauthn/#prf-extension)

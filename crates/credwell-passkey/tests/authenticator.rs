@@ -1054,3 +1054,58 @@ fn signals_remove_unknown_and_unaccepted_passkeys_and_update_user_details() {
     }));
     assert_eq!(stored(&a, &other).user_name, "alice.new@other.example");
 }
+
+#[test]
+fn large_blobs_are_written_and_read_back_per_passkey() {
+    let ui = ScriptedUi::new();
+    let (a, _) = authenticator(&ui);
+    let mut create = make_request("example.com", b"alice");
+    create.extensions = with_extension("largeBlob", json!({"support": "required"}));
+    let created = make(&a, create).unwrap();
+    assert_eq!(
+        created.extension_results["largeBlob"],
+        json!({"supported": true})
+    );
+    let id = created.credential_id;
+    let other = make(&a, make_request("example.com", b"bob"))
+        .unwrap()
+        .credential_id;
+    let ask = |large_blob: Value, allow: &[u8]| {
+        let mut request = get_request("example.com", &[allow]);
+        request.extensions = with_extension("largeBlob", large_blob);
+        get(&a, request).unwrap().extension_results["largeBlob"].clone()
+    };
+    // Nothing written yet: a read has no blob.
+    assert_eq!(ask(json!({"read": true}), &id), json!({}));
+    assert_eq!(
+        ask(json!({"write": b64(b"blob one")}), &id),
+        json!({"written": true})
+    );
+    assert_eq!(
+        ask(json!({"read": true}), &id),
+        json!({"blob": b64(b"blob one")})
+    );
+    // Each passkey has its own blob.
+    assert_eq!(ask(json!({"read": true}), &other), json!({}));
+    // Too large, or not base64url: not written, the old blob stays.
+    let huge = vec![7u8; credwell_passkey::LARGE_BLOB_MAX + 1];
+    assert_eq!(
+        ask(json!({"write": b64(&huge)}), &id),
+        json!({"written": false})
+    );
+    assert_eq!(ask(json!({"write": "%%"}), &id), json!({"written": false}));
+    assert_eq!(
+        ask(json!({"read": true}), &id),
+        json!({"blob": b64(b"blob one")})
+    );
+    // The blob survives the vault payload round trip.
+    let record = stored(&a, &id);
+    let back = PasskeyRecord::from_vault_payload(&record.to_vault_payload().unwrap()).unwrap();
+    assert_eq!(back.large_blob.as_deref(), Some(b"blob one".as_slice()));
+}
+
+fn with_extension(id: &str, value: Value) -> serde_json::Map<String, Value> {
+    let mut map = serde_json::Map::new();
+    map.insert(id.to_owned(), value);
+    map
+}

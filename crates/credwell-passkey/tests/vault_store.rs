@@ -76,6 +76,7 @@ fn record(rp: &str, id: &[u8], user: &str) -> PasskeyRecord {
         private_key: PrivateKey::from_bytes(vec![0x11; 32]),
         created_at: 1,
         prf: None,
+        large_blob: None,
     }
 }
 

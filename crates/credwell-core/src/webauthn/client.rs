@@ -62,6 +62,11 @@ pub enum WebAuthnError {
     /// (`NotAllowedError`).
     #[error("the operation either timed out or was not allowed")]
     NotAllowed,
+    /// The `largeBlob` extension's inputs ask for something the ceremony cannot do
+    /// (`NotSupportedError`): `read`/`write` at creation, `support` at assertion, `read` with
+    /// `write`, or `write` without exactly one allowed credential.
+    #[error("largeBlob: {0}")]
+    LargeBlob(&'static str),
 }
 
 impl WebAuthnError {
@@ -75,11 +80,17 @@ impl WebAuthnError {
             Self::RpId(RpIdError::OpaqueOrigin) => ErrorName::NotAllowedError,
             Self::RpId(_) => ErrorName::SecurityError,
             Self::Excluded => ErrorName::InvalidStateError,
+            Self::LargeBlob(_) => ErrorName::NotSupportedError,
             Self::NoTransientActivation | Self::ConditionalNotAllowed | Self::NotAllowed => {
                 ErrorName::NotAllowedError
             }
         }
     }
+}
+
+/// Whether a dictionary member is present (not absent, not `undefined`/`null`).
+fn present(dictionary: &Map<String, Value>, member: &str) -> bool {
+    dictionary.get(member).is_some_and(|v| !v.is_null())
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -117,6 +128,15 @@ pub(crate) async fn create<A: Authenticator, C: Clock>(
         .extensions
         .get("credProps")
         .is_some_and(crate::idl::boolean);
+    // largeBlob (https://w3c.github.io/webauthn/#sctn-large-blob-extension), client extension
+    // processing at registration: read or write present → "NotSupportedError".
+    if let Some(Value::Object(large_blob)) = options.extensions.get("largeBlob")
+        && (present(large_blob, "read") || present(large_blob, "write"))
+    {
+        return Err(WebAuthnError::LargeBlob(
+            "read and write are for get(), not create()",
+        ));
+    }
     let authenticator_extensions: Map<String, Value> = options
         .extensions
         .iter()
@@ -238,7 +258,26 @@ pub(crate) async fn discover<A: Authenticator, C: Clock>(
     }
     // 3-7. callerOrigin, effectiveDomain, rpId.
     let rp_id = RpId::for_origin(&caller.origin, options.rp_id.as_deref())?;
-    // 8-9. Extensions.
+    // 8-9. Extensions. largeBlob, client extension processing at authentication: support
+    //      present, read with write, or write without exactly one allowed credential →
+    //      "NotSupportedError".
+    if let Some(Value::Object(large_blob)) = options.extensions.get("largeBlob") {
+        if present(large_blob, "support") {
+            return Err(WebAuthnError::LargeBlob(
+                "support is for create(), not get()",
+            ));
+        }
+        if present(large_blob, "read") && present(large_blob, "write") {
+            return Err(WebAuthnError::LargeBlob(
+                "read and write cannot be combined",
+            ));
+        }
+        if present(large_blob, "write") && options.allow_credentials.len() != 1 {
+            return Err(WebAuthnError::LargeBlob(
+                "write needs exactly one credential in allowCredentials",
+            ));
+        }
+    }
     let authenticator_extensions: Map<String, Value> = options
         .extensions
         .iter()

@@ -40,6 +40,7 @@ fn record(algorithm: Algorithm, key: Vec<u8>) -> PasskeyRecord {
         private_key: PrivateKey::from_bytes(key),
         created_at: 1_700_000_000_000,
         prf: None,
+        large_blob: None,
     }
 }
 

@@ -16,6 +16,7 @@ fn record(rp_id: &str, id: u8) -> PasskeyRecord {
         private_key: PrivateKey::from_bytes(vec![id; 32]),
         created_at: u64::from(id),
         prf: None,
+        large_blob: None,
     }
 }
 

@@ -208,6 +208,9 @@ fn passkey_from_cxf(
         private_key,
         created_at: created_s.map_or_else(crate::backend::now, |s| s.saturating_mul(1000)),
         prf,
+        // CXF carries large blobs DEFLATE-compressed, as CTAP stores them; credwell keeps
+        // passkeys' blobs uncompressed and does not move them through CXF.
+        large_blob: None,
     })
 }
 

@@ -460,3 +460,52 @@ fn without_an_authenticator_a_valid_signal_still_resolves() {
     ))
     .unwrap();
 }
+
+#[test]
+fn large_blob_inputs_the_ceremony_cannot_serve_are_not_supported_errors() {
+    let one = json!([{"type": "public-key", "id": "AQID"}]);
+    let two = json!([{"type": "public-key", "id": "AQID"}, {"type": "public-key", "id": "BAU"}]);
+    for (large_blob, allow) in [
+        (json!({"support": "required"}), one.clone()),
+        (json!({"read": true, "write": "AQID"}), one.clone()),
+        (json!({"write": "AQID"}), json!([])),
+        (json!({"write": "AQID"}), two),
+    ] {
+        let (engine, _) = engine(Behaviour::Succeed);
+        let options = request(json!({
+            "allowCredentials": allow, "extensions": {"largeBlob": large_blob.clone()}
+        }));
+        let err = run(engine.get(&caller("https://example.com"), &options, None)).unwrap_err();
+        assert_eq!(err.name(), ErrorName::NotSupportedError, "{large_blob}");
+        assert!(engine.authenticator().asked.lock().unwrap().is_empty());
+    }
+    for large_blob in [json!({"read": true}), json!({"write": "AQID"})] {
+        let (engine, _) = engine(Behaviour::Succeed);
+        let options = request(json!({
+            "allowCredentials": one.clone(), "extensions": {"largeBlob": large_blob.clone()}
+        }));
+        run(engine.get(&caller("https://example.com"), &options, None)).unwrap();
+        let asked = engine.authenticator().asked.lock().unwrap();
+        assert_eq!(asked[0].extensions["largeBlob"], large_blob);
+    }
+    for large_blob in [json!({"read": true}), json!({"write": "AQID"})] {
+        let (engine, _) = engine(Behaviour::Succeed);
+        let mut options = creation();
+        options["publicKey"]["extensions"] = json!({"largeBlob": large_blob.clone()});
+        let err = run(engine.create(&caller("https://example.com"), &options, None)).unwrap_err();
+        assert_eq!(
+            Rejection::from(err).name(),
+            Some(ErrorName::NotSupportedError),
+            "{large_blob}"
+        );
+    }
+    let (engine, _) = engine(Behaviour::Succeed);
+    let mut options = creation();
+    options["publicKey"]["extensions"] = json!({"largeBlob": {"support": "preferred"}});
+    run(engine.create(&caller("https://example.com"), &options, None)).unwrap();
+    let made = engine.authenticator().made.lock().unwrap();
+    assert_eq!(
+        made[0].extensions["largeBlob"],
+        json!({"support": "preferred"})
+    );
+}
