@@ -246,4 +246,12 @@ impl ManagedStore for MemoryVault {
     fn passkeys(this: &Arc<Self>) -> Self::Passkeys {
         Arc::clone(&this.passkeys)
     }
+
+    fn all_passkeys(&self) -> StoreResult<Vec<credwell_passkey::PasskeyRecord>> {
+        Ok(self.passkeys.all())
+    }
+
+    fn delete_passkey(&self, credential_id: &[u8]) -> StoreResult<bool> {
+        Ok(self.passkeys.remove(credential_id))
+    }
 }

@@ -117,6 +117,11 @@ pub enum Method {
         /// The record id from `vault.list`.
         record: u64,
     },
+    /// The manager page: delete one passkey.
+    DeletePasskey {
+        /// The credential id (`credentialId` from `vault.list`, base64url there).
+        credential_id: Vec<u8>,
+    },
     /// Lock the vault: the host forgets the key.
     Lock,
     /// Report whether the vault is locked and the protocol version.
@@ -259,8 +264,18 @@ impl Request {
                     Some(_) => return Err(p.bad("\"query\" must be a string".into())),
                 },
             },
-            "vault.delete" => Method::Delete {
-                record: p.u64("record")?,
+            "vault.delete" => match params.get("credentialId") {
+                None | Some(Value::Null) => Method::Delete {
+                    record: p.u64("record")?,
+                },
+                Some(_) => {
+                    use base64::Engine as _;
+                    Method::DeletePasskey {
+                        credential_id: base64::engine::general_purpose::URL_SAFE_NO_PAD
+                            .decode(p.string("credentialId")?)
+                            .map_err(|_| p.bad("\"credentialId\" must be base64url".into()))?,
+                    }
+                }
             },
             "vault.lock" => Method::Lock,
             "vault.status" => Method::Status,

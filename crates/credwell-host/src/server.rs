@@ -50,6 +50,12 @@ pub trait ManagedStore: CredentialStore + Sized {
     /// The passkeys of this unlocked store; dropped when the request using them ends, and with
     /// them any hold on the store.
     fn passkeys(this: &Arc<Self>) -> Self::Passkeys;
+
+    /// Every passkey, for the manager page.
+    fn all_passkeys(&self) -> StoreResult<Vec<credwell_passkey::PasskeyRecord>>;
+
+    /// Deletes the passkey with this credential id (the manager page); whether there was one.
+    fn delete_passkey(&self, credential_id: &[u8]) -> StoreResult<bool>;
 }
 
 impl ManagedStore for credwell_vault::Vault {
@@ -61,6 +67,22 @@ impl ManagedStore for credwell_vault::Vault {
 
     fn passkeys(this: &Arc<Self>) -> VaultPasskeyStore {
         VaultPasskeyStore::new(Arc::clone(this))
+    }
+
+    fn all_passkeys(&self) -> StoreResult<Vec<credwell_passkey::PasskeyRecord>> {
+        self.all_passkeys()
+            .map_err(StoreFailure::new)?
+            .iter()
+            .map(|stored| {
+                credwell_passkey::PasskeyRecord::from_vault_payload(&stored.entry.payload)
+                    .map_err(StoreFailure::new)
+            })
+            .collect()
+    }
+
+    fn delete_passkey(&self, credential_id: &[u8]) -> StoreResult<bool> {
+        self.remove_passkey(credential_id)
+            .map_err(StoreFailure::new)
     }
 }
 
@@ -272,8 +294,30 @@ impl<O: VaultOpener> Host<O> {
                 let store = self.store.clone();
                 let outbox = self.outbox.clone();
                 tokio::spawn(async move {
-                    let reply = match store.current().await.and_then(|s| s.all_credentials()) {
-                        Ok(all) => protocol::ok_reply(id, manager_list(&all, query.as_deref())),
+                    let listed = store.current().await.and_then(|s| {
+                        Ok((s.all_credentials()?, s.all_passkeys()?))
+                    });
+                    let reply = match listed {
+                        Ok((all, passkeys)) => {
+                            let mut list = manager_list(&all, query.as_deref());
+                            list.extend(manager_passkeys(&passkeys, query.as_deref()));
+                            protocol::ok_reply(id, Value::Array(list))
+                        }
+                        Err(e) => store_error_reply(id, &e),
+                    };
+                    let _ = outbox.send(reply);
+                });
+            }
+            Method::DeletePasskey { credential_id } => {
+                let store = self.store.clone();
+                let outbox = self.outbox.clone();
+                tokio::spawn(async move {
+                    let deleted = store
+                        .current()
+                        .await
+                        .and_then(|s| s.delete_passkey(&credential_id));
+                    let reply = match deleted {
+                        Ok(deleted) => protocol::ok_reply(id, json!({"deleted": deleted})),
                         Err(e) => store_error_reply(id, &e),
                     };
                     let _ = outbox.send(reply);
@@ -409,7 +453,36 @@ impl<O: VaultOpener> Host<O> {
 
 /// The manager page's list: no passwords, filtered by a case-insensitive substring of the
 /// origin, the id or the name.
-fn manager_list(all: &[StoredCredential], query: Option<&str>) -> Value {
+/// The manager page's passkey entries: what identifies each one, never its key.
+fn manager_passkeys(
+    passkeys: &[credwell_passkey::PasskeyRecord],
+    query: Option<&str>,
+) -> Vec<Value> {
+    use base64::Engine as _;
+    let query = query.map(str::to_lowercase).filter(|q| !q.is_empty());
+    passkeys
+        .iter()
+        .filter(|p| {
+            query.as_ref().is_none_or(|q| {
+                [&p.rp_id, &p.user_name, &p.user_display_name]
+                    .iter()
+                    .any(|field| field.to_lowercase().contains(q))
+            })
+        })
+        .map(|p| {
+            json!({
+                "type": "public-key",
+                "rpId": p.rp_id,
+                "credentialId": base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&p.credential_id),
+                "id": p.user_name,
+                "name": p.user_display_name,
+                "created": p.created_at,
+            })
+        })
+        .collect()
+}
+
+fn manager_list(all: &[StoredCredential], query: Option<&str>) -> Vec<Value> {
     let query = query.map(str::to_lowercase).filter(|q| !q.is_empty());
     all.iter()
         .filter(|r| {

@@ -770,3 +770,49 @@ async fn signals_remove_and_update_passkeys_and_reject_bad_options() {
     let vault = Vault::open(&b.vault, PASSPHRASE.as_bytes()).unwrap();
     assert!(vault.all_passkeys().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn the_manager_lists_and_deletes_passkeys_without_their_keys() {
+    let mut b = Browser::start().await;
+    let (alice, _) = b
+        .create(
+            creation("alice", -7, "none", "discouraged"),
+            &mut approve(0, PASSPHRASE),
+        )
+        .await;
+    let id = alice["result"]["rawId"].clone();
+    let (r, _) = b.call("vault.list", json!({}), &mut |_| None).await;
+    let list = r["result"].as_array().unwrap().clone();
+    assert_eq!(list.len(), 1, "{r}");
+    assert_eq!(list[0]["type"], "public-key");
+    assert_eq!(list[0]["rpId"], "example.com");
+    assert_eq!(list[0]["id"], "alice@example.com");
+    assert_eq!(list[0]["name"], "ALICE");
+    assert_eq!(list[0]["credentialId"], id);
+    assert!(
+        list[0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .all(|k| !k.to_lowercase().contains("key")),
+        "{r}"
+    );
+    let (r, _) = b
+        .call("vault.list", json!({"query": "nobody"}), &mut |_| None)
+        .await;
+    assert_eq!(r["result"], json!([]));
+    let (r, _) = b
+        .call("vault.delete", json!({"credentialId": "%%"}), &mut |_| None)
+        .await;
+    assert!(r["error"].is_object(), "{r}");
+    let (r, _) = b
+        .call("vault.delete", json!({"credentialId": id}), &mut |_| None)
+        .await;
+    assert_eq!(r["result"]["deleted"], true, "{r}");
+    let (r, _) = b
+        .call("vault.delete", json!({"credentialId": id}), &mut |_| None)
+        .await;
+    assert_eq!(r["result"]["deleted"], false, "{r}");
+    let vault = Vault::open(&b.vault, PASSPHRASE.as_bytes()).unwrap();
+    assert!(vault.all_passkeys().unwrap().is_empty());
+}

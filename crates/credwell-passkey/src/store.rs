@@ -110,6 +110,17 @@ impl MemoryPasskeyStore {
         all
     }
 
+    /// Removes the passkey with this credential id at once; whether there was one (what
+    /// [`PasskeyStore::delete`] does, without a future).
+    pub fn remove(&self, credential_id: &[u8]) -> bool {
+        let mut records = self.lock();
+        let Some(old) = records.by_id.remove(credential_id) else {
+            return false;
+        };
+        records.unindex(&old.rp_id, credential_id);
+        true
+    }
+
     fn lock(&self) -> MutexGuard<'_, Records> {
         // Every change below leaves both maps consistent before it can panic (insertions and
         // removals are single map operations), so a poisoned lock is still consistent.
@@ -171,12 +182,7 @@ impl PasskeyStore for MemoryPasskeyStore {
     }
 
     async fn delete(&self, credential_id: &[u8]) -> Result<bool, PasskeyStoreError> {
-        let mut records = self.lock();
-        let Some(old) = records.by_id.remove(credential_id) else {
-            return Ok(false);
-        };
-        records.unindex(&old.rp_id, credential_id);
-        Ok(true)
+        Ok(self.remove(credential_id))
     }
 }
 
