@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// credwell's browser demo. Serves demo/site/ on loopback, makes a throwaway Chromium profile and a
+// credwell's browser demo. Serves demo/site/ on loopback, makes a throwaway browser profile and a
 // throwaway (real, encrypted) vault, registers credwell-host for that profile and launches
-// Debian's Chromium with credwell's extension.
+// Debian's Chromium (default) or Firefox ESR (--browser firefox) with credwell's extension.
 //
-//   node demo/run.mjs [--headless] [--walkthrough] [--screenshots DIR] [--port N]
+//   node demo/run.mjs [--browser chromium|firefox] [--headless] [--walkthrough] [--screenshots DIR] [--port N]
 //
 // With no display (DISPLAY unset) or --headless: walks through the tutorial's scenario, prints
 // each step and its result, saves a screenshot of each step, and exits non-zero when a result is
@@ -11,44 +11,60 @@
 // and waits until the browser is closed (--walkthrough: run the scripted scenario in the visible
 // window instead). Either way it ends by reading the vault file back and
 // checking that no canary string (passwords, account names, origins) is in it in clear.
-import { chromium } from 'playwright-core';
+//
+// Chromium is driven by playwright-core. Firefox is driven over raw WebDriver BiDi (Playwright
+// needs a patched Firefox) with the e2e suite's driver, e2e/lib/firefox-bidi.mjs; its host is
+// registered with `credwell install --firefox-home <throwaway home>`, the command a user runs.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { EXTENSION_ID, HOST_NAME } from '../extension/src/id.js';
+import { Frame, firefoxPrefs, launchFirefox, userJs } from '../e2e/lib/firefox-bidi.mjs';
 import { startServer } from './server.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const EXTENSION_DIR = join(REPO, 'extension');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const FIREFOX = process.env.FIREFOX ?? '/usr/bin/firefox-esr';
+/** The Firefox add-on id (manifest browser_specific_settings.gecko.id). */
+const GECKO_ID = JSON.parse(readFileSync(join(EXTENSION_DIR, 'manifest.json'), 'utf8')).browser_specific_settings.gecko.id;
+/** The moz-extension:// host of the demo's Firefox, pinned by the extensions.webextensions.uuids pref. */
+const FIREFOX_EXTENSION_UUID = '6c7c1a3e-4f0b-4d38-9a51-c4ed5e11de70';
 const TIMEOUT = 30_000;
 const PASSPHRASE = 'correct horse battery staple';
 const CANARY = `credwell-canary-${randomBytes(4).toString('hex')}`;
+const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
 // ---------------------------------------------------------------------------------------------
 // Command line
 
 function usage(code) {
   (code ? process.stderr : process.stdout).write(
-    'usage: node demo/run.mjs [--headless] [--walkthrough] [--screenshots DIR] [--port N]\n' +
+    'usage: node demo/run.mjs [--browser chromium|firefox] [--headless] [--walkthrough] [--screenshots DIR] [--port N]\n' +
+      '  --browser B        chromium (default: Debian\'s chromium) or firefox (Debian\'s firefox-esr)\n' +
       '  --headless         walk through the scenario without a window (the default when DISPLAY is unset)\n' +
       '  --walkthrough      with a display: walk through the scenario in the visible browser\n' +
       '  --screenshots DIR  where the walkthrough saves its screenshots (default ./demo-screenshots)\n' +
       '  --port N           serve the site on this loopback port (default: any free port)\n' +
-      'env: CREDWELL_HOST_BIN (default target/release/credwell-host, else target/debug/credwell-host), CHROMIUM\n',
+      'env: CREDWELL_HOST_BIN (default target/release/credwell-host, else target/debug/credwell-host), CHROMIUM,\n' +
+      '     FIREFOX, CREDWELL_BIN (the credwell CLI that registers the host for Firefox; default: next to the host)\n',
   );
   process.exit(code);
 }
 
-const opts = { headless: !process.env.DISPLAY, walkthrough: false, screenshots: resolve('demo-screenshots'), port: 0 };
+const opts = { browser: 'chromium', headless: !process.env.DISPLAY, walkthrough: false, screenshots: resolve('demo-screenshots'), port: 0 };
 for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i];
   const value = () => process.argv[++i] ?? usage(2);
   if (a === '--headless') opts.headless = true;
   else if (a === '--walkthrough') opts.walkthrough = true;
+  else if (a === '--browser') opts.browser = value();
+  else if (a.startsWith('--browser=')) opts.browser = a.slice('--browser='.length);
   else if (a === '--screenshots') opts.screenshots = resolve(value());
   else if (a.startsWith('--screenshots=')) opts.screenshots = resolve(a.slice('--screenshots='.length));
   else if (a === '--port') opts.port = Number(value());
@@ -57,6 +73,10 @@ for (let i = 2; i < process.argv.length; i++) {
     process.stderr.write(`unknown argument ${a}\n`);
     usage(2);
   }
+}
+if (!['chromium', 'firefox'].includes(opts.browser)) {
+  process.stderr.write(`--browser must be chromium or firefox, not ${opts.browser}\n`);
+  usage(2);
 }
 
 if (opts.headless) opts.walkthrough = true;
@@ -71,20 +91,43 @@ function hostBinary() {
   return null;
 }
 
+/** The credwell CLI: CREDWELL_BIN, else the one next to the host binary. */
+function credwellBinary(host) {
+  if (process.env.CREDWELL_BIN) return resolve(process.env.CREDWELL_BIN);
+  const p = join(dirname(host), 'credwell');
+  return existsSync(p) ? p : null;
+}
+
+/** An npm package from demo/node_modules, with a hint when `npm ci` was not run here. */
+async function dependency(name) {
+  try {
+    return await import(name);
+  } catch (e) {
+    if (e?.code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    throw new Error(`the npm package ${name} is missing: run (cd demo && npm ci) (or ./scripts/demo.sh)`);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Throwaway profile, vault and host registration
 
 const q = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
 
-async function setUp() {
+async function setUp(browser) {
   const host = hostBinary();
   if (!host) throw new Error('credwell-host is not built: run `cargo build --release -p credwell-host` (or ./scripts/demo.sh)');
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (or ./scripts/demo.sh)`);
+  const binary = browser === 'firefox' ? FIREFOX : CHROMIUM;
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: apt-get install ${browser === 'firefox' ? 'firefox-esr' : 'chromium'}${browser === 'firefox' ? '' : ' (or ./scripts/demo.sh)'}`);
+  const credwell = browser === 'firefox' ? credwellBinary(host) : null;
+  if (browser === 'firefox' && !credwell) {
+    throw new Error(`the credwell CLI is not built next to ${host} (it registers the host for Firefox): run \`cargo build --release -p credwell -p credwell-host\`, or set CREDWELL_BIN`);
+  }
   const dir = await mkdtemp(join(tmpdir(), 'credwell-demo-'));
   const profile = join(dir, 'profile');
+  const home = join(dir, 'home'); // Firefox: HOME, where it looks for host manifests
   const vaultDir = join(dir, 'vault');
   const vault = join(vaultDir, 'vault.sqlite');
-  await mkdir(join(profile, 'NativeMessagingHosts'), { recursive: true });
+  await mkdir(profile, { recursive: true });
   await mkdir(vaultDir, { mode: 0o700 });
   const wrapper = join(dir, 'credwell-host.sh');
   const env = {
@@ -97,7 +140,7 @@ async function setUp() {
     wrapper,
     [
       '#!/bin/sh',
-      "# Started by Chromium for credwell's extension (connectNative): the demo's vault, then credwell-host.",
+      `# Started by ${browser === 'firefox' ? 'Firefox' : 'Chromium'} for credwell's extension (connectNative): the demo's vault, then credwell-host.`,
       `echo $$ >> ${q(join(dir, 'host.pids'))}`,
       'unset CREDWELL_EPHEMERAL',
       ...Object.entries(env).map(([k, v]) => `export ${k}=${q(v)}`),
@@ -106,21 +149,48 @@ async function setUp() {
     ].join('\n'),
   );
   await chmod(wrapper, 0o755);
-  await writeFile(
-    join(profile, 'NativeMessagingHosts', `${HOST_NAME}.json`),
-    JSON.stringify({
-      name: HOST_NAME,
-      description: 'credwell native host (demo)',
-      path: wrapper,
-      type: 'stdio',
-      allowed_origins: [`chrome-extension://${EXTENSION_ID}/`],
-    }),
-  );
-  return { dir, profile, vaultDir, vault, host };
+  let registered;
+  if (browser === 'firefox') {
+    // The command a user runs, against a throwaway home: it writes
+    // HOME/.mozilla/native-messaging-hosts/org.credwell.host.json naming the add-on id from the
+    // extension's manifest; --host is the wrapper, so the host opens the demo's vault.
+    await mkdir(home, { recursive: true });
+    const args = ['--json', 'install', '--firefox-home', home, '--extension', EXTENSION_DIR, '--host', wrapper];
+    let stdout;
+    try {
+      ({ stdout } = await promisify(execFile)(credwell, args, { env: { ...process.env, HOME: home } }));
+    } catch (e) {
+      throw new Error(`${credwell} ${args.join(' ')} failed: ${e.stderr || e.message}`);
+    }
+    const result = JSON.parse(stdout);
+    registered = { command: `credwell install --firefox-home ${home} --extension ${EXTENSION_DIR} --host ${wrapper}`, manifests: result.manifests, id: result.firefoxExtensionId };
+  } else {
+    await mkdir(join(profile, 'NativeMessagingHosts'), { recursive: true });
+    await writeFile(
+      join(profile, 'NativeMessagingHosts', `${HOST_NAME}.json`),
+      JSON.stringify({
+        name: HOST_NAME,
+        description: 'credwell native host (demo)',
+        path: wrapper,
+        type: 'stdio',
+        allowed_origins: [`chrome-extension://${EXTENSION_ID}/`],
+      }),
+    );
+  }
+  return { dir, profile, home, vaultDir, vault, host, registered };
 }
 
-async function launch(profile, headless) {
-  const ctx = await chromium.launchPersistentContext(profile, {
+// ---------------------------------------------------------------------------------------------
+// The two browsers behind one small driver: drv.page (the tab), drv.ui(name) (credwell's unlock,
+// prompt or chooser window, once it opened), drv.uiOpen(name), drv.press(tab, selector) (a click
+// that makes a credwell window close itself), drv.clearCookies(), drv.nextConsoleObject() (what
+// the page's next console.log(object) logged), drv.whenClosed() and drv.close(). A tab has
+// goto, reload, url, evaluate, fill, click, text, texts, value, attr, hidden, waitVisible,
+// waitText, waitFunction, waitUrl and screenshot.
+
+async function launchChromium(env, server, headless) {
+  const { chromium } = await dependency('playwright-core');
+  const ctx = await chromium.launchPersistentContext(env.profile, {
     executablePath: CHROMIUM,
     headless,
     // run.mjs ends the browser itself on Ctrl-C, then checks the vault.
@@ -145,7 +215,231 @@ async function launch(profile, headless) {
   });
   ctx.setDefaultTimeout(TIMEOUT);
   if (!ctx.serviceWorkers().length) await ctx.waitForEvent('serviceworker', { timeout: TIMEOUT });
-  return ctx;
+
+  const tab = (p) => ({
+    goto: (url) => p.goto(url),
+    reload: () => p.reload(),
+    url: async () => p.url(),
+    evaluate: (fn, arg) => p.evaluate(fn, arg),
+    fill: (s, v) => p.fill(s, v),
+    click: (s) => p.click(s),
+    text: (s) => p.locator(s).first().innerText(),
+    texts: (s) => p.locator(s).allInnerTexts(),
+    value: (s) => p.inputValue(s),
+    attr: (s, name) => p.locator(s).first().getAttribute(name),
+    hidden: (s) => p.locator(s).first().isHidden(),
+    waitVisible: (s) => p.locator(s).first().waitFor({ state: 'visible' }),
+    waitText: (s, re) => p.locator(s, { hasText: re }).first().waitFor(),
+    waitFunction: (fn) => p.waitForFunction(fn),
+    waitUrl: (match) => p.waitForURL((u) => match(u.href)),
+    screenshot: (file) => p.screenshot({ path: file }),
+    raw: p,
+  });
+  const page = ctx.pages()[0] ?? (await ctx.newPage());
+  const consumed = new WeakSet();
+  const prefix = (name) => `chrome-extension://${EXTENSION_ID}/src/ui/${name}.html`;
+  return {
+    version: `chromium ${ctx.browser()?.version() ?? ''}`,
+    page: tab(page),
+    // credwell's extension pages (unlock, prompt, chooser) open as popup windows: find one.
+    async ui(name) {
+      const deadline = Date.now() + TIMEOUT;
+      for (;;) {
+        const p = ctx.pages().find((x) => !consumed.has(x) && !x.isClosed() && x.url().startsWith(prefix(name)));
+        if (p) {
+          consumed.add(p);
+          await p.waitForLoadState('domcontentloaded');
+          return tab(p);
+        }
+        if (Date.now() > deadline) throw new Error(`credwell's ${name} page did not open`);
+        await sleep(50);
+      }
+    },
+    uiOpen: async (name) => ctx.pages().some((x) => !x.isClosed() && x.url().startsWith(prefix(name))),
+    async press(t, selector) {
+      const p = t.raw;
+      const closed = p.waitForEvent('close', { timeout: TIMEOUT });
+      closed.catch(() => {});
+      await p.locator(selector).first().waitFor({ state: 'visible' });
+      try {
+        await p.locator(selector).first().click({ noWaitAfter: true });
+      } catch (e) {
+        if (!/closed/i.test(String(e?.message))) throw e;
+      }
+      await closed;
+    },
+    clearCookies: () => ctx.clearCookies(),
+    nextConsoleObject() {
+      return new Promise((ok) => {
+        const listener = async (msg) => {
+          const arg = msg.args()[0];
+          if (msg.type() !== 'log' || !arg) return;
+          page.off('console', listener);
+          ok(await arg.evaluate((e) => ({ name: e?.name, message: e?.message, typeError: e instanceof TypeError })));
+        };
+        page.on('console', listener);
+      });
+    },
+    whenClosed: () => new Promise((ok) => ctx.once('close', ok)),
+    close: () => ctx.close(),
+  };
+}
+
+// Runs in a page (as source): the element for a selector; `text=T` is the button or link whose
+// text is T (as in Playwright).
+const FIND = `(s) => {
+  if (!s.startsWith('text=')) return document.querySelector(s);
+  const t = s.slice(5);
+  return [...document.querySelectorAll('button, a, input[type=submit], input[type=button], [role=button]')].find((e) => (e.innerText ?? e.value ?? '').trim() === t) ?? null;
+}`;
+
+async function launchFirefoxDemo(env, server, headless) {
+  const { default: WebSocket } = await dependency('ws');
+  // firefox.md §5/§6 prefs; every http host but localhost/127.0.0.1 is proxied to the demo's
+  // loopback server (*.localhost never leaves loopback anyway); a pinned extension UUID.
+  await writeFile(join(env.profile, 'user.js'), userJs(firefoxPrefs({ proxyPort: server.port, uuids: { [GECKO_ID]: FIREFOX_EXTENSION_UUID } })));
+  const ff = await launchFirefox({ WebSocket, binary: FIREFOX, profile: env.profile, home: env.home, extension: EXTENSION_DIR, headless });
+  const { bidi } = ff;
+  try {
+    await bidi.send('session.subscribe', { events: ['browsingContext.contextDestroyed', 'log.entryAdded'] });
+  } catch (e) {
+    await ff.close();
+    throw e;
+  }
+  const destroyed = new Set();
+  bidi.on('browsingContext.contextDestroyed', (p) => destroyed.add(p.context));
+  const topLevel = async () => (await bidi.send('browsingContext.getTree', { maxDepth: 0 })).contexts;
+  const { context } = (await topLevel())[0];
+  if (headless) await bidi.send('browsingContext.setViewport', { context, viewport: { width: 1000, height: 760 } });
+
+  async function poll(what, fn) {
+    const deadline = Date.now() + TIMEOUT;
+    let last;
+    for (;;) {
+      try {
+        const v = await fn();
+        if (v) return v;
+      } catch (e) {
+        last = e; // e.g. the document is being replaced
+      }
+      if (Date.now() > deadline) throw new Error(`${what} within ${TIMEOUT} ms${last ? ` (${last.message})` : ''}`);
+      await sleep(50);
+    }
+  }
+  const tab = (ctxId) => {
+    const frame = new Frame(bidi, ctxId);
+    // evaluate of a source string `(selector, arg) => …` with the element finder in scope.
+    // (Frame.evaluate sends a function's source text; one made from a string keeps that text.)
+    const withEl = (src, selector, arg) =>
+      frame.evaluate(new Function(`return ({ s, a }) => { const el = (${FIND})(s); return (${src})(el, a); }`)(), { s: selector, a: arg });
+    const visible = (selector) => withEl('(el) => !!el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden"', selector);
+    const t = {
+      context: ctxId,
+      goto: (url) => bidi.send('browsingContext.navigate', { context: ctxId, url, wait: 'complete' }),
+      reload: () => bidi.send('browsingContext.reload', { context: ctxId, wait: 'complete' }),
+      url: () => frame.evaluate(() => location.href).catch(() => frame.url()),
+      evaluate: (fn, arg) => frame.evaluate(fn, arg),
+      waitVisible: (s) => poll(`${s} not visible`, () => visible(s)),
+      async fill(s, v) {
+        await t.waitVisible(s);
+        await withEl(
+          `(el, v) => { el.focus(); el.value = v; el.dispatchEvent(new Event('input', { bubbles: true })); el.dispatchEvent(new Event('change', { bubbles: true })); }`,
+          s,
+          v,
+        );
+      },
+      // A real click (BiDi input actions: the pointer moves to the element's centre, presses and
+      // releases), like Playwright's.
+      async click(s) {
+        await t.waitVisible(s);
+        const r = await bidi.send('script.evaluate', {
+          expression: `(${FIND})(${JSON.stringify(s)})`,
+          target: { context: ctxId },
+          awaitPromise: false,
+          resultOwnership: 'none',
+        });
+        const sharedId = r.result?.sharedId;
+        if (!sharedId) throw new Error(`${s}: no element to click`);
+        await withEl('(el) => el.scrollIntoView({ block: "center", inline: "center" })', s);
+        await bidi
+          .send('input.performActions', {
+            context: ctxId,
+            actions: [
+              {
+                type: 'pointer',
+                id: 'mouse',
+                parameters: { pointerType: 'mouse' },
+                actions: [
+                  { type: 'pointerMove', x: 0, y: 0, origin: { type: 'element', element: { sharedId } } },
+                  { type: 'pointerDown', button: 0 },
+                  { type: 'pointerUp', button: 0 },
+                ],
+              },
+            ],
+          })
+          .catch((e) => {
+            // A credwell window may close itself in answer.
+            if (!/no such frame|no such window|discarded|closed|destroyed/i.test(String(e?.message))) throw e;
+          });
+      },
+      text: async (s) => {
+        await poll(`no ${s}`, () => withEl('(el) => !!el', s));
+        return withEl('(el) => el.innerText', s);
+      },
+      texts: (s) => frame.evaluate((sel) => [...document.querySelectorAll(sel)].map((e) => e.innerText), s),
+      value: (s) => withEl('(el) => el.value', s),
+      attr: (s, name) => withEl('(el, n) => el?.getAttribute(n) ?? null', s, name),
+      hidden: async (s) => !(await visible(s)),
+      waitText: (s, re) => poll(`${s} never matched ${re}`, () => withEl('(el, r) => !!el && new RegExp(r[0], r[1]).test(el.innerText)', s, [re.source, re.flags])),
+      waitFunction: (fn) => poll('the page never got there', () => frame.evaluate(fn)),
+      waitUrl: (match) => poll('the page never got to the expected URL', async () => match(await t.url())),
+      async screenshot(file) {
+        const { data } = await bidi.send('browsingContext.captureScreenshot', { context: ctxId });
+        await writeFile(file, Buffer.from(data, 'base64'));
+      },
+    };
+    return t;
+  };
+  const page = tab(context);
+  const uiUrl = (name) => `moz-extension://${FIREFOX_EXTENSION_UUID}/src/ui/${name}.html`;
+  const consumed = new Set();
+  return {
+    version: `${ff.capabilities.browserName ?? 'firefox'} ${ff.capabilities.browserVersion ?? ''}`,
+    page,
+    // credwell's extension pages (unlock, prompt, chooser) open as popup windows: find one.
+    async ui(name) {
+      const c = await poll(`credwell's ${name} page did not open`, async () =>
+        (await topLevel()).find((x) => !consumed.has(x.context) && !destroyed.has(x.context) && x.url.startsWith(uiUrl(name))),
+      );
+      consumed.add(c.context);
+      const t = tab(c.context);
+      await poll(`credwell's ${name} page did not load`, () => t.evaluate(() => document.readyState === 'complete'));
+      return t;
+    },
+    uiOpen: async (name) => (await topLevel()).some((x) => !destroyed.has(x.context) && x.url.startsWith(uiUrl(name))),
+    async press(t, selector) {
+      await t.click(selector);
+      await poll(`the ${selector} click did not close credwell's window`, async () => destroyed.has(t.context) || !(await topLevel()).some((x) => x.context === t.context));
+    },
+    clearCookies: () => bidi.send('storage.deleteCookies', {}),
+    nextConsoleObject() {
+      // BiDi sends console arguments as remote values (an Error as {type: 'error'}, without its
+      // properties) and the message as text: "TypeError: …".
+      return new Promise((ok) => {
+        const listener = (entry) => {
+          const arg = entry.args?.[0];
+          if (entry.type !== 'console' || entry.method !== 'log' || entry.source?.context !== context || !arg) return;
+          if (!['error', 'object'].includes(arg.type)) return;
+          bidi.off('log.entryAdded', listener);
+          const m = /^(\w*Error): ([^]*)$/.exec(entry.text ?? '');
+          ok({ name: m?.[1], message: m?.[2] ?? entry.text, typeError: arg.type === 'error' && m?.[1] === 'TypeError' });
+        };
+        bidi.on('log.entryAdded', listener);
+      });
+    },
+    whenClosed: () => ff.exited,
+    close: () => ff.close(),
+  };
 }
 
 async function pidsOf(dir) {
@@ -167,7 +461,7 @@ async function hostsGone(dir) {
         break;
       }
       if (Date.now() > deadline) return false;
-      await new Promise((ok) => setTimeout(ok, 50));
+      await sleep(50);
     }
   }
   return true;
@@ -199,18 +493,17 @@ function check(ok, what) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The headless walkthrough
+// The headless walkthrough (the same steps and checks in both browsers)
 
-async function walkthrough(ctx, server, shotsDir) {
-  const page = ctx.pages()[0] ?? (await ctx.newPage());
-  const consumed = new WeakSet();
+async function walkthrough(drv, server, shotsDir) {
+  const { page } = drv;
   let stepNo = 0;
   let shotNo = 0;
   const t0 = Date.now();
 
   async function shot(p, name) {
     const file = join(shotsDir, `${String(++shotNo).padStart(2, '0')}-${name}.png`);
-    await p.screenshot({ path: file });
+    await p.screenshot(file);
     const rel = relative(process.cwd(), file);
     out(`     shot  ${rel.startsWith('..') ? file : rel}`);
   }
@@ -223,56 +516,28 @@ async function walkthrough(ctx, server, shotsDir) {
   }
   const say = (label, text) => out(`     ${label.padEnd(4)}  ${text}`);
 
-  // credwell's extension pages (unlock, prompt, chooser) open as popup windows: find one.
-  async function ui(name) {
-    const prefix = `chrome-extension://${EXTENSION_ID}/src/ui/${name}.html`;
-    const deadline = Date.now() + TIMEOUT;
-    for (;;) {
-      const p = ctx.pages().find((x) => !consumed.has(x) && !x.isClosed() && x.url().startsWith(prefix));
-      if (p) {
-        consumed.add(p);
-        await p.waitForLoadState('domcontentloaded');
-        return p;
-      }
-      if (Date.now() > deadline) throw new Error(`credwell's ${name} page did not open`);
-      await new Promise((ok) => setTimeout(ok, 50));
-    }
-  }
-  const uiOpen = (name) => ctx.pages().some((x) => !x.isClosed() && x.url().startsWith(`chrome-extension://${EXTENSION_ID}/src/ui/${name}.html`));
-  // Clicks a button that makes the extension page close itself.
-  async function press(p, selector) {
-    const closed = p.waitForEvent('close', { timeout: TIMEOUT });
-    closed.catch(() => {});
-    await p.locator(selector).first().waitFor({ state: 'visible' });
-    try {
-      await p.locator(selector).first().click({ noWaitAfter: true });
-    } catch (e) {
-      if (!/closed/i.test(String(e?.message))) throw e;
-    }
-    await closed;
-  }
   async function unlockPage() {
-    const u = await ui('unlock');
+    const u = await drv.ui('unlock');
     await u.fill('#passphrase', PASSPHRASE);
     await shot(u, 'unlock-page');
     say('ui', `credwell's unlock page opened; typed the passphrase (the first one creates the vault), pressed Unlock`);
-    await press(u, '#unlock');
+    await drv.press(u, '#unlock');
   }
   async function savePrompt(name) {
-    const p = await ui('prompt');
-    await p.locator('#save').waitFor({ state: 'visible' });
-    const text = [await p.locator('#title').innerText(), await p.locator('#origin').innerText(), `Account: ${await p.locator('#account').innerText()}`, (await p.locator('#provider').isHidden()) ? '' : await p.locator('#provider').innerText()].filter(Boolean).join(' | ');
+    const p = await drv.ui('prompt');
+    await p.waitVisible('#save');
+    const text = [await p.text('#title'), await p.text('#origin'), `Account: ${await p.text('#account')}`, (await p.hidden('#provider')) ? '' : await p.text('#provider')].filter(Boolean).join(' | ');
     await shot(p, name);
     say('ui', `save prompt: "${text}" → Save`);
-    await press(p, '#save');
+    await drv.press(p, '#save');
     return text;
   }
   async function chooser(name) {
-    const c = await ui('chooser');
-    await c.locator('button.account').first().waitFor();
-    const accounts = (await c.locator('button.account').allInnerTexts()).map((a) => a.replace(/^\S\n/, '').replace(/\s*\n\s*/g, ' '));
+    const c = await drv.ui('chooser');
+    await c.waitVisible('button.account');
+    const accounts = (await c.texts('button.account')).map((a) => a.replace(/^\S\n/, '').replace(/\s*\n\s*/g, ' '));
     await shot(c, name);
-    say('ui', `account chooser for ${await c.locator('#origin').innerText()}: ${accounts.map((a) => `[${a}]`).join(' ')}`);
+    say('ui', `account chooser for ${await c.text('#origin')}: ${accounts.map((a) => `[${a}]`).join(' ')}`);
     return { page: c, accounts };
   }
 
@@ -289,32 +554,24 @@ async function walkthrough(ctx, server, shotsDir) {
         return e;
       }
       if (Date.now() > deadline) throw new Error(`the page never logged ${match}`);
-      await new Promise((ok) => setTimeout(ok, 50));
+      await sleep(50);
     }
   }
-  const state = () => page.locator('body').getAttribute('data-state');
+  const state = () => page.attr('body', 'data-state');
   async function settled() {
-    await page.waitForFunction(() => document.body.dataset.state !== 'loading');
+    await page.waitFunction(() => document.body.dataset.state !== 'loading');
     return state();
   }
-  const who = async () => ((await state()) === 'signed-in' ? `${await page.locator('#who').innerText()} ${await page.locator('#how').innerText()}` : '');
+  const who = async () => ((await state()) === 'signed-in' ? `${await page.text('#who')} ${await page.text('#how')}` : '');
 
   const alice = { id: 'alice', password: `${CANARY}-tutorial` };
   const bob = { name: 'Bob Example', id: 'bob', password: `${CANARY}-signup` };
 
   await step("The tutorial's page, exactly as published: store() of a plain object", async () => {
     await page.goto(`${server.site}/tutorial/`);
-    say('page', page.url());
+    say('page', await page.url());
     // The tutorial's catch does console.log(error): take the first console.log of an object.
-    const logged = new Promise((ok) => {
-      const listener = async (msg) => {
-        const arg = msg.args()[0];
-        if (msg.type() !== 'log' || !arg) return;
-        page.off('console', listener);
-        ok(await arg.evaluate((e) => ({ name: e?.name, message: e?.message, typeError: e instanceof TypeError })));
-      };
-      page.on('console', listener);
-    });
+    const logged = drv.nextConsoleObject();
     await page.fill('#username', alice.id);
     await page.fill('#password', alice.password);
     say('do', `typed ${alice.id} / (password), pressed "Save credentials": store({username, password})`);
@@ -330,13 +587,13 @@ async function walkthrough(ctx, server, shotsDir) {
     await shot(page, 'tutorial-typeerror');
     check(error.typeError === true && error.name === 'TypeError', 'store() rejected with a TypeError (spec: the argument is not a Credential)');
     check(/PasswordCredential/.test(error.message ?? ''), 'the message tells the developer to use PasswordCredential');
-    await new Promise((ok) => setTimeout(ok, 300));
-    check(!uiOpen('unlock') && !uiOpen('prompt'), 'credwell asked the user nothing for a call the page got wrong');
+    await sleep(300);
+    check(!(await drv.uiOpen('unlock')) && !(await drv.uiOpen('prompt')), 'credwell asked the user nothing for a call the page got wrong');
   });
 
   await step('The same page corrected: store(new PasswordCredential({id, password}))', async () => {
     await page.goto(`${server.site}/tutorial-corrected/`);
-    say('page', page.url());
+    say('page', await page.url());
     await page.fill('#username', alice.id);
     await page.fill('#password', alice.password);
     say('do', `typed ${alice.id} / (password), pressed "Save credentials"`);
@@ -345,8 +602,8 @@ async function walkthrough(ctx, server, shotsDir) {
     const text = await savePrompt('save-prompt');
     check(text.includes(server.site) && text.includes(alice.id), `the prompt names the origin ${server.site} and the account ${alice.id}`);
     check(!text.includes(alice.password), 'the prompt does not show the password');
-    await page.locator('#status', { hasText: /resolved|Error/ }).waitFor();
-    const status = await page.locator('#status').innerText();
+    await page.waitText('#status', /resolved|Error/);
+    const status = await page.text('#status');
     say('got', status);
     await shot(page, 'corrected-stored');
     check(status === 'store() resolved: credentials saved', 'store() resolved (undefined) after the user chose Save');
@@ -354,19 +611,19 @@ async function walkthrough(ctx, server, shotsDir) {
 
   await step("Reload: the page gets the credential back with mediation: 'silent'", async () => {
     await page.reload();
-    await page.locator('#status', { hasText: /get\(\)|Error/ }).waitFor();
-    const status = await page.locator('#status').innerText();
-    const [id, pw] = [await page.inputValue('#username'), await page.inputValue('#password')];
+    await page.waitText('#status', /get\(\)|Error/);
+    const status = await page.text('#status');
+    const [id, pw] = [await page.value('#username'), await page.value('#password')];
     say('got', status);
     await shot(page, 'corrected-reload-silent-get');
     check(id === alice.id && pw === alice.password, 'get({password: true, mediation: "silent"}) returned the PasswordCredential, password included, without any UI');
-    check(!uiOpen('chooser') && !uiOpen('unlock'), 'no chooser, no unlock page');
+    check(!(await drv.uiOpen('chooser')) && !(await drv.uiOpen('unlock')), 'no chooser, no unlock page');
   });
 
   let n = 0;
   await step(`The Example Site (${server.app}): sign up, store(new PasswordCredential(form))`, async () => {
     await page.goto(`${server.app}/`);
-    say('page', page.url());
+    say('page', await page.url());
     await nextLogEntry(0, "mediation: 'silent'");
     check((await settled()) === 'signed-out', 'first visit: the automatic sign-in found nothing for this origin (null), the page shows sign-in and sign-up');
     n = (await appLog()).length;
@@ -384,7 +641,7 @@ async function walkthrough(ctx, server, shotsDir) {
   });
 
   await step('The session expires; reload: automatic sign-in (mediation: silent)', async () => {
-    await ctx.clearCookies();
+    await drv.clearCookies();
     say('do', "cleared the site's cookies (session gone), reloaded");
     n = await logLength();
     await page.reload();
@@ -421,9 +678,9 @@ async function walkthrough(ctx, server, shotsDir) {
     const c = await chooser('chooser');
     check(c.accounts.length === 1 && c.accounts[0].includes(bob.id), `the chooser lists the site's one account (${bob.id})`);
     say('do', `picked ${bob.name}`);
-    await press(c.page, `button.account[data-id="${bob.id}"]`);
+    await drv.press(c.page, `button.account[data-id="${bob.id}"]`);
     const e = await nextLogEntry(n, "mediation: 'optional'");
-    await page.waitForFunction(() => document.body.dataset.state === 'signed-in');
+    await page.waitFunction(() => document.body.dataset.state === 'signed-in');
     await shot(page, 'signed-in-from-chooser');
     check(e.result.startsWith(`PasswordCredential {id: "${bob.id}"`), 'get() returned the picked PasswordCredential');
     check((await who()).startsWith(bob.name), `signed in again: ${await who()}`);
@@ -435,13 +692,14 @@ async function walkthrough(ctx, server, shotsDir) {
     await nextLogEntry(n, 'preventSilentAccess');
     say('do', 'signed out, pressed "Sign in with Example IdP"');
     await page.click('#idp');
-    await page.waitForURL(`${server.idp}/authorize?**`);
-    say('page', page.url().replace(/\?.*/, '?return=…'));
+    await page.waitUrl((u) => u.startsWith(`${server.idp}/authorize?`));
+    await page.waitVisible('#continue');
+    say('page', (await page.url()).replace(/\?.*/, '?return=…'));
     await shot(page, 'idp-authorize');
     say('do', 'pressed "Continue as Carol" at the IdP; it sent the browser back with a one-time token');
     await page.click('#continue');
     n = await logLength();
-    await page.waitForURL(`${server.app}/**`);
+    await page.waitUrl((u) => u.startsWith(`${server.app}/`));
     const text = await savePrompt('federated-save-prompt');
     check(text.includes(server.idp), `the prompt says the account signs in with ${server.idp}`);
     const e = await nextLogEntry(n, 'FederatedCredential');
@@ -460,10 +718,10 @@ async function walkthrough(ctx, server, shotsDir) {
     const c = await chooser('chooser-password-and-federated');
     check(c.accounts.length === 2 && c.accounts.some((a) => a.includes(bob.id)) && c.accounts.some((a) => a.includes('carol') && a.includes(server.idp)), 'both accounts listed, Carol via the IdP');
     say('do', 'picked Carol');
-    await press(c.page, 'button.account[data-id="carol"]');
+    await drv.press(c.page, 'button.account[data-id="carol"]');
     say('do', 'the site sent the browser to the provider (login_hint=carol); Carol is signed in there, so it came straight back');
-    await page.waitForURL(`${server.app}/`);
-    await page.waitForFunction(() => document.body.dataset.state === 'signed-in');
+    await page.waitUrl((u) => u === `${server.app}/`);
+    await page.waitFunction(() => document.body.dataset.state === 'signed-in');
     const e = await nextLogEntry(n, "mediation: 'optional'");
     check(e.result.startsWith('FederatedCredential {id: "carol"') && e.result.includes(server.idp), 'get() returned the FederatedCredential with its provider');
     await shot(page, 'federated-signed-in-again');
@@ -478,39 +736,49 @@ async function walkthrough(ctx, server, shotsDir) {
 
 async function main() {
   const started = Date.now();
-  const env = await setUp();
+  const env = await setUp(opts.browser);
   const server = await startServer({ port: opts.port });
   const needlesBase = [CANARY, `localhost:${server.port}`, 'app.localhost', 'idp.localhost'];
-  out(`credwell demo (${opts.walkthrough ? `${opts.headless ? 'headless ' : ''}walkthrough` : 'the browser is yours'})`);
+  out(`credwell demo in ${opts.browser === 'firefox' ? 'Firefox' : 'Chromium'} (${opts.walkthrough ? `${opts.headless ? 'headless ' : ''}walkthrough` : 'the browser is yours'})`);
   out(`  site         ${server.site}/  (Example Site ${server.app}/, Example IdP ${server.idp}/)`);
   out(`  vault        ${env.vault}  (throwaway, encrypted; fast test key derivation)`);
   out(`  host         ${env.host}`);
   out(`  profile      ${env.profile}  (throwaway)`);
+  if (env.registered) {
+    out(`  registered   ${env.registered.command}`);
+    out(`               → ${env.registered.manifests.join(', ')} (add-on ${env.registered.id})`);
+  }
   if (opts.walkthrough) {
     await mkdir(opts.screenshots, { recursive: true });
     out(`  screenshots  ${opts.screenshots}`);
   }
 
-  let ctx;
+  let drv;
   let extra = [];
   const finish = async () => {
-    await ctx?.close().catch(() => {});
+    await drv?.close().catch(() => {});
     await server.close();
   };
   try {
+    if (env.registered) {
+      const manifest = JSON.parse(await readFile(env.registered.manifests[0], 'utf8'));
+      check(
+        manifest.name === HOST_NAME && manifest.allowed_extensions?.length === 1 && manifest.allowed_extensions[0] === GECKO_ID,
+        `credwell install wrote the host manifest for the add-on id in extension/manifest.json (${GECKO_ID})`,
+      );
+    }
     const t = Date.now();
-    ctx = await launch(env.profile, opts.headless);
-    out(`  chromium     ${ctx.browser()?.version() ?? ''} started with credwell's extension in ${Date.now() - t} ms`);
+    drv = await (opts.browser === 'firefox' ? launchFirefoxDemo : launchChromium)(env, server, opts.headless);
+    out(`  browser      ${drv.version} started with credwell's extension in ${Date.now() - t} ms`);
     if (opts.walkthrough) {
-      extra = await walkthrough(ctx, server, opts.screenshots);
+      extra = await walkthrough(drv, server, opts.screenshots);
     } else {
-      const page = ctx.pages()[0] ?? (await ctx.newPage());
-      await page.goto(`${server.site}/`);
+      await drv.page.goto(`${server.site}/`);
       out(`\nThe browser is open on ${server.site}/`);
       out(`The first time a page needs the vault, credwell's unlock page asks for a passphrase: the first one you give creates the vault (e.g. "${PASSPHRASE}").`);
       out('Close the browser (or press Ctrl-C) to end the demo.');
       await new Promise((ok) => {
-        ctx.once('close', ok);
+        drv.whenClosed().then(ok);
         process.once('SIGINT', ok);
         process.once('SIGTERM', ok);
       });
@@ -540,6 +808,7 @@ async function main() {
   }
   if (existsSync(env.vault)) {
     await rm(env.profile, { recursive: true, force: true });
+    await rm(env.home, { recursive: true, force: true });
     out(`     the vault stays at ${env.vault} (throwaway profile removed); remove ${env.dir} when done`);
   } else {
     await rm(env.dir, { recursive: true, force: true });

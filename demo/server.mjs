@@ -2,7 +2,7 @@
 //   http://localhost:PORT      the index and the tutorial's pages (site/)
 //   http://app.localhost:PORT  the Example Site (site/app/) and its /api/*
 //   http://idp.localhost:PORT  the Example IdP (site/idp/), /authorize and /approve
-// All are potentially trustworthy (secure contexts) in Chromium. Accounts and sessions live in
+// All are potentially trustworthy (secure contexts) in Chromium and Firefox. Accounts and sessions live in
 // memory; `seen` keeps every username and password the site was given, so run.mjs can check that
 // none of them is in the vault file in clear.
 import { createServer } from 'node:http';

@@ -36,12 +36,14 @@ log "extension end to end in headless Chromium (e2e/)"
 if [ ! -d e2e/node_modules/playwright-core ] || [ ! -d e2e/node_modules/ws ]; then
   (cd e2e && npm ci --no-audit --no-fund)
 fi
-cargo build -p credwell-host
+# The credwell CLI too: the Firefox harness and demo register the host with `credwell install`.
+cargo build -p credwell -p credwell-host
 CREDWELL_HOST_BIN="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/debug/credwell-host" \
   node --test --test-concurrency=1 e2e/tests/
 
 log "extension end to end in headless Firefox ESR (e2e/firefox/, WebDriver BiDi)"
-# Each test runs Firefox with HOME set to a throwaway dir (host manifest, no ~/.cache/mozilla).
+# Each test runs Firefox with HOME set to a throwaway dir (no ~/.cache/mozilla), where
+# `credwell install --firefox-home` writes the host manifest.
 CREDWELL_HOST_BIN="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/debug/credwell-host" \
   node --test --test-concurrency=1 e2e/firefox/
 
@@ -52,11 +54,15 @@ fi
 CREDWELL_HOST_BIN="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/debug/credwell-host" \
   node --test --test-concurrency=1 interop/
 
-log "browser demo: headless walkthrough of the tutorial's scenario (demo/)"
-if [ ! -d demo/node_modules ]; then
+log "browser demo: headless walkthrough of the tutorial's scenario in Chromium (demo/)"
+if [ ! -d demo/node_modules/playwright-core ] || [ ! -d demo/node_modules/ws ]; then
   (cd demo && npm ci --no-audit --no-fund)
 fi
 CREDWELL_HOST_BIN="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/debug/credwell-host" \
   node demo/run.mjs --headless --screenshots "$(mktemp -d)"
+
+log "browser demo: the same walkthrough in Firefox ESR (demo/, credwell install --firefox-home)"
+CREDWELL_HOST_BIN="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/debug/credwell-host" \
+  node demo/run.mjs --browser firefox --headless --screenshots "$(mktemp -d)"
 
 log "all checks passed"

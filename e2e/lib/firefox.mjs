@@ -5,18 +5,24 @@
 // Each test calls start(); close() ends Firefox, the host and the server and removes the temp
 // dir. Firefox runs with HOME set to a throwaway dir inside it: that is where it looks for the
 // native-messaging host manifest ($HOME/.mozilla/native-messaging-hosts/), and it keeps Firefox
-// from creating ~/.cache/mozilla in the real home.
+// from creating ~/.cache/mozilla in the real home. The manifest is written there by
+// `credwell install --firefox-home` (the CLI built next to the host; CREDWELL_BIN picks another),
+// so the suite exercises the command a user runs; without a built CLI the harness writes it.
+// The BiDi driver itself is lib/firefox-bidi.mjs (shared with demo/run.mjs).
 
 import WebSocket from 'ws';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { HOST_NAME } from '../../extension/src/id.js';
 import { EXTENSION_DIR, HOST_BIN, PASSPHRASE, UI_TIMEOUT, startServer, writeHostWrapper } from './harness.mjs';
+import { Frame, firefoxPrefs, launchFirefox, sleep, userJs } from './firefox-bidi.mjs';
 
 export { getCredential, settle, PASSPHRASE, UI_TIMEOUT, REPO, HOST_BIN, EXTENSION_DIR } from './harness.mjs';
+export { Bidi, Frame, fromRemote } from './firefox-bidi.mjs';
 
 export const FIREFOX = process.env.FIREFOX ?? '/usr/bin/firefox-esr';
 /** The add-on id (manifest browser_specific_settings.gecko.id). */
@@ -26,166 +32,43 @@ export const EXTENSION_UUID = '6c7c1a3e-4f0b-4d38-9a51-c4ed5e11a001';
 export const EXTENSION_ORIGIN = `moz-extension://${EXTENSION_UUID}`;
 
 // firefox.md §5/§6: loopback only, no first-run pages, real timer precision; plus a pinned
-// extension UUID. Every other http host goes through the test server as its proxy (it serves the
-// same pages whatever the host): that gives a non-secure origin on loopback, http://insecure.test
-// (not potentially trustworthy, unlike localhost/127.0.0.1); https goes to a closed port.
-function userJs(serverPort, prefs) {
-  const all = {
-    'network.proxy.type': 1,
-    'network.proxy.http': '127.0.0.1',
-    'network.proxy.http_port': serverPort,
-    'network.proxy.ssl': '127.0.0.1',
-    'network.proxy.ssl_port': 9,
-    'network.proxy.no_proxies_on': 'localhost, 127.0.0.1',
-    'network.proxy.allow_hijacking_localhost': false,
-    'browser.shell.checkDefaultBrowser': false,
-    'datareporting.policy.dataSubmissionEnabled': false,
-    'toolkit.telemetry.reportingpolicy.firstRun': false,
-    'browser.startup.homepage_override.mstone': 'ignore',
-    'browser.aboutwelcome.enabled': false,
-    'startup.homepage_welcome_url': '',
-    'browser.tabs.warnOnClose': false,
-    'app.update.disabledForTesting': true,
-    'extensions.update.enabled': false,
-    'extensions.getAddons.cache.enabled': false,
-    'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: EXTENSION_UUID }),
-    'network.captive-portal-service.enabled': false,
-    'network.connectivity-service.enabled': false,
-    'browser.safebrowsing.malware.enabled': false,
-    'browser.safebrowsing.phishing.enabled': false,
-    'extensions.systemAddon.update.enabled': false,
-    'browser.newtabpage.enabled': false,
-    'privacy.reduceTimerPrecision': false,
-    'dom.disable_open_during_load': false,
-    ...prefs,
-  };
-  return Object.entries(all)
-    .map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});`)
-    .join('\n');
+// extension UUID (lib/firefox-bidi.mjs). Every other http host goes through the test server as its
+// proxy (it serves the same pages whatever the host): that gives a non-secure origin on loopback,
+// http://insecure.test (not potentially trustworthy, unlike localhost/127.0.0.1); https goes to a
+// closed port.
+function prefsFor(serverPort, prefs) {
+  return { ...firefoxPrefs({ proxyPort: serverPort, uuids: { [GECKO_ID]: EXTENSION_UUID } }), ...prefs };
 }
 
-/** A WebDriver BiDi connection: send(method, params) → result; on(event, fn). */
-class Bidi {
-  constructor(ws) {
-    this.ws = ws;
-    this.nextId = 1;
-    this.pending = new Map();
-    this.listeners = new Map();
-    ws.on('message', (data) => {
-      const m = JSON.parse(data.toString());
-      if (m.id !== undefined && this.pending.has(m.id)) {
-        const { ok, fail, method } = this.pending.get(m.id);
-        this.pending.delete(m.id);
-        if (m.type === 'success') ok(m.result);
-        else fail(Object.assign(new Error(`${method}: ${m.error}: ${m.message}`), { bidiError: m.error }));
-      } else if (m.type === 'event') {
-        for (const fn of this.listeners.get(m.method) ?? []) fn(m.params);
-      }
-    });
-    ws.on('close', () => {
-      for (const { fail, method } of this.pending.values()) fail(new Error(`${method}: the BiDi connection closed`));
-      this.pending.clear();
-    });
-  }
-
-  static async connect(url) {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
-    await new Promise((ok, fail) => {
-      ws.once('open', ok);
-      ws.once('error', fail);
-    });
-    return new Bidi(ws);
-  }
-
-  send(method, params = {}) {
-    const id = this.nextId++;
-    return new Promise((ok, fail) => {
-      this.pending.set(id, { ok, fail, method });
-      this.ws.send(JSON.stringify({ id, method, params }));
-    });
-  }
-
-  on(event, fn) {
-    if (!this.listeners.has(event)) this.listeners.set(event, []);
-    this.listeners.get(event).push(fn);
-  }
-
-  close() {
-    this.ws.close();
-  }
-}
-
-const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
-
-/** A BiDi RemoteValue as plain data (as Playwright's evaluate would return it). */
-export function fromRemote(v) {
-  switch (v?.type) {
-    case 'undefined':
-      return undefined;
-    case 'null':
-      return null;
-    case 'string':
-    case 'boolean':
-      return v.value;
-    case 'number':
-      return { NaN: NaN, '-0': -0, Infinity: Infinity, '-Infinity': -Infinity }[v.value] ?? v.value;
-    case 'bigint':
-      return BigInt(v.value);
-    case 'array':
-    case 'set':
-      return (v.value ?? []).map(fromRemote);
-    case 'object':
-    case 'map': {
-      const out = {};
-      for (const [k, val] of v.value ?? []) out[typeof k === 'string' ? k : String(fromRemote(k))] = fromRemote(val);
-      return out;
-    }
-    case 'date':
-      return new Date(v.value);
-    case 'regexp':
-      return new RegExp(v.value.pattern, v.value.flags);
-    default:
-      // error, node, window, function, promise, ...: what Playwright gives for them ({}).
-      return {};
-  }
-}
+/** The `credwell` CLI next to the host binary (cargo builds both into one target dir), if built. */
+export const CREDWELL_BIN = process.env.CREDWELL_BIN ?? join(dirname(HOST_BIN), 'credwell');
 
 /**
- * A browsing context (tab, popup window or iframe) with Playwright's evaluate(fn, arg) shape:
- * `fn` is sent as source and called with `arg` (JSON); its (awaited) result comes back as JSON,
- * `undefined` included. A throw rejects with the page's message.
+ * Registers the host wrapper for Firefox under `home`: with `credwell install --firefox-home`
+ * (the command a user runs; it reads the add-on id from extension/manifest.json) when the CLI is
+ * built, else by writing the same manifest here. Returns which of the two did it.
  */
-export class Frame {
-  constructor(bidi, context, url = '') {
-    this.bidi = bidi;
-    this.context = context;
-    this.initialUrl = url;
-  }
-
-  async evaluate(fn, arg) {
-    const source = typeof fn === 'function' ? fn.toString() : `() => (${fn})`;
-    // The argument goes in as a JS literal; the result comes back in BiDi's own serialization,
-    // so neither depends on the page's (possibly overwritten) JSON.
-    const expression = `(${source})(${arg === undefined ? 'undefined' : JSON.stringify(arg)})`;
-    const r = await this.bidi.send('script.evaluate', {
-      expression,
-      target: { context: this.context },
-      awaitPromise: true,
-      resultOwnership: 'none',
-      serializationOptions: { maxObjectDepth: null, includeShadowTree: 'none' },
-    });
-    if (r.type === 'exception') {
-      const d = r.exceptionDetails;
-      throw new Error(`evaluate in ${this.context}: ${d?.text ?? 'exception'}`);
+async function registerHost(home, wrapper, hosts) {
+  if (existsSync(CREDWELL_BIN)) {
+    const args = ['install', '--firefox-home', home, '--extension', EXTENSION_DIR, '--host', wrapper];
+    try {
+      await promisify(execFile)(CREDWELL_BIN, args, { env: { ...process.env, HOME: home } });
+    } catch (e) {
+      throw new Error(`${CREDWELL_BIN} ${args.join(' ')} failed: ${e.stderr || e.message}`);
     }
-    return fromRemote(r.result);
+    return 'credwell install';
   }
-
-  /** The current URL (from the browser's tree). */
-  async url() {
-    const { contexts } = await this.bidi.send('browsingContext.getTree', { root: this.context, maxDepth: 0 });
-    return contexts[0]?.url ?? '';
-  }
+  await writeFile(
+    join(hosts, `${HOST_NAME}.json`),
+    JSON.stringify({
+      name: HOST_NAME,
+      description: 'credwell native host (e2e, Firefox)',
+      path: wrapper,
+      type: 'stdio',
+      allowed_extensions: [GECKO_ID],
+    }),
+  );
+  return 'harness';
 }
 
 /**
@@ -207,70 +90,26 @@ export async function start(options = {}) {
   await mkdir(hosts, { recursive: true });
   await mkdir(profile, { recursive: true });
   const wrapper = await writeHostWrapper(dir, options.env);
-  await writeFile(
-    join(hosts, `${HOST_NAME}.json`),
-    JSON.stringify({
-      name: HOST_NAME,
-      description: 'credwell native host (e2e, Firefox)',
-      path: wrapper,
-      type: 'stdio',
-      allowed_extensions: [GECKO_ID],
-    }),
-  );
-  await writeFile(join(profile, 'user.js'), `${userJs(server.port, options.prefs ?? {})}\n`);
+  const registeredBy = await registerHost(home, wrapper, hosts);
+  await writeFile(join(profile, 'user.js'), userJs(prefsFor(server.port, options.prefs ?? {})));
 
-  const child = spawn(
-    FIREFOX,
-    ['--headless', '--no-remote', '--profile', profile, '--remote-debugging-port', '0', 'about:blank'],
-    {
-      env: { ...process.env, HOME: home, MOZ_HEADLESS: '1', XDG_CACHE_HOME: join(home, '.cache'), XDG_CONFIG_HOME: join(home, '.config') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let browserLog = '';
-  const exited = new Promise((ok) => child.once('exit', (code, signal) => ok({ code, signal })));
-  const wsUrl = await new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`Firefox did not open its BiDi port within 60 s:\n${browserLog}`)), 60_000);
-    const onData = (data) => {
-      browserLog += data.toString();
-      const m = /WebDriver BiDi listening on (ws:\/\/[^\s]+)/.exec(browserLog);
-      if (m) {
-        clearTimeout(timer);
-        ok(m[1]);
-      }
-    };
-    child.stderr.on('data', onData);
-    child.stdout.on('data', (d) => {
-      browserLog += d.toString();
-    });
-    exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      fail(new Error(`Firefox exited (${code ?? signal}) before BiDi was ready:\n${browserLog}`));
-    });
-  });
-  const bidi = await Bidi.connect(`${wsUrl.replace(/\/$/, '')}/session`);
-  const cleanup = async () => {
-    try {
-      bidi.close();
-    } catch {
-      // already closed
-    }
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const done = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
-      if (!done) {
-        child.kill('SIGKILL');
-        await exited;
-      }
-    }
+  const removeTemp = async () => {
     if (ownServer) await server.close();
     if (!options.keepDir) await rm(dir, { recursive: true, force: true });
   };
+  let firefox;
   try {
-    await bidi.send('session.new', { capabilities: { alwaysMatch: { acceptInsecureCerts: true, unhandledPromptBehavior: { default: 'ignore' } } } });
-    const extension = options.extension ?? EXTENSION_DIR;
-    const extensionData = extension.endsWith('.xpi') || extension.endsWith('.zip') ? { type: 'archivePath', path: extension } : { type: 'path', path: extension };
-    await bidi.send('webExtension.install', { extensionData });
+    firefox = await launchFirefox({ WebSocket, binary: FIREFOX, profile, home, extension: options.extension ?? EXTENSION_DIR });
+  } catch (e) {
+    await removeTemp();
+    throw e;
+  }
+  const { bidi, child, browserLog } = firefox;
+  const cleanup = async () => {
+    await firefox.close();
+    await removeTemp();
+  };
+  try {
     await bidi.send('session.subscribe', { events: ['browsingContext.contextDestroyed', 'log.entryAdded'] });
   } catch (e) {
     await cleanup();
@@ -297,10 +136,11 @@ export async function start(options = {}) {
     dir,
     home,
     profile,
+    registeredBy,
     child,
     ...server,
     extensionOrigin: EXTENSION_ORIGIN,
-    browserLog: () => browserLog,
+    browserLog,
     async hostPids() {
       try {
         return (await readFile(join(dir, 'host.pids'), 'utf8')).split('\n').filter(Boolean).map(Number);

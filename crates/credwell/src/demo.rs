@@ -1,7 +1,10 @@
-//! `credwell demo`: the browser demo (`demo/run.mjs`), or with `--engine` the engine walked through
-//! the tutorial's sign-in flow, printed as it goes.
+//! `credwell demo`: the browser demo (`demo/run.mjs`, in Chromium or with `--browser firefox` in
+//! Firefox), or with `--engine` the engine walked through the tutorial's sign-in flow, printed as
+//! it goes.
 
+use std::ffi::OsString;
 use std::io::Write;
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
@@ -21,14 +24,58 @@ pub(crate) struct DemoArgs {
     /// demo.
     #[arg(long)]
     engine: bool,
-    /// Arguments for the browser demo (e.g. `--headless`).
+    /// The browser for the browser demo: Debian's `chromium`, or `firefox` (Debian's
+    /// `firefox-esr`; the host is registered for it with `credwell install --firefox-home` under a
+    /// throwaway home).
+    #[arg(long, value_enum, default_value_t = Browser::Chromium, conflicts_with = "engine")]
+    browser: Browser,
+    /// Walk through the scenario without a window (the default when DISPLAY is unset).
+    #[arg(long, conflicts_with = "engine")]
+    headless: bool,
+    /// Where the walkthrough saves one screenshot per step [default: ./demo-screenshots].
+    #[arg(long, value_name = "DIR", conflicts_with = "engine")]
+    screenshots: Option<PathBuf>,
+    /// More arguments for `demo/run.mjs` (e.g. `-- --port 8000`).
     #[arg(last = true)]
     browser_args: Vec<String>,
 }
 
+/// The browser the browser demo runs in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Browser {
+    /// Debian's Chromium (`/usr/bin/chromium`).
+    Chromium,
+    /// Debian's Firefox ESR (`/usr/bin/firefox-esr`).
+    Firefox,
+}
+
+impl Browser {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Chromium => "chromium",
+            Self::Firefox => "firefox",
+        }
+    }
+}
+
+/// The arguments `demo/run.mjs` gets for these options.
+fn run_mjs_args(args: &DemoArgs) -> Vec<OsString> {
+    let mut out: Vec<OsString> = vec!["--browser".into(), args.browser.name().into()];
+    if args.headless {
+        out.push("--headless".into());
+    }
+    if let Some(dir) = &args.screenshots {
+        out.push("--screenshots".into());
+        out.push(dir.into());
+    }
+    out.extend(args.browser_args.iter().map(OsString::from));
+    out
+}
+
 /// `credwell demo`: runs the browser demo `demo/run.mjs` (the tutorial's pages and a sign-in site
-/// in Chromium with the extension; headless without a display) with Node, pointing it at the `credwell-host`
-/// next to this executable. Returns the demo's exit status.
+/// in Chromium or Firefox with the extension; headless without a display) with Node, pointing it
+/// at the `credwell-host` next to this executable (and, for Firefox, at this `credwell`, whose
+/// `install --firefox-home` registers the host). Returns the demo's exit status.
 pub(crate) fn run_browser(args: &DemoArgs) -> Result<std::process::ExitStatus> {
     let exe = std::env::current_exe().context("cannot locate the credwell executable")?;
     let script = exe
@@ -46,8 +93,9 @@ pub(crate) fn run_browser(args: &DemoArgs) -> Result<std::process::ExitStatus> {
     }
     std::process::Command::new("node")
         .arg(&script)
-        .args(&args.browser_args)
+        .args(run_mjs_args(args))
         .env("CREDWELL_HOST_BIN", &host)
+        .env("CREDWELL_BIN", &exe)
         .status()
         .context("cannot run node (the browser demo needs Node.js)")
 }
@@ -187,6 +235,9 @@ mod tests {
             &DemoArgs {
                 origin: "https://demo.credwell.test".into(),
                 engine: true,
+                browser: Browser::Chromium,
+                headless: false,
+                screenshots: None,
                 browser_args: Vec::new(),
             },
             &mut out,
@@ -202,12 +253,58 @@ mod tests {
         );
     }
 
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        demo: DemoArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<DemoArgs, clap::Error> {
+        use clap::Parser as _;
+        Cli::try_parse_from(std::iter::once("demo").chain(args.iter().copied())).map(|c| c.demo)
+    }
+
+    #[test]
+    fn browser_options_reach_run_mjs() {
+        let args = parse(&[]).unwrap();
+        assert_eq!(run_mjs_args(&args), ["--browser", "chromium"]);
+        let args = parse(&[
+            "--browser",
+            "firefox",
+            "--headless",
+            "--screenshots",
+            "shots",
+            "--",
+            "--port",
+            "8000",
+        ])
+        .unwrap();
+        assert_eq!(
+            run_mjs_args(&args),
+            [
+                "--browser",
+                "firefox",
+                "--headless",
+                "--screenshots",
+                "shots",
+                "--port",
+                "8000"
+            ]
+        );
+        assert!(parse(&["--browser", "safari"]).is_err());
+        assert!(parse(&["--engine", "--browser", "firefox"]).is_err());
+        assert!(parse(&["--engine"]).unwrap().engine);
+    }
+
     #[test]
     fn demo_rejects_a_bad_origin() {
         let err = run(
             &DemoArgs {
                 origin: "not a url".into(),
                 engine: true,
+                browser: Browser::Chromium,
+                headless: false,
+                screenshots: None,
                 browser_args: Vec::new(),
             },
             &mut Vec::new(),
