@@ -27,6 +27,8 @@ pub(crate) struct CallContext {
     pub(crate) request: u64,
     /// The caller's origin, as the browser reported it.
     pub(crate) origin: String,
+    /// A conditional `get()`: its prompts are autofill offers, and it never asks to unlock.
+    pub(crate) conditional: bool,
 }
 
 tokio::task_local! {
@@ -51,7 +53,13 @@ pub(crate) struct HostPasskeys<S> {
 
 impl<S: ManagedStore + 'static> HostPasskeys<S> {
     async fn unlocked(&self) -> Result<S::Passkeys, PasskeyStoreError> {
-        match self.store.current().await {
+        let conditional = CALL.try_with(|c| c.conditional).unwrap_or(false);
+        let current = if conditional {
+            self.store.current_quietly().await
+        } else {
+            self.store.current().await
+        };
+        match current {
             Ok(store) => Ok(S::passkeys(&store)),
             Err(e) if e.is_unlock_declined() => Err(PasskeyStoreError::Declined),
             Err(e) => Err(PasskeyStoreError::Backend(e.to_string())),
@@ -110,30 +118,11 @@ impl<O: VaultOpener> PasskeyUi for HostPasskeyUi<O> {
     }
 
     async fn choose_account(&self, rp_id: String, accounts: Vec<AccountSummary>) -> Option<usize> {
-        let listed: Vec<Value> = accounts
-            .iter()
-            .map(|a| {
-                json!({
-                    "credentialId": URL_SAFE_NO_PAD.encode(&a.credential_id),
-                    "userName": a.user_name,
-                    "userDisplayName": a.user_display_name,
-                    "created": a.created_at,
-                })
-            })
-            .collect();
-        let show = with_context(json!({
-            "kind": "passkey.chooser",
-            "rpId": rp_id,
-            "accounts": listed,
-        }));
-        let choice = self
-            .mediator
-            .ask(show)
-            .await?
-            .value
-            .get("choose")
-            .and_then(Value::as_u64)?;
-        usize::try_from(choice).ok()
+        self.pick("passkey.chooser", rp_id, &accounts).await
+    }
+
+    async fn offer_autofill(&self, rp_id: String, accounts: Vec<AccountSummary>) -> Option<usize> {
+        self.pick("passkey.autofill", rp_id, &accounts).await
     }
 
     async fn verify_user(&self, prompt: VerifyPrompt) -> bool {
@@ -161,6 +150,37 @@ impl<O: VaultOpener> PasskeyUi for HostPasskeyUi<O> {
             }
         }
         false
+    }
+}
+
+impl<O> HostPasskeyUi<O> {
+    /// Shows the accounts as `kind` (the modal chooser, or the page's autofill) and waits for
+    /// the user's pick.
+    async fn pick(&self, kind: &str, rp_id: String, accounts: &[AccountSummary]) -> Option<usize> {
+        let listed: Vec<Value> = accounts
+            .iter()
+            .map(|a| {
+                json!({
+                    "credentialId": URL_SAFE_NO_PAD.encode(&a.credential_id),
+                    "userName": a.user_name,
+                    "userDisplayName": a.user_display_name,
+                    "created": a.created_at,
+                })
+            })
+            .collect();
+        let show = with_context(json!({
+            "kind": kind,
+            "rpId": rp_id,
+            "accounts": listed,
+        }));
+        let choice = self
+            .mediator
+            .ask(show)
+            .await?
+            .value
+            .get("choose")
+            .and_then(Value::as_u64)?;
+        usize::try_from(choice).ok()
     }
 }
 

@@ -353,7 +353,8 @@ impl<O: VaultOpener> Host<O> {
                 self.send(protocol::ok_reply(id, json!({"delivered": delivered})));
             }
             Method::Get { caller, options, aborted } => {
-                self.spawn_call(id, caller, move |engine, caller| async move {
+                let conditional = options.get("mediation").and_then(Value::as_str) == Some("conditional");
+                self.spawn_call_in(id, caller, conditional, move |engine, caller| async move {
                     let signal = aborted.map(credwell_core::AbortSignal::aborted_with);
                     engine
                         .get(&caller, &options, signal.as_ref())
@@ -396,9 +397,26 @@ impl<O: VaultOpener> Host<O> {
         F: FnOnce(Arc<HostEngine<O>>, credwell_core::Caller) -> Fut + Send + 'static,
         Fut: std::future::Future<Output = Result<Value, Rejection>> + Send + 'static,
     {
+        self.spawn_call_in(id, caller, false, call);
+    }
+
+    /// [`spawn_call`](Self::spawn_call) for a request that may be conditional (`get()` with
+    /// `mediation: "conditional"`): such a request never shows the unlock page; it waits for
+    /// the vault to be unlocked by something else.
+    fn spawn_call_in<F, Fut>(
+        &self,
+        id: u64,
+        caller: crate::protocol::CallerInfo,
+        conditional: bool,
+        call: F,
+    ) where
+        F: FnOnce(Arc<HostEngine<O>>, credwell_core::Caller) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<Value, Rejection>> + Send + 'static,
+    {
         let context = CallContext {
             request: id,
             origin: caller.origin.clone(),
+            conditional,
         };
         let caller = match caller.to_caller(id) {
             Ok(c) => c,
@@ -592,6 +610,18 @@ impl<S: CredentialStore> LockableStore<S> {
             self.declined.send_modify(|n| *n += 1);
         }
         true
+    }
+
+    /// The unlocked store, once something else unlocks it: never shows the unlock page, and a
+    /// declined unlock does not end the wait.
+    pub(crate) async fn current_quietly(&self) -> StoreResult<Arc<S>> {
+        let mut rx = self.state.subscribe();
+        loop {
+            if let Some(s) = rx.borrow_and_update().clone() {
+                return Ok(s);
+            }
+            rx.changed().await.map_err(StoreFailure::new)?;
+        }
     }
 
     pub(crate) async fn current(&self) -> StoreResult<Arc<S>> {

@@ -816,3 +816,96 @@ async fn the_manager_lists_and_deletes_passkeys_without_their_keys() {
     let vault = Vault::open(&b.vault, PASSPHRASE.as_bytes()).unwrap();
     assert!(vault.all_passkeys().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn conditional_requests_offer_passkeys_in_autofill_and_never_settle_early() {
+    let mut b = Browser::start().await;
+    let conditional = |public_key: Value| json!({"caller": caller(), "options": {"mediation": "conditional", "publicKey": public_key}});
+    // Nothing stored: no UI at all, and the request stays pending until the page aborts it.
+    let id = b.next_id;
+    b.next_id += 2;
+    b.send(json!({"id": id, "method": "credentials.get",
+                  "params": conditional(request(&[], "discouraged"))}))
+        .await;
+    let still = tokio::time::timeout(Duration::from_millis(300), b.recv()).await;
+    assert!(still.is_err(), "nothing may arrive: {still:?}");
+    let cancel = b.next_id;
+    b.next_id += 2;
+    b.send(json!({"id": cancel, "method": "cancel", "params": {"target": id}}))
+        .await;
+    let mut replies = Vec::new();
+    while replies.len() < 2 {
+        let m = b.recv().await;
+        assert_ne!(m["event"], "ui.show", "{m}");
+        if m.get("id").is_some() {
+            replies.push(m);
+        }
+    }
+    let reply = replies.iter().find(|m| m["id"] == json!(id)).unwrap();
+    assert_eq!(reply["error"]["name"], "AbortError", "{reply}");
+
+    // A passkey stored: it is offered as autofill, and picking it signs in.
+    let (created, _) = b
+        .create(
+            creation("alice", -7, "none", "discouraged"),
+            &mut approve(0, PASSPHRASE),
+        )
+        .await;
+    let (r, shown) = b
+        .call(
+            "credentials.get",
+            conditional(request(&[], "discouraged")),
+            &mut |m| {
+                assert_eq!(m["kind"], "passkey.autofill", "{m}");
+                assert_eq!(m["accounts"][0]["userName"], "alice@example.com");
+                Some(json!({"choose": 0}))
+            },
+        )
+        .await;
+    assert_eq!(kinds(&shown), ["passkey.autofill"]);
+    assert_eq!(r["result"]["rawId"], created["result"]["rawId"], "{r}");
+
+    // Locked: a conditional request does not show the unlock page; it offers the passkey once
+    // the vault is unlocked by other means.
+    b.call("vault.lock", json!({}), &mut |_| None).await;
+    let id = b.next_id;
+    b.next_id += 2;
+    b.send(json!({"id": id, "method": "credentials.get",
+                  "params": conditional(request(&[], "discouraged"))}))
+        .await;
+    let quiet = tokio::time::timeout(Duration::from_millis(300), b.recv()).await;
+    assert!(quiet.is_err(), "no unlock page: {quiet:?}");
+    let (unlocked, shown) = b
+        .call(
+            "vault.unlock",
+            json!({"passphrase": PASSPHRASE}),
+            &mut |_| None,
+        )
+        .await;
+    assert_eq!(unlocked["result"]["locked"], false);
+    let offer = match shown.first() {
+        Some(offer) => offer.clone(),
+        None => loop {
+            let m = b.recv().await;
+            if m["event"] == "ui.show" {
+                break m;
+            }
+        },
+    };
+    assert_eq!(offer["kind"], "passkey.autofill", "{offer}");
+    let respond = b.next_id;
+    b.next_id += 2;
+    b.send(json!({"id": respond, "method": "ui.respond",
+                  "params": {"ui": offer["ui"], "answer": {"choose": 0}}}))
+        .await;
+    let reply = loop {
+        let m = b.recv().await;
+        if m["id"] == json!(id) {
+            break m;
+        }
+    };
+    assert_eq!(
+        reply["result"]["rawId"], created["result"]["rawId"],
+        "{reply}"
+    );
+}

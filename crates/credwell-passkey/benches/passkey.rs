@@ -92,6 +92,7 @@ fn get_request(host: &str) -> GetAssertionRequest {
         allow_credentials: Vec::new(),
         require_user_verification: true,
         extensions: serde_json::Map::new(),
+        conditional: false,
     }
 }
 

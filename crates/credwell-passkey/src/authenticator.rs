@@ -294,11 +294,13 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
                 created_at: r.created_at,
             })
             .collect();
-        let chosen = self
-            .ui
-            .choose_account(rp_id.to_owned(), accounts)
-            .await
-            .ok_or(AuthenticatorError::Cancelled)?;
+        //    With conditional mediation the accounts are offered in the page's autofill instead.
+        let chosen = if request.conditional {
+            self.ui.offer_autofill(rp_id.to_owned(), accounts).await
+        } else {
+            self.ui.choose_account(rp_id.to_owned(), accounts).await
+        }
+        .ok_or(AuthenticatorError::Cancelled)?;
         // An index outside the list is a UI bug, not a user decision.
         if chosen >= candidates.len() {
             return Err(AuthenticatorError::Unknown);

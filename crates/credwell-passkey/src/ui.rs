@@ -81,6 +81,17 @@ pub trait PasskeyUi: Send + Sync {
     /// Verifies the user (unlock, PIN, biometric). `true` only if the user was verified: the
     /// authenticator sets the UV flag exactly when this returned `true` in the same ceremony.
     fn verify_user(&self, prompt: VerifyPrompt) -> impl Future<Output = bool> + Send;
+
+    /// `mediation: "conditional"`: offers the RP's accounts in the page's autofill (no modal
+    /// prompt) and waits until the user picks one, which is the test of user presence. `None`
+    /// if the offer was withdrawn. The default shows the ordinary chooser.
+    fn offer_autofill(
+        &self,
+        rp_id: String,
+        accounts: Vec<AccountSummary>,
+    ) -> impl Future<Output = Option<usize>> + Send {
+        self.choose_account(rp_id, accounts)
+    }
 }
 
 /// One prompt a [`ScriptedUi`] was shown.
@@ -98,6 +109,13 @@ pub enum UiEvent {
     },
     /// [`PasskeyUi::verify_user`].
     VerifyUser(VerifyPrompt),
+    /// [`PasskeyUi::offer_autofill`].
+    OfferAutofill {
+        /// The RP ID.
+        rp_id: String,
+        /// The accounts offered.
+        accounts: Vec<AccountSummary>,
+    },
 }
 
 /// A [`PasskeyUi`] with fixed answers that records what it was asked. By default it can verify
@@ -203,6 +221,14 @@ impl PasskeyUi for ScriptedUi {
         state.events.push(UiEvent::VerifyUser(prompt));
         state.verify
     }
+
+    async fn offer_autofill(&self, rp_id: String, accounts: Vec<AccountSummary>) -> Option<usize> {
+        let mut state = self.lock();
+        state
+            .events
+            .push(UiEvent::OfferAutofill { rp_id, accounts });
+        state.choice
+    }
 }
 
 impl<T: PasskeyUi> PasskeyUi for Arc<T> {
@@ -224,5 +250,13 @@ impl<T: PasskeyUi> PasskeyUi for Arc<T> {
 
     fn verify_user(&self, prompt: VerifyPrompt) -> impl Future<Output = bool> + Send {
         (**self).verify_user(prompt)
+    }
+
+    fn offer_autofill(
+        &self,
+        rp_id: String,
+        accounts: Vec<AccountSummary>,
+    ) -> impl Future<Output = Option<usize>> + Send {
+        (**self).offer_autofill(rp_id, accounts)
     }
 }

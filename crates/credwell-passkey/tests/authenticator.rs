@@ -78,6 +78,7 @@ fn get_request(rp: &str, allow: &[&[u8]]) -> GetAssertionRequest {
         allow_credentials: allow.iter().map(|id| descriptor(id)).collect(),
         require_user_verification: false,
         extensions: serde_json::Map::new(),
+        conditional: false,
     }
 }
 
@@ -1108,4 +1109,35 @@ fn with_extension(id: &str, value: Value) -> serde_json::Map<String, Value> {
     let mut map = serde_json::Map::new();
     map.insert(id.to_owned(), value);
     map
+}
+
+#[test]
+fn conditional_requests_offer_accounts_in_autofill_and_show_nothing_when_there_are_none() {
+    let ui = ScriptedUi::new();
+    let (a, _) = authenticator(&ui);
+    let mut request = get_request("example.com", &[]);
+    request.conditional = true;
+    assert_eq!(
+        get(&a, request.clone()).unwrap_err(),
+        AuthenticatorError::NoCredentials
+    );
+    assert!(ui.events().is_empty(), "nothing to offer, nothing shown");
+    let id = make(&a, make_request("example.com", b"alice"))
+        .unwrap()
+        .credential_id;
+    let before = ui.events().len();
+    let assertion = get(&a, request).unwrap();
+    assert_eq!(assertion.credential_id, id);
+    let shown = &ui.events()[before..];
+    assert!(
+        matches!(&shown[0], UiEvent::OfferAutofill { rp_id, accounts }
+            if rp_id == "example.com" && accounts.len() == 1),
+        "{shown:?}"
+    );
+    assert!(
+        !shown
+            .iter()
+            .any(|e| matches!(e, UiEvent::ChooseAccount { .. })),
+        "no modal chooser"
+    );
 }

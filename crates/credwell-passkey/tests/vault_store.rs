@@ -62,6 +62,7 @@ fn get_request(rp: &str) -> GetAssertionRequest {
         allow_credentials: Vec::new(),
         require_user_verification: false,
         extensions: serde_json::Map::new(),
+        conditional: false,
     }
 }
 

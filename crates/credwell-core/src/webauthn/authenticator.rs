@@ -92,6 +92,10 @@ pub struct GetAssertionRequest {
     pub require_user_verification: bool,
     /// Authenticator extension inputs.
     pub extensions: Map<String, Value>,
+    /// `mediation: "conditional"`: offer the credentials in the page's autofill rather than a
+    /// modal chooser, fail without any UI when there is nothing to offer, and expect the client
+    /// to keep the page's promise pending on any failure.
+    pub conditional: bool,
 }
 
 /// The output of authenticatorGetAssertion.

@@ -251,11 +251,11 @@ pub(crate) async fn discover<A: Authenticator, C: Clock>(
 ) -> Result<PublicKeyCredential, WebAuthnError> {
     // 1. Let pkOptions be options.publicKey.
     let options = PublicKeyRequestOptions::from_json(public_key)?;
-    // 2. Conditional mediation needs autofill UI, which credwell's embedders do not offer yet:
-    //    the promise stays pending (it MUST NOT reveal that nothing was found) until aborted.
-    if mediation == Mediation::Conditional {
-        return std::future::pending().await;
-    }
+    // 2. Conditional mediation: the authenticator offers its discoverable credentials in the
+    //    page's autofill instead of a modal chooser, with no timer (step 19 below); the promise
+    //    MUST NOT reveal that nothing was found or that the user looked away, so it settles only
+    //    with an assertion, or by abort.
+    let conditional = mediation == Mediation::Conditional;
     // 3-7. callerOrigin, effectiveDomain, rpId.
     let rp_id = RpId::for_origin(&caller.origin, options.rp_id.as_deref())?;
     // 8-9. Extensions. largeBlob, client extension processing at authentication: support
@@ -291,6 +291,9 @@ pub(crate) async fn discover<A: Authenticator, C: Clock>(
     //     authenticator cannot verify → it never becomes available.
     let info = authenticator.info();
     if options.user_verification == "required" && !info.user_verification {
+        if conditional {
+            return std::future::pending().await;
+        }
         clock.sleep(options.timeout_ms).await;
         return Err(WebAuthnError::NotAllowed);
     }
@@ -304,14 +307,23 @@ pub(crate) async fn discover<A: Authenticator, C: Clock>(
             _ => info.user_verification,
         },
         extensions: authenticator_extensions,
+        conditional,
     };
-    let assertion = with_timer(
-        clock,
-        options.timeout_ms,
-        authenticator.get_assertion(request),
-    )
-    .await?
-    .map_err(|_| WebAuthnError::NotAllowed)?;
+    let assertion = if conditional {
+        match authenticator.get_assertion(request).await {
+            Ok(assertion) => assertion,
+            // Nothing to offer, or the user dismissed the offer: stay pending.
+            Err(_) => return std::future::pending().await,
+        }
+    } else {
+        with_timer(
+            clock,
+            options.timeout_ms,
+            authenticator.get_assertion(request),
+        )
+        .await?
+        .map_err(|_| WebAuthnError::NotAllowed)?
+    };
     // The credential must be one the RP allowed.
     if !options.allow_credentials.is_empty()
         && !options

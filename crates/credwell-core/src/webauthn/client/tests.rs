@@ -381,17 +381,44 @@ fn cross_origin_get_needs_the_permissions_policy() {
 
 #[test]
 fn conditional_get_never_resolves_early() {
+    // Nothing to offer (or the offer dismissed), and a hanging offer: pending until aborted,
+    // never NotAllowedError, and no timer runs out.
+    for behaviour in [
+        Behaviour::Fail(AuthenticatorError::NoCredentials),
+        Behaviour::Fail(AuthenticatorError::Cancelled),
+        Behaviour::Hang,
+    ] {
+        let (engine, clock) = engine(behaviour);
+        let mut options = request(json!({"timeout": 1000}));
+        options["mediation"] = json!("conditional");
+        let controller = AbortController::new();
+        let signal = controller.signal();
+        let c = caller("https://example.com");
+        let mut pending = Box::pin(engine.get(&c, &options, Some(&signal)));
+        assert!(pending.as_mut().now_or_never().is_none());
+        clock.advance(60 * 60 * 1000);
+        assert!(pending.as_mut().now_or_never().is_none(), "{behaviour:?}");
+        controller.abort(AbortReason::Default);
+        let err = pending.now_or_never().unwrap().unwrap_err();
+        assert_eq!(Rejection::from(err).name(), Some(ErrorName::AbortError));
+        let asked = engine.authenticator().asked.lock().unwrap();
+        assert!(
+            asked[0].conditional,
+            "the authenticator is told to offer, not to prompt"
+        );
+    }
+}
+
+#[test]
+fn a_conditional_get_resolves_when_the_user_picks_an_offered_passkey() {
     let (engine, _) = engine(Behaviour::Succeed);
     let mut options = request(json!({}));
     options["mediation"] = json!("conditional");
-    let controller = AbortController::new();
-    let signal = controller.signal();
-    let c = caller("https://example.com");
-    let mut pending = Box::pin(engine.get(&c, &options, Some(&signal)));
-    assert!(pending.as_mut().now_or_never().is_none());
-    controller.abort(AbortReason::Default);
-    let err = pending.now_or_never().unwrap().unwrap_err();
-    assert_eq!(Rejection::from(err).name(), Some(ErrorName::AbortError));
+    let got = run(engine.get(&caller("https://example.com"), &options, None))
+        .unwrap()
+        .unwrap();
+    assert!(matches!(got, Credential::PublicKey(_)), "{got:?}");
+    assert!(engine.authenticator().asked.lock().unwrap()[0].conditional);
 }
 
 #[test]
