@@ -467,13 +467,13 @@ export const scenarios = [
     },
   },
   {
-    name: 'publicKey requests go to the browser’s own WebAuthn, not to credwell',
+    name: 'publicKey requests for a security key only go to the browser’s own WebAuthn, not to credwell',
     async run(h) {
       await h.goto('/blank.html');
       const r = await h.page.evaluate(async () => {
         const c = new AbortController();
         const p = navigator.credentials
-          .get({ publicKey: { challenge: new Uint8Array(16), timeout: 1000, userVerification: 'discouraged' }, signal: c.signal })
+          .get({ publicKey: { challenge: new Uint8Array(16), timeout: 1000, userVerification: 'discouraged', hints: ['security-key'] }, signal: c.signal })
           .then(
             (v) => ({ resolved: String(v) }),
             (e) => ({ name: e?.name, domException: e instanceof DOMException }),

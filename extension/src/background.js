@@ -25,7 +25,16 @@ const PAGE_METHODS = new Set([
   'credentials.store',
   'credentials.create',
   'credentials.preventSilentAccess',
+  'credentials.signal',
 ]);
+// The WebAuthn signal methods the page may relay (credentials.signal's `method`).
+const SIGNAL_METHODS = new Set(['signalUnknownCredential', 'signalAllAcceptedCredentials', 'signalCurrentUserDetails']);
+// The passkey prompts (src/ui/passkey-*.html), by ui.show kind.
+const PASSKEY_PAGES = {
+  'passkey.create': 'src/ui/passkey-create.html',
+  'passkey.chooser': 'src/ui/passkey-chooser.html',
+  verify: 'src/ui/passkey-verify.html',
+};
 // A bare round trip page → background → host (`vault.status`) → page, for e2e/bench.mjs only;
 // answered only while storage.local.benchEcho is true.
 const ECHO_METHOD = 'credwell.echo';
@@ -213,6 +222,8 @@ function paramsFor(method, params, caller) {
     }
     case 'credentials.store':
       return { caller, credential: params.credential ?? null };
+    case 'credentials.signal':
+      return { caller, method: SIGNAL_METHODS.has(params.method) ? params.method : 'signalUnknownCredential', options: params.options ?? {} };
     default:
       return { caller };
   }
@@ -271,14 +282,15 @@ async function onPageCall(message, sender, sendResponse) {
     }
   };
   call.answer = answer;
-  const extra = { page: { docKey: doc.key, rid } };
+  const extra = { page: { docKey: doc.key, rid }, publicKey: !!(params.options && typeof params.options === 'object' && params.options.publicKey) };
   call.hostId = sendToHost(
     method,
     paramsFor(method, params, caller),
     (reply) => {
       if (doc.rids.get(rid) === call) doc.rids.delete(rid);
       if (extra.dismissed && reply.error && Object.hasOwn(reply.error, 'abortReason')) {
-        answer({ result: null });
+        // A passkey ceremony the user declined to unlock for is NotAllowedError (docs/protocol.md).
+        answer(extra.publicKey ? { error: { name: 'NotAllowedError', message: 'The user declined to unlock credwell.' } } : { result: null });
       } else {
         answer(pageReply(reply));
       }
@@ -423,7 +435,7 @@ function askUnlockAgainLater(call) {
 function dismissUnlockWaiters() {
   for (const [id, entry] of hostPending) {
     if (!entry.page) continue;
-    if (entry.method === 'credentials.get' || entry.method === 'credentials.store') {
+    if (entry.method === 'credentials.get' || entry.method === 'credentials.store' || (entry.method === 'credentials.create' && entry.publicKey)) {
       entry.dismissed = true;
       sendToHost('cancel', { target: id, reason: UNLOCK_DISMISSED }, () => {});
     } else if (entry.method === 'credentials.preventSilentAccess') {
@@ -455,7 +467,7 @@ async function showUi(event) {
   }
   const key = uiKey(ui);
   await api.storage.session.set({ [key]: state });
-  const page = kind === 'chooser' ? 'src/ui/chooser.html' : 'src/ui/prompt.html';
+  const page = PASSKEY_PAGES[kind] ?? (kind === 'chooser' ? 'src/ui/chooser.html' : 'src/ui/prompt.html');
   const windowId = await openWindow(`${page}?key=${encodeURIComponent(key)}`);
   const current = (await api.storage.session.get(key))[key];
   if (!current || current.closed) {
@@ -494,7 +506,7 @@ async function closeAllUi() {
 }
 
 function dismissal(kind) {
-  if (kind === 'chooser') return { cancel: true };
+  if (kind === 'chooser' || Object.hasOwn(PASSKEY_PAGES, kind)) return { cancel: true };
   if (kind === 'save') return { save: 'dismiss' };
   return { update: false };
 }
@@ -531,7 +543,7 @@ async function onHostEvent(event) {
       if (event.kind === 'unlock') {
         hostAskedUnlock = true;
         await showUnlock();
-      } else if (['chooser', 'save', 'update'].includes(event.kind)) {
+      } else if (['chooser', 'save', 'update'].includes(event.kind) || Object.hasOwn(PASSKEY_PAGES, event.kind)) {
         await showUi(event);
       }
       break;
@@ -626,6 +638,18 @@ function validAnswer(state, answer) {
       return ['save', 'never', 'dismiss'].includes(answer.save) ? { save: answer.save } : null;
     case 'update':
       return typeof answer.update === 'boolean' ? { update: answer.update } : null;
+    case 'passkey.create':
+      if (answer.cancel === true) return { cancel: true };
+      return typeof answer.create === 'boolean' ? { create: answer.create } : null;
+    case 'passkey.chooser':
+      if (answer.cancel === true) return { cancel: true };
+      if (Number.isSafeInteger(answer.choose) && answer.choose >= 0 && answer.choose < (state.accounts?.length ?? 0)) {
+        return { choose: answer.choose };
+      }
+      return null;
+    case 'verify':
+      if (answer.cancel === true) return { cancel: true };
+      return typeof answer.passphrase === 'string' ? { passphrase: answer.passphrase } : null;
     default:
       return null;
   }

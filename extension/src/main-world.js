@@ -11,8 +11,9 @@
 // a page overwriting globals later (JSON, Promise, WeakMap, dispatchEvent, TypeError, ...) does
 // not change how the shim behaves.
 //
-// PublicKeyCredential requests (publicKey, and identity/otp/digital) go to the browser's own
-// methods untouched.
+// PublicKeyCredential requests (publicKey) go to credwell's passkeys through src/webauthn.js,
+// except those asking only for a hardware security key, which go to the browser's own methods
+// untouched (as do identity/otp/digital).
 //
 // The shim is one function, install(global), run for this page's realm; it also installs itself
 // in a same-origin child window the page reaches (iframe.contentWindow / contentDocument) before
@@ -24,6 +25,12 @@
   // Set (non-enumerable) on a realm's CredentialsContainer.prototype once a credwell shim has
   // patched it.
   const MARK = Symbol.for('credwell.shim');
+
+  // src/webauthn.js (run just before this file) parks its factory here; take it before any page
+  // script runs, so the page never sees it.
+  const WEBAUTHN = Symbol.for('credwell.webauthn');
+  const webauthnFactory = typeof globalThis[WEBAUTHN] === 'function' ? globalThis[WEBAUTHN] : null;
+  delete globalThis[WEBAUTHN];
 
   // Installs the shim in the realm of `global` (this page's, or a same-origin child window's),
   // using that realm's intrinsics, so its objects, promises and exceptions are the realm's own.
@@ -660,6 +667,18 @@
         transport.post({ t: 'call', rid, method, params });
       });
 
+    // ---- PublicKeyCredential (src/webauthn.js) ------------------------------------------------
+    const webauthn = webauthnFactory
+      ? webauthnFactory(global, {
+          relay,
+          brand: (object, s) => weakSet(slots, object, s),
+          slotsOf,
+          toStr,
+          isObject,
+          jsonClone: (v) => jsonParse(jsonStringify(v)),
+        })
+      : null;
+
     // ---- option conversion (WebIDL), read once, in lexicographic member order -------------------
     const readSignal = (v, method, dictionary) => {
       if (v === undefined) return undefined;
@@ -692,7 +711,16 @@
       const uiMode = options.uiMode;
       const others = publicKey !== undefined || identity !== undefined || otp !== undefined || digital !== undefined;
       const ours = !!password || federated !== undefined;
-      if (others && !ours) return { native: true };
+      if (others && !ours) {
+        if (publicKey === undefined || identity !== undefined || otp !== undefined || digital !== undefined || !webauthn) {
+          return { native: true };
+        }
+        const pk = webauthn.request(publicKey, prefix);
+        if (pk === null) return { native: true };
+        const json = { publicKey: pk };
+        if (mediation !== undefined) json.mediation = toStr(mediation);
+        return { json, signal, toResult: webauthn.fromJson };
+      }
       const json = {};
       if (federated !== undefined) {
         if (isObject(federated)) {
@@ -735,7 +763,14 @@
       const signal = readSignal(options.signal, 'create', 'CredentialCreationOptions');
       const others = publicKey !== undefined || digital !== undefined;
       const ours = password !== undefined || federated !== undefined;
-      if (others && !ours) return { native: true };
+      if (others && !ours) {
+        if (publicKey === undefined || digital !== undefined || !webauthn) return { native: true };
+        const pk = webauthn.creation(publicKey, prefix);
+        if (pk === null) return { native: true };
+        const json = { publicKey: pk };
+        if (mediation !== undefined) json.mediation = toStr(mediation);
+        return { json, signal, toResult: webauthn.fromJson };
+      }
       const json = {};
       if (federated !== undefined) {
         json.federated = isObject(federated)
@@ -767,7 +802,7 @@
           const converted = convertRequestOptions(options);
           if (converted.native) return apply(native.get, this, [options]);
           if (!isFullyActive()) throw notFullyActive('get');
-          return relay('credentials.get', { options: converted.json }, converted.signal, fromCredentialJson);
+          return relay('credentials.get', { options: converted.json }, converted.signal, converted.toResult ?? fromCredentialJson);
         } catch (e) {
           return rejected(e);
         }
@@ -787,6 +822,9 @@
                 : '';
             throw new $TypeError(`Failed to execute 'store' on 'CredentialsContainer': parameter 1 is not of type 'Credential'.${hint}`);
           }
+          if (s.type === 'public-key') {
+            throw new $DOMException("Failed to execute 'store' on 'CredentialsContainer': PublicKeyCredential cannot be stored.", 'NotSupportedError');
+          }
           if (!isFullyActive()) throw notFullyActive('store');
           return relay('credentials.store', { credential: credentialJson(s) }, undefined, () => undefined);
         } catch (e) {
@@ -800,7 +838,7 @@
           const converted = convertCreationOptions(options);
           if (converted.native) return apply(native.create, this, [options]);
           if (!isFullyActive()) throw notFullyActive('create');
-          return relay('credentials.create', { options: converted.json }, converted.signal, fromCredentialJson);
+          return relay('credentials.create', { options: converted.json }, converted.signal, converted.toResult ?? fromCredentialJson);
         } catch (e) {
           return rejected(e);
         }

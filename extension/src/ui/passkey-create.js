@@ -1,0 +1,34 @@
+// Consent to create a passkey (the host's `ui.show` kind `passkey.create`): shows the calling
+// origin, the RP ID and name, and the account; answers {"create": true | false}.
+const key = new URLSearchParams(location.search).get('key');
+
+async function respond(answer) {
+  for (const b of document.querySelectorAll('button')) b.disabled = true;
+  await chrome.runtime.sendMessage({ credwell: 1, kind: 'ui.respond', key, answer });
+  window.close();
+}
+
+async function main() {
+  const state = key ? (await chrome.storage.session.get(key))[key] : undefined;
+  if (!state) {
+    window.close();
+    return;
+  }
+  document.getElementById('origin').textContent = state.origin;
+  document.getElementById('rp').textContent = state.rpName && state.rpName !== state.rpId ? `${state.rpName} (${state.rpId})` : state.rpId;
+  const user = state.userDisplayName && state.userDisplayName !== state.userName
+    ? `${state.userDisplayName} (${state.userName})`
+    : state.userName;
+  document.getElementById('account').textContent = user;
+  document.title = `Create a passkey for ${state.rpId}`;
+  if (state.alreadyRegistered) {
+    document.getElementById('registered').hidden = false;
+    document.getElementById('create').textContent = 'OK';
+  }
+  document.getElementById('create').focus();
+}
+
+document.getElementById('create').addEventListener('click', () => respond({ create: true }));
+document.getElementById('cancel').addEventListener('click', () => respond({ create: false }));
+document.addEventListener('keydown', (e) => { if (e.key === 'Escape') respond({ create: false }); });
+main();

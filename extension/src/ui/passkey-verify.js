@@ -1,0 +1,37 @@
+// User verification for a passkey ceremony (the host's `ui.show` kind `verify`): asks for the
+// vault passphrase and answers {"passphrase": "..."} (the host checks it; a wrong one shows this
+// page again with the next attempt), or {"cancel": true}. The passphrase goes only into that
+// answer message, never into storage.
+const key = new URLSearchParams(location.search).get('key');
+
+async function respond(answer) {
+  for (const b of document.querySelectorAll('button')) b.disabled = true;
+  await chrome.runtime.sendMessage({ credwell: 1, kind: 'ui.respond', key, answer });
+  window.close();
+}
+
+async function main() {
+  const state = key ? (await chrome.storage.session.get(key))[key] : undefined;
+  if (!state) {
+    window.close();
+    return;
+  }
+  document.getElementById('origin').textContent = state.origin;
+  const action = state.purpose === 'create' ? 'create a passkey' : 'sign in with your passkey';
+  const who = state.userName ? ` as ${state.userName}` : '';
+  document.getElementById('purpose').textContent = `Enter your vault passphrase to ${action} on ${state.rpId}${who}.`;
+  document.title = `Verify it's you: ${state.rpId}`;
+  if (Number(state.attempt) > 1) {
+    document.getElementById('attempt').textContent =
+      `Wrong passphrase. Attempt ${state.attempt} of ${state.attempts}.`;
+  }
+  document.getElementById('passphrase').focus();
+}
+
+document.getElementById('form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  respond({ passphrase: document.getElementById('passphrase').value });
+});
+document.getElementById('cancel').addEventListener('click', () => respond({ cancel: true }));
+document.addEventListener('keydown', (e) => { if (e.key === 'Escape') respond({ cancel: true }); });
+main();
