@@ -1,0 +1,108 @@
+// Passkey helpers for the e2e tests and bench: driving credwell's passkey prompts
+// (src/ui/passkey-create, passkey-chooser, passkey-verify) like a user, a relying party's side
+// with @simplewebauthn/server, and Chromium's own virtual authenticator over CDP.
+import assert from 'node:assert/strict';
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+} from '@simplewebauthn/server';
+import { PASSPHRASE } from './harness.mjs';
+
+export const RP_ID = 'localhost';
+
+/** Consents in the passkey.create prompt (`create` false: Cancel); returns the prompt's text. */
+export async function answerCreate(h, create = true) {
+  const ui = await h.waitForUi('passkey-create');
+  await h.uiWait(ui, '#account:not(:empty)');
+  const text = await ui.locator('main').innerText();
+  await h.clickAndClose(ui, create ? '#create' : '#cancel');
+  return text;
+}
+
+/** Picks account `index` in the passkey chooser; returns the accounts' texts. */
+export async function choosePasskey(h, index = 0) {
+  const ui = await h.waitForUi('passkey-chooser');
+  const texts = await h.uiTexts(ui, '#accounts button');
+  await h.clickAndClose(ui, `#accounts button[data-index="${index}"]`);
+  return texts;
+}
+
+/** Answers the verify prompt with `passphrase`; returns the prompt's text. */
+export async function verifyUser(h, passphrase = PASSPHRASE) {
+  const ui = await h.waitForUi('passkey-verify');
+  await h.uiWait(ui, '#purpose:not(:empty)');
+  const text = await ui.locator('main').innerText();
+  await ui.fill('#passphrase', passphrase);
+  await h.clickAndClose(ui, '#verify');
+  return text;
+}
+
+/** Relying-party options (JSON) from @simplewebauthn/server for `userName` on RP_ID. */
+export function registrationOptions(userName, { userVerification = 'preferred', exclude = [] } = {}) {
+  return generateRegistrationOptions({
+    rpName: 'credwell e2e',
+    rpID: RP_ID,
+    userName,
+    userDisplayName: userName.toUpperCase(),
+    attestationType: 'none',
+    excludeCredentials: exclude.map((id) => ({ id, transports: ['internal'] })),
+    authenticatorSelection: { residentKey: 'required', userVerification },
+    supportedAlgorithmIDs: [-7, -8, -257],
+  });
+}
+
+export function authenticationOptions({ allow = [], userVerification = 'preferred' } = {}) {
+  return generateAuthenticationOptions({
+    rpID: RP_ID,
+    allowCredentials: allow.map((id) => ({ id })),
+    userVerification,
+  });
+}
+
+/** Verifies a RegistrationResponseJSON with @simplewebauthn/server; returns registrationInfo. */
+export async function verifyRegistration(response, options, origin, { requireUserVerification = false } = {}) {
+  const v = await verifyRegistrationResponse({
+    response,
+    expectedChallenge: options.challenge,
+    expectedOrigin: origin,
+    expectedRPID: RP_ID,
+    requireUserVerification,
+  });
+  assert.equal(v.verified, true);
+  return v.registrationInfo;
+}
+
+/** Verifies an AuthenticationResponseJSON against a registered credential; returns the info. */
+export async function verifyAuthentication(response, options, origin, credential, { requireUserVerification = false } = {}) {
+  const v = await verifyAuthenticationResponse({
+    response,
+    expectedChallenge: options.challenge,
+    expectedOrigin: origin,
+    expectedRPID: RP_ID,
+    credential,
+    requireUserVerification,
+  });
+  assert.equal(v.verified, true);
+  return v.authenticationInfo;
+}
+
+/** Chromium's virtual authenticator on `page` (CDP WebAuthn domain); returns {cdp, id}. */
+export async function virtualAuthenticator(h, page, options) {
+  const cdp = await h.ctx.newCDPSession(page);
+  await cdp.send('WebAuthn.enable', { enableUI: false });
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { automaticPresenceSimulation: true, isUserVerified: true, ...options },
+  });
+  return { cdp, id: authenticatorId };
+}
+
+/**
+ * Unlocks the vault from an extension page (as the unlock page does). A fresh ephemeral vault has
+ * no passphrase until its first unlock, so `verify` prompts could not check one before it.
+ */
+export async function unlockVault(h, passphrase = PASSPHRASE) {
+  const reply = await h.extensionEval((p) => chrome.runtime.sendMessage({ credwell: 1, kind: 'unlock', passphrase: p }), passphrase);
+  assert.equal(reply.result?.locked, false, JSON.stringify(reply));
+}

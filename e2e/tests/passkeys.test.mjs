@@ -1,0 +1,370 @@
+// Passkeys in the browser: PublicKeyCredential through credwell's shim, background and host in
+// headless Chromium, every registration and assertion verified by an independent relying party
+// (@simplewebauthn/server); the WebAuthn error cases; and requests for a hardware security key
+// reaching Chromium's own WebAuthn (a CDP virtual authenticator, transport usb).
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { withBrowser, settle, addFrame } from '../lib/harness.mjs';
+import {
+  RP_ID,
+  answerCreate,
+  authenticationOptions,
+  choosePasskey,
+  registrationOptions,
+  verifyAuthentication,
+  verifyRegistration,
+  verifyUser,
+  virtualAuthenticator,
+  unlockVault,
+} from '../lib/webauthn.mjs';
+
+const T = { timeout: 180_000 };
+
+// In the page: create({publicKey}) from the RP's JSON options through parseCreationOptionsFromJSON;
+// returns the credential described, with its toJSON().
+const CREATE = async (json) => {
+  const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON(json);
+  const c = await navigator.credentials.create({ publicKey });
+  const r = c.response;
+  const b64 = (ab) => new Uint8Array(ab).toBase64({ alphabet: 'base64url', omitPadding: true });
+  return {
+    json: c.toJSON(),
+    proto: [c instanceof PublicKeyCredential, c instanceof Credential, r instanceof AuthenticatorAttestationResponse, r instanceof AuthenticatorResponse],
+    tag: Object.prototype.toString.call(c),
+    id: c.id,
+    type: c.type,
+    rawId: b64(c.rawId),
+    sameRawId: c.rawId === c.rawId && c.response === c.response,
+    attachment: c.authenticatorAttachment,
+    clientDataJSON: new TextDecoder().decode(r.clientDataJSON),
+    transports: r.getTransports(),
+    alg: r.getPublicKeyAlgorithm(),
+    publicKey: r.getPublicKey() === null ? null : b64(r.getPublicKey()),
+    authenticatorData: b64(r.getAuthenticatorData()),
+    attestationObject: b64(r.attestationObject),
+    extensions: c.getClientExtensionResults(),
+  };
+};
+const GET = async (json) => {
+  const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(json);
+  const c = await navigator.credentials.get({ publicKey });
+  const r = c.response;
+  const b64 = (ab) => new Uint8Array(ab).toBase64({ alphabet: 'base64url', omitPadding: true });
+  return {
+    json: c.toJSON(),
+    proto: [c instanceof PublicKeyCredential, r instanceof AuthenticatorAssertionResponse, r instanceof AuthenticatorResponse],
+    id: c.id,
+    rawId: b64(c.rawId),
+    userHandle: r.userHandle === null ? null : b64(r.userHandle),
+    signature: b64(r.signature),
+    authenticatorData: b64(r.authenticatorData),
+    clientDataJSON: new TextDecoder().decode(r.clientDataJSON),
+  };
+};
+
+test('passkeys: register, then sign in, verified by @simplewebauthn/server', T, () =>
+  withBrowser({}, async (h) => {
+    await h.goto('/blank.html');
+    await unlockVault(h);
+    // Registration with user verification required: consent, then the passphrase again.
+    const regOptions = await registrationOptions('alice', { userVerification: 'required' });
+    const creating = h.page.evaluate(CREATE, regOptions);
+    const consent = await answerCreate(h);
+    assert.match(consent, /localhost/);
+    assert.match(consent, /alice/);
+    const verifyText = await verifyUser(h);
+    assert.match(verifyText, /create a passkey/);
+    const created = await creating;
+    assert.deepEqual(created.proto, [true, true, true, true]);
+    assert.equal(created.tag, '[object PublicKeyCredential]');
+    assert.equal(created.type, 'public-key');
+    assert.equal(created.id, created.rawId);
+    assert.equal(created.sameRawId, true);
+    assert.equal(created.attachment, 'platform');
+    assert.deepEqual(created.transports, ['internal']);
+    const clientData = JSON.parse(created.clientDataJSON);
+    assert.equal(clientData.type, 'webauthn.create');
+    assert.equal(clientData.origin, h.origin);
+    assert.equal(clientData.challenge, regOptions.challenge);
+    // toJSON(): RegistrationResponseJSON.
+    const j = created.json;
+    assert.deepEqual(Object.keys(j).sort(), ['authenticatorAttachment', 'clientExtensionResults', 'id', 'rawId', 'response', 'type']);
+    assert.equal(j.id, created.id);
+    assert.equal(j.rawId, created.rawId);
+    assert.equal(j.response.attestationObject, created.attestationObject);
+    assert.equal(j.response.authenticatorData, created.authenticatorData);
+    assert.equal(j.response.publicKey, created.publicKey);
+    assert.equal(j.response.publicKeyAlgorithm, created.alg);
+    const reg = await verifyRegistration(j, regOptions, h.origin, { requireUserVerification: true });
+    assert.equal(reg.userVerified, true);
+    assert.equal(reg.credentialDeviceType, 'multiDevice');
+    const credential = reg.credential;
+
+    // Sign in, user verification required: chooser (user presence), then the passphrase.
+    const authOptions = await authenticationOptions({ userVerification: 'required' });
+    const getting = h.page.evaluate(GET, authOptions);
+    const accounts = await choosePasskey(h, 0);
+    assert.equal(accounts.length, 1);
+    assert.match(accounts[0], /ALICE/);
+    assert.match(await verifyUser(h), /sign in/);
+    const got = await getting;
+    assert.deepEqual(got.proto, [true, true, true]);
+    assert.equal(got.id, credential.id);
+    assert.equal(got.userHandle, regOptions.user.id);
+    assert.equal(JSON.parse(got.clientDataJSON).type, 'webauthn.get');
+    assert.deepEqual(Object.keys(got.json).sort(), ['authenticatorAttachment', 'clientExtensionResults', 'id', 'rawId', 'response', 'type']);
+    assert.deepEqual(Object.keys(got.json.response).sort(), ['authenticatorData', 'clientDataJSON', 'signature', 'userHandle']);
+    const auth = await verifyAuthentication(got.json, authOptions, h.origin, credential, { requireUserVerification: true });
+    assert.equal(auth.userVerified, true);
+
+    // Sign in again, user verification discouraged, naming the credential: the chooser only.
+    const again = await authenticationOptions({ allow: [credential.id], userVerification: 'discouraged' });
+    const getting2 = h.page.evaluate(GET, again);
+    await choosePasskey(h, 0);
+    const got2 = await getting2;
+    const auth2 = await verifyAuthentication(got2.json, again, h.origin, { ...credential, counter: auth.newCounter });
+    assert.equal(auth2.userVerified, false);
+    assert.equal(h.uiOpen('passkey-verify'), false);
+  }));
+
+// A registration through credwell with no prompts but consent (UV discouraged); returns the
+// verified credential {id, publicKey, counter} and the user id (base64url).
+async function register(h, userName, { exclude = [] } = {}) {
+  const options = await registrationOptions(userName, { userVerification: 'discouraged', exclude });
+  const creating = h.page.evaluate(CREATE, options);
+  await answerCreate(h);
+  const created = await creating;
+  const info = await verifyRegistration(created.json, options, h.origin);
+  return { credential: info.credential, userId: options.user.id, created };
+}
+
+test('passkeys: the WebAuthn errors (SecurityError, InvalidStateError, NotAllowedError, abort, cross-origin iframe)', T, () =>
+  withBrowser({}, async (h) => {
+    await h.goto('/blank.html');
+    await unlockVault(h);
+    const { credential } = await register(h, 'bob');
+
+    // RP ID not the caller's: SecurityError, for create and get.
+    const badRp = await settle(h.page, () =>
+      navigator.credentials.get({ publicKey: { challenge: new Uint8Array(16), rpId: 'example.com' } }));
+    assert.deepEqual([badRp.name, badRp.domException], ['SecurityError', true]);
+    const badRpCreate = await settle(h.page, () =>
+      navigator.credentials.create({ publicKey: {
+        rp: { id: 'example.com', name: 'x' }, user: { id: new Uint8Array([1]), name: 'u', displayName: 'U' },
+        challenge: new Uint8Array(16), pubKeyCredParams: [{ type: 'public-key', alg: -7 }] } }));
+    assert.equal(badRpCreate.name, 'SecurityError');
+
+    // An excluded credential already in the vault: the prompt says so; confirming →
+    // InvalidStateError.
+    const options = await registrationOptions('bob', { userVerification: 'discouraged', exclude: [credential.id] });
+    const excluded = settle(h.page, async (json) => navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(json) }).then(String), options);
+    const text = await answerCreate(h);
+    assert.match(text, /already saved/);
+    const ex = await excluded;
+    assert.deepEqual([ex.name, ex.domException], ['InvalidStateError', true]);
+
+    // allowCredentials naming no passkey here: NotAllowedError, without a prompt.
+    const unknown = await settle(h.page, () =>
+      navigator.credentials.get({ publicKey: { challenge: new Uint8Array(16), allowCredentials: [{ type: 'public-key', id: new Uint8Array([9, 9, 9]) }] } }));
+    assert.deepEqual([unknown.name, unknown.domException], ['NotAllowedError', true]);
+    assert.equal(h.uiOpen('passkey-chooser'), false);
+
+    // Abort: before the call (AbortError, then the page's reason), and while the chooser is open.
+    const pre = await settle(h.page, async () => {
+      const out = [];
+      for (const reason of [undefined, 'CustomError']) {
+        const c = new AbortController();
+        if (reason === undefined) c.abort();
+        else c.abort(reason);
+        try {
+          await navigator.credentials.get({ publicKey: { challenge: new Uint8Array(16) }, signal: c.signal });
+          out.push('resolved');
+        } catch (e) {
+          out.push(typeof e === 'string' ? e : `${e.name}:${e instanceof DOMException}`);
+        }
+      }
+      return out;
+    });
+    assert.deepEqual(pre.value, ['AbortError:true', 'CustomError']);
+    const during = h.page.evaluate(() => {
+      const c = new AbortController();
+      window.abortNow = (r) => c.abort(r);
+      const reason = new Error('changed my mind');
+      window.abortReason = reason;
+      return navigator.credentials.get({ publicKey: { challenge: new Uint8Array(16) }, signal: c.signal }).then(
+        () => 'resolved',
+        (e) => (e === reason ? 'the same reason' : String(e)),
+      );
+    });
+    const chooser = await h.waitForUi('passkey-chooser');
+    await h.page.evaluate(() => window.abortNow(window.abortReason));
+    assert.equal(await during, 'the same reason');
+    await h.waitUiClosed(chooser);
+
+    // A cross-origin iframe (a.localhost is another, still secure, origin) without
+    // allow="publickey-credentials-get": NotAllowedError.
+    const frame = await addFrame(h.page, { src: `http://a.localhost:${h.port}/blank.html` });
+    const cross = await settle(frame, () =>
+      navigator.credentials.get({ publicKey: { challenge: new Uint8Array(16), rpId: 'a.localhost' } }));
+    assert.deepEqual([cross.name, cross.domException], ['NotAllowedError', true]);
+    // A same-origin iframe is fine: it reaches the chooser, then (userVerification defaults to
+    // "preferred") the passphrase prompt.
+    const same = await addFrame(h.page, { src: `${h.origin}/blank.html` });
+    const sameGet = same.evaluate(() => navigator.credentials.get({ publicKey: { challenge: new Uint8Array(16) } }).then((c) => c.id));
+    await choosePasskey(h, 0);
+    await verifyUser(h);
+    assert.equal(await sameGet, credential.id);
+  }));
+
+test('passkeys: statics, BufferSources, toJSON round trips through parse*FromJSON, signals, store', T, () =>
+  withBrowser({}, async (h) => {
+    await h.goto('/blank.html');
+    const statics = await h.page.evaluate(async () => {
+      const caps = await PublicKeyCredential.getClientCapabilities();
+      const bad = [];
+      for (const f of [
+        () => PublicKeyCredential.parseRequestOptionsFromJSON({ challenge: 'not base64url!' }),
+        () => PublicKeyCredential.parseCreationOptionsFromJSON({ rp: { name: 'x' }, user: { id: '***', name: 'u', displayName: 'U' }, challenge: 'AAAA', pubKeyCredParams: [] }),
+        () => PublicKeyCredential.parseRequestOptionsFromJSON({ challenge: 'AAAA', allowCredentials: [{ type: 'public-key', id: 'a+b/' }] }),
+        () => PublicKeyCredential.parseRequestOptionsFromJSON({}),
+      ]) {
+        try {
+          f();
+          bad.push('ok');
+        } catch (e) {
+          bad.push(`${e.name}:${e instanceof DOMException}`);
+        }
+      }
+      return {
+        keys: Object.keys(caps),
+        values: [...new Set(Object.values(caps).map((v) => typeof v))],
+        uvpaa: await PublicKeyCredential.isUserVerifyingPlatformAuthenticatorAvailable(),
+        conditional: await PublicKeyCredential.isConditionalMediationAvailable(),
+        bad,
+      };
+    });
+    assert.deepEqual(statics.keys, [...statics.keys].sort());
+    assert.ok(statics.keys.includes('passkeyPlatformAuthenticator') && statics.keys.includes('signalUnknownCredential'));
+    assert.deepEqual(statics.values, ['boolean']);
+    assert.equal(statics.uvpaa, true);
+    assert.equal(statics.conditional, false);
+    assert.deepEqual(statics.bad, ['EncodingError:true', 'EncodingError:true', 'EncodingError:true', 'TypeError:false']);
+
+    await unlockVault(h);
+    // Every BufferSource kind, copied at the call: the page overwrites its buffers right after
+    // calling create(), and the RP still sees the original challenge and user id.
+    const options = await registrationOptions('carol', { userVerification: 'discouraged' });
+    const creating = h.page.evaluate(async (json) => {
+      const p = PublicKeyCredential.parseCreationOptionsFromJSON(json);
+      const challenge = new Uint8Array(p.challenge);
+      const padded = new ArrayBuffer(challenge.length + 8);
+      new Uint8Array(padded).set(challenge, 4);
+      const userId = new Uint8Array(p.user.id);
+      const user = { ...p.user, id: new DataView(userId.buffer) };
+      const publicKey = { ...p, challenge: new Uint8Array(padded, 4, challenge.length), user };
+      const promise = navigator.credentials.create({ publicKey });
+      new Uint8Array(padded).fill(0);
+      userId.fill(0);
+      const c = await promise;
+      const json2 = c.toJSON();
+      // toJSON() → JSON text → parse: the same object.
+      return { json: json2, text: JSON.stringify(c), ext: c.getClientExtensionResults() };
+    }, options);
+    await answerCreate(h);
+    const created = await creating;
+    assert.deepEqual(JSON.parse(created.text), created.json);
+    assert.deepEqual(created.ext, created.json.clientExtensionResults);
+    const info = await verifyRegistration(created.json, options, h.origin);
+    const credential = info.credential;
+
+    // parse*FromJSON and back: every BufferSource decodes to the same bytes; defaults filled.
+    const round = await h.page.evaluate(({ reg, auth }) => {
+      const b64 = (ab) => new Uint8Array(ab).toBase64({ alphabet: 'base64url', omitPadding: true });
+      const c = PublicKeyCredential.parseCreationOptionsFromJSON(reg);
+      const r = PublicKeyCredential.parseRequestOptionsFromJSON(auth);
+      return {
+        challenge: b64(c.challenge), userId: b64(c.user.id), isBuffer: c.challenge instanceof ArrayBuffer,
+        exclude: c.excludeCredentials.map((d) => b64(d.id)),
+        rChallenge: b64(r.challenge), allow: r.allowCredentials.map((d) => b64(d.id)),
+        uv: r.userVerification, hints: r.hints,
+      };
+    }, { reg: await registrationOptions('x', { exclude: [credential.id] }), auth: { challenge: 'AQID', allowCredentials: [{ type: 'public-key', id: credential.id }] } });
+    assert.equal(round.isBuffer, true);
+    assert.deepEqual(round.exclude, [credential.id]);
+    assert.deepEqual([round.rChallenge, round.allow, round.uv, round.hints], ['AQID', [credential.id], 'preferred', []]);
+
+    // A credential cannot be stored (NotSupportedError); a sign-in's toJSON() parses back.
+    const auth = await authenticationOptions({ allow: [credential.id], userVerification: 'discouraged' });
+    const getting = h.page.evaluate(async (json) => {
+      const c = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(json) });
+      let stored;
+      try {
+        await navigator.credentials.store(c);
+        stored = 'stored';
+      } catch (e) {
+        stored = e.name;
+      }
+      return { json: JSON.parse(JSON.stringify(c)), stored, attachment: c.authenticatorAttachment };
+    }, auth);
+    await choosePasskey(h, 0);
+    const got = await getting;
+    assert.equal(got.stored, 'NotSupportedError');
+    await verifyAuthentication(got.json, auth, h.origin, credential);
+
+    // Signals: a bad RP ID is SecurityError; signalUnknownCredential removes the passkey, so
+    // a sign-in naming it finds nothing.
+    const signals = await h.page.evaluate(async (id) => {
+      const out = [];
+      for (const f of [
+        () => PublicKeyCredential.signalUnknownCredential({ rpId: 'example.com', credentialId: id }),
+        () => PublicKeyCredential.signalUnknownCredential({ rpId: 'localhost' }),
+        () => PublicKeyCredential.signalCurrentUserDetails({ rpId: 'localhost', userId: 'AQID', name: 'n', displayName: 'd' }),
+        () => PublicKeyCredential.signalUnknownCredential({ rpId: 'localhost', credentialId: id }),
+      ]) {
+        try {
+          out.push(String(await f()));
+        } catch (e) {
+          out.push(e.name);
+        }
+      }
+      try {
+        await navigator.credentials.get({ publicKey: { challenge: new Uint8Array(8), allowCredentials: [{ type: 'public-key', id: Uint8Array.fromBase64(id, { alphabet: 'base64url' }) }] } });
+        out.push('found');
+      } catch (e) {
+        out.push(e.name);
+      }
+      return out;
+    }, credential.id);
+    assert.deepEqual(signals, ['SecurityError', 'TypeError', 'undefined', 'undefined', 'NotAllowedError']);
+  }));
+
+test('passkeys: a request for a security key only goes to Chromium’s own WebAuthn', T, () =>
+  withBrowser({}, async (h) => {
+    await h.goto('/blank.html');
+    const { cdp, id } = await virtualAuthenticator(h, h.page, { protocol: 'ctap2', transport: 'usb', hasResidentKey: false, hasUserVerification: false });
+    const created = await h.page.evaluate(async () => {
+      const c = await navigator.credentials.create({ publicKey: {
+        rp: { name: 'e2e' }, user: { id: new Uint8Array([1, 2]), name: 'key', displayName: 'Key' },
+        challenge: new Uint8Array(16), pubKeyCredParams: [{ type: 'public-key', alg: -7 }],
+        hints: ['security-key'], authenticatorSelection: { userVerification: 'discouraged' } } });
+      const j = c.toJSON();
+      return { id: c.id, attachment: c.authenticatorAttachment, json: j, transports: c.response.getTransports(), proto: c instanceof PublicKeyCredential };
+    });
+    assert.equal(created.attachment, 'cross-platform');
+    assert.equal(created.proto, true);
+    assert.deepEqual(created.transports, ['usb']);
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId: id });
+    assert.equal(credentials.length, 1);
+    // A get whose allowCredentials list only usb transports: the browser's again.
+    const got = await h.page.evaluate(async (rawId) => {
+      const c = await navigator.credentials.get({ publicKey: {
+        challenge: new Uint8Array(16), userVerification: 'discouraged',
+        allowCredentials: [{ type: 'public-key', id: Uint8Array.fromBase64(rawId, { alphabet: 'base64url' }), transports: ['usb'] }] } });
+      return { id: c.id, attachment: c.authenticatorAttachment, json: c.toJSON() };
+    }, created.id);
+    assert.equal(got.id, created.id);
+    assert.equal(got.attachment, 'cross-platform');
+    assert.equal(got.json.id, created.id);
+    // credwell never saw them: no prompt, no unlock.
+    for (const ui of ['unlock', 'passkey-create', 'passkey-chooser']) assert.equal(h.uiOpen(ui), false);
+  }));
