@@ -3,13 +3,18 @@
 # runs demo/run.mjs with this script's arguments. Without a display (DISPLAY unset) or with
 # --headless it walks through the tutorial's scenario in headless Chromium and prints a
 # transcript; with a display it opens Chromium with credwell's extension for you to use.
+# `--browser firefox` does the same in Debian's Firefox ESR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { printf '==> %s\n' "$*" >&2; }
 
-# Debian's chromium (never a downloaded browser); Node 20 and npm are expected on the machine.
+# Debian's chromium, and firefox-esr for `--browser firefox` (never a downloaded browser); Node 20
+# and npm are expected on the machine.
 DEB_PACKAGES=(chromium)
+for arg in "$@"; do
+  [ "$arg" = "firefox" ] && DEB_PACKAGES+=(firefox-esr)
+done
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -21,16 +26,20 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
 
-if [ ! -d demo/node_modules ]; then
+if [ ! -d demo/node_modules/playwright-core ] || [ ! -d demo/node_modules/ws ]; then
   log "npm ci (demo/: playwright-core, no browser download)"
   (cd demo && npm ci --no-audit --no-fund)
 fi
 
-log "cargo build --release -p credwell-host"
-cargo build --release -p credwell-host
+log "cargo build --release -p credwell-host -p credwell"
+cargo build --release -p credwell-host -p credwell
 
+target="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
 if [ -z "${CREDWELL_HOST_BIN:-}" ]; then
-  target="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
   export CREDWELL_HOST_BIN="$target/release/credwell-host"
+fi
+# The Firefox demo registers the host with the real `credwell install --firefox-home`.
+if [ -z "${CREDWELL_BIN:-}" ]; then
+  export CREDWELL_BIN="$target/release/credwell"
 fi
 exec node demo/run.mjs "$@"

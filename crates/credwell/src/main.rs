@@ -51,8 +51,9 @@ pub(crate) struct Global {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Runs the browser demo (the tutorial's pages and a sign-in site in Chromium with the
-    /// extension; headless without a display), or with --engine a scripted demonstration of the
+    /// Runs the browser demo (the tutorial's pages and a sign-in site in Chromium, or Firefox with
+    /// --browser firefox, with the extension; headless without a display), or with --engine a
+    /// scripted demonstration of the
     /// engine alone: store a credential, get it back silently, preventSilentAccess(), get() null.
     Demo(demo::DemoArgs),
     /// Creates, inspects, re-keys, backs up and verifies the encrypted vault.
