@@ -368,3 +368,27 @@ test('passkeys: a request for a security key only goes to Chromium’s own WebAu
     // credwell never saw them: no prompt, no unlock.
     for (const ui of ['unlock', 'passkey-create', 'passkey-chooser']) assert.equal(h.uiOpen(ui), false);
   }));
+
+test('passkeys: the manager page lists passkeys and deletes one; signing in with it then finds nothing', T, () =>
+  withBrowser({}, async (h) => {
+    await h.goto('/blank.html');
+    await unlockVault(h);
+    const { credential } = await register(h, 'dora');
+    const manager = await h.openExtensionPage('src/ui/manager.html');
+    const row = manager.locator(`#list tbody tr[data-credential-id="${credential.id}"]`);
+    await row.waitFor({ state: 'visible' });
+    const text = await row.innerText();
+    assert.match(text, /localhost/);
+    assert.match(text, /dora/);
+    assert.match(text, /passkey/);
+    await manager.evaluate(() => {
+      window.confirm = () => true;
+    });
+    await row.locator('button.delete').click();
+    await manager.waitForFunction(() => /No saved sign-ins|Could not/.test(document.getElementById('status').textContent));
+    assert.match(await manager.locator('#status').innerText(), /No saved sign-ins/);
+    assert.equal(await manager.locator('#list tbody tr').count(), 0);
+    const gone = await settle(h.page, (id) =>
+      navigator.credentials.get({ publicKey: { challenge: new Uint8Array(8), allowCredentials: [{ type: 'public-key', id: Uint8Array.fromBase64(id, { alphabet: 'base64url' }) }] } }), credential.id);
+    assert.equal(gone.name, 'NotAllowedError');
+  }));

@@ -594,6 +594,10 @@ async function onUiMessage(message, sendResponse) {
       return;
     }
     case 'delete': {
+      if (typeof message.credentialId === 'string' && /^[A-Za-z0-9_-]+$/.test(message.credentialId)) {
+        sendToHost('vault.delete', { credentialId: message.credentialId }, (reply) => sendResponse(reply));
+        return;
+      }
       if (!Number.isSafeInteger(message.record) || message.record < 0) {
         sendResponse({ error: { name: 'TypeError', message: 'credwell: not a record id' } });
         return;

@@ -1,4 +1,5 @@
-// The manager page: list, search and delete saved credentials (never their passwords).
+// The manager page: list, search and delete saved credentials and passkeys (never their
+// passwords or keys).
 // Everything comes from the host's `vault.list` through the background; nothing remote is loaded.
 const search = document.getElementById('search');
 const status = document.getElementById('status');
@@ -28,21 +29,24 @@ async function refresh() {
   body.replaceChildren();
   for (const item of items) {
     const row = document.createElement('tr');
-    row.dataset.record = String(item.record);
+    const passkey = item.type === 'public-key';
+    if (passkey) row.dataset.credentialId = item.credentialId;
+    else row.dataset.record = String(item.record);
     const account = item.name && item.name !== item.id ? `${item.name} (${item.id})` : item.id;
-    const kind = item.type === 'federated' ? `signs in with ${item.provider}` : 'password';
-    row.append(cell(item.origin), cell(account), cell(kind));
+    const kind = passkey ? 'passkey' : item.type === 'federated' ? `signs in with ${item.provider}` : 'password';
+    const where = passkey ? item.rpId : item.origin;
+    row.append(cell(where), cell(account), cell(kind));
     const actions = document.createElement('td');
     const remove = document.createElement('button');
     remove.type = 'button';
     remove.className = 'delete';
     remove.textContent = 'Delete';
-    remove.setAttribute('aria-label', `Delete ${account} on ${item.origin}`);
+    remove.setAttribute('aria-label', `Delete ${account} on ${where}`);
     remove.addEventListener('click', async () => {
-      if (!confirm(`Delete ${account} on ${item.origin}?`)) return;
+      if (!confirm(`Delete ${passkey ? 'the passkey of ' : ''}${account} on ${where}?`)) return;
       try {
-        await call('delete', { record: item.record });
-        status.textContent = `Deleted ${account} on ${item.origin}.`;
+        await call('delete', passkey ? { credentialId: item.credentialId } : { record: item.record });
+        status.textContent = `Deleted ${account} on ${where}.`;
       } catch (e) {
         status.textContent = `Could not delete: ${e.message}`;
       }
