@@ -728,6 +728,69 @@ async function walkthrough(drv, server, shotsDir) {
     check((await who()).startsWith('Carol'), `signed in: ${await who()}`);
   });
 
+  // Passkeys (Chromium; credwell's passkeys are not wired up in Firefox yet).
+  if (opts.browser === 'chromium') {
+    await step("Passkeys: Bob adds one (create({publicKey})), the server verifies it with @simplewebauthn/server", async () => {
+      n = await logLength();
+      await page.click('#signout');
+      await nextLogEntry(n, 'preventSilentAccess');
+      n = await logLength();
+      say('do', 'signed out, pressed "Sign in", picked Bob (password)');
+      await page.click('#signin');
+      const c = await chooser('chooser-before-passkey');
+      await drv.press(c.page, `button.account[data-id="${bob.id}"]`);
+      await page.waitFunction(() => document.body.dataset.state === 'signed-in');
+      n = await logLength();
+      say('do', 'pressed "Add a passkey"');
+      await page.click('#add-passkey');
+      const consent = await drv.ui('passkey-create');
+      await consent.waitVisible('#create');
+      const text = [await consent.text('#title'), await consent.text('#origin'), `Site: ${await consent.text('#rp')}`, `Account: ${await consent.text('#account')}`].join(' | ');
+      await shot(consent, 'passkey-create-prompt');
+      say('ui', `passkey prompt: "${text}" → Create passkey`);
+      check(text.includes(bob.id) && text.includes('app.localhost'), 'the prompt names the site and the account');
+      await drv.press(consent, '#create');
+      const verify = await drv.ui('passkey-verify');
+      await verify.waitVisible('#passphrase');
+      say('ui', `verify prompt: "${await verify.text('#purpose')}" → typed the vault passphrase`);
+      await verify.fill('#passphrase', PASSPHRASE);
+      await shot(verify, 'passkey-verify-prompt');
+      await drv.press(verify, '#verify');
+      const created = await nextLogEntry(n, 'parseCreationOptionsFromJSON');
+      const server = await nextLogEntry(n, 'server: passkey registration');
+      check(created.result.startsWith('PublicKeyCredential') && created.result.includes('"platform"'), 'create() returned a platform PublicKeyCredential');
+      check(server.result.startsWith('verified, user verified'), 'the server verified the registration (user verified)');
+      await shot(page, 'passkey-registered');
+    });
+
+    await step('Sign out, "Sign in with a passkey": get({publicKey}), verified by the server', async () => {
+      n = await logLength();
+      await page.click('#signout');
+      await nextLogEntry(n, 'preventSilentAccess');
+      n = await logLength();
+      say('do', 'signed out, pressed "Sign in with a passkey"');
+      await page.click('#passkey-signin');
+      const chooserPage = await drv.ui('passkey-chooser');
+      await chooserPage.waitVisible('#accounts button');
+      const accounts = (await chooserPage.texts('#accounts button')).map((a) => a.replace(/^\S\n/, '').replace(/\s*\n\s*/g, ' '));
+      await shot(chooserPage, 'passkey-chooser');
+      say('ui', `passkey chooser for ${await chooserPage.text('#rp')}: ${accounts.map((a) => `[${a}]`).join(' ')}`);
+      check(accounts.length === 1 && accounts[0].includes(bob.id), "the chooser lists Bob's passkey");
+      await drv.press(chooserPage, '#accounts button[data-index="0"]');
+      const verify = await drv.ui('passkey-verify');
+      await verify.waitVisible('#passphrase');
+      await verify.fill('#passphrase', PASSPHRASE);
+      say('ui', 'verify prompt → typed the vault passphrase');
+      await drv.press(verify, '#verify');
+      await nextLogEntry(n, 'parseRequestOptionsFromJSON');
+      const server = await nextLogEntry(n, 'server: passkey sign-in');
+      await page.waitFunction(() => document.body.dataset.state === 'signed-in');
+      check(server.result === `verified, ${bob.id}`, 'the server verified the assertion');
+      check((await who()).includes('a passkey'), `signed in: ${await who()}`);
+      await shot(page, 'passkey-signed-in');
+    });
+  }
+
   out(`\nwalkthrough: ${stepNo} steps in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${shotNo} screenshots in ${shotsDir}`);
   return [alice.password, bob.password, bob.name];
 }

@@ -11,6 +11,12 @@ import { readFile } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+} from '@simplewebauthn/server';
 
 const SITE = resolve(dirname(fileURLToPath(import.meta.url)), 'site');
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
@@ -25,7 +31,13 @@ export async function startServer({ host = '127.0.0.1', port = 0 } = {}) {
   const idpSessions = new Map(); // idp sid → account id (IdP)
   const idpTokens = new Map(); // one-time token → account id
   const seen = new Set();
+  // Passkeys, verified here with @simplewebauthn/server: username → [{id, publicKey, counter,
+  // transports}]; credential id → username; pending ceremonies: one-time id → {challenge, user?}.
+  const passkeys = new Map();
+  const passkeyOwners = new Map();
+  const ceremonies = new Map();
   let origins;
+  const rpID = () => new URL(origins.app).hostname;
 
   const cookies = (req) => Object.fromEntries((req.headers.cookie ?? '').split(/;\s*/).filter(Boolean).map((c) => c.split('=').map(decodeURIComponent)));
   const json = (res, status, body, headers = {}) => {
@@ -45,7 +57,7 @@ export async function startServer({ host = '127.0.0.1', port = 0 } = {}) {
       req.on('end', () => ok(new URLSearchParams(Buffer.concat(chunks).toString('utf8'))));
       req.on('error', fail);
     });
-  const publicUser = (u) => ({ id: u.id, name: u.name, ...(u.provider ? { provider: u.provider } : {}) });
+  const publicUser = (u) => ({ id: u.id, name: u.name, ...(u.provider ? { provider: u.provider } : {}), ...(u.passkey ? { passkey: true } : {}) });
   const startSession = (res, user) => {
     const sid = token();
     sessions.set(sid, user);
@@ -82,6 +94,84 @@ export async function startServer({ host = '127.0.0.1', port = 0 } = {}) {
         idpTokens.delete(form.get('token') ?? '');
         if (!account) return json(res, 401, { error: 'the IdP did not vouch for anyone' });
         return startSession(res, { ...IDP_ACCOUNTS[account], provider: origins.idp });
+      }
+      // Passkeys: options from the server (challenge remembered under a one-time id), the
+      // browser's toJSON() back in `response`, verified by @simplewebauthn/server.
+      case '/api/passkey/register-options': {
+        const u = sessions.get(sid);
+        if (!u || u.provider) return json(res, 401, { error: 'sign in with a password first' });
+        const mine = passkeys.get(u.id) ?? [];
+        const options = await generateRegistrationOptions({
+          rpName: 'Example Site',
+          rpID: rpID(),
+          userName: u.id,
+          userDisplayName: u.name || u.id,
+          userID: new TextEncoder().encode(`user:${u.id}`),
+          attestationType: 'none',
+          excludeCredentials: mine.map((p) => ({ id: p.id, transports: p.transports })),
+          authenticatorSelection: { residentKey: 'required', userVerification: 'preferred' },
+        });
+        const ceremony = token();
+        ceremonies.set(ceremony, { challenge: options.challenge, user: u.id });
+        return json(res, 200, { ceremony, options });
+      }
+      case '/api/passkey/register': {
+        const u = sessions.get(sid);
+        const c = ceremonies.get(form.get('ceremony') ?? '');
+        ceremonies.delete(form.get('ceremony') ?? '');
+        if (!u || !c || c.user !== u.id) return json(res, 400, { error: 'no registration in progress' });
+        let v;
+        try {
+          v = await verifyRegistrationResponse({
+            response: JSON.parse(form.get('response') ?? 'null'),
+            expectedChallenge: c.challenge,
+            expectedOrigin: origins.app,
+            expectedRPID: rpID(),
+            requireUserVerification: false,
+          });
+        } catch (e) {
+          return json(res, 400, { error: `registration rejected: ${e.message}` });
+        }
+        if (!v.verified) return json(res, 400, { error: 'registration not verified' });
+        const { credential, userVerified } = v.registrationInfo;
+        const list = passkeys.get(u.id) ?? [];
+        list.push({ id: credential.id, publicKey: credential.publicKey, counter: credential.counter, transports: credential.transports });
+        passkeys.set(u.id, list);
+        passkeyOwners.set(credential.id, u.id);
+        return json(res, 200, { verified: true, userVerified, passkeys: list.length });
+      }
+      case '/api/passkey/signin-options': {
+        const options = await generateAuthenticationOptions({ rpID: rpID(), userVerification: 'preferred' });
+        const ceremony = token();
+        ceremonies.set(ceremony, { challenge: options.challenge });
+        return json(res, 200, { ceremony, options });
+      }
+      case '/api/passkey/signin': {
+        const c = ceremonies.get(form.get('ceremony') ?? '');
+        ceremonies.delete(form.get('ceremony') ?? '');
+        if (!c || c.user) return json(res, 400, { error: 'no sign-in in progress' });
+        const response = JSON.parse(form.get('response') ?? 'null');
+        const owner = passkeyOwners.get(response?.id);
+        const stored = owner && (passkeys.get(owner) ?? []).find((p) => p.id === response.id);
+        if (!stored) return json(res, 401, { error: 'unknown passkey' });
+        let v;
+        try {
+          v = await verifyAuthenticationResponse({
+            response,
+            expectedChallenge: c.challenge,
+            expectedOrigin: origins.app,
+            expectedRPID: rpID(),
+            credential: stored,
+            requireUserVerification: false,
+          });
+        } catch (e) {
+          return json(res, 401, { error: `sign-in rejected: ${e.message}` });
+        }
+        if (!v.verified) return json(res, 401, { error: 'sign-in not verified' });
+        stored.counter = v.authenticationInfo.newCounter;
+        const u = users.get(owner);
+        if (!u) return json(res, 401, { error: 'no such account' });
+        return startSession(res, { ...u, passkey: true });
       }
       case '/api/signout':
         sessions.delete(sid);

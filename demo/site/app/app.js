@@ -46,7 +46,10 @@ function show(user) {
   $('signed-out').hidden = !!user;
   if (user) {
     $('who').textContent = user.name || user.id;
-    $('how').textContent = user.provider ? `(${user.id}, signed in with ${user.provider})` : `(${user.id}, signed in with a password)`;
+    $('how').textContent = user.provider
+      ? `(${user.id}, signed in with ${user.provider})`
+      : `(${user.id}, signed in with ${user.passkey ? 'a passkey' : 'a password'})`;
+    $('add-passkey').hidden = !!user.provider;
   }
 }
 
@@ -174,6 +177,41 @@ $('signout').addEventListener('click', async () => {
     log('preventSilentAccess()', String(r));
   } catch (e) {
     log('preventSilentAccess()', `${e.name}: ${e.message}`, true);
+  }
+});
+
+// Passkeys: the server's options (JSON) → PublicKeyCredential.parse*OptionsFromJSON →
+// navigator.credentials.create/get({publicKey}) → the credential's toJSON() back to the server,
+// which verifies it (@simplewebauthn/server).
+function describePasskey(c) {
+  return `PublicKeyCredential {id: ${JSON.stringify(c.id)}, authenticatorAttachment: ${JSON.stringify(c.authenticatorAttachment)}}`;
+}
+
+$('add-passkey').addEventListener('click', async () => {
+  const label = 'create({publicKey: parseCreationOptionsFromJSON(serverOptions)})';
+  try {
+    const { ceremony, options } = await api('/api/passkey/register-options');
+    const c = await navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options) });
+    log(label, describePasskey(c));
+    const r = await api('/api/passkey/register', { ceremony, response: JSON.stringify(c) });
+    $('passkey-status').textContent = `The server verified the passkey (${r.passkeys} for this account${r.userVerified ? ', user verified' : ''}).`;
+    log('server: passkey registration', `verified${r.userVerified ? ', user verified' : ''}`);
+  } catch (e) {
+    log(label, `${e.name}: ${e.message}`, true);
+  }
+});
+
+$('passkey-signin').addEventListener('click', async () => {
+  const label = 'get({publicKey: parseRequestOptionsFromJSON(serverOptions)})';
+  try {
+    const { ceremony, options } = await api('/api/passkey/signin-options');
+    const c = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options) });
+    log(label, describePasskey(c));
+    const { user } = await api('/api/passkey/signin', { ceremony, response: JSON.stringify(c) });
+    log('server: passkey sign-in', `verified, ${user.id}`);
+    show(user);
+  } catch (e) {
+    log(label, `${e.name}: ${e.message}`, true);
   }
 });
 
