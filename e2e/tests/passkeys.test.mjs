@@ -392,3 +392,45 @@ test('passkeys: the manager page lists passkeys and deletes one; signing in with
       navigator.credentials.get({ publicKey: { challenge: new Uint8Array(8), allowCredentials: [{ type: 'public-key', id: Uint8Array.fromBase64(id, { alphabet: 'base64url' }) }] } }), credential.id);
     assert.equal(gone.name, 'NotAllowedError');
   }));
+
+test('passkeys: extensions through the shim: credProps, largeBlob write then read, prf outputs as ArrayBuffers', T, () =>
+  withBrowser({}, async (h) => {
+    await h.goto('/blank.html');
+    await unlockVault(h);
+    const creating = h.page.evaluate(async () => {
+      const c = await navigator.credentials.create({ publicKey: {
+        rp: { name: 'x' }, user: { id: new Uint8Array([1]), name: 'u', displayName: 'U' }, challenge: new Uint8Array(16),
+        pubKeyCredParams: [{ type: 'public-key', alg: -7 }], authenticatorSelection: { residentKey: 'required', userVerification: 'discouraged' },
+        extensions: { largeBlob: { support: 'required' }, credProps: true, prf: {} } } });
+      window.rawId = c.rawId;
+      return c.getClientExtensionResults();
+    });
+    await answerCreate(h);
+    assert.deepEqual(await creating, { prf: { enabled: true }, largeBlob: { supported: true }, credProps: { rk: true } });
+    const writing = h.page.evaluate(async () => {
+      // The blob is copied at the call: changing it afterwards changes nothing.
+      const blob = new TextEncoder().encode('hello blob');
+      const p = navigator.credentials.get({ publicKey: { challenge: new Uint8Array(8), userVerification: 'discouraged',
+        allowCredentials: [{ type: 'public-key', id: window.rawId }], extensions: { largeBlob: { write: blob } } } });
+      blob.fill(0);
+      return (await p).getClientExtensionResults();
+    });
+    await choosePasskey(h);
+    assert.deepEqual(await writing, { largeBlob: { written: true } });
+    const reading = h.page.evaluate(async () => {
+      const c = await navigator.credentials.get({ publicKey: { challenge: new Uint8Array(8), userVerification: 'discouraged',
+        allowCredentials: [{ type: 'public-key', id: window.rawId }], extensions: { largeBlob: { read: true }, prf: { eval: { first: new Uint8Array(32) } } } } });
+      const x = c.getClientExtensionResults();
+      return {
+        blob: new TextDecoder().decode(x.largeBlob.blob),
+        buffers: [x.largeBlob.blob instanceof ArrayBuffer, x.prf.results.first instanceof ArrayBuffer, x.prf.results.first.byteLength],
+        json: c.toJSON().clientExtensionResults,
+      };
+    });
+    await choosePasskey(h);
+    const read = await reading;
+    assert.equal(read.blob, 'hello blob');
+    assert.deepEqual(read.buffers, [true, true, 32]);
+    assert.equal(read.json.largeBlob.blob, Buffer.from('hello blob').toString('base64url'));
+    assert.match(read.json.prf.results.first, /^[A-Za-z0-9_-]{43}$/);
+  }));

@@ -512,6 +512,7 @@
       ['conditionalCreate', false],
       ['conditionalGet', false],
       ['extension:credProps', true],
+      ['extension:largeBlob', true],
       ['extension:prf', true],
       ['hybridTransport', false],
       ['passkeyPlatformAuthenticator', true],
