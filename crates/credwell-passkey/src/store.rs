@@ -77,6 +77,13 @@ struct Records {
 }
 
 impl Records {
+    fn index(&mut self, rp_id: &str, credential_id: &[u8]) {
+        self.by_rp
+            .entry(rp_id.to_owned())
+            .or_default()
+            .push(credential_id.to_vec());
+    }
+
     fn unindex(&mut self, rp_id: &str, credential_id: &[u8]) {
         if let Some(ids) = self.by_rp.get_mut(rp_id) {
             ids.retain(|id| id != credential_id);
@@ -152,11 +159,7 @@ impl PasskeyStore for MemoryPasskeyStore {
         if records.by_id.contains_key(&record.credential_id) {
             return Err(PasskeyStoreError::DuplicateCredentialId);
         }
-        records
-            .by_rp
-            .entry(record.rp_id.clone())
-            .or_default()
-            .push(record.credential_id.clone());
+        records.index(&record.rp_id, &record.credential_id);
         records.by_id.insert(record.credential_id.clone(), record);
         Ok(())
     }
@@ -171,11 +174,7 @@ impl PasskeyStore for MemoryPasskeyStore {
             .clone();
         if old_rp != record.rp_id {
             records.unindex(&old_rp, &record.credential_id);
-            records
-                .by_rp
-                .entry(record.rp_id.clone())
-                .or_default()
-                .push(record.credential_id.clone());
+            records.index(&record.rp_id, &record.credential_id);
         }
         records.by_id.insert(record.credential_id.clone(), record);
         Ok(())

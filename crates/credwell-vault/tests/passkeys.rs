@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used)] // Test helpers: a failure should panic right there.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use credwell_vault::{Change, KdfParams, PasskeyEntry, Vault, VaultError};
@@ -246,20 +248,7 @@ fn passkey_fields_never_reach_the_disk_and_debug_hides_the_payload() {
         !shown.contains("MARKERPRIVATEKEY") && !shown.contains("MARKERUSERHANDLE"),
         "{shown}"
     );
-    let scan = |when: &str| {
-        for file in std::fs::read_dir(dir.path()).unwrap() {
-            let file = file.unwrap().path();
-            let bytes = std::fs::read(&file).unwrap().to_ascii_lowercase();
-            for marker in markers {
-                let needle = marker.to_ascii_lowercase().into_bytes();
-                assert!(
-                    !bytes.windows(needle.len()).any(|w| w == needle.as_slice()),
-                    "{marker} found in clear in {} ({when})",
-                    file.display()
-                );
-            }
-        }
-    };
+    let scan = |when: &str| common::assert_no_marker_in_files(dir.path(), &markers, when);
     scan("with the WAL");
     drop(vault);
     scan("after close");

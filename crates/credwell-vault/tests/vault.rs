@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used)] // Test helpers: a failure should panic right there.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use credwell_core::{
@@ -381,20 +383,7 @@ fn nothing_readable_reaches_the_disk() {
         OriginFlags::default(),
     ))
     .unwrap();
-    let scan = |when: &str| {
-        for entry in std::fs::read_dir(dir.path()).unwrap() {
-            let file = entry.unwrap().path();
-            let bytes = std::fs::read(&file).unwrap().to_ascii_lowercase();
-            for marker in markers {
-                let needle = marker.to_ascii_lowercase().into_bytes();
-                assert!(
-                    !bytes.windows(needle.len()).any(|w| w == needle.as_slice()),
-                    "{marker} found in clear in {} ({when})",
-                    file.display()
-                );
-            }
-        }
-    };
+    let scan = |when: &str| common::assert_no_marker_in_files(dir.path(), &markers, when);
     scan("with the WAL");
     drop(vault);
     scan("after close");
