@@ -6,7 +6,7 @@ use std::path::Path;
 
 /// Fails if any marker appears (ASCII case-insensitively) in any file of `dir`: the vault, its
 /// WAL and shared-memory file.
-pub fn assert_no_marker_in_files(dir: &Path, markers: &[&str], when: &str) {
+pub(crate) fn assert_no_marker_in_files(dir: &Path, markers: &[&str], when: &str) {
     for file in std::fs::read_dir(dir).unwrap() {
         let file = file.unwrap().path();
         let bytes = std::fs::read(&file).unwrap().to_ascii_lowercase();
