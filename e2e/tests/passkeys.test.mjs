@@ -247,7 +247,7 @@ test('passkeys: statics, BufferSources, toJSON round trips through parse*FromJSO
     assert.ok(statics.keys.includes('passkeyPlatformAuthenticator') && statics.keys.includes('signalUnknownCredential'));
     assert.deepEqual(statics.values, ['boolean']);
     assert.equal(statics.uvpaa, true);
-    assert.equal(statics.conditional, false);
+    assert.equal(statics.conditional, true);
     assert.deepEqual(statics.bad, ['EncodingError:true', 'EncodingError:true', 'EncodingError:true', 'TypeError:false']);
 
     await unlockVault(h);
@@ -433,4 +433,53 @@ test('passkeys: extensions through the shim: credProps, largeBlob write then rea
     assert.deepEqual(read.buffers, [true, true, 32]);
     assert.equal(read.json.largeBlob.blob, Buffer.from('hello blob').toString('base64url'));
     assert.match(read.json.prf.results.first, /^[A-Za-z0-9_-]{43}$/);
+  }));
+
+test('passkeys: a conditional get() offers the passkeys in the page\'s autofill; a trusted click signs in', T, () =>
+  withBrowser({}, async (h) => {
+    await h.goto('/blank.html');
+    await unlockVault(h);
+    const { credential, userId } = await register(h, 'erin');
+    await h.page.evaluate(() => {
+      const plain = document.createElement('input');
+      plain.id = 'plain';
+      plain.autocomplete = 'username';
+      const input = document.createElement('input');
+      input.id = 'login';
+      input.autocomplete = 'username webauthn';
+      document.body.append(plain, input);
+    });
+    const options = await authenticationOptions({ userVerification: 'discouraged' });
+    const getting = h.page.evaluate(async (json) => {
+      window.controller = new AbortController();
+      const c = await navigator.credentials.get({ mediation: 'conditional', publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(json), signal: window.controller.signal });
+      return c.toJSON();
+    }, options);
+    const list = h.page.locator('credwell-autofill');
+    // Not offered in a field without the webauthn token; offered in the one with it.
+    await h.page.focus('#plain');
+    await new Promise((ok) => setTimeout(ok, 300));
+    assert.equal(await list.count(), 0);
+    await h.page.focus('#login');
+    await list.waitFor({ state: 'attached' });
+    // The page cannot read the accounts (closed shadow root), nor pick one with a synthetic click.
+    assert.equal(await h.page.evaluate(() => document.querySelector('credwell-autofill').shadowRoot), null);
+    assert.equal(h.uiOpen('passkey-chooser'), false);
+    // A real click on the first account (title row 20 px, then 40 px rows).
+    const box = await list.boundingBox();
+    await h.page.mouse.click(box.x + 30, box.y + 4 + 20 + 20);
+    const json = await getting;
+    const info = await verifyAuthentication(json, options, h.origin, credential);
+    assert.equal(info.userVerified, false);
+    assert.equal(json.response.userHandle, userId);
+    assert.equal(await list.count(), 0);
+
+    // Aborting an open offer closes it and rejects with the reason.
+    const aborted = h.page.evaluate(async (json) => {
+      const c = new AbortController();
+      const p = navigator.credentials.get({ mediation: 'conditional', publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(json), signal: c.signal });
+      setTimeout(() => c.abort('stop'), 500);
+      return p.then(() => 'resolved', (e) => e);
+    }, await authenticationOptions({ userVerification: 'discouraged' }));
+    assert.equal(await aborted, 'stop');
   }));

@@ -159,6 +159,7 @@ function onHostGone(why) {
   for (const entry of entries) entry.onReply({ error });
   locked = true;
   hostAskedUnlock = false;
+  for (const ui of [...autofills.keys()]) closeAutofill(ui);
   closeAllUi().catch(() => {});
 }
 
@@ -369,6 +370,10 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
     return true;
   }
   if (!sender.tab) return false;
+  if (message.kind === 'autofill.choose') {
+    onAutofillChoose(message, sender);
+    return false;
+  }
   if (!Number.isSafeInteger(message.rid) || message.rid < 0) return false;
   if (message.kind === 'call') {
     onPageCall(message, sender, sendResponse).catch((e) =>
@@ -537,10 +542,51 @@ async function recordAutoSignIn(event) {
   }
 }
 
+// ---- passkey autofill (a conditional get()) ---------------------------------------------------------
+// ui id → {tabId, frameId, documentId, count}: offers shown in a page by src/autofill.js.
+const autofills = new Map();
+
+function offerAutofill(event) {
+  const entry = hostPending.get(event.request);
+  const doc = entry?.page ? documents.get(entry.page.docKey) : undefined;
+  if (!doc || !Number.isSafeInteger(event.ui) || doc.tabId === undefined) return;
+  const accounts = Array.isArray(event.accounts) ? event.accounts : [];
+  autofills.set(event.ui, { tabId: doc.tabId, frameId: doc.frameId, documentId: doc.documentId, count: accounts.length });
+  const target = doc.documentId ? { frameId: doc.frameId, documentId: doc.documentId } : { frameId: doc.frameId };
+  api.tabs
+    .sendMessage(
+      doc.tabId,
+      { credwell: 1, kind: 'autofill.offer', ui: event.ui, rpId: event.rpId, accounts: accounts.map((a) => ({ userName: a.userName, userDisplayName: a.userDisplayName })) },
+      target,
+    )
+    .catch(() => {});
+}
+
+function closeAutofill(ui) {
+  const offer = autofills.get(ui);
+  if (!offer) return false;
+  autofills.delete(ui);
+  const target = offer.documentId ? { frameId: offer.frameId, documentId: offer.documentId } : { frameId: offer.frameId };
+  api.tabs.sendMessage(offer.tabId, { credwell: 1, kind: 'autofill.close', ui }, target).catch(() => {});
+  return true;
+}
+
+// A pick in the page's autofill list: only from the document the offer was sent to.
+function onAutofillChoose(message, sender) {
+  const offer = autofills.get(message.ui);
+  if (!offer || sender.tab?.id !== offer.tabId || (sender.frameId ?? 0) !== offer.frameId) return;
+  if (offer.documentId && sender.documentId !== offer.documentId) return;
+  if (!Number.isSafeInteger(message.choose) || message.choose < 0 || message.choose >= offer.count) return;
+  autofills.delete(message.ui);
+  sendToHost('ui.respond', { ui: message.ui, answer: { choose: message.choose } }, () => {});
+}
+
 async function onHostEvent(event) {
   switch (event.event) {
     case 'ui.show':
-      if (event.kind === 'unlock') {
+      if (event.kind === 'passkey.autofill') {
+        offerAutofill(event);
+      } else if (event.kind === 'unlock') {
         hostAskedUnlock = true;
         await showUnlock();
       } else if (['chooser', 'save', 'update'].includes(event.kind) || Object.hasOwn(PASSKEY_PAGES, event.kind)) {
@@ -548,6 +594,7 @@ async function onHostEvent(event) {
       }
       break;
     case 'ui.close':
+      if (closeAutofill(event.ui)) break;
       await closeUi(event.ui);
       break;
     case 'vault.unlocked':

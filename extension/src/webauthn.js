@@ -510,7 +510,7 @@
     // ---- statics --------------------------------------------------------------------------------
     const CAPABILITIES = [
       ['conditionalCreate', false],
-      ['conditionalGet', false],
+      ['conditionalGet', true],
       ['extension:credProps', true],
       ['extension:largeBlob', true],
       ['extension:prf', true],
@@ -541,7 +541,7 @@
         return resolved(true);
       },
       isConditionalMediationAvailable() {
-        return resolved(false);
+        return resolved(true);
       },
       getClientCapabilities() {
         const out = {};
