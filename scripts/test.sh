@@ -33,7 +33,7 @@ log "benchmarks compile and run once (cargo test --benches)"
 cargo test --workspace --benches
 
 log "extension end to end in headless Chromium (e2e/)"
-if [ ! -d e2e/node_modules/playwright-core ] || [ ! -d e2e/node_modules/ws ]; then
+if [ ! -d e2e/node_modules/playwright-core ] || [ ! -d e2e/node_modules/ws ] || [ ! -d e2e/node_modules/@simplewebauthn/server ]; then
   (cd e2e && npm ci --no-audit --no-fund)
 fi
 # The credwell CLI too: the Firefox harness and demo register the host with `credwell install`.
@@ -55,7 +55,7 @@ CREDWELL_HOST_BIN="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"
   node --test --test-concurrency=1 interop/
 
 log "browser demo: headless walkthrough of the tutorial's scenario in Chromium (demo/)"
-if [ ! -d demo/node_modules/playwright-core ] || [ ! -d demo/node_modules/ws ]; then
+if [ ! -d demo/node_modules/playwright-core ] || [ ! -d demo/node_modules/ws ] || [ ! -d demo/node_modules/@simplewebauthn/server ]; then
   (cd demo && npm ci --no-audit --no-fund)
 fi
 CREDWELL_HOST_BIN="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/debug/credwell-host" \
