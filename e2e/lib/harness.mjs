@@ -383,21 +383,22 @@ export async function settle(frame, fn, arg) {
 }
 
 /** Adds an iframe to `frame` (default page) and returns its Playwright Frame once loaded. */
-export async function addFrame(page, { src, sandbox, srcdoc, parent = page.mainFrame(), name }) {
+export async function addFrame(page, { src, sandbox, srcdoc, allow, parent = page.mainFrame(), name }) {
   const frameName = name ?? `f${Math.random().toString(36).slice(2, 8)}`;
   await parent.evaluate(
-    ({ src, sandbox, srcdoc, frameName }) =>
+    ({ src, sandbox, srcdoc, allow, frameName }) =>
       new Promise((ok, fail) => {
         const f = document.createElement('iframe');
         f.name = frameName;
         if (sandbox !== undefined) f.setAttribute('sandbox', sandbox);
+        if (allow !== undefined) f.setAttribute('allow', allow);
         if (srcdoc !== undefined) f.srcdoc = srcdoc;
         if (src !== undefined) f.src = src;
         f.onload = () => ok();
         f.onerror = () => fail(new Error('iframe failed'));
         document.body.append(f);
       }),
-    { src, sandbox, srcdoc, frameName },
+    { src, sandbox, srcdoc, allow, frameName },
   );
   const frame = page.frames().find((f) => f.name() === frameName);
   if (!frame) throw new Error(`no frame ${frameName}`);

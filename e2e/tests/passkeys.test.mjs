@@ -483,3 +483,40 @@ test('passkeys: a conditional get() offers the passkeys in the page\'s autofill;
     }, await authenticationOptions({ userVerification: 'discouraged' }));
     assert.equal(await aborted, 'stop');
   }));
+
+test('passkeys: a cross-origin iframe the embedder allowed (allow="publickey-credentials-*")', T, () =>
+  withBrowser({}, async (h) => {
+    await h.goto('/blank.html');
+    await unlockVault(h);
+    const frame = await addFrame(h.page, {
+      src: `http://a.localhost:${h.port}/blank.html`,
+      allow: 'publickey-credentials-create; publickey-credentials-get',
+    });
+    // Playwright evaluates with a user gesture, so the frame has transient activation here (the
+    // host's tests cover create without one). The consent prompt opens, and the passkey for
+    // a.localhost is made from a cross-origin frame: clientData says so, with the top origin.
+    const creating = frame.evaluate(() =>
+      navigator.credentials
+        .create({
+          publicKey: {
+            rp: { name: 'A' },
+            user: { id: new Uint8Array([1, 2, 3]), name: 'frame-user', displayName: 'Frame User' },
+            challenge: new Uint8Array(16),
+            pubKeyCredParams: [{ type: 'public-key', alg: -7 }],
+            authenticatorSelection: { userVerification: 'discouraged' },
+          },
+        })
+        .then((c) => new TextDecoder().decode(c.response.clientDataJSON), (e) => e.name));
+    await answerCreate(h);
+    const clientData = JSON.parse(await creating);
+    assert.equal(clientData.crossOrigin, true);
+    assert.equal(clientData.topOrigin, h.origin);
+    assert.equal(clientData.origin, `http://a.localhost:${h.port}`);
+    // get() in the same frame, allowed by publickey-credentials-get: the chooser offers it.
+    const getting = frame.evaluate(() =>
+      navigator.credentials
+        .get({ publicKey: { challenge: new Uint8Array(16), userVerification: 'discouraged' } })
+        .then((c) => c.type, (e) => e.name));
+    await choosePasskey(h, 0);
+    assert.equal(await getting, 'public-key');
+  }));

@@ -267,6 +267,12 @@ async function onPageCall(message, sender, sendResponse) {
   remember(sender.documentId, sender.origin);
   const { caller, ancestorFrameIds } = await callerFor(sender);
   doc.ancestorFrameIds = ancestorFrameIds;
+  // The frame's permissions policy and user activation, as our own ISOLATED-world script read
+  // them from the browser (the page cannot write them): booleans only, anything else ignored.
+  const facts = message.frame && typeof message.frame === 'object' ? message.frame : {};
+  for (const key of ['publicKeyGetAllowed', 'publicKeyCreateAllowed', 'transientActivation']) {
+    if (typeof facts[key] === 'boolean') caller[key] = facts[key];
+  }
   if (call.aborted) {
     // Aborted before it reached the host: the page has already rejected it.
     doc.rids.delete(rid);

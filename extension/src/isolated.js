@@ -31,6 +31,24 @@
     }
   };
 
+  // What the browser says about this frame, read here in the isolated world where page scripts
+  // cannot reach the objects: the permissions policy the embedder gave the frame (its `allow`
+  // attribute) and whether the user just interacted with it. Absent where the browser does not
+  // expose it (Firefox has no document.featurePolicy): the host then applies the defaults.
+  const policy = document.permissionsPolicy ?? document.featurePolicy;
+  const allows = (feature) => {
+    try {
+      return policy && typeof policy.allowsFeature === 'function' ? policy.allowsFeature(feature) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const frameFacts = () => ({
+    publicKeyGetAllowed: allows('publickey-credentials-get'),
+    publicKeyCreateAllowed: allows('publickey-credentials-create'),
+    transientActivation: navigator.userActivation ? navigator.userActivation.isActive : undefined,
+  });
+
   const respond = (rid, body) => {
     const detail = JSON.stringify({ t: 'reply', rid, ...body });
     document.dispatchEvent(new CustomEvent(RESPONSE_EVENT, { detail }));
@@ -53,7 +71,7 @@
       const params = message.params && typeof message.params === 'object' ? message.params : {};
       try {
         api.runtime.sendMessage(
-          { credwell: 1, kind: 'call', rid, method: String(message.method), params },
+          { credwell: 1, kind: 'call', rid, method: String(message.method), params, frame: frameFacts() },
           (reply) => {
             const error = api.runtime.lastError;
             if (error || !reply || typeof reply !== 'object') {

@@ -34,6 +34,13 @@ pub struct CallerInfo {
     pub ancestors: Vec<String>,
     /// The document's id (tab, frame and document, folded into one number by the extension).
     pub client: u64,
+    /// Whether the frame's permissions policy allows `publickey-credentials-get`, as the browser
+    /// computed it for the frame (absent: the feature's default allowlist, `'self'`).
+    pub public_key_get_allowed: Option<bool>,
+    /// The same for `publickey-credentials-create`.
+    pub public_key_create_allowed: Option<bool>,
+    /// Whether the frame has transient activation (a recent user gesture); absent: none.
+    pub transient_activation: Option<bool>,
 }
 
 /// A request's method and parameters.
@@ -343,6 +350,11 @@ impl Params<'_> {
             Some(Value::Bool(b)) => Ok(*b),
             _ => Err(self.bad(format!("\"caller.{key}\" must be a boolean"))),
         };
+        let optional_flag = |key: &str| match c.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            _ => Err(self.bad(format!("\"caller.{key}\" must be a boolean"))),
+        };
         let ancestors = match c.get("ancestors") {
             None => Vec::new(),
             Some(Value::Array(items)) => items
@@ -368,6 +380,9 @@ impl Params<'_> {
             client: c.get("client").and_then(Value::as_u64).ok_or_else(|| {
                 self.bad("\"caller.client\" must be a non-negative integer".into())
             })?,
+            public_key_get_allowed: optional_flag("publicKeyGetAllowed")?,
+            public_key_create_allowed: optional_flag("publicKeyCreateAllowed")?,
+            transient_activation: optional_flag("transientActivation")?,
         })
     }
 }
@@ -398,6 +413,16 @@ impl CallerInfo {
             .with_ancestors(&ancestors);
         caller.secure_context = self.secure_context;
         caller.fully_active = self.fully_active;
+        // The browser's own answer for the frame wins over the default allowlist ('self'): an
+        // embedder's `allow` attribute can grant the features to a cross-origin frame, or take
+        // them from a same-origin one.
+        if let Some(allowed) = self.public_key_get_allowed {
+            caller.public_key_get_allowed = allowed;
+        }
+        if let Some(allowed) = self.public_key_create_allowed {
+            caller.public_key_create_allowed = allowed;
+        }
+        caller.transient_activation = self.transient_activation.unwrap_or(false);
         Ok(caller)
     }
 }

@@ -909,3 +909,91 @@ async fn conditional_requests_offer_passkeys_in_autofill_and_never_settle_early(
         "{reply}"
     );
 }
+
+#[tokio::test]
+async fn a_cross_origin_frame_needs_the_permissions_policy_and_for_create_a_gesture() {
+    let mut b = Browser::start().await;
+    let frame = |extra: Value| {
+        let mut c = json!({"origin": "https://example.com", "secureContext": true,
+                           "fullyActive": true, "client": 9, "ancestors": ["https://shop.example"]});
+        c.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        c
+    };
+    let create_in = |caller: Value| json!({"caller": caller, "options": {"publicKey": creation("alice", -7, "none", "discouraged")}});
+    // No policy reported: the default allowlist ('self') refuses a cross-origin frame.
+    let (r, shown) = b
+        .call(
+            "credentials.create",
+            create_in(frame(json!({}))),
+            &mut approve(0, PASSPHRASE),
+        )
+        .await;
+    assert_eq!(r["error"]["name"], "NotAllowedError", "{r}");
+    assert!(shown.is_empty());
+    // Allowed by the embedder but without a user gesture: still refused for create.
+    let (r, _) = b
+        .call(
+            "credentials.create",
+            create_in(frame(json!({"publicKeyCreateAllowed": true}))),
+            &mut approve(0, PASSPHRASE),
+        )
+        .await;
+    assert_eq!(r["error"]["name"], "NotAllowedError", "{r}");
+    // Allowed and with a gesture: created, and the client data says cross-origin.
+    let (r, _) = b
+        .call(
+            "credentials.create",
+            create_in(frame(
+                json!({"publicKeyCreateAllowed": true, "transientActivation": true}),
+            )),
+            &mut approve(0, PASSPHRASE),
+        )
+        .await;
+    assert!(r["result"].is_object(), "{r}");
+    let client_data: Value =
+        serde_json::from_slice(&unb64(&r["result"]["response"]["clientDataJSON"])).unwrap();
+    assert_eq!(client_data["crossOrigin"], true);
+    assert_eq!(client_data["topOrigin"], "https://shop.example");
+    // get: refused without the policy, served with it.
+    let get_in = |caller: Value| json!({"caller": caller, "options": {"publicKey": request(&[], "discouraged")}});
+    let (r, _) = b
+        .call(
+            "credentials.get",
+            get_in(frame(json!({}))),
+            &mut approve(0, PASSPHRASE),
+        )
+        .await;
+    assert_eq!(r["error"]["name"], "NotAllowedError", "{r}");
+    let (r, _) = b
+        .call(
+            "credentials.get",
+            get_in(frame(json!({"publicKeyGetAllowed": true}))),
+            &mut approve(0, PASSPHRASE),
+        )
+        .await;
+    assert!(r["result"].is_object(), "{r}");
+    // A same-origin frame the embedder denied the feature to is refused.
+    let (r, _) = b
+        .call(
+            "credentials.get",
+            get_in(
+                json!({"origin": "https://example.com", "secureContext": true,
+                          "fullyActive": true, "client": 10, "ancestors": ["https://example.com"],
+                          "publicKeyGetAllowed": false}),
+            ),
+            &mut approve(0, PASSPHRASE),
+        )
+        .await;
+    assert_eq!(r["error"]["name"], "NotAllowedError", "{r}");
+    // Not a boolean: a protocol error.
+    let (r, _) = b
+        .call(
+            "credentials.get",
+            get_in(frame(json!({"publicKeyGetAllowed": "yes"}))),
+            &mut |_| None,
+        )
+        .await;
+    assert!(r["error"].is_object(), "{r}");
+}
