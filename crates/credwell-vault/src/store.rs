@@ -163,7 +163,11 @@ impl Vault {
     /// Whether the accumulator in the header matches the rows, and both blind indexes match the
     /// table (a damaged index could otherwise hide rows from lookups without any row changing).
     pub(crate) fn integrity_matches(&self) -> Result<bool, VaultError> {
-        let conn = self.lock();
+        let guard = self.lock();
+        // One read transaction: every read below sees the same snapshot. Without it a writer in
+        // another process (the CLI beside the browser host) could commit between the read of the
+        // accumulator and the scan of the rows, and an intact vault would look tampered with.
+        let conn = guard.unchecked_transaction()?;
         let stored: Vec<u8> =
             conn.query_row("SELECT value FROM meta WHERE key = 'integrity'", [], |r| {
                 r.get(0)
