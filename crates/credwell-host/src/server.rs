@@ -480,13 +480,7 @@ fn manager_passkeys(
     let query = query.map(str::to_lowercase).filter(|q| !q.is_empty());
     passkeys
         .iter()
-        .filter(|p| {
-            query.as_ref().is_none_or(|q| {
-                [&p.rp_id, &p.user_name, &p.user_display_name]
-                    .iter()
-                    .any(|field| field.to_lowercase().contains(q))
-            })
-        })
+        .filter(|p| matches_query(query.as_deref(), &[&p.rp_id, &p.user_name, &p.user_display_name]))
         .map(|p| {
             json!({
                 "type": "public-key",
@@ -505,15 +499,10 @@ fn manager_list(all: &[StoredCredential], query: Option<&str>) -> Vec<Value> {
     all.iter()
         .filter(|r| {
             let c = &r.credential;
-            query.as_ref().is_none_or(|q| {
-                [
-                    c.origin().to_string(),
-                    c.id().to_owned(),
-                    c.name().to_owned(),
-                ]
-                .iter()
-                .any(|field| field.to_lowercase().contains(q))
-            })
+            matches_query(
+                query.as_deref(),
+                &[&c.origin().to_string(), c.id(), c.name()],
+            )
         })
         .map(|r| {
             let c = &r.credential;
@@ -533,6 +522,11 @@ fn manager_list(all: &[StoredCredential], query: Option<&str>) -> Vec<Value> {
             })
         })
         .collect()
+}
+
+/// The manager page's filter: no query, or one of `fields` contains it (`query` is lower case).
+fn matches_query(query: Option<&str>, fields: &[&str]) -> bool {
+    query.is_none_or(|q| fields.iter().any(|field| field.to_lowercase().contains(q)))
 }
 
 fn store_error_reply(id: u64, error: &StoreFailure) -> Value {

@@ -130,6 +130,46 @@ impl Browser {
         }
     }
 
+    /// Sends a request without waiting for its reply; returns its id.
+    async fn begin(&mut self, method: &str, params: Value) -> u64 {
+        let id = self.next_id;
+        self.next_id += 2;
+        self.send(json!({"id": id, "method": method, "params": params}))
+            .await;
+        id
+    }
+
+    /// The next `ui.show` event, skipping anything else.
+    async fn next_prompt(&mut self) -> Value {
+        loop {
+            let m = self.recv().await;
+            if m["event"] == "ui.show" {
+                return m;
+            }
+        }
+    }
+
+    /// The reply to request `id`, skipping anything else.
+    async fn reply_to(&mut self, id: u64) -> Value {
+        loop {
+            let m = self.recv().await;
+            if m["id"] == json!(id) {
+                return m;
+            }
+        }
+    }
+
+    /// Registers an ES256 passkey for `user` with consent only (no attestation, no user
+    /// verification); returns the reply.
+    async fn register(&mut self, user: &str) -> Value {
+        self.create(
+            creation(user, -7, "none", "discouraged"),
+            &mut approve(0, PASSPHRASE),
+        )
+        .await
+        .0
+    }
+
     /// Sends a request and answers its prompts until its reply; returns the reply and every
     /// `ui.show` seen.
     async fn call(
@@ -138,10 +178,7 @@ impl Browser {
         params: Value,
         answers: Answers<'_>,
     ) -> (Value, Vec<Value>) {
-        let id = self.next_id;
-        self.next_id += 2;
-        self.send(json!({"id": id, "method": method, "params": params}))
-            .await;
+        let id = self.begin(method, params).await;
         let mut shown = Vec::new();
         loop {
             let m = self.recv().await;
@@ -399,35 +436,21 @@ async fn create_then_get_es256_with_packed_attestation_and_user_verification() {
     // The passkey is in the vault file, and a locked vault waits for the unlock page.
     let lock = b.call("vault.lock", json!({}), &mut |_| None).await.0;
     assert_eq!(lock["result"]["locked"], true);
-    let id = b.next_id;
-    b.next_id += 2;
-    b.send(json!({"id": id, "method": "credentials.get",
-        "params": {"caller": caller(), "options": {"publicKey": request(&[], "discouraged")}}}))
+    let id = b
+        .begin(
+            "credentials.get",
+            json!({"caller": caller(), "options": {"publicKey": request(&[], "discouraged")}}),
+        )
         .await;
-    let unlock = loop {
-        let m = b.recv().await;
-        if m["event"] == "ui.show" {
-            break m;
-        }
-    };
+    let unlock = b.next_prompt().await;
     assert_eq!(unlock["kind"], "unlock");
     b.send(json!({"id": 1000, "method": "vault.unlock", "params": {"passphrase": PASSPHRASE}}))
         .await;
-    let chooser = loop {
-        let m = b.recv().await;
-        if m["event"] == "ui.show" {
-            break m;
-        }
-    };
+    let chooser = b.next_prompt().await;
     assert_eq!(chooser["kind"], "passkey.chooser");
     b.send(json!({"id": 1001, "method": "ui.respond", "params": {"ui": chooser["ui"], "answer": {"choose": 0}}}))
         .await;
-    let reply = loop {
-        let m = b.recv().await;
-        if m["id"] == json!(id) {
-            break m;
-        }
-    };
+    let reply = b.reply_to(id).await;
     check_assertion(&reply["result"], &key, "alice", false);
     let vault = Vault::open(&b.vault, PASSPHRASE.as_bytes()).unwrap();
     assert_eq!(vault.all_passkeys().unwrap().len(), 1);
@@ -516,11 +539,7 @@ async fn refusals_are_not_allowed_errors() {
     let vault = Vault::open(&b.vault, PASSPHRASE.as_bytes()).unwrap();
     assert!(vault.all_passkeys().unwrap().is_empty(), "nothing stored");
 
-    b.create(
-        creation("alice", -7, "none", "discouraged"),
-        &mut approve(0, PASSPHRASE),
-    )
-    .await;
+    b.register("alice").await;
     let (r, shown) = b
         .get(request(&[], "discouraged"), &mut |_| {
             Some(json!({"cancel": true}))
@@ -533,12 +552,7 @@ async fn refusals_are_not_allowed_errors() {
 #[tokio::test]
 async fn an_excluded_credential_is_an_invalid_state_error() {
     let mut b = Browser::start().await;
-    let (r, _) = b
-        .create(
-            creation("alice", -7, "none", "discouraged"),
-            &mut approve(0, PASSPHRASE),
-        )
-        .await;
+    let r = b.register("alice").await;
     let id = r["result"]["rawId"].clone();
     let mut again = creation("alice2", -7, "none", "discouraged");
     again["excludeCredentials"] = json!([{"type": "public-key", "id": id}]);
@@ -568,11 +582,7 @@ async fn an_rp_id_that_is_not_the_callers_is_a_security_error() {
 #[tokio::test]
 async fn unknown_allowed_credentials_are_not_allowed_without_a_prompt() {
     let mut b = Browser::start().await;
-    b.create(
-        creation("alice", -7, "none", "discouraged"),
-        &mut approve(0, PASSPHRASE),
-    )
-    .await;
+    b.register("alice").await;
     let unknown = json!(b64(&[9; 16]));
     let (r, shown) = b
         .get(
@@ -601,20 +611,11 @@ async fn declining_to_unlock_ends_a_passkey_request() {
 #[tokio::test]
 async fn cancelling_a_ceremony_closes_its_prompt() {
     let mut b = Browser::start().await;
-    b.create(
-        creation("alice", -7, "none", "discouraged"),
-        &mut approve(0, PASSPHRASE),
-    )
-    .await;
+    b.register("alice").await;
     b.send(json!({"id": 500, "method": "credentials.get",
         "params": {"caller": caller(), "options": {"publicKey": request(&[], "discouraged")}}}))
         .await;
-    let chooser = loop {
-        let m = b.recv().await;
-        if m["event"] == "ui.show" {
-            break m;
-        }
-    };
+    let chooser = b.next_prompt().await;
     assert_eq!(chooser["kind"], "passkey.chooser");
     assert_eq!(chooser["request"], 500);
     b.send(json!({"id": 501, "method": "cancel", "params": {"target": 500, "reason": "gone"}}))
@@ -634,12 +635,7 @@ async fn cancelling_a_ceremony_closes_its_prompt() {
     b.send(json!({"id": 502, "method": "ui.respond",
         "params": {"ui": chooser["ui"], "answer": {"choose": 0}}}))
         .await;
-    let late = loop {
-        let m = b.recv().await;
-        if m["id"] == 502 {
-            break m;
-        }
-    };
+    let late = b.reply_to(502).await;
     assert_eq!(late["result"]["delivered"], false);
     let (r, _) = b
         .get(request(&[], "discouraged"), &mut approve(0, PASSPHRASE))
@@ -650,18 +646,8 @@ async fn cancelling_a_ceremony_closes_its_prompt() {
 #[tokio::test]
 async fn signals_remove_and_update_passkeys_and_reject_bad_options() {
     let mut b = Browser::start().await;
-    let (alice, _) = b
-        .create(
-            creation("alice", -7, "none", "discouraged"),
-            &mut approve(0, PASSPHRASE),
-        )
-        .await;
-    let (bob, _) = b
-        .create(
-            creation("bob", -7, "none", "discouraged"),
-            &mut approve(0, PASSPHRASE),
-        )
-        .await;
+    let alice = b.register("alice").await;
+    let bob = b.register("bob").await;
     let alice_id = alice["result"]["rawId"].clone();
     let bob_id = bob["result"]["rawId"].clone();
     let signal = |method: &str, options: Value| json!({"caller": caller(), "method": method, "options": options});
@@ -774,12 +760,7 @@ async fn signals_remove_and_update_passkeys_and_reject_bad_options() {
 #[tokio::test]
 async fn the_manager_lists_and_deletes_passkeys_without_their_keys() {
     let mut b = Browser::start().await;
-    let (alice, _) = b
-        .create(
-            creation("alice", -7, "none", "discouraged"),
-            &mut approve(0, PASSPHRASE),
-        )
-        .await;
+    let alice = b.register("alice").await;
     let id = alice["result"]["rawId"].clone();
     let (r, _) = b.call("vault.list", json!({}), &mut |_| None).await;
     let list = r["result"].as_array().unwrap().clone();
@@ -822,17 +803,12 @@ async fn conditional_requests_offer_passkeys_in_autofill_and_never_settle_early(
     let mut b = Browser::start().await;
     let conditional = |public_key: Value| json!({"caller": caller(), "options": {"mediation": "conditional", "publicKey": public_key}});
     // Nothing stored: no UI at all, and the request stays pending until the page aborts it.
-    let id = b.next_id;
-    b.next_id += 2;
-    b.send(json!({"id": id, "method": "credentials.get",
-                  "params": conditional(request(&[], "discouraged"))}))
+    let id = b
+        .begin("credentials.get", conditional(request(&[], "discouraged")))
         .await;
     let still = tokio::time::timeout(Duration::from_millis(300), b.recv()).await;
     assert!(still.is_err(), "nothing may arrive: {still:?}");
-    let cancel = b.next_id;
-    b.next_id += 2;
-    b.send(json!({"id": cancel, "method": "cancel", "params": {"target": id}}))
-        .await;
+    b.begin("cancel", json!({"target": id})).await;
     let mut replies = Vec::new();
     while replies.len() < 2 {
         let m = b.recv().await;
@@ -845,12 +821,7 @@ async fn conditional_requests_offer_passkeys_in_autofill_and_never_settle_early(
     assert_eq!(reply["error"]["name"], "AbortError", "{reply}");
 
     // A passkey stored: it is offered as autofill, and picking it signs in.
-    let (created, _) = b
-        .create(
-            creation("alice", -7, "none", "discouraged"),
-            &mut approve(0, PASSPHRASE),
-        )
-        .await;
+    let created = b.register("alice").await;
     let (r, shown) = b
         .call(
             "credentials.get",
@@ -868,10 +839,8 @@ async fn conditional_requests_offer_passkeys_in_autofill_and_never_settle_early(
     // Locked: a conditional request does not show the unlock page; it offers the passkey once
     // the vault is unlocked by other means.
     b.call("vault.lock", json!({}), &mut |_| None).await;
-    let id = b.next_id;
-    b.next_id += 2;
-    b.send(json!({"id": id, "method": "credentials.get",
-                  "params": conditional(request(&[], "discouraged"))}))
+    let id = b
+        .begin("credentials.get", conditional(request(&[], "discouraged")))
         .await;
     let quiet = tokio::time::timeout(Duration::from_millis(300), b.recv()).await;
     assert!(quiet.is_err(), "no unlock page: {quiet:?}");
@@ -885,25 +854,15 @@ async fn conditional_requests_offer_passkeys_in_autofill_and_never_settle_early(
     assert_eq!(unlocked["result"]["locked"], false);
     let offer = match shown.first() {
         Some(offer) => offer.clone(),
-        None => loop {
-            let m = b.recv().await;
-            if m["event"] == "ui.show" {
-                break m;
-            }
-        },
+        None => b.next_prompt().await,
     };
     assert_eq!(offer["kind"], "passkey.autofill", "{offer}");
-    let respond = b.next_id;
-    b.next_id += 2;
-    b.send(json!({"id": respond, "method": "ui.respond",
-                  "params": {"ui": offer["ui"], "answer": {"choose": 0}}}))
-        .await;
-    let reply = loop {
-        let m = b.recv().await;
-        if m["id"] == json!(id) {
-            break m;
-        }
-    };
+    b.begin(
+        "ui.respond",
+        json!({"ui": offer["ui"], "answer": {"choose": 0}}),
+    )
+    .await;
+    let reply = b.reply_to(id).await;
     assert_eq!(
         reply["result"]["rawId"], created["result"]["rawId"],
         "{reply}"

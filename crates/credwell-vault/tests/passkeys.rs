@@ -5,20 +5,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use common::{PASS, new_vault, raw};
 
-use credwell_vault::{Change, KdfParams, PasskeyEntry, Vault, VaultError};
+use credwell_vault::{Change, PasskeyEntry, Vault, VaultError};
 use rusqlite::params;
 use zeroize::Zeroizing;
-
-const PASS: &[u8] = b"correct horse battery staple";
-
-fn new_vault() -> (tempfile::TempDir, PathBuf, Vault) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("vault.sqlite");
-    let vault = Vault::create(&path, PASS, KdfParams::INSECURE_FOR_TESTS).unwrap();
-    (dir, path, vault)
-}
 
 fn entry(rp: &str, id: &[u8], payload: &str) -> PasskeyEntry {
     PasskeyEntry {
@@ -26,10 +17,6 @@ fn entry(rp: &str, id: &[u8], payload: &str) -> PasskeyEntry {
         credential_id: id.to_vec(),
         payload: Zeroizing::new(payload.as_bytes().to_vec()),
     }
-}
-
-fn raw(path: &Path) -> rusqlite::Connection {
-    rusqlite::Connection::open(path).unwrap()
 }
 
 fn payloads(vault: &Vault, rp: &str) -> Vec<String> {

@@ -5,7 +5,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use common::{PASS, new_vault, raw};
+
+use std::path::Path;
 
 use credwell_core::{
     Credential, CredentialStore, CredentialType, FederatedCredential, Origin, OriginFlags,
@@ -14,15 +16,6 @@ use credwell_core::{
 use credwell_vault::{Change, KdfParams, Vault, VaultError};
 use futures::executor::block_on;
 use rusqlite::params;
-
-const PASS: &[u8] = b"correct horse battery staple";
-
-fn new_vault() -> (tempfile::TempDir, PathBuf, Vault) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("vault.sqlite");
-    let vault = Vault::create(&path, PASS, KdfParams::INSECURE_FOR_TESTS).unwrap();
-    (dir, path, vault)
-}
 
 fn origin(s: &str) -> Origin {
     Origin::parse(s).unwrap()
@@ -36,10 +29,6 @@ fn password(o: &str, id: &str, pw: &str) -> Credential {
         icon_url: String::new(),
         origin: origin(o),
     })
-}
-
-fn raw(path: &Path) -> rusqlite::Connection {
-    rusqlite::Connection::open(path).unwrap()
 }
 
 #[test]

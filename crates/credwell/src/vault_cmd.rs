@@ -115,12 +115,7 @@ impl Backend for VaultBackend {
     }
 
     fn remove_passkey(&self, record: RecordId) -> Result<bool> {
-        let Some(stored) = self
-            .vault
-            .all_passkeys()?
-            .into_iter()
-            .find(|p| p.record == record)
-        else {
+        let Some(stored) = self.vault.passkey_record(record)? else {
             return Ok(false);
         };
         Ok(self.vault.remove_passkey(&stored.entry.credential_id)?)

@@ -121,6 +121,20 @@ impl Vault {
             .transpose()
     }
 
+    /// The passkey with this record id (as `all_passkeys` reports it).
+    pub fn passkey_record(
+        &self,
+        record: credwell_core::RecordId,
+    ) -> Result<Option<StoredPasskey>, VaultError> {
+        let rows = self.query_rows(
+            "WHERE id = ?1 AND kind = ?2",
+            params![to_i64(record.0), RecordKind::Passkey as i64],
+        )?;
+        rows.first()
+            .map(|row| self.stored_passkey(row, |_| true))
+            .transpose()
+    }
+
     /// Every passkey, in record order.
     pub fn all_passkeys(&self) -> Result<Vec<StoredPasskey>, VaultError> {
         let rows = self.query_rows("WHERE kind = ?1", params![RecordKind::Passkey as i64])?;

@@ -2,7 +2,25 @@
 
 #![allow(clippy::unwrap_used, dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use credwell_vault::{KdfParams, Vault};
+
+/// The passphrase of every test vault.
+pub(crate) const PASS: &[u8] = b"correct horse battery staple";
+
+/// A new vault (test key-derivation parameters) in a temporary directory.
+pub(crate) fn new_vault() -> (tempfile::TempDir, PathBuf, Vault) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.sqlite");
+    let vault = Vault::create(&path, PASS, KdfParams::INSECURE_FOR_TESTS).unwrap();
+    (dir, path, vault)
+}
+
+/// The vault file as a plain SQLite database, to damage it from outside credwell.
+pub(crate) fn raw(path: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(path).unwrap()
+}
 
 /// Fails if any marker appears (ASCII case-insensitively) in any file of `dir`: the vault, its
 /// WAL and shared-memory file.
