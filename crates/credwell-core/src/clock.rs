@@ -17,7 +17,10 @@ pub trait Clock: Send + Sync {
 }
 
 /// The system's wall clock. Its timers use one short-lived thread each (they serve WebAuthn's
-/// lifetime timer, a few per minute at most), so the engine needs no async runtime.
+/// lifetime timer, one per request), so the engine needs no async runtime. A timer dropped
+/// before it fires (the request ended first) wakes its thread, which exits at once: a finished
+/// request leaves no thread sleeping out the rest of its timeout. Embedders with an async
+/// runtime should implement [`Clock`] over the runtime's timers instead (credwell-host does).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SystemClock;
 
@@ -30,16 +33,41 @@ impl Clock for SystemClock {
 
     fn sleep(&self, millis: u64) -> impl Future<Output = ()> + Send {
         let (tx, rx) = futures::channel::oneshot::channel::<()>();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(millis);
         // If the thread cannot be spawned the sender is dropped and the timer fires at once,
         // which ends the request early (NotAllowedError) rather than never.
-        let _ = std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("credwell-timer".into())
             .spawn(move || {
-                std::thread::sleep(std::time::Duration::from_millis(millis));
-                let _ = tx.send(());
-            });
+                // Parked until the deadline, or until the timer is dropped (see `WakeOnDrop`).
+                while !tx.is_canceled() {
+                    let now = std::time::Instant::now();
+                    if now >= deadline {
+                        let _ = tx.send(());
+                        return;
+                    }
+                    std::thread::park_timeout(deadline - now);
+                }
+            })
+            .ok()
+            .map(|handle| handle.thread().clone());
+        let wake_on_drop = WakeOnDrop(thread);
         async move {
+            let _wake_on_drop = wake_on_drop;
             let _ = rx.await;
+        }
+    }
+}
+
+/// Unparks a [`SystemClock`] timer thread when its timer is dropped (after the receiver, which
+/// is declared later in the future and so dropped first), so that the thread sees the
+/// cancellation and exits.
+struct WakeOnDrop(Option<std::thread::Thread>);
+
+impl Drop for WakeOnDrop {
+    fn drop(&mut self) {
+        if let Some(thread) = &self.0 {
+            thread.unpark();
         }
     }
 }
@@ -123,5 +151,37 @@ mod tests {
     #[test]
     fn system_timers_fire() {
         futures::executor::block_on(SystemClock.sleep(1));
+    }
+
+    #[test]
+    fn a_dropped_system_timer_ends_its_thread() {
+        let threads = || {
+            std::fs::read_dir("/proc/self/task")
+                .map(|d| {
+                    d.filter_map(Result::ok)
+                        .filter(|t| {
+                            std::fs::read_to_string(t.path().join("comm"))
+                                .is_ok_and(|n| n.trim() == "credwell-timer")
+                        })
+                        .count()
+                })
+                .unwrap_or(0)
+        };
+        // Other tests in this binary may run timers of their own at the same time: count only
+        // what these hundred do, and allow for the others.
+        let before = threads();
+        for _ in 0..100 {
+            let mut timer = Box::pin(SystemClock.sleep(600_000));
+            assert!(timer.as_mut().now_or_never().is_none());
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while threads() > before && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert!(
+            threads() <= before,
+            "timer threads still sleeping: {} (before: {before})",
+            threads()
+        );
     }
 }

@@ -92,8 +92,11 @@ pub async fn write_frame<W: AsyncWrite + Unpin>(
     }
     // The check above bounds the length well below u32::MAX.
     let length = u32::try_from(body.len()).map_err(|_| FrameError::OutgoingTooLarge(body.len()))?;
-    writer.write_all(&length.to_ne_bytes()).await?;
-    writer.write_all(body).await?;
+    // One write per frame: the browser wakes once per message, not once per part.
+    let mut frame = Vec::with_capacity(4 + body.len());
+    frame.extend_from_slice(&length.to_ne_bytes());
+    frame.extend_from_slice(body);
+    writer.write_all(&frame).await?;
     writer.flush().await?;
     Ok(())
 }

@@ -40,8 +40,10 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: a request is a chain of short steps (parse, a vault read, a signature), and
+    // every hand-off between worker threads costs a futex wake-up that is longer than the step.
+    // Slow work (Argon2id at unlock) goes to the blocking pool.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
@@ -53,8 +55,7 @@ fn main() -> std::process::ExitCode {
     };
     let ephemeral = std::env::var("CREDWELL_EPHEMERAL").is_ok_and(|v| v == "1");
     let result = runtime.block_on(async {
-        let stdin = tokio::io::stdin();
-        let stdout = tokio::io::stdout();
+        let (stdin, stdout) = stdio::open();
         if ephemeral {
             serve(stdin, stdout, EphemeralVault::default(), config).await
         } else {
@@ -190,5 +191,69 @@ impl VaultOpener for EphemeralVault {
             Some(p) if p == passphrase => Ok(self.store.clone()),
             Some(_) => Err(UnlockError::WrongPassphrase),
         }
+    }
+}
+
+/// Standard input and output for the async runtime.
+///
+/// The browser connects the host through pipes (Chromium, Firefox) or socket pairs (Node's
+/// `child_process`, used by the test drivers). Those are polled by the runtime directly;
+/// `tokio::io::stdin()` would instead hand every read to a blocking-pool thread, which costs
+/// two thread wake-ups per message. Anything else (a terminal, a file) falls back to that.
+mod stdio {
+    use std::os::fd::{AsFd, OwnedFd};
+    use std::os::unix::fs::FileTypeExt;
+
+    use tokio::io::{AsyncRead, AsyncWrite};
+
+    pub(crate) type Reader = Box<dyn AsyncRead + Unpin + Send>;
+    pub(crate) type Writer = Box<dyn AsyncWrite + Unpin + Send>;
+
+    pub(crate) fn open() -> (Reader, Writer) {
+        let reader = std::io::stdin()
+            .as_fd()
+            .try_clone_to_owned()
+            .ok()
+            .and_then(polled_reader)
+            .unwrap_or_else(|| Box::new(tokio::io::stdin()));
+        let writer = std::io::stdout()
+            .as_fd()
+            .try_clone_to_owned()
+            .ok()
+            .and_then(polled_writer)
+            .unwrap_or_else(|| Box::new(tokio::io::stdout()));
+        (reader, writer)
+    }
+
+    fn polled_reader(fd: OwnedFd) -> Option<Reader> {
+        let file = std::fs::File::from(fd);
+        let kind = file.metadata().ok()?.file_type();
+        if kind.is_fifo() {
+            let pipe = tokio::net::unix::pipe::Receiver::from_file(file).ok()?;
+            return Some(Box::new(pipe));
+        }
+        if kind.is_socket() {
+            return socket(file.into()).map(|s| Box::new(s) as Reader);
+        }
+        None
+    }
+
+    fn polled_writer(fd: OwnedFd) -> Option<Writer> {
+        let file = std::fs::File::from(fd);
+        let kind = file.metadata().ok()?.file_type();
+        if kind.is_fifo() {
+            let pipe = tokio::net::unix::pipe::Sender::from_file(file).ok()?;
+            return Some(Box::new(pipe));
+        }
+        if kind.is_socket() {
+            return socket(file.into()).map(|s| Box::new(s) as Writer);
+        }
+        None
+    }
+
+    fn socket(fd: OwnedFd) -> Option<tokio::net::UnixStream> {
+        let stream = std::os::unix::net::UnixStream::from(fd);
+        stream.set_nonblocking(true).ok()?;
+        tokio::net::UnixStream::from_std(stream).ok()
     }
 }

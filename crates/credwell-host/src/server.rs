@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use credwell_core::{
-    ChooserOutcome, ChooserRequest, CredentialStore, CredentialType, Engine, EngineConfig,
+    ChooserOutcome, ChooserRequest, Clock, CredentialStore, CredentialType, Engine, EngineConfig,
     Mediator, Origin, OriginFlags, Password, RecordId, Rejection, RequestId, SaveDecision, Site,
     StoreFailure, StorePrompt, StoreResult, StoredCredential, SystemClock, Timestamp,
     UpdateDecision,
@@ -134,7 +134,8 @@ where
     O: VaultOpener,
 {
     let (outbox, inbox) = mpsc::unbounded_channel();
-    let writer_task = tokio::spawn(write_loop(writer, inbox));
+    let (closing, closed) = tokio::sync::oneshot::channel();
+    let mut writer_task = tokio::spawn(write_loop(writer, inbox, closed));
     let host = Arc::new(Host::new(opener, config, outbox.clone()));
     let idle = config
         .idle_lock
@@ -163,30 +164,57 @@ where
     host.lock_vault();
     drop(host);
     drop(outbox);
-    // Replies of tasks still running are not awaited: the browser has closed the port.
-    writer_task.abort();
+    // Replies already made are written (the input may end right after its last request, as
+    // when it is a file); replies of tasks still running are not awaited: the browser has
+    // closed the port.
+    let _ = closing.send(());
+    if tokio::time::timeout(DRAIN_LIMIT, &mut writer_task)
+        .await
+        .is_err()
+    {
+        writer_task.abort();
+    }
     result
 }
 
+/// How long a closing host keeps writing the replies it has already made.
+const DRAIN_LIMIT: Duration = Duration::from_secs(1);
+
+/// Writes the outbox to the browser until `closed` fires; then writes what is queued and ends.
 async fn write_loop<W: AsyncWrite + Unpin>(
     mut writer: W,
     mut inbox: mpsc::UnboundedReceiver<Value>,
+    mut closed: tokio::sync::oneshot::Receiver<()>,
 ) {
-    while let Some(message) = inbox.recv().await {
-        let body = message.to_string();
-        let body = if body.len() > framing::MAX_OUTGOING {
-            // Keep the one-reply promise: a reply too large for the browser becomes an error.
-            json!({"id": message.get("id"), "error": {"name": "UnknownError",
-                "message": "the reply exceeds the browser's 1 MB message limit"}})
-            .to_string()
-        } else {
-            body
+    loop {
+        let message = tokio::select! {
+            biased;
+            message = inbox.recv() => message,
+            _ = &mut closed => inbox.try_recv().ok(),
         };
-        if let Err(e) = framing::write_frame(&mut writer, body.as_bytes()).await {
-            tracing::error!("cannot write to the browser: {e}");
+        let Some(message) = message else { return };
+        if !write_message(&mut writer, &message).await {
             return;
         }
     }
+}
+
+/// Writes one message; false when the browser can no longer be written to.
+async fn write_message<W: AsyncWrite + Unpin>(writer: &mut W, message: &Value) -> bool {
+    let body = message.to_string();
+    let body = if body.len() > framing::MAX_OUTGOING {
+        // Keep the one-reply promise: a reply too large for the browser becomes an error.
+        json!({"id": message.get("id"), "error": {"name": "UnknownError",
+                "message": "the reply exceeds the browser's 1 MB message limit"}})
+        .to_string()
+    } else {
+        body
+    };
+    if let Err(e) = framing::write_frame(writer, body.as_bytes()).await {
+        tracing::error!("cannot write to the browser: {e}");
+        return false;
+    }
+    true
 }
 
 async fn idle_locker<O: VaultOpener>(host: Arc<Host<O>>, limit: Duration) {
@@ -210,9 +238,25 @@ async fn idle_locker<O: VaultOpener>(host: Arc<Host<O>>, limit: Duration) {
 type HostEngine<O> = Engine<
     LockableStore<<O as VaultOpener>::Store>,
     HostMediator,
-    SystemClock,
+    RuntimeClock,
     PasskeyAuthenticator<HostPasskeys<<O as VaultOpener>::Store>, HostPasskeyUi<O>>,
 >;
+
+/// The wall clock, with the runtime's timers: WebAuthn's lifetime timer is then an entry in
+/// tokio's timer wheel, dropped with its request, instead of [`SystemClock`]'s thread per
+/// request (whose spawn alone costs more than the rest of a passkey sign-in's host work).
+#[derive(Clone, Copy, Debug, Default)]
+struct RuntimeClock;
+
+impl Clock for RuntimeClock {
+    fn now(&self) -> Timestamp {
+        SystemClock.now()
+    }
+
+    fn sleep(&self, millis: u64) -> impl std::future::Future<Output = ()> + Send {
+        tokio::time::sleep(Duration::from_millis(millis))
+    }
+}
 
 struct Host<O: VaultOpener> {
     opener: Arc<O>,
@@ -240,7 +284,7 @@ impl<O: VaultOpener> Host<O> {
             },
         );
         let engine =
-            Engine::with_config(store.clone(), mediator.clone(), SystemClock, config.engine)
+            Engine::with_config(store.clone(), mediator.clone(), RuntimeClock, config.engine)
                 .with_authenticator(authenticator);
         Self {
             opener,

@@ -157,3 +157,82 @@ fn a_damaged_vault_is_reported_not_replaced() {
     );
     host.stop();
 }
+
+fn frame(message: &Value) -> Vec<u8> {
+    let body = message.to_string();
+    let mut out = (body.len() as u32).to_ne_bytes().to_vec();
+    out.extend_from_slice(body.as_bytes());
+    out
+}
+
+fn frames(mut bytes: &[u8]) -> Vec<Value> {
+    let mut out = Vec::new();
+    while bytes.len() >= 4 {
+        let len = u32::from_ne_bytes(bytes[..4].try_into().unwrap()) as usize;
+        out.push(serde_json::from_slice(&bytes[4..4 + len]).unwrap());
+        bytes = &bytes[4 + len..];
+    }
+    assert!(bytes.is_empty(), "a partial frame at the end");
+    out
+}
+
+/// Test drivers (Node's `child_process`) connect the host through socket pairs, not pipes: the
+/// host polls those directly too.
+#[test]
+fn the_host_serves_a_socket_pair() {
+    use std::os::unix::net::UnixStream;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut ours, theirs) = UnixStream::pair().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_credwell-host"))
+        .arg("chrome-extension://abcdefghijklmnopabcdefghijklmnop/")
+        .env("CREDWELL_VAULT", dir.path().join("vault.sqlite"))
+        .env("CREDWELL_EPHEMERAL", "1")
+        .stdin(Stdio::from(std::os::fd::OwnedFd::from(
+            theirs.try_clone().unwrap(),
+        )))
+        .stdout(Stdio::from(std::os::fd::OwnedFd::from(theirs)))
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    for id in 1..=3 {
+        ours.write_all(&frame(&json!({"id": id, "method": "vault.status"})))
+            .unwrap();
+        let mut len = [0u8; 4];
+        ours.read_exact(&mut len).unwrap();
+        let mut body = vec![0u8; u32::from_ne_bytes(len) as usize];
+        ours.read_exact(&mut body).unwrap();
+        let reply: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(reply["id"], id);
+        assert_eq!(reply["result"]["locked"], true);
+    }
+    ours.shutdown(std::net::Shutdown::Write).unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+/// Standard input and output that cannot be polled (files here; a terminal by hand) go
+/// through the runtime's blocking reads and writes instead, with the same replies.
+#[test]
+fn the_host_serves_files_as_standard_input_and_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    let output = dir.path().join("out");
+    let mut requests = Vec::new();
+    for id in 1..=3 {
+        requests.extend(frame(&json!({"id": id, "method": "vault.status"})));
+    }
+    std::fs::write(&input, requests).unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_credwell-host"))
+        .arg("chrome-extension://abcdefghijklmnopabcdefghijklmnop/")
+        .env("CREDWELL_VAULT", dir.path().join("vault.sqlite"))
+        .env("CREDWELL_EPHEMERAL", "1")
+        .stdin(std::fs::File::open(&input).unwrap())
+        .stdout(std::fs::File::create(&output).unwrap())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let replies = frames(&std::fs::read(&output).unwrap());
+    let ids: Vec<&Value> = replies.iter().map(|r| &r["id"]).collect();
+    assert_eq!(ids, [&json!(1), &json!(2), &json!(3)]);
+    assert!(replies.iter().all(|r| r["result"]["locked"] == true));
+}
