@@ -341,10 +341,21 @@ function cancelDocument(key, reason) {
 }
 
 api.runtime.onConnect.addListener((p) => {
-  if (p.name !== 'credwell-document' || !p.sender?.tab) return;
+  if (p.name !== 'credwell-document' || !p.sender?.tab || p.sender.id !== api.runtime.id) return;
   const key = docKeyOf(p.sender);
   const doc = documentFor(p.sender);
   doc.lifetime = p;
+  // The document's calls and aborts (src/isolated.js): the caller is the port's sender, as the
+  // browser reported it when the content script connected.
+  p.onMessage.addListener((message) => {
+    onPageMessage(message, p.sender, (rid, reply) => {
+      try {
+        p.postMessage({ credwell: 1, kind: 'reply', rid, reply });
+      } catch {
+        // The document went away.
+      }
+    });
+  });
   p.onDisconnect.addListener(() => {
     void api.runtime.lastError;
     if (documents.get(key) === doc) cancelDocument(key, 'the document went away');
@@ -380,16 +391,23 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
     onAutofillChoose(message, sender);
     return false;
   }
-  if (!Number.isSafeInteger(message.rid) || message.rid < 0) return false;
+  return onPageMessage(message, sender, (_rid, reply) => sendResponse(reply));
+});
+
+// A call or abort from a page's content script, by runtime.sendMessage or its document's port;
+// true when a reply will follow.
+function onPageMessage(message, sender, reply) {
+  if (!message || message.credwell !== 1 || !Number.isSafeInteger(message.rid) || message.rid < 0) return false;
+  const { rid } = message;
   if (message.kind === 'call') {
-    onPageCall(message, sender, sendResponse).catch((e) =>
-      sendResponse({ error: { name: 'UnknownError', message: `credwell: ${e?.message ?? e}` } }),
+    onPageCall(message, sender, (body) => reply(rid, body)).catch((e) =>
+      reply(rid, { error: { name: 'UnknownError', message: `credwell: ${e?.message ?? e}` } }),
     );
     return true;
   }
   if (message.kind === 'abort') onPageAbort(message, sender);
   return false;
-});
+}
 
 // ---- UI ------------------------------------------------------------------------------------------
 const uiKey = (ui) => `ui:${generation}:${ui}`;
