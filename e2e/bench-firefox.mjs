@@ -10,6 +10,7 @@
 //
 //   cargo build -p credwell-host && node e2e/bench-firefox.mjs [N] [WAKE]
 import { start, HOST_BIN } from './lib/firefox.mjs';
+import { printTable, stats } from './lib/stats.mjs';
 
 const N = Number(process.argv[2] ?? 500);
 const WAKE = Number(process.argv[3] ?? 5);
@@ -57,16 +58,8 @@ try {
     },
     { n: N, warmup: WARMUP },
   );
-  const q = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-  const rows = Object.entries(samples).map(([name, xs]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return [name, q(s, 50), q(s, 95), q(s, 99), s[s.length - 1]];
-  });
-  const width = Math.max(...rows.map((r) => r[0].length));
   console.log(`credwell e2e bench: N=${N} per path after ${WARMUP} warm-up, headless Firefox ESR, host ${HOST_BIN}, ms`);
-  console.log(`${'path'.padEnd(width)} | median |    p95 |    p99 |    max`);
-  console.log(`${'-'.repeat(width)}-|--------|--------|--------|-------`);
-  for (const [name, ...v] of rows) console.log(`${name.padEnd(width)} | ${v.map((x) => x.toFixed(2).padStart(6)).join(' | ')}`);
+  printTable(Object.entries(samples).map(([name, xs]) => [name, stats(xs)]));
 
   const wakes = [];
   for (let i = 0; i < WAKE; i++) {

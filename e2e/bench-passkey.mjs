@@ -28,6 +28,7 @@ import {
   verifyRegistration,
   virtualAuthenticator,
 } from './lib/webauthn.mjs';
+import { printTable, stats } from './lib/stats.mjs';
 
 const N = Number(process.argv[2] ?? 300);
 const N_WINDOW = Number(process.argv[3] ?? 20);
@@ -47,12 +48,6 @@ writeFileSync(
     `${anchor}  if (kind === 'passkey.chooser' && globalThis.credwellBenchAutoChoose === true) {\n    sendToHost('ui.respond', { ui, answer: { choose: 0 } }, () => {});\n    return;\n  }\n`,
   ),
 );
-
-const q = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-const stats = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return { median: q(s, 50), p95: q(s, 95), p99: q(s, 99), max: s[s.length - 1], n: s.length };
-};
 
 const h = await start({ extension: copy });
 try {
@@ -152,13 +147,8 @@ try {
     ['Chromium virtual authenticator (ctap2/internal)', v],
     ['credwell, chooser window clicked by Playwright', w],
   ];
-  const width = Math.max(...rows.map((r) => r[0].length));
   console.log(`credwell passkey bench: get({publicKey}), userVerification "discouraged", one passkey; headless Chromium; host ${HOST_BIN}; ms`);
-  console.log(`${'path'.padEnd(width)} |    N | median |    p95 |    p99 |    max`);
-  console.log(`${'-'.repeat(width)}-|------|--------|--------|--------|-------`);
-  for (const [name, s] of rows) {
-    console.log(`${name.padEnd(width)} | ${String(s.n).padStart(4)} | ${[s.median, s.p95, s.p99, s.max].map((x) => x.toFixed(2).padStart(6)).join(' | ')}`);
-  }
+  printTable(rows, { withN: true });
   console.log(`credwell / virtual authenticator: median ${(c.median / v.median).toFixed(2)}x, p95 ${(c.p95 / v.p95).toFixed(2)}x (target ≤ 2.5x)`);
 } finally {
   await h.close();
