@@ -1,0 +1,37 @@
+// The page side of e2e/bench.mjs and e2e/bench-firefox.mjs: run in the page (serialized by the
+// harness's evaluate, so self-contained), after `warmup` untimed rounds it times `n` rounds of
+// three paths, alternately: the relay's bare echo (the host's `vault.status`), a silent password
+// get() and a password create() (no vault access). Returns {path name: [ms, ...]}.
+export async function passwordPaths({ n, warmup }) {
+  let rid = 1e9;
+  const echo = () =>
+    new Promise((ok, fail) => {
+      const id = rid++;
+      document.addEventListener('credwell-response', function listener(e) {
+        const reply = JSON.parse(e.detail);
+        if (reply.rid !== id) return;
+        document.removeEventListener('credwell-response', listener);
+        if (reply.error) fail(new Error(reply.error.message));
+        else ok(reply.result);
+      });
+      document.dispatchEvent(new CustomEvent('credwell-request', { detail: JSON.stringify({ t: 'call', rid: id, method: 'credwell.echo', params: {} }) }));
+    });
+  const paths = {
+    'echo (vault.status round trip)': echo,
+    "get({password:true, mediation:'silent'}) → credential": async () => {
+      const c = await navigator.credentials.get({ password: true, mediation: 'silent' });
+      if (!c || c.password !== 'pencil') throw new Error('wrong credential');
+    },
+    "create({password:{…}}) (no vault access)": () => navigator.credentials.create({ password: { id: 'a', password: 'b' } }),
+  };
+  const out = Object.fromEntries(Object.keys(paths).map((k) => [k, []]));
+  for (let i = 0; i < warmup + n; i++) {
+    for (const [name, fn] of Object.entries(paths)) {
+      const t0 = performance.now();
+      await fn();
+      const dt = performance.now() - t0;
+      if (i >= warmup) out[name].push(dt);
+    }
+  }
+  return out;
+}
