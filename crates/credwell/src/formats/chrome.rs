@@ -4,9 +4,7 @@
 
 use std::io::{Read, Write};
 
-use credwell_core::Password;
-
-use super::{FormatError, ImportedLogin, Parsed, SkipReason, csv_table, title_or_host, web_origin};
+use super::{FormatError, ImportedLogin, LoginRow, Parsed, csv_table, title_or_host};
 
 const COLUMNS: [&str; 5] = ["url", "username", "password", "name", "note"];
 const URL: usize = 0;
@@ -19,25 +17,16 @@ const NOTE: usize = 4;
 pub(super) fn read(input: impl Read) -> Result<Parsed, FormatError> {
     let mut parsed = Parsed::default();
     csv_table::read(input, &COLUMNS, 3, |row| {
-        let url = row.get(URL);
-        let Some(origin) = web_origin(url) else {
-            parsed.skip(row.line, SkipReason::NoWebOrigin(url.to_owned()));
-            return Ok(());
-        };
-        if row.get(PASSWORD).is_empty() {
-            parsed.skip(row.line, SkipReason::NoPassword);
-            return Ok(());
-        }
-        parsed.logins.push(ImportedLogin {
-            origin,
-            url: url.to_owned(),
-            username: row.get(USERNAME).to_owned(),
-            password: Password::new(row.get(PASSWORD)),
-            name: row.get(NAME).to_owned(),
-            notes: row.get(NOTE).to_owned(),
+        parsed.push_login(LoginRow {
+            line: row.line,
+            url: row.get(URL),
+            origin_url: row.get(URL),
+            username: row.get(USERNAME),
+            password: row.get(PASSWORD),
+            name: row.get(NAME),
+            notes: row.get(NOTE),
             created: None,
             updated: None,
-            line: row.line,
         });
         Ok(())
     })?;

@@ -4,9 +4,9 @@
 
 use std::io::{Read, Write};
 
-use credwell_core::{Password, Timestamp};
+use credwell_core::Timestamp;
 
-use super::{FormatError, ImportedLogin, Parsed, SkipReason, csv_table, web_origin};
+use super::{FormatError, ImportedLogin, LoginRow, Parsed, csv_table};
 
 const COLUMNS: [&str; 9] = [
     "url",
@@ -47,25 +47,16 @@ pub(super) fn read(input: impl Read) -> Result<Parsed, FormatError> {
         };
         let created = time(CREATED)?;
         let updated = time(CHANGED)?;
-        let url = row.get(URL);
-        let Some(origin) = web_origin(url) else {
-            parsed.skip(row.line, SkipReason::NoWebOrigin(url.to_owned()));
-            return Ok(());
-        };
-        if row.get(PASSWORD).is_empty() {
-            parsed.skip(row.line, SkipReason::NoPassword);
-            return Ok(());
-        }
-        parsed.logins.push(ImportedLogin {
-            origin,
-            url: url.to_owned(),
-            username: row.get(USERNAME).to_owned(),
-            password: Password::new(row.get(PASSWORD)),
-            name: String::new(),
-            notes: String::new(),
+        parsed.push_login(LoginRow {
+            line: row.line,
+            url: row.get(URL),
+            origin_url: row.get(URL),
+            username: row.get(USERNAME),
+            password: row.get(PASSWORD),
+            name: "",
+            notes: "",
             created,
             updated,
-            line: row.line,
         });
         Ok(())
     })?;

@@ -7,10 +7,8 @@
 
 use std::io::{Read, Write};
 
-use credwell_core::Password;
-
 use super::{
-    FormatError, ImportedLogin, Parsed, SkipReason, csv_table, time, title_or_host, web_origin,
+    FormatError, ImportedLogin, LoginRow, Parsed, SkipReason, csv_table, time, title_or_host,
 };
 
 const COLUMNS: [&str; 10] = [
@@ -54,24 +52,16 @@ pub(super) fn read(input: impl Read) -> Result<Parsed, FormatError> {
         } else {
             url
         };
-        let Some(origin) = web_origin(parse_url) else {
-            parsed.skip(row.line, SkipReason::NoWebOrigin(url.to_owned()));
-            return Ok(());
-        };
-        if row.get(PASSWORD).is_empty() {
-            parsed.skip(row.line, SkipReason::NoPassword);
-            return Ok(());
-        }
-        parsed.logins.push(ImportedLogin {
-            origin,
-            url: url.to_owned(),
-            username: row.get(USERNAME).to_owned(),
-            password: Password::new(row.get(PASSWORD)),
-            name: row.get(TITLE).to_owned(),
-            notes: row.get(NOTES).to_owned(),
+        parsed.push_login(LoginRow {
+            line: row.line,
+            url,
+            origin_url: parse_url,
+            username: row.get(USERNAME),
+            password: row.get(PASSWORD),
+            name: row.get(TITLE),
+            notes: row.get(NOTES),
             created: time::from_iso8601(row.get(CREATED)),
             updated: time::from_iso8601(row.get(MODIFIED)),
-            line: row.line,
         });
         Ok(())
     })?;

@@ -167,6 +167,45 @@ impl Parsed {
     fn skip(&mut self, line: u64, reason: SkipReason) {
         self.skipped.push(Skipped { line, reason });
     }
+
+    /// Keeps a login read from a row of a table format, or records why it is skipped: the URL
+    /// gives no web origin, or the password is empty.
+    fn push_login(&mut self, row: LoginRow<'_>) {
+        let Some(origin) = web_origin(row.origin_url) else {
+            self.skip(row.line, SkipReason::NoWebOrigin(row.url.to_owned()));
+            return;
+        };
+        if row.password.is_empty() {
+            self.skip(row.line, SkipReason::NoPassword);
+            return;
+        }
+        self.logins.push(ImportedLogin {
+            origin,
+            url: row.url.to_owned(),
+            username: row.username.to_owned(),
+            password: Password::new(row.password),
+            name: row.name.to_owned(),
+            notes: row.notes.to_owned(),
+            created: row.created,
+            updated: row.updated,
+            line: row.line,
+        });
+    }
+}
+
+/// One login as a table format's row gives it, before the checks all formats share.
+struct LoginRow<'a> {
+    line: u64,
+    /// The URL as the file wrote it (kept in the login).
+    url: &'a str,
+    /// What the origin is taken from: `url`, or `url` completed by the format (a scheme).
+    origin_url: &'a str,
+    username: &'a str,
+    password: &'a str,
+    name: &'a str,
+    notes: &'a str,
+    created: Option<Timestamp>,
+    updated: Option<Timestamp>,
 }
 
 /// A malformed file: where and why. The caller adds the file name.
