@@ -338,9 +338,17 @@ impl<O: VaultOpener> Host<O> {
                 let store = self.store.clone();
                 let outbox = self.outbox.clone();
                 tokio::spawn(async move {
-                    let listed = store.current().await.and_then(|s| {
-                        Ok((s.all_credentials()?, s.all_passkeys()?))
-                    });
+                    // Decrypting every record of a large vault takes long enough (about 2 s
+                    // for 100,000) to stall the host's one thread: the page calls waiting
+                    // behind it are served meanwhile.
+                    let listed = match store.current().await {
+                        Ok(s) => tokio::task::spawn_blocking(move || {
+                            Ok((s.all_credentials()?, s.all_passkeys()?))
+                        })
+                        .await
+                        .unwrap_or_else(|e| Err(StoreFailure::new(e))),
+                        Err(e) => Err(e),
+                    };
                     let reply = match listed {
                         Ok((all, passkeys)) => {
                             let mut list = manager_list(&all, query.as_deref());
