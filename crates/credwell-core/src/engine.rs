@@ -25,7 +25,7 @@ use crate::options::{
 };
 use crate::origin::Origin;
 use crate::store::{CredentialStore, OriginFlags, StoredCredential};
-use crate::webauthn::{self, Authenticator, NoAuthenticator};
+use crate::webauthn::{self, Authenticator, NoAuthenticator, NoRelatedOrigins, RelatedOrigins};
 
 /// Whether `store()` asks the user before saving or updating.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -80,11 +80,12 @@ impl Default for EngineConfig {
 /// # });
 /// ```
 #[derive(Debug)]
-pub struct Engine<S, M, C, A = NoAuthenticator> {
+pub struct Engine<S, M, C, A = NoAuthenticator, R = NoRelatedOrigins> {
     store: S,
     mediator: M,
     clock: C,
     authenticator: A,
+    related_origins: R,
     config: EngineConfig,
     active_types: Mutex<HashMap<ClientId, Vec<CredentialType>>>,
     in_flight: Mutex<HashMap<RequestId, AbortController>>,
@@ -103,6 +104,7 @@ impl<S: CredentialStore, M: Mediator, C: Clock> Engine<S, M, C> {
             mediator,
             clock,
             authenticator: NoAuthenticator,
+            related_origins: NoRelatedOrigins,
             config,
             active_types: Mutex::default(),
             in_flight: Mutex::default(),
@@ -116,6 +118,7 @@ impl<S: CredentialStore, M: Mediator, C: Clock> Engine<S, M, C> {
             mediator: self.mediator,
             clock: self.clock,
             authenticator,
+            related_origins: self.related_origins,
             config: self.config,
             active_types: self.active_types,
             in_flight: self.in_flight,
@@ -124,9 +127,34 @@ impl<S: CredentialStore, M: Mediator, C: Clock> Engine<S, M, C> {
 }
 
 impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator> Engine<S, M, C, A> {
+    /// The same engine, supporting [related origin requests](https://w3c.github.io/webauthn/#sctn-related-origins):
+    /// a `publicKey` RP ID that is not the caller's effective domain or a registrable suffix of
+    /// it is checked against the RP's `.well-known/webauthn` document, which `related` fetches.
+    pub fn with_related_origins<R: RelatedOrigins>(self, related: R) -> Engine<S, M, C, A, R> {
+        Engine {
+            store: self.store,
+            mediator: self.mediator,
+            clock: self.clock,
+            authenticator: self.authenticator,
+            related_origins: related,
+            config: self.config,
+            active_types: self.active_types,
+            in_flight: self.in_flight,
+        }
+    }
+}
+
+impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrigins>
+    Engine<S, M, C, A, R>
+{
     /// The public-key authenticator.
     pub fn authenticator(&self) -> &A {
         &self.authenticator
+    }
+
+    /// The related origins fetcher.
+    pub fn related_origins(&self) -> &R {
+        &self.related_origins
     }
 
     /// The store.
@@ -298,6 +326,7 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator> Engine<S, M, C
             let found = webauthn::discover(
                 &self.authenticator,
                 &self.clock,
+                &self.related_origins,
                 caller,
                 options.mediation,
                 &public_key,
@@ -781,6 +810,7 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator> Engine<S, M, C
                     webauthn::create(
                         &self.authenticator,
                         &self.clock,
+                        &self.related_origins,
                         caller,
                         options.mediation,
                         &public_key,
@@ -804,6 +834,9 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator> Engine<S, M, C
     /// runs the client steps on `options`, then the authenticator action. The promise resolves
     /// once the RP ID is validated, whatever the action does; the action is awaited here so that
     /// a `get()` made after the page's promise settles already sees its effect.
+    ///
+    /// The call is registered under `caller.request`: [`cancel`](Self::cancel) ends it (while the
+    /// related origins fetch is in flight, say) with the reason given.
     pub async fn signal(
         &self,
         caller: &Caller,
@@ -813,11 +846,24 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator> Engine<S, M, C
         if !caller.secure_context {
             return Err(crate::webauthn::SignalError::InsecureContext);
         }
-        let signal = crate::webauthn::signal_from_json(method, options, &caller.origin)?;
-        if self.authenticator.available() {
-            self.authenticator.signal(signal).await;
+        let in_flight = self.register(caller.request);
+        let work = async {
+            let signal = crate::webauthn::signal_from_json(
+                method,
+                options,
+                &caller.origin,
+                &self.related_origins,
+            )
+            .await?;
+            if self.authenticator.available() {
+                self.authenticator.signal(signal).await;
+            }
+            Ok(())
+        };
+        match abortable(work, None, &in_flight.signal).await {
+            Ok(result) => result,
+            Err(reason) => Err(crate::webauthn::SignalError::Aborted(reason)),
         }
-        Ok(())
     }
 
     /// [`preventSilentAccess()`](https://w3c.github.io/webappsec-credential-management/#dom-credentialscontainer-preventsilentaccess):

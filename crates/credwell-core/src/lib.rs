@@ -11,6 +11,9 @@
 //! - a [`Mediator`] for the user's decisions (the account chooser, save and update prompts;
 //!   [`ScriptedMediator`] answers from a script),
 //! - a [`Clock`] ([`SystemClock`], [`ManualClock`]),
+//! - optionally, [`RelatedOrigins`]: how to fetch a relying party's `.well-known/webauthn` for
+//!   WebAuthn's related origin requests ([`NoRelatedOrigins`], the default, does not support
+//!   them; [`ScriptedRelatedOrigins`] answers from a script),
 //! - and, per call, a trusted [`Caller`]: the calling frame's origin, secure-context and
 //!   fully-active state and whether it is same-origin with its ancestors, as the *browser*
 //!   reports them, never as the page claims.
@@ -100,8 +103,10 @@ pub use store::{
 pub use webauthn::{
     Assertion, AttestedCredential, Authenticator, AuthenticatorError, AuthenticatorInfo,
     AuthenticatorSelection, ClientDataType, CollectedClientData, CredentialDescriptor,
-    DEFAULT_ALGORITHMS, DEFAULT_TIMEOUT_MS, GetAssertionRequest, MakeCredentialRequest,
-    NoAuthenticator, PublicKeyCreationOptions, PublicKeyCredential, PublicKeyOptionsError,
-    PublicKeyRequestOptions, RpId, RpIdError, Signal, SignalError, SignalMethod, TIMEOUT_RANGE_MS,
-    WebAuthnError, signal_from_json,
+    DEFAULT_ALGORITHMS, DEFAULT_TIMEOUT_MS, GetAssertionRequest, MAX_DOCUMENT_BYTES, MAX_LABELS,
+    MakeCredentialRequest, NoAuthenticator, NoRelatedOrigins, PublicKeyCreationOptions,
+    PublicKeyCredential, PublicKeyOptionsError, PublicKeyRequestOptions, RelatedOrigins,
+    RelatedOriginsError, RpId, RpIdError, ScriptedRelatedOrigins, Signal, SignalError,
+    SignalMethod, TIMEOUT_RANGE_MS, WebAuthnError, WellKnownFetchError, WellKnownResponse,
+    origins_from_response, origins_list_allows, signal_from_json,
 };

@@ -1,12 +1,15 @@
 //! The WebAuthn client side (`PublicKeyCredential`): the parts of
 //! [`[[Create]]`](https://w3c.github.io/webauthn/#sctn-createCredential) and
 //! [`[[DiscoverFromExternalSource]]`](https://w3c.github.io/webauthn/#sctn-discover-from-external-source)
-//! that do not need an authenticator: options conversion, RP ID validation and `clientDataJSON`.
+//! that do not need an authenticator: options conversion, RP ID validation (with
+//! [related origin requests](https://w3c.github.io/webauthn/#sctn-related-origins)) and
+//! `clientDataJSON`.
 
 mod authenticator;
 mod client;
 mod client_data;
 mod options;
+mod related_origins;
 mod rp_id;
 mod signals;
 
@@ -20,6 +23,11 @@ pub use client_data::{ClientDataType, CollectedClientData};
 pub use options::{
     AuthenticatorSelection, CredentialDescriptor, DEFAULT_ALGORITHMS, DEFAULT_TIMEOUT_MS,
     PublicKeyCreationOptions, PublicKeyOptionsError, PublicKeyRequestOptions, TIMEOUT_RANGE_MS,
+};
+pub use related_origins::{
+    MAX_DOCUMENT_BYTES, MAX_LABELS, NoRelatedOrigins, RelatedOrigins, RelatedOriginsError,
+    ScriptedRelatedOrigins, WellKnownFetchError, WellKnownResponse, origins_from_response,
+    origins_list_allows,
 };
 pub use rp_id::{RpId, RpIdError};
 pub use signals::{Signal, SignalError, SignalMethod, signal_from_json};

@@ -18,6 +18,7 @@ use super::authenticator::{
 };
 use super::client_data::{ClientDataType, CollectedClientData};
 use super::options::{PublicKeyCreationOptions, PublicKeyOptionsError, PublicKeyRequestOptions};
+use super::related_origins::RelatedOrigins;
 use super::rp_id::{RpId, RpIdError};
 use crate::caller::Caller;
 use crate::clock::Clock;
@@ -44,7 +45,8 @@ pub enum WebAuthnError {
     /// Options did not convert (`TypeError`), or no algorithm is usable (`NotSupportedError`).
     #[error(transparent)]
     Options(#[from] PublicKeyOptionsError),
-    /// The RP ID is not the caller's (`SecurityError`), or the origin is opaque (`NotAllowedError`).
+    /// The RP ID is not the caller's and related origins do not allow it (`SecurityError`), or
+    /// the origin is opaque (`NotAllowedError`).
     #[error(transparent)]
     RpId(#[from] RpIdError),
     /// A cross-origin frame called `create()` without a user gesture (`NotAllowedError`).
@@ -98,9 +100,10 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 /// `PublicKeyCredential`'s [`[[Create]](origin, options, sameOriginWithAncestors)`](https://w3c.github.io/webauthn/#sctn-createCredential).
-pub(crate) async fn create<A: Authenticator, C: Clock>(
+pub(crate) async fn create<A: Authenticator, C: Clock, R: RelatedOrigins>(
     authenticator: &A,
     clock: &C,
+    related: &R,
     caller: &Caller,
     mediation: Mediation,
     public_key: &Value,
@@ -120,8 +123,9 @@ pub(crate) async fn create<A: Authenticator, C: Clock>(
     }
     // 3. Let pkOptions be options.publicKey; the timeout is clamped while converting.
     // 4. user.id's length was checked while converting (TypeError).
-    // 5-7. callerOrigin, effectiveDomain and the RP ID.
-    let rp_id = RpId::for_origin(&caller.origin, options.rp_id.as_deref())?;
+    // 5-7. callerOrigin, effectiveDomain and the RP ID; a foreign RP ID goes through the
+    //      related origins validation procedure (https://w3c.github.io/webauthn/#sctn-related-origins).
+    let rp_id = RpId::for_caller(&caller.origin, options.rp_id.as_deref(), related).await?;
     // 8. credTypesAndPubKeyAlgs: computed while converting (NotSupportedError when empty).
     // 9. Extensions: credProps is a client extension; the others go to the authenticator.
     let wants_cred_props = options
@@ -242,9 +246,10 @@ pub(crate) async fn create<A: Authenticator, C: Clock>(
 }
 
 /// `PublicKeyCredential`'s [`[[DiscoverFromExternalSource]](origin, options, sameOriginWithAncestors)`](https://w3c.github.io/webauthn/#sctn-discover-from-external-source).
-pub(crate) async fn discover<A: Authenticator, C: Clock>(
+pub(crate) async fn discover<A: Authenticator, C: Clock, R: RelatedOrigins>(
     authenticator: &A,
     clock: &C,
+    related: &R,
     caller: &Caller,
     mediation: Mediation,
     public_key: &Value,
@@ -256,8 +261,11 @@ pub(crate) async fn discover<A: Authenticator, C: Clock>(
     //    MUST NOT reveal that nothing was found or that the user looked away, so it settles only
     //    with an assertion, or by abort.
     let conditional = mediation == Mediation::Conditional;
-    // 3-7. callerOrigin, effectiveDomain, rpId.
-    let rp_id = RpId::for_origin(&caller.origin, options.rp_id.as_deref())?;
+    // 3-7. callerOrigin, effectiveDomain, rpId: if pkOptions.rpId is present and is not a
+    //      registrable domain suffix of and is not equal to effectiveDomain, the related origins
+    //      validation procedure with callerOrigin and rpIdRequested decides (false →
+    //      "SecurityError"), when the client supports related origin requests.
+    let rp_id = RpId::for_caller(&caller.origin, options.rp_id.as_deref(), related).await?;
     // 8-9. Extensions. largeBlob, client extension processing at authentication: support
     //      present, read with write, or write without exactly one allowed credential →
     //      "NotSupportedError".

@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use super::related_origins::{RelatedOrigins, RelatedOriginsError, related_origins_validation};
 use crate::origin::Origin;
 
 /// A validated RP ID: a domain (ASCII, lower case) that is equal to, or a registrable domain
@@ -40,6 +41,20 @@ pub enum RpIdError {
         /// The caller's effective domain.
         host: String,
     },
+    /// The requested RP ID does not belong to the caller, and the related origins validation
+    /// procedure did not allow it either (`SecurityError`).
+    #[error(
+        "the RP ID {rp_id:?} is not equal to or a registrable domain suffix of {host:?}, and \
+         related origins do not allow it: {reason}"
+    )]
+    NotRelated {
+        /// The requested RP ID.
+        rp_id: String,
+        /// The caller's effective domain.
+        host: String,
+        /// Why the procedure threw or returned false.
+        reason: RelatedOriginsError,
+    },
 }
 
 impl RpId {
@@ -58,8 +73,8 @@ impl RpId {
         };
         match requested {
             // 7. If pkOptions.rp.id is present: if it is not a registrable domain suffix of and is
-            //    not equal to effectiveDomain (and related origins do not apply), return a
-            //    DOMException whose name is "SecurityError".
+            //    not equal to effectiveDomain (and related origins do not apply: see
+            //    `for_caller`), return a DOMException whose name is "SecurityError".
             Some(rp_id) => {
                 let parsed = is_registrable_domain_suffix_of_or_equal_to(rp_id, effective_domain)
                     .ok_or_else(|| RpIdError::NotASuffix {
@@ -70,6 +85,44 @@ impl RpId {
             }
             //    Otherwise set pkOptions.rp.id to effectiveDomain.
             None => Ok(Self(effective_domain.clone())),
+        }
+    }
+
+    /// Steps 5 to 7 of `[[Create]]` (and the RP ID steps of `[[DiscoverFromExternalSource]]`)
+    /// with [related origin requests](https://w3c.github.io/webauthn/#sctn-related-origins):
+    /// as [`for_origin`](Self::for_origin), except that a requested RP ID that is not a
+    /// registrable domain suffix of and is not equal to the effective domain is still allowed
+    /// when `related` supports related origin requests and the related origins validation
+    /// procedure returns true.
+    pub(crate) async fn for_caller<R: RelatedOrigins>(
+        origin: &Origin,
+        requested: Option<&str>,
+        related: &R,
+    ) -> Result<Self, RpIdError> {
+        let checked = Self::for_origin(origin, requested);
+        // 7. If pkOptions.rp.id is present and is not a registrable domain suffix of and is not
+        //    equal to effectiveDomain:
+        let (Err(RpIdError::NotASuffix { rp_id, host }), Some(rp_id_requested)) =
+            (&checked, requested)
+        else {
+            return checked;
+        };
+        //    If the client does not support related origin requests, throw a "SecurityError"
+        //    DOMException.
+        if !related.supported() {
+            return checked;
+        }
+        //    If the client supports related origin requests:
+        //    1. Let rpIdRequested be the value of pkOptions.rp.id.
+        //    2. Run the related origins validation procedure with arguments callerOrigin and
+        //       rpIdRequested. If the result is false, throw a "SecurityError" DOMException.
+        match related_origins_validation(related, origin, rp_id_requested).await {
+            Ok(rp_id) => Ok(Self(rp_id)),
+            Err(reason) => Err(RpIdError::NotRelated {
+                rp_id: rp_id.clone(),
+                host: host.clone(),
+                reason,
+            }),
         }
     }
 

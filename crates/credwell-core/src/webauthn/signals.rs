@@ -9,7 +9,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
+use super::related_origins::RelatedOrigins;
 use super::rp_id::{RpId, RpIdError};
+use crate::abort::AbortReason;
 use crate::exception::ErrorName;
 use crate::idl::{self, ConversionError};
 use crate::origin::Origin;
@@ -85,9 +87,14 @@ pub enum SignalError {
     /// (`TypeError`).
     #[error(transparent)]
     Conversion(#[from] ConversionError),
-    /// The RP ID does not belong to the caller, or the caller has no domain (`SecurityError`).
+    /// The RP ID does not belong to the caller and related origins do not allow it, or the
+    /// caller has no domain (`SecurityError`).
     #[error(transparent)]
     RpId(RpIdError),
+    /// The call was cancelled (its document went away) before it settled: reject with the
+    /// reason.
+    #[error("the signal was aborted")]
+    Aborted(AbortReason),
 }
 
 impl SignalError {
@@ -96,32 +103,45 @@ impl SignalError {
         match self {
             Self::Conversion(_) => ErrorName::TypeError,
             Self::InsecureContext | Self::RpId(_) => ErrorName::SecurityError,
+            Self::Aborted(_) => ErrorName::AbortError,
         }
     }
 }
 
 impl From<SignalError> for crate::exception::Rejection {
     fn from(error: SignalError) -> Self {
-        Self::exception(error.name(), error.to_string())
+        match error {
+            SignalError::Aborted(reason) => Self::Aborted(reason),
+            other => Self::exception(other.name(), other.to_string()),
+        }
     }
 }
 
 /// Runs the client steps of `method` on `options` (the page's dictionary, as JSON) for a
-/// caller at `origin`: the signal to hand to every authenticator, or the rejection.
-pub fn signal_from_json(
+/// caller at `origin`: the signal to hand to every authenticator, or the rejection. A foreign
+/// RP ID goes through `related`'s related origin requests ([`NoRelatedOrigins`](super::NoRelatedOrigins):
+/// none).
+pub async fn signal_from_json<R: RelatedOrigins>(
     method: SignalMethod,
     options: &Value,
     origin: &Origin,
+    related: &R,
 ) -> Result<Signal, SignalError> {
     match method {
-        SignalMethod::UnknownCredential => unknown_credential(options, origin),
-        SignalMethod::AllAcceptedCredentials => all_accepted_credentials(options, origin),
-        SignalMethod::CurrentUserDetails => current_user_details(options, origin),
+        SignalMethod::UnknownCredential => unknown_credential(options, origin, related).await,
+        SignalMethod::AllAcceptedCredentials => {
+            all_accepted_credentials(options, origin, related).await
+        }
+        SignalMethod::CurrentUserDetails => current_user_details(options, origin, related).await,
     }
 }
 
 /// [`signalUnknownCredential(options)`](https://w3c.github.io/webauthn/#sctn-signalUnknownCredential).
-fn unknown_credential(options: &Value, origin: &Origin) -> Result<Signal, SignalError> {
+async fn unknown_credential<R: RelatedOrigins>(
+    options: &Value,
+    origin: &Origin,
+    related: &R,
+) -> Result<Signal, SignalError> {
     const CTX: &str = "UnknownCredentialOptions";
     let dict = members(options, CTX)?;
     let rp_id = required_string(dict, "rpId", CTX)?;
@@ -130,7 +150,7 @@ fn unknown_credential(options: &Value, origin: &Origin) -> Result<Signal, Signal
     let credential_id = base64url(required(dict, "credentialId", CTX)?, CTX, "credentialId")?;
     // 3. Let p be the result of executing the Asynchronous RP ID validation algorithm with
     //    options.rpId.
-    let rp_id = validate_rp_id(&rp_id, origin)?;
+    let rp_id = validate_rp_id(&rp_id, origin, related).await?;
     // 4. Upon fulfillment of p, run the unknownCredentialId authenticator action in parallel
     //    (the caller hands the signal to every authenticator). 5. Return p.
     Ok(Signal::UnknownCredential {
@@ -140,7 +160,11 @@ fn unknown_credential(options: &Value, origin: &Origin) -> Result<Signal, Signal
 }
 
 /// [`signalAllAcceptedCredentials(options)`](https://w3c.github.io/webauthn/#sctn-signalAllAcceptedCredentials).
-fn all_accepted_credentials(options: &Value, origin: &Origin) -> Result<Signal, SignalError> {
+async fn all_accepted_credentials<R: RelatedOrigins>(
+    options: &Value,
+    origin: &Origin,
+    related: &R,
+) -> Result<Signal, SignalError> {
     const CTX: &str = "AllAcceptedCredentialsOptions";
     let dict = members(options, CTX)?;
     let rp_id = required_string(dict, "rpId", CTX)?;
@@ -160,7 +184,7 @@ fn all_accepted_credentials(options: &Value, origin: &Origin) -> Result<Signal, 
         .collect::<Result<Vec<_>, _>>()?;
     // 4. Let p be the result of executing the Asynchronous RP ID validation algorithm with
     //    options.rpId.
-    let rp_id = validate_rp_id(&rp_id, origin)?;
+    let rp_id = validate_rp_id(&rp_id, origin, related).await?;
     // 5. Upon fulfillment of p, run the allAcceptedCredentialIds authenticator action in
     //    parallel. 6. Return p.
     Ok(Signal::AllAcceptedCredentials {
@@ -171,7 +195,11 @@ fn all_accepted_credentials(options: &Value, origin: &Origin) -> Result<Signal, 
 }
 
 /// [`signalCurrentUserDetails(options)`](https://w3c.github.io/webauthn/#sctn-signalCurrentUserDetails).
-fn current_user_details(options: &Value, origin: &Origin) -> Result<Signal, SignalError> {
+async fn current_user_details<R: RelatedOrigins>(
+    options: &Value,
+    origin: &Origin,
+    related: &R,
+) -> Result<Signal, SignalError> {
     const CTX: &str = "CurrentUserDetailsOptions";
     let dict = members(options, CTX)?;
     let rp_id = required_string(dict, "rpId", CTX)?;
@@ -182,7 +210,7 @@ fn current_user_details(options: &Value, origin: &Origin) -> Result<Signal, Sign
     let display_name = required_string(dict, "displayName", CTX)?;
     // 3. Let p be the result of executing the Asynchronous RP ID validation algorithm with
     //    options.rpId.
-    let rp_id = validate_rp_id(&rp_id, origin)?;
+    let rp_id = validate_rp_id(&rp_id, origin, related).await?;
     // 4. Upon fulfillment of p, run the currentUserDetails authenticator action in parallel.
     // 5. Return p.
     Ok(Signal::CurrentUserDetails {
@@ -194,13 +222,22 @@ fn current_user_details(options: &Value, origin: &Origin) -> Result<Signal, Sign
 }
 
 /// The [asynchronous RP ID validation algorithm](https://w3c.github.io/webauthn/#sctn-signal-methods-async-rp-id-validation).
-fn validate_rp_id(rp_id: &str, origin: &Origin) -> Result<RpId, SignalError> {
+async fn validate_rp_id<R: RelatedOrigins>(
+    rp_id: &str,
+    origin: &Origin,
+    related: &R,
+) -> Result<RpId, SignalError> {
     // 1. Let effectiveDomain be the caller's origin's effective domain. If it is not a valid
     //    domain, reject with a "SecurityError" DOMException (an opaque origin has none).
     // 2. If rpId is a registrable domain suffix of or is equal to effectiveDomain, resolve.
-    // 3. If the client does not support related origin requests (credwell does not), reject
-    //    with a "SecurityError" DOMException.
-    RpId::for_origin(origin, Some(rp_id)).map_err(SignalError::RpId)
+    // 3. If the client does not support related origin requests, reject with a
+    //    "SecurityError" DOMException.
+    // 4.-6. Otherwise, in parallel: if the related origins validation procedure with the
+    //    caller's origin and rpId returns true, resolve; else reject with a "SecurityError"
+    //    DOMException. (`RpId::for_caller` runs steps 2 to 6.)
+    let rp_id = RpId::for_caller(origin, Some(rp_id), related).await;
+    // (An opaque origin has no effective domain: "SecurityError", not "NotAllowedError".)
+    rp_id.map_err(SignalError::RpId)
 }
 
 /// The dictionary's members; a required member missing is a `TypeError`, so an absent or null
@@ -246,15 +283,25 @@ fn decode(text: &str, context: &str) -> Result<Vec<u8>, ConversionError> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use futures::executor::block_on;
     use serde_json::json;
+
+    use super::*;
+    use crate::webauthn::related_origins::{
+        NoRelatedOrigins, ScriptedRelatedOrigins, WellKnownResponse,
+    };
 
     fn origin() -> Origin {
         Origin::parse("https://login.example.com").unwrap()
     }
 
     fn run(method: SignalMethod, options: Value) -> Result<Signal, SignalError> {
-        signal_from_json(method, &options, &origin())
+        block_on(signal_from_json(
+            method,
+            &options,
+            &origin(),
+            &NoRelatedOrigins,
+        ))
     }
 
     #[test]
@@ -354,21 +401,90 @@ mod tests {
         .unwrap_err();
         assert_eq!(both.name(), ErrorName::TypeError);
         let ip = Origin::parse("https://127.0.0.1").unwrap();
-        let error = signal_from_json(
+        let error = block_on(signal_from_json(
             SignalMethod::UnknownCredential,
             &json!({"rpId": "127.0.0.1", "credentialId": "AQID"}),
             &ip,
-        )
+            &NoRelatedOrigins,
+        ))
         .unwrap_err();
         assert_eq!(error.name(), ErrorName::SecurityError);
         let opaque = Origin::new_opaque();
-        let error = signal_from_json(
+        let error = block_on(signal_from_json(
             SignalMethod::UnknownCredential,
             &json!({"rpId": "example.com", "credentialId": "AQID"}),
             &opaque,
-        )
+            &NoRelatedOrigins,
+        ))
         .unwrap_err();
         assert_eq!(error.name(), ErrorName::SecurityError);
+    }
+
+    #[test]
+    fn related_origins_apply_to_every_signal_method() {
+        let related = ScriptedRelatedOrigins::new().with(
+            "example.net",
+            WellKnownResponse::json(r#"{"origins": ["https://login.example.com"]}"#),
+        );
+        let unrelated = ScriptedRelatedOrigins::new().with(
+            "example.org",
+            WellKnownResponse::json(r#"{"origins": ["https://elsewhere.example"]}"#),
+        );
+        for (method, options) in [
+            (
+                SignalMethod::UnknownCredential,
+                json!({"credentialId": "AQID"}),
+            ),
+            (
+                SignalMethod::AllAcceptedCredentials,
+                json!({"userId": "dXNlcg", "allAcceptedCredentialIds": []}),
+            ),
+            (
+                SignalMethod::CurrentUserDetails,
+                json!({"userId": "dXNlcg", "name": "a", "displayName": "A"}),
+            ),
+        ] {
+            let mut listed = options.clone();
+            listed["rpId"] = json!("example.net");
+            let signal = block_on(signal_from_json(method, &listed, &origin(), &related)).unwrap();
+            let rp_id = match signal {
+                Signal::UnknownCredential { rp_id, .. }
+                | Signal::AllAcceptedCredentials { rp_id, .. }
+                | Signal::CurrentUserDetails { rp_id, .. } => rp_id,
+            };
+            assert_eq!(rp_id.as_str(), "example.net");
+            let mut unlisted = options.clone();
+            unlisted["rpId"] = json!("example.org");
+            let error =
+                block_on(signal_from_json(method, &unlisted, &origin(), &unrelated)).unwrap_err();
+            assert_eq!(error.name(), ErrorName::SecurityError, "{error}");
+            assert!(matches!(
+                error,
+                SignalError::RpId(RpIdError::NotRelated { .. })
+            ));
+            // Without related origin requests the same RP ID is refused without a fetch.
+            let error = block_on(signal_from_json(
+                method,
+                &listed,
+                &origin(),
+                &NoRelatedOrigins,
+            ))
+            .unwrap_err();
+            assert!(matches!(
+                error,
+                SignalError::RpId(RpIdError::NotASuffix { .. })
+            ));
+        }
+        // Decoding still comes first: a TypeError never reaches the fetch.
+        let error = block_on(signal_from_json(
+            SignalMethod::UnknownCredential,
+            &json!({"rpId": "example.net", "credentialId": "!!"}),
+            &origin(),
+            &related,
+        ))
+        .unwrap_err();
+        assert_eq!(error.name(), ErrorName::TypeError);
+        assert_eq!(related.fetched(), ["example.net"; 3]);
     }
 
     #[test]

@@ -536,3 +536,182 @@ fn large_blob_inputs_the_ceremony_cannot_serve_are_not_supported_errors() {
         json!({"support": "preferred"})
     );
 }
+
+/// Related origin requests through the engine: https://shopping.co.uk uses the RP ID
+/// shopping.com, whose `.well-known/webauthn` lists it.
+fn related_engine(
+    related: ScriptedRelatedOrigins,
+) -> Engine<MemoryStore, ScriptedMediator, ManualClock, TestAuthenticator, ScriptedRelatedOrigins> {
+    Engine::new(
+        MemoryStore::new(),
+        ScriptedMediator::default(),
+        ManualClock::new(0),
+    )
+    .with_authenticator(TestAuthenticator::new(Behaviour::Succeed))
+    .with_related_origins(related)
+}
+
+fn shopping() -> ScriptedRelatedOrigins {
+    ScriptedRelatedOrigins::new().with(
+        "shopping.com",
+        WellKnownResponse::json(r#"{"origins": ["https://shopping.co.uk"]}"#),
+    )
+}
+
+#[test]
+fn create_and_get_use_a_related_origins_rp_id() {
+    let engine = related_engine(shopping());
+    let uk = caller("https://shopping.co.uk");
+    let mut options = creation();
+    options["publicKey"]["rp"]["id"] = json!("shopping.com");
+    let created = run(engine.create(&uk, &options, None)).unwrap();
+    let client_data: Value = serde_json::from_slice(&decode(
+        &created.to_page_json()["response"]["clientDataJSON"],
+    ))
+    .unwrap();
+    // The origin in clientDataJSON stays the caller's; the RP ID is the related one.
+    assert_eq!(client_data["origin"], "https://shopping.co.uk");
+    assert_eq!(
+        engine.authenticator().made.lock().unwrap()[0]
+            .rp_id
+            .as_str(),
+        "shopping.com"
+    );
+    let got = run(engine.get(&uk, &request(json!({"rpId": "shopping.com"})), None)).unwrap();
+    assert!(got.is_some());
+    assert_eq!(
+        engine.authenticator().asked.lock().unwrap()[0]
+            .rp_id
+            .as_str(),
+        "shopping.com"
+    );
+    assert_eq!(engine.related_origins().fetched(), ["shopping.com"; 2]);
+    // A suffix RP ID never fetches.
+    let www = caller("https://www.shopping.com");
+    run(engine.get(&www, &request(json!({"rpId": "shopping.com"})), None)).unwrap();
+    assert_eq!(engine.related_origins().fetched().len(), 2);
+}
+
+#[test]
+fn unlisted_origins_and_failed_fetches_are_security_errors_before_the_authenticator() {
+    let related = shopping()
+        .with(
+            "broken.example",
+            WellKnownResponse::new(200, Some("text/html"), "<html>"),
+        )
+        .failing("down.example", WellKnownFetchError::TimedOut);
+    let engine = related_engine(related);
+    for (origin, rp_id) in [
+        ("https://shopping.de", "shopping.com"),
+        ("https://shopping.co.uk", "broken.example"),
+        ("https://shopping.co.uk", "down.example"),
+        ("https://shopping.co.uk", "unscripted.example"),
+    ] {
+        let mut options = creation();
+        options["publicKey"]["rp"]["id"] = json!(rp_id);
+        let err = run(engine.create(&caller(origin), &options, None)).unwrap_err();
+        assert_eq!(err.name(), ErrorName::SecurityError, "{origin} {rp_id}");
+        assert!(matches!(
+            err,
+            CreateError::WebAuthn(WebAuthnError::RpId(RpIdError::NotRelated { .. }))
+        ));
+        let err =
+            run(engine.get(&caller(origin), &request(json!({"rpId": rp_id})), None)).unwrap_err();
+        assert_eq!(
+            Rejection::from(err).name(),
+            Some(ErrorName::SecurityError),
+            "{origin} {rp_id}"
+        );
+    }
+    assert!(engine.authenticator().made.lock().unwrap().is_empty());
+    assert!(engine.authenticator().asked.lock().unwrap().is_empty());
+}
+
+#[test]
+fn without_related_origins_a_foreign_rp_id_is_refused_without_a_fetch() {
+    let (engine, _) = engine(Behaviour::Succeed);
+    let mut options = creation();
+    options["publicKey"]["rp"]["id"] = json!("shopping.com");
+    let err = run(engine.create(&caller("https://shopping.co.uk"), &options, None)).unwrap_err();
+    assert!(matches!(
+        err,
+        CreateError::WebAuthn(WebAuthnError::RpId(RpIdError::NotASuffix { .. }))
+    ));
+    assert!(!engine.related_origins().supported());
+}
+
+/// A fetch that never answers, and records whether it was dropped (cancelled).
+#[derive(Default)]
+struct NeverAnswers {
+    started: Arc<Mutex<u32>>,
+    dropped: Arc<Mutex<u32>>,
+}
+
+struct CountDrop(Arc<Mutex<u32>>);
+
+impl Drop for CountDrop {
+    fn drop(&mut self) {
+        *self.0.lock().unwrap() += 1;
+    }
+}
+
+impl RelatedOrigins for NeverAnswers {
+    fn supported(&self) -> bool {
+        true
+    }
+
+    fn fetch(
+        &self,
+        _rp_id: &str,
+    ) -> impl std::future::Future<Output = Result<WellKnownResponse, WellKnownFetchError>> + Send
+    {
+        *self.started.lock().unwrap() += 1;
+        let guard = CountDrop(Arc::clone(&self.dropped));
+        async move {
+            let _guard = guard;
+            std::future::pending().await
+        }
+    }
+}
+
+#[test]
+fn aborting_or_cancelling_a_call_cancels_its_related_origins_fetch() {
+    let never = NeverAnswers::default();
+    let (started, dropped) = (Arc::clone(&never.started), Arc::clone(&never.dropped));
+    let engine = Engine::new(
+        MemoryStore::new(),
+        ScriptedMediator::default(),
+        ManualClock::new(0),
+    )
+    .with_authenticator(TestAuthenticator::new(Behaviour::Succeed))
+    .with_related_origins(never);
+    // get(), aborted by the page's signal.
+    let controller = AbortController::new();
+    let signal = controller.signal();
+    let uk = caller("https://shopping.co.uk");
+    let options = request(json!({"rpId": "shopping.com"}));
+    let mut pending = Box::pin(engine.get(&uk, &options, Some(&signal)));
+    assert!(pending.as_mut().now_or_never().is_none());
+    assert_eq!(*started.lock().unwrap(), 1);
+    controller.abort(AbortReason::Value(json!("gone")));
+    let err = pending.now_or_never().unwrap().unwrap_err();
+    assert_eq!(
+        Rejection::from(err),
+        Rejection::Aborted(AbortReason::Value(json!("gone")))
+    );
+    assert_eq!(*dropped.lock().unwrap(), 1);
+    // A signal method, cancelled by the embedder (its document went away).
+    let signal_options = json!({"rpId": "shopping.com", "credentialId": "AQID"});
+    let mut pending =
+        Box::pin(engine.signal(&uk, SignalMethod::UnknownCredential, &signal_options));
+    assert!(pending.as_mut().now_or_never().is_none());
+    assert_eq!(*started.lock().unwrap(), 2);
+    assert!(engine.cancel(RequestId(1), AbortReason::Default));
+    let err = pending.now_or_never().unwrap().unwrap_err();
+    assert_eq!(
+        Rejection::from(err),
+        Rejection::Aborted(AbortReason::Default)
+    );
+    assert_eq!(*dropped.lock().unwrap(), 2);
+    assert!(engine.authenticator().signals.lock().unwrap().is_empty());
+}
