@@ -10,13 +10,15 @@
 //! - [`serve`]: the event loop: concurrent requests, cancellation, one reply per request, UI
 //!   requests to the extension, locking and unlocking, and passkeys: credwell-passkey's
 //!   authenticator over the unlocked store's passkeys ([`ManagedStore::passkeys`]), its
-//!   prompts shown by the extension, user verification by the vault passphrase.
+//!   prompts shown by the extension, user verification by the vault passphrase; WebAuthn's
+//!   related origin requests, with `.well-known/webauthn` fetched by the extension.
 //! - [`MemoryVault`]: an in-memory store of credentials and passkeys (ephemeral mode, tests).
 
 pub mod framing;
 pub mod install;
 mod passkeys;
 pub mod protocol;
+mod related_origins;
 mod server;
 
 pub use passkeys::MemoryVault;

@@ -163,6 +163,7 @@ fn host_config() -> Result<HostConfig, String> {
             ..EngineConfig::default()
         },
         idle_lock,
+        ..HostConfig::default()
     })
 }
 

@@ -6,7 +6,10 @@
 //! (UI to show or close). Nothing a page wrote decides a caller's origin: the `caller` object is
 //! built by the extension's background from `sender.origin` and the frame tree.
 
-use credwell_core::{AbortReason, Caller, ClientId, Origin, Password, Rejection, RequestId};
+use credwell_core::{
+    AbortReason, Caller, ClientId, MAX_DOCUMENT_BYTES, Origin, Password, Rejection, RequestId,
+    WellKnownFetchError, WellKnownResponse,
+};
 use serde_json::{Map, Value, json};
 
 /// The protocol version this host speaks.
@@ -51,6 +54,9 @@ pub enum Method {
     Hello {
         /// The extension's protocol version.
         protocol: u64,
+        /// Whether the extension fetches `.well-known/webauthn` for the host
+        /// (`wellKnown.fetch`): WebAuthn's related origin requests are then supported.
+        related_origins: bool,
     },
     /// `navigator.credentials.get(options)`.
     Get {
@@ -128,6 +134,13 @@ pub enum Method {
     DeletePasskey {
         /// The credential id (`credentialId` from `vault.list`, base64url there).
         credential_id: Vec<u8>,
+    },
+    /// The outcome of a `wellKnown.fetch` the host asked for.
+    WellKnownResult {
+        /// The fetch's id from the event.
+        fetch: u64,
+        /// The response, or why the fetch failed.
+        result: Result<WellKnownResponse, WellKnownFetchError>,
     },
     /// Lock the vault: the host forgets the key.
     Lock,
@@ -213,6 +226,15 @@ impl Request {
         let method = match method {
             "hello" => Method::Hello {
                 protocol: p.u64("protocol")?,
+                related_origins: match params.get("relatedOrigins") {
+                    None | Some(Value::Null) => false,
+                    Some(Value::Bool(b)) => *b,
+                    Some(_) => return Err(p.bad("\"relatedOrigins\" must be a boolean".into())),
+                },
+            },
+            "wellKnown.result" => Method::WellKnownResult {
+                fetch: p.u64("fetch")?,
+                result: p.well_known_result()?,
             },
             "credentials.get" => Method::Get {
                 caller: p.caller()?,
@@ -328,6 +350,47 @@ impl Params<'_> {
             .and_then(Value::as_str)
             .map(str::to_owned)
             .ok_or_else(|| self.bad(format!("\"{key}\" must be a string")))
+    }
+
+    fn optional_string(&self, key: &str) -> Result<Option<String>, ProtocolError> {
+        match self.params.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(self.bad(format!("\"{key}\" must be a string"))),
+        }
+    }
+
+    /// `wellKnown.result`'s outcome: `{"error": "too-large" | "network" | ..., "message"?}`, or
+    /// `{"status", "contentType"?, "url"?, "body"}`. A body over [`MAX_DOCUMENT_BYTES`] is
+    /// not kept: it is the fetch's `TooLarge` failure.
+    fn well_known_result(
+        &self,
+    ) -> Result<Result<WellKnownResponse, WellKnownFetchError>, ProtocolError> {
+        if let Some(error) = self.optional_string("error")? {
+            let message = self
+                .optional_string("message")?
+                .unwrap_or_else(|| error.clone());
+            return Ok(Err(match error.as_str() {
+                "too-large" => WellKnownFetchError::TooLarge,
+                "timeout" => WellKnownFetchError::TimedOut,
+                _ => WellKnownFetchError::Failed(message.chars().take(200).collect()),
+            }));
+        }
+        let status = u16::try_from(self.u64("status")?)
+            .map_err(|_| self.bad("\"status\" must be an HTTP status code".into()))?;
+        let body = self.string("body")?;
+        if body.len() > MAX_DOCUMENT_BYTES {
+            return Ok(Err(WellKnownFetchError::TooLarge));
+        }
+        let mut response = WellKnownResponse::new(
+            status,
+            self.optional_string("contentType")?.as_deref(),
+            body,
+        );
+        if let Some(url) = self.optional_string("url")? {
+            response = response.with_url(url);
+        }
+        Ok(Ok(response))
     }
 
     fn aborted(&self) -> Result<Option<AbortReason>, ProtocolError> {
@@ -494,6 +557,93 @@ mod tests {
         assert_eq!(e.code, "bad-params");
         let e = parse(json!({"id": 4, "method": "credentials.get", "params": {"caller": caller(), "signal": {"aborted": "yes"}}})).unwrap_err();
         assert_eq!(e.code, "bad-params");
+    }
+
+    #[test]
+    fn well_known_results_and_hello_parse() {
+        let r = parse(json!({"id": 1, "method": "hello", "params": {"protocol": 1}})).unwrap();
+        assert!(matches!(
+            r.method,
+            Method::Hello {
+                protocol: 1,
+                related_origins: false
+            }
+        ));
+        let r = parse(json!({"id": 1, "method": "hello",
+            "params": {"protocol": 1, "relatedOrigins": true}}))
+        .unwrap();
+        assert!(matches!(
+            r.method,
+            Method::Hello {
+                related_origins: true,
+                ..
+            }
+        ));
+        let e = parse(json!({"id": 1, "method": "hello",
+            "params": {"protocol": 1, "relatedOrigins": "yes"}}))
+        .unwrap_err();
+        assert_eq!(e.code, "bad-params");
+
+        let result = |params: Value| match parse(
+            json!({"id": 2, "method": "wellKnown.result", "params": params}),
+        ) {
+            Ok(Request {
+                method: Method::WellKnownResult { fetch, result },
+                ..
+            }) => {
+                assert_eq!(fetch, 4);
+                Ok(result)
+            }
+            Ok(other) => panic!("{other:?}"),
+            Err(e) => Err(e.code),
+        };
+        assert_eq!(
+            result(
+                json!({"fetch": 4, "status": 200, "contentType": "application/json",
+                "url": "https://shopping.com/.well-known/webauthn", "body": "{}"})
+            ),
+            Ok(Ok(
+                WellKnownResponse::json("{}").with_url("https://shopping.com/.well-known/webauthn")
+            ))
+        );
+        assert_eq!(
+            result(json!({"fetch": 4, "status": 404, "body": ""})),
+            Ok(Ok(WellKnownResponse::new(404, None, "")))
+        );
+        assert_eq!(
+            result(json!({"fetch": 4, "error": "too-large"})),
+            Ok(Err(WellKnownFetchError::TooLarge))
+        );
+        assert_eq!(
+            result(json!({"fetch": 4, "error": "timeout"})),
+            Ok(Err(WellKnownFetchError::TimedOut))
+        );
+        assert_eq!(
+            result(
+                json!({"fetch": 4, "error": "network", "message": "TypeError: Failed to fetch"})
+            ),
+            Ok(Err(WellKnownFetchError::Failed(
+                "TypeError: Failed to fetch".into()
+            )))
+        );
+        let big = "x".repeat(MAX_DOCUMENT_BYTES + 1);
+        assert_eq!(
+            result(
+                json!({"fetch": 4, "status": 200, "contentType": "application/json", "body": big})
+            ),
+            Ok(Err(WellKnownFetchError::TooLarge))
+        );
+        for bad in [
+            json!({"status": 200, "body": "{}"}),
+            json!({"fetch": 4, "body": "{}"}),
+            json!({"fetch": 4, "status": 70000, "body": "{}"}),
+            json!({"fetch": 4, "status": 200}),
+            json!({"fetch": 4, "status": 200, "body": 5}),
+            json!({"fetch": 4, "status": 200, "body": "{}", "contentType": 5}),
+            json!({"fetch": 4, "error": true}),
+        ] {
+            assert_eq!(result(bad.clone()), Err("bad-params"), "{bad}");
+        }
     }
 
     #[test]

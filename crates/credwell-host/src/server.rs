@@ -21,6 +21,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use crate::framing::{self, FrameError, Incoming};
 use crate::passkeys::{CALL, CallContext, HostPasskeyUi, HostPasskeys};
 use crate::protocol::{self, Method, PROTOCOL_VERSION, ProtocolError, Request};
+use crate::related_origins::ExtensionFetcher;
 
 /// Opens the store once the user has given the passphrase.
 pub trait VaultOpener: Send + Sync + 'static {
@@ -105,6 +106,9 @@ pub struct HostConfig {
     pub engine: EngineConfig,
     /// Lock the vault after this long without a request.
     pub idle_lock: Option<Duration>,
+    /// How long WebAuthn's related origin requests wait for the extension's `wellKnown.result`
+    /// before the RP ID is refused (`SecurityError`).
+    pub well_known_timeout: Duration,
 }
 
 impl Default for HostConfig {
@@ -112,6 +116,7 @@ impl Default for HostConfig {
         Self {
             engine: EngineConfig::default(),
             idle_lock: Some(Duration::from_secs(15 * 60)),
+            well_known_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -233,13 +238,14 @@ async fn idle_locker<O: VaultOpener>(host: Arc<Host<O>>, limit: Duration) {
     }
 }
 
-/// The host's engine: the vault behind its lock, the extension's UI, and the passkey
-/// authenticator over the vault's passkeys.
+/// The host's engine: the vault behind its lock, the extension's UI, the passkey
+/// authenticator over the vault's passkeys, and related origins fetched by the extension.
 type HostEngine<O> = Engine<
     LockableStore<<O as VaultOpener>::Store>,
     HostMediator,
     RuntimeClock,
     PasskeyAuthenticator<HostPasskeys<<O as VaultOpener>::Store>, HostPasskeyUi<O>>,
+    ExtensionFetcher,
 >;
 
 /// The wall clock, with the runtime's timers: WebAuthn's lifetime timer is then an entry in
@@ -263,6 +269,7 @@ struct Host<O: VaultOpener> {
     store: LockableStore<O::Store>,
     engine: Arc<HostEngine<O>>,
     mediator: HostMediator,
+    related_origins: ExtensionFetcher,
     outbox: Outbox,
     in_flight: Arc<Mutex<HashSet<u64>>>,
     last_activity: Mutex<tokio::time::Instant>,
@@ -283,14 +290,17 @@ impl<O: VaultOpener> Host<O> {
                 opener: Arc::clone(&opener),
             },
         );
+        let related_origins = ExtensionFetcher::new(outbox.clone(), config.well_known_timeout);
         let engine =
             Engine::with_config(store.clone(), mediator.clone(), RuntimeClock, config.engine)
-                .with_authenticator(authenticator);
+                .with_authenticator(authenticator)
+                .with_related_origins(related_origins.clone());
         Self {
             opener,
             store,
             engine: Arc::new(engine),
             mediator,
+            related_origins,
             outbox,
             in_flight: Arc::default(),
             last_activity: Mutex::new(tokio::time::Instant::now()),
@@ -320,8 +330,9 @@ impl<O: VaultOpener> Host<O> {
         };
         let id = request.id;
         match request.method {
-            Method::Hello { protocol } => self.send(if protocol == PROTOCOL_VERSION {
-                protocol::ok_reply(id, json!({"protocol": PROTOCOL_VERSION, "host": concat!("credwell-host ", env!("CARGO_PKG_VERSION")), "locked": !self.store.is_unlocked()}))
+            Method::Hello { protocol, related_origins } => self.send(if protocol == PROTOCOL_VERSION {
+                self.related_origins.set_enabled(related_origins);
+                protocol::ok_reply(id, json!({"protocol": PROTOCOL_VERSION, "host": concat!("credwell-host ", env!("CARGO_PKG_VERSION")), "locked": !self.store.is_unlocked(), "relatedOrigins": related_origins}))
             } else {
                 ProtocolError {
                     id: Some(id),
@@ -385,6 +396,10 @@ impl<O: VaultOpener> Host<O> {
                     };
                     let _ = outbox.send(reply);
                 });
+            }
+            Method::WellKnownResult { fetch, result } => {
+                let delivered = self.related_origins.deliver(fetch, result);
+                self.send(protocol::ok_reply(id, json!({"delivered": delivered})));
             }
             Method::Lock => {
                 self.lock_vault();
