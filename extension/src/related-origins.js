@@ -1,0 +1,113 @@
+// WebAuthn related origin requests (https://w3c.github.io/webauthn/#sctn-related-origins): the
+// fetch of the relying party's `.well-known/webauthn` document, on the host's behalf
+// (docs/protocol.md: the `wellKnown.fetch` event, the `wellKnown.result` method).
+//
+// The related origins validation procedure, step 2: "Fetch the webauthn well-known URL for the
+// RP ID rpIdRequested (i.e., https://rpIdRequested/.well-known/webauthn) without credentials,
+// without a referrer and using the https: scheme." This module only fetches; the host checks
+// the status, the content type, the final URL's scheme, the JSON and the origins list
+// (credwell-core, `webauthn/related_origins.rs`), so that every decision is made in one place.
+//
+// - credentials: 'omit' (no cookies, no HTTP authentication, no client certificates);
+// - referrer: none (`referrerPolicy: 'no-referrer'`, `referrer: ''`);
+// - redirects are followed, as the spec's "status code (after following redirects)" implies;
+//   the final URL is reported and the host refuses one that is not https:. (fetch() does not
+//   expose the intermediate hops.)
+// - the HTTP cache is used as for any fetch: the spec says nothing about it, and the relying
+//   party controls it with Cache-Control;
+// - the body is read up to MAX_WELL_KNOWN_BYTES; a larger one is not read further and is
+//   reported as `{error: 'too-large'}`.
+
+/** The largest document passed to the host (credwell-core's MAX_DOCUMENT_BYTES). */
+export const MAX_WELL_KNOWN_BYTES = 64 * 1024;
+
+/**
+ * Fetches `https://<rpId>/.well-known/webauthn`.
+ *
+ * @param {string} rpId the RP ID, a domain (the host sends it in ASCII, lower case)
+ * @param {{signal?: AbortSignal, fetchImpl?: typeof fetch}} [options] `signal` aborts the
+ *   fetch (the host sent `wellKnown.cancel`); `fetchImpl` replaces `fetch` in tests
+ * @returns {Promise<{status: number, contentType: string|null, url: string, body: string}
+ *   | {error: 'network'|'too-large'|'aborted', message: string}>} the params of
+ *   `wellKnown.result`, without `fetch`
+ */
+export async function fetchWellKnownWebauthn(rpId, { signal, fetchImpl = globalThis.fetch } = {}) {
+  const url = wellKnownUrl(rpId);
+  if (!url) return { error: 'network', message: 'the RP ID is not a domain' };
+  let response;
+  try {
+    response = await fetchImpl(url, {
+      method: 'GET',
+      credentials: 'omit',
+      referrer: '',
+      referrerPolicy: 'no-referrer',
+      redirect: 'follow',
+      signal,
+    });
+  } catch (e) {
+    return failure(e);
+  }
+  try {
+    const body = await readCapped(response, MAX_WELL_KNOWN_BYTES);
+    if (body === null) {
+      return { error: 'too-large', message: `the document is larger than ${MAX_WELL_KNOWN_BYTES} bytes` };
+    }
+    return {
+      status: response.status,
+      contentType: response.headers.get('content-type'),
+      url: response.url || url,
+      body,
+    };
+  } catch (e) {
+    return failure(e);
+  }
+}
+
+/** The well-known URL of `rpId`, or null when `rpId` is not a plain domain. */
+function wellKnownUrl(rpId) {
+  if (typeof rpId !== 'string' || rpId === '' || /[^a-z0-9.-]/.test(rpId)) return null;
+  let url;
+  try {
+    url = new URL(`https://${rpId}/.well-known/webauthn`);
+  } catch {
+    return null;
+  }
+  // Nothing but the host may come from rpId (no port, credentials or path).
+  if (url.hostname !== rpId || url.port !== '' || url.pathname !== '/.well-known/webauthn') return null;
+  return url.href;
+}
+
+/** The body as text, or null when it is longer than `limit` bytes. */
+async function readCapped(response, limit) {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel().catch(() => {});
+    return null;
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    length += value.byteLength;
+    if (length > limit) {
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder('utf-8').decode(bytes);
+}
+
+function failure(e) {
+  if (e?.name === 'AbortError') return { error: 'aborted', message: 'the fetch was cancelled' };
+  return { error: 'network', message: String(e?.message ?? e).slice(0, 200) };
+}
