@@ -15,6 +15,7 @@
 
 import { HOST_NAME, PROTOCOL_VERSION } from './id.js';
 import { buildCaller } from './caller.js';
+import { fetchWellKnownWebauthn } from './related-origins.js';
 
 const api = globalThis.chrome;
 // When this background (service worker / event page) started: a restarted one has a new value.
@@ -77,6 +78,8 @@ let port = null;
 let generation = 0; // one per host process, so UI ids of different hosts never collide
 let nextHostId = 1;
 const hostPending = new Map(); // host request id → {method, onReply, page?, dismissed?}
+// Host fetch id → the AbortController of a `.well-known/webauthn` fetch in flight.
+const wellKnownFetches = new Map();
 let locked = true;
 let hostAskedUnlock = false;
 
@@ -95,7 +98,8 @@ function connect() {
       onHostGone(why);
     }
   });
-  sendToHost('hello', { protocol: PROTOCOL_VERSION }, (reply) => {
+  // relatedOrigins: this background fetches `.well-known/webauthn` for the host (wellKnown.fetch).
+  sendToHost('hello', { protocol: PROTOCOL_VERSION, relatedOrigins: true }, (reply) => {
     if (reply.result) {
       locked = reply.result.locked !== false;
     } else if (port === p) {
@@ -126,7 +130,7 @@ function sendToHost(method, params, onReply, extra = {}) {
         port = null;
         onHostGone(e.message);
       }
-      if (attempt > 0 || method === 'ui.respond' || method === 'cancel') {
+      if (attempt > 0 || method === 'ui.respond' || method === 'cancel' || method === 'wellKnown.result') {
         onReply({ error: { name: 'UnknownError', message: `credwell's host is not reachable: ${e.message}` } });
         return id;
       }
@@ -156,6 +160,8 @@ function onHostGone(why) {
   };
   const entries = [...hostPending.values()];
   hostPending.clear();
+  for (const controller of wellKnownFetches.values()) controller.abort();
+  wellKnownFetches.clear();
   for (const entry of entries) entry.onReply({ error });
   locked = true;
   hostAskedUnlock = false;
@@ -605,8 +611,27 @@ function onAutofillChoose(message, sender) {
   sendToHost('ui.respond', { ui: message.ui, answer: { choose: message.choose } }, () => {});
 }
 
+// The host's `wellKnown.fetch` (WebAuthn related origin requests): fetch the RP's document and
+// pass it back; the host validates it (docs/protocol.md).
+async function fetchWellKnownForHost(event) {
+  if (!Number.isSafeInteger(event.fetch) || typeof event.rpId !== 'string') return;
+  const controller = new AbortController();
+  wellKnownFetches.set(event.fetch, controller);
+  const result = await fetchWellKnownWebauthn(event.rpId, { signal: controller.signal });
+  if (wellKnownFetches.get(event.fetch) !== controller) return;
+  wellKnownFetches.delete(event.fetch);
+  sendToHost('wellKnown.result', { fetch: event.fetch, ...result }, () => {});
+}
+
 async function onHostEvent(event) {
   switch (event.event) {
+    case 'wellKnown.fetch':
+      await fetchWellKnownForHost(event);
+      break;
+    case 'wellKnown.cancel':
+      wellKnownFetches.get(event.fetch)?.abort();
+      wellKnownFetches.delete(event.fetch);
+      break;
     case 'ui.show':
       if (event.kind === 'passkey.autofill') {
         offerAutofill(event);

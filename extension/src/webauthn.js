@@ -516,7 +516,7 @@
       ['extension:prf', true],
       ['hybridTransport', false],
       ['passkeyPlatformAuthenticator', true],
-      ['relatedOrigins', false],
+      ['relatedOrigins', true],
       ['signalAllAcceptedCredentials', true],
       ['signalCurrentUserDetails', true],
       ['signalUnknownCredential', true],
