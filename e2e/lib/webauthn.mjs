@@ -1,6 +1,9 @@
 // Passkey helpers for the e2e tests and bench: driving credwell's passkey prompts
 // (src/ui/passkey-create, passkey-chooser, passkey-verify) like a user, a relying party's side
-// with @simplewebauthn/server, and Chromium's own virtual authenticator over CDP.
+// with @simplewebauthn/server, and Chromium's own virtual authenticator over CDP. The prompt
+// helpers use only the driver-neutral UI calls both harnesses have (h.waitForUi, h.uiWait,
+// h.uiText, h.uiTexts, h.uiFill, h.clickAndClose), so they serve lib/harness.mjs (Chromium) and
+// lib/firefox.mjs (Firefox) alike.
 import assert from 'node:assert/strict';
 import {
   generateAuthenticationOptions,
@@ -16,7 +19,7 @@ export const RP_ID = 'localhost';
 export async function answerCreate(h, create = true) {
   const ui = await h.waitForUi('passkey-create');
   await h.uiWait(ui, '#account:not(:empty)');
-  const text = await ui.locator('main').innerText();
+  const text = await h.uiText(ui, 'main');
   await h.clickAndClose(ui, create ? '#create' : '#cancel');
   return text;
 }
@@ -33,8 +36,8 @@ export async function choosePasskey(h, index = 0) {
 export async function verifyUser(h, passphrase = PASSPHRASE) {
   const ui = await h.waitForUi('passkey-verify');
   await h.uiWait(ui, '#purpose:not(:empty)');
-  const text = await ui.locator('main').innerText();
-  await ui.fill('#passphrase', passphrase);
+  const text = await h.uiText(ui, 'main');
+  await h.uiFill(ui, '#passphrase', passphrase);
   await h.clickAndClose(ui, '#verify');
   return text;
 }
