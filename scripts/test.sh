@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 log() { printf '\n==> %s\n' "$*" >&2; }
 
 # Debian packages the tests need beyond the Rust toolchain: chromium and firefox-esr for the
-# extension suites (e2e/); Node 20 and npm are expected on the machine.
-DEB_PACKAGES=(chromium firefox-esr)
+# extension suites (e2e/), openssl for the related-origins test's throwaway TLS certificate;
+# Node 20 and npm are expected on the machine.
+DEB_PACKAGES=(chromium firefox-esr openssl)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -104,7 +104,8 @@ export async function writeHostWrapper(dir, extraEnv = {}) {
  * Starts the server, a fresh profile with the extension and the host manifest, and Chromium.
  * options.env: extra environment for the host (e.g. {CREDWELL_STORE_CONSENT: 'always'});
  * options.server: an already started server (startServer()) to use, and not close, instead;
- * options.extension: another unpacked extension dir (e.g. extension/build.mjs's dist/chromium).
+ * options.extension: another unpacked extension dir (e.g. extension/build.mjs's dist/chromium);
+ * options.args: extra Chromium switches (a --host-resolver-rules given here replaces BASE_ARGS').
  */
 export async function start(options = {}) {
   if (!existsSync(HOST_BIN)) throw new Error(`${HOST_BIN} is missing: run cargo build -p credwell-host`);
@@ -128,7 +129,12 @@ export async function start(options = {}) {
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
-    args: [...BASE_ARGS, `--load-extension=${extensionDir}`, `--disable-extensions-except=${extensionDir}`],
+    args: [
+      ...BASE_ARGS.filter((a) => !(a.startsWith('--host-resolver-rules=') && (options.args ?? []).some((b) => b.startsWith('--host-resolver-rules=')))),
+      ...(options.args ?? []),
+      `--load-extension=${extensionDir}`,
+      `--disable-extensions-except=${extensionDir}`,
+    ],
   });
   ctx.setDefaultTimeout(UI_TIMEOUT);
   let worker = ctx.serviceWorkers()[0];
