@@ -350,21 +350,22 @@ export async function start(options = {}) {
 }
 
 /** Adds an iframe to `parent` (default: the page) and returns it as a Frame once loaded. */
-export async function addFrame(h, { src, sandbox, srcdoc, parent = h.page, name }) {
+export async function addFrame(h, { src, sandbox, srcdoc, allow, parent = h.page, name }) {
   const frameName = name ?? `f${Math.random().toString(36).slice(2, 8)}`;
   await parent.evaluate(
-    ({ src, sandbox, srcdoc, frameName }) =>
+    ({ src, sandbox, srcdoc, allow, frameName }) =>
       new Promise((ok, fail) => {
         const f = document.createElement('iframe');
         f.name = frameName;
         if (sandbox !== undefined) f.setAttribute('sandbox', sandbox);
+        if (allow !== undefined) f.setAttribute('allow', allow);
         if (srcdoc !== undefined) f.srcdoc = srcdoc;
         if (src !== undefined) f.src = src;
         f.onload = () => ok();
         f.onerror = () => fail(new Error('iframe failed'));
         document.body.append(f);
       }),
-    { src, sandbox, srcdoc, frameName },
+    { src, sandbox, srcdoc, allow, frameName },
   );
   // The child contexts of `parent`, in document order; ours is the last one added.
   const { contexts } = await h.bidi.send('browsingContext.getTree', { root: parent.context });
