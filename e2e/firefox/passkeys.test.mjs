@@ -342,6 +342,66 @@ test('firefox passkeys: a passkey registered in Chromium signs in from Firefox w
   }
 });
 
+test('firefox passkeys: closing the unlock window ends a ceremony with NotAllowedError; a conditional get() is picked in the page\'s autofill by a real click', T, () =>
+  withBrowser({}, async (h) => {
+    await h.goto('/blank.html');
+    // Locked vault: a sign-in asks to unlock first; closing that window declines.
+    const declined = settle(h.page, () => navigator.credentials.get({ publicKey: { challenge: new Uint8Array(8) } }));
+    await h.closeUiWindow(await h.waitForUi('unlock'));
+    const d = await declined;
+    assert.deepEqual([d.name, d.domException], ['NotAllowedError', true], `closing the unlock window: ${JSON.stringify(d)}`);
+
+    await unlockVault(h);
+    const options = await registrationOptions('fay', { userVerification: 'discouraged' });
+    const creating = h.page.evaluate(CREATE, options);
+    creating.catch(() => {});
+    await answerCreate(h);
+    const { credential } = await verifyRegistration((await creating).json, options, h.origin);
+
+    // The offer is drawn by the ISOLATED-world content script (src/autofill.js) under a field
+    // whose autocomplete has the webauthn token, in a closed shadow root.
+    await h.page.evaluate(() => {
+      const input = document.createElement('input');
+      input.id = 'login';
+      input.autocomplete = 'username webauthn';
+      document.body.append(input);
+    });
+    const auth = await authenticationOptions({ userVerification: 'discouraged' });
+    const getting = h.page.evaluate(async (json) => {
+      const c = await navigator.credentials.get({ mediation: 'conditional', publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(json) });
+      return c.toJSON();
+    }, auth);
+    getting.catch(() => {});
+    await h.page.evaluate(() => document.getElementById('login').focus());
+    const deadline = Date.now() + 30_000;
+    let box = null;
+    while (!box) {
+      box = await h.page.evaluate(() => {
+        const el = document.querySelector('credwell-autofill');
+        if (!el) return null;
+        const r = el.getBoundingClientRect();
+        return { x: r.x, y: r.y, shadowRoot: el.shadowRoot === null };
+      });
+      if (!box && Date.now() > deadline) assert.fail('no autofill offer under the webauthn field within 30 s');
+      if (!box) await new Promise((ok) => setTimeout(ok, 50));
+    }
+    assert.equal(box.shadowRoot, true, 'the page cannot open the offer (closed shadow root)');
+    assert.equal(await h.uiOpen('passkey-chooser'), false, 'a conditional get() opens no chooser window');
+    // A real click (BiDi pointer input, trusted) on the first account: title row 20 px, then 40 px rows.
+    await h.bidi.send('input.performActions', {
+      context: h.page.context,
+      actions: [{ type: 'pointer', id: 'mouse', parameters: { pointerType: 'mouse' }, actions: [
+        { type: 'pointerMove', x: Math.round(box.x + 30), y: Math.round(box.y + 4 + 20 + 20) },
+        { type: 'pointerDown', button: 0 },
+        { type: 'pointerUp', button: 0 },
+      ] }],
+    });
+    const json = await getting;
+    const info = await verifyAuthentication(json, auth, h.origin, credential);
+    assert.equal(info.userVerified, false);
+    assert.equal(json.response.userHandle, options.user.id);
+  }));
+
 // The Chromium counterpart gives Chromium's own WebAuthn a CDP virtual authenticator; Firefox has
 // none over BiDi. What Firefox itself decides is checked instead: it refuses WebAuthn in a
 // document that does not have the focus, with its own NotAllowedError message (credwell never
