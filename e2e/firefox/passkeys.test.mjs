@@ -64,8 +64,9 @@ const GET = async (json) => {
     clientDataJSON: new TextDecoder().decode(r.clientDataJSON),
   };
 };
-// Firefox's own refusal of a WebAuthn request from a document without the focus (as the harness's
-// tab is in headless Firefox): a call that reached Firefox's WebAuthn instead of credwell's.
+// Firefox's own refusal of a WebAuthn request from a document that does not have the focus (a
+// background tab; headless Firefox gives the harness's first tab none either): the wording of a
+// call that reached Firefox's WebAuthn instead of credwell's.
 const FIREFOX_REFUSAL = 'CredentialContainer request is not allowed.';
 // authenticatorData flags (WebAuthn §6.1): UP 0x01, UV 0x04.
 const UP = 0x01;
