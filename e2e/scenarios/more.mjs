@@ -134,7 +134,7 @@ export const scenarios = [
       assert.equal((await run(() => navigator.credentials.create({ password: 'bogus' }))).name, 'TypeError');
       assert.equal((await run(() => navigator.credentials.create({ password: { id: '', password: 'b' } }))).name, 'TypeError');
       assert.equal((await run(() => navigator.credentials.create({ password: { id: 'a', password: 'b', iconURL: 'nope' } }))).name, 'SyntaxError');
-      // publicKey goes to the browser's own method untouched (its own message format).
+      // A publicKey that is not a dictionary is a TypeError from the WebIDL conversion.
       const pk = await run(() => navigator.credentials.create({ publicKey: 'bogus' }));
       assert.equal(pk.name, 'TypeError');
       // (Firefox words it its own way: "'publicKey' member of CredentialCreationOptions ...".)
