@@ -1,13 +1,7 @@
 // The account chooser: shows the requesting origin, the accounts (name, id, icon, and their
 // origin when it is not exactly the requesting one), and answers the host's `ui.show` chooser
 // with {"choose": index} or {"cancel": true} through the background.
-const key = new URLSearchParams(location.search).get('key');
-
-async function respond(answer) {
-  for (const b of document.querySelectorAll('button')) b.disabled = true;
-  await chrome.runtime.sendMessage({ credwell: 1, kind: 'ui.respond', key, answer });
-  window.close();
-}
+import { loadState, respond } from './prompt-page.js';
 
 function iconFor(account) {
   const box = document.createElement('span');
@@ -25,11 +19,8 @@ function iconFor(account) {
 }
 
 async function main() {
-  const state = key ? (await chrome.storage.session.get(key))[key] : undefined;
-  if (!state) {
-    window.close();
-    return;
-  }
+  const state = await loadState();
+  if (!state) return;
   document.getElementById('origin').textContent = state.origin;
   document.title = `Choose an account for ${state.origin}`;
   const list = document.getElementById('accounts');

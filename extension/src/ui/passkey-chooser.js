@@ -1,20 +1,11 @@
 // The passkey chooser (the host's `ui.show` kind `passkey.chooser`, shown even for one account:
 // it is the test of user presence): the accounts, most recent first, with their creation date;
 // answers {"choose": index} or {"cancel": true}.
-const key = new URLSearchParams(location.search).get('key');
-
-async function respond(answer) {
-  for (const b of document.querySelectorAll('button')) b.disabled = true;
-  await chrome.runtime.sendMessage({ credwell: 1, kind: 'ui.respond', key, answer });
-  window.close();
-}
+import { loadState, respond } from './prompt-page.js';
 
 async function main() {
-  const state = key ? (await chrome.storage.session.get(key))[key] : undefined;
-  if (!state) {
-    window.close();
-    return;
-  }
+  const state = await loadState();
+  if (!state) return;
   document.getElementById('origin').textContent = state.origin;
   document.getElementById('rp').textContent = state.rpId;
   document.title = `Sign in to ${state.rpId} with a passkey`;

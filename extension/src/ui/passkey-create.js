@@ -1,19 +1,10 @@
 // Consent to create a passkey (the host's `ui.show` kind `passkey.create`): shows the calling
 // origin, the RP ID and name, and the account; answers {"create": true | false}.
-const key = new URLSearchParams(location.search).get('key');
-
-async function respond(answer) {
-  for (const b of document.querySelectorAll('button')) b.disabled = true;
-  await chrome.runtime.sendMessage({ credwell: 1, kind: 'ui.respond', key, answer });
-  window.close();
-}
+import { loadState, respond } from './prompt-page.js';
 
 async function main() {
-  const state = key ? (await chrome.storage.session.get(key))[key] : undefined;
-  if (!state) {
-    window.close();
-    return;
-  }
+  const state = await loadState();
+  if (!state) return;
   document.getElementById('origin').textContent = state.origin;
   document.getElementById('rp').textContent = state.rpName && state.rpName !== state.rpId ? `${state.rpName} (${state.rpId})` : state.rpId;
   const user = state.userDisplayName && state.userDisplayName !== state.userName

@@ -2,20 +2,11 @@
 // vault passphrase and answers {"passphrase": "..."} (the host checks it; a wrong one shows this
 // page again with the next attempt), or {"cancel": true}. The passphrase goes only into that
 // answer message, never into storage.
-const key = new URLSearchParams(location.search).get('key');
-
-async function respond(answer) {
-  for (const b of document.querySelectorAll('button')) b.disabled = true;
-  await chrome.runtime.sendMessage({ credwell: 1, kind: 'ui.respond', key, answer });
-  window.close();
-}
+import { loadState, respond } from './prompt-page.js';
 
 async function main() {
-  const state = key ? (await chrome.storage.session.get(key))[key] : undefined;
-  if (!state) {
-    window.close();
-    return;
-  }
+  const state = await loadState();
+  if (!state) return;
   document.getElementById('origin').textContent = state.origin;
   const action = state.purpose === 'create' ? 'create a passkey' : 'sign in with your passkey';
   const who = state.userName ? ` as ${state.userName}` : '';

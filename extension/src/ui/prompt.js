@@ -1,20 +1,11 @@
 // The save / update prompt: answers the host's `ui.show` save with {"save": "save" | "never" |
 // "dismiss"} and update with {"update": true | false}. It never sees a password.
-const key = new URLSearchParams(location.search).get('key');
+import { loadState, respond } from './prompt-page.js';
 let kind = null;
 
-async function respond(answer) {
-  for (const b of document.querySelectorAll('button')) b.disabled = true;
-  await chrome.runtime.sendMessage({ credwell: 1, kind: 'ui.respond', key, answer });
-  window.close();
-}
-
 async function main() {
-  const state = key ? (await chrome.storage.session.get(key))[key] : undefined;
-  if (!state) {
-    window.close();
-    return;
-  }
+  const state = await loadState();
+  if (!state) return;
   kind = state.kind;
   document.getElementById('origin').textContent = state.origin;
   document.getElementById('account').textContent = state.name ? `${state.name} (${state.id})` : state.id;
