@@ -1,0 +1,148 @@
+// Unit tests of the ISOLATED-world relay (extension/src/isolated.js) with a scripted `chrome`
+// and document, no browser: calls and aborts go over the document's port, in order; replies come
+// back by rid; a port that cannot be used falls back to runtime.sendMessage; a port that closes
+// with calls in flight answers them UnknownError; page events that are not well-formed calls are
+// ignored.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { runInNewContext } from 'node:vm';
+
+const SOURCE = readFileSync(new URL('../../extension/src/isolated.js', import.meta.url), 'utf8');
+
+/** A chrome.* event: addListener, and fire(...) for the test. */
+function event() {
+  const listeners = [];
+  return { addListener: (fn) => listeners.push(fn), fire: (...args) => listeners.forEach((fn) => fn(...args)) };
+}
+
+/** A port the background side of the test controls. */
+function fakePort() {
+  const port = { name: 'credwell-document', sent: [], onMessage: event(), onDisconnect: event(), broken: false };
+  port.postMessage = (m) => {
+    if (port.broken) throw new Error('Attempting to use a disconnected port object');
+    port.sent.push(structuredClone(m));
+  };
+  return port;
+}
+
+/** Loads isolated.js into a fresh context; returns the page's side and the extension's. */
+function load() {
+  const document = new EventTarget();
+  const ports = [];
+  const sendMessage = [];
+  const runtime = {
+    lastError: undefined,
+    connect: ({ name }) => {
+      assert.equal(name, 'credwell-document');
+      const p = fakePort();
+      ports.push(p);
+      return p;
+    },
+    sendMessage: (message, callback) => sendMessage.push({ message: structuredClone(message), callback }),
+  };
+  runInNewContext(SOURCE, {
+    chrome: { runtime },
+    document,
+    navigator: { userActivation: { isActive: true } },
+    CustomEvent,
+    JSON,
+    Number,
+    String,
+    Object,
+    Map,
+    Error,
+  });
+  const replies = [];
+  document.addEventListener('credwell-response', (e) => replies.push(JSON.parse(e.detail)));
+  const page = (message) => document.dispatchEvent(new CustomEvent('credwell-request', { detail: JSON.stringify(message) }));
+  return { document, runtime, ports, sendMessage, replies, page };
+}
+
+test('calls and aborts travel over one port per document, in order; replies come back by rid', () => {
+  const r = load();
+  r.page({ t: 'call', rid: 1, method: 'credentials.get', params: { options: { password: true } } });
+  r.page({ t: 'abort', rid: 1, reason: 'stop' });
+  r.page({ t: 'call', rid: 2, method: 'credentials.store', params: {} });
+  assert.equal(r.ports.length, 1, 'one port for the document');
+  assert.equal(r.sendMessage.length, 0, 'nothing by sendMessage while the port works');
+  const [port] = r.ports;
+  assert.deepEqual(
+    port.sent.map((m) => [m.kind, m.rid]),
+    [['call', 1], ['abort', 1], ['call', 2]],
+  );
+  assert.deepEqual(port.sent[0].params, { options: { password: true } });
+  assert.equal(port.sent[0].frame.transientActivation, true, 'frame facts read in the isolated world');
+  assert.equal(port.sent[1].reason, 'stop');
+  // Replies in any order, by rid; a reply for an unknown rid or of another shape is dropped.
+  port.onMessage.fire({ credwell: 1, kind: 'reply', rid: 2, reply: { result: null } });
+  port.onMessage.fire({ credwell: 1, kind: 'reply', rid: 9, reply: { result: 'stray' } });
+  port.onMessage.fire({ kind: 'reply', rid: 1, reply: { result: 'no brand' } });
+  port.onMessage.fire({ credwell: 1, kind: 'reply', rid: 1, reply: { error: { name: 'AbortError', message: 'x' } } });
+  port.onMessage.fire({ credwell: 1, kind: 'reply', rid: 1, reply: { result: 'twice' } });
+  assert.deepEqual(r.replies, [
+    { t: 'reply', rid: 2, result: null },
+    { t: 'reply', rid: 1, error: { name: 'AbortError', message: 'x' } },
+  ]);
+});
+
+test('a port that closes with calls in flight answers them UnknownError; the next call opens a new port', () => {
+  const r = load();
+  r.page({ t: 'call', rid: 1, method: 'credentials.get', params: {} });
+  r.page({ t: 'call', rid: 2, method: 'credentials.get', params: {} });
+  const [first] = r.ports;
+  first.onMessage.fire({ credwell: 1, kind: 'reply', rid: 2, reply: { result: null } });
+  first.onDisconnect.fire();
+  assert.deepEqual(r.replies.map((m) => [m.rid, m.result === null ? 'null' : m.error?.name]), [
+    [2, 'null'],
+    [1, 'UnknownError'],
+  ]);
+  assert.match(r.replies[1].error.message, /background went away/);
+  r.page({ t: 'call', rid: 3, method: 'credentials.get', params: {} });
+  assert.equal(r.ports.length, 2, 'a new port after the old one closed');
+  assert.deepEqual(r.ports[1].sent.map((m) => m.rid), [3]);
+  // A late reply on the closed port is not delivered.
+  first.onMessage.fire({ credwell: 1, kind: 'reply', rid: 3, reply: { result: 'wrong port' } });
+  assert.equal(r.replies.length, 2);
+});
+
+test('a port that throws on post falls back to runtime.sendMessage, and its failures are UnknownError', () => {
+  const r = load();
+  r.page({ t: 'call', rid: 1, method: 'credentials.get', params: {} });
+  r.ports[0].broken = true;
+  r.page({ t: 'call', rid: 2, method: 'credentials.get', params: {} });
+  // The broken port is dropped and the call goes by sendMessage instead, once.
+  assert.deepEqual(r.sendMessage.map((x) => [x.message.kind, x.message.rid]), [['call', 2]]);
+  assert.equal(r.ports.length, 1);
+  r.sendMessage[0].callback({ result: 'by message' });
+  assert.deepEqual(r.replies.at(-1), { t: 'reply', rid: 2, result: 'by message' });
+  // The next call opens a new port.
+  r.page({ t: 'call', rid: 3, method: 'credentials.get', params: {} });
+  assert.equal(r.ports.length, 2);
+  assert.deepEqual(r.ports[1].sent.map((m) => m.rid), [3]);
+  // sendMessage failing (no background): UnknownError with the browser's message.
+  const s = load();
+  s.runtime.connect = () => {
+    throw new Error('Extension context invalidated.');
+  };
+  s.page({ t: 'call', rid: 7, method: 'credentials.get', params: {} });
+  assert.equal(s.sendMessage.length, 1);
+  s.runtime.lastError = { message: 'Could not establish connection. Receiving end does not exist.' };
+  s.sendMessage[0].callback(undefined);
+  s.runtime.lastError = undefined;
+  assert.equal(s.replies[0].error.name, 'UnknownError');
+  assert.match(s.replies[0].error.message, /Receiving end does not exist/);
+});
+
+test('page events that are not well-formed calls are ignored', () => {
+  const r = load();
+  r.document.dispatchEvent(new CustomEvent('credwell-request', { detail: { t: 'call', rid: 1 } })); // not a string
+  r.document.dispatchEvent(new CustomEvent('credwell-request', { detail: '{not json' }));
+  r.page({ t: 'call', rid: -1, method: 'credentials.get' });
+  r.page({ t: 'call', rid: 1.5, method: 'credentials.get' });
+  r.page({ t: 'launch', rid: 1 });
+  r.document.dispatchEvent(new CustomEvent('credwell-request', { detail: 'x'.repeat(4 * 1024 * 1024 + 1) }));
+  const sent = r.ports.flatMap((p) => p.sent).length + r.sendMessage.length;
+  assert.equal(sent, 0);
+  assert.deepEqual(r.replies, []);
+});
