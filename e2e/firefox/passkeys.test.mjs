@@ -19,51 +19,12 @@ import {
   verifyRegistration,
   verifyUser,
   unlockVault,
+  CREATE,
+  GET,
 } from '../lib/webauthn.mjs';
 
 const T = { timeout: 180_000 };
 
-// In the page: create({publicKey}) from the RP's JSON options through parseCreationOptionsFromJSON;
-// returns the credential described, with its toJSON(). (Firefox ESR 140 has
-// Uint8Array.prototype.toBase64, as Chromium does.)
-const CREATE = async (json) => {
-  const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON(json);
-  const c = await navigator.credentials.create({ publicKey });
-  const r = c.response;
-  const b64 = (ab) => new Uint8Array(ab).toBase64({ alphabet: 'base64url', omitPadding: true });
-  return {
-    json: c.toJSON(),
-    proto: [c instanceof PublicKeyCredential, c instanceof Credential, r instanceof AuthenticatorAttestationResponse, r instanceof AuthenticatorResponse],
-    tag: Object.prototype.toString.call(c),
-    id: c.id,
-    type: c.type,
-    rawId: b64(c.rawId),
-    sameRawId: c.rawId === c.rawId && c.response === c.response,
-    attachment: c.authenticatorAttachment,
-    clientDataJSON: new TextDecoder().decode(r.clientDataJSON),
-    transports: r.getTransports(),
-    alg: r.getPublicKeyAlgorithm(),
-    publicKey: r.getPublicKey() === null ? null : b64(r.getPublicKey()),
-    authenticatorData: b64(r.getAuthenticatorData()),
-    flags: new Uint8Array(r.getAuthenticatorData())[32],
-    attestationObject: b64(r.attestationObject),
-  };
-};
-const GET = async (json) => {
-  const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(json);
-  const c = await navigator.credentials.get({ publicKey });
-  const r = c.response;
-  const b64 = (ab) => new Uint8Array(ab).toBase64({ alphabet: 'base64url', omitPadding: true });
-  return {
-    json: c.toJSON(),
-    proto: [c instanceof PublicKeyCredential, r instanceof AuthenticatorAssertionResponse, r instanceof AuthenticatorResponse],
-    id: c.id,
-    attachment: c.authenticatorAttachment,
-    userHandle: r.userHandle === null ? null : b64(r.userHandle),
-    flags: new Uint8Array(r.authenticatorData)[32],
-    clientDataJSON: new TextDecoder().decode(r.clientDataJSON),
-  };
-};
 // Firefox's own refusal of a WebAuthn request from a document that does not have the focus (a
 // background tab; headless Firefox gives the harness's first tab none either): the wording of a
 // call that reached Firefox's WebAuthn instead of credwell's.

@@ -109,3 +109,51 @@ export async function unlockVault(h, passphrase = PASSPHRASE) {
   const reply = await h.extensionEval((p) => chrome.runtime.sendMessage({ credwell: 1, kind: 'unlock', passphrase: p }), passphrase);
   assert.equal(reply.result?.locked, false, JSON.stringify(reply));
 }
+
+// In the page (serialized by the harness's evaluate, so self-contained): create({publicKey}) from
+// the RP's JSON options through parseCreationOptionsFromJSON; the credential described, with its
+// toJSON(). (Chromium and Firefox ESR 140 both have Uint8Array.prototype.toBase64.)
+export const CREATE = async (json) => {
+  const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON(json);
+  const c = await navigator.credentials.create({ publicKey });
+  const r = c.response;
+  const b64 = (ab) => new Uint8Array(ab).toBase64({ alphabet: 'base64url', omitPadding: true });
+  return {
+    json: c.toJSON(),
+    proto: [c instanceof PublicKeyCredential, c instanceof Credential, r instanceof AuthenticatorAttestationResponse, r instanceof AuthenticatorResponse],
+    tag: Object.prototype.toString.call(c),
+    id: c.id,
+    type: c.type,
+    rawId: b64(c.rawId),
+    sameRawId: c.rawId === c.rawId && c.response === c.response,
+    attachment: c.authenticatorAttachment,
+    clientDataJSON: new TextDecoder().decode(r.clientDataJSON),
+    transports: r.getTransports(),
+    alg: r.getPublicKeyAlgorithm(),
+    publicKey: r.getPublicKey() === null ? null : b64(r.getPublicKey()),
+    authenticatorData: b64(r.getAuthenticatorData()),
+    flags: new Uint8Array(r.getAuthenticatorData())[32],
+    attestationObject: b64(r.attestationObject),
+    extensions: c.getClientExtensionResults(),
+  };
+};
+
+// In the page: get({publicKey}) from the RP's JSON options through parseRequestOptionsFromJSON.
+export const GET = async (json) => {
+  const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(json);
+  const c = await navigator.credentials.get({ publicKey });
+  const r = c.response;
+  const b64 = (ab) => new Uint8Array(ab).toBase64({ alphabet: 'base64url', omitPadding: true });
+  return {
+    json: c.toJSON(),
+    proto: [c instanceof PublicKeyCredential, r instanceof AuthenticatorAssertionResponse, r instanceof AuthenticatorResponse],
+    id: c.id,
+    rawId: b64(c.rawId),
+    attachment: c.authenticatorAttachment,
+    userHandle: r.userHandle === null ? null : b64(r.userHandle),
+    signature: b64(r.signature),
+    authenticatorData: b64(r.authenticatorData),
+    flags: new Uint8Array(r.authenticatorData)[32],
+    clientDataJSON: new TextDecoder().decode(r.clientDataJSON),
+  };
+};

@@ -16,51 +16,11 @@ import {
   verifyUser,
   virtualAuthenticator,
   unlockVault,
+  CREATE,
+  GET,
 } from '../lib/webauthn.mjs';
 
 const T = { timeout: 180_000 };
-
-// In the page: create({publicKey}) from the RP's JSON options through parseCreationOptionsFromJSON;
-// returns the credential described, with its toJSON().
-const CREATE = async (json) => {
-  const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON(json);
-  const c = await navigator.credentials.create({ publicKey });
-  const r = c.response;
-  const b64 = (ab) => new Uint8Array(ab).toBase64({ alphabet: 'base64url', omitPadding: true });
-  return {
-    json: c.toJSON(),
-    proto: [c instanceof PublicKeyCredential, c instanceof Credential, r instanceof AuthenticatorAttestationResponse, r instanceof AuthenticatorResponse],
-    tag: Object.prototype.toString.call(c),
-    id: c.id,
-    type: c.type,
-    rawId: b64(c.rawId),
-    sameRawId: c.rawId === c.rawId && c.response === c.response,
-    attachment: c.authenticatorAttachment,
-    clientDataJSON: new TextDecoder().decode(r.clientDataJSON),
-    transports: r.getTransports(),
-    alg: r.getPublicKeyAlgorithm(),
-    publicKey: r.getPublicKey() === null ? null : b64(r.getPublicKey()),
-    authenticatorData: b64(r.getAuthenticatorData()),
-    attestationObject: b64(r.attestationObject),
-    extensions: c.getClientExtensionResults(),
-  };
-};
-const GET = async (json) => {
-  const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(json);
-  const c = await navigator.credentials.get({ publicKey });
-  const r = c.response;
-  const b64 = (ab) => new Uint8Array(ab).toBase64({ alphabet: 'base64url', omitPadding: true });
-  return {
-    json: c.toJSON(),
-    proto: [c instanceof PublicKeyCredential, r instanceof AuthenticatorAssertionResponse, r instanceof AuthenticatorResponse],
-    id: c.id,
-    rawId: b64(c.rawId),
-    userHandle: r.userHandle === null ? null : b64(r.userHandle),
-    signature: b64(r.signature),
-    authenticatorData: b64(r.authenticatorData),
-    clientDataJSON: new TextDecoder().decode(r.clientDataJSON),
-  };
-};
 
 test('passkeys: register, then sign in, verified by @simplewebauthn/server', T, () =>
   withBrowser({}, async (h) => {
