@@ -201,6 +201,7 @@ impl VaultOpener for EphemeralVault {
 /// `child_process`, used by the test drivers). Those are polled by the runtime directly;
 /// `tokio::io::stdin()` would instead hand every read to a blocking-pool thread, which costs
 /// two thread wake-ups per message. Anything else (a terminal, a file) falls back to that.
+#[cfg(unix)]
 mod stdio {
     use std::os::fd::{AsFd, OwnedFd};
     use std::os::unix::fs::FileTypeExt;
@@ -256,5 +257,18 @@ mod stdio {
         let stream = std::os::unix::net::UnixStream::from(fd);
         stream.set_nonblocking(true).ok()?;
         tokio::net::UnixStream::from_std(stream).ok()
+    }
+}
+
+/// Elsewhere, tokio's standard input and output (read and written on its blocking pool).
+#[cfg(not(unix))]
+mod stdio {
+    use tokio::io::{AsyncRead, AsyncWrite};
+
+    pub(crate) type Reader = Box<dyn AsyncRead + Unpin + Send>;
+    pub(crate) type Writer = Box<dyn AsyncWrite + Unpin + Send>;
+
+    pub(crate) fn open() -> (Reader, Writer) {
+        (Box::new(tokio::io::stdin()), Box::new(tokio::io::stdout()))
     }
 }

@@ -178,6 +178,7 @@ fn frames(mut bytes: &[u8]) -> Vec<Value> {
 
 /// Test drivers (Node's `child_process`) connect the host through socket pairs, not pipes: the
 /// host polls those directly too.
+#[cfg(unix)]
 #[test]
 fn the_host_serves_a_socket_pair() {
     use std::os::unix::net::UnixStream;
