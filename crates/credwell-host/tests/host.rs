@@ -6,10 +6,12 @@
 use std::time::Duration;
 
 use credwell_core::Password;
-use credwell_host::framing::{self, Incoming};
-use credwell_host::{HostConfig, MemoryVault, UnlockError, VaultOpener, serve};
+use credwell_host::framing;
+use credwell_host::{HostConfig, MemoryVault, UnlockError, VaultOpener};
 use serde_json::{Value, json};
-use tokio::io::{AsyncWriteExt, DuplexStream, ReadHalf, WriteHalf};
+
+mod common;
+use common::Port;
 
 struct TestOpener {
     store: MemoryVault,
@@ -28,8 +30,7 @@ impl VaultOpener for TestOpener {
 }
 
 struct Browser {
-    to_host: WriteHalf<DuplexStream>,
-    from_host: ReadHalf<DuplexStream>,
+    port: Port,
     task: tokio::task::JoinHandle<Result<(), framing::FrameError>>,
 }
 
@@ -39,47 +40,23 @@ fn caller(origin: &str, client: u64) -> Value {
 
 impl Browser {
     fn start(config: HostConfig) -> Self {
-        let (browser, host) = tokio::io::duplex(64 * 1024);
-        let (host_read, host_write) = tokio::io::split(host);
-        let task = tokio::spawn(serve(
-            host_read,
-            host_write,
-            TestOpener {
-                store: MemoryVault::new(),
-            },
-            config,
-        ));
-        let (from_host, to_host) = tokio::io::split(browser);
-        Self {
-            to_host,
-            from_host,
-            task,
-        }
+        let opener = TestOpener {
+            store: MemoryVault::new(),
+        };
+        let (port, task) = Port::start(opener, config, 64 * 1024);
+        Self { port, task }
     }
 
     async fn send(&mut self, message: Value) {
-        self.send_raw(message.to_string().as_bytes()).await;
+        self.port.send(message).await;
     }
 
     async fn send_raw(&mut self, body: &[u8]) {
-        self.to_host
-            .write_all(&framing::encode(body))
-            .await
-            .unwrap();
+        self.port.send_raw(body).await;
     }
 
     async fn recv(&mut self) -> Value {
-        let frame = tokio::time::timeout(
-            Duration::from_secs(30),
-            framing::read_frame(&mut self.from_host),
-        )
-        .await
-        .expect("the host answers")
-        .unwrap();
-        match frame {
-            Incoming::Message(body) => serde_json::from_slice(&body).unwrap(),
-            other => panic!("unexpected {other:?}"),
-        }
+        self.port.recv().await
     }
 
     /// Receives until a message matching `pred` arrives; returns it and the ones skipped.
@@ -310,13 +287,8 @@ async fn the_vault_locks_itself_when_idle() {
 #[tokio::test]
 async fn closing_the_port_ends_the_host() {
     let b = Browser::start(config());
-    let Browser {
-        to_host,
-        from_host,
-        task,
-    } = b;
-    drop(to_host);
-    drop(from_host);
+    let Browser { port, task } = b;
+    drop(port);
     task.await.unwrap().unwrap();
 }
 

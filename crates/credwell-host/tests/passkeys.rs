@@ -11,12 +11,13 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use credwell_core::Password;
-use credwell_host::framing::{self, Incoming};
-use credwell_host::{HostConfig, UnlockError, VaultOpener, serve};
+use credwell_host::{HostConfig, UnlockError, VaultOpener};
 use credwell_vault::{KdfParams, Vault, VaultError};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncWriteExt, DuplexStream, ReadHalf, WriteHalf};
+
+mod common;
+use common::Port;
 
 const PASSPHRASE: &str = "correct horse";
 
@@ -43,8 +44,7 @@ impl VaultOpener for FileOpener {
 }
 
 struct Browser {
-    to_host: WriteHalf<DuplexStream>,
-    from_host: ReadHalf<DuplexStream>,
+    port: Port,
     next_id: u64,
     _dir: tempfile::TempDir,
     vault: PathBuf,
@@ -76,23 +76,16 @@ impl Browser {
     async fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let vault = dir.path().join("vault.sqlite");
-        let (browser, host) = tokio::io::duplex(256 * 1024);
-        let (host_read, host_write) = tokio::io::split(host);
-        tokio::spawn(serve(
-            host_read,
-            host_write,
-            FileOpener {
-                path: vault.clone(),
-            },
-            HostConfig {
-                idle_lock: None,
-                ..HostConfig::default()
-            },
-        ));
-        let (from_host, to_host) = tokio::io::split(browser);
+        let opener = FileOpener {
+            path: vault.clone(),
+        };
+        let config = HostConfig {
+            idle_lock: None,
+            ..HostConfig::default()
+        };
+        let (port, _task) = Port::start(opener, config, 256 * 1024);
         let mut b = Self {
-            to_host,
-            from_host,
+            port,
             next_id: 1,
             _dir: dir,
             vault,
@@ -110,24 +103,11 @@ impl Browser {
     }
 
     async fn send(&mut self, message: Value) {
-        self.to_host
-            .write_all(&framing::encode(message.to_string().as_bytes()))
-            .await
-            .unwrap();
+        self.port.send(message).await;
     }
 
     async fn recv(&mut self) -> Value {
-        let frame = tokio::time::timeout(
-            Duration::from_secs(30),
-            framing::read_frame(&mut self.from_host),
-        )
-        .await
-        .expect("the host answers")
-        .unwrap();
-        match frame {
-            Incoming::Message(body) => serde_json::from_slice(&body).unwrap(),
-            other => panic!("unexpected {other:?}"),
-        }
+        self.port.recv().await
     }
 
     /// Sends a request without waiting for its reply; returns its id.

@@ -10,11 +10,12 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use credwell_core::{MAX_DOCUMENT_BYTES, Password};
-use credwell_host::framing::{self, Incoming};
-use credwell_host::{HostConfig, MemoryVault, UnlockError, VaultOpener, serve};
+use credwell_host::{HostConfig, MemoryVault, UnlockError, VaultOpener};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncWriteExt, DuplexStream, ReadHalf, WriteHalf};
+
+mod common;
+use common::Port;
 
 const PASSPHRASE: &str = "correct horse";
 const UK: &str = "https://shopping.co.uk";
@@ -36,8 +37,7 @@ impl VaultOpener for TestOpener {
 }
 
 struct Extension {
-    to_host: WriteHalf<DuplexStream>,
-    from_host: ReadHalf<DuplexStream>,
+    port: Port,
     next_id: u64,
 }
 
@@ -75,26 +75,16 @@ fn listing(origins: &[&str]) -> Value {
 impl Extension {
     /// Starts a host; `related_origins` is what the extension's `hello` announces.
     async fn start(related_origins: bool, well_known_timeout: Duration) -> Self {
-        let (browser, host) = tokio::io::duplex(256 * 1024);
-        let (host_read, host_write) = tokio::io::split(host);
-        tokio::spawn(serve(
-            host_read,
-            host_write,
-            TestOpener {
-                store: MemoryVault::new(),
-            },
-            HostConfig {
-                idle_lock: None,
-                well_known_timeout,
-                ..HostConfig::default()
-            },
-        ));
-        let (from_host, to_host) = tokio::io::split(browser);
-        let mut e = Self {
-            to_host,
-            from_host,
-            next_id: 1,
+        let opener = TestOpener {
+            store: MemoryVault::new(),
         };
+        let config = HostConfig {
+            idle_lock: None,
+            well_known_timeout,
+            ..HostConfig::default()
+        };
+        let (port, _task) = Port::start(opener, config, 256 * 1024);
+        let mut e = Self { port, next_id: 1 };
         let id = e
             .begin(
                 "hello",
@@ -111,24 +101,11 @@ impl Extension {
     }
 
     async fn send(&mut self, message: Value) {
-        self.to_host
-            .write_all(&framing::encode(message.to_string().as_bytes()))
-            .await
-            .unwrap();
+        self.port.send(message).await;
     }
 
     async fn recv(&mut self) -> Value {
-        let frame = tokio::time::timeout(
-            Duration::from_secs(30),
-            framing::read_frame(&mut self.from_host),
-        )
-        .await
-        .expect("the host answers")
-        .unwrap();
-        match frame {
-            Incoming::Message(body) => serde_json::from_slice(&body).unwrap(),
-            other => panic!("unexpected {other:?}"),
-        }
+        self.port.recv().await
     }
 
     async fn begin(&mut self, method: &str, params: Value) -> u64 {
