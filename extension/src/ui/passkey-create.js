@@ -1,6 +1,6 @@
 // Consent to create a passkey (the host's `ui.show` kind `passkey.create`): shows the calling
 // origin, the RP ID and name, and the account; answers {"create": true | false}.
-import { loadState, respond } from './prompt-page.js';
+import { cancelWith, loadState, respond } from './prompt-page.js';
 
 async function main() {
   const state = await loadState();
@@ -20,6 +20,5 @@ async function main() {
 }
 
 document.getElementById('create').addEventListener('click', () => respond({ create: true }));
-document.getElementById('cancel').addEventListener('click', () => respond({ create: false }));
-document.addEventListener('keydown', (e) => { if (e.key === 'Escape') respond({ create: false }); });
+cancelWith({ create: false });
 main();

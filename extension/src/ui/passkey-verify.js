@@ -2,7 +2,7 @@
 // vault passphrase and answers {"passphrase": "..."} (the host checks it; a wrong one shows this
 // page again with the next attempt), or {"cancel": true}. The passphrase goes only into that
 // answer message, never into storage.
-import { loadState, respond } from './prompt-page.js';
+import { cancelWith, loadState, respond } from './prompt-page.js';
 
 async function main() {
   const state = await loadState();
@@ -23,6 +23,5 @@ document.getElementById('form').addEventListener('submit', (event) => {
   event.preventDefault();
   respond({ passphrase: document.getElementById('passphrase').value });
 });
-document.getElementById('cancel').addEventListener('click', () => respond({ cancel: true }));
-document.addEventListener('keydown', (e) => { if (e.key === 'Escape') respond({ cancel: true }); });
+cancelWith({ cancel: true });
 main();

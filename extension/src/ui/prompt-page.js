@@ -24,3 +24,62 @@ export async function respond(answer) {
   await chrome.runtime.sendMessage({ credwell: 1, kind: 'ui.respond', key, answer });
   window.close();
 }
+
+/** The Cancel button and the Escape key both answer `answer`. */
+export function cancelWith(answer) {
+  document.getElementById('cancel').addEventListener('click', () => respond(answer));
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') respond(answer);
+  });
+}
+
+/** An account's round icon: `image` (a data: URL) when there is one, else `label`'s initial. */
+export function accountIcon(label, image) {
+  const box = document.createElement('span');
+  box.className = 'icon';
+  box.setAttribute('aria-hidden', 'true');
+  if (typeof image === 'string' && image.startsWith('data:image/')) {
+    const img = document.createElement('img');
+    img.src = image;
+    img.alt = '';
+    box.append(img);
+  } else {
+    box.textContent = (label || '?').trim().charAt(0).toUpperCase() || '?';
+  }
+  return box;
+}
+
+/**
+ * Fills `list` with one button per account, the first focused; a click answers
+ * {"choose": index}. `describe(account)` gives the button's `data` attributes, its `icon`, its
+ * bold `title` and further `lines` ([className, text] pairs).
+ */
+export function renderAccounts(list, accounts, describe) {
+  accounts.forEach((account, index) => {
+    const { data, icon, title, lines } = describe(account);
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'account';
+    button.dataset.index = String(index);
+    Object.assign(button.dataset, data);
+    button.append(icon);
+    const text = document.createElement('span');
+    text.className = 'account-text';
+    const name = document.createElement('span');
+    name.textContent = title;
+    name.style.fontWeight = '600';
+    text.append(name);
+    for (const [className, line] of lines) {
+      const span = document.createElement('span');
+      span.className = className;
+      span.textContent = line;
+      text.append(span);
+    }
+    button.append(text);
+    button.addEventListener('click', () => respond({ choose: index }));
+    const li = document.createElement('li');
+    li.append(button);
+    list.append(li);
+  });
+  list.querySelector('button')?.focus();
+}
