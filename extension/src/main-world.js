@@ -692,6 +692,15 @@
       return v;
     };
 
+    // A publicKey-only request: credwell's passkeys, with the converted options `pk`, or the
+    // browser's own WebAuthn when the conversion said so (null: a security key only).
+    const publicKeyCall = (pk, mediation, signal) => {
+      if (pk === null) return { native: true };
+      const json = { publicKey: pk };
+      if (mediation !== undefined) json.mediation = toStr(mediation);
+      return { json, signal, toResult: webauthn.fromJson };
+    };
+
     // Returns {native: true} when the browser's own method should answer (publicKey, identity,
     // otp, digital alone), else {json, signal}.
     const convertRequestOptions = (options) => {
@@ -715,11 +724,7 @@
         if (publicKey === undefined || identity !== undefined || otp !== undefined || digital !== undefined || !webauthn) {
           return { native: true };
         }
-        const pk = webauthn.request(publicKey, prefix);
-        if (pk === null) return { native: true };
-        const json = { publicKey: pk };
-        if (mediation !== undefined) json.mediation = toStr(mediation);
-        return { json, signal, toResult: webauthn.fromJson };
+        return publicKeyCall(webauthn.request(publicKey, prefix), mediation, signal);
       }
       const json = {};
       if (federated !== undefined) {
@@ -765,11 +770,7 @@
       const ours = password !== undefined || federated !== undefined;
       if (others && !ours) {
         if (publicKey === undefined || digital !== undefined || !webauthn) return { native: true };
-        const pk = webauthn.creation(publicKey, prefix);
-        if (pk === null) return { native: true };
-        const json = { publicKey: pk };
-        if (mediation !== undefined) json.mediation = toStr(mediation);
-        return { json, signal, toResult: webauthn.fromJson };
+        return publicKeyCall(webauthn.creation(publicKey, prefix), mediation, signal);
       }
       const json = {};
       if (federated !== undefined) {
