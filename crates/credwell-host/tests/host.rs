@@ -72,7 +72,7 @@ impl Browser {
     }
 
     async fn reply(&mut self, id: u64) -> Value {
-        self.recv_until(|m| m["id"] == json!(id)).await.0
+        self.port.reply_to(id).await
     }
 
     async fn unlock(&mut self, id: u64) {

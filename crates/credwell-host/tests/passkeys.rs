@@ -131,12 +131,7 @@ impl Browser {
 
     /// The reply to request `id`, skipping anything else.
     async fn reply_to(&mut self, id: u64) -> Value {
-        loop {
-            let m = self.recv().await;
-            if m["id"] == json!(id) {
-                return m;
-            }
-        }
+        self.port.reply_to(id).await
     }
 
     /// Registers an ES256 passkey for `user` with consent only (no attestation, no user

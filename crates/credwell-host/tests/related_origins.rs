@@ -127,12 +127,7 @@ impl Extension {
     }
 
     async fn reply_to(&mut self, id: u64) -> Value {
-        loop {
-            let m = self.next().await;
-            if m["id"] == json!(id) {
-                return m;
-            }
-        }
+        self.port.reply_to(id).await
     }
 
     /// Expects the host's `wellKnown.fetch` for `rp_id`; returns its fetch id.

@@ -59,3 +59,15 @@ impl Port {
         }
     }
 }
+
+impl Port {
+    /// The reply to request `id`, skipping every other message.
+    pub(crate) async fn reply_to(&mut self, id: u64) -> Value {
+        loop {
+            let m = self.recv().await;
+            if m["id"] == serde_json::json!(id) {
+                return m;
+            }
+        }
+    }
+}
