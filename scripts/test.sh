@@ -21,11 +21,27 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
 
+# Where cargo puts its binaries (CARGO_TARGET_DIR or the workspace's target/), asked once.
+TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+export CREDWELL_HOST_BIN="$TARGET_DIR/debug/credwell-host"
+
+# What this run tests against: a fresh machine gets whatever Debian ships today.
+log "versions"
+{
+  printf 'rustc:    %s\n' "$(rustc --version)"
+  printf 'node:     %s\n' "$(node --version)"
+  printf 'chromium: %s\n' "$(chromium --version 2>/dev/null | head -n1)"
+  printf 'firefox:  %s\n' "$(firefox-esr --version 2>/dev/null | head -n1)"
+} >&2
+
 log "cargo fmt --check"
 cargo fmt --all --check
 
 log "cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
+
+log "cargo doc (broken intra-doc links fail)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 
 log "cargo test (unit, integration, doc)"
 cargo test --workspace
@@ -39,31 +55,26 @@ if [ ! -d e2e/node_modules/playwright-core ] || [ ! -d e2e/node_modules/ws ] || 
 fi
 # The credwell CLI too: the Firefox harness and demo register the host with `credwell install`.
 cargo build -p credwell -p credwell-host
-CREDWELL_HOST_BIN="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/debug/credwell-host" \
-  node --test --test-concurrency=1 e2e/tests/
+node --test --test-concurrency=1 e2e/tests/
 
 log "extension end to end in headless Firefox ESR (e2e/firefox/, WebDriver BiDi)"
 # Each test runs Firefox with HOME set to a throwaway dir (no ~/.cache/mozilla), where
 # `credwell install --firefox-home` writes the host manifest.
-CREDWELL_HOST_BIN="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/debug/credwell-host" \
-  node --test --test-concurrency=1 e2e/firefox/
+node --test --test-concurrency=1 e2e/firefox/
 
 log "passkeys verified by an independent relying party (interop/, @simplewebauthn/server)"
 if [ ! -d interop/node_modules/@simplewebauthn/server ]; then
   (cd interop && npm ci --no-audit --no-fund)
 fi
-CREDWELL_HOST_BIN="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/debug/credwell-host" \
-  node --test --test-concurrency=1 interop/
+node --test --test-concurrency=1 interop/
 
 log "browser demo: headless walkthrough of the tutorial's scenario in Chromium (demo/)"
 if [ ! -d demo/node_modules/playwright-core ] || [ ! -d demo/node_modules/ws ] || [ ! -d demo/node_modules/@simplewebauthn/server ]; then
   (cd demo && npm ci --no-audit --no-fund)
 fi
-CREDWELL_HOST_BIN="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/debug/credwell-host" \
-  node demo/run.mjs --headless --screenshots "$(mktemp -d)"
+node demo/run.mjs --headless --screenshots "$(mktemp -d)"
 
 log "browser demo: the same walkthrough in Firefox ESR (demo/, credwell install --firefox-home)"
-CREDWELL_HOST_BIN="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/debug/credwell-host" \
-  node demo/run.mjs --browser firefox --headless --screenshots "$(mktemp -d)"
+node demo/run.mjs --browser firefox --headless --screenshots "$(mktemp -d)"
 
 log "all checks passed"

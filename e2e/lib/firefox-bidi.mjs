@@ -197,7 +197,7 @@ export async function launchFirefox({ WebSocket, binary, profile, home, extensio
   else delete childEnv.MOZ_HEADLESS;
   const child = spawn(
     binary,
-    [...(headless ? ['--headless'] : []), '--no-remote', '--profile', profile, '--remote-debugging-port', '0', ...args, 'about:blank'],
+    [...(headless ? ['--headless'] : []), '--remote-allow-system-access', '--no-remote', '--profile', profile, '--remote-debugging-port', '0', ...args, 'about:blank'],
     { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let browserLog = '';

@@ -104,7 +104,7 @@ export async function start(options = {}) {
     await removeTemp();
     throw e;
   }
-  const { bidi, child, browserLog } = firefox;
+  const { bidi, child, browserLog, capabilities } = firefox;
   const cleanup = async () => {
     await firefox.close();
     await removeTemp();
@@ -141,6 +141,10 @@ export async function start(options = {}) {
     ...server,
     extensionOrigin: EXTENSION_ORIGIN,
     browserLog,
+    /** Firefox's version as its BiDi session reports it (e.g. "153.8.0"). */
+    browserVersion: capabilities.browserVersion ?? '',
+    /** Its major version, a number (e.g. 153). */
+    browserMajor: Number.parseInt(capabilities.browserVersion ?? '', 10),
     async hostPids() {
       try {
         return (await readFile(join(dir, 'host.pids'), 'utf8')).split('\n').filter(Boolean).map(Number);

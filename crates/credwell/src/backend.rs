@@ -1,7 +1,7 @@
 //! The store the commands run against, behind one small trait: [`Backend`].
 //!
 //! The command line works on the encrypted vault on disk; the in-memory
-//! [`MemoryBackend`] runs the same command logic in unit tests.
+//! `MemoryBackend` (built for tests only) runs the same command logic in unit tests.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
