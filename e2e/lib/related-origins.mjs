@@ -7,6 +7,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:https';
+import { createServer as createHttpServer } from 'node:http';
+import { connect } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +23,8 @@ import { answerCreate, choosePasskey, unlockVault } from './webauthn.mjs';
 export const RP_ID = 'shop.com';
 export const CALLER_HOST = 'shop.co.uk';
 export const CALLER = `https://${CALLER_HOST}`;
+// A 1×1 transparent PNG.
+export const PNG_1X1 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
 
 /**
  * The HTTPS server for both names: on CALLER_HOST a blank page, on RP_ID /.well-known/webauthn
@@ -36,6 +40,8 @@ export async function wellKnownServer() {
   const state = {
     answer: { status: 404, type: 'text/plain', body: 'not found' },
     requests: [],
+    // Requests for /icon* on either name (e2e/lib/icons.mjs), as "host/path".
+    icons: [],
   };
   const server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
     if (req.headers.host === RP_ID && req.url === '/set-cookie') {
@@ -49,6 +55,12 @@ export async function wellKnownServer() {
       // sends here too), not the extension's.
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('no icon');
+      return;
+    }
+    if (req.url.startsWith('/icon')) {
+      state.icons.push(`${req.headers.host}${req.url}`);
+      res.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'no-store' });
+      res.end(PNG_1X1);
       return;
     }
     if (req.headers.host === CALLER_HOST) {
@@ -69,6 +81,44 @@ export async function wellKnownServer() {
       state.answer = { status, type, body: typeof body === 'string' ? body : JSON.stringify(body) };
     },
     close: () => new Promise((ok) => { server.closeAllConnections?.(); server.close(() => { rmSync(dir, { recursive: true, force: true }); ok(); }); }),
+  };
+}
+
+/** Chromium switches that route both names to `tls` and accept its certificate. */
+export function chromiumArgsFor(tls) {
+  return [
+    `--host-resolver-rules=MAP insecure.test 127.0.0.1, MAP ${CALLER_HOST} 127.0.0.1:${tls.port}, MAP ${RP_ID} 127.0.0.1:${tls.port}`,
+    '--ignore-certificate-errors',
+  ];
+}
+
+/**
+ * For Firefox: an HTTP proxy that tunnels every CONNECT to 127.0.0.1:`port`; point
+ * `network.proxy.ssl_port` at it.
+ */
+export async function tunnelTo(port) {
+  const proxy = createHttpServer((req, res) => {
+    res.writeHead(405);
+    res.end();
+  });
+  const sockets = new Set();
+  proxy.on('connect', (req, client, head) => {
+    const upstream = connect(port, '127.0.0.1', () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => sockets.delete(s));
+    }
+  });
+  await new Promise((ok) => proxy.listen(0, '127.0.0.1', ok));
+  return {
+    port: proxy.address().port,
+    close: () => new Promise((ok) => { for (const s of sockets) s.destroy(); proxy.close(() => ok()); }),
   };
 }
 
