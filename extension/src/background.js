@@ -16,6 +16,7 @@
 import { HOST_NAME, PROTOCOL_VERSION } from './id.js';
 import { buildCaller } from './caller.js';
 import { fetchWellKnownWebauthn } from './related-origins.js';
+import { iconCache, iconService, indexedDbBackend } from './icons.js';
 
 const api = globalThis.chrome;
 // When this background (service worker / event page) started: a restarted one has a new value.
@@ -307,8 +308,9 @@ async function onPageCall(message, sender, sendResponse) {
       } else {
         answer(pageReply(reply));
       }
-      if (method === 'credentials.store' && reply.result === null) {
-        prefetchIcon(params.credential?.iconURL).catch(() => {});
+      // The icon only after the user really saved or updated (src/icons.js).
+      if (method === 'credentials.store' && reply.result === null && extra.saved) {
+        icons.afterSave(params.credential?.iconURL, caller.origin).catch(() => {});
       }
     },
     extra,
@@ -490,6 +492,7 @@ async function showUi(event) {
     if (settings.storeConsent === 'always' || settings.storeConsent === 'never') {
       const yes = settings.storeConsent === 'always';
       const answer = kind === 'save' ? { save: yes ? 'save' : 'dismiss' } : { update: yes };
+      noteStoreAnswer(event, answer);
       sendToHost('ui.respond', { ui, answer }, () => {});
       return;
     }
@@ -497,8 +500,8 @@ async function showUi(event) {
   const state = { ...event, generation, windowId: null, closed: false };
   delete state.event;
   if (kind === 'chooser' && Array.isArray(state.accounts)) {
-    const { icons = {} } = await api.storage.local.get('icons');
-    state.accounts = state.accounts.map((a) => ({ ...a, icon: icons[a.iconURL] ?? null }));
+    const cached = await icons.lookup(state.accounts.map((a) => a.iconURL)).catch(() => new Map());
+    state.accounts = state.accounts.map((a) => ({ ...a, icon: cached.get(a.iconURL) ?? null }));
   }
   const key = uiKey(ui);
   await api.storage.session.set({ [key]: state });
@@ -714,6 +717,7 @@ async function onUiMessage(message, sendResponse) {
         return;
       }
       await api.storage.session.remove(key);
+      noteStoreAnswer(state, answer);
       sendToHost('ui.respond', { ui: state.ui, answer }, (reply) => {
         sendResponse(reply);
         if (state.windowId !== null) api.windows.remove(state.windowId).catch(() => {});
@@ -756,33 +760,16 @@ function validAnswer(state, answer) {
 }
 
 // ---- icons ---------------------------------------------------------------------------------------
-// Account icons are fetched here, by the extension (never in the page's context), only over
-// https, without credentials or referrer, when a credential is stored, and cached in
-// storage.local; the chooser shows only cached icons, so opening it fetches nothing.
-const MAX_ICON_BYTES = 64 * 1024;
+// Fetched by the extension after a real Save/Update only, same-site with the caller, rate-limited,
+// cached in the extension origin's IndexedDB (src/icons.js); the chooser shows cached ones only.
+const icons = iconService({ cache: iconCache(indexedDbBackend()) });
+// Earlier versions cached icons in storage.local, which content scripts can write.
+api.storage.local.remove('icons').catch(() => {});
 
-async function prefetchIcon(url) {
-  if (typeof url !== 'string' || !url.startsWith('https:')) return;
-  const { icons = {} } = await api.storage.local.get('icons');
-  if (icons[url]) return;
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), 5000);
-  try {
-    const response = await fetch(url, {
-      credentials: 'omit',
-      referrerPolicy: 'no-referrer',
-      cache: 'no-store',
-      signal: controller.signal,
-    });
-    const type = response.headers.get('content-type') ?? '';
-    if (!response.ok || !/^image\/(png|jpeg|gif|webp|x-icon|vnd\.microsoft\.icon)$/.test(type.split(';')[0].trim())) return;
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (bytes.length > MAX_ICON_BYTES) return;
-    let binary = '';
-    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    const entries = Object.entries({ ...icons, [url]: `data:${type.split(';')[0].trim()};base64,${btoa(binary)}` });
-    await api.storage.local.set({ icons: Object.fromEntries(entries.slice(-200)) });
-  } finally {
-    clearTimeout(timer);
-  }
+// A save/update prompt's answer: remember on its request that the user saved, so that its
+// reply fetches the icon.
+function noteStoreAnswer(prompt, answer) {
+  if (prompt.kind !== 'save' && prompt.kind !== 'update') return;
+  const entry = hostPending.get(prompt.request);
+  if (entry?.method === 'credentials.store' && (answer.save === 'save' || answer.update === true)) entry.saved = true;
 }
