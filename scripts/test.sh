@@ -34,6 +34,9 @@ log "versions"
   printf 'firefox:  %s\n' "$(firefox-esr --version 2>/dev/null | head -n1)"
 } >&2
 
+log "docs/conformance.md against docs/checklist.md and the tests"
+node scripts/check-conformance.mjs
+
 log "cargo fmt --check"
 cargo fmt --all --check
 

@@ -1,6 +1,5 @@
-//! Conformance suite for the Credential Management checklist
-//! (`/work/shared/reference/credential-management.md`), sections B, C, E–L: everything that
-//! applies to `PasswordCredential` and `FederatedCredential`.
+//! Conformance suite for the Credential Management checklist (`docs/checklist.md`), sections
+//! B, C, E–L: everything that applies to `PasswordCredential` and `FederatedCredential`.
 //!
 //! Every test is named after the checklist section and point it covers
 //! (`request_a_credential_f4_...` is point 4 of section F, «Request a Credential»), drives the
