@@ -295,8 +295,9 @@ const FIND = `(s) => {
 
 async function launchFirefoxDemo(env, server, headless) {
   const { default: WebSocket } = await dependency('ws');
-  // firefox.md §5/§6 prefs; every http host but localhost/127.0.0.1 is proxied to the demo's
-  // loopback server (*.localhost never leaves loopback anyway); a pinned extension UUID.
+  // firefoxPrefs: loopback only, no first-run pages; every http host but localhost/127.0.0.1 is
+  // proxied to the demo's loopback server (*.localhost never leaves loopback anyway); a pinned
+  // extension UUID.
   await writeFile(join(env.profile, 'user.js'), userJs(firefoxPrefs({ proxyPort: server.port, uuids: { [GECKO_ID]: FIREFOX_EXTENSION_UUID } })));
   const ff = await launchFirefox({ WebSocket, binary: FIREFOX, profile: env.profile, home: env.home, extension: EXTENSION_DIR, headless });
   const { bidi } = ff;

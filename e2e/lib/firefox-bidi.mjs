@@ -3,7 +3,8 @@
 // (lib/firefox.mjs) and the browser demo (demo/run.mjs), so it imports nothing from npm: the
 // caller passes the `ws` package's WebSocket (each from its own node_modules).
 //
-// /work/shared/reference/firefox.md §5 (recipe) and §6 (loopback-only prefs).
+// The profile's prefs (firefoxPrefs) keep the browser on loopback and quiet: no network but the
+// test server, no first-run pages, updates or telemetry, and full timer precision for benches.
 
 import { spawn } from 'node:child_process';
 
@@ -139,7 +140,7 @@ export class Frame {
 }
 
 /**
- * The profile prefs firefox.md §5/§6 give (loopback only, no first-run pages, no updates or
+ * The profile prefs for a test or demo browser (loopback only, no first-run pages, no updates or
  * telemetry, real timer precision), plus `proxyPort`: every http host that is not localhost or
  * 127.0.0.1 goes to that loopback port as its proxy (https to a closed port), and `uuids`: pinned
  * moz-extension UUIDs by add-on id (extensions.webextensions.uuids), so extension pages have a

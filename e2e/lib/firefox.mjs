@@ -31,7 +31,7 @@ export const GECKO_ID = JSON.parse(readFileSync(join(EXTENSION_DIR, 'manifest.js
 export const EXTENSION_UUID = '6c7c1a3e-4f0b-4d38-9a51-c4ed5e11a001';
 export const EXTENSION_ORIGIN = `moz-extension://${EXTENSION_UUID}`;
 
-// firefox.md §5/§6: loopback only, no first-run pages, real timer precision; plus a pinned
+// firefoxPrefs: loopback only, no first-run pages, real timer precision; plus a pinned
 // extension UUID (lib/firefox-bidi.mjs). Every other http host goes through the test server as its
 // proxy (it serves the same pages whatever the host): that gives a non-secure origin on loopback,
 // http://insecure.test (not potentially trustworthy, unlike localhost/127.0.0.1); https goes to a

@@ -24,8 +24,9 @@ export const HOST_BIN = process.env.CREDWELL_HOST_BIN
 export const PASSPHRASE = 'correct horse battery staple';
 export const UI_TIMEOUT = 30_000;
 
-// From browser-integration.md; plus a resolver rule that gives the suite a non-secure origin on
-// loopback (http://insecure.test is not potentially trustworthy, unlike localhost/127.0.0.1).
+// Headless CI flags (no sandbox, GPU, QUIC, first-run pages or background traffic); plus a
+// resolver rule that gives the suite a non-secure origin on loopback (http://insecure.test is not
+// potentially trustworthy, unlike localhost/127.0.0.1).
 export const BASE_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -37,7 +38,7 @@ export const BASE_ARGS = [
   '--host-resolver-rules=MAP insecure.test 127.0.0.1',
 ];
 
-/** The extension id the manifest's key gives (browser-integration.md). */
+/** The extension id the manifest's key gives: Chromium's sha256-of-the-key id, in a–p letters. */
 export function idFromManifestKey() {
   const manifest = JSON.parse(readFileSync(join(EXTENSION_DIR, 'manifest.json'), 'utf8'));
   const der = Buffer.from(manifest.key, 'base64');

@@ -192,7 +192,7 @@ fn request_a_credential_f4_empty_interfaces_is_not_supported_error() {
 
 #[test]
 fn request_a_credential_f3_password_false_is_not_a_relevant_interface() {
-    // [DEVIATION / issue #270] password:false counts as absent, like Chromium.
+    // [DEVIATION, spec issue #270] password:false counts as absent, like Chromium.
     let h = Harness::new([]);
     h.add_password(SITE, "alice", "pw");
     h.add_federated(SITE, "bob", "https://idp.example", None);
