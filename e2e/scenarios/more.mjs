@@ -385,6 +385,39 @@ export const scenarios = [
     },
   },
   {
+    name: 'an ancestor\'s origin is the one the browser reports for it: a cross-origin frame\'s about:blank is that frame\'s origin; a CSP-sandboxed parent is opaque',
+    async run(h) {
+      await h.goto('/blank.html');
+      await h.storePassword({ id: 'alice', password: 'pencil' }, { unlock: true });
+      // A cross-origin frame navigates itself to about:blank: per HTML that document has its
+      // initiator's origin (the cross one), not its parent's. The top's own page framed under it
+      // is therefore not same-origin with its ancestors (it used to be taken as the top's).
+      const cross = await h.addFrame({ src: `${h.crossOrigin}/blank.html` });
+      await cross.evaluate(() => {
+        location.href = 'about:blank';
+      });
+      for (let i = 0; ; i++) {
+        const state = await cross.evaluate(() => [location.href, document.readyState, self.origin]).catch(() => null);
+        if (state && state[0] === 'about:blank' && state[1] === 'complete') {
+          assert.equal(state[2], h.crossOrigin, 'the about:blank has its initiator\'s origin');
+          break;
+        }
+        if (i > 200) throw new Error(`the frame did not reach about:blank: ${JSON.stringify(state)}`);
+        await sleep(50);
+      }
+      const framed = await h.addFrame({ parent: cross, src: `${h.origin}/blank.html` });
+      assert.equal((await settle(framed, () => navigator.credentials.get({ password: true, mediation: 'silent' }))).name, 'NotAllowedError');
+      // The same page under an about:blank the top made itself (its origin) is same-origin.
+      const blank = await h.addFrame({ srcdoc: '<!doctype html><body></body>' });
+      const inner = await h.addFrame({ parent: blank, src: `${h.origin}/blank.html` });
+      assert.equal((await getCredential(inner, { password: true, mediation: 'silent' }))?.id, 'alice');
+      // Under a CSP-sandboxed parent (opaque whatever its URL; HTML sandboxes its frames too).
+      await h.goto('/blank.html?csp-sandbox');
+      const under = await h.addFrame({ src: `${h.origin}/blank.html` });
+      assert.equal((await settle(under, () => navigator.credentials.get({ password: true }))).name, 'SecurityError');
+    },
+  },
+  {
     name: 'the manager page lists, searches and deletes saved sign-ins, never showing passwords',
     async run(h) {
       await h.goto('/blank.html');

@@ -2,7 +2,7 @@
 // extension id; no browser.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { buildCaller, clientId, isTrustworthyOrigin, originOfUrl, ancestorChain } from '../../extension/src/caller.js';
+import { ancestorChain, ancestorFrames, buildCaller, clientId, isTrustworthyOrigin, originKey, originOfUrl } from '../../extension/src/caller.js';
 import { EXTENSION_ID } from '../../extension/src/id.js';
 import { idFromManifestKey } from '../lib/harness.mjs';
 
@@ -46,15 +46,51 @@ const frames = [
   { frameId: 9, parentFrameId: 7, url: 'https://top.example/inner', documentId: 'D9' },
 ];
 
-test('ancestors are resolved parent first, about:blank inheriting its parent', () => {
-  const { chain } = ancestorChain(frames, 9);
+// What the browser reported for each ancestor document (its own sender.origin).
+const reported = new Map([
+  ['D0', 'https://top.example'],
+  ['D4', 'https://widget.example'],
+  ['D7', 'https://widget.example'],
+]);
+
+test('ancestors are resolved parent first, from the origins the browser reported for them', () => {
+  const { chain } = ancestorChain(frames, 9, reported);
   assert.deepEqual(chain.map((f) => f.origin), ['https://widget.example', 'https://widget.example', 'https://top.example']);
   assert.equal(ancestorChain(frames, 99), null);
+  assert.deepEqual(ancestorFrames(frames, 9).map((f) => f.frameId), [7, 4, 0]);
+  assert.equal(originKey({ frameId: 3 }), 'frame:3', 'no document id (Firefox): the frame');
+  assert.equal(originKey({ frameId: 3, documentId: 'D' }), 'D');
+});
+
+test('an ancestor\'s origin is never guessed from its URL: unknown is opaque', () => {
+  // about:blank takes its initiator's origin (HTML), not necessarily its parent's: a cross-origin
+  // frame that navigated itself to about:blank is that frame's origin. Unknown → "null".
+  const blank = [
+    { frameId: 0, parentFrameId: -1, url: 'https://top.example/', documentId: 'T' },
+    { frameId: 1, parentFrameId: 0, url: 'about:blank', documentId: 'B' },
+    { frameId: 2, parentFrameId: 1, url: 'https://top.example/login', documentId: 'C' },
+  ];
+  const child = { tab: { id: 1 }, frameId: 2, documentId: 'C', origin: 'https://top.example', url: 'https://top.example/login', documentLifecycle: 'active' };
+  assert.deepEqual(buildCaller(child, blank, new Map([['T', 'https://top.example']])).caller.ancestors, ['null', 'https://top.example']);
+  assert.deepEqual(
+    buildCaller(child, blank, new Map([['T', 'https://top.example'], ['B', 'https://ads.example']])).caller.ancestors,
+    ['https://ads.example', 'https://top.example'],
+  );
+  // A CSP-sandboxed ancestor is opaque whatever its URL says: its reported origin is "null".
+  const csp = [
+    { frameId: 0, parentFrameId: -1, url: 'https://top.example/?sandboxed', documentId: 'T' },
+    { frameId: 2, parentFrameId: 0, url: 'https://top.example/inner', documentId: 'C' },
+  ];
+  const inner = { ...child, url: 'https://top.example/inner' };
+  assert.deepEqual(buildCaller(inner, csp, new Map([['T', 'null']])).caller.ancestors, ['null']);
+  assert.deepEqual(buildCaller(inner, csp).caller.ancestors, ['null'], 'not reported: opaque');
+  // Still a secure context: an opaque https document is potentially trustworthy by its URL.
+  assert.equal(buildCaller(inner, csp, new Map([['T', 'null']])).caller.secureContext, true);
 });
 
 test('the caller comes from the sender only', () => {
   const sender = { tab: { id: 5 }, frameId: 9, documentId: 'D9', origin: 'https://top.example', url: 'https://top.example/inner', documentLifecycle: 'active' };
-  const { caller, ancestorFrameIds } = buildCaller(sender, frames);
+  const { caller, ancestorFrameIds } = buildCaller(sender, frames, reported);
   assert.deepEqual(caller.ancestors, ['https://widget.example', 'https://widget.example', 'https://top.example']);
   assert.equal(caller.origin, 'https://top.example');
   assert.equal(caller.secureContext, true);

@@ -32,6 +32,8 @@ function load() {
   const ports = [];
   const sendMessage = [];
   const runtime = {
+    id: 'credwell-test',
+    onMessage: event(),
     lastError: undefined,
     connect: ({ name }) => {
       assert.equal(name, 'credwell-document');

@@ -14,7 +14,7 @@
 //   since the host and its requests die with the port, closes what is left over).
 
 import { HOST_NAME, PROTOCOL_VERSION } from './id.js';
-import { buildCaller } from './caller.js';
+import { ancestorFrames, buildCaller, originKey } from './caller.js';
 import { fetchWellKnownWebauthn } from './related-origins.js';
 import { iconCache, iconService, indexedDbBackend } from './icons.js';
 
@@ -207,14 +207,75 @@ function remember(documentId, origin) {
 
 async function callerFor(sender) {
   let frames = null;
+  let known = new Map();
   if ((sender.frameId ?? 0) !== 0 && sender.tab?.id !== undefined) {
     try {
       frames = await api.webNavigation.getAllFrames({ tabId: sender.tab.id });
     } catch {
       frames = [];
     }
+    known = await ancestorOrigins(sender.tab.id, frames ?? [], sender.frameId);
   }
-  return buildCaller(sender, frames, knownOrigins);
+  return buildCaller(sender, frames, known);
+}
+
+// ---- document identity: the origins of a caller's ancestors --------------------------------------
+// A URL does not tell a document's origin (about:blank has its initiator's; a CSP-sandboxed
+// document is opaque), so an ancestor's origin is what the browser reported as `sender.origin`
+// for that document: remembered from its own calls (by document id, where the browser has one),
+// else asked for now with an `identify` message to the ancestor's content script
+// (src/isolated.js), which answers with an `identity` message whose sender the browser fills.
+// Unknown stays unknown (caller.js counts it as opaque).
+const IDENTIFY_TIMEOUT_MS = 2000;
+const identities = new Map(); // nonce → {tabId, frameId, documentId, done(origin)}
+let nextNonce = 1;
+
+async function ancestorOrigins(tabId, frames, frameId) {
+  const known = new Map();
+  const asks = [];
+  for (const frame of ancestorFrames(frames, frameId) ?? []) {
+    const remembered = frame.documentId ? knownOrigins.get(frame.documentId) : undefined;
+    if (remembered !== undefined) {
+      known.set(originKey(frame), remembered);
+      continue;
+    }
+    asks.push(
+      identify(tabId, frame).then((origin) => {
+        if (typeof origin === 'string') known.set(originKey(frame), origin);
+      }),
+    );
+  }
+  await Promise.all(asks);
+  return known;
+}
+
+function identify(tabId, frame) {
+  return new Promise((resolve) => {
+    const nonce = nextNonce++;
+    const timer = setTimeout(() => done(undefined), IDENTIFY_TIMEOUT_MS);
+    const done = (origin) => {
+      clearTimeout(timer);
+      identities.delete(nonce);
+      resolve(origin);
+    };
+    identities.set(nonce, { tabId, frameId: frame.frameId, documentId: frame.documentId, done });
+    const target = frame.documentId ? { frameId: frame.frameId, documentId: frame.documentId } : { frameId: frame.frameId };
+    // The content script answers only after its `identity` reached us: when this settles, the
+    // answer (if any) has been taken.
+    api.tabs.sendMessage(tabId, { credwell: 1, kind: 'identify', nonce }, target).then(
+      () => identities.get(nonce)?.done(undefined),
+      () => identities.get(nonce)?.done(undefined),
+    );
+  });
+}
+
+function onIdentity(message, sender) {
+  const asked = identities.get(message.nonce);
+  if (!asked || sender.tab?.id !== asked.tabId || (sender.frameId ?? 0) !== asked.frameId) return;
+  if (asked.documentId && sender.documentId !== asked.documentId) return;
+  if (typeof sender.origin !== 'string') return;
+  remember(sender.documentId, sender.origin);
+  asked.done(sender.origin);
 }
 
 function paramsFor(method, params, caller) {
@@ -397,6 +458,11 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
   if (!sender.tab) return false;
   if (message.kind === 'autofill.choose') {
     onAutofillChoose(message, sender);
+    return false;
+  }
+  if (message.kind === 'identity') {
+    onIdentity(message, sender);
+    sendResponse({});
     return false;
   }
   return onPageMessage(message, sender, (_rid, reply) => sendResponse(reply));

@@ -3,13 +3,16 @@
 //
 // - origin: `sender.origin` (the browser process's view of the frame's origin; "null" when
 //   opaque, e.g. a sandboxed frame without allow-same-origin).
-// - ancestors: the parent frames' origins, parent first, from `webNavigation.getAllFrames`.
-//   webNavigation reports URLs, not origins, so each ancestor's origin is the one its own
-//   messages carried (`sender.origin`, remembered per document) when known, else derived from its
-//   URL: http(s)/ws(s)/file → the URL's origin; about:blank and about:srcdoc → the parent's origin
-//   (they inherit it); blob: → the inner URL's origin; data: and anything else → "null".
-//   A frame that cannot be found in the tree counts as an opaque ancestor, which makes the caller
-//   not same-origin with its ancestors (the safe answer).
+// - ancestors: the parent frames' origins, parent first, walking `webNavigation.getAllFrames`.
+//   webNavigation reports URLs, not origins, and a URL does not tell the origin (HTML): an
+//   about:blank document has its *initiator's* origin, which need not be its parent's, and a
+//   document served with a CSP `sandbox` has an opaque origin whatever its URL. So each
+//   ancestor's origin is only ever one the browser reported for that very document: the
+//   `sender.origin` of its own messages (remembered per document id), or of its answer to the
+//   background's `identify` message (src/isolated.js), passed in `knownOrigins` under
+//   `originKey(frame)`. An ancestor whose origin is not known, or that cannot be found in the
+//   tree, counts as opaque, which makes the caller not same-origin with its ancestors (the safe
+//   answer: refused).
 // - secureContext: as Chromium decides it: the frame's origin is potentially trustworthy
 //   (https/wss, file, loopback, localhost and *.localhost, extension origins) — for an opaque
 //   origin, its URL's (a sandboxed http://localhost document is secure, a data: document is
@@ -116,9 +119,33 @@ export function clientId(tabId, frameId, documentId) {
   return hi * 0x100000000 + lo;
 }
 
+/** The key of a frame's document in `knownOrigins`: its document id, else its frame id. */
+export function originKey(frame) {
+  return frame.documentId ?? `frame:${frame.frameId}`;
+}
+
+/** The ancestors of frame `frameId` in `frames`, parent first (the frames themselves). */
+export function ancestorFrames(frames, frameId) {
+  const byId = new Map(frames.map((f) => [f.frameId, f]));
+  const self = byId.get(frameId);
+  if (!self) return null;
+  const out = [];
+  const seen = new Set([frameId]);
+  let parentId = self.parentFrameId;
+  while (parentId !== undefined && parentId !== -1 && !seen.has(parentId)) {
+    const parent = byId.get(parentId);
+    if (!parent) break;
+    seen.add(parentId);
+    out.push(parent);
+    parentId = parent.parentFrameId;
+  }
+  return out;
+}
+
 /**
  * The ancestor chain of frame `frameId` in `frames` (webNavigation.getAllFrames), parent first,
- * as [{frameId, url, documentId, origin, trust}], with origins resolved top-down.
+ * as [{frameId, url, documentId, origin, trust}], with origins from `knownOrigins` (see
+ * `originKey`; "null" when unknown) and trust resolved top-down.
  * Returns null when the frame itself is not in the tree.
  */
 export function ancestorChain(frames, frameId, knownOrigins = new Map()) {
@@ -138,8 +165,7 @@ export function ancestorChain(frames, frameId, knownOrigins = new Map()) {
     chain.push({ frameId: parent.frameId, url: parent.url, documentId: parent.documentId });
     parentId = parent.parentFrameId;
   }
-  // Resolve origins and trust from the top down: about:blank inherits from its parent.
-  let origin = 'null';
+  // Trust from the top down: an opaque about:blank/srcdoc inherits its parent's.
   let trust = true;
   for (let i = chain.length - 1; i >= 0; i--) {
     const f = chain[i];
@@ -147,11 +173,10 @@ export function ancestorChain(frames, frameId, knownOrigins = new Map()) {
       f.origin = 'null';
       f.trust = false;
     } else {
-      const known = f.documentId ? knownOrigins.get(f.documentId) : undefined;
-      f.origin = known ?? originOfUrl(f.url, origin);
+      const known = knownOrigins.get(originKey(f));
+      f.origin = typeof known === 'string' ? known : 'null';
       f.trust = trust && frameTrust(f.url, f.origin, trust);
     }
-    origin = f.origin;
     trust = f.trust;
   }
   return { self, chain };

@@ -108,6 +108,22 @@
     }
   };
 
+  // The background asks a frame's document for its origin when the frame is an ancestor of a
+  // caller (src/caller.js: a URL does not tell the origin): answer with a message whose sender
+  // the browser fills, then let the background's ask settle.
+  api.runtime.onMessage.addListener((message, sender, sendResponse) => {
+    if (!message || message.credwell !== 1 || message.kind !== 'identify' || sender.id !== api.runtime.id || sender.tab) return false;
+    try {
+      api.runtime.sendMessage({ credwell: 1, kind: 'identity', nonce: message.nonce }, () => {
+        void api.runtime.lastError;
+        sendResponse({});
+      });
+    } catch {
+      return false;
+    }
+    return true;
+  });
+
   document.addEventListener(REQUEST_EVENT, (event) => {
     const detail = event.detail;
     if (typeof detail !== 'string' || detail.length > MAX_DETAIL) return;
