@@ -1,6 +1,7 @@
-//! [Native messaging](https://developer.chrome.com/docs/extensions/develop/concepts/native-messaging#native-messaging-host-protocol)
-//! framing: each message is a 32-bit length in the machine's native byte order, then that many
-//! bytes of UTF-8 JSON.
+//! [Native messaging][host protocol] framing ("Native messaging protocol" there): each message
+//! is a 32-bit length in the machine's native byte order, then that many bytes of UTF-8 JSON.
+//!
+//! [host protocol]: https://developer.chrome.com/docs/extensions/develop/concepts/native-messaging
 //!
 //! Limits: the browser drops the port when a host sends more than 1 MB in one message, so
 //! [`write_frame`] refuses larger messages; the browser may send up to 4 GB, so [`read_frame`]

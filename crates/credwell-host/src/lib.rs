@@ -1,8 +1,10 @@
 //! # credwell-host
 //!
-//! credwell's [native-messaging](https://developer.chrome.com/docs/extensions/develop/concepts/native-messaging)
-//! host. The browser extension connects one long-lived port per profile; the host runs the
-//! `credwell-core` engine against the vault and speaks the protocol in `docs/protocol.md`.
+//! credwell's [native messaging][nm] host. The browser extension connects one long-lived port per
+//! profile; the host runs the `credwell-core` engine against the vault and speaks the protocol
+//! in `docs/protocol.md`.
+//!
+//! [nm]: https://developer.chrome.com/docs/extensions/develop/concepts/native-messaging
 //!
 //! - [`framing`]: the 4-byte native-endian length prefix, with the browser's limits.
 //! - [`protocol`]: requests, replies and events (version 1).
@@ -13,13 +15,24 @@
 //!   prompts shown by the extension, user verification by the vault passphrase; WebAuthn's
 //!   related origin requests, with `.well-known/webauthn` fetched by the extension.
 //! - [`MemoryVault`]: an in-memory store of credentials and passkeys (ephemeral mode, tests).
+//!
+//! Inside, one concern a module: `server` (the loop and the dispatch of requests), `store`
+//! (what the host runs against), `lockable` (the vault behind its lock), `ui` (the engine's
+//! prompts), `passkeys` (the authenticator's store and prompts), `related_origins`, `manager`
+//! (the manager page's methods) and `outbox` (messages to the browser, and exchanges awaiting
+//! an answer).
 
 pub mod framing;
 pub mod install;
+mod lockable;
+mod manager;
+mod outbox;
 mod passkeys;
 pub mod protocol;
 mod related_origins;
 mod server;
+mod store;
+mod ui;
 
-pub use passkeys::MemoryVault;
-pub use server::{HostConfig, ManagedStore, UnlockError, VaultOpener, serve};
+pub use server::{HostConfig, serve};
+pub use store::{ManagedStore, MemoryVault, UnlockError, VaultOpener};

@@ -3,19 +3,15 @@
 
 use std::sync::Arc;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use credwell_core::{
-    CredentialStore, CredentialType, MemoryStore, Origin, OriginFlags, RecordId, Site, StoreResult,
-    StoredCredential, Timestamp,
-};
 use credwell_passkey::{
-    AccountSummary, CreatePrompt, MemoryPasskeyStore, PasskeyRecord, PasskeyStore,
-    PasskeyStoreError, PasskeyUi, VerifyPrompt, VerifyPurpose,
+    AccountSummary, CreatePrompt, PasskeyRecord, PasskeyStore, PasskeyStoreError, PasskeyUi,
+    VerifyPrompt,
 };
-use serde_json::{Value, json};
 
-use crate::server::{HostMediator, LockableStore, ManagedStore, VaultOpener};
+use crate::lockable::LockableStore;
+use crate::protocol::{Prompt, PromptCall};
+use crate::store::{ManagedStore, VaultOpener};
+use crate::ui::HostMediator;
 
 /// How many times the `verify` prompt is shown before user verification fails.
 pub(crate) const VERIFY_ATTEMPTS: u64 = 3;
@@ -36,13 +32,13 @@ tokio::task_local! {
     pub(crate) static CALL: CallContext;
 }
 
-/// The request and origin members of a passkey prompt.
-fn with_context(mut show: Value) -> Value {
-    if let Ok(call) = CALL.try_with(CallContext::clone) {
-        show["request"] = json!(call.request);
-        show["origin"] = json!(call.origin);
-    }
-    show
+/// The request a passkey prompt belongs to (its `request` and `origin` members).
+fn prompt_call() -> Option<PromptCall> {
+    CALL.try_with(|call| PromptCall {
+        request: call.request,
+        origin: call.origin.clone(),
+    })
+    .ok()
 }
 
 /// The passkeys of the vault the host unlocks: every operation waits for the unlock (showing
@@ -103,42 +99,41 @@ impl<O: VaultOpener> PasskeyUi for HostPasskeyUi<O> {
     }
 
     async fn confirm_create(&self, prompt: CreatePrompt) -> bool {
-        let show = with_context(json!({
-            "kind": "passkey.create",
-            "rpId": prompt.rp_id,
-            "rpName": prompt.rp_name,
-            "userName": prompt.user_name,
-            "userDisplayName": prompt.user_display_name,
-            "alreadyRegistered": prompt.already_registered,
-        }));
+        let call = prompt_call();
         self.mediator
-            .ask(show)
+            .ask(Prompt::PasskeyCreate { call, prompt })
             .await
-            .is_some_and(|a| a.value.get("create") == Some(&Value::Bool(true)))
+            .is_some_and(|a| a.value.get("create") == Some(&serde_json::Value::Bool(true)))
     }
 
     async fn choose_account(&self, rp_id: String, accounts: Vec<AccountSummary>) -> Option<usize> {
-        self.pick("passkey.chooser", rp_id, &accounts).await
+        let call = prompt_call();
+        self.pick(Prompt::PasskeyChooser {
+            call,
+            rp_id,
+            accounts,
+        })
+        .await
     }
 
     async fn offer_autofill(&self, rp_id: String, accounts: Vec<AccountSummary>) -> Option<usize> {
-        self.pick("passkey.autofill", rp_id, &accounts).await
+        let call = prompt_call();
+        self.pick(Prompt::PasskeyAutofill {
+            call,
+            rp_id,
+            accounts,
+        })
+        .await
     }
 
     async fn verify_user(&self, prompt: VerifyPrompt) -> bool {
-        let purpose = match prompt.purpose {
-            VerifyPurpose::Create => "create",
-            _ => "signIn",
-        };
         for attempt in 1..=VERIFY_ATTEMPTS {
-            let show = with_context(json!({
-                "kind": "verify",
-                "purpose": purpose,
-                "rpId": prompt.rp_id,
-                "userName": prompt.user_name,
-                "attempt": attempt,
-                "attempts": VERIFY_ATTEMPTS,
-            }));
+            let show = Prompt::Verify {
+                call: prompt_call(),
+                prompt: prompt.clone(),
+                attempt,
+                attempts: VERIFY_ATTEMPTS,
+            };
             let Some(passphrase) = self.mediator.ask(show).await.and_then(|a| a.passphrase) else {
                 return false;
             };
@@ -154,124 +149,11 @@ impl<O: VaultOpener> PasskeyUi for HostPasskeyUi<O> {
 }
 
 impl<O> HostPasskeyUi<O> {
-    /// Shows the accounts as `kind` (the modal chooser, or the page's autofill) and waits for
-    /// the user's pick.
-    async fn pick(&self, kind: &str, rp_id: String, accounts: &[AccountSummary]) -> Option<usize> {
-        let listed: Vec<Value> = accounts
-            .iter()
-            .map(|a| {
-                json!({
-                    "credentialId": URL_SAFE_NO_PAD.encode(&a.credential_id),
-                    "userName": a.user_name,
-                    "userDisplayName": a.user_display_name,
-                    "created": a.created_at,
-                })
-            })
-            .collect();
-        let show = with_context(json!({
-            "kind": kind,
-            "rpId": rp_id,
-            "accounts": listed,
-        }));
-        let choice = self
-            .mediator
-            .ask(show)
-            .await?
-            .value
-            .get("choose")
-            .and_then(Value::as_u64)?;
+    /// Shows the accounts (the modal chooser, or the page's autofill) and waits for the user's
+    /// pick.
+    async fn pick(&self, prompt: Prompt) -> Option<usize> {
+        let answer = self.mediator.ask(prompt).await?;
+        let choice = answer.value.get("choose")?.as_u64()?;
         usize::try_from(choice).ok()
-    }
-}
-
-/// An in-memory store of credentials and passkeys: what `CREDWELL_EPHEMERAL=1` unlocks, and a
-/// store for tests. Clones share their contents.
-#[derive(Clone, Debug, Default)]
-pub struct MemoryVault {
-    credentials: MemoryStore,
-    passkeys: Arc<MemoryPasskeyStore>,
-}
-
-impl MemoryVault {
-    /// An empty store.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Its password and federated credentials.
-    pub fn credentials(&self) -> &MemoryStore {
-        &self.credentials
-    }
-
-    /// Its passkeys.
-    pub fn passkey_store(&self) -> &Arc<MemoryPasskeyStore> {
-        &self.passkeys
-    }
-}
-
-impl CredentialStore for MemoryVault {
-    async fn list(
-        &self,
-        origin: &Origin,
-        kind: CredentialType,
-    ) -> StoreResult<Vec<StoredCredential>> {
-        self.credentials.list(origin, kind).await
-    }
-
-    async fn list_same_site(
-        &self,
-        site: &Site,
-        kind: CredentialType,
-    ) -> StoreResult<Vec<StoredCredential>> {
-        self.credentials.list_same_site(site, kind).await
-    }
-
-    async fn add(
-        &self,
-        credential: credwell_core::Credential,
-        now: Timestamp,
-    ) -> StoreResult<RecordId> {
-        self.credentials.add(credential, now).await
-    }
-
-    async fn update(
-        &self,
-        record: RecordId,
-        credential: credwell_core::Credential,
-        now: Timestamp,
-    ) -> StoreResult<bool> {
-        self.credentials.update(record, credential, now).await
-    }
-
-    async fn remove(&self, record: RecordId) -> StoreResult<bool> {
-        self.credentials.remove(record).await
-    }
-
-    async fn origin_flags(&self, origin: &Origin) -> StoreResult<OriginFlags> {
-        self.credentials.origin_flags(origin).await
-    }
-
-    async fn set_origin_flags(&self, origin: &Origin, flags: OriginFlags) -> StoreResult<()> {
-        self.credentials.set_origin_flags(origin, flags).await
-    }
-}
-
-impl ManagedStore for MemoryVault {
-    type Passkeys = Arc<MemoryPasskeyStore>;
-
-    fn all_credentials(&self) -> StoreResult<Vec<StoredCredential>> {
-        Ok(self.credentials.all())
-    }
-
-    fn passkeys(this: &Arc<Self>) -> Self::Passkeys {
-        Arc::clone(&this.passkeys)
-    }
-
-    fn all_passkeys(&self) -> StoreResult<Vec<credwell_passkey::PasskeyRecord>> {
-        Ok(self.passkeys.all())
-    }
-
-    fn delete_passkey(&self, credential_id: &[u8]) -> StoreResult<bool> {
-        Ok(self.passkeys.remove(credential_id))
     }
 }

@@ -57,7 +57,7 @@ proptest! {
         match Request::parse(value.to_string().as_bytes()) {
             Ok(request) => prop_assert_eq!(Some(request.id), value["id"].as_u64()),
             Err(e) => {
-                let reply = e.to_reply();
+                let reply = e.to_reply().to_json();
                 prop_assert_eq!(&reply["error"]["name"], "ProtocolError");
             }
         }
