@@ -480,3 +480,37 @@ test('passkeys: a cross-origin iframe the embedder allowed (allow="publickey-cre
     await choosePasskey(h, 0);
     assert.equal(await getting, 'public-key');
   }));
+
+test('passkeys: one click in a cross-origin iframe allows one create(), not two (the activation is consumed)', T, () =>
+  withBrowser({}, async (h) => {
+    await h.goto('/blank.html');
+    await unlockVault(h);
+    const frame = await addFrame(h.page, { src: `http://a.localhost:${h.port}/blank.html`, allow: 'publickey-credentials-create' });
+    // One real click in the frame, then two create()s in a row from it.
+    const box = await h.page.locator('iframe').last().boundingBox();
+    await h.page.mouse.click(box.x + 10, box.y + 10);
+    const results = frame.evaluate(async () => {
+      const options = (name) => ({
+        publicKey: {
+          rp: { name: 'A' },
+          user: { id: new TextEncoder().encode(name), name, displayName: name },
+          challenge: new Uint8Array(16),
+          pubKeyCredParams: [{ type: 'public-key', alg: -7 }],
+          authenticatorSelection: { userVerification: 'discouraged' },
+        },
+      });
+      const once = (name) => navigator.credentials.create(options(name)).then((c) => c.type, (e) => e.name);
+      const first = await once('first');
+      const active = navigator.userActivation.isActive;
+      const second = await once('second');
+      return { first, active, second };
+    });
+    await answerCreate(h);
+    // Without consumption the second create() would open a second consent prompt and wait.
+    const outcome = await Promise.race([results, new Promise((ok) => setTimeout(() => ok('timeout'), 15_000))]);
+    assert.notEqual(outcome, 'timeout', 'the second create() was not refused (a second prompt opened)');
+    assert.equal(outcome.first, 'public-key');
+    assert.equal(outcome.active, true, 'the browser still reports the activation as active');
+    assert.equal(outcome.second, 'NotAllowedError');
+    assert.equal(h.uiOpen('passkey-create'), false);
+  }));

@@ -29,6 +29,12 @@ function fakePort() {
 /** Loads isolated.js into a fresh context; returns the page's side and the extension's. */
 function load() {
   const document = new EventTarget();
+  // The window's capture listeners, fired by the test with plain objects (a Node Event's
+  // isTrusted cannot be set).
+  const windowListeners = [];
+  const window = { addEventListener: (type, fn, capture) => windowListeners.push({ type, fn, capture }) };
+  const userActivation = { isActive: true };
+  const userEvent = (e) => windowListeners.filter((l) => l.type === e.type).forEach((l) => l.fn(e));
   const ports = [];
   const sendMessage = [];
   const runtime = {
@@ -46,7 +52,8 @@ function load() {
   runInNewContext(SOURCE, {
     chrome: { runtime },
     document,
-    navigator: { userActivation: { isActive: true } },
+    window,
+    navigator: { userActivation },
     CustomEvent,
     JSON,
     Number,
@@ -58,7 +65,7 @@ function load() {
   const replies = [];
   document.addEventListener('credwell-response', (e) => replies.push(JSON.parse(e.detail)));
   const page = (message) => document.dispatchEvent(new CustomEvent('credwell-request', { detail: JSON.stringify(message) }));
-  return { document, runtime, ports, sendMessage, replies, page };
+  return { document, runtime, ports, sendMessage, replies, page, userActivation, userEvent, windowListeners };
 }
 
 test('calls and aborts travel over one port per document, in order; replies come back by rid', () => {
@@ -147,4 +154,38 @@ test('page events that are not well-formed calls are ignored', () => {
   const sent = r.ports.flatMap((p) => p.sent).length + r.sendMessage.length;
   assert.equal(sent, 0);
   assert.deepEqual(r.replies, []);
+});
+
+test('a publicKey create() consumes the transient activation: one user event, one create()', () => {
+  const r = load();
+  assert.ok(r.windowListeners.length > 0 && r.windowListeners.every((l) => l.capture === true), 'listened for at the window, capture phase');
+  const create = (rid) => r.page({ t: 'call', rid, method: 'credentials.create', params: { options: { publicKey: { challenge: {} } } } });
+  const facts = () => r.ports[0].sent.at(-1).frame.transientActivation;
+  r.userEvent({ type: 'mousedown', isTrusted: true });
+  create(1);
+  assert.equal(facts(), true, 'the first create() after the click has it');
+  create(2);
+  assert.equal(facts(), false, 'the second, with the browser still saying isActive, does not');
+  // A get() neither needs nor consumes it; a password create() does not consume it.
+  r.page({ t: 'call', rid: 3, method: 'credentials.get', params: { options: { publicKey: {} } } });
+  assert.equal(facts(), false);
+  // Events the page made (isTrusted false), Escape, and a mouse's pointerup are not activations.
+  r.userEvent({ type: 'mousedown', isTrusted: false });
+  r.userEvent({ type: 'keydown', key: 'Escape', isTrusted: true });
+  r.userEvent({ type: 'pointerup', pointerType: 'mouse', isTrusted: true });
+  create(4);
+  assert.equal(facts(), false);
+  // A new real event: one more create().
+  r.userEvent({ type: 'keydown', key: 'Enter', isTrusted: true });
+  r.page({ t: 'call', rid: 5, method: 'credentials.create', params: { options: { password: { id: 'a', password: 'b' } } } });
+  assert.equal(facts(), true, 'a password create() reads it without consuming it');
+  create(6);
+  assert.equal(facts(), true);
+  create(7);
+  assert.equal(facts(), false);
+  // When the browser says there is no activation, there is none, whatever the events.
+  r.userEvent({ type: 'touchend', isTrusted: true });
+  r.userActivation.isActive = false;
+  create(8);
+  assert.equal(facts(), false);
 });

@@ -62,10 +62,54 @@
       return undefined;
     }
   };
-  const frameFacts = () => ({
+
+  // Transient activation, consumed as WebAuthn's create() consumes it (a cross-origin iframe's
+  // create() "requires and consumes" it: one click, one create()). An extension cannot consume
+  // the page's activation, so credwell consumes its own view of it: it counts the trusted
+  // activation-triggering events of this document (HTML: keydown other than Escape, mousedown,
+  // pointerdown of a mouse, pointerup of another pointer, touchend), seen first at the window
+  // in the capture phase (this script runs before any page script, so the page cannot hide them),
+  // and a publicKey create() uses up the activation it was called under: a later one needs a new
+  // event. An activation that came without an event here (a click in a same-origin child frame)
+  // therefore counts once per document until the next event; the page's own
+  // navigator.userActivation is left as it is.
+  let activations = 0;
+  let consumedAt = null;
+  const activationTriggering = (e) => {
+    if (!e || e.isTrusted !== true) return false;
+    switch (e.type) {
+      case 'keydown':
+        return e.key !== 'Escape';
+      case 'mousedown':
+      case 'touchend':
+        return true;
+      case 'pointerdown':
+        return e.pointerType === 'mouse';
+      case 'pointerup':
+        return e.pointerType !== 'mouse';
+      default:
+        return false;
+    }
+  };
+  for (const type of ['keydown', 'mousedown', 'pointerdown', 'pointerup', 'touchend']) {
+    window.addEventListener(type, (e) => {
+      if (activationTriggering(e)) activations++;
+    }, true);
+  }
+  const transientActivation = (consume) => {
+    const active = navigator.userActivation ? navigator.userActivation.isActive : undefined;
+    if (active !== true) return active;
+    if (consumedAt === activations) return false; // already used by an earlier create()
+    if (consume) consumedAt = activations;
+    return true;
+  };
+  const consumes = (method, params) =>
+    method === 'credentials.create' && !!params.options && typeof params.options === 'object' && !!params.options.publicKey;
+
+  const frameFacts = (method, params) => ({
     publicKeyGetAllowed: allows('publickey-credentials-get'),
     publicKeyCreateAllowed: allows('publickey-credentials-create'),
-    transientActivation: navigator.userActivation ? navigator.userActivation.isActive : undefined,
+    transientActivation: transientActivation(consumes(method, params)),
   });
 
   const respond = (rid, body) => {
@@ -139,7 +183,8 @@
     if (message.t === 'call') {
       const params = message.params && typeof message.params === 'object' ? message.params : {};
       try {
-        send({ credwell: 1, kind: 'call', rid, method: String(message.method), params, frame: frameFacts() });
+        const method = String(message.method);
+        send({ credwell: 1, kind: 'call', rid, method, params, frame: frameFacts(method, params) });
       } catch (e) {
         respond(rid, { error: { name: 'UnknownError', message: `credwell is not available: ${e.message}` } });
       }
