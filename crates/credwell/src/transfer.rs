@@ -22,6 +22,8 @@ use crate::formats::{self, Format, ImportedLogin, Skipped};
 use crate::output::{confirm, print_json, progress};
 use crate::vault_cmd;
 
+mod private_file;
+
 /// Options of `credwell import`.
 #[derive(Debug, Args)]
 pub(crate) struct ImportArgs {
@@ -36,12 +38,13 @@ pub(crate) struct ImportArgs {
 pub(crate) struct ExportArgs {
     /// The format to write.
     pub(crate) format: Format,
-    /// Where to write (created with owner-only permissions); stdout when absent.
+    /// Where to write: a new owner-only file, renamed into place once complete (never written
+    /// through a symbolic link); stdout when absent.
     pub(crate) file: Option<PathBuf>,
     /// Write the passwords in clear without asking.
     #[arg(long, short = 'y')]
     pub(crate) yes: bool,
-    /// Overwrite FILE if it exists.
+    /// Replace FILE if it exists.
     #[arg(long)]
     pub(crate) force: bool,
 }
@@ -387,11 +390,8 @@ pub(crate) fn export(global: &Global, args: &ExportArgs, out: &mut impl Write) -
              terminal): pass --yes"
         );
     }
-    if let Some(file) = &args.file
-        && !args.force
-        && file.exists()
-    {
-        bail!("{} exists; pass --force to overwrite it", file.display());
+    if let Some(file) = &args.file {
+        private_file::check_destination(file, args.force)?;
     }
     let backend = vault_cmd::open(global)?;
     let (logins, others) = exportable(backend.all()?);
@@ -419,21 +419,9 @@ pub(crate) fn export(global: &Global, args: &ExportArgs, out: &mut impl Write) -
         bail!("export cancelled");
     }
     match &args.file {
-        Some(path) => {
-            let file = create_private(path, args.force)?;
-            let mut writer = std::io::BufWriter::new(file);
-            let written = formats::write(args.format, &logins, &passkeys, &mut writer)
-                .and_then(|()| writer.flush())
-                .and_then(|()| writer.get_ref().sync_all());
-            if let Err(e) = written {
-                drop(writer);
-                // Leave no half-written file of passwords behind.
-                let _ = std::fs::remove_file(path);
-                return Err(
-                    anyhow::Error::new(e).context(format!("cannot write {}", path.display()))
-                );
-            }
-        }
+        Some(path) => private_file::write(path, args.force, |file| {
+            formats::write(args.format, &logins, &passkeys, file)
+        })?,
         None => formats::write(args.format, &logins, &passkeys, &mut *out)
             .context("cannot write stdout")?,
     }
@@ -464,25 +452,6 @@ pub(crate) fn export(global: &Global, args: &ExportArgs, out: &mut impl Write) -
         );
     }
     Ok(())
-}
-
-/// Creates `path` readable and writable by its owner only.
-fn create_private(path: &Path, overwrite: bool) -> Result<File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true);
-    if overwrite {
-        options.create(true).truncate(true);
-    } else {
-        options.create_new(true);
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options
-        .open(path)
-        .with_context(|| format!("cannot create {}", path.display()))
 }
 
 #[cfg(test)]

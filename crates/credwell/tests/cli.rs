@@ -295,6 +295,63 @@ fn export_refuses_without_yes_when_stdin_is_not_a_terminal() {
     assert!(stderr.contains("--yes"), "{stderr}");
 }
 
+/// `export --force` over a file others can read leaves a file only its owner can read, and an
+/// export never writes through a symbolic link (issue 13, point 7).
+#[cfg(unix)]
+#[test]
+fn export_replaces_loose_files_with_private_ones_and_refuses_links() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let env = Env::new();
+    env.init();
+    env.ok_with_stdin(
+        &[
+            "add",
+            "password",
+            "--origin",
+            "https://a.example",
+            "--username",
+            "alice",
+            "--password-stdin",
+        ],
+        "s3cret-alice\n",
+    );
+    let loose = env.path("loose.csv");
+    std::fs::write(&loose, "an older export\n").unwrap();
+    std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let loose_arg = loose.to_str().unwrap();
+    env.ok(&["export", "chrome-csv", loose_arg, "--yes", "--force"]);
+    assert_eq!(mode(&loose), 0o600, "the export is readable by others");
+    assert!(
+        std::fs::read_to_string(&loose)
+            .unwrap()
+            .contains("s3cret-alice")
+    );
+
+    let target = env.path("elsewhere.txt");
+    std::fs::write(&target, "not an export\n").unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let link = env.path("link.csv");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    for force in [&["--force"][..], &[]] {
+        let mut args = vec!["export", "chrome-csv", link.to_str().unwrap(), "--yes"];
+        args.extend_from_slice(force);
+        let err = env.fails(&args);
+        assert!(err.contains("symbolic link"), "{err}");
+        assert_no_secret("a refused export", &err);
+    }
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "not an export\n");
+    assert_eq!(mode(&target), 0o644);
+    // No temporary file is left next to either.
+    let left: Vec<String> = std::fs::read_dir(env.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
 /// One vault through its whole life: init, add, list, show, edit, import (good and bad),
 /// export, passwd, backup, check, rm.
 #[test]
