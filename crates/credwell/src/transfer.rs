@@ -210,6 +210,14 @@ pub(crate) fn import_in(
         })?;
     bar.finish_and_clear();
     report_skipped(&parsed.skipped);
+    if !parsed.formula_guards.is_empty() {
+        eprintln!(
+            "warning: removed the ' before values that start with =, +, -, @, a tab or a carriage \
+             return ({}): credwell's CSV exports put it there so that spreadsheets show them as \
+             text; if this file is not from credwell, check those entries",
+            some_lines(&parsed.formula_guards)
+        );
+    }
     if summary.notes_dropped > 0 {
         eprintln!(
             "warning: the notes of {} were not imported (credwell stores no notes)",
@@ -340,15 +348,20 @@ fn report_skipped(skipped: &[Skipped]) {
         }
     }
     for (kind, lines) in by_kind {
-        let shown: Vec<String> = lines.iter().take(10).map(u64::to_string).collect();
-        let more = if lines.len() > 10 { ", ..." } else { "" };
         eprintln!(
-            "warning: skipped {} {kind} ({} {}{more})",
+            "warning: skipped {} {kind} ({})",
             plural(lines.len(), "entry"),
-            if lines.len() == 1 { "line" } else { "lines" },
-            shown.join(", ")
+            some_lines(&lines)
         );
     }
+}
+
+/// `line 3` or `lines 3, 5, 8`, at most ten of them.
+fn some_lines(lines: &[u64]) -> String {
+    let shown: Vec<String> = lines.iter().take(10).map(u64::to_string).collect();
+    let more = if lines.len() > 10 { ", ..." } else { "" };
+    let word = if lines.len() == 1 { "line" } else { "lines" };
+    format!("{word} {}{more}", shown.join(", "))
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -435,6 +448,20 @@ pub(crate) fn export(global: &Global, args: &ExportArgs, out: &mut impl Write) -
             "Exported {} and {} to {target}.",
             plural(logins.len(), "password credential"),
             plural(passkeys.len(), "passkey")
+        );
+    }
+    let altered = formats::altered_sign_ins(args.format, &logins);
+    if altered > 0 {
+        eprintln!(
+            "warning: {} a username or password that starts with =, +, -, @, a tab or a \
+             carriage return, written behind a ' so that spreadsheets do not run it as a formula; \
+             `credwell import` removes the ', other password managers keep it (bitwarden-json \
+             and cxf carry every value as it is)",
+            if altered == 1 {
+                "1 login has".to_owned()
+            } else {
+                format!("{altered} logins have")
+            }
         );
     }
     if passkeys_left_out > 0 {

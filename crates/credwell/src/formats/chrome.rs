@@ -16,7 +16,7 @@ const NOTE: usize = 4;
 /// Reads a Chrome password CSV.
 pub(super) fn read(input: impl Read) -> Result<Parsed, FormatError> {
     let mut parsed = Parsed::default();
-    csv_table::read(input, &COLUMNS, 3, |row| {
+    parsed.formula_guards = csv_table::read(input, &COLUMNS, 3, |row| {
         parsed.push_login(LoginRow {
             line: row.line,
             url: row.get(URL),
@@ -39,7 +39,6 @@ pub(super) fn write(logins: &[ImportedLogin], output: impl Write) -> std::io::Re
     csv_table::write(
         output,
         &["name", "url", "username", "password", "note"],
-        false,
         logins.iter().zip(&titles).map(|(l, title)| {
             vec![
                 title.as_str(),

