@@ -17,6 +17,7 @@ use credwell_core::{Password, Timestamp};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use super::json_text::{self, Token};
 use super::{FormatError, ImportedLogin, Parsed, SkipReason, time, title_or_host, web_origin};
 
 /// The item type of a login.
@@ -177,52 +178,32 @@ fn json_error(error: serde_json::Error) -> FormatError {
 /// The line on which each element of the top-level `"items"` array starts, found by scanning the
 /// JSON text (serde reports lines only for syntax errors).
 fn item_lines(text: &str) -> Vec<u64> {
-    let bytes = text.as_bytes();
     let mut lines = Vec::new();
-    let (mut line, mut depth) = (1_u64, 0_usize);
+    let mut depth = 0_usize;
     let (mut in_items, mut expecting, mut last_key_was_items) = (false, false, false);
-    let mut i = 0;
-    while let Some(&c) = bytes.get(i) {
-        let element_starts = in_items && depth == 2 && expecting && !c.is_ascii_whitespace();
-        if element_starts && c != b']' {
+    for (line, token) in json_text::tokens(text) {
+        if in_items && depth == 2 && expecting && token != Token::Other(b']') {
             lines.push(line);
             expecting = false;
         }
-        match c {
-            b'\n' => line += 1,
-            b'"' => {
-                let start = i + 1;
-                i += 1;
-                while let Some(&s) = bytes.get(i) {
-                    match s {
-                        b'"' => break,
-                        b'\\' => i += 1,
-                        b'\n' => line += 1,
-                        _ => {}
-                    }
-                    i += 1;
-                }
-                if depth == 1 {
-                    last_key_was_items = bytes.get(start..i) == Some(b"items".as_slice());
-                }
-            }
-            b'{' | b'[' => {
+        match token {
+            Token::String(s) if depth == 1 => last_key_was_items = s == "items",
+            Token::Other(c @ (b'{' | b'[')) => {
                 depth += 1;
                 if depth == 2 && c == b'[' && last_key_was_items && lines.is_empty() {
                     in_items = true;
                     expecting = true;
                 }
             }
-            b'}' | b']' => {
+            Token::Other(b'}' | b']') => {
                 depth = depth.saturating_sub(1);
                 if depth == 1 {
                     in_items = false;
                 }
             }
-            b',' if in_items && depth == 2 => expecting = true,
+            Token::Other(b',') if in_items && depth == 2 => expecting = true,
             _ => {}
         }
-        i += 1;
     }
     lines
 }

@@ -25,6 +25,7 @@ mod chrome;
 mod csv_table;
 mod cxf;
 mod firefox;
+mod json_text;
 mod keepassxc;
 mod time;
 
