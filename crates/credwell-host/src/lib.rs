@@ -17,12 +17,13 @@
 //! - [`MemoryVault`]: an in-memory store of credentials and passkeys (ephemeral mode, tests).
 //!
 //! Inside, one concern a module: `server` (the loop and the dispatch of requests), `store`
-//! (what the host runs against), `lockable` (the vault behind its lock), `ui` (the engine's
-//! prompts), `passkeys` (the authenticator's store and prompts), `related_origins`, `manager`
-//! (the manager page's methods) and `outbox` (messages to the browser, and exchanges awaiting
-//! an answer).
+//! (what the host runs against), `lockable` (the vault behind its lock), `idle` (the idle
+//! lock), `ui` (the engine's prompts), `passkeys` (the authenticator's store and prompts),
+//! `related_origins`, `manager` (the manager page's methods) and `outbox` (messages to the
+//! browser, and exchanges awaiting an answer).
 
 pub mod framing;
+mod idle;
 pub mod install;
 mod lockable;
 mod manager;

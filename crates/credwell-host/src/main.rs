@@ -10,7 +10,8 @@
 //!   tests).
 //! - `CREDWELL_STORE_CONSENT=ask|always|never`: whether `store()` asks before saving (default
 //!   `ask`).
-//! - `CREDWELL_IDLE_LOCK_SECS`: lock after this many idle seconds (default 900; 0 disables).
+//! - `CREDWELL_IDLE_LOCK_SECS`: lock after this many seconds without a user action (default
+//!   900; 0 disables); page calls do not count (`docs/protocol.md`, "Locking").
 //! - `CREDWELL_DANGER_INSECURE_KDF=1`: create new vaults with test-only key-derivation
 //!   parameters (test suites only).
 //! - `CREDWELL_LOG`: a `tracing` filter for the log on stderr (default `warn`). stdout carries

@@ -2,6 +2,7 @@
 //! (waiting for unlock like every other request), with its prompts shown by the extension.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use credwell_passkey::{
     AccountSummary, CreatePrompt, PasskeyRecord, PasskeyStore, PasskeyStoreError, PasskeyUi,
@@ -23,8 +24,10 @@ pub(crate) struct CallContext {
     pub(crate) request: u64,
     /// The caller's origin, as the browser reported it.
     pub(crate) origin: String,
-    /// A conditional `get()`: its prompts are autofill offers, and it never asks to unlock.
-    pub(crate) conditional: bool,
+    /// A conditional `get()` before the user picks from its autofill offer: it never asks to
+    /// unlock (loading a page must not bring up the unlock page). Once the user has picked a
+    /// passkey they wait for the sign-in, so a vault locked meanwhile asks to be unlocked.
+    pub(crate) quiet: Arc<AtomicBool>,
 }
 
 tokio::task_local! {
@@ -49,8 +52,10 @@ pub(crate) struct HostPasskeys<S> {
 
 impl<S: ManagedStore + 'static> HostPasskeys<S> {
     async fn unlocked(&self) -> Result<S::Passkeys, PasskeyStoreError> {
-        let conditional = CALL.try_with(|c| c.conditional).unwrap_or(false);
-        let current = if conditional {
+        let quiet = CALL
+            .try_with(|c| c.quiet.load(Ordering::SeqCst))
+            .unwrap_or(false);
+        let current = if quiet {
             self.store.current_quietly().await
         } else {
             self.store.current().await
@@ -118,12 +123,17 @@ impl<O: VaultOpener> PasskeyUi for HostPasskeyUi<O> {
 
     async fn offer_autofill(&self, rp_id: String, accounts: Vec<AccountSummary>) -> Option<usize> {
         let call = prompt_call();
-        self.pick(Prompt::PasskeyAutofill {
-            call,
-            rp_id,
-            accounts,
-        })
-        .await
+        let picked = self
+            .pick(Prompt::PasskeyAutofill {
+                call,
+                rp_id,
+                accounts,
+            })
+            .await;
+        if picked.is_some() {
+            let _ = CALL.try_with(|c| c.quiet.store(false, Ordering::SeqCst));
+        }
+        picked
     }
 
     async fn verify_user(&self, prompt: VerifyPrompt) -> bool {

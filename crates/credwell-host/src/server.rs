@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 use std::future::Future;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,6 +17,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::framing::{self, FrameError, Incoming};
+use crate::idle::{self, UserActivity};
 use crate::lockable::LockableStore;
 use crate::manager;
 use crate::outbox::{Outbox, lock};
@@ -33,7 +34,8 @@ use crate::ui::{HostMediator, UiAnswer};
 pub struct HostConfig {
     /// The engine's user preferences.
     pub engine: EngineConfig,
-    /// Lock the vault after this long without a request.
+    /// Lock the vault after this long without a user action (an unlock, an answered prompt, the
+    /// manager page); page calls and pending requests do not count.
     pub idle_lock: Option<Duration>,
     /// How long WebAuthn's related origin requests wait for the extension's `wellKnown.result`
     /// before the RP ID is refused (`SecurityError`).
@@ -69,9 +71,10 @@ where
     let (closing, closed) = oneshot::channel();
     let mut writer_task = tokio::spawn(write_loop(writer, inbox, closed));
     let host = Arc::new(Host::new(opener, config, outbox.clone()));
-    let idle = config
-        .idle_lock
-        .map(|limit| tokio::spawn(idle_locker(Arc::clone(&host), limit)));
+    let idle = config.idle_lock.map(|limit| {
+        let store = host.store.clone();
+        tokio::spawn(idle::lock_when_idle(store, host.activity.clone(), limit))
+    });
     let result = loop {
         match framing::read_frame(&mut reader).await {
             Ok(Incoming::Message(body)) => host.dispatch(&body),
@@ -137,18 +140,6 @@ async fn write_message<W: AsyncWrite + Unpin>(writer: &mut W, message: &Outgoing
     true
 }
 
-async fn idle_locker<O: VaultOpener>(host: Arc<Host<O>>, limit: Duration) {
-    let tick = limit.min(Duration::from_secs(1));
-    loop {
-        tokio::time::sleep(tick).await;
-        let idle_for = lock(&host.last_activity).elapsed();
-        if idle_for >= limit && !host.in_flight_is_busy() && host.store.is_unlocked() {
-            tracing::info!("locking the vault after {limit:?} without requests");
-            host.lock_vault();
-        }
-    }
-}
-
 /// The host's engine: the vault behind its lock, the extension's UI, the passkey
 /// authenticator over the vault's passkeys, and related origins fetched by the extension.
 type HostEngine<O> = Engine<
@@ -186,7 +177,8 @@ struct Host<O: VaultOpener> {
     related_origins: ExtensionFetcher,
     outbox: Outbox,
     in_flight: Arc<Mutex<HashSet<u64>>>,
-    last_activity: Mutex<tokio::time::Instant>,
+    /// The user's last action, for the idle lock.
+    activity: UserActivity,
 }
 
 impl<O: VaultOpener> Host<O> {
@@ -217,12 +209,8 @@ impl<O: VaultOpener> Host<O> {
             related_origins,
             outbox,
             in_flight: Arc::default(),
-            last_activity: Mutex::new(tokio::time::Instant::now()),
+            activity: UserActivity::new(),
         }
-    }
-
-    fn in_flight_is_busy(&self) -> bool {
-        !lock(&self.in_flight).is_empty()
     }
 
     fn lock_vault(&self) {
@@ -234,7 +222,6 @@ impl<O: VaultOpener> Host<O> {
     }
 
     fn dispatch(&self, body: &[u8]) {
-        *lock(&self.last_activity) = tokio::time::Instant::now();
         match Request::parse(body) {
             Ok(request) => self.handle(request),
             Err(e) => self.send(e.to_reply()),
@@ -250,16 +237,19 @@ impl<O: VaultOpener> Host<O> {
             } => self.hello(id, protocol, related_origins),
             Method::Status => self.send(Reply::status(id, !self.store.is_unlocked())),
             Method::List { query } => {
+                self.activity.touch();
                 let store = self.store.clone();
                 self.spawn_reply(async move { manager::list(&store, id, query).await });
             }
             Method::Delete { record } => {
+                self.activity.touch();
                 let store = self.store.clone();
                 self.spawn_reply(
                     async move { manager::delete(&store, id, RecordId(record)).await },
                 );
             }
             Method::DeletePasskey { credential_id } => {
+                self.activity.touch();
                 let store = self.store.clone();
                 self.spawn_reply(async move {
                     manager::delete_passkey(&store, id, &credential_id).await
@@ -291,6 +281,9 @@ impl<O: VaultOpener> Host<O> {
                             passphrase,
                         },
                     );
+                if delivered {
+                    self.activity.touch();
+                }
                 self.send(Reply::delivered(id, delivered));
             }
             Method::Get {
@@ -336,8 +329,9 @@ impl<O: VaultOpener> Host<O> {
         self.send(Reply::hello(id, locked, related_origins));
     }
 
-    /// `credentials.get`: a conditional one (`mediation: "conditional"`) never shows the unlock
-    /// page; it waits for the vault to be unlocked by something else.
+    /// `credentials.get`: a conditional one (`mediation: "conditional"`) does not show the unlock
+    /// page until the user picks a passkey from its offer; it waits for the vault to be unlocked
+    /// by something else.
     fn get(&self, id: u64, caller: CallerInfo, options: Value, aborted: Option<AbortReason>) {
         let conditional = options.get("mediation").and_then(Value::as_str) == Some("conditional");
         self.spawn_call(id, caller, conditional, move |engine, caller| async move {
@@ -363,7 +357,7 @@ impl<O: VaultOpener> Host<O> {
     }
 
     /// Runs one engine call on its own task; its reply is sent exactly once. `conditional`:
-    /// the call is a conditional `get()` (its prompts never ask to unlock).
+    /// the call is a conditional `get()` (quiet until the user picks, see [`CallContext`]).
     fn spawn_call<F, Fut>(&self, id: u64, caller: CallerInfo, conditional: bool, call: F)
     where
         F: FnOnce(Arc<HostEngine<O>>, Caller) -> Fut + Send + 'static,
@@ -372,7 +366,7 @@ impl<O: VaultOpener> Host<O> {
         let context = CallContext {
             request: id,
             origin: caller.origin.clone(),
-            conditional,
+            quiet: Arc::new(AtomicBool::new(conditional)),
         };
         let caller = match caller.to_caller(id) {
             Ok(c) => c,
@@ -397,10 +391,13 @@ impl<O: VaultOpener> Host<O> {
     fn unlock(&self, id: u64, passphrase: Password) {
         let opener = Arc::clone(&self.opener);
         let store = self.store.clone();
+        let activity = self.activity.clone();
         self.spawn_reply(async move {
             let opened = tokio::task::spawn_blocking(move || opener.open(&passphrase)).await;
             match opened {
                 Ok(Ok(unlocked)) => {
+                    // The idle time counts from the unlock, not from the passphrase's arrival.
+                    activity.touch();
                     store.unlock(unlocked);
                     Reply::locked(id, false)
                 }

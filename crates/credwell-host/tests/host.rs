@@ -397,3 +397,128 @@ async fn declining_the_unlock_page_resolves_the_waiting_calls_as_declined() {
     assert_eq!(again["kind"], "unlock");
     assert_ne!(again["ui"], show["ui"]);
 }
+
+/// A page's conditional `get()` for passkeys: it settles only by a pick or an abort.
+fn conditional_get(client: u64) -> Value {
+    json!({"caller": caller("https://example.com", client), "options": {
+        "mediation": "conditional",
+        "publicKey": {"challenge": "c2lnbiBpbg", "rpId": "example.com"}}})
+}
+
+fn idle_lock_after(limit: Duration) -> HostConfig {
+    HostConfig {
+        idle_lock: Some(limit),
+        ..HostConfig::default()
+    }
+}
+
+impl Browser {
+    /// `vault.status`'s `locked`, and the messages that came before its reply.
+    async fn locked(&mut self, id: u64) -> (bool, Vec<Value>) {
+        self.send(json!({"id": id, "method": "vault.status"})).await;
+        let (reply, skipped) = self.recv_until(|m| m["id"] == json!(id)).await;
+        (reply["result"]["locked"].as_bool().unwrap(), skipped)
+    }
+}
+
+/// Issue 12, Medium 3: every message reset the idle timer and a request in flight held the
+/// lock off, so a page calling now and then, or one conditional `get()` (which never settles on
+/// its own), kept the vault unlocked forever. Only the user's actions count now. (Paused time:
+/// the runtime's clock moves only when every task waits, so the timings are exact.)
+#[tokio::test(start_paused = true)]
+async fn page_calls_and_a_pending_conditional_get_do_not_keep_the_vault_unlocked() {
+    let limit = Duration::from_secs(60);
+    let mut b = Browser::start(idle_lock_after(limit));
+    b.unlock(1).await;
+    let unlocked_at = tokio::time::Instant::now();
+    b.send(json!({"id": 2, "method": "credentials.get", "params": conditional_get(1)}))
+        .await;
+    // The page calls every 5 seconds, from another document.
+    let silent = json!({"caller": caller("https://example.com", 2),
+        "options": {"password": true, "mediation": "silent"}});
+    let mut id = 10;
+    while unlocked_at.elapsed() < limit - Duration::from_secs(5) {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        b.send(json!({"id": id, "method": "credentials.get", "params": silent}))
+            .await;
+        assert_eq!(b.reply(id).await["result"], Value::Null);
+        id += 1;
+    }
+    assert!(!b.locked(3).await.0, "not before the limit");
+    tokio::time::sleep_until(unlocked_at + limit + Duration::from_secs(2)).await;
+    let (locked, before) = b.locked(4).await;
+    assert!(
+        locked,
+        "locked on time, with the page calling and a get pending"
+    );
+    assert!(
+        before.contains(&json!({"event": "vault.locked"})),
+        "{before:?}"
+    );
+    // The conditional get is still pending, and settles as the spec says: by an abort.
+    assert!(before.iter().all(|m| m["id"] != 2), "{before:?}");
+    b.send(json!({"id": 5, "method": "cancel", "params": {"target": 2}}))
+        .await;
+    assert_eq!(b.reply(2).await["error"]["name"], "AbortError");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_users_actions_put_off_the_idle_lock() {
+    let limit = Duration::from_secs(60);
+    let mut b = Browser::start(idle_lock_after(limit));
+    b.unlock(1).await;
+    let start = tokio::time::Instant::now();
+    let at = |secs| start + Duration::from_secs(secs);
+    // The manager page at 50 s.
+    tokio::time::sleep_until(at(50)).await;
+    b.send(json!({"id": 2, "method": "vault.list"})).await;
+    assert!(b.reply(2).await["result"].is_array());
+    tokio::time::sleep_until(at(100)).await;
+    assert!(
+        !b.locked(3).await.0,
+        "60 s after the manager page, not after unlock"
+    );
+    // A save prompt answered at 105 s.
+    b.send(json!({"id": 4, "method": "credentials.store", "params": {
+        "caller": caller("https://example.com", 1),
+        "credential": {"type": "password", "id": "alice", "password": "pw"}}}))
+        .await;
+    let (show, _) = b.recv_until(|m| m["event"] == "ui.show").await;
+    tokio::time::sleep_until(at(105)).await;
+    b.send(json!({"id": 5, "method": "ui.respond",
+        "params": {"ui": show["ui"], "answer": {"save": "save"}}}))
+        .await;
+    assert_eq!(b.reply(4).await["result"], Value::Null);
+    tokio::time::sleep_until(at(160)).await;
+    assert!(!b.locked(6).await.0, "60 s after the answer");
+    tokio::time::sleep_until(at(167)).await;
+    assert!(b.locked(7).await.0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_request_whose_prompt_outlives_the_unlock_waits_for_the_next_unlock() {
+    let mut b = Browser::start(idle_lock_after(Duration::from_secs(60)));
+    b.unlock(1).await;
+    b.send(json!({"id": 2, "method": "credentials.store", "params": {
+        "caller": caller("https://example.com", 1),
+        "credential": {"type": "password", "id": "alice", "password": "pw"}}}))
+        .await;
+    let (show, _) = b.recv_until(|m| m["event"] == "ui.show").await;
+    assert_eq!(show["kind"], "save");
+    // Nobody answers: the vault locks with the prompt open.
+    tokio::time::sleep(Duration::from_secs(61)).await;
+    b.recv_until(|m| m["event"] == "vault.locked").await;
+    b.send(json!({"id": 3, "method": "ui.respond",
+        "params": {"ui": show["ui"], "answer": {"save": "save"}}}))
+        .await;
+    // Saving needs the vault: the unlock page, then the save.
+    let (unlock, _) = b.recv_until(|m| m["event"] == "ui.show").await;
+    assert_eq!(unlock["kind"], "unlock");
+    b.unlock(4).await;
+    assert_eq!(b.reply(2).await["result"], Value::Null);
+    b.send(json!({"id": 5, "method": "credentials.get", "params": {
+        "caller": caller("https://example.com", 1),
+        "options": {"password": true, "mediation": "silent"}}}))
+        .await;
+    assert_eq!(b.reply(5).await["result"]["id"], "alice");
+}

@@ -931,3 +931,42 @@ async fn a_cross_origin_frame_needs_the_permissions_policy_and_for_create_a_gest
         .await;
     assert!(r["error"].is_object(), "{r}");
 }
+
+/// A conditional request's offer can outlive the unlock (the idle lock does not wait for
+/// pending requests, issue 12 Medium 3): once the user picks from it, the sign-in needs the
+/// vault, so the unlock page is shown and the sign-in completes after the unlock.
+#[tokio::test]
+async fn a_pick_from_an_offer_that_outlived_the_unlock_asks_to_unlock() {
+    let mut b = Browser::start().await;
+    let created = b.register("alice").await;
+    let id = b
+        .begin(
+            "credentials.get",
+            json!({"caller": caller(), "options": {"mediation": "conditional",
+                "publicKey": request(&[], "discouraged")}}),
+        )
+        .await;
+    let offer = b.next_prompt().await;
+    assert_eq!(offer["kind"], "passkey.autofill", "{offer}");
+    b.call("vault.lock", json!({}), &mut |_| None).await;
+    b.begin(
+        "ui.respond",
+        json!({"ui": offer["ui"], "answer": {"choose": 0}}),
+    )
+    .await;
+    let unlock = b.next_prompt().await;
+    assert_eq!(unlock["kind"], "unlock", "{unlock}");
+    let (r, _) = b
+        .call(
+            "vault.unlock",
+            json!({"passphrase": PASSPHRASE}),
+            &mut |_| None,
+        )
+        .await;
+    assert_eq!(r["result"]["locked"], false);
+    let reply = b.reply_to(id).await;
+    assert_eq!(
+        reply["result"]["rawId"], created["result"]["rawId"],
+        "{reply}"
+    );
+}
