@@ -37,6 +37,17 @@ log "versions"
 log "docs/conformance.md against docs/checklist.md and the tests"
 node scripts/check-conformance.mjs
 
+log "cargo deny: licenses, bans and sources (deny.toml); advisories where GitHub is reachable"
+# cargo-deny is not a Debian package: built once with cargo install (minutes on 2 cores).
+command -v cargo-deny >/dev/null || cargo install --locked cargo-deny@0.20.2
+cargo deny --offline check --hide-inclusion-graph licenses bans sources
+# The RustSec advisory database is a git repository on GitHub: checked when it can be fetched.
+if timeout 20 git ls-remote https://github.com/RustSec/advisory-db HEAD >/dev/null 2>&1; then
+  cargo deny check --hide-inclusion-graph advisories
+else
+  log "advisories not checked: the RustSec database on github.com is unreachable from here"
+fi
+
 log "cargo fmt --check"
 cargo fmt --all --check
 
