@@ -1045,6 +1045,62 @@ fn canaries_never_reach_the_disk_or_stderr() {
     scan("after the commands");
 }
 
+/// Issue 13, point 10: no import, failed or not, prints a password on stderr or stdout. Every
+/// file of `tests/fixtures/canary/` (one per error path and warning of each format, named after
+/// its format) holds passwords with `CANARYpw` in them; an export after the successful ones says
+/// nothing of them either.
+#[test]
+fn no_import_prints_a_password() {
+    const CANARY: &str = "CANARYpw";
+    let env = Env::new();
+    env.init();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/canary");
+    let mut runs = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        let format = [
+            "chrome-csv",
+            "firefox-csv",
+            "bitwarden-json",
+            "keepassxc-csv",
+            "cxf",
+        ]
+        .into_iter()
+        .find(|f| name.starts_with(f.split('-').next().unwrap()))
+        .unwrap_or_else(|| panic!("{name} names no format"));
+        for json in [false, true] {
+            let mut cmd = env.cmd();
+            if json {
+                cmd.arg("--json");
+            }
+            let out = cmd
+                .args(["import", format, path.to_str().unwrap()])
+                .output()
+                .unwrap();
+            let (stdout, stderr) = texts(&out);
+            assert!(!stderr.contains(CANARY), "{name}: {stderr}");
+            assert!(!stdout.contains(CANARY), "{name}: {stdout}");
+            assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+            runs += 1;
+        }
+    }
+    assert!(runs >= 60, "{runs}");
+    let out = env
+        .cmd()
+        .args([
+            "export",
+            "chrome-csv",
+            env.path("out.csv").to_str().unwrap(),
+            "--yes",
+        ])
+        .output()
+        .unwrap();
+    let (_, stderr) = texts(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains(CANARY), "{stderr}");
+}
+
 /// The command line and other processes writing the vault at the same time lose nothing: each
 /// waits for the others' write lock (busy timeout) instead of failing or overwriting.
 #[test]

@@ -135,12 +135,25 @@ pub(super) fn read(
         .zip(&index)
         .find_map(|(w, i)| i.is_none().then_some(w))
     {
+        // The line is not quoted: without a header it is a data row, password and all. Only
+        // the names credwell knows are repeated.
+        let known: Vec<&str> = wanted
+            .iter()
+            .zip(&index)
+            .filter_map(|(w, i)| i.map(|_| *w))
+            .collect();
+        let found = if known.is_empty() {
+            "none of them a known column: is the header line missing?".to_owned()
+        } else {
+            format!("the known ones: {}", known.join(","))
+        };
         return Err(FormatError::at(
             1,
             format!(
-                "the header has no {missing:?} column (expected {}; found {})",
+                "the header has no {missing:?} column (expected {}; the first line has {} \
+                 fields, {found})",
                 wanted.join(","),
-                shorten(&record.iter().collect::<Vec<_>>().join(","))
+                record.len()
             ),
         ));
     }
@@ -206,7 +219,8 @@ fn csv_error(error: csv::Error, lines: &Lines) -> FormatError {
             format!("field {} is not valid UTF-8", err.field() + 1)
         }
         csv::ErrorKind::Io(e) => format!("cannot read: {e}"),
-        _ => format!("not valid CSV: {error}"),
+        // Other kinds do not arise from reading records; their text could quote a field.
+        _ => "not valid CSV".to_owned(),
     };
     FormatError { line, reason }
 }
@@ -240,14 +254,5 @@ impl<'a> Lines<'a> {
         }
         let line = self.starts.partition_point(|&start| start <= offset);
         u64::try_from(line).unwrap_or(u64::MAX)
-    }
-}
-
-/// Cuts file text down to a size fit for an error message.
-pub(super) fn shorten(text: &str) -> String {
-    const MAX: usize = 80;
-    match text.char_indices().nth(MAX) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_owned(),
     }
 }

@@ -241,6 +241,16 @@ fn bitwarden_json() {
     );
 }
 
+/// The format a fixture's name starts with (after `fail_`): `chrome`, `firefox`, `bitwarden`,
+/// `keepassxc` or `cxf`.
+fn format_of(name: &str) -> Format {
+    let name = name.trim_start_matches("fail_");
+    Format::ALL
+        .into_iter()
+        .find(|f| name.starts_with(f.as_str().split('-').next().unwrap()))
+        .unwrap_or_else(|| panic!("{name} names no format"))
+}
+
 #[test]
 fn every_fail_fixture_is_rejected_with_a_line_and_no_secret() {
     let mut checked = 0;
@@ -249,10 +259,7 @@ fn every_fail_fixture_is_rejected_with_a_line_and_no_secret() {
         if !name.starts_with("fail_") {
             continue;
         }
-        let format = Format::ALL
-            .into_iter()
-            .find(|f| name.contains(f.as_str().split('-').next().unwrap()))
-            .unwrap_or_else(|| panic!("{name} names no format"));
+        let format = format_of(&name);
         let error = read(format, fixture(&name).as_slice()).unwrap_err();
         let line = error
             .line
@@ -264,6 +271,46 @@ fn every_fail_fixture_is_rejected_with_a_line_and_no_secret() {
         checked += 1;
     }
     assert!(checked >= 10, "only {checked} fail_ fixtures");
+}
+
+/// The text every password of `tests/fixtures/canary/` holds.
+const CANARY: &str = "CANARYpw";
+
+/// Issue 13, point 10: no error or warning of any reader quotes a value of a password column.
+/// Each file of `tests/fixtures/canary/` takes one path to an error (its name says which) or to
+/// warnings (`skipped`, `bad_urls`, `duplicates`, `formula_guard`), with passwords that hold
+/// [`CANARY`].
+#[test]
+fn no_error_or_warning_quotes_a_password() {
+    let (mut errors, mut warnings) = (0, 0);
+    for entry in std::fs::read_dir(fixtures().join("canary")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(
+            bytes.windows(CANARY.len()).any(|w| w == CANARY.as_bytes()),
+            "{name} holds no canary"
+        );
+        let succeeds = ["skipped", "bad_urls", "duplicates", "formula_guard"]
+            .iter()
+            .any(|k| name.contains(k));
+        match read(format_of(&name), bytes.as_slice()) {
+            Err(error) => {
+                assert!(!succeeds, "{name}: {error}");
+                assert!(!error.to_string().contains(CANARY), "{name}: {error}");
+                errors += 1;
+            }
+            Ok(parsed) => {
+                assert!(succeeds, "{name} was read without an error");
+                for skipped in &parsed.skipped {
+                    let reason = skipped.reason.to_string();
+                    assert!(!reason.contains(CANARY), "{name}: {reason}");
+                }
+                warnings += 1;
+            }
+        }
+    }
+    assert!(errors >= 25 && warnings >= 8, "{errors} errors, {warnings}");
 }
 
 #[test]
