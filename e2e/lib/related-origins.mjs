@@ -23,6 +23,8 @@ import { answerCreate, choosePasskey, unlockVault } from './webauthn.mjs';
 export const RP_ID = 'shop.com';
 export const CALLER_HOST = 'shop.co.uk';
 export const CALLER = `https://${CALLER_HOST}`;
+// A name outside the Public Suffix List's registrable domains, routed to the server too.
+export const INTRANET_HOST = 'printer.lan';
 // A 1×1 transparent PNG.
 export const PNG_1X1 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
 
@@ -42,6 +44,8 @@ export async function wellKnownServer() {
     requests: [],
     // Requests for /icon* on either name (e2e/lib/icons.mjs), as "host/path".
     icons: [],
+    // Every request but the browsers' own icons, as "host/path" (any host routed here).
+    all: [],
   };
   const server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
     if (req.headers.host === RP_ID && req.url === '/set-cookie') {
@@ -50,6 +54,7 @@ export async function wellKnownServer() {
       res.end('<!doctype html><title>cookie set</title>');
       return;
     }
+    if (req.url !== '/favicon.ico') state.all.push(`${req.headers.host}${req.url}`);
     if (req.url === '/favicon.ico' || (req.headers.host !== RP_ID && req.headers.host !== CALLER_HOST)) {
       // The browser's own requests (a navigation's icon; Firefox's services, which its proxy
       // sends here too), not the extension's.
@@ -70,7 +75,7 @@ export async function wellKnownServer() {
     }
     state.requests.push({ url: req.url, host: req.headers.host, cookie: req.headers.cookie, referer: req.headers.referer, origin: req.headers.origin });
     const a = req.url === '/.well-known/webauthn' ? state.answer : { status: 404, type: 'text/plain', body: 'not found' };
-    res.writeHead(a.status, { 'content-type': a.type, 'cache-control': 'no-store' });
+    res.writeHead(a.status, { 'content-type': a.type, 'cache-control': 'no-store', ...(a.location ? { location: a.location } : {}) });
     res.end(a.body);
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
@@ -80,6 +85,10 @@ export async function wellKnownServer() {
     serve(status, type, body) {
       state.answer = { status, type, body: typeof body === 'string' ? body : JSON.stringify(body) };
     },
+    /** Answers the well-known URL with a redirect to `location`. */
+    serveRedirect(location) {
+      state.answer = { status: 302, type: 'text/plain', body: '', location };
+    },
     close: () => new Promise((ok) => { server.closeAllConnections?.(); server.close(() => { rmSync(dir, { recursive: true, force: true }); ok(); }); }),
   };
 }
@@ -87,7 +96,7 @@ export async function wellKnownServer() {
 /** Chromium switches that route both names to `tls` and accept its certificate. */
 export function chromiumArgsFor(tls) {
   return [
-    `--host-resolver-rules=MAP insecure.test 127.0.0.1, MAP ${CALLER_HOST} 127.0.0.1:${tls.port}, MAP ${RP_ID} 127.0.0.1:${tls.port}`,
+    `--host-resolver-rules=MAP insecure.test 127.0.0.1, MAP ${CALLER_HOST} 127.0.0.1:${tls.port}, MAP ${RP_ID} 127.0.0.1:${tls.port}, MAP ${INTRANET_HOST} 127.0.0.1:${tls.port}`,
     '--ignore-certificate-errors',
   ];
 }
@@ -233,4 +242,67 @@ export async function relatedOriginsScenario(h, tls) {
   }, CALLER_HOST);
   assert.equal(own, 'NotAllowedError');
   assert.equal(tls.state.requests.length, before, 'no well-known fetch for the caller\'s own domain');
+}
+
+/**
+ * Related origins as a probe (issue 12): a page names any RP ID in a signal call (no UI) and
+ * reads what the RP's host answered from the SecurityError. Now: one message whatever the
+ * answer, no redirect followed, no fetch of a name outside the Public Suffix List's registrable
+ * domains, at most 10 fetches a minute per document.
+ */
+export async function probeScenario(h, tls) {
+  await h.goto('/', CALLER);
+  const signal = (rpId) =>
+    h.page.evaluate(async (id) => {
+      try {
+        await PublicKeyCredential.signalUnknownCredential({ rpId: id, credentialId: 'AAAA' });
+        return { ok: true };
+      } catch (e) {
+        return { name: e.name, message: e.message };
+      }
+    }, rpId);
+  const answers = [
+    ['404', () => tls.serve(404, 'text/plain', 'secret-body')],
+    ['text/html', () => tls.serve(200, 'text/html; charset=secret', '{}')],
+    ['not listed', () => tls.serve(200, 'application/json', { origins: ['https://elsewhere.example'] })],
+    ['a redirect', () => tls.serveRedirect(`https://${CALLER_HOST}/icon-redirect-target`)],
+  ];
+  const messages = new Set();
+  for (const [what, setUp] of answers) {
+    setUp();
+    const before = tls.state.requests.length;
+    const r = await signal(RP_ID);
+    assert.equal(r.name, 'SecurityError', `${what}: ${JSON.stringify(r)}`);
+    assert.ok(tls.state.requests.length > before, `${what}: fetched`);
+    messages.add(r.message);
+  }
+  assert.equal(messages.size, 1, `one message for every answer:\n${[...messages].join('\n')}`);
+  const [message] = messages;
+  for (const secret of ['404', 'text/', 'secret', 'elsewhere', 'redirect', 'icon-redirect-target', 'status']) {
+    assert.ok(!message.includes(secret), `the message tells ${secret}: ${message}`);
+  }
+  // The redirect was not followed.
+  await new Promise((ok) => setTimeout(ok, 500));
+  assert.deepEqual(tls.state.icons, [], 'the redirect target was fetched');
+
+  // Names outside the Public Suffix List's registrable domains: refused alike, never fetched.
+  for (const rpId of [INTRANET_HOST, 'intranet', '10.0.0.1']) {
+    const r = await signal(rpId);
+    assert.deepEqual(r, { name: 'SecurityError', message: message.replace(RP_ID, rpId) }, rpId);
+  }
+  await new Promise((ok) => setTimeout(ok, 500));
+  assert.deepEqual(tls.state.all.filter((r) => r.startsWith(INTRANET_HOST)), [], 'an intranet name was fetched');
+
+  // At most 10 fetches a minute per document; a new document has its own budget.
+  await h.goto('/', CALLER);
+  tls.serve(404, 'text/plain', 'nope');
+  const before = tls.state.requests.length;
+  for (let i = 0; i < 14; i++) {
+    const r = await signal(RP_ID);
+    assert.deepEqual(r, { name: 'SecurityError', message }, `call ${i}`);
+  }
+  assert.equal(tls.state.requests.length - before, 10, 'fetches from one document in a minute');
+  await h.goto('/', CALLER);
+  await signal(RP_ID);
+  assert.equal(tls.state.requests.length - before, 11, 'the next document fetches again');
 }

@@ -28,7 +28,7 @@ test('fetches https://<rpId>/.well-known/webauthn without credentials or referre
   assert.equal(init.credentials, 'omit');
   assert.equal(init.referrer, '');
   assert.equal(init.referrerPolicy, 'no-referrer');
-  assert.equal(init.redirect, 'follow');
+  assert.equal(init.redirect, 'manual', 'a redirect is never followed (another host)');
   assert.deepEqual(result, {
     status: 200,
     contentType: 'application/json',
@@ -39,13 +39,11 @@ test('fetches https://<rpId>/.well-known/webauthn without credentials or referre
 });
 
 test('status, content type and the final URL are passed on for the host to judge', async () => {
-  const redirected = jsonResponse('{}', { status: 404, headers: { 'content-type': 'text/html; charset=utf-8' } });
-  Object.defineProperty(redirected, 'url', { value: 'http://www.shopping.com/.well-known/webauthn' });
-  const { fetchImpl } = stub(() => redirected);
+  const { fetchImpl } = stub(() => jsonResponse('{}', { status: 404, headers: { 'content-type': 'text/html; charset=utf-8' } }));
   const result = await fetchWellKnownWebauthn('shopping.com', { fetchImpl });
   assert.equal(result.status, 404);
   assert.equal(result.contentType, 'text/html; charset=utf-8');
-  assert.equal(result.url, 'http://www.shopping.com/.well-known/webauthn');
+  assert.equal(result.url, 'https://shopping.com/.well-known/webauthn');
   const bare = await fetchWellKnownWebauthn('shopping.com', {
     fetchImpl: async () => new Response(null, { status: 204 }),
   });
@@ -100,9 +98,23 @@ test('network failures and aborts are reported, not thrown', async () => {
   assert.equal(calls[0].init.signal, controller.signal);
 });
 
+test('a redirect is reported as a network error, its target never fetched nor reported', async () => {
+  // What fetch(…, {redirect: 'manual'}) gives for a 3xx: an opaque-redirect response.
+  const opaque = new Response(null, { status: 302, headers: { location: 'https://10.0.0.1/admin' } });
+  Object.defineProperty(opaque, 'type', { value: 'opaqueredirect' });
+  for (const answer of [opaque, new Response(null, { status: 307, headers: { location: 'https://intranet.corp/' } })]) {
+    const { calls, fetchImpl } = stub(() => answer);
+    const result = await fetchWellKnownWebauthn('shopping.com', { fetchImpl });
+    assert.deepEqual(result, { error: 'network', message: 'the well-known URL redirected' });
+    assert.equal(calls.length, 1);
+  }
+});
+
 test('an RP ID that is not a plain domain is never fetched', async () => {
   const { calls, fetchImpl } = stub(() => jsonResponse('{}'));
-  for (const rpId of ['', 'evil.com/x', 'evil.com:8443', 'user@evil.com', 'evil.com#', 'EVIL.com', 'a b.com', '[::1]', undefined, 5]) {
+  for (const rpId of ['', 'evil.com/x', 'evil.com:8443', 'user@evil.com', 'evil.com#', 'EVIL.com', 'a b.com', '[::1]', undefined, 5,
+    // IP literals and single labels: never a public RP.
+    '10.0.0.1', '192.168.1.1', '0x7f.1', '1.2.3.0x1', 'localhost', 'intranet', 'a..com', '.com']) {
     const result = await fetchWellKnownWebauthn(rpId, { fetchImpl });
     assert.equal(result.error, 'network', String(rpId));
   }

@@ -10,9 +10,13 @@
 //
 // - credentials: 'omit' (no cookies, no HTTP authentication, no client certificates);
 // - referrer: none (`referrerPolicy: 'no-referrer'`, `referrer: ''`);
-// - redirects are followed, as the spec's "status code (after following redirects)" implies;
-//   the final URL is reported and the host refuses one that is not https:. (fetch() does not
-//   expose the intermediate hops.)
+// - redirects are not followed (`redirect: 'manual'`; a redirect is reported as a network
+//   error): the page chose the RP ID, and a redirect would let that host point the extension at
+//   any other one (an intranet address, say). Stricter than the spec's "status code (after
+//   following redirects)": an RP must serve its document at the well-known URL itself;
+// - only names that can be public hosts: no IP literal, no single label (the host's engine has
+//   already refused names outside the Public Suffix List's registrable domains; this is the
+//   fetcher's own check of what it is asked to reach);
 // - the HTTP cache is used as for any fetch: the spec says nothing about it, and the relying
 //   party controls it with Cache-Control;
 // - the body is read up to MAX_WELL_KNOWN_BYTES; a larger one is not read further and is
@@ -41,11 +45,15 @@ export async function fetchWellKnownWebauthn(rpId, { signal, fetchImpl = globalT
       credentials: 'omit',
       referrer: '',
       referrerPolicy: 'no-referrer',
-      redirect: 'follow',
+      redirect: 'manual',
       signal,
     });
   } catch (e) {
     return failure(e);
+  }
+  if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
+    await response.body?.cancel().catch(() => {});
+    return { error: 'network', message: 'the well-known URL redirected' };
   }
   try {
     const body = await readCapped(response, MAX_WELL_KNOWN_BYTES);
@@ -63,9 +71,16 @@ export async function fetchWellKnownWebauthn(rpId, { signal, fetchImpl = globalT
   }
 }
 
-/** The well-known URL of `rpId`, or null when `rpId` is not a plain domain. */
-function wellKnownUrl(rpId) {
+/**
+ * The well-known URL of `rpId`, or null when `rpId` is not a plain domain of at least two labels
+ * (an IP literal, `localhost`, `intranet`, an upper-case or non-ASCII name).
+ */
+export function wellKnownUrl(rpId) {
   if (typeof rpId !== 'string' || rpId === '' || /[^a-z0-9.-]/.test(rpId)) return null;
+  const labels = rpId.split('.');
+  if (labels.length < 2 || labels.some((l) => l === '')) return null;
+  // The URL parser reads a host whose last label is a number as an IPv4 address.
+  if (/^(0x[0-9a-f]*|[0-9]+)$/.test(labels[labels.length - 1])) return null;
   let url;
   try {
     url = new URL(`https://${rpId}/.well-known/webauthn`);

@@ -201,6 +201,12 @@ pub enum RelatedOriginsError {
     /// no well-known URL to fetch.
     #[error("{0:?} is not a domain")]
     NotADomain(String),
+    /// The requested RP ID is a domain, but not one under a registrable domain of the Public
+    /// Suffix List (a single label such as `intranet`, a public suffix such as `co.uk`, a name
+    /// under a suffix the list does not know such as `printer.lan`): nothing is fetched, so a page
+    /// cannot make the client reach names outside the public web.
+    #[error("{0:?} is not under a registrable domain")]
+    NotRegistrable(String),
     /// The fetch failed.
     #[error(transparent)]
     Fetch(#[from] WellKnownFetchError),
@@ -242,6 +248,11 @@ pub(crate) async fn related_origins_validation<R: RelatedOrigins>(
         Ok(url::Host::Domain(domain)) if !domain.is_empty() => domain,
         _ => return Err(RelatedOriginsError::NotADomain(shorten(rp_id_requested))),
     };
+    // (Client policy, before anything is fetched: only names under a registrable domain of the
+    // Public Suffix List, with a suffix the list knows; see `NotRegistrable`.)
+    if !psl::domain(rp_id.as_bytes()).is_some_and(|d| d.suffix().is_known()) {
+        return Err(RelatedOriginsError::NotRegistrable(shorten(&rp_id)));
+    }
     // 1. Let maxLabels be the maximum number of registrable origin labels allowed by client
     //    policy: MAX_LABELS.
     // 2. Fetch the webauthn well-known URL for the RP ID rpIdRequested (i.e.,

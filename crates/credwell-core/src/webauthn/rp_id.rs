@@ -43,9 +43,12 @@ pub enum RpIdError {
     },
     /// The requested RP ID does not belong to the caller, and the related origins validation
     /// procedure did not allow it either (`SecurityError`).
+    ///
+    /// The message is the same whatever the `reason`: the page chose the RP ID, so the reason
+    /// (the fetch's status, content type, final URL) would tell it what another host answers.
     #[error(
         "the RP ID {rp_id:?} is not equal to or a registrable domain suffix of {host:?}, and \
-         related origins do not allow it: {reason}"
+         related origins do not allow it"
     )]
     NotRelated {
         /// The requested RP ID.

@@ -377,6 +377,89 @@ fn an_rp_id_that_is_not_a_domain_is_refused_without_a_fetch() {
     assert_eq!(related.fetched(), ["shopping.com"]);
 }
 
+#[test]
+fn an_rp_id_outside_the_public_suffix_lists_registrable_domains_is_refused_without_a_fetch() {
+    // A page must not make the client fetch intranet names, public suffixes or names under a
+    // suffix the list does not know.
+    let related = ScriptedRelatedOrigins::new();
+    for rp_id in [
+        "intranet",
+        "localhost",
+        "printer.lan",
+        "nas.corp",
+        "nas.internal",
+        "com",
+        "co.uk",
+        "github.io",
+    ] {
+        assert!(
+            matches!(
+                validate(&related, "https://shopping.co.uk", rp_id),
+                Err(RelatedOriginsError::NotRegistrable(_))
+            ),
+            "{rp_id:?}"
+        );
+    }
+    assert!(related.fetched().is_empty());
+    // Registrable domains and names under them (private suffixes included) are fetched.
+    for rp_id in ["shopping.com", "login.shopping.com", "shop.github.io"] {
+        let _ = validate(&related, "https://shopping.co.uk", rp_id);
+    }
+    assert_eq!(
+        related.fetched(),
+        ["shopping.com", "login.shopping.com", "shop.github.io"]
+    );
+}
+
+#[test]
+fn the_page_sees_one_message_whatever_the_related_origins_reason() {
+    // The reason (a status, a content type, a redirect's target) is what another host answered:
+    // the page's SecurityError must not carry it.
+    let reasons = [
+        WellKnownResponse {
+            status: 404,
+            ..WellKnownResponse::json("{}")
+        },
+        WellKnownResponse {
+            content_type: Some("text/html; secret=1".into()),
+            ..WellKnownResponse::json("{}")
+        },
+        WellKnownResponse {
+            url: Some("http://10.0.0.1/admin".into()),
+            ..WellKnownResponse::json("{}")
+        },
+        WellKnownResponse::json(r#"{"origins": ["https://elsewhere.com"]}"#),
+    ];
+    let mut messages = std::collections::BTreeSet::new();
+    for response in reasons {
+        let related = ScriptedRelatedOrigins::new().with("shopping.com", response);
+        let refused = block_on(RpId::for_caller(
+            &origin("https://evil.com"),
+            Some("shopping.com"),
+            &related,
+        ))
+        .unwrap_err();
+        assert!(matches!(refused, RpIdError::NotRelated { .. }));
+        messages.insert(refused.to_string());
+    }
+    let printer = block_on(RpId::for_caller(
+        &origin("https://evil.com"),
+        Some("printer.lan"),
+        &ScriptedRelatedOrigins::new(),
+    ))
+    .unwrap_err()
+    .to_string();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    let message = messages.pop_first().unwrap();
+    for secret in ["404", "text/html", "10.0.0.1", "elsewhere"] {
+        assert!(!message.contains(secret), "{message}");
+    }
+    assert!(
+        printer.ends_with("related origins do not allow it"),
+        "{printer}"
+    );
+}
+
 fn rp_id(
     related: &ScriptedRelatedOrigins,
     caller: &str,
