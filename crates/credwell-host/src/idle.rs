@@ -1,7 +1,7 @@
 //! The idle lock: the vault locks once the user has done nothing with credwell for the configured
 //! time. Only the user's actions count (an unlock, an answered prompt, the manager page): a page
 //! calling now and then, or a request that stays pending (a conditional `get()` never settles on
-//! its own), must not keep the vault unlocked (issue 12, Medium 3).
+//! its own), must not keep the vault unlocked.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

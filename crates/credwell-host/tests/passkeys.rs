@@ -933,7 +933,7 @@ async fn a_cross_origin_frame_needs_the_permissions_policy_and_for_create_a_gest
 }
 
 /// A conditional request's offer can outlive the unlock (the idle lock does not wait for
-/// pending requests, issue 12 Medium 3): once the user picks from it, the sign-in needs the
+/// pending requests): once the user picks from it, the sign-in needs the
 /// vault, so the unlock page is shown and the sign-in completes after the unlock.
 #[tokio::test]
 async fn a_pick_from_an_offer_that_outlived_the_unlock_asks_to_unlock() {

@@ -296,7 +296,7 @@ fn export_refuses_without_yes_when_stdin_is_not_a_terminal() {
 }
 
 /// `export --force` over a file others can read leaves a file only its owner can read, and an
-/// export never writes through a symbolic link (issue 13, point 7).
+/// export never writes through a symbolic link.
 #[cfg(unix)]
 #[test]
 fn export_replaces_loose_files_with_private_ones_and_refuses_links() {
