@@ -245,10 +245,10 @@ export async function relatedOriginsScenario(h, tls) {
 }
 
 /**
- * Related origins as a probe (the attack this guards against): a page names any RP ID in a signal call (no UI) and
- * reads what the RP's host answered from the SecurityError. Now: one message whatever the
- * answer, no redirect followed, no fetch of a name outside the Public Suffix List's registrable
- * domains, at most 10 fetches a minute per document.
+ * Related origins as a probe, the attack this scenario guards against: a page names any RP ID in
+ * a signal call (no UI) and reads what the RP's host answered from the SecurityError. Now: one
+ * message whatever the answer, no redirect followed, no fetch of a name outside the Public Suffix
+ * List's registrable domains, at most 10 fetches a minute per document.
  */
 export async function probeScenario(h, tls) {
   await h.goto('/', CALLER);
