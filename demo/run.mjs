@@ -132,7 +132,10 @@ async function setUp(browser) {
   const wrapper = join(dir, 'credwell-host.sh');
   const env = {
     CREDWELL_VAULT: vault,
-    CREDWELL_DANGER_INSECURE_KDF: '1', // a fast unlock for a throwaway vault; still encrypted
+    // A fast unlock for a throwaway vault (still encrypted) when the caller asks for it: only a
+    // host built with the test-only key derivation (scripts/test.sh's) accepts it; a release host
+    // refuses to create a vault while it is set, so the release demo uses the real parameters.
+    ...(process.env.CREDWELL_DANGER_INSECURE_KDF === '1' ? { CREDWELL_DANGER_INSECURE_KDF: '1' } : {}),
     CREDWELL_STORE_CONSENT: 'ask',
     CREDWELL_LOG: process.env.CREDWELL_LOG ?? 'warn',
   };

@@ -67,8 +67,13 @@ log "extension end to end in headless Chromium (e2e/)"
 if [ ! -d e2e/node_modules/playwright-core ] || [ ! -d e2e/node_modules/ws ] || [ ! -d e2e/node_modules/@simplewebauthn/server ]; then
   (cd e2e && npm ci --no-audit --no-fund)
 fi
-# The credwell CLI too: the Firefox harness and demo register the host with `credwell install`.
+# Built first as `cargo build` (and so every release build) makes them: without credwell-vault's
+# `insecure-test-kdf` feature, they must refuse the test-only key derivation.
 cargo build -p credwell -p credwell-host
+node scripts/refuses-test-kdf.mjs "$TARGET_DIR/debug"
+# Then with it, for the browser suites (their throwaway vaults unlock in milliseconds). The credwell
+# CLI too: the Firefox harness and demo register the host with `credwell install`.
+cargo build -p credwell -p credwell-host --features credwell-vault/insecure-test-kdf
 node --test --test-concurrency=1 e2e/tests/
 
 log "extension end to end in headless Firefox ESR (e2e/firefox/, WebDriver BiDi)"
@@ -86,9 +91,10 @@ log "browser demo: headless walkthrough of the tutorial's scenario in Chromium (
 if [ ! -d demo/node_modules/playwright-core ] || [ ! -d demo/node_modules/ws ] || [ ! -d demo/node_modules/@simplewebauthn/server ]; then
   (cd demo && npm ci --no-audit --no-fund)
 fi
-node demo/run.mjs --headless --screenshots "$(mktemp -d)"
+# The test build of the host (with the test-only key derivation): the demo vault unlocks at once.
+CREDWELL_DANGER_INSECURE_KDF=1 node demo/run.mjs --headless --screenshots "$(mktemp -d)"
 
 log "browser demo: the same walkthrough in Firefox ESR (demo/, credwell install --firefox-home)"
-node demo/run.mjs --browser firefox --headless --screenshots "$(mktemp -d)"
+CREDWELL_DANGER_INSECURE_KDF=1 node demo/run.mjs --browser firefox --headless --screenshots "$(mktemp -d)"
 
 log "all checks passed"

@@ -13,7 +13,8 @@
 //! - `CREDWELL_IDLE_LOCK_SECS`: lock after this many seconds without a user action (default
 //!   900; 0 disables); page calls do not count (`docs/protocol.md`, "Locking").
 //! - `CREDWELL_DANGER_INSECURE_KDF=1`: create new vaults with test-only key-derivation
-//!   parameters (test suites only).
+//!   parameters (test suites only; a build without credwell-vault's `insecure-test-kdf` feature,
+//!   such as every release build, refuses to create a vault while it is set).
 //! - `CREDWELL_LOG`: a `tracing` filter for the log on stderr (default `warn`). stdout carries
 //!   only native-messaging frames.
 
@@ -99,7 +100,13 @@ impl VaultOpener for VaultFile {
                     .map_err(|e| UnlockError::Unavailable(format!("{}: {e}", dir.display())))?;
             }
             tracing::info!("creating a new vault at {}", self.path.display());
-            Vault::create(&self.path, secret, kdf_for_new_vaults())
+            // The test-only parameters when `CREDWELL_DANGER_INSECURE_KDF=1`, in test builds only.
+            KdfParams::for_new_vault(false).and_then(|kdf| {
+                if kdf.is_test_only() {
+                    tracing::warn!("the new vault is only as strong as its passphrase (test KDF)");
+                }
+                Vault::create(&self.path, secret, kdf)
+            })
         };
         opened.map_err(|e| match e {
             VaultError::WrongPassphrase => UnlockError::WrongPassphrase,
@@ -110,19 +117,6 @@ impl VaultOpener for VaultFile {
     /// Opens the existing vault only: verifying never creates one.
     fn verify(&self, passphrase: &Password) -> bool {
         self.path.exists() && Vault::open(&self.path, passphrase.expose().as_bytes()).is_ok()
-    }
-}
-
-/// [`KdfParams::DEFAULT`], unless `CREDWELL_DANGER_INSECURE_KDF=1` asks for the test-only
-/// parameters (throwaway vaults in test suites; never for real data).
-fn kdf_for_new_vaults() -> KdfParams {
-    if std::env::var("CREDWELL_DANGER_INSECURE_KDF").is_ok_and(|v| v == "1") {
-        tracing::warn!(
-            "CREDWELL_DANGER_INSECURE_KDF=1: the new vault is only as strong as its passphrase"
-        );
-        KdfParams::INSECURE_FOR_TESTS
-    } else {
-        KdfParams::DEFAULT
     }
 }
 

@@ -27,6 +27,10 @@ const ALG_XCHACHA20POLY1305: u8 = 1;
 const NONCE_LEN: usize = 24;
 const HEADER_LEN: usize = 2 + NONCE_LEN;
 
+/// The environment variable with which test suites ask for the test-only key derivation
+/// ([`KdfParams::for_new_vault`]); honoured only by builds with the `insecure-test-kdf` feature.
+pub const INSECURE_KDF_ENV: &str = "CREDWELL_DANGER_INSECURE_KDF";
+
 /// Argon2id cost parameters, stored in the vault header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KdfParams {
@@ -48,9 +52,12 @@ impl KdfParams {
         p_cost: 1,
     };
 
-    /// The weakest parameters [`Vault::create`](crate::Vault::create) and
-    /// [`Vault::change_passphrase`](crate::Vault::change_passphrase) accept (OWASP's minimum for
-    /// Argon2id), except [`INSECURE_FOR_TESTS`](Self::INSECURE_FOR_TESTS) named explicitly.
+    /// The weakest parameters a vault may use: OWASP's minimum for Argon2id (19 MiB, 2 passes,
+    /// 1 lane). [`Vault::create`](crate::Vault::create) and
+    /// [`Vault::change_passphrase`](crate::Vault::change_passphrase) refuse anything weaker, and
+    /// [`Vault::open`](crate::Vault::open) upgrades a vault below it to
+    /// [`DEFAULT`](Self::DEFAULT). The one exception, the test-only parameters, exists only in
+    /// builds with the `insecure-test-kdf` feature (never in a release build).
     pub const MINIMUM: Self = Self {
         m_cost_kib: 19 * 1024,
         t_cost: 2,
@@ -65,18 +72,55 @@ impl KdfParams {
         p_cost: 16,
     };
 
-    /// Very cheap parameters, **only** for tests: a vault made with them is as weak as its
-    /// passphrase against offline guessing.
+    /// Very cheap parameters (64 KiB, 1 pass), **only** for tests: a vault made with them is as
+    /// weak as its passphrase against offline guessing. They exist only with the
+    /// `insecure-test-kdf` feature, which the crates enable for their tests (as a
+    /// dev-dependency feature) and `scripts/test.sh` for the binaries the browser suites run;
+    /// `cargo build --release` never has it.
+    #[cfg(feature = "insecure-test-kdf")]
     pub const INSECURE_FOR_TESTS: Self = Self {
         m_cost_kib: 64,
         t_cost: 1,
         p_cost: 1,
     };
 
+    /// Whether these parameters cost at least `other`'s in memory, passes and lanes.
     pub(crate) fn is_at_least(&self, other: &Self) -> bool {
         self.m_cost_kib >= other.m_cost_kib
             && self.t_cost >= other.t_cost
             && self.p_cost >= other.p_cost
+    }
+
+    /// Whether a vault may use these parameters: at least [`MINIMUM`](Self::MINIMUM), or the
+    /// test-only parameters in a build that has them.
+    pub fn is_acceptable(&self) -> bool {
+        self.is_at_least(&Self::MINIMUM) || self.is_test_only()
+    }
+
+    /// Whether these are the test-only parameters (always `false` in a build without the
+    /// `insecure-test-kdf` feature, where they do not exist).
+    pub fn is_test_only(&self) -> bool {
+        #[cfg(feature = "insecure-test-kdf")]
+        return *self == Self::INSECURE_FOR_TESTS;
+        #[cfg(not(feature = "insecure-test-kdf"))]
+        return false;
+    }
+
+    /// The parameters for a new vault: [`DEFAULT`](Self::DEFAULT), or the test-only ones when
+    /// `test_only` is asked for or the environment sets [`INSECURE_KDF_ENV`]`=1` (test suites).
+    ///
+    /// In a build without the `insecure-test-kdf` feature (every release build) asking for them
+    /// is [`VaultError::InsecureKdfUnavailable`](crate::VaultError::InsecureKdfUnavailable),
+    /// never a silently weak vault.
+    pub fn for_new_vault(test_only: bool) -> Result<Self, crate::VaultError> {
+        let asked = test_only || std::env::var_os(INSECURE_KDF_ENV).is_some_and(|v| v == "1");
+        if !asked {
+            return Ok(Self::DEFAULT);
+        }
+        #[cfg(feature = "insecure-test-kdf")]
+        return Ok(Self::INSECURE_FOR_TESTS);
+        #[cfg(not(feature = "insecure-test-kdf"))]
+        return Err(crate::VaultError::InsecureKdfUnavailable);
     }
 }
 
@@ -262,6 +306,16 @@ mod tests {
         assert!(KdfParams::DEFAULT.is_at_least(&KdfParams::MINIMUM));
         const { assert!(KdfParams::DEFAULT.m_cost_kib >= 19 * 1024 && KdfParams::DEFAULT.t_cost >= 2) };
         assert!(!KdfParams::INSECURE_FOR_TESTS.is_at_least(&KdfParams::MINIMUM));
+        assert!(
+            KdfParams::INSECURE_FOR_TESTS.is_acceptable(),
+            "in a test build"
+        );
+        assert!(KdfParams::DEFAULT.is_acceptable() && KdfParams::MINIMUM.is_acceptable());
+        let weak = KdfParams {
+            m_cost_kib: 19 * 1024 - 1,
+            ..KdfParams::MINIMUM
+        };
+        assert!(!weak.is_acceptable());
     }
 
     #[test]

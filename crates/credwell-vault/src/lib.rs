@@ -46,7 +46,7 @@ use std::sync::{Mutex, MutexGuard};
 use credwell_core::{Credential, RecordId};
 use rusqlite::{Connection, TransactionBehavior, params};
 
-pub use crypto::KdfParams;
+pub use crypto::{INSECURE_KDF_ENV, KdfParams};
 use crypto::{Key, VaultKeys};
 pub use record::RecordKind;
 
@@ -117,6 +117,13 @@ pub enum VaultError {
     /// The key derivation parameters are invalid.
     #[error("invalid key derivation parameters: {0}")]
     Kdf(String),
+    /// The test-only key derivation was asked for (`CREDWELL_DANGER_INSECURE_KDF=1` or a test
+    /// flag) in a build that does not have it.
+    #[error(
+        "the test-only key derivation (CREDWELL_DANGER_INSECURE_KDF=1) exists only in test builds \
+         (the `insecure-test-kdf` feature); this build refuses it: unset the variable"
+    )]
+    InsecureKdfUnavailable,
     /// The system's random number generator failed.
     #[error("the system random number generator failed")]
     Random,
@@ -237,6 +244,8 @@ pub struct Vault {
     vault_id: [u8; 16],
     vault_key: Key,
     keys: VaultKeys,
+    /// Set by [`Vault::open`] when it upgraded weak key derivation.
+    kdf_upgraded_from: Option<KdfParams>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -266,12 +275,7 @@ impl Vault {
     /// the file can attack offline. SQLite gives the `-wal` and `-shm` files the same mode. If
     /// creation fails part-way, the new file is removed again.
     pub fn create(path: &Path, passphrase: &[u8], kdf: KdfParams) -> Result<Self, VaultError> {
-        if !kdf.is_at_least(&KdfParams::MINIMUM) && kdf != KdfParams::INSECURE_FOR_TESTS {
-            return Err(VaultError::Kdf(format!(
-                "{kdf:?} is weaker than the minimum {:?}",
-                KdfParams::MINIMUM
-            )));
-        }
+        refuse_weak(kdf)?;
         create_private_file(path)?;
         Self::initialize(path, passphrase, kdf).inspect_err(|_| {
             // The file is ours (created exclusively above) and holds no record yet.
@@ -318,11 +322,26 @@ impl Vault {
             vault_id,
             vault_key,
             keys,
+            kdf_upgraded_from: None,
         })
     }
 
     /// Opens and unlocks an existing vault, checking its integrity accumulator.
+    ///
+    /// A vault whose key derivation is weaker than [`KdfParams::MINIMUM`] (made by a build that
+    /// honoured the test-only parameters) is upgraded at once: its key is re-wrapped under
+    /// [`KdfParams::DEFAULT`] with a new salt, and [`Vault::kdf_upgraded_from`] says so.
     pub fn open(path: &Path, passphrase: &[u8]) -> Result<Self, VaultError> {
+        Self::open_upgrading_to(path, passphrase, KdfParams::DEFAULT)
+    }
+
+    /// [`open`](Self::open), upgrading weak key derivation to `upgrade_to` (tests use a cheaper
+    /// target than [`KdfParams::DEFAULT`]).
+    fn open_upgrading_to(
+        path: &Path,
+        passphrase: &[u8],
+        upgrade_to: KdfParams,
+    ) -> Result<Self, VaultError> {
         if !path.is_file() {
             return Err(VaultError::NotAVault(path.to_owned()));
         }
@@ -355,17 +374,30 @@ impl Vault {
             .ok_or_else(|| VaultError::BadHeader("wrapped key length".into()))?;
         // Only the owner of the passphrase upgrades the file's schema.
         schema::migrate(&conn, path)?;
-        let vault = Self {
+        let mut vault = Self {
             conn: Mutex::new(conn),
             path: path.to_owned(),
             vault_id: header.vault_id,
             keys: VaultKeys::from_vault_key(&vault_key),
             vault_key,
+            kdf_upgraded_from: None,
         };
         if !vault.integrity_matches()? {
             return Err(VaultError::IntegrityMismatch);
         }
+        if !header.kdf.is_acceptable() {
+            vault.change_passphrase(passphrase, upgrade_to)?;
+            vault.kdf_upgraded_from = Some(header.kdf);
+        }
         Ok(vault)
+    }
+
+    /// The key derivation parameters the vault had before [`Vault::open`] upgraded them (they
+    /// were below [`KdfParams::MINIMUM`]); `None` when nothing was upgraded. A copy of the file
+    /// from before the upgrade is still as weak as it was: a passphrase that copy may have
+    /// exposed should be changed.
+    pub fn kdf_upgraded_from(&self) -> Option<KdfParams> {
+        self.kdf_upgraded_from
     }
 
     /// The vault file.
@@ -379,12 +411,7 @@ impl Vault {
         new_passphrase: &[u8],
         kdf: KdfParams,
     ) -> Result<(), VaultError> {
-        if !kdf.is_at_least(&KdfParams::MINIMUM) && kdf != KdfParams::INSECURE_FOR_TESTS {
-            return Err(VaultError::Kdf(format!(
-                "{kdf:?} is weaker than the minimum {:?}",
-                KdfParams::MINIMUM
-            )));
-        }
+        refuse_weak(kdf)?;
         let salt: [u8; 16] = random()?;
         let kek = Key::derive_kek(new_passphrase, &salt, kdf)
             .map_err(|e| VaultError::Kdf(e.to_string()))?;
@@ -420,6 +447,17 @@ impl Vault {
     }
 }
 
+/// [`VaultError::Kdf`] for parameters a vault must not use ([`KdfParams::is_acceptable`]).
+fn refuse_weak(kdf: KdfParams) -> Result<(), VaultError> {
+    if kdf.is_acceptable() {
+        return Ok(());
+    }
+    Err(VaultError::Kdf(format!(
+        "{kdf:?} is weaker than the minimum {:?} (OWASP's for Argon2id)",
+        KdfParams::MINIMUM
+    )))
+}
+
 /// Creates an empty file at `path` that must not exist yet, owner-only on Unix.
 pub(crate) fn create_private_file(path: &Path) -> Result<(), VaultError> {
     let mut options = std::fs::OpenOptions::new();
@@ -450,4 +488,62 @@ fn header_aad(vault_id: &[u8; 16], salt: &[u8], kdf: KdfParams) -> Vec<u8> {
     aad.extend_from_slice(&kdf.p_cost.to_be_bytes());
     aad.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
     aad
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// Below OWASP's minimum, but not the test-only parameters: what a release host that
+    /// honoured `CREDWELL_DANGER_INSECURE_KDF` could have made, or a hand-made header.
+    const WEAK: KdfParams = KdfParams {
+        m_cost_kib: 1024,
+        t_cost: 1,
+        p_cost: 1,
+    };
+
+    #[test]
+    fn a_vault_below_the_minimum_is_upgraded_at_unlock() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("weak.sqlite");
+        assert!(matches!(
+            Vault::create(&path, b"pass", WEAK),
+            Err(VaultError::Kdf(_))
+        ));
+        // `initialize` skips the check, as an older build's `create` did.
+        create_private_file(&path).unwrap();
+        drop(Vault::initialize(&path, b"pass", WEAK).unwrap());
+        let vault = Vault::open_upgrading_to(&path, b"pass", KdfParams::MINIMUM).unwrap();
+        assert_eq!(vault.kdf_upgraded_from(), Some(WEAK));
+        assert_eq!(vault.info().unwrap().kdf, KdfParams::MINIMUM);
+        drop(vault);
+        // The header on disk is the upgraded one, the passphrase unchanged; nothing more to do.
+        let conn = schema::connect(&path).unwrap();
+        assert_eq!(
+            schema::read_header(&conn, &path).unwrap().kdf,
+            KdfParams::MINIMUM
+        );
+        drop(conn);
+        let again = Vault::open_upgrading_to(&path, b"pass", KdfParams::MINIMUM).unwrap();
+        assert_eq!(again.kdf_upgraded_from(), None);
+        assert!(matches!(
+            Vault::open_upgrading_to(&path, b"wrong", KdfParams::MINIMUM),
+            Err(VaultError::WrongPassphrase)
+        ));
+    }
+
+    #[test]
+    fn the_test_only_parameters_are_asked_for_explicitly() {
+        // This is a test build: the feature is on and the parameters exist.
+        const { assert!(cfg!(feature = "insecure-test-kdf")) };
+        assert_eq!(
+            KdfParams::for_new_vault(true).unwrap(),
+            KdfParams::INSECURE_FOR_TESTS
+        );
+        if std::env::var_os(INSECURE_KDF_ENV).is_none() {
+            assert_eq!(KdfParams::for_new_vault(false).unwrap(), KdfParams::DEFAULT);
+        }
+    }
 }

@@ -24,7 +24,8 @@ pub(crate) enum VaultCommand {
     Init {
         /// For test suites only (also `CREDWELL_DANGER_INSECURE_KDF=1`, as for `credwell-host`):
         /// derive the key with Argon2 parameters so small that the vault is only as strong as its
-        /// passphrase against offline guessing.
+        /// passphrase against offline guessing. Refused by builds without the test-only key
+        /// derivation (every release build).
         #[arg(long, hide = true)]
         danger_insecure_test_kdf: bool,
     },
@@ -146,12 +147,26 @@ fn existing_vault(global: &Global) -> Result<PathBuf> {
 /// Unlocks the vault at `path`.
 fn unlock(path: &Path) -> Result<Vault> {
     let passphrase = secrets::unlock_passphrase()?;
-    Vault::open(path, passphrase.as_bytes()).map_err(|e| match e {
+    let vault = Vault::open(path, passphrase.as_bytes()).map_err(|e| match e {
         VaultError::WrongPassphrase => {
             anyhow::anyhow!("cannot unlock {}: the passphrase is wrong", path.display())
         }
         other => anyhow::Error::new(other).context(format!("cannot open {}", path.display())),
-    })
+    })?;
+    if let Some(old) = vault.kdf_upgraded_from() {
+        let new = vault.info()?.kdf;
+        eprintln!(
+            "note: {} used key derivation below OWASP's minimum (Argon2id {} KiB, {} pass(es)); \
+             it now uses {} KiB, {} passes. Copies made before today are as weak as before: \
+             if any exist, change the passphrase (`credwell vault passwd`).",
+            path.display(),
+            old.m_cost_kib,
+            old.t_cost,
+            new.m_cost_kib,
+            new.t_cost
+        );
+    }
+    Ok(vault)
 }
 
 /// Opens and unlocks the vault the command works on.
@@ -172,9 +187,7 @@ pub(crate) fn run(
         VaultCommand::Init {
             danger_insecure_test_kdf,
         } => {
-            let insecure = danger_insecure_test_kdf
-                || std::env::var_os("CREDWELL_DANGER_INSECURE_KDF").is_some_and(|v| v == "1");
-            init(global, insecure, out)?;
+            init(global, danger_insecure_test_kdf, out)?;
         }
         VaultCommand::Info => info(global, out)?,
         VaultCommand::Passwd {
@@ -194,6 +207,8 @@ fn init(global: &Global, insecure_test_kdf: bool, out: &mut impl Write) -> Resul
             path.display()
         );
     }
+    // Refused before any prompt in a build without the test-only parameters.
+    let kdf = KdfParams::for_new_vault(insecure_test_kdf)?;
     let from_env = std::env::var_os(secrets::PASSPHRASE_FILE_ENV)
         .filter(|v| !v.is_empty())
         .map(PathBuf::from);
@@ -201,11 +216,6 @@ fn init(global: &Global, insecure_test_kdf: bool, out: &mut impl Write) -> Resul
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         create_private_dir(dir)?;
     }
-    let kdf = if insecure_test_kdf {
-        KdfParams::INSECURE_FOR_TESTS
-    } else {
-        KdfParams::DEFAULT
-    };
     let vault = Vault::create(&path, passphrase.as_bytes(), kdf)
         .with_context(|| format!("cannot create a vault at {}", path.display()))?;
     drop(vault);
@@ -270,7 +280,7 @@ fn info(global: &Global, out: &mut impl Write) -> Result<()> {
         "Key derivation: Argon2id, {} KiB, {} iterations, {} lane(s)",
         info.kdf.m_cost_kib, info.kdf.t_cost, info.kdf.p_cost
     )?;
-    if info.kdf == KdfParams::INSECURE_FOR_TESTS {
+    if info.kdf.is_test_only() {
         writeln!(
             out,
             "Warning: this vault uses the insecure key derivation for tests."
