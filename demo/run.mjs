@@ -252,6 +252,8 @@ async function launchChromium(env, server, headless) {
         if (p) {
           consumed.add(p);
           await p.waitForLoadState('domcontentloaded');
+          // Its input guard: it takes clicks and keys once shown and focused for 500 ms.
+          await p.locator('html:not([data-armed="false"])').waitFor({ state: 'attached' });
           return tab(p);
         }
         if (Date.now() > deadline) throw new Error(`credwell's ${name} page did not open`);
@@ -418,6 +420,8 @@ async function launchFirefoxDemo(env, server, headless) {
       consumed.add(c.context);
       const t = tab(c.context);
       await poll(`credwell's ${name} page did not load`, () => t.evaluate(() => document.readyState === 'complete'));
+      // Its input guard: it takes clicks and keys once shown and focused for 500 ms.
+      await poll(`credwell's ${name} page did not take input`, () => t.evaluate(() => document.documentElement.dataset.armed !== 'false'));
       return t;
     },
     uiOpen: async (name) => (await topLevel()).some((x) => !destroyed.has(x.context) && x.url.startsWith(uiUrl(name))),

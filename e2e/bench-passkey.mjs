@@ -38,7 +38,7 @@ const WARMUP = 20;
 const copy = mkdtempSync(join(tmpdir(), 'credwell-bench-ext-'));
 cpSync(EXTENSION_DIR, copy, { recursive: true });
 const bg = join(copy, 'src', 'background.js');
-const anchor = '  const { ui, kind } = event;\n  if (!Number.isSafeInteger(ui)) return;\n';
+const anchor = '  const { ui, kind } = event;\n  if (!Number.isSafeInteger(ui) || closedUis.has(ui)) return;\n';
 const source = readFileSync(bg, 'utf8');
 if (!source.includes(anchor)) throw new Error('bench-passkey: background.js changed; update the anchor');
 writeFileSync(
@@ -145,7 +145,7 @@ try {
     ['echo (page → background → host vault.status → page)', stats(run.out.echo)],
     ['credwell (chooser answered at once)', c],
     ['Chromium virtual authenticator (ctap2/internal)', v],
-    ['credwell, chooser window clicked by Playwright', w],
+    ['credwell, chooser window clicked by Playwright (includes its 500 ms input guard)', w],
   ];
   console.log(`credwell passkey bench: get({publicKey}), userVerification "discouraged", one passkey; headless Chromium; host ${HOST_BIN}; ms`);
   printTable(rows, { withN: true });

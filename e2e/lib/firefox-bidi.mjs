@@ -113,7 +113,8 @@ export class Frame {
     this.initialUrl = url;
   }
 
-  async evaluate(fn, arg) {
+  /** options.userActivation: run with transient user activation (as after a click). */
+  async evaluate(fn, arg, { userActivation = false } = {}) {
     const source = typeof fn === 'function' ? fn.toString() : `() => (${fn})`;
     // The argument goes in as a JS literal; the result comes back in BiDi's own serialization,
     // so neither depends on the page's (possibly overwritten) JSON.
@@ -122,6 +123,7 @@ export class Frame {
       expression,
       target: { context: this.context },
       awaitPromise: true,
+      userActivation,
       resultOwnership: 'none',
       serializationOptions: { maxObjectDepth: null, includeShadowTree: 'none' },
     });

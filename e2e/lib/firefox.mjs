@@ -234,6 +234,18 @@ export async function start(options = {}) {
         await sleep(50);
       }
     },
+    /** How many UI pages of this kind are open now. */
+    async uiCount(name) {
+      return (await topLevel()).filter((c) => !destroyed.has(c.context) && c.url.startsWith(uiUrl(name))).length;
+    },
+    /** Opens pages/run.html with `source` as its fragment: it runs as the page loads, no gesture. */
+    gotoRun(source, origin = server.origin) {
+      return h.goto(`/run.html#${encodeURIComponent(source)}`, origin);
+    },
+    /** Runs `fn(arg)` in `frame` with transient user activation (BiDi's userActivation). */
+    withGesture(frame, fn, arg) {
+      return frame.evaluate(fn, arg, { userActivation: true });
+    },
     /** Whether a UI page of this kind is open now. */
     async uiOpen(name) {
       return (await topLevel()).some((c) => !destroyed.has(c.context) && c.url.startsWith(uiUrl(name)));
@@ -262,6 +274,18 @@ export async function start(options = {}) {
         await sleep(50);
       }
     },
+    /**
+     * Waits until a credwell window takes input: its input guard (src/ui/guard.js) sets
+     * <html data-armed="true"> once the window has been shown and focused long enough. Pages
+     * without the guard (manager, popup, options) have no data-armed and pass at once.
+     */
+    async uiArmed(ui, timeout = UI_TIMEOUT) {
+      const deadline = Date.now() + timeout;
+      while ((await ui.evaluate(() => document.documentElement.dataset.armed)) === 'false') {
+        if (Date.now() > deadline) throw new Error(`${ui.initialUrl} did not take input within ${timeout} ms (not shown and focused?)`);
+        await sleep(50);
+      }
+    },
     async uiText(ui, selector) {
       await h.uiWait(ui, selector);
       return ui.evaluate((s) => document.querySelector(s).innerText, selector);
@@ -272,6 +296,7 @@ export async function start(options = {}) {
     },
     async uiFill(ui, selector, value) {
       await h.uiWait(ui, selector);
+      await h.uiArmed(ui);
       await ui.evaluate(
         ({ selector, value }) => {
           const el = document.querySelector(selector);
@@ -285,6 +310,7 @@ export async function start(options = {}) {
     },
     async uiClick(ui, selector) {
       await h.uiWait(ui, selector);
+      await h.uiArmed(ui);
       await ui.evaluate((s) => document.querySelector(s).click(), selector);
     },
     /**
@@ -294,6 +320,7 @@ export async function start(options = {}) {
     async uiPress(ui, selector, key) {
       await h.uiWait(ui, selector);
       await bidi.send('browsingContext.activate', { context: ui.context }).catch(() => {});
+      await h.uiArmed(ui);
       await ui.evaluate((s) => document.querySelector(s).focus(), selector);
       const value = { Enter: '\uE007', Escape: '\uE00C', Space: ' ' }[key] ?? key;
       await bidi
@@ -306,9 +333,24 @@ export async function start(options = {}) {
           if (!/no such frame|discarded|closed/i.test(String(e?.message))) throw e;
         });
     },
+    /** Presses `key` ('Enter', 'Escape', 'Space' or one character) in a UI page, wherever its focus is. */
+    async uiKey(ui, key) {
+      await bidi.send('browsingContext.activate', { context: ui.context }).catch(() => {});
+      await h.uiArmed(ui);
+      const value = { Enter: '\uE007', Escape: '\uE00C', Space: ' ' }[key] ?? key;
+      await bidi
+        .send('input.performActions', {
+          context: ui.context,
+          actions: [{ type: 'key', id: 'keyboard', actions: [{ type: 'keyDown', value }, { type: 'keyUp', value }] }],
+        })
+        .catch((e) => {
+          if (!/no such frame|discarded|closed/i.test(String(e?.message))) throw e;
+        });
+    },
     /** Clicks `selector` in a UI page that closes itself in answer; waits for the close. */
     async clickAndClose(ui, selector) {
       await h.uiWait(ui, selector);
+      await h.uiArmed(ui);
       // Click after the evaluate returned: the page may close itself in answer.
       await ui.evaluate((s) => {
         const el = document.querySelector(s);

@@ -208,6 +208,21 @@ export async function start(options = {}) {
         await new Promise((ok) => setTimeout(ok, 50));
       }
     },
+    /** How many UI pages of this kind are open now. */
+    uiCount(name) {
+      return ctx.pages().filter((p) => !p.isClosed() && p.url().startsWith(`chrome-extension://${EXTENSION_ID}/src/ui/${name}.html`)).length;
+    },
+    /**
+     * Opens `path` with `source` as its fragment: pages/run.html runs it as the page loads, with
+     * no user gesture (Playwright's evaluate gives one in Chromium).
+     */
+    gotoRun(source, origin = server.origin) {
+      return h.goto(`/run.html#${encodeURIComponent(source)}`, origin);
+    },
+    /** Runs `fn(arg)` in `frame` with transient user activation (Playwright's evaluate gives it). */
+    withGesture(frame, fn, arg) {
+      return frame.evaluate(fn, arg);
+    },
     /** Whether a UI page of this kind is open now. */
     uiOpen(name) {
       return ctx.pages().some((p) => !p.isClosed() && p.url().startsWith(`chrome-extension://${EXTENSION_ID}/src/ui/${name}.html`));
@@ -226,15 +241,24 @@ export async function start(options = {}) {
       }
       await closed;
     },
+    /**
+     * Waits until a credwell window takes input: its input guard (src/ui/guard.js) sets
+     * <html data-armed="true"> once the window has been shown and focused long enough. Pages
+     * without the guard (manager, popup, options) have no data-armed and pass at once.
+     */
+    async uiArmed(ui) {
+      await ui.locator('html:not([data-armed="false"])').waitFor({ state: 'attached' });
+    },
     /** Clicks `selector` in a UI page that closes itself in answer. */
     async clickAndClose(ui, selector) {
       await ui.locator(selector).first().waitFor({ state: 'visible' });
+      await h.uiArmed(ui);
       await h.closing(ui, () => ui.locator(selector).first().click({ noWaitAfter: true }));
     },
     /** Drives the unlock page: fill the passphrase, submit, wait for it to close. */
     async unlock(passphrase = PASSPHRASE) {
       const ui = await h.waitForUi('unlock');
-      await ui.fill('#passphrase', passphrase);
+      await h.uiFill(ui, '#passphrase', passphrase);
       await h.clickAndClose(ui, '#unlock');
     },
     /** Answers the save (or update) prompt with the button of that id; returns the prompt's text. */
@@ -281,10 +305,12 @@ export async function start(options = {}) {
       return ui.locator(selector).allInnerTexts();
     },
     async uiFill(ui, selector, value) {
+      await h.uiArmed(ui);
       await ui.fill(selector, value);
     },
     /** Clicks `selector` in a UI page that stays open. */
     async uiClick(ui, selector) {
+      await h.uiArmed(ui);
       await ui.locator(selector).first().click();
     },
     /** Whether the UI page has closed. */
@@ -301,11 +327,21 @@ export async function start(options = {}) {
     },
     /** Focuses `selector` in a UI page and presses `key` (a Playwright key name, e.g. 'Enter'). */
     async uiPress(ui, selector, key) {
+      await h.uiArmed(ui);
       await ui.locator(selector).first().focus();
       try {
         await ui.keyboard.press(key);
       } catch (e) {
         // The page may close itself in answer to the key.
+        if (!/closed/i.test(String(e?.message))) throw e;
+      }
+    },
+    /** Presses `key` (a Playwright key name) in a UI page, wherever its focus is. */
+    async uiKey(ui, key) {
+      await h.uiArmed(ui);
+      try {
+        await ui.keyboard.press(key);
+      } catch (e) {
         if (!/closed/i.test(String(e?.message))) throw e;
       }
     },

@@ -19,6 +19,8 @@ export const RP_ID = 'localhost';
 export async function answerCreate(h, create = true) {
   const ui = await h.waitForUi('passkey-create');
   await h.uiWait(ui, '#account:not(:empty)');
+  // No confirming control has the focus by default (src/ui/guard.js, scenarios/prompts.mjs).
+  assert.notEqual(await ui.evaluate(() => document.activeElement?.id), 'create', 'Create is not focused by default');
   const text = await h.uiText(ui, 'main');
   await h.clickAndClose(ui, create ? '#create' : '#cancel');
   return text;

@@ -11,7 +11,9 @@
 //   closes).
 // - Shows the host's UI (unlock, account chooser, save/update prompt) as extension pages in popup
 //   windows; their state lives in storage.session so a service-worker restart finds it (and,
-//   since the host and its requests die with the port, closes what is left over).
+//   since the host and its requests die with the port, closes what is left over). At most one
+//   request per tab has prompts open at a time; once the user closes the unlock window, page
+//   calls do not open it again until the user asks (see "UI" below).
 
 import { HOST_NAME, PROTOCOL_VERSION } from './id.js';
 import { ancestorFrames, buildCaller, originKey } from './caller.js';
@@ -41,9 +43,6 @@ const PASSKEY_PAGES = {
 // A bare round trip page → background → host (`vault.status`) → page, for e2e/bench.mjs only;
 // answered only while storage.local.benchEcho is true.
 const ECHO_METHOD = 'credwell.echo';
-// The cancel reason the background uses when the user closes the unlock window: such requests
-// end as if the user declined (get → null, store → undefined).
-const UNLOCK_DISMISSED = { credwell: 'unlock-dismissed' };
 
 // ---- settings (storage.local), cached ------------------------------------------------------
 const settings = { storeConsent: 'ask', benchEcho: false };
@@ -64,11 +63,9 @@ api.storage.onChanged.addListener((changes, area) => {
 const ready = (async () => {
   try {
     const all = await api.storage.session.get(null);
-    const windows = Object.entries(all)
-      .filter(([k]) => k.startsWith('ui:') || k === 'unlock')
-      .map(([, v]) => v?.windowId)
-      .filter((id) => Number.isInteger(id));
-    await api.storage.session.clear();
+    const stale = Object.keys(all).filter((k) => k.startsWith('ui:') || k === 'unlock');
+    const windows = stale.map((k) => all[k]?.windowId).filter((id) => Number.isInteger(id));
+    await api.storage.session.remove(stale);
     await Promise.all(windows.map((id) => api.windows.remove(id).catch(() => {})));
   } catch {
     // storage.session unavailable: nothing to restore.
@@ -79,11 +76,10 @@ const ready = (async () => {
 let port = null;
 let generation = 0; // one per host process, so UI ids of different hosts never collide
 let nextHostId = 1;
-const hostPending = new Map(); // host request id → {method, onReply, page?, dismissed?}
+const hostPending = new Map(); // host request id → {method, onReply, page?}
 // Host fetch id → the AbortController of a `.well-known/webauthn` fetch in flight.
 const wellKnownFetches = new Map();
 let locked = true;
-let hostAskedUnlock = false;
 
 function connect() {
   if (port) return port;
@@ -91,7 +87,6 @@ function connect() {
   const p = api.runtime.connectNative(HOST_NAME);
   port = p;
   locked = true;
-  hostAskedUnlock = false;
   p.onMessage.addListener((message) => onHostMessage(message));
   p.onDisconnect.addListener(() => {
     const why = api.runtime.lastError?.message;
@@ -153,6 +148,7 @@ function onHostMessage(message) {
   }
   hostPending.delete(message.id);
   entry.onReply(message);
+  if (entry.page) releaseTab(message.id);
 }
 
 function onHostGone(why) {
@@ -166,7 +162,7 @@ function onHostGone(why) {
   wellKnownFetches.clear();
   for (const entry of entries) entry.onReply({ error });
   locked = true;
-  hostAskedUnlock = false;
+  tabPrompts.clear();
   for (const ui of [...autofills.keys()]) closeAutofill(ui);
   closeAllUi().catch(() => {});
 }
@@ -342,6 +338,8 @@ async function onPageCall(message, sender, sendResponse) {
   for (const key of ['publicKeyGetAllowed', 'publicKeyCreateAllowed', 'transientActivation']) {
     if (typeof facts[key] === 'boolean') caller[key] = facts[key];
   }
+  // A call made with a user gesture is the user asking again after closing the unlock window.
+  if (caller.transientActivation === true) setUnlockRefused(false);
   if (call.aborted) {
     // Aborted before it reached the host: the page has already rejected it.
     doc.rids.delete(rid);
@@ -358,22 +356,15 @@ async function onPageCall(message, sender, sendResponse) {
     }
   };
   call.answer = answer;
-  const extra = {
-    page: { docKey: doc.key, rid },
-    publicKey: !!(params.options && typeof params.options === 'object' && params.options.publicKey),
-    rpId: requestedRpId(method, params),
-  };
+  // saved: set when the user answers this store's save / update prompt with yes (noteStoreAnswer);
+  // rpId: the RP ID the call names (related-origin fetches are charged to it).
+  const extra = { page: { docKey: doc.key, rid }, rpId: requestedRpId(method, params) };
   call.hostId = sendToHost(
     method,
     paramsFor(method, params, caller),
     (reply) => {
       if (doc.rids.get(rid) === call) doc.rids.delete(rid);
-      if (extra.dismissed && reply.error && Object.hasOwn(reply.error, 'abortReason')) {
-        // A passkey ceremony the user declined to unlock for is NotAllowedError (docs/protocol.md).
-        answer(extra.publicKey ? { error: { name: 'NotAllowedError', message: 'The user declined to unlock credwell.' } } : { result: null });
-      } else {
-        answer(pageReply(reply));
-      }
+      answer(pageReply(reply));
       // The icon only after the user really saved or updated (src/icons.js).
       if (method === 'credentials.store' && reply.result === null && extra.saved) {
         icons.afterSave(params.credential?.iconURL, caller.origin).catch(() => {});
@@ -381,7 +372,6 @@ async function onPageCall(message, sender, sendResponse) {
     },
     extra,
   );
-  if (locked && method !== 'credentials.create') askUnlockAgainLater(call);
 }
 
 function onPageAbort(message, sender) {
@@ -498,21 +488,64 @@ async function openWindow(page) {
   return win.id;
 }
 
-async function showUnlock() {
+// ---- the unlock window ----
+// The host asks for the unlock page once per locked period (`ui.show` unlock, with a `ui` id);
+// closing the window answers that `ui` with {"cancel": true}, and the host then settles every
+// request waiting for the vault as declined (get → null; store, preventSilentAccess → undefined;
+// a passkey ceremony → NotAllowedError; docs/protocol.md). Its next request asks again.
+//
+// A page must not be able to raise the passphrase prompt again and again after the user closed
+// it: from then on (`unlockRefused`) a `ui.show` unlock is declined at once, without a window, so
+// calls made meanwhile settle at once exactly as if the user had closed the window again. The
+// user asks for the window back with the popup's Unlock button, or by acting in a page (a call
+// made with transient user activation, as the browser reports it to the ISOLATED world); an
+// unlock by any means ends the refusal. It is kept in storage.session, so that a restarted
+// service worker keeps it.
+let unlockRefused = false;
+let unlockRefusedSet = false; // set in this worker already: the stored value is older
+const unlockRefusedLoaded = api.storage.session
+  .get('unlockRefused')
+  .then(({ unlockRefused: stored }) => {
+    if (stored === true && !unlockRefusedSet) unlockRefused = true;
+  })
+  .catch(() => {});
+
+function setUnlockRefused(value) {
+  unlockRefusedSet = true;
+  if (unlockRefused === value) return;
+  unlockRefused = value;
+  api.storage.session.set({ unlockRefused: value }).catch(() => {});
+}
+
+// The host's `ui.show` unlock.
+async function onUnlockAsked(ui) {
   await ready;
-  if (unlockOpening) return unlockOpening;
+  await unlockRefusedLoaded;
+  if (unlockRefused) {
+    sendToHost('ui.respond', { ui, answer: { cancel: true } }, () => {});
+    return;
+  }
+  await showUnlock(ui);
+}
+
+/** Shows the unlock window (focusing the open one), for the host's unlock `ui` if it asked. */
+async function showUnlock(ui) {
+  await ready;
+  if (unlockOpening) await unlockOpening.catch(() => {});
   unlockOpening = (async () => {
     const { unlock } = await api.storage.session.get('unlock');
+    const hostUi = Number.isSafeInteger(ui) ? ui : unlock?.ui;
     if (unlock?.windowId !== undefined) {
       try {
         await api.windows.update(unlock.windowId, { focused: true });
+        await api.storage.session.set({ unlock: { ...unlock, ui: hostUi } });
         return;
       } catch {
         // It was closed; open another.
       }
     }
     const windowId = await openWindow('src/ui/unlock.html');
-    await api.storage.session.set({ unlock: { windowId } });
+    await api.storage.session.set({ unlock: { windowId, ui: hostUi } });
     if (!locked) closeUnlock().catch(() => {});
   })().finally(() => {
     unlockOpening = null;
@@ -527,47 +560,97 @@ async function closeUnlock() {
   if (unlock?.windowId !== undefined) await api.windows.remove(unlock.windowId).catch(() => {});
 }
 
-// After the user closed the unlock window, the host does not ask again in the same locked
-// period (it asks once). A request still waiting shortly after it was sent opens it again.
-function askUnlockAgainLater(call) {
-  if (!hostAskedUnlock) return;
-  setTimeout(async () => {
-    if (call.answered || !locked) return;
-    const { unlock } = await api.storage.session.get('unlock');
-    if (!unlock) showUnlock().catch(() => {});
-  }, 300);
+// The user closed the unlock window while locked: decline the host's unlock (its waiting
+// requests settle as declined) and do not open the window for page calls until the user asks.
+function unlockWindowClosed(unlock) {
+  if (!locked) return;
+  setUnlockRefused(true);
+  if (Number.isSafeInteger(unlock?.ui) && port) sendToHost('ui.respond', { ui: unlock.ui, answer: { cancel: true } }, () => {});
 }
 
-// The user closed the unlock window while locked: requests waiting for the vault end as if the
-// user declined (get → null; store and preventSilentAccess → undefined).
-function dismissUnlockWaiters() {
-  for (const [id, entry] of hostPending) {
-    if (!entry.page) continue;
-    if (entry.method === 'credentials.get' || entry.method === 'credentials.store' || (entry.method === 'credentials.create' && entry.publicKey)) {
-      entry.dismissed = true;
-      sendToHost('cancel', { target: id, reason: UNLOCK_DISMISSED }, () => {});
-    } else if (entry.method === 'credentials.preventSilentAccess') {
-      // The host cannot cancel it; answer the page now and let it finish after a later unlock.
-      const doc = documents.get(entry.page.docKey);
-      doc?.rids.get(entry.page.rid)?.answer?.({ result: null });
+// ---- one prompt per tab ----
+// A page (any of its frames) could otherwise raise any number of focused windows at once (eight
+// iframes, eight choosers). Each tab's prompts belong to one request at a time: the first
+// request to show one holds the tab until the host answers it (its later prompts, e.g. verify
+// after passkey.create, show at once); `ui.show`s of the tab's other requests wait, in order, and
+// are dropped when the host closes them (the request was aborted or cancelled: it settles as
+// the spec says, AbortError or the signal's reason).
+// tabId → {request: the host request id holding the tab, waiting: [ui.show events]}
+const tabPrompts = new Map();
+
+function tabOfRequest(request) {
+  const entry = hostPending.get(request);
+  return entry?.page ? documents.get(entry.page.docKey)?.tabId : undefined;
+}
+
+function showInTurn(event) {
+  const tabId = tabOfRequest(event.request);
+  if (tabId === undefined) return showUi(event);
+  const turn = tabPrompts.get(tabId);
+  if (!turn) {
+    tabPrompts.set(tabId, { request: event.request, waiting: [] });
+    return showUi(event);
+  }
+  if (turn.request === event.request) return showUi(event);
+  turn.waiting.push(event);
+  return undefined;
+}
+
+// Request `request` ended: the next request waiting in its tab shows its prompts.
+function releaseTab(request) {
+  for (const [tabId, turn] of tabPrompts) {
+    if (turn.request !== request) continue;
+    const waiting = turn.waiting.filter((e) => hostPending.has(e.request));
+    if (waiting.length === 0) {
+      tabPrompts.delete(tabId);
+      return;
+    }
+    turn.request = waiting[0].request;
+    turn.waiting = waiting.filter((e) => e.request !== turn.request);
+    for (const e of waiting.filter((w) => w.request === turn.request)) {
+      showUi(e).catch((err) => console.error('credwell: ui.show', err));
+    }
+    return;
+  }
+}
+
+// The `ui` ids the host closed lately: a prompt whose window is still being created (or whose
+// turn came while its close was on the way) must not open after its close.
+const closedUis = new Set();
+
+function noteClosed(ui) {
+  closedUis.add(ui);
+  if (closedUis.size > 1000) closedUis.delete(closedUis.values().next().value);
+}
+
+// `ui.close` for a prompt still waiting its turn: forget it. True when it was one.
+function dropWaiting(ui) {
+  for (const turn of tabPrompts.values()) {
+    const i = turn.waiting.findIndex((e) => e.ui === ui);
+    if (i !== -1) {
+      turn.waiting.splice(i, 1);
+      return true;
     }
   }
+  return false;
+}
+
+// The store-consent setting answers save / update prompts itself: true when it did.
+async function answeredBySettings(event) {
+  if (event.kind !== 'save' && event.kind !== 'update') return false;
+  await settingsLoaded;
+  if (settings.storeConsent !== 'always' && settings.storeConsent !== 'never') return false;
+  const yes = settings.storeConsent === 'always';
+  const answer = event.kind === 'save' ? { save: yes ? 'save' : 'dismiss' } : { update: yes };
+  noteStoreAnswer(event, answer);
+  sendToHost('ui.respond', { ui: event.ui, answer }, () => {});
+  return true;
 }
 
 async function showUi(event) {
   await ready;
   const { ui, kind } = event;
-  if (!Number.isSafeInteger(ui)) return;
-  if (kind === 'save' || kind === 'update') {
-    await settingsLoaded;
-    if (settings.storeConsent === 'always' || settings.storeConsent === 'never') {
-      const yes = settings.storeConsent === 'always';
-      const answer = kind === 'save' ? { save: yes ? 'save' : 'dismiss' } : { update: yes };
-      noteStoreAnswer(event, answer);
-      sendToHost('ui.respond', { ui, answer }, () => {});
-      return;
-    }
-  }
+  if (!Number.isSafeInteger(ui) || closedUis.has(ui)) return;
   const state = { ...event, generation, windowId: null, closed: false };
   delete state.event;
   if (kind === 'chooser' && Array.isArray(state.accounts)) {
@@ -579,7 +662,7 @@ async function showUi(event) {
   const page = PASSKEY_PAGES[kind] ?? (kind === 'chooser' ? 'src/ui/chooser.html' : 'src/ui/prompt.html');
   const windowId = await openWindow(`${page}?key=${encodeURIComponent(key)}`);
   const current = (await api.storage.session.get(key))[key];
-  if (!current || current.closed) {
+  if (!current || current.closed || closedUis.has(ui)) {
     // Closed (ui.close, answered) while the window was being created.
     await api.windows.remove(windowId).catch(() => {});
     await api.storage.session.remove(key);
@@ -626,7 +709,7 @@ api.windows.onRemoved.addListener(async (windowId) => {
     if (value?.windowId !== windowId) continue;
     await api.storage.session.remove(key);
     if (key === 'unlock') {
-      if (locked) dismissUnlockWaiters();
+      unlockWindowClosed(value);
     } else if (key.startsWith('ui:') && value.generation === generation && port) {
       // Closed by the user without an answer.
       sendToHost('ui.respond', { ui: value.ui, answer: dismissal(value.kind) }, () => {});
@@ -754,19 +837,19 @@ async function onHostEvent(event) {
       if (event.kind === 'passkey.autofill') {
         offerAutofill(event);
       } else if (event.kind === 'unlock') {
-        hostAskedUnlock = true;
-        await showUnlock();
+        if (Number.isSafeInteger(event.ui)) await onUnlockAsked(event.ui);
       } else if (['chooser', 'save', 'update'].includes(event.kind) || Object.hasOwn(PASSKEY_PAGES, event.kind)) {
-        await showUi(event);
+        if (!(await answeredBySettings(event))) await showInTurn(event);
       }
       break;
     case 'ui.close':
-      if (closeAutofill(event.ui)) break;
+      noteClosed(event.ui);
+      if (closeAutofill(event.ui) || dropWaiting(event.ui)) break;
       await closeUi(event.ui);
       break;
     case 'vault.unlocked':
       locked = false;
-      hostAskedUnlock = false;
+      setUnlockRefused(false);
       await closeUnlock();
       break;
     case 'vault.locked':
@@ -798,6 +881,13 @@ async function onUiMessage(message, sendResponse) {
     }
     case 'lock':
       sendToHost('vault.lock', {}, (reply) => sendResponse(reply));
+      return;
+    case 'unlock.show':
+      // The user asks for the unlock window (the popup's Unlock button): page calls may open it
+      // again too.
+      setUnlockRefused(false);
+      if (locked) await showUnlock();
+      sendResponse({ result: { locked } });
       return;
     case 'status':
       sendResponse({ result: { locked, connected: port !== null, backgroundStarted: BACKGROUND_STARTED } });

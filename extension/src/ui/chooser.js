@@ -1,7 +1,7 @@
 // The account chooser: shows the requesting origin, the accounts (name, id, icon, and their
 // origin when it is not exactly the requesting one), and answers the host's `ui.show` chooser
 // with {"choose": index} or {"cancel": true} through the background.
-import { accountIcon, cancelWith, loadState, renderAccounts } from './prompt-page.js';
+import { accountIcon, cancelWith, focusNeutral, loadState, renderAccounts } from './prompt-page.js';
 
 async function main() {
   const state = await loadState();
@@ -20,6 +20,7 @@ async function main() {
       lines,
     };
   });
+  focusNeutral();
 }
 
 cancelWith({ cancel: true });

@@ -1,7 +1,7 @@
 // The passkey chooser (the host's `ui.show` kind `passkey.chooser`, shown even for one account:
 // it is the test of user presence): the accounts, most recent first, with their creation date;
 // answers {"choose": index} or {"cancel": true}.
-import { accountIcon, cancelWith, loadState, renderAccounts } from './prompt-page.js';
+import { accountIcon, cancelWith, focusNeutral, loadState, renderAccounts } from './prompt-page.js';
 
 async function main() {
   const state = await loadState();
@@ -24,6 +24,7 @@ async function main() {
       lines,
     };
   });
+  focusNeutral();
 }
 
 cancelWith({ cancel: true });

@@ -1,6 +1,6 @@
 // Consent to create a passkey (the host's `ui.show` kind `passkey.create`): shows the calling
 // origin, the RP ID and name, and the account; answers {"create": true | false}.
-import { cancelWith, loadState, respond } from './prompt-page.js';
+import { cancelWith, focusNeutral, loadState, respond } from './prompt-page.js';
 
 async function main() {
   const state = await loadState();
@@ -16,7 +16,7 @@ async function main() {
     document.getElementById('registered').hidden = false;
     document.getElementById('create').textContent = 'OK';
   }
-  document.getElementById('create').focus();
+  focusNeutral();
 }
 
 document.getElementById('create').addEventListener('click', () => respond({ create: true }));

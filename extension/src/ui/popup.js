@@ -1,4 +1,5 @@
-// The toolbar popup: lock state, the last automatic sign-in, lock now, settings.
+// The toolbar popup: lock state, the last automatic sign-in, unlock (the way back to the unlock
+// window after closing it: pages cannot reopen it by themselves), lock now, settings.
 const status = document.getElementById('status');
 async function refresh() {
   const reply = await chrome.runtime.sendMessage({ credwell: 1, kind: 'status' });
@@ -8,7 +9,12 @@ async function refresh() {
   document.getElementById('auto').textContent = lastAutoSignIn
     ? `Last automatic sign-in: ${lastAutoSignIn.name || lastAutoSignIn.id} on ${lastAutoSignIn.origin}`
     : '';
+  document.getElementById('unlock').hidden = !s?.locked;
 }
+document.getElementById('unlock').addEventListener('click', async () => {
+  await chrome.runtime.sendMessage({ credwell: 1, kind: 'unlock.show' });
+  refresh();
+});
 document.getElementById('lock').addEventListener('click', async () => {
   await chrome.runtime.sendMessage({ credwell: 1, kind: 'lock' });
   refresh();

@@ -1,6 +1,10 @@
 // What every prompt window of the host (chooser, save / update prompt, passkey pages) shares: its
 // state, which the background keeps in storage.session under the `key` of the window's URL, and
-// its one answer, sent back through the background (`ui.respond`).
+// its one answer, sent back through the background (`ui.respond`). Importing it arms the input
+// guard (guard.js): the window ignores clicks and keys until it has been shown and focused long
+// enough. No confirming control gets the focus by default (focusNeutral): a key press meant for
+// the page must not confirm anything here.
+import './guard.js';
 
 /** The key of this window's state in storage.session. */
 export const key = new URLSearchParams(location.search).get('key');
@@ -50,7 +54,18 @@ export function accountIcon(label, image) {
 }
 
 /**
- * Fills `list` with one button per account, the first focused; a click answers
+ * Gives the keyboard focus to the window's <main> (not to a control), so that the next key the
+ * user presses confirms nothing; Tab then reaches the controls in order.
+ */
+export function focusNeutral() {
+  const main = document.querySelector('main');
+  if (!main) return;
+  main.tabIndex = -1;
+  main.focus();
+}
+
+/**
+ * Fills `list` with one button per account (none focused: see focusNeutral); a click answers
  * {"choose": index}. `describe(account)` gives the button's `data` attributes, its `icon`, its
  * bold `title` and further `lines` ([className, text] pairs).
  */
@@ -81,5 +96,4 @@ export function renderAccounts(list, accounts, describe) {
     li.append(button);
     list.append(li);
   });
-  list.querySelector('button')?.focus();
 }

@@ -1,6 +1,6 @@
 // The save / update prompt: answers the host's `ui.show` save with {"save": "save" | "never" |
 // "dismiss"} and update with {"update": true | false}. It never sees a password.
-import { loadState, respond } from './prompt-page.js';
+import { focusNeutral, loadState, respond } from './prompt-page.js';
 let kind = null;
 
 async function main() {
@@ -18,12 +18,11 @@ async function main() {
     document.getElementById('title').textContent = 'Update the saved password for';
     document.title = `Update password for ${state.origin}`;
     document.getElementById('update-actions').hidden = false;
-    document.getElementById('update').focus();
   } else {
     document.title = `Save credential for ${state.origin}`;
     document.getElementById('save-actions').hidden = false;
-    document.getElementById('save').focus();
   }
+  focusNeutral();
 }
 
 document.getElementById('save').addEventListener('click', () => respond({ save: 'save' }));

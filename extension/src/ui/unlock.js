@@ -1,5 +1,8 @@
 // The unlock page: passphrase → background → host `vault.unlock`. The background closes this
-// window when the host reports `vault.unlocked`; closing it without unlocking declines.
+// window when the host reports `vault.unlocked`; closing it without unlocking declines. The input
+// guard (guard.js) makes it ignore keys and clicks until it has been shown and focused long enough.
+import './guard.js';
+
 const form = document.getElementById('form');
 const input = document.getElementById('passphrase');
 const error = document.getElementById('error');

@@ -1,0 +1,195 @@
+// credwell's windows under attack from the page that raises them (docs/architecture.md, threat
+// model), in both browsers: input rushed into a window as it opens, many prompts at once from one
+// tab, the unlock window raised again and again after the user closed it.
+import assert from 'node:assert/strict';
+import { getCredential, PASSPHRASE } from '../lib/harness.mjs';
+
+const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+
+// In a credwell window: it loses the focus and gets it back (as when the page raises it again, or
+// the user switches back to it), and at that very moment a click on `selector`, an Escape and a
+// form submission arrive (the click or keystroke the user meant for the page). Returns the
+// window's data-armed at that moment.
+const RUSH = (selector) => {
+  window.dispatchEvent(new FocusEvent('blur'));
+  window.dispatchEvent(new FocusEvent('focus'));
+  window.rushedAt = performance.now();
+  const armed = document.documentElement.dataset.armed;
+  document.querySelector(selector).click();
+  for (const type of ['keydown', 'keyup']) {
+    (document.activeElement ?? document.body).dispatchEvent(new KeyboardEvent(type, { key: 'Escape', code: 'Escape', bubbles: true }));
+  }
+  const form = document.querySelector('form');
+  if (form) {
+    document.getElementById('passphrase').value = 'what the user typed for the page';
+    form.requestSubmit();
+  }
+  return armed;
+};
+
+// Milliseconds from the RUSH until the window took input again.
+const ARMED_AFTER_RUSH = () =>
+  new Promise((ok) => {
+    const check = () => (document.documentElement.dataset.armed === 'true' ? ok(performance.now() - window.rushedAt) : setTimeout(check, 5));
+    check();
+  });
+
+// What has the keyboard focus in a credwell window.
+const FOCUSED = () => {
+  const el = document.activeElement;
+  return el ? `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className ? `.${el.className}` : ''}` : 'none';
+};
+
+/** Whether `promise` is still pending after `ms`. */
+async function pending(promise, ms = 300) {
+  return Promise.race([promise.then(() => false, () => false), sleep(ms).then(() => true)]);
+}
+
+/**
+ * The attack on one window: its focus is not on a confirming control; input rushed in as it
+ * (re)gains the focus is ignored (the window stays, `call` stays pending); it takes input only
+ * 500 ms later; a real Enter on its default focus confirms nothing.
+ */
+async function assertGuarded(h, ui, { confirm, call, focus }) {
+  assert.match(await ui.evaluate(FOCUSED), focus, 'the default focus');
+  const armed = await ui.evaluate(RUSH, confirm);
+  assert.equal(await pending(call), true, 'the rushed click / Escape / submit answered nothing');
+  assert.equal(await h.uiClosed(ui), false);
+  assert.equal(armed, 'false', 'not armed right after regaining the focus');
+  const after = await ui.evaluate(ARMED_AFTER_RUSH);
+  assert.ok(after >= 450, `armed ${after} ms after regaining the focus`);
+  if (!/passphrase/.test(focus)) {
+    // A real Enter on what has the focus by default (the user typing on in the page).
+    await h.uiKey(ui, 'Enter');
+    assert.equal(await pending(call), true, 'Enter on the default focus answered nothing');
+    assert.equal(await h.uiClosed(ui), false);
+  }
+}
+
+export const scenarios = [
+  {
+    name: 'credwell windows ignore input until shown and focused for 500 ms (again after regaining the focus); no confirming control has the focus',
+    async run(h) {
+      await h.goto('/blank.html');
+      const stored = h.page.evaluate(() => navigator.credentials.store(new PasswordCredential({ id: 'alice', password: 'pencil', name: 'Alice' })).then(String));
+      stored.catch(() => {});
+      // The unlock window.
+      const unlock = await h.waitForUi('unlock');
+      await assertGuarded(h, unlock, { confirm: '#unlock', call: stored, focus: /^input#passphrase/ });
+      await h.uiFill(unlock, '#passphrase', PASSPHRASE);
+      await h.clickAndClose(unlock, '#unlock');
+      // The save prompt.
+      const save = await h.waitForUi('prompt');
+      await h.uiWait(save, '#save');
+      await assertGuarded(h, save, { confirm: '#save', call: stored, focus: /^main/ });
+      await h.clickAndClose(save, '#save');
+      assert.equal(await stored, 'undefined');
+      await h.storePassword({ id: 'bob', password: 'hunter2', name: 'Bob' });
+      // The chooser.
+      const got = getCredential(h.page, { password: true, mediation: 'required' });
+      got.catch(() => {});
+      const chooser = await h.waitForUi('chooser');
+      await h.uiWait(chooser, 'button.account');
+      await assertGuarded(h, chooser, { confirm: 'button.account', call: got, focus: /^main/ });
+      await h.clickAndClose(chooser, 'button.account[data-id="bob"]');
+      assert.equal((await got)?.id, 'bob');
+    },
+  },
+  {
+    name: 'one prompt per tab: eight iframes asking at once get one chooser at a time; aborted requests settle with AbortError and never show theirs',
+    async run(h) {
+      await h.goto('/blank.html');
+      await h.storePassword({ id: 'alice', password: 'pencil' }, { unlock: true });
+      // The page, on its own: eight same-origin iframes, each asking for a credential.
+      await h.gotoRun(`
+        out.results = [];
+        window.controllers = [];
+        for (let i = 0; i < 8; i++) {
+          const f = document.createElement('iframe');
+          f.src = '/blank.html?' + i;
+          f.onload = () => {
+            const c = new AbortController();
+            controllers[i] = c;
+            out.results[i] = 'pending';
+            f.contentWindow.navigator.credentials
+              .get({ password: true, mediation: 'required', signal: c.signal })
+              .then((v) => { out.results[i] = v === null ? null : v.id; }, (e) => { out.results[i] = e.name; });
+          };
+          document.body.append(f);
+        }
+      `);
+      const first = await h.waitForUi('chooser');
+      await sleep(1500);
+      assert.equal(await h.uiCount('chooser'), 1, 'one chooser at a time in a tab');
+      await h.clickAndClose(first, '#cancel');
+      const second = await h.waitForUi('chooser');
+      await sleep(500);
+      assert.equal(await h.uiCount('chooser'), 1, 'the next request had its turn, alone');
+      await h.page.evaluate(() => {
+        for (const c of window.controllers) c.abort();
+      });
+      await h.waitUiClosed(second);
+      for (let i = 0; ; i++) {
+        const results = await h.page.evaluate(() => out.results);
+        if (!results.includes('pending')) {
+          assert.deepEqual(results.filter((r) => r === null).length, 1, JSON.stringify(results));
+          assert.deepEqual(results.filter((r) => r === 'AbortError').length, 7, JSON.stringify(results));
+          break;
+        }
+        if (i > 200) throw new Error(`calls still pending: ${JSON.stringify(results)}`);
+        await sleep(50);
+      }
+      await sleep(500);
+      assert.equal(await h.uiCount('chooser'), 0, 'no chooser of an aborted request shows');
+    },
+  },
+  {
+    name: "after the user closes the unlock window, page calls settle at once as declined and do not reopen it; a gesture or the popup's Unlock does",
+    async run(h) {
+      await h.goto('/blank.html');
+      const got = getCredential(h.page, { password: true });
+      await h.closeUiWindow(await h.waitForUi('unlock'));
+      assert.equal(await got, null);
+      // The page, on its own (no gesture), calls again and again.
+      await h.gotoRun(`
+        out.activation = navigator.userActivation ? navigator.userActivation.isActive : false;
+        const calls = {
+          store: () => navigator.credentials.store(new PasswordCredential({ id: 'a', password: 'b' })).then(String),
+          get: () => navigator.credentials.get({ password: true }),
+          silent: () => navigator.credentials.get({ password: true, mediation: 'silent' }),
+          preventSilentAccess: () => navigator.credentials.preventSilentAccess().then(String),
+          passkey: () => navigator.credentials.get({ publicKey: { challenge: new Uint8Array(16) } }).then(String),
+        };
+        // One after the other (a document has one password request at a time); then the URL
+        // says so. (The test waits on the URL: an evaluate in Chromium would give the page a
+        // gesture for its next call.)
+        out.results = {};
+        (async () => {
+          for (const [name, call] of Object.entries(calls)) {
+            out.results[name] = await call().catch((e) => e.name);
+          }
+          history.replaceState(null, '', '#done');
+        })();
+      `);
+      for (let i = 0; !(await h.page.url()).endsWith('#done'); i++) {
+        assert.equal(await h.uiOpen('unlock'), false, 'the unlock window stays closed');
+        if (i > 100) throw new Error('the calls did not settle at once');
+        await sleep(100);
+      }
+      assert.equal(await h.uiOpen('unlock'), false, 'the unlock window stays closed');
+      const { activation, results } = await h.page.evaluate(() => out);
+      assert.equal(activation, false, 'the calls were made without a gesture');
+      assert.deepEqual(results, { store: 'undefined', get: null, silent: null, preventSilentAccess: 'undefined', passkey: 'NotAllowedError' });
+      // The user acts in the page: its call may ask again.
+      const asked = h.withGesture(h.page, () => navigator.credentials.get({ password: true }).then(String));
+      await h.closeUiWindow(await h.waitForUi('unlock'));
+      assert.equal(await asked, 'null');
+      // Declined again; the popup's Unlock button brings the window back.
+      const popup = await h.openExtensionPage('src/ui/popup.html');
+      await h.uiClick(popup, '#unlock');
+      await h.unlock();
+      await h.closeTab(popup);
+      assert.equal((await h.hostStatus()).locked, false);
+    },
+  },
+];
