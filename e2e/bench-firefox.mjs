@@ -21,7 +21,7 @@ const h = await start({ prefs: { 'extensions.background.idle.timeout': 1000 } })
 try {
   await h.goto('/blank.html');
   await h.storePassword({ id: 'alice', password: 'pencil' }, { unlock: true });
-  await h.extensionEval(() => chrome.storage.local.set({ benchEcho: true }));
+  await h.extensionEval(() => chrome.runtime.sendMessage({ credwell: 1, kind: 'settings.set', key: 'benchEcho', value: true }));
   await new Promise((ok) => setTimeout(ok, 200));
   const samples = await h.page.evaluate(passwordPaths, { n: N, warmup: WARMUP });
   console.log(`credwell e2e bench: N=${N} per path after ${WARMUP} warm-up, headless Firefox ESR, host ${HOST_BIN}, ms`);

@@ -81,7 +81,7 @@ try {
   const credwellAuth = await authenticationOptions({ allow: [credwellCredential.id], userVerification: 'discouraged' });
 
   await h.worker.evaluate(() => { globalThis.credwellBenchAutoChoose = true; });
-  await h.worker.evaluate(() => chrome.storage.local.set({ benchEcho: true }));
+  await h.extensionEval(() => chrome.runtime.sendMessage({ credwell: 1, kind: 'settings.set', key: 'benchEcho', value: true }));
   await new Promise((ok) => setTimeout(ok, 200));
   const run = await h.page.evaluate(
     async ({ n, warmup, nativeJson, credwellJson }) => {

@@ -15,7 +15,7 @@ const h = await start();
 try {
   await h.goto('/blank.html');
   await h.storePassword({ id: 'alice', password: 'pencil' }, { unlock: true });
-  await h.worker.evaluate(() => chrome.storage.local.set({ benchEcho: true }));
+  await h.extensionEval(() => chrome.runtime.sendMessage({ credwell: 1, kind: 'settings.set', key: 'benchEcho', value: true }));
   await new Promise((ok) => setTimeout(ok, 200));
   const samples = await h.page.evaluate(passwordPaths, { n: N, warmup: WARMUP });
   console.log(`credwell e2e bench: N=${N} per path after ${WARMUP} warm-up, headless Chromium, host ${HOST_BIN}, ms`);

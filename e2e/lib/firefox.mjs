@@ -188,6 +188,14 @@ export async function start(options = {}) {
         await h.closeTab(tab);
       }
     },
+    /**
+     * Runs `fn` (no arguments; serialized) where credwell's content scripts could: WebDriver BiDi does not
+     * expose WebExtension content-script realms, so this runs it in an extension page, which
+     * shares the same storage.local (the one content scripts can write); returns its value.
+     */
+    async contentScriptEval(fn) {
+      return h.extensionEval(fn);
+    },
     /** The background's view of the host: {locked, connected}, asked from an extension page. */
     async hostStatus() {
       return (await h.extensionEval(() => chrome.runtime.sendMessage({ credwell: 1, kind: 'status' }))).result;

@@ -290,6 +290,26 @@ export async function start(options = {}) {
         await ext.close();
       }
     },
+    /**
+     * Runs `fn` (no arguments; serialized) in credwell's content-script world of the main frame (the
+     * ISOLATED world, where chrome.storage is reachable), as a compromised renderer could;
+     * returns its value. Found over CDP: the isolated context Chromium names after the extension.
+     */
+    async contentScriptEval(fn) {
+      const cdp = await ctx.newCDPSession(page);
+      try {
+        const contexts = [];
+        cdp.on('Runtime.executionContextCreated', ({ context }) => contexts.push(context));
+        await cdp.send('Runtime.enable');
+        const world = contexts.find((c) => c.auxData?.type === 'isolated' && c.auxData?.isDefault === false && c.name === 'credwell');
+        if (!world) throw new Error(`no credwell content-script world: ${contexts.map((c) => `${c.name}/${c.auxData?.type}`).join(', ')}`);
+        const r = await cdp.send('Runtime.evaluate', { expression: `(${fn})()`, contextId: world.id, awaitPromise: true, returnByValue: true });
+        if (r.exceptionDetails) throw new Error(`content script: ${r.exceptionDetails.exception?.description ?? r.exceptionDetails.text}`);
+        return r.result.value;
+      } finally {
+        await cdp.detach().catch(() => {});
+      }
+    },
     /** Waits for `selector` to be visible in a UI page. */
     async uiWait(ui, selector) {
       await ui.locator(selector).first().waitFor({ state: 'visible' });

@@ -460,7 +460,7 @@ export const scenarios = [
             }),
         );
       assert.equal((await echo()).error?.name, 'NotSupportedError');
-      await h.extensionEval(() => chrome.storage.local.set({ benchEcho: true }));
+      await h.extensionEval(() => chrome.runtime.sendMessage({ credwell: 1, kind: 'settings.set', key: 'benchEcho', value: true }));
       const r = await echo();
       assert.equal(r.result?.protocol, 1);
       assert.equal(r.result?.locked, true);

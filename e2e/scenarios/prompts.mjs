@@ -1,6 +1,7 @@
-// credwell's windows under attack from the page that raises them (docs/architecture.md, threat
-// model), in both browsers: input rushed into a window as it opens, many prompts at once from one
-// tab, the unlock window raised again and again after the user closed it.
+// credwell's windows and settings under attack from pages (docs/architecture.md, threat model), in
+// both browsers: input rushed into a window as it opens, many prompts at once from one tab, the
+// unlock window raised again and again after the user closed it; settings written where content
+// scripts can write.
 import assert from 'node:assert/strict';
 import { getCredential, PASSPHRASE } from '../lib/harness.mjs';
 
@@ -190,6 +191,46 @@ export const scenarios = [
       await h.unlock();
       await h.closeTab(popup);
       assert.equal((await h.hostStatus()).locked, false);
+    },
+  },
+  {
+    name: "settings live where content scripts cannot write them: storage.local's storeConsent and benchEcho change nothing; the options page does",
+    async run(h) {
+      await h.goto('/blank.html');
+      // What a compromised renderer can do with credwell's content-script powers.
+      assert.equal(await h.contentScriptEval(() => chrome.storage.local.set({ storeConsent: 'always', benchEcho: true }).then(() => 'written')), 'written');
+      const stored = h.page.evaluate(() => navigator.credentials.store(new PasswordCredential({ id: 'alice', password: 'pencil' })).then(String));
+      await h.unlock();
+      const prompt = await Promise.race([h.waitForUi('prompt'), stored.then(() => null)]);
+      assert.ok(prompt, 'store() still asks (it was saved without asking)');
+      await h.uiWait(prompt, '#dismiss');
+      await h.clickAndClose(prompt, '#dismiss');
+      assert.equal(await stored, 'undefined');
+      assert.equal(await getCredential(h.page, { password: true, mediation: 'silent' }), null, 'nothing was saved');
+      const echo = await h.page.evaluate(
+        () =>
+          new Promise((ok) => {
+            document.addEventListener('credwell-response', (e) => ok(JSON.parse(e.detail)), { once: true });
+            document.dispatchEvent(new CustomEvent('credwell-request', { detail: JSON.stringify({ t: 'call', rid: 1, method: 'credwell.echo', params: {} }) }));
+          }),
+      );
+      assert.equal(echo.error?.name, 'NotSupportedError', 'the bench echo stays off');
+      // The options page (an extension page) changes it.
+      const options = await h.openExtensionPage('src/ui/options.html');
+      await h.uiWait(options, '#consent');
+      await options.evaluate(() => {
+        const select = document.getElementById('consent');
+        select.value = 'always';
+        select.dispatchEvent(new Event('change'));
+      });
+      for (let i = 0; (await options.evaluate(() => document.getElementById('saved').textContent)) !== 'Saved.'; i++) {
+        if (i > 200) throw new Error('the options page did not save');
+        await sleep(50);
+      }
+      await h.closeTab(options);
+      assert.equal(await h.page.evaluate(() => navigator.credentials.store(new PasswordCredential({ id: 'bob', password: 'hunter2' })).then(String)), 'undefined');
+      assert.equal(await h.uiOpen('prompt'), false);
+      assert.equal((await getCredential(h.page, { password: true, mediation: 'silent' }))?.id, 'bob', 'saved without asking');
     },
   },
 ];

@@ -16,6 +16,7 @@
 //   calls do not open it again until the user asks (see "UI" below).
 
 import { HOST_NAME, PROTOCOL_VERSION } from './id.js';
+import { DEFAULTS, indexedDbSettings, loadSettings, validSetting } from './settings.js';
 import { ancestorFrames, buildCaller, originKey } from './caller.js';
 import { fetchWellKnownWebauthn } from './related-origins.js';
 import { rateLimit } from './rate-limit.js';
@@ -41,21 +42,17 @@ const PASSKEY_PAGES = {
   verify: 'src/ui/passkey-verify.html',
 };
 // A bare round trip page → background → host (`vault.status`) → page, for e2e/bench.mjs only;
-// answered only while storage.local.benchEcho is true.
+// answered only while the benchEcho setting is true.
 const ECHO_METHOD = 'credwell.echo';
 
-// ---- settings (storage.local), cached ------------------------------------------------------
-const settings = { storeConsent: 'ask', benchEcho: false };
-const settingsLoaded = api.storage.local
-  .get(['storeConsent', 'benchEcho'])
+// ---- settings, cached ------------------------------------------------------------------------
+// In the extension origin's IndexedDB, where content scripts cannot write them (src/settings.js);
+// changed only by extension pages, through this background (`settings.set`).
+const settingsStore = indexedDbSettings();
+const settings = { ...DEFAULTS };
+const settingsLoaded = loadSettings(settingsStore, api.storage.local)
   .then((s) => Object.assign(settings, s))
-  .catch(() => {});
-api.storage.onChanged.addListener((changes, area) => {
-  if (area !== 'local') return;
-  for (const key of ['storeConsent', 'benchEcho']) {
-    if (changes[key]) settings[key] = changes[key].newValue;
-  }
-});
+  .catch((e) => console.error('credwell: settings', e));
 
 // ---- UI state left by a previous service worker ----------------------------------------------
 // The host process (and so every request and UI it had) ended with the old worker's port:
@@ -882,6 +879,21 @@ async function onUiMessage(message, sendResponse) {
     case 'lock':
       sendToHost('vault.lock', {}, (reply) => sendResponse(reply));
       return;
+    case 'settings.get':
+      await settingsLoaded;
+      sendResponse({ result: { ...settings } });
+      return;
+    case 'settings.set': {
+      if (!validSetting(message.key, message.value)) {
+        sendResponse({ error: { name: 'TypeError', message: 'credwell: not a setting or not a valid value for it' } });
+        return;
+      }
+      await settingsLoaded;
+      await settingsStore.put(message.key, message.value);
+      settings[message.key] = message.value;
+      sendResponse({ result: { ...settings } });
+      return;
+    }
     case 'unlock.show':
       // The user asks for the unlock window (the popup's Unlock button): page calls may open it
       // again too.

@@ -1,9 +1,10 @@
-// Settings: store consent (storage.local.storeConsent), read by the background.
+// Settings: store consent, kept by the background in the extension's IndexedDB (src/settings.js);
+// read and changed only through it (`settings.get`, `settings.set`).
 const select = document.getElementById('consent');
 const saved = document.getElementById('saved');
-const { storeConsent = 'ask' } = await chrome.storage.local.get('storeConsent');
-select.value = storeConsent;
+const { result } = await chrome.runtime.sendMessage({ credwell: 1, kind: 'settings.get' });
+select.value = result?.storeConsent ?? 'ask';
 select.addEventListener('change', async () => {
-  await chrome.storage.local.set({ storeConsent: select.value });
-  saved.textContent = 'Saved.';
+  const reply = await chrome.runtime.sendMessage({ credwell: 1, kind: 'settings.set', key: 'storeConsent', value: select.value });
+  saved.textContent = reply?.result ? 'Saved.' : `Not saved: ${reply?.error?.message ?? 'no answer'}`;
 });

@@ -1,0 +1,103 @@
+// credwell's settings: store consent (the options page) and the bench echo switch
+// (e2e/bench*.mjs), kept in the extension origin's IndexedDB.
+//
+// Not in storage.local: content scripts can write storage.local, so a compromised renderer
+// (which runs credwell's content scripts) could set storeConsent to "always" and have every
+// store() saved without asking, or switch benchEcho on to learn the vault's lock state from any
+// page. IndexedDB is per origin: a content script only ever reaches the page's databases, never
+// the extension's, so only the background and credwell's own pages can read or change these.
+// Persistent (unlike storage.session) and needs no host round trip at start (unlike settings
+// kept by the host). Extension pages change them only through the background (`settings.set`),
+// which checks every value and keeps its cache current.
+
+/** Every setting with its default. */
+export const DEFAULTS = Object.freeze({ storeConsent: 'ask', benchEcho: false });
+
+const VALID = {
+  storeConsent: (v) => v === 'ask' || v === 'always' || v === 'never',
+  benchEcho: (v) => typeof v === 'boolean',
+};
+
+/** Whether `value` is a valid value of setting `key`. */
+export function validSetting(key, value) {
+  return Object.hasOwn(VALID, key) && VALID[key](value);
+}
+
+/** A key → value store in the extension origin's IndexedDB: {all(), put(key, value)}. */
+export function indexedDbSettings(name = 'credwell-settings') {
+  const STORE = 'settings';
+  let opening = null;
+  const db = () => {
+    opening ??= new Promise((ok, fail) => {
+      const request = indexedDB.open(name, 1);
+      request.onupgradeneeded = () => request.result.createObjectStore(STORE);
+      request.onsuccess = () => ok(request.result);
+      request.onerror = () => fail(request.error);
+    });
+    return opening;
+  };
+  const run = async (mode, fn) => {
+    const d = await db();
+    return new Promise((ok, fail) => {
+      const tx = d.transaction(STORE, mode);
+      const store = tx.objectStore(STORE);
+      const out = {};
+      fn(store, out);
+      tx.oncomplete = () => ok(out);
+      tx.onerror = () => fail(tx.error);
+      tx.onabort = () => fail(tx.error);
+    });
+  };
+  return {
+    all: () =>
+      run('readonly', (store, out) => {
+        const cursor = store.openCursor();
+        cursor.onsuccess = () => {
+          const c = cursor.result;
+          if (!c) return;
+          out[c.key] = c.value;
+          c.continue();
+        };
+      }),
+    put: (key, value) => run('readwrite', (store) => store.put(value, key)).then(() => {}),
+  };
+}
+
+/** An in-memory store with the same shape (tests). */
+export function memorySettings(initial = {}) {
+  const map = new Map(Object.entries(initial));
+  return {
+    map,
+    all: async () => Object.fromEntries(map),
+    put: async (key, value) => {
+      map.set(key, value);
+    },
+  };
+}
+
+// The marker that the one-time move from storage.local has happened.
+const MIGRATED = 'migratedFromStorageLocal';
+
+/**
+ * The settings, read from `store` (defaults for anything missing or invalid). The first time,
+ * a valid storeConsent left in `local` (storage.local, where earlier versions kept it) is moved
+ * over, and the old keys are removed from `local`; after that, storage.local is never read again
+ * (a content script writing it there changes nothing).
+ */
+export async function loadSettings(store, local) {
+  let stored = await store.all();
+  if (stored[MIGRATED] !== true) {
+    const old = await local.get(['storeConsent', 'benchEcho']).catch(() => ({}));
+    if (validSetting('storeConsent', old.storeConsent) && stored.storeConsent === undefined) {
+      await store.put('storeConsent', old.storeConsent);
+    }
+    await store.put(MIGRATED, true);
+    await local.remove(['storeConsent', 'benchEcho']).catch(() => {});
+    stored = await store.all();
+  }
+  const settings = { ...DEFAULTS };
+  for (const key of Object.keys(DEFAULTS)) {
+    if (validSetting(key, stored[key])) settings[key] = stored[key];
+  }
+  return settings;
+}
