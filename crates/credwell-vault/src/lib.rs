@@ -85,15 +85,23 @@ pub enum VaultError {
     #[error("{0} already exists; refusing to overwrite it")]
     AlreadyExists(PathBuf),
     /// A record failed authentication: altered, swapped, moved or replayed.
-    #[error("record {0} has been tampered with or corrupted")]
+    #[error(
+        "record {0} is damaged (tampered with or corrupted): restore the vault from a backup \
+         made with `credwell vault backup`, or remove the record with `credwell rm {0}`"
+    )]
     Tampered(i64),
+    /// [`Vault::remove_damaged`] named a record that opens and verifies.
+    #[error("record {0} is not damaged; it is removed like any other")]
+    NotDamaged(u64),
     /// A change named a credential record that does not exist (or a record that is not a
     /// credential, such as an origin's flags).
     #[error("there is no credential record {0}")]
     NoSuchRecord(u64),
     /// Rows were removed, added or rolled back outside credwell.
     #[error(
-        "the vault's records do not match its integrity check: rows were removed, added or rolled back"
+        "the vault's records do not match its integrity check: rows were removed, added or \
+         rolled back outside credwell; restore the whole vault from a backup made with \
+         `credwell vault backup`"
     )]
     IntegrityMismatch,
     /// The header is damaged.
@@ -179,6 +187,17 @@ impl CheckReport {
     pub fn is_clean(&self) -> bool {
         self.tampered.is_empty() && self.integrity_ok
     }
+}
+
+/// What a listing that goes on past damaged records read ([`Vault::all_readable`],
+/// [`Vault::all_passkeys_readable`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Readable<T> {
+    /// The records that opened and verified, in record order.
+    pub items: Vec<T>,
+    /// The records of the same kinds that failed to (what [`VaultError::Tampered`] names), in
+    /// record order.
+    pub damaged: Vec<RecordId>,
 }
 
 /// One change of a batch applied as a single transaction ([`Vault::apply`]).

@@ -16,7 +16,7 @@ use credwell_core::{
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::record::{self, RecordKind};
-use crate::{Change, CheckReport, FORMAT_VERSION, Vault, VaultError, VaultInfo, hex};
+use crate::{Change, CheckReport, FORMAT_VERSION, Readable, Vault, VaultError, VaultInfo, hex};
 
 mod passkey;
 
@@ -329,10 +329,17 @@ impl Vault {
             .collect()
     }
 
-    /// Every credential, in record order.
+    /// Every credential, in record order; [`VaultError::Tampered`] when any fails to open.
     pub fn all(&self) -> Result<Vec<StoredCredential>, VaultError> {
         let rows = self.query_rows("WHERE kind IN (1, 2) ORDER BY id", [])?;
         rows.iter().map(|row| self.stored(row)).collect()
+    }
+
+    /// Every credential that opens, and the ids of those that do not: one damaged record does
+    /// not hide the others (the caller reports the damaged ones).
+    pub fn all_readable(&self) -> Result<Readable<StoredCredential>, VaultError> {
+        let rows = self.query_rows("WHERE kind IN (1, 2) ORDER BY id", [])?;
+        readable(&rows, |row| self.stored(row))
     }
 
     /// One credential by record id.
@@ -380,7 +387,8 @@ impl Vault {
 
     /// Removes a record; `false` when there was no such record.
     ///
-    /// A record that fails to open is [`VaultError::Tampered`], never removed.
+    /// A record that fails to open is [`VaultError::Tampered`], never removed: removing a
+    /// damaged record is the explicit [`Vault::remove_damaged`].
     pub fn remove_credential(&self, record: RecordId) -> Result<bool, VaultError> {
         if self.get(record)?.is_none() {
             return Ok(false);
@@ -636,22 +644,7 @@ impl Vault {
         let total = rows.len() as u64;
         let mut report = CheckReport::default();
         for (done, row) in rows.iter().enumerate() {
-            let verified = match RecordKind::from_i64(row.meta.kind) {
-                Some(RecordKind::OriginFlags) => self
-                    .open_row(row)
-                    .ok()
-                    .and_then(|p| record::decode_flags(&p))
-                    .is_some(),
-                Some(RecordKind::Passkey) => {
-                    self.open_row(row).is_ok_and(|p| passkey::verifies(&p))
-                }
-                Some(kind) => self
-                    .open_row(row)
-                    .ok()
-                    .and_then(|p| record::decode_credential(&p, kind, None))
-                    .is_some(),
-                None => false,
-            };
+            let verified = self.verifies(row);
             if verified {
                 report.ok += 1;
             } else {
@@ -661,6 +654,50 @@ impl Vault {
         }
         report.integrity_ok = self.integrity_matches()?;
         Ok(report)
+    }
+
+    /// Whether a row opens and holds what its kind says.
+    fn verifies(&self, row: &Row) -> bool {
+        match RecordKind::from_i64(row.meta.kind) {
+            Some(RecordKind::OriginFlags) => self
+                .open_row(row)
+                .ok()
+                .and_then(|p| record::decode_flags(&p))
+                .is_some(),
+            Some(RecordKind::Passkey) => self.open_row(row).is_ok_and(|p| passkey::verifies(&p)),
+            Some(kind) => self
+                .open_row(row)
+                .ok()
+                .and_then(|p| record::decode_credential(&p, kind, None))
+                .is_some(),
+            None => false,
+        }
+    }
+
+    /// Removes a record that fails to open or verify (one [`Vault::check`] reports), whatever
+    /// its kind; `false` when there is no such record. A record that verifies is
+    /// [`VaultError::NotDamaged`]: it is removed through [`Vault::remove_credential`] or
+    /// [`Vault::remove_passkey`], which check what they remove.
+    pub fn remove_damaged(&self, record: RecordId) -> Result<bool, VaultError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let row = tx
+            .query_row(
+                &format!("SELECT {ROW_COLUMNS} FROM records WHERE id = ?1"),
+                params![to_i64(record.0)],
+                read_row,
+            )
+            .optional()?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        if self.verifies(&row) {
+            return Err(VaultError::NotDamaged(record.0));
+        }
+        tx.execute("DELETE FROM records WHERE id = ?1", params![row.meta.id])?;
+        self.toggle_integrity(&tx, &[self.integrity_term(&row.meta)])?;
+        tx.commit()?;
+        Ok(true)
     }
 
     /// Writes a consistent copy of the (still encrypted) vault to `to`, which must not exist.
@@ -730,6 +767,28 @@ fn next_id(tx: &Connection) -> Result<i64, VaultError> {
     tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('next_id', ?1)")?
         .execute(params![(next + 1).to_be_bytes().to_vec()])?;
     Ok(next)
+}
+
+/// Opens each row with `open`, setting aside those that are damaged ([`VaultError::Tampered`]);
+/// any other error ends the listing.
+fn readable<T>(
+    rows: &[Row],
+    open: impl Fn(&Row) -> Result<T, VaultError>,
+) -> Result<Readable<T>, VaultError> {
+    let mut listing = Readable {
+        items: Vec::with_capacity(rows.len()),
+        damaged: Vec::new(),
+    };
+    for row in rows {
+        match open(row) {
+            Ok(item) => listing.items.push(item),
+            Err(VaultError::Tampered(_)) => listing
+                .damaged
+                .push(RecordId(u64::try_from(row.meta.id).unwrap_or(0))),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(listing)
 }
 
 fn kind_of_credential(credential: &Credential) -> Result<i64, VaultError> {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{PASS, new_vault, raw};
+use common::{PASS, flip_sealed_byte, new_vault, raw};
 
 use std::path::Path;
 
@@ -13,7 +13,7 @@ use credwell_core::{
     Credential, CredentialStore, CredentialType, FederatedCredential, Origin, OriginFlags,
     Password, PasswordCredential, RecordId,
 };
-use credwell_vault::{Change, KdfParams, Vault, VaultError};
+use credwell_vault::{Change, KdfParams, PasskeyEntry, Readable, Vault, VaultError};
 use futures::executor::block_on;
 use rusqlite::params;
 
@@ -227,6 +227,66 @@ fn an_altered_record_is_reported_by_record() {
     assert_eq!(report.tampered, [b.0 as i64]);
     assert_eq!(report.ok, 1);
     assert!(block_on(vault.list(&origin("https://a.example"), CredentialType::Password)).is_err());
+}
+
+#[test]
+fn one_damaged_record_is_listed_apart_and_can_be_removed() {
+    let (_dir, path, vault) = new_vault();
+    let ids: Vec<RecordId> = ["alice", "bob", "carol"]
+        .iter()
+        .map(|u| {
+            vault
+                .add_credential(&password("https://a.example", u, "pw"), 0)
+                .unwrap()
+        })
+        .collect();
+    let passkey = |id: &[u8]| PasskeyEntry {
+        rp_id: "a.example".into(),
+        credential_id: id.to_vec(),
+        payload: zeroize::Zeroizing::new(b"payload".to_vec()),
+    };
+    vault.add_passkey(&passkey(b"k1"), 0).unwrap();
+    vault.add_passkey(&passkey(b"k2"), 0).unwrap();
+    let passkeys = vault.all_passkeys().unwrap();
+    flip_sealed_byte(&path, ids[1].0);
+    flip_sealed_byte(&path, passkeys[0].record.0);
+
+    // The all-or-nothing reads still refuse; the listings go on and name what they left out.
+    assert!(matches!(vault.all(), Err(VaultError::Tampered(_))));
+    let listed = vault.all_readable().unwrap();
+    assert_eq!(
+        listed.items.iter().map(|c| c.record).collect::<Vec<_>>(),
+        [ids[0], ids[2]]
+    );
+    assert_eq!(listed.damaged, [ids[1]]);
+    let Readable { items, damaged } = vault.all_passkeys_readable().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].entry.credential_id, b"k2");
+    assert_eq!(damaged, [passkeys[0].record]);
+    let message = vault.get(ids[1]).unwrap_err().to_string();
+    assert!(
+        message.contains("credwell vault backup")
+            && message.contains(&format!("credwell rm {}", ids[1].0)),
+        "{message}"
+    );
+
+    // Damaged records are removed explicitly; intact ones never through that door.
+    assert!(matches!(
+        vault.remove_credential(ids[1]),
+        Err(VaultError::Tampered(_))
+    ));
+    assert!(matches!(
+        vault.remove_damaged(ids[0]),
+        Err(VaultError::NotDamaged(n)) if n == ids[0].0
+    ));
+    assert!(vault.remove_damaged(ids[1]).unwrap());
+    assert!(vault.remove_damaged(passkeys[0].record).unwrap());
+    assert!(!vault.remove_damaged(ids[1]).unwrap(), "already gone");
+    assert!(vault.check(&mut |_, _| {}).unwrap().is_clean());
+    drop(vault);
+    let vault = Vault::open(&path, PASS).unwrap();
+    assert_eq!(vault.all().unwrap().len(), 2);
+    assert_eq!(vault.all_passkeys().unwrap().len(), 1);
 }
 
 #[test]

@@ -44,7 +44,24 @@ pub(crate) trait Backend {
     fn passkey_records(&self) -> Result<Vec<(RecordId, PasskeyRecord)>>;
     /// Removes the passkey with this record id; `false` when there is none.
     fn remove_passkey(&self, record: RecordId) -> Result<bool>;
+    /// Every credential that opens, and the ids of those that do not (a store that cannot be
+    /// damaged has none).
+    fn all_readable(&self) -> Result<(Vec<StoredCredential>, Vec<RecordId>)> {
+        Ok((self.all()?, Vec::new()))
+    }
+    /// Every passkey that opens with its record id, and the ids of those that do not.
+    fn passkey_records_readable(&self) -> Result<PasskeysReadable> {
+        Ok((self.passkey_records()?, Vec::new()))
+    }
+    /// Removes a record that fails to open, whatever its kind; `false` when there is no
+    /// damaged record with this id.
+    fn remove_damaged(&self, _record: RecordId) -> Result<bool> {
+        Ok(false)
+    }
 }
+
+/// Passkeys that open with their record ids, and the ids of those that do not.
+pub(crate) type PasskeysReadable = (Vec<(RecordId, PasskeyRecord)>, Vec<RecordId>);
 
 /// Now, in milliseconds since the Unix epoch.
 pub(crate) fn now() -> Timestamp {

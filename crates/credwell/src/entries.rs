@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use crate::Global;
 use crate::backend::Backend;
+use crate::damaged;
 use crate::formats::web_origin;
 use crate::output::{HIDDEN, credential_json, print_json};
 use crate::secrets;
@@ -112,7 +113,8 @@ pub(crate) struct EditArgs {
 /// Options of `credwell rm`.
 #[derive(Debug, Args)]
 pub(crate) struct RmArgs {
-    /// The credential's ID, as `credwell list` shows it.
+    /// The credential's ID, as `credwell list` shows it (or a damaged record's, as `list` and
+    /// `vault check` name it).
     pub(crate) id: u64,
 }
 
@@ -235,19 +237,33 @@ pub(crate) fn list_in(
         .as_deref()
         .map(|o| parse_origin(o, "--origin"))
         .transpose()?;
-    let records: Vec<StoredCredential> = backend
-        .all()?
+    let readable = damaged::readable(backend)?;
+    // Named on stderr whatever the output format, after the listing of the others.
+    let result = list_readable(
+        readable.credentials,
+        readable.passkeys,
+        filter.as_ref(),
+        json,
+        out,
+    );
+    damaged::warn(&readable.damaged, "not listed");
+    result
+}
+
+fn list_readable(
+    records: Vec<StoredCredential>,
+    passkeys: Vec<(RecordId, PasskeyRecord)>,
+    filter: Option<&Origin>,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<()> {
+    let records: Vec<StoredCredential> = records
         .into_iter()
-        .filter(|r| {
-            filter
-                .as_ref()
-                .is_none_or(|o| r.credential.origin().same_origin(o))
-        })
+        .filter(|r| filter.is_none_or(|o| r.credential.origin().same_origin(o)))
         .collect();
-    let passkeys: Vec<(RecordId, PasskeyRecord)> = backend
-        .passkey_records()?
+    let passkeys: Vec<(RecordId, PasskeyRecord)> = passkeys
         .into_iter()
-        .filter(|(_, p)| filter.as_ref().is_none_or(|o| rp_covers(&p.rp_id, o)))
+        .filter(|(_, p)| filter.is_none_or(|o| rp_covers(&p.rp_id, o)))
         .collect();
     if json {
         let list: Vec<Value> = records
@@ -456,7 +472,9 @@ pub(crate) fn rm_in(
     args: &RmArgs,
     out: &mut impl Write,
 ) -> Result<()> {
-    if !backend.remove(RecordId(args.id))? && !backend.remove_passkey(RecordId(args.id))? {
+    let id = RecordId(args.id);
+    // A damaged record (one `vault check` names) of any kind is removed too.
+    if !backend.remove(id)? && !backend.remove_passkey(id)? && !backend.remove_damaged(id)? {
         bail!("there is no credential with ID {}", args.id);
     }
     if json {

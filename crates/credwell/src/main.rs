@@ -15,6 +15,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 mod backend;
+mod damaged;
 mod demo;
 mod entries;
 mod formats;

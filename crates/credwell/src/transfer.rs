@@ -47,6 +47,10 @@ pub(crate) struct ExportArgs {
     /// Replace FILE if it exists.
     #[arg(long)]
     pub(crate) force: bool,
+    /// Export the records that open when some are damaged (they fail to decrypt or verify),
+    /// naming the damaged ones on stderr; without it such an export is refused.
+    #[arg(long)]
+    pub(crate) skip_damaged: bool,
 }
 
 /// A timestamp for people: ISO 8601 in UTC.
@@ -407,8 +411,8 @@ pub(crate) fn export(global: &Global, args: &ExportArgs, out: &mut impl Write) -
         private_file::check_destination(file, args.force)?;
     }
     let backend = vault_cmd::open(global)?;
-    let (logins, others) = exportable(backend.all()?);
-    let stored_passkeys = backend.passkeys()?;
+    let (records, stored_passkeys) = crate::damaged::for_export(&backend, args.skip_damaged)?;
+    let (logins, others) = exportable(records);
     let (passkeys, passkeys_left_out) = if args.format.carries_passkeys() {
         (stored_passkeys, 0)
     } else {

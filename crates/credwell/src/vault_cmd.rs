@@ -13,7 +13,7 @@ use serde_json::json;
 use credwell_passkey::PasskeyRecord;
 
 use crate::Global;
-use crate::backend::{Backend, Change, now};
+use crate::backend::{Backend, Change, PasskeysReadable, now};
 use crate::output::{print_json, progress};
 use crate::{paths, secrets};
 
@@ -72,7 +72,11 @@ impl Backend for VaultBackend {
     }
 
     fn remove(&self, record: RecordId) -> Result<bool> {
-        Ok(self.vault.remove_credential(record)?)
+        match self.vault.remove_credential(record) {
+            // `rm` of a record that no longer opens removes it all the same.
+            Err(VaultError::Tampered(_)) => self.remove_damaged(record),
+            other => Ok(other?),
+        }
     }
 
     fn apply(&self, changes: Vec<Change>, progress: &mut dyn FnMut()) -> Result<()> {
@@ -116,10 +120,41 @@ impl Backend for VaultBackend {
     }
 
     fn remove_passkey(&self, record: RecordId) -> Result<bool> {
-        let Some(stored) = self.vault.passkey_record(record)? else {
+        let stored = match self.vault.passkey_record(record) {
+            Err(VaultError::Tampered(_)) => return self.remove_damaged(record),
+            other => other?,
+        };
+        let Some(stored) = stored else {
             return Ok(false);
         };
         Ok(self.vault.remove_passkey(&stored.entry.credential_id)?)
+    }
+
+    fn all_readable(&self) -> Result<(Vec<StoredCredential>, Vec<RecordId>)> {
+        let listed = self.vault.all_readable()?;
+        Ok((listed.items, listed.damaged))
+    }
+
+    fn passkey_records_readable(&self) -> Result<PasskeysReadable> {
+        let listed = self.vault.all_passkeys_readable()?;
+        let mut damaged = listed.damaged;
+        let mut passkeys = Vec::with_capacity(listed.items.len());
+        for stored in listed.items {
+            // Sealed intact but not a passkey this build can read: damaged all the same.
+            match PasskeyRecord::from_vault_payload(&stored.entry.payload) {
+                Ok(passkey) => passkeys.push((stored.record, passkey)),
+                Err(_) => damaged.push(stored.record),
+            }
+        }
+        damaged.sort_unstable();
+        Ok((passkeys, damaged))
+    }
+
+    fn remove_damaged(&self, record: RecordId) -> Result<bool> {
+        match self.vault.remove_damaged(record) {
+            Err(VaultError::NotDamaged(_)) => Ok(false),
+            other => Ok(other?),
+        }
     }
 }
 

@@ -825,13 +825,82 @@ fn vault_check_names_each_damaged_record_and_exits_non_zero() {
         "{stdout}"
     );
 
-    // Commands that need every record refuse rather than show partial data; the others work.
-    let err = env.fails(&["list"]);
-    assert!(err.contains("tampered"), "{err}");
+    // The others still work.
     assert_eq!(
         env.json(&["show", &ids[0].to_string()])["username"],
         "alice"
     );
+}
+
+#[test]
+fn one_damaged_record_does_not_block_list_export_or_rm() {
+    let env = Env::new();
+    env.init();
+    env.ok(&["import", "chrome-csv", &fixture("chrome.csv")]);
+    let ids: Vec<u64> = env
+        .list()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_u64().unwrap())
+        .collect();
+    damage_record(&env.vault, ids[2]);
+    let damaged = ids[2].to_string();
+
+    // `list` shows the others and names the damaged record on stderr, with what to do.
+    for json in [false, true] {
+        let mut args = vec!["list"];
+        if json {
+            args.insert(0, "--json");
+        }
+        let out = env.cmd().args(&args).output().unwrap();
+        let (stdout, stderr) = texts(&out);
+        assert!(out.status.success(), "{args:?}: {stdout}{stderr}");
+        assert!(
+            stderr.contains(&format!("record {damaged} not listed: damaged"))
+                && stderr.contains("credwell vault backup")
+                && stderr.contains("credwell rm"),
+            "{stderr}"
+        );
+        if json {
+            let listed: Value = serde_json::from_str(&stdout).unwrap();
+            assert_eq!(listed.as_array().unwrap().len(), ids.len() - 1);
+        }
+    }
+
+    // An export refuses (naming the record and the way out) unless told to skip it.
+    let file = env.path("export.csv");
+    let file = file.to_str().unwrap();
+    let err = env.fails(&["export", "chrome-csv", file, "--yes"]);
+    assert!(
+        err.contains(&format!("record {damaged} is damaged")) && err.contains("--skip-damaged"),
+        "{err}"
+    );
+    assert!(!Path::new(file).exists());
+    let out = env
+        .cmd()
+        .args(["export", "chrome-csv", file, "--yes", "--skip-damaged"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(&format!("record {damaged} not exported: damaged")),
+        "{stderr}"
+    );
+    let rows = std::fs::read_to_string(file).unwrap().lines().count();
+    assert_eq!(
+        rows,
+        ids.len(),
+        "a header and every record but the damaged one"
+    );
+
+    // `rm` removes the damaged record; afterwards the vault is intact.
+    env.ok(&["rm", &damaged]);
+    assert!(env.ok(&["vault", "check"]).contains("intact"));
+    assert_eq!(env.list().as_array().unwrap().len(), ids.len() - 1);
+    let err = env.fails(&["rm", &damaged]);
+    assert!(err.contains("there is no credential"), "{err}");
 }
 
 #[test]

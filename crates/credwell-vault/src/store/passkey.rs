@@ -143,6 +143,12 @@ impl Vault {
             .collect()
     }
 
+    /// Every passkey that opens, and the ids of those that do not.
+    pub fn all_passkeys_readable(&self) -> Result<crate::Readable<StoredPasskey>, VaultError> {
+        let rows = self.query_rows("WHERE kind = ?1", params![RecordKind::Passkey as i64])?;
+        super::readable(&rows, |row| self.stored_passkey(row, |_| true))
+    }
+
     /// Adds a passkey; [`VaultError::DuplicateCredentialId`] if its credential id is taken.
     pub fn add_passkey(&self, entry: &PasskeyEntry, now: u64) -> Result<(), VaultError> {
         self.apply(&[crate::Change::AddPasskey(entry.clone())], now, &mut || {})

@@ -38,3 +38,22 @@ pub(crate) fn assert_no_marker_in_files(dir: &Path, markers: &[&str], when: &str
         }
     }
 }
+
+/// Flips one byte in the middle of a record's ciphertext, from outside credwell.
+pub(crate) fn flip_sealed_byte(path: &Path, id: u64) {
+    let conn = raw(path);
+    let mut sealed: Vec<u8> = conn
+        .query_row(
+            "SELECT sealed FROM records WHERE id = ?1",
+            [id as i64],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let n = sealed.len();
+    sealed[n / 2] ^= 0x01;
+    conn.execute(
+        "UPDATE records SET sealed = ?1 WHERE id = ?2",
+        rusqlite::params![sealed, id as i64],
+    )
+    .unwrap();
+}
