@@ -298,15 +298,24 @@ pub(crate) fn plan_passkeys(
     imported: Vec<PasskeyRecord>,
 ) -> (Vec<Change>, PasskeySummary) {
     let mut summary = PasskeySummary::default();
+    // Hash maps by credential id, not searches: a file of many passkeys is planned in linear
+    // time.
     let mut latest: Vec<PasskeyRecord> = Vec::with_capacity(imported.len());
+    let mut position: HashMap<Vec<u8>, usize> = HashMap::with_capacity(imported.len());
     for passkey in imported {
-        match latest
-            .iter_mut()
-            .find(|p| p.credential_id == passkey.credential_id)
-        {
-            Some(earlier) => *earlier = passkey,
-            None => latest.push(passkey),
+        match position.get(&passkey.credential_id) {
+            Some(&at) => latest[at] = passkey,
+            None => {
+                position.insert(passkey.credential_id.clone(), latest.len());
+                latest.push(passkey);
+            }
         }
+    }
+    let mut stored: HashMap<&[u8], &PasskeyRecord> = HashMap::with_capacity(existing.len());
+    for passkey in existing {
+        stored
+            .entry(passkey.credential_id.as_slice())
+            .or_insert(passkey);
     }
     let same = |a: &PasskeyRecord, b: &PasskeyRecord| {
         a.rp_id == b.rp_id
@@ -318,10 +327,7 @@ pub(crate) fn plan_passkeys(
     };
     let mut changes = Vec::new();
     for passkey in latest {
-        match existing
-            .iter()
-            .find(|p| p.credential_id == passkey.credential_id)
-        {
+        match stored.get(passkey.credential_id.as_slice()) {
             Some(stored) if same(stored, &passkey) => summary.unchanged += 1,
             Some(_) => {
                 summary.updated += 1;
@@ -623,6 +629,50 @@ mod tests {
             l.url = url.into();
             assert_eq!(display_name(&l), want, "{title}");
         }
+    }
+
+    fn passkey(id: u8, name: &str) -> PasskeyRecord {
+        PasskeyRecord {
+            rp_id: "example.com".into(),
+            credential_id: vec![id; 16],
+            user_handle: vec![id],
+            user_name: name.into(),
+            user_display_name: String::new(),
+            algorithm: credwell_passkey::Algorithm::Es256,
+            private_key: credwell_passkey::PrivateKey::from_bytes(vec![id; 32]),
+            created_at: 0,
+            prf: None,
+            large_blob: None,
+        }
+    }
+
+    #[test]
+    fn passkeys_merge_by_credential_id_and_the_last_repeat_wins() {
+        let existing = [passkey(1, "same"), passkey(2, "old")];
+        let imported = vec![
+            passkey(3, "first"),
+            passkey(1, "same"),
+            passkey(2, "new"),
+            passkey(3, "last"),
+        ];
+        let (changes, summary) = plan_passkeys(&existing, imported);
+        assert_eq!(
+            summary,
+            PasskeySummary {
+                added: 1,
+                updated: 1,
+                unchanged: 1
+            }
+        );
+        let names: Vec<(&str, &str)> = changes
+            .iter()
+            .map(|c| match c {
+                Change::AddPasskey(p) => ("add", p.user_name.as_str()),
+                Change::UpdatePasskey(p) => ("update", p.user_name.as_str()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(names, [("add", "last"), ("update", "new")]);
     }
 
     #[test]

@@ -11,11 +11,10 @@
 //! Only login items (`"type": 1`) are imported; cards, identities and notes are skipped. A login
 //! with several URIs gives one login per distinct web origin. Encrypted exports are refused.
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use credwell_core::{Password, Timestamp};
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
 
 use super::json_text::{self, Token};
 use super::{FormatError, ImportedLogin, Parsed, SkipReason, time, title_or_host, web_origin};
@@ -66,13 +65,9 @@ struct Uri {
 }
 
 /// Reads a Bitwarden JSON export.
-pub(super) fn read(mut input: impl Read) -> Result<Parsed, FormatError> {
-    let mut text = Zeroizing::new(String::new());
-    input.read_to_string(&mut text).map_err(|e| FormatError {
-        line: None,
-        reason: format!("cannot read the file as UTF-8 text: {e}"),
-    })?;
-    let export: Export = serde_json::from_str(&text).map_err(json_error)?;
+pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
+    let text = super::utf8_text(bytes)?;
+    let export: Export = serde_json::from_str(text).map_err(json_error)?;
     if export.encrypted {
         return Err(FormatError::at(
             1,
@@ -85,7 +80,7 @@ pub(super) fn read(mut input: impl Read) -> Result<Parsed, FormatError> {
             "not a Bitwarden JSON export: there is no \"items\" list",
         ));
     };
-    let lines = item_lines(&text);
+    let lines = item_lines(text);
     let mut parsed = Parsed::default();
     for (index, item) in items.into_iter().enumerate() {
         let line = lines.get(index).copied().unwrap_or(0);

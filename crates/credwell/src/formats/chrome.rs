@@ -2,7 +2,7 @@
 //! a header line `name,url,username,password,note` (older versions have no `note` column), then
 //! one login per row, RFC 4180 quoting.
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use super::{FormatError, ImportedLogin, LoginRow, Parsed, csv_table, title_or_host};
 
@@ -14,9 +14,9 @@ const NAME: usize = 3;
 const NOTE: usize = 4;
 
 /// Reads a Chrome password CSV.
-pub(super) fn read(input: impl Read) -> Result<Parsed, FormatError> {
+pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
     let mut parsed = Parsed::default();
-    parsed.formula_guards = csv_table::read(input, &COLUMNS, 3, |row| {
+    parsed.formula_guards = csv_table::read(bytes, &COLUMNS, 3, |row| {
         parsed.push_login(LoginRow {
             line: row.line,
             url: row.get(URL),

@@ -20,7 +20,7 @@
 //!
 //! [owasp]: https://owasp.org/www-community/attacks/CSV_Injection
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use csv::{ReaderBuilder, StringRecord, Terminator, WriterBuilder};
 use zeroize::Zeroizing;
@@ -93,25 +93,19 @@ fn unguard(cell: &str) -> &str {
 /// surrounding spaces); the first `required` of them must be in the header. Every row must have
 /// as many fields as the header.
 pub(super) fn read(
-    input: impl Read,
+    bytes: &[u8],
     wanted: &[&str],
     required: usize,
     mut each: impl FnMut(&Row<'_>) -> Result<(), FormatError>,
 ) -> Result<Vec<u64>, FormatError> {
-    // The whole file is read into a buffer that is wiped afterwards, and line numbers are
-    // counted from byte offsets (the csv reader's own line count lags behind on CRLF files).
-    let mut bytes = Zeroizing::new(Vec::new());
-    let mut input = input;
-    input.read_to_end(&mut bytes).map_err(|e| FormatError {
-        line: None,
-        reason: format!("cannot read the file: {e}"),
-    })?;
-    let lines = Lines::new(&bytes);
+    // Line numbers are counted from byte offsets (the csv reader's own line count lags behind
+    // on CRLF files).
+    let lines = Lines::new(bytes);
     let csv_error = |e: csv::Error| csv_error(e, &lines);
     let mut reader = ReaderBuilder::new()
         .has_headers(false)
         .flexible(false)
-        .from_reader(bytes.as_slice());
+        .from_reader(bytes);
     let mut record = StringRecord::new();
     if !reader.read_record(&mut record).map_err(csv_error)? {
         return Err(FormatError::at(

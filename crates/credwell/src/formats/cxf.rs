@@ -13,7 +13,8 @@
 //!
 //! Every other credential type (cards, notes, TOTP...) is skipped with a warning.
 
-use std::io::{Read, Write};
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
 
 use credential_exchange_format::{
     Account, B64Url, BasicAuthCredential, Credential, CredentialScope, EditableField,
@@ -25,6 +26,7 @@ use credwell_core::{Password, Timestamp};
 use credwell_passkey::{Algorithm, PasskeyRecord, PrfSecrets, PrivateKey};
 use zeroize::Zeroizing;
 
+use super::json_text::{self, Token};
 use super::{FormatError, ImportedLogin, Parsed, SkipReason, web_origin};
 
 /// The CXF version this module writes; files of another major version are refused.
@@ -34,13 +36,9 @@ const VERSION: Version = Version { major: 1, minor: 0 };
 const EXPORTER_RP_ID: &str = "credwell.invalid";
 
 /// Reads a CXF JSON file: its logins and passkeys, or the first problem.
-pub(super) fn read(mut input: impl Read) -> Result<Parsed, FormatError> {
-    let mut text = Zeroizing::new(String::new());
-    input.read_to_string(&mut text).map_err(|e| FormatError {
-        line: None,
-        reason: format!("not UTF-8 text: {e}"),
-    })?;
-    let header: Header = serde_json::from_str(&text).map_err(|e| {
+pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
+    let text = super::utf8_text(bytes)?;
+    let header: Header = serde_json::from_str(text).map_err(|e| {
         // serde's message can quote a value; keep only its kind, with the place.
         let kind = match e.classify() {
             serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
@@ -62,22 +60,35 @@ pub(super) fn read(mut input: impl Read) -> Result<Parsed, FormatError> {
             ),
         });
     }
+    let ids: Vec<String> = header
+        .accounts
+        .iter()
+        .flat_map(|a| a.items.iter().map(|item| String::from(&item.id)))
+        .collect();
+    let lines = id_lines(text, &ids);
     let mut parsed = Parsed::default();
-    for account in header.accounts {
-        for item in account.items {
-            // serde reports no positions for values it accepted: an item's line is where its
-            // id first appears in the text (ids are unique within a file).
-            let line = line_of(&text, &format!("\"{}\"", String::from(&item.id)));
-            read_item(item, line, &mut parsed)?;
-        }
+    let items = header.accounts.into_iter().flat_map(|a| a.items);
+    for (item, id) in items.zip(&ids) {
+        let line = lines.get(id.as_str()).copied().unwrap_or(1);
+        read_item(item, line, &mut parsed)?;
     }
     Ok(parsed)
 }
 
-/// The 1-based line on which `needle` first appears in `text` (1 if it does not).
-fn line_of(text: &str, needle: &str) -> u64 {
-    let before = text.find(needle).map_or("", |at| &text[..at]);
-    1 + before.bytes().filter(|&b| b == b'\n').count() as u64
+/// The line on which each of `ids` first appears as a JSON string in `text`: an item's line
+/// (serde reports no positions for values it accepted; ids are unique within a file). One pass
+/// over the text, whatever the number of items.
+fn id_lines<'a>(text: &str, ids: &'a [String]) -> HashMap<&'a str, u64> {
+    let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
+    let mut lines = HashMap::with_capacity(wanted.len());
+    for (line, token) in json_text::tokens(text) {
+        if let Token::String(s) = token
+            && let Some(&id) = wanted.get(s)
+        {
+            lines.entry(id).or_insert(line);
+        }
+    }
+    lines
 }
 
 fn read_item(item: Item, number: u64, parsed: &mut Parsed) -> Result<(), FormatError> {

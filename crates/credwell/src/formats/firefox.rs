@@ -2,7 +2,7 @@
 //! `"url","username","password","httpRealm","formActionOrigin","guid","timeCreated","timeLastUsed","timePasswordChanged"`,
 //! then one login per row, every field quoted; times are milliseconds since the Unix epoch.
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use credwell_core::Timestamp;
 
@@ -26,9 +26,9 @@ const CREATED: usize = 6;
 const CHANGED: usize = 8;
 
 /// Reads a Firefox logins CSV.
-pub(super) fn read(input: impl Read) -> Result<Parsed, FormatError> {
+pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
     let mut parsed = Parsed::default();
-    parsed.formula_guards = csv_table::read(input, &COLUMNS, 3, |row| {
+    parsed.formula_guards = csv_table::read(bytes, &COLUMNS, 3, |row| {
         let time = |column: usize| -> Result<Option<Timestamp>, FormatError> {
             let text = row.get(column).trim();
             if text.is_empty() {

@@ -5,7 +5,7 @@
 //! KeePass URLs are often written without a scheme (`example.com`); like KeePassXC-Browser, a
 //! URL with no scheme is read as `https://`. Entries in the recycle bin are skipped.
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use super::{
     FormatError, ImportedLogin, LoginRow, Parsed, SkipReason, csv_table, time, title_or_host,
@@ -33,9 +33,9 @@ const MODIFIED: usize = 8;
 const CREATED: usize = 9;
 
 /// Reads a KeePassXC CSV export.
-pub(super) fn read(input: impl Read) -> Result<Parsed, FormatError> {
+pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
     let mut parsed = Parsed::default();
-    parsed.formula_guards = csv_table::read(input, &COLUMNS, 5, |row| {
+    parsed.formula_guards = csv_table::read(bytes, &COLUMNS, 5, |row| {
         if row
             .get(GROUP)
             .split('/')

@@ -828,3 +828,59 @@ fn cxf_refuses_other_major_versions_and_bad_passkeys() {
         assert!(error.line.is_some_and(|l| l > 1), "{reason}: {error}");
     }
 }
+
+/// Issue 13, point 9: a file over the cap is refused with a clear error rather than read into
+/// memory whole.
+#[test]
+fn files_over_the_size_cap_are_refused() {
+    const MIB: u64 = 1024 * 1024;
+    let error = read_at_most(std::io::repeat(b' ').take(2 * MIB + 1), 2 * MIB).unwrap_err();
+    assert_eq!(error.line, None);
+    assert_eq!(
+        error.reason,
+        "the file is larger than 2 MiB, the most credwell imports"
+    );
+    assert_eq!(
+        read_at_most(std::io::repeat(b' ').take(2 * MIB), 2 * MIB)
+            .unwrap()
+            .len() as u64,
+        2 * MIB
+    );
+    assert_eq!(MAX_INPUT_BYTES, 256 * MIB);
+}
+
+#[test]
+fn json_that_is_not_utf8_is_refused_with_its_line() {
+    for format in [Format::BitwardenJson, Format::Cxf] {
+        let error = read(format, b"{\n\"items\": [\"\xff\"]}".as_slice()).unwrap_err();
+        assert_eq!(error.line, Some(2), "{format}: {error}");
+        assert!(error.reason.contains("not UTF-8"), "{format}: {error}");
+    }
+}
+
+/// Each CXF item's line is where its id is, also with thousands of items (found in one pass).
+#[test]
+fn cxf_items_are_found_on_their_lines() {
+    let logins: Vec<ImportedLogin> = (0..3000)
+        .map(|i| {
+            ImportedLogin::new(
+                Origin::parse(&format!("https://site{i}.example")).unwrap(),
+                "u",
+                Password::new(format!("pw{i}")),
+            )
+        })
+        .collect();
+    let mut written = Vec::new();
+    write(Format::Cxf, &logins, &[], &mut written).unwrap();
+    let text = String::from_utf8(written).unwrap();
+    let parsed = read(Format::Cxf, text.as_bytes()).unwrap();
+    assert_eq!(parsed.logins.len(), 3000);
+    let id_lines: Vec<u64> = text
+        .lines()
+        .zip(1..)
+        .filter(|(l, _)| l.trim_start().starts_with("\"id\": \"bG9naW4"))
+        .map(|(_, n)| n)
+        .collect();
+    let got: Vec<u64> = parsed.logins.iter().map(|l| l.line).collect();
+    assert_eq!(got, id_lines);
+}

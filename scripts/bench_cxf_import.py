@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""`credwell import cxf` time against the number of items: is it linear?
+
+Usage: cargo build --release -p credwell && python3 scripts/bench_cxf_import.py [--parse-only] [RUNS] [SIZES...]
+(defaults: 5 runs of 5000 10000 20000 40000 items; CREDWELL_BIN names another binary).
+
+For each size, a CXF file of that many login items (one basic-auth credential, one URL each) is
+imported RUNS times, each time into a new vault (made with the test-only key derivation, not
+timed): "import" is the whole command. "parse" imports the same file with its last item made
+malformed (a passkey whose key is not PKCS#8): every item is read, then the import is refused
+before the vault is opened, which times the reading alone.
+"""
+import base64
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+BIN = os.environ.get("CREDWELL_BIN", os.path.join(os.path.dirname(__file__), "..", "target", "release", "credwell"))
+ARGS = [a for a in sys.argv[1:] if a != "--parse-only"]
+PARSE_ONLY = len(ARGS) < len(sys.argv) - 1
+RUNS = int(ARGS[0]) if ARGS else 5
+SIZES = [int(s) for s in ARGS[1:]] or [5000, 10000, 20000, 40000]
+
+
+def b64(text):
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def cxf(n, malformed_last):
+    items = []
+    for i in range(n):
+        item = {
+            "id": b64(f"item-{i}"),
+            "creationAt": 1704067200,
+            "title": f"Site {i}",
+            "scope": {"urls": [f"https://site{i}.example/login"], "androidApps": []},
+            "credentials": [{
+                "type": "basic-auth",
+                "username": {"fieldType": "string", "value": f"user{i}@example.com"},
+                "password": {"fieldType": "concealed-string", "value": f"pw-{i}-correct-horse"},
+            }],
+        }
+        items.append(item)
+    if malformed_last:
+        items[-1]["credentials"].append({
+            "type": "passkey", "credentialId": b64("cred"), "rpId": "example.com", "username": "u",
+            "userDisplayName": "", "userHandle": b64("user"), "key": "AAAA",
+        })
+    return json.dumps({
+        "version": {"major": 1, "minor": 0}, "exporterRpId": "bench.example",
+        "exporterDisplayName": "bench", "timestamp": 1735689600,
+        "accounts": [{"id": b64("account"), "username": "", "email": "", "collections": [], "items": items}],
+    }, indent=2)
+
+
+def timed(args, env, want_ok):
+    start = time.perf_counter()
+    done = subprocess.run([BIN, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - start
+    if (done.returncode == 0) != want_ok or (not want_ok and b"nothing was imported" not in done.stderr):
+        sys.exit(f"credwell {args}: exit {done.returncode}: {done.stderr.decode()}")
+    return elapsed
+
+
+def main():
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        passphrase = os.path.join(tmp, "passphrase")
+        with open(passphrase, "w") as f:
+            f.write("bench passphrase\n")
+        env = dict(os.environ, CREDWELL_PASSPHRASE_FILE=passphrase, CREDWELL_DANGER_INSECURE_KDF="1",
+                   HOME=tmp)
+        for n in SIZES:
+            good, bad = os.path.join(tmp, f"{n}.json"), os.path.join(tmp, f"{n}-bad.json")
+            with open(good, "w") as f:
+                f.write(cxf(n, False))
+            with open(bad, "w") as f:
+                f.write(cxf(n, True))
+            imports, parses = [], []
+            for run in range(RUNS):
+                vault = os.path.join(tmp, f"vault-{n}-{run}.sqlite")
+                if not PARSE_ONLY:
+                    timed(["--vault", vault, "vault", "init"], env, True)
+                    imports.append(timed(["--vault", vault, "import", "cxf", good], env, True))
+                parses.append(timed(["--vault", vault, "import", "cxf", bad], env, False))
+            results[n] = {"parse": parses, "import": imports}
+            print(f"{n:>7} items: " + "; ".join(
+                f"{mode} median {statistics.median(t):.3f} s (min {min(t):.3f}, max {max(t):.3f})"
+                for mode, t in results[n].items() if t), flush=True)
+    if 10000 in results and 40000 in results:
+        print("40k / 10k: " + ", ".join(
+            f"{mode} {statistics.median(results[40000][mode]) / statistics.median(results[10000][mode]):.2f}x"
+            for mode in ("parse", "import") if results[10000][mode]) + " (linear: 4x, quadratic: 16x)")
+
+
+if __name__ == "__main__":
+    main()
