@@ -82,7 +82,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use credential::{
     Credential, CredentialType, FederatedCredential, Password, PasswordCredential,
 };
-pub use engine::{Engine, EngineConfig, StoreConsent, credential_from_object};
+pub use engine::{Engine, EngineConfig, StoreConsent};
 pub use errors::{ConstructError, CreateError, GetError, PreventSilentAccessError, StoreError};
 pub use exception::{ErrorName, Rejection};
 pub use idl::{ConversionError, MAX_SEQUENCE_LEN, MAX_STRING_BYTES};
@@ -93,7 +93,7 @@ pub use mediator::{
 pub use options::{
     CredentialCreationOptions, CredentialRequestOptions, FederatedCredentialInit,
     FederatedCredentialRequestOptions, FormField, FormSnapshot, Mediation, PasswordCredentialData,
-    PasswordCredentialInit, UiMode, normalize_provider,
+    PasswordCredentialInit, UiMode, credential_from_object, normalize_provider,
 };
 pub use origin::{Origin, OriginError, Site};
 pub use store::{

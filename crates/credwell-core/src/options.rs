@@ -10,8 +10,12 @@
 
 use serde_json::{Map, Value};
 
-use crate::credential::CredentialType;
+use crate::credential::{
+    Credential, CredentialType, FederatedCredential, Password, PasswordCredential,
+};
+use crate::errors::StoreError;
 use crate::idl::{self, ConversionError};
+use crate::origin::Origin;
 
 /// [`CredentialMediationRequirement`](https://w3c.github.io/webappsec-credential-management/#enumdef-credentialmediationrequirement).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -168,7 +172,7 @@ pub struct PasswordCredentialData {
     /// `id`.
     pub id: String,
     /// `password`.
-    pub password: crate::Password,
+    pub password: Password,
     /// `name`.
     pub name: Option<String>,
     /// `iconURL`.
@@ -379,7 +383,7 @@ impl PasswordCredentialData {
         let password = required_string(map, "password", CTX)?;
         Ok(Self {
             id,
-            password: crate::Password::new(password),
+            password: Password::new(password),
             name,
             icon_url,
         })
@@ -390,6 +394,47 @@ impl FederatedCredentialInit {
     /// Converts a `FederatedCredentialInit` dictionary (`new FederatedCredential(init)`).
     pub fn from_json(value: Option<&Value>) -> Result<Self, ConversionError> {
         federated_init(value)
+    }
+}
+
+/// Reads the credential object a page passed to `store()`, as the embedder's bindings read it
+/// from its internal slots: `{"type": "password", "id", "password", "name", "iconURL"}` or
+/// `{"type": "federated", "id", "provider", "protocol", "name", "iconURL"}`. Anything else, such
+/// as the plain `{username, password}` object of many tutorials, is a `TypeError` that says what
+/// to build instead. The credential's `[[origin]]` is `origin`, the caller's.
+pub fn credential_from_object(value: &Value, origin: &Origin) -> Result<Credential, StoreError> {
+    let Value::Object(map) = value else {
+        return Err(StoreError::NotACredential(""));
+    };
+    let hint = if map.contains_key("password") || map.contains_key("username") {
+        " Build one first: \
+         navigator.credentials.store(new PasswordCredential({id: username, password}))."
+    } else {
+        ""
+    };
+    let kind = map.get("type").and_then(Value::as_str);
+    match kind {
+        Some("password") => {
+            let data = PasswordCredentialData::from_json(Some(value))
+                .map_err(StoreError::InvalidObject)?;
+            PasswordCredential::from_data(data, origin)
+                .map(Credential::Password)
+                .map_err(StoreError::InvalidCredential)
+        }
+        Some("federated") => {
+            let init = FederatedCredentialInit::from_json(Some(value))
+                .map_err(StoreError::InvalidObject)?;
+            FederatedCredential::from_init(init, origin)
+                .map(Credential::Federated)
+                .map_err(StoreError::InvalidCredential)
+        }
+        Some("public-key") => Err(StoreError::NotStorable(CredentialType::PublicKey)),
+        // Credential types credwell does not implement, whose [[Store]] is the default one
+        // (w3c/webappsec-credential-management#218): "NotSupportedError".
+        Some(other @ ("otp" | "identity" | "digital-credential")) => {
+            Err(StoreError::UnsupportedType(other.to_owned()))
+        }
+        _ => Err(StoreError::NotACredential(hint)),
     }
 }
 

@@ -1,0 +1,297 @@
+//! The `CredentialsContainer` algorithms: `get()`, `store()`, `create()` and
+//! `preventSilentAccess()`, in the spec's step order, with the password and federated internal
+//! methods they call.
+//!
+//! Spec: [Core API](https://w3c.github.io/webappsec-credential-management/#core).
+//!
+//! One file per algorithm: [`get`](get.rs), [`store`](store.rs), [`create`](create.rs),
+//! [`prevent_silent_access`](prevent_silent_access.rs), and WebAuthn's [`signal`](signal.rs)
+//! methods. This file holds the engine itself: its configuration, the active credential types
+//! and the calls in flight.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::{Mutex, MutexGuard};
+
+use futures::future::{Either, select};
+
+use crate::abort::{AbortController, AbortReason, AbortSignal};
+use crate::caller::{ClientId, RequestId};
+use crate::clock::Clock;
+use crate::credential::CredentialType;
+use crate::mediator::Mediator;
+use crate::origin::Origin;
+use crate::store::{CredentialStore, OriginFlags, StoreFailure};
+use crate::webauthn::{Authenticator, NoAuthenticator, NoRelatedOrigins, RelatedOrigins};
+
+mod create;
+mod get;
+mod prevent_silent_access;
+mod signal;
+mod store;
+
+/// Whether `store()` asks the user before saving or updating.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum StoreConsent {
+    /// Ask every time (the default).
+    #[default]
+    Ask,
+    /// Save and update without asking: the user's standing grant.
+    Always,
+    /// Never save or update.
+    Never,
+}
+
+/// User preferences the engine honours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EngineConfig {
+    /// Consent policy for `store()`.
+    pub store_consent: StoreConsent,
+    /// The global auto sign-in switch: when `false` every origin requires user mediation
+    /// ([Requiring User Mediation](https://w3c.github.io/webappsec-credential-management/#user-mediation-requirement), 1).
+    pub auto_sign_in: bool,
+    /// Offer credentials saved on sibling subdomains (same scheme and registrable domain) in the
+    /// chooser. They are never returned without the user picking them.
+    pub offer_same_site: bool,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            store_consent: StoreConsent::Ask,
+            auto_sign_in: true,
+            offer_same_site: true,
+        }
+    }
+}
+
+/// The Credential Management engine: one per browser profile.
+///
+/// It holds each document's *active credential types* and the calls in flight; the store, the
+/// mediator and the clock come from the embedder.
+///
+/// ```
+/// use credwell_core::*;
+/// use serde_json::json;
+/// # futures::executor::block_on(async {
+/// let engine = Engine::new(MemoryStore::new(), ScriptedMediator::default(), ManualClock::new(0));
+/// let caller = Caller::new(Origin::parse("https://example.com").unwrap(), ClientId(1), RequestId(1));
+/// let credential = json!({"type": "password", "id": "alice", "password": "pencil"});
+/// engine.store(&caller, &credential).await.unwrap();
+/// let got = engine.get(&caller, &json!({"password": true, "mediation": "silent"}), None).await.unwrap();
+/// assert_eq!(got.unwrap().id(), "alice");
+/// # });
+/// ```
+#[derive(Debug)]
+pub struct Engine<S, M, C, A = NoAuthenticator, R = NoRelatedOrigins> {
+    store: S,
+    mediator: M,
+    clock: C,
+    authenticator: A,
+    related_origins: R,
+    config: EngineConfig,
+    active_types: Mutex<HashMap<ClientId, Vec<CredentialType>>>,
+    in_flight: Mutex<HashMap<RequestId, AbortController>>,
+}
+
+impl<S: CredentialStore, M: Mediator, C: Clock> Engine<S, M, C> {
+    /// An engine with the default configuration and no public-key authenticator.
+    pub fn new(store: S, mediator: M, clock: C) -> Self {
+        Self::with_config(store, mediator, clock, EngineConfig::default())
+    }
+
+    /// An engine with the given configuration and no public-key authenticator.
+    pub fn with_config(store: S, mediator: M, clock: C, config: EngineConfig) -> Self {
+        Engine {
+            store,
+            mediator,
+            clock,
+            authenticator: NoAuthenticator,
+            related_origins: NoRelatedOrigins,
+            config,
+            active_types: Mutex::default(),
+            in_flight: Mutex::default(),
+        }
+    }
+
+    /// The same engine, serving `publicKey` requests with `authenticator`.
+    pub fn with_authenticator<A: Authenticator>(self, authenticator: A) -> Engine<S, M, C, A> {
+        Engine {
+            store: self.store,
+            mediator: self.mediator,
+            clock: self.clock,
+            authenticator,
+            related_origins: self.related_origins,
+            config: self.config,
+            active_types: self.active_types,
+            in_flight: self.in_flight,
+        }
+    }
+}
+
+impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator> Engine<S, M, C, A> {
+    /// The same engine, supporting [related origin requests](https://w3c.github.io/webauthn/#sctn-related-origins):
+    /// a `publicKey` RP ID that is not the caller's effective domain or a registrable suffix of
+    /// it is checked against the RP's `.well-known/webauthn` document, which `related` fetches.
+    pub fn with_related_origins<R: RelatedOrigins>(self, related: R) -> Engine<S, M, C, A, R> {
+        Engine {
+            store: self.store,
+            mediator: self.mediator,
+            clock: self.clock,
+            authenticator: self.authenticator,
+            related_origins: related,
+            config: self.config,
+            active_types: self.active_types,
+            in_flight: self.in_flight,
+        }
+    }
+}
+
+impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrigins>
+    Engine<S, M, C, A, R>
+{
+    /// The public-key authenticator.
+    pub fn authenticator(&self) -> &A {
+        &self.authenticator
+    }
+
+    /// The related origins fetcher.
+    pub fn related_origins(&self) -> &R {
+        &self.related_origins
+    }
+
+    /// The store.
+    pub fn store_backend(&self) -> &S {
+        &self.store
+    }
+
+    /// The mediator.
+    pub fn mediator(&self) -> &M {
+        &self.mediator
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> EngineConfig {
+        self.config
+    }
+
+    /// Cancels a call in flight (the tab closed, the frame navigated away, the page's signal
+    /// fired): it rejects with `reason`, and any chooser or prompt it opened is dropped.
+    /// Returns whether such a call was in flight.
+    pub fn cancel(&self, request: RequestId, reason: AbortReason) -> bool {
+        let controller = lock(&self.in_flight).get(&request).cloned();
+        controller.is_some_and(|c| {
+            c.abort(reason);
+            true
+        })
+    }
+
+    async fn update_flags(
+        &self,
+        origin: &Origin,
+        change: impl FnOnce(&mut OriginFlags),
+    ) -> Result<(), StoreFailure> {
+        let mut flags = self.store.origin_flags(origin).await?;
+        let before = flags;
+        change(&mut flags);
+        if flags != before {
+            self.store.set_origin_flags(origin, flags).await?;
+        }
+        Ok(())
+    }
+
+    /// Appends `types` to the document's active credential types, or names the first one
+    /// already there. The guard removes them again when the call settles or is dropped.
+    fn activate(
+        &self,
+        client: ClientId,
+        types: &[CredentialType],
+    ) -> Result<ActiveTypes<'_>, CredentialType> {
+        let mut active = lock(&self.active_types);
+        let entry = active.entry(client).or_default();
+        if let Some(busy) = types.iter().find(|t| entry.contains(t)) {
+            return Err(*busy);
+        }
+        entry.extend_from_slice(types);
+        Ok(ActiveTypes {
+            map: &self.active_types,
+            client,
+            types: types.to_vec(),
+        })
+    }
+
+    /// Registers a call so that [`cancel`](Self::cancel) can reach it.
+    fn register(&self, request: RequestId) -> InFlight<'_> {
+        let controller = AbortController::new();
+        let signal = controller.signal();
+        lock(&self.in_flight).insert(request, controller);
+        InFlight {
+            map: &self.in_flight,
+            request,
+            signal,
+        }
+    }
+}
+
+/// Runs `work` until it completes or either signal aborts.
+async fn abortable<T>(
+    work: impl Future<Output = T>,
+    page_signal: Option<&AbortSignal>,
+    cancel_signal: &AbortSignal,
+) -> Result<T, AbortReason> {
+    let aborted = async {
+        let cancelled = pin!(cancel_signal.until_aborted());
+        match page_signal {
+            Some(page) => {
+                let page = pin!(page.until_aborted());
+                select(page, cancelled).await.factor_first().0
+            }
+            None => cancelled.await,
+        }
+    };
+    match select(pin!(work), pin!(aborted)).await {
+        Either::Left((value, _)) => Ok(value),
+        Either::Right((reason, _)) => Err(reason),
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The maps behind these locks are valid after every statement, so a panic elsewhere while
+    // holding one leaves nothing half-done: keep going with the data.
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A document's active credential types for one call; removed on drop (step "React to p").
+struct ActiveTypes<'a> {
+    map: &'a Mutex<HashMap<ClientId, Vec<CredentialType>>>,
+    client: ClientId,
+    types: Vec<CredentialType>,
+}
+
+impl Drop for ActiveTypes<'_> {
+    fn drop(&mut self) {
+        let mut map = lock(self.map);
+        if let Some(active) = map.get_mut(&self.client) {
+            active.retain(|t| !self.types.contains(t));
+            if active.is_empty() {
+                map.remove(&self.client);
+            }
+        }
+    }
+}
+
+/// A call registered for cancellation; unregistered on drop.
+struct InFlight<'a> {
+    map: &'a Mutex<HashMap<RequestId, AbortController>>,
+    request: RequestId,
+    signal: AbortSignal,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        lock(self.map).remove(&self.request);
+    }
+}
+#[cfg(test)]
+mod tests;
