@@ -5,7 +5,29 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Poll, Waker};
 
-use crate::store::Timestamp;
+/// A point in time: milliseconds since the Unix epoch. It serializes as the bare number.
+///
+/// ```
+/// use credwell_core::Timestamp;
+/// assert_eq!(Timestamp::from(1_500).0, 1_500);
+/// assert!(Timestamp(1) < Timestamp(2));
+/// assert_eq!(serde_json::json!({"at": Timestamp(7)}).to_string(), r#"{"at":7}"#);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct Timestamp(pub u64);
+
+impl Timestamp {
+    /// `millis` milliseconds later, or the end of time.
+    pub fn saturating_add(self, millis: u64) -> Self {
+        Self(self.0.saturating_add(millis))
+    }
+}
+
+impl From<u64> for Timestamp {
+    fn from(millis: u64) -> Self {
+        Self(millis)
+    }
+}
 
 /// A source of the current time, and of timers (WebAuthn's lifetime timer).
 pub trait Clock: Send + Sync {
@@ -28,7 +50,9 @@ impl Clock for SystemClock {
     fn now(&self) -> Timestamp {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+            .map_or(Timestamp(0), |d| {
+                Timestamp(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+            })
     }
 
     fn sleep(&self, millis: u64) -> impl Future<Output = ()> + Send {
@@ -76,10 +100,10 @@ impl Drop for WakeOnDrop {
 /// [`advance`](Self::advance) passes their deadline.
 ///
 /// ```
-/// use credwell_core::{Clock, ManualClock};
+/// use credwell_core::{Clock, ManualClock, Timestamp};
 /// let clock = ManualClock::new(1_000);
 /// clock.advance(500);
-/// assert_eq!(clock.now(), 1_500);
+/// assert_eq!(clock.now(), Timestamp(1_500));
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct ManualClock {
@@ -88,10 +112,10 @@ pub struct ManualClock {
 }
 
 impl ManualClock {
-    /// A clock stopped at `now`.
-    pub fn new(now: Timestamp) -> Self {
+    /// A clock stopped at `now` (a [`Timestamp`], or milliseconds since the epoch).
+    pub fn new(now: impl Into<Timestamp>) -> Self {
         Self {
-            now: Arc::new(AtomicU64::new(now)),
+            now: Arc::new(AtomicU64::new(now.into().0)),
             sleepers: Arc::default(),
         }
     }
@@ -102,7 +126,7 @@ impl ManualClock {
         let due: Vec<Waker> = {
             let mut sleepers = self.sleepers.lock().unwrap_or_else(|e| e.into_inner());
             let (due, waiting): (Vec<_>, Vec<_>) =
-                sleepers.drain(..).partition(|(at, _)| *at <= now);
+                sleepers.drain(..).partition(|(at, _)| at.0 <= now);
             *sleepers = waiting;
             due.into_iter().map(|(_, w)| w).collect()
         };
@@ -112,7 +136,7 @@ impl ManualClock {
 
 impl Clock for ManualClock {
     fn now(&self) -> Timestamp {
-        self.now.load(Ordering::SeqCst)
+        Timestamp(self.now.load(Ordering::SeqCst))
     }
 
     fn sleep(&self, millis: u64) -> impl Future<Output = ()> + Send {

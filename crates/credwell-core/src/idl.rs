@@ -80,6 +80,37 @@ pub(crate) fn string(value: &Value, context: &str) -> Result<String, ConversionE
     Ok(s)
 }
 
+/// A required dictionary member: a `TypeError` naming `ctx.member` when it is absent.
+pub(crate) fn required<'a>(
+    map: &'a Map<String, Value>,
+    member: &str,
+    ctx: &str,
+) -> Result<&'a Value, ConversionError> {
+    map.get(member).ok_or_else(|| {
+        ConversionError::new(format!("{ctx}.{member}"), "is required but was not given")
+    })
+}
+
+/// A required `DOMString` dictionary member.
+pub(crate) fn required_string(
+    map: &Map<String, Value>,
+    member: &str,
+    ctx: &str,
+) -> Result<String, ConversionError> {
+    string(required(map, member, ctx)?, &format!("{ctx}.{member}"))
+}
+
+/// An optional `DOMString` dictionary member: `None` when absent.
+pub(crate) fn optional_string(
+    map: &Map<String, Value>,
+    member: &str,
+    ctx: &str,
+) -> Result<Option<String>, ConversionError> {
+    map.get(member)
+        .map(|v| string(v, &format!("{ctx}.{member}")))
+        .transpose()
+}
+
 /// [Converts to a `sequence<T>`](https://webidl.spec.whatwg.org/#js-sequence) of strings: only
 /// iterable objects convert, so a string or a plain object is a `TypeError`.
 pub(crate) fn string_sequence(

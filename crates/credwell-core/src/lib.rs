@@ -69,6 +69,7 @@ mod errors;
 mod exception;
 mod federated;
 mod idl;
+mod mediation;
 mod mediator;
 mod options;
 mod origin;
@@ -78,7 +79,7 @@ mod webauthn;
 
 pub use abort::{AbortController, AbortReason, AbortSignal};
 pub use caller::{Caller, ClientId, RequestId, same_origin_with_ancestors};
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use credential::{
     Credential, CredentialType, FederatedCredential, Password, PasswordCredential,
 };
@@ -86,19 +87,20 @@ pub use engine::{Engine, EngineConfig, StoreConsent};
 pub use errors::{ConstructError, CreateError, GetError, PreventSilentAccessError, StoreError};
 pub use exception::{ErrorName, Rejection};
 pub use idl::{ConversionError, MAX_SEQUENCE_LEN, MAX_STRING_BYTES};
+pub use mediation::Mediation;
 pub use mediator::{
     Account, Asked, ChooserOutcome, ChooserRequest, Mediator, SaveDecision, Scripted,
     ScriptedMediator, StorePrompt, UpdateDecision,
 };
 pub use options::{
     CredentialCreationOptions, CredentialRequestOptions, FederatedCredentialInit,
-    FederatedCredentialRequestOptions, FormField, FormSnapshot, Mediation, PasswordCredentialData,
+    FederatedCredentialRequestOptions, FormField, FormSnapshot, PasswordCredentialData,
     PasswordCredentialInit, UiMode, credential_from_object, normalize_provider,
 };
 pub use origin::{Origin, OriginError, Site};
 pub use store::{
     CredentialStore, MemoryStore, OriginFlags, RecordId, StoreFailure, StoreResult,
-    StoredCredential, Timestamp,
+    StoredCredential,
 };
 pub use webauthn::{
     Assertion, AttestedCredential, Authenticator, AuthenticatorError, AuthenticatorInfo,

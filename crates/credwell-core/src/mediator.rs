@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::caller::RequestId;
 use crate::credential::{Credential, CredentialType};
-use crate::options::Mediation;
+use crate::mediation::Mediation;
 use crate::origin::Origin;
 
 /// One entry of the account chooser.

@@ -14,45 +14,9 @@ use crate::credential::{
     Credential, CredentialType, FederatedCredential, Password, PasswordCredential,
 };
 use crate::errors::StoreError;
-use crate::idl::{self, ConversionError};
+use crate::idl::{self, ConversionError, optional_string, required_string};
+use crate::mediation::Mediation;
 use crate::origin::Origin;
-
-/// [`CredentialMediationRequirement`](https://w3c.github.io/webappsec-credential-management/#enumdef-credentialmediationrequirement).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-pub enum Mediation {
-    /// Never involve the user: resolve `null` rather than ask.
-    Silent,
-    /// Hand over a credential without the user when allowed, otherwise ask (the default).
-    #[default]
-    Optional,
-    /// Offer credentials in non-modal UI (autofill); only `PublicKeyCredential` supports it.
-    Conditional,
-    /// Always ask the user, whatever the origin's prevent-silent-access flag says.
-    Required,
-}
-
-impl Mediation {
-    const VALUES: [&'static str; 4] = ["silent", "optional", "conditional", "required"];
-
-    fn from_idl(s: &str) -> Self {
-        match s {
-            "silent" => Self::Silent,
-            "conditional" => Self::Conditional,
-            "required" => Self::Required,
-            _ => Self::Optional,
-        }
-    }
-
-    /// The IDL value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Silent => "silent",
-            Self::Optional => "optional",
-            Self::Conditional => "conditional",
-            Self::Required => "required",
-        }
-    }
-}
 
 /// `CredentialUiMode`: how a request may show itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -109,7 +73,7 @@ impl CredentialRequestOptions {
             return Ok(Self::default());
         };
         let mut options = Self {
-            mediation: mediation_member(map, CTX)?,
+            mediation: Mediation::from_member(map, CTX)?,
             ..Self::default()
         };
         // `uiMode` is a DOMString member: values other than "immediate" mean nothing yet.
@@ -339,7 +303,7 @@ impl CredentialCreationOptions {
         if map.contains_key("federated") {
             options.federated = Some(federated_init(map.get("federated"))?);
         }
-        options.mediation = mediation_member(map, CTX)?;
+        options.mediation = Mediation::from_member(map, CTX)?;
         if map.contains_key("password") {
             options.password = Some(password_init(map.get("password"))?);
         }
@@ -438,16 +402,6 @@ pub fn credential_from_object(value: &Value, origin: &Origin) -> Result<Credenti
     }
 }
 
-fn mediation_member(map: &Map<String, Value>, ctx: &str) -> Result<Mediation, ConversionError> {
-    match map.get("mediation") {
-        None => Ok(Mediation::Optional),
-        Some(v) => {
-            let s = idl::enumeration(v, &Mediation::VALUES, &format!("{ctx}.mediation"))?;
-            Ok(Mediation::from_idl(s))
-        }
-    }
-}
-
 fn federated_request(
     value: Option<&Value>,
 ) -> Result<FederatedCredentialRequestOptions, ConversionError> {
@@ -524,27 +478,6 @@ pub fn normalize_provider(provider: &str) -> String {
         Ok(url) if url.origin().is_tuple() => url.origin().ascii_serialization(),
         _ => provider.to_owned(),
     }
-}
-
-fn required_string(
-    map: &Map<String, Value>,
-    member: &str,
-    ctx: &str,
-) -> Result<String, ConversionError> {
-    let value = map.get(member).ok_or_else(|| {
-        ConversionError::new(format!("{ctx}.{member}"), "is required but was not given")
-    })?;
-    idl::string(value, &format!("{ctx}.{member}"))
-}
-
-fn optional_string(
-    map: &Map<String, Value>,
-    member: &str,
-    ctx: &str,
-) -> Result<Option<String>, ConversionError> {
-    map.get(member)
-        .map(|v| idl::string(v, &format!("{ctx}.{member}")))
-        .transpose()
 }
 
 fn array_member<'a>(

@@ -10,11 +10,9 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use crate::clock::Timestamp;
 use crate::credential::{Credential, CredentialType};
 use crate::origin::{Origin, Site};
-
-/// Milliseconds since the Unix epoch.
-pub type Timestamp = u64;
 
 /// The store's identifier for a record; meaningful only to the store that issued it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -145,14 +143,14 @@ pub trait CredentialStore: Send + Sync {
 ///
 /// ```
 /// use credwell_core::{Credential, CredentialStore, CredentialType, MemoryStore, Origin,
-///     Password, PasswordCredential};
+///     Password, PasswordCredential, Timestamp};
 /// # futures::executor::block_on(async {
 /// let store = MemoryStore::new();
 /// let origin = Origin::parse("https://example.com").unwrap();
 /// store.add(Credential::Password(PasswordCredential {
 ///     id: "alice".into(), password: Password::new("pencil"), name: String::new(),
 ///     icon_url: String::new(), origin: origin.clone(),
-/// }), 0).await.unwrap();
+/// }), Timestamp(0)).await.unwrap();
 /// assert_eq!(store.list(&origin, CredentialType::Password).await.unwrap().len(), 1);
 /// # });
 /// ```
@@ -197,9 +195,10 @@ impl MemoryStore {
         all
     }
 
-    /// Adds a credential without going through a future (bulk loading, benchmarks).
-    pub fn insert(&self, credential: Credential, now: Timestamp) -> RecordId {
-        self.write().insert(credential, now)
+    /// Adds a credential without going through a future (bulk loading, benchmarks); `now` is a
+    /// [`Timestamp`] or milliseconds since the epoch.
+    pub fn insert(&self, credential: Credential, now: impl Into<Timestamp>) -> RecordId {
+        self.write().insert(credential, now.into())
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Inner> {
@@ -362,17 +361,23 @@ mod tests {
             2
         );
         // Moving a record to another origin re-files it under the same id.
-        assert!(block_on(store.update(a, password("https://c.example.com", "alice"), 2)).unwrap());
+        assert!(
+            block_on(store.update(a, password("https://c.example.com", "alice"), Timestamp(2)))
+                .unwrap()
+        );
         assert!(
             block_on(store.list(&origin_a, CredentialType::Password))
                 .unwrap()
                 .is_empty()
         );
         let moved = store.all().into_iter().find(|r| r.record == a).unwrap();
-        assert_eq!((moved.created, moved.updated), (1, 2));
+        assert_eq!((moved.created, moved.updated), (Timestamp(1), Timestamp(2)));
         assert!(block_on(store.remove(b)).unwrap());
         assert!(!block_on(store.remove(b)).unwrap());
-        assert!(!block_on(store.update(b, password("https://b.example.com", "bob"), 3)).unwrap());
+        assert!(
+            !block_on(store.update(b, password("https://b.example.com", "bob"), Timestamp(3)))
+                .unwrap()
+        );
         assert_eq!(store.len(), 1);
         assert_eq!(
             block_on(store.list_same_site(&site, CredentialType::Password))

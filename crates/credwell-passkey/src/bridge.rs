@@ -83,7 +83,7 @@ impl<S: PasskeyStore, K: Clock> CredentialStore for StoreBridge<S, K> {
             user_display_name: user.display_name.unwrap_or_default(),
             algorithm,
             private_key,
-            created_at: self.clock.now(),
+            created_at: self.clock.now().0,
             prf: cred
                 .extensions
                 .hmac_secret

@@ -17,7 +17,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use credwell_core::{Credential, CredentialType, Origin, Password, PasswordCredential};
+use credwell_core::{Credential, CredentialType, Origin, Password, PasswordCredential, Timestamp};
 use credwell_vault::{Change, KdfParams, Vault};
 use rusqlite::params;
 
@@ -109,7 +109,7 @@ fn main() {
     }
     tx.commit().unwrap();
     for chunk in changes.chunks(100_000) {
-        vault.apply(chunk, 0, &mut || {}).unwrap();
+        vault.apply(chunk, Timestamp(0), &mut || {}).unwrap();
     }
     drop(changes);
     println!(
@@ -204,7 +204,9 @@ fn serve(dir: &std::path::Path, full: bool) {
         })
         .collect();
     let t = Instant::now();
-    vault.apply(&import_changes, 0, &mut || {}).unwrap();
+    vault
+        .apply(&import_changes, Timestamp(0), &mut || {})
+        .unwrap();
     let import_time = t.elapsed();
 
     let (o50, _, _) = percentiles(opens.clone());

@@ -19,7 +19,9 @@
 //!   so the CLI and the browser host can share the file.
 //!
 //! ```
-//! use credwell_core::{Credential, CredentialType, Origin, Password, PasswordCredential};
+//! use credwell_core::{
+//!     Credential, CredentialType, Origin, Password, PasswordCredential, Timestamp,
+//! };
 //! use credwell_vault::{KdfParams, Vault};
 //! let dir = tempfile::tempdir().unwrap();
 //! let path = dir.path().join("vault.sqlite");
@@ -28,7 +30,7 @@
 //! vault.add_credential(&Credential::Password(PasswordCredential {
 //!     id: "alice".into(), password: Password::new("pencil"), name: String::new(),
 //!     icon_url: String::new(), origin: origin.clone(),
-//! }), 0).unwrap();
+//! }), Timestamp(0)).unwrap();
 //! drop(vault);
 //! let vault = Vault::open(&path, b"correct horse").unwrap();
 //! assert_eq!(vault.list_origin(&origin, CredentialType::Password).unwrap().len(), 1);

@@ -10,8 +10,8 @@
 //! integrity accumulator, so no column can change without a read or the unlock noticing.
 
 use credwell_core::{
-    Credential, CredentialStore, CredentialType, Origin, OriginFlags, RecordId, Site, StoreFailure,
-    StoreResult, StoredCredential, Timestamp,
+    Clock, Credential, CredentialStore, CredentialType, Origin, OriginFlags, RecordId, Site,
+    StoreFailure, StoreResult, StoredCredential, SystemClock, Timestamp,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
@@ -254,8 +254,8 @@ impl Vault {
         Ok(StoredCredential {
             record: RecordId(u64::try_from(id).map_err(|_| VaultError::Tampered(id))?),
             credential,
-            created: u64::try_from(row.meta.created).unwrap_or(0),
-            updated: u64::try_from(row.meta.updated).unwrap_or(0),
+            created: Timestamp(u64::try_from(row.meta.created).unwrap_or(0)),
+            updated: Timestamp(u64::try_from(row.meta.updated).unwrap_or(0)),
         })
     }
 
@@ -393,7 +393,7 @@ impl Vault {
         if self.get(record)?.is_none() {
             return Ok(false);
         }
-        match self.apply(&[Change::Remove(record)], 0, &mut || {}) {
+        match self.apply(&[Change::Remove(record)], Timestamp(0), &mut || {}) {
             Ok(_) => Ok(true),
             Err(VaultError::NoSuchRecord(_)) => Ok(false),
             Err(e) => Err(e),
@@ -418,7 +418,7 @@ impl Vault {
             match change {
                 Change::Add(credential) => {
                     let id = next_id(&tx)?;
-                    let meta = self.meta_for(id, 1, to_i64(now), to_i64(now), credential)?;
+                    let meta = self.meta_for(id, 1, to_i64(now.0), to_i64(now.0), credential)?;
                     self.put(&tx, &meta, credential, None)?;
                     terms.push(self.integrity_term(&meta));
                     added.push(RecordId(u64::try_from(id).unwrap_or(0)));
@@ -429,7 +429,7 @@ impl Vault {
                         old.id,
                         old.revision + 1,
                         old.created,
-                        to_i64(now),
+                        to_i64(now.0),
                         credential,
                     )?;
                     self.put(&tx, &meta, credential, Some(&old))?;
@@ -591,8 +591,8 @@ impl Vault {
             },
             kind: RecordKind::OriginFlags as i64,
             revision: old.as_ref().map_or(1, |o| o.revision + 1),
-            created: old.as_ref().map_or(to_i64(now), |o| o.created),
-            updated: to_i64(now),
+            created: old.as_ref().map_or(to_i64(now.0), |o| o.created),
+            updated: to_i64(now.0),
             origin_index: index,
             site_index: None,
         };
@@ -844,9 +844,7 @@ impl CredentialStore for Vault {
     }
 
     async fn set_origin_flags(&self, origin: &Origin, flags: OriginFlags) -> StoreResult<()> {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(0));
-        self.set_flags(origin, flags, now).map_err(failure)
+        self.set_flags(origin, flags, SystemClock.now())
+            .map_err(failure)
     }
 }

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use credwell_core::{Credential, Origin, Password, PasswordCredential};
+use credwell_core::{Credential, Origin, Password, PasswordCredential, Timestamp};
 use credwell_vault::{KdfParams, Vault};
 
 const PASS: &[u8] = b"crash test";
@@ -52,9 +52,11 @@ fn crash_writer_child(path: &Path) {
             let changes: Vec<_> = (0..3)
                 .map(|k| credwell_vault::Change::Add(credential(n * 10 + k)))
                 .collect();
-            vault.apply(&changes, n, &mut || {}).unwrap()[0]
+            vault.apply(&changes, Timestamp(n), &mut || {}).unwrap()[0]
         } else {
-            vault.add_credential(&credential(n * 10), n).unwrap()
+            vault
+                .add_credential(&credential(n * 10), Timestamp(n))
+                .unwrap()
         };
         writeln!(out, "ack {} {n}", id.0).unwrap();
         out.flush().unwrap();
@@ -122,7 +124,7 @@ fn acknowledged_writes_survive_sigkill() {
                 .unwrap_or_else(|| {
                     panic!("round {round}: acknowledged record {id} (write {n}) is missing")
                 });
-            assert_eq!(stored.updated, *n);
+            assert_eq!(stored.updated, Timestamp(*n));
         }
     }
     let vault = Vault::open(&path, PASS).unwrap();

@@ -7,6 +7,7 @@ mod common;
 
 use common::{PASS, new_vault, raw};
 
+use credwell_core::Timestamp;
 use credwell_vault::{Change, PasskeyEntry, Vault, VaultError};
 use rusqlite::params;
 use zeroize::Zeroizing;
@@ -91,7 +92,7 @@ fn duplicate_missing_and_removed_passkeys_have_their_own_errors() {
         .unwrap();
     let record = vault.passkey(b"id-2").unwrap().unwrap().record;
     assert!(matches!(
-        vault.apply(&[Change::Remove(record)], 5, &mut || {}),
+        vault.apply(&[Change::Remove(record)], Timestamp(5), &mut || {}),
         Err(VaultError::NoSuchRecord(_))
     ));
     assert!(!vault.remove_credential(record).unwrap());
@@ -111,14 +112,18 @@ fn a_batch_with_a_failing_passkey_change_applies_nothing() {
                 Change::UpdatePasskey(entry("example.com", b"taken", "changed")),
                 Change::AddPasskey(entry("example.com", b"taken", "duplicate")),
             ],
-            2,
+            Timestamp(2),
             &mut || {},
         )
         .unwrap_err();
     assert!(matches!(err, VaultError::DuplicateCredentialId));
     assert_eq!(payloads(&vault, "example.com"), ["old"]);
     assert!(matches!(
-        vault.apply(&[Change::RemovePasskey(b"absent".to_vec())], 3, &mut || {}),
+        vault.apply(
+            &[Change::RemovePasskey(b"absent".to_vec())],
+            Timestamp(3),
+            &mut || {}
+        ),
         Err(VaultError::NoSuchPasskey)
     ));
     assert!(vault.check(&mut |_, _| {}).unwrap().integrity_ok);

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use credwell_core::{
     Credential, CredentialType, FederatedCredential, Origin, OriginFlags, Password,
-    PasswordCredential, StoredCredential,
+    PasswordCredential, StoredCredential, Timestamp,
 };
 use credwell_vault::{KdfParams, Vault};
 
@@ -78,7 +78,7 @@ fn build(path: &Path) -> Snapshot {
                         icon_url: String::new(),
                         origin: origin(o),
                     }),
-                    1000 + n,
+                    Timestamp(1000 + n),
                 )
                 .unwrap();
         }
@@ -92,7 +92,7 @@ fn build(path: &Path) -> Snapshot {
                     icon_url: String::new(),
                     origin: origin(o),
                 }),
-                2000,
+                Timestamp(2000),
             )
             .unwrap();
         vault
@@ -102,7 +102,7 @@ fn build(path: &Path) -> Snapshot {
                     prevent_silent_access: i % 2 == 0,
                     never_save: i == 3,
                 },
-                3000,
+                Timestamp(3000),
             )
             .unwrap();
     }

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use credwell_core::{
     Credential, CredentialStore, CredentialType, FederatedCredential, Origin, OriginFlags,
-    Password, PasswordCredential, RecordId,
+    Password, PasswordCredential, RecordId, Timestamp,
 };
 use credwell_vault::{Change, KdfParams, PasskeyEntry, Readable, Vault, VaultError};
 use futures::executor::block_on;
@@ -34,8 +34,16 @@ fn password(o: &str, id: &str, pw: &str) -> Credential {
 #[test]
 fn every_store_method_round_trips() {
     let (_dir, _path, vault) = new_vault();
-    let a = block_on(vault.add(password("https://login.example.com", "alice", "pw1"), 10)).unwrap();
-    let b = block_on(vault.add(password("https://www.example.com", "bob", "pw2"), 11)).unwrap();
+    let a = block_on(vault.add(
+        password("https://login.example.com", "alice", "pw1"),
+        Timestamp(10),
+    ))
+    .unwrap();
+    let b = block_on(vault.add(
+        password("https://www.example.com", "bob", "pw2"),
+        Timestamp(11),
+    ))
+    .unwrap();
     let fed = Credential::Federated(FederatedCredential {
         id: "carol".into(),
         provider: "https://idp.example".into(),
@@ -44,7 +52,7 @@ fn every_store_method_round_trips() {
         icon_url: String::new(),
         origin: origin("https://login.example.com"),
     });
-    let c = block_on(vault.add(fed.clone(), 12)).unwrap();
+    let c = block_on(vault.add(fed.clone(), Timestamp(12))).unwrap();
     let login = origin("https://login.example.com");
     let listed = block_on(vault.list(&login, CredentialType::Password)).unwrap();
     assert_eq!(listed.len(), 1);
@@ -52,7 +60,7 @@ fn every_store_method_round_trips() {
         listed[0].credential,
         password("https://login.example.com", "alice", "pw1")
     );
-    assert_eq!((listed[0].record, listed[0].created), (a, 10));
+    assert_eq!((listed[0].record, listed[0].created), (a, Timestamp(10)));
     assert_eq!(
         block_on(vault.list(&login, CredentialType::Federated)).unwrap()[0].credential,
         fed
@@ -74,14 +82,26 @@ fn every_store_method_round_trips() {
     );
 
     assert!(
-        block_on(vault.update(a, password("https://login.example.com", "alice", "new"), 20))
-            .unwrap()
+        block_on(vault.update(
+            a,
+            password("https://login.example.com", "alice", "new"),
+            Timestamp(20)
+        ))
+        .unwrap()
     );
     let updated = vault.get(a).unwrap().unwrap();
-    assert_eq!((updated.created, updated.updated), (10, 20));
+    assert_eq!(
+        (updated.created, updated.updated),
+        (Timestamp(10), Timestamp(20))
+    );
     assert!(matches!(&updated.credential, Credential::Password(p) if p.password.expose() == "new"));
     assert!(
-        !block_on(vault.update(RecordId(999), password("https://x.example", "x", "x"), 0)).unwrap()
+        !block_on(vault.update(
+            RecordId(999),
+            password("https://x.example", "x", "x"),
+            Timestamp(0)
+        ))
+        .unwrap()
     );
 
     assert!(block_on(vault.remove(b)).unwrap());
@@ -207,10 +227,10 @@ fn sealed_of(path: &Path, id: i64) -> Vec<u8> {
 fn an_altered_record_is_reported_by_record() {
     let (_dir, path, vault) = new_vault();
     let a = vault
-        .add_credential(&password("https://a.example", "alice", "pw"), 0)
+        .add_credential(&password("https://a.example", "alice", "pw"), Timestamp(0))
         .unwrap();
     let b = vault
-        .add_credential(&password("https://a.example", "bob", "pw"), 0)
+        .add_credential(&password("https://a.example", "bob", "pw"), Timestamp(0))
         .unwrap();
     let mut sealed = sealed_of(&path, b.0 as i64);
     let n = sealed.len();
@@ -236,7 +256,7 @@ fn one_damaged_record_is_listed_apart_and_can_be_removed() {
         .iter()
         .map(|u| {
             vault
-                .add_credential(&password("https://a.example", u, "pw"), 0)
+                .add_credential(&password("https://a.example", u, "pw"), Timestamp(0))
                 .unwrap()
         })
         .collect();
@@ -293,11 +313,11 @@ fn one_damaged_record_is_listed_apart_and_can_be_removed() {
 fn swapped_and_moved_rows_fail_to_open() {
     let (_dir, path, vault) = new_vault();
     let a = vault
-        .add_credential(&password("https://a.example", "alice", "pw"), 0)
+        .add_credential(&password("https://a.example", "alice", "pw"), Timestamp(0))
         .unwrap()
         .0 as i64;
     let b = vault
-        .add_credential(&password("https://a.example", "bob", "pw"), 0)
+        .add_credential(&password("https://a.example", "bob", "pw"), Timestamp(0))
         .unwrap()
         .0 as i64;
     let (sa, sb) = (sealed_of(&path, a), sealed_of(&path, b));
@@ -329,7 +349,7 @@ fn swapped_and_moved_rows_fail_to_open() {
 fn a_row_replayed_from_an_older_copy_is_detected() {
     let (_dir, path, vault) = new_vault();
     let a = vault
-        .add_credential(&password("https://a.example", "alice", "old"), 0)
+        .add_credential(&password("https://a.example", "alice", "old"), Timestamp(0))
         .unwrap();
     let id = a.0 as i64;
     let columns = "revision, created, updated, origin_index, site_index, sealed";
@@ -351,7 +371,11 @@ fn a_row_replayed_from_an_older_copy_is_detected() {
         )
         .unwrap();
     vault
-        .update_credential(a, &password("https://a.example", "alice", "new"), 1)
+        .update_credential(
+            a,
+            &password("https://a.example", "alice", "new"),
+            Timestamp(1),
+        )
         .unwrap();
     // Replaying only the seal and revision breaks the seal (the timestamp moved on).
     let conn = raw(&path);
@@ -379,7 +403,7 @@ fn a_row_replayed_from_an_older_copy_is_detected() {
     // Deleting a row is detected the same way.
     let (_dir2, path2, vault2) = new_vault();
     let b = vault2
-        .add_credential(&password("https://a.example", "bob", "pw"), 0)
+        .add_credential(&password("https://a.example", "bob", "pw"), Timestamp(0))
         .unwrap();
     raw(&path2)
         .execute("DELETE FROM records WHERE id = ?1", [b.0 as i64])
@@ -411,7 +435,7 @@ fn nothing_readable_reaches_the_disk() {
                 icon_url: "https://MARKERICON/".into(),
                 origin: origin("https://MARKERORIGIN.example"),
             }),
-            0,
+            Timestamp(0),
         )
         .unwrap();
     vault
@@ -424,7 +448,7 @@ fn nothing_readable_reaches_the_disk() {
                 icon_url: String::new(),
                 origin: origin("https://MARKERORIGIN.example"),
             }),
-            0,
+            Timestamp(0),
         )
         .unwrap();
     block_on(vault.set_origin_flags(
@@ -443,7 +467,7 @@ fn nothing_readable_reaches_the_disk() {
 fn changing_the_passphrase_rewraps_only_the_key() {
     let (_dir, path, vault) = new_vault();
     let a = vault
-        .add_credential(&password("https://a.example", "alice", "pw"), 0)
+        .add_credential(&password("https://a.example", "alice", "pw"), Timestamp(0))
         .unwrap();
     let sealed_before = sealed_of(&path, a.0 as i64);
     vault
@@ -467,7 +491,7 @@ fn changing_the_passphrase_rewraps_only_the_key() {
 fn backups_open_with_the_same_passphrase() {
     let (dir, _path, vault) = new_vault();
     vault
-        .add_credential(&password("https://a.example", "alice", "pw"), 0)
+        .add_credential(&password("https://a.example", "alice", "pw"), Timestamp(0))
         .unwrap();
     let copy = dir.path().join("backup.sqlite");
     vault.backup(&copy).unwrap();
@@ -490,7 +514,7 @@ fn two_handles_write_at_once_without_losing_anything() {
                     handle
                         .add_credential(
                             &password("https://a.example", &format!("{who}{i}"), "pw"),
-                            0,
+                            Timestamp(0),
                         )
                         .unwrap();
                 }
@@ -512,7 +536,7 @@ fn a_batch_applies_all_or_nothing() {
             password("https://a.example", "ghost", "pw"),
         ),
     ];
-    assert!(vault.apply(&changes, 0, &mut || {}).is_err());
+    assert!(vault.apply(&changes, Timestamp(0), &mut || {}).is_err());
     assert!(
         vault.all().unwrap().is_empty(),
         "the first change was rolled back"
@@ -524,7 +548,7 @@ fn a_batch_applies_all_or_nothing() {
                 Change::Add(password("https://a.example", "a", "1")),
                 Change::Add(password("https://b.example", "b", "2")),
             ],
-            0,
+            Timestamp(0),
             &mut || progress += 1,
         )
         .unwrap();
@@ -542,7 +566,7 @@ fn opaque_origins_and_weak_parameters_are_refused() {
         origin: Origin::new_opaque(),
     });
     assert!(matches!(
-        vault.add_credential(&opaque, 0),
+        vault.add_credential(&opaque, Timestamp(0)),
         Err(VaultError::OpaqueOrigin)
     ));
     let weak = KdfParams {
@@ -568,7 +592,10 @@ fn opaque_origins_and_weak_parameters_are_refused() {
 fn info_and_debug_show_nothing_secret() {
     let (_dir, _path, vault) = new_vault();
     vault
-        .add_credential(&password("https://a.example", "alice", "s3cret"), 0)
+        .add_credential(
+            &password("https://a.example", "alice", "s3cret"),
+            Timestamp(0),
+        )
         .unwrap();
     let info = vault.info().unwrap();
     assert_eq!(
@@ -589,16 +616,16 @@ fn info_and_debug_show_nothing_secret() {
 fn ids_are_never_reused_and_rows_moved_to_another_origin_are_tampered() {
     let (_dir, path, vault) = new_vault();
     let a = vault
-        .add_credential(&password("https://a.example", "alice", "pw"), 0)
+        .add_credential(&password("https://a.example", "alice", "pw"), Timestamp(0))
         .unwrap();
     assert!(vault.remove_credential(a).unwrap());
     let b = vault
-        .add_credential(&password("https://a.example", "bob", "pw"), 0)
+        .add_credential(&password("https://a.example", "bob", "pw"), Timestamp(0))
         .unwrap();
     assert_ne!(a, b);
     // Move bob's row under another origin's blind index.
     let c = vault
-        .add_credential(&password("https://c.example", "carol", "pw"), 0)
+        .add_credential(&password("https://c.example", "carol", "pw"), Timestamp(0))
         .unwrap();
     let conn = raw(&path);
     let c_index: Vec<u8> = conn
@@ -635,20 +662,24 @@ fn changes_never_reach_an_origins_flags_through_a_record_id() {
         Change::Update(flags_row, password("https://b.example", "bob", "pw")),
     ] {
         assert!(matches!(
-            vault.apply(&[change], 0, &mut || {}),
+            vault.apply(&[change], Timestamp(0), &mut || {}),
             Err(VaultError::NoSuchRecord(1))
         ));
     }
     assert!(!vault.remove_credential(flags_row).unwrap());
     assert!(
         !vault
-            .update_credential(flags_row, &password("https://b.example", "bob", "pw"), 0)
+            .update_credential(
+                flags_row,
+                &password("https://b.example", "bob", "pw"),
+                Timestamp(0)
+            )
             .unwrap()
     );
     assert_eq!(vault.flags(&o).unwrap(), flags);
     assert!(vault.all().unwrap().is_empty());
     assert!(matches!(
-        vault.apply(&[Change::Remove(RecordId(99))], 0, &mut || {}),
+        vault.apply(&[Change::Remove(RecordId(99))], Timestamp(0), &mut || {}),
         Err(VaultError::NoSuchRecord(99))
     ));
 }
@@ -659,7 +690,7 @@ fn the_vault_and_its_backups_are_owner_only() {
     use std::os::unix::fs::PermissionsExt;
     let (dir, path, vault) = new_vault();
     vault
-        .add_credential(&password("https://a.example", "alice", "pw"), 0)
+        .add_credential(&password("https://a.example", "alice", "pw"), Timestamp(0))
         .unwrap();
     let copy = dir.path().join("backup.sqlite");
     vault.backup(&copy).unwrap();

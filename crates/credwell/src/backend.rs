@@ -3,10 +3,8 @@
 //! The command line works on the encrypted vault on disk; the in-memory
 //! `MemoryBackend` (built for tests only) runs the same command logic in unit tests.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use anyhow::Result;
-use credwell_core::{Credential, RecordId, StoredCredential, Timestamp};
+use credwell_core::{Clock, Credential, RecordId, StoredCredential, SystemClock, Timestamp};
 #[cfg(test)]
 use credwell_core::{CredentialStore, MemoryStore};
 use credwell_passkey::PasskeyRecord;
@@ -65,9 +63,7 @@ pub(crate) type PasskeysReadable = (Vec<(RecordId, PasskeyRecord)>, Vec<RecordId
 
 /// Now, in milliseconds since the Unix epoch.
 pub(crate) fn now() -> Timestamp {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    SystemClock.now()
 }
 
 /// A [`Backend`] over [`MemoryStore`], for tests.

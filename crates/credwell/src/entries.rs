@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use comfy_table::{Table, presets};
 use credwell_core::{
     Credential, FederatedCredential, Origin, PasswordCredential, RecordId, StoredCredential,
-    normalize_provider,
+    Timestamp, normalize_provider,
 };
 use credwell_passkey::PasskeyRecord;
 use serde_json::{Value, json};
@@ -509,7 +509,7 @@ fn passkey_json(record: RecordId, passkey: &PasskeyRecord) -> Value {
         "username": passkey.user_name,
         "name": passkey.user_display_name,
         "algorithm": algorithm_name(passkey),
-        "created": crate::transfer::iso8601(passkey.created_at),
+        "created": crate::transfer::iso8601(Timestamp(passkey.created_at)),
     })
 }
 

@@ -23,7 +23,7 @@ use super::rp_id::{RpId, RpIdError};
 use crate::caller::Caller;
 use crate::clock::Clock;
 use crate::exception::ErrorName;
-use crate::options::Mediation;
+use crate::mediation::Mediation;
 use crate::origin::Origin;
 
 /// A `PublicKeyCredential`, as the page receives it: its `toJSON()` form

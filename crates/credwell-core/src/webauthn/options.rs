@@ -13,7 +13,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
-use crate::idl::{self, ConversionError};
+use crate::idl::{self, ConversionError, optional_string, required};
 
 /// COSE algorithm identifiers used when `pubKeyCredParams` is empty: ES256 and RS256.
 pub const DEFAULT_ALGORITHMS: [i64; 2] = [-7, -257];
@@ -228,16 +228,6 @@ impl PublicKeyRequestOptions {
     }
 }
 
-fn required<'a>(
-    map: &'a Map<String, Value>,
-    member: &str,
-    ctx: &str,
-) -> Result<&'a Value, ConversionError> {
-    map.get(member).ok_or_else(|| {
-        ConversionError::new(format!("{ctx}.{member}"), "is required but was not given")
-    })
-}
-
 fn required_dictionary<'a>(
     map: &'a Map<String, Value>,
     member: &str,
@@ -247,16 +237,6 @@ fn required_dictionary<'a>(
     let value = required(map, member, ctx)?;
     Ok(idl::dictionary(Some(value), &format!("{ctx}.{member}"))?
         .unwrap_or_else(|| EMPTY.get_or_init(Map::new)))
-}
-
-fn optional_string(
-    map: &Map<String, Value>,
-    member: &str,
-    ctx: &str,
-) -> Result<Option<String>, ConversionError> {
-    map.get(member)
-        .map(|v| idl::string(v, &format!("{ctx}.{member}")))
-        .transpose()
 }
 
 fn optional_sequence(

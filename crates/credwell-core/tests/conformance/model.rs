@@ -3,7 +3,7 @@
 
 use credwell_core::{
     Caller, ClientId, Credential, EngineConfig, ErrorName, Origin, RequestId, SaveDecision,
-    Scripted, StoreConsent, UpdateDecision, same_origin_with_ancestors,
+    Scripted, StoreConsent, Timestamp, UpdateDecision, same_origin_with_ancestors,
 };
 use serde_json::json;
 
@@ -28,7 +28,10 @@ fn infrastructure_b7_store_retrieve_and_modify_a_credential() {
     .expect("stored");
     let first = h.store.all();
     assert_eq!(first.len(), 1);
-    assert_eq!((first[0].created, first[0].updated), (1_000, 1_000));
+    assert_eq!(
+        (first[0].created, first[0].updated),
+        (Timestamp(1_000), Timestamp(1_000))
+    );
 
     h.clock.advance(500);
     h.store(
@@ -39,7 +42,10 @@ fn infrastructure_b7_store_retrieve_and_modify_a_credential() {
     let after = h.store.all();
     assert_eq!(after.len(), 1, "modified in place, not added");
     assert_eq!(after[0].record, first[0].record);
-    assert_eq!((after[0].created, after[0].updated), (1_000, 1_500));
+    assert_eq!(
+        (after[0].created, after[0].updated),
+        (Timestamp(1_000), Timestamp(1_500))
+    );
     match &after[0].credential {
         Credential::Password(p) => assert_eq!(p.password.expose(), "two"),
         other => panic!("{other:?}"),

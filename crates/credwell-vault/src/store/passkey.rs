@@ -7,6 +7,7 @@
 //! so the existing indexes, the associated data and the integrity accumulator cover passkeys
 //! with no schema change.
 
+use credwell_core::Timestamp;
 use rusqlite::{Connection, params};
 use zeroize::Zeroizing;
 
@@ -151,8 +152,12 @@ impl Vault {
 
     /// Adds a passkey; [`VaultError::DuplicateCredentialId`] if its credential id is taken.
     pub fn add_passkey(&self, entry: &PasskeyEntry, now: u64) -> Result<(), VaultError> {
-        self.apply(&[crate::Change::AddPasskey(entry.clone())], now, &mut || {})
-            .map(drop)
+        self.apply(
+            &[crate::Change::AddPasskey(entry.clone())],
+            Timestamp(now),
+            &mut || {},
+        )
+        .map(drop)
     }
 
     /// Replaces the passkey with the same credential id; [`VaultError::NoSuchPasskey`] if there
@@ -160,7 +165,7 @@ impl Vault {
     pub fn update_passkey(&self, entry: &PasskeyEntry, now: u64) -> Result<(), VaultError> {
         self.apply(
             &[crate::Change::UpdatePasskey(entry.clone())],
-            now,
+            Timestamp(now),
             &mut || {},
         )
         .map(drop)
@@ -170,7 +175,7 @@ impl Vault {
     pub fn remove_passkey(&self, credential_id: &[u8]) -> Result<bool, VaultError> {
         match self.apply(
             &[crate::Change::RemovePasskey(credential_id.to_vec())],
-            0,
+            Timestamp(0),
             &mut || {},
         ) {
             Ok(_) => Ok(true),
@@ -212,7 +217,7 @@ impl Vault {
         &self,
         tx: &Connection,
         entry: &PasskeyEntry,
-        now: u64,
+        now: Timestamp,
     ) -> Result<Vec<[u8; 32]>, VaultError> {
         if self.existing_passkey(tx, &entry.credential_id)?.is_some() {
             return Err(VaultError::DuplicateCredentialId);
@@ -221,8 +226,8 @@ impl Vault {
             id: next_id(tx)?,
             kind: RecordKind::Passkey as i64,
             revision: 1,
-            created: to_i64(now),
-            updated: to_i64(now),
+            created: to_i64(now.0),
+            updated: to_i64(now.0),
             origin_index: self.rp_index(&entry.rp_id),
             site_index: Some(self.credential_index(&entry.credential_id)),
         };
@@ -235,14 +240,14 @@ impl Vault {
         &self,
         tx: &Connection,
         entry: &PasskeyEntry,
-        now: u64,
+        now: Timestamp,
     ) -> Result<Vec<[u8; 32]>, VaultError> {
         let old = self
             .existing_passkey(tx, &entry.credential_id)?
             .ok_or(VaultError::NoSuchPasskey)?;
         let meta = RowMeta {
             revision: old.revision + 1,
-            updated: to_i64(now),
+            updated: to_i64(now.0),
             origin_index: self.rp_index(&entry.rp_id),
             ..old.clone()
         };

@@ -128,8 +128,16 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
         let username = login.username.unwrap_or_default();
         let name = item.name.unwrap_or_default();
         let notes = item.notes.unwrap_or_default();
-        let created = item.creation_date.as_deref().and_then(time::from_iso8601);
-        let updated = item.revision_date.as_deref().and_then(time::from_iso8601);
+        let created = item
+            .creation_date
+            .as_deref()
+            .and_then(time::from_iso8601)
+            .map(Timestamp);
+        let updated = item
+            .revision_date
+            .as_deref()
+            .and_then(time::from_iso8601)
+            .map(Timestamp);
         for (origin, url) in origins {
             parsed.logins.push(ImportedLogin {
                 origin,
@@ -249,7 +257,7 @@ struct UriOut<'a> {
 
 /// Writes a Bitwarden unencrypted JSON export, every login a `"type": 1` item with one URI.
 pub(super) fn write(logins: &[ImportedLogin], mut output: impl Write) -> std::io::Result<()> {
-    let date = |t: Option<Timestamp>| t.map(|t| time::to_iso8601(t, true));
+    let date = |t: Option<Timestamp>| t.map(|t| time::to_iso8601(t.0, true));
     let export = ExportOut {
         encrypted: false,
         folders: [],

@@ -173,8 +173,8 @@ fn read_basic_auth(
         login.url = url.clone();
         login.name = item.title.to_owned();
         login.notes = item.notes.to_owned();
-        login.created = item.created.map(|s| s.saturating_mul(1000));
-        login.updated = item.updated.map(|s| s.saturating_mul(1000));
+        login.created = item.created.map(|s| Timestamp(s.saturating_mul(1000)));
+        login.updated = item.updated.map(|s| Timestamp(s.saturating_mul(1000)));
         login.line = number;
         parsed.logins.push(login);
     }
@@ -217,7 +217,7 @@ fn passkey_from_cxf(
         user_display_name: cxf.user_display_name,
         algorithm,
         private_key,
-        created_at: created_s.map_or_else(crate::backend::now, |s| s.saturating_mul(1000)),
+        created_at: created_s.map_or_else(|| crate::backend::now().0, |s| s.saturating_mul(1000)),
         prf,
         // CXF carries large blobs DEFLATE-compressed, as CTAP stores them; credwell keeps
         // passkeys' blobs uncompressed and does not move them through CXF.
@@ -299,8 +299,8 @@ pub(super) fn write(
     for (n, login) in logins.iter().enumerate() {
         items.push(Item {
             id: item_id(b"login", n),
-            creation_at: login.created.map(|ms| ms / 1000),
-            modified_at: login.updated.map(|ms| ms / 1000),
+            creation_at: login.created.map(|ms| ms.0 / 1000),
+            modified_at: login.updated.map(|ms| ms.0 / 1000),
             title: super::title_or_host(login),
             subtitle: None,
             favorite: None,
@@ -331,7 +331,7 @@ pub(super) fn write(
         version: VERSION,
         exporter_rp_id: EXPORTER_RP_ID.into(),
         exporter_display_name: "credwell".into(),
-        timestamp: now / 1000,
+        timestamp: now.0 / 1000,
         accounts: vec![Account {
             id: B64Url::from(b"credwell".as_slice()),
             username: String::new(),

@@ -35,7 +35,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
                 return Ok(None);
             }
             // The value is not quoted: in a misaligned row it could be anything.
-            text.parse().map(Some).map_err(|_| {
+            text.parse().map(|ms| Some(Timestamp(ms))).map_err(|_| {
                 FormatError::at(
                     row.line,
                     format!("{} is not a time in milliseconds", COLUMNS[column]),
@@ -66,8 +66,8 @@ pub(super) fn write(logins: &[ImportedLogin], output: impl Write) -> std::io::Re
     let rows: Vec<[String; 4]> = logins
         .iter()
         .map(|l| {
-            let created = l.created.map(|t| t.to_string()).unwrap_or_default();
-            let changed = l.updated.or(l.created).map(|t| t.to_string());
+            let created = l.created.map(|t| t.0.to_string()).unwrap_or_default();
+            let changed = l.updated.or(l.created).map(|t| t.0.to_string());
             let changed = changed.unwrap_or_default();
             [l.origin.to_string(), created.clone(), created, changed]
         })

@@ -7,6 +7,8 @@
 
 use std::io::Write;
 
+use credwell_core::Timestamp;
+
 use super::{
     FormatError, ImportedLogin, LoginRow, Parsed, SkipReason, csv_table, time, title_or_host,
 };
@@ -60,8 +62,8 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
             password: row.get(PASSWORD),
             name: row.get(TITLE),
             notes: row.get(NOTES),
-            created: time::from_iso8601(row.get(CREATED)),
-            updated: time::from_iso8601(row.get(MODIFIED)),
+            created: time::from_iso8601(row.get(CREATED)).map(Timestamp),
+            updated: time::from_iso8601(row.get(MODIFIED)).map(Timestamp),
         });
         Ok(())
     })?;
@@ -73,8 +75,11 @@ pub(super) fn write(logins: &[ImportedLogin], output: impl Write) -> std::io::Re
     let extra: Vec<[String; 3]> = logins
         .iter()
         .map(|l| {
-            let created = l.created.map(|t| time::to_iso8601(t, false));
-            let modified = l.updated.or(l.created).map(|t| time::to_iso8601(t, false));
+            let created = l.created.map(|t| time::to_iso8601(t.0, false));
+            let modified = l
+                .updated
+                .or(l.created)
+                .map(|t| time::to_iso8601(t.0, false));
             [
                 title_or_host(l),
                 modified.unwrap_or_default(),

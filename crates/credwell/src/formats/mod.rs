@@ -344,7 +344,7 @@ pub(crate) fn web_origin(url: &str) -> Option<Origin> {
 
 /// `ms` since the epoch as ISO 8601 in UTC (`2024-05-01T10:20:30Z`).
 pub(crate) fn to_iso8601(ms: Timestamp) -> String {
-    time::to_iso8601(ms, false)
+    time::to_iso8601(ms.0, false)
 }
 
 /// The title a writer gives a login that has none: its host, as password managers do.

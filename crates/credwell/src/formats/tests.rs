@@ -132,8 +132,8 @@ fn firefox_csv() {
             row(7, "https://example.com", "", "username-less"),
         ]
     );
-    assert_eq!(parsed.logins[0].created, Some(1_700_000_000_000));
-    assert_eq!(parsed.logins[0].updated, Some(1_700_000_200_000));
+    assert_eq!(parsed.logins[0].created, Some(Timestamp(1_700_000_000_000)));
+    assert_eq!(parsed.logins[0].updated, Some(Timestamp(1_700_000_200_000)));
     assert_eq!(parsed.logins[3].created, None);
     assert_eq!(
         skipped(&parsed),
@@ -175,8 +175,8 @@ fn keepassxc_csv() {
         parsed.logins[1].notes,
         "Line one\nLine two, with \"quotes\""
     );
-    assert_eq!(parsed.logins[0].created, Some(1_704_164_645_000));
-    assert_eq!(parsed.logins[0].updated, Some(1_714_558_830_000));
+    assert_eq!(parsed.logins[0].created, Some(Timestamp(1_704_164_645_000)));
+    assert_eq!(parsed.logins[0].updated, Some(Timestamp(1_714_558_830_000)));
     assert_eq!(
         skipped(&parsed),
         [
@@ -225,7 +225,7 @@ fn bitwarden_json() {
         "Line one\nLine two, with \"quotes\""
     );
     assert_eq!(parsed.logins[1].name, "Work mail");
-    assert_eq!(parsed.logins[0].created, Some(1_704_164_645_000));
+    assert_eq!(parsed.logins[0].created, Some(Timestamp(1_704_164_645_000)));
     assert_eq!(
         skipped(&parsed),
         [
@@ -576,7 +576,7 @@ fn bitwarden_export_has_the_documented_shape() {
         "alice",
         Password::new("pw"),
     );
-    login.created = Some(0);
+    login.created = Some(Timestamp(0));
     let mut out = Vec::new();
     write(Format::BitwardenJson, &[login], &[], &mut out).unwrap();
     let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
@@ -644,7 +644,7 @@ mod properties {
                     ImportedLogin::new(origin, &username, Password::new(format!("p{password}")));
                 l.name = name;
                 l.notes = notes;
-                l.created = Some(1_700_000_000_000);
+                l.created = Some(Timestamp(1_700_000_000_000));
                 l
             },
         )
@@ -734,7 +734,7 @@ fn cxf_json() {
         )]
     );
     assert_eq!(parsed.logins[0].name, "Example — sign in");
-    assert_eq!(parsed.logins[0].created, Some(1_704_067_200_000));
+    assert_eq!(parsed.logins[0].created, Some(Timestamp(1_704_067_200_000)));
     assert_eq!(skipped(&parsed), [(65, SkipReason::NotALogin)]);
     // The keys were made by OpenSSL (`openssl genpkey`, then PKCS#8 DER); the scalars below
     // are what `openssl pkey -text` prints for them.

@@ -1,12 +1,10 @@
 //! Timestamps as the formats write them: milliseconds since the Unix epoch, and ISO 8601 / RFC
 //! 3339 in UTC (`2024-05-01T10:20:30Z`, `2024-05-01T10:20:30.000Z`).
 
-use credwell_core::Timestamp;
-
 const MS_PER_DAY: u64 = 86_400_000;
 
 /// `ms` since the epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ` (`with_millis`) or `YYYY-MM-DDTHH:MM:SSZ`.
-pub(super) fn to_iso8601(ms: Timestamp, with_millis: bool) -> String {
+pub(super) fn to_iso8601(ms: u64, with_millis: bool) -> String {
     let days = ms / MS_PER_DAY;
     let in_day = ms % MS_PER_DAY;
     let (y, m, d) = civil_from_days(days);
@@ -25,7 +23,7 @@ pub(super) fn to_iso8601(ms: Timestamp, with_millis: bool) -> String {
 
 /// Parses `YYYY-MM-DD[THH:MM:SS[.fff]][Z]` (UTC; an explicit offset is not accepted). `None`
 /// when the text is not such a date.
-pub(super) fn from_iso8601(text: &str) -> Option<Timestamp> {
+pub(super) fn from_iso8601(text: &str) -> Option<u64> {
     let text = text.trim();
     let text = text.strip_suffix('Z').unwrap_or(text);
     let (date, time) = match text.split_once(['T', ' ']) {
