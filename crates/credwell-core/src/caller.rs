@@ -5,13 +5,16 @@
 
 use crate::origin::Origin;
 
-/// Identifies an [environment settings object](https://html.spec.whatwg.org/multipage/webappapis.html#environment-settings-object)
+/// Identifies an [environment settings object][environment-settings-object]
 /// (a document): the scope of its *active credential types*.
+///
+/// [environment-settings-object]:
+/// https://html.spec.whatwg.org/multipage/webappapis.html#environment-settings-object
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ClientId(pub u64);
 
-/// Identifies one call, so that the embedder can cancel it ([`Engine::cancel`](crate::Engine::cancel))
-/// when the tab closes or the frame navigates away.
+/// Identifies one call, so that the embedder can cancel it
+/// ([`Engine::cancel`](crate::Engine::cancel)) when the tab closes or the frame navigates away.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RequestId(pub u64);
 
@@ -28,15 +31,25 @@ pub struct RequestId(pub u64);
 pub struct Caller {
     /// The settings object's origin; opaque for sandboxed frames.
     pub origin: Origin,
-    /// Whether the settings object is a [secure context](https://html.spec.whatwg.org/multipage/webappapis.html#secure-context).
+    /// Whether the settings object is a [secure context][secure-context].
+    ///
+    /// [secure-context]: https://html.spec.whatwg.org/multipage/webappapis.html#secure-context
     pub secure_context: bool,
-    /// Whether the document is [fully active](https://html.spec.whatwg.org/multipage/document-sequences.html#fully-active).
+    /// Whether the document is [fully active][fully-active].
+    ///
+    /// [fully-active]: https://html.spec.whatwg.org/multipage/document-sequences.html#fully-active
     pub fully_active: bool,
-    /// Whether the settings object is [same-origin with its ancestors](https://w3c.github.io/webappsec-credential-management/#same-origin-with-its-ancestors).
+    /// Whether the settings object is [same-origin with its ancestors][ancestors].
+    ///
+    /// [ancestors]:
+    /// https://w3c.github.io/webappsec-credential-management/#same-origin-with-its-ancestors
     pub same_origin_with_ancestors: bool,
-    /// Whether the frame has [transient activation](https://html.spec.whatwg.org/multipage/interaction.html#transient-activation)
+    /// Whether the frame has [transient activation][transient-activation]
     /// (a recent user gesture), which WebAuthn `create()` needs in cross-origin frames. The
     /// embedder consumes the activation when it reports `true`.
+    ///
+    /// [transient-activation]:
+    /// https://html.spec.whatwg.org/multipage/interaction.html#transient-activation
     pub transient_activation: bool,
     /// The top-level document's origin, when the frame is not top-level (`topOrigin` in
     /// `clientDataJSON`).
@@ -82,12 +95,15 @@ impl Caller {
     }
 }
 
-/// [Same-origin with its ancestors](https://w3c.github.io/webappsec-credential-management/#same-origin-with-its-ancestors).
+/// [Same-origin with its ancestors][same-origin-with-its-ancestors].
 ///
 /// 1. (No associated Document, no browsing context: the embedder does not call the engine.)
 /// 3. For each ancestor navigable, if its active document's origin is not *same origin* (not
 ///    same origin-domain, so `document.domain` changes nothing) with `origin`, return false.
 /// 4. Return true.
+///
+/// [same-origin-with-its-ancestors]:
+/// https://w3c.github.io/webappsec-credential-management/#same-origin-with-its-ancestors
 pub fn same_origin_with_ancestors(origin: &Origin, ancestors: &[Origin]) -> bool {
     ancestors
         .iter()

@@ -1,9 +1,16 @@
 //! The credential objects: [`PasswordCredential`] and [`FederatedCredential`], and the
 //! secret-holding [`Password`].
 //!
-//! Spec: [The `Credential` Interface](https://w3c.github.io/webappsec-credential-management/#the-credential-interface),
-//! [`PasswordCredential`](https://w3c.github.io/webappsec-credential-management/#passwordcredential-interface),
-//! [`FederatedCredential`](https://w3c.github.io/webappsec-credential-management/#federatedcredential-interface).
+//! Spec: [The `Credential` Interface][the-credential-interface],
+//! [`PasswordCredential`][passwordcredential-interface],
+//! [`FederatedCredential`][federatedcredential-interface].
+//!
+//! [the-credential-interface]:
+//! https://w3c.github.io/webappsec-credential-management/#the-credential-interface
+//! [passwordcredential-interface]:
+//! https://w3c.github.io/webappsec-credential-management/#passwordcredential-interface
+//! [federatedcredential-interface]:
+//! https://w3c.github.io/webappsec-credential-management/#federatedcredential-interface
 
 use std::fmt;
 
@@ -13,7 +20,10 @@ use zeroize::Zeroizing;
 use crate::origin::Origin;
 
 /// A credential type, the value of a credential interface's `[[type]]` slot, in the order of the
-/// [Credential Type Registry](https://w3c.github.io/webappsec-credential-management/#sctn-cred-type-registry).
+/// [Credential Type Registry][sctn-cred-type-registry].
+///
+/// [sctn-cred-type-registry]:
+/// https://w3c.github.io/webappsec-credential-management/#sctn-cred-type-registry
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum CredentialType {
@@ -62,7 +72,10 @@ impl CredentialType {
     }
 
     /// `[[discovery]]` is "credential store" (as opposed to "remote"): what makes options
-    /// [matchable a priori](https://w3c.github.io/webappsec-credential-management/#matchable-a-priori).
+    /// [matchable a priori][matchable-a-priori].
+    ///
+    /// [matchable-a-priori]:
+    /// https://w3c.github.io/webappsec-credential-management/#matchable-a-priori
     pub fn discovered_from_credential_store(self) -> bool {
         matches!(self, Self::Federated | Self::Password)
     }
@@ -118,8 +131,10 @@ impl fmt::Debug for Password {
     }
 }
 
-/// A [`PasswordCredential`](https://w3c.github.io/webappsec-credential-management/#passwordcredential):
+/// A [`PasswordCredential`][passwordcredential]:
 /// a username (`id`) and password for one origin.
+///
+/// [passwordcredential]: https://w3c.github.io/webappsec-credential-management/#passwordcredential
 #[derive(Clone, Debug, PartialEq)]
 pub struct PasswordCredential {
     /// `id`: the username.
@@ -134,8 +149,11 @@ pub struct PasswordCredential {
     pub origin: Origin,
 }
 
-/// A [`FederatedCredential`](https://w3c.github.io/webappsec-credential-management/#federatedcredential):
+/// A [`FederatedCredential`][federatedcredential]:
 /// "this user signs in to this origin with that identity provider".
+///
+/// [federatedcredential]:
+/// https://w3c.github.io/webappsec-credential-management/#federatedcredential
 #[derive(Clone, Debug, PartialEq)]
 pub struct FederatedCredential {
     /// `id`: the account identifier at the provider.

@@ -55,14 +55,18 @@ pub enum GetError {
     Aborted(AbortReason),
     /// No credential type was requested (`NotSupportedError`).
     #[error(
-        "no credential type was requested: pass at least one of password: true, federated: {{...}} or publicKey: {{...}}"
+        "no credential type was requested: pass at least one of password: true, federated: \
+         {{...}} or publicKey: {{...}}"
     )]
     NoCredentialTypes,
     /// Two requested types may not be combined in one request (`NotSupportedError`).
     #[error("'{0}' and '{1}' credentials cannot be requested in the same get() call")]
     TypesCannotBeCombined(CredentialType, CredentialType),
     /// `mediation: "conditional"` with a type that does not support it (`TypeError`).
-    #[error("mediation 'conditional' is not supported for {} (only PublicKeyCredential supports it)", .0.interface_name())]
+    #[error(
+        "mediation 'conditional' is not supported for {} (only PublicKeyCredential supports it)",
+        .0.interface_name()
+    )]
     ConditionalNotSupported(CredentialType),
     /// `uiMode: "immediate"` with a type that does not support it (`TypeError`).
     #[error("uiMode 'immediate' is not supported for {}", .0.interface_name())]
@@ -73,17 +77,24 @@ pub enum GetError {
     )]
     RequestPending(CredentialType),
     /// The caller's origin is opaque (`SecurityError`).
-    #[error("{} cannot be used from an opaque origin (a sandboxed frame without allow-same-origin)", .0.interface_name())]
+    #[error(
+        "{} cannot be used from an opaque origin (a sandboxed frame without allow-same-origin)",
+        .0.interface_name()
+    )]
     OpaqueOrigin(CredentialType),
     /// The caller is not same-origin with its ancestors (`NotAllowedError`).
-    #[error("{} cannot be retrieved from a frame that is not same-origin with all its ancestors", .0.interface_name())]
+    #[error(
+        "{} cannot be retrieved from a frame that is not same-origin with all its ancestors",
+        .0.interface_name()
+    )]
     NotSameOriginWithAncestors(CredentialType),
     /// Public-key credentials are not served by this engine (`NotSupportedError`).
     #[error("publicKey requests are not supported by this credential manager")]
     PublicKeyUnavailable,
     /// The document's permissions policy does not allow the feature (`NotAllowedError`).
     #[error(
-        "the permissions policy does not allow \"{0}\" in this document (add allow=\"{0}\" to the iframe)"
+        "the permissions policy does not allow \"{0}\" in this document (add allow=\"{0}\" to the \
+         iframe)"
     )]
     PermissionsPolicy(&'static str),
     /// The WebAuthn ceremony failed (its own exception name).
@@ -122,7 +133,8 @@ impl GetError {
 pub enum StoreError {
     /// The argument is not a `Credential` (`TypeError`).
     #[error(
-        "Failed to execute 'store' on 'CredentialsContainer': parameter 1 is not of type 'Credential'.{0}"
+        "Failed to execute 'store' on 'CredentialsContainer': parameter 1 is not of type \
+         'Credential'.{0}"
     )]
     NotACredential(&'static str),
     /// The credential object's slots do not convert (`TypeError`).
@@ -143,10 +155,16 @@ pub enum StoreError {
     )]
     RequestPending(CredentialType),
     /// The caller's origin is opaque (`SecurityError`).
-    #[error("{} cannot be stored from an opaque origin (a sandboxed frame without allow-same-origin)", .0.interface_name())]
+    #[error(
+        "{} cannot be stored from an opaque origin (a sandboxed frame without allow-same-origin)",
+        .0.interface_name()
+    )]
     OpaqueOrigin(CredentialType),
     /// The caller is not same-origin with its ancestors (`NotAllowedError`).
-    #[error("{} cannot be stored from a frame that is not same-origin with all its ancestors", .0.interface_name())]
+    #[error(
+        "{} cannot be stored from a frame that is not same-origin with all its ancestors",
+        .0.interface_name()
+    )]
     NotSameOriginWithAncestors(CredentialType),
     /// The type cannot be stored through `store()` (`NotSupportedError`).
     #[error("{} objects cannot be stored with store(); use create()", .0.interface_name())]
@@ -208,7 +226,10 @@ pub enum CreateError {
     )]
     RequestPending(CredentialType),
     /// The caller's origin is opaque (`SecurityError`).
-    #[error("{} cannot be created in an opaque origin (a sandboxed frame without allow-same-origin)", .0.interface_name())]
+    #[error(
+        "{} cannot be created in an opaque origin (a sandboxed frame without allow-same-origin)",
+        .0.interface_name()
+    )]
     OpaqueOrigin(CredentialType),
     /// The data does not make a valid credential (`TypeError`, `SyntaxError`).
     #[error("Failed to execute 'create' on 'CredentialsContainer': {0}")]
@@ -218,7 +239,8 @@ pub enum CreateError {
     PublicKeyUnavailable,
     /// The document's permissions policy does not allow the feature (`NotAllowedError`).
     #[error(
-        "the permissions policy does not allow \"{0}\" in this document (add allow=\"{0}\" to the iframe)"
+        "the permissions policy does not allow \"{0}\" in this document (add allow=\"{0}\" to the \
+         iframe)"
     )]
     PermissionsPolicy(&'static str),
     /// The WebAuthn ceremony failed (its own exception name).

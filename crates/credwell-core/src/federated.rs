@@ -1,6 +1,9 @@
 //! The `FederatedCredential` constructor.
 //!
-//! Spec: [`FederatedCredential` algorithms](https://w3c.github.io/webappsec-credential-management/#federatedcredential-interface).
+//! Spec: [`FederatedCredential` algorithms][federatedcredential-interface].
+//!
+//! [federatedcredential-interface]:
+//! https://w3c.github.io/webappsec-credential-management/#federatedcredential-interface
 
 use crate::credential::FederatedCredential;
 use crate::errors::ConstructError;
@@ -9,7 +12,7 @@ use crate::origin::Origin;
 use crate::password::check_icon_url;
 
 impl FederatedCredential {
-    /// [Create a `FederatedCredential` from `FederatedCredentialInit`](https://w3c.github.io/webappsec-credential-management/#abstract-opdef-create-a-federatedcredential-from-federatedcredentialinit).
+    /// [Create a `FederatedCredential` from `FederatedCredentialInit`][from-init].
     ///
     /// ```
     /// use credwell_core::{FederatedCredential, FederatedCredentialInit, Origin};
@@ -20,6 +23,9 @@ impl FederatedCredential {
     /// assert_eq!(c.provider, "https://idp.example");
     /// assert_eq!(c.protocol, None);
     /// ```
+    ///
+    /// [from-init]:
+    /// https://w3c.github.io/webappsec-credential-management/#construct-federatedcredential-data
     pub fn from_init(
         init: FederatedCredentialInit,
         origin: &Origin,

@@ -1,14 +1,20 @@
 //! The `mediation` member every `navigator.credentials` method takes.
 //!
-//! Spec: [Mediation Requirements](https://w3c.github.io/webappsec-credential-management/#mediation-requirements).
+//! Spec: [Mediation Requirements][mediation-requirements].
 //! Its own module because both the options dictionaries and WebAuthn's client read it, and
 //! neither should depend on the other for it.
+//!
+//! [mediation-requirements]:
+//! https://w3c.github.io/webappsec-credential-management/#mediation-requirements
 
 use serde_json::{Map, Value};
 
 use crate::idl::{self, ConversionError};
 
-/// [`CredentialMediationRequirement`](https://w3c.github.io/webappsec-credential-management/#enumdef-credentialmediationrequirement).
+/// [`CredentialMediationRequirement`][enumdef-credentialmediationrequirement].
+///
+/// [enumdef-credentialmediationrequirement]:
+/// https://w3c.github.io/webappsec-credential-management/#enumdef-credentialmediationrequirement
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum Mediation {
     /// Never involve the user: resolve `null` rather than ask.

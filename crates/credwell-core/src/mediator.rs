@@ -1,11 +1,16 @@
 //! The user's decisions: choosing an account, and consenting to save or update a credential.
 //!
-//! Spec: [Credential Selection](https://w3c.github.io/webappsec-credential-management/#user-mediated-selection)
-//! and [Storing and Updating Credentials](https://w3c.github.io/webappsec-credential-management/#user-mediation-storage).
+//! Spec: [Credential Selection][user-mediated-selection]
+//! and [Storing and Updating Credentials][user-mediated-storage].
 //!
 //! A [`Mediator`] never sees a password: the chooser gets [`Account`] summaries and answers with
 //! an index. If the engine drops a mediator future before it completes, the request was aborted
 //! or cancelled and the UI must close.
+//!
+//! [user-mediated-selection]:
+//! https://w3c.github.io/webappsec-credential-management/#user-mediated-selection
+//! [user-mediated-storage]:
+//! https://w3c.github.io/webappsec-credential-management/#user-mediated-storage
 
 use std::collections::VecDeque;
 use std::future::Future;

@@ -1,12 +1,21 @@
 //! The WebIDL dictionaries the methods of `navigator.credentials` take, read from JSON.
 //!
-//! Spec: [`CredentialRequestOptions`](https://w3c.github.io/webappsec-credential-management/#dictdef-credentialrequestoptions),
-//! [`CredentialCreationOptions`](https://w3c.github.io/webappsec-credential-management/#dictdef-credentialcreationoptions),
-//! [`PasswordCredentialData`](https://w3c.github.io/webappsec-credential-management/#dictdef-passwordcredentialdata),
-//! [`FederatedCredentialInit`](https://w3c.github.io/webappsec-credential-management/#dictdef-federatedcredentialinit).
+//! Spec: [`CredentialRequestOptions`][dictdef-credentialrequestoptions],
+//! [`CredentialCreationOptions`][dictdef-credentialcreationoptions],
+//! [`PasswordCredentialData`][dictdef-passwordcredentialdata],
+//! [`FederatedCredentialInit`][dictdef-federatedcredentialinit].
 //!
 //! A member the page left `undefined` is absent from the JSON. Conversion errors are `TypeError`s
 //! that name the member, exactly where WebIDL would throw them: before the algorithm starts.
+//!
+//! [dictdef-credentialrequestoptions]:
+//! https://w3c.github.io/webappsec-credential-management/#dictdef-credentialrequestoptions
+//! [dictdef-credentialcreationoptions]:
+//! https://w3c.github.io/webappsec-credential-management/#dictdef-credentialcreationoptions
+//! [dictdef-passwordcredentialdata]:
+//! https://w3c.github.io/webappsec-credential-management/#dictdef-passwordcredentialdata
+//! [dictdef-federatedcredentialinit]:
+//! https://w3c.github.io/webappsec-credential-management/#dictdef-federatedcredentialinit
 
 use serde_json::{Map, Value};
 
@@ -27,7 +36,10 @@ pub enum UiMode {
     Immediate,
 }
 
-/// [`FederatedCredentialRequestOptions`](https://w3c.github.io/webappsec-credential-management/#dictdef-federatedcredentialrequestoptions).
+/// [`FederatedCredentialRequestOptions`][dictdef-federatedcredentialrequestoptions].
+///
+/// [dictdef-federatedcredentialrequestoptions]:
+/// https://w3c.github.io/webappsec-credential-management/#dictdef-federatedcredentialrequestoptions
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct FederatedCredentialRequestOptions {
     /// `providers`, each normalized to the ASCII serialization of its origin when it parses as a
@@ -37,7 +49,7 @@ pub struct FederatedCredentialRequestOptions {
     pub protocols: Option<Vec<String>>,
 }
 
-/// [`CredentialRequestOptions`](https://w3c.github.io/webappsec-credential-management/#dictdef-credentialrequestoptions)
+/// [`CredentialRequestOptions`][dictdef-credentialrequestoptions]
 /// with the members the password, federated and public-key types add.
 ///
 /// ```
@@ -51,6 +63,9 @@ pub struct FederatedCredentialRequestOptions {
 /// assert_eq!(o.relevant_types(), vec![CredentialType::Federated, CredentialType::Password]);
 /// assert_eq!(o.federated.unwrap().providers.unwrap(), ["https://idp.example"]);
 /// ```
+///
+/// [dictdef-credentialrequestoptions]:
+/// https://w3c.github.io/webappsec-credential-management/#dictdef-credentialrequestoptions
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct CredentialRequestOptions {
     /// `mediation`, `"optional"` by default.
@@ -97,12 +112,15 @@ impl CredentialRequestOptions {
         Ok(options)
     }
 
-    /// The [relevant credential interface objects](https://w3c.github.io/webappsec-credential-management/#credentialrequestoptions-relevant-credential-interface-objects),
+    /// The [relevant credential interface objects][credentialrequestoptions-dictionary],
     /// in registry order.
     ///
     /// `password` counts only when true: by the letter of the spec its IDL default `false` would
     /// make `PasswordCredential` relevant to every request, which WPT and Chromium reject
     /// (w3c/webappsec-credential-management#270).
+    ///
+    /// [credentialrequestoptions-dictionary]:
+    /// https://w3c.github.io/webappsec-credential-management/#credentialrequestoptions-dictionary
     pub fn relevant_types(&self) -> Vec<CredentialType> {
         let mut types = Vec::with_capacity(2);
         if self.federated.is_some() {
@@ -117,8 +135,11 @@ impl CredentialRequestOptions {
         types
     }
 
-    /// [Matchable a priori](https://w3c.github.io/webappsec-credential-management/#matchable-a-priori):
+    /// [Matchable a priori][matchable-a-priori]:
     /// every relevant interface discovers from the credential store.
+    ///
+    /// [matchable-a-priori]:
+    /// https://w3c.github.io/webappsec-credential-management/#matchable-a-priori
     pub fn matchable_a_priori(&self) -> bool {
         self.relevant_types()
             .iter()
@@ -126,11 +147,14 @@ impl CredentialRequestOptions {
     }
 }
 
-/// [`PasswordCredentialData`](https://w3c.github.io/webappsec-credential-management/#dictdef-passwordcredentialdata)
+/// [`PasswordCredentialData`][dictdef-passwordcredentialdata]
 /// after WebIDL conversion.
 ///
 /// `origin` is read but not used: the credential's origin always comes from the caller (see
 /// `docs/conformance.md`, "origin member").
+///
+/// [dictdef-passwordcredentialdata]:
+/// https://w3c.github.io/webappsec-credential-management/#dictdef-passwordcredentialdata
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct PasswordCredentialData {
     /// `id`.
@@ -249,8 +273,11 @@ pub enum PasswordCredentialInit {
     Form(FormSnapshot),
 }
 
-/// [`FederatedCredentialInit`](https://w3c.github.io/webappsec-credential-management/#dictdef-federatedcredentialinit)
+/// [`FederatedCredentialInit`][dictdef-federatedcredentialinit]
 /// after WebIDL conversion (`origin` ignored, as for passwords).
+///
+/// [dictdef-federatedcredentialinit]:
+/// https://w3c.github.io/webappsec-credential-management/#dictdef-federatedcredentialinit
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct FederatedCredentialInit {
     /// `id`.
@@ -265,8 +292,11 @@ pub struct FederatedCredentialInit {
     pub icon_url: Option<String>,
 }
 
-/// [`CredentialCreationOptions`](https://w3c.github.io/webappsec-credential-management/#dictdef-credentialcreationoptions)
+/// [`CredentialCreationOptions`][dictdef-credentialcreationoptions]
 /// with the password, federated and public-key members.
+///
+/// [dictdef-credentialcreationoptions]:
+/// https://w3c.github.io/webappsec-credential-management/#dictdef-credentialcreationoptions
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct CredentialCreationOptions {
     /// `mediation`.
@@ -470,9 +500,12 @@ fn public_key_dictionary(
 }
 
 /// Normalizes a provider identifier to the ASCII serialization of its origin
-/// ([Identifying Providers](https://w3c.github.io/webappsec-credential-management/#provider-identification)):
+/// ([Identifying Providers][provider-identification]):
 /// `https://idp.example/` and `https://IDP.example:443` are both `https://idp.example`.
 /// Text that is not a URL is kept as it is, and so matches only itself.
+///
+/// [provider-identification]:
+/// https://w3c.github.io/webappsec-credential-management/#provider-identification
 pub fn normalize_provider(provider: &str) -> String {
     match url::Url::parse(provider) {
         Ok(url) if url.origin().is_tuple() => url.origin().ascii_serialization(),

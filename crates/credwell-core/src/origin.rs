@@ -141,7 +141,10 @@ fn site_of(origin: &url::Origin) -> Option<Site> {
 }
 
 impl fmt::Display for Origin {
-    /// The [ASCII serialization](https://html.spec.whatwg.org/multipage/browsers.html#ascii-serialisation-of-an-origin).
+    /// The [ASCII serialization][ascii-serialisation-of-an-origin].
+    ///
+    /// [ascii-serialisation-of-an-origin]:
+    /// https://html.spec.whatwg.org/multipage/browsers.html#ascii-serialisation-of-an-origin
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0.inner.ascii_serialization())
     }
@@ -157,7 +160,7 @@ impl fmt::Debug for Origin {
 /// credwell may *offer* (never silently return) a credential saved for a sibling subdomain.
 ///
 /// The scheme is part of the site so that a credential is never shared across a scheme downgrade
-/// ([Cross-domain credential access](https://w3c.github.io/webappsec-credential-management/#security-cross-domain)).
+/// ([Cross-domain credential access][security-credential-access]).
 ///
 /// ```
 /// use credwell_core::Origin;
@@ -167,6 +170,9 @@ impl fmt::Debug for Origin {
 /// assert_eq!(login.site(), www.site());
 /// assert_ne!(login.site(), http.site());
 /// ```
+///
+/// [security-credential-access]:
+/// https://w3c.github.io/webappsec-credential-management/#security-credential-access
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct Site {
     scheme: String,

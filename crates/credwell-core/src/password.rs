@@ -1,8 +1,11 @@
 //! The `PasswordCredential` constructors.
 //!
-//! Spec: [`PasswordCredential` algorithms](https://w3c.github.io/webappsec-credential-management/#passwordcredential-interface).
+//! Spec: [`PasswordCredential` algorithms][passwordcredential-interface].
 //! The `[[CollectFromCredentialStore]]`, `[[Create]]` and `[[Store]]` internal methods need the
 //! store and the mediator and live in [`crate::engine`].
+//!
+//! [passwordcredential-interface]:
+//! https://w3c.github.io/webappsec-credential-management/#passwordcredential-interface
 
 use crate::credential::{Password, PasswordCredential};
 use crate::errors::ConstructError;
@@ -10,7 +13,7 @@ use crate::options::{FormSnapshot, PasswordCredentialData};
 use crate::origin::Origin;
 
 impl PasswordCredential {
-    /// [Create a `PasswordCredential` from `PasswordCredentialData`](https://w3c.github.io/webappsec-credential-management/#abstract-opdef-create-a-passwordcredential-from-passwordcredentialdata).
+    /// [Create a `PasswordCredential` from `PasswordCredentialData`][from-data].
     ///
     /// The credential's `[[origin]]` is `origin`, the caller's, whatever `data.origin` said.
     ///
@@ -22,13 +25,17 @@ impl PasswordCredential {
     /// let c = PasswordCredential::from_data(data, &origin).unwrap();
     /// assert_eq!((c.id.as_str(), c.name.as_str(), c.icon_url.as_str()), ("alice", "", ""));
     /// ```
+    ///
+    /// [from-data]:
+    /// https://w3c.github.io/webappsec-credential-management/#construct-passwordcredential-data
     pub fn from_data(
         data: PasswordCredentialData,
         origin: &Origin,
     ) -> Result<Self, ConstructError> {
         // 1. Let c be a new PasswordCredential object.
         // 2. If any of the following are the empty string, throw a TypeError exception:
-        //    data's id member's value; data's origin member's value; data's password member's value.
+        //    data's id member's value; data's origin member's value; data's password member's
+        //    value.
         if data.id.is_empty() {
             return Err(ConstructError::EmptyMember("PasswordCredentialData.id"));
         }
@@ -50,7 +57,7 @@ impl PasswordCredential {
         })
     }
 
-    /// [Create a `PasswordCredential` from an `HTMLFormElement`](https://w3c.github.io/webappsec-credential-management/#abstract-opdef-create-a-passwordcredential-from-an-htmlformelement).
+    /// [Create a `PasswordCredential` from an `HTMLFormElement`][from-form].
     ///
     /// ```
     /// use credwell_core::{FormField, FormSnapshot, Origin, PasswordCredential};
@@ -66,6 +73,9 @@ impl PasswordCredential {
     /// assert_eq!(c.id, "alice");
     /// assert_eq!(c.password.expose(), "pencil");
     /// ```
+    ///
+    /// [from-form]:
+    /// https://w3c.github.io/webappsec-credential-management/#construct-passwordcredential-form
     pub fn from_form(form: &FormSnapshot, origin: &Origin) -> Result<Self, ConstructError> {
         // 1. Let data be a new PasswordCredentialData dictionary.
         let mut data = PasswordCredentialData::default();

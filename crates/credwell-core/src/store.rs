@@ -2,9 +2,12 @@
 //!
 //! Spec: [Infrastructure](https://w3c.github.io/webappsec-credential-management/#infrastructure)
 //! asks for an opaque store that can store, retrieve (by filter) and modify credentials, and keep
-//! each origin's [prevent silent access flag](https://w3c.github.io/webappsec-credential-management/#origin-prevent-silent-access-flag).
+//! each origin's [prevent silent access flag][origin-prevent-silent-access-flag].
 //! The engine talks to it only through [`CredentialStore`]; [`MemoryStore`] is the in-memory
 //! implementation for tests, benchmarks and embedders that persist elsewhere.
+//!
+//! [origin-prevent-silent-access-flag]:
+//! https://w3c.github.io/webappsec-credential-management/#origin-prevent-silent-access-flag
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -35,8 +38,11 @@ pub struct StoredCredential {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OriginFlags {
     /// The prevent silent access flag: `true` means the origin
-    /// [requires user mediation](https://w3c.github.io/webappsec-credential-management/#origin-requires-user-mediation).
+    /// [requires user mediation][origin-requires-user-mediation].
     /// It is `true` unless the user has mediated a sign-in on this origin.
+    ///
+    /// [origin-requires-user-mediation]:
+    /// https://w3c.github.io/webappsec-credential-management/#origin-requires-user-mediation
     pub prevent_silent_access: bool,
     /// The user chose "never save for this site".
     pub never_save: bool,

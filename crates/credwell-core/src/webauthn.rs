@@ -1,9 +1,12 @@
 //! The WebAuthn client side (`PublicKeyCredential`): the parts of
 //! [`[[Create]]`](https://w3c.github.io/webauthn/#sctn-createCredential) and
-//! [`[[DiscoverFromExternalSource]]`](https://w3c.github.io/webauthn/#sctn-discover-from-external-source)
+//! [`[[DiscoverFromExternalSource]]`][sctn-discover-from-external-source]
 //! that do not need an authenticator: options conversion, RP ID validation (with
 //! [related origin requests](https://w3c.github.io/webauthn/#sctn-related-origins)) and
 //! `clientDataJSON`.
+//!
+//! [sctn-discover-from-external-source]:
+//! https://w3c.github.io/webauthn/#sctn-discover-from-external-source
 
 mod authenticator;
 mod client;

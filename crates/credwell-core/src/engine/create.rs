@@ -1,5 +1,7 @@
-//! [Create a `Credential`](https://w3c.github.io/webappsec-credential-management/#algorithm-create):
+//! [Create a `Credential`][algorithm-create]:
 //! `create()`, with the password and federated `[[Create]]`.
+//!
+//! [algorithm-create]: https://w3c.github.io/webappsec-credential-management/#algorithm-create
 
 use serde_json::Value;
 
@@ -30,10 +32,12 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
         self.create_credential(caller, options, signal).await
     }
 
-    /// [Create a `Credential`](https://w3c.github.io/webappsec-credential-management/#algorithm-create).
+    /// [Create a `Credential`][algorithm-create].
     ///
     /// Creating a password or federated credential only builds the object; the page saves it
     /// with `store()`.
+    ///
+    /// [algorithm-create]: https://w3c.github.io/webappsec-credential-management/#algorithm-create
     pub async fn create_credential(
         &self,
         caller: &Caller,

@@ -1,5 +1,7 @@
-//! [Request a `Credential`](https://w3c.github.io/webappsec-credential-management/#algorithm-request):
+//! [Request a `Credential`][algorithm-request]:
 //! `get()`, with the password and federated `[[CollectFromCredentialStore]]` and the chooser.
+//!
+//! [algorithm-request]: https://w3c.github.io/webappsec-credential-management/#algorithm-request
 
 use serde_json::Value;
 
@@ -32,7 +34,10 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
         self.request_credential(caller, &options, signal).await
     }
 
-    /// [Request a `Credential`](https://w3c.github.io/webappsec-credential-management/#algorithm-request).
+    /// [Request a `Credential`][algorithm-request].
+    ///
+    /// [algorithm-request]:
+    /// https://w3c.github.io/webappsec-credential-management/#algorithm-request
     pub async fn request_credential(
         &self,
         caller: &Caller,
@@ -117,7 +122,10 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
         }
     }
 
-    /// Steps 12.1 to 12.7 of [Request a `Credential`](https://w3c.github.io/webappsec-credential-management/#algorithm-request).
+    /// Steps 12.1 to 12.7 of [Request a `Credential`][algorithm-request].
+    ///
+    /// [algorithm-request]:
+    /// https://w3c.github.io/webappsec-credential-management/#algorithm-request
     async fn request_in_parallel(
         &self,
         caller: &Caller,
@@ -176,8 +184,11 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
         Ok(result)
     }
 
-    /// [Collect `Credential`s from the credential store](https://w3c.github.io/webappsec-credential-management/#algorithm-collect-known),
+    /// [Collect `Credential`s from the credential store][algorithm-collect-known],
     /// with each interface's `[[CollectFromCredentialStore]]`.
+    ///
+    /// [algorithm-collect-known]:
+    /// https://w3c.github.io/webappsec-credential-management/#algorithm-collect-known
     async fn collect_from_store(
         &self,
         caller: &Caller,
@@ -235,8 +246,11 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
             .collect())
     }
 
-    /// Whether origin [requires user mediation](https://w3c.github.io/webappsec-credential-management/#origin-requires-user-mediation):
+    /// Whether origin [requires user mediation][origin-requires-user-mediation]:
     /// its prevent silent access flag is set, or the user turned auto sign-in off globally.
+    ///
+    /// [origin-requires-user-mediation]:
+    /// https://w3c.github.io/webappsec-credential-management/#origin-requires-user-mediation
     async fn requires_user_mediation(&self, origin: &Origin) -> Result<bool, GetError> {
         if !self.config.auto_sign_in {
             return Ok(true);
@@ -249,12 +263,15 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
         Ok(flags.prevent_silent_access)
     }
 
-    /// [Ask the user to choose a `Credential`](https://w3c.github.io/webappsec-credential-management/#abstract-opdef-ask-the-user-to-choose-a-credential).
+    /// [Ask the user to choose a `Credential`][user-mediated-selection].
     ///
     /// The chooser lists the exact-origin credentials, then (when enabled) those of sibling
     /// subdomains of the same site. With nothing to offer it resolves `null` without showing UI.
     /// Picking an exact-origin credential is user mediation, so it clears the origin's prevent
     /// silent access flag.
+    ///
+    /// [user-mediated-selection]:
+    /// https://w3c.github.io/webappsec-credential-management/#user-mediated-selection
     async fn ask_to_choose(
         &self,
         caller: &Caller,

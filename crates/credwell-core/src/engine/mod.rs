@@ -49,7 +49,10 @@ pub struct EngineConfig {
     /// Consent policy for `store()`.
     pub store_consent: StoreConsent,
     /// The global auto sign-in switch: when `false` every origin requires user mediation
-    /// ([Requiring User Mediation](https://w3c.github.io/webappsec-credential-management/#user-mediation-requirement), 1).
+    /// ([Requiring User Mediation][user-mediation-requirement], 1).
+    ///
+    /// [user-mediation-requirement]:
+    /// https://w3c.github.io/webappsec-credential-management/#user-mediation-requirement
     pub auto_sign_in: bool,
     /// Offer credentials saved on sibling subdomains (same scheme and registrable domain) in the
     /// chooser. They are never returned without the user picking them.
@@ -76,10 +79,12 @@ impl Default for EngineConfig {
 /// use serde_json::json;
 /// # futures::executor::block_on(async {
 /// let engine = Engine::new(MemoryStore::new(), ScriptedMediator::default(), ManualClock::new(0));
-/// let caller = Caller::new(Origin::parse("https://example.com").unwrap(), ClientId(1), RequestId(1));
+/// let origin = Origin::parse("https://example.com").unwrap();
+/// let caller = Caller::new(origin, ClientId(1), RequestId(1));
 /// let credential = json!({"type": "password", "id": "alice", "password": "pencil"});
 /// engine.store(&caller, &credential).await.unwrap();
-/// let got = engine.get(&caller, &json!({"password": true, "mediation": "silent"}), None).await.unwrap();
+/// let silent = json!({"password": true, "mediation": "silent"});
+/// let got = engine.get(&caller, &silent, None).await.unwrap();
 /// assert_eq!(got.unwrap().id(), "alice");
 /// # });
 /// ```
@@ -131,9 +136,11 @@ impl<S: CredentialStore, M: Mediator, C: Clock> Engine<S, M, C> {
 }
 
 impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator> Engine<S, M, C, A> {
-    /// The same engine, supporting [related origin requests](https://w3c.github.io/webauthn/#sctn-related-origins):
+    /// The same engine, supporting [related origin requests][sctn-related-origins]:
     /// a `publicKey` RP ID that is not the caller's effective domain or a registrable suffix of
     /// it is checked against the RP's `.well-known/webauthn` document, which `related` fetches.
+    ///
+    /// [sctn-related-origins]: https://w3c.github.io/webauthn/#sctn-related-origins
     pub fn with_related_origins<R: RelatedOrigins>(self, related: R) -> Engine<S, M, C, A, R> {
         Engine {
             store: self.store,

@@ -1,5 +1,8 @@
-//! [Prevent Silent Access](https://w3c.github.io/webappsec-credential-management/#abstract-opdef-prevent-silent-access):
+//! [Prevent Silent Access][algorithm-prevent-silent-access]:
 //! `preventSilentAccess()`.
+//!
+//! [algorithm-prevent-silent-access]:
+//! https://w3c.github.io/webappsec-credential-management/#algorithm-prevent-silent-access
 
 use super::{Engine, abortable};
 use crate::caller::Caller;
@@ -12,8 +15,13 @@ use crate::webauthn::{Authenticator, RelatedOrigins};
 impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrigins>
     Engine<S, M, C, A, R>
 {
-    /// [`preventSilentAccess()`](https://w3c.github.io/webappsec-credential-management/#dom-credentialscontainer-preventsilentaccess):
-    /// [Prevent Silent Access](https://w3c.github.io/webappsec-credential-management/#abstract-opdef-prevent-silent-access).
+    /// [`preventSilentAccess()`][framework-credential-management]:
+    /// [Prevent Silent Access][algorithm-prevent-silent-access].
+    ///
+    /// [framework-credential-management]:
+    /// https://w3c.github.io/webappsec-credential-management/#framework-credential-management
+    /// [algorithm-prevent-silent-access]:
+    /// https://w3c.github.io/webappsec-credential-management/#algorithm-prevent-silent-access
     pub async fn prevent_silent_access(
         &self,
         caller: &Caller,

@@ -14,13 +14,15 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
     Engine<S, M, C, A, R>
 {
     /// `PublicKeyCredential.signalUnknownCredential` / `signalAllAcceptedCredentials` /
-    /// `signalCurrentUserDetails` ([signal methods](https://w3c.github.io/webauthn/#sctn-signal-methods)):
+    /// `signalCurrentUserDetails` ([signal methods][sctn-signal-methods]):
     /// runs the client steps on `options`, then the authenticator action. The promise resolves
     /// once the RP ID is validated, whatever the action does; the action is awaited here so that
     /// a `get()` made after the page's promise settles already sees its effect.
     ///
     /// The call is registered under `caller.request`: [`cancel`](Self::cancel) ends it (while the
     /// related origins fetch is in flight, say) with the reason given.
+    ///
+    /// [sctn-signal-methods]: https://w3c.github.io/webauthn/#sctn-signal-methods
     pub async fn signal(
         &self,
         caller: &Caller,

@@ -1,5 +1,7 @@
-//! [Store a `Credential`](https://w3c.github.io/webappsec-credential-management/#abstract-opdef-store-a-credential):
+//! [Store a `Credential`][algorithm-store]:
 //! `store()`, with the password and federated `[[Store]]` and the save and update prompts.
+//!
+//! [algorithm-store]: https://w3c.github.io/webappsec-credential-management/#algorithm-store
 
 use serde_json::Value;
 
@@ -29,10 +31,12 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
         self.store_credential(caller, credential).await
     }
 
-    /// [Store a `Credential`](https://w3c.github.io/webappsec-credential-management/#abstract-opdef-store-a-credential).
+    /// [Store a `Credential`][algorithm-store].
     ///
     /// The credential's `[[origin]]` is replaced by the caller's: only the browser's view of the
     /// calling frame decides where a credential is saved.
+    ///
+    /// [algorithm-store]: https://w3c.github.io/webappsec-credential-management/#algorithm-store
     pub async fn store_credential(
         &self,
         caller: &Caller,
@@ -71,7 +75,8 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
         //    (`_active` is dropped here).
     }
 
-    /// `PasswordCredential`'s and `FederatedCredential`'s `[[Store]](credential, sameOriginWithAncestors)`.
+    /// `PasswordCredential`'s and `FederatedCredential`'s
+    /// `[[Store]](credential, sameOriginWithAncestors)`.
     async fn store_internal(
         &self,
         caller: &Caller,
@@ -98,7 +103,10 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
         }
     }
 
-    /// Steps 2 and 3 of `PasswordCredential`'s [`[[Store]]`](https://w3c.github.io/webappsec-credential-management/#passwordcredential-interface).
+    /// Steps 2 and 3 of `PasswordCredential`'s [`[[Store]]`][passwordcredential-interface].
+    ///
+    /// [passwordcredential-interface]:
+    /// https://w3c.github.io/webappsec-credential-management/#passwordcredential-interface
     async fn store_password(
         &self,
         caller: &Caller,
@@ -157,7 +165,10 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
             .await
     }
 
-    /// Steps 2 and 3 of `FederatedCredential`'s [`[[Store]]`](https://w3c.github.io/webappsec-credential-management/#federatedcredential-interface).
+    /// Steps 2 and 3 of `FederatedCredential`'s [`[[Store]]`][federatedcredential-interface].
+    ///
+    /// [federatedcredential-interface]:
+    /// https://w3c.github.io/webappsec-credential-management/#federatedcredential-interface
     async fn store_federated(
         &self,
         caller: &Caller,

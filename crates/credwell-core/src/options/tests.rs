@@ -116,7 +116,11 @@ fn creation_options_convert_members_in_lexicographic_order() {
     // federated is converted before password, so its error is the one reported.
     let err = creation(json!({"password": "bogus", "federated": "bogus"})).unwrap_err();
     assert_eq!(err.context, "FederatedCredentialInit");
-    let o = creation(json!({"password": {"id": "a", "password": "p"}, "federated": {"id": "a", "provider": "https://i.example"}})).unwrap();
+    let o = creation(json!({
+        "password": {"id": "a", "password": "p"},
+        "federated": {"id": "a", "provider": "https://i.example"},
+    }))
+    .unwrap();
     assert_eq!(o.relevant_types().len(), 2);
 }
 

@@ -1,10 +1,12 @@
 //! The authenticator the client algorithms drive, as a trait: credwell's software passkey
 //! authenticator implements it; tests use scripted ones.
 //!
-//! The operations follow [authenticatorMakeCredential](https://w3c.github.io/webauthn/#sctn-op-make-cred)
+//! The operations follow [authenticatorMakeCredential][sctn-op-make-cred]
 //! and [authenticatorGetAssertion](https://w3c.github.io/webauthn/#sctn-op-get-assertion). The
 //! authenticator owns its user interaction (consent, user verification, choosing among several
 //! discoverable credentials).
+//!
+//! [sctn-op-make-cred]: https://w3c.github.io/webauthn/#sctn-op-make-cred
 
 use std::future::Future;
 

@@ -1,9 +1,13 @@
-//! The WebAuthn client algorithms: [`[[Create]]`](https://w3c.github.io/webauthn/#sctn-createCredential)
-//! and [`[[DiscoverFromExternalSource]]`](https://w3c.github.io/webauthn/#sctn-discover-from-external-source),
+//! The WebAuthn client algorithms: [`[[Create]]`][sctn-createCredential]
+//! and [`[[DiscoverFromExternalSource]]`][sctn-discover-from-external-source],
 //! for one authenticator.
 //!
 //! The Credential Management layer has already checked the document, the abort signal at call
 //! time and the number of types, and it races the whole call against later aborts.
+//!
+//! [sctn-createCredential]: https://w3c.github.io/webauthn/#sctn-createCredential
+//! [sctn-discover-from-external-source]:
+//! https://w3c.github.io/webauthn/#sctn-discover-from-external-source
 
 use std::pin::pin;
 
@@ -99,7 +103,10 @@ fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// `PublicKeyCredential`'s [`[[Create]](origin, options, sameOriginWithAncestors)`](https://w3c.github.io/webauthn/#sctn-createCredential).
+/// `PublicKeyCredential`'s
+/// [`[[Create]](origin, options, sameOriginWithAncestors)`][sctn-createCredential].
+///
+/// [sctn-createCredential]: https://w3c.github.io/webauthn/#sctn-createCredential
 pub(crate) async fn create<A: Authenticator, C: Clock, R: RelatedOrigins>(
     authenticator: &A,
     clock: &C,
@@ -124,7 +131,8 @@ pub(crate) async fn create<A: Authenticator, C: Clock, R: RelatedOrigins>(
     // 3. Let pkOptions be options.publicKey; the timeout is clamped while converting.
     // 4. user.id's length was checked while converting (TypeError).
     // 5-7. callerOrigin, effectiveDomain and the RP ID; a foreign RP ID goes through the
-    //      related origins validation procedure (https://w3c.github.io/webauthn/#sctn-related-origins).
+    //      related origins validation procedure
+    //      (https://w3c.github.io/webauthn/#sctn-related-origins).
     let rp_id = RpId::for_caller(&caller.origin, options.rp_id.as_deref(), related).await?;
     // 8. credTypesAndPubKeyAlgs: computed while converting (NotSupportedError when empty).
     // 9. Extensions: credProps is a client extension; the others go to the authenticator.
@@ -245,7 +253,10 @@ pub(crate) async fn create<A: Authenticator, C: Clock, R: RelatedOrigins>(
     })
 }
 
-/// `PublicKeyCredential`'s [`[[DiscoverFromExternalSource]](origin, options, sameOriginWithAncestors)`](https://w3c.github.io/webauthn/#sctn-discover-from-external-source).
+/// `PublicKeyCredential`'s
+/// [`[[DiscoverFromExternalSource]](origin, options, sameOriginWithAncestors)`][discover].
+///
+/// [discover]: https://w3c.github.io/webauthn/#sctn-discover-from-external-source
 pub(crate) async fn discover<A: Authenticator, C: Clock, R: RelatedOrigins>(
     authenticator: &A,
     clock: &C,

@@ -66,7 +66,10 @@ impl CollectedClientData {
     /// let cd = CollectedClientData::new(ClientDataType::Create, &[0xff], &origin, true, &origin);
     /// assert_eq!(
     ///     String::from_utf8(cd.to_json_bytes()).unwrap(),
-    ///     r#"{"type":"webauthn.create","challenge":"_w","origin":"https://example.org","crossOrigin":false}"#
+    ///     concat!(
+    ///         r#"{"type":"webauthn.create","challenge":"_w","#,
+    ///         r#""origin":"https://example.org","crossOrigin":false}"#,
+    ///     )
     /// );
     /// ```
     pub fn to_json_bytes(&self) -> Vec<u8> {
@@ -161,7 +164,10 @@ mod tests {
         .to_json_bytes();
         assert_eq!(
             String::from_utf8(bytes).unwrap(),
-            r#"{"type":"webauthn.get","challenge":"YWJj","origin":"https://widget.example","crossOrigin":true,"topOrigin":"https://top.example:8443"}"#
+            concat!(
+                r#"{"type":"webauthn.get","challenge":"YWJj","origin":"https://widget.example","#,
+                r#""crossOrigin":true,"topOrigin":"https://top.example:8443"}"#,
+            )
         );
     }
 

@@ -1,13 +1,20 @@
 //! `PublicKeyCredentialCreationOptions` and `PublicKeyCredentialRequestOptions`, read from their
 //! JSON forms (`...OptionsJSON`: every `BufferSource` as base64url).
 //!
-//! Spec: [`PublicKeyCredentialCreationOptions`](https://w3c.github.io/webauthn/#dictdef-publickeycredentialcreationoptions),
-//! [`PublicKeyCredentialRequestOptions`](https://w3c.github.io/webauthn/#dictdef-publickeycredentialrequestoptions),
-//! [`parseCreationOptionsFromJSON`](https://w3c.github.io/webauthn/#sctn-parseCreationOptionsFromJSON).
+//! Spec: [`PublicKeyCredentialCreationOptions`][dictdef-publickeycredentialcreationoptions],
+//! [`PublicKeyCredentialRequestOptions`][dictdef-publickeycredentialrequestoptions],
+//! [`parseCreationOptionsFromJSON`][sctn-parseCreationOptionsFromJSON].
 //!
 //! The enumerations WebAuthn declares as `DOMString` members (`residentKey`, `userVerification`,
-//! `attestation`, `authenticatorAttachment`, `type`, transports, hints) are kept: unknown values are
-//! ignored as the spec says, never a `TypeError`.
+//! `attestation`, `authenticatorAttachment`, `type`, transports, hints) are kept: unknown values
+//! are ignored as the spec says, never a `TypeError`.
+//!
+//! [dictdef-publickeycredentialcreationoptions]:
+//! https://w3c.github.io/webauthn/#dictdef-publickeycredentialcreationoptions
+//! [dictdef-publickeycredentialrequestoptions]:
+//! https://w3c.github.io/webauthn/#dictdef-publickeycredentialrequestoptions
+//! [sctn-parseCreationOptionsFromJSON]:
+//! https://w3c.github.io/webauthn/#sctn-parseCreationOptionsFromJSON
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -23,7 +30,10 @@ pub const TIMEOUT_RANGE_MS: (u64, u64) = (15_000, 600_000);
 /// The timeout when the RP gives none (the spec's recommended default).
 pub const DEFAULT_TIMEOUT_MS: u64 = 300_000;
 
-/// [`PublicKeyCredentialDescriptor`](https://w3c.github.io/webauthn/#dictdef-publickeycredentialdescriptor).
+/// [`PublicKeyCredentialDescriptor`][dictdef-publickeycredentialdescriptor].
+///
+/// [dictdef-publickeycredentialdescriptor]:
+/// https://w3c.github.io/webauthn/#dictdef-publickeycredentialdescriptor
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CredentialDescriptor {
     /// `type` (only `"public-key"` is known).
@@ -34,7 +44,10 @@ pub struct CredentialDescriptor {
     pub transports: Option<Vec<String>>,
 }
 
-/// [`AuthenticatorSelectionCriteria`](https://w3c.github.io/webauthn/#dictdef-authenticatorselectioncriteria).
+/// [`AuthenticatorSelectionCriteria`][dictdef-authenticatorselectioncriteria].
+///
+/// [dictdef-authenticatorselectioncriteria]:
+/// https://w3c.github.io/webauthn/#dictdef-authenticatorselectioncriteria
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct AuthenticatorSelection {
     /// `authenticatorAttachment`.
@@ -477,7 +490,11 @@ mod tests {
     #[test]
     fn dom_string_enumerations_accept_unknown_values() {
         let mut v = base();
-        v["authenticatorSelection"] = json!({"residentKey": "unknown", "userVerification": "", "authenticatorAttachment": "?"});
+        v["authenticatorSelection"] = json!({
+            "residentKey": "unknown",
+            "userVerification": "",
+            "authenticatorAttachment": "?",
+        });
         v["attestation"] = json!("unknown");
         let o = create(v).unwrap();
         assert_eq!(

@@ -6,7 +6,10 @@
 //! Everything after the fetch (the response checks, the JSON, the origins, the
 //! [registrable origin labels](https://w3c.github.io/webauthn/#registrable-origin-label) and the
 //! label limit, the same-origin match) is here, as the
-//! [related origins validation procedure](https://w3c.github.io/webauthn/#sctn-validating-relation-origin).
+//! [related origins validation procedure][sctn-validating-relation-origin].
+//!
+//! [sctn-validating-relation-origin]:
+//! https://w3c.github.io/webauthn/#sctn-validating-relation-origin
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -121,8 +124,8 @@ impl RelatedOrigins for NoRelatedOrigins {
 ///
 /// ```
 /// use credwell_core::{RelatedOrigins, ScriptedRelatedOrigins, WellKnownResponse};
-/// let related = ScriptedRelatedOrigins::new()
-///     .with("shopping.com", WellKnownResponse::json(r#"{"origins": ["https://shopping.co.uk"]}"#));
+/// let document = WellKnownResponse::json(r#"{"origins": ["https://shopping.co.uk"]}"#);
+/// let related = ScriptedRelatedOrigins::new().with("shopping.com", document);
 /// assert!(related.supported());
 /// let got = futures::executor::block_on(related.fetch("shopping.com")).unwrap();
 /// assert_eq!(got.status, 200);
@@ -234,9 +237,12 @@ pub enum RelatedOriginsError {
     NotListed(String),
 }
 
-/// The [related origins validation procedure](https://w3c.github.io/webauthn/#sctn-validating-relation-origin),
+/// The [related origins validation procedure][sctn-validating-relation-origin],
 /// given `callerOrigin` and `rpIdRequested`: `Ok(rp_id)` (the requested RP ID as a domain in
 /// ASCII, lower case) when the procedure returns true; otherwise why it threw or returned false.
+///
+/// [sctn-validating-relation-origin]:
+/// https://w3c.github.io/webauthn/#sctn-validating-relation-origin
 pub(crate) async fn related_origins_validation<R: RelatedOrigins>(
     related: &R,
     caller_origin: &Origin,

@@ -1,8 +1,11 @@
 //! Relying Party identifiers and the HTML standard's domain-suffix check.
 //!
 //! Spec: [RP ID](https://w3c.github.io/webauthn/#rp-id), [is a registrable domain suffix of or
-//! is equal to](https://html.spec.whatwg.org/multipage/browsers.html#is-a-registrable-domain-suffix-of-or-is-equal-to),
-//! with public suffixes from the compiled-in Public Suffix List (`psl`).
+//! is equal to][registrable-suffix], with public suffixes from the compiled-in Public Suffix List
+//! (`psl`).
+//!
+//! [registrable-suffix]:
+//! https://html.spec.whatwg.org/#is-a-registrable-domain-suffix-of-or-is-equal-to
 
 use std::fmt;
 
@@ -141,8 +144,11 @@ impl fmt::Display for RpId {
     }
 }
 
-/// [Is a registrable domain suffix of or is equal to](https://html.spec.whatwg.org/multipage/browsers.html#is-a-registrable-domain-suffix-of-or-is-equal-to),
+/// [Is a registrable domain suffix of or is equal to][registrable-suffix],
 /// returning the parsed `hostSuffixString` when it is. `original_host` is an ASCII domain.
+///
+/// [registrable-suffix]:
+/// https://html.spec.whatwg.org/#is-a-registrable-domain-suffix-of-or-is-equal-to
 fn is_registrable_domain_suffix_of_or_equal_to(
     host_suffix_string: &str,
     original_host: &str,

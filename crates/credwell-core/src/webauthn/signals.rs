@@ -119,8 +119,8 @@ impl From<SignalError> for crate::exception::Rejection {
 
 /// Runs the client steps of `method` on `options` (the page's dictionary, as JSON) for a
 /// caller at `origin`: the signal to hand to every authenticator, or the rejection. A foreign
-/// RP ID goes through `related`'s related origin requests ([`NoRelatedOrigins`](super::NoRelatedOrigins):
-/// none).
+/// RP ID goes through `related`'s related origin requests
+/// ([`NoRelatedOrigins`](super::NoRelatedOrigins): none).
 pub async fn signal_from_json<R: RelatedOrigins>(
     method: SignalMethod,
     options: &Value,
@@ -136,7 +136,9 @@ pub async fn signal_from_json<R: RelatedOrigins>(
     }
 }
 
-/// [`signalUnknownCredential(options)`](https://w3c.github.io/webauthn/#sctn-signalUnknownCredential).
+/// [`signalUnknownCredential(options)`][sctn-signalUnknownCredential].
+///
+/// [sctn-signalUnknownCredential]: https://w3c.github.io/webauthn/#sctn-signalUnknownCredential
 async fn unknown_credential<R: RelatedOrigins>(
     options: &Value,
     origin: &Origin,
@@ -159,7 +161,10 @@ async fn unknown_credential<R: RelatedOrigins>(
     })
 }
 
-/// [`signalAllAcceptedCredentials(options)`](https://w3c.github.io/webauthn/#sctn-signalAllAcceptedCredentials).
+/// [`signalAllAcceptedCredentials(options)`][sctn-signalAllAcceptedCredentials].
+///
+/// [sctn-signalAllAcceptedCredentials]:
+/// https://w3c.github.io/webauthn/#sctn-signalAllAcceptedCredentials
 async fn all_accepted_credentials<R: RelatedOrigins>(
     options: &Value,
     origin: &Origin,
@@ -194,7 +199,9 @@ async fn all_accepted_credentials<R: RelatedOrigins>(
     })
 }
 
-/// [`signalCurrentUserDetails(options)`](https://w3c.github.io/webauthn/#sctn-signalCurrentUserDetails).
+/// [`signalCurrentUserDetails(options)`][sctn-signalCurrentUserDetails].
+///
+/// [sctn-signalCurrentUserDetails]: https://w3c.github.io/webauthn/#sctn-signalCurrentUserDetails
 async fn current_user_details<R: RelatedOrigins>(
     options: &Value,
     origin: &Origin,
@@ -221,7 +228,10 @@ async fn current_user_details<R: RelatedOrigins>(
     })
 }
 
-/// The [asynchronous RP ID validation algorithm](https://w3c.github.io/webauthn/#sctn-signal-methods-async-rp-id-validation).
+/// The [asynchronous RP ID validation algorithm][sctn-signal-methods-async-rp-id-validation].
+///
+/// [sctn-signal-methods-async-rp-id-validation]:
+/// https://w3c.github.io/webauthn/#sctn-signal-methods-async-rp-id-validation
 async fn validate_rp_id<R: RelatedOrigins>(
     rp_id: &str,
     origin: &Origin,

@@ -144,7 +144,10 @@ fn create_builds_client_data_and_asks_the_authenticator() {
     let client_data = decode(&json["response"]["clientDataJSON"]);
     assert_eq!(
         String::from_utf8(client_data.clone()).unwrap(),
-        r#"{"type":"webauthn.create","challenge":"AAECAw","origin":"https://login.example.com","crossOrigin":false}"#
+        concat!(
+            r#"{"type":"webauthn.create","challenge":"AAECAw","#,
+            r#""origin":"https://login.example.com","crossOrigin":false}"#,
+        )
     );
     let made = engine.authenticator().made.lock().unwrap();
     assert_eq!(made[0].rp_id.as_str(), "login.example.com");
