@@ -5,6 +5,7 @@
 //! vault key ──HKDF-SHA256──▶ record key ("credwell-vault record-enc v1")
 //!                          ▶ index key  ("credwell-vault blind-index v1")
 //!                          ▶ integrity key ("credwell-vault integrity v1")
+//!                          ▶ state key ("credwell-vault integrity-state v2")
 //!                          ▶ export key ("credwell-vault export v1")
 //! ```
 //!
@@ -249,6 +250,8 @@ pub(crate) struct VaultKeys {
     pub(crate) record: Key,
     pub(crate) index: Key,
     pub(crate) integrity: Key,
+    /// Seals the integrity state (generation, next id, accumulator).
+    pub(crate) state: Key,
     #[allow(dead_code)] // For encrypted exports (the CLI's export command).
     pub(crate) export: Key,
 }
@@ -259,6 +262,7 @@ impl VaultKeys {
             record: vault_key.subkey("credwell-vault record-enc v1"),
             index: vault_key.subkey("credwell-vault blind-index v1"),
             integrity: vault_key.subkey("credwell-vault integrity v1"),
+            state: vault_key.subkey("credwell-vault integrity-state v2"),
             export: vault_key.subkey("credwell-vault export v1"),
         }
     }

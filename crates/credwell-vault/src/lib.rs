@@ -10,8 +10,11 @@
 //! - Rows are found through keyed blind indexes: HMAC-SHA256 of the origin (and of the site, for
 //!   sibling-subdomain offers). Origins, usernames, names, icons, passwords and providers never
 //!   reach the file, the WAL or the logs in clear; timestamps, record kinds and counts do.
-//! - A keyed integrity accumulator over every row's (id, kind, revision), checked at unlock and
-//!   by [`Vault::check`], detects rows deleted, added, or rolled back to an older copy.
+//! - A keyed integrity accumulator over every row's columns, sealed with the write generation
+//!   and the next record id under a key derived from the vault key, is checked at unlock and by
+//!   [`Vault::check`]: rows deleted, added, or rolled back to an older copy, one at a time or
+//!   spliced together from several older copies, fail to open. Only the whole file replaced by
+//!   an older whole file is beyond it; [`Vault::generation`] is what an outside anchor compares.
 //! - Key hierarchy: passphrase → Argon2id ([`KdfParams`], stored in the header) → a key that
 //!   wraps a random vault key → HKDF sub-keys. [`Vault::change_passphrase`] rewraps the vault
 //!   key only.
@@ -60,8 +63,14 @@ pub fn default_path() -> Option<PathBuf> {
         .map(|dirs| dirs.data_dir().join("vault.sqlite"))
 }
 
-/// The record envelope format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The vault format this build writes and reads (`meta.format`). Format 2 seals the integrity
+/// state (write generation, next record id, accumulator) under the vault key; format 1 kept them
+/// in clear and is migrated at unlock.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The version of the record and key-wrap envelopes, bound into their associated data;
+/// unchanged by format 2.
+pub(crate) const ENVELOPE_FORMAT: u32 = 1;
 
 /// Vault failures. Each names what is wrong; none is "repaired" silently.
 #[derive(Debug, thiserror::Error)]
@@ -171,6 +180,8 @@ pub struct VaultInfo {
     pub origins_with_flags: u64,
     /// Number of passkeys.
     pub passkeys: u64,
+    /// The write generation ([`Vault::generation`]).
+    pub generation: u64,
 }
 
 /// What [`Vault::check`] found.
@@ -322,29 +333,33 @@ impl Vault {
             .map_err(|_| VaultError::Random)?;
         let keys = VaultKeys::from_vault_key(&vault_key);
         let kdf_json = serde_json::to_vec(&kdf).map_err(|e| VaultError::Kdf(e.to_string()))?;
-        let tx = conn.unchecked_transaction()?;
-        for (k, v) in [
-            ("format", FORMAT_VERSION.to_be_bytes().to_vec()),
-            ("vault_id", vault_id.to_vec()),
-            ("salt", salt.to_vec()),
-            ("kdf", kdf_json),
-            ("wrapped_key", wrapped),
-            ("integrity", vec![0u8; 32]),
-        ] {
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2)",
-                params![k, v],
-            )?;
-        }
-        tx.commit()?;
-        Ok(Self {
+        let vault = Self {
             conn: Mutex::new(conn),
             path: path.to_owned(),
             vault_id,
             vault_key,
             keys,
             kdf_upgraded_from: None,
-        })
+        };
+        {
+            let conn = vault.lock();
+            let tx = conn.unchecked_transaction()?;
+            for (k, v) in [
+                ("format", FORMAT_VERSION.to_be_bytes().to_vec()),
+                ("vault_id", vault_id.to_vec()),
+                ("salt", salt.to_vec()),
+                ("kdf", kdf_json),
+                ("wrapped_key", wrapped),
+            ] {
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+                    params![k, v],
+                )?;
+            }
+            vault.write_state(&tx, &store::IntegrityState::EMPTY)?;
+            tx.commit()?;
+        }
+        Ok(vault)
     }
 
     /// Opens and unlocks an existing vault, checking its integrity accumulator.
@@ -403,6 +418,11 @@ impl Vault {
             vault_key,
             kdf_upgraded_from: None,
         };
+        if header.format < FORMAT_VERSION {
+            // Checks the old, unauthenticated accumulator first: a vault already tampered with
+            // is refused, never blessed with a sealed state.
+            vault.migrate_from_format_1()?;
+        }
         if !vault.integrity_matches()? {
             return Err(VaultError::IntegrityMismatch);
         }
@@ -507,7 +527,7 @@ fn header_aad(vault_id: &[u8; 16], salt: &[u8], kdf: KdfParams) -> Vec<u8> {
     aad.extend_from_slice(&kdf.m_cost_kib.to_be_bytes());
     aad.extend_from_slice(&kdf.t_cost.to_be_bytes());
     aad.extend_from_slice(&kdf.p_cost.to_be_bytes());
-    aad.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
+    aad.extend_from_slice(&ENVELOPE_FORMAT.to_be_bytes());
     aad
 }
 

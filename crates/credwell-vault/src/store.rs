@@ -16,9 +16,12 @@ use credwell_core::{
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::record::{self, RecordKind};
-use crate::{Change, CheckReport, FORMAT_VERSION, Readable, Vault, VaultError, VaultInfo, hex};
+use crate::{Change, CheckReport, ENVELOPE_FORMAT, Readable, Vault, VaultError, VaultInfo, hex};
 
 mod passkey;
+mod state;
+
+pub(crate) use state::IntegrityState;
 
 /// Everything about a row but its seal.
 #[derive(Clone, Debug)]
@@ -112,7 +115,7 @@ impl Vault {
         let mut aad = Vec::with_capacity(256);
         aad.extend_from_slice(b"credwell-vault record v1");
         aad.extend_from_slice(&self.vault_id);
-        aad.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
+        aad.extend_from_slice(&ENVELOPE_FORMAT.to_be_bytes());
         meta.encode_into(&mut aad);
         aad
     }
@@ -142,36 +145,29 @@ impl Vault {
         self.keys.integrity.mac(&[&input])
     }
 
-    fn toggle_integrity(&self, tx: &Connection, terms: &[[u8; 32]]) -> Result<(), VaultError> {
-        let mut acc: Vec<u8> =
-            tx.query_row("SELECT value FROM meta WHERE key = 'integrity'", [], |r| {
-                r.get(0)
-            })?;
-        if acc.len() != 32 {
-            return Err(VaultError::BadHeader("integrity".into()));
-        }
-        for term in terms {
-            acc.iter_mut().zip(term).for_each(|(a, t)| *a ^= t);
-        }
-        tx.execute(
-            "UPDATE meta SET value = ?1 WHERE key = 'integrity'",
-            params![acc],
-        )?;
-        Ok(())
-    }
-
-    /// Whether the accumulator in the header matches the rows, and both blind indexes match the
-    /// table (a damaged index could otherwise hide rows from lookups without any row changing).
+    /// Whether the sealed integrity state opens and its accumulator matches the rows, and both
+    /// blind indexes match the table (a damaged index could otherwise hide rows from lookups
+    /// without any row changing).
     pub(crate) fn integrity_matches(&self) -> Result<bool, VaultError> {
         let guard = self.lock();
         // One read transaction: every read below sees the same snapshot. Without it a writer in
         // another process (the CLI beside the browser host) could commit between the read of the
-        // accumulator and the scan of the rows, and an intact vault would look tampered with.
+        // state and the scan of the rows, and an intact vault would look tampered with.
         let conn = guard.unchecked_transaction()?;
-        let stored: Vec<u8> =
-            conn.query_row("SELECT value FROM meta WHERE key = 'integrity'", [], |r| {
-                r.get(0)
-            })?;
+        let stored = match self.read_state(&conn) {
+            Ok(state) => state.acc,
+            Err(VaultError::IntegrityMismatch) => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        Ok(self.recompute_accumulator(&conn)? == Some(stored))
+    }
+
+    /// The accumulator over the rows as they are, or `None` when an index b-tree disagrees with
+    /// the table.
+    pub(crate) fn recompute_accumulator(
+        &self,
+        conn: &Connection,
+    ) -> Result<Option<[u8; 32]>, VaultError> {
         let mut acc = [0u8; 32];
         let mut origin_entries = [0u8; 32];
         let mut site_entries = [0u8; 32];
@@ -218,10 +214,10 @@ impl Vault {
                 );
             }
             if seen != expected {
-                return Ok(false);
+                return Ok(None);
             }
         }
-        Ok(stored == acc)
+        Ok(Some(acc))
     }
 
     fn index_entry(&self, tag: &[u8], value: &[u8], kind: i64, id: i64) -> [u8; 32] {
@@ -417,7 +413,7 @@ impl Vault {
         for change in changes {
             match change {
                 Change::Add(credential) => {
-                    let id = next_id(&tx)?;
+                    let id = self.next_id(&tx)?;
                     let meta = self.meta_for(id, 1, to_i64(now.0), to_i64(now.0), credential)?;
                     self.put(&tx, &meta, credential, None)?;
                     terms.push(self.integrity_term(&meta));
@@ -453,7 +449,7 @@ impl Vault {
             }
             progress();
         }
-        self.toggle_integrity(&tx, &terms)?;
+        self.commit_terms(&tx, &terms)?;
         tx.commit()?;
         Ok(added)
     }
@@ -587,7 +583,7 @@ impl Vault {
         let meta = RowMeta {
             id: match &old {
                 Some(old) => old.id,
-                None => next_id(&tx)?,
+                None => self.next_id(&tx)?,
             },
             kind: RecordKind::OriginFlags as i64,
             revision: old.as_ref().map_or(1, |o| o.revision + 1),
@@ -606,7 +602,7 @@ impl Vault {
         if let Some(old) = &old {
             terms.push(self.integrity_term(old));
         }
-        self.toggle_integrity(&tx, &terms)?;
+        self.commit_terms(&tx, &terms)?;
         tx.commit()?;
         Ok(())
     }
@@ -634,6 +630,7 @@ impl Vault {
             federated: count(2)?,
             origins_with_flags: count(3)?,
             passkeys: count(RecordKind::Passkey as i64)?,
+            generation: self.read_state(&conn)?.generation,
         })
     }
 
@@ -654,6 +651,20 @@ impl Vault {
         }
         report.integrity_ok = self.integrity_matches()?;
         Ok(report)
+    }
+
+    /// A record id never used before in this vault: ids are not reused after a delete, so an
+    /// old sealed row can never pass for a new record with the same id and revision. The larger
+    /// of the (sealed) counter and the largest id in use wins, so no id is handed out twice.
+    fn next_id(&self, tx: &Connection) -> Result<i64, VaultError> {
+        let mut state = self.read_state(tx)?;
+        let in_use: i64 = tx
+            .prepare_cached("SELECT COALESCE(MAX(id), 0) + 1 FROM records")?
+            .query_row([], |r| r.get(0))?;
+        let next = state.next_id.max(in_use);
+        state.next_id = next + 1;
+        self.write_state(tx, &state)?;
+        Ok(next)
     }
 
     /// Whether a row opens and holds what its kind says.
@@ -695,7 +706,7 @@ impl Vault {
             return Err(VaultError::NotDamaged(record.0));
         }
         tx.execute("DELETE FROM records WHERE id = ?1", params![row.meta.id])?;
-        self.toggle_integrity(&tx, &[self.integrity_term(&row.meta)])?;
+        self.commit_terms(&tx, &[self.integrity_term(&row.meta)])?;
         tx.commit()?;
         Ok(true)
     }
@@ -746,27 +757,6 @@ fn existing_meta(tx: &Connection, id: i64) -> Result<Option<RowMeta>, VaultError
             read_meta,
         )
         .optional()?)
-}
-
-/// A record id never used before in this vault: ids are not reused after a delete, so an old
-/// sealed row can never pass for a new record with the same id and revision. The larger of the
-/// stored counter and the largest id in use wins, so a damaged counter cannot cause a collision.
-fn next_id(tx: &Connection) -> Result<i64, VaultError> {
-    let stored: Option<Vec<u8>> = tx
-        .query_row("SELECT value FROM meta WHERE key = 'next_id'", [], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    let counter = stored
-        .and_then(|b| <[u8; 8]>::try_from(b).ok())
-        .map_or(1, i64::from_be_bytes);
-    let in_use: i64 = tx
-        .prepare_cached("SELECT COALESCE(MAX(id), 0) + 1 FROM records")?
-        .query_row([], |r| r.get(0))?;
-    let next = counter.max(in_use);
-    tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('next_id', ?1)")?
-        .execute(params![(next + 1).to_be_bytes().to_vec()])?;
-    Ok(next)
 }
 
 /// Opens each row with `open`, setting aside those that are damaged ([`VaultError::Tampered`]);

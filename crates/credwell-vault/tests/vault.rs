@@ -605,8 +605,9 @@ fn info_and_debug_show_nothing_secret() {
             info.schema_version,
             info.format_version
         ),
-        (1, 0, 1, 1)
+        (1, 0, 1, credwell_vault::FORMAT_VERSION)
     );
+    assert_eq!(info.generation, vault.generation().unwrap());
     assert_eq!(info.kdf, KdfParams::INSECURE_FOR_TESTS);
     let shown = format!("{vault:?} {info:?}");
     assert!(!shown.contains("s3cret") && !shown.contains("alice"));

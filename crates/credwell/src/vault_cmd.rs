@@ -279,6 +279,7 @@ fn info(global: &Global, out: &mut impl Write) -> Result<()> {
                 "vault_id": info.vault_id,
                 "format_version": info.format_version,
                 "schema_version": info.schema_version,
+                "generation": info.generation,
                 "records": info.passwords + info.federated,
                 "passwords": info.passwords,
                 "federated": info.federated,
@@ -301,6 +302,7 @@ fn info(global: &Global, out: &mut impl Write) -> Result<()> {
         "Format:      {} (schema {})",
         info.format_version, info.schema_version
     )?;
+    writeln!(out, "Generation:  {} (writes so far)", info.generation)?;
     writeln!(
         out,
         "Credentials: {} ({} password, {} federated)",
@@ -397,7 +399,8 @@ fn check(global: &Global, out: &mut impl Write) -> Result<ExitCode> {
         if !report.integrity_ok {
             writeln!(
                 out,
-                "Integrity check: FAILED (records were removed, added or rolled back outside credwell)."
+                "Integrity check: FAILED (records were removed, added or rolled back outside \
+                 credwell): restore the whole vault from a backup made with `credwell vault backup`."
             )?;
         }
     }

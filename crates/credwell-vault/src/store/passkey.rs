@@ -11,7 +11,7 @@ use credwell_core::Timestamp;
 use rusqlite::{Connection, params};
 use zeroize::Zeroizing;
 
-use super::{Row, RowMeta, next_id, to_i64};
+use super::{Row, RowMeta, to_i64};
 use crate::record::RecordKind;
 use crate::{PasskeyEntry, StoredPasskey, Vault, VaultError};
 
@@ -223,7 +223,7 @@ impl Vault {
             return Err(VaultError::DuplicateCredentialId);
         }
         let meta = RowMeta {
-            id: next_id(tx)?,
+            id: self.next_id(tx)?,
             kind: RecordKind::Passkey as i64,
             revision: 1,
             created: to_i64(now.0),

@@ -1,0 +1,188 @@
+//! The vault's integrity state: the write generation, the next record id and the accumulator
+//! over every row, sealed together under a key derived from the vault key.
+//!
+//! Format 1 kept the accumulator (an XOR of per-row MACs) and the id counter in clear. Anyone
+//! with two older copies of the file could then XOR their accumulators to learn the term of one
+//! change and re-apply it to the current file (bring a deleted row back, roll one row back)
+//! without the passphrase. Sealed, the accumulator is neither readable nor forgeable: any mix of
+//! rows from different generations fails the check at unlock. What a seal cannot see is the
+//! whole file replaced by an older whole file; [`Vault::generation`] is what an outside anchor
+//! (a device that remembers the last generation it saw) compares against.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::{Vault, VaultError};
+
+/// The associated data of the sealed state: a state sealed for another vault does not open.
+const STATE_AAD: &[u8] = b"credwell-vault state v2";
+/// generation (8) || next id (8) || accumulator (32).
+const STATE_LEN: usize = 48;
+
+/// The decrypted integrity state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct IntegrityState {
+    /// Incremented by every committed write.
+    pub(crate) generation: u64,
+    /// The next record id to hand out (ids are never reused).
+    pub(crate) next_id: i64,
+    /// XOR of every row's integrity term.
+    pub(crate) acc: [u8; 32],
+}
+
+impl IntegrityState {
+    /// A new vault's: generation 1, no row, ids from 1.
+    pub(crate) const EMPTY: Self = Self {
+        generation: 1,
+        next_id: 1,
+        acc: [0; 32],
+    };
+
+    fn encode(&self) -> zeroize::Zeroizing<[u8; STATE_LEN]> {
+        let mut out = zeroize::Zeroizing::new([0u8; STATE_LEN]);
+        out[..8].copy_from_slice(&self.generation.to_be_bytes());
+        out[8..16].copy_from_slice(&self.next_id.to_be_bytes());
+        out[16..].copy_from_slice(&self.acc);
+        out
+    }
+
+    fn decode(plain: &[u8]) -> Option<Self> {
+        let plain: &[u8; STATE_LEN] = plain.try_into().ok()?;
+        let (generation, rest) = plain.split_first_chunk::<8>()?;
+        let (next_id, acc) = rest.split_first_chunk::<8>()?;
+        Some(Self {
+            generation: u64::from_be_bytes(*generation),
+            next_id: i64::from_be_bytes(*next_id),
+            acc: acc.try_into().ok()?,
+        })
+    }
+
+    /// XORs `terms` into the accumulator.
+    pub(crate) fn toggle(&mut self, terms: &[[u8; 32]]) {
+        for term in terms {
+            self.acc.iter_mut().zip(term).for_each(|(a, t)| *a ^= t);
+        }
+    }
+}
+
+impl Vault {
+    fn state_aad(&self) -> Vec<u8> {
+        let mut aad = STATE_AAD.to_vec();
+        aad.extend_from_slice(&self.vault_id);
+        aad
+    }
+
+    /// The sealed state, opened; [`VaultError::IntegrityMismatch`] when it fails to open (altered,
+    /// or copied from another vault or key) and [`VaultError::BadHeader`] when it is missing.
+    pub(crate) fn read_state(&self, conn: &Connection) -> Result<IntegrityState, VaultError> {
+        let sealed: Vec<u8> = conn
+            .prepare_cached("SELECT value FROM meta WHERE key = 'state'")?
+            .query_row([], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| VaultError::BadHeader("missing integrity state".into()))?;
+        let plain = self
+            .keys
+            .state
+            .open(&sealed, &self.state_aad())
+            .map_err(|_| VaultError::IntegrityMismatch)?;
+        IntegrityState::decode(&plain).ok_or(VaultError::IntegrityMismatch)
+    }
+
+    /// Seals and stores `state` (inside the caller's write transaction).
+    pub(crate) fn write_state(
+        &self,
+        conn: &Connection,
+        state: &IntegrityState,
+    ) -> Result<(), VaultError> {
+        let sealed = self
+            .keys
+            .state
+            .seal(&*state.encode(), &self.state_aad())
+            .map_err(|_| VaultError::Random)?;
+        conn.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('state', ?1)")?
+            .execute(params![sealed])?;
+        Ok(())
+    }
+
+    /// Ends a write: XORs the changed rows' `terms` into the accumulator and moves to the next
+    /// generation.
+    pub(crate) fn commit_terms(
+        &self,
+        tx: &Connection,
+        terms: &[[u8; 32]],
+    ) -> Result<(), VaultError> {
+        let mut state = self.read_state(tx)?;
+        state.toggle(terms);
+        state.generation += 1;
+        self.write_state(tx, &state)
+    }
+
+    /// Moves a format-1 vault to format 2 in one write transaction: checks the clear accumulator
+    /// against the rows ([`VaultError::IntegrityMismatch`] if they differ), then seals it with
+    /// the id counter as generation 1 and removes the clear values. A second process that
+    /// migrated first is noticed inside the transaction, and nothing is done twice.
+    pub(crate) fn migrate_from_format_1(&self) -> Result<(), VaultError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let meta = |key: &str| -> Result<Option<Vec<u8>>, VaultError> {
+            Ok(tx
+                .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                .optional()?)
+        };
+        let format = meta("format")?
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map(u32::from_be_bytes);
+        if format != Some(1) {
+            return Ok(());
+        }
+        let clear = meta("integrity")?;
+        let acc = self.recompute_accumulator(&tx)?;
+        let Some(acc) = acc.filter(|acc| clear.as_deref() == Some(acc.as_slice())) else {
+            return Err(VaultError::IntegrityMismatch);
+        };
+        let counter = meta("next_id")?
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map_or(1, i64::from_be_bytes);
+        let in_use: i64 =
+            tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM records", [], |r| {
+                r.get(0)
+            })?;
+        let state = IntegrityState {
+            generation: 1,
+            next_id: counter.max(in_use),
+            acc,
+        };
+        self.write_state(&tx, &state)?;
+        tx.execute("DELETE FROM meta WHERE key IN ('integrity', 'next_id')", [])?;
+        tx.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'format'",
+            params![crate::FORMAT_VERSION.to_be_bytes().to_vec()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The vault's write generation: 1 for a new (or just migrated) vault, one more after every
+    /// committed write. Authenticated with the vault key, so it cannot be changed without the
+    /// passphrase; a device that remembers the highest generation it has seen can tell when the
+    /// whole file was replaced by an older copy, which nothing inside the file can.
+    pub fn generation(&self) -> Result<u64, VaultError> {
+        let conn = self.lock();
+        Ok(self.read_state(&conn)?.generation)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_state_round_trips() {
+        let state = IntegrityState {
+            generation: 7,
+            next_id: 42,
+            acc: [9; 32],
+        };
+        assert_eq!(IntegrityState::decode(&*state.encode()), Some(state));
+        assert_eq!(IntegrityState::decode(&state.encode()[1..]), None);
+    }
+}
