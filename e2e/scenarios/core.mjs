@@ -74,7 +74,10 @@ export const scenarios = [
       const prompt = await h.waitForUi('prompt');
       const text = await h.uiText(prompt, 'main');
       assert.match(text, new RegExp(escape(h.origin)), 'the prompt names the origin');
-      assert.match(text, /Alice \(alice\)/);
+      // The account's id and name are the site's words, in the box labelled "The site says".
+      const says = await h.uiText(prompt, '.site-says');
+      assert.match(says, /the site says/i);
+      assert.match(says, /Account\s+“?alice”?\s+Name\s+“?Alice”?/);
       assert.doesNotMatch(text, /pencil/, 'the prompt never shows the password');
       await h.clickAndClose(prompt, '#save');
       assert.equal(await stored, undefined);

@@ -1,9 +1,11 @@
 // credwell's windows and settings under attack from pages (docs/architecture.md, threat model), in
 // both browsers: input rushed into a window as it opens, many prompts at once from one tab, the
-// unlock window raised again and again after the user closed it; settings written where content
-// scripts can write.
+// unlock window raised again and again after the user closed it; page text in credwell's windows
+// and the verify prompt raised again after a cancel; settings written where content scripts can
+// write.
 import assert from 'node:assert/strict';
-import { getCredential, PASSPHRASE } from '../lib/harness.mjs';
+import { getCredential, PASSPHRASE, settle } from '../lib/harness.mjs';
+import { choosePasskey, unlockVault } from '../lib/webauthn.mjs';
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
@@ -231,6 +233,89 @@ export const scenarios = [
       assert.equal(await h.page.evaluate(() => navigator.credentials.store(new PasswordCredential({ id: 'bob', password: 'hunter2' })).then(String)), 'undefined');
       assert.equal(await h.uiOpen('prompt'), false);
       assert.equal((await getCredential(h.page, { password: true, mediation: 'silent' }))?.id, 'bob', 'saved without asking');
+    },
+  },
+  {
+    name: "page text in credwell's windows is cut to 64 characters and set apart as the site's; after a cancelled verify prompt the origin's next one is refused",
+    async run(h) {
+      await h.goto('/blank.html');
+      await unlockVault(h);
+      // In a credwell window: each site-text element's text as grapheme clusters, and whether it
+      // sits in the box labelled "The site says".
+      const SITE_TEXTS = () =>
+        [...document.querySelectorAll('.site-text')]
+          .filter((el) => !el.hidden)
+          .map((el) => ({
+            id: el.id,
+            graphemes: [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(el.textContent)].map((s) => s.segment),
+            boxed: el.closest('.site-says')?.querySelector('.site-says-label')?.textContent ?? null,
+          }));
+      const assertCut = (shown, id, unit) => {
+        const t = shown.find((s) => s.id === id);
+        assert.ok(t, `${id} is shown as the site's text`);
+        assert.equal(t.graphemes.length, 64, `${id}: 64 characters`);
+        assert.equal(t.graphemes[63], '…', `${id} ends with an ellipsis`);
+        for (const g of t.graphemes.slice(0, 63)) assert.equal(g, unit, `${id}: cut between whole characters`);
+        assert.equal(t.boxed, 'The site says', `${id} is in the box labelled "The site says"`);
+      };
+      const FAMILY = '👨‍👩‍👧'; // one character, five code points
+      // The save prompt: a 3000-character id and name.
+      const stored = h.page.evaluate(() => navigator.credentials.store(new PasswordCredential({ id: 'i'.repeat(3000), password: 'p', name: `\u202e${'n'.repeat(3000)}` })).then(String));
+      stored.catch(() => {});
+      const save = await h.waitForUi('prompt');
+      await h.uiWait(save, '#save');
+      const inSave = await save.evaluate(SITE_TEXTS);
+      assertCut(inSave, 'account', 'i');
+      assertCut(inSave, 'name', 'n');
+      await h.clickAndClose(save, '#dismiss');
+      assert.equal(await stored, 'undefined');
+
+      // The passkey consent: RP name, user name and display name of thousands of characters.
+      const created = settle(
+        h.page,
+        async (o) => {
+          const c = await navigator.credentials.create({
+            publicKey: {
+              rp: { id: 'localhost', name: o.rpName },
+              user: { id: new Uint8Array([1, 2, 3, 4]), name: o.name, displayName: o.displayName },
+              challenge: new Uint8Array(32),
+              pubKeyCredParams: [{ type: 'public-key', alg: -7 }],
+              authenticatorSelection: { residentKey: 'required', userVerification: 'discouraged' },
+            },
+          });
+          return c.type;
+        },
+        { rpName: FAMILY.repeat(1000), name: `${'u'.repeat(2000)}\n`, displayName: 'd'.repeat(2000) },
+      );
+      const consent = await h.waitForUi('passkey-create');
+      await h.uiWait(consent, '#account:not(:empty)');
+      const inConsent = await consent.evaluate(SITE_TEXTS);
+      assertCut(inConsent, 'rp-name', FAMILY);
+      assertCut(inConsent, 'account', 'u');
+      assertCut(inConsent, 'display-name', 'd');
+      await h.clickAndClose(consent, '#create');
+      assert.equal((await created).value, 'public-key');
+
+      // Sign-in with user verification: the chooser and the verify prompt cut them too.
+      const signIn = () => settle(h.page, () => navigator.credentials.get({ publicKey: { challenge: new Uint8Array(32), rpId: 'localhost', userVerification: 'required' } }).then((c) => c.type));
+      const first = signIn();
+      const chooser = await h.waitForUi('passkey-chooser');
+      await h.uiWait(chooser, '#accounts button');
+      for (const t of await chooser.evaluate(SITE_TEXTS)) assert.ok(t.graphemes.length <= 64, `chooser: ${t.graphemes.length} characters`);
+      await h.clickAndClose(chooser, '#accounts button[data-index="0"]');
+      const verify = await h.waitForUi('passkey-verify');
+      await h.uiWait(verify, '#purpose:not(:empty)');
+      assertCut(await verify.evaluate(SITE_TEXTS), 'account', 'u');
+      await h.clickAndClose(verify, '#cancel');
+      assert.equal((await first).name, 'NotAllowedError');
+
+      // The user cancelled: the origin's next verify prompt is refused, without a window.
+      const second = signIn();
+      await choosePasskey(h, 0);
+      const shown = h.waitForUi('passkey-verify', 5000).then(() => 'the verify prompt opened', () => 'none');
+      const outcome = await Promise.race([second.then((r) => r.name), shown]);
+      assert.equal(outcome, 'NotAllowedError');
+      assert.equal(await h.uiOpen('passkey-verify'), false);
     },
   },
 ];

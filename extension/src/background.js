@@ -632,6 +632,33 @@ function dropWaiting(ui) {
   return false;
 }
 
+// ---- the verify prompt's pause ----
+// The verify prompt asks for the vault passphrase, and any page can raise it (a passkey
+// ceremony with userVerification "required"). After the user cancels one (Cancel, Escape, or
+// closing its window), that origin's verify prompts are refused for VERIFY_PAUSE_MS: answered
+// {"cancel": true} at once, without a window, so the ceremony fails with NotAllowedError just as
+// when the user cancels. Refused rather than held back: a held prompt would still pop up, later
+// and out of context. Wrong passphrases are the host's to count (3 attempts). Kept in memory: a
+// restarted background forgets it, as the host forgets its requests.
+const VERIFY_PAUSE_MS = 30_000;
+const verifyCancelled = new Map(); // origin → when the user last cancelled its verify prompt
+
+function noteVerifyCancelled(prompt) {
+  if (prompt?.kind !== 'verify' || typeof prompt.origin !== 'string') return;
+  verifyCancelled.delete(prompt.origin);
+  verifyCancelled.set(prompt.origin, Date.now());
+  if (verifyCancelled.size > 500) verifyCancelled.delete(verifyCancelled.keys().next().value);
+}
+
+// A verify prompt within its origin's pause: refused. True when it was.
+function verifyPaused(event) {
+  if (event.kind !== 'verify') return false;
+  const at = verifyCancelled.get(event.origin);
+  if (at === undefined || Date.now() - at >= VERIFY_PAUSE_MS) return false;
+  sendToHost('ui.respond', { ui: event.ui, answer: { cancel: true } }, () => {});
+  return true;
+}
+
 // The store-consent setting answers save / update prompts itself: true when it did.
 async function answeredBySettings(event) {
   if (event.kind !== 'save' && event.kind !== 'update') return false;
@@ -709,6 +736,7 @@ api.windows.onRemoved.addListener(async (windowId) => {
       unlockWindowClosed(value);
     } else if (key.startsWith('ui:') && value.generation === generation && port) {
       // Closed by the user without an answer.
+      noteVerifyCancelled(value);
       sendToHost('ui.respond', { ui: value.ui, answer: dismissal(value.kind) }, () => {});
     }
   }
@@ -836,7 +864,7 @@ async function onHostEvent(event) {
       } else if (event.kind === 'unlock') {
         if (Number.isSafeInteger(event.ui)) await onUnlockAsked(event.ui);
       } else if (['chooser', 'save', 'update'].includes(event.kind) || Object.hasOwn(PASSKEY_PAGES, event.kind)) {
-        if (!(await answeredBySettings(event))) await showInTurn(event);
+        if (!(await answeredBySettings(event)) && !verifyPaused(event)) await showInTurn(event);
       }
       break;
     case 'ui.close':
@@ -935,6 +963,7 @@ async function onUiMessage(message, sendResponse) {
       }
       await api.storage.session.remove(key);
       noteStoreAnswer(state, answer);
+      if (answer.cancel === true) noteVerifyCancelled(state);
       sendToHost('ui.respond', { ui: state.ui, answer }, (reply) => {
         sendResponse(reply);
         if (state.windowId !== null) api.windows.remove(state.windowId).catch(() => {});

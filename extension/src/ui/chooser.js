@@ -10,7 +10,7 @@ async function main() {
   document.title = `Choose an account for ${state.origin}`;
   renderAccounts(document.getElementById('accounts'), state.accounts, (account) => {
     const lines = [];
-    if (account.name) lines.push(['muted', account.id]);
+    if (account.name) lines.push(['muted site-text', account.id]);
     if (account.type === 'federated' && account.provider) lines.push(['notice', `via ${account.provider}`]);
     if (account.exactOrigin === false) lines.push(['notice', `saved for ${account.origin}`]);
     return {

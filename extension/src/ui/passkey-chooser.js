@@ -12,7 +12,7 @@ async function main() {
   renderAccounts(document.getElementById('accounts'), state.accounts ?? [], (account) => {
     const lines = [];
     if (account.userDisplayName && account.userName && account.userName !== account.userDisplayName) {
-      lines.push(['muted', account.userName]);
+      lines.push(['muted site-text', account.userName]);
     }
     if (Number.isFinite(account.created)) {
       lines.push(['notice', `passkey created ${new Date(account.created).toLocaleString()}`]);

@@ -1,16 +1,19 @@
 // User verification for a passkey ceremony (the host's `ui.show` kind `verify`): asks for the
-// vault passphrase and answers {"passphrase": "..."} (the host checks it; a wrong one shows this
+// vault passphrase (the account name, the site's words, apart: showPageText) and answers {"passphrase": "..."} (the host checks it; a wrong one shows this
 // page again with the next attempt), or {"cancel": true}. The passphrase goes only into that
 // answer message, never into storage.
-import { cancelWith, loadState, respond } from './prompt-page.js';
+import { cancelWith, loadState, respond, showPageText } from './prompt-page.js';
 
 async function main() {
   const state = await loadState();
   if (!state) return;
   document.getElementById('origin').textContent = state.origin;
   const action = state.purpose === 'create' ? 'create a passkey' : 'sign in with your passkey';
-  const who = state.userName ? ` as ${state.userName}` : '';
-  document.getElementById('purpose').textContent = `Enter your vault passphrase to ${action} on ${state.rpId}${who}.`;
+  document.getElementById('purpose').textContent = `Enter your vault passphrase to ${action} on ${state.rpId}.`;
+  // The account name is the site's (cut short, set apart); the box shows only with one.
+  const box = document.getElementById('site-says-box');
+  showPageText(document.getElementById('account'), state.userName);
+  box.hidden = !state.userName;
   document.title = `Verify it's you: ${state.rpId}`;
   if (Number(state.attempt) > 1) {
     document.getElementById('attempt').textContent =

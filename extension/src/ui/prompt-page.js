@@ -5,6 +5,7 @@
 // enough. No confirming control gets the focus by default (focusNeutral): a key press meant for
 // the page must not confirm anything here.
 import './guard.js';
+import { pageText } from './page-text.js';
 
 /** The key of this window's state in storage.session. */
 export const key = new URLSearchParams(location.search).get('key');
@@ -37,6 +38,18 @@ export function cancelWith(answer) {
   });
 }
 
+/**
+ * Shows text a page supplied in `el` (page-text.js): cut short, marked as the site's words
+ * (class site-text: quoted, monospace, bidi-isolated). Hides `row` (elements) when it is empty.
+ */
+export function showPageText(el, value, ...row) {
+  const text = pageText(value);
+  el.textContent = text;
+  el.classList.add('site-text');
+  el.dir = 'auto';
+  for (const r of [el, ...row]) r.hidden = text === '';
+}
+
 /** An account's round icon: `image` (a data: URL) when there is one, else `label`'s initial. */
 export function accountIcon(label, image) {
   const box = document.createElement('span');
@@ -67,7 +80,8 @@ export function focusNeutral() {
 /**
  * Fills `list` with one button per account (none focused: see focusNeutral); a click answers
  * {"choose": index}. `describe(account)` gives the button's `data` attributes, its `icon`, its
- * bold `title` and further `lines` ([className, text] pairs).
+ * bold `title` (text the site supplied: shown by showPageText) and further `lines` ([className,
+ * text] pairs; a line whose className has `site-text` is the site's text too).
  */
 export function renderAccounts(list, accounts, describe) {
   accounts.forEach((account, index) => {
@@ -81,13 +95,15 @@ export function renderAccounts(list, accounts, describe) {
     const text = document.createElement('span');
     text.className = 'account-text';
     const name = document.createElement('span');
-    name.textContent = title;
+    showPageText(name, title);
+    name.hidden = false;
     name.style.fontWeight = '600';
     text.append(name);
     for (const [className, line] of lines) {
       const span = document.createElement('span');
       span.className = className;
-      span.textContent = line;
+      if (span.classList.contains('site-text')) showPageText(span, line);
+      else span.textContent = line;
       text.append(span);
     }
     button.append(text);

@@ -1,6 +1,7 @@
 // The save / update prompt: answers the host's `ui.show` save with {"save": "save" | "never" |
-// "dismiss"} and update with {"update": true | false}. It never sees a password.
-import { focusNeutral, loadState, respond } from './prompt-page.js';
+// "dismiss"} and update with {"update": true | false}. It never sees a password. The account's id
+// and name (and the provider) are the site's words: cut short and set apart (showPageText).
+import { focusNeutral, loadState, respond, showPageText } from './prompt-page.js';
 let kind = null;
 
 async function main() {
@@ -8,12 +9,13 @@ async function main() {
   if (!state) return;
   kind = state.kind;
   document.getElementById('origin').textContent = state.origin;
-  document.getElementById('account').textContent = state.name ? `${state.name} (${state.id})` : state.id;
-  if (state.provider) {
-    const p = document.getElementById('provider');
-    p.hidden = false;
-    p.textContent = `Signs in with ${state.provider}`;
-  }
+  const $ = (id) => document.getElementById(id);
+  showPageText($('account'), state.id);
+  showPageText($('name'), state.name, $('name-label'));
+  // The provider is an origin: shown whole (cutting one could hide its registrable domain).
+  $('provider').textContent = state.provider ?? '';
+  $('provider').className = 'site-text';
+  $('provider').hidden = $('provider-label').hidden = !state.provider;
   if (kind === 'update') {
     document.getElementById('title').textContent = 'Update the saved password for';
     document.title = `Update password for ${state.origin}`;
