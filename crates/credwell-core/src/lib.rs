@@ -89,7 +89,7 @@ pub use exception::{ErrorName, Rejection};
 pub use idl::{ConversionError, MAX_SEQUENCE_LEN, MAX_STRING_BYTES};
 pub use mediation::Mediation;
 pub use mediator::{
-    Account, Asked, ChooserOutcome, ChooserRequest, Mediator, SaveDecision, Scripted,
+    Account, Asked, ChooserOutcome, ChooserRequest, Mediator, Offer, SaveDecision, Scripted,
     ScriptedMediator, StorePrompt, UpdateDecision,
 };
 pub use options::{

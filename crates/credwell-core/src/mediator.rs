@@ -36,13 +36,36 @@ pub struct Account {
     pub origin: Origin,
     /// The identity provider of a federated credential.
     pub provider: Option<String>,
-    /// `false` for a credential saved on a sibling subdomain, offered because it shares the site;
-    /// the chooser must show its origin.
-    pub exact_origin: bool,
+    /// Whether the credential is the caller's own or another origin's.
+    pub offer: Offer,
+}
+
+/// Why an account is in the chooser.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Offer {
+    /// Saved for the caller's exact origin: what the spec's `get()` returns.
+    ExactOrigin,
+    /// Saved for another origin of the caller's site, offered only because the embedder turned
+    /// on [`EngineConfig::offer_same_site`](crate::EngineConfig::offer_same_site). Choosing it
+    /// hands `credential`'s secret to `caller`: the chooser must list it in a section of its own
+    /// that names both origins, never preselect it, and the engine asks
+    /// [`Mediator::confirm_cross_origin`] before returning it.
+    CrossOrigin {
+        /// The origin that called `get()`.
+        caller: Origin,
+        /// The origin the credential was saved for.
+        credential: Origin,
+    },
 }
 
 impl Account {
-    pub(crate) fn of(credential: &Credential, exact_origin: bool) -> Self {
+    /// Whether the account was saved for the caller's exact origin.
+    pub fn is_exact_origin(&self) -> bool {
+        self.offer == Offer::ExactOrigin
+    }
+
+    pub(crate) fn of(credential: &Credential, offer: Offer) -> Self {
         Self {
             credential_type: credential.credential_type(),
             id: credential.id().to_owned(),
@@ -53,7 +76,7 @@ impl Account {
                 Credential::Federated(f) => Some(f.provider.clone()),
                 Credential::Password(_) | Credential::PublicKey(_) => None,
             },
-            exact_origin,
+            offer,
         }
     }
 }
@@ -65,7 +88,8 @@ pub struct ChooserRequest {
     pub request: RequestId,
     /// The requesting origin, which the chooser MUST show.
     pub origin: Origin,
-    /// The accounts, exact-origin ones first.
+    /// The accounts: the caller's own ([`Offer::ExactOrigin`]) first, then any
+    /// [`Offer::CrossOrigin`] ones. The chooser must not preselect a cross-origin offer.
     pub accounts: Vec<Account>,
     /// The request's mediation.
     pub mediation: Mediation,
@@ -128,6 +152,18 @@ pub trait Mediator: Send + Sync {
     /// Asks whether to update a stored credential with new details.
     fn confirm_update(&self, prompt: StorePrompt) -> impl Future<Output = UpdateDecision> + Send;
 
+    /// The second confirmation for an [`Offer::CrossOrigin`] account the user chose: "Give
+    /// `account.origin`'s password to `origin`?". Only `true` hands the credential over; the
+    /// default refuses, so an embedder that turns the offers on without asking gets nothing.
+    fn confirm_cross_origin(
+        &self,
+        _request: RequestId,
+        _origin: &Origin,
+        _account: &Account,
+    ) -> impl Future<Output = bool> + Send {
+        std::future::ready(false)
+    }
+
     /// Tells the user they were signed in without being asked ("Signing in as alice").
     /// The spec's UA SHOULD; the default does nothing.
     fn notify_auto_sign_in(&self, _request: RequestId, _origin: &Origin, _account: &Account) {}
@@ -144,6 +180,8 @@ pub enum Scripted {
     Save(SaveDecision),
     /// Answer an update prompt.
     Update(UpdateDecision),
+    /// Answer the second confirmation of a cross-origin offer.
+    ConfirmCrossOrigin(bool),
     /// Never answer: the prompt stays open until the request is aborted.
     Hang,
 }
@@ -157,13 +195,16 @@ pub enum Asked {
     Save(StorePrompt),
     /// An update prompt was shown.
     Update(StorePrompt),
+    /// The second confirmation of a cross-origin offer was shown, for this account.
+    CrossOrigin(Account),
     /// The user was told about an automatic sign-in.
     AutoSignIn(Account),
 }
 
 /// A [`Mediator`] that answers from a script and records every question, for tests and demos.
 ///
-/// With an empty script, the chooser is cancelled, saves are accepted and updates are accepted.
+/// With an empty script, the chooser is cancelled, saves are accepted, updates are accepted and
+/// cross-origin offers are refused.
 ///
 /// ```
 /// use credwell_core::{Scripted, ScriptedMediator};
@@ -240,6 +281,19 @@ impl Mediator for ScriptedMediator {
             Some(Scripted::Hang) => std::future::pending().await,
             None => UpdateDecision::Update,
             Some(_) => UpdateDecision::Dismiss,
+        }
+    }
+
+    async fn confirm_cross_origin(
+        &self,
+        _request: RequestId,
+        _origin: &Origin,
+        account: &Account,
+    ) -> bool {
+        match self.next(Asked::CrossOrigin(account.clone())) {
+            Some(Scripted::ConfirmCrossOrigin(yes)) => yes,
+            Some(Scripted::Hang) => std::future::pending().await,
+            _ => false,
         }
     }
 

@@ -122,6 +122,46 @@ impl Origin {
     pub fn site(&self) -> Option<&Site> {
         self.0.site.as_ref()
     }
+
+    /// Whether a credential saved for this origin may be *offered* to a caller at `caller` when
+    /// the embedder opts into cross-origin offers: this is another host under the caller's
+    /// registrable domain (per the Public Suffix List), with the same scheme and the same port.
+    ///
+    /// Never for an IP address, `localhost` or a `*.localhost` name on either side, nor for a
+    /// host that is itself a public suffix: there a "site" would join unrelated servers (every
+    /// local development server is one `localhost`, whatever its port).
+    ///
+    /// ```
+    /// use credwell_core::Origin;
+    /// let o = |s| Origin::parse(s).unwrap();
+    /// let www = o("https://www.example.com");
+    /// assert!(o("https://login.example.com").offerable_to(&www));
+    /// assert!(!www.offerable_to(&www));
+    /// assert!(!o("http://login.example.com").offerable_to(&www));
+    /// assert!(!o("https://www.example.com:8443").offerable_to(&o("https://example.com")));
+    /// assert!(!o("http://localhost:4000").offerable_to(&o("http://localhost:3000")));
+    /// ```
+    pub fn offerable_to(&self, caller: &Self) -> bool {
+        let (url::Origin::Tuple(scheme, host, port), url::Origin::Tuple(c_scheme, c_host, c_port)) =
+            (&self.0.inner, &caller.0.inner)
+        else {
+            return false;
+        };
+        let (url::Host::Domain(host), url::Host::Domain(c_host)) = (host, c_host) else {
+            return false;
+        };
+        scheme == c_scheme
+            && port == c_port
+            && host != c_host
+            && registrable(host).is_some_and(|r| registrable(c_host) == Some(r))
+    }
+}
+
+/// The registrable domain of a host name, `None` for a public suffix and for `localhost` names
+/// (which resolve to this machine, whatever their suffix).
+fn registrable(domain: &str) -> Option<&str> {
+    let local = domain == "localhost" || domain.ends_with(".localhost");
+    psl::domain_str(domain).filter(|_| !local)
 }
 
 fn site_of(origin: &url::Origin) -> Option<Site> {
@@ -156,8 +196,9 @@ impl fmt::Debug for Origin {
     }
 }
 
-/// A scheme and a registrable domain (eTLD+1 per the Public Suffix List): the unit within which
-/// credwell may *offer* (never silently return) a credential saved for a sibling subdomain.
+/// A scheme and a registrable domain (eTLD+1 per the Public Suffix List), or the whole host when
+/// it has none: the key stores index credentials by, to find candidates for cross-origin offers
+/// ([`Origin::offerable_to`] decides which may be offered).
 ///
 /// The scheme is part of the site so that a credential is never shared across a scheme downgrade
 /// ([Cross-domain credential access][security-credential-access]).

@@ -184,6 +184,30 @@ async fn store_with_a_save_prompt_then_silent_get_then_prevent_silent_access() {
     assert_eq!(b.reply(6).await["result"], Value::Null);
 }
 
+/// Every local development server is one "site" (a site ignores the port): the host must offer
+/// a page on localhost:4000 nothing of what was saved for localhost:3000, not even in a chooser.
+#[tokio::test]
+async fn another_localhost_port_is_offered_nothing_of_this_one() {
+    let mut b = Browser::start(config());
+    b.unlock(1).await;
+    let credential = json!({"type": "password", "id": "admin", "password": "local secret"});
+    b.send(json!({"id": 2, "method": "credentials.store", "params": {
+        "caller": caller("http://localhost:3000", 1), "credential": credential}}))
+        .await;
+    let (show, _) = b.recv_until(|m| m["event"] == "ui.show").await;
+    b.send(json!({"id": 3, "method": "ui.respond", "params": {"ui": show["ui"], "answer": {"save": "save"}}})).await;
+    let (reply, _) = b.recv_until(|m| m["id"] == 2).await;
+    assert_eq!(reply["result"], Value::Null);
+    b.send(json!({"id": 4, "method": "credentials.get", "params": {
+        "caller": caller("http://localhost:4000", 2), "options": {"password": true}}}))
+        .await;
+    // The reply comes first: a chooser (which would wait for the user) is a failure.
+    let (first, _) = b
+        .recv_until(|m| m["id"] == 4 || m["event"] == "ui.show")
+        .await;
+    assert_eq!(first, json!({"id": 4, "result": null}));
+}
+
 #[tokio::test]
 async fn cross_origin_frames_are_refused_with_the_exact_name() {
     let mut b = Browser::start(config());

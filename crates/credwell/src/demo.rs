@@ -197,6 +197,7 @@ pub(crate) fn run(args: &DemoArgs, out: &mut impl Write) -> Result<()> {
             Asked::Update(p) => format!("update prompt for {} on {}", p.id, p.origin),
             Asked::Chooser(r) => format!("account chooser with {} account(s)", r.accounts.len()),
             Asked::AutoSignIn(a) => format!("\"Signing in as {}\" notice", a.id),
+            Asked::CrossOrigin(a) => format!("second confirmation for {} of {}", a.id, a.origin),
         };
         writeln!(out, "  - {line}")?;
     }

@@ -12,7 +12,7 @@ use crate::clock::Clock;
 use crate::credential::{Credential, CredentialType};
 use crate::errors::GetError;
 use crate::mediation::Mediation;
-use crate::mediator::{Account, ChooserOutcome, ChooserRequest, Mediator};
+use crate::mediator::{Account, ChooserOutcome, ChooserRequest, Mediator, Offer};
 use crate::options::CredentialRequestOptions;
 use crate::origin::Origin;
 use crate::store::{CredentialStore, StoredCredential};
@@ -150,8 +150,11 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
         {
             let credential = credentials.into_iter().next().map(|r| r.credential);
             if let Some(c) = &credential {
-                self.mediator
-                    .notify_auto_sign_in(caller.request, origin, &Account::of(c, true));
+                self.mediator.notify_auto_sign_in(
+                    caller.request,
+                    origin,
+                    &Account::of(c, Offer::ExactOrigin),
+                );
             }
             return Ok(credential);
         }
@@ -265,10 +268,11 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
 
     /// [Ask the user to choose a `Credential`][user-mediated-selection].
     ///
-    /// The chooser lists the exact-origin credentials, then (when enabled) those of sibling
-    /// subdomains of the same site. With nothing to offer it resolves `null` without showing UI.
-    /// Picking an exact-origin credential is user mediation, so it clears the origin's prevent
-    /// silent access flag.
+    /// The chooser lists the exact-origin credentials, then (only with
+    /// [`EngineConfig::offer_same_site`](super::EngineConfig::offer_same_site)) cross-origin
+    /// offers, each of which also needs the user's second confirmation. With nothing to offer it
+    /// resolves `null` without showing UI. Picking an exact-origin credential is user mediation,
+    /// so it clears the origin's prevent silent access flag.
     ///
     /// [user-mediated-selection]:
     /// https://w3c.github.io/webappsec-credential-management/#user-mediated-selection
@@ -278,48 +282,66 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
         options: &CredentialRequestOptions,
         credentials: Vec<StoredCredential>,
     ) -> Result<Option<Credential>, GetError> {
-        let mut offered: Vec<(Credential, bool)> = credentials
+        let mut offered: Vec<(Credential, Offer)> = credentials
             .into_iter()
-            .map(|r| (r.credential, true))
+            .map(|r| (r.credential, Offer::ExactOrigin))
             .collect();
         if self.config.offer_same_site {
             offered.extend(
-                self.same_site_offers(caller, options)
+                self.cross_origin_offers(caller, options)
                     .await?
                     .into_iter()
-                    .map(|c| (c, false)),
+                    .map(|c| {
+                        let credential = c.origin().clone();
+                        let caller = caller.origin.clone();
+                        (c, Offer::CrossOrigin { caller, credential })
+                    }),
             );
         }
         if offered.is_empty() {
             return Ok(None);
         }
+        let accounts: Vec<Account> = offered
+            .iter()
+            .map(|(c, offer)| Account::of(c, offer.clone()))
+            .collect();
         let request = ChooserRequest {
             request: caller.request,
             origin: caller.origin.clone(),
-            accounts: offered
-                .iter()
-                .map(|(c, exact)| Account::of(c, *exact))
-                .collect(),
+            accounts: accounts.clone(),
             mediation: options.mediation,
         };
         let ChooserOutcome::Chosen(index) = self.mediator.choose(request).await else {
             return Ok(None);
         };
-        let Some((credential, exact)) = offered.into_iter().nth(index) else {
+        let (Some((credential, offer)), Some(account)) =
+            (offered.into_iter().nth(index), accounts.get(index))
+        else {
             // A chooser answering with an index it was never shown is treated as a dismissal.
             return Ok(None);
         };
-        if exact {
-            self.update_flags(&caller.origin, |f| f.prevent_silent_access = false)
+        match offer {
+            Offer::ExactOrigin => self
+                .update_flags(&caller.origin, |f| f.prevent_silent_access = false)
                 .await
-                .map_err(GetError::Store)?;
+                .map_err(GetError::Store)?,
+            // Another origin's secret: one pick in a list is not consent to hand it over.
+            Offer::CrossOrigin { .. } => {
+                let confirm =
+                    self.mediator
+                        .confirm_cross_origin(caller.request, &caller.origin, account);
+                if !confirm.await {
+                    return Ok(None);
+                }
+            }
         }
         Ok(Some(credential))
     }
 
-    /// Credentials of other origins on the caller's site (same scheme, same registrable domain)
-    /// that match options, for the chooser only.
-    async fn same_site_offers(
+    /// Credentials of other origins the caller may be offered ([`Origin::offerable_to`]: another
+    /// host of its registrable domain, same scheme, same port) that match options, for the
+    /// chooser only.
+    async fn cross_origin_offers(
         &self,
         caller: &Caller,
         options: &CredentialRequestOptions,
@@ -338,8 +360,7 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
                 stored
                     .into_iter()
                     .map(|r| r.credential)
-                    .filter(|c| !c.origin().same_origin(&caller.origin))
-                    .filter(|c| c.origin().site() == Some(site))
+                    .filter(|c| c.origin().offerable_to(&caller.origin))
                     .filter(|c| matches_filter(c, options)),
             );
         }

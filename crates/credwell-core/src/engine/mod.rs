@@ -54,8 +54,23 @@ pub struct EngineConfig {
     /// [user-mediation-requirement]:
     /// https://w3c.github.io/webappsec-credential-management/#user-mediation-requirement
     pub auto_sign_in: bool,
-    /// Offer credentials saved on sibling subdomains (same scheme and registrable domain) in the
-    /// chooser. They are never returned without the user picking them.
+    /// Also offer, in the chooser, credentials saved for *other* origins of the caller's site.
+    /// Off by default: `get()` then sees only credentials of the caller's exact origin, which is
+    /// what the spec returns.
+    ///
+    /// An embedder that turns it on takes on this contract:
+    /// - Only another host of the caller's registrable domain with the same scheme and the same
+    ///   port is offered ([`Origin::offerable_to`]): never across schemes or ports, never for an
+    ///   IP address or `localhost` (every local server would otherwise see every other's
+    ///   passwords).
+    /// - Each such account is an [`Offer::CrossOrigin`](crate::Offer::CrossOrigin) carrying the
+    ///   caller's origin and the credential's. The chooser lists them in a section of their own
+    ///   that names both origins, after the caller's own accounts, and never preselects one.
+    /// - One is never returned silently: not by `mediation: "silent"`, not as the single
+    ///   candidate of an origin that may sign in without a chooser.
+    /// - Choosing one is not enough: the engine asks
+    ///   [`Mediator::confirm_cross_origin`](crate::Mediator::confirm_cross_origin) and hands the
+    ///   credential over only on `true` (the default answer is `false`).
     pub offer_same_site: bool,
 }
 
@@ -64,7 +79,7 @@ impl Default for EngineConfig {
         Self {
             store_consent: StoreConsent::Ask,
             auto_sign_in: true,
-            offer_same_site: true,
+            offer_same_site: false,
         }
     }
 }

@@ -44,6 +44,9 @@ fn script(case: &Value) -> Vec<Scripted> {
     items
         .iter()
         .map(|item| match (item.as_str(), item.get("choose")) {
+            (_, None) if item.get("confirm_cross_origin").is_some() => {
+                Scripted::ConfirmCrossOrigin(item["confirm_cross_origin"] == true)
+            }
             (Some("cancel"), _) => Scripted::Cancel,
             (Some("save"), _) => Scripted::Save(SaveDecision::Save),
             (Some("never"), _) => Scripted::Save(SaveDecision::NeverForThisSite),
@@ -112,6 +115,7 @@ fn asked_kinds(mediator: &ScriptedMediator) -> Vec<&'static str> {
             Asked::Save(_) => "save",
             Asked::Update(_) => "update",
             Asked::AutoSignIn(_) => "auto-sign-in",
+            Asked::CrossOrigin(_) => "cross-origin",
         })
         .collect()
 }

@@ -839,7 +839,7 @@ fn request_a_credential_f9_4_chooser_shows_origin_and_every_credential() {
     let mut ids: Vec<_> = chooser.accounts.iter().map(|a| a.id.as_str()).collect();
     ids.sort_unstable();
     assert_eq!(ids, ["alice", "bob", "carol"]);
-    assert!(chooser.accounts.iter().all(|a| a.exact_origin));
+    assert!(chooser.accounts.iter().all(|a| a.is_exact_origin()));
     let bob = chooser
         .accounts
         .iter()

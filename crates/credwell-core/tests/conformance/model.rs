@@ -2,8 +2,8 @@
 //! access») and C. «Same-Origin with its Ancestors».
 
 use credwell_core::{
-    Caller, ClientId, Credential, EngineConfig, ErrorName, Origin, RequestId, SaveDecision,
-    Scripted, StoreConsent, Timestamp, UpdateDecision, same_origin_with_ancestors,
+    Asked, Caller, ClientId, Credential, EngineConfig, ErrorName, Offer, Origin, RequestId,
+    SaveDecision, Scripted, StoreConsent, Timestamp, UpdateDecision, same_origin_with_ancestors,
 };
 use serde_json::json;
 
@@ -253,42 +253,157 @@ fn infrastructure_b10_consent_never_saves_nothing_and_never_asks() {
 
 // B12. Cross-domain credential access.
 
+/// An engine whose embedder opted into cross-origin offers.
+fn offering(script: impl IntoIterator<Item = Scripted>) -> Harness {
+    let config = EngineConfig {
+        offer_same_site: true,
+        ..EngineConfig::default()
+    };
+    Harness::with_config(script, config)
+}
+
+fn cross_origin(caller: &str, credential: &str) -> Offer {
+    Offer::CrossOrigin {
+        caller: origin(caller),
+        credential: origin(credential),
+    }
+}
+
+/// The attack: a page on another port of localhost (nothing saved for it) asks for a password
+/// and the user presses Enter in the chooser, even confirms. Every local development server is
+/// one "site", so offering same-site credentials handed localhost:3000's password to whatever
+/// listens on localhost:4000. By default only the caller's exact origin is offered.
 #[test]
-fn infrastructure_b12_sibling_subdomain_credentials_are_offered_in_the_chooser() {
-    let h = Harness::new([Scripted::Choose(1)]);
-    h.add_password("https://www.example.com", "alice", "exact");
-    h.add_password("https://login.example.com", "bob", "sibling");
+fn infrastructure_b12_another_localhost_port_gets_nothing_by_default() {
+    let h = Harness::new([Scripted::Choose(0), Scripted::ConfirmCrossOrigin(true)]);
+    h.add_password("http://localhost:3000", "admin", "local secret");
     let got = h
         .get(
-            &h.caller("https://www.example.com"),
+            &h.caller("http://localhost:4000"),
             json!({"password": true}),
         )
         .expect("resolves");
+    assert_eq!(id_of(&got), None);
+    assert!(
+        h.mediator.asked().is_empty(),
+        "no chooser to press Enter in"
+    );
+    // The credential's own origin still gets it.
+    let got = h
+        .get(
+            &h.caller("http://localhost:3000"),
+            json!({"password": true}),
+        )
+        .expect("resolves");
+    assert_eq!(id_of(&got), Some("admin"));
+}
+
+#[test]
+fn infrastructure_b12_other_origins_of_the_site_are_not_offered_by_default() {
+    let h = Harness::new([Scripted::Choose(0), Scripted::ConfirmCrossOrigin(true)]);
+    h.add_password("https://login.example.com", "bob", "pw");
+    h.add_password("https://example.com:8443", "carol", "pw");
+    assert_eq!(
+        h.get(
+            &h.caller("https://www.example.com"),
+            json!({"password": true})
+        )
+        .ok(),
+        Some(None)
+    );
+    assert!(h.mediator.asked().is_empty());
+}
+
+#[test]
+fn infrastructure_b12_opted_in_never_across_ports_schemes_ip_hosts_or_localhost() {
+    // (credential's origin, caller's origin): same registrable "site" in the old sense, each
+    // refused by one rule.
+    let pairs = [
+        ("https://example.com:8443", "https://example.com"),
+        ("https://login.example.com:8443", "https://www.example.com"),
+        ("http://login.example.com", "https://www.example.com"),
+        ("https://login.example.com", "http://www.example.com"),
+        ("http://127.0.0.1:3000", "http://127.0.0.1:4000"),
+        ("http://127.0.0.2:3000", "http://127.0.0.1:3000"),
+        ("http://[::1]:3000", "http://[::1]:4000"),
+        ("http://localhost:3000", "http://localhost:4000"),
+        ("http://a.localhost:3000", "http://b.localhost:3000"),
+        ("http://app.localhost:3000", "http://localhost:3000"),
+        ("https://a.github.io", "https://b.github.io"),
+    ];
+    for (credential, caller) in pairs {
+        let h = offering([Scripted::Choose(0), Scripted::ConfirmCrossOrigin(true)]);
+        h.add_password(credential, "victim", "secret");
+        let got = h
+            .get(&h.caller(caller), json!({"password": true}))
+            .expect("resolves");
+        assert_eq!(id_of(&got), None, "{credential} reached {caller}");
+        assert!(
+            h.mediator.asked().is_empty(),
+            "{credential} offered to {caller}"
+        );
+    }
+}
+
+#[test]
+fn infrastructure_b12_opted_in_sibling_subdomains_are_offered_marked_with_both_origins() {
+    let www = "https://www.example.com";
+    let login = "https://login.example.com";
+    let h = offering([Scripted::Choose(1), Scripted::ConfirmCrossOrigin(true)]);
+    h.add_password(www, "alice", "exact");
+    h.add_password(login, "bob", "sibling");
+    let got = h
+        .get(&h.caller(www), json!({"password": true}))
+        .expect("resolves");
     let chooser = h.choosers().pop().expect("chooser");
     assert_eq!(chooser.accounts.len(), 2);
-    // Exact-origin accounts first, then the sibling, marked and with its origin shown.
-    assert!(chooser.accounts[0].exact_origin);
+    // The caller's own accounts first, then the cross-origin offer, carrying both origins.
+    assert_eq!(chooser.accounts[0].offer, Offer::ExactOrigin);
+    assert!(chooser.accounts[0].is_exact_origin());
     assert_eq!(chooser.accounts[0].id, "alice");
-    assert!(!chooser.accounts[1].exact_origin);
-    assert_eq!(
-        chooser.accounts[1].origin,
-        origin("https://login.example.com")
+    assert_eq!(chooser.accounts[1].offer, cross_origin(www, login));
+    assert!(!chooser.accounts[1].is_exact_origin());
+    assert_eq!(chooser.accounts[1].origin, origin(login));
+    // Choosing it asked for the second confirmation, about that account.
+    assert!(
+        h.mediator
+            .asked()
+            .contains(&Asked::CrossOrigin(chooser.accounts[1].clone()))
     );
     match got {
         Some(Credential::Password(p)) => {
             assert_eq!(p.id, "bob");
             assert_eq!(p.password.expose(), "sibling");
-            assert_eq!(p.origin, origin("https://login.example.com"));
+            assert_eq!(p.origin, origin(login));
         }
         other => panic!("expected bob, got {other:?}"),
     }
     // Picking a sibling's credential does not make the caller's origin silent-capable.
-    assert!(h.flags("https://www.example.com").prevent_silent_access);
+    assert!(h.flags(www).prevent_silent_access);
+}
+
+#[test]
+fn infrastructure_b12_a_chosen_cross_origin_offer_needs_the_second_confirmation() {
+    let www = "https://www.example.com";
+    // Refused, and not answered at all (the mediator's default is to refuse).
+    for script in [
+        vec![Scripted::Choose(0), Scripted::ConfirmCrossOrigin(false)],
+        vec![Scripted::Choose(0)],
+    ] {
+        let h = offering(script);
+        h.add_password("https://login.example.com", "bob", "pw");
+        let got = h
+            .get(&h.caller(www), json!({"password": true}))
+            .expect("resolves");
+        assert_eq!(id_of(&got), None);
+        assert_eq!(h.choosers().len(), 1);
+        assert!(matches!(h.mediator.asked()[1], Asked::CrossOrigin(_)));
+    }
 }
 
 #[test]
 fn infrastructure_b12_sibling_subdomain_credentials_are_never_returned_silently() {
-    let h = Harness::new([Scripted::Cancel]);
+    let h = offering([Scripted::Cancel]);
     h.add_password("https://login.example.com", "bob", "pw");
     h.set_prevent_silent_access("https://www.example.com", false);
     h.set_prevent_silent_access("https://login.example.com", false);
@@ -308,12 +423,12 @@ fn infrastructure_b12_sibling_subdomain_credentials_are_never_returned_silently(
         Some(None)
     );
     assert_eq!(h.choosers().len(), 1);
-    assert!(!h.choosers()[0].accounts[0].exact_origin);
+    assert!(!h.choosers()[0].accounts[0].is_exact_origin());
 }
 
 #[test]
 fn infrastructure_b12_one_exact_credential_signs_in_despite_sibling_offers() {
-    let h = Harness::new([]);
+    let h = offering([]);
     h.add_password("https://www.example.com", "alice", "pw");
     h.add_password("https://login.example.com", "bob", "pw");
     h.set_prevent_silent_access("https://www.example.com", false);
@@ -329,7 +444,8 @@ fn infrastructure_b12_one_exact_credential_signs_in_despite_sibling_offers() {
 
 #[test]
 fn infrastructure_b12_never_across_http_and_https() {
-    let h = Harness::new([Scripted::Choose(0), Scripted::Choose(0)]);
+    let confirmed = [Scripted::Choose(0), Scripted::ConfirmCrossOrigin(true)];
+    let h = offering(confirmed.into_iter().chain(confirmed));
     h.add_password("http://login.example.com", "insecure", "pw");
     h.add_password("http://example.com", "insecure-apex", "pw");
     h.add_password("https://login.example.com", "secure", "pw");
@@ -366,7 +482,7 @@ fn infrastructure_b12_never_across_http_and_https() {
 
 #[test]
 fn infrastructure_b12_never_across_registrable_domains() {
-    let h = Harness::new([Scripted::Choose(0)]);
+    let h = offering([Scripted::Choose(0), Scripted::ConfirmCrossOrigin(true)]);
     h.add_password("https://a.github.io", "alice", "pw");
     h.add_password("https://example.net", "eve", "pw");
     h.add_password("https://example.com.evil.example", "mallory", "pw");
@@ -381,40 +497,8 @@ fn infrastructure_b12_never_across_registrable_domains() {
 }
 
 #[test]
-fn infrastructure_b12_other_ports_of_the_same_host_are_only_offered() {
-    let h = Harness::new([Scripted::Cancel]);
-    h.add_password("https://example.com:8443", "alice", "pw");
-    h.set_prevent_silent_access(SITE, false);
-    assert_eq!(
-        h.get(&h.caller(SITE), json!({"password": true})).ok(),
-        Some(None)
-    );
-    let chooser = h.choosers().pop().expect("offered in the chooser");
-    assert!(!chooser.accounts[0].exact_origin);
-}
-
-#[test]
-fn infrastructure_b12_offering_sibling_credentials_can_be_turned_off() {
-    let config = EngineConfig {
-        offer_same_site: false,
-        ..EngineConfig::default()
-    };
-    let h = Harness::with_config([Scripted::Choose(0)], config);
-    h.add_password("https://login.example.com", "bob", "pw");
-    assert_eq!(
-        h.get(
-            &h.caller("https://www.example.com"),
-            json!({"password": true})
-        )
-        .ok(),
-        Some(None)
-    );
-    assert!(h.mediator.asked().is_empty());
-}
-
-#[test]
 fn infrastructure_b12_sibling_federated_credentials_follow_the_provider_filter() {
-    let h = Harness::new([Scripted::Cancel]);
+    let h = offering([Scripted::Cancel]);
     h.add_federated(
         "https://login.example.com",
         "a",

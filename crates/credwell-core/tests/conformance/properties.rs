@@ -1,11 +1,12 @@
 //! Property tests: option parsing never panics, `silent` never asks the user, active credential
-//! types are always released, and a credential never leaves its origin unless the user picked
-//! it in the chooser on a same-site origin.
+//! types are always released, and a credential never leaves its origin unless the embedder
+//! opted in and the user picked it, then confirmed it, for another host of the caller's site.
 
 use credwell_core::{
     Asked, Caller, ClientId, Credential, CredentialCreationOptions, CredentialRequestOptions,
-    Engine, ErrorName, FederatedCredential, ManualClock, MemoryStore, Origin, Password,
-    PasswordCredential, Rejection, RequestId, Scripted, ScriptedMediator, credential_from_object,
+    Engine, EngineConfig, ErrorName, FederatedCredential, ManualClock, MemoryStore, Offer, Origin,
+    Password, PasswordCredential, Rejection, RequestId, Scripted, ScriptedMediator,
+    credential_from_object,
 };
 use futures::executor::block_on;
 use proptest::prelude::*;
@@ -70,7 +71,7 @@ fn json_value() -> impl Strategy<Value = Value> {
     })
 }
 
-const ORIGINS: [&str; 7] = [
+const ORIGINS: [&str; 12] = [
     "https://example.com",
     "https://www.example.com",
     "https://login.example.com",
@@ -78,6 +79,11 @@ const ORIGINS: [&str; 7] = [
     "https://a.github.io",
     "https://b.github.io",
     "https://example.org",
+    "https://example.com:8443",
+    "http://localhost:3000",
+    "http://localhost:4000",
+    "http://127.0.0.1:3000",
+    "http://127.0.0.1:4000",
 ];
 
 #[derive(Clone, Debug)]
@@ -185,8 +191,20 @@ fn engine_over(
     Engine<MemoryStore, ScriptedMediator, ManualClock>,
     ScriptedMediator,
 ) {
+    engine_with(store, script, EngineConfig::default())
+}
+
+fn engine_with(
+    store: &MemoryStore,
+    script: impl IntoIterator<Item = Scripted>,
+    config: EngineConfig,
+) -> (
+    Engine<MemoryStore, ScriptedMediator, ManualClock>,
+    ScriptedMediator,
+) {
     let mediator = ScriptedMediator::new(script);
-    let engine = Engine::new(store.clone(), mediator.clone(), ManualClock::new(0));
+    let clock = ManualClock::new(0);
+    let engine = Engine::with_config(store.clone(), mediator.clone(), clock, config);
     (engine, mediator)
 }
 
@@ -313,20 +331,28 @@ proptest! {
     }
 
     #[test]
-    fn properties_credentials_leave_their_origin_only_through_the_chooser_on_the_same_site(
+    fn properties_credentials_leave_their_origin_only_when_opted_in_chosen_and_confirmed(
         stored in prop::collection::vec(stored_spec(), 0..10),
         cleared in prop::collection::vec(any::<bool>(), 0..ORIGINS.len()),
         calls in prop::collection::vec(
-            (0..ORIGINS.len(), request_options(None), prop::option::of(0usize..6)),
+            (
+                0..ORIGINS.len(),
+                request_options(None),
+                prop::option::of(0usize..6),
+                any::<bool>(),
+                any::<bool>(),
+            ),
             1..6,
         ),
     ) {
         let store = MemoryStore::new();
         fill(&store, &stored, &cleared);
-        for (caller_origin, options, choice) in calls {
+        for (caller_origin, options, choice, opted_in, confirms) in calls {
             let answer = choice.map_or(Scripted::Cancel, Scripted::Choose);
-            // A fresh engine per call, over the same store (and flags): one scripted answer.
-            let (engine, mediator) = engine_over(&store, [answer]);
+            // A fresh engine per call, over the same store (and flags): the user's answers.
+            let config = EngineConfig { offer_same_site: opted_in, ..EngineConfig::default() };
+            let script = [answer, Scripted::ConfirmCrossOrigin(confirms)];
+            let (engine, mediator) = engine_with(&store, script, config);
             let b = origin(ORIGINS[caller_origin]);
             let caller = Caller::new(b.clone(), ClientId(fresh_id()), RequestId(fresh_id()));
             let Ok(Some(got)) = block_on(engine.get(&caller, &options, None)) else {
@@ -336,9 +362,15 @@ proptest! {
             if a.same_origin(&b) {
                 continue;
             }
-            // Another origin's credential: A and B are same-site...
-            prop_assert_eq!(a.site(), b.site());
-            // ...and the user picked exactly that account, shown as not exact-origin.
+            // Another origin's credential: the embedder opted in, the user confirmed...
+            prop_assert!(opted_in, "another origin's credential without the opt-in");
+            prop_assert!(confirms, "another origin's credential without the second confirmation");
+            // ...A is another host of B's registrable domain: same scheme, same port, no IP
+            // address, no localhost...
+            prop_assert!(a.offerable_to(&b), "{} offered to {}", a, b);
+            prop_assert_eq!(a.scheme(), b.scheme());
+            prop_assert!(!a.to_string().contains("localhost") && !a.to_string().contains("127."));
+            // ...and the user picked exactly that account, marked with both origins.
             let chooser = mediator.asked().into_iter().find_map(|q| match q {
                 Asked::Chooser(c) => Some(c),
                 _ => None,
@@ -347,9 +379,11 @@ proptest! {
             let chooser = chooser.expect("checked");
             let index = choice.expect("the user chose");
             let account = &chooser.accounts[index];
-            prop_assert!(!account.exact_origin);
+            let marked = Offer::CrossOrigin { caller: b.clone(), credential: a.clone() };
+            prop_assert_eq!(&account.offer, &marked);
             prop_assert_eq!(&account.origin, &a);
             prop_assert_eq!(account.id.as_str(), got.id());
+            prop_assert!(mediator.asked().contains(&Asked::CrossOrigin(account.clone())));
         }
     }
 }

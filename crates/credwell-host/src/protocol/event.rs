@@ -210,7 +210,7 @@ fn chooser_account(account: &Account) -> Value {
         "iconURL": account.icon_url,
         "origin": account.origin.to_string(),
         "provider": account.provider,
-        "exactOrigin": account.exact_origin,
+        "exactOrigin": account.is_exact_origin(),
     })
 }
 
