@@ -934,7 +934,9 @@ async function onUiMessage(message, sendResponse) {
       return;
     case 'list': {
       const query = typeof message.query === 'string' ? message.query : '';
-      sendToHost('vault.list', { query }, (reply) => sendResponse(reply));
+      // A page after the first names its cursor (the previous page's `next`).
+      const params = typeof message.cursor === 'string' ? { query, cursor: message.cursor } : { query };
+      sendToHost('vault.list', params, (reply) => sendResponse(reply));
       return;
     }
     case 'delete': {

@@ -14,6 +14,7 @@
 //!   authenticator over the unlocked store's passkeys ([`ManagedStore::passkeys`]), its
 //!   prompts shown by the extension, user verification by the vault passphrase; WebAuthn's
 //!   related origin requests, with `.well-known/webauthn` fetched by the extension.
+//! - [`bounds`]: what a page may store (field sizes, credentials per origin).
 //! - [`MemoryVault`]: an in-memory store of credentials and passkeys (ephemeral mode, tests).
 //!
 //! Inside, one concern a module: `server` (the loop and the dispatch of requests), `store`
@@ -22,6 +23,7 @@
 //! `related_origins`, `manager` (the manager page's methods) and `outbox` (messages to the
 //! browser, and exchanges awaiting an answer).
 
+pub mod bounds;
 pub mod framing;
 mod idle;
 pub mod install;

@@ -11,6 +11,7 @@ use credwell_core::{
 use serde_json::Value;
 use tokio::sync::watch;
 
+use crate::bounds;
 use crate::outbox::Outbox;
 use crate::protocol::{Event, Prompt};
 
@@ -151,7 +152,10 @@ impl<S: CredentialStore> CredentialStore for LockableStore<S> {
         credential: credwell_core::Credential,
         now: Timestamp,
     ) -> StoreResult<RecordId> {
-        self.current().await?.add(credential, now).await
+        let store = self.current().await?;
+        // Only pages add through the host: their credentials per origin are bounded.
+        bounds::check_room(&*store, credential.origin()).await?;
+        store.add(credential, now).await
     }
 
     async fn update(

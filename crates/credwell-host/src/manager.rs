@@ -1,39 +1,143 @@
 //! The manager page's methods (`vault.list`, `vault.delete`): what identifies each saved
-//! credential and passkey, never a password or a key.
+//! credential and passkey, never a password or a key, a page at a time (a native message to the
+//! extension may not exceed 1 MB, and a vault may hold 100,000 records).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use credwell_core::{Credential, CredentialStore, RecordId, StoreFailure, StoredCredential};
+use credwell_core::{
+    Credential, CredentialStore, RecordId, StoreFailure, StoreResult, StoredCredential,
+};
 use credwell_passkey::PasskeyRecord;
 use serde_json::{Value, json};
 
+use crate::bounds;
 use crate::lockable::LockableStore;
-use crate::protocol::Reply;
+use crate::protocol::{ListCursor, Reply};
 use crate::store::ManagedStore;
 
-/// `vault.list`: every credential, then every passkey, filtered by `query`.
+/// The most bytes of entries in one page. With the entries' fields cut to the storage bounds
+/// (at most about 70 KiB an entry, even if every character needs escaping), a page stays far
+/// under the browser's 1 MB limit whatever the vault holds.
+const PAGE_BYTES: usize = 512 * 1024;
+
+/// The most credentials one page reads, matching the query or not: a query that matches little
+/// answers promptly with a cursor instead of decrypting the whole vault in one request.
+const SCAN_LIMIT: usize = 2_000;
+
+/// Credentials read from the store at a time.
+const CHUNK: usize = 250;
+
+/// `vault.list`: one page of the credentials, then the passkeys, matching `query`.
 pub(crate) async fn list<S: ManagedStore + 'static>(
     store: &LockableStore<S>,
     id: u64,
     query: Option<String>,
+    cursor: ListCursor,
+    limit: usize,
 ) -> Reply {
-    // Decrypting every record of a large vault takes long enough (about 2 s for 100,000) to
-    // stall the host's one thread: the page calls waiting behind it are served meanwhile.
-    let listed = match store.current().await {
-        Ok(s) => tokio::task::spawn_blocking(move || Ok((s.all_credentials()?, s.all_passkeys()?)))
-            .await
-            .unwrap_or_else(|e| Err(StoreFailure::new(e))),
+    // Decrypting records takes long enough to stall the host's one thread: the page calls
+    // waiting behind it are served meanwhile.
+    let page = match store.current().await {
+        Ok(s) => tokio::task::spawn_blocking(move || {
+            let query = query.map(|q| q.to_lowercase()).filter(|q| !q.is_empty());
+            read_page(&*s, query.as_deref(), cursor, limit)
+        })
+        .await
+        .unwrap_or_else(|e| Err(StoreFailure::new(e))),
         Err(e) => Err(e),
     };
-    match listed {
-        Ok((all, passkeys)) => {
-            let query = query.map(|q| q.to_lowercase()).filter(|q| !q.is_empty());
-            let mut list = credential_entries(&all, query.as_deref());
-            list.extend(passkey_entries(&passkeys, query.as_deref()));
-            Reply::ok(id, Value::Array(list))
-        }
+    match page {
+        Ok(page) => Reply::list_page(id, page.items, page.next.as_ref()),
         Err(e) => store_error(id, &e),
     }
+}
+
+/// A page being filled.
+struct Page {
+    items: Vec<Value>,
+    bytes: usize,
+    limit: usize,
+    next: Option<ListCursor>,
+}
+
+impl Page {
+    fn new(limit: usize) -> Self {
+        Self {
+            items: Vec::new(),
+            bytes: 0,
+            limit,
+            next: None,
+        }
+    }
+
+    /// Adds an entry; false when the page is full (the entry belongs to the next page).
+    fn push(&mut self, entry: Value) -> bool {
+        let bytes = entry.to_string().len() + 1;
+        let full = self.items.len() >= self.limit
+            || (!self.items.is_empty() && self.bytes + bytes > PAGE_BYTES);
+        if !full {
+            self.items.push(entry);
+            self.bytes += bytes;
+        }
+        !full
+    }
+
+    /// The page, continued at `next`.
+    fn until(mut self, next: ListCursor) -> Self {
+        self.next = Some(next);
+        self
+    }
+}
+
+/// Reads the page at `cursor`: credentials by record id, then passkeys by credential id.
+fn read_page<S: ManagedStore>(
+    store: &S,
+    query: Option<&str>,
+    cursor: ListCursor,
+    limit: usize,
+) -> StoreResult<Page> {
+    let mut page = Page::new(limit);
+    let mut after = match cursor {
+        ListCursor::Credentials(after) => after,
+        ListCursor::Passkeys(after) => return passkey_page(store, query, &after, page),
+    };
+    let mut scanned = 0;
+    loop {
+        let chunk = store.credentials_after(RecordId(after), CHUNK)?;
+        for record in &chunk {
+            if credential_matches(record, query) && !page.push(credential_entry(record)) {
+                return Ok(page.until(ListCursor::Credentials(after)));
+            }
+            after = record.record.0;
+        }
+        scanned += chunk.len();
+        if chunk.len() < CHUNK {
+            return passkey_page(store, query, &[], page);
+        }
+        if scanned >= SCAN_LIMIT {
+            return Ok(page.until(ListCursor::Credentials(after)));
+        }
+    }
+}
+
+/// Fills the rest of `page` with the passkeys whose credential id sorts after `after`.
+fn passkey_page<S: ManagedStore>(
+    store: &S,
+    query: Option<&str>,
+    after: &[u8],
+    mut page: Page,
+) -> StoreResult<Page> {
+    let mut passkeys = store.all_passkeys()?;
+    passkeys.retain(|p| p.credential_id.as_slice() > after);
+    passkeys.sort_unstable_by(|a, b| a.credential_id.cmp(&b.credential_id));
+    let mut last = after;
+    for passkey in &passkeys {
+        if passkey_matches(passkey, query) && !page.push(passkey_entry(passkey)) {
+            return Ok(page.until(ListCursor::Passkeys(last.to_vec())));
+        }
+        last = &passkey.credential_id;
+    }
+    Ok(page)
 }
 
 /// `vault.delete` of a credential.
@@ -64,49 +168,76 @@ pub(crate) async fn delete_passkey<S: ManagedStore>(
     }
 }
 
-/// The credential entries matching `query` (lower case).
-fn credential_entries(all: &[StoredCredential], query: Option<&str>) -> Vec<Value> {
-    all.iter()
-        .filter(|r| {
-            let c = &r.credential;
-            matches_query(query, &[&c.origin().to_string(), c.id(), c.name()])
-        })
-        .map(|r| {
-            let c = &r.credential;
-            json!({
-                "record": r.record.0,
-                "type": c.credential_type().as_str(),
-                "origin": c.origin().to_string(),
-                "id": c.id(),
-                "name": c.name(),
-                "iconURL": c.icon_url(),
-                "provider": match c {
-                    Credential::Federated(f) => Some(f.provider.clone()),
-                    _ => None,
-                },
-                "created": r.created,
-                "updated": r.updated,
-            })
-        })
-        .collect()
+fn credential_matches(record: &StoredCredential, query: Option<&str>) -> bool {
+    let c = &record.credential;
+    matches_query(query, &[&c.origin().to_string(), c.id(), c.name()])
 }
 
-/// The passkey entries matching `query` (lower case): what identifies each one, never its key.
-fn passkey_entries(passkeys: &[PasskeyRecord], query: Option<&str>) -> Vec<Value> {
-    passkeys
-        .iter()
-        .filter(|p| matches_query(query, &[&p.rp_id, &p.user_name, &p.user_display_name]))
-        .map(|p| {
-            json!({
-                "type": "public-key",
-                "rpId": p.rp_id,
-                "credentialId": URL_SAFE_NO_PAD.encode(&p.credential_id),
-                "id": p.user_name,
-                "name": p.user_display_name,
-                "created": p.created_at,
-            })
-        })
-        .collect()
+fn passkey_matches(passkey: &PasskeyRecord, query: Option<&str>) -> bool {
+    let fields = [
+        &passkey.rp_id,
+        &passkey.user_name,
+        &passkey.user_display_name,
+    ];
+    matches_query(query, &fields.map(String::as_str))
+}
+
+/// A credential's entry: what identifies it, never its password. Fields longer than the
+/// storage bounds (records saved before them) are cut, and the entry says so.
+fn credential_entry(record: &StoredCredential) -> Value {
+    let c = &record.credential;
+    let mut cut = Cut::default();
+    let provider = match c {
+        Credential::Federated(f) => Some(cut.field(&f.provider, bounds::MAX_PROVIDER_BYTES)),
+        _ => None,
+    };
+    let mut entry = json!({
+        "record": record.record.0,
+        "type": c.credential_type().as_str(),
+        "origin": c.origin().to_string(),
+        "id": cut.field(c.id(), bounds::MAX_ID_BYTES),
+        "name": cut.field(c.name(), bounds::MAX_NAME_BYTES),
+        "iconURL": cut.field(c.icon_url(), bounds::MAX_ICON_URL_BYTES),
+        "provider": provider,
+        "created": record.created,
+        "updated": record.updated,
+    });
+    cut.mark(&mut entry);
+    entry
+}
+
+/// A passkey's entry: what identifies it, never its key.
+fn passkey_entry(passkey: &PasskeyRecord) -> Value {
+    let mut cut = Cut::default();
+    let mut entry = json!({
+        "type": "public-key",
+        "rpId": passkey.rp_id,
+        "credentialId": URL_SAFE_NO_PAD.encode(&passkey.credential_id),
+        "id": cut.field(&passkey.user_name, bounds::MAX_ID_BYTES),
+        "name": cut.field(&passkey.user_display_name, bounds::MAX_NAME_BYTES),
+        "created": passkey.created_at,
+    });
+    cut.mark(&mut entry);
+    entry
+}
+
+/// Whether an entry had a field cut.
+#[derive(Default)]
+struct Cut(bool);
+
+impl Cut {
+    fn field<'a>(&mut self, text: &'a str, max: usize) -> &'a str {
+        let (text, cut) = bounds::cut(text, max);
+        self.0 |= cut;
+        text
+    }
+
+    /// `"truncated": true` on an entry with a field cut.
+    fn mark(self, entry: &mut Value) {
+        if self.0 {
+            entry["truncated"] = Value::Bool(true);
+        }
+    }
 }
 
 /// The manager page's filter: no query, or one of `fields` contains it (`query` is lower case).

@@ -9,13 +9,14 @@ use std::time::Duration;
 
 use credwell_core::{
     AbortReason, AbortSignal, Caller, Clock, Engine, EngineConfig, Password, RecordId, Rejection,
-    RequestId, SignalMethod, SystemClock, Timestamp,
+    RequestId, SignalMethod, SystemClock, Timestamp, credential_from_object,
 };
 use credwell_passkey::PasskeyAuthenticator;
 use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::bounds::{self, BoundError};
 use crate::framing::{self, FrameError, Incoming};
 use crate::idle::{self, UserActivity};
 use crate::lockable::LockableStore;
@@ -166,8 +167,28 @@ impl Clock for RuntimeClock {
     }
 }
 
-/// An engine call's outcome: the page's result, or how its promise rejects.
-type CallResult = Result<Value, Rejection>;
+/// An engine call's outcome: the page's result, or why its promise rejects.
+type CallResult = Result<Value, Refusal>;
+
+/// Why a page's call rejects.
+enum Refusal {
+    /// As the spec says.
+    Rejected(Rejection),
+    /// The credential is over credwell's bounds (a `QuotaExceededError`).
+    OverBound(BoundError),
+}
+
+impl From<Rejection> for Refusal {
+    fn from(rejection: Rejection) -> Self {
+        Self::Rejected(rejection)
+    }
+}
+
+impl From<BoundError> for Refusal {
+    fn from(bound: BoundError) -> Self {
+        Self::OverBound(bound)
+    }
+}
 
 struct Host<O: VaultOpener> {
     opener: Arc<O>,
@@ -236,10 +257,16 @@ impl<O: VaultOpener> Host<O> {
                 related_origins,
             } => self.hello(id, protocol, related_origins),
             Method::Status => self.send(Reply::status(id, !self.store.is_unlocked())),
-            Method::List { query } => {
+            Method::List {
+                query,
+                cursor,
+                limit,
+            } => {
                 self.activity.touch();
                 let store = self.store.clone();
-                self.spawn_reply(async move { manager::list(&store, id, query).await });
+                self.spawn_reply(
+                    async move { manager::list(&store, id, query, cursor, limit).await },
+                );
             }
             Method::Delete { record } => {
                 self.activity.touch();
@@ -297,18 +324,14 @@ impl<O: VaultOpener> Host<O> {
                 aborted,
             } => self.spawn_call(id, caller, false, move |engine, caller| async move {
                 let signal = aborted.map(AbortSignal::aborted_with);
-                let created = engine.create(&caller, &options, signal.as_ref()).await?;
-                Ok(created.to_page_json())
+                let created = engine.create(&caller, &options, signal.as_ref()).await;
+                Ok(created.map_err(Rejection::from)?.to_page_json())
             }),
-            Method::Store { caller, credential } => {
-                self.spawn_call(id, caller, false, move |engine, caller| async move {
-                    engine.store(&caller, &credential).await?;
-                    Ok(Value::Null)
-                });
-            }
+            Method::Store { caller, credential } => self.store(id, caller, credential),
             Method::PreventSilentAccess { caller } => {
                 self.spawn_call(id, caller, false, move |engine, caller| async move {
-                    engine.prevent_silent_access(&caller).await?;
+                    let prevented = engine.prevent_silent_access(&caller).await;
+                    prevented.map_err(Rejection::from)?;
                     Ok(Value::Null)
                 });
             }
@@ -336,14 +359,34 @@ impl<O: VaultOpener> Host<O> {
         let conditional = options.get("mediation").and_then(Value::as_str) == Some("conditional");
         self.spawn_call(id, caller, conditional, move |engine, caller| async move {
             let signal = aborted.map(AbortSignal::aborted_with);
-            let got = engine.get(&caller, &options, signal.as_ref()).await?;
-            Ok(got.map_or(Value::Null, |c| c.to_page_json()))
+            let got = engine.get(&caller, &options, signal.as_ref()).await;
+            Ok(got
+                .map_err(Rejection::from)?
+                .map_or(Value::Null, |c| c.to_page_json()))
+        });
+    }
+
+    /// `credentials.store`, within credwell's bounds on what pages store ([`bounds`]): each
+    /// field's size is checked as the credential is read, the count per origin as it is added.
+    fn store(&self, id: u64, caller: CallerInfo, credential: Value) {
+        self.spawn_call(id, caller, false, move |engine, caller| async move {
+            let credential =
+                credential_from_object(&credential, &caller.origin).map_err(Rejection::from)?;
+            bounds::check_fields(&credential)?;
+            match engine.store_credential(&caller, credential).await {
+                Ok(()) => Ok(Value::Null),
+                Err(e) => Err(match bounds::exceeded_in(&e) {
+                    Some(bound) => Refusal::OverBound(bound.clone()),
+                    None => Refusal::Rejected(e.into()),
+                }),
+            }
         });
     }
 
     fn signal(&self, id: u64, caller: CallerInfo, method: SignalMethod, options: Value) {
         self.spawn_call(id, caller, false, move |engine, caller| async move {
-            engine.signal(&caller, method, &options).await?;
+            let signalled = engine.signal(&caller, method, &options).await;
+            signalled.map_err(Rejection::from)?;
             Ok(Value::Null)
         });
     }
@@ -381,7 +424,8 @@ impl<O: VaultOpener> Host<O> {
         tokio::spawn(async move {
             let reply = match CALL.scope(context, call(engine, caller)).await {
                 Ok(result) => Reply::ok(id, result),
-                Err(rejection) => Reply::rejection(id, &rejection),
+                Err(Refusal::Rejected(rejection)) => Reply::rejection(id, &rejection),
+                Err(Refusal::OverBound(bound)) => Reply::quota_exceeded(id, &bound.to_string()),
             };
             lock(&in_flight).remove(&id);
             outbox.send(reply);

@@ -33,8 +33,13 @@ pub trait ManagedStore: CredentialStore + Sized {
     /// The unlocked store's passkeys.
     type Passkeys: credwell_passkey::PasskeyStore + 'static;
 
-    /// Every credential, in record order.
-    fn all_credentials(&self) -> StoreResult<Vec<StoredCredential>>;
+    /// Up to `limit` credentials whose record id is above `after`, in record order (the
+    /// manager page reads the vault a page at a time).
+    fn credentials_after(
+        &self,
+        after: RecordId,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredCredential>>;
 
     /// The passkeys of this unlocked store; dropped when the request using them ends, and with
     /// them any hold on the store.
@@ -50,8 +55,12 @@ pub trait ManagedStore: CredentialStore + Sized {
 impl ManagedStore for credwell_vault::Vault {
     type Passkeys = VaultPasskeyStore;
 
-    fn all_credentials(&self) -> StoreResult<Vec<StoredCredential>> {
-        self.all().map_err(StoreFailure::new)
+    fn credentials_after(
+        &self,
+        after: RecordId,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredCredential>> {
+        credwell_vault::Vault::credentials_after(self, after, limit).map_err(StoreFailure::new)
     }
 
     fn passkeys(this: &Arc<Self>) -> VaultPasskeyStore {
@@ -162,8 +171,14 @@ impl CredentialStore for MemoryVault {
 impl ManagedStore for MemoryVault {
     type Passkeys = Arc<MemoryPasskeyStore>;
 
-    fn all_credentials(&self) -> StoreResult<Vec<StoredCredential>> {
-        Ok(self.credentials.all())
+    fn credentials_after(
+        &self,
+        after: RecordId,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredCredential>> {
+        let all = self.credentials.all();
+        let start = all.partition_point(|r| r.record <= after);
+        Ok(all.into_iter().skip(start).take(limit).collect())
     }
 
     fn passkeys(this: &Arc<Self>) -> Self::Passkeys {

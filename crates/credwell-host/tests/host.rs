@@ -358,7 +358,9 @@ async fn the_manager_lists_without_passwords_filters_and_deletes() {
     b.unlock(1).await;
     store_two(&mut b).await;
     b.send(json!({"id": 2, "method": "vault.list"})).await;
-    let all = b.reply(2).await["result"].clone();
+    let page = b.reply(2).await["result"].clone();
+    assert_eq!(page["next"], Value::Null, "one page");
+    let all = page["items"].clone();
     assert_eq!(all.as_array().unwrap().len(), 2);
     assert!(
         !all.to_string().contains("\"pw\""),
@@ -367,7 +369,7 @@ async fn the_manager_lists_without_passwords_filters_and_deletes() {
     assert_eq!(all[0]["origin"], "https://example.com");
     b.send(json!({"id": 3, "method": "vault.list", "params": {"query": "BOB"}}))
         .await;
-    let bob = b.reply(3).await["result"].clone();
+    let bob = b.reply(3).await["result"]["items"].clone();
     assert_eq!(bob.as_array().unwrap().len(), 1);
     b.send(json!({"id": 4, "method": "vault.delete", "params": {"record": bob[0]["record"]}}))
         .await;
@@ -496,7 +498,7 @@ async fn the_users_actions_put_off_the_idle_lock() {
     // The manager page at 50 s.
     tokio::time::sleep_until(at(50)).await;
     b.send(json!({"id": 2, "method": "vault.list"})).await;
-    assert!(b.reply(2).await["result"].is_array());
+    assert!(b.reply(2).await["result"]["items"].is_array());
     tokio::time::sleep_until(at(100)).await;
     assert!(
         !b.locked(3).await.0,

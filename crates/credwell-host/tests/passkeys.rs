@@ -738,7 +738,8 @@ async fn the_manager_lists_and_deletes_passkeys_without_their_keys() {
     let alice = b.register("alice").await;
     let id = alice["result"]["rawId"].clone();
     let (r, _) = b.call("vault.list", json!({}), &mut |_| None).await;
-    let list = r["result"].as_array().unwrap().clone();
+    assert_eq!(r["result"]["next"], Value::Null, "one page: {r}");
+    let list = r["result"]["items"].as_array().unwrap().clone();
     assert_eq!(list.len(), 1, "{r}");
     assert_eq!(list[0]["type"], "public-key");
     assert_eq!(list[0]["rpId"], "example.com");
@@ -756,7 +757,7 @@ async fn the_manager_lists_and_deletes_passkeys_without_their_keys() {
     let (r, _) = b
         .call("vault.list", json!({"query": "nobody"}), &mut |_| None)
         .await;
-    assert_eq!(r["result"], json!([]));
+    assert_eq!(r["result"], json!({"items": [], "next": null}));
     let (r, _) = b
         .call("vault.delete", json!({"credentialId": "%%"}), &mut |_| None)
         .await;
@@ -969,4 +970,43 @@ async fn a_pick_from_an_offer_that_outlived_the_unlock_asks_to_unlock() {
         reply["result"]["rawId"], created["result"]["rawId"],
         "{reply}"
     );
+}
+
+/// `vault.list` pages run through the credentials, then the passkeys, each exactly once.
+#[tokio::test]
+async fn the_managers_pages_reach_every_credential_then_every_passkey_once() {
+    let mut b = Browser::start().await;
+    let mut ids = std::collections::BTreeSet::new();
+    for user in ["alice", "bob", "carol"] {
+        let created = b.register(user).await;
+        ids.insert(created["result"]["rawId"].as_str().unwrap().to_owned());
+    }
+    let (r, _) = b
+        .call(
+            "credentials.store",
+            json!({"caller": caller(), "credential": {"type": "password", "id": "dave",
+                   "password": "pw"}}),
+            &mut |m| Some(json!({"save": "save"})).filter(|_| m["kind"] == "save"),
+        )
+        .await;
+    assert_eq!(r["result"], Value::Null, "{r}");
+    let mut params = json!({"limit": 1});
+    let mut seen = Vec::new();
+    loop {
+        let (r, _) = b.call("vault.list", params.clone(), &mut |_| None).await;
+        let items = r["result"]["items"].as_array().unwrap();
+        assert!(items.len() <= 1, "{r}");
+        seen.extend(items.iter().cloned());
+        match &r["result"]["next"] {
+            Value::String(next) => params["cursor"] = json!(next),
+            _ => break,
+        }
+    }
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    assert_eq!(seen[0]["id"], "dave", "credentials first");
+    let passkeys: std::collections::BTreeSet<String> = seen[1..]
+        .iter()
+        .map(|p| p["credentialId"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(passkeys, ids);
 }

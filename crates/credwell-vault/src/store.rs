@@ -338,6 +338,21 @@ impl Vault {
         readable(&rows, |row| self.stored(row))
     }
 
+    /// Up to `limit` credentials whose record id is above `after`, in record order: every
+    /// credential, a page at a time (a manager's listing of a large vault).
+    pub fn credentials_after(
+        &self,
+        after: RecordId,
+        limit: usize,
+    ) -> Result<Vec<StoredCredential>, VaultError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self.query_rows(
+            "WHERE kind IN (1, 2) AND id > ?1 ORDER BY id LIMIT ?2",
+            params![to_i64(after.0), limit],
+        )?;
+        rows.iter().map(|row| self.stored(row)).collect()
+    }
+
     /// One credential by record id.
     pub fn get(&self, record: RecordId) -> Result<Option<StoredCredential>, VaultError> {
         let rows = self.query_rows(

@@ -1,6 +1,7 @@
 // The manager page: list, search and delete saved credentials and passkeys (never their
 // passwords or keys).
-// Everything comes from the host's `vault.list` through the background; nothing remote is loaded.
+// Everything comes from the host's `vault.list` (a page at a time) through the background;
+// nothing remote is loaded.
 const search = document.getElementById('search');
 const status = document.getElementById('status');
 const body = document.querySelector('#list tbody');
@@ -17,47 +18,65 @@ function cell(text) {
   return td;
 }
 
+// The host answers `vault.list` a page at a time (a native message may not exceed 1 MB): the
+// rows are added page by page until the last one. A newer refresh (the search changed) makes
+// an older one stop.
+let generation = 0;
+
 async function refresh() {
+  const mine = ++generation;
   status.textContent = 'Loading…';
-  let items;
-  try {
-    items = await call('list', { query: search.value });
-  } catch (e) {
-    status.textContent = `Cannot read the vault: ${e.message}`;
-    return;
-  }
-  body.replaceChildren();
-  for (const item of items) {
-    const row = document.createElement('tr');
-    const passkey = item.type === 'public-key';
-    if (passkey) row.dataset.credentialId = item.credentialId;
-    else row.dataset.record = String(item.record);
-    const account = item.name && item.name !== item.id ? `${item.name} (${item.id})` : item.id;
-    const kind = passkey ? 'passkey' : item.type === 'federated' ? `signs in with ${item.provider}` : 'password';
-    const where = passkey ? item.rpId : item.origin;
-    row.append(cell(where), cell(account), cell(kind));
-    const actions = document.createElement('td');
-    const remove = document.createElement('button');
-    remove.type = 'button';
-    remove.className = 'delete';
-    remove.textContent = 'Delete';
-    remove.setAttribute('aria-label', `Delete ${account} on ${where}`);
-    remove.addEventListener('click', async () => {
-      if (!confirm(`Delete ${passkey ? 'the passkey of ' : ''}${account} on ${where}?`)) return;
-      try {
-        await call('delete', passkey ? { credentialId: item.credentialId } : { record: item.record });
-        status.textContent = `Deleted ${account} on ${where}.`;
-      } catch (e) {
-        status.textContent = `Could not delete: ${e.message}`;
-      }
-      refresh();
-    });
-    actions.append(remove);
-    row.append(actions);
-    body.append(row);
-  }
-  if (items.length === 0) status.textContent = search.value ? 'Nothing matches.' : 'No saved sign-ins yet.';
-  else if (!status.textContent.startsWith('Deleted')) status.textContent = `${items.length} saved sign-in${items.length === 1 ? '' : 's'}.`;
+  let count = 0;
+  let cursor = null;
+  do {
+    let page;
+    try {
+      page = await call('list', cursor === null ? { query: search.value } : { query: search.value, cursor });
+    } catch (e) {
+      if (mine === generation) status.textContent = `Cannot read the vault: ${e.message}`;
+      return;
+    }
+    if (mine !== generation) return;
+    if (cursor === null) body.replaceChildren();
+    for (const item of page.items) body.append(row(item));
+    count += page.items.length;
+    cursor = typeof page.next === 'string' ? page.next : null;
+    if (cursor !== null) status.textContent = `Loading… ${count} so far.`;
+  } while (cursor !== null);
+  if (count === 0) status.textContent = search.value ? 'Nothing matches.' : 'No saved sign-ins yet.';
+  else if (!status.textContent.startsWith('Deleted')) status.textContent = `${count} saved sign-in${count === 1 ? '' : 's'}.`;
+}
+
+// One entry's row: where, which account, what kind, and its Delete button.
+function row(item) {
+  const tr = document.createElement('tr');
+  const passkey = item.type === 'public-key';
+  if (passkey) tr.dataset.credentialId = item.credentialId;
+  else tr.dataset.record = String(item.record);
+  const cut = item.truncated ? '…' : '';
+  const account = (item.name && item.name !== item.id ? `${item.name} (${item.id})` : item.id) + cut;
+  const kind = passkey ? 'passkey' : item.type === 'federated' ? `signs in with ${item.provider}` : 'password';
+  const where = passkey ? item.rpId : item.origin;
+  tr.append(cell(where), cell(account), cell(kind));
+  const actions = document.createElement('td');
+  const remove = document.createElement('button');
+  remove.type = 'button';
+  remove.className = 'delete';
+  remove.textContent = 'Delete';
+  remove.setAttribute('aria-label', `Delete ${account} on ${where}`);
+  remove.addEventListener('click', async () => {
+    if (!confirm(`Delete ${passkey ? 'the passkey of ' : ''}${account} on ${where}?`)) return;
+    try {
+      await call('delete', passkey ? { credentialId: item.credentialId } : { record: item.record });
+      status.textContent = `Deleted ${account} on ${where}.`;
+    } catch (e) {
+      status.textContent = `Could not delete: ${e.message}`;
+    }
+    refresh();
+  });
+  actions.append(remove);
+  tr.append(actions);
+  return tr;
 }
 
 let timer = null;

@@ -8,12 +8,14 @@
 //! extension's background from `sender.origin` and the frame tree.
 
 mod event;
+mod list;
 mod reply;
 mod request;
 #[cfg(test)]
 mod tests;
 
 pub use event::{Event, Prompt, PromptCall};
+pub use list::{DEFAULT_LIST_LIMIT, ListCursor, MAX_LIST_LIMIT};
 pub use reply::{Outgoing, Reply};
 pub use request::{CallerInfo, Method, ProtocolError, Request};
 

@@ -4,7 +4,7 @@
 use credwell_core::Rejection;
 use serde_json::{Value, json};
 
-use super::{Event, PROTOCOL_VERSION};
+use super::{Event, ListCursor, PROTOCOL_VERSION};
 
 /// The one reply to a request.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,6 +83,18 @@ impl Reply {
     /// `{"cancelled": bool}`: `cancel`'s result.
     pub fn cancelled(id: u64, cancelled: bool) -> Self {
         Self::ok(id, json!({ "cancelled": cancelled }))
+    }
+
+    /// A `vault.list` page: `{"items": [...], "next": <cursor> | null}`.
+    pub fn list_page(id: u64, items: Vec<Value>, next: Option<&ListCursor>) -> Self {
+        let next = next.map(ToString::to_string);
+        Self::ok(id, json!({"items": items, "next": next}))
+    }
+
+    /// A page's credential is over credwell's bounds: `{"name": "QuotaExceededError",
+    /// "message"}`.
+    pub fn quota_exceeded(id: u64, message: &str) -> Self {
+        Self::error(Some(id), "QuotaExceededError", message)
     }
 
     /// The vault could not be read or written (the cause is logged, never sent).

@@ -7,7 +7,7 @@ use credwell_core::{
 };
 use serde_json::{Map, Value};
 
-use super::{PROTOCOL_VERSION, Reply};
+use super::{DEFAULT_LIST_LIMIT, ListCursor, MAX_LIST_LIMIT, PROTOCOL_VERSION, Reply};
 
 /// A parsed request.
 #[derive(Debug)]
@@ -114,10 +114,14 @@ pub enum Method {
         /// The passphrase: zeroized when dropped, redacted in `Debug`.
         passphrase: Password,
     },
-    /// The manager page: every credential, without passwords.
+    /// The manager page: one page of the credentials and passkeys, without passwords or keys.
     List {
         /// A case-insensitive filter on origin, id and name.
         query: Option<String>,
+        /// Where the page starts (the previous page's `next`).
+        cursor: ListCursor,
+        /// The most entries in the page, 1 to [`MAX_LIST_LIMIT`].
+        limit: usize,
     },
     /// The manager page: delete one credential.
     Delete {
@@ -305,10 +309,24 @@ impl Request {
                 passphrase: Password::new(p.string("passphrase")?),
             },
             "vault.list" => Method::List {
-                query: match params.get("query") {
-                    None | Some(Value::Null) => None,
-                    Some(Value::String(q)) => Some(q.clone()),
-                    Some(_) => return Err(p.bad("\"query\" must be a string".into())),
+                query: p.optional_string("query")?,
+                cursor: match p.optional_string("cursor")? {
+                    None => ListCursor::START,
+                    Some(c) => ListCursor::parse(&c).ok_or_else(|| {
+                        p.bad("\"cursor\" must be a previous page's \"next\"".into())
+                    })?,
+                },
+                limit: match params.get("limit") {
+                    None | Some(Value::Null) => DEFAULT_LIST_LIMIT,
+                    Some(n) => n
+                        .as_u64()
+                        .and_then(|n| usize::try_from(n).ok())
+                        .filter(|n| (1..=MAX_LIST_LIMIT).contains(n))
+                        .ok_or_else(|| {
+                            p.bad(format!(
+                                "\"limit\" must be an integer from 1 to {MAX_LIST_LIMIT}"
+                            ))
+                        })?,
                 },
             },
             "vault.delete" => match params.get("credentialId") {
