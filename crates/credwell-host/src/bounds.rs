@@ -3,7 +3,7 @@
 //! the engine's largest strings (64 KiB each) made `vault.list` bigger than the 1 MB a native
 //! message may be, and the manager page failed for every record (issue 12, Low).
 //!
-//! The manager page's entries are cut to the same sizes ([`cut`]), so that records stored before
+//! The manager page's entries are cut to the same sizes, so that records stored before
 //! these bounds still fit in a page.
 
 use credwell_core::{Credential, CredentialStore, CredentialType, Origin, StoreFailure};
