@@ -5,7 +5,9 @@
 
 use std::collections::BTreeSet;
 
-use credwell_core::{Credential, EngineConfig, Origin, Password, PasswordCredential, StoreConsent};
+use credwell_core::{
+    Credential, EngineConfig, Origin, Password, PasswordCredential, StoreConsent, Timestamp,
+};
 use credwell_host::bounds::{
     MAX_ICON_URL_BYTES, MAX_ID_BYTES, MAX_NAME_BYTES, MAX_PASSWORD_BYTES, MAX_PER_ORIGIN,
     MAX_PROVIDER_BYTES,
@@ -37,7 +39,7 @@ fn saved(vault: &MemoryVault, origin: &str, id: &str) {
             icon_url: String::new(),
             origin: Origin::parse(origin).unwrap(),
         }),
-        Default::default(),
+        Timestamp::default(),
     );
 }
 
@@ -335,7 +337,7 @@ async fn a_vault_of_100_000_records_is_listed_page_by_page() {
         })
         .collect();
     vault
-        .apply(&changes, Default::default(), &mut || {})
+        .apply(&changes, Timestamp::default(), &mut || {})
         .unwrap();
     drop(vault);
 
