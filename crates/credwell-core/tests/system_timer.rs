@@ -26,7 +26,9 @@ fn timer_threads() -> usize {
 #[test]
 fn a_dropped_system_timer_ends_its_thread() {
     assert_eq!(timer_threads(), 0, "no timer runs before the test");
-    let mut timers: Vec<_> = (0..100).map(|_| Box::pin(SystemClock.sleep(600_000))).collect();
+    let mut timers: Vec<_> = (0..100)
+        .map(|_| Box::pin(SystemClock.sleep(600_000)))
+        .collect();
     for timer in &mut timers {
         assert!(timer.as_mut().now_or_never().is_none());
     }
