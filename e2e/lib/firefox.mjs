@@ -14,14 +14,14 @@ import WebSocket from 'ws';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { HOST_NAME } from '../../extension/src/id.js';
-import { EXTENSION_DIR, HOST_BIN, PASSPHRASE, UI_TIMEOUT, startServer, writeHostWrapper } from './harness.mjs';
+import { CREDWELL_BIN, EXTENSION_DIR, HOST_BIN, PASSPHRASE, UI_TIMEOUT, startServer, writeHostWrapper } from './harness.mjs';
 import { Frame, firefoxPrefs, launchFirefox, sleep, userJs } from './firefox-bidi.mjs';
 
-export { getCredential, settle, PASSPHRASE, UI_TIMEOUT, REPO, HOST_BIN, EXTENSION_DIR } from './harness.mjs';
+export { getCredential, settle, PASSPHRASE, UI_TIMEOUT, REPO, HOST_BIN, CREDWELL_BIN, EXTENSION_DIR } from './harness.mjs';
 export { Bidi, Frame, fromRemote } from './firefox-bidi.mjs';
 
 export const FIREFOX = process.env.FIREFOX ?? '/usr/bin/firefox-esr';
@@ -39,9 +39,6 @@ export const EXTENSION_ORIGIN = `moz-extension://${EXTENSION_UUID}`;
 function prefsFor(serverPort, prefs) {
   return { ...firefoxPrefs({ proxyPort: serverPort, uuids: { [GECKO_ID]: EXTENSION_UUID } }), ...prefs };
 }
-
-/** The `credwell` CLI next to the host binary (cargo builds both into one target dir), if built. */
-export const CREDWELL_BIN = process.env.CREDWELL_BIN ?? join(dirname(HOST_BIN), 'credwell');
 
 /**
  * Registers the host wrapper for Firefox under `home`: with `credwell install --firefox-home`

@@ -21,6 +21,8 @@ const PAGES = resolve(here, '../pages');
 export const HOST_BIN = process.env.CREDWELL_HOST_BIN
   ? resolve(process.env.CREDWELL_HOST_BIN)
   : join(process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(REPO, 'target'), 'debug', 'credwell-host');
+/** The `credwell` CLI next to the host binary (cargo builds both into one target dir), if built. */
+export const CREDWELL_BIN = process.env.CREDWELL_BIN ?? join(dirname(HOST_BIN), 'credwell');
 export const PASSPHRASE = 'correct horse battery staple';
 export const UI_TIMEOUT = 30_000;
 

@@ -1,9 +1,13 @@
 // More scenarios both browsers run (see scenarios/core.mjs for the surface they use): the shim's
 // WebIDL surface, argument errors, forms, hostile globals, non-secure contexts; the unlock page,
 // the keyboard, "Never for this site", cancellation by tab close and navigation; sandboxed and
-// srcdoc frames; the manager page.
+// srcdoc frames; the manager page, also over a vault whose list is bigger than one native message.
 import assert from 'node:assert/strict';
-import { getCredential, settle } from '../lib/harness.mjs';
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { CREDWELL_BIN, PASSPHRASE, getCredential, settle } from '../lib/harness.mjs';
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
@@ -452,7 +456,7 @@ export const scenarios = [
         window.confirm = () => true;
       });
       await h.uiClick(manager, '#list tbody tr button.delete');
-      await status('Nothing matches.');
+      await status(`Deleted Bob (bob) on ${h.origin}. Nothing matches.`);
       await h.uiFill(manager, '#search', '');
       await status('1 saved sign-in.');
       await h.closeTab(manager);
@@ -465,3 +469,100 @@ export const scenarios = [
     },
   },
 ];
+
+// A vault seeded with `credwell import` (1,200 logins of 700-byte usernames, and six of 32,768
+// quote characters, as store() could save before the bounds): its list is about 1.8 MB of JSON
+// and a native message may hold 1 MB.
+const SEEDED = 1200;
+const HUGE = 6;
+
+async function seededVault(tmp) {
+  const vault = join(tmp, 'vault.sqlite');
+  const env = {
+    ...process.env,
+    CREDWELL_VAULT: vault,
+    CREDWELL_PASSPHRASE_FILE: join(tmp, 'passphrase'),
+    CREDWELL_DANGER_INSECURE_KDF: '1',
+  };
+  await writeFile(env.CREDWELL_PASSPHRASE_FILE, PASSPHRASE);
+  const rows = ['url,username,password,name'];
+  for (let i = 0; i < SEEDED; i++) rows.push(`https://seeded.example/,user-${i}-${'x'.repeat(700)},pw-${i},seeded`);
+  // Each quote is written twice in CSV and escaped in JSON: 64 KiB of the list each.
+  for (let i = 0; i < HUGE; i++) rows.push(`https://huge.example/,"huge-${i}-${'""'.repeat(32768)}",pw,huge`);
+  await writeFile(join(tmp, 'logins.csv'), `${rows.join('\n')}\n`);
+  const cli = promisify(execFile);
+  for (const args of [['vault', 'init', '--danger-insecure-test-kdf'], ['import', 'chrome-csv', join(tmp, 'logins.csv')]]) {
+    await cli(CREDWELL_BIN, args, { env, maxBuffer: 1 << 24 }).catch((e) => {
+      throw new Error(`credwell ${args.join(' ')} failed: ${e.stderr || e.message}`);
+    });
+  }
+  return { env: { CREDWELL_EPHEMERAL: '0', CREDWELL_VAULT: vault, CREDWELL_DANGER_INSECURE_KDF: '1' } };
+}
+
+scenarios.push({
+  name: 'after store()s of the largest strings are refused, the manager lists a vault bigger than one native message, page by page',
+  options: seededVault,
+  async run(h) {
+    await h.goto('/blank.html');
+    // At the bounds (1 KiB id and name, 4 KiB password): saved.
+    const bounded = { id: `a${'i'.repeat(1023)}`, password: 'P'.repeat(4096), name: 'n'.repeat(1024) };
+    assert.equal(await h.storePassword(bounded, { unlock: true }), 'undefined');
+    // The attack: six store()s of 64 KiB strings (the engine's largest). Each is refused before
+    // any prompt, its error naming the field and the bound.
+    const big = 'q'.repeat(65535);
+    for (const [field, data] of [
+      ['id', { id: `${big}0`, password: 'p' }],
+      ['name', { id: 'mallory', password: 'p', name: big }],
+      ['password', { id: 'mallory', password: big }],
+      ['id', { id: `${big}1`, password: big, name: big }],
+      ['name', { id: 'mallory2', password: 'p', name: `${big}2` }],
+      ['password', { id: 'mallory3', password: `${big}3` }],
+    ]) {
+      const answer = await Promise.race([
+        settle(h.page, (d) => navigator.credentials.store(new PasswordCredential(d)), data),
+        sleep(15_000).then(() => ({ ok: 'still pending after 15 s (a prompt?)' })),
+      ]);
+      assert.equal(answer.ok, false, `store() of a 64 KiB ${field}: ${JSON.stringify(answer)}`);
+      assert.equal(answer.name, 'QuotaExceededError', `${field}: ${answer.message}`);
+      assert.match(answer.message, new RegExp(`credential's ${field} is \\d+ bytes long; credwell stores at most \\d+`));
+    }
+
+    const manager = await h.openExtensionPage('src/ui/manager.html');
+    const total = SEEDED + HUGE + 1;
+    for (let i = 0; ; i++) {
+      const text = await manager.evaluate(() => document.getElementById('status').textContent);
+      if (text === `${total} saved sign-ins.`) break;
+      if (i > 1200 || /Cannot/.test(text)) throw new Error(`the manager's status is "${text}", not ${total} saved`);
+      await sleep(50);
+    }
+    const rows = await manager.evaluate(() =>
+      [...document.querySelectorAll('#list tbody tr')].map((tr) => [tr.dataset.record, tr.children[1].textContent]),
+    );
+    assert.equal(rows.length, total);
+    assert.equal(new Set(rows.map(([record]) => record)).size, total, 'each record listed once');
+    const huge = rows.filter(([, account]) => account.includes('huge-'));
+    assert.equal(huge.length, HUGE);
+    for (const [, account] of huge) assert.ok(account.endsWith('…') && account.length < 4096, 'cut and marked');
+    assert.ok(rows.some(([, account]) => account === `${bounded.name} (${bounded.id})`), 'the bounded one whole');
+    assert.ok(!rows.some(([, account]) => account.includes('mallory')), 'nothing refused was saved');
+    const text = await h.uiText(manager, 'main');
+    assert.doesNotMatch(text, /PPPP|pw-1\b/, 'no password on the page');
+
+    // Deleting a huge one still works, and the list is read again in pages.
+    await manager.evaluate(() => {
+      window.confirm = () => true;
+    });
+    await h.uiFill(manager, '#search', 'huge-3');
+    for (let i = 0; (await manager.evaluate(() => document.getElementById('status').textContent)) !== '1 saved sign-in.'; i++) {
+      if (i > 400) throw new Error('the search did not narrow the list to one');
+      await sleep(50);
+    }
+    await h.uiClick(manager, '#list tbody tr button.delete');
+    await h.uiFill(manager, '#search', '');
+    for (let i = 0; !(await manager.evaluate(() => document.getElementById('status').textContent)).endsWith(`${total - 1} saved sign-ins.`); i++) {
+      if (i > 1200) throw new Error(`the manager does not list ${total - 1} after a delete`);
+      await sleep(50);
+    }
+    await h.closeTab(manager);
+  },
+});

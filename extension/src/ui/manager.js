@@ -22,6 +22,8 @@ function cell(text) {
 // rows are added page by page until the last one. A newer refresh (the search changed) makes
 // an older one stop.
 let generation = 0;
+// What the last delete did, shown before the count once the list is read again.
+let notice = '';
 
 async function refresh() {
   const mine = ++generation;
@@ -43,8 +45,10 @@ async function refresh() {
     cursor = typeof page.next === 'string' ? page.next : null;
     if (cursor !== null) status.textContent = `Loading… ${count} so far.`;
   } while (cursor !== null);
-  if (count === 0) status.textContent = search.value ? 'Nothing matches.' : 'No saved sign-ins yet.';
-  else if (!status.textContent.startsWith('Deleted')) status.textContent = `${count} saved sign-in${count === 1 ? '' : 's'}.`;
+  const summary =
+    count > 0 ? `${count} saved sign-in${count === 1 ? '' : 's'}.` : search.value ? 'Nothing matches.' : 'No saved sign-ins yet.';
+  status.textContent = notice ? `${notice} ${summary}` : summary;
+  notice = '';
 }
 
 // One entry's row: where, which account, what kind, and its Delete button.
@@ -68,9 +72,9 @@ function row(item) {
     if (!confirm(`Delete ${passkey ? 'the passkey of ' : ''}${account} on ${where}?`)) return;
     try {
       await call('delete', passkey ? { credentialId: item.credentialId } : { record: item.record });
-      status.textContent = `Deleted ${account} on ${where}.`;
+      notice = `Deleted ${account} on ${where}.`;
     } catch (e) {
-      status.textContent = `Could not delete: ${e.message}`;
+      notice = `Could not delete: ${e.message}`;
     }
     refresh();
   });
