@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withBrowser, settle } from '../lib/firefox.mjs';
+import { autofillClickjackingScenario } from '../lib/autofill.mjs';
 import { withBrowser as withChromium, startServer } from '../lib/harness.mjs';
 import {
   answerCreate,
@@ -308,7 +309,7 @@ test('firefox passkeys: a passkey registered in Chromium signs in from Firefox w
   }
 });
 
-test('firefox passkeys: closing the unlock window ends a ceremony with NotAllowedError; a conditional get() is picked in the page\'s autofill by a real click', T, () =>
+test('firefox passkeys: closing the unlock window ends a ceremony with NotAllowedError; a conditional get() is picked in the page\'s autofill by a real click, confirmed in credwell\'s chooser', T, () =>
   withBrowser({}, async (h) => {
     await h.goto('/blank.html');
     // Locked vault: a sign-in asks to unlock first; closing that window declines.
@@ -353,7 +354,10 @@ test('firefox passkeys: closing the unlock window ends a ceremony with NotAllowe
     }
     assert.equal(box.shadowRoot, true, 'the page cannot open the offer (closed shadow root)');
     assert.equal(await h.uiOpen('passkey-chooser'), false, 'a conditional get() opens no chooser window');
-    // A real click (BiDi pointer input, trusted) on the first account: title row 20 px, then 40 px rows.
+    // A real click (BiDi pointer input, trusted) on the first account: title row 20 px, then 40 px
+    // rows, once the list's frame has loaded. Firefox has no IntersectionObserver v2, so the
+    // click opens credwell's passkey chooser, where the user picks (e2e/lib/autofill.mjs).
+    await new Promise((ok) => setTimeout(ok, 1500));
     await h.bidi.send('input.performActions', {
       context: h.page.context,
       actions: [{ type: 'pointer', id: 'mouse', parameters: { pointerType: 'mouse' }, actions: [
@@ -362,6 +366,7 @@ test('firefox passkeys: closing the unlock window ends a ceremony with NotAllowe
         { type: 'pointerUp', button: 0 },
       ] }],
     });
+    await choosePasskey(h, 0);
     const json = await getting;
     const info = await verifyAuthentication(json, auth, h.origin, credential);
     assert.equal(info.userVerified, false);
@@ -412,3 +417,6 @@ test('firefox passkeys: requests for a security key only go to Firefox’s own W
     assert.equal(declined.name, 'NotAllowedError', `declined in credwell's prompt: ${JSON.stringify(declined)}`);
     assert.notEqual(declined.message, firefoxRefusal(h.browserMajor), "credwell's own NotAllowedError");
   }));
+
+test('firefox passkeys: the autofill list cannot be clickjacked: a click only opens credwell\'s chooser (no IntersectionObserver v2); the visible list signs in there', T, () =>
+  withBrowser({}, (h) => autofillClickjackingScenario(h)));

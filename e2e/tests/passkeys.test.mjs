@@ -5,6 +5,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { withBrowser, settle, addFrame } from '../lib/harness.mjs';
+import { autofillClickjackingScenario } from '../lib/autofill.mjs';
 import {
   RP_ID,
   answerCreate,
@@ -395,7 +396,7 @@ test('passkeys: extensions through the shim: credProps, largeBlob write then rea
     assert.match(read.json.prf.results.first, /^[A-Za-z0-9_-]{43}$/);
   }));
 
-test('passkeys: a conditional get() offers the passkeys in the page\'s autofill; a trusted click signs in', T, () =>
+test('passkeys: a conditional get() offers the passkeys in the page\'s autofill (an extension frame); a trusted click on the visible list signs in', T, () =>
   withBrowser({}, async (h) => {
     await h.goto('/blank.html');
     await unlockVault(h);
@@ -425,7 +426,9 @@ test('passkeys: a conditional get() offers the passkeys in the page\'s autofill;
     // The page cannot read the accounts (closed shadow root), nor pick one with a synthetic click.
     assert.equal(await h.page.evaluate(() => document.querySelector('credwell-autofill').shadowRoot), null);
     assert.equal(h.uiOpen('passkey-chooser'), false);
-    // A real click on the first account (title row 20 px, then 40 px rows).
+    // A real click on the first account (title row 20 px, then 40 px rows), once the list's frame
+    // has loaded and been seen for a while (e2e/lib/autofill.mjs: the clickjacking tests).
+    await new Promise((ok) => setTimeout(ok, 1500));
     const box = await list.boundingBox();
     await h.page.mouse.click(box.x + 30, box.y + 4 + 20 + 20);
     const json = await getting;
@@ -514,3 +517,6 @@ test('passkeys: one click in a cross-origin iframe allows one create(), not two 
     assert.equal(outcome.second, 'NotAllowedError');
     assert.equal(h.uiOpen('passkey-create'), false);
   }));
+
+test('passkeys: the autofill list cannot be clickjacked (opacity, filter, transform, clip, overlay → no sign-in); the visible list signs in', T, () =>
+  withBrowser({}, (h) => autofillClickjackingScenario(h)));

@@ -1,18 +1,24 @@
 // credwell's passkey autofill (ISOLATED world): the offer of a conditional get()
 // (`navigator.credentials.get({mediation: "conditional", publicKey})`), which the host sends as a
-// `passkey.autofill` prompt and the background forwards to the calling frame only.
+// `passkey.autofill` prompt and the background forwards to the calling frame only, as its UI id
+// and a token: the accounts never enter the page's process through this script.
 //
 // While an offer is open, focusing an <input> or <textarea> whose autocomplete attribute has the
-// `webauthn` token shows the RP's passkeys in a small list under it, in a closed shadow root (the
-// page cannot read the account names before the user picks one). Only a trusted click (a real
-// user gesture, `event.isTrusted`) picks an account; the background checks that the pick comes
-// from this frame's document and answers the host. The offer ends on `autofill.close` (the
-// request settled or was aborted).
+// `webauthn` token shows the list under it: an extension page (src/autofill-frame.html) in a
+// fixed-size iframe, inside a closed shadow root. The frame has the extension's origin, so the
+// page can neither read nor restyle the entries, nor learn how many there are or how long their
+// names are; what the frame accepts as a pick (only when the browser says it was really visible,
+// or after a confirmation outside the page) is decided in the frame and the background. The offer
+// ends on `autofill.close` (the request settled or was aborted, or the pick went to a window).
 (() => {
   'use strict';
   const api = globalThis.chrome;
-  let offer = null; // {ui, rpId, accounts}
+  const WIDTH = 280;
+  const HEIGHT = 172; // the title and three accounts; more scroll inside the frame
+  const EXTENSION_ORIGIN = new URL(api.runtime.getURL('')).origin;
+  let offer = null; // {ui, token}
   let box = null; // the list's host element
+  let lastField = null; // the field the list was last shown under
 
   const hasWebauthnToken = (el) => {
     if (!(el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement)) return false;
@@ -21,62 +27,50 @@
   };
 
   const hide = () => {
+    if (box) clearInterval(box.sampler);
     box?.remove();
     box = null;
   };
 
-  const pick = (index, event) => {
-    if (!event.isTrusted || !offer) return;
-    const { ui } = offer;
-    offer = null;
-    hide();
-    try {
-      api.runtime.sendMessage({ credwell: 1, kind: 'autofill.choose', ui, choose: index }, () => void api.runtime.lastError);
-    } catch {
-      // The extension went away.
-    }
-  };
-
   const show = (input) => {
     hide();
-    if (!offer || offer.accounts.length === 0) return;
+    if (!offer) return;
+    lastField = input;
     const rect = input.getBoundingClientRect();
     box = document.createElement('credwell-autofill');
-    box.style.cssText = `all: initial; position: fixed; z-index: 2147483647; left: ${Math.round(rect.left)}px; top: ${Math.round(rect.bottom + 2)}px;`;
+    box.style.cssText = `all: initial; display: block; position: fixed; z-index: 2147483647; left: ${Math.round(rect.left)}px; top: ${Math.round(rect.bottom + 2)}px; width: ${WIDTH}px; height: ${HEIGHT}px;`;
     const root = box.attachShadow({ mode: 'closed' });
-    const style = document.createElement('style');
-    style.textContent = `
-      .list { font: 14px/1.3 system-ui, sans-serif; background: #fff; color: #111; border: 1px solid #999; border-radius: 6px;
-              box-shadow: 0 2px 8px rgba(0,0,0,.25); min-width: 240px; padding: 4px 0; }
-      .title { font-size: 12px; color: #555; padding: 4px 10px; height: 20px; box-sizing: border-box; }
-      button { all: unset; display: block; box-sizing: border-box; width: 100%; height: 40px; padding: 4px 10px; cursor: pointer; }
-      button:hover, button:focus { background: #e8f0fe; }
-      .name { font-weight: 600; display: block; }
-      .user { color: #555; font-size: 12px; display: block; }`;
-    const list = document.createElement('div');
-    list.className = 'list';
-    list.setAttribute('role', 'listbox');
-    const title = document.createElement('div');
-    title.className = 'title';
-    title.textContent = `Passkeys for ${offer.rpId} (credwell)`;
-    list.append(title);
-    offer.accounts.forEach((account, index) => {
-      const b = document.createElement('button');
-      b.setAttribute('role', 'option');
-      const name = document.createElement('span');
-      name.className = 'name';
-      name.textContent = account.userDisplayName || account.userName;
-      const user = document.createElement('span');
-      user.className = 'user';
-      user.textContent = account.userName;
-      b.append(name, user);
-      b.addEventListener('mousedown', (e) => e.preventDefault()); // keep the input focused
-      b.addEventListener('click', (e) => pick(index, e));
-      list.append(b);
-    });
-    root.append(style, list);
+    const frame = document.createElement('iframe');
+    frame.src = api.runtime.getURL(`src/autofill-frame.html?ui=${offer.ui}`);
+    frame.title = 'credwell passkeys';
+    frame.style.cssText = `display: block; border: 0; margin: 0; padding: 0; width: ${WIDTH}px; height: ${HEIGHT}px; background: transparent;`;
+    // The offer's token goes to this frame only (the extension's origin), once it has loaded: a
+    // list frame the page made itself never gets it, so the background answers it nothing.
+    const { token } = offer;
+    const shown = box;
+    frame.addEventListener(
+      'load',
+      () => {
+        const tell = () => frame.contentWindow?.postMessage({ credwell: 1, token, fullSize: fullSize(shown, frame) }, EXTENSION_ORIGIN);
+        tell();
+        shown.sampler = setInterval(tell, SAMPLE_EVERY_MS);
+      },
+      { once: true },
+    );
+    root.append(frame);
     document.documentElement.append(box);
   };
+
+  // Whether the list is drawn at its own size. IntersectionObserver v2 counts a frame shrunk by a
+  // scale (or the page's zoom) as visible, and a list shrunk to a dot under a decoy is as good as
+  // hidden; the frame cannot see its own scale, this script can. Sent with the token every
+  // SAMPLE_EVERY_MS: a frame that stops hearing it (the page blocked this thread) takes no pick.
+  const SAMPLE_EVERY_MS = 100;
+  const fullSize = (...elements) =>
+    elements.every((el) => {
+      const r = el.getBoundingClientRect();
+      return Math.abs(r.width - WIDTH) < 1 && Math.abs(r.height - HEIGHT) < 1;
+    });
 
   document.addEventListener(
     'focusin',
@@ -88,10 +82,10 @@
   document.addEventListener(
     'focusout',
     () => {
-      // A click in the list keeps the focus (mousedown is prevented); anything else ends the
-      // list (the offer stays open for the next focus).
+      // A click in the list moves the focus into its frame (the active element is then the list's
+      // host); anything else ends the list (the offer stays open for the next focus).
       setTimeout(() => {
-        if (box && !hasWebauthnToken(document.activeElement)) hide();
+        if (box && document.activeElement !== box && !hasWebauthnToken(document.activeElement)) hide();
       }, 0);
     },
     true,
@@ -99,13 +93,11 @@
 
   api.runtime.onMessage.addListener((message, sender) => {
     if (!message || message.credwell !== 1 || sender.id !== api.runtime.id || sender.tab) return false;
-    if (message.kind === 'autofill.offer' && Number.isSafeInteger(message.ui) && Array.isArray(message.accounts)) {
-      offer = {
-        ui: message.ui,
-        rpId: String(message.rpId ?? ''),
-        accounts: message.accounts.map((a) => ({ userName: String(a.userName ?? ''), userDisplayName: String(a.userDisplayName ?? '') })),
-      };
+    if (message.kind === 'autofill.offer' && Number.isSafeInteger(message.ui) && typeof message.token === 'string') {
+      offer = { ui: message.ui, token: message.token };
       if (hasWebauthnToken(document.activeElement)) show(document.activeElement);
+      // Offered again after the user closed the confirming window: back under the same field.
+      else if (message.again === true && lastField?.isConnected) show(lastField);
     } else if (message.kind === 'autofill.close' && offer && message.ui === offer.ui) {
       offer = null;
       hide();

@@ -444,14 +444,10 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
   const fromExtensionPage =
     sender.origin === EXTENSION_ORIGIN || (typeof sender.url === 'string' && sender.url.startsWith(`${EXTENSION_ORIGIN}/`));
   if (fromExtensionPage) {
-    onUiMessage(message, sendResponse).catch((e) => sendResponse({ error: { name: 'UnknownError', message: String(e?.message ?? e) } }));
+    onUiMessage(message, sendResponse, sender).catch((e) => sendResponse({ error: { name: 'UnknownError', message: String(e?.message ?? e) } }));
     return true;
   }
   if (!sender.tab) return false;
-  if (message.kind === 'autofill.choose') {
-    onAutofillChoose(message, sender);
-    return false;
-  }
   if (message.kind === 'identity') {
     onIdentity(message, sender);
     sendResponse({});
@@ -734,6 +730,8 @@ api.windows.onRemoved.addListener(async (windowId) => {
     await api.storage.session.remove(key);
     if (key === 'unlock') {
       unlockWindowClosed(value);
+    } else if (key.startsWith('ui:') && value.generation === generation && port && value.autofill) {
+      reofferAutofill(value.ui);
     } else if (key.startsWith('ui:') && value.generation === generation && port) {
       // Closed by the user without an answer.
       noteVerifyCancelled(value);
@@ -755,7 +753,11 @@ async function recordAutoSignIn(event) {
 }
 
 // ---- passkey autofill (a conditional get()) ---------------------------------------------------------
-// ui id → {tabId, frameId, documentId, count}: offers shown in a page by src/autofill.js.
+// ui id → {tabId, frameId, documentId, token, event}: offers shown in a page. The page's content
+// script (src/autofill.js) gets only the ui id and a random token, frames
+// src/autofill-frame.html and hands the token to that frame alone (postMessage to the extension
+// origin); the frame asks for the accounts here and sends the pick, both accepted only with the
+// token, from the offer's tab. A frame the page made itself has no token.
 const autofills = new Map();
 
 function offerAutofill(event) {
@@ -763,34 +765,69 @@ function offerAutofill(event) {
   const doc = entry?.page ? documents.get(entry.page.docKey) : undefined;
   if (!doc || !Number.isSafeInteger(event.ui) || doc.tabId === undefined) return;
   const accounts = Array.isArray(event.accounts) ? event.accounts : [];
-  autofills.set(event.ui, { tabId: doc.tabId, frameId: doc.frameId, documentId: doc.documentId, count: accounts.length });
+  const token = crypto.randomUUID();
+  autofills.set(event.ui, { tabId: doc.tabId, frameId: doc.frameId, documentId: doc.documentId, token, event: { ...event, accounts } });
   const target = doc.documentId ? { frameId: doc.frameId, documentId: doc.documentId } : { frameId: doc.frameId };
-  api.tabs
-    .sendMessage(
-      doc.tabId,
-      { credwell: 1, kind: 'autofill.offer', ui: event.ui, rpId: event.rpId, accounts: accounts.map((a) => ({ userName: a.userName, userDisplayName: a.userDisplayName })) },
-      target,
-    )
-    .catch(() => {});
+  api.tabs.sendMessage(doc.tabId, { credwell: 1, kind: 'autofill.offer', ui: event.ui, token }, target).catch(() => {});
 }
 
 function closeAutofill(ui) {
   const offer = autofills.get(ui);
   if (!offer) return false;
   autofills.delete(ui);
-  const target = offer.documentId ? { frameId: offer.frameId, documentId: offer.documentId } : { frameId: offer.frameId };
-  api.tabs.sendMessage(offer.tabId, { credwell: 1, kind: 'autofill.close', ui }, target).catch(() => {});
+  hideAutofill(ui, offer);
   return true;
 }
 
-// A pick in the page's autofill list: only from the document the offer was sent to.
-function onAutofillChoose(message, sender) {
+function hideAutofill(ui, offer) {
+  const target = offer.documentId ? { frameId: offer.frameId, documentId: offer.documentId } : { frameId: offer.frameId };
+  api.tabs.sendMessage(offer.tabId, { credwell: 1, kind: 'autofill.close', ui }, target).catch(() => {});
+}
+
+// Whether `message` comes from the offer's own list frame: its tab, its token.
+function fromOfferFrame(message, sender, offer) {
+  return sender.tab?.id === offer.tabId && typeof message.token === 'string' && message.token === offer.token;
+}
+
+// The list's frame asks for its offer: the RP ID and the accounts' names.
+async function onAutofillFrame(message, sender) {
   const offer = autofills.get(message.ui);
-  if (!offer || sender.tab?.id !== offer.tabId || (sender.frameId ?? 0) !== offer.frameId) return;
-  if (offer.documentId && sender.documentId !== offer.documentId) return;
-  if (!Number.isSafeInteger(message.choose) || message.choose < 0 || message.choose >= offer.count) return;
-  autofills.delete(message.ui);
-  sendToHost('ui.respond', { ui: message.ui, answer: { choose: message.choose } }, () => {});
+  if (!offer || !fromOfferFrame(message, sender, offer)) return { error: { name: 'NotFoundError', message: 'credwell: no such offer here' } };
+  const { rpId, accounts } = offer.event;
+  return { result: { rpId: String(rpId ?? ''), accounts: accounts.map((a) => ({ userName: String(a.userName ?? ''), userDisplayName: String(a.userDisplayName ?? '') })) } };
+}
+
+// A trusted click in the list's frame. `visible`: the browser (IntersectionObserver v2) saw the
+// frame entirely in view and unobscured for a while: the pick counts. `v2` without `visible`: it
+// was hidden or covered: ignored. No v2 (Firefox): the user confirms in credwell's passkey
+// chooser window, outside the page; closing that window offers the list in the page again.
+async function onAutofillPick(message, sender) {
+  const ui = message.ui;
+  const offer = autofills.get(ui);
+  if (!offer || offer.confirming || !fromOfferFrame(message, sender, offer)) return;
+  const count = offer.event.accounts.length;
+  if (!Number.isSafeInteger(message.choose) || message.choose < 0 || message.choose >= count) return;
+  if (message.visible === true) {
+    autofills.delete(ui);
+    hideAutofill(ui, offer);
+    sendToHost('ui.respond', { ui, answer: { choose: message.choose } }, () => {});
+  } else if (message.v2 === false) {
+    offer.confirming = true;
+    hideAutofill(ui, offer);
+    // In the tab's turn, as every prompt (one credwell prompt per tab at a time).
+    await showInTurn({ ...offer.event, kind: 'passkey.chooser', autofill: true });
+  }
+}
+
+// The confirmation window of an autofill pick closed without an answer: offer the list again,
+// and give the tab's turn to its other requests (a conditional get() may wait for a long time).
+function reofferAutofill(ui) {
+  const offer = autofills.get(ui);
+  if (!offer?.confirming) return;
+  offer.confirming = false;
+  releaseTab(offer.event.request);
+  const target = offer.documentId ? { frameId: offer.frameId, documentId: offer.documentId } : { frameId: offer.frameId };
+  api.tabs.sendMessage(offer.tabId, { credwell: 1, kind: 'autofill.offer', ui, token: offer.token, again: true }, target).catch(() => {});
 }
 
 // The host's `wellKnown.fetch` (WebAuthn related origin requests): fetch the RP's document and
@@ -869,7 +906,9 @@ async function onHostEvent(event) {
       break;
     case 'ui.close':
       noteClosed(event.ui);
-      if (closeAutofill(event.ui) || dropWaiting(event.ui)) break;
+      // An autofill offer, and the window confirming a pick from it, if any.
+      closeAutofill(event.ui);
+      if (dropWaiting(event.ui)) break;
       await closeUi(event.ui);
       break;
     case 'vault.unlocked':
@@ -891,8 +930,15 @@ async function onHostEvent(event) {
 }
 
 // Messages from credwell's own pages (unlock, chooser, prompt, popup, options).
-async function onUiMessage(message, sendResponse) {
+async function onUiMessage(message, sendResponse, sender) {
   switch (message.kind) {
+    case 'autofill.frame':
+      sendResponse(await onAutofillFrame(message, sender));
+      return;
+    case 'autofill.pick':
+      await onAutofillPick(message, sender);
+      sendResponse({});
+      return;
     case 'unlock': {
       if (typeof message.passphrase !== 'string' || message.passphrase === '') {
         sendResponse({ error: { name: 'WrongPassphrase', message: 'Enter the passphrase.' } });
@@ -966,6 +1012,7 @@ async function onUiMessage(message, sendResponse) {
       await api.storage.session.remove(key);
       noteStoreAnswer(state, answer);
       if (answer.cancel === true) noteVerifyCancelled(state);
+      if (state.autofill) autofills.delete(state.ui);
       sendToHost('ui.respond', { ui: state.ui, answer }, (reply) => {
         sendResponse(reply);
         if (state.windowId !== null) api.windows.remove(state.windowId).catch(() => {});
