@@ -91,8 +91,9 @@
     true,
   );
 
-  api.runtime.onMessage.addListener((message, sender) => {
-    if (!message || message.credwell !== 1 || sender.id !== api.runtime.id || sender.tab) return false;
+  // An offer or its end, from the background: for this document only (by its document id, or over
+  // its own port through src/isolated.js, which shares this isolated world).
+  const onOffer = (message) => {
     if (message.kind === 'autofill.offer' && Number.isSafeInteger(message.ui) && typeof message.token === 'string') {
       offer = { ui: message.ui, token: message.token };
       if (hasWebauthnToken(document.activeElement)) show(document.activeElement);
@@ -102,6 +103,12 @@
       offer = null;
       hide();
     }
+  };
+  globalThis.credwellAutofill = onOffer;
+
+  api.runtime.onMessage.addListener((message, sender) => {
+    if (!message || message.credwell !== 1 || sender.id !== api.runtime.id || sender.tab) return false;
+    onOffer(message);
     return false;
   });
 })();

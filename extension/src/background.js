@@ -165,17 +165,30 @@ function onHostGone(why) {
 }
 
 // ---- page calls --------------------------------------------------------------------------------
-// docKey → {tabId, frameId, documentId, ancestorFrameIds, rids: Map(rid → call)}
+// docKey → {tabId, frameId, documentId, ancestorFrameIds, rids: Map(rid → call), lifetime, since}
 const documents = new Map();
 // documentId → origin, from sender.origin of documents that called us (ancestor resolution).
 const knownOrigins = new Map();
 
-function docKeyOf(sender) {
-  return sender.documentId ?? `${sender.tab?.id}:${sender.frameId}`;
+// A document's key: the browser's document id (Chromium). Firefox has none, and a tab and frame
+// id name whatever document the frame holds now: a document that replaced another in the same
+// frame would take over its requests, offers and rate budget. There a document is its own port
+// (src/isolated.js opens one per document), and a call that comes without one is refused.
+const portKeys = new WeakMap();
+let nextPortKey = 1;
+
+function docKeyOf(sender, port) {
+  if (sender.documentId) return sender.documentId;
+  if (!port) return null;
+  let key = portKeys.get(port);
+  if (key === undefined) {
+    key = `port:${nextPortKey++}`;
+    portKeys.set(port, key);
+  }
+  return key;
 }
 
-function documentFor(sender) {
-  const key = docKeyOf(sender);
+function documentFor(sender, key) {
   let doc = documents.get(key);
   if (!doc) {
     doc = {
@@ -186,10 +199,25 @@ function documentFor(sender) {
       ancestorFrameIds: [],
       rids: new Map(),
       lifetime: null,
+      since: Date.now(),
     };
     documents.set(key, doc);
   }
   return doc;
+}
+
+// A message to one document's content scripts: by its document id, else over its own port (never
+// to "whatever is in that frame now").
+function sendToDocument(doc, message) {
+  if (doc.documentId) {
+    api.tabs.sendMessage(doc.tabId, message, { frameId: doc.frameId, documentId: doc.documentId }).catch(() => {});
+    return;
+  }
+  try {
+    doc.lifetime?.postMessage(message);
+  } catch {
+    // The document went away.
+  }
 }
 
 function remember(documentId, origin) {
@@ -303,7 +331,7 @@ function pageReply(reply) {
   return { error };
 }
 
-async function onPageCall(message, sender, sendResponse) {
+async function onPageCall(message, sender, sendResponse, key) {
   const { rid, method } = message;
   const params = message.params && typeof message.params === 'object' ? message.params : {};
   if (method === ECHO_METHOD) {
@@ -319,7 +347,11 @@ async function onPageCall(message, sender, sendResponse) {
     sendResponse({ error: { name: 'NotSupportedError', message: `credwell: unknown method ${String(method).slice(0, 64)}` } });
     return;
   }
-  const doc = documentFor(sender);
+  if (key === null) {
+    sendResponse({ error: { name: 'UnknownError', message: 'credwell: this document has no port to the extension' } });
+    return;
+  }
+  const doc = documentFor(sender, key);
   if (doc.rids.has(rid)) {
     sendResponse({ error: { name: 'UnknownError', message: `credwell: request ${rid} is already in flight in this document` } });
     return;
@@ -371,8 +403,8 @@ async function onPageCall(message, sender, sendResponse) {
   );
 }
 
-function onPageAbort(message, sender) {
-  const doc = documents.get(docKeyOf(sender));
+function onPageAbort(message, key) {
+  const doc = documents.get(key);
   const call = doc?.rids.get(message.rid);
   if (!call) return;
   if (call.hostId === null) {
@@ -403,13 +435,13 @@ function cancelDocument(key, reason) {
 
 api.runtime.onConnect.addListener((p) => {
   if (p.name !== 'credwell-document' || !p.sender?.tab || p.sender.id !== api.runtime.id) return;
-  const key = docKeyOf(p.sender);
-  const doc = documentFor(p.sender);
+  const key = docKeyOf(p.sender, p);
+  const doc = documentFor(p.sender, key);
   doc.lifetime = p;
   // The document's calls and aborts (src/isolated.js): the caller is the port's sender, as the
   // browser reported it when the content script connected.
   p.onMessage.addListener((message) => {
-    onPageMessage(message, p.sender, (rid, reply) => {
+    onPageMessage(message, p.sender, key, (rid, reply) => {
       try {
         p.postMessage({ credwell: 1, kind: 'reply', rid, reply });
       } catch {
@@ -429,10 +461,12 @@ api.tabs.onRemoved.addListener((tabId) => {
   }
 });
 
-api.webNavigation.onCommitted.addListener(({ tabId, frameId, documentId }) => {
+api.webNavigation.onCommitted.addListener(({ tabId, frameId, documentId, timeStamp }) => {
   for (const [key, doc] of documents) {
     if (doc.tabId !== tabId) continue;
-    const replaced = doc.frameId === frameId && doc.documentId !== documentId;
+    // Without document ids (Firefox), a document the frame held before this commit: known to us
+    // before the commit's time.
+    const replaced = doc.frameId === frameId && (doc.documentId ? doc.documentId !== documentId : doc.since < timeStamp);
     const inside = doc.ancestorFrameIds.includes(frameId) || (frameId === 0 && doc.frameId !== 0);
     if (replaced || inside) cancelDocument(key, 'the frame navigated away');
   }
@@ -453,21 +487,22 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
     sendResponse({});
     return false;
   }
-  return onPageMessage(message, sender, (_rid, reply) => sendResponse(reply));
+  return onPageMessage(message, sender, docKeyOf(sender), (_rid, reply) => sendResponse(reply));
 });
 
 // A call or abort from a page's content script, by runtime.sendMessage or its document's port;
 // true when a reply will follow.
-function onPageMessage(message, sender, reply) {
+// `key`: the document's key (docKeyOf), null when it cannot be known.
+function onPageMessage(message, sender, key, reply) {
   if (!message || message.credwell !== 1 || !Number.isSafeInteger(message.rid) || message.rid < 0) return false;
   const { rid } = message;
   if (message.kind === 'call') {
-    onPageCall(message, sender, (body) => reply(rid, body)).catch((e) =>
+    onPageCall(message, sender, (body) => reply(rid, body), key).catch((e) =>
       reply(rid, { error: { name: 'UnknownError', message: `credwell: ${e?.message ?? e}` } }),
     );
     return true;
   }
-  if (message.kind === 'abort') onPageAbort(message, sender);
+  if (message.kind === 'abort') onPageAbort(message, key);
   return false;
 }
 
@@ -753,7 +788,7 @@ async function recordAutoSignIn(event) {
 }
 
 // ---- passkey autofill (a conditional get()) ---------------------------------------------------------
-// ui id → {tabId, frameId, documentId, token, event}: offers shown in a page. The page's content
+// ui id → {doc, tabId, token, event}: offers shown in a page (the document that asked only). The page's content
 // script (src/autofill.js) gets only the ui id and a random token, frames
 // src/autofill-frame.html and hands the token to that frame alone (postMessage to the extension
 // origin); the frame asks for the accounts here and sends the pick, both accepted only with the
@@ -766,9 +801,8 @@ function offerAutofill(event) {
   if (!doc || !Number.isSafeInteger(event.ui) || doc.tabId === undefined) return;
   const accounts = Array.isArray(event.accounts) ? event.accounts : [];
   const token = crypto.randomUUID();
-  autofills.set(event.ui, { tabId: doc.tabId, frameId: doc.frameId, documentId: doc.documentId, token, event: { ...event, accounts } });
-  const target = doc.documentId ? { frameId: doc.frameId, documentId: doc.documentId } : { frameId: doc.frameId };
-  api.tabs.sendMessage(doc.tabId, { credwell: 1, kind: 'autofill.offer', ui: event.ui, token }, target).catch(() => {});
+  autofills.set(event.ui, { doc, tabId: doc.tabId, token, event: { ...event, accounts } });
+  sendToDocument(doc, { credwell: 1, kind: 'autofill.offer', ui: event.ui, token });
 }
 
 function closeAutofill(ui) {
@@ -780,8 +814,7 @@ function closeAutofill(ui) {
 }
 
 function hideAutofill(ui, offer) {
-  const target = offer.documentId ? { frameId: offer.frameId, documentId: offer.documentId } : { frameId: offer.frameId };
-  api.tabs.sendMessage(offer.tabId, { credwell: 1, kind: 'autofill.close', ui }, target).catch(() => {});
+  sendToDocument(offer.doc, { credwell: 1, kind: 'autofill.close', ui });
 }
 
 // Whether `message` comes from the offer's own list frame: its tab, its token.
@@ -826,8 +859,7 @@ function reofferAutofill(ui) {
   if (!offer?.confirming) return;
   offer.confirming = false;
   releaseTab(offer.event.request);
-  const target = offer.documentId ? { frameId: offer.frameId, documentId: offer.documentId } : { frameId: offer.frameId };
-  api.tabs.sendMessage(offer.tabId, { credwell: 1, kind: 'autofill.offer', ui, token: offer.token, again: true }, target).catch(() => {});
+  sendToDocument(offer.doc, { credwell: 1, kind: 'autofill.offer', ui, token: offer.token, again: true });
 }
 
 // The host's `wellKnown.fetch` (WebAuthn related origin requests): fetch the RP's document and

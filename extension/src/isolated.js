@@ -28,6 +28,12 @@
     try {
       const port = api.runtime.connect({ name: 'credwell-document' });
       port.onMessage.addListener((message) => {
+        // The passkey autofill offers of this document's calls (src/autofill.js, in this same
+        // isolated world): over the document's own port where the browser has no document ids.
+        if (message?.credwell === 1 && (message.kind === 'autofill.offer' || message.kind === 'autofill.close')) {
+          globalThis.credwellAutofill?.(message);
+          return;
+        }
         if (!message || message.credwell !== 1 || message.kind !== 'reply') return;
         if (onPort.get(message.rid) !== port) return;
         onPort.delete(message.rid);
