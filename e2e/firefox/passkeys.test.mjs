@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withBrowser, settle } from '../lib/firefox.mjs';
 import { autofillClickjackingScenario } from '../lib/autofill.mjs';
+import { hiddenPasskeysScenario } from '../lib/signals.mjs';
 import { withBrowser as withChromium, startServer } from '../lib/harness.mjs';
 import {
   answerCreate,
@@ -420,3 +421,6 @@ test('firefox passkeys: requests for a security key only go to Firefox’s own W
 
 test('firefox passkeys: the autofill list cannot be clickjacked: a click only opens credwell\'s chooser (no IntersectionObserver v2); the visible list signs in there', T, () =>
   withBrowser({}, (h) => autofillClickjackingScenario(h)));
+
+test('firefox passkeys: signals hide passkeys, never delete them: no get() finds them; the manager restores or purges them', T, () =>
+  withBrowser({}, (h) => hiddenPasskeysScenario(h)));

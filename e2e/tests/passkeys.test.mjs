@@ -6,6 +6,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { withBrowser, settle, addFrame } from '../lib/harness.mjs';
 import { autofillClickjackingScenario } from '../lib/autofill.mjs';
+import { hiddenPasskeysScenario } from '../lib/signals.mjs';
 import {
   RP_ID,
   answerCreate,
@@ -520,3 +521,6 @@ test('passkeys: one click in a cross-origin iframe allows one create(), not two 
 
 test('passkeys: the autofill list cannot be clickjacked (opacity, filter, transform, clip, overlay → no sign-in); the visible list signs in', T, () =>
   withBrowser({}, (h) => autofillClickjackingScenario(h)));
+
+test('passkeys: signals hide passkeys, never delete them: no get() finds them; the manager restores or purges them', T, () =>
+  withBrowser({}, (h) => hiddenPasskeysScenario(h)));

@@ -1017,6 +1017,14 @@ async function onUiMessage(message, sendResponse, sender) {
       sendToHost('vault.list', params, (reply) => sendResponse(reply));
       return;
     }
+    case 'restore':
+      // A passkey a signal hid, offered to pages again.
+      if (typeof message.credentialId !== 'string' || !/^[A-Za-z0-9_-]+$/.test(message.credentialId)) {
+        sendResponse({ error: { name: 'TypeError', message: 'credwell: not a credential id' } });
+        return;
+      }
+      sendToHost('vault.restore', { credentialId: message.credentialId }, (reply) => sendResponse(reply));
+      return;
     case 'delete': {
       if (typeof message.credentialId === 'string' && /^[A-Za-z0-9_-]+$/.test(message.credentialId)) {
         sendToHost('vault.delete', { credentialId: message.credentialId }, (reply) => sendResponse(reply));

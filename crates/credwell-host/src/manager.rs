@@ -1,13 +1,13 @@
-//! The manager page's methods (`vault.list`, `vault.delete`): what identifies each saved
-//! credential and passkey, never a password or a key, a page at a time (a native message to the
-//! extension may not exceed 1 MB, and a vault may hold 100,000 records).
+//! The manager page's methods (`vault.list`, `vault.delete`, `vault.restore`): what identifies
+//! each saved credential and passkey, never a password or a key, a page at a time (a native
+//! message to the extension may not exceed 1 MB, and a vault may hold 100,000 records).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use credwell_core::{
     Credential, CredentialStore, RecordId, StoreFailure, StoreResult, StoredCredential,
 };
-use credwell_passkey::PasskeyRecord;
+use credwell_passkey::{PasskeyRecord, PasskeyStore as _};
 use serde_json::{Value, json};
 
 use crate::bounds;
@@ -168,6 +168,34 @@ pub(crate) async fn delete_passkey<S: ManagedStore>(
     }
 }
 
+/// `vault.restore`: a passkey a signal hid is offered to pages again. `{"restored": bool}`:
+/// whether there was such a hidden passkey.
+pub(crate) async fn restore_passkey<S: ManagedStore + 'static>(
+    store: &LockableStore<S>,
+    id: u64,
+    credential_id: &[u8],
+) -> Reply {
+    let restored = async {
+        let passkeys = S::passkeys(&store.current().await?);
+        match passkeys
+            .find(credential_id)
+            .await
+            .map_err(StoreFailure::new)?
+        {
+            Some(mut passkey) if passkey.hidden => {
+                passkey.hidden = false;
+                passkeys.update(passkey).await.map_err(StoreFailure::new)?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    };
+    match restored.await {
+        Ok(restored) => Reply::ok(id, json!({ "restored": restored })),
+        Err(e) => store_error(id, &e),
+    }
+}
+
 fn credential_matches(record: &StoredCredential, query: Option<&str>) -> bool {
     let c = &record.credential;
     matches_query(query, &[&c.origin().to_string(), c.id(), c.name()])
@@ -216,6 +244,7 @@ fn passkey_entry(passkey: &PasskeyRecord) -> Value {
         "id": cut.field(&passkey.user_name, bounds::MAX_ID_BYTES),
         "name": cut.field(&passkey.user_display_name, bounds::MAX_NAME_BYTES),
         "created": passkey.created_at,
+        "hidden": passkey.hidden,
     });
     cut.mark(&mut entry);
     entry

@@ -282,6 +282,13 @@ impl<O: VaultOpener> Host<O> {
                     manager::delete_passkey(&store, id, &credential_id).await
                 });
             }
+            Method::RestorePasskey { credential_id } => {
+                self.activity.touch();
+                let store = self.store.clone();
+                self.spawn_reply(async move {
+                    manager::restore_passkey(&store, id, &credential_id).await
+                });
+            }
             Method::WellKnownResult { fetch, result } => {
                 let delivered = self.related_origins.deliver(fetch, result);
                 self.send(Reply::delivered(id, delivered));

@@ -619,7 +619,7 @@ async fn cancelling_a_ceremony_closes_its_prompt() {
 }
 
 #[tokio::test]
-async fn signals_remove_and_update_passkeys_and_reject_bad_options() {
+async fn signals_hide_and_update_passkeys_and_reject_bad_options() {
     let mut b = Browser::start().await;
     let alice = b.register("alice").await;
     let bob = b.register("bob").await;
@@ -658,7 +658,7 @@ async fn signals_remove_and_update_passkeys_and_reject_bad_options() {
     );
     drop(vault);
 
-    // unknownCredential: alice's passkey is gone, so signing in with it finds nothing.
+    // unknownCredential: alice's passkey is hidden, so signing in with it finds nothing.
     let (r, _) = b
         .call(
             "credentials.signal",
@@ -712,11 +712,15 @@ async fn signals_remove_and_update_passkeys_and_reject_bad_options() {
         )
         .await;
     assert!(r["error"].is_object(), "{r}");
-    let vault = Vault::open(&b.vault, PASSPHRASE.as_bytes()).unwrap();
-    assert_eq!(vault.all_passkeys().unwrap().len(), 1);
-    drop(vault);
+    assert_eq!(
+        hidden_passkeys(&mut b).await,
+        vec![
+            ("alice@example.com".to_owned(), true),
+            ("robert@example.com".to_owned(), false)
+        ]
+    );
 
-    // allAcceptedCredentials without bob's id: bob's passkey goes too.
+    // allAcceptedCredentials without bob's id: bob's passkey is hidden too.
     let (r, _) = b
         .call(
             "credentials.signal",
@@ -728,8 +732,80 @@ async fn signals_remove_and_update_passkeys_and_reject_bad_options() {
         )
         .await;
     assert_eq!(r["result"], Value::Null, "{r}");
+    // Neither is offered, both are kept: a signal wipes nothing for good.
+    let (r, shown) = b
+        .get(request(&[], "discouraged"), &mut approve(0, PASSPHRASE))
+        .await;
+    assert_eq!(r["error"]["name"], "NotAllowedError", "{r}");
+    assert!(shown.is_empty());
+    assert_eq!(
+        hidden_passkeys(&mut b).await,
+        vec![
+            ("alice@example.com".to_owned(), true),
+            ("robert@example.com".to_owned(), true)
+        ]
+    );
     let vault = Vault::open(&b.vault, PASSPHRASE.as_bytes()).unwrap();
-    assert!(vault.all_passkeys().unwrap().is_empty());
+    assert_eq!(vault.all_passkeys().unwrap().len(), 2);
+    drop(vault);
+
+    // The manager restores alice's (she signs in again) and purges bob's.
+    let (r, _) = b
+        .call(
+            "vault.restore",
+            json!({"credentialId": alice_id}),
+            &mut |_| None,
+        )
+        .await;
+    assert_eq!(r["result"]["restored"], true, "{r}");
+    let (r, _) = b
+        .call(
+            "vault.restore",
+            json!({"credentialId": alice_id}),
+            &mut |_| None,
+        )
+        .await;
+    assert_eq!(r["result"]["restored"], false, "not hidden any more: {r}");
+    let (r, _) = b
+        .call("vault.delete", json!({"credentialId": bob_id}), &mut |_| {
+            None
+        })
+        .await;
+    assert_eq!(r["result"]["deleted"], true, "{r}");
+    let (r, _) = b
+        .get(request(&[], "discouraged"), &mut approve(0, PASSPHRASE))
+        .await;
+    assert_eq!(r["result"]["rawId"], alice_id, "{r}");
+    assert_eq!(
+        hidden_passkeys(&mut b).await,
+        vec![("alice@example.com".to_owned(), false)]
+    );
+    let (r, _) = b
+        .call("vault.restore", json!({"credentialId": "%%"}), &mut |_| {
+            None
+        })
+        .await;
+    assert_eq!(r["error"]["code"], "bad-params", "{r}");
+}
+
+/// `vault.list`'s passkeys: (user name, hidden), by user name.
+async fn hidden_passkeys(b: &mut Browser) -> Vec<(String, bool)> {
+    let (r, _) = b.call("vault.list", json!({}), &mut |_| None).await;
+    assert_eq!(r["result"]["next"], Value::Null, "one page: {r}");
+    let mut out: Vec<(String, bool)> = r["result"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "public-key")
+        .map(|e| {
+            (
+                e["id"].as_str().unwrap().to_owned(),
+                e["hidden"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 #[tokio::test]

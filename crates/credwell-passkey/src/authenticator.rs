@@ -278,6 +278,8 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
                 }
             }
         }
+        //    A passkey a signal hid is not offered (the user can restore it in the manager).
+        candidates.retain(|r| !r.hidden);
         //    None: "NotAllowedError" (the client hides which failure it was).
         if candidates.is_empty() {
             return Err(AuthenticatorError::NoCredentials);

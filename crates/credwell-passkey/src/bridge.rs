@@ -58,6 +58,8 @@ impl<S: PasskeyStore, K: Clock> CredentialStore for StoreBridge<S, K> {
             }
             None => self.store.list(rp_id).await.map_err(store_failed)?,
         };
+        // Hidden by a signal: never used until the user restores it.
+        found.retain(|r| !r.hidden);
         if found.is_empty() {
             return Err(Ctap2Error::NoCredentials.into());
         }
@@ -90,6 +92,7 @@ impl<S: PasskeyStore, K: Clock> CredentialStore for StoreBridge<S, K> {
                 .as_ref()
                 .map(PrfSecrets::from_stored),
             large_blob: None,
+            hidden: false,
         };
         // https://w3c.github.io/webauthn/#sctn-op-make-cred step 6: a discoverable credential
         // replaces any other credential source with the same RP ID and user handle.

@@ -18,6 +18,7 @@
 //! | `"createdAt"` | milliseconds since the Unix epoch |
 //! | `"prf"` | optional: `{"withUv": base64url, "withoutUv"?: base64url}`, the `prf` extension's secrets |
 //! | `"largeBlob"` | optional: base64url, the `largeBlob` extension's blob |
+//! | `"hidden"` | optional: `true` when a signal from the RP hid the passkey (absent: `false`) |
 //!
 //! Readers ignore members they do not know; a change that older readers must not misread gets a
 //! new `"v"`. Key material is written in base64url so that parsing never grows a buffer holding
@@ -78,6 +79,8 @@ struct PayloadOut<'a> {
     prf: Option<PrfOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     large_blob: Option<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    hidden: bool,
 }
 
 #[derive(Serialize)]
@@ -105,6 +108,8 @@ struct PayloadIn<'a> {
     prf: Option<PrfIn<'a>>,
     #[serde(default)]
     large_blob: Option<&'a str>,
+    #[serde(default)]
+    hidden: bool,
 }
 
 #[derive(Deserialize)]
@@ -178,6 +183,7 @@ impl PasskeyRecord {
             created_at: self.created_at,
             prf,
             large_blob: large_blob.as_deref().map(String::as_str),
+            hidden: self.hidden,
         };
         let mut counter = Counter(0);
         serde_json::to_writer(&mut counter, &out).map_err(|_| PayloadError::Serialize)?;
@@ -228,6 +234,7 @@ impl PasskeyRecord {
                 .large_blob
                 .map(|b| unb64(b, "largeBlob").map(|b| b.to_vec()))
                 .transpose()?,
+            hidden: parsed.hidden,
         })
     }
 }
@@ -250,6 +257,7 @@ mod tests {
             created_at: 1_764_000_000_000,
             prf: prf.then(|| PrfSecrets::new(vec![8; 32], Some(vec![9; 32]))),
             large_blob: prf.then(|| vec![5; 40]),
+            hidden: false,
         }
     }
 
@@ -263,6 +271,7 @@ mod tests {
             && a.private_key.expose_bytes() == b.private_key.expose_bytes()
             && a.created_at == b.created_at
             && a.large_blob == b.large_blob
+            && a.hidden == b.hidden
             && a.prf.as_ref().map(|p| {
                 (
                     p.expose_with_uv().to_vec(),
@@ -287,6 +296,22 @@ mod tests {
                 &r
             ));
         }
+    }
+
+    #[test]
+    fn a_hidden_passkey_stays_hidden_and_a_shown_one_writes_no_member() {
+        let mut r = record(false);
+        let shown = r.to_vault_payload().unwrap();
+        assert!(!std::str::from_utf8(&shown).unwrap().contains("hidden"));
+        r.hidden = true;
+        let bytes = r.to_vault_payload().unwrap();
+        assert!(
+            std::str::from_utf8(&bytes)
+                .unwrap()
+                .ends_with(r#","hidden":true}"#)
+        );
+        assert!(PasskeyRecord::from_vault_payload(&bytes).unwrap().hidden);
+        assert!(!PasskeyRecord::from_vault_payload(&shown).unwrap().hidden);
     }
 
     #[test]

@@ -132,6 +132,10 @@ pub struct PasskeyRecord {
     /// wrote for this passkey (at most [`crate::LARGE_BLOB_MAX`] bytes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub large_blob: Option<Vec<u8>>,
+    /// Hidden by a [signal](https://w3c.github.io/webauthn/#sctn-signal-methods) from its RP:
+    /// kept, but never offered to a page, until the user restores or purges it in the manager.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
 }
 
 /// The per-passkey secrets of the [`prf`](https://w3c.github.io/webauthn/#prf-extension)

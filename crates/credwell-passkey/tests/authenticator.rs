@@ -983,7 +983,7 @@ fn create_then_get_through_the_engine() {
 }
 
 #[test]
-fn signals_remove_unknown_and_unaccepted_passkeys_and_update_user_details() {
+fn signals_hide_unknown_and_unaccepted_passkeys_and_update_user_details() {
     use credwell_core::Signal;
     let ui = ScriptedUi::new();
     let (a, _) = authenticator(&ui);
@@ -996,39 +996,66 @@ fn signals_remove_unknown_and_unaccepted_passkeys_and_update_user_details() {
     let other = make(&a, make_request("other.example", b"alice"))
         .unwrap()
         .credential_id;
-    let exists = |id: &[u8]| run(a.store().find(id)).unwrap().is_some();
+    // Kept (found) but hidden, or neither.
+    let hidden = |id: &[u8]| run(a.store().find(id)).unwrap().map(|p| p.hidden);
 
-    // An unknown credential of another RP is not touched; of its own RP, it is removed.
+    // An unknown credential of another RP is not touched; of its own RP, it is hidden: kept in
+    // the store, offered to no page.
     run(a.signal(Signal::UnknownCredential {
         rp_id: rp_id("other.example"),
         credential_id: alice.clone(),
     }));
-    assert!(exists(&alice));
+    assert_eq!(hidden(&alice), Some(false));
     run(a.signal(Signal::UnknownCredential {
         rp_id: rp_id("example.com"),
         credential_id: alice.clone(),
     }));
-    assert!(!exists(&alice));
+    assert_eq!(hidden(&alice), Some(true));
     assert!(matches!(
         get(&a, get_request("example.com", &[&alice])),
         Err(AuthenticatorError::NoCredentials)
     ));
+    // Nor among the discoverable credentials of the RP: only bob's is offered.
+    let got = get(&a, get_request("example.com", &[])).unwrap();
+    assert_eq!(got.credential_id, bob);
+    let offered: Vec<Vec<u8>> = match ui.events().last() {
+        Some(UiEvent::ChooseAccount { accounts, .. }) => {
+            accounts.iter().map(|s| s.credential_id.clone()).collect()
+        }
+        other => panic!("no chooser: {other:?}"),
+    };
+    assert_eq!(offered, vec![bob.clone()]);
 
-    // All accepted: a listed passkey stays, an unlisted one of that user goes, other users and
-    // other RPs are untouched.
+    // All accepted: a listed passkey stays, an unlisted one of that user is hidden, other users
+    // and other RPs are untouched; listed again, it is shown again.
     run(a.signal(Signal::AllAcceptedCredentials {
         rp_id: rp_id("example.com"),
         user_id: b"bob".to_vec(),
         accepted: vec![bob.clone(), b"unknown".to_vec()],
     }));
-    assert!(exists(&bob));
+    assert_eq!(hidden(&bob), Some(false));
     run(a.signal(Signal::AllAcceptedCredentials {
         rp_id: rp_id("example.com"),
         user_id: b"bob".to_vec(),
         accepted: Vec::new(),
     }));
-    assert!(!exists(&bob));
-    assert!(exists(&other));
+    assert_eq!(hidden(&bob), Some(true));
+    assert_eq!(hidden(&other), Some(false));
+    assert!(matches!(
+        get(&a, get_request("example.com", &[])),
+        Err(AuthenticatorError::NoCredentials)
+    ));
+    run(a.signal(Signal::AllAcceptedCredentials {
+        rp_id: rp_id("example.com"),
+        user_id: b"bob".to_vec(),
+        accepted: vec![bob.clone()],
+    }));
+    assert_eq!(hidden(&bob), Some(false));
+    assert_eq!(
+        hidden(&alice),
+        Some(true),
+        "another user's hidden passkey stays hidden"
+    );
 
     // Current details: the name and display name change, nothing else does.
     let before = stored(&a, &other);

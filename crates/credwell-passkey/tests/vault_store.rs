@@ -78,6 +78,7 @@ fn record(rp: &str, id: &[u8], user: &str) -> PasskeyRecord {
         created_at: 1,
         prf: None,
         large_blob: None,
+        hidden: false,
     }
 }
 

@@ -643,6 +643,7 @@ mod tests {
             created_at: 0,
             prf: None,
             large_blob: None,
+            hidden: false,
         }
     }
 

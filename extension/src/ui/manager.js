@@ -1,5 +1,5 @@
 // The manager page: list, search and delete saved credentials and passkeys (never their
-// passwords or keys).
+// passwords or keys); restore or purge the passkeys a site's signal hid.
 // Everything comes from the host's `vault.list` (a page at a time) through the background;
 // nothing remote is loaded.
 const search = document.getElementById('search');
@@ -51,24 +51,47 @@ async function refresh() {
   notice = '';
 }
 
-// One entry's row: where, which account, what kind, and its Delete button.
+function button(className, text, label, onClick) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = className;
+  b.textContent = text;
+  b.setAttribute('aria-label', label);
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+// One entry's row: where, which account, what kind, and its Delete button. A passkey the site
+// hid (signalUnknownCredential / signalAllAcceptedCredentials) is kept but offered to no page:
+// Restore offers it again, Purge deletes it.
 function row(item) {
   const tr = document.createElement('tr');
   const passkey = item.type === 'public-key';
+  const hidden = passkey && item.hidden === true;
   if (passkey) tr.dataset.credentialId = item.credentialId;
   else tr.dataset.record = String(item.record);
+  if (hidden) tr.dataset.hidden = 'true';
   const cut = item.truncated ? '…' : '';
   const account = (item.name && item.name !== item.id ? `${item.name} (${item.id})` : item.id) + cut;
-  const kind = passkey ? 'passkey' : item.type === 'federated' ? `signs in with ${item.provider}` : 'password';
+  let kind = passkey ? 'passkey' : item.type === 'federated' ? `signs in with ${item.provider}` : 'password';
+  if (hidden) kind = 'passkey, hidden: the site says it no longer accepts it';
   const where = passkey ? item.rpId : item.origin;
   tr.append(cell(where), cell(account), cell(kind));
   const actions = document.createElement('td');
-  const remove = document.createElement('button');
-  remove.type = 'button';
-  remove.className = 'delete';
-  remove.textContent = 'Delete';
-  remove.setAttribute('aria-label', `Delete ${account} on ${where}`);
-  remove.addEventListener('click', async () => {
+  if (hidden) {
+    const restore = button('restore', 'Restore', `Restore ${account} on ${where}`, async () => {
+      try {
+        await call('restore', { credentialId: item.credentialId });
+        notice = `Restored ${account} on ${where}.`;
+      } catch (e) {
+        notice = `Could not restore: ${e.message}`;
+      }
+      refresh();
+    });
+    actions.append(restore);
+  }
+  const verb = hidden ? 'Purge' : 'Delete';
+  const remove = button('delete', verb, `${verb} ${account} on ${where}`, async () => {
     if (!confirm(`Delete ${passkey ? 'the passkey of ' : ''}${account} on ${where}?`)) return;
     try {
       await call('delete', passkey ? { credentialId: item.credentialId } : { record: item.record });

@@ -133,6 +133,11 @@ pub enum Method {
         /// The credential id (`credentialId` from `vault.list`, base64url there).
         credential_id: Vec<u8>,
     },
+    /// The manager page: show again a passkey a signal hid.
+    RestorePasskey {
+        /// The credential id (`credentialId` from `vault.list`, base64url there).
+        credential_id: Vec<u8>,
+    },
     /// The outcome of a `wellKnown.fetch` the host asked for.
     WellKnownResult {
         /// The fetch's id from the event.
@@ -333,14 +338,12 @@ impl Request {
                 None | Some(Value::Null) => Method::Delete {
                     record: p.u64("record")?,
                 },
-                Some(_) => {
-                    use base64::Engine as _;
-                    Method::DeletePasskey {
-                        credential_id: base64::engine::general_purpose::URL_SAFE_NO_PAD
-                            .decode(p.string("credentialId")?)
-                            .map_err(|_| p.bad("\"credentialId\" must be base64url".into()))?,
-                    }
-                }
+                Some(_) => Method::DeletePasskey {
+                    credential_id: p.credential_id()?,
+                },
+            },
+            "vault.restore" => Method::RestorePasskey {
+                credential_id: p.credential_id()?,
             },
             "vault.lock" => Method::Lock,
             "vault.status" => Method::Status,
@@ -378,6 +381,14 @@ impl Params<'_> {
             .get(key)
             .and_then(Value::as_u64)
             .ok_or_else(|| self.bad(format!("\"{key}\" must be a non-negative integer")))
+    }
+
+    /// `credentialId`: a passkey's credential id, base64url as `vault.list` gives it.
+    fn credential_id(&self) -> Result<Vec<u8>, ProtocolError> {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(self.string("credentialId")?)
+            .map_err(|_| self.bad("\"credentialId\" must be base64url".into()))
     }
 
     fn string(&self, key: &str) -> Result<String, ProtocolError> {

@@ -1,8 +1,10 @@
 //! The authenticator actions of the WebAuthn [signal methods](https://w3c.github.io/webauthn/#sctn-signal-methods).
 //!
 //! The spec lets an authenticator "remove or hide" what a relying party no longer accepts.
-//! credwell removes: a hidden passkey would still sit in the vault and in exports, unusable,
-//! with nothing in the UI to bring it back. The page never learns what happened.
+//! credwell hides: any origin the RP ID accepts (its related origins too) can send these
+//! signals, and one that knows a user handle must not be able to wipe that user's passkeys for
+//! good. A hidden passkey stays in the vault but is never offered to a page; the manager shows
+//! it with Restore and Purge. The page never learns what happened.
 
 use credwell_core::Signal;
 
@@ -14,27 +16,28 @@ impl<S: PasskeyStore, U: PasskeyUi, K> PasskeyAuthenticator<S, U, K> {
     /// Applies a validated signal to the store.
     pub(super) async fn apply_signal(&self, signal: Signal) -> Result<(), PasskeyStoreError> {
         match signal {
-            // unknownCredentialId: remove the credential source whose rpId and id match.
+            // unknownCredentialId: hide the credential source whose rpId and id match.
             Signal::UnknownCredential {
                 rp_id,
                 credential_id,
             } => {
-                let found = self.store.find(&credential_id).await?;
-                if found.is_some_and(|p| p.rp_id == rp_id.as_str()) {
-                    self.store.delete(&credential_id).await?;
+                if let Some(passkey) = self.store.find(&credential_id).await?
+                    && passkey.rp_id == rp_id.as_str()
+                {
+                    self.set_hidden(passkey, true).await?;
                 }
             }
-            // allAcceptedCredentialIds: of the sources of (rpId, userId), remove those whose id
-            // is not listed. (Listed ones are never hidden here, so there is nothing to unhide.)
+            // allAcceptedCredentialIds: of the sources of (rpId, userId), hide those whose id is
+            // not listed, and unhide hidden ones that are listed.
             Signal::AllAcceptedCredentials {
                 rp_id,
                 user_id,
                 accepted,
             } => {
                 for passkey in self.store.list(rp_id.as_str()).await? {
-                    if passkey.user_handle == user_id && !accepted.contains(&passkey.credential_id)
-                    {
-                        self.store.delete(&passkey.credential_id).await?;
+                    if passkey.user_handle == user_id {
+                        let hide = !accepted.contains(&passkey.credential_id);
+                        self.set_hidden(passkey, hide).await?;
                     }
                 }
             }
@@ -58,6 +61,19 @@ impl<S: PasskeyStore, U: PasskeyUi, K> PasskeyAuthenticator<S, U, K> {
             }
             // A signal this build does not know changes nothing.
             _ => {}
+        }
+        Ok(())
+    }
+
+    /// Hides or unhides `passkey` (written only when that changes it).
+    async fn set_hidden(
+        &self,
+        mut passkey: crate::PasskeyRecord,
+        hidden: bool,
+    ) -> Result<(), PasskeyStoreError> {
+        if passkey.hidden != hidden {
+            passkey.hidden = hidden;
+            self.store.update(passkey).await?;
         }
         Ok(())
     }

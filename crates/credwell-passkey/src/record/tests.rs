@@ -41,6 +41,7 @@ fn record(algorithm: Algorithm, key: Vec<u8>) -> PasskeyRecord {
         created_at: 1_700_000_000_000,
         prf: None,
         large_blob: None,
+        hidden: false,
     }
 }
 

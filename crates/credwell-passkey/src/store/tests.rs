@@ -17,6 +17,7 @@ fn record(rp_id: &str, id: u8) -> PasskeyRecord {
         created_at: u64::from(id),
         prf: None,
         large_blob: None,
+        hidden: false,
     }
 }
 

@@ -222,6 +222,7 @@ fn passkey_from_cxf(
         // CXF carries large blobs DEFLATE-compressed, as CTAP stores them; credwell keeps
         // passkeys' blobs uncompressed and does not move them through CXF.
         large_blob: None,
+        hidden: false,
     })
 }
 
