@@ -447,7 +447,7 @@ impl Browser {
     }
 }
 
-/// Issue 12, Medium 3: every message reset the idle timer and a request in flight held the
+/// The attack: every message reset the idle timer and a request in flight held the
 /// lock off, so a page calling now and then, or one conditional `get()` (which never settles on
 /// its own), kept the vault unlocked forever. Only the user's actions count now. (Paused time:
 /// the runtime's clock moves only when every task waits, so the timings are exact.)

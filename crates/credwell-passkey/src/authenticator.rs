@@ -1,4 +1,5 @@
-//! [`PasskeyAuthenticator`]: credwell's platform authenticator behind `credwell_core::Authenticator`.
+//! [`PasskeyAuthenticator`]: credwell's platform authenticator behind
+//! `credwell_core::Authenticator`.
 
 use std::fmt;
 use std::sync::Arc;

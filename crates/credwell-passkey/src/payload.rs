@@ -6,19 +6,20 @@
 //!
 //! One UTF-8 JSON object, members in this order:
 //!
-//! | member | value |
-//! |---|---|
-//! | `"v"` | `1` |
-//! | `"rpId"` | the RP ID |
-//! | `"credentialId"` | base64url (unpadded) |
-//! | `"userHandle"` | base64url (unpadded) |
-//! | `"userName"`, `"userDisplayName"` | strings |
-//! | `"alg"` | the COSE algorithm identifier: `-7` (ES256) or `-8` (EdDSA) |
-//! | `"privateKey"` | base64url (unpadded) of the raw private key: the P-256 scalar (32 bytes, big-endian) or the Ed25519 seed (32 bytes) |
-//! | `"createdAt"` | milliseconds since the Unix epoch |
-//! | `"prf"` | optional: `{"withUv": base64url, "withoutUv"?: base64url}`, the `prf` extension's secrets |
-//! | `"largeBlob"` | optional: base64url, the `largeBlob` extension's blob |
-//! | `"hidden"` | optional: `true` when a signal from the RP hid the passkey (absent: `false`) |
+//! - `"v"`: `1`;
+//! - `"rpId"`: the RP ID;
+//! - `"credentialId"`: base64url (unpadded);
+//! - `"userHandle"`: base64url (unpadded);
+//! - `"userName"`, `"userDisplayName"`: strings;
+//! - `"alg"`: the COSE algorithm identifier, `-7` (ES256) or `-8` (EdDSA);
+//! - `"privateKey"`: base64url (unpadded) of the raw private key, the P-256 scalar (32 bytes,
+//!   big-endian) or the Ed25519 seed (32 bytes);
+//! - `"createdAt"`: milliseconds since the Unix epoch;
+//! - `"prf"`: optional, `{"withUv": base64url, "withoutUv"?: base64url}`, the `prf`
+//!   extension's secrets;
+//! - `"largeBlob"`: optional, base64url, the `largeBlob` extension's blob;
+//! - `"hidden"`: optional, `true` when a signal from the RP hid the passkey (absent:
+//!   `false`).
 //!
 //! Readers ignore members they do not know; a change that older readers must not misread gets a
 //! new `"v"`. Key material is written in base64url so that parsing never grows a buffer holding
@@ -319,7 +320,13 @@ mod tests {
         let bytes = record(false).to_vault_payload().unwrap();
         assert_eq!(
             std::str::from_utf8(&bytes).unwrap(),
-            r#"{"v":1,"rpId":"example.com","credentialId":"AQEBAQEBAQEBAQEBAQEBAQ","userHandle":"YWxpY2U","userName":"alice@example.com","userDisplayName":"Alice \"A\" Ällo","alg":-8,"privateKey":"BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc","createdAt":1764000000000}"#
+            concat!(
+                r#"{"v":1,"rpId":"example.com","credentialId":"AQEBAQEBAQEBAQEBAQEBAQ","#,
+                r#""userHandle":"YWxpY2U","userName":"alice@example.com","#,
+                r#""userDisplayName":"Alice \"A\" Ällo","alg":-8,"#,
+                r#""privateKey":"BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc","#,
+                r#""createdAt":1764000000000}"#
+            )
         );
     }
 

@@ -1,5 +1,7 @@
-//! The stored passkey: a [public key credential source](https://w3c.github.io/webauthn/#public-key-credential-source)
-//! with the account details the chooser shows.
+//! The stored passkey: a [public key credential source] with the account details the chooser
+//! shows.
+//!
+//! [public key credential source]: https://w3c.github.io/webauthn/#public-key-credential-source
 
 use std::borrow::Cow;
 use std::fmt;

@@ -264,7 +264,11 @@ mod tests {
 
     #[test]
     fn a_payload_missing_a_field_or_of_another_kind_is_refused() {
-        let full = br#"{"k":"p","origin":"https://a.example","id":"u","password":"p","name":"","icon":""}"#;
+        let full: &[u8] = concat!(
+            r#"{"k":"p","origin":"https://a.example","id":"u","password":"p","#,
+            r#""name":"","icon":""}"#
+        )
+        .as_bytes();
         assert!(decode_credential(full, RecordKind::Password, None).is_some());
         assert!(decode_credential(full, RecordKind::Federated, None).is_none());
         assert!(decode_flags(full).is_none());

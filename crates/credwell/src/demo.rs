@@ -83,7 +83,10 @@ pub(crate) fn run_browser(args: &DemoArgs) -> Result<std::process::ExitStatus> {
         .skip(1)
         .map(|d| d.join("demo").join("run.mjs"))
         .find(|p| p.is_file())
-        .context("cannot find demo/run.mjs next to this build; run ./scripts/demo.sh from the source tree")?;
+        .context(
+            "cannot find demo/run.mjs next to this build; run ./scripts/demo.sh from the source \
+             tree",
+        )?;
     let host = exe.with_file_name("credwell-host");
     if !host.is_file() {
         bail!(
@@ -140,7 +143,8 @@ pub(crate) fn run(args: &DemoArgs, out: &mut impl Write) -> Result<()> {
         json!({"type": "password", "id": "alice", "password": "correct horse", "name": "Alice"});
     step(
         out,
-        "navigator.credentials.store(new PasswordCredential({id: 'alice', password, name: 'Alice'}))",
+        "navigator.credentials.store(\
+         new PasswordCredential({id: 'alice', password, name: 'Alice'}))",
     )?;
     futures::executor::block_on(engine.store(&caller(), &credential))
         .map_err(Rejection::from)

@@ -16,7 +16,8 @@ pub(crate) struct InstallArgs {
     /// Register inside this Chromium user-data-dir (`DIR/NativeMessagingHosts/`) only.
     #[arg(long, value_name = "DIR")]
     chromium_profile: Option<PathBuf>,
-    /// Register for Firefox under this home directory (`DIR/.mozilla/native-messaging-hosts/`) only.
+    /// Register for Firefox under this home directory (`DIR/.mozilla/native-messaging-hosts/`)
+    /// only.
     #[arg(long, value_name = "DIR")]
     firefox_home: Option<PathBuf>,
     /// The unpacked extension [default: the `extension/` directory next to this build].
@@ -78,7 +79,8 @@ fn host_path(args: &InstallArgs) -> Result<PathBuf> {
     let path = std::path::absolute(&path).with_context(|| format!("{}", path.display()))?;
     if !path.is_file() {
         bail!(
-            "the host executable {} does not exist; build it with `cargo build --release -p credwell-host` or pass --host",
+            "the host executable {} does not exist; build it with \
+             `cargo build --release -p credwell-host` or pass --host",
             path.display()
         );
     }

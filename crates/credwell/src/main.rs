@@ -81,7 +81,8 @@ enum Command {
     Install(install::InstallArgs),
     /// Removes what `credwell install` registered.
     Uninstall(install::InstallArgs),
-    /// Prints a shell completion script (e.g. `credwell completions bash > ~/.local/share/bash-completion/completions/credwell`).
+    /// Prints a shell completion script (e.g. `credwell completions bash >
+    /// ~/.local/share/bash-completion/completions/credwell`).
     Completions(CompletionsArgs),
 }
 

@@ -1,4 +1,6 @@
-//! The authenticator actions of the WebAuthn [signal methods](https://w3c.github.io/webauthn/#sctn-signal-methods).
+//! The authenticator actions of the WebAuthn [signal methods].
+//!
+//! [signal methods]: https://w3c.github.io/webauthn/#sctn-signal-methods
 //!
 //! The spec lets an authenticator "remove or hide" what a relying party no longer accepts.
 //! credwell hides: any origin the RP ID accepts (its related origins too) can send these

@@ -1,5 +1,5 @@
-//! The FIDO Alliance's [Credential Exchange Format](https://fidoalliance.org/specifications-credential-exchange-specifications/)
-//! (CXF 1.0), its JSON form: the one format that carries passkeys between providers.
+//! The FIDO Alliance's [Credential Exchange Format][cxf] (CXF 1.0), its JSON form: the one
+//! format that carries passkeys between providers.
 //!
 //! The JSON types come from the maintained `credential-exchange-format` crate; this module maps
 //! them to credwell's logins and passkeys:
@@ -12,6 +12,8 @@
 //!   theirs at zero, as CXF requires of exported and imported passkeys.
 //!
 //! Every other credential type (cards, notes, TOTP...) is skipped with a warning.
+//!
+//! [cxf]: https://fidoalliance.org/specifications-credential-exchange-specifications/
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;

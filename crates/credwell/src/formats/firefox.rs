@@ -1,5 +1,6 @@
 //! Firefox's logins CSV (about:logins → ⋯ → Export Logins): a header line
-//! `"url","username","password","httpRealm","formActionOrigin","guid","timeCreated","timeLastUsed","timePasswordChanged"`,
+//! `"url","username","password","httpRealm","formActionOrigin","guid",`
+//! `"timeCreated","timeLastUsed","timePasswordChanged"`,
 //! then one login per row, every field quoted; times are milliseconds since the Unix epoch.
 
 use std::io::Write;

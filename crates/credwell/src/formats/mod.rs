@@ -6,13 +6,16 @@
 //! it skipped, with why) or fails on the first malformed entry with its line and the reason, so
 //! the caller can apply the whole file as one transaction or nothing.
 //!
-//! | format | file |
-//! |---|---|
-//! | [`Format::ChromeCsv`] | Chrome / Chromium "Export passwords": `name,url,username,password,note` |
-//! | [`Format::FirefoxCsv`] | Firefox "Export Logins": `url,username,password,httpRealm,formActionOrigin,guid,timeCreated,timeLastUsed,timePasswordChanged` |
-//! | [`Format::BitwardenJson`] | Bitwarden's unencrypted JSON export (`{"encrypted": false, "items": [...]}`) |
-//! | [`Format::KeepassxcCsv`] | KeePassXC "Export to CSV": `"Group","Title","Username","Password","URL","Notes","TOTP","Icon","Last Modified","Created"` |
-//! | [`Format::Cxf`] | FIDO Credential Exchange Format 1.0, JSON: logins and passkeys |
+//! The formats:
+//! - [`Format::ChromeCsv`]: Chrome / Chromium "Export passwords",
+//!   `name,url,username,password,note`;
+//! - [`Format::FirefoxCsv`]: Firefox "Export Logins", `url,username,password,httpRealm,`
+//!   `formActionOrigin,guid,timeCreated,timeLastUsed,timePasswordChanged`;
+//! - [`Format::BitwardenJson`]: Bitwarden's unencrypted JSON export
+//!   (`{"encrypted": false, "items": [...]}`);
+//! - [`Format::KeepassxcCsv`]: KeePassXC "Export to CSV", `"Group","Title","Username",`
+//!   `"Password","URL","Notes","TOTP","Icon","Last Modified","Created"`;
+//! - [`Format::Cxf`]: FIDO Credential Exchange Format 1.0, JSON: logins and passkeys.
 
 use std::fmt;
 use std::io::{Read, Write};

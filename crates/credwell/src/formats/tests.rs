@@ -276,7 +276,7 @@ fn every_fail_fixture_is_rejected_with_a_line_and_no_secret() {
 /// The text every password of `tests/fixtures/canary/` holds.
 const CANARY: &str = "CANARYpw";
 
-/// Issue 13, point 10: no error or warning of any reader quotes a value of a password column.
+/// No error or warning of any reader quotes a value of a password column.
 /// Each file of `tests/fixtures/canary/` takes one path to an error (its name says which) or to
 /// warnings (`skipped`, `bad_urls`, `duplicates`, `formula_guard`), with passwords that hold
 /// [`CANARY`].
@@ -453,12 +453,15 @@ fn writers_quote_what_needs_quoting() {
     write(Format::ChromeCsv, &[login.clone()], &[], &mut out).unwrap();
     assert_eq!(
         String::from_utf8(out).unwrap(),
-        "\"name\",\"url\",\"username\",\"password\",\"note\"\n\"example.com\",\"https://example.com\",\"a,b\",\"p\"\"w\nx\",\"n\"\n"
+        "\"name\",\"url\",\"username\",\"password\",\"note\"\n\
+         \"example.com\",\"https://example.com\",\"a,b\",\"p\"\"w\nx\",\"n\"\n"
     );
     let mut out = Vec::new();
     write(Format::KeepassxcCsv, &[login], &[], &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
-    assert!(text.starts_with("\"Group\",\"Title\",\"Username\",\"Password\",\"URL\",\"Notes\",\"TOTP\",\"Icon\",\"Last Modified\",\"Created\"\n\"Root\",\"example.com\",\"a,b\""), "{text}");
+    let expected = "\"Group\",\"Title\",\"Username\",\"Password\",\"URL\",\"Notes\",\"TOTP\",\
+                    \"Icon\",\"Last Modified\",\"Created\"\n\"Root\",\"example.com\",\"a,b\"";
+    assert!(text.starts_with(expected), "{text}");
 }
 
 /// Values that a spreadsheet runs as formulas (OWASP's first characters), and ones that only
@@ -495,7 +498,7 @@ fn formula_logins() -> Vec<ImportedLogin> {
         .collect()
 }
 
-/// Issue 13, point 8: a name (or any value) from a web page must not become a live formula when
+/// A name (or any value) from a web page must not become a live formula when
 /// a CSV export is opened in a spreadsheet.
 #[test]
 fn csv_exports_open_in_spreadsheets_as_text() {
@@ -554,7 +557,8 @@ fn formula_guards_round_trip_every_value_exactly() {
 fn only_a_quote_before_a_formula_is_taken_as_a_guard() {
     let parsed = read(
         Format::ChromeCsv,
-        "name,url,username,password\n'Bob's,https://x.example,'abc,'-pw\nx,https://y.example,u,'pw\n"
+        "name,url,username,password\n'Bob's,https://x.example,'abc,'-pw\n\
+         x,https://y.example,u,'pw\n"
             .as_bytes(),
     )
     .unwrap();
@@ -654,7 +658,9 @@ mod properties {
         #![proptest_config(ProptestConfig::with_cases(64))]
 
         #[test]
-        fn every_format_round_trips_arbitrary_text(logins in proptest::collection::vec(login(), 0..6)) {
+        fn every_format_round_trips_arbitrary_text(
+            logins in proptest::collection::vec(login(), 0..6)
+        ) {
             for format in Format::ALL {
                 let mut written = Vec::new();
                 write(format, &logins, &[], &mut written).unwrap();
@@ -667,7 +673,9 @@ mod properties {
         }
 
         #[test]
-        fn readers_never_panic_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+        fn readers_never_panic_on_arbitrary_bytes(
+            bytes in proptest::collection::vec(any::<u8>(), 0..300)
+        ) {
             for format in Format::ALL {
                 let _ = read(format, bytes.as_slice());
             }
@@ -829,7 +837,7 @@ fn cxf_refuses_other_major_versions_and_bad_passkeys() {
     }
 }
 
-/// Issue 13, point 9: a file over the cap is refused with a clear error rather than read into
+/// A file over the cap is refused with a clear error rather than read into
 /// memory whole.
 #[test]
 fn files_over_the_size_cap_are_refused() {
