@@ -40,6 +40,9 @@ node scripts/check-conformance.mjs
 log "cargo deny: licenses, bans and sources (deny.toml); advisories where GitHub is reachable"
 # cargo-deny is not a Debian package: built once with cargo install (minutes on 2 cores).
 command -v cargo-deny >/dev/null || cargo install --locked cargo-deny@0.20.2
+# --offline reads the crates from cargo's cache: fetch every platform's first (a new machine has
+# none; cargo build only fetches this platform's).
+cargo fetch --locked
 cargo deny --offline check --hide-inclusion-graph licenses bans sources
 # The RustSec advisory database is a git repository on GitHub: checked when it can be fetched.
 if timeout 20 git ls-remote https://github.com/RustSec/advisory-db HEAD >/dev/null 2>&1; then

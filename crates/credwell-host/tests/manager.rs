@@ -1,5 +1,5 @@
 //! The manager page's `vault.list` a page at a time, and the bounds on what pages store
-//! (issue 12, Low: one reply over 1 MB made the manager fail for every record).
+//! (one reply over 1 MB used to make the manager fail for every record).
 
 #![allow(clippy::unwrap_used)] // Test helpers: a failure should panic right there.
 
