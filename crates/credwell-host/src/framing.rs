@@ -7,8 +7,12 @@
 //! [`write_frame`] refuses larger messages; the browser may send up to 4 GB, so [`read_frame`]
 //! enforces a much smaller cap and skips (without buffering) any frame above it, so that the
 //! stream stays in step and the host can answer with an error.
+//!
+//! Frames carry passwords and passphrases: both directions use buffers that are zeroized when
+//! dropped.
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use zeroize::Zeroizing;
 
 /// The most a host may send in one message (Chrome's limit: 1 MB).
 pub const MAX_OUTGOING: usize = 1024 * 1024;
@@ -19,8 +23,8 @@ pub const MAX_INCOMING: usize = 8 * 1024 * 1024;
 /// What [`read_frame`] read.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Incoming {
-    /// A complete message body.
-    Message(Vec<u8>),
+    /// A complete message body (zeroized when dropped).
+    Message(Zeroizing<Vec<u8>>),
     /// A message over [`MAX_INCOMING`], skipped; carries its declared length.
     TooLarge(u64),
     /// The browser closed the port (end of input between frames).
@@ -64,7 +68,7 @@ pub async fn read_frame<R: AsyncRead + Unpin>(reader: &mut R) -> Result<Incoming
     if length > MAX_INCOMING {
         return skip(reader, length as u64).await;
     }
-    let mut body = vec![0u8; length];
+    let mut body = Zeroizing::new(vec![0u8; length]);
     reader
         .read_exact(&mut body)
         .await
@@ -94,7 +98,7 @@ pub async fn write_frame<W: AsyncWrite + Unpin>(
     // The check above bounds the length well below u32::MAX.
     let length = u32::try_from(body.len()).map_err(|_| FrameError::OutgoingTooLarge(body.len()))?;
     // One write per frame: the browser wakes once per message, not once per part.
-    let mut frame = Vec::with_capacity(4 + body.len());
+    let mut frame = Zeroizing::new(Vec::with_capacity(4 + body.len()));
     frame.extend_from_slice(&length.to_ne_bytes());
     frame.extend_from_slice(body);
     writer.write_all(&frame).await?;
@@ -126,11 +130,11 @@ mod tests {
         let mut input: &[u8] = &[encode(b"{\"a\":1}"), encode(b"[]")].concat();
         assert_eq!(
             run(read_frame(&mut input)).unwrap(),
-            Incoming::Message(b"{\"a\":1}".to_vec())
+            Incoming::Message(Zeroizing::new(b"{\"a\":1}".to_vec()))
         );
         assert_eq!(
             run(read_frame(&mut input)).unwrap(),
-            Incoming::Message(b"[]".to_vec())
+            Incoming::Message(Zeroizing::new(b"[]".to_vec()))
         );
         assert_eq!(run(read_frame(&mut input)).unwrap(), Incoming::Closed);
     }
@@ -160,7 +164,7 @@ mod tests {
         );
         assert_eq!(
             run(read_frame(&mut input)).unwrap(),
-            Incoming::Message(b"{}".to_vec())
+            Incoming::Message(Zeroizing::new(b"{}".to_vec()))
         );
     }
 

@@ -16,6 +16,8 @@
 //!   related origin requests, with `.well-known/webauthn` fetched by the extension.
 //! - [`bounds`]: what a page may store (field sizes, credentials per origin).
 //! - [`MemoryVault`]: an in-memory store of credentials and passkeys (ephemeral mode, tests).
+//! - [`WipedJson`]: JSON that may hold a secret, wiped when dropped (`secret` wipes what carried
+//!   passwords and passphrases: frames, parsed JSON, reply text).
 //!
 //! Inside, one concern a module: `server` (the loop and the dispatch of requests), `store`
 //! (what the host runs against), `lockable` (the vault behind its lock), `idle` (the idle
@@ -33,9 +35,11 @@ mod outbox;
 mod passkeys;
 pub mod protocol;
 mod related_origins;
+mod secret;
 mod server;
 mod store;
 mod ui;
 
+pub use secret::WipedJson;
 pub use server::{HostConfig, serve};
 pub use store::{ManagedStore, MemoryVault, UnlockError, VaultOpener};

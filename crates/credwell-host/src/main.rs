@@ -17,6 +17,10 @@
 //!   such as every release build, refuses to create a vault while it is set).
 //! - `CREDWELL_LOG`: a `tracing` filter for the log on stderr (default `warn`). stdout carries
 //!   only native-messaging frames.
+//!
+//! On Linux the host makes itself not dumpable before it reads anything (`PR_SET_DUMPABLE` 0):
+//! no core dump holds a password, and other processes of the same user can neither attach to
+//! it nor read `/proc/<pid>/mem` (`docs/architecture.md`, "Secrets in memory").
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -27,6 +31,7 @@ use credwell_host::{HostConfig, MemoryVault, UnlockError, VaultOpener, serve};
 use credwell_vault::{KdfParams, Vault, VaultError};
 
 fn main() -> std::process::ExitCode {
+    let undumpable = not_dumpable();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(false)
@@ -35,6 +40,10 @@ fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .init();
+    match undumpable {
+        Ok(()) => tracing::info!("core dumps and same-user memory reads are off for this process"),
+        Err(e) => tracing::warn!("cannot turn core dumps off: {e}"),
+    }
     let config = match host_config() {
         Ok(c) => c,
         Err(message) => {
@@ -71,6 +80,20 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Makes the process not dumpable: no core dump, and its memory readable only by a process that
+/// may trace any (root, `CAP_SYS_PTRACE`).
+#[cfg(target_os = "linux")]
+fn not_dumpable() -> std::io::Result<()> {
+    use rustix::process::{DumpableBehavior, set_dumpable_behavior};
+    set_dumpable_behavior(DumpableBehavior::NotDumpable).map_err(std::io::Error::from)
+}
+
+/// Elsewhere core dumps are the system's setting.
+#[cfg(not(target_os = "linux"))]
+fn not_dumpable() -> std::io::Result<()> {
+    Ok(())
 }
 
 /// `CREDWELL_VAULT`, else `$XDG_DATA_HOME/credwell/vault.sqlite` (`~/.local/share/...`).

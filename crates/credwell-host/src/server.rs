@@ -27,6 +27,7 @@ use crate::protocol::{
     CallerInfo, Method, Outgoing, PROTOCOL_VERSION, ProtocolError, Reply, Request,
 };
 use crate::related_origins::ExtensionFetcher;
+use crate::secret::{self, WipedJson};
 use crate::store::{UnlockError, VaultOpener};
 use crate::ui::{HostMediator, UiAnswer};
 
@@ -127,14 +128,26 @@ async fn write_loop<W: AsyncWrite + Unpin>(
     }
 }
 
-/// Writes one message; false when the browser can no longer be written to.
+/// Writes one message; false when the browser can no longer be written to. The message's JSON
+/// and its text are wiped once written (a reply may hold a password).
 async fn write_message<W: AsyncWrite + Unpin>(writer: &mut W, message: &Outgoing) -> bool {
-    let mut body = message.to_json().to_string();
-    if body.len() > framing::MAX_OUTGOING {
+    let mut json = message.to_json();
+    let text = match secret::to_json_text(&json) {
         // Keep the one-reply promise: a reply too large for the browser becomes an error.
-        body = message.too_large_for_the_browser().to_json().to_string();
-    }
-    if let Err(e) = framing::write_frame(writer, body.as_bytes()).await {
+        Ok(text) if text.len() > framing::MAX_OUTGOING => {
+            secret::to_json_text(&message.too_large_for_the_browser().to_json())
+        }
+        other => other,
+    };
+    secret::wipe(&mut json);
+    let text = match text {
+        Ok(text) => text,
+        Err(e) => {
+            tracing::error!("cannot write a message as JSON: {e}");
+            return true;
+        }
+    };
+    if let Err(e) = framing::write_frame(writer, &text).await {
         tracing::error!("cannot write to the browser: {e}");
         return false;
     }
@@ -375,10 +388,12 @@ impl<O: VaultOpener> Host<O> {
 
     /// `credentials.store`, within credwell's bounds on what pages store ([`bounds`]): each
     /// field's size is checked as the credential is read, the count per origin as it is added.
-    fn store(&self, id: u64, caller: CallerInfo, credential: Value) {
+    fn store(&self, id: u64, caller: CallerInfo, credential: WipedJson) {
         self.spawn_call(id, caller, false, move |engine, caller| async move {
+            let object = credential;
             let credential =
-                credential_from_object(&credential, &caller.origin).map_err(Rejection::from)?;
+                credential_from_object(&object, &caller.origin).map_err(Rejection::from)?;
+            drop(object);
             bounds::check_fields(&credential)?;
             match engine.store_credential(&caller, credential).await {
                 Ok(()) => Ok(Value::Null),

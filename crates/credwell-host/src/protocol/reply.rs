@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 
 use super::{Event, ListCursor, PROTOCOL_VERSION};
 
-/// The one reply to a request.
+/// The one reply to a request. A result may hold a password (`credentials.get`): its strings
+/// are wiped when the reply is dropped.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
     /// The request's id; `None` when it could not be read.
@@ -112,6 +113,14 @@ impl Reply {
         match &self.body {
             Ok(result) => json!({"id": self.id, "result": result}),
             Err(error) => json!({"id": self.id, "error": error}),
+        }
+    }
+}
+
+impl Drop for Reply {
+    fn drop(&mut self) {
+        match &mut self.body {
+            Ok(value) | Err(value) => crate::secret::wipe(value),
         }
     }
 }

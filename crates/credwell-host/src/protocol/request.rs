@@ -8,6 +8,7 @@ use credwell_core::{
 use serde_json::{Map, Value};
 
 use super::{DEFAULT_LIST_LIMIT, ListCursor, MAX_LIST_LIMIT, PROTOCOL_VERSION, Reply};
+use crate::secret::{self, WipedJson};
 
 /// A parsed request.
 #[derive(Debug)]
@@ -65,8 +66,8 @@ pub enum Method {
     Store {
         /// The calling frame.
         caller: CallerInfo,
-        /// The credential object's slots.
-        credential: Value,
+        /// The credential object's slots (its password among them: wiped when dropped).
+        credential: WipedJson,
     },
     /// `navigator.credentials.create(options)`.
     Create {
@@ -207,15 +208,22 @@ impl ProtocolError {
 }
 
 impl Request {
-    /// Parses one message body.
+    /// Parses one message body. The parsed JSON is wiped once the request is read from it (a
+    /// password or a passphrase is then only in the request).
     pub fn parse(body: &[u8]) -> Result<Self, ProtocolError> {
-        let value: Value = serde_json::from_slice(body).map_err(|e| {
+        let mut value: Value = serde_json::from_slice(body).map_err(|e| {
             ProtocolError::new(
                 None,
                 "malformed-json",
                 format!("the message is not JSON: {e}"),
             )
         })?;
+        let request = Self::from_json(&value);
+        secret::wipe(&mut value);
+        request
+    }
+
+    fn from_json(value: &Value) -> Result<Self, ProtocolError> {
         let Value::Object(map) = value else {
             return Err(ProtocolError::new(
                 None,
@@ -270,7 +278,7 @@ impl Request {
             },
             "credentials.store" => Method::Store {
                 caller: p.caller()?,
-                credential: p.value("credential"),
+                credential: WipedJson::new(p.value("credential")),
             },
             "credentials.create" => Method::Create {
                 caller: p.caller()?,
