@@ -62,22 +62,28 @@ impl Drop for WipedJson {
     }
 }
 
-/// `value` as JSON text in a buffer that is zeroized when dropped and never grows (growing would
-/// free the old copy without wiping it): its length is measured first.
+/// `value` as JSON text in a buffer that is zeroized when dropped. A `Vec` that grows frees its
+/// old buffer as it is; this one is grown by hand, and each old buffer is zeroized as it goes.
 pub(crate) fn to_json_text(value: &Value) -> serde_json::Result<Zeroizing<Vec<u8>>> {
-    let mut length = Counter(0);
-    serde_json::to_writer(&mut length, value)?;
-    let mut text = Zeroizing::new(Vec::with_capacity(length.0));
-    serde_json::to_writer(&mut *text, value)?;
-    Ok(text)
+    let mut text = WipingWriter(Zeroizing::new(Vec::with_capacity(1024)));
+    serde_json::to_writer(&mut text, value)?;
+    Ok(text.0)
 }
 
-/// Counts the bytes written to it.
-struct Counter(usize);
+/// Appends to a zeroizing buffer, moving to a buffer twice as large (and wiping the old one) when
+/// it is full.
+struct WipingWriter(Zeroizing<Vec<u8>>);
 
-impl std::io::Write for Counter {
+impl std::io::Write for WipingWriter {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0 += bytes.len();
+        let needed = self.0.len() + bytes.len();
+        if needed > self.0.capacity() {
+            let mut grown = Zeroizing::new(Vec::with_capacity(needed.max(2 * self.0.capacity())));
+            grown.extend_from_slice(&self.0);
+            // The old buffer is zeroized as it is dropped here.
+            self.0 = grown;
+        }
+        self.0.extend_from_slice(bytes);
         Ok(bytes.len())
     }
 
@@ -103,10 +109,13 @@ mod tests {
     }
 
     #[test]
-    fn json_text_fills_its_buffer_exactly() {
-        let value = json!({"password": "p\"\u{1}é", "n": [1, 2]});
-        let text = to_json_text(&value).unwrap();
-        assert_eq!(*text, serde_json::to_vec(&value).unwrap());
-        assert_eq!(text.capacity(), text.len(), "never grown");
+    fn json_text_is_serde_jsons_text_however_large() {
+        for value in [
+            json!({"password": "p\"\u{1}é", "n": [1, 2]}),
+            json!({"items": vec!["x".repeat(1000); 300], "next": "c1"}),
+        ] {
+            let text = to_json_text(&value).unwrap();
+            assert_eq!(*text, serde_json::to_vec(&value).unwrap());
+        }
     }
 }
