@@ -16,8 +16,9 @@
 //!   spliced together from several older copies, fail to open. Only the whole file replaced by
 //!   an older whole file is beyond it; [`Vault::generation`] is what an outside anchor compares.
 //! - Key hierarchy: passphrase → Argon2id ([`KdfParams`], stored in the header) → a key that
-//!   wraps a random vault key → HKDF sub-keys. [`Vault::change_passphrase`] rewraps the vault
-//!   key only.
+//!   wraps a random vault key → HKDF sub-keys. [`Vault::rotate_key`] changes the passphrase and
+//!   replaces the vault key, re-sealing every record in one transaction;
+//!   [`Vault::change_passphrase`] only re-wraps the existing key.
 //! - WAL journal, `synchronous=FULL` (an acknowledged write survives a crash), a busy timeout
 //!   so the CLI and the browser host can share the file.
 //!
@@ -41,7 +42,9 @@
 //! ```
 
 mod crypto;
+mod header;
 mod record;
+mod rotate;
 mod schema;
 mod store;
 
@@ -49,11 +52,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use credwell_core::{Credential, RecordId};
-use rusqlite::{Connection, TransactionBehavior, params};
+use rusqlite::{Connection, params};
 
 pub use crypto::{INSECURE_KDF_ENV, KdfParams};
 use crypto::{Key, VaultKeys};
+use header::{KeyHeader, refuse_weak};
 pub use record::RecordKind;
+pub use rotate::Rotation;
 
 /// Where the vault lives by default: `vault.sqlite` in the user's data directory
 /// (`$XDG_DATA_HOME/credwell/`, else `~/.local/share/credwell/` on Linux); `None` without a home
@@ -101,6 +106,13 @@ pub enum VaultError {
          made with `credwell vault backup`, or remove the record with `credwell rm {0}`"
     )]
     Tampered(i64),
+    /// Another handle (the CLI's `vault passwd`) replaced the vault key since this one was
+    /// unlocked: its key no longer opens the records.
+    #[error(
+        "the vault's key was replaced (`credwell vault passwd`) since it was unlocked here; \
+         lock it and unlock it again with the new passphrase"
+    )]
+    KeyChanged,
     /// [`Vault::remove_damaged`] named a record that opens and verifies.
     #[error("record {0} is not damaged; it is removed like any other")]
     NotDamaged(u64),
@@ -324,15 +336,9 @@ impl Vault {
         let conn = schema::connect(path)?;
         schema::migrate(&conn, path)?;
         let vault_id: [u8; 16] = random()?;
-        let salt: [u8; 16] = random()?;
         let vault_key = Key::random().map_err(|_| VaultError::Random)?;
-        let kek =
-            Key::derive_kek(passphrase, &salt, kdf).map_err(|e| VaultError::Kdf(e.to_string()))?;
-        let wrapped = kek
-            .seal(vault_key.as_bytes(), &header_aad(&vault_id, &salt, kdf))
-            .map_err(|_| VaultError::Random)?;
+        let header = KeyHeader::wrap(&vault_id, &vault_key, passphrase, kdf)?;
         let keys = VaultKeys::from_vault_key(&vault_key);
-        let kdf_json = serde_json::to_vec(&kdf).map_err(|e| VaultError::Kdf(e.to_string()))?;
         let vault = Self {
             conn: Mutex::new(conn),
             path: path.to_owned(),
@@ -347,16 +353,15 @@ impl Vault {
             for (k, v) in [
                 ("format", FORMAT_VERSION.to_be_bytes().to_vec()),
                 ("vault_id", vault_id.to_vec()),
-                ("salt", salt.to_vec()),
-                ("kdf", kdf_json),
-                ("wrapped_key", wrapped),
             ] {
                 tx.execute(
                     "INSERT INTO meta (key, value) VALUES (?1, ?2)",
                     params![k, v],
                 )?;
             }
+            header.write(&tx)?;
             vault.write_state(&tx, &store::IntegrityState::EMPTY)?;
+            vault.write_key_check(&tx)?;
             tx.commit()?;
         }
         Ok(vault)
@@ -398,16 +403,7 @@ impl Vault {
                 KdfParams::MAXIMUM
             )));
         }
-        let kek = Key::derive_kek(passphrase, &header.salt, header.kdf)
-            .map_err(|e| VaultError::Kdf(e.to_string()))?;
-        let vault_key = kek
-            .open(
-                &header.wrapped_key,
-                &header_aad(&header.vault_id, &header.salt, header.kdf),
-            )
-            .map_err(|_| VaultError::WrongPassphrase)?;
-        let vault_key = Key::from_bytes(&vault_key)
-            .ok_or_else(|| VaultError::BadHeader("wrapped key length".into()))?;
+        let vault_key = header::unwrap_key(&header, passphrase)?;
         // Only the owner of the passphrase upgrades the file's schema.
         schema::migrate(&conn, path)?;
         let mut vault = Self {
@@ -424,6 +420,11 @@ impl Vault {
             vault.migrate_from_format_1()?;
         }
         if !vault.integrity_matches()? {
+            // A rotation committed by another process between the header read and the check.
+            let now = schema::read_header(&vault.lock(), path)?;
+            if now.wrapped_key != header.wrapped_key {
+                return Err(VaultError::KeyChanged);
+            }
             return Err(VaultError::IntegrityMismatch);
         }
         if !header.kdf.is_acceptable() {
@@ -446,57 +447,11 @@ impl Vault {
         &self.path
     }
 
-    /// Re-wraps the vault key under a new passphrase; records are untouched.
-    pub fn change_passphrase(
-        &self,
-        new_passphrase: &[u8],
-        kdf: KdfParams,
-    ) -> Result<(), VaultError> {
-        refuse_weak(kdf)?;
-        let salt: [u8; 16] = random()?;
-        let kek = Key::derive_kek(new_passphrase, &salt, kdf)
-            .map_err(|e| VaultError::Kdf(e.to_string()))?;
-        let wrapped = kek
-            .seal(
-                self.vault_key.as_bytes(),
-                &header_aad(&self.vault_id, &salt, kdf),
-            )
-            .map_err(|_| VaultError::Random)?;
-        let kdf_json = serde_json::to_vec(&kdf).map_err(|e| VaultError::Kdf(e.to_string()))?;
-        let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "UPDATE meta SET value = ?1 WHERE key = 'salt'",
-            params![salt.to_vec()],
-        )?;
-        tx.execute(
-            "UPDATE meta SET value = ?1 WHERE key = 'kdf'",
-            params![kdf_json],
-        )?;
-        tx.execute(
-            "UPDATE meta SET value = ?1 WHERE key = 'wrapped_key'",
-            params![wrapped],
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
-
     fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the connection leaves SQLite's own transaction state intact
         // (an unfinished transaction rolls back), so the connection is still usable.
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
-}
-
-/// [`VaultError::Kdf`] for parameters a vault must not use ([`KdfParams::is_acceptable`]).
-fn refuse_weak(kdf: KdfParams) -> Result<(), VaultError> {
-    if kdf.is_acceptable() {
-        return Ok(());
-    }
-    Err(VaultError::Kdf(format!(
-        "{kdf:?} is weaker than the minimum {:?} (OWASP's for Argon2id)",
-        KdfParams::MINIMUM
-    )))
 }
 
 /// Creates an empty file at `path` that must not exist yet, owner-only on Unix.
@@ -518,17 +473,6 @@ pub(crate) fn create_private_file(path: &Path) -> Result<(), VaultError> {
             source,
         }),
     }
-}
-
-fn header_aad(vault_id: &[u8; 16], salt: &[u8], kdf: KdfParams) -> Vec<u8> {
-    let mut aad = b"credwell-vault key v1".to_vec();
-    aad.extend_from_slice(vault_id);
-    aad.extend_from_slice(salt);
-    aad.extend_from_slice(&kdf.m_cost_kib.to_be_bytes());
-    aad.extend_from_slice(&kdf.t_cost.to_be_bytes());
-    aad.extend_from_slice(&kdf.p_cost.to_be_bytes());
-    aad.extend_from_slice(&ENVELOPE_FORMAT.to_be_bytes());
-    aad
 }
 
 #[cfg(test)]

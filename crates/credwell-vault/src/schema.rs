@@ -99,10 +99,25 @@ fn migrate_with(conn: &Connection, path: &Path, migrations: &[&str]) -> Result<(
     }
 }
 
+/// The indexes of `records`, as migration 0 creates them; a key rotation drops them and
+/// creates them again from this (a migration that changes them must change this too).
+macro_rules! record_indexes {
+    () => {
+        "CREATE INDEX records_by_origin ON records (origin_index, kind);
+     CREATE INDEX records_by_site ON records (site_index, kind);"
+    };
+}
+
+/// Drops the indexes [`CREATE_RECORD_INDEXES`] creates.
+pub(crate) const DROP_RECORD_INDEXES: &str =
+    "DROP INDEX records_by_origin; DROP INDEX records_by_site;";
+pub(crate) const CREATE_RECORD_INDEXES: &str = record_indexes!();
+
 /// `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
 const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
     // 0 → 1: the header and the records.
-    "CREATE TABLE meta (
+    concat!(
+        "CREATE TABLE meta (
          key   TEXT PRIMARY KEY NOT NULL,
          value BLOB NOT NULL
      ) STRICT;
@@ -116,8 +131,9 @@ const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
          updated      INTEGER NOT NULL,
          sealed       BLOB NOT NULL
      ) STRICT;
-     CREATE INDEX records_by_origin ON records (origin_index, kind);
-     CREATE INDEX records_by_site ON records (site_index, kind);",
+     ",
+        record_indexes!()
+    ),
 ];
 
 /// The vault header, as stored in `meta`.

@@ -19,6 +19,7 @@ use crate::record::{self, RecordKind};
 use crate::{Change, CheckReport, ENVELOPE_FORMAT, Readable, Vault, VaultError, VaultInfo, hex};
 
 mod passkey;
+mod reseal;
 mod state;
 
 pub(crate) use state::IntegrityState;
@@ -145,18 +146,22 @@ impl Vault {
         self.keys.integrity.mac(&[&input])
     }
 
-    /// Whether the sealed integrity state opens and its accumulator matches the rows, and both
-    /// blind indexes match the table (a damaged index could otherwise hide rows from lookups
-    /// without any row changing).
+    /// Whether the key check is this key's, the sealed integrity state opens and its
+    /// accumulator matches the rows, and both blind indexes match the table (a damaged index
+    /// could otherwise hide rows from lookups without any row changing).
     pub(crate) fn integrity_matches(&self) -> Result<bool, VaultError> {
         let guard = self.lock();
         // One read transaction: every read below sees the same snapshot. Without it a writer in
         // another process (the CLI beside the browser host) could commit between the read of the
         // state and the scan of the rows, and an intact vault would look tampered with.
         let conn = guard.unchecked_transaction()?;
+        if !self.key_check_matches(&conn)? {
+            return Ok(false);
+        }
         let stored = match self.read_state(&conn) {
             Ok(state) => state.acc,
-            Err(VaultError::IntegrityMismatch) => return Ok(false),
+            // At unlock, a key check that is not this key's is a damaged header too.
+            Err(VaultError::IntegrityMismatch | VaultError::KeyChanged) => return Ok(false),
             Err(e) => return Err(e),
         };
         Ok(self.recompute_accumulator(&conn)? == Some(stored))
@@ -230,7 +235,7 @@ impl Vault {
         self.keys
             .record
             .open(&row.sealed, &self.record_aad(&row.meta))
-            .map_err(|_| VaultError::Tampered(row.meta.id))
+            .map_err(|_| self.stale_or(VaultError::Tampered(row.meta.id)))
     }
 
     fn stored(&self, row: &Row) -> Result<StoredCredential, VaultError> {
@@ -652,6 +657,10 @@ impl Vault {
     /// Decrypts and verifies every record, and the integrity accumulator. `progress` is called
     /// once per record with (done, total).
     pub fn check(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<CheckReport, VaultError> {
+        // A handle whose key was replaced would call every record damaged.
+        if let VaultError::KeyChanged = self.stale_or(VaultError::IntegrityMismatch) {
+            return Err(VaultError::KeyChanged);
+        }
         let rows = self.query_rows("ORDER BY id", [])?;
         let total = rows.len() as u64;
         let mut report = CheckReport::default();

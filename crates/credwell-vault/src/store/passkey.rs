@@ -40,7 +40,7 @@ fn encode(entry: &PasskeyEntry) -> Result<Zeroizing<Vec<u8>>, VaultError> {
 }
 
 /// The inverse of [`encode`]; `None` when the bytes are not a passkey.
-fn decode(plain: &[u8]) -> Option<PasskeyEntry> {
+pub(super) fn decode(plain: &[u8]) -> Option<PasskeyEntry> {
     let rest = plain.strip_prefix(MAGIC)?;
     let (rp, rest) = take_prefixed(rest)?;
     let (credential_id, payload) = take_prefixed(rest)?;
@@ -63,11 +63,11 @@ pub(super) fn verifies(plain: &[u8]) -> bool {
 }
 
 impl Vault {
-    fn rp_index(&self, rp_id: &str) -> Vec<u8> {
+    pub(super) fn rp_index(&self, rp_id: &str) -> Vec<u8> {
         self.keys.index.mac(&[b"rp", rp_id.as_bytes()]).to_vec()
     }
 
-    fn credential_index(&self, credential_id: &[u8]) -> Vec<u8> {
+    pub(super) fn credential_index(&self, credential_id: &[u8]) -> Vec<u8> {
         self.keys
             .index
             .mac(&[b"credential", credential_id])

@@ -83,8 +83,54 @@ impl Vault {
             .keys
             .state
             .open(&sealed, &self.state_aad())
-            .map_err(|_| VaultError::IntegrityMismatch)?;
+            .map_err(|_| self.stale_or(VaultError::IntegrityMismatch))?;
         IntegrityState::decode(&plain).ok_or(VaultError::IntegrityMismatch)
+    }
+
+    /// A MAC of a constant under this handle's state key: stored as `meta.key_check`, it tells a
+    /// handle whose key was replaced by another ([`Vault::rotate_key`]) from a damaged vault.
+    fn key_check(&self) -> [u8; 32] {
+        self.keys
+            .state
+            .mac(&[b"credwell-vault key check", &self.vault_id])
+    }
+
+    /// Stores this handle's [`key_check`](Self::key_check) (inside the caller's transaction).
+    pub(crate) fn write_key_check(&self, conn: &Connection) -> Result<(), VaultError> {
+        conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('key_check', ?1)",
+            params![self.key_check().to_vec()],
+        )?;
+        Ok(())
+    }
+
+    /// Whether the file's key check, if it has one (vaults made before it have none until their
+    /// first rotation), is this handle's.
+    pub(crate) fn key_check_matches(&self, conn: &Connection) -> Result<bool, VaultError> {
+        let stored: Option<Vec<u8>> = conn
+            .prepare_cached("SELECT value FROM meta WHERE key = 'key_check'")?
+            .query_row([], |r| r.get(0))
+            .optional()?;
+        Ok(stored.is_none_or(|stored| stored == self.key_check()))
+    }
+
+    /// [`VaultError::KeyChanged`] when the file's key check is another key's, else `error`.
+    ///
+    /// Called on the failure paths only, where this handle's connection may be inside a
+    /// transaction (and locked): it reads through a connection of its own. The unlock checked
+    /// the key check ([`Vault::integrity_matches`]), so a mismatch now means another handle
+    /// replaced the key since.
+    pub(crate) fn stale_or(&self, error: VaultError) -> VaultError {
+        let matches = Connection::open_with_flags(
+            &self.path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .ok()
+        .and_then(|conn| self.key_check_matches(&conn).ok());
+        match matches {
+            Some(false) => VaultError::KeyChanged,
+            _ => error,
+        }
     }
 
     /// Seals and stores `state` (inside the caller's write transaction).
@@ -152,6 +198,7 @@ impl Vault {
             acc,
         };
         self.write_state(&tx, &state)?;
+        self.write_key_check(&tx)?;
         tx.execute("DELETE FROM meta WHERE key IN ('integrity', 'next_id')", [])?;
         tx.execute(
             "UPDATE meta SET value = ?1 WHERE key = 'format'",
