@@ -31,12 +31,18 @@ pub(crate) enum VaultCommand {
     },
     /// Shows the vault's location, record counts and key-derivation parameters.
     Info,
-    /// Changes the vault passphrase (records are not re-encrypted).
+    /// Changes the vault passphrase and replaces the vault key: every record and lookup index is
+    /// re-encrypted under a new key, in one transaction (a crash leaves the old vault or the new).
     Passwd {
         /// Read the new passphrase from this file (trailing newline stripped) instead of asking
         /// twice.
         #[arg(long, env = "CREDWELL_NEW_PASSPHRASE_FILE", value_name = "FILE")]
         new_passphrase_file: Option<PathBuf>,
+        /// Only re-wrap the existing vault key under the new passphrase (fast, records
+        /// untouched). Leaves exposed: anyone with a copy of the vault from before the change
+        /// and the old passphrase can unwrap the key and read everything written later.
+        #[arg(long)]
+        keep_key: bool,
     },
     /// Writes a consistent copy of the vault (still encrypted) to PATH.
     Backup {
@@ -227,7 +233,8 @@ pub(crate) fn run(
         VaultCommand::Info => info(global, out)?,
         VaultCommand::Passwd {
             new_passphrase_file,
-        } => passwd(global, new_passphrase_file.as_deref(), out)?,
+            keep_key,
+        } => passwd(global, new_passphrase_file.as_deref(), keep_key, out)?,
         VaultCommand::Backup { path } => backup(global, &path, out)?,
         VaultCommand::Check => return check(global, out),
     }
@@ -326,22 +333,73 @@ fn info(global: &Global, out: &mut impl Write) -> Result<()> {
     Ok(())
 }
 
-fn passwd(global: &Global, new_file: Option<&Path>, out: &mut impl Write) -> Result<()> {
+fn passwd(
+    global: &Global,
+    new_file: Option<&Path>,
+    keep_key: bool,
+    out: &mut impl Write,
+) -> Result<()> {
     let path = existing_vault(global)?;
-    let vault = unlock(&path)?;
+    let mut vault = unlock(&path)?;
     let new = secrets::new_passphrase(new_file, "New vault passphrase")?;
     // Keep the vault's key-derivation cost (a test vault stays cheap, a real one stays strong).
     let kdf = vault.info()?.kdf;
-    vault
-        .change_passphrase(new.as_bytes(), kdf)
-        .context("cannot change the passphrase")?;
+    if keep_key {
+        vault
+            .change_passphrase(new.as_bytes(), kdf)
+            .context("cannot change the passphrase")?;
+        eprintln!(
+            "warning: the vault key was kept (--keep-key): anyone with a copy of this vault from \
+             before the change (a backup, a synced copy) and the old passphrase can still unwrap \
+             the key and read everything written later; run `credwell vault passwd` without \
+             --keep-key to replace the key"
+        );
+        if global.json {
+            return print_json(
+                out,
+                &json!({"path": path.display().to_string(), "changed": true, "key_rotated": false}),
+            );
+        }
+        writeln!(
+            out,
+            "Changed the passphrase of {} (vault key kept, records untouched).",
+            path.display()
+        )?;
+        return Ok(());
+    }
+    let bar = progress(0, "Re-encrypting");
+    let rotation = vault
+        .rotate_key(new.as_bytes(), kdf, &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
+        .context("cannot change the passphrase; the vault is unchanged")?;
+    bar.finish_and_clear();
     if global.json {
         return print_json(
             out,
-            &json!({"path": path.display().to_string(), "changed": true}),
+            &json!({
+                "path": path.display().to_string(),
+                "changed": true,
+                "key_rotated": true,
+                "records": rotation.records,
+                "generation": rotation.generation,
+            }),
         );
     }
-    writeln!(out, "Changed the passphrase of {}.", path.display())?;
+    writeln!(
+        out,
+        "Changed the passphrase of {} and replaced its vault key: re-encrypted {} record(s) and \
+         their lookup indexes under the new key, in one transaction (generation {}).",
+        path.display(),
+        rotation.records,
+        rotation.generation
+    )?;
+    writeln!(
+        out,
+        "Copies made before (backups, synced copies) still open with the old passphrase and \
+         hold what they held; nothing written from now on can be read with the old key."
+    )?;
     Ok(())
 }
 

@@ -723,12 +723,18 @@ fn a_vault_from_init_to_rm() {
     env.ok(&["vault", "backup", backup.to_str().unwrap()]);
     assert!(backup.exists());
     std::fs::write(env.path("new-passphrase"), "a new passphrase\n").unwrap();
-    env.ok(&[
+    let changed = env.ok(&[
         "vault",
         "passwd",
         "--new-passphrase-file",
         env.path("new-passphrase").to_str().unwrap(),
     ]);
+    // It says what it did: a new key, every record re-encrypted.
+    assert!(
+        changed.contains("replaced its vault key")
+            && changed.contains(&format!("re-encrypted {} record(s)", password_count + 1)),
+        "{changed}"
+    );
     let err = env.fails(&["list"]);
     assert!(err.contains("passphrase"), "{err}");
     std::fs::copy(env.path("new-passphrase"), env.path("passphrase")).unwrap();
@@ -1243,4 +1249,54 @@ fn concurrent_writers_in_separate_processes_lose_nothing() {
     assert_eq!(got, want);
     let check = env.json(&["vault", "check"]);
     assert_eq!(check["clean"], true, "{check}");
+}
+
+#[test]
+fn passwd_says_what_it_did_and_keep_key_what_it_leaves_exposed() {
+    let env = Env::new();
+    env.init();
+    env.ok_with_stdin(
+        &[
+            "add",
+            "password",
+            "--origin",
+            "https://a.example",
+            "--username",
+            "alice",
+            "--password-stdin",
+        ],
+        "s3cret-alice\n",
+    );
+    std::fs::write(env.path("second"), "second passphrase\n").unwrap();
+    let rotated = env.json(&[
+        "vault",
+        "passwd",
+        "--new-passphrase-file",
+        env.path("second").to_str().unwrap(),
+    ]);
+    assert_eq!(rotated["key_rotated"], true, "{rotated}");
+    assert_eq!(rotated["records"], 1, "{rotated}");
+    std::fs::copy(env.path("second"), env.path("passphrase")).unwrap();
+    std::fs::write(env.path("third"), "third passphrase\n").unwrap();
+    let out = env
+        .cmd()
+        .args([
+            "vault",
+            "passwd",
+            "--keep-key",
+            "--new-passphrase-file",
+            env.path("third").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("vault key kept"), "{stdout}");
+    assert!(
+        stderr
+            .contains("old passphrase can still unwrap the key and read everything written later"),
+        "{stderr}"
+    );
+    std::fs::copy(env.path("third"), env.path("passphrase")).unwrap();
+    assert_eq!(env.list().as_array().unwrap().len(), 1);
 }
