@@ -89,7 +89,8 @@ pub enum VaultError {
     NotAVault(PathBuf),
     /// The vault was written by a newer credwell.
     #[error(
-        "the vault uses format {found}, but this credwell reads at most format {supported}; upgrade credwell"
+        "the vault uses format {found}, but this credwell reads at most format {supported}; \
+         upgrade credwell"
     )]
     NewerFormat {
         /// The vault's format.

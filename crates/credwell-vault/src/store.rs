@@ -535,7 +535,8 @@ impl Vault {
         match old {
             // A plain INSERT: an id already in use is an error, never an overwrite.
             None => tx.prepare_cached(
-                "INSERT INTO records (id, kind, origin_index, site_index, revision, created, updated, sealed)
+                "INSERT INTO records
+                 (id, kind, origin_index, site_index, revision, created, updated, sealed)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
             .execute(columns)?,

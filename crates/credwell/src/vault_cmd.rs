@@ -458,7 +458,8 @@ fn check(global: &Global, out: &mut impl Write) -> Result<ExitCode> {
             writeln!(
                 out,
                 "Integrity check: FAILED (records were removed, added or rolled back outside \
-                 credwell): restore the whole vault from a backup made with `credwell vault backup`."
+                 credwell): restore the whole vault from a backup made with \
+                 `credwell vault backup`."
             )?;
         }
     }

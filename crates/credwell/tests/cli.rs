@@ -1120,7 +1120,7 @@ fn canaries_never_reach_the_disk_or_stderr() {
     scan("after the commands");
 }
 
-/// Issue 13, point 10: no import, failed or not, prints a password on stderr or stdout. Every
+/// No import, failed or not, prints a password on stderr or stdout. Every
 /// file of `tests/fixtures/canary/` (one per error path and warning of each format, named after
 /// its format) holds passwords with `CANARYpw` in them; an export after the successful ones says
 /// nothing of them either.
