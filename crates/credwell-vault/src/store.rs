@@ -1,4 +1,4 @@
-//! Record operations, and `credwell_core::CredentialStore` over them.
+//! Record operations (`CredentialStore` over them in `engine.rs`).
 //!
 //! SQLite calls are synchronous and take microseconds to a few milliseconds (an fsync per
 //! committed write): a local, single-user store. The async trait methods run them inline; the
@@ -10,14 +10,15 @@
 //! integrity accumulator, so no column can change without a read or the unlock noticing.
 
 use credwell_core::{
-    Clock, Credential, CredentialStore, CredentialType, Origin, OriginFlags, RecordId, Site,
-    StoreFailure, StoreResult, StoredCredential, SystemClock, Timestamp,
+    Credential, CredentialType, Origin, OriginFlags, RecordId, Site, StoredCredential, Timestamp,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::record::{self, RecordKind};
-use crate::{Change, CheckReport, ENVELOPE_FORMAT, Readable, Vault, VaultError, VaultInfo, hex};
+use crate::{Change, ENVELOPE_FORMAT, Readable, Vault, VaultError};
 
+mod engine;
+mod maintenance;
 mod passkey;
 mod reseal;
 mod state;
@@ -137,98 +138,6 @@ impl Vault {
             .index
             .mac(&[b"site", site.to_string().as_bytes()])
             .to_vec()
-    }
-
-    /// The integrity accumulator's term for one row.
-    fn integrity_term(&self, meta: &RowMeta) -> [u8; 32] {
-        let mut input = Vec::with_capacity(192);
-        meta.encode_into(&mut input);
-        self.keys.integrity.mac(&[&input])
-    }
-
-    /// Whether the key check is this key's, the sealed integrity state opens and its
-    /// accumulator matches the rows, and both blind indexes match the table (a damaged index
-    /// could otherwise hide rows from lookups without any row changing).
-    pub(crate) fn integrity_matches(&self) -> Result<bool, VaultError> {
-        let guard = self.lock();
-        // One read transaction: every read below sees the same snapshot. Without it a writer in
-        // another process (the CLI beside the browser host) could commit between the read of the
-        // state and the scan of the rows, and an intact vault would look tampered with.
-        let conn = guard.unchecked_transaction()?;
-        if !self.key_check_matches(&conn)? {
-            return Ok(false);
-        }
-        let stored = match self.read_state(&conn) {
-            Ok(state) => state.acc,
-            // At unlock, a key check that is not this key's is a damaged header too.
-            Err(VaultError::IntegrityMismatch | VaultError::KeyChanged) => return Ok(false),
-            Err(e) => return Err(e),
-        };
-        Ok(self.recompute_accumulator(&conn)? == Some(stored))
-    }
-
-    /// The accumulator over the rows as they are, or `None` when an index b-tree disagrees with
-    /// the table.
-    pub(crate) fn recompute_accumulator(
-        &self,
-        conn: &Connection,
-    ) -> Result<Option<[u8; 32]>, VaultError> {
-        let mut acc = [0u8; 32];
-        let mut origin_entries = [0u8; 32];
-        let mut site_entries = [0u8; 32];
-        let xor = |into: &mut [u8; 32], term: [u8; 32]| {
-            into.iter_mut().zip(term).for_each(|(a, t)| *a ^= t)
-        };
-        let mut stmt = conn.prepare(&format!("SELECT {META_COLUMNS} FROM records NOT INDEXED"))?;
-        let rows = stmt.query_map([], read_meta)?;
-        for meta in rows {
-            let meta = meta?;
-            xor(&mut acc, self.integrity_term(&meta));
-            xor(
-                &mut origin_entries,
-                self.index_entry(b"o", &meta.origin_index, meta.kind, meta.id),
-            );
-            let site = meta.site_index.as_deref().unwrap_or(&[]);
-            xor(
-                &mut site_entries,
-                self.index_entry(b"s", site, meta.kind, meta.id),
-            );
-        }
-        drop(stmt);
-        // Covering scans read the values from the index b-trees themselves.
-        for (index, column, tag, expected) in [
-            ("records_by_origin", "origin_index", b"o", origin_entries),
-            ("records_by_site", "site_index", b"s", site_entries),
-        ] {
-            let mut seen = [0u8; 32];
-            let mut stmt = conn.prepare(&format!(
-                "SELECT {column}, kind, id FROM records INDEXED BY {index}"
-            ))?;
-            let entries = stmt.query_map([], |r| {
-                Ok((
-                    r.get::<_, Option<Vec<u8>>>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
-            })?;
-            for entry in entries {
-                let (value, kind, id) = entry?;
-                xor(
-                    &mut seen,
-                    self.index_entry(tag, value.as_deref().unwrap_or(&[]), kind, id),
-                );
-            }
-            if seen != expected {
-                return Ok(None);
-            }
-        }
-        Ok(Some(acc))
-    }
-
-    fn index_entry(&self, tag: &[u8], value: &[u8], kind: i64, id: i64) -> [u8; 32] {
-        self.keys
-            .integrity
-            .mac(&[b"index", tag, value, &kind.to_be_bytes(), &id.to_be_bytes()])
     }
 
     fn open_row(&self, row: &Row) -> Result<zeroize::Zeroizing<Vec<u8>>, VaultError> {
@@ -627,140 +536,6 @@ impl Vault {
         tx.commit()?;
         Ok(())
     }
-
-    /// Counts and parameters; nothing secret.
-    pub fn info(&self) -> Result<VaultInfo, VaultError> {
-        let conn = self.lock();
-        let count = |kind: i64| -> Result<u64, VaultError> {
-            let n: i64 = conn.query_row(
-                "SELECT COUNT(*) FROM records WHERE kind = ?1",
-                [kind],
-                |r| r.get(0),
-            )?;
-            Ok(u64::try_from(n).unwrap_or(0))
-        };
-        let header = crate::schema::read_header(&conn, &self.path)?;
-        let schema_version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        Ok(VaultInfo {
-            path: self.path.clone(),
-            format_version: header.format,
-            schema_version,
-            vault_id: hex(&self.vault_id),
-            kdf: header.kdf,
-            passwords: count(1)?,
-            federated: count(2)?,
-            origins_with_flags: count(3)?,
-            passkeys: count(RecordKind::Passkey as i64)?,
-            generation: self.read_state(&conn)?.generation,
-        })
-    }
-
-    /// Decrypts and verifies every record, and the integrity accumulator. `progress` is called
-    /// once per record with (done, total).
-    pub fn check(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<CheckReport, VaultError> {
-        // A handle whose key was replaced would call every record damaged.
-        if let VaultError::KeyChanged = self.stale_or(VaultError::IntegrityMismatch) {
-            return Err(VaultError::KeyChanged);
-        }
-        let rows = self.query_rows("ORDER BY id", [])?;
-        let total = rows.len() as u64;
-        let mut report = CheckReport::default();
-        for (done, row) in rows.iter().enumerate() {
-            let verified = self.verifies(row);
-            if verified {
-                report.ok += 1;
-            } else {
-                report.tampered.push(row.meta.id);
-            }
-            progress(done as u64 + 1, total);
-        }
-        report.integrity_ok = self.integrity_matches()?;
-        Ok(report)
-    }
-
-    /// A record id never used before in this vault: ids are not reused after a delete, so an
-    /// old sealed row can never pass for a new record with the same id and revision. The larger
-    /// of the (sealed) counter and the largest id in use wins, so no id is handed out twice.
-    fn next_id(&self, tx: &Connection) -> Result<i64, VaultError> {
-        let mut state = self.read_state(tx)?;
-        let in_use: i64 = tx
-            .prepare_cached("SELECT COALESCE(MAX(id), 0) + 1 FROM records")?
-            .query_row([], |r| r.get(0))?;
-        let next = state.next_id.max(in_use);
-        state.next_id = next + 1;
-        self.write_state(tx, &state)?;
-        Ok(next)
-    }
-
-    /// Whether a row opens and holds what its kind says.
-    fn verifies(&self, row: &Row) -> bool {
-        match RecordKind::from_i64(row.meta.kind) {
-            Some(RecordKind::OriginFlags) => self
-                .open_row(row)
-                .ok()
-                .and_then(|p| record::decode_flags(&p))
-                .is_some(),
-            Some(RecordKind::Passkey) => self.open_row(row).is_ok_and(|p| passkey::verifies(&p)),
-            Some(kind) => self
-                .open_row(row)
-                .ok()
-                .and_then(|p| record::decode_credential(&p, kind, None))
-                .is_some(),
-            None => false,
-        }
-    }
-
-    /// Removes a record that fails to open or verify (one [`Vault::check`] reports), whatever
-    /// its kind; `false` when there is no such record. A record that verifies is
-    /// [`VaultError::NotDamaged`]: it is removed through [`Vault::remove_credential`] or
-    /// [`Vault::remove_passkey`], which check what they remove.
-    pub fn remove_damaged(&self, record: RecordId) -> Result<bool, VaultError> {
-        let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let row = tx
-            .query_row(
-                &format!("SELECT {ROW_COLUMNS} FROM records WHERE id = ?1"),
-                params![to_i64(record.0)],
-                read_row,
-            )
-            .optional()?;
-        let Some(row) = row else {
-            return Ok(false);
-        };
-        if self.verifies(&row) {
-            return Err(VaultError::NotDamaged(record.0));
-        }
-        tx.execute("DELETE FROM records WHERE id = ?1", params![row.meta.id])?;
-        self.commit_terms(&tx, &[self.integrity_term(&row.meta)])?;
-        tx.commit()?;
-        Ok(true)
-    }
-
-    /// Writes a consistent copy of the (still encrypted) vault to `to`, which must not exist.
-    ///
-    /// The copy is created exclusively and, on Unix, owner-only, like [`Vault::create`]'s file;
-    /// a copy that fails part-way is removed. Paths that are not valid UTF-8 are refused
-    /// (`VACUUM INTO` takes the name as SQL text, and a lossy conversion would write elsewhere).
-    pub fn backup(&self, to: &std::path::Path) -> Result<(), VaultError> {
-        let Some(name) = to.to_str() else {
-            return Err(VaultError::Io {
-                path: to.to_owned(),
-                source: std::io::Error::new(
-                    std::io::ErrorKind::InvalidInput,
-                    "a backup path must be valid UTF-8",
-                ),
-            });
-        };
-        crate::create_private_file(to)?;
-        // `VACUUM INTO` accepts an empty existing file and keeps its mode.
-        let conn = self.lock();
-        conn.execute("VACUUM INTO ?1", params![name])
-            .map(drop)
-            .map_err(|e| {
-                let _ = std::fs::remove_file(to);
-                VaultError::from(e)
-            })
-    }
 }
 
 /// The row of credential `record`; [`VaultError::NoSuchRecord`] when there is no such row or it
@@ -810,56 +585,4 @@ fn kind_of_credential(credential: &Credential) -> Result<i64, VaultError> {
     RecordKind::of(credential)
         .map(|k| k as i64)
         .ok_or(VaultError::UnsupportedCredential)
-}
-
-fn failure(e: VaultError) -> StoreFailure {
-    StoreFailure::new(e)
-}
-
-impl CredentialStore for Vault {
-    async fn list(
-        &self,
-        origin: &Origin,
-        kind: CredentialType,
-    ) -> StoreResult<Vec<StoredCredential>> {
-        self.list_origin(origin, kind).map_err(failure)
-    }
-
-    async fn list_same_site(
-        &self,
-        site: &Site,
-        kind: CredentialType,
-    ) -> StoreResult<Vec<StoredCredential>> {
-        self.list_site(site, kind).map_err(failure)
-    }
-
-    async fn add(&self, credential: Credential, now: Timestamp) -> StoreResult<RecordId> {
-        self.add_credential(&credential, now).map_err(failure)
-    }
-
-    async fn update(
-        &self,
-        record: RecordId,
-        credential: Credential,
-        now: Timestamp,
-    ) -> StoreResult<bool> {
-        self.update_credential(record, &credential, now)
-            .map_err(failure)
-    }
-
-    async fn remove(&self, record: RecordId) -> StoreResult<bool> {
-        self.remove_credential(record).map_err(failure)
-    }
-
-    async fn origin_flags(&self, origin: &Origin) -> StoreResult<OriginFlags> {
-        if origin.is_opaque() {
-            return Ok(OriginFlags::default());
-        }
-        self.flags(origin).map_err(failure)
-    }
-
-    async fn set_origin_flags(&self, origin: &Origin, flags: OriginFlags) -> StoreResult<()> {
-        self.set_flags(origin, flags, SystemClock.now())
-            .map_err(failure)
-    }
 }

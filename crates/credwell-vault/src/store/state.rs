@@ -11,6 +11,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::{META_COLUMNS, RowMeta, read_meta};
 use crate::{Vault, VaultError};
 
 /// The associated data of the sealed state: a state sealed for another vault does not open.
@@ -215,6 +216,115 @@ impl Vault {
     pub fn generation(&self) -> Result<u64, VaultError> {
         let conn = self.lock();
         Ok(self.read_state(&conn)?.generation)
+    }
+}
+
+/// The accumulator over the rows and the id counter.
+impl Vault {
+    /// The integrity accumulator's term for one row.
+    pub(super) fn integrity_term(&self, meta: &RowMeta) -> [u8; 32] {
+        let mut input = Vec::with_capacity(192);
+        meta.encode_into(&mut input);
+        self.keys.integrity.mac(&[&input])
+    }
+
+    /// Whether the key check is this key's, the sealed integrity state opens and its
+    /// accumulator matches the rows, and both blind indexes match the table (a damaged index
+    /// could otherwise hide rows from lookups without any row changing).
+    pub(crate) fn integrity_matches(&self) -> Result<bool, VaultError> {
+        let guard = self.lock();
+        // One read transaction: every read below sees the same snapshot. Without it a writer in
+        // another process (the CLI beside the browser host) could commit between the read of the
+        // state and the scan of the rows, and an intact vault would look tampered with.
+        let conn = guard.unchecked_transaction()?;
+        if !self.key_check_matches(&conn)? {
+            return Ok(false);
+        }
+        let stored = match self.read_state(&conn) {
+            Ok(state) => state.acc,
+            // At unlock, a key check that is not this key's is a damaged header too.
+            Err(VaultError::IntegrityMismatch | VaultError::KeyChanged) => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        Ok(self.recompute_accumulator(&conn)? == Some(stored))
+    }
+
+    /// The accumulator over the rows as they are, or `None` when an index b-tree disagrees with
+    /// the table.
+    pub(crate) fn recompute_accumulator(
+        &self,
+        conn: &Connection,
+    ) -> Result<Option<[u8; 32]>, VaultError> {
+        let mut acc = [0u8; 32];
+        let mut origin_entries = [0u8; 32];
+        let mut site_entries = [0u8; 32];
+        let xor = |into: &mut [u8; 32], term: [u8; 32]| {
+            into.iter_mut().zip(term).for_each(|(a, t)| *a ^= t)
+        };
+        let mut stmt = conn.prepare(&format!("SELECT {META_COLUMNS} FROM records NOT INDEXED"))?;
+        let rows = stmt.query_map([], read_meta)?;
+        for meta in rows {
+            let meta = meta?;
+            xor(&mut acc, self.integrity_term(&meta));
+            xor(
+                &mut origin_entries,
+                self.index_entry(b"o", &meta.origin_index, meta.kind, meta.id),
+            );
+            let site = meta.site_index.as_deref().unwrap_or(&[]);
+            xor(
+                &mut site_entries,
+                self.index_entry(b"s", site, meta.kind, meta.id),
+            );
+        }
+        drop(stmt);
+        // Covering scans read the values from the index b-trees themselves.
+        for (index, column, tag, expected) in [
+            ("records_by_origin", "origin_index", b"o", origin_entries),
+            ("records_by_site", "site_index", b"s", site_entries),
+        ] {
+            let mut seen = [0u8; 32];
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {column}, kind, id FROM records INDEXED BY {index}"
+            ))?;
+            let entries = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, Option<Vec<u8>>>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })?;
+            for entry in entries {
+                let (value, kind, id) = entry?;
+                xor(
+                    &mut seen,
+                    self.index_entry(tag, value.as_deref().unwrap_or(&[]), kind, id),
+                );
+            }
+            if seen != expected {
+                return Ok(None);
+            }
+        }
+        Ok(Some(acc))
+    }
+
+    fn index_entry(&self, tag: &[u8], value: &[u8], kind: i64, id: i64) -> [u8; 32] {
+        self.keys
+            .integrity
+            .mac(&[b"index", tag, value, &kind.to_be_bytes(), &id.to_be_bytes()])
+    }
+
+    /// A record id never used before in this vault: ids are not reused after a delete, so an
+    /// old sealed row can never pass for a new record with the same id and revision. The larger
+    /// of the (sealed) counter and the largest id in use wins, so no id is handed out twice.
+    pub(super) fn next_id(&self, tx: &Connection) -> Result<i64, VaultError> {
+        let mut state = self.read_state(tx)?;
+        let in_use: i64 = tx
+            .prepare_cached("SELECT COALESCE(MAX(id), 0) + 1 FROM records")?
+            .query_row([], |r| r.get(0))?;
+        let next = state.next_id.max(in_use);
+        state.next_id = next + 1;
+        self.write_state(tx, &state)?;
+        Ok(next)
     }
 }
 
