@@ -37,6 +37,9 @@ log "versions"
 log "docs/conformance.md against docs/checklist.md and the tests"
 node scripts/check-conformance.mjs
 
+log "house rules: no tracker numbers or machine paths, src/ lines and files within bounds"
+node scripts/check-tree.mjs
+
 log "cargo deny: licenses, bans and sources (deny.toml); advisories where GitHub is reachable"
 # cargo-deny is not a Debian package: built once with cargo install (minutes on 2 cores).
 command -v cargo-deny >/dev/null || cargo install --locked cargo-deny@0.20.2

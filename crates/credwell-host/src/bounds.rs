@@ -1,7 +1,7 @@
 //! What a page may store (`credentials.store`): each field of bounded size, and a bounded number
 //! of credentials per origin (`docs/protocol.md`, "Bounds"). Without them six `store()` calls with
 //! the engine's largest strings (64 KiB each) made `vault.list` bigger than the 1 MB a native
-//! message may be, and the manager page failed for every record (issue 12, Low).
+//! message may be, and the manager page failed for every record.
 //!
 //! The manager page's entries are cut to the same sizes, so that records stored before
 //! these bounds still fit in a page.
