@@ -37,10 +37,10 @@ const WARMUP = 20;
 // The extension copy with the bench-only chooser switch.
 const copy = mkdtempSync(join(tmpdir(), 'credwell-bench-ext-'));
 cpSync(EXTENSION_DIR, copy, { recursive: true });
-const bg = join(copy, 'src', 'background.js');
+const bg = join(copy, 'src', 'background', 'prompts.js');
 const anchor = '  const { ui, kind } = event;\n  if (!Number.isSafeInteger(ui) || closedUis.has(ui)) return;\n';
 const source = readFileSync(bg, 'utf8');
-if (!source.includes(anchor)) throw new Error('bench-passkey: background.js changed; update the anchor');
+if (!source.includes(anchor)) throw new Error('bench-passkey: background/prompts.js changed; update the anchor');
 writeFileSync(
   bg,
   source.replace(

@@ -1,7 +1,8 @@
 // Document identity in Firefox, which gives the extension no document ids: a document that
 // replaces another in the same frame (a navigation) must not take over the old document's
 // requests, offers or budgets. The background keys each document by its own port there
-// (src/background.js docKeyOf); before, by tab and frame id, so the new document was the old one.
+// (src/background/documents.js docKeyOf); before, by tab and frame id, so the new document was
+// the old one.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { withBrowser, addFrame } from '../lib/firefox.mjs';

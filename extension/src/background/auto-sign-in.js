@@ -1,0 +1,15 @@
+// The notice of an automatic sign-in: for the popup, and a moment on the action's badge.
+
+const api = globalThis.chrome;
+
+export async function recordAutoSignIn(event) {
+  await api.storage.session.set({
+    lastAutoSignIn: { origin: event.origin, id: event.id, name: event.name, at: Date.now() },
+  });
+  try {
+    await api.action.setBadgeText({ text: '✓' });
+    setTimeout(() => api.action.setBadgeText({ text: '' }).catch(() => {}), 5000);
+  } catch {
+    // No action UI (e.g. Firefox without the action key): the notice is in storage only.
+  }
+}

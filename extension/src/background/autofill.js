@@ -1,0 +1,89 @@
+// Passkey autofill (a conditional get()): the list a page's field offers.
+
+import { hostPending, sendToHost } from './host.js';
+import { documents, sendToDocument } from './documents.js';
+import { releaseTab, showInTurn } from './prompts.js';
+
+// ui id → {doc, tabId, token, event}: offers shown in a page (the document that asked only). The page's content
+// script (src/autofill.js) gets only the ui id and a random token, frames
+// src/autofill-frame.html and hands the token to that frame alone (postMessage to the extension
+// origin); the frame asks for the accounts here and sends the pick, both accepted only with the
+// token, from the offer's tab. A frame the page made itself has no token.
+const autofills = new Map();
+
+export function offerAutofill(event) {
+  const entry = hostPending.get(event.request);
+  const doc = entry?.page ? documents.get(entry.page.docKey) : undefined;
+  if (!doc || !Number.isSafeInteger(event.ui) || doc.tabId === undefined) return;
+  const accounts = Array.isArray(event.accounts) ? event.accounts : [];
+  const token = crypto.randomUUID();
+  autofills.set(event.ui, { doc, tabId: doc.tabId, token, event: { ...event, accounts } });
+  sendToDocument(doc, { credwell: 1, kind: 'autofill.offer', ui: event.ui, token });
+}
+
+export function closeAutofill(ui) {
+  const offer = autofills.get(ui);
+  if (!offer) return false;
+  autofills.delete(ui);
+  hideAutofill(ui, offer);
+  return true;
+}
+
+function hideAutofill(ui, offer) {
+  sendToDocument(offer.doc, { credwell: 1, kind: 'autofill.close', ui });
+}
+
+// Whether `message` comes from the offer's own list frame: its tab, its token.
+function fromOfferFrame(message, sender, offer) {
+  return sender.tab?.id === offer.tabId && typeof message.token === 'string' && message.token === offer.token;
+}
+
+// The list's frame asks for its offer: the RP ID and the accounts' names.
+export async function onAutofillFrame(message, sender) {
+  const offer = autofills.get(message.ui);
+  if (!offer || !fromOfferFrame(message, sender, offer)) return { error: { name: 'NotFoundError', message: 'credwell: no such offer here' } };
+  const { rpId, accounts } = offer.event;
+  return { result: { rpId: String(rpId ?? ''), accounts: accounts.map((a) => ({ userName: String(a.userName ?? ''), userDisplayName: String(a.userDisplayName ?? '') })) } };
+}
+
+// A trusted click in the list's frame. `visible`: the browser (IntersectionObserver v2) saw the
+// frame entirely in view and unobscured for a while: the pick counts. `v2` without `visible`: it
+// was hidden or covered: ignored. No v2 (Firefox): the user confirms in credwell's passkey
+// chooser window, outside the page; closing that window offers the list in the page again.
+export async function onAutofillPick(message, sender) {
+  const ui = message.ui;
+  const offer = autofills.get(ui);
+  if (!offer || offer.confirming || !fromOfferFrame(message, sender, offer)) return;
+  const count = offer.event.accounts.length;
+  if (!Number.isSafeInteger(message.choose) || message.choose < 0 || message.choose >= count) return;
+  if (message.visible === true) {
+    autofills.delete(ui);
+    hideAutofill(ui, offer);
+    sendToHost('ui.respond', { ui, answer: { choose: message.choose } }, () => {});
+  } else if (message.v2 === false) {
+    offer.confirming = true;
+    hideAutofill(ui, offer);
+    // In the tab's turn, as every prompt (one credwell prompt per tab at a time).
+    await showInTurn({ ...offer.event, kind: 'passkey.chooser', autofill: true });
+  }
+}
+
+// The confirmation window of an autofill pick closed without an answer: offer the list again,
+// and give the tab's turn to its other requests (a conditional get() may wait for a long time).
+export function reofferAutofill(ui) {
+  const offer = autofills.get(ui);
+  if (!offer?.confirming) return;
+  offer.confirming = false;
+  releaseTab(offer.event.request);
+  sendToDocument(offer.doc, { credwell: 1, kind: 'autofill.offer', ui, token: offer.token, again: true });
+}
+
+/** The host went away: every offer ends. */
+export function closeAllAutofills() {
+  for (const ui of [...autofills.keys()]) closeAutofill(ui);
+}
+
+/** The offer's pick was answered in credwell's chooser: forget the offer. */
+export function forgetAutofill(ui) {
+  autofills.delete(ui);
+}

@@ -1,0 +1,95 @@
+// The documents that call credwell: per document, its tab and frame, the frames above it, a map
+// rid → call (so that an abort, or a forged one, only ever reaches a request of the document
+// that sent it), its lifetime port; its requests are cancelled when it goes away (its lifetime
+// port disconnects, its frame commits another navigation, its tab closes).
+
+import { hostPending, sendToHost } from './host.js';
+
+const api = globalThis.chrome;
+
+// docKey → {tabId, frameId, documentId, ancestorFrameIds, rids: Map(rid → call), lifetime, since}
+export const documents = new Map();
+
+// A document's key: the browser's document id (Chromium). Firefox has none, and a tab and frame
+// id name whatever document the frame holds now: a document that replaced another in the same
+// frame would take over its requests, offers and rate budget. There a document is its own port
+// (src/isolated.js opens one per document), and a call that comes without one is refused.
+const portKeys = new WeakMap();
+let nextPortKey = 1;
+
+export function docKeyOf(sender, port) {
+  if (sender.documentId) return sender.documentId;
+  if (!port) return null;
+  let key = portKeys.get(port);
+  if (key === undefined) {
+    key = `port:${nextPortKey++}`;
+    portKeys.set(port, key);
+  }
+  return key;
+}
+
+export function documentFor(sender, key) {
+  let doc = documents.get(key);
+  if (!doc) {
+    doc = {
+      key,
+      tabId: sender.tab?.id,
+      frameId: sender.frameId ?? 0,
+      documentId: sender.documentId,
+      ancestorFrameIds: [],
+      rids: new Map(),
+      lifetime: null,
+      since: Date.now(),
+    };
+    documents.set(key, doc);
+  }
+  return doc;
+}
+
+// A message to one document's content scripts: by its document id, else over its own port (never
+// to "whatever is in that frame now").
+export function sendToDocument(doc, message) {
+  if (doc.documentId) {
+    api.tabs.sendMessage(doc.tabId, message, { frameId: doc.frameId, documentId: doc.documentId }).catch(() => {});
+    return;
+  }
+  try {
+    doc.lifetime?.postMessage(message);
+  } catch {
+    // The document went away.
+  }
+}
+
+export function cancelDocument(key, reason) {
+  const doc = documents.get(key);
+  if (!doc) return;
+  documents.delete(key);
+  for (const call of doc.rids.values()) {
+    if (call.hostId !== null && hostPending.has(call.hostId)) {
+      sendToHost('cancel', { target: call.hostId, reason }, () => {});
+    } else {
+      call.aborted = true;
+      call.hasReason = true;
+      call.reason = reason;
+    }
+  }
+}
+
+/** tabs.onRemoved: the tab's documents went away. */
+export function onTabRemoved(tabId) {
+  for (const [key, doc] of documents) {
+    if (doc.tabId === tabId) cancelDocument(key, 'the tab was closed');
+  }
+}
+
+/** webNavigation.onCommitted: the documents a navigation replaced or took away. */
+export function onFrameCommitted({ tabId, frameId, documentId, timeStamp }) {
+  for (const [key, doc] of documents) {
+    if (doc.tabId !== tabId) continue;
+    // Without document ids (Firefox), a document the frame held before this commit: known to us
+    // before the commit's time.
+    const replaced = doc.frameId === frameId && (doc.documentId ? doc.documentId !== documentId : doc.since < timeStamp);
+    const inside = doc.ancestorFrameIds.includes(frameId) || (frameId === 0 && doc.frameId !== 0);
+    if (replaced || inside) cancelDocument(key, 'the frame navigated away');
+  }
+}

@@ -1,0 +1,118 @@
+// The native port: one persistent connection to the host (runtime.connectNative), which says
+// `hello` first and multiplexes requests by id (docs/protocol.md). The host's events, the end
+// of a request and the host's departure go to the hooks background.js sets (`onHost`).
+
+import { HOST_NAME, PROTOCOL_VERSION } from '../id.js';
+
+const api = globalThis.chrome;
+
+let port = null;
+export let generation = 0; // one per host process, so UI ids of different hosts never collide
+let nextHostId = 1;
+export const hostPending = new Map(); // host request id → {method, onReply, page?}
+export let locked = true;
+
+const hooks = {
+  // A host event ({event, ...}).
+  event: async () => {},
+  // The host answered request `id` (its entry already out of hostPending).
+  replied: () => {},
+  // The host went away: its pending requests have been answered with an error.
+  gone: () => {},
+};
+
+/** Sets what the background does with the host's events, replies and departure. */
+export function onHost({ event, replied, gone }) {
+  Object.assign(hooks, { event, replied, gone });
+}
+
+export function setLocked(value) {
+  locked = value;
+}
+
+/** Whether a host process is connected now. */
+export function hostConnected() {
+  return port !== null;
+}
+
+function connect() {
+  if (port) return port;
+  generation = Date.now();
+  const p = api.runtime.connectNative(HOST_NAME);
+  port = p;
+  locked = true;
+  p.onMessage.addListener((message) => onHostMessage(message));
+  p.onDisconnect.addListener(() => {
+    const why = api.runtime.lastError?.message;
+    if (port === p) {
+      port = null;
+      onHostGone(why);
+    }
+  });
+  // relatedOrigins: this background fetches `.well-known/webauthn` for the host (wellKnown.fetch).
+  sendToHost('hello', { protocol: PROTOCOL_VERSION, relatedOrigins: true }, (reply) => {
+    if (reply.result) {
+      locked = reply.result.locked !== false;
+    } else if (port === p) {
+      console.error('credwell: the host refused hello', reply.error);
+      p.disconnect();
+      port = null;
+      onHostGone(`the host does not speak protocol ${PROTOCOL_VERSION}`);
+    }
+  });
+  return p;
+}
+
+export function sendToHost(method, params, onReply, extra = {}) {
+  const id = nextHostId++;
+  if (nextHostId > Number.MAX_SAFE_INTEGER) nextHostId = 1;
+  const entry = Object.assign(extra, { method, onReply });
+  for (let attempt = 0; ; attempt++) {
+    const p = connect();
+    hostPending.set(id, entry);
+    try {
+      p.postMessage({ id, method, params });
+      return id;
+    } catch (e) {
+      // The port died and onDisconnect has not run yet: end what it carried, then try once
+      // more on a new port (a new host process).
+      hostPending.delete(id);
+      if (port === p) {
+        port = null;
+        onHostGone(e.message);
+      }
+      if (attempt > 0 || method === 'ui.respond' || method === 'cancel' || method === 'wellKnown.result') {
+        onReply({ error: { name: 'UnknownError', message: `credwell's host is not reachable: ${e.message}` } });
+        return id;
+      }
+    }
+  }
+}
+
+function onHostMessage(message) {
+  if (!message || typeof message !== 'object') return;
+  if (typeof message.event === 'string') {
+    hooks.event(message).catch((e) => console.error('credwell: event', message.event, e));
+    return;
+  }
+  const entry = hostPending.get(message.id);
+  if (!entry) {
+    if (message.error) console.warn('credwell: host error without a request', message.error);
+    return;
+  }
+  hostPending.delete(message.id);
+  entry.onReply(message);
+  hooks.replied(message.id, entry);
+}
+
+function onHostGone(why) {
+  const error = {
+    name: 'UnknownError',
+    message: `credwell's native host is not available${why ? ` (${why})` : ''}`,
+  };
+  const entries = [...hostPending.values()];
+  hostPending.clear();
+  for (const entry of entries) entry.onReply({ error });
+  locked = true;
+  hooks.gone();
+}

@@ -1,0 +1,184 @@
+// The pages' calls (navigator.credentials, relayed by the content scripts): the `caller` object
+// is built here, only from what the browser reports about the sender (src/caller.js); the
+// message itself only names the method, the page's options and the page's own request number
+// (rid).
+
+import { sendToHost } from './host.js';
+import { cancelDocument, docKeyOf, documentFor, documents } from './documents.js';
+import { callerFor, remember } from './identity.js';
+import { settings, settingsLoaded } from './settings-cache.js';
+import { setUnlockRefused } from './unlock.js';
+import { icons } from './icon-service.js';
+import { requestedRpId } from './well-known.js';
+
+const api = globalThis.chrome;
+
+const PAGE_METHODS = new Set([
+  'credentials.get',
+  'credentials.store',
+  'credentials.create',
+  'credentials.preventSilentAccess',
+  'credentials.signal',
+]);
+// The WebAuthn signal methods the page may relay (credentials.signal's `method`).
+const SIGNAL_METHODS = new Set(['signalUnknownCredential', 'signalAllAcceptedCredentials', 'signalCurrentUserDetails']);
+// A bare round trip page → background → host (`vault.status`) → page, for e2e/bench.mjs only;
+// answered only while the benchEcho setting is true.
+const ECHO_METHOD = 'credwell.echo';
+
+function paramsFor(method, params, caller) {
+  switch (method) {
+    case 'credentials.get':
+    case 'credentials.create': {
+      const out = { caller, options: params.options ?? {} };
+      if (params.signal && typeof params.signal === 'object' && params.signal.aborted === true) {
+        out.signal = { aborted: true };
+        if (Object.hasOwn(params.signal, 'reason')) out.signal.reason = params.signal.reason;
+      }
+      return out;
+    }
+    case 'credentials.store':
+      return { caller, credential: params.credential ?? null };
+    case 'credentials.signal':
+      return { caller, method: SIGNAL_METHODS.has(params.method) ? params.method : 'signalUnknownCredential', options: params.options ?? {} };
+    default:
+      return { caller };
+  }
+}
+
+// The reply the content script passes to the page: {result} or {error: {name, message} |
+// {abortReason}}. Protocol errors (the host could not read the request) are UnknownError.
+function pageReply(reply) {
+  if (Object.hasOwn(reply, 'result')) return { result: reply.result };
+  const error = reply.error ?? {};
+  if (error.name === 'ProtocolError') {
+    return { error: { name: 'UnknownError', message: `credwell: ${error.message ?? 'protocol error'}` } };
+  }
+  return { error };
+}
+
+async function onPageCall(message, sender, sendResponse, key) {
+  const { rid, method } = message;
+  const params = message.params && typeof message.params === 'object' ? message.params : {};
+  if (method === ECHO_METHOD) {
+    await settingsLoaded;
+    if (!settings.benchEcho) {
+      sendResponse({ error: { name: 'NotSupportedError', message: 'credwell: echo is disabled' } });
+      return;
+    }
+    sendToHost('vault.status', {}, (reply) => sendResponse(pageReply(reply)));
+    return;
+  }
+  if (!PAGE_METHODS.has(method)) {
+    sendResponse({ error: { name: 'NotSupportedError', message: `credwell: unknown method ${String(method).slice(0, 64)}` } });
+    return;
+  }
+  if (key === null) {
+    sendResponse({ error: { name: 'UnknownError', message: 'credwell: this document has no port to the extension' } });
+    return;
+  }
+  const doc = documentFor(sender, key);
+  if (doc.rids.has(rid)) {
+    sendResponse({ error: { name: 'UnknownError', message: `credwell: request ${rid} is already in flight in this document` } });
+    return;
+  }
+  const call = { hostId: null, aborted: false, reason: undefined, answered: false };
+  doc.rids.set(rid, call);
+  remember(sender.documentId, sender.origin);
+  const { caller, ancestorFrameIds } = await callerFor(sender);
+  doc.ancestorFrameIds = ancestorFrameIds;
+  // The frame's permissions policy and user activation, as our own ISOLATED-world script read
+  // them from the browser (the page cannot write them): booleans only, anything else ignored.
+  const facts = message.frame && typeof message.frame === 'object' ? message.frame : {};
+  for (const key of ['publicKeyGetAllowed', 'publicKeyCreateAllowed', 'transientActivation']) {
+    if (typeof facts[key] === 'boolean') caller[key] = facts[key];
+  }
+  // A call made with a user gesture is the user asking again after closing the unlock window.
+  if (caller.transientActivation === true) setUnlockRefused(false);
+  if (call.aborted) {
+    // Aborted before it reached the host: the page has already rejected it.
+    doc.rids.delete(rid);
+    sendResponse({ error: call.hasReason ? { abortReason: call.reason } : { name: 'AbortError', message: 'The operation was aborted.' } });
+    return;
+  }
+  const answer = (reply) => {
+    if (call.answered) return;
+    call.answered = true;
+    try {
+      sendResponse(reply);
+    } catch {
+      // The document went away.
+    }
+  };
+  call.answer = answer;
+  // saved: set when the user answers this store's save / update prompt with yes (noteStoreAnswer);
+  // rpId: the RP ID the call names (related-origin fetches are charged to it).
+  const extra = { page: { docKey: doc.key, rid }, rpId: requestedRpId(method, params) };
+  call.hostId = sendToHost(
+    method,
+    paramsFor(method, params, caller),
+    (reply) => {
+      if (doc.rids.get(rid) === call) doc.rids.delete(rid);
+      answer(pageReply(reply));
+      // The icon only after the user really saved or updated (src/icons.js).
+      if (method === 'credentials.store' && reply.result === null && extra.saved) {
+        icons.afterSave(params.credential?.iconURL, caller.origin).catch(() => {});
+      }
+    },
+    extra,
+  );
+}
+
+function onPageAbort(message, key) {
+  const doc = documents.get(key);
+  const call = doc?.rids.get(message.rid);
+  if (!call) return;
+  if (call.hostId === null) {
+    call.aborted = true;
+    call.hasReason = Object.hasOwn(message, 'reason');
+    call.reason = message.reason;
+    return;
+  }
+  const params = { target: call.hostId };
+  if (Object.hasOwn(message, 'reason')) params.reason = message.reason;
+  sendToHost('cancel', params, () => {});
+}
+
+/** runtime.onConnect: a document's lifetime port (src/isolated.js), which also carries its calls. */
+export function onDocumentPort(p) {
+  if (p.name !== 'credwell-document' || !p.sender?.tab || p.sender.id !== api.runtime.id) return;
+  const key = docKeyOf(p.sender, p);
+  const doc = documentFor(p.sender, key);
+  doc.lifetime = p;
+  // The document's calls and aborts (src/isolated.js): the caller is the port's sender, as the
+  // browser reported it when the content script connected.
+  p.onMessage.addListener((message) => {
+    onPageMessage(message, p.sender, key, (rid, reply) => {
+      try {
+        p.postMessage({ credwell: 1, kind: 'reply', rid, reply });
+      } catch {
+        // The document went away.
+      }
+    });
+  });
+  p.onDisconnect.addListener(() => {
+    void api.runtime.lastError;
+    if (documents.get(key) === doc) cancelDocument(key, 'the document went away');
+  });
+}
+
+// A call or abort from a page's content script, by runtime.sendMessage or its document's port;
+// true when a reply will follow.
+// `key`: the document's key (docKeyOf), null when it cannot be known.
+export function onPageMessage(message, sender, key, reply) {
+  if (!message || message.credwell !== 1 || !Number.isSafeInteger(message.rid) || message.rid < 0) return false;
+  const { rid } = message;
+  if (message.kind === 'call') {
+    onPageCall(message, sender, (body) => reply(rid, body), key).catch((e) =>
+      reply(rid, { error: { name: 'UnknownError', message: `credwell: ${e?.message ?? e}` } }),
+    );
+    return true;
+  }
+  if (message.kind === 'abort') onPageAbort(message, key);
+  return false;
+}

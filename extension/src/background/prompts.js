@@ -1,0 +1,224 @@
+// The host's prompts (account chooser, save / update, the passkey windows) as extension pages in
+// popup windows; at most one request per tab has prompts open at a time.
+
+import { generation, hostPending, sendToHost } from './host.js';
+import { documents } from './documents.js';
+import { settings, settingsLoaded } from './settings-cache.js';
+import { icons } from './icon-service.js';
+import { closeUnlock } from './unlock.js';
+import { openWindow, ready } from './windows.js';
+
+const api = globalThis.chrome;
+
+// The passkey prompts (src/ui/passkey-*.html), by ui.show kind.
+export const PASSKEY_PAGES = {
+  'passkey.create': 'src/ui/passkey-create.html',
+  'passkey.chooser': 'src/ui/passkey-chooser.html',
+  verify: 'src/ui/passkey-verify.html',
+};
+const uiKey = (ui) => `ui:${generation}:${ui}`;
+
+// One prompt per tab.
+// A page (any of its frames) could otherwise raise any number of focused windows at once (eight
+// iframes, eight choosers). Each tab's prompts belong to one request at a time: the first
+// request to show one holds the tab until the host answers it (its later prompts, e.g. verify
+// after passkey.create, show at once); `ui.show`s of the tab's other requests wait, in order, and
+// are dropped when the host closes them (the request was aborted or cancelled: it settles as
+// the spec says, AbortError or the signal's reason).
+// tabId → {request: the host request id holding the tab, waiting: [ui.show events]}
+const tabPrompts = new Map();
+
+/** The host went away: no request holds a tab. */
+export function clearTurns() {
+  tabPrompts.clear();
+}
+
+function tabOfRequest(request) {
+  const entry = hostPending.get(request);
+  return entry?.page ? documents.get(entry.page.docKey)?.tabId : undefined;
+}
+
+export function showInTurn(event) {
+  const tabId = tabOfRequest(event.request);
+  if (tabId === undefined) return showUi(event);
+  const turn = tabPrompts.get(tabId);
+  if (!turn) {
+    tabPrompts.set(tabId, { request: event.request, waiting: [] });
+    return showUi(event);
+  }
+  if (turn.request === event.request) return showUi(event);
+  turn.waiting.push(event);
+  return undefined;
+}
+
+// Request `request` ended: the next request waiting in its tab shows its prompts.
+export function releaseTab(request) {
+  for (const [tabId, turn] of tabPrompts) {
+    if (turn.request !== request) continue;
+    const waiting = turn.waiting.filter((e) => hostPending.has(e.request));
+    if (waiting.length === 0) {
+      tabPrompts.delete(tabId);
+      return;
+    }
+    turn.request = waiting[0].request;
+    turn.waiting = waiting.filter((e) => e.request !== turn.request);
+    for (const e of waiting.filter((w) => w.request === turn.request)) {
+      showUi(e).catch((err) => console.error('credwell: ui.show', err));
+    }
+    return;
+  }
+}
+
+// The `ui` ids the host closed lately: a prompt whose window is still being created (or whose
+// turn came while its close was on the way) must not open after its close.
+const closedUis = new Set();
+
+export function noteClosed(ui) {
+  closedUis.add(ui);
+  if (closedUis.size > 1000) closedUis.delete(closedUis.values().next().value);
+}
+
+// `ui.close` for a prompt still waiting its turn: forget it. True when it was one.
+export function dropWaiting(ui) {
+  for (const turn of tabPrompts.values()) {
+    const i = turn.waiting.findIndex((e) => e.ui === ui);
+    if (i !== -1) {
+      turn.waiting.splice(i, 1);
+      return true;
+    }
+  }
+  return false;
+}
+
+// The verify prompt's pause.
+// The verify prompt asks for the vault passphrase, and any page can raise it (a passkey
+// ceremony with userVerification "required"). After the user cancels one (Cancel, Escape, or
+// closing its window), that origin's verify prompts are refused for VERIFY_PAUSE_MS: answered
+// {"cancel": true} at once, without a window, so the ceremony fails with NotAllowedError just as
+// when the user cancels. Refused rather than held back: a held prompt would still pop up, later
+// and out of context. Wrong passphrases are the host's to count (3 attempts). Kept in memory: a
+// restarted background forgets it, as the host forgets its requests.
+const VERIFY_PAUSE_MS = 30_000;
+const verifyCancelled = new Map(); // origin → when the user last cancelled its verify prompt
+
+export function noteVerifyCancelled(prompt) {
+  if (prompt?.kind !== 'verify' || typeof prompt.origin !== 'string') return;
+  verifyCancelled.delete(prompt.origin);
+  verifyCancelled.set(prompt.origin, Date.now());
+  if (verifyCancelled.size > 500) verifyCancelled.delete(verifyCancelled.keys().next().value);
+}
+
+// A verify prompt within its origin's pause: refused. True when it was.
+export function verifyPaused(event) {
+  if (event.kind !== 'verify') return false;
+  const at = verifyCancelled.get(event.origin);
+  if (at === undefined || Date.now() - at >= VERIFY_PAUSE_MS) return false;
+  sendToHost('ui.respond', { ui: event.ui, answer: { cancel: true } }, () => {});
+  return true;
+}
+
+// The store-consent setting answers save / update prompts itself: true when it did.
+export async function answeredBySettings(event) {
+  if (event.kind !== 'save' && event.kind !== 'update') return false;
+  await settingsLoaded;
+  if (settings.storeConsent !== 'always' && settings.storeConsent !== 'never') return false;
+  const yes = settings.storeConsent === 'always';
+  const answer = event.kind === 'save' ? { save: yes ? 'save' : 'dismiss' } : { update: yes };
+  noteStoreAnswer(event, answer);
+  sendToHost('ui.respond', { ui: event.ui, answer }, () => {});
+  return true;
+}
+
+async function showUi(event) {
+  await ready;
+  const { ui, kind } = event;
+  if (!Number.isSafeInteger(ui) || closedUis.has(ui)) return;
+  const state = { ...event, generation, windowId: null, closed: false };
+  delete state.event;
+  if (kind === 'chooser' && Array.isArray(state.accounts)) {
+    const cached = await icons.lookup(state.accounts.map((a) => a.iconURL)).catch(() => new Map());
+    state.accounts = state.accounts.map((a) => ({ ...a, icon: cached.get(a.iconURL) ?? null }));
+  }
+  const key = uiKey(ui);
+  await api.storage.session.set({ [key]: state });
+  const page = PASSKEY_PAGES[kind] ?? (kind === 'chooser' ? 'src/ui/chooser.html' : 'src/ui/prompt.html');
+  const windowId = await openWindow(`${page}?key=${encodeURIComponent(key)}`);
+  const current = (await api.storage.session.get(key))[key];
+  if (!current || current.closed || closedUis.has(ui)) {
+    // Closed (ui.close, answered) while the window was being created.
+    await api.windows.remove(windowId).catch(() => {});
+    await api.storage.session.remove(key);
+    return;
+  }
+  await api.storage.session.set({ [key]: { ...current, windowId } });
+}
+
+export async function closeUi(ui, gen = generation) {
+  const key = `ui:${gen}:${ui}`;
+  const state = (await api.storage.session.get(key))[key];
+  if (!state) return;
+  if (state.windowId === null) {
+    await api.storage.session.set({ [key]: { ...state, closed: true } });
+    return;
+  }
+  await api.storage.session.remove(key);
+  await api.windows.remove(state.windowId).catch(() => {});
+}
+
+export async function closeAllUi() {
+  const all = await api.storage.session.get(null);
+  for (const [key, value] of Object.entries(all)) {
+    if (!key.startsWith('ui:')) continue;
+    if (value.windowId === null) {
+      await api.storage.session.set({ [key]: { ...value, closed: true } });
+    } else {
+      await api.storage.session.remove(key);
+      await api.windows.remove(value.windowId).catch(() => {});
+    }
+  }
+  await closeUnlock();
+}
+
+export function dismissal(kind) {
+  if (kind === 'chooser' || Object.hasOwn(PASSKEY_PAGES, kind)) return { cancel: true };
+  if (kind === 'save') return { save: 'dismiss' };
+  return { update: false };
+}
+
+export function validAnswer(state, answer) {
+  if (!answer || typeof answer !== 'object') return null;
+  switch (state.kind) {
+    case 'chooser':
+      if (answer.cancel === true) return { cancel: true };
+      if (Number.isSafeInteger(answer.choose) && answer.choose >= 0 && answer.choose < (state.accounts?.length ?? 0)) {
+        return { choose: answer.choose };
+      }
+      return null;
+    case 'save':
+      return ['save', 'never', 'dismiss'].includes(answer.save) ? { save: answer.save } : null;
+    case 'update':
+      return typeof answer.update === 'boolean' ? { update: answer.update } : null;
+    case 'passkey.create':
+      if (answer.cancel === true) return { cancel: true };
+      return typeof answer.create === 'boolean' ? { create: answer.create } : null;
+    case 'passkey.chooser':
+      if (answer.cancel === true) return { cancel: true };
+      if (Number.isSafeInteger(answer.choose) && answer.choose >= 0 && answer.choose < (state.accounts?.length ?? 0)) {
+        return { choose: answer.choose };
+      }
+      return null;
+    case 'verify':
+      if (answer.cancel === true) return { cancel: true };
+      return typeof answer.passphrase === 'string' ? { passphrase: answer.passphrase } : null;
+    default:
+      return null;
+  }
+}
+
+// A save/update prompt's answer: remember on its request that the user saved, so that its
+// reply fetches the icon.
+export function noteStoreAnswer(prompt, answer) {
+  if (prompt.kind !== 'save' && prompt.kind !== 'update') return;
+  const entry = hostPending.get(prompt.request);
+  if (entry?.method === 'credentials.store' && (answer.save === 'save' || answer.update === true)) entry.saved = true;
+}
