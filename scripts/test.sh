@@ -40,6 +40,12 @@ node scripts/check-conformance.mjs
 log "house rules: no tracker numbers or machine paths, src/ lines and files within bounds"
 node scripts/check-tree.mjs
 
+log "extension: the background's modules type-checked (tsc, extension/tsconfig.json)"
+if [ ! -d extension/node_modules/typescript ] || [ ! -d extension/node_modules/@types/chrome ]; then
+  (cd extension && npm ci --no-audit --no-fund)
+fi
+(cd extension && npx --no-install tsc -p .)
+
 log "cargo deny: licenses, bans and sources (deny.toml); advisories where GitHub is reachable"
 # cargo-deny is not a Debian package: built once with cargo install (minutes on 2 cores).
 command -v cargo-deny >/dev/null || cargo install --locked cargo-deny@0.20.2

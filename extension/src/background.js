@@ -1,3 +1,4 @@
+// @ts-check
 // credwell's background (an MV3 service worker in Chromium; an event page in Firefox): wires the
 // browser's and the host's events to the modules in src/background/, one per concern:
 //
@@ -54,6 +55,7 @@ onHost({
   },
 });
 
+/** @param {import('./background/host.js').HostEvent} event */
 async function onHostEvent(event) {
   switch (event.event) {
     case 'wellKnown.fetch':
@@ -118,7 +120,8 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
 });
 
 api.windows.onRemoved.addListener(async (windowId) => {
-  const all = await api.storage.session.get(null);
+  // Prompts (`ui:...`), `unlock` and the other keys of storage.session.
+  const all = /** @type {Record<string, any>} */ (await api.storage.session.get(null));
   for (const [key, value] of Object.entries(all)) {
     if (value?.windowId !== windowId) continue;
     await api.storage.session.remove(key);

@@ -183,8 +183,23 @@ export function ancestorChain(frames, frameId, knownOrigins = new Map()) {
 }
 
 /**
+ * The protocol's `caller` object (docs/protocol.md); the background adds the frame's facts its
+ * ISOLATED-world script read (the permissions policy, user activation).
+ * @typedef {object} Caller
+ * @property {string} origin
+ * @property {boolean} secureContext
+ * @property {boolean} fullyActive
+ * @property {string[]} ancestors
+ * @property {number} client
+ * @property {boolean} [publicKeyGetAllowed]
+ * @property {boolean} [publicKeyCreateAllowed]
+ * @property {boolean} [transientActivation]
+ */
+
+/**
  * The caller object for `sender` (a runtime.MessageSender of a content script), given the tab's
  * frames (null or [] for a top-level frame, which has no ancestors).
+ * @returns {{caller: Caller, ancestorFrameIds: number[]}}
  */
 export function buildCaller(sender, frames, knownOrigins = new Map()) {
   const tabId = sender.tab?.id ?? -1;

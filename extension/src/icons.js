@@ -150,6 +150,8 @@ export async function fetchIcon(url, { fetchImpl = globalThis.fetch, timeoutMs =
 /**
  * The background's icon service: `afterSave(iconURL, callerOrigin)` (call it only after a real
  * Save/Update) and `lookup(urls)` for the chooser.
+ * @param {{cache: any, fetchImpl?: typeof fetch, limiter?: {take: () => boolean}}} options
+ *   `fetchImpl`: fetchIcon's default (the global fetch) when not given
  */
 export function iconService({ cache, fetchImpl, limiter = rateLimit({ limit: MAX_FETCHES_PER_WINDOW, windowMs: FETCH_WINDOW_MS }) }) {
   return {

@@ -1,7 +1,9 @@
+// @ts-check
 // The notice of an automatic sign-in: for the popup, and a moment on the action's badge.
 
 const api = globalThis.chrome;
 
+/** @param {import('./host.js').HostEvent} event the host's `autoSignIn` */
 export async function recordAutoSignIn(event) {
   await api.storage.session.set({
     lastAutoSignIn: { origin: event.origin, id: event.id, name: event.name, at: Date.now() },

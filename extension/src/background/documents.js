@@ -1,3 +1,4 @@
+// @ts-check
 // The documents that call credwell: per document, its tab and frame, the frames above it, a map
 // rid → call (so that an abort, or a forged one, only ever reaches a request of the document
 // that sent it), its lifetime port; its requests are cancelled when it goes away (its lifetime
@@ -7,16 +8,48 @@ import { hostPending, sendToHost } from './host.js';
 
 const api = globalThis.chrome;
 
+/**
+ * A page's call in flight (page-calls.js).
+ * @typedef {object} PageCall
+ * @property {number | null} hostId the host request, once sent
+ * @property {boolean} aborted aborted before it reached the host
+ * @property {boolean} [hasReason] the abort carried a reason
+ * @property {unknown} reason
+ * @property {boolean} answered
+ * @property {(reply: object) => void} [answer]
+ */
+/**
+ * A document that called credwell.
+ * @typedef {object} Doc
+ * @property {string} key its key (docKeyOf)
+ * @property {number | undefined} tabId
+ * @property {number} frameId
+ * @property {string | undefined} documentId the browser's (Chromium), none in Firefox
+ * @property {number[]} ancestorFrameIds
+ * @property {Map<number, PageCall>} rids the page's request number → its call
+ * @property {chrome.runtime.Port | null} lifetime the document's own port, once connected
+ * @property {number} since when the background first heard of it
+ * @property {{take: () => boolean}} [wellKnownBudget] its related-origins fetches (well-known.js)
+ */
+/** @typedef {chrome.runtime.MessageSender} Sender */
+
 // docKey → {tabId, frameId, documentId, ancestorFrameIds, rids: Map(rid → call), lifetime, since}
+/** @type {Map<string, Doc>} */
 export const documents = new Map();
 
 // A document's key: the browser's document id (Chromium). Firefox has none, and a tab and frame
 // id name whatever document the frame holds now: a document that replaced another in the same
 // frame would take over its requests, offers and rate budget. There a document is its own port
 // (src/isolated.js opens one per document), and a call that comes without one is refused.
+/** @type {WeakMap<chrome.runtime.Port, string>} */
 const portKeys = new WeakMap();
 let nextPortKey = 1;
 
+/**
+ * @param {Sender} sender
+ * @param {chrome.runtime.Port} [port] the document's own port, if the message came over it
+ * @returns {string | null}
+ */
 export function docKeyOf(sender, port) {
   if (sender.documentId) return sender.documentId;
   if (!port) return null;
@@ -28,6 +61,11 @@ export function docKeyOf(sender, port) {
   return key;
 }
 
+/**
+ * @param {Sender} sender
+ * @param {string} key
+ * @returns {Doc}
+ */
 export function documentFor(sender, key) {
   let doc = documents.get(key);
   if (!doc) {
@@ -48,9 +86,13 @@ export function documentFor(sender, key) {
 
 // A message to one document's content scripts: by its document id, else over its own port (never
 // to "whatever is in that frame now").
+/**
+ * @param {Doc} doc
+ * @param {object} message
+ */
 export function sendToDocument(doc, message) {
   if (doc.documentId) {
-    api.tabs.sendMessage(doc.tabId, message, { frameId: doc.frameId, documentId: doc.documentId }).catch(() => {});
+    api.tabs.sendMessage(/** @type {number} */ (doc.tabId), message, { frameId: doc.frameId, documentId: doc.documentId }).catch(() => {});
     return;
   }
   try {
@@ -60,6 +102,10 @@ export function sendToDocument(doc, message) {
   }
 }
 
+/**
+ * @param {string} key
+ * @param {string} reason
+ */
 export function cancelDocument(key, reason) {
   const doc = documents.get(key);
   if (!doc) return;
@@ -76,6 +122,7 @@ export function cancelDocument(key, reason) {
 }
 
 /** tabs.onRemoved: the tab's documents went away. */
+/** @param {number} tabId */
 export function onTabRemoved(tabId) {
   for (const [key, doc] of documents) {
     if (doc.tabId === tabId) cancelDocument(key, 'the tab was closed');
@@ -83,6 +130,7 @@ export function onTabRemoved(tabId) {
 }
 
 /** webNavigation.onCommitted: the documents a navigation replaced or took away. */
+/** @param {{tabId: number, frameId: number, documentId?: string, timeStamp: number}} details */
 export function onFrameCommitted({ tabId, frameId, documentId, timeStamp }) {
   for (const [key, doc] of documents) {
     if (doc.tabId !== tabId) continue;

@@ -1,3 +1,4 @@
+// @ts-check
 // The native port: one persistent connection to the host (runtime.connectNative), which says
 // `hello` first and multiplexes requests by id (docs/protocol.md). The host's events, the end
 // of a request and the host's departure go to the hooks background.js sets (`onHost`).
@@ -6,12 +7,39 @@ import { HOST_NAME, PROTOCOL_VERSION } from '../id.js';
 
 const api = globalThis.chrome;
 
+/**
+ * The host's reply to a request: `{id, result}` or `{id, error}` (docs/protocol.md).
+ * @typedef {{id?: number, result?: any, error?: any}} HostReply
+ */
+/**
+ * An event the host sends (`ui.show`, `wellKnown.fetch`, ...), with its own fields.
+ * @typedef {{event: string, [field: string]: any}} HostEvent
+ */
+/**
+ * A request to the host waiting for its reply.
+ * @typedef {object} HostEntry
+ * @property {string} method
+ * @property {(reply: HostReply) => void} onReply
+ * @property {{docKey: string, rid: number}} [page] a page's call: its document and request number
+ * @property {string | null} [rpId] the RP ID a page's call names (well-known.js)
+ * @property {boolean} [saved] the user said yes to this store's save / update prompt
+ */
+/**
+ * @typedef {object} HostHooks
+ * @property {(event: HostEvent) => Promise<void>} event
+ * @property {(id: number, entry: HostEntry) => void} replied
+ * @property {() => void} gone
+ */
+
+/** @type {chrome.runtime.Port | null} */
 let port = null;
 export let generation = 0; // one per host process, so UI ids of different hosts never collide
 let nextHostId = 1;
+/** @type {Map<number, HostEntry>} */
 export const hostPending = new Map(); // host request id → {method, onReply, page?}
 export let locked = true;
 
+/** @type {HostHooks} */
 const hooks = {
   // A host event ({event, ...}).
   event: async () => {},
@@ -21,11 +49,15 @@ const hooks = {
   gone: () => {},
 };
 
-/** Sets what the background does with the host's events, replies and departure. */
+/**
+ * Sets what the background does with the host's events, replies and departure.
+ * @param {HostHooks} hooks
+ */
 export function onHost({ event, replied, gone }) {
   Object.assign(hooks, { event, replied, gone });
 }
 
+/** @param {boolean} value */
 export function setLocked(value) {
   locked = value;
 }
@@ -63,10 +95,18 @@ function connect() {
   return p;
 }
 
+/**
+ * Sends a request to the host (connecting first if need be); returns its id.
+ * @param {string} method
+ * @param {object} params
+ * @param {(reply: HostReply) => void} onReply
+ * @param {Partial<HostEntry>} [extra] what else the entry carries (a page's call, its RP ID)
+ * @returns {number}
+ */
 export function sendToHost(method, params, onReply, extra = {}) {
   const id = nextHostId++;
   if (nextHostId > Number.MAX_SAFE_INTEGER) nextHostId = 1;
-  const entry = Object.assign(extra, { method, onReply });
+  const entry = /** @type {HostEntry} */ (Object.assign(extra, { method, onReply }));
   for (let attempt = 0; ; attempt++) {
     const p = connect();
     hostPending.set(id, entry);
@@ -89,6 +129,7 @@ export function sendToHost(method, params, onReply, extra = {}) {
   }
 }
 
+/** @param {any} message */
 function onHostMessage(message) {
   if (!message || typeof message !== 'object') return;
   if (typeof message.event === 'string') {
@@ -105,6 +146,7 @@ function onHostMessage(message) {
   hooks.replied(message.id, entry);
 }
 
+/** @param {string | undefined} why */
 function onHostGone(why) {
   const error = {
     name: 'UnknownError',

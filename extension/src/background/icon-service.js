@@ -1,3 +1,4 @@
+// @ts-check
 // Account icons (src/icons.js), as this background keeps them.
 
 import { iconCache, iconService, indexedDbBackend } from '../icons.js';

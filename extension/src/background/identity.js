@@ -1,3 +1,4 @@
+// @ts-check
 // Document identity: the caller's own origin and the origins of its ancestors, as the browser
 // reported them.
 
@@ -6,15 +7,21 @@ import { ancestorFrames, buildCaller, originKey } from '../caller.js';
 const api = globalThis.chrome;
 
 // documentId → origin, from sender.origin of documents that called us (ancestor resolution).
+/** @type {Map<string, string>} */
 const knownOrigins = new Map();
 
+/**
+ * @param {string | undefined} documentId
+ * @param {string | undefined} origin
+ */
 export function remember(documentId, origin) {
   if (!documentId || typeof origin !== 'string') return;
   knownOrigins.delete(documentId);
   knownOrigins.set(documentId, origin);
-  if (knownOrigins.size > 2000) knownOrigins.delete(knownOrigins.keys().next().value);
+  if (knownOrigins.size > 2000) knownOrigins.delete(/** @type {string} */ (knownOrigins.keys().next().value));
 }
 
+/** @param {chrome.runtime.MessageSender} sender */
 export async function callerFor(sender) {
   let frames = null;
   let known = new Map();
@@ -36,9 +43,16 @@ export async function callerFor(sender) {
 // (src/isolated.js), which answers with an `identity` message whose sender the browser fills.
 // Unknown stays unknown (caller.js counts it as opaque).
 const IDENTIFY_TIMEOUT_MS = 2000;
+/** @type {Map<number, {tabId: number, frameId: number, documentId?: string, done: (origin?: string) => void}>} */
 const identities = new Map(); // nonce → {tabId, frameId, documentId, done(origin)}
 let nextNonce = 1;
 
+/**
+ * @param {number} tabId
+ * @param {chrome.webNavigation.GetAllFrameResultDetails[]} frames
+ * @param {number | undefined} frameId
+ * @returns {Promise<Map<string, string>>} originKey(frame) → its origin
+ */
 async function ancestorOrigins(tabId, frames, frameId) {
   const known = new Map();
   const asks = [];
@@ -58,10 +72,16 @@ async function ancestorOrigins(tabId, frames, frameId) {
   return known;
 }
 
+/**
+ * @param {number} tabId
+ * @param {{frameId: number, documentId?: string}} frame
+ * @returns {Promise<string | undefined>} the frame's origin, if its content script answered
+ */
 function identify(tabId, frame) {
   return new Promise((resolve) => {
     const nonce = nextNonce++;
     const timer = setTimeout(() => done(undefined), IDENTIFY_TIMEOUT_MS);
+    /** @param {string} [origin] */
     const done = (origin) => {
       clearTimeout(timer);
       identities.delete(nonce);
@@ -78,6 +98,10 @@ function identify(tabId, frame) {
   });
 }
 
+/**
+ * @param {{nonce?: any}} message
+ * @param {chrome.runtime.MessageSender} sender
+ */
 export function onIdentity(message, sender) {
   const asked = identities.get(message.nonce);
   if (!asked || sender.tab?.id !== asked.tabId || (sender.frameId ?? 0) !== asked.frameId) return;

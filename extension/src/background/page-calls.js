@@ -1,3 +1,4 @@
+// @ts-check
 // The pages' calls (navigator.credentials, relayed by the content scripts): the `caller` object
 // is built here, only from what the browser reports about the sender (src/caller.js); the
 // message itself only names the method, the page's options and the page's own request number
@@ -26,10 +27,20 @@ const SIGNAL_METHODS = new Set(['signalUnknownCredential', 'signalAllAcceptedCre
 // answered only while the benchEcho setting is true.
 const ECHO_METHOD = 'credwell.echo';
 
+/** @typedef {import('../caller.js').Caller} Caller */
+/** @typedef {import('./host.js').HostReply} HostReply */
+
+/**
+ * The host request's params for a page's call.
+ * @param {string} method
+ * @param {any} params the page's
+ * @param {Caller} caller
+ */
 function paramsFor(method, params, caller) {
   switch (method) {
     case 'credentials.get':
     case 'credentials.create': {
+      /** @type {{caller: Caller, options: object, signal?: {aborted: true, reason?: unknown}}} */
       const out = { caller, options: params.options ?? {} };
       if (params.signal && typeof params.signal === 'object' && params.signal.aborted === true) {
         out.signal = { aborted: true };
@@ -48,6 +59,7 @@ function paramsFor(method, params, caller) {
 
 // The reply the content script passes to the page: {result} or {error: {name, message} |
 // {abortReason}}. Protocol errors (the host could not read the request) are UnknownError.
+/** @param {HostReply} reply */
 function pageReply(reply) {
   if (Object.hasOwn(reply, 'result')) return { result: reply.result };
   const error = reply.error ?? {};
@@ -57,6 +69,12 @@ function pageReply(reply) {
   return { error };
 }
 
+/**
+ * @param {any} message the content script's `call`
+ * @param {chrome.runtime.MessageSender} sender
+ * @param {(reply: object) => void} sendResponse
+ * @param {string | null} key the document's key (docKeyOf)
+ */
 async function onPageCall(message, sender, sendResponse, key) {
   const { rid, method } = message;
   const params = message.params && typeof message.params === 'object' ? message.params : {};
@@ -82,6 +100,7 @@ async function onPageCall(message, sender, sendResponse, key) {
     sendResponse({ error: { name: 'UnknownError', message: `credwell: request ${rid} is already in flight in this document` } });
     return;
   }
+  /** @type {import('./documents.js').PageCall} */
   const call = { hostId: null, aborted: false, reason: undefined, answered: false };
   doc.rids.set(rid, call);
   remember(sender.documentId, sender.origin);
@@ -90,7 +109,7 @@ async function onPageCall(message, sender, sendResponse, key) {
   // The frame's permissions policy and user activation, as our own ISOLATED-world script read
   // them from the browser (the page cannot write them): booleans only, anything else ignored.
   const facts = message.frame && typeof message.frame === 'object' ? message.frame : {};
-  for (const key of ['publicKeyGetAllowed', 'publicKeyCreateAllowed', 'transientActivation']) {
+  for (const key of /** @type {const} */ (['publicKeyGetAllowed', 'publicKeyCreateAllowed', 'transientActivation'])) {
     if (typeof facts[key] === 'boolean') caller[key] = facts[key];
   }
   // A call made with a user gesture is the user asking again after closing the unlock window.
@@ -101,6 +120,7 @@ async function onPageCall(message, sender, sendResponse, key) {
     sendResponse({ error: call.hasReason ? { abortReason: call.reason } : { name: 'AbortError', message: 'The operation was aborted.' } });
     return;
   }
+  /** @param {object} reply */
   const answer = (reply) => {
     if (call.answered) return;
     call.answered = true;
@@ -113,6 +133,7 @@ async function onPageCall(message, sender, sendResponse, key) {
   call.answer = answer;
   // saved: set when the user answers this store's save / update prompt with yes (noteStoreAnswer);
   // rpId: the RP ID the call names (related-origin fetches are charged to it).
+  /** @type {Partial<import('./host.js').HostEntry>} */
   const extra = { page: { docKey: doc.key, rid }, rpId: requestedRpId(method, params) };
   call.hostId = sendToHost(
     method,
@@ -129,8 +150,12 @@ async function onPageCall(message, sender, sendResponse, key) {
   );
 }
 
+/**
+ * @param {any} message the content script's `abort`
+ * @param {string | null} key
+ */
 function onPageAbort(message, key) {
-  const doc = documents.get(key);
+  const doc = documents.get(/** @type {string} */ (key)); // null: no such document
   const call = doc?.rids.get(message.rid);
   if (!call) return;
   if (call.hostId === null) {
@@ -139,21 +164,25 @@ function onPageAbort(message, key) {
     call.reason = message.reason;
     return;
   }
+  /** @type {{target: number, reason?: unknown}} */
   const params = { target: call.hostId };
   if (Object.hasOwn(message, 'reason')) params.reason = message.reason;
   sendToHost('cancel', params, () => {});
 }
 
-/** runtime.onConnect: a document's lifetime port (src/isolated.js), which also carries its calls. */
+/**
+ * runtime.onConnect: a document's lifetime port (src/isolated.js), which also carries its calls.
+ * @param {chrome.runtime.Port} p
+ */
 export function onDocumentPort(p) {
   if (p.name !== 'credwell-document' || !p.sender?.tab || p.sender.id !== api.runtime.id) return;
-  const key = docKeyOf(p.sender, p);
+  const key = /** @type {string} */ (docKeyOf(p.sender, p)); // with a port, never null
   const doc = documentFor(p.sender, key);
   doc.lifetime = p;
   // The document's calls and aborts (src/isolated.js): the caller is the port's sender, as the
   // browser reported it when the content script connected.
   p.onMessage.addListener((message) => {
-    onPageMessage(message, p.sender, key, (rid, reply) => {
+    onPageMessage(message, /** @type {chrome.runtime.MessageSender} */ (p.sender), key, (rid, reply) => {
       try {
         p.postMessage({ credwell: 1, kind: 'reply', rid, reply });
       } catch {
@@ -170,6 +199,13 @@ export function onDocumentPort(p) {
 // A call or abort from a page's content script, by runtime.sendMessage or its document's port;
 // true when a reply will follow.
 // `key`: the document's key (docKeyOf), null when it cannot be known.
+/**
+ * @param {any} message
+ * @param {chrome.runtime.MessageSender} sender
+ * @param {string | null} key
+ * @param {(rid: number, reply: object) => void} reply
+ * @returns {boolean}
+ */
 export function onPageMessage(message, sender, key, reply) {
   if (!message || message.credwell !== 1 || !Number.isSafeInteger(message.rid) || message.rid < 0) return false;
   const { rid } = message;

@@ -1,3 +1,4 @@
+// @ts-check
 // The host's prompts (account chooser, save / update, the passkey windows) as extension pages in
 // popup windows; at most one request per tab has prompts open at a time.
 
@@ -10,13 +11,30 @@ import { openWindow, ready } from './windows.js';
 
 const api = globalThis.chrome;
 
+/** @typedef {import('./host.js').HostEvent} HostEvent */
+/**
+ * A prompt's state in storage.session (`ui:<generation>:<ui>`): the host's `ui.show` event
+ * (without `event`), the host process it came from and its window once open.
+ * @typedef {object} PromptState
+ * @property {number} ui
+ * @property {string} kind
+ * @property {number} [request] the host request it belongs to
+ * @property {string} [origin]
+ * @property {any[]} [accounts]
+ * @property {boolean} [autofill] it confirms an autofill pick (autofill.js)
+ * @property {number} generation
+ * @property {number | null} windowId
+ * @property {boolean} closed closed (ui.close, answered) while its window was being created
+ */
+/** @typedef {{save?: string, update?: boolean, cancel?: boolean, choose?: number, create?: boolean, passphrase?: string}} Answer */
+
 // The passkey prompts (src/ui/passkey-*.html), by ui.show kind.
 export const PASSKEY_PAGES = {
   'passkey.create': 'src/ui/passkey-create.html',
   'passkey.chooser': 'src/ui/passkey-chooser.html',
   verify: 'src/ui/passkey-verify.html',
 };
-const uiKey = (ui) => `ui:${generation}:${ui}`;
+const uiKey = (/** @type {number} */ ui) => `ui:${generation}:${ui}`;
 
 // One prompt per tab.
 // A page (any of its frames) could otherwise raise any number of focused windows at once (eight
@@ -26,6 +44,7 @@ const uiKey = (ui) => `ui:${generation}:${ui}`;
 // are dropped when the host closes them (the request was aborted or cancelled: it settles as
 // the spec says, AbortError or the signal's reason).
 // tabId → {request: the host request id holding the tab, waiting: [ui.show events]}
+/** @type {Map<number, {request: number, waiting: HostEvent[]}>} */
 const tabPrompts = new Map();
 
 /** The host went away: no request holds a tab. */
@@ -33,11 +52,16 @@ export function clearTurns() {
   tabPrompts.clear();
 }
 
+/** @param {number} request */
 function tabOfRequest(request) {
   const entry = hostPending.get(request);
   return entry?.page ? documents.get(entry.page.docKey)?.tabId : undefined;
 }
 
+/**
+ * @param {HostEvent} event a `ui.show`
+ * @returns {Promise<void> | undefined}
+ */
 export function showInTurn(event) {
   const tabId = tabOfRequest(event.request);
   if (tabId === undefined) return showUi(event);
@@ -52,6 +76,7 @@ export function showInTurn(event) {
 }
 
 // Request `request` ended: the next request waiting in its tab shows its prompts.
+/** @param {number} request */
 export function releaseTab(request) {
   for (const [tabId, turn] of tabPrompts) {
     if (turn.request !== request) continue;
@@ -71,14 +96,17 @@ export function releaseTab(request) {
 
 // The `ui` ids the host closed lately: a prompt whose window is still being created (or whose
 // turn came while its close was on the way) must not open after its close.
+/** @type {Set<number>} */
 const closedUis = new Set();
 
+/** @param {number} ui */
 export function noteClosed(ui) {
   closedUis.add(ui);
-  if (closedUis.size > 1000) closedUis.delete(closedUis.values().next().value);
+  if (closedUis.size > 1000) closedUis.delete(/** @type {number} */ (closedUis.values().next().value));
 }
 
 // `ui.close` for a prompt still waiting its turn: forget it. True when it was one.
+/** @param {number} ui */
 export function dropWaiting(ui) {
   for (const turn of tabPrompts.values()) {
     const i = turn.waiting.findIndex((e) => e.ui === ui);
@@ -99,16 +127,19 @@ export function dropWaiting(ui) {
 // and out of context. Wrong passphrases are the host's to count (3 attempts). Kept in memory: a
 // restarted background forgets it, as the host forgets its requests.
 const VERIFY_PAUSE_MS = 30_000;
+/** @type {Map<string, number>} */
 const verifyCancelled = new Map(); // origin → when the user last cancelled its verify prompt
 
+/** @param {{kind?: string, origin?: string} | undefined} prompt */
 export function noteVerifyCancelled(prompt) {
   if (prompt?.kind !== 'verify' || typeof prompt.origin !== 'string') return;
   verifyCancelled.delete(prompt.origin);
   verifyCancelled.set(prompt.origin, Date.now());
-  if (verifyCancelled.size > 500) verifyCancelled.delete(verifyCancelled.keys().next().value);
+  if (verifyCancelled.size > 500) verifyCancelled.delete(/** @type {string} */ (verifyCancelled.keys().next().value));
 }
 
 // A verify prompt within its origin's pause: refused. True when it was.
+/** @param {HostEvent} event a `ui.show` */
 export function verifyPaused(event) {
   if (event.kind !== 'verify') return false;
   const at = verifyCancelled.get(event.origin);
@@ -118,6 +149,7 @@ export function verifyPaused(event) {
 }
 
 // The store-consent setting answers save / update prompts itself: true when it did.
+/** @param {HostEvent} event a `ui.show` */
 export async function answeredBySettings(event) {
   if (event.kind !== 'save' && event.kind !== 'update') return false;
   await settingsLoaded;
@@ -129,11 +161,12 @@ export async function answeredBySettings(event) {
   return true;
 }
 
+/** @param {HostEvent} event a `ui.show` */
 async function showUi(event) {
   await ready;
   const { ui, kind } = event;
   if (!Number.isSafeInteger(ui) || closedUis.has(ui)) return;
-  const state = { ...event, generation, windowId: null, closed: false };
+  const state = /** @type {PromptState & {event?: string}} */ ({ ...event, generation, windowId: null, closed: false });
   delete state.event;
   if (kind === 'chooser' && Array.isArray(state.accounts)) {
     const cached = await icons.lookup(state.accounts.map((a) => a.iconURL)).catch(() => new Map());
@@ -141,9 +174,9 @@ async function showUi(event) {
   }
   const key = uiKey(ui);
   await api.storage.session.set({ [key]: state });
-  const page = PASSKEY_PAGES[kind] ?? (kind === 'chooser' ? 'src/ui/chooser.html' : 'src/ui/prompt.html');
+  const page = PASSKEY_PAGES[/** @type {keyof typeof PASSKEY_PAGES} */ (kind)] ?? (kind === 'chooser' ? 'src/ui/chooser.html' : 'src/ui/prompt.html');
   const windowId = await openWindow(`${page}?key=${encodeURIComponent(key)}`);
-  const current = (await api.storage.session.get(key))[key];
+  const current = /** @type {PromptState | undefined} */ ((await api.storage.session.get(key))[key]);
   if (!current || current.closed || closedUis.has(ui)) {
     // Closed (ui.close, answered) while the window was being created.
     await api.windows.remove(windowId).catch(() => {});
@@ -153,9 +186,13 @@ async function showUi(event) {
   await api.storage.session.set({ [key]: { ...current, windowId } });
 }
 
+/**
+ * @param {number} ui
+ * @param {number} [gen]
+ */
 export async function closeUi(ui, gen = generation) {
   const key = `ui:${gen}:${ui}`;
-  const state = (await api.storage.session.get(key))[key];
+  const state = /** @type {PromptState | undefined} */ ((await api.storage.session.get(key))[key]);
   if (!state) return;
   if (state.windowId === null) {
     await api.storage.session.set({ [key]: { ...state, closed: true } });
@@ -166,7 +203,7 @@ export async function closeUi(ui, gen = generation) {
 }
 
 export async function closeAllUi() {
-  const all = await api.storage.session.get(null);
+  const all = /** @type {Record<string, PromptState>} */ (await api.storage.session.get(null));
   for (const [key, value] of Object.entries(all)) {
     if (!key.startsWith('ui:')) continue;
     if (value.windowId === null) {
@@ -179,12 +216,22 @@ export async function closeAllUi() {
   await closeUnlock();
 }
 
+/**
+ * The answer of a prompt closed without one.
+ * @param {string} kind
+ * @returns {Answer}
+ */
 export function dismissal(kind) {
   if (kind === 'chooser' || Object.hasOwn(PASSKEY_PAGES, kind)) return { cancel: true };
   if (kind === 'save') return { save: 'dismiss' };
   return { update: false };
 }
 
+/**
+ * @param {PromptState} state
+ * @param {any} answer an extension page's
+ * @returns {Answer | null}
+ */
 export function validAnswer(state, answer) {
   if (!answer || typeof answer !== 'object') return null;
   switch (state.kind) {
@@ -217,8 +264,12 @@ export function validAnswer(state, answer) {
 
 // A save/update prompt's answer: remember on its request that the user saved, so that its
 // reply fetches the icon.
+/**
+ * @param {{kind?: string, request?: number, [field: string]: unknown}} prompt
+ * @param {Answer} answer
+ */
 export function noteStoreAnswer(prompt, answer) {
   if (prompt.kind !== 'save' && prompt.kind !== 'update') return;
-  const entry = hostPending.get(prompt.request);
+  const entry = hostPending.get(/** @type {number} */ (prompt.request)); // undefined: none
   if (entry?.method === 'credentials.store' && (answer.save === 'save' || answer.update === true)) entry.saved = true;
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // Messages from credwell's own pages.
 
 import { validSetting } from '../settings.js';
@@ -12,6 +13,11 @@ const api = globalThis.chrome;
 const BACKGROUND_STARTED = Date.now() + Math.random();
 
 // Messages from credwell's own pages (unlock, chooser, prompt, popup, options).
+/**
+ * @param {any} message
+ * @param {(reply: object) => void} sendResponse
+ * @param {chrome.runtime.MessageSender} sender
+ */
 export async function onUiMessage(message, sendResponse, sender) {
   switch (message.kind) {
     case 'autofill.frame':
@@ -89,7 +95,9 @@ export async function onUiMessage(message, sendResponse, sender) {
     }
     case 'ui.respond': {
       const key = message.key;
-      const state = typeof key === 'string' ? (await api.storage.session.get(key))[key] : undefined;
+      const state = /** @type {import('./prompts.js').PromptState | undefined} */ (
+        typeof key === 'string' ? (await api.storage.session.get(key))[key] : undefined
+      );
       if (!state || state.generation !== generation || !hostConnected()) {
         sendResponse({ result: { delivered: false } });
         return;

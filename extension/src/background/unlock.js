@@ -1,3 +1,4 @@
+// @ts-check
 // The unlock window.
 
 import { hostConnected, locked, sendToHost } from './host.js';
@@ -5,6 +6,12 @@ import { openWindow, ready } from './windows.js';
 
 const api = globalThis.chrome;
 
+/**
+ * The unlock window's state in storage.session (`unlock`): its window, and the host's `ui` id.
+ * @typedef {{windowId?: number, ui?: number}} UnlockState
+ */
+
+/** @type {Promise<void> | null} */
 let unlockOpening = null;
 
 // The host asks for the unlock page once per locked period (`ui.show` unlock, with a `ui` id);
@@ -28,6 +35,7 @@ const unlockRefusedLoaded = api.storage.session
   })
   .catch(() => {});
 
+/** @param {boolean} value */
 export function setUnlockRefused(value) {
   unlockRefusedSet = true;
   if (unlockRefused === value) return;
@@ -36,6 +44,7 @@ export function setUnlockRefused(value) {
 }
 
 // The host's `ui.show` unlock.
+/** @param {number} ui */
 export async function onUnlockAsked(ui) {
   await ready;
   await unlockRefusedLoaded;
@@ -46,12 +55,15 @@ export async function onUnlockAsked(ui) {
   await showUnlock(ui);
 }
 
-/** Shows the unlock window (focusing the open one), for the host's unlock `ui` if it asked. */
+/**
+ * Shows the unlock window (focusing the open one), for the host's unlock `ui` if it asked.
+ * @param {number} [ui]
+ */
 export async function showUnlock(ui) {
   await ready;
   if (unlockOpening) await unlockOpening.catch(() => {});
   unlockOpening = (async () => {
-    const { unlock } = await api.storage.session.get('unlock');
+    const { unlock } = /** @type {{unlock?: UnlockState}} */ (await api.storage.session.get('unlock'));
     const hostUi = Number.isSafeInteger(ui) ? ui : unlock?.ui;
     if (unlock?.windowId !== undefined) {
       try {
@@ -73,13 +85,14 @@ export async function showUnlock(ui) {
 
 export async function closeUnlock() {
   await unlockOpening?.catch(() => {});
-  const { unlock } = await api.storage.session.get('unlock');
+  const { unlock } = /** @type {{unlock?: UnlockState}} */ (await api.storage.session.get('unlock'));
   await api.storage.session.remove('unlock');
   if (unlock?.windowId !== undefined) await api.windows.remove(unlock.windowId).catch(() => {});
 }
 
 // The user closed the unlock window while locked: decline the host's unlock (its waiting
 // requests settle as declined) and do not open the window for page calls until the user asks.
+/** @param {UnlockState} unlock */
 export function unlockWindowClosed(unlock) {
   if (!locked) return;
   setUnlockRefused(true);

@@ -1,3 +1,4 @@
+// @ts-check
 // The host's `wellKnown.fetch`: the RP's `.well-known/webauthn` document, fetched for the host
 // (src/related-origins.js), charged to the documents that asked for it.
 
@@ -7,6 +8,7 @@ import { hostPending, sendToHost } from './host.js';
 import { documents } from './documents.js';
 
 // Host fetch id → the AbortController of a `.well-known/webauthn` fetch in flight.
+/** @type {Map<number, AbortController>} */
 const wellKnownFetches = new Map();
 
 // The host's `wellKnown.fetch` (WebAuthn related origin requests): fetch the RP's document and
@@ -21,6 +23,11 @@ const WELL_KNOWN_WINDOW_MS = 60_000;
 
 // The RP ID a page call names (the signal's rpId, get()'s publicKey.rpId, create()'s
 // publicKey.rp.id) as the host will send it: ASCII, lower case. Null when it names none.
+/**
+ * @param {string} method
+ * @param {any} params the page's
+ * @returns {string | null}
+ */
 export function requestedRpId(method, params) {
   const options = params.options && typeof params.options === 'object' ? params.options : {};
   let raw;
@@ -35,6 +42,7 @@ export function requestedRpId(method, params) {
   }
 }
 
+/** @param {string} rpId */
 function wellKnownAllowed(rpId) {
   const docs = new Set();
   for (const entry of hostPending.values()) {
@@ -51,6 +59,7 @@ function wellKnownAllowed(rpId) {
   return allowed;
 }
 
+/** @param {import('./host.js').HostEvent} event */
 export async function fetchWellKnownForHost(event) {
   if (!Number.isSafeInteger(event.fetch) || typeof event.rpId !== 'string') return;
   if (!wellKnownAllowed(event.rpId)) {
@@ -66,6 +75,7 @@ export async function fetchWellKnownForHost(event) {
 }
 
 /** The host's `wellKnown.cancel`. */
+/** @param {number} fetch */
 export function cancelWellKnownFetch(fetch) {
   wellKnownFetches.get(fetch)?.abort();
   wellKnownFetches.delete(fetch);
