@@ -75,6 +75,33 @@ cargo test --workspace
 log "benchmarks compile and run once (cargo test --benches)"
 cargo test --workspace --benches
 
+log "fuzz targets, briefly each (fuzz/, cargo-fuzz + libFuzzer; long runs: docs/reliability.md)"
+# cargo-fuzz is not a Debian package: built once with cargo install (about 2 minutes on 2 cores).
+command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz@0.13.2
+# fuzz/ is its own workspace, so the workspace-wide fmt above does not reach it.
+cargo fmt --manifest-path fuzz/Cargo.toml --check
+# `-s none`: no AddressSanitizer, so the stable toolchain builds it (the workspace forbids
+# unsafe code; a panic, which is what these targets look for, is caught without a sanitizer).
+# New inputs go to a scratch directory; the seeds in fuzz/corpus/ stay as committed.
+FUZZ_SECONDS="${CREDWELL_FUZZ_SECONDS:-20}"
+(
+  cd fuzz
+  cargo fuzz build -s none
+  for target in $(cargo fuzz list); do
+    scratch="$(mktemp -d)"
+    fuzz_log="$(mktemp)"
+    if ! cargo fuzz run -s none "$target" "$scratch" "corpus/$target" -- \
+      -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 >"$fuzz_log" 2>&1; then
+      tail -n 40 "$fuzz_log" >&2
+      log "fuzz target $target failed (its crashing input is under fuzz/artifacts/$target/)"
+      exit 1
+    fi
+    printf '%s: ' "$target" >&2
+    grep -E '^Done ' "$fuzz_log" >&2 || true
+    rm -rf "$scratch" "$fuzz_log"
+  done
+)
+
 log "extension end to end in headless Chromium (e2e/)"
 if [ ! -d e2e/node_modules/playwright-core ] || [ ! -d e2e/node_modules/ws ] || [ ! -d e2e/node_modules/@simplewebauthn/server ]; then
   (cd e2e && npm ci --no-audit --no-fund)
