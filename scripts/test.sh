@@ -76,14 +76,16 @@ log "benchmarks compile and run once (cargo test --benches)"
 cargo test --workspace --benches
 
 log "fuzz targets, briefly each (fuzz/, cargo-fuzz + libFuzzer; long runs: docs/reliability.md)"
-# cargo-fuzz is not a Debian package: built once with cargo install (about 2 minutes on 2 cores).
+# cargo-fuzz is not a Debian package: built once with cargo install (see docs/reliability.md).
 command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz@0.13.2
-# fuzz/ is its own workspace, so the workspace-wide fmt above does not reach it.
+# fuzz/ is its own workspace (and Cargo.lock), so the workspace-wide fetch and fmt above do not
+# reach it; `cargo fuzz build` has no --locked, so the locked fetch is what holds it to the file.
+cargo fetch --locked --manifest-path fuzz/Cargo.toml
 cargo fmt --manifest-path fuzz/Cargo.toml --check
 # `-s none`: no AddressSanitizer, so the stable toolchain builds it (the workspace forbids
 # unsafe code; a panic, which is what these targets look for, is caught without a sanitizer).
 # New inputs go to a scratch directory; the seeds in fuzz/corpus/ stay as committed.
-FUZZ_SECONDS="${CREDWELL_FUZZ_SECONDS:-20}"
+FUZZ_SECONDS="${CREDWELL_FUZZ_SECONDS:-15}"
 (
   cd fuzz
   cargo fuzz build -s none

@@ -42,6 +42,8 @@
 //! ```
 
 mod crypto;
+#[doc(hidden)]
+pub mod fuzzing;
 mod header;
 mod record;
 mod rotate;

@@ -19,9 +19,9 @@ use crate::{Change, ENVELOPE_FORMAT, Readable, Vault, VaultError};
 
 mod engine;
 mod maintenance;
-mod passkey;
+pub(crate) mod passkey;
 mod reseal;
-mod state;
+pub(crate) mod state;
 
 pub(crate) use state::IntegrityState;
 

@@ -19,7 +19,7 @@ use crate::{PasskeyEntry, StoredPasskey, Vault, VaultError};
 const MAGIC: &[u8] = b"credwell passkey 1\0";
 
 /// `MAGIC || len(rp) || rp || len(id) || id || payload`, lengths as big-endian u32.
-fn encode(entry: &PasskeyEntry) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+pub(crate) fn encode(entry: &PasskeyEntry) -> Result<Zeroizing<Vec<u8>>, VaultError> {
     let len = |bytes: &[u8]| {
         u32::try_from(bytes.len())
             .map(u32::to_be_bytes)
@@ -40,7 +40,7 @@ fn encode(entry: &PasskeyEntry) -> Result<Zeroizing<Vec<u8>>, VaultError> {
 }
 
 /// The inverse of [`encode`]; `None` when the bytes are not a passkey.
-pub(super) fn decode(plain: &[u8]) -> Option<PasskeyEntry> {
+pub(crate) fn decode(plain: &[u8]) -> Option<PasskeyEntry> {
     let rest = plain.strip_prefix(MAGIC)?;
     let (rp, rest) = take_prefixed(rest)?;
     let (credential_id, payload) = take_prefixed(rest)?;

@@ -17,7 +17,7 @@ use crate::{Vault, VaultError};
 /// The associated data of the sealed state: a state sealed for another vault does not open.
 const STATE_AAD: &[u8] = b"credwell-vault state v2";
 /// generation (8) || next id (8) || accumulator (32).
-const STATE_LEN: usize = 48;
+pub(crate) const STATE_LEN: usize = 48;
 
 /// The decrypted integrity state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,7 +38,7 @@ impl IntegrityState {
         acc: [0; 32],
     };
 
-    fn encode(&self) -> zeroize::Zeroizing<[u8; STATE_LEN]> {
+    pub(crate) fn encode(&self) -> zeroize::Zeroizing<[u8; STATE_LEN]> {
         let mut out = zeroize::Zeroizing::new([0u8; STATE_LEN]);
         out[..8].copy_from_slice(&self.generation.to_be_bytes());
         out[8..16].copy_from_slice(&self.next_id.to_be_bytes());
@@ -46,7 +46,7 @@ impl IntegrityState {
         out
     }
 
-    fn decode(plain: &[u8]) -> Option<Self> {
+    pub(crate) fn decode(plain: &[u8]) -> Option<Self> {
         let plain: &[u8; STATE_LEN] = plain.try_into().ok()?;
         let (generation, rest) = plain.split_first_chunk::<8>()?;
         let (next_id, acc) = rest.split_first_chunk::<8>()?;
