@@ -80,7 +80,24 @@ impl StoreFailure {
     pub fn is_unlock_declined(&self) -> bool {
         self.0.is::<UnlockDeclined>()
     }
+
+    /// The store's key changed under this handle (another process re-keyed it): nothing more
+    /// can be read or written through it, and the store must be unlocked again. `error` says
+    /// what failed. An embedder that unlocks the store locks it again on this failure.
+    pub fn key_changed(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::new(KeyChanged(Box::new(error)))
+    }
+
+    /// Whether this is [`key_changed`](Self::key_changed).
+    pub fn is_key_changed(&self) -> bool {
+        self.0.is::<KeyChanged>()
+    }
 }
+
+/// The credential store's key changed under the handle that failed.
+#[derive(Debug, thiserror::Error)]
+#[error("the credential store's key changed: {0}")]
+struct KeyChanged(#[source] Box<dyn std::error::Error + Send + Sync>);
 
 /// The user declined to unlock the credential store.
 #[derive(Debug, Clone, Copy, thiserror::Error)]

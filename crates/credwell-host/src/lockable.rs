@@ -130,13 +130,50 @@ impl<S: CredentialStore> LockableStore<S> {
     }
 }
 
+impl<S: CredentialStore> LockableStore<S> {
+    /// Runs `op` on the unlocked store. When the store reports that its key changed (the
+    /// vault was re-keyed by another process, e.g. `credwell vault passwd`), the host locks
+    /// and `op` runs again once the user unlocks (or the request settles as declined).
+    async fn with_store<T, F, Fut>(&self, op: F) -> StoreResult<T>
+    where
+        F: Fn(Arc<S>) -> Fut,
+        Fut: Future<Output = StoreResult<T>>,
+    {
+        loop {
+            let store = self.current().await?;
+            match op(Arc::clone(&store)).await {
+                Err(e) if e.is_key_changed() => {
+                    tracing::info!("the vault key changed: locking until the next unlock");
+                    self.lock_stale(&store);
+                }
+                result => return result,
+            }
+        }
+    }
+
+    /// Locks if `stale` is still the unlocked store (not if the user unlocked again meanwhile).
+    fn lock_stale(&self, stale: &Arc<S>) {
+        let locked = self.state.send_if_modified(|state| {
+            let is_stale = state.as_ref().is_some_and(|s| Arc::ptr_eq(s, stale));
+            if is_stale {
+                *state = None;
+            }
+            is_stale
+        });
+        if locked {
+            self.outbox.send(Event::VaultLocked);
+        }
+    }
+}
+
 impl<S: CredentialStore> CredentialStore for LockableStore<S> {
     async fn list(
         &self,
         origin: &Origin,
         kind: CredentialType,
     ) -> StoreResult<Vec<StoredCredential>> {
-        self.current().await?.list(origin, kind).await
+        self.with_store(|s| async move { s.list(origin, kind).await })
+            .await
     }
 
     async fn list_same_site(
@@ -144,7 +181,8 @@ impl<S: CredentialStore> CredentialStore for LockableStore<S> {
         site: &Site,
         kind: CredentialType,
     ) -> StoreResult<Vec<StoredCredential>> {
-        self.current().await?.list_same_site(site, kind).await
+        self.with_store(|s| async move { s.list_same_site(site, kind).await })
+            .await
     }
 
     async fn add(
@@ -152,10 +190,15 @@ impl<S: CredentialStore> CredentialStore for LockableStore<S> {
         credential: credwell_core::Credential,
         now: Timestamp,
     ) -> StoreResult<RecordId> {
-        let store = self.current().await?;
-        // Only pages add through the host: their credentials per origin are bounded.
-        bounds::check_room(&*store, credential.origin()).await?;
-        store.add(credential, now).await
+        self.with_store(|store| {
+            let credential = credential.clone();
+            async move {
+                // Only pages add through the host: their credentials per origin are bounded.
+                bounds::check_room(&*store, credential.origin()).await?;
+                store.add(credential, now).await
+            }
+        })
+        .await
     }
 
     async fn update(
@@ -164,19 +207,26 @@ impl<S: CredentialStore> CredentialStore for LockableStore<S> {
         credential: credwell_core::Credential,
         now: Timestamp,
     ) -> StoreResult<bool> {
-        self.current().await?.update(record, credential, now).await
+        self.with_store(|s| {
+            let credential = credential.clone();
+            async move { s.update(record, credential, now).await }
+        })
+        .await
     }
 
     async fn remove(&self, record: RecordId) -> StoreResult<bool> {
-        self.current().await?.remove(record).await
+        self.with_store(|s| async move { s.remove(record).await })
+            .await
     }
 
     async fn origin_flags(&self, origin: &Origin) -> StoreResult<OriginFlags> {
-        self.current().await?.origin_flags(origin).await
+        self.with_store(|s| async move { s.origin_flags(origin).await })
+            .await
     }
 
     async fn set_origin_flags(&self, origin: &Origin, flags: OriginFlags) -> StoreResult<()> {
-        self.current().await?.set_origin_flags(origin, flags).await
+        self.with_store(|s| async move { s.set_origin_flags(origin, flags).await })
+            .await
     }
 }
 

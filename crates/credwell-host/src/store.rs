@@ -60,7 +60,7 @@ impl ManagedStore for credwell_vault::Vault {
         after: RecordId,
         limit: usize,
     ) -> StoreResult<Vec<StoredCredential>> {
-        credwell_vault::Vault::credentials_after(self, after, limit).map_err(StoreFailure::new)
+        credwell_vault::Vault::credentials_after(self, after, limit).map_err(StoreFailure::from)
     }
 
     fn passkeys(this: &Arc<Self>) -> VaultPasskeyStore {
@@ -69,7 +69,7 @@ impl ManagedStore for credwell_vault::Vault {
 
     fn all_passkeys(&self) -> StoreResult<Vec<credwell_passkey::PasskeyRecord>> {
         self.all_passkeys()
-            .map_err(StoreFailure::new)?
+            .map_err(StoreFailure::from)?
             .iter()
             .map(|stored| {
                 credwell_passkey::PasskeyRecord::from_vault_payload(&stored.entry.payload)
@@ -80,7 +80,7 @@ impl ManagedStore for credwell_vault::Vault {
 
     fn delete_passkey(&self, credential_id: &[u8]) -> StoreResult<bool> {
         self.remove_passkey(credential_id)
-            .map_err(StoreFailure::new)
+            .map_err(StoreFailure::from)
     }
 }
 

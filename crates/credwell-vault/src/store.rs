@@ -184,6 +184,10 @@ impl Vault {
         // an `ORDER BY` makes SQLite (built with STAT4) re-prepare the statement on every
         // binding, which cost a quarter of each lookup.
         rows.sort_unstable_by_key(|row| row.meta.id);
+        if rows.is_empty() && !self.key_check_matches(&conn)? {
+            // Another handle replaced the key: this handle's blind indexes match nothing.
+            return Err(VaultError::KeyChanged);
+        }
         Ok(rows)
     }
 

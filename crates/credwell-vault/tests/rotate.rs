@@ -208,6 +208,13 @@ fn another_handle_is_told_the_key_changed_not_that_records_are_damaged() {
         .rotate_key(NEW_PASS, KdfParams::INSECURE_FOR_TESTS, &mut |_, _| {})
         .unwrap();
     assert!(matches!(host.get(alice), Err(VaultError::KeyChanged)));
+    // Lookups by blind index: not "nothing stored" under the old index key.
+    let origin = origin();
+    assert!(matches!(
+        host.list_origin(&origin, CredentialType::Password),
+        Err(VaultError::KeyChanged)
+    ));
+    assert!(matches!(host.flags(&origin), Err(VaultError::KeyChanged)));
     assert!(matches!(
         host.add_credential(&password("bob", "pw"), Timestamp(2)),
         Err(VaultError::KeyChanged)

@@ -7,8 +7,16 @@ use credwell_core::{
 
 use crate::{Vault, VaultError};
 
-fn failure(e: VaultError) -> StoreFailure {
-    StoreFailure::new(e)
+/// A vault error as the engine sees it: [`VaultError::KeyChanged`] (the key was rotated by
+/// another handle) is [`StoreFailure::key_changed`], so that whoever unlocked this handle
+/// knows to unlock again.
+impl From<VaultError> for StoreFailure {
+    fn from(e: VaultError) -> Self {
+        match e {
+            VaultError::KeyChanged => StoreFailure::key_changed(e),
+            e => StoreFailure::new(e),
+        }
+    }
 }
 
 impl CredentialStore for Vault {
@@ -17,7 +25,7 @@ impl CredentialStore for Vault {
         origin: &Origin,
         kind: CredentialType,
     ) -> StoreResult<Vec<StoredCredential>> {
-        self.list_origin(origin, kind).map_err(failure)
+        self.list_origin(origin, kind).map_err(StoreFailure::from)
     }
 
     async fn list_same_site(
@@ -25,11 +33,12 @@ impl CredentialStore for Vault {
         site: &Site,
         kind: CredentialType,
     ) -> StoreResult<Vec<StoredCredential>> {
-        self.list_site(site, kind).map_err(failure)
+        self.list_site(site, kind).map_err(StoreFailure::from)
     }
 
     async fn add(&self, credential: Credential, now: Timestamp) -> StoreResult<RecordId> {
-        self.add_credential(&credential, now).map_err(failure)
+        self.add_credential(&credential, now)
+            .map_err(StoreFailure::from)
     }
 
     async fn update(
@@ -39,22 +48,22 @@ impl CredentialStore for Vault {
         now: Timestamp,
     ) -> StoreResult<bool> {
         self.update_credential(record, &credential, now)
-            .map_err(failure)
+            .map_err(StoreFailure::from)
     }
 
     async fn remove(&self, record: RecordId) -> StoreResult<bool> {
-        self.remove_credential(record).map_err(failure)
+        self.remove_credential(record).map_err(StoreFailure::from)
     }
 
     async fn origin_flags(&self, origin: &Origin) -> StoreResult<OriginFlags> {
         if origin.is_opaque() {
             return Ok(OriginFlags::default());
         }
-        self.flags(origin).map_err(failure)
+        self.flags(origin).map_err(StoreFailure::from)
     }
 
     async fn set_origin_flags(&self, origin: &Origin, flags: OriginFlags) -> StoreResult<()> {
         self.set_flags(origin, flags, SystemClock.now())
-            .map_err(failure)
+            .map_err(StoreFailure::from)
     }
 }

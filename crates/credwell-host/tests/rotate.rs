@@ -1,0 +1,98 @@
+//! A vault re-keyed by another process (`credwell vault passwd`) while the host has it
+//! unlocked: the host locks and asks to unlock again, instead of failing the request.
+
+#![allow(clippy::unwrap_used)] // Test helpers: a failure should panic right there.
+
+use std::path::PathBuf;
+
+use credwell_core::{Credential, Origin, Password, PasswordCredential, Timestamp};
+use credwell_host::{HostConfig, UnlockError, VaultOpener};
+use credwell_vault::{Change, KdfParams, Vault};
+use serde_json::{Value, json};
+
+mod common;
+use common::Port;
+
+struct FileOpener(PathBuf);
+
+impl VaultOpener for FileOpener {
+    type Store = Vault;
+
+    fn open(&self, passphrase: &Password) -> Result<Vault, UnlockError> {
+        Vault::open(&self.0, passphrase.expose().as_bytes())
+            .map_err(|e| UnlockError::Unavailable(e.to_string()))
+    }
+}
+
+fn caller(client: u64) -> Value {
+    json!({"origin": "https://example.com", "secureContext": true, "fullyActive": true,
+           "ancestors": [], "client": client})
+}
+
+async fn unlock(port: &mut Port, id: u64, passphrase: &str) {
+    port.send(json!({"id": id, "method": "vault.unlock", "params": {"passphrase": passphrase}}))
+        .await;
+    assert_eq!(port.reply_to(id).await["result"]["locked"], false);
+}
+
+#[tokio::test]
+async fn a_request_after_the_key_was_rotated_locks_and_waits_for_the_unlock() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.sqlite");
+    let vault = Vault::create(&path, b"old passphrase", KdfParams::INSECURE_FOR_TESTS).unwrap();
+    let alice = Credential::Password(PasswordCredential {
+        id: "alice".to_owned(),
+        password: Password::new("pw".to_owned()),
+        name: String::new(),
+        icon_url: String::new(),
+        origin: Origin::parse("https://example.com").unwrap(),
+    });
+    vault
+        .apply(&[Change::Add(alice)], Timestamp::default(), &mut || {})
+        .unwrap();
+    drop(vault);
+
+    let config = HostConfig {
+        idle_lock: None,
+        ..HostConfig::default()
+    };
+    let (mut port, _task) = Port::start(FileOpener(path.clone()), config, 64 * 1024);
+    unlock(&mut port, 1, "old passphrase").await;
+
+    // `credwell vault passwd` in another process: a second handle rotates the key.
+    let mut other = Vault::open(&path, b"old passphrase").unwrap();
+    other
+        .rotate_key(
+            b"new passphrase",
+            KdfParams::INSECURE_FOR_TESTS,
+            &mut |_, _| {},
+        )
+        .unwrap();
+    drop(other);
+
+    let get = json!({"caller": caller(2), "options": {"password": true}});
+    port.send(json!({"id": 2, "method": "credentials.get", "params": get}))
+        .await;
+    // Not a store error: the host locks, then shows the unlock page for the waiting request.
+    assert_eq!(port.recv().await, json!({"event": "vault.locked"}));
+    let show = port.recv().await;
+    assert_eq!(show["event"], "ui.show", "{show}");
+    assert_eq!(show["kind"], "unlock", "{show}");
+    port.send(json!({"id": 3, "method": "vault.status"})).await;
+    assert_eq!(port.reply_to(3).await["result"]["locked"], true);
+
+    // Unlocked with the new passphrase, the same request goes on and reads the vault.
+    unlock(&mut port, 4, "new passphrase").await;
+    let chooser = loop {
+        let m = port.recv().await;
+        assert_ne!(m["id"], 2, "the request settled without the chooser: {m}");
+        if m["event"] == "ui.show" {
+            break m;
+        }
+    };
+    port.send(json!({"id": 5, "method": "ui.respond",
+                     "params": {"ui": chooser["ui"], "answer": {"choose": 0}}}))
+        .await;
+    let reply = port.reply_to(2).await;
+    assert_eq!(reply["result"]["id"], "alice", "{reply}");
+}
