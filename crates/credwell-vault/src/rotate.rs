@@ -27,7 +27,13 @@ pub struct Rotation {
 }
 
 impl Vault {
-    /// Changes the passphrase and replaces the vault key: see the [module](self) documentation.
+    /// Changes the passphrase and replaces the vault key.
+    ///
+    /// A new random vault key is drawn; every record is re-sealed under the new record key,
+    /// every blind index and the integrity state are recomputed with the new keys, and the new
+    /// key is wrapped under the new passphrase, all in one SQLite write transaction: a crash at
+    /// any point leaves the old vault (old passphrase, old key) or the new one, never a mix. A
+    /// copy of the old header with the old passphrase then reads nothing written afterwards.
     ///
     /// Refused with [`VaultError::Tampered`] if any record fails to open (remove it with
     /// [`Vault::remove_damaged`] or restore a backup first) and with
