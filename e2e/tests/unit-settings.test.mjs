@@ -1,5 +1,5 @@
-// Unit tests of the extension's settings (extension/src/settings.js): the one-time move of
-// storeConsent out of storage.local, and that storage.local is not read after it; no browser.
+// Unit tests of the extension's settings (extension/src/settings.js): storage.local is never
+// read for them (earlier versions' keys are only removed); no browser.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULTS, loadSettings, memorySettings, validSetting } from '../../extension/src/settings.js';
@@ -21,15 +21,19 @@ test('settings: defaults without anything stored', async () => {
   assert.deepEqual(DEFAULTS, { storeConsent: 'ask', benchEcho: false });
 });
 
-test('settings: a storeConsent in storage.local is moved once; later writes there change nothing', async () => {
+test('settings: storage.local is never read, not even on the first start; its old keys are removed', async () => {
   const store = memorySettings();
-  const local = fakeLocal({ storeConsent: 'never', benchEcho: true, icons: {} });
-  assert.deepEqual(await loadSettings(store, local), { storeConsent: 'never', benchEcho: false });
-  assert.equal(store.map.get('storeConsent'), 'never');
+  // What a content script can have written before the first start read the settings.
+  const local = fakeLocal({ storeConsent: 'always', benchEcho: true, icons: {} });
+  assert.deepEqual(await loadSettings(store, local), DEFAULTS);
+  assert.equal(store.map.has('storeConsent'), false);
   assert.deepEqual([...local.map.keys()], ['icons'], 'the old keys are gone from storage.local (others stay)');
   // A content script (or anything else) writes storage.local afterwards: ignored.
   local.map.set('storeConsent', 'always');
   local.map.set('benchEcho', true);
+  assert.deepEqual(await loadSettings(store, local), DEFAULTS);
+  // What the options page saves is what counts.
+  await store.put('storeConsent', 'never');
   assert.deepEqual(await loadSettings(store, local), { storeConsent: 'never', benchEcho: false });
 });
 

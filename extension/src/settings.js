@@ -75,26 +75,18 @@ export function memorySettings(initial = {}) {
   };
 }
 
-// The marker that the one-time move from storage.local has happened.
-const MIGRATED = 'migratedFromStorageLocal';
-
 /**
- * The settings, read from `store` (defaults for anything missing or invalid). The first time,
- * a valid storeConsent left in `local` (storage.local, where earlier versions kept it) is moved
- * over, and the old keys are removed from `local`; after that, storage.local is never read again
- * (a content script writing it there changes nothing).
+ * The settings, read from `store` (defaults for anything missing or invalid).
+ *
+ * Earlier versions kept them in `local` (storage.local). Their values are never read, not even
+ * once to move them over: a content script can write storage.local at any time, including
+ * before the first read after an install or update (a one-time move raced a compromised
+ * renderer, which won it in end-to-end runs). Such a user answers "ask" again, the safe
+ * default; the old keys are removed from `local`.
  */
 export async function loadSettings(store, local) {
-  let stored = await store.all();
-  if (stored[MIGRATED] !== true) {
-    const old = await local.get(['storeConsent', 'benchEcho']).catch(() => ({}));
-    if (validSetting('storeConsent', old.storeConsent) && stored.storeConsent === undefined) {
-      await store.put('storeConsent', old.storeConsent);
-    }
-    await store.put(MIGRATED, true);
-    await local.remove(['storeConsent', 'benchEcho']).catch(() => {});
-    stored = await store.all();
-  }
+  await local.remove(['storeConsent', 'benchEcho']).catch(() => {});
+  const stored = await store.all();
   const settings = { ...DEFAULTS };
   for (const key of Object.keys(DEFAULTS)) {
     if (validSetting(key, stored[key])) settings[key] = stored[key];
