@@ -9,13 +9,13 @@ use credwell_core::{
     Credential, FederatedCredential, Origin, PasswordCredential, RecordId, StoredCredential,
     Timestamp, normalize_provider,
 };
+use credwell_formats::web_origin;
 use credwell_passkey::PasskeyRecord;
 use serde_json::{Value, json};
 
 use crate::Global;
 use crate::backend::Backend;
 use crate::damaged;
-use crate::formats::web_origin;
 use crate::output::{HIDDEN, credential_json, print_json};
 use crate::secrets;
 use crate::vault_cmd;

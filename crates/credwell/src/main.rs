@@ -18,7 +18,6 @@ mod backend;
 mod damaged;
 mod demo;
 mod entries;
-mod formats;
 mod install;
 mod output;
 mod paths;

@@ -13,12 +13,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use credwell_core::{Credential, PasswordCredential, StoredCredential, Timestamp};
+use credwell_formats::{self as formats, Format, ImportedLogin, Skipped};
 use credwell_passkey::PasskeyRecord;
 use serde_json::json;
 
 use crate::Global;
 use crate::backend::{Backend, Change};
-use crate::formats::{self, Format, ImportedLogin, Skipped};
 use crate::output::{confirm, print_json, progress};
 use crate::vault_cmd;
 

@@ -100,12 +100,13 @@ fn texts(out: &std::process::Output) -> (String, String) {
     )
 }
 
+/// The format test vectors, kept beside the parsers in `credwell-formats`.
+fn fixtures() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../credwell-formats/tests/fixtures")
+}
+
 fn fixture(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-        .display()
-        .to_string()
+    fixtures().join(name).display().to_string()
 }
 
 fn assert_no_secret(what: &str, text: &str) {
@@ -1129,7 +1130,7 @@ fn no_import_prints_a_password() {
     const CANARY: &str = "CANARYpw";
     let env = Env::new();
     env.init();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/canary");
+    let dir = fixtures().join("canary");
     let mut runs = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();

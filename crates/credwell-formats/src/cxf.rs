@@ -24,7 +24,7 @@ use credential_exchange_format::{
     Fido2HmacCredentialAlgorithm, Fido2HmacCredentials, Header, Item, NoteCredential,
     PasskeyCredential, Version,
 };
-use credwell_core::{Password, Timestamp};
+use credwell_core::{Clock as _, Password, SystemClock, Timestamp};
 use credwell_passkey::{Algorithm, PasskeyRecord, PrfSecrets, PrivateKey};
 use zeroize::Zeroizing;
 
@@ -219,7 +219,7 @@ fn passkey_from_cxf(
         user_display_name: cxf.user_display_name,
         algorithm,
         private_key,
-        created_at: created_s.map_or_else(|| crate::backend::now().0, |s| s.saturating_mul(1000)),
+        created_at: created_s.map_or_else(|| SystemClock.now().0, |s| s.saturating_mul(1000)),
         prf,
         // CXF carries large blobs DEFLATE-compressed, as CTAP stores them; credwell keeps
         // passkeys' blobs uncompressed and does not move them through CXF.

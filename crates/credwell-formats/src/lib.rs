@@ -20,7 +20,7 @@
 use std::fmt;
 use std::io::{Read, Write};
 
-use credwell_core::{Origin, Password, Timestamp};
+use credwell_core::{Clock as _, Origin, Password, SystemClock, Timestamp};
 use credwell_passkey::PasskeyRecord;
 use zeroize::Zeroizing;
 
@@ -34,8 +34,9 @@ mod keepassxc;
 mod time;
 
 /// A file format the command line imports and exports.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum Format {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum Format {
     /// Chrome / Chromium / Edge password CSV (`name,url,username,password,note`).
     ChromeCsv,
     /// Firefox logins CSV (`url,username,password,httpRealm,...`).
@@ -51,7 +52,7 @@ pub(crate) enum Format {
 impl Format {
     /// Every format, in the order of the command line's help.
     #[cfg(test)]
-    pub(crate) const ALL: [Format; 5] = [
+    pub const ALL: [Format; 5] = [
         Format::ChromeCsv,
         Format::FirefoxCsv,
         Format::BitwardenJson,
@@ -60,7 +61,7 @@ impl Format {
     ];
 
     /// The name on the command line.
-    pub(crate) fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Format::ChromeCsv => "chrome-csv",
             Format::FirefoxCsv => "firefox-csv",
@@ -71,7 +72,7 @@ impl Format {
     }
 
     /// Whether the format is a CSV table (what spreadsheets open).
-    pub(crate) fn is_csv(self) -> bool {
+    pub fn is_csv(self) -> bool {
         matches!(
             self,
             Format::ChromeCsv | Format::FirefoxCsv | Format::KeepassxcCsv
@@ -79,7 +80,7 @@ impl Format {
     }
 
     /// Whether the format has a place for passkeys.
-    pub(crate) fn carries_passkeys(self) -> bool {
+    pub fn carries_passkeys(self) -> bool {
         self == Format::Cxf
     }
 }
@@ -93,30 +94,30 @@ impl fmt::Display for Format {
 /// One login as the formats see it, in both directions: a username and password for one web
 /// origin, with the entry's title and notes.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct ImportedLogin {
+pub struct ImportedLogin {
     /// The web origin the login is for.
-    pub(crate) origin: Origin,
+    pub origin: Origin,
     /// The URL as the file wrote it (an origin, or a full page URL).
-    pub(crate) url: String,
+    pub url: String,
     /// The username (may be empty).
-    pub(crate) username: String,
+    pub username: String,
     /// The password (never empty on import).
-    pub(crate) password: Password,
+    pub password: Password,
     /// The entry's title in the source tool (`""` when it had none).
-    pub(crate) name: String,
+    pub name: String,
     /// Free-text notes (`""` when none).
-    pub(crate) notes: String,
+    pub notes: String,
     /// When the entry was created, if the file says.
-    pub(crate) created: Option<Timestamp>,
+    pub created: Option<Timestamp>,
     /// When the entry was last modified, if the file says.
-    pub(crate) updated: Option<Timestamp>,
+    pub updated: Option<Timestamp>,
     /// Where the entry starts in the file: a 1-based line number (0 when not read from a file).
-    pub(crate) line: u64,
+    pub line: u64,
 }
 
 impl ImportedLogin {
     /// A login for `origin`, with no title, notes or times (for writers and tests).
-    pub(crate) fn new(origin: Origin, username: &str, password: Password) -> Self {
+    pub fn new(origin: Origin, username: &str, password: Password) -> Self {
         Self {
             url: origin.to_string(),
             origin,
@@ -133,7 +134,7 @@ impl ImportedLogin {
 
 /// Why an entry of a file was skipped rather than imported (a warning, not an error).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum SkipReason {
+pub enum SkipReason {
     /// The URL has no web (http or https tuple) origin: empty, `android://...`, not a URL...
     NoWebOrigin(String),
     /// The entry has no password (a passkey-only or username-only entry).
@@ -158,25 +159,25 @@ impl fmt::Display for SkipReason {
 
 /// An entry that was read but not imported.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Skipped {
+pub struct Skipped {
     /// Where the entry starts in the file (1-based line).
-    pub(crate) line: u64,
+    pub line: u64,
     /// Why it was skipped.
-    pub(crate) reason: SkipReason,
+    pub reason: SkipReason,
 }
 
 /// What a file held.
 #[derive(Debug, Default)]
-pub(crate) struct Parsed {
+pub struct Parsed {
     /// The logins, in file order.
-    pub(crate) logins: Vec<ImportedLogin>,
+    pub logins: Vec<ImportedLogin>,
     /// The passkeys, in file order (only formats that carry passkeys have any).
-    pub(crate) passkeys: Vec<PasskeyRecord>,
+    pub passkeys: Vec<PasskeyRecord>,
     /// The entries that were skipped, in file order.
-    pub(crate) skipped: Vec<Skipped>,
+    pub skipped: Vec<Skipped>,
     /// The lines of the rows that had a value behind the `'` that credwell's CSV exports put
     /// before values a spreadsheet would read as a formula; the `'` was removed.
-    pub(crate) formula_guards: Vec<u64>,
+    pub formula_guards: Vec<u64>,
 }
 
 impl Parsed {
@@ -226,15 +227,16 @@ struct LoginRow<'a> {
 
 /// A malformed file: where and why. The caller adds the file name.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct FormatError {
+pub struct FormatError {
     /// The 1-based line of the offending entry, when known.
-    pub(crate) line: Option<u64>,
+    pub line: Option<u64>,
     /// What is wrong, in one sentence without secrets.
-    pub(crate) reason: String,
+    pub reason: String,
 }
 
 impl FormatError {
-    pub(crate) fn at(line: u64, reason: impl Into<String>) -> Self {
+    /// An error at 1-based `line` of the file.
+    pub fn at(line: u64, reason: impl Into<String>) -> Self {
         Self {
             line: Some(line),
             reason: reason.into(),
@@ -256,10 +258,10 @@ impl std::error::Error for FormatError {}
 /// The largest file credwell imports: 256 MiB. Every format is read whole into memory (CSV
 /// rows and JSON documents are parsed from the complete text), and this is far above any real
 /// export: about 400,000 CXF or Bitwarden items, 2 million CSV rows.
-pub(crate) const MAX_INPUT_BYTES: u64 = 256 * 1024 * 1024;
+pub const MAX_INPUT_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Reads every login of a file in `format`.
-pub(crate) fn read(format: Format, input: impl Read) -> Result<Parsed, FormatError> {
+pub fn read(format: Format, input: impl Read) -> Result<Parsed, FormatError> {
     let bytes = read_at_most(input, MAX_INPUT_BYTES)?;
     match format {
         Format::ChromeCsv => chrome::read(&bytes),
@@ -304,14 +306,14 @@ fn utf8_text(bytes: &[u8]) -> Result<&str, FormatError> {
 
 /// Writes `logins` (and `passkeys`, when the format carries them) as a file in `format`. The
 /// output holds every password and private key in clear.
-pub(crate) fn write(
+pub fn write(
     format: Format,
     logins: &[ImportedLogin],
     passkeys: &[PasskeyRecord],
     output: impl Write,
 ) -> std::io::Result<()> {
     match format {
-        Format::Cxf => cxf::write(logins, passkeys, crate::backend::now(), output),
+        Format::Cxf => cxf::write(logins, passkeys, SystemClock.now(), output),
         Format::ChromeCsv => chrome::write(logins, output),
         Format::FirefoxCsv => firefox::write(logins, output),
         Format::BitwardenJson => bitwarden::write(logins, output),
@@ -322,7 +324,7 @@ pub(crate) fn write(
 /// How many of `logins` an export in `format` writes with a username or password altered for
 /// spreadsheets: behind a `'` that credwell's import removes, but another password manager's
 /// keeps.
-pub(crate) fn altered_sign_ins(format: Format, logins: &[ImportedLogin]) -> usize {
+pub fn altered_sign_ins(format: Format, logins: &[ImportedLogin]) -> usize {
     if !format.is_csv() {
         return 0;
     }
@@ -336,7 +338,7 @@ pub(crate) fn altered_sign_ins(format: Format, logins: &[ImportedLogin]) -> usiz
 
 /// The web origin of a URL as a password manager wrote it: a tuple origin with an `http` or
 /// `https` scheme, or `None` (`android://`, `chrome://`, empty, not a URL...).
-pub(crate) fn web_origin(url: &str) -> Option<Origin> {
+pub fn web_origin(url: &str) -> Option<Origin> {
     let url = url.trim();
     if url.is_empty() {
         return None;
@@ -346,7 +348,7 @@ pub(crate) fn web_origin(url: &str) -> Option<Origin> {
 }
 
 /// `ms` since the epoch as ISO 8601 in UTC (`2024-05-01T10:20:30Z`).
-pub(crate) fn to_iso8601(ms: Timestamp) -> String {
+pub fn to_iso8601(ms: Timestamp) -> String {
     time::to_iso8601(ms.0, false)
 }
 
