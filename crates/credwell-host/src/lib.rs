@@ -8,7 +8,6 @@
 //!
 //! - [`framing`]: the 4-byte native-endian length prefix, with the browser's limits.
 //! - [`protocol`]: requests, replies and events (version 1).
-//! - [`install`]: native-messaging manifests for Chromium, Chrome and Firefox.
 //! - [`serve`]: the event loop: concurrent requests, cancellation, one reply per request, UI
 //!   requests to the extension, locking and unlocking, and passkeys: credwell-passkey's
 //!   authenticator over the unlocked store's passkeys ([`ManagedStore::passkeys`]), its
@@ -28,7 +27,6 @@
 pub mod bounds;
 pub mod framing;
 mod idle;
-pub mod install;
 mod lockable;
 mod manager;
 mod outbox;

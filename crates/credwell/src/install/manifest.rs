@@ -1,4 +1,5 @@
-//! Registering the native-messaging host with browsers, and removing it again.
+//! The native-messaging manifests: where each browser looks for them, what they say, and
+//! writing and removing them.
 //!
 //! | browser | per-user manifest directory (Linux) |
 //! |---|---|
@@ -19,11 +20,11 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 /// The host's registered name (what the extension passes to `connectNative`).
-pub const HOST_NAME: &str = "org.credwell.host";
+pub(crate) const HOST_NAME: &str = "org.credwell.host";
 
 /// Where a manifest goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     /// The user's Chromium.
     Chromium,
     /// The user's Google Chrome.
@@ -38,7 +39,7 @@ pub enum Target {
 
 impl Target {
     /// The manifest file for this target, given the user's home directory.
-    pub fn manifest_path(&self, home: &Path) -> PathBuf {
+    pub(crate) fn manifest_path(&self, home: &Path) -> PathBuf {
         let dir = match self {
             Self::Chromium => home.join(".config/chromium/NativeMessagingHosts"),
             Self::Chrome => home.join(".config/google-chrome/NativeMessagingHosts"),
@@ -57,7 +58,7 @@ impl Target {
 /// Why installing failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum InstallError {
+pub(crate) enum InstallError {
     /// The extension's `manifest.json` could not be read or has no usable `key`.
     #[error("cannot read the extension manifest {path}: {reason}")]
     ExtensionManifest {
@@ -81,18 +82,18 @@ pub enum InstallError {
 
 /// What the manifests name: the extension (both ids) and the host executable.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Registration {
+pub(crate) struct Registration {
     /// The Chromium extension id (32 letters `a`–`p`).
-    pub chromium_extension_id: String,
+    pub(crate) chromium_extension_id: String,
     /// The Firefox add-on id.
-    pub firefox_extension_id: String,
+    pub(crate) firefox_extension_id: String,
     /// The absolute path of the `credwell-host` executable.
-    pub host_path: PathBuf,
+    pub(crate) host_path: PathBuf,
 }
 
 impl Registration {
     /// Reads the ids from the extension's `manifest.json`.
-    pub fn from_extension_manifest(
+    pub(crate) fn from_extension_manifest(
         manifest: &Path,
         host_path: PathBuf,
     ) -> Result<Self, InstallError> {
@@ -123,7 +124,7 @@ impl Registration {
     }
 
     /// The native-messaging manifest for `target`.
-    pub fn manifest(&self, target: &Target) -> Value {
+    pub(crate) fn manifest(&self, target: &Target) -> Value {
         let mut manifest = json!({
             "name": HOST_NAME,
             "description": "credwell: the Credential Management API backed by an encrypted vault",
@@ -142,7 +143,7 @@ impl Registration {
     }
 
     /// Writes the manifest for `target`; returns its path.
-    pub fn install(&self, target: &Target, home: &Path) -> Result<PathBuf, InstallError> {
+    pub(crate) fn install(&self, target: &Target, home: &Path) -> Result<PathBuf, InstallError> {
         let path = target.manifest_path(home);
         let io = |source| InstallError::Io {
             path: path.clone(),
@@ -164,7 +165,7 @@ impl Registration {
 }
 
 /// Removes the manifest for `target`; returns whether one was there.
-pub fn uninstall(target: &Target, home: &Path) -> Result<bool, InstallError> {
+pub(crate) fn uninstall(target: &Target, home: &Path) -> Result<bool, InstallError> {
     let path = target.manifest_path(home);
     match std::fs::remove_file(&path) {
         Ok(()) => Ok(true),
@@ -174,13 +175,7 @@ pub fn uninstall(target: &Target, home: &Path) -> Result<bool, InstallError> {
 }
 
 /// The Chromium extension id for a manifest `key` (base64 of the DER SubjectPublicKeyInfo).
-///
-/// ```
-/// let id = credwell_host::install::extension_id_from_key("AAAA").unwrap();
-/// assert_eq!(id.len(), 32);
-/// assert!(id.chars().all(|c| ('a'..='p').contains(&c)));
-/// ```
-pub fn extension_id_from_key(key: &str) -> Result<String, String> {
+pub(crate) fn extension_id_from_key(key: &str) -> Result<String, String> {
     let der = base64::engine::general_purpose::STANDARD
         .decode(key.trim())
         .map_err(|e| format!("the \"key\" is not base64: {e}"))?;
@@ -195,6 +190,13 @@ pub fn extension_id_from_key(key: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_extension_id_is_32_letters_a_to_p() {
+        let id = extension_id_from_key("AAAA").unwrap();
+        assert_eq!(id.len(), 32);
+        assert!(id.chars().all(|c| ('a'..='p').contains(&c)));
+    }
 
     #[test]
     fn extension_ids_follow_chromiums_derivation() {

@@ -5,10 +5,12 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use credwell_host::install::{Registration, Target, uninstall};
+use manifest::{Registration, Target, uninstall};
 use serde_json::json;
 
 use crate::Global;
+
+mod manifest;
 
 /// Where to register (by default: the user's Chromium, Google Chrome and Firefox).
 #[derive(Debug, Args)]
