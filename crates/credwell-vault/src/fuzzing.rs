@@ -6,15 +6,19 @@
 //! associated data), then the plaintext is decoded by kind: a credential or an origin's flags
 //! (JSON), a passkey (`magic || len || rp id || len || credential id || payload`), or the
 //! integrity state (48 bytes).
+//!
+//! Before any of that, the unlock reads the key header from the file's `meta` table
+//! ([`check_header`]).
 
 use credwell_core::{Credential, Origin, OriginFlags};
 use zeroize::Zeroizing;
 
 use crate::crypto::Key;
 use crate::record::{self, RecordKind};
+use crate::schema::Header;
 use crate::store::state::STATE_LEN;
 use crate::store::{IntegrityState, passkey};
-use crate::{PasskeyEntry, VaultError};
+use crate::{KdfParams, PasskeyEntry, VaultError};
 
 /// Opens an envelope sealed with `key` and `aad`; `None` when it does not open.
 pub fn open_envelope(key: &[u8; 32], sealed: &[u8], aad: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
@@ -64,4 +68,13 @@ pub fn encode_passkey(entry: &PasskeyEntry) -> Result<Zeroizing<Vec<u8>>, VaultE
 /// The integrity state's plaintext decoded and encoded again; `None` when it does not decode.
 pub fn reencode_state(plain: &[u8]) -> Option<Zeroizing<[u8; STATE_LEN]>> {
     IntegrityState::decode(plain).map(|state| state.encode())
+}
+
+/// The key header the unlock reads from `meta`, given as its values by key (a missing key is
+/// `None`), and the checks the unlock makes before it derives a key: the KDF parameters the
+/// unlock would run Argon2id with, or why it refuses.
+pub fn check_header(mut get: impl FnMut(&str) -> Option<Vec<u8>>) -> Result<KdfParams, VaultError> {
+    let header = Header::from_meta(|key| Ok(get(key)))?;
+    header.check_openable()?;
+    Ok(header.kdf)
 }

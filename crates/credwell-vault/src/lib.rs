@@ -392,20 +392,7 @@ impl Vault {
         schema::probe(path)?;
         let conn = schema::connect(path)?;
         let header = schema::read_header(&conn, path)?;
-        if header.format > FORMAT_VERSION {
-            return Err(VaultError::NewerFormat {
-                found: header.format,
-                supported: FORMAT_VERSION,
-            });
-        }
-        // A damaged or hostile header must not make the unlock allocate gigabytes.
-        if !KdfParams::MAXIMUM.is_at_least(&header.kdf) {
-            return Err(VaultError::BadHeader(format!(
-                "key derivation parameters {:?} exceed the maximum {:?}",
-                header.kdf,
-                KdfParams::MAXIMUM
-            )));
-        }
+        header.check_openable()?;
         let vault_key = header::unwrap_key(&header, passphrase)?;
         // Only the owner of the passphrase upgrades the file's schema.
         schema::migrate(&conn, path)?;

@@ -146,32 +146,64 @@ pub(crate) struct Header {
 }
 
 pub(crate) fn read_header(conn: &Connection, path: &Path) -> Result<Header, VaultError> {
-    let get = |key: &str| -> Result<Vec<u8>, VaultError> {
+    Header::from_meta(|key| {
         conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| {
             r.get::<_, Vec<u8>>(0)
         })
         .optional()
-        .map_err(|_| VaultError::NotAVault(path.to_owned()))?
-        .ok_or_else(|| VaultError::BadHeader(format!("missing {key}")))
-    };
-    let format = get("format")?;
-    let format = u32::from_be_bytes(
-        format
-            .try_into()
-            .map_err(|_| VaultError::BadHeader("format".into()))?,
-    );
-    let vault_id: [u8; 16] = get("vault_id")?
-        .try_into()
-        .map_err(|_| VaultError::BadHeader("vault id".into()))?;
-    let kdf: KdfParams = serde_json::from_slice(&get("kdf")?)
-        .map_err(|e| VaultError::BadHeader(format!("kdf: {e}")))?;
-    Ok(Header {
-        format,
-        vault_id,
-        salt: get("salt")?,
-        kdf,
-        wrapped_key: get("wrapped_key")?,
+        .map_err(|_| VaultError::NotAVault(path.to_owned()))
     })
+}
+
+impl Header {
+    /// The header from the `meta` table's values, which `get` returns by key (`None` when a
+    /// key is missing). Only the lengths and the KDF JSON are checked here: what the values
+    /// mean is checked by [`Header::check_openable`] and by the wrapped key's tag.
+    pub(crate) fn from_meta(
+        mut get: impl FnMut(&str) -> Result<Option<Vec<u8>>, VaultError>,
+    ) -> Result<Header, VaultError> {
+        let mut get = |key: &str| -> Result<Vec<u8>, VaultError> {
+            get(key)?.ok_or_else(|| VaultError::BadHeader(format!("missing {key}")))
+        };
+        let format = get("format")?;
+        let format = u32::from_be_bytes(
+            format
+                .try_into()
+                .map_err(|_| VaultError::BadHeader("format".into()))?,
+        );
+        let vault_id: [u8; 16] = get("vault_id")?
+            .try_into()
+            .map_err(|_| VaultError::BadHeader("vault id".into()))?;
+        let kdf: KdfParams = serde_json::from_slice(&get("kdf")?)
+            .map_err(|e| VaultError::BadHeader(format!("kdf: {e}")))?;
+        Ok(Header {
+            format,
+            vault_id,
+            salt: get("salt")?,
+            kdf,
+            wrapped_key: get("wrapped_key")?,
+        })
+    }
+
+    /// Refuses a header this build must not try to unlock: a newer format than it knows, or
+    /// key derivation costs above [`KdfParams::MAXIMUM`] (a damaged or hostile header must not
+    /// make the unlock allocate gigabytes or run for hours before the passphrase is checked).
+    pub(crate) fn check_openable(&self) -> Result<(), VaultError> {
+        if self.format > crate::FORMAT_VERSION {
+            return Err(VaultError::NewerFormat {
+                found: self.format,
+                supported: crate::FORMAT_VERSION,
+            });
+        }
+        if !KdfParams::MAXIMUM.is_at_least(&self.kdf) {
+            return Err(VaultError::BadHeader(format!(
+                "key derivation parameters {:?} exceed the maximum {:?}",
+                self.kdf,
+                KdfParams::MAXIMUM
+            )));
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
