@@ -108,7 +108,7 @@ impl AbortSignal {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A poisoned lock only means another thread panicked while holding it; the state (an
         // optional reason and a waker list) is valid at every point, so keep using it.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        crate::sync::lock(&self.state)
     }
 }
 

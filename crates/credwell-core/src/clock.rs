@@ -124,7 +124,7 @@ impl ManualClock {
     pub fn advance(&self, millis: u64) {
         let now = self.now.fetch_add(millis, Ordering::SeqCst) + millis;
         let due: Vec<Waker> = {
-            let mut sleepers = self.sleepers.lock().unwrap_or_else(|e| e.into_inner());
+            let mut sleepers = crate::sync::lock(&self.sleepers);
             let (due, waiting): (Vec<_>, Vec<_>) =
                 sleepers.drain(..).partition(|(at, _)| at.0 <= now);
             *sleepers = waiting;
@@ -146,11 +146,7 @@ impl Clock for ManualClock {
             if clock.now() >= deadline {
                 return Poll::Ready(());
             }
-            clock
-                .sleepers
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push((deadline, cx.waker().clone()));
+            crate::sync::lock(&clock.sleepers).push((deadline, cx.waker().clone()));
             Poll::Pending
         })
     }

@@ -75,6 +75,7 @@ mod options;
 mod origin;
 mod password;
 mod store;
+pub mod sync;
 mod webauthn;
 
 pub use abort::{AbortController, AbortReason, AbortSignal};

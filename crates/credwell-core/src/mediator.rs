@@ -253,7 +253,7 @@ impl ScriptedMediator {
 
     fn lock(&self) -> MutexGuard<'_, ScriptState> {
         // The state is a queue and a log, valid at every point: a poisoned lock is still usable.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        crate::sync::lock(&self.state)
     }
 }
 

@@ -10,7 +10,7 @@ use credwell_core::CredentialStore;
 use tokio::time::Instant;
 
 use crate::lockable::LockableStore;
-use crate::outbox::lock;
+use credwell_core::sync::lock;
 
 /// When the user last acted.
 #[derive(Clone, Debug)]

@@ -119,7 +119,7 @@ impl VaultOpener for VaultFile {
             Vault::open(&self.path, secret)
         } else {
             if let Some(dir) = self.path.parent() {
-                create_private_dir(dir)
+                credwell_vault::owner_only::create_dir_all(dir)
                     .map_err(|e| UnlockError::Unavailable(format!("{}: {e}", dir.display())))?;
             }
             tracing::info!("creating a new vault at {}", self.path.display());
@@ -141,15 +141,6 @@ impl VaultOpener for VaultFile {
     fn verify(&self, passphrase: &Password) -> bool {
         self.path.exists() && Vault::open(&self.path, passphrase.expose().as_bytes()).is_ok()
     }
-}
-
-/// Creates the vault's directory (and missing parents) readable by its owner only.
-fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
 }
 
 fn host_config() -> Result<HostConfig, String> {
@@ -196,12 +187,12 @@ impl VaultOpener for EphemeralVault {
     type Store = MemoryVault;
 
     fn verify(&self, passphrase: &Password) -> bool {
-        let set = self.passphrase.lock().unwrap_or_else(|e| e.into_inner());
+        let set = credwell_core::sync::lock(&self.passphrase);
         set.as_ref() == Some(passphrase)
     }
 
     fn open(&self, passphrase: &Password) -> Result<MemoryVault, UnlockError> {
-        let mut set = self.passphrase.lock().unwrap_or_else(|e| e.into_inner());
+        let mut set = credwell_core::sync::lock(&self.passphrase);
         match &*set {
             None => {
                 *set = Some(passphrase.clone());

@@ -6,7 +6,9 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
+
+use credwell_core::sync::lock;
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -113,10 +115,4 @@ impl<T> Drop for Exchange<'_, T> {
             self.exchanges.outbox.send((self.exchanges.close)(self.id));
         }
     }
-}
-
-/// Locks a mutex whose data is consistent after every statement (so a panic elsewhere while
-/// holding it leaves nothing half-done).
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }

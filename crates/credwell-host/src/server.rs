@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use credwell_core::sync::lock;
 use credwell_core::{
     AbortReason, AbortSignal, Caller, Clock, Engine, EngineConfig, Password, RecordId, Rejection,
     RequestId, SignalMethod, SystemClock, Timestamp, credential_from_object,
@@ -21,7 +22,7 @@ use crate::framing::{self, FrameError, Incoming};
 use crate::idle::{self, UserActivity};
 use crate::lockable::LockableStore;
 use crate::manager;
-use crate::outbox::{Outbox, lock};
+use crate::outbox::Outbox;
 use crate::passkeys::{CALL, CallContext, HostPasskeyUi, HostPasskeys};
 use crate::protocol::{
     CallerInfo, Method, Outgoing, PROTOCOL_VERSION, ProtocolError, Reply, Request,

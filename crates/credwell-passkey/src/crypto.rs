@@ -1,19 +1,15 @@
 //! passkey-crypto's RustCrypto backend, keeping a handle on the key it generated last, and
 //! public keys as SubjectPublicKeyInfo.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
+
+use credwell_core::sync::lock;
 
 use passkey_crypto::coset::iana::EnumI64 as _;
 use passkey_crypto::coset::{CoseKey, Label, cbor::Value, iana};
 use passkey_crypto::rust_crypto::{RustCryptoBackend, RustCryptoPublicKey, RustCryptoSecretKey};
 use passkey_crypto::{CoseKeyConversionError, CryptoBackend, SecretKeyT};
 use zeroize::{Zeroize as _, Zeroizing};
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Every critical section is one call on the key or one replacement of the slot: a poisoned
-    // lock still holds a consistent value.
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 /// A RustCrypto secret key that passkey-rs and credwell can both hold.
 #[derive(Clone)]

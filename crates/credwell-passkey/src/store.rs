@@ -131,9 +131,7 @@ impl MemoryPasskeyStore {
     fn lock(&self) -> MutexGuard<'_, Records> {
         // Every change below leaves both maps consistent before it can panic (insertions and
         // removals are single map operations), so a poisoned lock is still consistent.
-        self.records
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        credwell_core::sync::lock(&self.records)
     }
 }
 

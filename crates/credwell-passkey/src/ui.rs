@@ -191,9 +191,7 @@ impl ScriptedUi {
 
     fn lock(&self) -> MutexGuard<'_, ScriptState> {
         // Every critical section is a single read or push: a poisoned lock is still consistent.
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        credwell_core::sync::lock(&self.state)
     }
 }
 

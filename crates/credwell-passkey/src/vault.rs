@@ -6,6 +6,8 @@
 
 use std::sync::Arc;
 
+use credwell_core::{Clock as _, SystemClock};
+
 use credwell_vault::{PasskeyEntry, StoredPasskey, Vault, VaultError};
 
 use crate::record::PasskeyRecord;
@@ -62,10 +64,9 @@ fn record(stored: &StoredPasskey) -> Result<PasskeyRecord, PasskeyStoreError> {
     Ok(record)
 }
 
+/// The wall clock, as the vault stamps records.
 fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    SystemClock.now().0
 }
 
 impl PasskeyStore for VaultPasskeyStore {

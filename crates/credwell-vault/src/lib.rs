@@ -45,6 +45,7 @@ mod crypto;
 #[doc(hidden)]
 pub mod fuzzing;
 mod header;
+pub mod owner_only;
 mod record;
 mod rotate;
 mod schema;
@@ -440,21 +441,14 @@ impl Vault {
     fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the connection leaves SQLite's own transaction state intact
         // (an unfinished transaction rolls back), so the connection is still usable.
-        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+        credwell_core::sync::lock(&self.conn)
     }
 }
 
 /// Creates an empty file at `path` that must not exist yet, owner-only on Unix.
 pub(crate) fn create_private_file(path: &Path) -> Result<(), VaultError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    match options.open(path) {
-        Ok(_) => Ok(()),
+    match owner_only::create_new_file(path) {
+        Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             Err(VaultError::AlreadyExists(path.to_owned()))
         }

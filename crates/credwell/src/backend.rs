@@ -164,6 +164,6 @@ const MEMORY_PASSKEY_IDS: u64 = 1_000_000;
 #[cfg(test)]
 impl MemoryBackend {
     fn lock_passkeys(&self) -> std::sync::MutexGuard<'_, Vec<PasskeyRecord>> {
-        self.passkeys.lock().unwrap_or_else(|e| e.into_inner())
+        credwell_core::sync::lock(&self.passkeys)
     }
 }

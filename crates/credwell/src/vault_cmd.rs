@@ -256,12 +256,12 @@ fn init(global: &Global, insecure_test_kdf: bool, out: &mut impl Write) -> Resul
         .map(PathBuf::from);
     let passphrase = secrets::new_passphrase(from_env.as_deref(), "New vault passphrase")?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        create_private_dir(dir)?;
+        credwell_vault::owner_only::create_dir_all(dir)
+            .with_context(|| format!("cannot create the directory {}", dir.display()))?;
     }
     let vault = Vault::create(&path, passphrase.as_bytes(), kdf)
         .with_context(|| format!("cannot create a vault at {}", path.display()))?;
     drop(vault);
-    restrict_to_owner(&path)?;
     if global.json {
         return print_json(
             out,
@@ -412,7 +412,6 @@ fn backup(global: &Global, to: &Path, out: &mut impl Write) -> Result<()> {
     vault
         .backup(to)
         .with_context(|| format!("cannot write the backup {}", to.display()))?;
-    restrict_to_owner(to)?;
     if global.json {
         return print_json(out, &json!({"backup": to.display().to_string()}));
     }
@@ -481,35 +480,4 @@ fn check(global: &Global, out: &mut impl Write) -> Result<ExitCode> {
         }
     );
     Ok(ExitCode::FAILURE)
-}
-
-/// Creates `dir` (and its parents) readable only by its owner when it is new.
-fn create_private_dir(dir: &Path) -> Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder
-        .create(dir)
-        .with_context(|| format!("cannot create the directory {}", dir.display()))
-}
-
-/// Makes a vault file readable and writable by its owner only (its content is encrypted; this is
-/// defence in depth).
-fn restrict_to_owner(path: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .with_context(|| format!("cannot restrict the permissions of {}", path.display()))?;
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
 }

@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::pin;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 
 use futures::future::{Either, select};
 
@@ -23,6 +23,7 @@ use crate::credential::CredentialType;
 use crate::mediator::Mediator;
 use crate::origin::Origin;
 use crate::store::{CredentialStore, OriginFlags, StoreFailure};
+use crate::sync::lock;
 use crate::webauthn::{Authenticator, NoAuthenticator, NoRelatedOrigins, RelatedOrigins};
 
 mod create;
@@ -276,12 +277,6 @@ async fn abortable<T>(
         Either::Left((value, _)) => Ok(value),
         Either::Right((reason, _)) => Err(reason),
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // The maps behind these locks are valid after every statement, so a panic elsewhere while
-    // holding one leaves nothing half-done: keep going with the data.
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A document's active credential types for one call; removed on drop (step "React to p").

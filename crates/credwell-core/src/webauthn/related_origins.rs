@@ -157,10 +157,7 @@ impl ScriptedRelatedOrigins {
 
     /// Every RP ID fetched so far, in order.
     pub fn fetched(&self) -> Vec<String> {
-        self.fetched
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        crate::sync::lock(&self.fetched).clone()
     }
 }
 
@@ -170,10 +167,7 @@ impl RelatedOrigins for ScriptedRelatedOrigins {
     }
 
     async fn fetch(&self, rp_id: &str) -> Result<WellKnownResponse, WellKnownFetchError> {
-        self.fetched
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(rp_id.to_owned());
+        crate::sync::lock(&self.fetched).push(rp_id.to_owned());
         self.documents.get(rp_id).cloned().unwrap_or_else(|| {
             Err(WellKnownFetchError::Failed(format!(
                 "no document scripted for {rp_id}"
