@@ -1,13 +1,20 @@
-//! The store the commands run against, behind one small trait: [`Backend`].
+//! The store the commands run against, behind one small trait: [`Backend`]; and opening it:
+//! [`open`] unlocks the vault the global options name, as a [`VaultBackend`].
 //!
 //! The command line works on the encrypted vault on disk; the in-memory
 //! `MemoryBackend` (built for tests only) runs the same command logic in unit tests.
 
-use anyhow::Result;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
 use credwell_core::{Clock, Credential, RecordId, StoredCredential, SystemClock, Timestamp};
 #[cfg(test)]
 use credwell_core::{CredentialStore, MemoryStore};
 use credwell_passkey::PasskeyRecord;
+use credwell_vault::{Vault, VaultError};
+
+use crate::global::Global;
+use crate::secrets;
 
 /// One change of an import, applied with the others as one transaction.
 #[derive(Clone, Debug)]
@@ -56,6 +63,170 @@ pub(crate) trait Backend {
     fn remove_damaged(&self, _record: RecordId) -> Result<bool> {
         Ok(false)
     }
+}
+
+/// The unlocked vault on disk, as the commands' [`Backend`].
+#[derive(Debug)]
+pub(crate) struct VaultBackend {
+    vault: Vault,
+}
+
+impl Backend for VaultBackend {
+    fn all(&self) -> Result<Vec<StoredCredential>> {
+        Ok(self.vault.all()?)
+    }
+
+    fn get(&self, record: RecordId) -> Result<Option<StoredCredential>> {
+        Ok(self.vault.get(record)?)
+    }
+
+    fn add(&self, credential: credwell_core::Credential) -> Result<RecordId> {
+        Ok(self.vault.add_credential(&credential, now())?)
+    }
+
+    fn update(&self, record: RecordId, credential: credwell_core::Credential) -> Result<bool> {
+        Ok(self.vault.update_credential(record, &credential, now())?)
+    }
+
+    fn remove(&self, record: RecordId) -> Result<bool> {
+        match self.vault.remove_credential(record) {
+            // `rm` of a record that no longer opens removes it all the same.
+            Err(VaultError::Tampered(_)) => self.remove_damaged(record),
+            other => Ok(other?),
+        }
+    }
+
+    fn apply(&self, changes: Vec<Change>, progress: &mut dyn FnMut()) -> Result<()> {
+        let changes = changes
+            .into_iter()
+            .map(|c| {
+                Ok(match c {
+                    Change::Add(c) => credwell_vault::Change::Add(c),
+                    Change::Update(r, c) => credwell_vault::Change::Update(r, c),
+                    Change::AddPasskey(p) => credwell_vault::Change::AddPasskey(passkey_entry(&p)?),
+                    Change::UpdatePasskey(p) => {
+                        credwell_vault::Change::UpdatePasskey(passkey_entry(&p)?)
+                    }
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.vault.apply(&changes, now(), progress)?;
+        Ok(())
+    }
+
+    fn passkeys(&self) -> Result<Vec<PasskeyRecord>> {
+        Ok(self
+            .passkey_records()?
+            .into_iter()
+            .map(|(_, passkey)| passkey)
+            .collect())
+    }
+
+    fn passkey_records(&self) -> Result<Vec<(RecordId, PasskeyRecord)>> {
+        self.vault
+            .all_passkeys()?
+            .into_iter()
+            .map(|stored| {
+                let passkey = PasskeyRecord::from_vault_payload(&stored.entry.payload)
+                    .with_context(|| {
+                        format!("passkey record {} cannot be read", stored.record.0)
+                    })?;
+                Ok((stored.record, passkey))
+            })
+            .collect()
+    }
+
+    fn remove_passkey(&self, record: RecordId) -> Result<bool> {
+        let stored = match self.vault.passkey_record(record) {
+            Err(VaultError::Tampered(_)) => return self.remove_damaged(record),
+            other => other?,
+        };
+        let Some(stored) = stored else {
+            return Ok(false);
+        };
+        Ok(self.vault.remove_passkey(&stored.entry.credential_id)?)
+    }
+
+    fn all_readable(&self) -> Result<(Vec<StoredCredential>, Vec<RecordId>)> {
+        let listed = self.vault.all_readable()?;
+        Ok((listed.items, listed.damaged))
+    }
+
+    fn passkey_records_readable(&self) -> Result<PasskeysReadable> {
+        let listed = self.vault.all_passkeys_readable()?;
+        let mut damaged = listed.damaged;
+        let mut passkeys = Vec::with_capacity(listed.items.len());
+        for stored in listed.items {
+            // Sealed intact but not a passkey this build can read: damaged all the same.
+            match PasskeyRecord::from_vault_payload(&stored.entry.payload) {
+                Ok(passkey) => passkeys.push((stored.record, passkey)),
+                Err(_) => damaged.push(stored.record),
+            }
+        }
+        damaged.sort_unstable();
+        Ok((passkeys, damaged))
+    }
+
+    fn remove_damaged(&self, record: RecordId) -> Result<bool> {
+        match self.vault.remove_damaged(record) {
+            Err(VaultError::NotDamaged(_)) => Ok(false),
+            other => Ok(other?),
+        }
+    }
+}
+
+/// A passkey as the vault stores it: found by RP ID and credential id, sealed as a whole.
+fn passkey_entry(passkey: &PasskeyRecord) -> Result<credwell_vault::PasskeyEntry> {
+    Ok(credwell_vault::PasskeyEntry {
+        rp_id: passkey.rp_id.clone(),
+        credential_id: passkey.credential_id.clone(),
+        payload: passkey.to_vault_payload()?,
+    })
+}
+
+/// The path of an existing vault, or an error that says how to create one.
+pub(crate) fn existing_vault(global: &Global) -> Result<PathBuf> {
+    let path = global.vault_path()?;
+    if !path.exists() {
+        bail!(
+            "no vault at {}; create one with `credwell vault init` or pass --vault PATH",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+/// Unlocks the vault at `path`.
+pub(crate) fn unlock(path: &Path) -> Result<Vault> {
+    let passphrase = secrets::unlock_passphrase()?;
+    let vault = Vault::open(path, passphrase.as_bytes()).map_err(|e| match e {
+        VaultError::WrongPassphrase => {
+            anyhow::anyhow!("cannot unlock {}: the passphrase is wrong", path.display())
+        }
+        other => anyhow::Error::new(other).context(format!("cannot open {}", path.display())),
+    })?;
+    if let Some(old) = vault.kdf_upgraded_from() {
+        let new = vault.info()?.kdf;
+        eprintln!(
+            "note: {} used key derivation below OWASP's minimum (Argon2id {} KiB, {} pass(es)); \
+             it now uses {} KiB, {} passes. Copies made before today are as weak as before: \
+             if any exist, change the passphrase (`credwell vault passwd`).",
+            path.display(),
+            old.m_cost_kib,
+            old.t_cost,
+            new.m_cost_kib,
+            new.t_cost
+        );
+    }
+    Ok(vault)
+}
+
+/// Opens and unlocks the vault the command works on.
+pub(crate) fn open(global: &Global) -> Result<VaultBackend> {
+    let path = existing_vault(global)?;
+    Ok(VaultBackend {
+        vault: unlock(&path)?,
+    })
 }
 
 /// Passkeys that open with their record ids, and the ids of those that do not.

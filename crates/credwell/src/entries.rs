@@ -13,12 +13,11 @@ use credwell_formats::web_origin;
 use credwell_passkey::PasskeyRecord;
 use serde_json::{Value, json};
 
-use crate::Global;
-use crate::backend::Backend;
+use crate::backend::{self, Backend};
 use crate::damaged;
+use crate::global::Global;
 use crate::output::{HIDDEN, credential_json, print_json};
 use crate::secrets;
-use crate::vault_cmd;
 
 /// Options of `credwell list`.
 #[derive(Debug, Args)]
@@ -120,13 +119,13 @@ pub(crate) struct RmArgs {
 
 /// `credwell list`.
 pub(crate) fn list(global: &Global, args: &ListArgs, out: &mut impl Write) -> Result<()> {
-    let backend = vault_cmd::open(global)?;
+    let backend = backend::open(global)?;
     list_in(&backend, global.json, args, out)
 }
 
 /// `credwell show`.
 pub(crate) fn show(global: &Global, args: &ShowArgs, out: &mut impl Write) -> Result<()> {
-    let backend = vault_cmd::open(global)?;
+    let backend = backend::open(global)?;
     show_in(&backend, global.json, args, out)
 }
 
@@ -138,13 +137,13 @@ pub(crate) fn add(global: &Global, command: AddCommand, out: &mut impl Write) ->
         AddCommand::Password(args) => new_password_credential(args)?,
         AddCommand::Federated(args) => new_federated_credential(args)?,
     };
-    let backend = vault_cmd::open(global)?;
+    let backend = backend::open(global)?;
     add_in(&backend, global.json, credential, out)
 }
 
 /// `credwell edit`.
 pub(crate) fn edit(global: &Global, args: &EditArgs, out: &mut impl Write) -> Result<()> {
-    let backend = vault_cmd::open(global)?;
+    let backend = backend::open(global)?;
     let password = if args.password_stdin {
         // Say that a federated credential has no password before reading one.
         if let Credential::Federated(_) = existing(&backend, args.id)?.credential {
@@ -159,7 +158,7 @@ pub(crate) fn edit(global: &Global, args: &EditArgs, out: &mut impl Write) -> Re
 
 /// `credwell rm`.
 pub(crate) fn rm(global: &Global, args: &RmArgs, out: &mut impl Write) -> Result<()> {
-    let backend = vault_cmd::open(global)?;
+    let backend = backend::open(global)?;
     rm_in(&backend, global.json, args, out)
 }
 
@@ -362,16 +361,8 @@ pub(crate) fn show_in(
     if !c.icon_url().is_empty() {
         writeln!(out, "Icon:     {}", c.icon_url())?;
     }
-    writeln!(
-        out,
-        "Created:  {}",
-        crate::transfer::iso8601(record.created)
-    )?;
-    writeln!(
-        out,
-        "Updated:  {}",
-        crate::transfer::iso8601(record.updated)
-    )?;
+    writeln!(out, "Created:  {}", crate::output::iso8601(record.created))?;
+    writeln!(out, "Updated:  {}", crate::output::iso8601(record.updated))?;
     Ok(())
 }
 
@@ -509,7 +500,7 @@ fn passkey_json(record: RecordId, passkey: &PasskeyRecord) -> Value {
         "username": passkey.user_name,
         "name": passkey.user_display_name,
         "algorithm": algorithm_name(passkey),
-        "created": crate::transfer::iso8601(Timestamp(passkey.created_at)),
+        "created": crate::output::iso8601(Timestamp(passkey.created_at)),
     })
 }
 

@@ -9,18 +9,18 @@
 #![allow(clippy::print_stdout)]
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
+use global::Global;
 
 mod backend;
 mod damaged;
 mod demo;
 mod entries;
+mod global;
 mod install;
 mod output;
-mod paths;
 mod secrets;
 mod transfer;
 mod vault_cmd;
@@ -33,20 +33,6 @@ struct Cli {
     command: Command,
     #[command(flatten)]
     global: Global,
-}
-
-/// Options every command takes.
-#[derive(Debug, Clone, clap::Args)]
-pub(crate) struct Global {
-    /// The vault file [default: $XDG_DATA_HOME/credwell/vault.sqlite].
-    ///
-    /// The passphrase is read from the file named by CREDWELL_PASSPHRASE_FILE (trailing newline
-    /// stripped) when it is set, otherwise asked for on the terminal.
-    #[arg(long, global = true, env = "CREDWELL_VAULT", value_name = "PATH")]
-    pub(crate) vault: Option<PathBuf>,
-    /// Print machine-readable JSON on stdout instead of text.
-    #[arg(long, global = true)]
-    pub(crate) json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -12,15 +12,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use credwell_core::{Credential, PasswordCredential, StoredCredential, Timestamp};
+use credwell_core::{Credential, PasswordCredential, StoredCredential};
 use credwell_formats::{self as formats, Format, ImportedLogin, Skipped};
 use credwell_passkey::PasskeyRecord;
 use serde_json::json;
 
-use crate::Global;
-use crate::backend::{Backend, Change};
+use crate::backend::{self, Backend, Change};
+use crate::global::Global;
 use crate::output::{confirm, print_json, progress};
-use crate::vault_cmd;
 
 mod private_file;
 
@@ -51,11 +50,6 @@ pub(crate) struct ExportArgs {
     /// naming the damaged ones on stderr; without it such an export is refused.
     #[arg(long)]
     pub(crate) skip_damaged: bool,
-}
-
-/// A timestamp for people: ISO 8601 in UTC.
-pub(crate) fn iso8601(ms: Timestamp) -> String {
-    formats::to_iso8601(ms)
 }
 
 /// What an import did.
@@ -180,7 +174,7 @@ pub(crate) fn parse_file(format: Format, path: &Path) -> Result<formats::Parsed>
 /// `credwell import`.
 pub(crate) fn import(global: &Global, args: &ImportArgs, out: &mut impl Write) -> Result<()> {
     let parsed = parse_file(args.format, &args.file)?;
-    let backend = vault_cmd::open(global)?;
+    let backend = backend::open(global)?;
     import_in(&backend, global.json, args, parsed, out)
 }
 
@@ -416,7 +410,7 @@ pub(crate) fn export(global: &Global, args: &ExportArgs, out: &mut impl Write) -
     if let Some(file) = &args.file {
         private_file::check_destination(file, args.force)?;
     }
-    let backend = vault_cmd::open(global)?;
+    let backend = backend::open(global)?;
     let (records, stored_passkeys) = crate::damaged::for_export(&backend, args.skip_damaged)?;
     let (logins, others) = exportable(records);
     let (passkeys, passkeys_left_out) = if args.format.carries_passkeys() {

@@ -8,7 +8,7 @@ use clap::Args;
 use manifest::{Registration, Target, uninstall};
 use serde_json::json;
 
-use crate::Global;
+use crate::global::Global;
 
 mod manifest;
 
