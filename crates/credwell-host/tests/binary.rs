@@ -3,81 +3,22 @@
 #![allow(clippy::unwrap_used)] // Test helpers: a failure should panic right there.
 
 use std::io::{Read, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
-struct Host {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: ChildStdout,
-}
-
-impl Host {
-    fn start(vault: &std::path::Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_credwell-host"))
-            .arg("chrome-extension://abcdefghijklmnopabcdefghijklmnop/")
-            .env("CREDWELL_VAULT", vault)
-            .env("CREDWELL_DANGER_INSECURE_KDF", "1")
-            .env_remove("CREDWELL_EPHEMERAL")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        Self {
-            child,
-            stdin,
-            stdout,
-        }
-    }
-
-    fn send(&mut self, message: Value) {
-        let body = message.to_string();
-        self.stdin
-            .write_all(&(body.len() as u32).to_ne_bytes())
-            .unwrap();
-        self.stdin.write_all(body.as_bytes()).unwrap();
-        self.stdin.flush().unwrap();
-    }
-
-    fn recv(&mut self) -> Value {
-        let mut len = [0u8; 4];
-        self.stdout.read_exact(&mut len).unwrap();
-        let mut body = vec![0u8; u32::from_ne_bytes(len) as usize];
-        self.stdout.read_exact(&mut body).unwrap();
-        serde_json::from_slice(&body).unwrap()
-    }
-
-    fn reply(&mut self, id: u64) -> Value {
-        loop {
-            let m = self.recv();
-            if m["id"] == json!(id) {
-                return m;
-            }
-        }
-    }
-
-    fn stop(mut self) {
-        drop(self.stdin);
-        assert!(
-            self.child.wait().unwrap().success(),
-            "the host exits cleanly when the port closes"
-        );
-    }
-}
+mod common;
+use common::child::Host;
 
 fn caller() -> Value {
-    json!({"origin": "https://example.com", "secureContext": true, "fullyActive": true, "client": 1})
+    common::caller("https://example.com", 1)
 }
 
 #[test]
 fn the_host_creates_unlocks_and_persists_the_vault() {
     let dir = tempfile::tempdir().unwrap();
     let vault = dir.path().join("sub").join("vault.sqlite");
-    let mut host = Host::start(&vault);
+    let mut host = Host::with_vault(&vault);
     host.send(json!({"id": 1, "method": "hello", "params": {"protocol": 1}}));
     assert_eq!(host.reply(1)["result"]["locked"], true);
     // The first unlock creates the vault.
@@ -112,7 +53,7 @@ fn the_host_creates_unlocks_and_persists_the_vault() {
     host.stop();
 
     // A new host process (the browser restarted): locked, then the same vault.
-    let mut host = Host::start(&vault);
+    let mut host = Host::with_vault(&vault);
     host.send(json!({"id": 1, "method": "vault.unlock", "params": {"passphrase": "wrong"}}));
     assert_eq!(host.reply(1)["error"]["name"], "WrongPassphrase");
     host.send(
@@ -141,7 +82,7 @@ fn a_damaged_vault_is_reported_not_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let vault = dir.path().join("vault.sqlite");
     std::fs::write(&vault, b"not a vault at all, but somebody's file").unwrap();
-    let mut host = Host::start(&vault);
+    let mut host = Host::with_vault(&vault);
     host.send(json!({"id": 1, "method": "vault.unlock", "params": {"passphrase": "x"}}));
     let r = host.reply(1);
     assert_eq!(r["error"]["name"], "VaultUnavailable");

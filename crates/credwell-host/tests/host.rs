@@ -5,44 +5,21 @@
 
 use std::time::Duration;
 
-use credwell_core::Password;
 use credwell_host::framing;
-use credwell_host::{HostConfig, MemoryVault, UnlockError, VaultOpener};
+use credwell_host::{HostConfig, MemoryVault};
 use serde_json::{Value, json};
 
 mod common;
-use common::Port;
-
-struct TestOpener {
-    store: MemoryVault,
-}
-
-impl VaultOpener for TestOpener {
-    type Store = MemoryVault;
-
-    fn open(&self, passphrase: &Password) -> Result<MemoryVault, UnlockError> {
-        if passphrase.expose() == "correct horse" {
-            Ok(self.store.clone())
-        } else {
-            Err(UnlockError::WrongPassphrase)
-        }
-    }
-}
+use common::{MemoryOpener, Port, caller};
 
 struct Browser {
     port: Port,
     task: tokio::task::JoinHandle<Result<(), framing::FrameError>>,
 }
 
-fn caller(origin: &str, client: u64) -> Value {
-    json!({"origin": origin, "secureContext": true, "fullyActive": true, "ancestors": [], "client": client})
-}
-
 impl Browser {
     fn start(config: HostConfig) -> Self {
-        let opener = TestOpener {
-            store: MemoryVault::new(),
-        };
+        let opener = MemoryOpener(MemoryVault::new());
         let (port, task) = Port::start(opener, config, 64 * 1024);
         Self { port, task }
     }

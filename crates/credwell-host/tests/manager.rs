@@ -13,21 +13,11 @@ use credwell_host::bounds::{
     MAX_PROVIDER_BYTES,
 };
 use credwell_host::protocol::{DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT};
-use credwell_host::{HostConfig, MemoryVault, UnlockError, VaultOpener, framing};
+use credwell_host::{HostConfig, MemoryVault, framing};
 use serde_json::{Value, json};
 
 mod common;
-use common::Port;
-
-struct Opener(MemoryVault);
-
-impl VaultOpener for Opener {
-    type Store = MemoryVault;
-
-    fn open(&self, _: &Password) -> Result<MemoryVault, UnlockError> {
-        Ok(self.0.clone())
-    }
-}
+use common::{FileOpener, MemoryOpener, PASSPHRASE, Port};
 
 /// A password credential saved for `origin` (as the vault held it, whatever its size).
 fn saved(vault: &MemoryVault, origin: &str, id: &str) {
@@ -59,9 +49,11 @@ impl Manager {
             },
             ..HostConfig::default()
         };
-        let (port, _task) = Port::start(Opener(vault.clone()), config, 4 << 20);
+        let (port, _task) = Port::start(MemoryOpener(vault.clone()), config, 4 << 20);
         let mut m = Self { port, next_id: 1 };
-        let r = m.call("vault.unlock", json!({"passphrase": "x"})).await;
+        let r = m
+            .call("vault.unlock", json!({"passphrase": PASSPHRASE}))
+            .await;
         assert_eq!(r["result"]["locked"], false, "{r}");
         m
     }
@@ -311,15 +303,6 @@ async fn an_origin_has_a_bounded_number_of_credentials() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
 async fn a_large_vault_is_listed_page_by_page() {
     use credwell_vault::{Change, KdfParams, Vault};
-
-    struct FileOpener(std::path::PathBuf);
-    impl VaultOpener for FileOpener {
-        type Store = Vault;
-        fn open(&self, passphrase: &Password) -> Result<Vault, UnlockError> {
-            Vault::open(&self.0, passphrase.expose().as_bytes())
-                .map_err(|e| UnlockError::Unavailable(e.to_string()))
-        }
-    }
 
     let total: usize = std::env::var("CREDWELL_LIST_RECORDS")
         .ok()

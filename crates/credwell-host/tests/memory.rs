@@ -6,83 +6,20 @@
 #![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used)] // Test helpers: a failure should panic right there.
 
-use std::io::{Read, Write};
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::os::unix::process::CommandExt;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::Command;
 
 use serde_json::{Value, json};
+
+mod common;
+use common::child::Host;
 
 const PASSWORD: &str = "CanaryPassword-8d1c47e2";
 const PASSPHRASE: &str = "CanaryPassphrase-5f3a9e61";
 
-struct Host {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: ChildStdout,
-}
-
-impl Host {
-    fn start(command: &mut Command) -> Self {
-        let mut child = command
-            .arg("chrome-extension://abcdefghijklmnopabcdefghijklmnop/")
-            .env("CREDWELL_DANGER_INSECURE_KDF", "1")
-            .env("CREDWELL_LOG", "off")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        Self {
-            child,
-            stdin,
-            stdout,
-        }
-    }
-
-    fn send(&mut self, id: u64, method: &str, params: Value) {
-        let body = json!({"id": id, "method": method, "params": params}).to_string();
-        self.stdin
-            .write_all(&(body.len() as u32).to_ne_bytes())
-            .unwrap();
-        self.stdin.write_all(body.as_bytes()).unwrap();
-        self.stdin.flush().unwrap();
-    }
-
-    /// Sends a request and returns its reply; a prompt on the way is answered "save".
-    fn call(&mut self, id: u64, method: &str, params: Value) -> Value {
-        self.send(id, method, params);
-        loop {
-            let mut len = [0u8; 4];
-            self.stdout.read_exact(&mut len).unwrap();
-            let mut body = vec![0u8; u32::from_ne_bytes(len) as usize];
-            self.stdout.read_exact(&mut body).unwrap();
-            let message: Value = serde_json::from_slice(&body).unwrap();
-            if message["id"] == json!(id) {
-                return message;
-            }
-            if message["event"] == "ui.show" {
-                let answer = json!({"ui": message["ui"], "answer": {"save": "save"}});
-                self.send(id + 1000, "ui.respond", answer);
-            }
-        }
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    fn stop(mut self) {
-        drop(self.stdin);
-        assert!(self.child.wait().unwrap().success());
-    }
-}
-
 fn caller() -> Value {
-    json!({"origin": "https://example.com", "secureContext": true, "fullyActive": true,
-           "client": 1})
+    common::caller("https://example.com", 1)
 }
 
 /// A `Uid:` of `/proc/<pid>/status`: the real user id.
@@ -128,11 +65,7 @@ fn occurrences_in_memory(pid: u32, needle: &[u8]) -> Option<usize> {
 #[test]
 fn after_lock_the_hosts_memory_holds_neither_the_password_nor_the_passphrase() {
     let dir = tempfile::tempdir().unwrap();
-    let mut host = Host::start(
-        Command::new(env!("CARGO_BIN_EXE_credwell-host"))
-            .env("CREDWELL_VAULT", dir.path().join("vault.sqlite"))
-            .env_remove("CREDWELL_EPHEMERAL"),
-    );
+    let mut host = Host::with_vault(&dir.path().join("vault.sqlite"));
     let unlocked = host.call(1, "vault.unlock", json!({"passphrase": PASSPHRASE}));
     assert_eq!(unlocked["result"]["locked"], false, "{unlocked}");
     let credential = json!({"type": "password", "id": "alice", "password": PASSWORD});

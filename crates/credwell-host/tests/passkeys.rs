@@ -10,38 +10,13 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use credwell_core::Password;
-use credwell_host::{HostConfig, UnlockError, VaultOpener};
-use credwell_vault::{KdfParams, Vault, VaultError};
+use credwell_host::HostConfig;
+use credwell_vault::Vault;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 mod common;
-use common::Port;
-
-const PASSPHRASE: &str = "correct horse";
-
-/// The vault file; the first unlock creates it (as the host binary does).
-struct FileOpener {
-    path: PathBuf,
-}
-
-impl VaultOpener for FileOpener {
-    type Store = Vault;
-
-    fn open(&self, passphrase: &Password) -> Result<Vault, UnlockError> {
-        let secret = passphrase.expose().as_bytes();
-        let opened = if self.path.exists() {
-            Vault::open(&self.path, secret)
-        } else {
-            Vault::create(&self.path, secret, KdfParams::INSECURE_FOR_TESTS)
-        };
-        opened.map_err(|e| match e {
-            VaultError::WrongPassphrase => UnlockError::WrongPassphrase,
-            other => UnlockError::Unavailable(other.to_string()),
-        })
-    }
-}
+use common::{FileOpener, PASSPHRASE, Port};
 
 struct Browser {
     port: Port,
@@ -60,8 +35,7 @@ const BS: u8 = 0x10;
 const AT: u8 = 0x40;
 
 fn caller() -> Value {
-    json!({"origin": "https://example.com", "secureContext": true, "fullyActive": true,
-           "ancestors": [], "client": 7})
+    common::caller("https://example.com", 7)
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -76,9 +50,7 @@ impl Browser {
     async fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let vault = dir.path().join("vault.sqlite");
-        let opener = FileOpener {
-            path: vault.clone(),
-        };
+        let opener = FileOpener(vault.clone());
         let config = HostConfig {
             idle_lock: None,
             ..HostConfig::default()

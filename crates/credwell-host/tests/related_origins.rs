@@ -9,32 +9,15 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use credwell_core::{MAX_DOCUMENT_BYTES, Password};
-use credwell_host::{HostConfig, MemoryVault, UnlockError, VaultOpener};
+use credwell_core::MAX_DOCUMENT_BYTES;
+use credwell_host::{HostConfig, MemoryVault};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 mod common;
-use common::Port;
+use common::{MemoryOpener, PASSPHRASE, Port};
 
-const PASSPHRASE: &str = "correct horse";
 const UK: &str = "https://shopping.co.uk";
-
-struct TestOpener {
-    store: MemoryVault,
-}
-
-impl VaultOpener for TestOpener {
-    type Store = MemoryVault;
-
-    fn open(&self, passphrase: &Password) -> Result<MemoryVault, UnlockError> {
-        if passphrase.expose() == PASSPHRASE {
-            Ok(self.store.clone())
-        } else {
-            Err(UnlockError::WrongPassphrase)
-        }
-    }
-}
 
 struct Extension {
     port: Port,
@@ -42,8 +25,7 @@ struct Extension {
 }
 
 fn caller(origin: &str) -> Value {
-    json!({"origin": origin, "secureContext": true, "fullyActive": true, "ancestors": [],
-           "client": 7})
+    common::caller(origin, 7)
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -75,9 +57,7 @@ fn listing(origins: &[&str]) -> Value {
 impl Extension {
     /// Starts a host; `related_origins` is what the extension's `hello` announces.
     async fn start(related_origins: bool, well_known_timeout: Duration) -> Self {
-        let opener = TestOpener {
-            store: MemoryVault::new(),
-        };
+        let opener = MemoryOpener(MemoryVault::new());
         let config = HostConfig {
             idle_lock: None,
             well_known_timeout,

@@ -3,30 +3,16 @@
 
 #![allow(clippy::unwrap_used)] // Test helpers: a failure should panic right there.
 
-use std::path::PathBuf;
-
 use credwell_core::{Credential, Origin, Password, PasswordCredential, Timestamp};
-use credwell_host::{HostConfig, UnlockError, VaultOpener};
+use credwell_host::HostConfig;
 use credwell_vault::{Change, KdfParams, Vault};
 use serde_json::{Value, json};
 
 mod common;
-use common::Port;
-
-struct FileOpener(PathBuf);
-
-impl VaultOpener for FileOpener {
-    type Store = Vault;
-
-    fn open(&self, passphrase: &Password) -> Result<Vault, UnlockError> {
-        Vault::open(&self.0, passphrase.expose().as_bytes())
-            .map_err(|e| UnlockError::Unavailable(e.to_string()))
-    }
-}
+use common::{FileOpener, Port};
 
 fn caller(client: u64) -> Value {
-    json!({"origin": "https://example.com", "secureContext": true, "fullyActive": true,
-           "ancestors": [], "client": client})
+    common::caller("https://example.com", client)
 }
 
 async fn unlock(port: &mut Port, id: u64, passphrase: &str) {

@@ -62,6 +62,20 @@ impl Env {
         stdout
     }
 
+    /// `credwell add password` with `password` on stdin.
+    fn add_password(&self, origin: &str, username: &str, password: &str) {
+        let args = [
+            "add",
+            "password",
+            "--origin",
+            origin,
+            "--username",
+            username,
+            "--password-stdin",
+        ];
+        self.ok_with_stdin(&args, &format!("{password}\n"));
+    }
+
     /// Runs a command that must fail with exit code 1; returns its stderr.
     fn fails(&self, args: &[&str]) -> String {
         let out = self.cmd().args(args).write_stdin("").output().unwrap();
@@ -305,18 +319,7 @@ fn export_replaces_loose_files_with_private_ones_and_refuses_links() {
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     let env = Env::new();
     env.init();
-    env.ok_with_stdin(
-        &[
-            "add",
-            "password",
-            "--origin",
-            "https://a.example",
-            "--username",
-            "alice",
-            "--password-stdin",
-        ],
-        "s3cret-alice\n",
-    );
+    env.add_password("https://a.example", "alice", "s3cret-alice");
     let loose = env.path("loose.csv");
     std::fs::write(&loose, "an older export\n").unwrap();
     std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -1256,18 +1259,7 @@ fn concurrent_writers_in_separate_processes_lose_nothing() {
 fn passwd_says_what_it_did_and_keep_key_what_it_leaves_exposed() {
     let env = Env::new();
     env.init();
-    env.ok_with_stdin(
-        &[
-            "add",
-            "password",
-            "--origin",
-            "https://a.example",
-            "--username",
-            "alice",
-            "--password-stdin",
-        ],
-        "s3cret-alice\n",
-    );
+    env.add_password("https://a.example", "alice", "s3cret-alice");
     std::fs::write(env.path("second"), "second passphrase\n").unwrap();
     let rotated = env.json(&[
         "vault",

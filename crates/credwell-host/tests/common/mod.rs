@@ -1,13 +1,19 @@
-//! The extension's end of an in-memory port to a host, shared by the host's integration tests
-//! (each test binary uses some of it).
+//! What the host's integration tests share (each test binary uses some of it): the extension's
+//! end of an in-memory port to a host ([`Port`]) or of a native port to the executable
+//! ([`child::Host`]), the vault openers a host unlocks, and the calling frame.
 
 #![allow(dead_code)]
 
+pub(crate) mod child;
+
+use std::path::PathBuf;
 use std::time::Duration;
 
+use credwell_core::Password;
 use credwell_host::framing::{self, FrameError, Incoming};
-use credwell_host::{HostConfig, VaultOpener, serve};
-use serde_json::Value;
+use credwell_host::{HostConfig, MemoryVault, UnlockError, VaultOpener, serve};
+use credwell_vault::{KdfParams, Vault, VaultError};
+use serde_json::{Value, json};
 use tokio::io::{AsyncWriteExt, DuplexStream, ReadHalf, WriteHalf};
 use tokio::task::JoinHandle;
 
@@ -65,9 +71,54 @@ impl Port {
     pub(crate) async fn reply_to(&mut self, id: u64) -> Value {
         loop {
             let m = self.recv().await;
-            if m["id"] == serde_json::json!(id) {
+            if m["id"] == json!(id) {
                 return m;
             }
         }
+    }
+}
+
+/// The passphrase the openers below accept.
+pub(crate) const PASSPHRASE: &str = "correct horse";
+
+/// A top-level document of `origin` in client (tab) `client`, as the extension reports it.
+pub(crate) fn caller(origin: &str, client: u64) -> Value {
+    json!({"origin": origin, "secureContext": true, "fullyActive": true, "ancestors": [],
+           "client": client})
+}
+
+/// An in-memory vault that [`PASSPHRASE`] unlocks.
+pub(crate) struct MemoryOpener(pub(crate) MemoryVault);
+
+impl VaultOpener for MemoryOpener {
+    type Store = MemoryVault;
+
+    fn open(&self, passphrase: &Password) -> Result<MemoryVault, UnlockError> {
+        if passphrase.expose() == PASSPHRASE {
+            Ok(self.0.clone())
+        } else {
+            Err(UnlockError::WrongPassphrase)
+        }
+    }
+}
+
+/// A vault file; the first unlock creates it (as the host binary does), with the test-only key
+/// derivation.
+pub(crate) struct FileOpener(pub(crate) PathBuf);
+
+impl VaultOpener for FileOpener {
+    type Store = Vault;
+
+    fn open(&self, passphrase: &Password) -> Result<Vault, UnlockError> {
+        let secret = passphrase.expose().as_bytes();
+        let opened = if self.0.exists() {
+            Vault::open(&self.0, secret)
+        } else {
+            Vault::create(&self.0, secret, KdfParams::INSECURE_FOR_TESTS)
+        };
+        opened.map_err(|e| match e {
+            VaultError::WrongPassphrase => UnlockError::WrongPassphrase,
+            other => UnlockError::Unavailable(other.to_string()),
+        })
     }
 }
