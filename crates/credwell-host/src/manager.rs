@@ -103,7 +103,7 @@ fn read_page<S: ManagedStore>(
     };
     let mut scanned = 0;
     loop {
-        let chunk = store.credentials_after(RecordId(after), CHUNK)?;
+        let chunk = store.credentials_page(RecordId(after), CHUNK)?;
         for record in &chunk {
             if credential_matches(record, query) && !page.push(credential_entry(record)) {
                 return Ok(page.until(ListCursor::Credentials(after)));
@@ -127,7 +127,11 @@ fn passkey_page<S: ManagedStore>(
     after: &[u8],
     mut page: Page,
 ) -> StoreResult<Page> {
-    let mut passkeys = store.all_passkeys()?;
+    let mut passkeys: Vec<PasskeyRecord> = store
+        .passkey_records()?
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
     passkeys.retain(|p| p.credential_id.as_slice() > after);
     passkeys.sort_unstable_by(|a, b| a.credential_id.cmp(&b.credential_id));
     let mut last = after;
@@ -161,7 +165,7 @@ pub(crate) async fn delete_passkey<S: ManagedStore>(
     let deleted = store
         .current()
         .await
-        .and_then(|s| s.delete_passkey(credential_id));
+        .and_then(|s| Ok(s.delete_passkey(credential_id)?));
     match deleted {
         Ok(deleted) => Reply::deleted(id, deleted),
         Err(e) => store_error(id, &e),

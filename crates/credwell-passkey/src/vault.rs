@@ -1,4 +1,6 @@
-//! [`VaultPasskeyStore`]: passkeys in a credwell vault (cargo feature `vault`).
+//! Passkeys in a credwell vault (cargo feature `vault`): [`VaultPasskeyStore`], and the one
+//! place a [`PasskeyRecord`] becomes a vault passkey record and back ([`to_entry`],
+//! [`from_stored`]), for every crate that reads or writes the vault's passkeys.
 //!
 //! Each passkey is one vault passkey record (`credwell_vault::PasskeyEntry`): the vault indexes
 //! it by RP ID and credential id and seals the payload, [`PasskeyRecord::to_vault_payload`],
@@ -10,6 +12,7 @@ use credwell_core::{Clock as _, SystemClock};
 
 use credwell_vault::{PasskeyEntry, StoredPasskey, Vault, VaultError};
 
+use crate::payload::PayloadError;
 use crate::record::PasskeyRecord;
 use crate::store::{PasskeyStore, PasskeyStoreError};
 
@@ -40,28 +43,53 @@ fn backend(e: &VaultError) -> PasskeyStoreError {
     PasskeyStoreError::Backend(format!("vault: {e}"))
 }
 
-fn entry(record: &PasskeyRecord) -> Result<PasskeyEntry, PasskeyStoreError> {
+/// A passkey as the vault stores it: found by RP ID and credential id, sealed as a whole.
+pub fn to_entry(record: &PasskeyRecord) -> Result<PasskeyEntry, PayloadError> {
     Ok(PasskeyEntry {
         rp_id: record.rp_id.clone(),
         credential_id: record.credential_id.clone(),
-        payload: record
-            .to_vault_payload()
-            .map_err(|e| PasskeyStoreError::Backend(e.to_string()))?,
+        payload: record.to_vault_payload()?,
     })
 }
 
-/// The record inside a stored passkey; its payload must name the values the vault found it by.
-fn record(stored: &StoredPasskey) -> Result<PasskeyRecord, PasskeyStoreError> {
-    let record = PasskeyRecord::from_vault_payload(&stored.entry.payload).map_err(|e| {
-        PasskeyStoreError::Backend(format!("vault record {}: {e}", stored.record.0))
+/// Why a vault passkey record, sealed intact, is not a passkey this build can use.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoredPasskeyError {
+    /// Its payload does not read.
+    #[error("vault record {record}: {source}")]
+    Payload {
+        /// The vault record.
+        record: u64,
+        /// Why.
+        source: PayloadError,
+    },
+    /// Its payload names another RP ID or credential id than the vault found it by.
+    #[error("vault record {0}: the passkey does not match its index")]
+    IndexMismatch(u64),
+}
+
+/// The passkey inside a vault passkey record; its payload must name the values the vault found
+/// it by.
+pub fn from_stored(stored: &StoredPasskey) -> Result<PasskeyRecord, StoredPasskeyError> {
+    let record = PasskeyRecord::from_vault_payload(&stored.entry.payload).map_err(|source| {
+        StoredPasskeyError::Payload {
+            record: stored.record.0,
+            source,
+        }
     })?;
     if record.rp_id != stored.entry.rp_id || record.credential_id != stored.entry.credential_id {
-        return Err(PasskeyStoreError::Backend(format!(
-            "vault record {}: the passkey does not match its index",
-            stored.record.0
-        )));
+        return Err(StoredPasskeyError::IndexMismatch(stored.record.0));
     }
     Ok(record)
+}
+
+fn entry(record: &PasskeyRecord) -> Result<PasskeyEntry, PasskeyStoreError> {
+    to_entry(record).map_err(|e| PasskeyStoreError::Backend(e.to_string()))
+}
+
+fn record(stored: &StoredPasskey) -> Result<PasskeyRecord, PasskeyStoreError> {
+    from_stored(stored).map_err(|e| PasskeyStoreError::Backend(e.to_string()))
 }
 
 /// The wall clock, as the vault stamps records.

@@ -2,10 +2,9 @@
 //! on (or, for an export, refuse unless told to skip them), never leave them out silently.
 
 use anyhow::{Result, bail};
+use credwell_admin::{Readable, VaultAdmin};
 use credwell_core::{RecordId, StoredCredential};
 use credwell_passkey::PasskeyRecord;
-
-use crate::backend::Backend;
 
 /// What to do about damaged records, said once for every command that reports them.
 const ADVICE: &str = "restore the vault from a backup made with `credwell vault backup`, or \
@@ -37,32 +36,14 @@ pub(crate) fn warn(ids: &[RecordId], left_out: &str) {
 }
 
 /// Every credential and passkey that opens, and the ids of the damaged ones in record order.
-pub(crate) struct Readable {
-    /// The credentials that open.
-    pub(crate) credentials: Vec<StoredCredential>,
-    /// The passkeys that open, with their record ids.
-    pub(crate) passkeys: Vec<(RecordId, PasskeyRecord)>,
-    /// The records of either kind that do not.
-    pub(crate) damaged: Vec<RecordId>,
-}
-
-/// Reads [`Readable`] from `backend`.
-pub(crate) fn readable(backend: &impl Backend) -> Result<Readable> {
-    let (credentials, mut damaged) = backend.all_readable()?;
-    let (passkeys, damaged_passkeys) = backend.passkey_records_readable()?;
-    damaged.extend(damaged_passkeys);
-    damaged.sort_unstable();
-    Ok(Readable {
-        credentials,
-        passkeys,
-        damaged,
-    })
+pub(crate) fn readable(backend: &impl VaultAdmin) -> Result<Readable> {
+    Ok(backend.readable()?)
 }
 
 /// The records an export writes: with damaged records, an error unless `skip_damaged` (then a
 /// warning naming them).
 pub(crate) fn for_export(
-    backend: &impl Backend,
+    backend: &impl VaultAdmin,
     skip_damaged: bool,
 ) -> Result<(Vec<StoredCredential>, Vec<PasskeyRecord>)> {
     let Readable {

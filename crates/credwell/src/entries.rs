@@ -5,6 +5,7 @@ use std::io::Write;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use comfy_table::{Table, presets};
+use credwell_admin::VaultAdmin;
 use credwell_core::{
     Credential, FederatedCredential, Origin, PasswordCredential, RecordId, StoredCredential,
     Timestamp, normalize_provider,
@@ -13,7 +14,7 @@ use credwell_formats::web_origin;
 use credwell_passkey::PasskeyRecord;
 use serde_json::{Value, json};
 
-use crate::backend::{self, Backend};
+use crate::backend::{self, now};
 use crate::damaged;
 use crate::global::Global;
 use crate::output::{HIDDEN, credential_json, print_json};
@@ -201,9 +202,9 @@ fn new_federated_credential(args: AddFederatedArgs) -> Result<Credential> {
 }
 
 /// The record `id`, or an error that says there is none.
-fn existing(backend: &impl Backend, id: u64) -> Result<StoredCredential> {
+fn existing(backend: &impl VaultAdmin, id: u64) -> Result<StoredCredential> {
     backend
-        .get(RecordId(id))?
+        .credential(RecordId(id))?
         .with_context(|| format!("there is no credential with ID {id}"))
 }
 
@@ -226,7 +227,7 @@ fn same_account<'a>(
 }
 
 pub(crate) fn list_in(
-    backend: &impl Backend,
+    backend: &impl VaultAdmin,
     json: bool,
     args: &ListArgs,
     out: &mut impl Write,
@@ -324,7 +325,7 @@ fn list_readable(
 }
 
 pub(crate) fn show_in(
-    backend: &impl Backend,
+    backend: &impl VaultAdmin,
     json: bool,
     args: &ShowArgs,
     out: &mut impl Write,
@@ -367,12 +368,12 @@ pub(crate) fn show_in(
 }
 
 pub(crate) fn add_in(
-    backend: &impl Backend,
+    backend: &impl VaultAdmin,
     json: bool,
     credential: Credential,
     out: &mut impl Write,
 ) -> Result<()> {
-    if let Some(other) = same_account(&backend.all()?, &credential, None) {
+    if let Some(other) = same_account(&backend.all_credentials()?, &credential, None) {
         bail!(
             "{} already has a {} credential for {:?} (ID {}); change it with `credwell edit {}`",
             credential.origin(),
@@ -388,7 +389,7 @@ pub(crate) fn add_in(
         credential.id(),
         credential.origin()
     );
-    let record = backend.add(credential)?;
+    let record = backend.insert_credential(credential, now())?;
     if json {
         return print_json(out, &json!({"id": record.0}));
     }
@@ -397,7 +398,7 @@ pub(crate) fn add_in(
 }
 
 pub(crate) fn edit_in(
-    backend: &impl Backend,
+    backend: &impl VaultAdmin,
     json: bool,
     args: &EditArgs,
     password: Option<credwell_core::Password>,
@@ -439,7 +440,11 @@ pub(crate) fn edit_in(
     if credential.id().is_empty() {
         bail!("--username must not be empty");
     }
-    if let Some(other) = same_account(&backend.all()?, &credential, Some(record.record)) {
+    if let Some(other) = same_account(
+        &backend.all_credentials()?,
+        &credential,
+        Some(record.record),
+    ) {
         bail!(
             "{} already has a credential for {:?} (ID {})",
             credential.origin(),
@@ -447,7 +452,7 @@ pub(crate) fn edit_in(
             other.record.0
         );
     }
-    if !backend.update(record.record, credential)? {
+    if !backend.replace_credential(record.record, credential, now())? {
         bail!("there is no credential with ID {}", args.id);
     }
     if json {
@@ -458,14 +463,17 @@ pub(crate) fn edit_in(
 }
 
 pub(crate) fn rm_in(
-    backend: &impl Backend,
+    backend: &impl VaultAdmin,
     json: bool,
     args: &RmArgs,
     out: &mut impl Write,
 ) -> Result<()> {
     let id = RecordId(args.id);
     // A damaged record (one `vault check` names) of any kind is removed too.
-    if !backend.remove(id)? && !backend.remove_passkey(id)? && !backend.remove_damaged(id)? {
+    if !backend.delete_credential(id)?
+        && !backend.delete_passkey_record(id)?
+        && !backend.delete_damaged(id)?
+    {
         bail!("there is no credential with ID {}", args.id);
     }
     if json {
@@ -507,7 +515,7 @@ fn passkey_json(record: RecordId, passkey: &PasskeyRecord) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::MemoryBackend;
+    use credwell_admin::MemoryVault;
     use credwell_core::Password;
 
     fn password(origin: &str, user: &str, pw: &str) -> Credential {
@@ -528,7 +536,7 @@ mod tests {
 
     #[test]
     fn add_list_show_edit_rm() {
-        let b = MemoryBackend::default();
+        let b = MemoryVault::default();
         text(|o| {
             add_in(
                 &b,
@@ -577,7 +585,7 @@ mod tests {
             icon: None,
         };
         text(|o| edit_in(&b, false, &edit, Some(Password::new("new")), o)).unwrap();
-        let record = b.get(RecordId(id)).unwrap().unwrap();
+        let record = b.credential(RecordId(id)).unwrap().unwrap();
         assert_eq!(record.credential.id(), "alice2");
         assert_eq!(record.credential.name(), "Alice");
         match record.credential {
@@ -606,7 +614,7 @@ mod tests {
             icon: String::new(),
         })
         .unwrap();
-        let b = MemoryBackend::default();
+        let b = MemoryVault::default();
         text(|o| add_in(&b, false, credential, o)).unwrap();
         let shown = text(|o| {
             show_in(

@@ -12,12 +12,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
+use credwell_admin::{Change, VaultAdmin};
 use credwell_core::{Credential, PasswordCredential, StoredCredential};
 use credwell_formats::{self as formats, Format, ImportedLogin, Skipped};
 use credwell_passkey::PasskeyRecord;
 use serde_json::json;
 
-use crate::backend::{self, Backend, Change};
+use crate::backend::{self, now};
 use crate::global::Global;
 use crate::output::{confirm, print_json, progress};
 
@@ -180,18 +181,18 @@ pub(crate) fn import(global: &Global, args: &ImportArgs, out: &mut impl Write) -
 
 /// Applies a parsed file to `backend` and reports.
 pub(crate) fn import_in(
-    backend: &impl Backend,
+    backend: &impl VaultAdmin,
     json: bool,
     args: &ImportArgs,
     parsed: formats::Parsed,
     out: &mut impl Write,
 ) -> Result<()> {
     let read = parsed.logins.len();
-    let (mut changes, summary) = plan(&backend.all()?, parsed.logins);
+    let (mut changes, summary) = plan(&backend.all_credentials()?, parsed.logins);
     let passkeys_read = parsed.passkeys.len();
     let passkey_summary = if passkeys_read > 0 {
         let (passkey_changes, passkey_summary) =
-            plan_passkeys(&backend.passkeys()?, parsed.passkeys);
+            plan_passkeys(&passkeys_of(backend)?, parsed.passkeys);
         changes.extend(passkey_changes);
         passkey_summary
     } else {
@@ -199,7 +200,7 @@ pub(crate) fn import_in(
     };
     let bar = progress(changes.len() as u64, "Importing");
     backend
-        .apply(changes, &mut || bar.inc(1))
+        .apply_changes(changes, now(), &mut || bar.inc(1))
         .with_context(|| {
             format!(
                 "cannot import {}; nothing was imported",
@@ -334,6 +335,15 @@ pub(crate) fn plan_passkeys(
         }
     }
     (changes, summary)
+}
+
+/// Every stored passkey.
+fn passkeys_of(backend: &impl VaultAdmin) -> Result<Vec<PasskeyRecord>> {
+    Ok(backend
+        .passkey_records()?
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect())
 }
 
 /// One warning line per kind of skipped entry, with their lines.
@@ -488,8 +498,8 @@ pub(crate) fn export(global: &Global, args: &ExportArgs, out: &mut impl Write) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::MemoryBackend;
-    use credwell_core::{Origin, Password};
+    use credwell_admin::MemoryVault;
+    use credwell_core::{Origin, Password, Timestamp};
 
     fn login(origin: &str, user: &str, pw: &str, name: &str) -> ImportedLogin {
         let mut l = ImportedLogin::new(Origin::parse(origin).unwrap(), user, Password::new(pw));
@@ -497,9 +507,9 @@ mod tests {
         l
     }
 
-    fn passwords(backend: &MemoryBackend) -> Vec<(String, String, String, String)> {
+    fn passwords(backend: &MemoryVault) -> Vec<(String, String, String, String)> {
         backend
-            .all()
+            .all_credentials()
             .unwrap()
             .into_iter()
             .map(|r| match r.credential {
@@ -514,15 +524,17 @@ mod tests {
             .collect()
     }
 
-    fn import_logins(backend: &MemoryBackend, logins: Vec<ImportedLogin>) -> Summary {
-        let (changes, summary) = plan(&backend.all().unwrap(), logins);
-        backend.apply(changes, &mut || {}).unwrap();
+    fn import_logins(backend: &MemoryVault, logins: Vec<ImportedLogin>) -> Summary {
+        let (changes, summary) = plan(&backend.all_credentials().unwrap(), logins);
+        backend
+            .apply_changes(changes, Timestamp(0), &mut || {})
+            .unwrap();
         summary
     }
 
     #[test]
     fn imports_merge_duplicates_and_update_changed_passwords() {
-        let backend = MemoryBackend::default();
+        let backend = MemoryVault::default();
         let first = import_logins(
             &backend,
             vec![
@@ -569,20 +581,23 @@ mod tests {
             vec![login("https://c.example", "carol", "three", "")],
         );
         assert_eq!((again.added, again.updated, again.unchanged), (0, 0, 1));
-        assert_eq!(backend.all().unwrap().len(), 3);
+        assert_eq!(backend.all_credentials().unwrap().len(), 3);
     }
 
     #[test]
     fn repeats_within_a_file_are_one_credential_and_the_last_wins() {
-        let backend = MemoryBackend::default();
+        let backend = MemoryVault::default();
         backend
-            .add(Credential::Password(PasswordCredential {
-                id: "dave".into(),
-                password: Password::new("old"),
-                name: String::new(),
-                icon_url: String::new(),
-                origin: Origin::parse("https://d.example").unwrap(),
-            }))
+            .insert_credential(
+                Credential::Password(PasswordCredential {
+                    id: "dave".into(),
+                    password: Password::new("old"),
+                    name: String::new(),
+                    icon_url: String::new(),
+                    origin: Origin::parse("https://d.example").unwrap(),
+                }),
+                Timestamp(0),
+            )
             .unwrap();
         let summary = import_logins(
             &backend,
@@ -672,22 +687,25 @@ mod tests {
 
     #[test]
     fn exports_only_password_credentials() {
-        let backend = MemoryBackend::default();
+        let backend = MemoryVault::default();
         import_logins(
             &backend,
             vec![login("https://a.example", "alice", "pw", "A")],
         );
         backend
-            .add(Credential::Federated(credwell_core::FederatedCredential {
-                id: "fed".into(),
-                provider: "https://idp.example".into(),
-                protocol: None,
-                name: String::new(),
-                icon_url: String::new(),
-                origin: Origin::parse("https://a.example").unwrap(),
-            }))
+            .insert_credential(
+                Credential::Federated(credwell_core::FederatedCredential {
+                    id: "fed".into(),
+                    provider: "https://idp.example".into(),
+                    protocol: None,
+                    name: String::new(),
+                    icon_url: String::new(),
+                    origin: Origin::parse("https://a.example").unwrap(),
+                }),
+                Timestamp(0),
+            )
             .unwrap();
-        let (logins, others) = exportable(backend.all().unwrap());
+        let (logins, others) = exportable(backend.all_credentials().unwrap());
         assert_eq!(others, 1);
         assert_eq!(logins.len(), 1);
         assert_eq!(logins[0].name, "A");
