@@ -19,9 +19,9 @@ import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { start, HOST_BIN, EXTENSION_DIR } from './lib/harness.mjs';
 import {
-  answerCreate,
   authenticationOptions,
   choosePasskey,
+  registerPasskey,
   registrationOptions,
   unlockVault,
   verifyAuthentication,
@@ -69,13 +69,7 @@ try {
   assert.equal((await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials.length, 1);
 
   // credwell's passkey (the consent prompt answered once).
-  const reg = await registrationOptions('credwell', { userVerification: 'discouraged' });
-  const creating = h.page.evaluate(
-    async (json) => (await navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(json) })).toJSON(),
-    reg,
-  );
-  await answerCreate(h);
-  const credwellCredential = (await verifyRegistration(await creating, reg, h.origin)).credential;
+  const { credential: credwellCredential } = await registerPasskey(h, 'credwell');
 
   const nativeAuth = await authenticationOptions({ allow: [nativeCredential.id], userVerification: 'discouraged' });
   const credwellAuth = await authenticationOptions({ allow: [credwellCredential.id], userVerification: 'discouraged' });

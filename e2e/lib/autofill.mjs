@@ -8,16 +8,7 @@
 // visible (Chromium: IntersectionObserver v2), else (Firefox) it only opens credwell's passkey
 // chooser window, where the user picks.
 import assert from 'node:assert/strict';
-import {
-  CREATE,
-  answerCreate,
-  authenticationOptions,
-  choosePasskey,
-  registrationOptions,
-  unlockVault,
-  verifyAuthentication,
-  verifyRegistration,
-} from './webauthn.mjs';
+import { authenticationOptions, choosePasskey, registerPasskey, unlockVault, verifyAuthentication } from './webauthn.mjs';
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 // The list's frame: 280 × 172 px whatever it lists; the first account's row is 25..65 px down.
@@ -133,11 +124,7 @@ async function applyTrick(h, css, box) {
 export async function autofillClickjackingScenario(h) {
   await h.goto('/blank.html');
   await unlockVault(h);
-  const options = await registrationOptions('gus', { userVerification: 'discouraged' });
-  const creating = h.page.evaluate(CREATE, options);
-  creating.catch(() => {});
-  await answerCreate(h);
-  const { credential } = await verifyRegistration((await creating).json, options, h.origin);
+  const { credential } = await registerPasskey(h, 'gus');
   await h.page.evaluate(() => {
     const other = document.createElement('input');
     other.id = 'other';

@@ -7,29 +7,9 @@
 // no page is offered them, the manager shows them with Restore and Purge.
 import assert from 'node:assert/strict';
 import { settle } from './harness.mjs';
-import {
-  CREATE,
-  GET,
-  RP_ID,
-  answerCreate,
-  authenticationOptions,
-  choosePasskey,
-  registrationOptions,
-  unlockVault,
-  verifyAuthentication,
-  verifyRegistration,
-} from './webauthn.mjs';
+import { GET, RP_ID, authenticationOptions, choosePasskey, registerPasskey, unlockVault, verifyAuthentication } from './webauthn.mjs';
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
-
-async function register(h, name) {
-  const options = await registrationOptions(name, { userVerification: 'discouraged' });
-  const creating = h.page.evaluate(CREATE, options);
-  creating.catch(() => {});
-  await answerCreate(h);
-  const { credential } = await verifyRegistration((await creating).json, options, h.origin);
-  return { credential, userId: options.user.id };
-}
 
 /** get() naming only `id`: its name, or 'ok' once signed in (and verified). */
 async function signIn(h, id, credential) {
@@ -65,8 +45,8 @@ async function waitStatus(manager, pattern) {
 export async function hiddenPasskeysScenario(h) {
   await h.goto('/blank.html');
   await unlockVault(h);
-  const ann = await register(h, 'ann');
-  const bea = await register(h, 'bea');
+  const ann = await registerPasskey(h, 'ann');
+  const bea = await registerPasskey(h, 'bea');
 
   // The page (any origin the RP ID accepts) signals, with no user action.
   const signals = await h.page.evaluate(async ({ rpId, annId, beaUser }) => {

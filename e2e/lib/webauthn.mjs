@@ -66,6 +66,22 @@ export function authenticationOptions({ allow = [], userVerification = 'preferre
   });
 }
 
+/**
+ * Registers a passkey for `userName` through credwell from the main page: the RP's options
+ * (registrationOptions, user verification discouraged unless given), create({publicKey}) in the
+ * page (CREATE), consent in the prompt, and the response verified by @simplewebauthn/server.
+ * Returns {credential (registrationInfo.credential), userId (base64url), options, created}.
+ */
+export async function registerPasskey(h, userName, { userVerification = 'discouraged', exclude = [], frame = h.page } = {}) {
+  const options = await registrationOptions(userName, { userVerification, exclude });
+  const creating = frame.evaluate(CREATE, options);
+  creating.catch(() => {});
+  await answerCreate(h);
+  const created = await creating;
+  const info = await verifyRegistration(created.json, options, h.origin);
+  return { credential: info.credential, userId: options.user.id, options, created };
+}
+
 /** Verifies a RegistrationResponseJSON with @simplewebauthn/server; returns registrationInfo. */
 export async function verifyRegistration(response, options, origin, { requireUserVerification = false } = {}) {
   const v = await verifyRegistrationResponse({
