@@ -48,12 +48,15 @@ export function idFromManifestKey() {
 }
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.png': 'image/png', '.json': 'application/json' };
+// Pages served from elsewhere in the repository: the tutorial's page as published has one copy,
+// the demo's (demo/site/tutorial/), which the scenarios load as /tutorial.html.
+const ELSEWHERE = { '/tutorial.html': join(REPO, 'demo', 'site', 'tutorial', 'index.html') };
 
 export async function startServer() {
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://x');
-    const path = join(PAGES, url.pathname === '/' ? 'blank.html' : url.pathname);
-    if (!path.startsWith(PAGES) || !existsSync(path)) {
+    const path = ELSEWHERE[url.pathname] ?? join(PAGES, url.pathname === '/' ? 'blank.html' : url.pathname);
+    if (!(path.startsWith(PAGES) || Object.values(ELSEWHERE).includes(path)) || !existsSync(path)) {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('not found');
       return;
