@@ -12,29 +12,17 @@
 // window instead). Either way it ends by reading the vault file back and
 // checking that no canary string (passwords, account names, origins) is in it in clear.
 //
-// Chromium is driven by playwright-core. Firefox is driven over raw WebDriver BiDi (Playwright
-// needs a patched Firefox) with the e2e suite's driver, e2e/lib/firefox-bidi.mjs; its host is
-// registered with `credwell install --firefox-home <throwaway home>`, the command a user runs.
-import { execFile } from 'node:child_process';
+// Both browsers are launched by the browser layer the e2e suites use too (browsers/index.mjs):
+// Chromium driven by playwright-core, Firefox over raw WebDriver BiDi (Playwright needs a patched
+// Firefox), its host registered with `credwell install --firefox-home <throwaway home>`, the
+// command a user runs.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { EXTENSION_ID, HOST_NAME } from '../extension/src/id.js';
-import { Frame, firefoxPrefs, launchFirefox, userJs } from '../e2e/lib/firefox-bidi.mjs';
+import { join, relative, resolve } from 'node:path';
 import { startServer } from './server.mjs';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const EXTENSION_DIR = join(REPO, 'extension');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const FIREFOX = process.env.FIREFOX ?? '/usr/bin/firefox-esr';
-/** The Firefox add-on id (manifest browser_specific_settings.gecko.id). */
-const GECKO_ID = JSON.parse(readFileSync(join(EXTENSION_DIR, 'manifest.json'), 'utf8')).browser_specific_settings.gecko.id;
-/** The moz-extension:// host of the demo's Firefox, pinned by the extensions.webextensions.uuids pref. */
-const FIREFOX_EXTENSION_UUID = '6c7c1a3e-4f0b-4d38-9a51-c4ed5e11de70';
 const TIMEOUT = 30_000;
 const PASSPHRASE = 'correct horse battery staple';
 const CANARY = `credwell-canary-${randomBytes(4).toString('hex')}`;
@@ -81,55 +69,30 @@ if (!['chromium', 'firefox'].includes(opts.browser)) {
 
 if (opts.headless) opts.walkthrough = true;
 
-function hostBinary() {
-  if (process.env.CREDWELL_HOST_BIN) return resolve(process.env.CREDWELL_HOST_BIN);
-  const target = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(REPO, 'target');
-  for (const profile of ['release', 'debug']) {
-    const p = join(target, profile, 'credwell-host');
-    if (existsSync(p)) return p;
-  }
-  return null;
-}
-
-/** The credwell CLI: CREDWELL_BIN, else the one next to the host binary. */
-function credwellBinary(host) {
-  if (process.env.CREDWELL_BIN) return resolve(process.env.CREDWELL_BIN);
-  const p = join(dirname(host), 'credwell');
-  return existsSync(p) ? p : null;
-}
-
-/** An npm package from demo/node_modules, with a hint when `npm ci` was not run here. */
-async function dependency(name) {
+/** The browser layer (browsers/), with a hint when its npm packages were not installed. */
+async function browserLayer() {
   try {
-    return await import(name);
+    return await import('../browsers/index.mjs');
   } catch (e) {
     if (e?.code !== 'ERR_MODULE_NOT_FOUND') throw e;
-    throw new Error(`the npm package ${name} is missing: run (cd demo && npm ci) (or ./scripts/demo.sh)`);
+    throw new Error(`${e.message}: run (cd browsers && npm ci) (or ./scripts/demo.sh)`);
   }
 }
+const layer = await browserLayer();
 
 // ---------------------------------------------------------------------------------------------
-// Throwaway profile, vault and host registration
-
-const q = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
+// Throwaway dir (profile, vault) and the host's environment; the browser layer writes the host
+// wrapper and registers it when it launches the browser.
 
 async function setUp(browser) {
-  const host = hostBinary();
-  if (!host) throw new Error('credwell-host is not built: run `cargo build --release -p credwell-host` (or ./scripts/demo.sh)');
-  const binary = browser === 'firefox' ? FIREFOX : CHROMIUM;
-  if (!existsSync(binary)) throw new Error(`${binary} is missing: apt-get install ${browser === 'firefox' ? 'firefox-esr' : 'chromium'}${browser === 'firefox' ? '' : ' (or ./scripts/demo.sh)'}`);
-  const credwell = browser === 'firefox' ? credwellBinary(host) : null;
-  if (browser === 'firefox' && !credwell) {
-    throw new Error(`the credwell CLI is not built next to ${host} (it registers the host for Firefox): run \`cargo build --release -p credwell -p credwell-host\`, or set CREDWELL_BIN`);
-  }
+  const host = layer.hostBinary(['release', 'debug']);
+  if (!existsSync(host)) throw new Error('credwell-host is not built: run `cargo build --release -p credwell-host` (or ./scripts/demo.sh)');
+  const binary = layer.BINARIES[browser];
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: apt-get install ${layer.PACKAGES[browser]} (or ./scripts/demo.sh)`);
   const dir = await mkdtemp(join(tmpdir(), 'credwell-demo-'));
-  const profile = join(dir, 'profile');
-  const home = join(dir, 'home'); // Firefox: HOME, where it looks for host manifests
   const vaultDir = join(dir, 'vault');
   const vault = join(vaultDir, 'vault.sqlite');
-  await mkdir(profile, { recursive: true });
   await mkdir(vaultDir, { mode: 0o700 });
-  const wrapper = join(dir, 'credwell-host.sh');
   const env = {
     CREDWELL_VAULT: vault,
     // A fast unlock for a throwaway vault (still encrypted) when the caller asks for it: only a
@@ -139,48 +102,28 @@ async function setUp(browser) {
     CREDWELL_STORE_CONSENT: 'ask',
     CREDWELL_LOG: process.env.CREDWELL_LOG ?? 'warn',
   };
-  await writeFile(
-    wrapper,
-    [
-      '#!/bin/sh',
-      `# Started by ${browser === 'firefox' ? 'Firefox' : 'Chromium'} for credwell's extension (connectNative): the demo's vault, then credwell-host.`,
-      `echo $$ >> ${q(join(dir, 'host.pids'))}`,
-      'unset CREDWELL_EPHEMERAL',
-      ...Object.entries(env).map(([k, v]) => `export ${k}=${q(v)}`),
-      `exec ${q(host)} "$@" 2>> ${q(join(dir, 'host.log'))}`,
-      '',
-    ].join('\n'),
-  );
-  await chmod(wrapper, 0o755);
-  let registered;
-  if (browser === 'firefox') {
-    // The command a user runs, against a throwaway home: it writes
-    // HOME/.mozilla/native-messaging-hosts/org.credwell.host.json naming the add-on id from the
-    // extension's manifest; --host is the wrapper, so the host opens the demo's vault.
-    await mkdir(home, { recursive: true });
-    const args = ['--json', 'install', '--firefox-home', home, '--extension', EXTENSION_DIR, '--host', wrapper];
-    let stdout;
-    try {
-      ({ stdout } = await promisify(execFile)(credwell, args, { env: { ...process.env, HOME: home } }));
-    } catch (e) {
-      throw new Error(`${credwell} ${args.join(' ')} failed: ${e.stderr || e.message}`);
-    }
-    const result = JSON.parse(stdout);
-    registered = { command: `credwell install --firefox-home ${home} --extension ${EXTENSION_DIR} --host ${wrapper}`, manifests: result.manifests, id: result.firefoxExtensionId };
-  } else {
-    await mkdir(join(profile, 'NativeMessagingHosts'), { recursive: true });
-    await writeFile(
-      join(profile, 'NativeMessagingHosts', `${HOST_NAME}.json`),
-      JSON.stringify({
-        name: HOST_NAME,
-        description: 'credwell native host (demo)',
-        path: wrapper,
-        type: 'stdio',
-        allowed_origins: [`chrome-extension://${EXTENSION_ID}/`],
-      }),
-    );
-  }
-  return { dir, profile, home, vaultDir, vault, host, registered };
+  return { dir, profile: join(dir, 'profile'), home: join(dir, 'home'), vaultDir, vault, host, hostEnv: env };
+}
+
+/**
+ * Launches the browser through the layer: the demo's vault (never an ephemeral one) behind the
+ * host; in Firefox, the host registered by `credwell install` (the CLI must be built).
+ */
+function launchBrowser(env, server, headless) {
+  return layer.launch(opts.browser, {
+    dir: env.dir,
+    host: { bin: env.host, env: env.hostEnv, unset: ['CREDWELL_EPHEMERAL'] },
+    headless,
+    viewport: headless ? { width: 1000, height: 760 } : null,
+    // Chromium: the site's origins all live on the loopback server; run.mjs ends the browser
+    // itself on Ctrl-C, then checks the vault.
+    args: ['--host-resolver-rules=MAP localhost 127.0.0.1, MAP *.localhost 127.0.0.1'],
+    handleSignals: false,
+    // Firefox: every http host but localhost/127.0.0.1 is proxied to the demo's loopback server
+    // (*.localhost never leaves loopback anyway).
+    proxyPort: server.port,
+    requireCredwellInstall: true,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -191,34 +134,9 @@ async function setUp(browser) {
 // goto, reload, url, evaluate, fill, click, text, texts, value, attr, hidden, waitVisible,
 // waitText, waitFunction, waitUrl and screenshot.
 
-async function launchChromium(env, server, headless) {
-  const { chromium } = await dependency('playwright-core');
-  const ctx = await chromium.launchPersistentContext(env.profile, {
-    executablePath: CHROMIUM,
-    headless,
-    // run.mjs ends the browser itself on Ctrl-C, then checks the vault.
-    handleSIGINT: false,
-    handleSIGTERM: false,
-    handleSIGHUP: false,
-    viewport: headless ? { width: 1000, height: 760 } : null,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--no-default-browser-check',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      // The site's origins all live on the loopback server.
-      '--host-resolver-rules=MAP localhost 127.0.0.1, MAP *.localhost 127.0.0.1',
-      `--load-extension=${EXTENSION_DIR}`,
-      `--disable-extensions-except=${EXTENSION_DIR}`,
-    ],
-  });
-  ctx.setDefaultTimeout(TIMEOUT);
-  if (!ctx.serviceWorkers().length) await ctx.waitForEvent('serviceworker', { timeout: TIMEOUT });
-
+// The Chromium driver over the layer's launch: Playwright's context and first page.
+function chromiumDriver(b) {
+  const { ctx } = b;
   const tab = (p) => ({
     goto: (url) => p.goto(url),
     reload: () => p.reload(),
@@ -238,11 +156,11 @@ async function launchChromium(env, server, headless) {
     screenshot: (file) => p.screenshot({ path: file }),
     raw: p,
   });
-  const page = ctx.pages()[0] ?? (await ctx.newPage());
+  const { page } = b;
   const consumed = new WeakSet();
-  const prefix = (name) => `chrome-extension://${EXTENSION_ID}/src/ui/${name}.html`;
+  const prefix = (name) => `${b.extensionOrigin}/src/ui/${name}.html`;
   return {
-    version: `chromium ${ctx.browser()?.version() ?? ''}`,
+    version: b.version,
     page: tab(page),
     // credwell's extension pages (unlock, prompt, chooser) open as popup windows: find one.
     async ui(name) {
@@ -286,7 +204,7 @@ async function launchChromium(env, server, headless) {
       });
     },
     whenClosed: () => new Promise((ok) => ctx.once('close', ok)),
-    close: () => ctx.close(),
+    close: () => b.close(),
   };
 }
 
@@ -298,25 +216,10 @@ const FIND = `(s) => {
   return [...document.querySelectorAll('button, a, input[type=submit], input[type=button], [role=button]')].find((e) => (e.innerText ?? e.value ?? '').trim() === t) ?? null;
 }`;
 
-async function launchFirefoxDemo(env, server, headless) {
-  const { default: WebSocket } = await dependency('ws');
-  // firefoxPrefs: loopback only, no first-run pages; every http host but localhost/127.0.0.1 is
-  // proxied to the demo's loopback server (*.localhost never leaves loopback anyway); a pinned
-  // extension UUID.
-  await writeFile(join(env.profile, 'user.js'), userJs(firefoxPrefs({ proxyPort: server.port, uuids: { [GECKO_ID]: FIREFOX_EXTENSION_UUID } })));
-  const ff = await launchFirefox({ WebSocket, binary: FIREFOX, profile: env.profile, home: env.home, extension: EXTENSION_DIR, headless });
-  const { bidi } = ff;
-  try {
-    await bidi.send('session.subscribe', { events: ['browsingContext.contextDestroyed', 'log.entryAdded'] });
-  } catch (e) {
-    await ff.close();
-    throw e;
-  }
-  const destroyed = new Set();
-  bidi.on('browsingContext.contextDestroyed', (p) => destroyed.add(p.context));
-  const topLevel = async () => (await bidi.send('browsingContext.getTree', { maxDepth: 0 })).contexts;
-  const { context } = (await topLevel())[0];
-  if (headless) await bidi.send('browsingContext.setViewport', { context, viewport: { width: 1000, height: 760 } });
+// The Firefox driver over the layer's launch: a BiDi session and the first tab's context.
+function firefoxDriver(b) {
+  const { bidi, destroyed, topLevel } = b;
+  const { context } = b.page;
 
   async function poll(what, fn) {
     const deadline = Date.now() + TIMEOUT;
@@ -333,7 +236,7 @@ async function launchFirefoxDemo(env, server, headless) {
     }
   }
   const tab = (ctxId) => {
-    const frame = new Frame(bidi, ctxId);
+    const frame = new layer.Frame(bidi, ctxId);
     // evaluate of a source string `(selector, arg) => …` with the element finder in scope.
     // (Frame.evaluate sends a function's source text; one made from a string keeps that text.)
     const withEl = (src, selector, arg) =>
@@ -407,10 +310,10 @@ async function launchFirefoxDemo(env, server, headless) {
     return t;
   };
   const page = tab(context);
-  const uiUrl = (name) => `moz-extension://${FIREFOX_EXTENSION_UUID}/src/ui/${name}.html`;
+  const uiUrl = (name) => `${b.extensionOrigin}/src/ui/${name}.html`;
   const consumed = new Set();
   return {
-    version: `${ff.capabilities.browserName ?? 'firefox'} ${ff.capabilities.browserVersion ?? ''}`,
+    version: b.version,
     page,
     // credwell's extension pages (unlock, prompt, chooser) open as popup windows: find one.
     async ui(name) {
@@ -445,23 +348,15 @@ async function launchFirefoxDemo(env, server, headless) {
         bidi.on('log.entryAdded', listener);
       });
     },
-    whenClosed: () => ff.exited,
-    close: () => ff.close(),
+    whenClosed: () => b.exited,
+    close: () => b.close(),
   };
-}
-
-async function pidsOf(dir) {
-  try {
-    return (await readFile(join(dir, 'host.pids'), 'utf8')).split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
 }
 
 /** After the browser closed: wait until every host process it started has exited. */
 async function hostsGone(dir) {
   const deadline = Date.now() + 10_000;
-  for (const pid of await pidsOf(dir)) {
+  for (const pid of await layer.hostPids(dir)) {
     for (;;) {
       try {
         process.kill(pid, 0);
@@ -815,10 +710,6 @@ async function main() {
   out(`  vault        ${env.vault}  (throwaway, encrypted; fast test key derivation)`);
   out(`  host         ${env.host}`);
   out(`  profile      ${env.profile}  (throwaway)`);
-  if (env.registered) {
-    out(`  registered   ${env.registered.command}`);
-    out(`               → ${env.registered.manifests.join(', ')} (add-on ${env.registered.id})`);
-  }
   if (opts.walkthrough) {
     await mkdir(opts.screenshots, { recursive: true });
     out(`  screenshots  ${opts.screenshots}`);
@@ -831,16 +722,19 @@ async function main() {
     await server.close();
   };
   try {
-    if (env.registered) {
-      const manifest = JSON.parse(await readFile(env.registered.manifests[0], 'utf8'));
+    const t = Date.now();
+    const b = await launchBrowser(env, server, opts.headless);
+    drv = opts.browser === 'firefox' ? firefoxDriver(b) : chromiumDriver(b);
+    out(`  browser      ${drv.version} started with credwell's extension in ${Date.now() - t} ms`);
+    if (b.registered.by === 'credwell install') {
+      out(`  registered   ${b.registered.command}`);
+      out(`               → ${b.registered.manifests.join(', ')} (add-on ${b.registered.id})`);
+      const manifest = JSON.parse(await readFile(b.registered.manifests[0], 'utf8'));
       check(
-        manifest.name === HOST_NAME && manifest.allowed_extensions?.length === 1 && manifest.allowed_extensions[0] === GECKO_ID,
-        `credwell install wrote the host manifest for the add-on id in extension/manifest.json (${GECKO_ID})`,
+        manifest.name === layer.HOST_NAME && manifest.allowed_extensions?.length === 1 && manifest.allowed_extensions[0] === layer.GECKO_ID,
+        `credwell install wrote the host manifest for the add-on id in extension/manifest.json (${layer.GECKO_ID})`,
       );
     }
-    const t = Date.now();
-    drv = await (opts.browser === 'firefox' ? launchFirefoxDemo : launchChromium)(env, server, opts.headless);
-    out(`  browser      ${drv.version} started with credwell's extension in ${Date.now() - t} ms`);
     if (opts.walkthrough) {
       extra = await walkthrough(drv, server, opts.screenshots);
     } else {

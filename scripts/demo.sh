@@ -26,8 +26,12 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
 
-if [ ! -d demo/node_modules/playwright-core ] || [ ! -d demo/node_modules/ws ]; then
-  log "npm ci (demo/: playwright-core, no browser download)"
+if [ ! -d browsers/node_modules/playwright-core ] || [ ! -d browsers/node_modules/ws ]; then
+  log "npm ci (browsers/: playwright-core and ws, no browser download)"
+  (cd browsers && npm ci --no-audit --no-fund)
+fi
+if [ ! -d demo/node_modules/@simplewebauthn/server ]; then
+  log "npm ci (demo/: @simplewebauthn/server, the Example Site's passkey checks)"
   (cd demo && npm ci --no-audit --no-fund)
 fi
 

@@ -105,7 +105,12 @@ FUZZ_SECONDS="${CREDWELL_FUZZ_SECONDS:-15}"
 )
 
 log "extension end to end in headless Chromium (e2e/)"
-if [ ! -d e2e/node_modules/playwright-core ] || [ ! -d e2e/node_modules/ws ] || [ ! -d e2e/node_modules/@simplewebauthn/server ]; then
+# The browser layer both the suites and the demo launch browsers with (browsers/: playwright-core,
+# ws; no browser download), and the suites' relying party (@simplewebauthn/server).
+if [ ! -d browsers/node_modules/playwright-core ] || [ ! -d browsers/node_modules/ws ]; then
+  (cd browsers && npm ci --no-audit --no-fund)
+fi
+if [ ! -d e2e/node_modules/@simplewebauthn/server ]; then
   (cd e2e && npm ci --no-audit --no-fund)
 fi
 # Built first as `cargo build` (and so every release build) makes them: without credwell-vault's
@@ -129,7 +134,7 @@ fi
 node --test --test-concurrency=1 interop/
 
 log "browser demo: headless walkthrough of the tutorial's scenario in Chromium (demo/)"
-if [ ! -d demo/node_modules/playwright-core ] || [ ! -d demo/node_modules/ws ] || [ ! -d demo/node_modules/@simplewebauthn/server ]; then
+if [ ! -d demo/node_modules/@simplewebauthn/server ]; then
   (cd demo && npm ci --no-audit --no-fund)
 fi
 # The test build of the host (with the test-only key derivation): the demo vault unlocks at once.

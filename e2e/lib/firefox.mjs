@@ -3,70 +3,24 @@
 // a patched Firefox).
 //
 // Each test calls start(); close() ends Firefox, the host and the server and removes the temp
-// dir. Firefox runs with HOME set to a throwaway dir inside it: that is where it looks for the
-// native-messaging host manifest ($HOME/.mozilla/native-messaging-hosts/), and it keeps Firefox
-// from creating ~/.cache/mozilla in the real home. The manifest is written there by
-// `credwell install --firefox-home` (the CLI built next to the host; CREDWELL_BIN picks another),
-// so the suite exercises the command a user runs; without a built CLI the harness writes it.
-// The BiDi driver itself is lib/firefox-bidi.mjs (shared with demo/run.mjs).
+// dir. The browser layer (browsers/index.mjs, shared with demo/run.mjs) runs Firefox with HOME set
+// to a throwaway dir inside it: that is where it looks for the native-messaging host manifest
+// ($HOME/.mozilla/native-messaging-hosts/), and it keeps Firefox from creating ~/.cache/mozilla
+// in the real home. The manifest is written there by `credwell install --firefox-home` (the CLI
+// built next to the host; CREDWELL_BIN picks another), so the suite exercises the command a user
+// runs; without a built CLI the layer writes it.
 
-import WebSocket from 'ws';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { HOST_NAME } from '../../extension/src/id.js';
-import { CREDWELL_BIN, EXTENSION_DIR, HOST_BIN, PASSPHRASE, UI_TIMEOUT, startServer, writeHostWrapper } from './harness.mjs';
-import { Frame, firefoxPrefs, launchFirefox, sleep, userJs } from './firefox-bidi.mjs';
+import { BINARIES, EXTENSION_DIR, EXTENSION_ORIGINS, Frame, launch, sleep } from '../../browsers/index.mjs';
+import { HOST_BIN, PASSPHRASE, UI_TIMEOUT, hostEnv, startServer } from './harness.mjs';
 
 export { getCredential, settle, PASSPHRASE, UI_TIMEOUT, REPO, HOST_BIN, CREDWELL_BIN, EXTENSION_DIR } from './harness.mjs';
-export { Bidi, Frame, fromRemote } from './firefox-bidi.mjs';
+export { Bidi, Frame, fromRemote } from '../../browsers/index.mjs';
 
-export const FIREFOX = process.env.FIREFOX ?? '/usr/bin/firefox-esr';
-/** The add-on id (manifest browser_specific_settings.gecko.id). */
-export const GECKO_ID = JSON.parse(readFileSync(join(EXTENSION_DIR, 'manifest.json'), 'utf8')).browser_specific_settings.gecko.id;
-/** The moz-extension:// host, pinned by the extensions.webextensions.uuids pref. */
-export const EXTENSION_UUID = '6c7c1a3e-4f0b-4d38-9a51-c4ed5e11a001';
-export const EXTENSION_ORIGIN = `moz-extension://${EXTENSION_UUID}`;
-
-// firefoxPrefs: loopback only, no first-run pages, real timer precision; plus a pinned
-// extension UUID (lib/firefox-bidi.mjs). Every other http host goes through the test server as its
-// proxy (it serves the same pages whatever the host): that gives a non-secure origin on loopback,
-// http://insecure.test (not potentially trustworthy, unlike localhost/127.0.0.1); https goes to a
-// closed port.
-function prefsFor(serverPort, prefs) {
-  return { ...firefoxPrefs({ proxyPort: serverPort, uuids: { [GECKO_ID]: EXTENSION_UUID } }), ...prefs };
-}
-
-/**
- * Registers the host wrapper for Firefox under `home`: with `credwell install --firefox-home`
- * (the command a user runs; it reads the add-on id from extension/manifest.json) when the CLI is
- * built, else by writing the same manifest here. Returns which of the two did it.
- */
-async function registerHost(home, wrapper, hosts) {
-  if (existsSync(CREDWELL_BIN)) {
-    const args = ['install', '--firefox-home', home, '--extension', EXTENSION_DIR, '--host', wrapper];
-    try {
-      await promisify(execFile)(CREDWELL_BIN, args, { env: { ...process.env, HOME: home } });
-    } catch (e) {
-      throw new Error(`${CREDWELL_BIN} ${args.join(' ')} failed: ${e.stderr || e.message}`);
-    }
-    return 'credwell install';
-  }
-  await writeFile(
-    join(hosts, `${HOST_NAME}.json`),
-    JSON.stringify({
-      name: HOST_NAME,
-      description: 'credwell native host (e2e, Firefox)',
-      path: wrapper,
-      type: 'stdio',
-      allowed_extensions: [GECKO_ID],
-    }),
-  );
-  return 'harness';
-}
+export const EXTENSION_ORIGIN = EXTENSION_ORIGINS.firefox;
 
 /**
  * Starts the server, a fresh profile with the host manifest under a throwaway HOME, Firefox with
@@ -74,56 +28,47 @@ async function registerHost(home, wrapper, hosts) {
  * options.env: extra environment for the host; options.prefs: extra Firefox prefs;
  * options.server: a started server to use (and not close); options.extension: another extension
  * to install, an unpacked dir or an .xpi (e.g. extension/build.mjs's dist/credwell-firefox.xpi).
+ * Every http host but localhost/127.0.0.1 is proxied to the test server (it serves the same
+ * pages whatever the host): that gives a non-secure origin on loopback, http://insecure.test
+ * (not potentially trustworthy, unlike localhost/127.0.0.1); https goes to a closed port unless
+ * options.prefs points network.proxy.ssl_port elsewhere.
  */
 export async function start(options = {}) {
   if (!existsSync(HOST_BIN)) throw new Error(`${HOST_BIN} is missing: run cargo build -p credwell-host`);
-  if (!existsSync(FIREFOX)) throw new Error(`${FIREFOX} is missing: apt-get install -y firefox-esr`);
+  if (!existsSync(BINARIES.firefox)) throw new Error(`${BINARIES.firefox} is missing: apt-get install -y firefox-esr`);
   const ownServer = !options.server;
   const server = options.server ?? (await startServer());
   const dir = await mkdtemp(join(tmpdir(), 'credwell-ff-'));
-  const home = join(dir, 'home');
-  const profile = join(dir, 'profile');
-  const hosts = join(home, '.mozilla', 'native-messaging-hosts');
-  await mkdir(hosts, { recursive: true });
-  await mkdir(profile, { recursive: true });
-  const wrapper = await writeHostWrapper(dir, options.env);
-  const registeredBy = await registerHost(home, wrapper, hosts);
-  await writeFile(join(profile, 'user.js'), userJs(prefsFor(server.port, options.prefs ?? {})));
-
   const removeTemp = async () => {
     if (ownServer) await server.close();
     if (!options.keepDir) await rm(dir, { recursive: true, force: true });
   };
-  let firefox;
+  let b;
   try {
-    firefox = await launchFirefox({ WebSocket, binary: FIREFOX, profile, home, extension: options.extension ?? EXTENSION_DIR });
+    b = await launch('firefox', {
+      dir,
+      host: { bin: HOST_BIN, env: hostEnv(options.env) },
+      extension: options.extension ?? EXTENSION_DIR,
+      proxyPort: server.port,
+      prefs: options.prefs ?? {},
+    });
   } catch (e) {
     await removeTemp();
     throw e;
   }
-  const { bidi, child, browserLog, capabilities } = firefox;
+  const { bidi, child, browserLog, capabilities, destroyed, topLevel, page, home, profile } = b;
+  const registeredBy = b.registered.by;
   const cleanup = async () => {
-    await firefox.close();
+    await b.close();
     await removeTemp();
   };
-  try {
-    await bidi.send('session.subscribe', { events: ['browsingContext.contextDestroyed', 'log.entryAdded'] });
-  } catch (e) {
-    await cleanup();
-    throw e;
-  }
-  const destroyed = new Set();
-  bidi.on('browsingContext.contextDestroyed', (p) => destroyed.add(p.context));
   const consoleListeners = [];
   bidi.on('log.entryAdded', (entry) => {
     for (const fn of consoleListeners) fn(entry);
   });
 
-  const { contexts } = await bidi.send('browsingContext.getTree', { maxDepth: 0 });
-  const page = new Frame(bidi, contexts[0].context);
   const consumed = new Set();
   const uiUrl = (name) => `${EXTENSION_ORIGIN}/src/ui/${name}.html`;
-  const topLevel = async () => (await bidi.send('browsingContext.getTree', { maxDepth: 0 })).contexts;
 
   const h = {
     browser: 'firefox',
@@ -142,31 +87,14 @@ export async function start(options = {}) {
     browserVersion: capabilities.browserVersion ?? '',
     /** Its major version, a number (e.g. 153). */
     browserMajor: Number.parseInt(capabilities.browserVersion ?? '', 10),
-    async hostPids() {
-      try {
-        return (await readFile(join(dir, 'host.pids'), 'utf8')).split('\n').filter(Boolean).map(Number);
-      } catch {
-        return [];
-      }
-    },
-    async hostLog() {
-      try {
-        return await readFile(join(dir, 'host.log'), 'utf8');
-      } catch {
-        return '';
-      }
-    },
+    hostPids: b.hostPids,
+    hostLog: b.hostLog,
     /** Console messages (BiDi log.entryAdded) from any context: fn({level, text, args, source}). */
     onConsole(fn) {
       consoleListeners.push(fn);
     },
     /** Opens a new tab and returns it as a Frame (optionally navigated to `url`). */
-    async newTab(url) {
-      const { context } = await bidi.send('browsingContext.create', { type: 'tab', background: true });
-      const tab = new Frame(bidi, context);
-      if (url) await bidi.send('browsingContext.navigate', { context, url, wait: 'complete' });
-      return tab;
-    },
+    newTab: b.newPage,
     async closeTab(tab) {
       await bidi.send('browsingContext.close', { context: tab.context }).catch(() => {});
     },

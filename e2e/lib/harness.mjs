@@ -4,41 +4,34 @@
 // Each test calls start(); the returned object's close() ends the browser, the host and the
 // server and removes the profile.
 
-import { chromium } from 'playwright-core';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
-import { mkdtemp, readFile, rm, writeFile, mkdir, chmod } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EXTENSION_ID, HOST_NAME } from '../../extension/src/id.js';
+import { EXTENSION_DIR, EXTENSION_ID, REPO, credwellBinary, hostBinary, launch } from '../../browsers/index.mjs';
 
+export { EXTENSION_DIR, REPO } from '../../browsers/index.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
-export const REPO = resolve(here, '../..');
-export const EXTENSION_DIR = join(REPO, 'extension');
 const PAGES = resolve(here, '../pages');
-export const HOST_BIN = process.env.CREDWELL_HOST_BIN
-  ? resolve(process.env.CREDWELL_HOST_BIN)
-  : join(process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(REPO, 'target'), 'debug', 'credwell-host');
+/** The host binary the suites run: CREDWELL_HOST_BIN, else `<target>/debug/credwell-host`. */
+export const HOST_BIN = hostBinary(['debug']);
 /** The `credwell` CLI next to the host binary (cargo builds both into one target dir), if built. */
-export const CREDWELL_BIN = process.env.CREDWELL_BIN ?? join(dirname(HOST_BIN), 'credwell');
+export const CREDWELL_BIN = credwellBinary(HOST_BIN);
 export const PASSPHRASE = 'correct horse battery staple';
 export const UI_TIMEOUT = 30_000;
 
-// Headless CI flags (no sandbox, GPU, QUIC, first-run pages or background traffic); plus a
-// resolver rule that gives the suite a non-secure origin on loopback (http://insecure.test is not
-// potentially trustworthy, unlike localhost/127.0.0.1).
-export const BASE_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--host-resolver-rules=MAP insecure.test 127.0.0.1',
-];
+/** The host's environment in the suites: an ephemeral vault, no idle lock; plus `extra`. */
+export function hostEnv(extra = {}) {
+  return { CREDWELL_EPHEMERAL: '1', CREDWELL_IDLE_LOCK_SECS: '0', CREDWELL_LOG: 'warn', ...(extra ?? {}) };
+}
+
+// A resolver rule that gives the suite a non-secure origin on loopback (http://insecure.test is
+// not potentially trustworthy, unlike localhost/127.0.0.1); the browser layer adds the headless
+// CI flags.
+const INSECURE_RULE = '--host-resolver-rules=MAP insecure.test 127.0.0.1';
 
 /** The extension id the manifest's key gives: Chromium's sha256-of-the-key id, in a–p letters. */
 export function idFromManifestKey() {
@@ -78,74 +71,35 @@ export async function startServer() {
 }
 
 /**
- * Writes `<dir>/credwell-host.sh`: the native host as the browser starts it. It records its pid
- * in `<dir>/host.pids`, sets CREDWELL_EPHEMERAL=1 (plus `env`), and execs HOST_BIN with its
- * stderr appended to `<dir>/host.log`. Returns the wrapper's path.
- */
-export async function writeHostWrapper(dir, extraEnv = {}) {
-  const env = {
-    CREDWELL_EPHEMERAL: '1',
-    CREDWELL_IDLE_LOCK_SECS: '0',
-    CREDWELL_LOG: 'warn',
-    ...(extraEnv ?? {}),
-  };
-  const wrapper = join(dir, 'credwell-host.sh');
-  const q = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
-  await writeFile(
-    wrapper,
-    [
-      '#!/bin/sh',
-      '# Started by the browser for connectNative; records its pid and becomes credwell-host.',
-      `echo $$ >> ${q(join(dir, 'host.pids'))}`,
-      ...Object.entries(env).map(([k, v]) => `export ${k}=${q(v)}`),
-      `exec ${q(HOST_BIN)} "$@" 2>> ${q(join(dir, 'host.log'))}`,
-      '',
-    ].join('\n'),
-  );
-  await chmod(wrapper, 0o755);
-  return wrapper;
-}
-
-/**
- * Starts the server, a fresh profile with the extension and the host manifest, and Chromium.
+ * Starts the server, a fresh profile with the extension and the host manifest, and Chromium
+ * (browsers/index.mjs).
  * options.env: extra environment for the host (e.g. {CREDWELL_STORE_CONSENT: 'always'});
  * options.server: an already started server (startServer()) to use, and not close, instead;
  * options.extension: another unpacked extension dir (e.g. extension/build.mjs's dist/chromium);
- * options.args: extra Chromium switches (a --host-resolver-rules given here replaces BASE_ARGS').
+ * options.args: extra Chromium switches (a --host-resolver-rules given here replaces the
+ * suite's own).
  */
 export async function start(options = {}) {
   if (!existsSync(HOST_BIN)) throw new Error(`${HOST_BIN} is missing: run cargo build -p credwell-host`);
   const ownServer = !options.server;
-  const extensionDir = options.extension ?? EXTENSION_DIR;
   const server = options.server ?? (await startServer());
   const dir = await mkdtemp(join(tmpdir(), 'credwell-e2e-'));
-  const profile = join(dir, 'profile');
-  await mkdir(join(profile, 'NativeMessagingHosts'), { recursive: true });
-  const wrapper = await writeHostWrapper(dir, options.env);
-  await writeFile(
-    join(profile, 'NativeMessagingHosts', `${HOST_NAME}.json`),
-    JSON.stringify({
-      name: HOST_NAME,
-      description: 'credwell native host (e2e)',
-      path: wrapper,
-      type: 'stdio',
-      allowed_origins: [`chrome-extension://${EXTENSION_ID}/`],
-    }),
-  );
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      ...BASE_ARGS.filter((a) => !(a.startsWith('--host-resolver-rules=') && (options.args ?? []).some((b) => b.startsWith('--host-resolver-rules=')))),
-      ...(options.args ?? []),
-      `--load-extension=${extensionDir}`,
-      `--disable-extensions-except=${extensionDir}`,
-    ],
-  });
-  ctx.setDefaultTimeout(UI_TIMEOUT);
-  let worker = ctx.serviceWorkers()[0];
-  if (!worker) worker = await ctx.waitForEvent('serviceworker', { timeout: UI_TIMEOUT });
-  const page = ctx.pages()[0] ?? (await ctx.newPage());
+  const extraArgs = options.args ?? [];
+  const ownRule = extraArgs.some((a) => a.startsWith('--host-resolver-rules='));
+  let b;
+  try {
+    b = await launch('chromium', {
+      dir,
+      host: { bin: HOST_BIN, env: hostEnv(options.env) },
+      extension: options.extension ?? EXTENSION_DIR,
+      args: [...(ownRule ? [] : [INSECURE_RULE]), ...extraArgs],
+    });
+  } catch (e) {
+    if (ownServer) await server.close();
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+  const { ctx, page, worker } = b;
   const consumed = new WeakSet();
 
   const h = {
@@ -157,20 +111,8 @@ export async function start(options = {}) {
     dir,
     ...server,
     /** The pids of every host process Chromium started, in order. */
-    async hostPids() {
-      try {
-        return (await readFile(join(dir, 'host.pids'), 'utf8')).split('\n').filter(Boolean).map(Number);
-      } catch {
-        return [];
-      }
-    },
-    async hostLog() {
-      try {
-        return await readFile(join(dir, 'host.log'), 'utf8');
-      } catch {
-        return '';
-      }
-    },
+    hostPids: b.hostPids,
+    hostLog: b.hostLog,
     /** The background's view of the host: {locked, connected}, asked from an extension page. */
     async hostStatus() {
       const ext = await ctx.newPage();
@@ -371,11 +313,7 @@ export async function start(options = {}) {
       }
     },
     /** Opens a new tab, optionally at `url`; it has evaluate(fn, arg). */
-    async newTab(url) {
-      const tab = await ctx.newPage();
-      if (url) await tab.goto(url);
-      return tab;
-    },
+    newTab: b.newPage,
     async closeTab(tab) {
       await tab.close();
     },
@@ -388,7 +326,7 @@ export async function start(options = {}) {
       return addFrame(page, options);
     },
     async close() {
-      await ctx.close().catch(() => {});
+      await b.close().catch(() => {});
       if (ownServer) await server.close();
       await rm(dir, { recursive: true, force: true });
     },

@@ -1,12 +1,12 @@
 // Driving Debian's Firefox ESR over raw WebDriver BiDi (Firefox's own remote port; no
-// geckodriver, no Playwright: Playwright needs a patched Firefox). Shared by the e2e harness
-// (lib/firefox.mjs) and the browser demo (demo/run.mjs), so it imports nothing from npm: the
-// caller passes the `ws` package's WebSocket (each from its own node_modules).
+// geckodriver, no Playwright: Playwright needs a patched Firefox). Part of the browser layer
+// (index.mjs) the e2e harness and the demo share.
 //
 // The profile's prefs (firefoxPrefs) keep the browser on loopback and quiet: no network but the
 // test server, no first-run pages, updates or telemetry, and full timer precision for benches.
 
 import { spawn } from 'node:child_process';
+import WebSocket from 'ws';
 
 export const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
@@ -34,8 +34,8 @@ export class Bidi {
     });
   }
 
-  /** Opens `url` with `WebSocket` (the `ws` package's class). */
-  static async connect(url, WebSocket) {
+  /** Opens `url` (the `ws` package's WebSocket). */
+  static async connect(url) {
     const ws = new WebSocket(url, { perMessageDeflate: false });
     await new Promise((ok, fail) => {
       ws.once('open', ok);
@@ -194,7 +194,7 @@ export function userJs(prefs) {
  * Returns {bidi, capabilities, child, exited, browserLog(), close()} (capabilities: session.new's,
  * browserVersion among them); close() ends the session and Firefox.
  */
-export async function launchFirefox({ WebSocket, binary, profile, home, extension, headless = true, args = [], env = {} }) {
+export async function launchFirefox({ binary, profile, home, extension, headless = true, args = [], env = {} }) {
   const childEnv = { ...process.env, HOME: home, XDG_CACHE_HOME: `${home}/.cache`, XDG_CONFIG_HOME: `${home}/.config`, ...env };
   if (headless) childEnv.MOZ_HEADLESS = '1';
   else delete childEnv.MOZ_HEADLESS;
@@ -246,7 +246,7 @@ export async function launchFirefox({ WebSocket, binary, profile, home, extensio
     }
   };
   try {
-    bidi = await Bidi.connect(`${wsUrl.replace(/\/$/, '')}/session`, WebSocket);
+    bidi = await Bidi.connect(`${wsUrl.replace(/\/$/, '')}/session`);
     ({ capabilities } = await bidi.send('session.new', { capabilities: { alwaysMatch: { acceptInsecureCerts: true, unhandledPromptBehavior: { default: 'ignore' } } } }));
     const extensionData = /\.(xpi|zip)$/.test(extension) ? { type: 'archivePath', path: extension } : { type: 'path', path: extension };
     await bidi.send('webExtension.install', { extensionData });

@@ -1,0 +1,40 @@
+// Debian's Chromium driven by playwright-core (no browser download), with an unpacked extension
+// loaded. Part of the browser layer (index.mjs) the e2e harness and the demo share.
+import { chromium } from 'playwright-core';
+
+// Headless CI flags: no sandbox, GPU, QUIC, first-run pages or background traffic.
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--no-default-browser-check',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/**
+ * Starts `binary` on the user data dir `profile` with `extension` loaded (and no other), waits
+ * for the extension's service worker, and returns {ctx (Playwright's BrowserContext), worker,
+ * page (the first tab)}. `args` adds switches; `viewport` null leaves the window's size;
+ * `handleSignals` false leaves SIGINT/SIGTERM/SIGHUP to the caller.
+ */
+export async function launchChromium({ binary, profile, extension, headless = true, args = [], viewport, handleSignals = true, timeout = 30_000 }) {
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: binary,
+    headless,
+    ...(handleSignals ? {} : { handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false }),
+    ...(viewport === undefined ? {} : { viewport }),
+    args: [...CHROMIUM_ARGS, ...args, `--load-extension=${extension}`, `--disable-extensions-except=${extension}`],
+  });
+  ctx.setDefaultTimeout(timeout);
+  try {
+    const worker = ctx.serviceWorkers()[0] ?? (await ctx.waitForEvent('serviceworker', { timeout }));
+    const page = ctx.pages()[0] ?? (await ctx.newPage());
+    return { ctx, worker, page };
+  } catch (e) {
+    await ctx.close().catch(() => {});
+    throw e;
+  }
+}
