@@ -1,5 +1,5 @@
-// Account icons (a credential's iconURL), for both browsers' suites (e2e/tests/icons.test.mjs,
-// e2e/firefox/icons.test.mjs), on the related-origins TLS server (https://shop.co.uk, the caller,
+// Account icons (a credential's iconURL), for both browsers' suites (a scenario of
+// e2e/scenarios/related-origins.mjs), on the related-origins TLS server (https://shop.co.uk, the caller,
 // and https://shop.com, another site), which records every /icon* request.
 //
 // The attack: a page's store() made the extension fetch any https URL it named, even when the

@@ -1,5 +1,5 @@
-// WebAuthn related origin requests, for both browsers' suites (e2e/tests/related-origins.test.mjs,
-// e2e/firefox/related-origins.test.mjs): a page on https://shop.co.uk uses RP ID shop.com;
+// WebAuthn related origin requests, for both browsers' suites (the scenarios of
+// e2e/scenarios/related-origins.mjs): a page on https://shop.co.uk uses RP ID shop.com;
 // credwell's host asks the extension to fetch https://shop.com/.well-known/webauthn and admits
 // the caller only when the document lists its origin. Both names are served by one loopback TLS
 // server with a throwaway certificate for both, made by openssl; each harness routes the names to
@@ -128,6 +128,27 @@ export async function tunnelTo(port) {
   return {
     port: proxy.address().port,
     close: () => new Promise((ok) => { for (const s of sockets) s.destroy(); proxy.close(() => ok()); }),
+  };
+}
+
+/**
+ * The TLS server for a scenario in `browser` (a run-scenarios fixture): wellKnownServer(), and
+ * what routes both names to it. Chromium: --host-resolver-rules (chromiumArgsFor), its
+ * certificate accepted by --ignore-certificate-errors; Firefox: its HTTPS proxy pointed at a
+ * CONNECT tunnel (tunnelTo), the certificate accepted by the BiDi session's acceptInsecureCerts,
+ * for the extension's fetch too.
+ */
+export async function tlsFixture(browser) {
+  const tls = await wellKnownServer();
+  if (browser === 'chromium') return { value: tls, options: { args: chromiumArgsFor(tls) }, close: () => tls.close() };
+  const tunnel = await tunnelTo(tls.port);
+  return {
+    value: tls,
+    options: { prefs: { 'network.proxy.ssl_port': tunnel.port } },
+    async close() {
+      await tunnel.close();
+      await tls.close();
+    },
   };
 }
 

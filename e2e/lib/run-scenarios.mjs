@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * For each scenario: test(`${prefix}${name}`) with a fresh browser from `withBrowser`.
+ * For each scenario: test(`${browser}: ${name}`) with a fresh browser from `withBrowser`.
  * scenario.options: an object, or fn(tmpDir) → object for scenarios that need files (the dir is
- * removed afterwards); scenario.only: a list of browsers the scenario applies to;
+ * removed afterwards); scenario.fixture: fn(browser) → {value, options, close()} for one that
+ * needs a server around the browser (its options are merged in, `value` reaches run() as
+ * `fixture`, close() runs afterwards); scenario.only: a list of browsers the scenario applies to;
  * scenario.todo: {browser: reason} for a known difference (the test runs, is reported as TODO,
  * and does not fail the suite).
  */
@@ -17,10 +19,12 @@ export function register(browser, withBrowser, scenarios, { timeout = 120_000 } 
     const todo = s.todo?.[browser];
     test(`${browser}: ${s.name}`, { timeout, ...(todo ? { todo } : {}) }, async () => {
       const tmp = typeof s.options === 'function' ? await mkdtemp(join(tmpdir(), 'credwell-scenario-')) : null;
+      const fixture = s.fixture ? await s.fixture(browser) : null;
       try {
         const options = tmp ? await s.options(tmp) : (s.options ?? {});
-        await withBrowser(options, (h) => s.run(h, { tmp }));
+        await withBrowser({ ...(fixture?.options ?? {}), ...options }, (h) => s.run(h, { tmp, fixture: fixture?.value }));
       } finally {
+        await fixture?.close();
         if (tmp) await rm(tmp, { recursive: true, force: true });
       }
     });

@@ -26,7 +26,7 @@ async function signIn(h, id, credential) {
 }
 
 /** The manager's row for credential `id`, once shown: {hidden, text, buttons}. */
-async function managerRow(h, manager, id) {
+export async function managerRow(h, manager, id) {
   const selector = `#list tbody tr[data-credential-id="${id}"]`;
   await h.uiWait(manager, selector);
   return manager.evaluate((s) => {
@@ -35,7 +35,7 @@ async function managerRow(h, manager, id) {
   }, selector);
 }
 
-async function waitStatus(manager, pattern) {
+export async function waitStatus(manager, pattern) {
   for (let i = 0; !pattern.test(await manager.evaluate(() => document.getElementById('status').textContent)); i++) {
     if (i > 300) throw new Error(`the manager never said ${pattern}`);
     await sleep(50);
