@@ -48,8 +48,9 @@ const ELSEWHERE = { '/tutorial.html': join(REPO, 'demo', 'site', 'tutorial', 'in
 export async function startServer() {
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://x');
-    const path = ELSEWHERE[url.pathname] ?? join(PAGES, url.pathname === '/' ? 'blank.html' : url.pathname);
-    if (!(path.startsWith(PAGES) || Object.values(ELSEWHERE).includes(path)) || !existsSync(path)) {
+    const elsewhere = ELSEWHERE[url.pathname];
+    const path = elsewhere ?? join(PAGES, url.pathname === '/' ? 'blank.html' : url.pathname);
+    if ((!elsewhere && !path.startsWith(PAGES)) || !existsSync(path)) {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('not found');
       return;
