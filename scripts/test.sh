@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 log() { printf '\n==> %s\n' "$*" >&2; }
 
 # Debian packages the tests need beyond the Rust toolchain: chromium and firefox-esr for the
-# extension suites (e2e/), openssl for the related-origins test's throwaway TLS certificate;
+# extension suites (e2e/), openssl for the related-origins test's throwaway TLS certificate,
+# postgresql for the sync server's tests (scripts/with-postgres.sh starts a throwaway cluster);
 # Node 20 and npm are expected on the machine.
-DEB_PACKAGES=(chromium firefox-esr openssl)
+DEB_PACKAGES=(chromium firefox-esr openssl postgresql)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -32,6 +33,7 @@ log "versions"
   printf 'node:     %s\n' "$(node --version)"
   printf 'chromium: %s\n' "$(chromium --version 2>/dev/null | head -n1)"
   printf 'firefox:  %s\n' "$(firefox-esr --version 2>/dev/null | head -n1)"
+  printf 'postgres: %s\n' "$(psql --version 2>/dev/null)"
 } >&2
 
 log "docs/conformance.md against docs/checklist.md and the tests"
@@ -69,8 +71,8 @@ cargo clippy --workspace --all-targets -- -D warnings
 log "cargo doc (broken intra-doc links fail)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 
-log "cargo test (unit, integration, doc)"
-cargo test --workspace
+log "cargo test (unit, integration, doc), with a throwaway PostgreSQL for the sync tests"
+scripts/with-postgres.sh cargo test --workspace
 
 log "benchmarks compile and run once (cargo test --benches)"
 cargo test --workspace --benches

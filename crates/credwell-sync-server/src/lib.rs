@@ -1,0 +1,24 @@
+//! credwell's sync server: it stores sealed records it cannot read, gives each version a
+//! revision, refuses stale writes, and tells waiting devices when their account changes.
+//!
+//! The protocol is `credwell-sync`'s ([`credwell_sync::protocol`]). The server keeps no state
+//! of its own between requests: everything is in the database ([`storage`]), so any number of
+//! instances can serve one PostgreSQL database; change notices cross instances through
+//! PostgreSQL's `LISTEN`/`NOTIFY`.
+
+mod api;
+pub mod notices;
+pub mod storage;
+
+pub use api::router;
+pub use notices::{Notice, Notices};
+pub use storage::{PushOutcome, Storage, StorageError};
+
+/// Serves the sync API on `listener` until the process ends or the listener fails.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    storage: std::sync::Arc<dyn Storage>,
+    notices: Notices,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(storage, notices)).await
+}

@@ -1,0 +1,156 @@
+//! The server's database: one trait ([`Storage`]), two engines.
+//!
+//! - [`sqlite::SqliteStorage`]: one file, the default of `credwell sync serve`;
+//! - [`postgres::PostgresStorage`]: PostgreSQL, for more than one instance and more than one
+//!   machine.
+//!
+//! Both keep the same three tables, each keyed by the account id first (so that the schema
+//! distributes as it is on a PostgreSQL-compatible engine that shards by a column, such as
+//! Citus with `account_id` as the distribution column):
+//!
+//! - `accounts (account_id, cursor, created)`: the account's cursor is the revision of its
+//!   newest change;
+//! - `devices (account_id, device_id, token_hash, name, created, revoked)`;
+//! - `records (account_id, record_id, revision, deleted, sealed, device_id, updated)`, with an
+//!   index on `(account_id, revision)` for pulls.
+//!
+//! Nothing in them is a credential field: `sealed` is opaque, and the rest is ids, counters,
+//! sizes and times (`docs/sync.md` lists what the server learns).
+
+use async_trait::async_trait;
+use credwell_sync::protocol::{DeviceInfo, PushRecord, Record};
+use credwell_sync::{AccountId, DeviceId, RecordId, TokenHash};
+
+pub mod postgres;
+pub mod sqlite;
+
+/// What went wrong in the database. Never holds a record's bytes.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StorageError {
+    /// The account already exists.
+    #[error("the account already exists")]
+    AccountExists,
+    /// No such account.
+    #[error("no such account")]
+    NoAccount,
+    /// No such device in the account.
+    #[error("no such device")]
+    NoDevice,
+    /// The database failed (connection, disk, constraint...).
+    #[error("the database failed: {0}")]
+    Database(String),
+}
+
+/// A device as the server keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceRecord {
+    /// The SHA-256 of its token's secret.
+    pub token_hash: TokenHash,
+    /// When it was revoked (milliseconds since the Unix epoch), if it was.
+    pub revoked: Option<u64>,
+}
+
+/// The result of a push.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PushOutcome {
+    /// Every record was written: their revisions, in the push's order, and the new cursor.
+    Applied {
+        /// Each record's new revision.
+        revisions: Vec<u64>,
+        /// The account's cursor after the push.
+        cursor: u64,
+    },
+    /// Nothing was written: these records' `base` is not their current revision.
+    Conflict(Vec<RecordId>),
+}
+
+/// One page of a pull.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page {
+    /// The records, by revision, oldest first.
+    pub records: Vec<Record>,
+    /// Whether more follow the last one.
+    pub more: bool,
+    /// The account's cursor when the page was read.
+    pub cursor: u64,
+}
+
+/// The server's database. Every method is one transaction.
+#[async_trait]
+pub trait Storage: Send + Sync + std::fmt::Debug {
+    /// Creates an account with its first device.
+    async fn create_account(
+        &self,
+        account: AccountId,
+        device: DeviceId,
+        token_hash: TokenHash,
+        device_name: &str,
+        now: u64,
+    ) -> Result<(), StorageError>;
+
+    /// Adds a device to an existing account.
+    async fn add_device(
+        &self,
+        account: AccountId,
+        device: DeviceId,
+        token_hash: TokenHash,
+        name: &str,
+        now: u64,
+    ) -> Result<(), StorageError>;
+
+    /// A device of an account, or `None`.
+    async fn device(
+        &self,
+        account: AccountId,
+        device: DeviceId,
+    ) -> Result<Option<DeviceRecord>, StorageError>;
+
+    /// Every device of an account, in the order they joined.
+    async fn devices(&self, account: AccountId) -> Result<Vec<DeviceInfo>, StorageError>;
+
+    /// Marks a device revoked (its token stops working); revoking twice keeps the first time.
+    async fn revoke(
+        &self,
+        account: AccountId,
+        device: DeviceId,
+        now: u64,
+    ) -> Result<(), StorageError>;
+
+    /// Writes every record, or none when one's `base` is not its current revision (0: absent).
+    /// The records get consecutive revisions after the account's cursor, which moves to the
+    /// last of them. The caller has checked the request's limits.
+    async fn push(
+        &self,
+        account: AccountId,
+        device: DeviceId,
+        records: &[PushRecord],
+        now: u64,
+    ) -> Result<PushOutcome, StorageError>;
+
+    /// At most `limit` records with a revision above `since`, oldest first.
+    async fn pull(&self, account: AccountId, since: u64, limit: u32) -> Result<Page, StorageError>;
+
+    /// The account's cursor.
+    async fn cursor(&self, account: AccountId) -> Result<u64, StorageError>;
+}
+
+/// A revision or time as the databases store it (a signed 64-bit integer).
+pub(crate) fn to_db(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// A stored revision or time back; a negative value (never written) reads as 0.
+pub(crate) fn from_db(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+/// The ids of `records` whose base differs from `current` (their current revisions, in order).
+pub(crate) fn stale(records: &[PushRecord], current: &[u64]) -> Vec<RecordId> {
+    records
+        .iter()
+        .zip(current)
+        .filter(|(r, now)| r.base != **now)
+        .map(|(r, _)| r.id)
+        .collect()
+}

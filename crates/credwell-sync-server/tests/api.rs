@@ -1,0 +1,268 @@
+//! The HTTP API on both engines: device tokens, push and pull, limits, live notices, and two
+//! instances on one PostgreSQL database.
+
+#![allow(clippy::unwrap_used)] // A test: a failure panics right there.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Engine, start_postgres_instance, start_server};
+use credwell_sync::protocol::{
+    Bytes, ConflictReply, CursorReply, DevicesReply, ErrorReply, MAX_PUSH_RECORDS,
+    MAX_SEALED_BYTES, PullReply, PushRecord, PushReply, PushRequest,
+};
+use credwell_sync::{DeviceId, DeviceToken, RecordId};
+use credwell_sync_server::Notices;
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+struct Device {
+    base: String,
+    token: String,
+    device: DeviceId,
+}
+
+async fn new_account(http: &Client, base: &str) -> Device {
+    let reply: Value = http
+        .post(format!("{base}/v1/accounts"))
+        .json(&json!({"device_name": "laptop"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    Device {
+        base: base.to_owned(),
+        token: reply["token"].as_str().unwrap().to_owned(),
+        device: DeviceId::parse(reply["device"].as_str().unwrap()).unwrap(),
+    }
+}
+
+fn push_body(records: &[(u8, u64, &[u8])]) -> PushRequest {
+    PushRequest {
+        records: records
+            .iter()
+            .map(|&(id, base, body)| PushRecord {
+                id: RecordId([id; 16]),
+                base,
+                deleted: false,
+                sealed: Bytes(body.to_vec()),
+            })
+            .collect(),
+    }
+}
+
+impl Device {
+    async fn push(&self, http: &Client, body: &PushRequest) -> reqwest::Response {
+        http.post(format!("{}/v1/records", self.base))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn pull(&self, http: &Client, since: u64) -> PullReply {
+        let reply = http
+            .get(format!("{}/v1/records?since={since}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), StatusCode::OK);
+        reply.json().await.unwrap()
+    }
+}
+
+async fn error_of(reply: reqwest::Response, status: StatusCode) -> String {
+    assert_eq!(reply.status(), status);
+    reply.json::<ErrorReply>().await.unwrap().error
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn push_and_pull_over_http_with_stale_writes_refused() {
+    let http = Client::new();
+    for engine in Engine::both().await {
+        let base = start_server(engine.storage.clone(), Notices::new()).await;
+        let laptop = new_account(&http, &base).await;
+        let reply = laptop
+            .push(&http, &push_body(&[(1, 0, b"v1"), (2, 0, b"w1")]))
+            .await;
+        assert_eq!(reply.status(), StatusCode::OK, "{}", engine.name);
+        let pushed: PushReply = reply.json().await.unwrap();
+        assert_eq!((pushed.revisions, pushed.cursor), (vec![1, 2], 2));
+        let conflict = laptop.push(&http, &push_body(&[(1, 0, b"v0")])).await;
+        assert_eq!(conflict.status(), StatusCode::CONFLICT);
+        let conflict: ConflictReply = conflict.json().await.unwrap();
+        assert_eq!(conflict.conflicts, vec![RecordId([1; 16])]);
+        let pulled = laptop.pull(&http, 0).await;
+        assert_eq!(pulled.cursor, 2);
+        assert!(!pulled.more);
+        assert_eq!(pulled.records[0].sealed, Bytes(b"v1".to_vec()));
+        // Nothing newer: the cursor stays where the device is.
+        assert_eq!(laptop.pull(&http, 2).await.records.len(), 0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_without_a_valid_device_token_are_refused() {
+    let http = Client::new();
+    for engine in Engine::both().await {
+        let base = start_server(engine.storage.clone(), Notices::new()).await;
+        let laptop = new_account(&http, &base).await;
+        let url = format!("{base}/v1/records");
+        let none = http.get(&url).send().await.unwrap();
+        assert!(
+            error_of(none, StatusCode::UNAUTHORIZED)
+                .await
+                .contains("no device token")
+        );
+        let basic = http
+            .get(&url)
+            .basic_auth("a", Some("b"))
+            .send()
+            .await
+            .unwrap();
+        error_of(basic, StatusCode::UNAUTHORIZED).await;
+        let garbage = http.get(&url).bearer_auth("cw1.x").send().await.unwrap();
+        error_of(garbage, StatusCode::UNAUTHORIZED).await;
+        // The right account and device with another secret.
+        let parsed = DeviceToken::parse(&laptop.token).unwrap();
+        let forged = DeviceToken::generate(parsed.account, parsed.device)
+            .unwrap()
+            .to_text();
+        let reply = http.get(&url).bearer_auth(&*forged).send().await.unwrap();
+        let error = error_of(reply, StatusCode::UNAUTHORIZED).await;
+        assert_eq!(error, "the device token is not valid", "{}", engine.name);
+        // A revoked device is shut out, and says so.
+        let phone = new_account(&http, &base).await;
+        let reply = http
+            .delete(format!("{base}/v1/devices/{}", laptop.device))
+            .bearer_auth(&laptop.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), StatusCode::NO_CONTENT);
+        let after = http
+            .get(&url)
+            .bearer_auth(&laptop.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            error_of(after, StatusCode::UNAUTHORIZED).await,
+            "this device was revoked"
+        );
+        // Another account's device is unaffected, and cannot see this account's devices.
+        let listed: DevicesReply = http
+            .get(format!("{base}/v1/devices"))
+            .bearer_auth(&phone.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed.devices.len(), 1);
+        assert_eq!(listed.devices[0].id, phone.device);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oversized_duplicate_and_malformed_pushes_are_refused_and_write_nothing() {
+    let http = Client::new();
+    let engine = Engine::sqlite();
+    let base = start_server(engine.storage.clone(), Notices::new()).await;
+    let laptop = new_account(&http, &base).await;
+    let big = vec![0u8; MAX_SEALED_BYTES + 1];
+    let reply = laptop.push(&http, &push_body(&[(1, 0, &big)])).await;
+    assert!(
+        error_of(reply, StatusCode::PAYLOAD_TOO_LARGE)
+            .await
+            .contains("bytes")
+    );
+    let reply = laptop
+        .push(&http, &push_body(&[(1, 0, b"a"), (1, 0, b"b")]))
+        .await;
+    assert!(
+        error_of(reply, StatusCode::BAD_REQUEST)
+            .await
+            .contains("twice")
+    );
+    let many: Vec<(u8, u64, &[u8])> = (0..=MAX_PUSH_RECORDS)
+        .map(|i| ((i % 256) as u8, 0, &b"x"[..]))
+        .collect();
+    let reply = laptop.push(&http, &push_body(&many)).await;
+    error_of(reply, StatusCode::BAD_REQUEST).await;
+    let reply = laptop.push(&http, &PushRequest { records: vec![] }).await;
+    error_of(reply, StatusCode::BAD_REQUEST).await;
+    let secret = "S3cr3t-in-a-bad-body";
+    let reply = http
+        .post(format!("{base}/v1/records"))
+        .bearer_auth(&laptop.token)
+        .header("content-type", "application/json")
+        .body(format!("{{\"records\": [{{\"id\": \"{secret}\"}}]}}"))
+        .send()
+        .await
+        .unwrap();
+    let error = error_of(reply, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(!error.contains(secret), "{error}");
+    let reply = http
+        .get(format!("{base}/v1/records?limit=0"))
+        .bearer_auth(&laptop.token)
+        .send()
+        .await
+        .unwrap();
+    error_of(reply, StatusCode::BAD_REQUEST).await;
+    assert_eq!(laptop.pull(&http, 0).await.records.len(), 0);
+}
+
+/// `GET /v1/wait` answers as soon as another device pushes, on one instance and (PostgreSQL)
+/// across two instances through LISTEN/NOTIFY.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_waiting_device_hears_a_push_at_once_also_from_another_instance() {
+    let http = Client::new();
+    let sqlite = Engine::sqlite();
+    let postgres = Engine::postgres().await;
+    let url = postgres.url.clone().unwrap();
+    let cases = [
+        {
+            let base = start_server(sqlite.storage.clone(), Notices::new()).await;
+            (base.clone(), base)
+        },
+        (
+            start_postgres_instance(&url).await,
+            start_postgres_instance(&url).await,
+        ),
+    ];
+    for (writer_base, waiter_base) in cases {
+        let writer = new_account(&http, &writer_base).await;
+        // The same device's token, on the other instance.
+        let waiter = Device {
+            base: waiter_base.clone(),
+            token: writer.token.clone(),
+            device: writer.device,
+        };
+        let wait = {
+            let http = http.clone();
+            let url = format!("{}/v1/wait?since=0", waiter.base);
+            let token = waiter.token.clone();
+            tokio::spawn(async move {
+                let reply = http.get(url).bearer_auth(token).send().await.unwrap();
+                (Instant::now(), reply.json::<CursorReply>().await.unwrap())
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!wait.is_finished(), "wait returned before any change");
+        let pushed_at = Instant::now();
+        let reply = writer.push(&http, &push_body(&[(1, 0, b"v1")])).await;
+        assert_eq!(reply.status(), StatusCode::OK);
+        let (heard_at, cursor) = wait.await.unwrap();
+        assert_eq!(cursor.cursor, 1);
+        // Far below the 25 s a wait lasts without a notice: the notice, not the timeout.
+        assert!(heard_at.duration_since(pushed_at) < Duration::from_secs(10));
+        assert_eq!(waiter.pull(&http, 0).await.records.len(), 1);
+    }
+}

@@ -1,0 +1,14 @@
+//! credwell's sync protocol, shared by the server (`credwell-sync-server`) and the devices.
+//!
+//! The server stores records it cannot read: each is an id, a revision the server assigns, a
+//! deletion flag and sealed bytes. Devices push changes against the revision they last saw and
+//! pull everything newer than a cursor. This crate holds what both sides must agree on: the
+//! identifiers ([`ids`]), the request and reply bodies and their limits ([`protocol`]), and the
+//! device tokens a server hands out and checks ([`token`]). It does no I/O.
+
+pub mod ids;
+pub mod protocol;
+pub mod token;
+
+pub use ids::{AccountId, DeviceId, RecordId};
+pub use token::{DeviceToken, TokenError, TokenHash};

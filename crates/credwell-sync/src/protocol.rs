@@ -1,0 +1,192 @@
+//! The request and reply bodies of the sync API (JSON), and the limits both sides enforce.
+//!
+//! - `GET /v1/records?since=C&limit=N`: the account's records changed after cursor `C`, oldest
+//!   first ([`PullReply`]).
+//! - `POST /v1/records` ([`PushRequest`]): new versions of records, each against the revision
+//!   its writer last saw. All or nothing: one stale record refuses the whole push with
+//!   `409 Conflict` and [`ConflictReply`]; the device pulls, merges and pushes again.
+//! - `GET /v1/wait?since=C`: returns as soon as the account's cursor passes `C`, or after
+//!   [`WAIT_SECONDS`] ([`CursorReply`]): the live change notice.
+//! - `GET /v1/devices`, `DELETE /v1/devices/{id}`: the account's devices ([`DevicesReply`]).
+//!
+//! Every request carries `Authorization: Bearer <device token>` ([`crate::DeviceToken`]).
+//! Errors are `{"error": "<what is wrong>"}` with a 4xx or 5xx status ([`ErrorReply`]).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::{DeviceId, RecordId};
+
+/// The most sealed bytes one record may hold (64 KiB): far above a credential with its
+/// password history, and small enough that a page of records stays a few megabytes.
+pub const MAX_SEALED_BYTES: usize = 64 * 1024;
+
+/// The most records one push may carry.
+pub const MAX_PUSH_RECORDS: usize = 500;
+
+/// The most records one pull returns (a device asks again while `more` is true).
+pub const MAX_PULL_RECORDS: u32 = 1000;
+
+/// The largest request body a server reads: a full push of records of the largest size, with
+/// base64's growth and the JSON around it.
+pub const MAX_BODY_BYTES: usize = MAX_PUSH_RECORDS * (MAX_SEALED_BYTES * 4 / 3 + 256);
+
+/// How long `GET /v1/wait` waits for a change before it answers with the unchanged cursor.
+pub const WAIT_SECONDS: u64 = 25;
+
+/// The longest device name a server keeps, in bytes.
+pub const MAX_DEVICE_NAME_BYTES: usize = 64;
+
+/// Bytes written as unpadded base64url in JSON.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Bytes(pub Vec<u8>);
+
+impl std::fmt::Debug for Bytes {
+    /// The length only: sealed bytes are opaque, and nothing gains from printing them.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Bytes({} bytes)", self.0.len())
+    }
+}
+
+impl Serialize for Bytes {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&URL_SAFE_NO_PAD.encode(&self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        URL_SAFE_NO_PAD
+            .decode(text.as_bytes())
+            .map(Bytes)
+            .map_err(|_| serde::de::Error::custom("not unpadded base64url"))
+    }
+}
+
+/// One record as the server stores and returns it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Record {
+    /// The record's id.
+    pub id: RecordId,
+    /// The revision the server gave this version: the account's cursor when it was written.
+    /// Revisions only grow, and no two versions of an account share one.
+    pub revision: u64,
+    /// Whether this version is a deletion (a tombstone: its sealed bytes say when and by whom).
+    pub deleted: bool,
+    /// The sealed version, opaque to the server.
+    pub sealed: Bytes,
+}
+
+/// One record in a push.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushRecord {
+    /// The record's id.
+    pub id: RecordId,
+    /// The revision the writer last saw for this record; 0 for a record new to the server.
+    pub base: u64,
+    /// Whether this version is a deletion.
+    pub deleted: bool,
+    /// The sealed version (at most [`MAX_SEALED_BYTES`]).
+    pub sealed: Bytes,
+}
+
+/// `POST /v1/records`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    /// The new versions, at most [`MAX_PUSH_RECORDS`], each id at most once.
+    pub records: Vec<PushRecord>,
+}
+
+/// The answer to an accepted push.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushReply {
+    /// The revision each pushed record got, in the push's order.
+    pub revisions: Vec<u64>,
+    /// The account's cursor after the push.
+    pub cursor: u64,
+}
+
+/// The answer to a refused push (`409 Conflict`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictReply {
+    /// What is wrong, in words.
+    pub error: String,
+    /// The records whose `base` is not their current revision on the server.
+    pub conflicts: Vec<RecordId>,
+}
+
+/// The answer to `GET /v1/records`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullReply {
+    /// The records changed after the request's cursor, by revision, oldest first.
+    pub records: Vec<Record>,
+    /// Where the next pull starts: the last record's revision, or the request's cursor (or the
+    /// account's, when that is newer and nothing was returned).
+    pub cursor: u64,
+    /// Whether more records follow the cursor.
+    pub more: bool,
+}
+
+/// The answer to `GET /v1/wait`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CursorReply {
+    /// The account's current cursor.
+    pub cursor: u64,
+}
+
+/// A device of the account, as `GET /v1/devices` lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    /// The device's id.
+    pub id: DeviceId,
+    /// The name the device gave itself.
+    pub name: String,
+    /// When it joined, in milliseconds since the Unix epoch (the server's clock).
+    pub created: u64,
+    /// When it was revoked, if it was.
+    pub revoked: Option<u64>,
+}
+
+/// The answer to `GET /v1/devices`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevicesReply {
+    /// Every device the account has had, in the order they joined.
+    pub devices: Vec<DeviceInfo>,
+}
+
+/// The body of every error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorReply {
+    /// What is wrong, in one sentence.
+    pub error: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_push_round_trips_as_json_and_unknown_members_are_refused() {
+        let push = PushRequest {
+            records: vec![PushRecord {
+                id: RecordId([1; 16]),
+                base: 7,
+                deleted: false,
+                sealed: Bytes(vec![0, 255, 3]),
+            }],
+        };
+        let json = serde_json::to_string(&push).unwrap();
+        assert!(json.contains("\"sealed\":\"AP8D\""), "{json}");
+        assert_eq!(serde_json::from_str::<PushRequest>(&json).unwrap(), push);
+        let extra = json.replace("\"base\"", "\"origin\":\"x\",\"base\"");
+        assert!(serde_json::from_str::<PushRequest>(&extra).is_err());
+        let padded = json.replace("AP8D", "AP8D==");
+        assert!(serde_json::from_str::<PushRequest>(&padded).is_err());
+        assert_eq!(format!("{:?}", Bytes(vec![9; 40])), "Bytes(40 bytes)");
+    }
+}
