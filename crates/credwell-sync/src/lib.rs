@@ -4,9 +4,11 @@
 //! deletion flag and sealed bytes. Devices push changes against the revision they last saw and
 //! pull everything newer than a cursor. This crate holds what both sides must agree on: the
 //! identifiers ([`ids`]), the request and reply bodies and their limits ([`protocol`]), and the
-//! device tokens a server hands out and checks ([`token`]). It does no I/O.
+//! device tokens a server hands out and checks ([`token`]), and the rule by which devices merge
+//! two versions of a record ([`merge`]). It does no I/O.
 
 pub mod ids;
+pub mod merge;
 pub mod protocol;
 pub mod token;
 
