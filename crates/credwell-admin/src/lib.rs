@@ -3,7 +3,7 @@
 //! Administering a credwell vault: what the browser's manager page (through credwell-host) and
 //! the `credwell` command line do to the records, listed once as [`VaultAdmin`], with one
 //! implementation over the encrypted vault (`credwell_vault::Vault`) and one in memory
-//! ([`MemoryVault`]).
+//! ([`MemoryVault`]); and the one JSON shape both show a record in ([`entry`]).
 //!
 //! The cut: `credwell-core` is the spec engine and does no I/O, and `credwell-vault` stores
 //! sealed bytes without knowing what a passkey is (`credwell-passkey` depends on it, not the
@@ -11,6 +11,7 @@
 //! above them, in this crate, which the host and the command line both depend on; neither
 //! depends on the other.
 
+pub mod entry;
 mod memory;
 mod vault;
 

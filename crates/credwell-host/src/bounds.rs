@@ -6,6 +6,7 @@
 //! The manager page's entries are cut to the same sizes, so that records stored before
 //! these bounds still fit in a page.
 
+use credwell_admin::entry::FieldLimits;
 use credwell_core::{Credential, CredentialStore, CredentialType, Origin, StoreFailure};
 
 /// The most bytes of a credential's `id` (a username, an email address).
@@ -104,11 +105,10 @@ pub(crate) fn exceeded_in<'a>(
     None
 }
 
-/// `text` cut to at most `max` bytes (on a character boundary), for the manager page; whether it
-/// was cut.
-pub(crate) fn cut(text: &str, max: usize) -> (&str, bool) {
-    if text.len() <= max {
-        return (text, false);
-    }
-    (&text[..text.floor_char_boundary(max)], true)
-}
+/// The sizes the manager page's entries are cut to.
+pub(crate) const ENTRY_LIMITS: FieldLimits = FieldLimits {
+    id: MAX_ID_BYTES,
+    name: MAX_NAME_BYTES,
+    icon_url: MAX_ICON_URL_BYTES,
+    provider: MAX_PROVIDER_BYTES,
+};

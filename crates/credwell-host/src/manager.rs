@@ -1,12 +1,10 @@
 //! The manager page's methods (`vault.list`, `vault.delete`, `vault.restore`): what identifies
-//! each saved credential and passkey, never a password or a key, a page at a time (a native
+//! each saved credential and passkey (`credwell_admin::entry`, the shape the command line's
+//! `--json` shows too), never a password or a key, a page at a time (a native
 //! message to the extension may not exceed 1 MB, and a vault may hold 100,000 records).
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use credwell_core::{
-    Credential, CredentialStore, RecordId, StoreFailure, StoreResult, StoredCredential,
-};
+use credwell_admin::entry::{credential_entry, passkey_entry};
+use credwell_core::{CredentialStore, RecordId, StoreFailure, StoreResult, StoredCredential};
 use credwell_passkey::{PasskeyRecord, PasskeyStore as _};
 use serde_json::{Value, json};
 
@@ -105,7 +103,8 @@ fn read_page<S: ManagedStore>(
     loop {
         let chunk = store.credentials_page(RecordId(after), CHUNK)?;
         for record in &chunk {
-            if credential_matches(record, query) && !page.push(credential_entry(record)) {
+            let entry = || credential_entry(record, &bounds::ENTRY_LIMITS);
+            if credential_matches(record, query) && !page.push(entry()) {
                 return Ok(page.until(ListCursor::Credentials(after)));
             }
             after = record.record.0;
@@ -127,16 +126,13 @@ fn passkey_page<S: ManagedStore>(
     after: &[u8],
     mut page: Page,
 ) -> StoreResult<Page> {
-    let mut passkeys: Vec<PasskeyRecord> = store
-        .passkey_records()?
-        .into_iter()
-        .map(|(_, p)| p)
-        .collect();
-    passkeys.retain(|p| p.credential_id.as_slice() > after);
-    passkeys.sort_unstable_by(|a, b| a.credential_id.cmp(&b.credential_id));
+    let mut passkeys = store.passkey_records()?;
+    passkeys.retain(|(_, p)| p.credential_id.as_slice() > after);
+    passkeys.sort_unstable_by(|(_, a), (_, b)| a.credential_id.cmp(&b.credential_id));
     let mut last = after;
-    for passkey in &passkeys {
-        if passkey_matches(passkey, query) && !page.push(passkey_entry(passkey)) {
+    for (record, passkey) in &passkeys {
+        let entry = || passkey_entry(*record, passkey, &bounds::ENTRY_LIMITS);
+        if passkey_matches(passkey, query) && !page.push(entry()) {
             return Ok(page.until(ListCursor::Passkeys(last.to_vec())));
         }
         last = &passkey.credential_id;
@@ -212,65 +208,6 @@ fn passkey_matches(passkey: &PasskeyRecord, query: Option<&str>) -> bool {
         &passkey.user_display_name,
     ];
     matches_query(query, &fields.map(String::as_str))
-}
-
-/// A credential's entry: what identifies it, never its password. Fields longer than the
-/// storage bounds (records saved before them) are cut, and the entry says so.
-fn credential_entry(record: &StoredCredential) -> Value {
-    let c = &record.credential;
-    let mut cut = Cut::default();
-    let provider = match c {
-        Credential::Federated(f) => Some(cut.field(&f.provider, bounds::MAX_PROVIDER_BYTES)),
-        _ => None,
-    };
-    let mut entry = json!({
-        "record": record.record.0,
-        "type": c.credential_type().as_str(),
-        "origin": c.origin().to_string(),
-        "id": cut.field(c.id(), bounds::MAX_ID_BYTES),
-        "name": cut.field(c.name(), bounds::MAX_NAME_BYTES),
-        "iconURL": cut.field(c.icon_url(), bounds::MAX_ICON_URL_BYTES),
-        "provider": provider,
-        "created": record.created,
-        "updated": record.updated,
-    });
-    cut.mark(&mut entry);
-    entry
-}
-
-/// A passkey's entry: what identifies it, never its key.
-fn passkey_entry(passkey: &PasskeyRecord) -> Value {
-    let mut cut = Cut::default();
-    let mut entry = json!({
-        "type": "public-key",
-        "rpId": passkey.rp_id,
-        "credentialId": URL_SAFE_NO_PAD.encode(&passkey.credential_id),
-        "id": cut.field(&passkey.user_name, bounds::MAX_ID_BYTES),
-        "name": cut.field(&passkey.user_display_name, bounds::MAX_NAME_BYTES),
-        "created": passkey.created_at,
-        "hidden": passkey.hidden,
-    });
-    cut.mark(&mut entry);
-    entry
-}
-
-/// Whether an entry had a field cut.
-#[derive(Default)]
-struct Cut(bool);
-
-impl Cut {
-    fn field<'a>(&mut self, text: &'a str, max: usize) -> &'a str {
-        let (text, cut) = bounds::cut(text, max);
-        self.0 |= cut;
-        text
-    }
-
-    /// `"truncated": true` on an entry with a field cut.
-    fn mark(self, entry: &mut Value) {
-        if self.0 {
-            entry["truncated"] = Value::Bool(true);
-        }
-    }
 }
 
 /// The manager page's filter: no query, or one of `fields` contains it (`query` is lower case).

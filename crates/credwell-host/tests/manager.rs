@@ -368,3 +368,59 @@ async fn a_large_vault_is_listed_page_by_page() {
         at(0.99),
     );
 }
+
+/// The manager page's entries are credwell-admin's, the shape `credwell list --json` prints too:
+/// a password credential, a federated one and a passkey, each exactly as `entry` shapes it.
+#[tokio::test]
+async fn entries_have_the_one_shape_the_command_line_shows() {
+    use credwell_admin::entry::{FieldLimits, credential_entry, passkey_entry};
+    use credwell_admin::{Change, VaultAdmin as _};
+
+    let vault = MemoryVault::new();
+    saved(&vault, "https://a.example", "alice");
+    let federated = Credential::Federated(credwell_core::FederatedCredential {
+        id: "bob".into(),
+        provider: "https://idp.example".into(),
+        protocol: Some("openidconnect".into()),
+        name: "Bob".into(),
+        icon_url: String::new(),
+        origin: Origin::parse("https://b.example").unwrap(),
+    });
+    let passkey = credwell_passkey::PasskeyRecord {
+        rp_id: "example.com".into(),
+        credential_id: vec![7; 16],
+        user_handle: vec![7],
+        user_name: "carol".into(),
+        user_display_name: "Carol".into(),
+        algorithm: credwell_passkey::Algorithm::Es256,
+        private_key: credwell_passkey::PrivateKey::from_bytes(vec![7; 32]),
+        created_at: 9,
+        prf: None,
+        large_blob: None,
+        hidden: true,
+    };
+    let changes = vec![Change::Add(federated), Change::AddPasskey(passkey)];
+    vault
+        .apply_changes(changes, Timestamp(3), &mut || {})
+        .unwrap();
+    let whole = FieldLimits::NONE;
+    let expected: Vec<Value> = vault
+        .all_credentials()
+        .unwrap()
+        .iter()
+        .map(|r| credential_entry(r, &whole))
+        .chain(
+            vault
+                .passkey_records()
+                .unwrap()
+                .iter()
+                .map(|(r, p)| passkey_entry(*r, p, &whole)),
+        )
+        .collect();
+    assert_eq!(expected.len(), 3);
+    assert_eq!(expected[1]["protocol"], "openidconnect");
+    assert_eq!(expected[2]["hidden"], true);
+    let mut m = Manager::start(&vault).await;
+    let (items, _) = m.list_all(json!({})).await;
+    assert_eq!(items, expected);
+}

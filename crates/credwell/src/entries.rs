@@ -6,9 +6,10 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use comfy_table::{Table, presets};
 use credwell_admin::VaultAdmin;
+use credwell_admin::entry::{FieldLimits, algorithm_name, passkey_entry};
 use credwell_core::{
     Credential, FederatedCredential, Origin, PasswordCredential, RecordId, StoredCredential,
-    Timestamp, normalize_provider,
+    normalize_provider,
 };
 use credwell_formats::web_origin;
 use credwell_passkey::PasskeyRecord;
@@ -269,7 +270,11 @@ fn list_readable(
         let list: Vec<Value> = records
             .iter()
             .map(|r| credential_json(r, false))
-            .chain(passkeys.iter().map(|(id, p)| passkey_json(*id, p)))
+            .chain(
+                passkeys
+                    .iter()
+                    .map(|(id, p)| passkey_entry(*id, p, &FieldLimits::NONE)),
+            )
             .collect();
         return print_json(out, &Value::Array(list));
     }
@@ -491,27 +496,6 @@ fn rp_covers(rp_id: &str, origin: &Origin) -> bool {
         .is_some_and(|host| host == rp_id || host.ends_with(&format!(".{rp_id}")))
 }
 
-fn algorithm_name(passkey: &PasskeyRecord) -> &'static str {
-    match passkey.algorithm.cose_id() {
-        -7 => "ES256",
-        -8 => "EdDSA",
-        _ => "other",
-    }
-}
-
-/// A passkey in `list --json`: what identifies it, never its key.
-fn passkey_json(record: RecordId, passkey: &PasskeyRecord) -> Value {
-    json!({
-        "id": record.0,
-        "type": "passkey",
-        "rp_id": passkey.rp_id,
-        "username": passkey.user_name,
-        "name": passkey.user_display_name,
-        "algorithm": algorithm_name(passkey),
-        "created": crate::output::iso8601(Timestamp(passkey.created_at)),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -557,7 +541,7 @@ mod tests {
         assert!(!listed.contains("s3cret!"), "{listed}");
         let json = text(|o| list_in(&b, true, &ListArgs { origin: None }, o)).unwrap();
         let value: Value = serde_json::from_str(&json).unwrap();
-        assert_eq!(value[0]["username"], "alice");
+        assert_eq!(value[0]["id"], "alice");
         assert!(value[0].get("password").is_none());
         let other = ListArgs {
             origin: Some("https://b.example".into()),
@@ -565,7 +549,7 @@ mod tests {
         let none = text(|o| list_in(&b, true, &other, o)).unwrap();
         assert_eq!(serde_json::from_str::<Value>(&none).unwrap(), json!([]));
 
-        let id = value[0]["id"].as_u64().unwrap();
+        let id = value[0]["record"].as_u64().unwrap();
         let hidden = text(|o| show_in(&b, false, &ShowArgs { id, reveal: false }, o)).unwrap();
         assert!(
             hidden.contains(HIDDEN) && !hidden.contains("s3cret!"),

@@ -4,6 +4,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::{Context, Result};
+use credwell_admin::entry::{FieldLimits, credential_entry};
 use credwell_core::{Credential, StoredCredential, Timestamp};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
@@ -11,24 +12,11 @@ use serde_json::{Value, json};
 /// What is shown in place of a password that was not asked for.
 pub(crate) const HIDDEN: &str = "********";
 
-/// A stored credential as JSON. The password is included only when `reveal`.
+/// A stored credential as JSON (`credwell_admin::entry`, the manager page's shape too). The
+/// password is included only when `reveal`.
 pub(crate) fn credential_json(stored: &StoredCredential, reveal: bool) -> Value {
-    let c = &stored.credential;
-    let mut value = json!({
-        "id": stored.record.0,
-        "type": c.credential_type().as_str(),
-        "origin": c.origin().to_string(),
-        "username": c.id(),
-        "name": c.name(),
-        "icon_url": c.icon_url(),
-        "created": stored.created,
-        "updated": stored.updated,
-    });
-    if let Credential::Federated(f) = c {
-        value["provider"] = json!(f.provider);
-        value["protocol"] = json!(f.protocol);
-    }
-    if let (Credential::Password(p), true) = (c, reveal) {
+    let mut value = credential_entry(stored, &FieldLimits::NONE);
+    if let (Credential::Password(p), true) = (&stored.credential, reveal) {
         value["password"] = json!(p.password.expose());
     }
     value

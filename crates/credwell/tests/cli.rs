@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use credwell_admin::VaultAdmin as _;
+use credwell_admin::entry::{self, FieldLimits};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -138,7 +140,7 @@ fn accounts(list: &Value) -> Vec<(String, String)> {
         .map(|c| {
             (
                 c["origin"].as_str().unwrap().to_owned(),
-                c["username"].as_str().unwrap().to_owned(),
+                c["id"].as_str().unwrap().to_owned(),
             )
         })
         .collect();
@@ -505,7 +507,7 @@ fn a_vault_from_init_to_rm() {
     let shown = env.json(&["show", &id, "--reveal"]);
     assert_eq!(
         (
-            shown["username"].as_str(),
+            shown["id"].as_str(),
             shown["name"].as_str(),
             shown["password"].as_str()
         ),
@@ -595,10 +597,10 @@ fn a_vault_from_init_to_rm() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|c| c["origin"] == "https://example.com" && c["username"] == "alice")
+        .filter(|c| c["origin"] == "https://example.com" && c["id"] == "alice")
         .collect();
     assert_eq!(alice.len(), 1);
-    let shown = env.json(&["show", &alice[0]["id"].to_string(), "--reveal"]);
+    let shown = env.json(&["show", &alice[0]["record"].to_string(), "--reveal"]);
     assert_eq!(shown["password"], "s3cret-changed");
 
     // export: refuses without --yes, writes with it, and re-imports to the same accounts.
@@ -805,7 +807,7 @@ fn vault_check_names_each_damaged_record_and_exits_non_zero() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| c["id"].as_u64().unwrap())
+        .map(|c| c["record"].as_u64().unwrap())
         .collect();
     damage_record(&env.vault, ids[1]);
     damage_record(&env.vault, ids[3]);
@@ -836,10 +838,7 @@ fn vault_check_names_each_damaged_record_and_exits_non_zero() {
     );
 
     // The others still work.
-    assert_eq!(
-        env.json(&["show", &ids[0].to_string()])["username"],
-        "alice"
-    );
+    assert_eq!(env.json(&["show", &ids[0].to_string()])["id"], "alice");
 }
 
 #[test]
@@ -852,7 +851,7 @@ fn one_damaged_record_does_not_block_list_export_or_rm() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| c["id"].as_u64().unwrap())
+        .map(|c| c["record"].as_u64().unwrap())
         .collect();
     damage_record(&env.vault, ids[2]);
     let damaged = ids[2].to_string();
@@ -982,17 +981,33 @@ fn passkeys_travel_in_and_out_through_cxf() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|c| c["type"] == "passkey")
+        .filter(|c| c["type"] == "public-key")
         .collect();
     assert_eq!(passkeys.len(), 2, "{listed}");
-    assert_eq!(passkeys[0]["rp_id"], "example.com");
-    assert_eq!(passkeys[0]["username"], "alice@example.com");
+    assert_eq!(passkeys[0]["rpId"], "example.com");
+    assert_eq!(passkeys[0]["id"], "alice@example.com");
     assert_eq!(passkeys[0]["algorithm"], "ES256");
     assert_eq!(passkeys[1]["algorithm"], "EdDSA");
     assert!(
         !listed.to_string().contains("MIGHAgEA"),
         "a key in {listed}"
     );
+    // The shape the manager page reads: credwell-admin's entries, record for record.
+    let vault = credwell_vault::Vault::open(&env.vault, PASSPHRASE.as_bytes()).unwrap();
+    let whole = FieldLimits::NONE;
+    let credentials = vault.all_credentials().unwrap();
+    let stored_passkeys = vault.passkey_records().unwrap();
+    let expected: Vec<Value> = credentials
+        .iter()
+        .map(|r| entry::credential_entry(r, &whole))
+        .chain(
+            stored_passkeys
+                .iter()
+                .map(|(r, p)| entry::passkey_entry(*r, p, &whole)),
+        )
+        .collect();
+    drop(vault);
+    assert_eq!(listed, Value::Array(expected));
     let table = env.ok(&["list"]);
     assert!(
         table.contains("RP ID") && table.contains("other.example"),
@@ -1003,10 +1018,10 @@ fn passkeys_travel_in_and_out_through_cxf() {
         .as_array()
         .unwrap()
         .iter()
-        .filter_map(|c| c["rp_id"].as_str())
+        .filter_map(|c| c["rpId"].as_str())
         .collect();
     assert_eq!(rps, ["example.com"], "{here}");
-    let id = passkeys[1]["id"].as_u64().unwrap().to_string();
+    let id = passkeys[1]["record"].as_u64().unwrap().to_string();
     assert!(env.ok(&["rm", &id]).contains("Removed"));
     assert_eq!(env.json(&["vault", "info"])["passkeys"], 1);
     assert!(env.fails(&["rm", &id]).contains("no credential with ID"));
@@ -1082,14 +1097,14 @@ fn canaries_never_reach_the_disk_or_stderr() {
     run(&["import", "chrome-csv", csv.to_str().unwrap()], "");
     std::fs::remove_file(&csv).unwrap();
     let listed: Value = serde_json::from_str(&run(&["--json", "list"], "")).unwrap();
-    let first = listed[0]["id"].as_u64().unwrap().to_string();
+    let first = listed[0]["record"].as_u64().unwrap().to_string();
     run(&["edit", &first, "--name", "CANARYEDITED"], "");
     run(&["show", &first], "");
     run(&["vault", "info"], "");
     run(&["vault", "check"], "");
     let revealed = run(&["show", &first, "--reveal"], "");
     assert!(revealed.contains("CANARYPASSWORD"), "{revealed}");
-    let last = listed[2]["id"].as_u64().unwrap().to_string();
+    let last = listed[2]["record"].as_u64().unwrap().to_string();
     run(&["rm", &last], "");
     for canary in canaries {
         assert!(
