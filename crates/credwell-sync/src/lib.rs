@@ -2,15 +2,22 @@
 //!
 //! The server stores records it cannot read: each is an id, a revision the server assigns, a
 //! deletion flag and sealed bytes. Devices push changes against the revision they last saw and
-//! pull everything newer than a cursor. This crate holds what both sides must agree on: the
-//! identifiers ([`ids`]), the request and reply bodies and their limits ([`protocol`]), and the
-//! device tokens a server hands out and checks ([`token`]), and the rule by which devices merge
-//! two versions of a record ([`merge`]). It does no I/O.
+//! pull everything newer than a cursor. This crate holds what both sides must agree on:
+//!
+//! - the identifiers ([`ids`]);
+//! - the request and reply bodies and their limits ([`protocol`]);
+//! - the device tokens a server hands out and checks ([`token`]);
+//! - how devices seal records for the server ([`seal`]);
+//! - the rule by which devices merge two versions of a record ([`merge`]).
+//!
+//! It does no I/O.
 
 pub mod ids;
 pub mod merge;
 pub mod protocol;
+pub mod seal;
 pub mod token;
 
 pub use ids::{AccountId, DeviceId, RecordId};
+pub use seal::{AccountKey, SealError};
 pub use token::{DeviceToken, TokenError, TokenHash};
