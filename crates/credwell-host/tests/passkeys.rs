@@ -46,6 +46,21 @@ fn unb64(v: &Value) -> Vec<u8> {
     URL_SAFE_NO_PAD.decode(v.as_str().unwrap()).unwrap()
 }
 
+/// The port's own `send`, `recv` and `reply_to`.
+impl std::ops::Deref for Browser {
+    type Target = Port;
+
+    fn deref(&self) -> &Port {
+        &self.port
+    }
+}
+
+impl std::ops::DerefMut for Browser {
+    fn deref_mut(&mut self) -> &mut Port {
+        &mut self.port
+    }
+}
+
 impl Browser {
     async fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
@@ -74,14 +89,6 @@ impl Browser {
         b
     }
 
-    async fn send(&mut self, message: Value) {
-        self.port.send(message).await;
-    }
-
-    async fn recv(&mut self) -> Value {
-        self.port.recv().await
-    }
-
     /// Sends a request without waiting for its reply; returns its id.
     async fn begin(&mut self, method: &str, params: Value) -> u64 {
         let id = self.next_id;
@@ -99,11 +106,6 @@ impl Browser {
                 return m;
             }
         }
-    }
-
-    /// The reply to request `id`, skipping anything else.
-    async fn reply_to(&mut self, id: u64) -> Value {
-        self.port.reply_to(id).await
     }
 
     /// Registers an ES256 passkey for `user` with consent only (no attestation, no user

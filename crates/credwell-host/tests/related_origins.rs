@@ -54,6 +54,21 @@ fn listing(origins: &[&str]) -> Value {
            "body": json!({"origins": origins}).to_string()})
 }
 
+/// The port's own `send`, `recv` and `reply_to`.
+impl std::ops::Deref for Extension {
+    type Target = Port;
+
+    fn deref(&self) -> &Port {
+        &self.port
+    }
+}
+
+impl std::ops::DerefMut for Extension {
+    fn deref_mut(&mut self) -> &mut Port {
+        &mut self.port
+    }
+}
+
 impl Extension {
     /// Starts a host; `related_origins` is what the extension's `hello` announces.
     async fn start(related_origins: bool, well_known_timeout: Duration) -> Self {
@@ -80,14 +95,6 @@ impl Extension {
         e
     }
 
-    async fn send(&mut self, message: Value) {
-        self.port.send(message).await;
-    }
-
-    async fn recv(&mut self) -> Value {
-        self.port.recv().await
-    }
-
     async fn begin(&mut self, method: &str, params: Value) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
@@ -104,10 +111,6 @@ impl Extension {
                 return m;
             }
         }
-    }
-
-    async fn reply_to(&mut self, id: u64) -> Value {
-        self.port.reply_to(id).await
     }
 
     /// Expects the host's `wellKnown.fetch` for `rp_id`; returns its fetch id.
