@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { EXTENSION_ID } from '../extension/src/id.js';
 import { launchChromium } from './chromium.mjs';
 import { Frame, firefoxPrefs, launchFirefox, userJs } from './firefox.mjs';
+import { windowCalls } from './windows.mjs';
 import {
   EXTENSION_DIR,
   credwellBinary,
@@ -26,6 +27,7 @@ import {
 export { CHROMIUM_ARGS, launchChromium } from './chromium.mjs';
 export { Bidi, Frame, firefoxPrefs, fromRemote, launchFirefox, sleep, userJs } from './firefox.mjs';
 export * from './host.mjs';
+export { WINDOW_TIMEOUT, poll, withBrowser } from './windows.mjs';
 export { EXTENSION_ID, HOST_NAME } from '../extension/src/id.js';
 
 export const BINARIES = {
@@ -59,7 +61,9 @@ export const EXTENSION_ORIGINS = {
  *   instead of writing the manifest).
  *
  * Returns {browser, version, dir, profile, home, wrapper, registered, extensionOrigin, page,
- * newPage(url), hostPids(), hostLog(), close()}, plus Chromium's {ctx, worker} (Playwright; page
+ * newPage(url), hostPids(), hostLog(), close()} and the calls on credwell's windows and host
+ * (windows.mjs: waitForWindow(name), windowCount, windowOpen, windowArmed, windowClosed,
+ * waitWindowClosed, closing, closeTab, extensionEval, hostStatus, killHost), plus Chromium's {ctx, worker} (Playwright; page
  * is a Playwright Page) or Firefox's {bidi, capabilities, child, exited, browserLog, destroyed
  * (the ids of closed browsing contexts), topLevel()} (page is a BiDi Frame).
  */
@@ -91,7 +95,7 @@ export async function launch(browser, options) {
       viewport,
       handleSignals: options.handleSignals ?? true,
     });
-    return {
+    return withWindows({
       ...common,
       registered,
       version: `chromium ${ctx.browser()?.version() ?? ''}`.trim(),
@@ -104,7 +108,7 @@ export async function launch(browser, options) {
         return p;
       },
       close: () => ctx.close(),
-    };
+    });
   }
 
   const registered = await registerFirefoxHost(home, wrapper, {
@@ -129,7 +133,7 @@ export async function launch(browser, options) {
     await ff.close();
     throw e;
   }
-  return {
+  return withWindows({
     ...common,
     registered,
     version: `${ff.capabilities.browserName ?? 'firefox'} ${ff.capabilities.browserVersion ?? ''}`.trim(),
@@ -148,5 +152,10 @@ export async function launch(browser, options) {
       return new Frame(bidi, context);
     },
     close: () => ff.close(),
-  };
+  });
+}
+
+/** `b` with the calls on credwell's windows and host (windows.mjs's windowCalls). */
+function withWindows(b) {
+  return Object.assign(b, windowCalls(b));
 }

@@ -134,6 +134,28 @@ function launchBrowser(env, server, headless) {
 // goto, reload, url, evaluate, fill, click, text, texts, value, attr, hidden, waitVisible,
 // waitText, waitFunction, waitUrl and screenshot.
 
+// What both drivers share, over the layer's calls on credwell's windows; `tab(win)` wraps the
+// layer's page or window (a Playwright Page or a BiDi Frame) as a tab.
+function driver(b, tab) {
+  return {
+    version: b.version,
+    page: tab(b.page),
+    // credwell's extension pages (unlock, prompt, chooser) open as popup windows: find one once
+    // its input guard takes clicks and keys (shown and focused for 500 ms).
+    async ui(name) {
+      const win = await b.waitForWindow(name, TIMEOUT);
+      await b.windowArmed(win);
+      return tab(win);
+    },
+    uiOpen: (name) => b.windowOpen(name),
+    async press(t, selector) {
+      await t.waitVisible(selector);
+      await b.closing(t.raw, () => t.click(selector, { noWaitAfter: true }));
+    },
+    close: () => b.close(),
+  };
+}
+
 // The Chromium driver over the layer's launch: Playwright's context and first page.
 function chromiumDriver(b) {
   const { ctx } = b;
@@ -143,7 +165,7 @@ function chromiumDriver(b) {
     url: async () => p.url(),
     evaluate: (fn, arg) => p.evaluate(fn, arg),
     fill: (s, v) => p.fill(s, v),
-    click: (s) => p.click(s),
+    click: (s, options) => p.locator(s).first().click(options),
     text: (s) => p.locator(s).first().innerText(),
     texts: (s) => p.locator(s).allInnerTexts(),
     value: (s) => p.inputValue(s),
@@ -157,40 +179,8 @@ function chromiumDriver(b) {
     raw: p,
   });
   const { page } = b;
-  const consumed = new WeakSet();
-  const prefix = (name) => `${b.extensionOrigin}/src/ui/${name}.html`;
   return {
-    version: b.version,
-    page: tab(page),
-    // credwell's extension pages (unlock, prompt, chooser) open as popup windows: find one.
-    async ui(name) {
-      const deadline = Date.now() + TIMEOUT;
-      for (;;) {
-        const p = ctx.pages().find((x) => !consumed.has(x) && !x.isClosed() && x.url().startsWith(prefix(name)));
-        if (p) {
-          consumed.add(p);
-          await p.waitForLoadState('domcontentloaded');
-          // Its input guard: it takes clicks and keys once shown and focused for 500 ms.
-          await p.locator('html:not([data-armed="false"])').waitFor({ state: 'attached' });
-          return tab(p);
-        }
-        if (Date.now() > deadline) throw new Error(`credwell's ${name} page did not open`);
-        await sleep(50);
-      }
-    },
-    uiOpen: async (name) => ctx.pages().some((x) => !x.isClosed() && x.url().startsWith(prefix(name))),
-    async press(t, selector) {
-      const p = t.raw;
-      const closed = p.waitForEvent('close', { timeout: TIMEOUT });
-      closed.catch(() => {});
-      await p.locator(selector).first().waitFor({ state: 'visible' });
-      try {
-        await p.locator(selector).first().click({ noWaitAfter: true });
-      } catch (e) {
-        if (!/closed/i.test(String(e?.message))) throw e;
-      }
-      await closed;
-    },
+    ...driver(b, tab),
     clearCookies: () => ctx.clearCookies(),
     nextConsoleObject() {
       return new Promise((ok) => {
@@ -204,7 +194,6 @@ function chromiumDriver(b) {
       });
     },
     whenClosed: () => new Promise((ok) => ctx.once('close', ok)),
-    close: () => b.close(),
   };
 }
 
@@ -218,25 +207,12 @@ const FIND = `(s) => {
 
 // The Firefox driver over the layer's launch: a BiDi session and the first tab's context.
 function firefoxDriver(b) {
-  const { bidi, destroyed, topLevel } = b;
+  const { bidi } = b;
   const { context } = b.page;
 
-  async function poll(what, fn) {
-    const deadline = Date.now() + TIMEOUT;
-    let last;
-    for (;;) {
-      try {
-        const v = await fn();
-        if (v) return v;
-      } catch (e) {
-        last = e; // e.g. the document is being replaced
-      }
-      if (Date.now() > deadline) throw new Error(`${what} within ${TIMEOUT} ms${last ? ` (${last.message})` : ''}`);
-      await sleep(50);
-    }
-  }
-  const tab = (ctxId) => {
-    const frame = new layer.Frame(bidi, ctxId);
+  const poll = (what, fn) => layer.poll(what, fn, TIMEOUT);
+  const tab = (frame) => {
+    const ctxId = frame.context;
     // evaluate of a source string `(selector, arg) => …` with the element finder in scope.
     // (Frame.evaluate sends a function's source text; one made from a string keeps that text.)
     const withEl = (src, selector, arg) =>
@@ -244,6 +220,7 @@ function firefoxDriver(b) {
     const visible = (selector) => withEl('(el) => !!el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden"', selector);
     const t = {
       context: ctxId,
+      raw: frame,
       goto: (url) => bidi.send('browsingContext.navigate', { context: ctxId, url, wait: 'complete' }),
       reload: () => bidi.send('browsingContext.reload', { context: ctxId, wait: 'complete' }),
       url: () => frame.evaluate(() => location.href).catch(() => frame.url()),
@@ -309,29 +286,8 @@ function firefoxDriver(b) {
     };
     return t;
   };
-  const page = tab(context);
-  const uiUrl = (name) => `${b.extensionOrigin}/src/ui/${name}.html`;
-  const consumed = new Set();
   return {
-    version: b.version,
-    page,
-    // credwell's extension pages (unlock, prompt, chooser) open as popup windows: find one.
-    async ui(name) {
-      const c = await poll(`credwell's ${name} page did not open`, async () =>
-        (await topLevel()).find((x) => !consumed.has(x.context) && !destroyed.has(x.context) && x.url.startsWith(uiUrl(name))),
-      );
-      consumed.add(c.context);
-      const t = tab(c.context);
-      await poll(`credwell's ${name} page did not load`, () => t.evaluate(() => document.readyState === 'complete'));
-      // Its input guard: it takes clicks and keys once shown and focused for 500 ms.
-      await poll(`credwell's ${name} page did not take input`, () => t.evaluate(() => document.documentElement.dataset.armed !== 'false'));
-      return t;
-    },
-    uiOpen: async (name) => (await topLevel()).some((x) => !destroyed.has(x.context) && x.url.startsWith(uiUrl(name))),
-    async press(t, selector) {
-      await t.click(selector);
-      await poll(`the ${selector} click did not close credwell's window`, async () => destroyed.has(t.context) || !(await topLevel()).some((x) => x.context === t.context));
-    },
+    ...driver(b, tab),
     clearCookies: () => bidi.send('storage.deleteCookies', {}),
     nextConsoleObject() {
       // BiDi sends console arguments as remote values (an Error as {type: 'error'}, without its
@@ -349,7 +305,6 @@ function firefoxDriver(b) {
       });
     },
     whenClosed: () => b.exited,
-    close: () => b.close(),
   };
 }
 
@@ -751,7 +706,7 @@ async function main() {
   } catch (e) {
     failures++;
     out(`\nFAILED: ${e?.stack ?? e}`);
-    const log = await readFile(join(env.dir, 'host.log'), 'utf8').catch(() => '');
+    const log = await layer.hostLog(env.dir);
     if (log.trim()) out(`--- credwell-host log ---\n${log}`);
   } finally {
     await finish();

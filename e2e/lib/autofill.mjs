@@ -185,7 +185,7 @@ export async function autofillClickjackingScenario(h) {
       // The click reached the list, which refused it (and says so inside, out of the page's reach).
       const frame = h.page.frames().find((f) => f.url().includes('/src/autofill-frame.html'));
       assert.equal(await frame.evaluate(() => document.body.dataset.refused), '1', `${what}: the click did not reach the list`);
-      assert.equal(h.uiOpen('passkey-chooser'), false);
+      assert.equal(await h.uiOpen('passkey-chooser'), false);
       await applyTrick(h, undefined, box);
       box = await openList(h);
     }

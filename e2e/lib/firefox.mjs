@@ -14,8 +14,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BINARIES, EXTENSION_DIR, EXTENSION_ORIGINS, Frame, launch, sleep } from '../../browsers/index.mjs';
-import { HOST_BIN, PASSPHRASE, UI_TIMEOUT, hostEnv, startServer } from './harness.mjs';
+import { BINARIES, EXTENSION_DIR, EXTENSION_ORIGINS, Frame, launch, poll, withBrowser as withStarted } from '../../browsers/index.mjs';
+import { HOST_BIN, UI_TIMEOUT, commonSurface, hostEnv, insertFrame, startServer } from './harness.mjs';
 
 export { getCredential, settle, PASSPHRASE, UI_TIMEOUT, REPO, HOST_BIN, CREDWELL_BIN, EXTENSION_DIR } from './harness.mjs';
 export { Bidi, Frame, fromRemote } from '../../browsers/index.mjs';
@@ -56,7 +56,7 @@ export async function start(options = {}) {
     await removeTemp();
     throw e;
   }
-  const { bidi, child, browserLog, capabilities, destroyed, topLevel, page, home, profile } = b;
+  const { bidi, child, browserLog, capabilities, page, home, profile } = b;
   const registeredBy = b.registered.by;
   const cleanup = async () => {
     await b.close();
@@ -66,9 +66,6 @@ export async function start(options = {}) {
   bidi.on('log.entryAdded', (entry) => {
     for (const fn of consoleListeners) fn(entry);
   });
-
-  const consumed = new Set();
-  const uiUrl = (name) => `${EXTENSION_ORIGIN}/src/ui/${name}.html`;
 
   const h = {
     browser: 'firefox',
@@ -87,31 +84,15 @@ export async function start(options = {}) {
     browserVersion: capabilities.browserVersion ?? '',
     /** Its major version, a number (e.g. 153). */
     browserMajor: Number.parseInt(capabilities.browserVersion ?? '', 10),
-    hostPids: b.hostPids,
-    hostLog: b.hostLog,
     /** Console messages (BiDi log.entryAdded) from any context: fn({level, text, args, source}). */
     onConsole(fn) {
       consoleListeners.push(fn);
-    },
-    /** Opens a new tab and returns it as a Frame (optionally navigated to `url`). */
-    newTab: b.newPage,
-    async closeTab(tab) {
-      await bidi.send('browsingContext.close', { context: tab.context }).catch(() => {});
     },
     /** Opens one of the extension's pages (e.g. 'src/ui/manager.html') in a new tab. */
     async openExtensionPage(path) {
       const tab = await h.newTab(`${EXTENSION_ORIGIN}/${path}`);
       await bidi.send('browsingContext.activate', { context: tab.context }).catch(() => {});
       return tab;
-    },
-    /** Runs `fn(arg)` in an extension page (the options page) and returns its result. */
-    async extensionEval(fn, arg) {
-      const tab = await h.newTab(`${EXTENSION_ORIGIN}/src/ui/options.html`);
-      try {
-        return await tab.evaluate(fn, arg);
-      } finally {
-        await h.closeTab(tab);
-      }
     },
     /**
      * Runs `fn` (no arguments; serialized) where credwell's content scripts could: WebDriver BiDi does not
@@ -121,103 +102,22 @@ export async function start(options = {}) {
     async contentScriptEval(fn) {
       return h.extensionEval(fn);
     },
-    /** The background's view of the host: {locked, connected}, asked from an extension page. */
-    async hostStatus() {
-      return (await h.extensionEval(() => chrome.runtime.sendMessage({ credwell: 1, kind: 'status' }))).result;
-    },
-    /** Kills the current host process and waits until the background has noticed. */
-    async killHost() {
-      const pids = await h.hostPids();
-      process.kill(pids[pids.length - 1], 'SIGKILL');
-      const deadline = Date.now() + UI_TIMEOUT;
-      while ((await h.hostStatus()).connected) {
-        if (Date.now() > deadline) throw new Error('the background did not notice the host exit');
-        await sleep(100);
-      }
-    },
     /** Opens `path` on `origin` (default: the secure localhost origin) in the main tab. */
     async goto(path = '/blank.html', origin = server.origin) {
       await bidi.send('browsingContext.navigate', { context: page.context, url: `${origin}${path}`, wait: 'complete' });
       return page;
     },
-    /** Waits for one of credwell's UI pages (unlock, chooser, prompt) to open; returns it. */
-    async waitForUi(name, timeout = UI_TIMEOUT) {
-      const deadline = Date.now() + timeout;
-      for (;;) {
-        for (const c of await topLevel()) {
-          if (!consumed.has(c.context) && !destroyed.has(c.context) && c.url.startsWith(uiUrl(name))) {
-            consumed.add(c.context);
-            const ui = new Frame(bidi, c.context, c.url);
-            // Wait until its script has run (the page is complete).
-            const until = Date.now() + timeout;
-            for (;;) {
-              try {
-                if ((await ui.evaluate(() => document.readyState)) === 'complete') break;
-              } catch (e) {
-                if (Date.now() > until) throw e;
-              }
-              await sleep(25);
-            }
-            return ui;
-          }
-        }
-        if (Date.now() > deadline) {
-          throw new Error(`no ${name} page within ${timeout} ms; open: ${(await topLevel()).map((c) => c.url).join(', ')}`);
-        }
-        await sleep(50);
-      }
-    },
-    /** How many UI pages of this kind are open now. */
-    async uiCount(name) {
-      return (await topLevel()).filter((c) => !destroyed.has(c.context) && c.url.startsWith(uiUrl(name))).length;
-    },
-    /** Opens pages/run.html with `source` as its fragment: it runs as the page loads, no gesture. */
-    gotoRun(source, origin = server.origin) {
-      return h.goto(`/run.html#${encodeURIComponent(source)}`, origin);
-    },
     /** Runs `fn(arg)` in `frame` with transient user activation (BiDi's userActivation). */
     withGesture(frame, fn, arg) {
       return frame.evaluate(fn, arg, { userActivation: true });
     },
-    /** Whether a UI page of this kind is open now. */
-    async uiOpen(name) {
-      return (await topLevel()).some((c) => !destroyed.has(c.context) && c.url.startsWith(uiUrl(name)));
-    },
-    async uiClosed(ui) {
-      if (destroyed.has(ui.context)) return true;
-      return !(await topLevel()).some((c) => c.context === ui.context);
-    },
-    async waitUiClosed(ui, timeout = UI_TIMEOUT) {
-      const deadline = Date.now() + timeout;
-      while (!(await h.uiClosed(ui))) {
-        if (Date.now() > deadline) throw new Error(`the UI page ${ui.initialUrl} did not close within ${timeout} ms`);
-        await sleep(50);
-      }
-    },
     /** Waits for `selector` to exist and be rendered in a UI page. */
     async uiWait(ui, selector, timeout = UI_TIMEOUT) {
-      const deadline = Date.now() + timeout;
-      for (;;) {
-        const shown = await ui.evaluate((s) => {
-          const el = document.querySelector(s);
-          return !!el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
-        }, selector);
-        if (shown) return;
-        if (Date.now() > deadline) throw new Error(`${selector} not visible in ${ui.initialUrl} within ${timeout} ms`);
-        await sleep(50);
-      }
-    },
-    /**
-     * Waits until a credwell window takes input: its input guard (src/ui/guard.js) sets
-     * <html data-armed="true"> once the window has been shown and focused long enough. Pages
-     * without the guard (manager, popup, options) have no data-armed and pass at once.
-     */
-    async uiArmed(ui, timeout = UI_TIMEOUT) {
-      const deadline = Date.now() + timeout;
-      while ((await ui.evaluate(() => document.documentElement.dataset.armed)) === 'false') {
-        if (Date.now() > deadline) throw new Error(`${ui.initialUrl} did not take input within ${timeout} ms (not shown and focused?)`);
-        await sleep(50);
-      }
+      const shown = (s) => {
+        const el = document.querySelector(s);
+        return !!el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+      };
+      await poll(`${selector} not visible in ${ui.initialUrl}`, () => ui.evaluate(shown, selector), timeout);
     },
     async uiText(ui, selector) {
       await h.uiWait(ui, selector);
@@ -252,9 +152,16 @@ export async function start(options = {}) {
      */
     async uiPress(ui, selector, key) {
       await h.uiWait(ui, selector);
+      await h.uiKey(ui, key, selector);
+    },
+    /**
+     * Presses `key` ('Enter', 'Escape', 'Space' or one character) in a UI page, wherever its
+     * focus is (or, with `selector`, on that element, focused once the page takes input).
+     */
+    async uiKey(ui, key, selector) {
       await bidi.send('browsingContext.activate', { context: ui.context }).catch(() => {});
       await h.uiArmed(ui);
-      await ui.evaluate((s) => document.querySelector(s).focus(), selector);
+      if (selector) await ui.evaluate((s) => document.querySelector(s).focus(), selector);
       const value = { Enter: '\uE007', Escape: '\uE00C', Space: ' ' }[key] ?? key;
       await bidi
         .send('input.performActions', {
@@ -266,56 +173,21 @@ export async function start(options = {}) {
           if (!/no such frame|discarded|closed/i.test(String(e?.message))) throw e;
         });
     },
-    /** Presses `key` ('Enter', 'Escape', 'Space' or one character) in a UI page, wherever its focus is. */
-    async uiKey(ui, key) {
-      await bidi.send('browsingContext.activate', { context: ui.context }).catch(() => {});
-      await h.uiArmed(ui);
-      const value = { Enter: '\uE007', Escape: '\uE00C', Space: ' ' }[key] ?? key;
-      await bidi
-        .send('input.performActions', {
-          context: ui.context,
-          actions: [{ type: 'key', id: 'keyboard', actions: [{ type: 'keyDown', value }, { type: 'keyUp', value }] }],
-        })
-        .catch((e) => {
-          if (!/no such frame|discarded|closed/i.test(String(e?.message))) throw e;
-        });
-    },
     /** Clicks `selector` in a UI page that closes itself in answer; waits for the close. */
     async clickAndClose(ui, selector) {
       await h.uiWait(ui, selector);
       await h.uiArmed(ui);
       // Click after the evaluate returned: the page may close itself in answer.
-      await ui.evaluate((s) => {
+      const click = (s) => {
         const el = document.querySelector(s);
         setTimeout(() => el.click(), 0);
-      }, selector);
-      await h.waitUiClosed(ui);
+      };
+      await b.closing(ui, () => ui.evaluate(click, selector));
     },
     /** Closes a UI page as the user would (its window goes away). */
     async closeUiWindow(ui) {
       await bidi.send('browsingContext.close', { context: ui.context }).catch(() => {});
       await h.waitUiClosed(ui);
-    },
-    /** Drives the unlock page: fill the passphrase, submit, wait for it to close. */
-    async unlock(passphrase = PASSPHRASE) {
-      const ui = await h.waitForUi('unlock');
-      await h.uiFill(ui, '#passphrase', passphrase);
-      await h.clickAndClose(ui, '#unlock');
-    },
-    /** Answers the save (or update) prompt with the button of that id; returns the prompt's text. */
-    async answerPrompt(button, kind = 'prompt') {
-      const ui = await h.waitForUi(kind);
-      await h.uiWait(ui, `#${button}`);
-      const text = await h.uiText(ui, 'main');
-      await h.clickAndClose(ui, `#${button}`);
-      return text;
-    },
-    async storePassword(data, { frame = page, unlock = false, answer = 'save' } = {}) {
-      const stored = frame.evaluate((d) => navigator.credentials.store(new PasswordCredential(d)).then((r) => String(r)), data);
-      stored.catch(() => {});
-      if (unlock) await h.unlock();
-      if (answer) await h.answerPrompt(answer);
-      return stored;
     },
     /** Adds an iframe to the page (or to options.parent, a Frame); returns its Frame once loaded. */
     addFrame(opts) {
@@ -325,27 +197,12 @@ export async function start(options = {}) {
       await cleanup();
     },
   };
-  return h;
+  return Object.assign(h, commonSurface(h, b));
 }
 
 /** Adds an iframe to `parent` (default: the page) and returns it as a Frame once loaded. */
-export async function addFrame(h, { src, sandbox, srcdoc, allow, parent = h.page, name }) {
-  const frameName = name ?? `f${Math.random().toString(36).slice(2, 8)}`;
-  await parent.evaluate(
-    ({ src, sandbox, srcdoc, allow, frameName }) =>
-      new Promise((ok, fail) => {
-        const f = document.createElement('iframe');
-        f.name = frameName;
-        if (sandbox !== undefined) f.setAttribute('sandbox', sandbox);
-        if (allow !== undefined) f.setAttribute('allow', allow);
-        if (srcdoc !== undefined) f.srcdoc = srcdoc;
-        if (src !== undefined) f.src = src;
-        f.onload = () => ok();
-        f.onerror = () => fail(new Error('iframe failed'));
-        document.body.append(f);
-      }),
-    { src, sandbox, srcdoc, allow, frameName },
-  );
+export async function addFrame(h, { parent = h.page, ...options }) {
+  const frameName = await insertFrame(parent, options);
   // The child contexts of `parent`, in document order; ours is the last one added.
   const { contexts } = await h.bidi.send('browsingContext.getTree', { root: parent.context });
   const children = contexts[0]?.children ?? [];
@@ -354,16 +211,5 @@ export async function addFrame(h, { src, sandbox, srcdoc, allow, parent = h.page
   return new Frame(h.bidi, child.context, child.url);
 }
 
-/** A test body with a fresh Firefox and host: `fn(h)`. On failure the host's log is appended. */
-export async function withBrowser(options, fn) {
-  const h = await start(options);
-  try {
-    return await fn(h);
-  } catch (e) {
-    const log = await h.hostLog();
-    if (log && e && typeof e === 'object') e.message = `${e.message}\n--- credwell-host log ---\n${log}`;
-    throw e;
-  } finally {
-    await h.close();
-  }
-}
+/** A test body with a fresh Firefox and host: `fn(h)`; on failure the host's log is appended. */
+export const withBrowser = (options, fn) => withStarted(start, options, fn);

@@ -11,7 +11,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EXTENSION_DIR, EXTENSION_ID, REPO, credwellBinary, hostBinary, launch } from '../../browsers/index.mjs';
+import {
+  EXTENSION_DIR,
+  REPO,
+  WINDOW_TIMEOUT,
+  credwellBinary,
+  hostBinary,
+  launch,
+  withBrowser as withStarted,
+} from '../../browsers/index.mjs';
 
 export { EXTENSION_DIR, REPO } from '../../browsers/index.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
@@ -21,7 +29,7 @@ export const HOST_BIN = hostBinary(['debug']);
 /** The `credwell` CLI next to the host binary (cargo builds both into one target dir), if built. */
 export const CREDWELL_BIN = credwellBinary(HOST_BIN);
 export const PASSPHRASE = 'correct horse battery staple';
-export const UI_TIMEOUT = 30_000;
+export const UI_TIMEOUT = WINDOW_TIMEOUT;
 
 /** The host's environment in the suites: an ephemeral vault, no idle lock; plus `extra`. */
 export function hostEnv(extra = {}) {
@@ -101,7 +109,6 @@ export async function start(options = {}) {
     throw e;
   }
   const { ctx, page, worker } = b;
-  const consumed = new WeakSet();
 
   const h = {
     browser: 'chromium',
@@ -111,91 +118,14 @@ export async function start(options = {}) {
     server,
     dir,
     ...server,
-    /** The pids of every host process Chromium started, in order. */
-    hostPids: b.hostPids,
-    hostLog: b.hostLog,
-    /** The background's view of the host: {locked, connected}, asked from an extension page. */
-    async hostStatus() {
-      const ext = await ctx.newPage();
-      try {
-        await ext.goto(`chrome-extension://${EXTENSION_ID}/src/ui/options.html`);
-        return (await ext.evaluate(() => chrome.runtime.sendMessage({ credwell: 1, kind: 'status' }))).result;
-      } finally {
-        await ext.close();
-      }
-    },
-    /** Kills the current host process and waits until the background has noticed. */
-    async killHost() {
-      const pids = await h.hostPids();
-      process.kill(pids[pids.length - 1], 'SIGKILL');
-      const deadline = Date.now() + UI_TIMEOUT;
-      while ((await h.hostStatus()).connected) {
-        if (Date.now() > deadline) throw new Error('the background did not notice the host exit');
-        await new Promise((ok) => setTimeout(ok, 100));
-      }
-    },
     /** Opens `path` on `origin` (default: the secure localhost origin) in the main page. */
     async goto(path = '/blank.html', origin = server.origin) {
       await page.goto(`${origin}${path}`);
       return page;
     },
-    /** Waits for one of credwell's UI pages (unlock, chooser, prompt) to open; returns it. */
-    async waitForUi(name, timeout = UI_TIMEOUT) {
-      const deadline = Date.now() + timeout;
-      for (;;) {
-        for (const p of ctx.pages()) {
-          if (!consumed.has(p) && !p.isClosed() && p.url().startsWith(`chrome-extension://${EXTENSION_ID}/src/ui/${name}.html`)) {
-            consumed.add(p);
-            await p.waitForLoadState('domcontentloaded');
-            return p;
-          }
-        }
-        if (Date.now() > deadline) {
-          throw new Error(`no ${name} page within ${timeout} ms; open: ${ctx.pages().map((p) => p.url()).join(', ')}`);
-        }
-        await new Promise((ok) => setTimeout(ok, 50));
-      }
-    },
-    /** How many UI pages of this kind are open now. */
-    uiCount(name) {
-      return ctx.pages().filter((p) => !p.isClosed() && p.url().startsWith(`chrome-extension://${EXTENSION_ID}/src/ui/${name}.html`)).length;
-    },
-    /**
-     * Opens `path` with `source` as its fragment: pages/run.html runs it as the page loads, with
-     * no user gesture (Playwright's evaluate gives one in Chromium).
-     */
-    gotoRun(source, origin = server.origin) {
-      return h.goto(`/run.html#${encodeURIComponent(source)}`, origin);
-    },
     /** Runs `fn(arg)` in `frame` with transient user activation (Playwright's evaluate gives it). */
     withGesture(frame, fn, arg) {
       return frame.evaluate(fn, arg);
-    },
-    /** Whether a UI page of this kind is open now. */
-    uiOpen(name) {
-      return ctx.pages().some((p) => !p.isClosed() && p.url().startsWith(`chrome-extension://${EXTENSION_ID}/src/ui/${name}.html`));
-    },
-    /**
-     * Runs `action` (a click or key press that makes `ui` close itself) and waits for the close.
-     * The page may close while Playwright still finishes the action: that is not an error.
-     */
-    async closing(ui, action) {
-      const closed = ui.waitForEvent('close', { timeout: UI_TIMEOUT });
-      closed.catch(() => {});
-      try {
-        await action();
-      } catch (e) {
-        if (!/closed/i.test(String(e?.message))) throw e;
-      }
-      await closed;
-    },
-    /**
-     * Waits until a credwell window takes input: its input guard (src/ui/guard.js) sets
-     * <html data-armed="true"> once the window has been shown and focused long enough. Pages
-     * without the guard (manager, popup, options) have no data-armed and pass at once.
-     */
-    async uiArmed(ui) {
-      await ui.locator('html:not([data-armed="false"])').waitFor({ state: 'attached' });
     },
     /** Clicks `selector` in a UI page that closes itself in answer. */
     async clickAndClose(ui, selector) {
@@ -203,41 +133,7 @@ export async function start(options = {}) {
       await h.uiArmed(ui);
       await h.closing(ui, () => ui.locator(selector).first().click({ noWaitAfter: true }));
     },
-    /** Drives the unlock page: fill the passphrase, submit, wait for it to close. */
-    async unlock(passphrase = PASSPHRASE) {
-      const ui = await h.waitForUi('unlock');
-      await h.uiFill(ui, '#passphrase', passphrase);
-      await h.clickAndClose(ui, '#unlock');
-    },
-    /** Answers the save (or update) prompt with the button of that id; returns the prompt's text. */
-    async answerPrompt(button, kind = 'prompt') {
-      const ui = await h.waitForUi(kind);
-      await ui.locator(`#${button}`).waitFor({ state: 'visible' });
-      const text = await ui.locator('main').innerText();
-      await h.clickAndClose(ui, `#${button}`);
-      return text;
-    },
-    /**
-     * Stores a password credential from `frame` (default: the page), driving the unlock page
-     * when asked and answering the save prompt with `answer`.
-     */
-    async storePassword(data, { frame = page, unlock = false, answer = 'save' } = {}) {
-      const stored = frame.evaluate((d) => navigator.credentials.store(new PasswordCredential(d)).then((r) => String(r)), data);
-      if (unlock) await h.unlock();
-      if (answer) await h.answerPrompt(answer);
-      return stored;
-    },
     // ---- the driver-neutral surface shared with lib/firefox.mjs (scenarios/) ----
-    /** Runs `fn(arg)` in an extension page (the options page) and returns its result. */
-    async extensionEval(fn, arg) {
-      const ext = await ctx.newPage();
-      try {
-        await ext.goto(`chrome-extension://${EXTENSION_ID}/src/ui/options.html`);
-        return await ext.evaluate(fn, arg);
-      } finally {
-        await ext.close();
-      }
-    },
     /**
      * Runs `fn` (no arguments; serialized) in credwell's content-script world of the main frame (the
      * ISOLATED world, where chrome.storage is reachable), as a compromised renderer could;
@@ -281,22 +177,21 @@ export async function start(options = {}) {
       await h.uiArmed(ui);
       await ui.locator(selector).first().click();
     },
-    /** Whether the UI page has closed. */
-    async uiClosed(ui) {
-      return ui.isClosed();
-    },
-    /** Waits until the UI page has closed (by itself or the background). */
-    async waitUiClosed(ui) {
-      if (!ui.isClosed()) await ui.waitForEvent('close', { timeout: UI_TIMEOUT });
-    },
     /** Closes a UI page as the user would (its window goes away). */
     async closeUiWindow(ui) {
       await ui.close();
     },
     /** Focuses `selector` in a UI page and presses `key` (a Playwright key name, e.g. 'Enter'). */
-    async uiPress(ui, selector, key) {
+    uiPress(ui, selector, key) {
+      return h.uiKey(ui, key, selector);
+    },
+    /**
+     * Presses `key` (a Playwright key name) in a UI page, wherever its focus is (or, with
+     * `selector`, on that element, focused once the page takes input).
+     */
+    async uiKey(ui, key, selector) {
       await h.uiArmed(ui);
-      await ui.locator(selector).first().focus();
+      if (selector) await ui.locator(selector).first().focus();
       try {
         await ui.keyboard.press(key);
       } catch (e) {
@@ -304,23 +199,9 @@ export async function start(options = {}) {
         if (!/closed/i.test(String(e?.message))) throw e;
       }
     },
-    /** Presses `key` (a Playwright key name) in a UI page, wherever its focus is. */
-    async uiKey(ui, key) {
-      await h.uiArmed(ui);
-      try {
-        await ui.keyboard.press(key);
-      } catch (e) {
-        if (!/closed/i.test(String(e?.message))) throw e;
-      }
-    },
-    /** Opens a new tab, optionally at `url`; it has evaluate(fn, arg). */
-    newTab: b.newPage,
-    async closeTab(tab) {
-      await tab.close();
-    },
     /** Opens one of the extension's pages (e.g. 'src/ui/manager.html') in a new tab. */
     openExtensionPage(path) {
-      return h.newTab(`chrome-extension://${EXTENSION_ID}/${path}`);
+      return h.newTab(`${b.extensionOrigin}/${path}`);
     },
     /** Adds an iframe to the page (or to options.parent); returns its frame. */
     addFrame(options) {
@@ -332,7 +213,103 @@ export async function start(options = {}) {
       await rm(dir, { recursive: true, force: true });
     },
   };
-  return h;
+  return Object.assign(h, commonSurface(h, b));
+}
+
+/**
+ * The part of `h` both harnesses (this one and lib/firefox.mjs) share: the browser layer's calls
+ * on credwell's windows and host (browsers/windows.mjs) under the names the scenarios use, and
+ * what a user does in credwell's windows over the driver-neutral calls (unlock, answerPrompt,
+ * storePassword). `b` is the layer's launched browser.
+ */
+export function commonSurface(h, b) {
+  return {
+    /** The pids of every host process the browser started, in order; what they wrote to stderr. */
+    hostPids: b.hostPids,
+    hostLog: b.hostLog,
+    /** The background's view of the host: {locked, connected}, asked from an extension page. */
+    hostStatus: b.hostStatus,
+    /** Kills the current host process and waits until the background has noticed. */
+    killHost: b.killHost,
+    /** Opens a new tab, optionally at `url`; it has evaluate(fn, arg). */
+    newTab: b.newPage,
+    closeTab: b.closeTab,
+    /** Runs `fn(arg)` in an extension page (the options page) and returns its result. */
+    extensionEval: b.extensionEval,
+    /** Waits for one of credwell's UI pages (unlock, chooser, prompt) to open; returns it. */
+    waitForUi: b.waitForWindow,
+    /** How many UI pages of this kind are open now; whether one is. */
+    uiCount: b.windowCount,
+    uiOpen: b.windowOpen,
+    /**
+     * Waits until a credwell window takes input: its input guard (src/ui/guard.js) sets
+     * <html data-armed="true"> once the window has been shown and focused long enough. Pages
+     * without the guard (manager, popup, options) have no data-armed and pass at once.
+     */
+    uiArmed: b.windowArmed,
+    /** Whether the UI page has closed; waits until it has (by itself or the background). */
+    uiClosed: b.windowClosed,
+    waitUiClosed: b.waitWindowClosed,
+    /** Runs `action` (a click or key press that makes `ui` close itself) and waits for the close. */
+    closing: b.closing,
+    /**
+     * Opens pages/run.html with `source` as its fragment: it runs as the page loads, with no user
+     * gesture (Playwright's evaluate gives one in Chromium).
+     */
+    gotoRun(source, origin = h.origin) {
+      return h.goto(`/run.html#${encodeURIComponent(source)}`, origin);
+    },
+    /** Drives the unlock page: fill the passphrase, submit, wait for it to close. */
+    async unlock(passphrase = PASSPHRASE) {
+      const ui = await h.waitForUi('unlock');
+      await h.uiFill(ui, '#passphrase', passphrase);
+      await h.clickAndClose(ui, '#unlock');
+    },
+    /** Answers the save (or update) prompt with the button of that id; returns the prompt's text. */
+    async answerPrompt(button, kind = 'prompt') {
+      const ui = await h.waitForUi(kind);
+      await h.uiWait(ui, `#${button}`);
+      const text = await h.uiText(ui, 'main');
+      await h.clickAndClose(ui, `#${button}`);
+      return text;
+    },
+    /**
+     * Stores a password credential from `frame` (default: the page), driving the unlock page
+     * when asked and answering the save prompt with `answer`.
+     */
+    async storePassword(data, { frame = h.page, unlock = false, answer = 'save' } = {}) {
+      const store = (d) => navigator.credentials.store(new PasswordCredential(d)).then((r) => String(r));
+      const stored = frame.evaluate(store, data);
+      stored.catch(() => {});
+      if (unlock) await h.unlock();
+      if (answer) await h.answerPrompt(answer);
+      return stored;
+    },
+  };
+}
+
+/**
+ * Adds a named iframe to the document `parent` (a frame with evaluate) and waits for its load;
+ * returns its name. Each harness's addFrame finds the frame it made.
+ */
+export async function insertFrame(parent, { src, sandbox, srcdoc, allow, name }) {
+  const frameName = name ?? `f${Math.random().toString(36).slice(2, 8)}`;
+  await parent.evaluate(
+    ({ src, sandbox, srcdoc, allow, frameName }) =>
+      new Promise((ok, fail) => {
+        const f = document.createElement('iframe');
+        f.name = frameName;
+        if (sandbox !== undefined) f.setAttribute('sandbox', sandbox);
+        if (allow !== undefined) f.setAttribute('allow', allow);
+        if (srcdoc !== undefined) f.srcdoc = srcdoc;
+        if (src !== undefined) f.src = src;
+        f.onload = () => ok();
+        f.onerror = () => fail(new Error('iframe failed'));
+        document.body.append(f);
+      }),
+    { src, sandbox, srcdoc, allow, frameName },
+  );
+  return frameName;
 }
 
 /** navigator.credentials.get(options) in `frame`, the credential described as plain data. */
@@ -349,22 +326,8 @@ export async function getCredential(frame, options) {
   }, options);
 }
 
-/**
- * A node:test test with a fresh browser profile and host: `fn(h, t)`. On failure the host's log
- * is appended to the error.
- */
-export async function withBrowser(options, fn) {
-  const h = await start(options);
-  try {
-    return await fn(h);
-  } catch (e) {
-    const log = await h.hostLog();
-    if (log && e && typeof e === 'object') e.message = `${e.message}\n--- credwell-host log ---\n${log}`;
-    throw e;
-  } finally {
-    await h.close();
-  }
-}
+/** A test body with a fresh Chromium and host: `fn(h)`; on failure the host's log is appended. */
+export const withBrowser = (options, fn) => withStarted(start, options, fn);
 
 /** Evaluates in `frame` and reports a rejection as {name, message, ...} instead of throwing. */
 export async function settle(frame, fn, arg) {
@@ -390,23 +353,8 @@ export async function settle(frame, fn, arg) {
 }
 
 /** Adds an iframe to `frame` (default page) and returns its Playwright Frame once loaded. */
-export async function addFrame(page, { src, sandbox, srcdoc, allow, parent = page.mainFrame(), name }) {
-  const frameName = name ?? `f${Math.random().toString(36).slice(2, 8)}`;
-  await parent.evaluate(
-    ({ src, sandbox, srcdoc, allow, frameName }) =>
-      new Promise((ok, fail) => {
-        const f = document.createElement('iframe');
-        f.name = frameName;
-        if (sandbox !== undefined) f.setAttribute('sandbox', sandbox);
-        if (allow !== undefined) f.setAttribute('allow', allow);
-        if (srcdoc !== undefined) f.srcdoc = srcdoc;
-        if (src !== undefined) f.src = src;
-        f.onload = () => ok();
-        f.onerror = () => fail(new Error('iframe failed'));
-        document.body.append(f);
-      }),
-    { src, sandbox, srcdoc, allow, frameName },
-  );
+export async function addFrame(page, { parent = page.mainFrame(), ...options }) {
+  const frameName = await insertFrame(parent, options);
   const frame = page.frames().find((f) => f.name() === frameName);
   if (!frame) throw new Error(`no frame ${frameName}`);
   return frame;
