@@ -63,9 +63,10 @@ export const EXTENSION_ORIGINS = {
  * Returns {browser, version, dir, profile, home, wrapper, registered, extensionOrigin, page,
  * newPage(url), hostPids(), hostLog(), close()} and the calls on credwell's windows and host
  * (windows.mjs: waitForWindow(name), windowCount, windowOpen, windowArmed, windowClosed,
- * waitWindowClosed, closing, closeTab, extensionEval, hostStatus, killHost), plus Chromium's {ctx, worker} (Playwright; page
- * is a Playwright Page) or Firefox's {bidi, capabilities, child, exited, browserLog, destroyed
- * (the ids of closed browsing contexts), topLevel()} (page is a BiDi Frame).
+ * waitWindowClosed, closing, closeTab, extensionEval, hostStatus, killHost), plus Chromium's
+ * {ctx, worker} (Playwright; page is a Playwright Page) or Firefox's {bidi, capabilities, child,
+ * exited, browserLog, destroyed (the ids of closed browsing contexts), topLevel()} (page is a
+ * BiDi Frame).
  */
 export async function launch(browser, options) {
   const { dir, host, extension = EXTENSION_DIR, headless = true, viewport } = options;

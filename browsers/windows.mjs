@@ -35,8 +35,9 @@ export async function poll(what, fn, timeout = WINDOW_TIMEOUT) {
 
 /**
  * The window calls of a launched browser `b` (the fields launch gives it: newPage, hostPids,
- * extensionOrigin, Chromium's ctx, Firefox's bidi, topLevel and destroyed). A window is a Playwright Page (Chromium) or a Frame
- * (Firefox); `name` is a page of the extension's src/ui/ (unlock, prompt, chooser, ...).
+ * extensionOrigin, Chromium's ctx, Firefox's bidi, topLevel and destroyed). A window is a
+ * Playwright Page (Chromium) or a Frame (Firefox); `name` is a page of the extension's src/ui/
+ * (unlock, prompt, chooser, ...).
  *   waitForWindow(name, timeout): the next window of that page not returned before, once loaded;
  *   windowCount(name), windowOpen(name): how many are open now, whether one is;
  *   windowArmed(win): waits until its input guard takes input; windowClosed(win): whether it
