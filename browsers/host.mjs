@@ -8,10 +8,13 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { writeContentScripts } from '../extension/build.mjs';
 import { EXTENSION_ID, HOST_NAME } from '../extension/src/id.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const EXTENSION_DIR = join(REPO, 'extension');
+// The content scripts its manifest loads (extension/gen/), bundled from the sources as they are.
+writeContentScripts();
 const TARGET = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(REPO, 'target');
 
 /**

@@ -5,10 +5,12 @@
 // ignored.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { runInNewContext } from 'node:vm';
+import { contentScripts } from '../../extension/build.mjs';
+import { WIRE } from '../../extension/src/wire.js';
 
-const SOURCE = readFileSync(new URL('../../extension/src/isolated.js', import.meta.url), 'utf8');
+// The relay as the manifest loads it: the bundle of src/content/isolated.js with src/wire.js.
+const SOURCE = contentScripts()['isolated.js'];
 
 /** A chrome.* event: addListener, and fire(...) for the test. */
 function event() {
@@ -63,16 +65,16 @@ function load() {
     Error,
   });
   const replies = [];
-  document.addEventListener('credwell-response', (e) => replies.push(JSON.parse(e.detail)));
-  const page = (message) => document.dispatchEvent(new CustomEvent('credwell-request', { detail: JSON.stringify(message) }));
+  document.addEventListener(WIRE.responseEvent, (e) => replies.push(JSON.parse(e.detail)));
+  const page = (message) => document.dispatchEvent(new CustomEvent(WIRE.requestEvent, { detail: JSON.stringify(message) }));
   return { document, runtime, ports, sendMessage, replies, page, userActivation, userEvent, windowListeners };
 }
 
 test('calls and aborts travel over one port per document, in order; replies come back by rid', () => {
   const r = load();
-  r.page({ t: 'call', rid: 1, method: 'credentials.get', params: { options: { password: true } } });
-  r.page({ t: 'abort', rid: 1, reason: 'stop' });
-  r.page({ t: 'call', rid: 2, method: 'credentials.store', params: {} });
+  r.page(WIRE.call(1, 'credentials.get', { options: { password: true } }));
+  r.page(WIRE.abort(1, 'stop'));
+  r.page(WIRE.call(2, 'credentials.store', {}));
   assert.equal(r.ports.length, 1, 'one port for the document');
   assert.equal(r.sendMessage.length, 0, 'nothing by sendMessage while the port works');
   const [port] = r.ports;
@@ -90,15 +92,15 @@ test('calls and aborts travel over one port per document, in order; replies come
   port.onMessage.fire({ credwell: 1, kind: 'reply', rid: 1, reply: { error: { name: 'AbortError', message: 'x' } } });
   port.onMessage.fire({ credwell: 1, kind: 'reply', rid: 1, reply: { result: 'twice' } });
   assert.deepEqual(r.replies, [
-    { t: 'reply', rid: 2, result: null },
-    { t: 'reply', rid: 1, error: { name: 'AbortError', message: 'x' } },
+    WIRE.reply(2, { result: null }),
+    WIRE.reply(1, { error: { name: 'AbortError', message: 'x' } }),
   ]);
 });
 
 test('a port that closes with calls in flight answers them UnknownError; the next call opens a new port', () => {
   const r = load();
-  r.page({ t: 'call', rid: 1, method: 'credentials.get', params: {} });
-  r.page({ t: 'call', rid: 2, method: 'credentials.get', params: {} });
+  r.page(WIRE.call(1, 'credentials.get', {}));
+  r.page(WIRE.call(2, 'credentials.get', {}));
   const [first] = r.ports;
   first.onMessage.fire({ credwell: 1, kind: 'reply', rid: 2, reply: { result: null } });
   first.onDisconnect.fire();
@@ -107,7 +109,7 @@ test('a port that closes with calls in flight answers them UnknownError; the nex
     [1, 'UnknownError'],
   ]);
   assert.match(r.replies[1].error.message, /background went away/);
-  r.page({ t: 'call', rid: 3, method: 'credentials.get', params: {} });
+  r.page(WIRE.call(3, 'credentials.get', {}));
   assert.equal(r.ports.length, 2, 'a new port after the old one closed');
   assert.deepEqual(r.ports[1].sent.map((m) => m.rid), [3]);
   // A late reply on the closed port is not delivered.
@@ -117,16 +119,16 @@ test('a port that closes with calls in flight answers them UnknownError; the nex
 
 test('a port that throws on post falls back to runtime.sendMessage, and its failures are UnknownError', () => {
   const r = load();
-  r.page({ t: 'call', rid: 1, method: 'credentials.get', params: {} });
+  r.page(WIRE.call(1, 'credentials.get', {}));
   r.ports[0].broken = true;
-  r.page({ t: 'call', rid: 2, method: 'credentials.get', params: {} });
+  r.page(WIRE.call(2, 'credentials.get', {}));
   // The broken port is dropped and the call goes by sendMessage instead, once.
   assert.deepEqual(r.sendMessage.map((x) => [x.message.kind, x.message.rid]), [['call', 2]]);
   assert.equal(r.ports.length, 1);
   r.sendMessage[0].callback({ result: 'by message' });
-  assert.deepEqual(r.replies.at(-1), { t: 'reply', rid: 2, result: 'by message' });
+  assert.deepEqual(r.replies.at(-1), WIRE.reply(2, { result: 'by message' }));
   // The next call opens a new port.
-  r.page({ t: 'call', rid: 3, method: 'credentials.get', params: {} });
+  r.page(WIRE.call(3, 'credentials.get', {}));
   assert.equal(r.ports.length, 2);
   assert.deepEqual(r.ports[1].sent.map((m) => m.rid), [3]);
   // sendMessage failing (no background): UnknownError with the browser's message.
@@ -134,7 +136,7 @@ test('a port that throws on post falls back to runtime.sendMessage, and its fail
   s.runtime.connect = () => {
     throw new Error('Extension context invalidated.');
   };
-  s.page({ t: 'call', rid: 7, method: 'credentials.get', params: {} });
+  s.page(WIRE.call(7, 'credentials.get', {}));
   assert.equal(s.sendMessage.length, 1);
   s.runtime.lastError = { message: 'Could not establish connection. Receiving end does not exist.' };
   s.sendMessage[0].callback(undefined);
@@ -145,12 +147,12 @@ test('a port that throws on post falls back to runtime.sendMessage, and its fail
 
 test('page events that are not well-formed calls are ignored', () => {
   const r = load();
-  r.document.dispatchEvent(new CustomEvent('credwell-request', { detail: { t: 'call', rid: 1 } })); // not a string
-  r.document.dispatchEvent(new CustomEvent('credwell-request', { detail: '{not json' }));
-  r.page({ t: 'call', rid: -1, method: 'credentials.get' });
-  r.page({ t: 'call', rid: 1.5, method: 'credentials.get' });
+  r.document.dispatchEvent(new CustomEvent(WIRE.requestEvent, { detail: WIRE.call(1, 'credentials.get', {}) })); // not a string
+  r.document.dispatchEvent(new CustomEvent(WIRE.requestEvent, { detail: '{not json' }));
+  r.page(WIRE.call(-1, 'credentials.get'));
+  r.page(WIRE.call(1.5, 'credentials.get'));
   r.page({ t: 'launch', rid: 1 });
-  r.document.dispatchEvent(new CustomEvent('credwell-request', { detail: 'x'.repeat(4 * 1024 * 1024 + 1) }));
+  r.document.dispatchEvent(new CustomEvent(WIRE.requestEvent, { detail: 'x'.repeat(WIRE.maxDetail + 1) }));
   const sent = r.ports.flatMap((p) => p.sent).length + r.sendMessage.length;
   assert.equal(sent, 0);
   assert.deepEqual(r.replies, []);
@@ -159,7 +161,7 @@ test('page events that are not well-formed calls are ignored', () => {
 test('a publicKey create() consumes the transient activation: one user event, one create()', () => {
   const r = load();
   assert.ok(r.windowListeners.length > 0 && r.windowListeners.every((l) => l.capture === true), 'listened for at the window, capture phase');
-  const create = (rid) => r.page({ t: 'call', rid, method: 'credentials.create', params: { options: { publicKey: { challenge: {} } } } });
+  const create = (rid) => r.page(WIRE.call(rid, 'credentials.create', { options: { publicKey: { challenge: {} } } }));
   const facts = () => r.ports[0].sent.at(-1).frame.transientActivation;
   r.userEvent({ type: 'mousedown', isTrusted: true });
   create(1);
@@ -167,7 +169,7 @@ test('a publicKey create() consumes the transient activation: one user event, on
   create(2);
   assert.equal(facts(), false, 'the second, with the browser still saying isActive, does not');
   // A get() neither needs nor consumes it; a password create() does not consume it.
-  r.page({ t: 'call', rid: 3, method: 'credentials.get', params: { options: { publicKey: {} } } });
+  r.page(WIRE.call(3, 'credentials.get', { options: { publicKey: {} } }));
   assert.equal(facts(), false);
   // Events the page made (isTrusted false), Escape, and a mouse's pointerup are not activations.
   r.userEvent({ type: 'mousedown', isTrusted: false });
@@ -177,7 +179,7 @@ test('a publicKey create() consumes the transient activation: one user event, on
   assert.equal(facts(), false);
   // A new real event: one more create().
   r.userEvent({ type: 'keydown', key: 'Enter', isTrusted: true });
-  r.page({ t: 'call', rid: 5, method: 'credentials.create', params: { options: { password: { id: 'a', password: 'b' } } } });
+  r.page(WIRE.call(5, 'credentials.create', { options: { password: { id: 'a', password: 'b' } } }));
   assert.equal(facts(), true, 'a password create() reads it without consuming it');
   create(6);
   assert.equal(facts(), true);

@@ -1,11 +1,12 @@
-// credwell's ISOLATED-world relay: MAIN-world shim <-> background.
+// @ts-check
+// credwell's ISOLATED-world relay: MAIN-world shim <-> background. Bundled by build.mjs as
+// gen/isolated.js, after src/wire.js (WIRE).
 //
-// The shim (src/main-world.js) dispatches `credwell-request` CustomEvents on the document whose
-// detail is a JSON string {t: "call", rid, method, params} or {t: "abort", rid, reason?}; this
-// script passes them to the background and answers calls with a `credwell-response` event
-// {t: "reply", rid, result | error}. The page can dispatch these events too: that is fine,
-// because the background decides who is calling from the browser's sender information, never
-// from the message.
+// The shim (src/main/, gen/main-world.js) dispatches WIRE.requestEvent CustomEvents on the
+// document whose detail is a JSON string, a WIRE call or abort; this script passes them to the
+// background and answers calls with a WIRE.responseEvent event carrying a WIRE reply. The page
+// can dispatch these events too: that is fine, because the background decides who is calling
+// from the browser's sender information, never from the message.
 //
 // Calls and aborts travel over one long-lived port per document (`credwell-document`), opened on
 // the first call: a message on an open port is one hop, where runtime.sendMessage opens a new
@@ -16,9 +17,6 @@
 (() => {
   'use strict';
   const api = globalThis.chrome;
-  const REQUEST_EVENT = 'credwell-request';
-  const RESPONSE_EVENT = 'credwell-response';
-  const MAX_DETAIL = 4 * 1024 * 1024;
   let lifetime = null;
   // rid → the port its call went over, until the reply.
   const onPort = new Map();
@@ -119,8 +117,8 @@
   });
 
   const respond = (rid, body) => {
-    const detail = JSON.stringify({ t: 'reply', rid, ...body });
-    document.dispatchEvent(new CustomEvent(RESPONSE_EVENT, { detail }));
+    const detail = JSON.stringify(WIRE.reply(rid, body));
+    document.dispatchEvent(new CustomEvent(WIRE.responseEvent, { detail }));
   };
 
   // A call's reply from the background, or the failure to reach it.
@@ -174,9 +172,9 @@
     return true;
   });
 
-  document.addEventListener(REQUEST_EVENT, (event) => {
-    const detail = event.detail;
-    if (typeof detail !== 'string' || detail.length > MAX_DETAIL) return;
+  document.addEventListener(WIRE.requestEvent, (event) => {
+    const detail = /** @type {CustomEvent} */ (event).detail;
+    if (typeof detail !== 'string' || detail.length > WIRE.maxDetail) return;
     let message;
     try {
       message = JSON.parse(detail);
@@ -185,8 +183,8 @@
     }
     if (!message || typeof message !== 'object') return;
     const { rid } = message;
-    if (!Number.isSafeInteger(rid) || rid < 0) return;
-    if (message.t === 'call') {
+    if (!WIRE.isRid(rid)) return;
+    if (WIRE.is(message, 'call')) {
       const params = message.params && typeof message.params === 'object' ? message.params : {};
       try {
         const method = String(message.method);
@@ -194,7 +192,7 @@
       } catch (e) {
         respond(rid, { error: { name: 'UnknownError', message: `credwell is not available: ${e.message}` } });
       }
-    } else if (message.t === 'abort') {
+    } else if (WIRE.is(message, 'abort')) {
       const abort = { credwell: 1, kind: 'abort', rid };
       if (Object.hasOwn(message, 'reason')) abort.reason = message.reason;
       try {
