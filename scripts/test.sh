@@ -48,6 +48,9 @@ if [ ! -d extension/node_modules/typescript ] || [ ! -d extension/node_modules/@
 fi
 (cd extension && npx --no-install tsc -p .)
 
+log "extension: the MAIN-world shim's WebIDL conversion and captured intrinsics (node --test, no browser)"
+node --test extension/tests/
+
 log "cargo deny: licenses, bans and sources (deny.toml); advisories where GitHub is reachable"
 # cargo-deny is not a Debian package: built once with cargo install (minutes on 2 cores).
 command -v cargo-deny >/dev/null || cargo install --locked cargo-deny@0.20.2
