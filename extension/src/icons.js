@@ -15,6 +15,7 @@
 // (they could write storage.local), bounded to MAX_ENTRIES entries and MAX_CACHE_BYTES bytes,
 // oldest out first. The chooser shows cached icons only, so opening it fetches nothing.
 
+import { objectStore } from './idb.js';
 import { rateLimit } from './rate-limit.js';
 
 export const MAX_ICON_BYTES = 64 * 1024;
@@ -43,29 +44,13 @@ export function iconUrlAllowed(iconURL, callerOrigin) {
 
 /** The cache's storage: IndexedDB of the extension's own origin. */
 export function indexedDbBackend(name = 'credwell-icons') {
-  const STORE = 'icons';
-  let opening = null;
-  const db = () => {
-    opening ??= new Promise((ok, fail) => {
-      const request = indexedDB.open(name, 1);
-      request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: 'url' });
-      request.onsuccess = () => ok(request.result);
-      request.onerror = () => fail(request.error);
-    });
-    return opening;
-  };
-  const run = async (mode, fn) => {
-    const d = await db();
-    return new Promise((ok, fail) => {
-      const tx = d.transaction(STORE, mode);
-      const result = fn(tx.objectStore(STORE));
-      tx.oncomplete = () => ok(result?.result);
-      tx.onerror = () => fail(tx.error);
-      tx.onabort = () => fail(tx.error);
-    });
-  };
+  const run = objectStore(name, 'icons', { keyPath: 'url' });
   return {
-    all: () => run('readonly', (s) => s.getAll()),
+    all: async () => (await run('readonly', (s) => s.getAll())).result,
+    /**
+     * @param {{url: string}[]} puts
+     * @param {string[]} removes
+     */
     write: (puts, removes) =>
       run('readwrite', (s) => {
         for (const url of removes) s.delete(url);

@@ -10,6 +10,8 @@
 // kept by the host). Extension pages change them only through the background (`settings.set`),
 // which checks every value and keeps its cache current.
 
+import { objectStore } from './idb.js';
+
 /** Every setting with its default. */
 export const DEFAULTS = Object.freeze({ storeConsent: 'ask', benchEcho: false });
 
@@ -25,40 +27,25 @@ export function validSetting(key, value) {
 
 /** A key → value store in the extension origin's IndexedDB: {all(), put(key, value)}. */
 export function indexedDbSettings(name = 'credwell-settings') {
-  const STORE = 'settings';
-  let opening = null;
-  const db = () => {
-    opening ??= new Promise((ok, fail) => {
-      const request = indexedDB.open(name, 1);
-      request.onupgradeneeded = () => request.result.createObjectStore(STORE);
-      request.onsuccess = () => ok(request.result);
-      request.onerror = () => fail(request.error);
-    });
-    return opening;
-  };
-  const run = async (mode, fn) => {
-    const d = await db();
-    return new Promise((ok, fail) => {
-      const tx = d.transaction(STORE, mode);
-      const store = tx.objectStore(STORE);
-      const out = {};
-      fn(store, out);
-      tx.oncomplete = () => ok(out);
-      tx.onerror = () => fail(tx.error);
-      tx.onabort = () => fail(tx.error);
-    });
-  };
+  const run = objectStore(name, 'settings');
   return {
     all: () =>
-      run('readonly', (store, out) => {
+      run('readonly', (store) => {
+        /** @type {{[key: string]: unknown}} */
+        const out = {};
         const cursor = store.openCursor();
         cursor.onsuccess = () => {
           const c = cursor.result;
           if (!c) return;
-          out[c.key] = c.value;
+          out[/** @type {string} */ (c.key)] = c.value;
           c.continue();
         };
+        return out;
       }),
+    /**
+     * @param {string} key
+     * @param {unknown} value
+     */
     put: (key, value) => run('readwrite', (store) => store.put(value, key)).then(() => {}),
   };
 }
