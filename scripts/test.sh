@@ -42,11 +42,12 @@ node scripts/check-conformance.mjs
 log "house rules: no tracker numbers or machine paths, src/ lines and files within bounds"
 node scripts/check-tree.mjs
 
-log "extension: the background's modules type-checked (tsc, extension/tsconfig.json)"
-if [ ! -d extension/node_modules/typescript ] || [ ! -d extension/node_modules/@types/chrome ]; then
+log "extension: type-checked (tsc, extension/tsconfig.json) and linted (eslint, extension/eslint.config.js)"
+if [ ! -d extension/node_modules/typescript ] || [ ! -d extension/node_modules/@types/chrome ] ||
+  [ ! -d extension/node_modules/eslint ]; then
   (cd extension && npm ci --no-audit --no-fund)
 fi
-(cd extension && npx --no-install tsc -p .)
+(cd extension && npx --no-install tsc -p . && npx --no-install eslint .)
 
 log "extension: the MAIN-world shim's WebIDL conversion and captured intrinsics (node --test, no browser)"
 node --test extension/tests/

@@ -1,3 +1,4 @@
+// @ts-check
 // The passkey autofill list of a conditional get(), as an extension page that src/autofill.js
 // frames under the page's field. Its own origin keeps the list out of the page's reach: the page
 // cannot read the account names, restyle the entries or count them (the frame's size is fixed).
@@ -19,6 +20,7 @@ const VISIBLE_FOR_MS = 500;
 const SAMPLE_EVERY_MS = 100;
 const ui = Number(new URLSearchParams(location.search).get('ui'));
 const v2 = typeof IntersectionObserverEntry !== 'undefined' && 'isVisible' in IntersectionObserverEntry.prototype;
+/** @type {string | null} */
 let token = null;
 
 // The last time the frame was seen hidden, covered or not entirely in view. A long-lived
@@ -58,6 +60,10 @@ function visibleNow() {
 
 let refused = 0;
 
+/**
+ * @param {number} index
+ * @param {MouseEvent} event
+ */
 function pick(index, event) {
   if (!event.isTrusted) return;
   const visible = visibleNow();
@@ -65,19 +71,24 @@ function pick(index, event) {
     // Say so in the list (the page cannot read it): the click was not taken.
     refused++;
     document.body.dataset.refused = String(refused);
-    document.getElementById('title').textContent = 'Not picked: the list was hidden or covered';
+    title().textContent = 'Not picked: the list was hidden or covered';
     return;
   }
   const message = { credwell: 1, kind: 'autofill.pick', ui, token, choose: index, v2, visible };
   api.runtime.sendMessage(message).catch(() => {});
 }
 
+/** @param {{fullSize?: unknown}} data */
 function onSize(data) {
   const now = performance.now();
   if (now - lastFullSize > FULL_SIZE_FRESH_MS || data.fullSize !== true) lastShrunk = now;
   if (data.fullSize === true) lastFullSize = now;
 }
 
+/** The list's title element (this page's own markup). */
+const title = () => /** @type {HTMLElement} */ (document.getElementById('title'));
+
+/** @param {MessageEvent} event */
 async function main(event) {
   if (event.source !== window.parent || event.data?.credwell !== 1 || typeof event.data.token !== 'string') return;
   if (token !== null) {
@@ -90,9 +101,9 @@ async function main(event) {
   const reply = await api.runtime.sendMessage({ credwell: 1, kind: 'autofill.frame', ui, token }).catch(() => null);
   const offer = reply?.result;
   if (!offer) return;
-  const list = document.querySelector('.list');
-  document.getElementById('title').textContent = `Passkeys for ${offer.rpId} (credwell)`;
-  offer.accounts.forEach((account, index) => {
+  const list = /** @type {HTMLElement} */ (document.querySelector('.list'));
+  title().textContent = `Passkeys for ${offer.rpId} (credwell)`;
+  offer.accounts.forEach((/** @type {{userName: string, userDisplayName?: string}} */ account, /** @type {number} */ index) => {
     const b = document.createElement('button');
     b.setAttribute('role', 'option');
     const name = document.createElement('span');

@@ -1,3 +1,4 @@
+// @ts-check
 // credwell's passkey autofill (ISOLATED world): the offer of a conditional get()
 // (`navigator.credentials.get({mediation: "conditional", publicKey})`), which the host sends as a
 // `passkey.autofill` prompt and the background forwards to the calling frame only, as its UI id
@@ -16,10 +17,17 @@
   const WIDTH = 280;
   const HEIGHT = 172; // the title and three accounts; more scroll inside the frame
   const EXTENSION_ORIGIN = new URL(api.runtime.getURL('')).origin;
-  let offer = null; // {ui, token}
+  /** @type {{ui: number, token: string} | null} */
+  let offer = null;
+  /** @type {(HTMLElement & {sampler?: ReturnType<typeof setInterval>}) | null} */
   let box = null; // the list's host element
+  /** @type {HTMLInputElement | HTMLTextAreaElement | null} */
   let lastField = null; // the field the list was last shown under
 
+  /**
+   * @param {unknown} el
+   * @returns {el is HTMLInputElement | HTMLTextAreaElement}
+   */
   const hasWebauthnToken = (el) => {
     if (!(el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement)) return false;
     const tokens = (el.getAttribute('autocomplete') ?? '').split(/[\t\n\f\r ]+/);
@@ -32,6 +40,7 @@
     box = null;
   };
 
+  /** @param {HTMLInputElement | HTMLTextAreaElement} input */
   const show = (input) => {
     hide();
     if (!offer) return;
@@ -66,6 +75,7 @@
   // hidden; the frame cannot see its own scale, this script can. Sent with the token every
   // SAMPLE_EVERY_MS: a frame that stops hearing it (the page blocked this thread) takes no pick.
   const SAMPLE_EVERY_MS = 100;
+  /** @param {Element[]} elements */
   const fullSize = (...elements) =>
     elements.every((el) => {
       const r = el.getBoundingClientRect();
@@ -93,6 +103,7 @@
 
   // An offer or its end, from the background: for this document only (by its document id, or over
   // its own port through src/isolated.js, which shares this isolated world).
+  /** @param {any} message */
   const onOffer = (message) => {
     if (message.kind === 'autofill.offer' && Number.isSafeInteger(message.ui) && typeof message.token === 'string') {
       offer = { ui: message.ui, token: message.token };

@@ -17,8 +17,10 @@
 (() => {
   'use strict';
   const api = globalThis.chrome;
+  /** @type {chrome.runtime.Port | null} */
   let lifetime = null;
   // rid → the port its call went over, until the reply.
+  /** @type {Map<number, chrome.runtime.Port>} */
   const onPort = new Map();
 
   const ensureLifetimePort = () => {
@@ -59,6 +61,7 @@
   // attribute) and whether the user just interacted with it. Absent where the browser does not
   // expose it (Firefox has no document.featurePolicy): the host then applies the defaults.
   const policy = document.permissionsPolicy ?? document.featurePolicy;
+  /** @param {string} feature */
   const allows = (feature) => {
     try {
       return policy && typeof policy.allowsFeature === 'function' ? policy.allowsFeature(feature) : undefined;
@@ -78,7 +81,9 @@
   // therefore counts once per document until the next event; the page's own
   // navigator.userActivation is left as it is.
   let activations = 0;
+  /** @type {number | null} */
   let consumedAt = null;
+  /** @param {Event & {key?: string, pointerType?: string}} e */
   const activationTriggering = (e) => {
     if (!e || e.isTrusted !== true) return false;
     switch (e.type) {
@@ -100,6 +105,7 @@
       if (activationTriggering(e)) activations++;
     }, true);
   }
+  /** @param {boolean} consume */
   const transientActivation = (consume) => {
     const active = navigator.userActivation ? navigator.userActivation.isActive : undefined;
     if (active !== true) return active;
@@ -107,21 +113,38 @@
     if (consume) consumedAt = activations;
     return true;
   };
+  /**
+   * @param {string} method
+   * @param {any} params
+   */
   const consumes = (method, params) =>
     method === 'credentials.create' && !!params.options && typeof params.options === 'object' && !!params.options.publicKey;
 
+  /**
+   * @param {string} method
+   * @param {any} params
+   */
   const frameFacts = (method, params) => ({
     publicKeyGetAllowed: allows('publickey-credentials-get'),
     publicKeyCreateAllowed: allows('publickey-credentials-create'),
     transientActivation: transientActivation(consumes(method, params)),
   });
 
+  /**
+   * @param {number} rid
+   * @param {object} body
+   */
   const respond = (rid, body) => {
     const detail = JSON.stringify(WIRE.reply(rid, body));
     document.dispatchEvent(new CustomEvent(WIRE.responseEvent, { detail }));
   };
 
   // A call's reply from the background, or the failure to reach it.
+  /**
+   * @param {number} rid
+   * @param {unknown} reply
+   * @param {{message?: string} | null | undefined} error
+   */
   const deliver = (rid, reply, error) => {
     if (error || !reply || typeof reply !== 'object') {
       respond(rid, {
@@ -136,6 +159,7 @@
   };
 
   // Over the document's port when it is open, else by sendMessage.
+  /** @param {{credwell: 1, kind: string, rid: number, [field: string]: unknown}} message */
   const send = (message) => {
     const port = ensureLifetimePort();
     if (port) {
@@ -193,6 +217,7 @@
         respond(rid, { error: { name: 'UnknownError', message: `credwell is not available: ${e.message}` } });
       }
     } else if (WIRE.is(message, 'abort')) {
+      /** @type {{credwell: 1, kind: string, rid: number, reason?: unknown}} */
       const abort = { credwell: 1, kind: 'abort', rid };
       if (Object.hasOwn(message, 'reason')) abort.reason = message.reason;
       try {

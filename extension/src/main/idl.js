@@ -61,7 +61,7 @@ function idlBasics(I) {
     const out = {};
     for (let i = 0; i < members.length; i++) {
       const member = members[i];
-      const v = value === undefined || value === null ? undefined : value[member];
+      const v = value === undefined || value === null ? undefined : /** @type {any} */ (value)[member];
       if (v !== undefined) {
         out[member] = toStr(v);
       } else if (required[member]) {

@@ -104,13 +104,11 @@ function installShim(global, shared) {
   const getDocument = documentGetter && documentGetter.get;
   if (typeof getWindow === 'function' && typeof getDocument === 'function') {
     const hooks = {
-      /** @this {unknown} */
       get contentWindow() {
         const w = apply(getWindow, this, []);
         adopt(w);
         return w;
       },
-      /** @this {unknown} */
       get contentDocument() {
         const d = apply(getDocument, this, []);
         if (d !== null) adopt(defaultView(d));

@@ -11,7 +11,7 @@
 /**
  * Captures the intrinsics of the realm of `global` (this page's window, or a same-origin child
  * window the shim adopts).
- * @param {any} global the realm's global object
+ * @param {Window & typeof globalThis} global the realm's global object
  */
 function realmIntrinsics(global) {
   const {

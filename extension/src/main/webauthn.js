@@ -51,6 +51,7 @@ function passkeys(I, ctx) {
   const jsonClone = (v) => I.jsonParse(I.jsonStringify(v));
 
   // ---- bytes ----------------------------------------------------------------------------------
+  /** @param {unknown} v */
   const isArrayBuffer = (v) => {
     try {
       abByteLength(v); // throws for anything but an ArrayBuffer (a SharedArrayBuffer included)
@@ -61,6 +62,11 @@ function passkeys(I, ctx) {
   };
   // WebIDL BufferSource: a copy of the bytes as they are now (ArrayBuffer, any TypedArray or
   // DataView, not backed by a SharedArrayBuffer).
+  /**
+   * @param {unknown} v
+   * @param {string} what
+   * @returns {Uint8Array}
+   */
   const bytesOf = (v, what) => {
     if (isObject(v)) {
       if (isArrayBuffer(v)) return taSlice(new Uint8Array(v));
@@ -84,11 +90,13 @@ function passkeys(I, ctx) {
   };
   const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
   const B64_INDEX = (() => {
+    /** @type {number[]} */
     const t = [];
     for (let i = 0; i < 128; i++) append(t, -1);
     for (let i = 0; i < 64; i++) t[charCodeAt(B64, i)] = i;
     return t;
   })();
+  /** @param {Uint8Array} bytes */
   const b64url = (bytes) => {
     let out = '';
     const n = bytes.length;
@@ -107,6 +115,10 @@ function passkeys(I, ctx) {
     return out;
   };
   // base64url (padding tolerated) → a new ArrayBuffer, or null when it is not base64url.
+  /**
+   * @param {string} s
+   * @returns {ArrayBuffer | null}
+   */
   const unb64url = (s) => {
     let end = s.length;
     while (end > 0 && charCodeAt(s, end - 1) === 61) end--; // '='
@@ -128,17 +140,31 @@ function passkeys(I, ctx) {
     }
     return taBuffer(out);
   };
+  /**
+   * @param {unknown} s
+   * @returns {ArrayBuffer}
+   */
   const bufferFrom = (s) => {
     const b = typeof s === 'string' ? unb64url(s) : null;
     return b === null ? taBuffer(new Uint8Array(0)) : b;
   };
+  /** @param {ArrayBuffer} ab */
   const copyBuffer = (ab) => taBuffer(taSlice(new Uint8Array(ab)));
 
   // ---- WebIDL dictionaries as schemas ------------------------------------------------------------
   // A type is 'str', 'bool', 'long', 'ulong', 'bytes', {seq: type}, {record: type} or
   // {dict: name, members: [[key, type, required, default]]}, members in WebIDL order (inherited
   // first, then lexicographic).
+  /**
+   * @param {IdlType} type
+   * @returns {IdlType}
+   */
   const seq = (type) => ({ seq: type });
+  /**
+   * @param {string} name
+   * @param {IdlMember[]} members
+   * @returns {{dict: string, members: IdlMember[]}}
+   */
   const dict = (name, members) => ({ dict: name, members });
   const DESCRIPTOR = dict('PublicKeyCredentialDescriptor', [
     ['id', 'bytes', true],
@@ -190,6 +216,7 @@ function passkeys(I, ctx) {
     ['userVerification', 'str', false, 'preferred'],
   ]);
 
+  /** @param {unknown} d */
   const cloneDefault = (d) => {
     if (typeof d !== 'object' || d === null) return d;
     return []; // the only object defaults are empty sequences
@@ -198,6 +225,13 @@ function passkeys(I, ctx) {
   // Converts a page value of `type` to its JSON form (fromJson false: IDL value → JSON, bytes
   // to base64url) or a JSON value to the IDL value parse*FromJSON returns (fromJson true:
   // base64url → ArrayBuffer, EncodingError when it is not base64url).
+  /**
+   * @param {any} value
+   * @param {IdlType} type
+   * @param {string} what the start of error messages
+   * @param {boolean} fromJson
+   * @returns {any}
+   */
   const convert = (value, type, what, fromJson) => {
     switch (type) {
       case 'str':
@@ -222,17 +256,19 @@ function passkeys(I, ctx) {
       default:
         break;
     }
-    if (type.seq) {
+    if ('seq' in type) {
       if (!isObject(value) || typeof value[iteratorSymbol] !== 'function') {
         throw new TypeError(`${what}: The provided value cannot be converted to a sequence.`);
       }
+      /** @type {unknown[]} */
       const out = [];
       for (const item of value) append(out, convert(item, type.seq, what, fromJson));
       return out;
     }
-    if (type.record) {
+    if ('record' in type) {
       if (value === undefined || value === null) return {};
       if (!isObject(value)) throw new TypeError(`${what}: The provided value is not an object.`);
+      /** @type {{[key: string]: unknown}} */
       const out = {};
       const keys = ownKeys(value);
       for (let i = 0; i < keys.length; i++) {
@@ -248,6 +284,7 @@ function passkeys(I, ctx) {
     if (value !== undefined && value !== null && !isObject(value)) {
       throw new TypeError(`${what}: The provided value is not of type '${type.dict}'.`);
     }
+    /** @type {{[key: string]: unknown}} */
     const out = {};
     const members = type.members;
     for (let i = 0; i < members.length; i++) {
@@ -267,10 +304,19 @@ function passkeys(I, ctx) {
   // Whether a request asks only for a roaming security key: hints naming "security-key" and
   // not "client-device"/"hybrid"; or a credential list whose every entry lists transports, none
   // of them "internal" or "hybrid"; or (creation) attachment "cross-platform".
+  /**
+   * @param {readonly unknown[]} list
+   * @param {unknown} x
+   */
   const includes = (list, x) => {
     for (let i = 0; i < list.length; i++) if (list[i] === x) return true;
     return false;
   };
+  /**
+   * @param {string[]} hints
+   * @param {{transports?: string[]}[]} list
+   * @param {string | undefined} attachment
+   */
   const securityKeyOnly = (hints, list, attachment) => {
     if (includes(hints, 'security-key') && !includes(hints, 'client-device') && !includes(hints, 'hybrid')) return true;
     if (attachment === 'cross-platform') return true;
@@ -282,15 +328,32 @@ function passkeys(I, ctx) {
     return true;
   };
 
+  /**
+   * @param {string} prefix
+   * @param {string} dictionary
+   * @param {string} parent
+   */
   const publicKeyWhat = (prefix, dictionary, parent) =>
     `${prefix}Failed to read the 'publicKey' property from '${parent}'`;
 
+  /**
+   * @param {unknown} publicKey
+   * @param {string} prefix
+   * @param {string} dictionary
+   * @param {string} parent
+   */
   const checkObject = (publicKey, prefix, dictionary, parent) => {
     if (!isObject(publicKey)) {
       throw new TypeError(`${publicKeyWhat(prefix, dictionary, parent)}: The provided value is not of type '${dictionary}'.`);
     }
   };
 
+  /**
+   * PublicKeyCredentialCreationOptions as the host reads them; null for a security key only.
+   * @param {unknown} publicKey
+   * @param {string} prefix
+   * @returns {object | null}
+   */
   const creation = (publicKey, prefix) => {
     checkObject(publicKey, prefix, 'PublicKeyCredentialCreationOptions', 'CredentialCreationOptions');
     const json = convert(publicKey, CREATION, publicKeyWhat(prefix, 'PublicKeyCredentialCreationOptions', 'CredentialCreationOptions'), false);
@@ -298,6 +361,12 @@ function passkeys(I, ctx) {
     if (securityKeyOnly(json.hints, json.excludeCredentials, attachment)) return null;
     return json;
   };
+  /**
+   * PublicKeyCredentialRequestOptions as the host reads them; null for a security key only.
+   * @param {unknown} publicKey
+   * @param {string} prefix
+   * @returns {object | null}
+   */
   const request = (publicKey, prefix) => {
     checkObject(publicKey, prefix, 'PublicKeyCredentialRequestOptions', 'CredentialRequestOptions');
     const json = convert(publicKey, REQUEST, publicKeyWhat(prefix, 'PublicKeyCredentialRequestOptions', 'CredentialRequestOptions'), false);
@@ -312,8 +381,17 @@ function passkeys(I, ctx) {
   // The realm's interface `name` (the browser's when it has one, else a new one inheriting from
   // `Parent`), with `attributes` (getters) and `operations` answering for credwell's objects
   // (found by `lookup`) and deferring to the native members otherwise.
+  /**
+   * @param {string} name
+   * @param {any} Parent
+   * @param {(v: unknown) => any} lookup the slots of credwell's objects, undefined for others
+   * @param {{[attribute: string]: (s: any) => unknown}} attributes
+   * @param {{[operation: string]: (s: any) => unknown}} operations
+   * @returns {any}
+   */
   const adoptInterface = (name, Parent, lookup, attributes, operations) => {
-    let Ctor = global[name];
+    /** @type {any} */
+    let Ctor = /** @type {any} */ (global)[name];
     if (typeof Ctor !== 'function') {
       Ctor = {
         [name]: function () {
@@ -334,7 +412,7 @@ function passkeys(I, ctx) {
       const d = getOwnPropertyDescriptor(proto, attr);
       const nativeGet = d && typeof d.get === 'function' ? d.get : undefined;
       const impl = attributes[attr];
-      const getter = getOwnPropertyDescriptor(
+      const getter = /** @type {PropertyDescriptor} */ (getOwnPropertyDescriptor(
         {
           get [attr]() {
             const s = lookup(this);
@@ -344,7 +422,7 @@ function passkeys(I, ctx) {
           },
         },
         attr,
-      ).get;
+      )).get;
       defineProperty(proto, attr, { get: getter, enumerable: true, configurable: true });
     }
     const operationNames = objectKeys(operations);
@@ -366,7 +444,8 @@ function passkeys(I, ctx) {
     return Ctor;
   };
 
-  const responseOf = (kind) => (v) => {
+  /** @param {string | undefined} kind */
+  const responseOf = (kind) => (/** @type {unknown} */ v) => {
     if (!isObject(v)) return undefined;
     const s = weakGet(responses, v);
     return s && (kind === undefined || s.kind === kind) ? s : undefined;
@@ -378,6 +457,7 @@ function passkeys(I, ctx) {
     attestationObject: (s) => s.attestationObject,
   }, {
     getTransports: (s) => {
+      /** @type {string[]} */
       const out = [];
       for (let i = 0; i < s.transports.length; i++) append(out, s.transports[i]);
       return out;
@@ -392,13 +472,19 @@ function passkeys(I, ctx) {
     userHandle: (s) => s.userHandle,
   }, {});
 
+  /** @param {unknown} v */
   const credentialOf = (v) => {
     const s = slotsOf(v);
     return s && s.type === 'public-key' ? s : undefined;
   };
   // Client extension outputs as the page sees them: binary outputs (prf results, largeBlob
   // blob) as ArrayBuffers; a fresh object each time.
+  /**
+   * @param {any} json
+   * @returns {{[output: string]: any}}
+   */
   const extensionOutputs = (json) => {
+    /** @type {{[output: string]: any}} */
     const out = {};
     if (!isObject(json)) return out;
     const keys = objectKeys(json);
@@ -406,6 +492,7 @@ function passkeys(I, ctx) {
       const k = keys[i];
       const v = json[k];
       if (k === 'prf' && isObject(v)) {
+        /** @type {{enabled?: boolean, results?: {first: ArrayBuffer, second?: ArrayBuffer}}} */
         const prf = {};
         if (v.enabled !== undefined) prf.enabled = !!v.enabled;
         if (isObject(v.results)) {
@@ -414,6 +501,7 @@ function passkeys(I, ctx) {
         }
         out.prf = prf;
       } else if (k === 'largeBlob' && isObject(v)) {
+        /** @type {{supported?: boolean, blob?: ArrayBuffer, written?: boolean}} */
         const lb = {};
         if (v.supported !== undefined) lb.supported = !!v.supported;
         if (v.blob !== undefined) lb.blob = bufferFrom(v.blob);
@@ -450,6 +538,7 @@ function passkeys(I, ctx) {
   });
 
   // A PublicKeyCredential from the host's toJSON() form (trusted).
+  /** @param {any} j */
   const fromJson = (j) => {
     if (!isObject(j)) return null;
     const r = isObject(j.response) ? j.response : {};
@@ -491,6 +580,7 @@ function passkeys(I, ctx) {
   };
 
   // ---- statics --------------------------------------------------------------------------------
+  /** @type {[string, boolean][]} */
   const CAPABILITIES = [
     ['conditionalCreate', false],
     ['conditionalGet', true],
@@ -505,6 +595,7 @@ function passkeys(I, ctx) {
     ['signalUnknownCredential', true],
     ['userVerifyingPlatformAuthenticator', true],
   ];
+  /** @type {{[method: string]: IdlType}} */
   const SIGNALS = {
     signalUnknownCredential: dict('UnknownCredentialOptions', [['credentialId', 'str', true], ['rpId', 'str', true]]),
     signalAllAcceptedCredentials: dict('AllAcceptedCredentialsOptions', [
@@ -519,6 +610,7 @@ function passkeys(I, ctx) {
       ['userId', 'str', true],
     ]),
   };
+  /** @type {{[method: string]: Function}} */
   const statics = {
     isUserVerifyingPlatformAuthenticatorAvailable() {
       return resolved(true);
@@ -527,15 +619,18 @@ function passkeys(I, ctx) {
       return resolved(true);
     },
     getClientCapabilities() {
+      /** @type {{[capability: string]: boolean}} */
       const out = {};
       for (let i = 0; i < CAPABILITIES.length; i++) out[CAPABILITIES[i][0]] = CAPABILITIES[i][1];
       return resolved(out);
     },
+    /** @param {unknown} options */
     parseCreationOptionsFromJSON(options) {
       const what = "Failed to execute 'parseCreationOptionsFromJSON' on 'PublicKeyCredential'";
       if (arguments.length < 1) throw new TypeError(`${what}: 1 argument required, but only 0 present.`);
       return convert(options, { ...CREATION, dict: 'PublicKeyCredentialCreationOptionsJSON' }, what, true);
     },
+    /** @param {unknown} options */
     parseRequestOptionsFromJSON(options) {
       const what = "Failed to execute 'parseRequestOptionsFromJSON' on 'PublicKeyCredential'";
       if (arguments.length < 1) throw new TypeError(`${what}: 1 argument required, but only 0 present.`);
@@ -546,6 +641,7 @@ function passkeys(I, ctx) {
   for (let i = 0; i < signalNames.length; i++) {
     const method = signalNames[i];
     statics[method] = {
+      /** @param {unknown} options */
       [method](options) {
         try {
           const what = `Failed to execute '${method}' on 'PublicKeyCredential'`;

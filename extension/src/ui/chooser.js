@@ -1,14 +1,17 @@
+// @ts-check
 // The account chooser: shows the requesting origin, the accounts (name, id, icon, and their
 // origin when it is not exactly the requesting one), and answers the host's `ui.show` chooser
 // with {"choose": index} or {"cancel": true} through the background.
 import { accountIcon, cancelWith, focusNeutral, loadState, renderAccounts } from './prompt-page.js';
+import { byId } from './dom.js';
 
 async function main() {
   const state = await loadState();
   if (!state) return;
-  document.getElementById('origin').textContent = state.origin;
+  byId('origin').textContent = state.origin;
   document.title = `Choose an account for ${state.origin}`;
-  renderAccounts(document.getElementById('accounts'), state.accounts, (account) => {
+  renderAccounts(byId('accounts'), state.accounts, (account) => {
+    /** @type {[string, string][]} */
     const lines = [];
     if (account.name) lines.push(['muted site-text', account.id]);
     if (account.type === 'federated' && account.provider) lines.push(['notice', `via ${account.provider}`]);

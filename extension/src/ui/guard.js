@@ -1,3 +1,4 @@
+// @ts-check
 // Input protection for every credwell window (unlock, chooser, save / update prompt, passkey
 // create / chooser / verify). A page can make credwell open one of these windows at any moment,
 // focused, in front of it: at the instant the user is clicking or typing in the page. Without
@@ -18,18 +19,20 @@ export const ARM_DELAY_MS = 500;
 
 const root = document.documentElement;
 let armed = false;
+/** @type {ReturnType<typeof setTimeout> | null} */
 let timer = null;
 // Presses (pointer buttons, keys by code) that began while the window was not armed.
 let pointerPressedEarly = false;
 const keysPressedEarly = new Set();
 
+/** @param {boolean} value */
 function setArmed(value) {
   armed = value;
   root.dataset.armed = value ? 'true' : 'false';
 }
 
 function disarm() {
-  clearTimeout(timer);
+  if (timer !== null) clearTimeout(timer);
   timer = null;
   setArmed(false);
 }
@@ -51,6 +54,7 @@ const POINTER_END = new Set(['click', 'dblclick', 'auxclick', 'contextmenu', 'po
 const KEYS = new Set(['keydown', 'keypress', 'keyup']);
 const OTHER = ['beforeinput', 'input', 'paste', 'drop', 'submit'];
 
+/** @param {Event & {code?: string, key?: string}} event */
 function guard(event) {
   let blocked = !armed;
   if (POINTER_DOWN.has(event.type)) {

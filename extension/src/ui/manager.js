@@ -1,17 +1,24 @@
+// @ts-check
 // The manager page: list, search and delete saved credentials and passkeys (never their
 // passwords or keys); restore or purge the passkeys a site's signal hid.
 // Everything comes from the host's `vault.list` (a page at a time) through the background;
 // nothing remote is loaded.
-const search = document.getElementById('search');
-const status = document.getElementById('status');
-const body = document.querySelector('#list tbody');
+import { byId } from './dom.js';
+const search = byId('search', HTMLInputElement);
+const status = byId('status');
+const body = /** @type {HTMLTableSectionElement} */ (document.querySelector('#list tbody'));
 
+/**
+ * @param {string} kind
+ * @param {object} [fields]
+ */
 async function call(kind, fields = {}) {
   const reply = await chrome.runtime.sendMessage({ credwell: 1, kind, ...fields });
   if (reply?.error) throw new Error(reply.error.message || reply.error.name);
   return reply?.result;
 }
 
+/** @param {string} text */
 function cell(text) {
   const td = document.createElement('td');
   td.textContent = text;
@@ -51,6 +58,12 @@ async function refresh() {
   notice = '';
 }
 
+/**
+ * @param {string} className
+ * @param {string} text
+ * @param {string} label
+ * @param {() => void} onClick
+ */
 function button(className, text, label, onClick) {
   const b = document.createElement('button');
   b.type = 'button';
@@ -64,6 +77,7 @@ function button(className, text, label, onClick) {
 // One entry's row: where, which account, what kind, and its Delete button. A passkey the site
 // hid (signalUnknownCredential / signalAllAcceptedCredentials) is kept but offered to no page:
 // Restore offers it again, Purge deletes it.
+/** @param {{[field: string]: any}} item a `vault.list` record (docs/protocol.md) */
 function row(item) {
   const tr = document.createElement('tr');
   const passkey = item.type === 'public-key';
@@ -106,7 +120,8 @@ function row(item) {
   return tr;
 }
 
-let timer = null;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let timer;
 search.addEventListener('input', () => {
   clearTimeout(timer);
   timer = setTimeout(refresh, 150);

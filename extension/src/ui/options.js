@@ -1,7 +1,9 @@
+// @ts-check
 // Settings: store consent, kept by the background in the extension's IndexedDB (src/settings.js);
 // read and changed only through it (`settings.get`, `settings.set`).
-const select = document.getElementById('consent');
-const saved = document.getElementById('saved');
+import { byId } from './dom.js';
+const select = byId('consent', HTMLSelectElement);
+const saved = byId('saved');
 const { result } = await chrome.runtime.sendMessage({ credwell: 1, kind: 'settings.get' });
 select.value = result?.storeConsent ?? 'ask';
 select.addEventListener('change', async () => {

@@ -1,3 +1,4 @@
+// @ts-check
 // Text a page supplied (an RP name, a user name or display name, a credential's id or name), as
 // credwell's windows show it. A page can make these windows appear and can put up to 64 KiB of
 // text in each of these fields; in a window the user trusts, that text could pass for credwell's
@@ -13,7 +14,8 @@
 export const PAGE_TEXT_MAX = 64;
 
 const ELLIPSIS = '…';
-// C0 and C1 controls, line and paragraph separators.
+// C0 and C1 controls, line and paragraph separators (matching controls is the point).
+// eslint-disable-next-line no-control-regex
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 // Bidi embeddings, overrides and isolates (LRE, RLE, PDF, LRO, RLO; LRI, RLI, FSI, PDI).
 const BIDI = /[\u202a-\u202e\u2066-\u2069]/g;
@@ -21,6 +23,9 @@ const BIDI = /[\u202a-\u202e\u2066-\u2069]/g;
 /**
  * `value` as a window shows it: controls as spaces, no bidi controls, at most `max` grapheme
  * clusters, the last of them an ellipsis when it was cut.
+ * @param {unknown} value
+ * @param {number} [max]
+ * @returns {string}
  */
 export function pageText(value, max = PAGE_TEXT_MAX) {
   const text = String(value ?? '').replace(CONTROLS, ' ').replace(BIDI, '');

@@ -1,3 +1,4 @@
+// @ts-check
 // What every prompt window of the host (chooser, save / update prompt, passkey pages) shares: its
 // state, which the background keeps in storage.session under the `key` of the window's URL, and
 // its one answer, sent back through the background (`ui.respond`). Importing it arms the input
@@ -6,13 +7,16 @@
 // the page must not confirm anything here.
 import './guard.js';
 import { pageText } from './page-text.js';
+import { byId } from './dom.js';
 
 /** The key of this window's state in storage.session. */
 export const key = new URLSearchParams(location.search).get('key');
 
 /**
  * The prompt's state; null, with the window closed, when there is none (answered or closed
- * elsewhere, or the host went away).
+ * elsewhere, or the host went away). Its fields are the host's `ui.show` prompt's, which vary by
+ * kind (docs/protocol.md), and the background's (src/background/prompts.js).
+ * @returns {Promise<{[field: string]: any} | null>}
  */
 export async function loadState() {
   const state = key ? (await chrome.storage.session.get(key))[key] : undefined;
@@ -23,16 +27,24 @@ export async function loadState() {
   return state;
 }
 
-/** Sends `answer` once (every button is disabled first) and closes the window. */
+/** @typedef {import('../background/prompts.js').Answer} Answer */
+
+/**
+ * Sends `answer` once (every button is disabled first) and closes the window.
+ * @param {Answer} answer
+ */
 export async function respond(answer) {
   for (const b of document.querySelectorAll('button')) b.disabled = true;
   await chrome.runtime.sendMessage({ credwell: 1, kind: 'ui.respond', key, answer });
   window.close();
 }
 
-/** The Cancel button and the Escape key both answer `answer`. */
+/**
+ * The Cancel button and the Escape key both answer `answer`.
+ * @param {Answer} answer
+ */
 export function cancelWith(answer) {
-  document.getElementById('cancel').addEventListener('click', () => respond(answer));
+  byId('cancel').addEventListener('click', () => respond(answer));
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape') respond(answer);
   });
@@ -41,6 +53,9 @@ export function cancelWith(answer) {
 /**
  * Shows text a page supplied in `el` (page-text.js): cut short, marked as the site's words
  * (class site-text: quoted, monospace, bidi-isolated). Hides `row` (elements) when it is empty.
+ * @param {HTMLElement} el
+ * @param {unknown} value
+ * @param {HTMLElement[]} row
  */
 export function showPageText(el, value, ...row) {
   const text = pageText(value);
@@ -50,7 +65,11 @@ export function showPageText(el, value, ...row) {
   for (const r of [el, ...row]) r.hidden = text === '';
 }
 
-/** An account's round icon: `image` (a data: URL) when there is one, else `label`'s initial. */
+/**
+ * An account's round icon: `image` (a data: URL) when there is one, else `label`'s initial.
+ * @param {string} label
+ * @param {unknown} [image]
+ */
 export function accountIcon(label, image) {
   const box = document.createElement('span');
   box.className = 'icon';
@@ -82,6 +101,10 @@ export function focusNeutral() {
  * {"choose": index}. `describe(account)` gives the button's `data` attributes, its `icon`, its
  * bold `title` (text the site supplied: shown by showPageText) and further `lines` ([className,
  * text] pairs; a line whose className has `site-text` is the site's text too).
+ * @param {HTMLElement} list
+ * @param {any[]} accounts
+ * @param {(account: any) => {data: {[name: string]: string}, icon: Node, title: string,
+ *   lines: [string, string][]}} describe
  */
 export function renderAccounts(list, accounts, describe) {
   accounts.forEach((account, index) => {

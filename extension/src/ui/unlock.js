@@ -1,12 +1,14 @@
+// @ts-check
 // The unlock page: passphrase → background → host `vault.unlock`. The background closes this
 // window when the host reports `vault.unlocked`; closing it without unlocking declines. The input
 // guard (guard.js) makes it ignore keys and clicks until it has been shown and focused long enough.
 import './guard.js';
+import { byId } from './dom.js';
 
-const form = document.getElementById('form');
-const input = document.getElementById('passphrase');
-const error = document.getElementById('error');
-const button = document.getElementById('unlock');
+const form = byId('form');
+const input = byId('passphrase', HTMLInputElement);
+const error = byId('error');
+const button = byId('unlock', HTMLButtonElement);
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -28,5 +30,5 @@ form.addEventListener('submit', async (event) => {
     button.disabled = false;
   }
 });
-document.getElementById('cancel').addEventListener('click', () => window.close());
+byId('cancel').addEventListener('click', () => window.close());
 document.addEventListener('keydown', (e) => { if (e.key === 'Escape') window.close(); });
