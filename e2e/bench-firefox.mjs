@@ -10,7 +10,7 @@
 //
 //   cargo build -p credwell-host && node e2e/bench-firefox.mjs [N] [WAKE]
 import { start, HOST_BIN } from './lib/firefox.mjs';
-import { passwordPaths } from './lib/bench-page.mjs';
+import { benchWire, passwordPaths } from './lib/bench-page.mjs';
 import { printTable, stats } from './lib/stats.mjs';
 
 const N = Number(process.argv[2] ?? 500);
@@ -23,7 +23,7 @@ try {
   await h.storePassword({ id: 'alice', password: 'pencil' }, { unlock: true });
   await h.extensionEval(() => chrome.runtime.sendMessage({ credwell: 1, kind: 'settings.set', key: 'benchEcho', value: true }));
   await new Promise((ok) => setTimeout(ok, 200));
-  const samples = await h.page.evaluate(passwordPaths, { n: N, warmup: WARMUP });
+  const samples = await h.page.evaluate(passwordPaths, { n: N, warmup: WARMUP, wire: benchWire() });
   console.log(`credwell e2e bench: N=${N} per path after ${WARMUP} warm-up, headless Firefox ESR, host ${HOST_BIN}, ms`);
   printTable(Object.entries(samples).map(([name, xs]) => [name, stats(xs)]));
 
@@ -33,11 +33,11 @@ try {
     await h.killHost();
     await new Promise((ok) => setTimeout(ok, 4000));
     const ms = await h.page.evaluate(
-      () =>
+      (wire) =>
         new Promise((ok, fail) => {
           const t0 = performance.now();
           document.addEventListener(
-            'credwell-response',
+            wire.events.response,
             (e) => {
               const reply = JSON.parse(e.detail);
               if (reply.error) fail(new Error(reply.error.message));
@@ -45,8 +45,9 @@ try {
             },
             { once: true },
           );
-          document.dispatchEvent(new CustomEvent('credwell-request', { detail: JSON.stringify({ t: 'call', rid: 7e9, method: 'credwell.echo', params: {} }) }));
+          document.dispatchEvent(new CustomEvent(wire.events.request, { detail: JSON.stringify({ ...wire.echo, rid: 7e9 }) }));
         }),
+      benchWire(),
     );
     const woke = (await h.hostStatus()).backgroundStarted !== before;
     wakes.push({ ms, woke });

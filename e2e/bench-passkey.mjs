@@ -28,6 +28,7 @@ import {
   verifyRegistration,
   virtualAuthenticator,
 } from './lib/webauthn.mjs';
+import { benchWire } from './lib/bench-page.mjs';
 import { printTable, stats } from './lib/stats.mjs';
 
 const N = Number(process.argv[2] ?? 300);
@@ -78,7 +79,7 @@ try {
   await h.extensionEval(() => chrome.runtime.sendMessage({ credwell: 1, kind: 'settings.set', key: 'benchEcho', value: true }));
   await new Promise((ok) => setTimeout(ok, 200));
   const run = await h.page.evaluate(
-    async ({ n, warmup, nativeJson, credwellJson }) => {
+    async ({ n, warmup, nativeJson, credwellJson, wire }) => {
       const nativeOptions = { ...PublicKeyCredential.parseRequestOptionsFromJSON(nativeJson), hints: ['security-key'] };
       const credwellOptions = PublicKeyCredential.parseRequestOptionsFromJSON(credwellJson);
       let rid = 1e9;
@@ -86,14 +87,14 @@ try {
       const echo = () =>
         new Promise((ok, fail) => {
           const id = rid++;
-          document.addEventListener('credwell-response', function listener(e) {
+          document.addEventListener(wire.events.response, function listener(e) {
             const reply = JSON.parse(e.detail);
             if (reply.rid !== id) return;
-            document.removeEventListener('credwell-response', listener);
+            document.removeEventListener(wire.events.response, listener);
             if (reply.error) fail(new Error(reply.error.message));
             else ok({ toJSON: () => null });
           });
-          document.dispatchEvent(new CustomEvent('credwell-request', { detail: JSON.stringify({ t: 'call', rid: id, method: 'credwell.echo', params: {} }) }));
+          document.dispatchEvent(new CustomEvent(wire.events.request, { detail: JSON.stringify({ ...wire.echo, rid: id }) }));
         });
       const paths = {
         echo: echo,
@@ -113,7 +114,7 @@ try {
       }
       return { out, last };
     },
-    { n: N, warmup: WARMUP, nativeJson: nativeAuth, credwellJson: credwellAuth },
+    { n: N, warmup: WARMUP, nativeJson: nativeAuth, credwellJson: credwellAuth, wire: benchWire() },
   );
   await h.worker.evaluate(() => { globalThis.credwellBenchAutoChoose = false; });
   // The last assertion of each side, verified by the RP library (signatures, RP ID, counters).

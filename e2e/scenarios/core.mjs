@@ -11,6 +11,7 @@
 // and getCredential/settle from lib/harness.mjs (which only call frame.evaluate).
 import assert from 'node:assert/strict';
 import { getCredential, settle } from '../lib/harness.mjs';
+import { WIRE } from '../../extension/src/wire.js';
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 const escape = (s) => s.replace(/[.:/]/g, '\\$&');
@@ -18,19 +19,19 @@ const escape = (s) => s.replace(/[.:/]/g, '\\$&');
 // Dispatches one raw relay message in `frame` and returns the reply (or null after timeoutMs).
 const forge = (frame, message, timeoutMs = 5000) =>
   frame.evaluate(
-    ({ message, timeoutMs }) =>
+    ({ message, timeoutMs, events }) =>
       new Promise((ok) => {
         const timer = setTimeout(() => ok(null), timeoutMs);
-        document.addEventListener('credwell-response', function listener(e) {
+        document.addEventListener(events.response, function listener(e) {
           const reply = JSON.parse(e.detail);
           if (reply.rid !== message.rid) return;
-          document.removeEventListener('credwell-response', listener);
+          document.removeEventListener(events.response, listener);
           clearTimeout(timer);
           ok(reply);
         });
-        document.dispatchEvent(new CustomEvent('credwell-request', { detail: JSON.stringify(message) }));
+        document.dispatchEvent(new CustomEvent(events.request, { detail: JSON.stringify(message) }));
       }),
-    { message, timeoutMs },
+    { message, timeoutMs, events: WIRE.events },
   );
 
 export const scenarios = [
@@ -286,19 +287,20 @@ export const scenarios = [
       await h.goto('/blank.html', h.crossOrigin);
       const claimed = { origin: h.origin, secureContext: true, fullyActive: true, ancestors: [], client: 1 };
       const reply = await forge(h.page, {
-        t: 'call',
-        rid: 1,
-        method: 'credentials.get',
-        params: { caller: claimed, origin: h.origin, options: { password: true, mediation: 'silent', origin: h.origin } },
+        ...WIRE.call(1, 'credentials.get', {
+          caller: claimed,
+          origin: h.origin,
+          options: { password: true, mediation: 'silent', origin: h.origin },
+        }),
         caller: claimed,
         origin: h.origin,
       });
-      assert.deepEqual(reply, { t: 'reply', rid: 1, result: null });
-      const optional = await forge(h.page, { t: 'call', rid: 2, method: 'credentials.get', params: { caller: claimed, options: { password: true } } });
-      assert.deepEqual(optional, { t: 'reply', rid: 2, result: null }, 'nothing to choose from: no chooser, null');
+      assert.deepEqual(reply, WIRE.reply(1, { result: null }));
+      const optional = await forge(h.page, WIRE.call(2, 'credentials.get', { caller: claimed, options: { password: true } }));
+      assert.deepEqual(optional, WIRE.reply(2, { result: null }), 'nothing to choose from: no chooser, null');
       assert.equal(await h.uiOpen('chooser'), false);
       for (const method of ['vault.unlock', 'vault.lock', 'ui.respond', 'cancel', 'hello', 'credwell.echo']) {
-        const r = await forge(h.page, { t: 'call', rid: 3, method, params: { passphrase: 'x', ui: 1, answer: { choose: 0 }, target: 1 } });
+        const r = await forge(h.page, WIRE.call(3, method, { passphrase: 'x', ui: 1, answer: { choose: 0 }, target: 1 }));
         assert.equal(r.error?.name, 'NotSupportedError', method);
       }
       // A cross-origin frame tries to abort the page's pending request by guessing its numbers.
@@ -309,11 +311,11 @@ export const scenarios = [
       });
       const chooser = await h.waitForUi('chooser');
       const frame = await h.addFrame({ src: `${h.crossOrigin}/blank.html` });
-      await frame.evaluate(() => {
+      await frame.evaluate(({ events, abort }) => {
         for (let rid = 0; rid < 64; rid++) {
-          document.dispatchEvent(new CustomEvent('credwell-request', { detail: JSON.stringify({ t: 'abort', rid, reason: 'forged' }) }));
+          document.dispatchEvent(new CustomEvent(events.request, { detail: JSON.stringify({ ...abort, rid }) }));
         }
-      });
+      }, { events: WIRE.events, abort: WIRE.abort(0, 'forged') });
       await sleep(1000);
       assert.equal(await h.uiClosed(chooser), false, 'the chooser is still open');
       await h.clickAndClose(chooser, 'button.account[data-id="alice"]');
@@ -454,14 +456,7 @@ export const scenarios = [
     name: 'the bench echo path works only when enabled',
     async run(h) {
       await h.goto('/blank.html');
-      const echo = () =>
-        h.page.evaluate(
-          () =>
-            new Promise((ok) => {
-              document.addEventListener('credwell-response', (e) => ok(JSON.parse(e.detail)), { once: true });
-              document.dispatchEvent(new CustomEvent('credwell-request', { detail: JSON.stringify({ t: 'call', rid: 1, method: 'credwell.echo', params: {} }) }));
-            }),
-        );
+      const echo = () => forge(h.page, WIRE.call(1, 'credwell.echo', {}));
       assert.equal((await echo()).error?.name, 'NotSupportedError');
       await h.extensionEval(() => chrome.runtime.sendMessage({ credwell: 1, kind: 'settings.set', key: 'benchEcho', value: true }));
       const r = await echo();

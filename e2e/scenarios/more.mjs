@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CREDWELL_BIN, PASSPHRASE, getCredential, settle } from '../lib/harness.mjs';
+import { WIRE } from '../../extension/src/wire.js';
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
@@ -216,14 +217,14 @@ export const scenarios = [
       assert.deepEqual(insecure, { secure: false, credentials: false, password: 'undefined', federated: 'undefined' });
       // A page that talks to the relay itself from a non-secure context is refused by the
       // background, which decides secure-context-ness from the sender (SecurityError from the host).
+      const caller = { origin: 'https://bank.example', secureContext: true, fullyActive: true, client: 1 };
       const forged = await h.page.evaluate(
-        () =>
+        ({ events, message }) =>
           new Promise((ok) => {
-            document.addEventListener('credwell-response', (e) => ok(JSON.parse(e.detail)), { once: true });
-            document.dispatchEvent(new CustomEvent('credwell-request', {
-              detail: JSON.stringify({ t: 'call', rid: 1, method: 'credentials.preventSilentAccess', params: { caller: { origin: 'https://bank.example', secureContext: true, fullyActive: true, client: 1 } } }),
-            }));
+            document.addEventListener(events.response, (e) => ok(JSON.parse(e.detail)), { once: true });
+            document.dispatchEvent(new CustomEvent(events.request, { detail: JSON.stringify(message) }));
           }),
+        { events: WIRE.events, message: WIRE.call(1, 'credentials.preventSilentAccess', { caller }) },
       );
       assert.equal(forged.error?.name, 'SecurityError');
 

@@ -5,6 +5,7 @@
 // write.
 import assert from 'node:assert/strict';
 import { getCredential, PASSPHRASE, settle } from '../lib/harness.mjs';
+import { WIRE } from '../../extension/src/wire.js';
 import { choosePasskey, unlockVault } from '../lib/webauthn.mjs';
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
@@ -210,11 +211,12 @@ export const scenarios = [
       assert.equal(await stored, 'undefined');
       assert.equal(await getCredential(h.page, { password: true, mediation: 'silent' }), null, 'nothing was saved');
       const echo = await h.page.evaluate(
-        () =>
+        ({ events, message }) =>
           new Promise((ok) => {
-            document.addEventListener('credwell-response', (e) => ok(JSON.parse(e.detail)), { once: true });
-            document.dispatchEvent(new CustomEvent('credwell-request', { detail: JSON.stringify({ t: 'call', rid: 1, method: 'credwell.echo', params: {} }) }));
+            document.addEventListener(events.response, (e) => ok(JSON.parse(e.detail)), { once: true });
+            document.dispatchEvent(new CustomEvent(events.request, { detail: JSON.stringify(message) }));
           }),
+        { events: WIRE.events, message: WIRE.call(1, 'credwell.echo', {}) },
       );
       assert.equal(echo.error?.name, 'NotSupportedError', 'the bench echo stays off');
       // The options page (an extension page) changes it.

@@ -65,8 +65,8 @@ function load() {
     Error,
   });
   const replies = [];
-  document.addEventListener(WIRE.responseEvent, (e) => replies.push(JSON.parse(e.detail)));
-  const page = (message) => document.dispatchEvent(new CustomEvent(WIRE.requestEvent, { detail: JSON.stringify(message) }));
+  document.addEventListener(WIRE.events.response, (e) => replies.push(JSON.parse(e.detail)));
+  const page = (message) => document.dispatchEvent(new CustomEvent(WIRE.events.request, { detail: JSON.stringify(message) }));
   return { document, runtime, ports, sendMessage, replies, page, userActivation, userEvent, windowListeners };
 }
 
@@ -147,12 +147,12 @@ test('a port that throws on post falls back to runtime.sendMessage, and its fail
 
 test('page events that are not well-formed calls are ignored', () => {
   const r = load();
-  r.document.dispatchEvent(new CustomEvent(WIRE.requestEvent, { detail: WIRE.call(1, 'credentials.get', {}) })); // not a string
-  r.document.dispatchEvent(new CustomEvent(WIRE.requestEvent, { detail: '{not json' }));
+  r.document.dispatchEvent(new CustomEvent(WIRE.events.request, { detail: WIRE.call(1, 'credentials.get', {}) })); // not a string
+  r.document.dispatchEvent(new CustomEvent(WIRE.events.request, { detail: '{not json' }));
   r.page(WIRE.call(-1, 'credentials.get'));
   r.page(WIRE.call(1.5, 'credentials.get'));
   r.page({ t: 'launch', rid: 1 });
-  r.document.dispatchEvent(new CustomEvent(WIRE.requestEvent, { detail: 'x'.repeat(WIRE.maxDetail + 1) }));
+  r.document.dispatchEvent(new CustomEvent(WIRE.events.request, { detail: 'x'.repeat(WIRE.maxDetail + 1) }));
   const sent = r.ports.flatMap((p) => p.sent).length + r.sendMessage.length;
   assert.equal(sent, 0);
   assert.deepEqual(r.replies, []);

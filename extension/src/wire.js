@@ -4,9 +4,9 @@
 // document whose `detail` is a JSON string (Firefox does not let the page read objects made in
 // the content script's world):
 //
-//   MAIN → ISOLATED, event `requestEvent`:  {t: "call", rid, method, params}
-//                                           {t: "abort", rid, reason?}
-//   ISOLATED → MAIN, event `responseEvent`: {t: "reply", rid, result} | {t: "reply", rid, error}
+//   MAIN → ISOLATED, event `events.request`:  {t: "call", rid, method, params}
+//                                             {t: "abort", rid, reason?}
+//   ISOLATED → MAIN, event `events.response`: {t: "reply", rid, result} | {t: "reply", rid, error}
 //
 // `rid` is the shim's request number (a non-negative safe integer), unique per document. The page
 // can dispatch these events too: nothing in a message decides which origin a call acts for (the
@@ -17,10 +17,11 @@
 // in the MAIN world a page script could have replaced them by the time a message is built.
 
 export const WIRE = {
-  /** The event the shim dispatches on its document for a call or an abort. */
-  requestEvent: 'credwell-request',
-  /** The event the relay dispatches on the document for a reply. */
-  responseEvent: 'credwell-response',
+  /**
+   * The event names (plain data, so that tests can pass them into a page): `request`, the
+   * shim's for a call or an abort; `response`, the relay's for a reply. Both on the document.
+   */
+  events: { request: 'credwell-request', response: 'credwell-response' },
   /** The longest request `detail` (in UTF-16 code units) the relay reads: 4 MiB. */
   maxDetail: 4 * 1024 * 1024,
 

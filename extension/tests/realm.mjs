@@ -77,9 +77,9 @@ export function pageRealm({ secure = true } = {}) {
   if (!secure) runInContext('isSecureContext = false;', context);
   runInContext(contentScripts()['main-world.js'], context, { filename: 'gen/main-world.js' });
   const sent = [];
-  context.document.addEventListener(WIRE.requestEvent, (e) => sent.push(JSON.parse(detailOf.call(e))));
+  context.document.addEventListener(WIRE.events.request, (e) => sent.push(JSON.parse(detailOf.call(e))));
   const reply = (rid, body) =>
-    context.document.dispatchEvent(new CustomEvent(WIRE.responseEvent, { detail: JSON.stringify(WIRE.reply(rid, body)) }));
+    context.document.dispatchEvent(new CustomEvent(WIRE.events.response, { detail: JSON.stringify(WIRE.reply(rid, body)) }));
   const run = (code) => runInContext(code, context);
   return { context, sent, reply, run, nativeCalls: runInContext('nativeCalls', context) };
 }

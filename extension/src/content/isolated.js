@@ -2,9 +2,9 @@
 // credwell's ISOLATED-world relay: MAIN-world shim <-> background. Bundled by build.mjs as
 // gen/isolated.js, after src/wire.js (WIRE).
 //
-// The shim (src/main/, gen/main-world.js) dispatches WIRE.requestEvent CustomEvents on the
+// The shim (src/main/, gen/main-world.js) dispatches WIRE.events.request CustomEvents on the
 // document whose detail is a JSON string, a WIRE call or abort; this script passes them to the
-// background and answers calls with a WIRE.responseEvent event carrying a WIRE reply. The page
+// background and answers calls with a WIRE.events.response event carrying a WIRE reply. The page
 // can dispatch these events too: that is fine, because the background decides who is calling
 // from the browser's sender information, never from the message.
 //
@@ -136,7 +136,7 @@
    */
   const respond = (rid, body) => {
     const detail = JSON.stringify(WIRE.reply(rid, body));
-    document.dispatchEvent(new CustomEvent(WIRE.responseEvent, { detail }));
+    document.dispatchEvent(new CustomEvent(WIRE.events.response, { detail }));
   };
 
   // A call's reply from the background, or the failure to reach it.
@@ -196,7 +196,7 @@
     return true;
   });
 
-  document.addEventListener(WIRE.requestEvent, (event) => {
+  document.addEventListener(WIRE.events.request, (event) => {
     const detail = /** @type {CustomEvent} */ (event).detail;
     if (typeof detail !== 'string' || detail.length > WIRE.maxDetail) return;
     let message;

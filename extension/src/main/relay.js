@@ -22,7 +22,7 @@ function documentTransport(I, doc) {
   let nextRid = 1;
   /** @type {Map<number, PendingCall>} */
   const pending = new Map();
-  addEventListener(doc, WIRE.responseEvent, (/** @type {Event} */ event) => {
+  addEventListener(doc, WIRE.events.response, (/** @type {Event} */ event) => {
     let message;
     try {
       const detail = eventDetail(event);
@@ -50,7 +50,7 @@ function documentTransport(I, doc) {
     delete: (rid) => mapDelete(pending, rid),
     /** @param {object} message a WIRE call or abort */
     post: (message) => {
-      dispatchEvent(doc, new CustomEvent(WIRE.requestEvent, { detail: jsonStringify(message) }));
+      dispatchEvent(doc, new CustomEvent(WIRE.events.request, { detail: jsonStringify(message) }));
     },
   };
 }
