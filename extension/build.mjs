@@ -11,8 +11,9 @@
 //   node extension/build.mjs --content-scripts    only the classic content scripts, below
 //
 // The classic content scripts (they cannot import) are bundled from their sources into
-// extension/gen/ (not committed), which the manifest loads; writing them is the first thing the
-// e2e harnesses do, and `--content-scripts` makes them for loading extension/ unpacked:
+// extension/gen/ (not committed), which the manifest loads; the browser layer (browsers/host.mjs)
+// writes them before the e2e suites and the demo launch a browser, and `--content-scripts` makes
+// them for loading extension/ unpacked:
 //   gen/main-world.js  src/wire.js + src/main/*.js in one closure: the MAIN-world shim
 //   gen/isolated.js    src/wire.js + src/content/isolated.js: the ISOLATED-world relay
 // src/wire.js is an ES module (Node tests import it): its one `export const WIRE` becomes a
