@@ -134,7 +134,7 @@ impl<S: CredentialStore> LockableStore<S> {
     /// Runs `op` on the unlocked store. When the store reports that its key changed (the
     /// vault was re-keyed by another process, e.g. `credwell vault passwd`), the host locks
     /// and `op` runs again once the user unlocks (or the request settles as declined).
-    async fn with_store<T, F, Fut>(&self, op: F) -> StoreResult<T>
+    pub(crate) async fn with_store<T, F, Fut>(&self, op: F) -> StoreResult<T>
     where
         F: Fn(Arc<S>) -> Fut,
         Fut: Future<Output = StoreResult<T>>,

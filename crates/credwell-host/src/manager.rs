@@ -33,17 +33,21 @@ pub(crate) async fn list<S: ManagedStore + 'static>(
     cursor: ListCursor,
     limit: usize,
 ) -> Reply {
-    // Decrypting records takes long enough to stall the host's one thread: the page calls
-    // waiting behind it are served meanwhile.
-    let page = match store.current().await {
-        Ok(s) => tokio::task::spawn_blocking(move || {
-            let query = query.map(|q| q.to_lowercase()).filter(|q| !q.is_empty());
-            read_page(&*s, query.as_deref(), cursor, limit)
+    let query = query.map(|q| q.to_lowercase()).filter(|q| !q.is_empty());
+    // A vault re-keyed by another process locks the host, and the page is read again after
+    // the unlock (not reported as every record damaged).
+    let page = store
+        .with_store(|s| {
+            let (query, cursor) = (query.clone(), cursor.clone());
+            // Decrypting records takes long enough to stall the host's one thread: the page
+            // calls waiting behind it are served meanwhile.
+            async move {
+                tokio::task::spawn_blocking(move || read_page(&*s, query.as_deref(), cursor, limit))
+                    .await
+                    .unwrap_or_else(|e| Err(StoreFailure::new(e)))
+            }
         })
-        .await
-        .unwrap_or_else(|e| Err(StoreFailure::new(e))),
-        Err(e) => Err(e),
-    };
+        .await;
     match page {
         Ok(page) => Reply::list_page(id, page.items, page.next.as_ref()),
         Err(e) => store_error(id, &e),
@@ -159,9 +163,8 @@ pub(crate) async fn delete_passkey<S: ManagedStore>(
     credential_id: &[u8],
 ) -> Reply {
     let deleted = store
-        .current()
-        .await
-        .and_then(|s| Ok(s.delete_passkey(credential_id)?));
+        .with_store(|s| async move { Ok(s.delete_passkey(credential_id)?) })
+        .await;
     match deleted {
         Ok(deleted) => Reply::deleted(id, deleted),
         Err(e) => store_error(id, &e),
@@ -175,8 +178,8 @@ pub(crate) async fn restore_passkey<S: ManagedStore + 'static>(
     id: u64,
     credential_id: &[u8],
 ) -> Reply {
-    let restored = async {
-        let passkeys = S::passkeys(&store.current().await?);
+    let restored = store.with_store(|s| async move {
+        let passkeys = S::passkeys(&s);
         match passkeys
             .find(credential_id)
             .await
@@ -189,7 +192,7 @@ pub(crate) async fn restore_passkey<S: ManagedStore + 'static>(
             }
             _ => Ok(false),
         }
-    };
+    });
     match restored.await {
         Ok(restored) => Reply::ok(id, json!({ "restored": restored })),
         Err(e) => store_error(id, &e),

@@ -179,7 +179,12 @@ impl Vault {
             &mut || {},
         ) {
             Ok(_) => Ok(true),
-            Err(VaultError::NoSuchPasskey) => Ok(false),
+            // Found by a blind index of this handle's key: after another handle replaced the
+            // key, nothing is found, and "no such passkey" would be wrong.
+            Err(VaultError::NoSuchPasskey) => match self.stale_or(VaultError::NoSuchPasskey) {
+                VaultError::KeyChanged => Err(VaultError::KeyChanged),
+                _ => Ok(false),
+            },
             Err(e) => Err(e),
         }
     }
