@@ -108,3 +108,52 @@ fn install_explains_a_missing_host_in_one_sentence() {
         "{err}"
     );
 }
+
+/// An extension directory whose generated content scripts are missing (a source checkout
+/// before `node extension/build.mjs --content-scripts`): install says what to run, and says
+/// nothing once they are there.
+#[test]
+fn install_names_the_content_scripts_that_are_not_built_yet() {
+    let home = tempfile::tempdir().unwrap();
+    let extension = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo().join("extension/manifest.json"),
+        extension.path().join("manifest.json"),
+    )
+    .unwrap();
+    let host = home.path().join("credwell-host");
+    std::fs::write(&host, "#!/bin/sh\n").unwrap();
+    let run = || {
+        let out = Command::cargo_bin("credwell")
+            .unwrap()
+            .env("HOME", home.path())
+            .args(["install", "--firefox-home"])
+            .arg(home.path())
+            .arg("--extension")
+            .arg(extension.path())
+            .arg("--host")
+            .arg(&host)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).unwrap()
+    };
+    let before = run();
+    assert!(
+        before.contains("content scripts are missing (gen/main-world.js, gen/isolated.js"),
+        "{before}"
+    );
+    assert!(
+        before.contains("node extension/build.mjs --content-scripts"),
+        "{before}"
+    );
+    std::fs::create_dir(extension.path().join("gen")).unwrap();
+    std::fs::create_dir(extension.path().join("src")).unwrap();
+    for file in ["gen/main-world.js", "gen/isolated.js", "src/autofill.js"] {
+        std::fs::write(extension.path().join(file), "").unwrap();
+    }
+    let after = run();
+    assert!(!after.contains("are missing"), "{after}");
+}

@@ -1,12 +1,12 @@
 //! `credwell install` and `credwell uninstall`: register the native-messaging host with browsers.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use manifest::{Registration, Target, uninstall};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::global::Global;
 
@@ -89,6 +89,24 @@ fn host_path(args: &InstallArgs) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// The content scripts `manifest` names that are not in `extension`: they are generated
+/// (`node extension/build.mjs --content-scripts`), and a browser refuses to load an unpacked
+/// extension whose scripts are missing.
+fn missing_content_scripts(extension: &Path, manifest: &Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(manifest)
+        .with_context(|| format!("cannot read {}", manifest.display()))?;
+    let manifest: Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not JSON", manifest.display()))?;
+    let scripts = manifest["content_scripts"].as_array().into_iter().flatten();
+    Ok(scripts
+        .filter_map(|entry| entry["js"].as_array())
+        .flatten()
+        .filter_map(Value::as_str)
+        .filter(|file| !extension.join(file).is_file())
+        .map(str::to_owned)
+        .collect())
+}
+
 /// `credwell install`.
 pub(crate) fn install(global: &Global, args: &InstallArgs, out: &mut impl Write) -> Result<()> {
     let extension = extension_dir(args)?;
@@ -99,6 +117,7 @@ pub(crate) fn install(global: &Global, args: &InstallArgs, out: &mut impl Write)
     for target in targets(args) {
         written.push(registration.install(&target, &home)?);
     }
+    let missing = missing_content_scripts(&extension, &manifest)?;
     let extension = std::path::absolute(&extension).unwrap_or(extension);
     if global.json {
         writeln!(
@@ -107,6 +126,7 @@ pub(crate) fn install(global: &Global, args: &InstallArgs, out: &mut impl Write)
             json!({
                 "manifests": written,
                 "extension": extension,
+                "missingContentScripts": missing,
                 "chromiumExtensionId": registration.chromium_extension_id,
                 "firefoxExtensionId": registration.firefox_extension_id,
                 "host": registration.host_path,
@@ -126,6 +146,15 @@ pub(crate) fn install(global: &Global, args: &InstallArgs, out: &mut impl Write)
         "\nThe extension is unpacked at {}",
         extension.display()
     )?;
+    if !missing.is_empty() {
+        writeln!(
+            out,
+            "Its content scripts are missing ({}): in a source checkout, run \
+             `node extension/build.mjs --content-scripts` first, or a browser will refuse to \
+             load it.",
+            missing.join(", ")
+        )?;
+    }
     writeln!(
         out,
         "Chromium / Chrome: open chrome://extensions, switch on Developer mode, choose"
