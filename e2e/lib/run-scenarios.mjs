@@ -1,5 +1,5 @@
 // Registers the shared scenarios (scenarios/*.mjs) as node:test tests for one browser harness.
-import test from 'node:test';
+import test, { after } from 'node:test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,18 @@ import { join } from 'node:path';
  * scenario.todo: {browser: reason} for a known difference (the test runs, is reported as TODO,
  * and does not fail the suite).
  */
+let exitArmed = false;
+
 export function register(browser, withBrowser, scenarios, { timeout = 120_000 } = {}) {
+  // A test that times out leaves its browser and its awaits behind, which keep this file's
+  // process alive for ever (a whole CI run waited on one): once every test has finished, the
+  // process ends on its own after 10 s, with the runner's exit code.
+  if (!exitArmed) {
+    exitArmed = true;
+    after(() => {
+      setTimeout(() => process.exit(), 10_000).unref();
+    });
+  }
   for (const s of scenarios) {
     if (s.only && !s.only.includes(browser)) continue;
     const todo = s.todo?.[browser];
