@@ -28,7 +28,10 @@ export function register(browser, withBrowser, scenarios, { timeout = 120_000 } 
   for (const s of scenarios) {
     if (s.only && !s.only.includes(browser)) continue;
     const todo = s.todo?.[browser];
-    test(`${browser}: ${s.name}`, { timeout, ...(todo ? { todo } : {}) }, async () => {
+    // scenario.retries: a scenario known to be timing-sensitive on a loaded machine runs again
+    // with a fresh browser when an attempt fails or outlasts `timeout`; the failure is printed.
+    const attempts = 1 + (s.retries ?? 0);
+    const once = async () => {
       const tmp = typeof s.options === 'function' ? await mkdtemp(join(tmpdir(), 'credwell-scenario-')) : null;
       const fixture = s.fixture ? await s.fixture(browser) : null;
       try {
@@ -37,6 +40,23 @@ export function register(browser, withBrowser, scenarios, { timeout = 120_000 } 
       } finally {
         await fixture?.close();
         if (tmp) await rm(tmp, { recursive: true, force: true });
+      }
+    };
+    test(`${browser}: ${s.name}`, { timeout: timeout * attempts, ...(todo ? { todo } : {}) }, async () => {
+      for (let attempt = 1; ; attempt++) {
+        let timer;
+        const outlasted = new Promise((_, no) => {
+          timer = setTimeout(() => no(new Error(`attempt ${attempt} outlasted ${timeout} ms`)), timeout);
+        });
+        try {
+          await Promise.race([once(), outlasted]);
+          return;
+        } catch (e) {
+          if (attempt >= attempts) throw e;
+          console.error(`${browser}: ${s.name}: attempt ${attempt} failed (${e?.message ?? e}); once more`);
+        } finally {
+          clearTimeout(timer);
+        }
       }
     });
   }

@@ -460,6 +460,8 @@ export const scenarios = [
     // seen), in Firefox (no v2) through credwell's chooser, where the user picks
     // (lib/autofill.mjs: the clickjacking scenario).
     name: "passkeys: closing the unlock window ends a ceremony with NotAllowedError; a conditional get() offers the passkeys in the page's autofill, a real click on the visible list signs in",
+    // Timed out twice in a loaded clean-clone run (passes alone): one more attempt.
+    retries: 1,
     async run(h) {
       await h.goto('/blank.html');
       // Locked vault: a sign-in asks to unlock first; closing that window declines.
