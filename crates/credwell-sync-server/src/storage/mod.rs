@@ -145,6 +145,25 @@ pub(crate) fn from_db(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
 
+/// A stored token hash, which must be 32 bytes.
+pub(crate) fn token_hash(bytes: Vec<u8>) -> Result<TokenHash, StorageError> {
+    let hash: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| StorageError::Database("a token hash is not 32 bytes".into()))?;
+    Ok(TokenHash(hash))
+}
+
+/// A page from up to `limit + 1` records read (the extra one says whether more follow).
+pub(crate) fn page(mut records: Vec<Record>, limit: u32, cursor: u64) -> Page {
+    let more = records.len() > limit as usize;
+    records.truncate(limit as usize);
+    Page {
+        records,
+        more,
+        cursor,
+    }
+}
+
 /// The ids of `records` whose base differs from `current` (their current revisions, in order).
 pub(crate) fn stale(records: &[PushRecord], current: &[u64]) -> Vec<RecordId> {
     records

@@ -16,7 +16,9 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use futures::StreamExt as _;
 use tokio_postgres::{AsyncMessage, NoTls};
 
-use super::{DeviceRecord, Page, PushOutcome, Storage, StorageError, from_db, stale, to_db};
+use super::{
+    DeviceRecord, Page, PushOutcome, Storage, StorageError, from_db, page, stale, to_db, token_hash,
+};
 use crate::Notices;
 
 /// The channel pushes notify on.
@@ -172,6 +174,30 @@ async fn account_cursor(
     Ok(from_db(row.get(0)))
 }
 
+async fn insert_device(
+    tx: &impl deadpool_postgres::GenericClient,
+    account: AccountId,
+    device: DeviceId,
+    token_hash: TokenHash,
+    name: &str,
+    now: u64,
+) -> Result<(), StorageError> {
+    tx.execute(
+        "INSERT INTO devices (account_id, device_id, token_hash, name, created) \
+         VALUES ($1, $2, $3, $4, $5)",
+        &[
+            &&account.0[..],
+            &&device.0[..],
+            &&token_hash.0[..],
+            &name,
+            &to_db(now),
+        ],
+    )
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
 #[async_trait]
 impl Storage for PostgresStorage {
     async fn create_account(
@@ -195,19 +221,7 @@ impl Storage for PostgresStorage {
         if added == 0 {
             return Err(StorageError::AccountExists);
         }
-        tx.execute(
-            "INSERT INTO devices (account_id, device_id, token_hash, name, created) \
-             VALUES ($1, $2, $3, $4, $5)",
-            &[
-                &&account.0[..],
-                &&device.0[..],
-                &&token_hash.0[..],
-                &device_name,
-                &to_db(now),
-            ],
-        )
-        .await
-        .map_err(db)?;
+        insert_device(&tx, account, device, token_hash, device_name, now).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -222,19 +236,7 @@ impl Storage for PostgresStorage {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db)?;
         account_cursor(&tx, account, true).await?;
-        tx.execute(
-            "INSERT INTO devices (account_id, device_id, token_hash, name, created) \
-             VALUES ($1, $2, $3, $4, $5)",
-            &[
-                &&account.0[..],
-                &&device.0[..],
-                &&token_hash.0[..],
-                &name,
-                &to_db(now),
-            ],
-        )
-        .await
-        .map_err(db)?;
+        insert_device(&tx, account, device, token_hash, name, now).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -252,12 +254,8 @@ impl Storage for PostgresStorage {
             .await
             .map_err(db)?;
         row.map(|row| {
-            let hash: Vec<u8> = row.get(0);
-            let hash: [u8; 32] = hash
-                .try_into()
-                .map_err(|_| StorageError::Database("a token hash is not 32 bytes".into()))?;
             Ok(DeviceRecord {
-                token_hash: TokenHash(hash),
+                token_hash: token_hash(row.get(0))?,
                 revoked: row.get::<_, Option<i64>>(1).map(from_db),
             })
         })
@@ -402,7 +400,7 @@ impl Storage for PostgresStorage {
             .await
             .map_err(db)?;
         tx.commit().await.map_err(db)?;
-        let mut records = rows
+        let records = rows
             .iter()
             .map(|row| {
                 Ok(Record {
@@ -413,13 +411,7 @@ impl Storage for PostgresStorage {
                 })
             })
             .collect::<Result<Vec<_>, StorageError>>()?;
-        let more = records.len() > limit as usize;
-        records.truncate(limit as usize);
-        Ok(Page {
-            records,
-            more,
-            cursor,
-        })
+        Ok(page(records, limit, cursor))
     }
 
     async fn cursor(&self, account: AccountId) -> Result<u64, StorageError> {

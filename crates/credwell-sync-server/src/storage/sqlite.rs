@@ -11,7 +11,9 @@ use credwell_sync::protocol::{Bytes, DeviceInfo, PushRecord, Record};
 use credwell_sync::{AccountId, DeviceId, RecordId, TokenHash};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::{DeviceRecord, Page, PushOutcome, Storage, StorageError, from_db, stale, to_db};
+use super::{
+    DeviceRecord, Page, PushOutcome, Storage, StorageError, from_db, page, stale, to_db, token_hash,
+};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS accounts (
@@ -178,11 +180,8 @@ impl Storage for SqliteStorage {
             .optional()
             .map_err(db)?
             .map(|(hash, revoked)| {
-                let hash: [u8; 32] = hash
-                    .try_into()
-                    .map_err(|_| StorageError::Database("a token hash is not 32 bytes".into()))?;
                 Ok(DeviceRecord {
-                    token_hash: TokenHash(hash),
+                    token_hash: token_hash(hash)?,
                     revoked: revoked.map(from_db),
                 })
             })
@@ -358,13 +357,7 @@ impl Storage for SqliteStorage {
                     });
                 }
             }
-            let more = records.len() > limit as usize;
-            records.truncate(limit as usize);
-            Ok(Page {
-                records,
-                more,
-                cursor,
-            })
+            Ok(page(records, limit, cursor))
         })
         .await
     }
