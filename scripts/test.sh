@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 
+# One build per run: incremental caches only cost disk here (several GiB over the workspace, the
+# fuzz workspace and the release builds), and a full disk is a red run for no fault of the code.
+export CARGO_INCREMENTAL=0
+
 # Debian packages the tests need beyond the Rust toolchain: chromium and firefox-esr for the
 # extension suites (e2e/), openssl for the related-origins test's throwaway TLS certificate,
 # postgresql for the sync server's tests (scripts/with-postgres.sh starts a throwaway cluster);
@@ -34,6 +38,7 @@ log "versions"
   printf 'chromium: %s\n' "$(chromium --version 2>/dev/null | head -n1)"
   printf 'firefox:  %s\n' "$(firefox-esr --version 2>/dev/null | head -n1)"
   printf 'postgres: %s\n' "$(psql --version 2>/dev/null)"
+  printf 'disk:     %s free where the build goes\n' "$(df -h --output=avail . | tail -n1 | tr -d ' ')"
 } >&2
 
 log "docs/conformance.md against docs/checklist.md and the tests"
