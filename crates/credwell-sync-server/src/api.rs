@@ -36,7 +36,7 @@ pub fn router(storage: Arc<dyn Storage>, notices: Notices) -> Router {
         .route("/v1/accounts", post(create_account))
         .route("/v1/records", get(pull).post(push))
         .route("/v1/wait", get(wait))
-        .route("/v1/devices", get(devices))
+        .route("/v1/devices", get(devices).post(add_device))
         .route("/v1/devices/{id}", delete(revoke))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(AppState { storage, notices })
@@ -198,9 +198,11 @@ async fn pull(
         .storage
         .pull(device.account, query.since, limit)
         .await?;
+    // The account's own cursor when the page is the last, even below `since`: a device that
+    // has seen more refuses an account restored to an older state, so say so.
     let cursor = match page.records.last() {
         Some(last) if page.more => last.revision,
-        _ => page.cursor.max(query.since),
+        _ => page.cursor,
     };
     Ok(Json(PullReply {
         records: page.records,
@@ -305,6 +307,34 @@ async fn devices(
 ) -> Result<Json<DevicesReply>, ApiError> {
     let devices = state.storage.devices(device.account).await?;
     Ok(Json(DevicesReply { devices }))
+}
+
+/// `POST /v1/devices`: a device of the account adds another, whose token it hands over.
+async fn add_device(
+    State(state): State<AppState>,
+    device: Device,
+    body: Result<Json<NewAccount>, JsonRejection>,
+) -> Result<Json<NewAccountReply>, ApiError> {
+    let Json(body) = body?;
+    check_device_name(&body.device_name)?;
+    let random = || ApiError(StatusCode::INTERNAL_SERVER_ERROR, "no randomness".into());
+    let new = DeviceId::random().map_err(|_| random())?;
+    let token = DeviceToken::generate(device.account, new).map_err(|_| random())?;
+    state
+        .storage
+        .add_device(
+            device.account,
+            new,
+            token.hash(),
+            &body.device_name,
+            now_ms(),
+        )
+        .await?;
+    Ok(Json(NewAccountReply {
+        account: device.account,
+        device: new,
+        token: token.to_text().to_string(),
+    }))
 }
 
 async fn revoke(

@@ -103,6 +103,10 @@ async fn push_and_pull_over_http_with_stale_writes_refused() {
         assert_eq!(pulled.records[0].sealed, Bytes(b"v1".to_vec()));
         // Nothing newer: the cursor stays where the device is.
         assert_eq!(laptop.pull(&http, 2).await.records.len(), 0);
+        // A device ahead of the account (restored from an older backup) is told the account's
+        // own cursor, so that it can refuse the older state.
+        let ahead = laptop.pull(&http, 9).await;
+        assert_eq!((ahead.records.len(), ahead.cursor), (0, 2));
     }
 }
 

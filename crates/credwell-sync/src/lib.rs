@@ -8,10 +8,13 @@
 //! - the request and reply bodies and their limits ([`protocol`]);
 //! - the device tokens a server hands out and checks ([`token`]);
 //! - how devices seal records for the server ([`seal`]);
-//! - the rule by which devices merge two versions of a record ([`merge`]).
+//! - the rule by which devices merge two versions of a record ([`merge`]);
+//! - the devices' client, which pushes, pulls, merges and checks the server ([`client`]).
 //!
-//! It does no I/O.
+//! It does no I/O of its own: the client reaches the server through a [`client::Transport`],
+//! whose HTTP implementation is behind the `http` feature.
 
+pub mod client;
 pub mod ids;
 pub mod merge;
 pub mod protocol;

@@ -7,7 +7,9 @@
 //!   `409 Conflict` and [`ConflictReply`]; the device pulls, merges and pushes again.
 //! - `GET /v1/wait?since=C`: returns as soon as the account's cursor passes `C`, or after
 //!   [`WAIT_SECONDS`] ([`CursorReply`]): the live change notice.
-//! - `GET /v1/devices`, `DELETE /v1/devices/{id}`: the account's devices ([`DevicesReply`]).
+//! - `GET /v1/devices`, `DELETE /v1/devices/{id}`: the account's devices ([`DevicesReply`]);
+//!   `POST /v1/devices` with `{"device_name": ...}`: a device adds another and receives its
+//!   token, to hand over with the account key.
 //!
 //! Every request carries `Authorization: Bearer <device token>` ([`crate::DeviceToken`]).
 //! Errors are `{"error": "<what is wrong>"}` with a 4xx or 5xx status ([`ErrorReply`]).
@@ -125,8 +127,9 @@ pub struct ConflictReply {
 pub struct PullReply {
     /// The records changed after the request's cursor, by revision, oldest first.
     pub records: Vec<Record>,
-    /// Where the next pull starts: the last record's revision, or the request's cursor (or the
-    /// account's, when that is newer and nothing was returned).
+    /// Where the next pull starts: the last record's revision when `more` follow, else the
+    /// account's cursor (below the request's if the account went back to an older state,
+    /// which devices refuse).
     pub cursor: u64,
     /// Whether more records follow the cursor.
     pub more: bool,

@@ -19,10 +19,12 @@
 //! idempotent on content: merging a version with a copy of itself changes nothing but the
 //! number, and [`Version::same_content`] tells a device it need not push.
 
+use serde::{Deserialize, Serialize};
+
 use crate::DeviceId;
 
 /// When and by which device a version was made.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Stamp {
     /// The writer's clock, milliseconds since the Unix epoch. Devices' clocks may differ by
     /// hours: a device whose clock is behind loses ties it should have won, but every device
@@ -41,7 +43,7 @@ pub trait Body: Clone + PartialEq {
 }
 
 /// One version of a record, as devices seal it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Version<T> {
     /// The record's version number: one above the versions it replaces. Bound into the sealed
     /// record, so a device that has seen number `n` refuses anything older (a replay).

@@ -1,0 +1,220 @@
+//! The client's HTTP transport: the sync API ([`crate::protocol`]) over a blocking HTTP client.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::blocking::{Client as Http, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::{Pushed, Transport, TransportError};
+use crate::protocol::{
+    ConflictReply, CursorReply, DeviceInfo, DevicesReply, ErrorReply, PullReply, PushRequest,
+    WAIT_SECONDS,
+};
+use crate::{AccountId, DeviceId, DeviceToken};
+
+/// How long one request may take (a wait takes up to [`WAIT_SECONDS`] more).
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A new account's first device, or a device added to an account, as the server made it.
+pub struct Enrolled {
+    /// The account.
+    pub account: AccountId,
+    /// The device.
+    pub device: DeviceId,
+    /// The device's token (`cw1....`).
+    pub token: Zeroizing<String>,
+}
+
+impl fmt::Debug for Enrolled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Enrolled")
+            .field("account", &self.account)
+            .field("device", &self.device)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Deserialize)]
+struct EnrolledReply {
+    account: AccountId,
+    device: DeviceId,
+    token: String,
+}
+
+impl From<EnrolledReply> for Enrolled {
+    fn from(reply: EnrolledReply) -> Self {
+        Self {
+            account: reply.account,
+            device: reply.device,
+            token: Zeroizing::new(reply.token),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct DeviceName<'a> {
+    device_name: &'a str,
+}
+
+/// A device's connection to its sync server.
+pub struct HttpTransport {
+    base: String,
+    token: Zeroizing<String>,
+    http: Http,
+}
+
+impl fmt::Debug for HttpTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpTransport")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+fn http() -> Result<Http, TransportError> {
+    Http::builder()
+        .timeout(TIMEOUT)
+        .build()
+        .map_err(|e| TransportError::Unreachable(e.to_string()))
+}
+
+/// The server's base URL without a trailing slash; only `http` and `https` URLs.
+fn base_of(url: &str) -> Result<String, TransportError> {
+    let base = url.trim_end_matches('/');
+    if !(base.starts_with("http://") || base.starts_with("https://")) {
+        return Err(TransportError::Malformed(
+            "the server's address must start with http:// or https://".into(),
+        ));
+    }
+    Ok(base.to_owned())
+}
+
+fn send(request: RequestBuilder) -> Result<Response, TransportError> {
+    // reqwest's error text names the URL, never a header: no token in it.
+    request
+        .send()
+        .map_err(|e| TransportError::Unreachable(e.without_url().to_string()))
+}
+
+/// The body of a successful answer, or the server's error.
+fn answer<T: DeserializeOwned>(response: Response) -> Result<T, TransportError> {
+    let status = response.status();
+    if status.is_success() {
+        return response
+            .json()
+            .map_err(|_| TransportError::Malformed("the answer is not the expected JSON".into()));
+    }
+    Err(error_of(status, response))
+}
+
+fn error_of(status: StatusCode, response: Response) -> TransportError {
+    let message = response
+        .json::<ErrorReply>()
+        .map_or_else(|_| "no explanation".to_owned(), |e| e.error);
+    if status == StatusCode::UNAUTHORIZED {
+        TransportError::Unauthorized(message)
+    } else {
+        TransportError::Server {
+            status: status.as_u16(),
+            message,
+        }
+    }
+}
+
+impl HttpTransport {
+    /// A connection to the server at `url` for the device whose token is `token`.
+    pub fn new(url: &str, token: Zeroizing<String>) -> Result<Self, TransportError> {
+        DeviceToken::parse(&token)
+            .map_err(|_| TransportError::Malformed("the device token is not valid".into()))?;
+        Ok(Self {
+            base: base_of(url)?,
+            token,
+            http: http()?,
+        })
+    }
+
+    /// Creates an account on the server at `url`, with this device as its first.
+    pub fn create_account(url: &str, device_name: &str) -> Result<Enrolled, TransportError> {
+        let base = base_of(url)?;
+        let request = http()?
+            .post(format!("{base}/v1/accounts"))
+            .json(&DeviceName { device_name });
+        answer::<EnrolledReply>(send(request)?).map(Enrolled::from)
+    }
+
+    /// Adds a device to this device's account: its id and token, for the new device.
+    pub fn add_device(&self, device_name: &str) -> Result<Enrolled, TransportError> {
+        let request = self
+            .http
+            .post(format!("{}/v1/devices", self.base))
+            .bearer_auth(&*self.token)
+            .json(&DeviceName { device_name });
+        answer::<EnrolledReply>(send(request)?).map(Enrolled::from)
+    }
+
+    /// The account's devices.
+    pub fn devices(&self) -> Result<Vec<DeviceInfo>, TransportError> {
+        let request = self
+            .http
+            .get(format!("{}/v1/devices", self.base))
+            .bearer_auth(&*self.token);
+        answer::<DevicesReply>(send(request)?).map(|r| r.devices)
+    }
+
+    /// Revokes a device of the account (this one too).
+    pub fn revoke(&self, device: DeviceId) -> Result<(), TransportError> {
+        let request = self
+            .http
+            .delete(format!("{}/v1/devices/{device}", self.base))
+            .bearer_auth(&*self.token);
+        let response = send(request)?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        Err(error_of(status, response))
+    }
+
+    /// Waits until the account's cursor passes `since`, or [`WAIT_SECONDS`]: the cursor.
+    pub fn wait(&self, since: u64) -> Result<u64, TransportError> {
+        let request = self
+            .http
+            .get(format!("{}/v1/wait?since={since}", self.base))
+            .timeout(TIMEOUT + Duration::from_secs(WAIT_SECONDS))
+            .bearer_auth(&*self.token);
+        answer::<CursorReply>(send(request)?).map(|r| r.cursor)
+    }
+}
+
+impl Transport for HttpTransport {
+    fn pull(&mut self, since: u64, limit: u32) -> Result<PullReply, TransportError> {
+        let request = self
+            .http
+            .get(format!(
+                "{}/v1/records?since={since}&limit={limit}",
+                self.base
+            ))
+            .bearer_auth(&*self.token);
+        answer(send(request)?)
+    }
+
+    fn push(&mut self, request: &PushRequest) -> Result<Pushed, TransportError> {
+        let builder = self
+            .http
+            .post(format!("{}/v1/records", self.base))
+            .bearer_auth(&*self.token)
+            .json(request);
+        let response = send(builder)?;
+        if response.status() == StatusCode::CONFLICT {
+            return response
+                .json::<ConflictReply>()
+                .map(Pushed::Conflict)
+                .map_err(|_| TransportError::Malformed("a conflict answer is malformed".into()));
+        }
+        answer(response).map(Pushed::Applied)
+    }
+}

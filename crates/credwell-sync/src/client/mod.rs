@@ -1,0 +1,639 @@
+//! The devices' side of sync: a [`Client`] keeps one device's copy of its account's records,
+//! pushes its changes, pulls the others', merges, and checks everything the server says.
+//!
+//! The server is not trusted with anything but storage and delivery, and it is checked on
+//! every reply (steps in [`Client::sync`]). What a device keeps between syncs ([`State`]) is
+//! its **high-water mark**: the account's cursor and, for each record, the revision and the
+//! version number it has seen, with the record's content; [`Client::save`] seals it under the
+//! account key (the caller stores it in the device's vault, sealed again under the vault key).
+//! Every push also writes the **account manifest**, a sealed digest over every record's
+//! (id, version number), which a device compares with what it holds after each complete pull.
+//! A lying server is found and named ([`SyncError`]):
+//!
+//! - an altered byte, a record moved to another id, a flipped deletion flag: the seal does not
+//!   open ([`SyncError::Tampered`]);
+//! - an older version of a record: its number is not above the one seen
+//!   ([`SyncError::Replayed`]);
+//! - a record left out: the manifest's digest differs ([`SyncError::Dropped`]);
+//! - an older state of the account: its cursor is below the one seen, or a refused push has
+//!   nothing newer to pull ([`SyncError::RolledBack`]);
+//! - a page reordered or outside the range asked for: revisions not increasing, or not above
+//!   the cursor ([`SyncError::Reordered`]);
+//! - a record twice in one answer ([`SyncError::Duplicated`]).
+//!
+//! What no device can detect alone: a server that withholds every change made after some
+//! point from one device (a freeze), or shows two devices two different histories (a fork)
+//! and never lets them compare. Both are denial of service, not forgery: nothing is accepted
+//! that a device of the account did not write.
+//!
+//! The HTTP transport is `http::HttpTransport` (feature `http`); tests put other
+//! [`Transport`]s in front of the client.
+
+use std::collections::BTreeMap;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::merge::{Body, Stamp, Version, merge};
+use crate::protocol::{
+    Bytes, ConflictReply, MAX_PULL_RECORDS, MAX_PUSH_RECORDS, PullReply, PushRecord, PushReply,
+    PushRequest,
+};
+use crate::{AccountId, AccountKey, DeviceId, RecordId, SealError};
+
+mod check;
+#[cfg(feature = "http")]
+pub mod http;
+#[cfg(test)]
+mod tests;
+
+/// How many push attempts one [`Client::sync`] makes before it gives up: each refused push
+/// is followed by a pull and a merge, so only devices that keep writing the same records
+/// faster than this one can merge keep it out.
+const MAX_ATTEMPTS: usize = 8;
+
+/// The records one push carries besides the manifest.
+const PUSH_CHUNK: usize = MAX_PUSH_RECORDS - 1;
+
+/// What a transport failed at. Never holds a token or a record's bytes.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// The server could not be reached, or the connection broke.
+    #[error("the sync server cannot be reached: {0}")]
+    Unreachable(String),
+    /// The server refused the device's token (revoked, or not this server's).
+    #[error("the sync server refused this device: {0}")]
+    Unauthorized(String),
+    /// The server answered with an error.
+    #[error("the sync server answered {status}: {message}")]
+    Server {
+        /// The HTTP status.
+        status: u16,
+        /// The server's sentence.
+        message: String,
+    },
+    /// The answer is not what the protocol says.
+    #[error("the sync server's answer is malformed: {0}")]
+    Malformed(String),
+}
+
+/// What the server did with a push.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pushed {
+    /// Written.
+    Applied(PushReply),
+    /// Refused: some records changed since the device saw them.
+    Conflict(ConflictReply),
+}
+
+/// How a client reaches its server.
+pub trait Transport {
+    /// `GET /v1/records?since=..&limit=..`.
+    fn pull(&mut self, since: u64, limit: u32) -> Result<PullReply, TransportError>;
+    /// `POST /v1/records`.
+    fn push(&mut self, request: &PushRequest) -> Result<Pushed, TransportError>;
+}
+
+/// Why a sync failed. Nothing the server sent was applied when one of the server's lies is
+/// named: the device's state stays as it was before the reply.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SyncError {
+    /// The server could not be asked.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// A record does not open under the account key: altered, moved to another record or
+    /// account, or flipped between deleted and present.
+    #[error("the server sent record {record} altered (it does not open with the account key)")]
+    Tampered {
+        /// The record.
+        record: RecordId,
+    },
+    /// A record older than the version this device has seen.
+    #[error(
+        "the server sent an older version of record {record} (version {got}, this device has \
+         seen {seen}): a replay"
+    )]
+    Replayed {
+        /// The record.
+        record: RecordId,
+        /// The version number the device has seen.
+        seen: u64,
+        /// The version number the server sent.
+        got: u64,
+    },
+    /// The account is older than this device has seen it.
+    #[error(
+        "the server's account state is older than this device has seen (cursor {got}, seen \
+         {seen}): it was rolled back"
+    )]
+    RolledBack {
+        /// The cursor (or revision) the device has seen.
+        seen: u64,
+        /// What the server says now.
+        got: u64,
+    },
+    /// After a complete pull the device's records differ from the account manifest.
+    #[error(
+        "the server left records out: this device holds {held} records whose versions do not \
+         match the account manifest of {listed}"
+    )]
+    Dropped {
+        /// How many records the device holds.
+        held: u64,
+        /// How many the manifest lists.
+        listed: u64,
+    },
+    /// A reply's records are out of order or outside the range asked for.
+    #[error("the server sent record {record} out of order")]
+    Reordered {
+        /// The first record out of order.
+        record: RecordId,
+    },
+    /// A reply holds one record twice.
+    #[error("the server sent record {record} twice in one answer")]
+    Duplicated {
+        /// The record.
+        record: RecordId,
+    },
+    /// A record opens but is not a record this version of credwell reads.
+    #[error("record {record} opens but cannot be read (written by a newer credwell?)")]
+    Unreadable {
+        /// The record.
+        record: RecordId,
+    },
+    /// The device's saved state does not open with the account key.
+    #[error("this device's saved sync state is damaged or belongs to another account")]
+    StateDamaged,
+    /// Other devices kept changing the same records: every push was refused.
+    #[error("the push was refused {MAX_ATTEMPTS} times in a row; try again")]
+    Busy,
+    /// The system's random generator failed.
+    #[error("the system's random generator failed")]
+    Random,
+}
+
+impl From<SealError> for SyncError {
+    fn from(_: SealError) -> Self {
+        // Sealing fails only for want of randomness; opening errors are mapped where the
+        // record is known.
+        Self::Random
+    }
+}
+
+/// One record as a device keeps it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Entry<T> {
+    /// The server's revision of the version last seen (0: never on the server).
+    pub revision: u64,
+    /// The number of the version last seen on the server (0: none).
+    pub seen: u64,
+    /// The device's current version: the one seen, or a local change not yet pushed.
+    pub version: Version<T>,
+    /// Whether `version` is a change the server has not acknowledged.
+    pub pending: bool,
+}
+
+/// The account manifest as a device last saw it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestSeen {
+    /// Its revision on the server (0: none yet).
+    pub revision: u64,
+    /// Its version number.
+    pub number: u64,
+    /// How many records it lists.
+    pub count: u64,
+    /// Its digest over every record's (id, version number).
+    pub digest: [u8; 32],
+}
+
+/// What a device keeps between syncs: its high-water mark and its copy of the records.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound = "T: Serialize + DeserializeOwned")]
+pub struct State<T> {
+    /// The cursor of the last complete pull.
+    pub cursor: u64,
+    /// The account manifest last seen.
+    pub manifest: ManifestSeen,
+    /// Every record the device knows, deletions included.
+    pub records: BTreeMap<RecordId, Entry<T>>,
+}
+
+impl<T> Default for State<T> {
+    fn default() -> Self {
+        Self {
+            cursor: 0,
+            manifest: ManifestSeen::default(),
+            records: BTreeMap::new(),
+        }
+    }
+}
+
+impl<T> State<T> {
+    /// The highest revision this device has seen anywhere: the server's cursor can never be
+    /// below it again.
+    fn high_water(&self) -> u64 {
+        let records = self.records.values().map(|e| e.revision).max().unwrap_or(0);
+        self.cursor.max(self.manifest.revision).max(records)
+    }
+
+    /// The manifest of the server's records as this device holds them, with `pushing`'s
+    /// numbers in place of the seen ones.
+    fn digest(&self, pushing: &[RecordId]) -> (u64, [u8; 32]) {
+        let pairs = self.records.iter().filter_map(|(id, e)| {
+            if pushing.contains(id) {
+                Some((id, e.version.number))
+            } else {
+                (e.revision > 0).then_some((id, e.seen))
+            }
+        });
+        digest(pairs)
+    }
+}
+
+/// What one sync changed on this device.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Records whose content came from other devices (new, changed or deleted).
+    pub received: Vec<RecordId>,
+    /// How many records this device pushed.
+    pub pushed: usize,
+}
+
+/// One device's sync client for an account.
+#[derive(Debug)]
+pub struct Client<T, X> {
+    account: AccountId,
+    device: DeviceId,
+    key: AccountKey,
+    transport: X,
+    state: State<T>,
+}
+
+/// A version as it is sealed: when, by whom, and the body (`None`: a deletion).
+#[derive(Serialize, Deserialize)]
+#[serde(bound = "T: Serialize + DeserializeOwned")]
+struct Sealed<T> {
+    m: u64,
+    w: DeviceId,
+    b: Option<T>,
+}
+
+/// The account manifest's sealed content.
+#[derive(Serialize, Deserialize)]
+struct Manifest {
+    count: u64,
+    digest: [u8; 32],
+}
+
+impl<T, X> Client<T, X>
+where
+    T: Body + Serialize + DeserializeOwned,
+    X: Transport,
+{
+    /// A client for `device` of `account`, starting from `state` (`State::default()` for a
+    /// device that has never synced).
+    pub fn new(
+        account: AccountId,
+        device: DeviceId,
+        key: AccountKey,
+        transport: X,
+        state: State<T>,
+    ) -> Self {
+        Self {
+            account,
+            device,
+            key,
+            transport,
+            state,
+        }
+    }
+
+    /// A client from the state [`Client::save`] sealed.
+    pub fn resume(
+        account: AccountId,
+        device: DeviceId,
+        key: AccountKey,
+        transport: X,
+        saved: &[u8],
+    ) -> Result<Self, SyncError> {
+        let opened = key
+            .open(account, state_id(&key), false, saved)
+            .map_err(|_| SyncError::StateDamaged)?;
+        let state: State<T> =
+            serde_json::from_slice(&opened.plain).map_err(|_| SyncError::StateDamaged)?;
+        if opened.number != state.cursor {
+            return Err(SyncError::StateDamaged);
+        }
+        Ok(Self::new(account, device, key, transport, state))
+    }
+
+    /// The device's state, sealed under the account key (bound to the account and the
+    /// cursor), for the device's vault.
+    pub fn save(&self) -> Result<Zeroizing<Vec<u8>>, SyncError> {
+        let plain = Zeroizing::new(serde_json::to_vec(&self.state).map_err(|_| SyncError::Random)?);
+        let id = state_id(&self.key);
+        let sealed = self
+            .key
+            .seal(self.account, id, self.state.cursor, false, &plain)?;
+        Ok(Zeroizing::new(sealed))
+    }
+
+    /// The device's records and high-water mark.
+    pub fn state(&self) -> &State<T> {
+        &self.state
+    }
+
+    /// The transport, e.g. to ask the server for its devices.
+    pub fn transport(&mut self) -> &mut X {
+        &mut self.transport
+    }
+
+    /// The record id of natural key `key` in namespace `kind` ([`AccountKey::record_id`]).
+    pub fn record_id(&self, kind: &str, key: &[u8]) -> RecordId {
+        self.key.record_id(kind, key)
+    }
+
+    /// The current content of every record, deletions left out.
+    pub fn records(&self) -> impl Iterator<Item = (RecordId, &T)> {
+        self.state
+            .records
+            .iter()
+            .filter_map(|(id, e)| e.version.body.as_ref().map(|b| (*id, b)))
+    }
+
+    /// Records a local change: `body` (or `None` to delete) made at `modified` (this device's
+    /// clock, milliseconds since the Unix epoch), pushed by the next [`Client::sync`]. An edit
+    /// keeps what is worth keeping of the body it replaces ([`Body::keep_from`]: a credential's
+    /// old password goes into its history). A change to the content the record already has is
+    /// not recorded.
+    pub fn change(&mut self, id: RecordId, mut body: Option<T>, modified: u64) {
+        let stamp = Stamp {
+            modified,
+            writer: self.device,
+        };
+        match self.state.records.get_mut(&id) {
+            Some(entry) if entry.version.body == body => {}
+            Some(entry) => {
+                if let (Some(new), Some(old)) = (body.as_mut(), entry.version.body.as_ref()) {
+                    new.keep_from(old);
+                    if entry.version.body == body {
+                        return;
+                    }
+                }
+                entry.version = Version {
+                    number: entry.seen + 1,
+                    stamp,
+                    body,
+                };
+                entry.pending = true;
+            }
+            None if body.is_none() => {}
+            None => {
+                let version = Version {
+                    number: 1,
+                    stamp,
+                    body,
+                };
+                let entry = Entry {
+                    revision: 0,
+                    seen: 0,
+                    version,
+                    pending: true,
+                };
+                self.state.records.insert(id, entry);
+            }
+        }
+    }
+
+    /// Pulls every change since the cursor, merges, and pushes this device's changes until
+    /// the server has them all:
+    ///
+    /// 1. Pull pages since the cursor; check each page before anything of it is used
+    ///    ([`SyncError`] names what is wrong); merge each new version into the device's copy
+    ///    (`crate::merge`).
+    /// 2. After the last page, check the copy against the account manifest; only then does
+    ///    it replace the device's state.
+    /// 3. Push the changes not yet acknowledged, each with its base revision, together with
+    ///    the new manifest, in chunks. A refused push must name records the server now has
+    ///    newer (else the server went back in time); it sends the device back to step 1, at
+    ///    most 8 times.
+    pub fn sync(&mut self) -> Result<Report, SyncError> {
+        let mut report = Report::default();
+        let mut stale: Vec<(RecordId, u64)> = Vec::new();
+        for _ in 0..MAX_ATTEMPTS {
+            self.pull_all(&mut report)?;
+            for (id, base) in stale.drain(..) {
+                let now = self.revision_of(id);
+                if now <= base {
+                    return Err(SyncError::RolledBack {
+                        seen: base,
+                        got: now,
+                    });
+                }
+            }
+            loop {
+                let chunk: Vec<RecordId> = self
+                    .state
+                    .records
+                    .iter()
+                    .filter(|(_, e)| e.pending)
+                    .map(|(id, _)| *id)
+                    .take(PUSH_CHUNK)
+                    .collect();
+                if chunk.is_empty() {
+                    return Ok(report);
+                }
+                match self.push_chunk(&chunk)? {
+                    Some(refused) => {
+                        stale = refused;
+                        break;
+                    }
+                    None => report.pushed += chunk.len(),
+                }
+            }
+        }
+        Err(SyncError::Busy)
+    }
+
+    /// The revision of record `id` (the manifest's too) as the device has seen it.
+    fn revision_of(&self, id: RecordId) -> u64 {
+        if id == self.manifest_id() {
+            return self.state.manifest.revision;
+        }
+        self.state.records.get(&id).map_or(0, |e| e.revision)
+    }
+
+    fn manifest_id(&self) -> RecordId {
+        self.key.record_id("credwell-sync", b"manifest")
+    }
+
+    /// Steps 1 and 2 of [`Client::sync`].
+    fn pull_all(&mut self, report: &mut Report) -> Result<(), SyncError> {
+        let mut next = self.state.clone();
+        let mut received = Vec::new();
+        loop {
+            let since = next.cursor;
+            let reply = self.transport.pull(since, MAX_PULL_RECORDS)?;
+            let page = check::page(self, &next, since, &reply)?;
+            for item in page {
+                match item {
+                    check::Opened::Manifest(seen) => next.manifest = seen,
+                    check::Opened::Record(id, revision, remote) => {
+                        if apply(&mut next, id, revision, remote) {
+                            received.push(id);
+                        }
+                    }
+                }
+            }
+            next.cursor = reply.cursor;
+            if !reply.more {
+                break;
+            }
+        }
+        let (held, digest) = next.digest(&[]);
+        if (held, digest) != (next.manifest.count, next.manifest.digest)
+            && (held, next.manifest.revision) != (0, 0)
+        {
+            return Err(SyncError::Dropped {
+                held,
+                listed: next.manifest.count,
+            });
+        }
+        self.state = next;
+        received.sort();
+        received.dedup();
+        report.received.extend(received);
+        Ok(())
+    }
+
+    /// Pushes `chunk` with the new manifest: `None` when written, or the records the server
+    /// called stale with the base revision this device sent.
+    fn push_chunk(
+        &mut self,
+        chunk: &[RecordId],
+    ) -> Result<Option<Vec<(RecordId, u64)>>, SyncError> {
+        let mut records = Vec::with_capacity(chunk.len() + 1);
+        for id in chunk {
+            let entry = &self.state.records[id];
+            let version = &entry.version;
+            let plain = Zeroizing::new(
+                serde_json::to_vec(&Sealed {
+                    m: version.stamp.modified,
+                    w: version.stamp.writer,
+                    b: version.body.clone(),
+                })
+                .map_err(|_| SyncError::Random)?,
+            );
+            let deleted = version.body.is_none();
+            let sealed = self
+                .key
+                .seal(self.account, *id, version.number, deleted, &plain)?;
+            records.push(push_record(*id, entry.revision, deleted, sealed));
+        }
+        let (count, digest) = self.state.digest(chunk);
+        let manifest = Manifest { count, digest };
+        let number = self.state.manifest.number + 1;
+        let plain = serde_json::to_vec(&manifest).map_err(|_| SyncError::Random)?;
+        let id = self.manifest_id();
+        let sealed = self.key.seal(self.account, id, number, false, &plain)?;
+        records.push(push_record(id, self.state.manifest.revision, false, sealed));
+        let request = PushRequest { records };
+        match self.transport.push(&request)? {
+            Pushed::Applied(reply) => {
+                check::push_reply(&self.state, &request, &reply)?;
+                for (id, revision) in chunk.iter().zip(&reply.revisions) {
+                    if let Some(entry) = self.state.records.get_mut(id) {
+                        entry.revision = *revision;
+                        entry.seen = entry.version.number;
+                        entry.pending = false;
+                    }
+                }
+                self.state.manifest = ManifestSeen {
+                    revision: reply.cursor,
+                    number,
+                    count,
+                    digest,
+                };
+                Ok(None)
+            }
+            Pushed::Conflict(reply) => {
+                let mut stale = Vec::with_capacity(reply.conflicts.len());
+                for id in reply.conflicts {
+                    let sent = request.records.iter().find(|r| r.id == id).ok_or_else(|| {
+                        TransportError::Malformed("a conflict names a record not pushed".into())
+                    })?;
+                    stale.push((id, sent.base));
+                }
+                if stale.is_empty() {
+                    return Err(TransportError::Malformed(
+                        "a conflict names no record".into(),
+                    ))?;
+                }
+                Ok(Some(stale))
+            }
+        }
+    }
+}
+
+/// Takes a checked version from the server into `state`: merged with a local change not yet
+/// pushed, or in place of what the device had. Whether the record's content changed.
+fn apply<T: Body>(state: &mut State<T>, id: RecordId, revision: u64, remote: Version<T>) -> bool {
+    let number = remote.number;
+    match state.records.get_mut(&id) {
+        Some(entry) => {
+            let before = entry.version.body.clone();
+            if entry.pending {
+                let merged = merge(&entry.version, &remote);
+                entry.pending = !merged.same_content(&remote);
+                entry.version = if entry.pending { merged } else { remote };
+            } else {
+                entry.version = remote;
+            }
+            entry.revision = revision;
+            entry.seen = number;
+            entry.version.body != before
+        }
+        None => {
+            let changed = remote.body.is_some();
+            let entry = Entry {
+                revision,
+                seen: number,
+                version: remote,
+                pending: false,
+            };
+            state.records.insert(id, entry);
+            changed
+        }
+    }
+}
+
+/// The id the device's own state is sealed under (never sent to the server).
+fn state_id(key: &AccountKey) -> RecordId {
+    key.record_id("credwell-sync", b"device state")
+}
+
+/// The manifest's digest over `(id, number)` pairs, in id order, and their count.
+fn digest<'a>(pairs: impl Iterator<Item = (&'a RecordId, u64)>) -> (u64, [u8; 32]) {
+    let mut hash = Sha256::new();
+    hash.update(b"credwell-sync manifest v1");
+    let mut count = 0u64;
+    for (id, number) in pairs {
+        hash.update(id.0);
+        hash.update(number.to_be_bytes());
+        count += 1;
+    }
+    (count, hash.finalize().into())
+}
+
+fn push_record(id: RecordId, base: u64, deleted: bool, sealed: Vec<u8>) -> PushRecord {
+    PushRecord {
+        id,
+        base,
+        deleted,
+        sealed: Bytes(sealed),
+    }
+}

@@ -1,0 +1,382 @@
+//! The client against an honest in-memory server and against a lying one: every lie is named,
+//! and nothing of a lying answer reaches the device's state.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+use serde::{Deserialize, Serialize};
+
+use super::*;
+use crate::protocol::Record;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Login {
+    password: String,
+    history: BTreeSet<String>,
+}
+
+impl Body for Login {
+    fn keep_from(&mut self, loser: &Self) {
+        self.history.extend(loser.history.iter().cloned());
+        self.history.insert(loser.password.clone());
+        self.history.remove(&self.password);
+    }
+}
+
+fn login(password: &str) -> Option<Login> {
+    Some(Login {
+        password: password.into(),
+        history: BTreeSet::new(),
+    })
+}
+
+/// The server's side, in memory, as `credwell-sync-server` behaves: every version ever
+/// written is kept so that a lying transport can replay one.
+#[derive(Default)]
+struct Memory {
+    cursor: u64,
+    records: BTreeMap<RecordId, Record>,
+    written: Vec<Record>,
+}
+
+impl Memory {
+    fn pull(&self, since: u64, limit: u32) -> PullReply {
+        let mut records: Vec<Record> = self
+            .records
+            .values()
+            .filter(|r| r.revision > since)
+            .cloned()
+            .collect();
+        records.sort_by_key(|r| r.revision);
+        let more = records.len() > limit as usize;
+        records.truncate(limit as usize);
+        let cursor = match records.last() {
+            Some(last) if more => last.revision,
+            _ => self.cursor,
+        };
+        PullReply {
+            records,
+            cursor,
+            more,
+        }
+    }
+
+    fn push(&mut self, request: &PushRequest) -> Pushed {
+        let conflicts: Vec<RecordId> = request
+            .records
+            .iter()
+            .filter(|r| self.records.get(&r.id).map_or(0, |s| s.revision) != r.base)
+            .map(|r| r.id)
+            .collect();
+        if !conflicts.is_empty() {
+            return Pushed::Conflict(ConflictReply {
+                error: "stale".into(),
+                conflicts,
+            });
+        }
+        let mut revisions = Vec::new();
+        for r in &request.records {
+            self.cursor += 1;
+            let record = Record {
+                id: r.id,
+                revision: self.cursor,
+                deleted: r.deleted,
+                sealed: r.sealed.clone(),
+            };
+            self.written.push(record.clone());
+            self.records.insert(r.id, record);
+            revisions.push(self.cursor);
+        }
+        Pushed::Applied(PushReply {
+            revisions,
+            cursor: self.cursor,
+        })
+    }
+}
+
+type Lie = Box<dyn FnMut(&Memory, &mut PullReply)>;
+
+/// One device's link to the shared server, optionally through a lie told on pulls.
+struct Link {
+    server: Rc<RefCell<Memory>>,
+    lie: Option<Lie>,
+}
+
+impl Transport for Link {
+    fn pull(&mut self, since: u64, limit: u32) -> Result<PullReply, TransportError> {
+        let server = self.server.borrow();
+        let mut reply = server.pull(since, limit);
+        if let Some(lie) = self.lie.as_mut() {
+            lie(&server, &mut reply);
+        }
+        Ok(reply)
+    }
+
+    fn push(&mut self, request: &PushRequest) -> Result<Pushed, TransportError> {
+        Ok(self.server.borrow_mut().push(request))
+    }
+}
+
+const ACCOUNT: AccountId = AccountId([7; 16]);
+const KEY: [u8; 32] = [42; 32];
+
+type Device = Client<Login, Link>;
+
+fn device(server: &Rc<RefCell<Memory>>, n: u8) -> Device {
+    let link = Link {
+        server: server.clone(),
+        lie: None,
+    };
+    Client::new(
+        ACCOUNT,
+        DeviceId([n; 16]),
+        AccountKey::from_bytes(&KEY),
+        link,
+        State::default(),
+    )
+}
+
+fn content(device: &Device) -> BTreeMap<RecordId, Login> {
+    device.records().map(|(id, b)| (id, b.clone())).collect()
+}
+
+fn state_json(device: &Device) -> String {
+    serde_json::to_string(device.state()).unwrap()
+}
+
+/// Device 1 writes `names` (one push); returns their ids.
+fn write(device: &mut Device, names: &[&str], clock: u64) -> Vec<RecordId> {
+    let ids: Vec<_> = names
+        .iter()
+        .map(|n| device.record_id("login", n.as_bytes()))
+        .collect();
+    for (id, name) in ids.iter().zip(names) {
+        device.change(*id, login(&format!("{name}-{clock}")), clock);
+    }
+    device.sync().unwrap();
+    ids
+}
+
+/// `victim`'s sync through `lie` fails with an error `expected` accepts, and leaves its state
+/// exactly as it was.
+fn refused(victim: &mut Device, lie: Lie, expected: impl Fn(&SyncError) -> bool) {
+    let before = state_json(victim);
+    victim.transport().lie = Some(lie);
+    let error = victim.sync().unwrap_err();
+    assert!(expected(&error), "unexpected error: {error}");
+    assert_eq!(state_json(victim), before, "a lie was applied");
+    victim.transport().lie = None;
+}
+
+#[test]
+fn devices_add_edit_delete_and_converge_and_keep_the_losing_password() {
+    let server = Rc::new(RefCell::new(Memory::default()));
+    let (mut a, mut b) = (device(&server, 1), device(&server, 2));
+    let ids = write(&mut a, &["x", "y", "z"], 100);
+    let report = b.sync().unwrap();
+    assert_eq!(report.received.len(), 3);
+    assert_eq!(content(&a), content(&b));
+    // Both edit x offline; b's clock is later: b's password wins, a's goes into history.
+    a.change(ids[0], login("from-a"), 200);
+    b.change(ids[0], login("from-b"), 300);
+    b.change(ids[2], None, 300);
+    a.sync().unwrap();
+    b.sync().unwrap();
+    a.sync().unwrap();
+    assert_eq!(content(&a), content(&b));
+    let x = &content(&a)[&ids[0]];
+    assert_eq!(x.password, "from-b");
+    assert!(x.history.contains("from-a"), "{x:?}");
+    assert!(!content(&a).contains_key(&ids[2]));
+    // A device resumed from its sealed state goes on where it was.
+    let saved = a.save().unwrap();
+    let link = Link {
+        server: server.clone(),
+        lie: None,
+    };
+    let key = AccountKey::from_bytes(&KEY);
+    let mut again = Device::resume(ACCOUNT, DeviceId([1; 16]), key, link, &saved).unwrap();
+    assert_eq!(state_json(&again), state_json(&a));
+    assert_eq!(again.sync().unwrap(), Report::default());
+    // The saved state opens only under this account's key and unaltered.
+    let other = AccountKey::from_bytes(&[1; 32]);
+    let link = || Link {
+        server: server.clone(),
+        lie: None,
+    };
+    let wrong = Device::resume(ACCOUNT, DeviceId([1; 16]), other, link(), &saved);
+    assert!(matches!(wrong, Err(SyncError::StateDamaged)));
+    let mut flipped = saved.to_vec();
+    flipped[40] ^= 1;
+    let key = AccountKey::from_bytes(&KEY);
+    let damaged = Device::resume(ACCOUNT, DeviceId([1; 16]), key, link(), &flipped);
+    assert!(matches!(damaged, Err(SyncError::StateDamaged)));
+}
+
+#[test]
+fn a_flipped_byte_a_moved_record_and_a_flipped_deletion_are_tampering() {
+    let server = Rc::new(RefCell::new(Memory::default()));
+    let (mut a, mut b) = (device(&server, 1), device(&server, 2));
+    let ids = write(&mut a, &["x", "y"], 100);
+    let is_tampered = |e: &SyncError| matches!(e, SyncError::Tampered { .. });
+    for at in [0, 5, 20, 60] {
+        let lie: Lie = Box::new(move |_, reply| reply.records[0].sealed.0[at] ^= 1);
+        refused(&mut b, lie, is_tampered);
+    }
+    let swap: Lie = Box::new(|_, reply| {
+        let first = reply.records[0].sealed.clone();
+        reply.records[0].sealed = reply.records[1].sealed.clone();
+        reply.records[1].sealed = first;
+    });
+    refused(&mut b, swap, is_tampered);
+    let flip: Lie = Box::new(|_, reply| reply.records[0].deleted ^= true);
+    refused(&mut b, flip, is_tampered);
+    b.sync().unwrap();
+    assert_eq!(content(&b).len(), ids.len());
+}
+
+#[test]
+fn an_older_version_replayed_as_new_is_refused() {
+    let server = Rc::new(RefCell::new(Memory::default()));
+    let (mut a, mut b) = (device(&server, 1), device(&server, 2));
+    let ids = write(&mut a, &["x"], 100);
+    a.change(ids[0], login("second"), 200);
+    a.sync().unwrap();
+    b.sync().unwrap();
+    a.change(ids[0], login("third"), 300);
+    a.sync().unwrap();
+    // The server serves x's first version in place of its third, at the third's revision.
+    let x = ids[0];
+    let lie: Lie = Box::new(move |server, reply| {
+        let first = server.written.iter().find(|r| r.id == x).unwrap();
+        let record = reply.records.iter_mut().find(|r| r.id == x).unwrap();
+        record.sealed = first.sealed.clone();
+    });
+    refused(
+        &mut b,
+        lie,
+        |e| matches!(e, SyncError::Replayed { record, seen: 2, got: 1 } if *record == x),
+    );
+    b.sync().unwrap();
+    assert_eq!(content(&b)[&x].password, "third");
+}
+
+#[test]
+fn a_dropped_record_is_found_by_the_manifest() {
+    let server = Rc::new(RefCell::new(Memory::default()));
+    let (mut a, mut b) = (device(&server, 1), device(&server, 2));
+    let ids = write(&mut a, &["x", "y", "z"], 100);
+    let y = ids[1];
+    let drop_y: Lie = Box::new(move |_, reply| reply.records.retain(|r| r.id != y));
+    refused(&mut b, drop_y, |e| {
+        matches!(e, SyncError::Dropped { held: 2, listed: 3 })
+    });
+    // Dropping the record and the manifest that lists it: the older manifest does not match.
+    b.sync().unwrap();
+    a.change(y, login("changed"), 200);
+    a.sync().unwrap();
+    let manifest = a.manifest_id();
+    let drop_both: Lie = Box::new(move |_, reply| reply.records.retain(|r| r.id == manifest));
+    refused(&mut b, drop_both, |e| {
+        matches!(e, SyncError::Dropped { .. })
+    });
+    b.sync().unwrap();
+    assert_eq!(content(&b), content(&a));
+}
+
+#[test]
+fn a_reordered_or_duplicated_page_is_refused() {
+    let server = Rc::new(RefCell::new(Memory::default()));
+    let (mut a, mut b) = (device(&server, 1), device(&server, 2));
+    write(&mut a, &["x", "y"], 100);
+    let reverse: Lie = Box::new(|_, reply| reply.records.reverse());
+    refused(&mut b, reverse, |e| {
+        matches!(e, SyncError::Reordered { .. })
+    });
+    let twice: Lie = Box::new(|_, reply| {
+        let first = reply.records[0].clone();
+        reply.records.insert(1, first);
+    });
+    refused(&mut b, twice, |e| matches!(e, SyncError::Duplicated { .. }));
+    // A record from before the cursor asked for.
+    b.sync().unwrap();
+    write(&mut a, &["z"], 200);
+    let old: Lie = Box::new(|server, reply| {
+        let first = server.written[0].clone();
+        reply.records.insert(0, first);
+    });
+    refused(&mut b, old, |e| matches!(e, SyncError::Reordered { .. }));
+    b.sync().unwrap();
+    assert_eq!(content(&b), content(&a));
+}
+
+#[test]
+fn a_rolled_back_account_is_refused_whether_or_not_the_cursor_tells() {
+    let server = Rc::new(RefCell::new(Memory::default()));
+    let (mut a, mut b) = (device(&server, 1), device(&server, 2));
+    let ids = write(&mut a, &["x"], 100);
+    // The server's state after the first push, kept aside.
+    let snapshot = Memory {
+        cursor: server.borrow().cursor,
+        records: server.borrow().records.clone(),
+        written: server.borrow().written.clone(),
+    };
+    a.change(ids[0], login("second"), 200);
+    a.sync().unwrap();
+    b.sync().unwrap();
+    let seen = b.state().cursor;
+    // The server goes back to its older state and says so in its cursor.
+    let old = Rc::new(snapshot);
+    let honest_old = old.clone();
+    let rolled: Lie = Box::new(move |_, reply| *reply = honest_old.pull(seen, MAX_PULL_RECORDS));
+    refused(&mut b, rolled, |e| {
+        matches!(e, SyncError::RolledBack { .. })
+    });
+    // ... and hides it behind the cursor asked for: the push b then makes is refused as stale
+    // with nothing newer to pull.
+    let hiding_old = old.clone();
+    let hidden: Lie = Box::new(move |_, reply| {
+        *reply = hiding_old.pull(seen, MAX_PULL_RECORDS);
+        reply.cursor = reply.cursor.max(seen);
+    });
+    b.change(ids[0], login("from-b"), 300);
+    let before = b.state().clone();
+    b.transport().lie = Some(hidden);
+    let rolled_server = Rc::new(RefCell::new(Memory {
+        cursor: old.cursor,
+        records: old.records.clone(),
+        written: old.written.clone(),
+    }));
+    b.transport().server = rolled_server;
+    let error = b.sync().unwrap_err();
+    assert!(matches!(error, SyncError::RolledBack { .. }), "{error}");
+    assert_eq!(serde_json::to_string(&before).unwrap(), state_json(&b));
+}
+
+#[test]
+fn a_push_answer_below_the_high_water_mark_is_a_rollback() {
+    struct Forgetful(Rc<RefCell<Memory>>);
+    impl Transport for Forgetful {
+        fn pull(&mut self, since: u64, limit: u32) -> Result<PullReply, TransportError> {
+            Ok(self.0.borrow().pull(since, limit))
+        }
+        fn push(&mut self, request: &PushRequest) -> Result<Pushed, TransportError> {
+            // Accepts and numbers the push as if the account were new.
+            let n = request.records.len() as u64;
+            Ok(Pushed::Applied(PushReply {
+                revisions: (1..=n).collect(),
+                cursor: n,
+            }))
+        }
+    }
+    let server = Rc::new(RefCell::new(Memory::default()));
+    let mut a = device(&server, 1);
+    let ids = write(&mut a, &["x"], 100);
+    let key = AccountKey::from_bytes(&KEY);
+    let state = a.state().clone();
+    let mut forgetful = Client::new(ACCOUNT, DeviceId([1; 16]), key, Forgetful(server), state);
+    forgetful.change(ids[0], login("again"), 200);
+    let error = forgetful.sync().unwrap_err();
+    assert!(matches!(error, SyncError::RolledBack { .. }), "{error}");
+}
