@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use credwell_core::{
-    Credential, CredentialStore, CredentialType, MemoryStore, Origin, OriginFlags, RecordId, Site,
-    StoreResult, StoredCredential, Timestamp,
+    Credential, CredentialStore as _, DelegatingStore, MemoryStore, RecordId, StoredCredential,
+    Timestamp,
 };
 use credwell_passkey::{MemoryPasskeyStore, PasskeyRecord, PasskeyStore as _};
 use futures::executor::block_on;
@@ -40,46 +40,12 @@ impl MemoryVault {
     }
 }
 
-impl CredentialStore for MemoryVault {
-    async fn list(
-        &self,
-        origin: &Origin,
-        kind: CredentialType,
-    ) -> StoreResult<Vec<StoredCredential>> {
-        self.credentials.list(origin, kind).await
-    }
+/// Its credentials are its [`MemoryStore`]'s: the engine's store operations go there.
+impl DelegatingStore for MemoryVault {
+    type Delegate = MemoryStore;
 
-    async fn list_same_site(
-        &self,
-        site: &Site,
-        kind: CredentialType,
-    ) -> StoreResult<Vec<StoredCredential>> {
-        self.credentials.list_same_site(site, kind).await
-    }
-
-    async fn add(&self, credential: Credential, now: Timestamp) -> StoreResult<RecordId> {
-        self.credentials.add(credential, now).await
-    }
-
-    async fn update(
-        &self,
-        record: RecordId,
-        credential: Credential,
-        now: Timestamp,
-    ) -> StoreResult<bool> {
-        self.credentials.update(record, credential, now).await
-    }
-
-    async fn remove(&self, record: RecordId) -> StoreResult<bool> {
-        self.credentials.remove(record).await
-    }
-
-    async fn origin_flags(&self, origin: &Origin) -> StoreResult<OriginFlags> {
-        self.credentials.origin_flags(origin).await
-    }
-
-    async fn set_origin_flags(&self, origin: &Origin, flags: OriginFlags) -> StoreResult<()> {
-        self.credentials.set_origin_flags(origin, flags).await
+    fn delegate(&self) -> &MemoryStore {
+        &self.credentials
     }
 }
 

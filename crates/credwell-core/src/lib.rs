@@ -100,8 +100,8 @@ pub use options::{
 };
 pub use origin::{Origin, OriginError, Site};
 pub use store::{
-    CredentialStore, MemoryStore, OriginFlags, RecordId, StoreFailure, StoreResult,
-    StoredCredential,
+    CredentialStore, DelegatingStore, MemoryStore, OriginFlags, RecordId, StoreFailure,
+    StoreResult, StoredCredential,
 };
 pub use webauthn::{
     Assertion, AttestedCredential, Authenticator, AuthenticatorError, AuthenticatorInfo,

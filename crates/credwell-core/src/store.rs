@@ -17,6 +17,10 @@ use crate::clock::Timestamp;
 use crate::credential::{Credential, CredentialType};
 use crate::origin::{Origin, Site};
 
+mod delegate;
+
+pub use delegate::DelegatingStore;
+
 /// The store's identifier for a record; meaningful only to the store that issued it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RecordId(pub u64);

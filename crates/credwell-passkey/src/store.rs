@@ -4,6 +4,8 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Mutex, MutexGuard};
 
+use credwell_core::DelegatingStore;
+
 use crate::record::PasskeyRecord;
 
 /// Why a store operation failed.
@@ -183,40 +185,46 @@ impl PasskeyStore for MemoryPasskeyStore {
     }
 }
 
-impl<T: PasskeyStore> PasskeyStore for std::sync::Arc<T> {
+/// A store that delegates (an `Arc` of a store, or a wrapper naming its inner store) is a
+/// passkey store: every method forwarded, written here once.
+impl<T> PasskeyStore for T
+where
+    T: DelegatingStore,
+    T::Delegate: PasskeyStore,
+{
     fn list(
         &self,
         rp_id: &str,
     ) -> impl Future<Output = Result<Vec<PasskeyRecord>, PasskeyStoreError>> + Send {
-        (**self).list(rp_id)
+        self.delegate().list(rp_id)
     }
 
     fn find(
         &self,
         credential_id: &[u8],
     ) -> impl Future<Output = Result<Option<PasskeyRecord>, PasskeyStoreError>> + Send {
-        (**self).find(credential_id)
+        self.delegate().find(credential_id)
     }
 
     fn insert(
         &self,
         record: PasskeyRecord,
     ) -> impl Future<Output = Result<(), PasskeyStoreError>> + Send {
-        (**self).insert(record)
+        self.delegate().insert(record)
     }
 
     fn update(
         &self,
         record: PasskeyRecord,
     ) -> impl Future<Output = Result<(), PasskeyStoreError>> + Send {
-        (**self).update(record)
+        self.delegate().update(record)
     }
 
     fn delete(
         &self,
         credential_id: &[u8],
     ) -> impl Future<Output = Result<bool, PasskeyStoreError>> + Send {
-        (**self).delete(credential_id)
+        self.delegate().delete(credential_id)
     }
 }
 
