@@ -1,3 +1,4 @@
+// @ts-check
 // Building the protocol's `caller` object (docs/protocol.md, "The caller object") from what the
 // *browser* reports about a message's sender. Nothing the page sent is read here.
 //
@@ -24,7 +25,38 @@
 
 const TUPLE_SCHEMES = new Set(['http:', 'https:', 'ws:', 'wss:', 'ftp:']);
 
-/** The origin of `url` as a frame showing it would have, given its parent's origin. */
+/**
+ * A frame of a tab as webNavigation.getAllFrames reports it (what is read of it here).
+ * @typedef {object} Frame
+ * @property {number} frameId
+ * @property {number} parentFrameId -1 for the top-level frame
+ * @property {string} url
+ * @property {string} [documentId] absent in Firefox
+ */
+
+/**
+ * An ancestor in `ancestorChain`: a frame of the tree, or (`missing`) a parent id the tree does
+ * not have; `origin` and `trust` are resolved once the chain is known.
+ * @typedef {object} Ancestor
+ * @property {number} frameId
+ * @property {string} url
+ * @property {string} [documentId]
+ * @property {boolean} [missing]
+ * @property {string} origin
+ * @property {boolean} trust
+ */
+
+/**
+ * What is read of a content script's runtime.MessageSender.
+ * @typedef {Pick<chrome.runtime.MessageSender,
+ *   'tab' | 'frameId' | 'origin' | 'url' | 'documentId' | 'documentLifecycle'>} Sender
+ */
+
+/**
+ * The origin of `url` as a frame showing it would have, given its parent's origin.
+ * @param {string} url
+ * @returns {string}
+ */
 export function originOfUrl(url, parentOrigin = 'null') {
   let parsed;
   try {
@@ -49,6 +81,7 @@ export function originOfUrl(url, parentOrigin = 'null') {
   return 'null';
 }
 
+/** @param {string} host */
 function isLoopbackHost(host) {
   const h = host.toLowerCase().replace(/\.$/, '');
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
@@ -57,7 +90,10 @@ function isLoopbackHost(host) {
   return !!m && Number(m[1]) === 127;
 }
 
-/** «Is origin potentially trustworthy?» for a serialized origin. */
+/**
+ * «Is origin potentially trustworthy?» for a serialized origin.
+ * @param {unknown} origin
+ */
 export function isTrustworthyOrigin(origin) {
   if (typeof origin !== 'string' || origin === 'null') return false;
   let u;
@@ -84,6 +120,10 @@ export function isTrustworthyOrigin(origin) {
 /**
  * Whether a frame is potentially trustworthy on its own: its origin when that is a tuple origin,
  * else (opaque) its URL's origin; about:blank/srcdoc inherit `parentTrust`.
+ * @param {string} url
+ * @param {string} origin
+ * @param {boolean} parentTrust
+ * @returns {boolean}
  */
 export function frameTrust(url, origin, parentTrust) {
   if (origin !== 'null') return isTrustworthyOrigin(origin);
@@ -101,7 +141,11 @@ export function frameTrust(url, origin, parentTrust) {
   return false;
 }
 
-// 32-bit FNV-1a with a chosen offset basis.
+/**
+ * 32-bit FNV-1a with a chosen offset basis.
+ * @param {string} text
+ * @param {number} basis
+ */
 function fnv1a(text, basis) {
   let h = basis >>> 0;
   for (let i = 0; i < text.length; i++) {
@@ -111,7 +155,12 @@ function fnv1a(text, basis) {
   return h;
 }
 
-/** The `client` number for a document: 52 bits, a safe integer, stable per document. */
+/**
+ * The `client` number for a document: 52 bits, a safe integer, stable per document.
+ * @param {number} tabId
+ * @param {number} frameId
+ * @param {string} [documentId]
+ */
 export function clientId(tabId, frameId, documentId) {
   const key = `${tabId}:${frameId}:${documentId ?? ''}`;
   const hi = fnv1a(key, 0x811c9dc5) & 0xfffff;
@@ -119,12 +168,21 @@ export function clientId(tabId, frameId, documentId) {
   return hi * 0x100000000 + lo;
 }
 
-/** The key of a frame's document in `knownOrigins`: its document id, else its frame id. */
+/**
+ * The key of a frame's document in `knownOrigins`: its document id, else its frame id.
+ * @param {{frameId: number, documentId?: string}} frame
+ */
 export function originKey(frame) {
   return frame.documentId ?? `frame:${frame.frameId}`;
 }
 
-/** The ancestors of frame `frameId` in `frames`, parent first (the frames themselves). */
+/**
+ * The ancestors of frame `frameId` in `frames`, parent first (the frames themselves).
+ * @template {Frame} F
+ * @param {F[]} frames
+ * @param {number} frameId
+ * @returns {F[] | null}
+ */
 export function ancestorFrames(frames, frameId) {
   const byId = new Map(frames.map((f) => [f.frameId, f]));
   const self = byId.get(frameId);
@@ -147,22 +205,28 @@ export function ancestorFrames(frames, frameId) {
  * as [{frameId, url, documentId, origin, trust}], with origins from `knownOrigins` (see
  * `originKey`; "null" when unknown) and trust resolved top-down.
  * Returns null when the frame itself is not in the tree.
+ * @param {Frame[]} frames
+ * @param {number} frameId
+ * @param {Map<string, string>} [knownOrigins]
+ * @returns {{self: Frame, chain: Ancestor[]} | null}
  */
 export function ancestorChain(frames, frameId, knownOrigins = new Map()) {
   const byId = new Map(frames.map((f) => [f.frameId, f]));
   const self = byId.get(frameId);
   if (!self) return null;
+  /** @type {Ancestor[]} */
   const chain = [];
   let parentId = self.parentFrameId;
   const seen = new Set([frameId]);
   while (parentId !== undefined && parentId !== -1) {
     const parent = byId.get(parentId);
     if (!parent || seen.has(parentId)) {
-      chain.push({ frameId: parentId, url: '', documentId: undefined, missing: true });
+      chain.push({ frameId: parentId, url: '', missing: true, origin: 'null', trust: false });
       break;
     }
     seen.add(parentId);
-    chain.push({ frameId: parent.frameId, url: parent.url, documentId: parent.documentId });
+    const { url, documentId } = parent;
+    chain.push({ frameId: parent.frameId, url, documentId, origin: 'null', trust: false });
     parentId = parent.parentFrameId;
   }
   // Trust from the top down: an opaque about:blank/srcdoc inherits its parent's.
@@ -199,6 +263,9 @@ export function ancestorChain(frames, frameId, knownOrigins = new Map()) {
 /**
  * The caller object for `sender` (a runtime.MessageSender of a content script), given the tab's
  * frames (null or [] for a top-level frame, which has no ancestors).
+ * @param {Sender} sender
+ * @param {Frame[] | null} frames
+ * @param {Map<string, string>} [knownOrigins]
  * @returns {{caller: Caller, ancestorFrameIds: number[]}}
  */
 export function buildCaller(sender, frames, knownOrigins = new Map()) {
@@ -206,7 +273,9 @@ export function buildCaller(sender, frames, knownOrigins = new Map()) {
   const frameId = sender.frameId ?? 0;
   let origin = typeof sender.origin === 'string' ? sender.origin : undefined;
   if (origin === undefined) origin = originOfUrl(sender.url ?? '', 'null');
+  /** @type {string[]} */
   let ancestors = [];
+  /** @type {number[]} */
   let ancestorFrameIds = [];
   let ancestorsTrusted = true;
   let stillShown = true;

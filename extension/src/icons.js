@@ -1,3 +1,4 @@
+// @ts-check
 // Account icons (a credential's `iconURL`), shown by the account chooser.
 //
 // The URL is the page's choice, so fetching it is something a page makes the extension do. It is
@@ -25,7 +26,30 @@ export const MAX_FETCHES_PER_WINDOW = 10;
 export const FETCH_WINDOW_MS = 60_000;
 const IMAGE_TYPES = /^image\/(png|jpeg|gif|webp|x-icon|vnd\.microsoft\.icon)$/;
 
-/** Whether the extension may fetch `iconURL` for a credential stored by `callerOrigin`. */
+/**
+ * A cached icon: its URL, the image as a data: URL, its size in the cache's accounting and when
+ * it was added (milliseconds since the epoch).
+ * @typedef {object} IconEntry
+ * @property {string} url
+ * @property {string} data
+ * @property {number} bytes
+ * @property {number} at
+ */
+
+/**
+ * Where the cache keeps its entries: all of them, and one write that adds and removes.
+ * @typedef {object} IconBackend
+ * @property {() => Promise<IconEntry[]>} all
+ * @property {(puts: IconEntry[], removes: string[]) => Promise<void>} write
+ */
+
+/** @typedef {ReturnType<typeof iconCache>} IconCache */
+
+/**
+ * Whether the extension may fetch `iconURL` for a credential stored by `callerOrigin`.
+ * @param {string} iconURL
+ * @param {string} callerOrigin
+ */
 export function iconUrlAllowed(iconURL, callerOrigin) {
   let icon;
   let caller;
@@ -42,15 +66,15 @@ export function iconUrlAllowed(iconURL, callerOrigin) {
   return icon.hostname === host || icon.hostname.endsWith(`.${host}`);
 }
 
-/** The cache's storage: IndexedDB of the extension's own origin. */
+/**
+ * The cache's storage: IndexedDB of the extension's own origin.
+ * @returns {IconBackend}
+ */
 export function indexedDbBackend(name = 'credwell-icons') {
   const run = objectStore(name, 'icons', { keyPath: 'url' });
   return {
-    all: async () => (await run('readonly', (s) => s.getAll())).result,
-    /**
-     * @param {{url: string}[]} puts
-     * @param {string[]} removes
-     */
+    // Only `write` puts entries in this store.
+    all: async () => /** @type {IconEntry[]} */ ((await run('readonly', (s) => s.getAll())).result),
     write: (puts, removes) =>
       run('readwrite', (s) => {
         for (const url of removes) s.delete(url);
@@ -59,8 +83,12 @@ export function indexedDbBackend(name = 'credwell-icons') {
   };
 }
 
-/** An in-memory backend with the same shape (tests). */
+/**
+ * An in-memory backend with the same shape (tests).
+ * @returns {IconBackend & {map: Map<string, IconEntry>}}
+ */
 export function memoryBackend() {
+  /** @type {Map<string, IconEntry>} */
   const map = new Map();
   return {
     map,
@@ -72,21 +100,34 @@ export function memoryBackend() {
   };
 }
 
-/** The icon cache over `backend`: lookups and bounded inserts. */
+/**
+ * The icon cache over `backend`: lookups and bounded inserts.
+ * @param {IconBackend} backend
+ * @param {{maxEntries?: number, maxBytes?: number, now?: () => number}} [options]
+ */
 export function iconCache(backend, { maxEntries = MAX_ENTRIES, maxBytes = MAX_CACHE_BYTES, now = Date.now } = {}) {
   return {
-    /** url → data: URL, for the cached ones among `urls`. */
+    /**
+     * url → data: URL, for the cached ones among `urls` (what is not a string is ignored).
+     * @param {unknown[]} urls
+     */
     async lookup(urls) {
       const wanted = new Set(urls.filter((u) => typeof u === 'string'));
+      /** @type {Map<string, string>} */
       const out = new Map();
       if (wanted.size === 0) return out;
       for (const e of await backend.all()) if (wanted.has(e.url)) out.set(e.url, e.data);
       return out;
     },
+    /** @param {string} url */
     async has(url) {
       return (await this.lookup([url])).has(url);
     },
-    /** Adds one icon, then drops the oldest until the cache is within both bounds. */
+    /**
+     * Adds one icon, then drops the oldest until the cache is within both bounds.
+     * @param {string} url
+     * @param {string} data a data: URL
+     */
     async put(url, data) {
       const entry = { url, data, bytes: url.length + data.length, at: now() };
       if (entry.bytes > maxBytes) return;
@@ -94,8 +135,10 @@ export function iconCache(backend, { maxEntries = MAX_ENTRIES, maxBytes = MAX_CA
       entries.sort((a, b) => a.at - b.at);
       let bytes = entries.reduce((n, e) => n + e.bytes, 0) + entry.bytes;
       const removes = [];
-      while (entries.length > 0 && (entries.length + 1 > maxEntries || bytes > maxBytes)) {
-        const old = entries.shift();
+      let kept = entries.length;
+      for (const old of entries) {
+        if (kept + 1 <= maxEntries && bytes <= maxBytes) break;
+        kept -= 1;
         bytes -= old.bytes;
         removes.push(old.url);
       }
@@ -104,7 +147,12 @@ export function iconCache(backend, { maxEntries = MAX_ENTRIES, maxBytes = MAX_CA
   };
 }
 
-/** Fetches one icon as a data: URL, or null when it is not an acceptable image. */
+/**
+ * Fetches one icon as a data: URL, or null when it is not an acceptable image.
+ * @param {string} url
+ * @param {{fetchImpl?: typeof fetch, timeoutMs?: number}} [options]
+ * @returns {Promise<string | null>}
+ */
 export async function fetchIcon(url, { fetchImpl = globalThis.fetch, timeoutMs = 5000 } = {}) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -135,13 +183,18 @@ export async function fetchIcon(url, { fetchImpl = globalThis.fetch, timeoutMs =
 /**
  * The background's icon service: `afterSave(iconURL, callerOrigin)` (call it only after a real
  * Save/Update) and `lookup(urls)` for the chooser.
- * @param {{cache: any, fetchImpl?: typeof fetch, limiter?: {take: () => boolean}}} options
+ * @param {{cache: IconCache, fetchImpl?: typeof fetch, limiter?: {take: () => boolean}}} options
  *   `fetchImpl`: fetchIcon's default (the global fetch) when not given
  */
 export function iconService({ cache, fetchImpl, limiter = rateLimit({ limit: MAX_FETCHES_PER_WINDOW, windowMs: FETCH_WINDOW_MS }) }) {
   return {
+    /** @param {unknown[]} urls */
     lookup: (urls) => cache.lookup(urls),
-    /** True when it fetched (whatever the outcome), false when it was not allowed to. */
+    /**
+     * True when it fetched (whatever the outcome), false when it was not allowed to.
+     * @param {unknown} iconURL the credential's `iconURL`, as the page gave it
+     * @param {string} callerOrigin
+     */
     async afterSave(iconURL, callerOrigin) {
       if (typeof iconURL !== 'string' || !iconUrlAllowed(iconURL, callerOrigin)) return false;
       if (await cache.has(iconURL)) return false;

@@ -1,3 +1,4 @@
+// @ts-check
 // A sliding-window rate limit: at most `limit` events in any `windowMs` milliseconds.
 //
 // The background uses it to bound what a page can make the extension do on its behalf without
@@ -10,6 +11,7 @@
  *   (and records nothing) when `limit` events already happened in the last `windowMs`.
  */
 export function rateLimit({ limit, windowMs, now = Date.now }) {
+  /** @type {number[]} */
   const times = [];
   return {
     take() {

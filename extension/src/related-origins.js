@@ -1,3 +1,4 @@
+// @ts-check
 // WebAuthn related origin requests (https://w3c.github.io/webauthn/#sctn-related-origins): the
 // fetch of the relying party's `.well-known/webauthn` document, on the host's behalf
 // (docs/protocol.md: the `wellKnown.fetch` event, the `wellKnown.result` method).
@@ -26,13 +27,18 @@
 export const MAX_WELL_KNOWN_BYTES = 64 * 1024;
 
 /**
+ * A fetch that gave no document to check.
+ * @typedef {{error: 'network' | 'too-large' | 'aborted', message: string}} WellKnownFailure
+ */
+
+/**
  * Fetches `https://<rpId>/.well-known/webauthn`.
  *
  * @param {string} rpId the RP ID, a domain (the host sends it in ASCII, lower case)
  * @param {{signal?: AbortSignal, fetchImpl?: typeof fetch}} [options] `signal` aborts the
  *   fetch (the host sent `wellKnown.cancel`); `fetchImpl` replaces `fetch` in tests
  * @returns {Promise<{status: number, contentType: string|null, url: string, body: string}
- *   | {error: 'network'|'too-large'|'aborted', message: string}>} the params of
+ *   | WellKnownFailure>} the params of
  *   `wellKnown.result`, without `fetch`
  */
 export async function fetchWellKnownWebauthn(rpId, { signal, fetchImpl = globalThis.fetch } = {}) {
@@ -74,6 +80,8 @@ export async function fetchWellKnownWebauthn(rpId, { signal, fetchImpl = globalT
 /**
  * The well-known URL of `rpId`, or null when `rpId` is not a plain domain of at least two labels
  * (an IP literal, `localhost`, `intranet`, an upper-case or non-ASCII name).
+ * @param {unknown} rpId
+ * @returns {string | null}
  */
 export function wellKnownUrl(rpId) {
   if (typeof rpId !== 'string' || rpId === '' || /[^a-z0-9.-]/.test(rpId)) return null;
@@ -92,7 +100,12 @@ export function wellKnownUrl(rpId) {
   return url.href;
 }
 
-/** The body as text, or null when it is longer than `limit` bytes. */
+/**
+ * The body as text, or null when it is longer than `limit` bytes.
+ * @param {Response} response
+ * @param {number} limit
+ * @returns {Promise<string | null>}
+ */
 async function readCapped(response, limit) {
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > limit) {
@@ -101,6 +114,7 @@ async function readCapped(response, limit) {
   }
   if (!response.body) return '';
   const reader = response.body.getReader();
+  /** @type {Uint8Array[]} */
   const chunks = [];
   let length = 0;
   for (;;) {
@@ -122,6 +136,11 @@ async function readCapped(response, limit) {
   return new TextDecoder('utf-8').decode(bytes);
 }
 
+/**
+ * A thrown fetch or read as the failure reported to the host (the message cut to 200 characters).
+ * @param {{name?: unknown, message?: unknown} | null | undefined} e what was thrown
+ * @returns {WellKnownFailure}
+ */
 function failure(e) {
   if (e?.name === 'AbortError') return { error: 'aborted', message: 'the fetch was cancelled' };
   return { error: 'network', message: String(e?.message ?? e).slice(0, 200) };

@@ -1,3 +1,4 @@
+// @ts-check
 // credwell's settings: store consent (the options page) and the bench echo switch
 // (e2e/bench*.mjs), kept in the extension origin's IndexedDB.
 //
@@ -12,20 +13,69 @@
 
 import { objectStore } from './idb.js';
 
-/** Every setting with its default. */
+/**
+ * The settings and their values.
+ * @typedef {object} Settings
+ * @property {'ask' | 'always' | 'never'} storeConsent
+ * @property {boolean} benchEcho
+ */
+
+/** @typedef {keyof Settings} SettingKey */
+
+/**
+ * Where the settings are kept: every stored key with its value (checked by the reader), and a
+ * write of one.
+ * @typedef {object} SettingsStore
+ * @property {() => Promise<{[key: string]: unknown}>} all
+ * @property {(key: string, value: unknown) => Promise<void>} put
+ */
+
+/**
+ * Every setting with its default.
+ * @type {Readonly<Settings>}
+ */
 export const DEFAULTS = Object.freeze({ storeConsent: 'ask', benchEcho: false });
 
+/** @type {{[K in SettingKey]: (v: unknown) => v is Settings[K]}} */
 const VALID = {
   storeConsent: (v) => v === 'ask' || v === 'always' || v === 'never',
   benchEcho: (v) => typeof v === 'boolean',
 };
 
-/** Whether `value` is a valid value of setting `key`. */
-export function validSetting(key, value) {
-  return Object.hasOwn(VALID, key) && VALID[key](value);
+/**
+ * Whether `key` names a setting.
+ * @param {string} key
+ * @returns {key is SettingKey}
+ */
+function isSettingKey(key) {
+  return Object.hasOwn(VALID, key);
 }
 
-/** A key → value store in the extension origin's IndexedDB: {all(), put(key, value)}. */
+/**
+ * Whether `value` is a valid value of setting `key`.
+ * @param {string} key
+ * @param {unknown} value
+ */
+export function validSetting(key, value) {
+  return isSettingKey(key) && VALID[key](value);
+}
+
+/**
+ * Sets `settings[key]` to `value` if that is a valid value of the setting.
+ * @template {SettingKey} K
+ * @param {Settings} settings
+ * @param {K} key
+ * @param {unknown} value
+ */
+function setIfValid(settings, key, value) {
+  const valid = VALID[key];
+  if (valid(value)) settings[key] = value;
+}
+
+/**
+ * A key → value store in the extension origin's IndexedDB.
+ * @returns {SettingsStore}
+ */
 export function indexedDbSettings(name = 'credwell-settings') {
   const run = objectStore(name, 'settings');
   return {
@@ -50,7 +100,11 @@ export function indexedDbSettings(name = 'credwell-settings') {
   };
 }
 
-/** An in-memory store with the same shape (tests). */
+/**
+ * An in-memory store with the same shape (tests).
+ * @param {{[key: string]: unknown}} [initial]
+ * @returns {SettingsStore & {map: Map<string, unknown>}}
+ */
 export function memorySettings(initial = {}) {
   const map = new Map(Object.entries(initial));
   return {
@@ -70,13 +124,17 @@ export function memorySettings(initial = {}) {
  * before the first read after an install or update (a one-time move raced a compromised
  * renderer, which won it in end-to-end runs). Such a user answers "ask" again, the safe
  * default; the old keys are removed from `local`.
+ * @param {SettingsStore} store
+ * @param {Pick<chrome.storage.StorageArea, 'remove'>} local
+ * @returns {Promise<Settings>}
  */
 export async function loadSettings(store, local) {
   await local.remove(['storeConsent', 'benchEcho']).catch(() => {});
   const stored = await store.all();
+  /** @type {Settings} */
   const settings = { ...DEFAULTS };
   for (const key of Object.keys(DEFAULTS)) {
-    if (validSetting(key, stored[key])) settings[key] = stored[key];
+    if (isSettingKey(key)) setIfValid(settings, key, stored[key]);
   }
   return settings;
 }

@@ -25,13 +25,14 @@ export function remember(documentId, origin) {
 export async function callerFor(sender) {
   let frames = null;
   let known = new Map();
-  if ((sender.frameId ?? 0) !== 0 && sender.tab?.id !== undefined) {
+  const frameId = sender.frameId ?? 0;
+  if (frameId !== 0 && sender.tab?.id !== undefined) {
     try {
       frames = await api.webNavigation.getAllFrames({ tabId: sender.tab.id });
     } catch {
       frames = [];
     }
-    known = await ancestorOrigins(sender.tab.id, frames ?? [], sender.frameId);
+    known = await ancestorOrigins(sender.tab.id, frames ?? [], frameId);
   }
   return buildCaller(sender, frames, known);
 }
@@ -50,7 +51,7 @@ let nextNonce = 1;
 /**
  * @param {number} tabId
  * @param {chrome.webNavigation.GetAllFrameResultDetails[]} frames
- * @param {number | undefined} frameId
+ * @param {number} frameId
  * @returns {Promise<Map<string, string>>} originKey(frame) → its origin
  */
 async function ancestorOrigins(tabId, frames, frameId) {
