@@ -443,6 +443,18 @@ export const scenarios = [
         if (i > 200) throw new Error('the manager lists fewer than 2 rows');
         await sleep(50);
       }
+      // The entries the page reads (credwell-admin's `entry`) carry their times as RFC 3339
+      // strings in UTC with milliseconds.
+      const times = await manager.evaluate(async () => {
+        const reply = await chrome.runtime.sendMessage({ credwell: 1, kind: 'list', query: '' });
+        return reply.result.items.map((item) => [item.created, item.updated]);
+      });
+      assert.equal(times.length, 2);
+      for (const time of times.flat()) {
+        assert.equal(typeof time, 'string', `${time}`);
+        assert.equal(new Date(Date.parse(time)).toISOString(), time, 'RFC 3339, UTC, milliseconds');
+        assert.ok(Math.abs(Date.now() - Date.parse(time)) < 10 * 60_000, `${time}: stored just now`);
+      }
       const text = await h.uiText(manager, 'main');
       assert.match(text, /Alice \(alice\)/);
       assert.match(text, /Bob \(bob\)/);

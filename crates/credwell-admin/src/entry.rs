@@ -6,12 +6,16 @@
 //! "protocol", "created", "updated"}` (`provider` and `protocol` are `null` but for federated
 //! credentials). A passkey: `{"record", "type": "public-key", "rpId", "credentialId"
 //! (base64url), "id" (the user name), "name" (the display name), "algorithm", "created",
-//! "hidden"}`. Times are milliseconds since the Unix epoch. With [`FieldLimits`], longer fields
-//! are cut and the entry has `"truncated": true`.
+//! "hidden"}`. Keys are camelCase. Times are RFC 3339 strings in UTC with milliseconds
+//! (`"2026-12-02T17:30:00.123Z"`, [`Timestamp::to_iso8601`]). With [`FieldLimits`], longer
+//! fields are cut and the entry has `"truncated": true`.
+//!
+//! The shape only travels (to the manager page, on the command line's stdout); nothing stores
+//! it or reads it back.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use credwell_core::{Credential, RecordId, StoredCredential};
+use credwell_core::{Credential, RecordId, StoredCredential, Timestamp};
 use credwell_passkey::PasskeyRecord;
 use serde_json::{Value, json};
 
@@ -58,8 +62,8 @@ pub fn credential_entry(record: &StoredCredential, limits: &FieldLimits) -> Valu
         "iconURL": cut.field(c.icon_url(), limits.icon_url),
         "provider": provider,
         "protocol": protocol,
-        "created": record.created,
-        "updated": record.updated,
+        "created": record.created.to_iso8601(),
+        "updated": record.updated.to_iso8601(),
     });
     cut.mark(&mut entry);
     entry
@@ -76,7 +80,7 @@ pub fn passkey_entry(record: RecordId, passkey: &PasskeyRecord, limits: &FieldLi
         "id": cut.field(&passkey.user_name, limits.id),
         "name": cut.field(&passkey.user_display_name, limits.name),
         "algorithm": algorithm_name(passkey),
-        "created": passkey.created_at,
+        "created": Timestamp(passkey.created_at).to_iso8601(),
         "hidden": passkey.hidden,
     });
     cut.mark(&mut entry);
@@ -116,7 +120,7 @@ impl Cut {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // A failure should panic right there.
 mod tests {
-    use credwell_core::{FederatedCredential, Origin, Timestamp};
+    use credwell_core::{FederatedCredential, Origin};
 
     use super::*;
 
@@ -133,17 +137,15 @@ mod tests {
                 origin: Origin::parse("https://rp.example").unwrap(),
             }),
             created: Timestamp(1),
-            updated: Timestamp(2),
+            updated: Timestamp(1_796_232_600_123),
         };
         let whole = credential_entry(&record, &FieldLimits::NONE);
         assert_eq!(whole["record"], 3);
         assert_eq!(whole["type"], "federated");
         assert_eq!(whole["provider"], "https://idp.example");
         assert_eq!(whole["protocol"], "openidconnect");
-        assert_eq!(
-            (whole["created"].as_u64(), whole["updated"].as_u64()),
-            (Some(1), Some(2))
-        );
+        assert_eq!(whole["created"], "1970-01-01T00:00:00.001Z");
+        assert_eq!(whole["updated"], "2026-12-02T17:30:00.123Z");
         assert!(whole.get("truncated").is_none());
         let limits = FieldLimits {
             id: 5,

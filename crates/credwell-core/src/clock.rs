@@ -5,7 +5,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Poll, Waker};
 
-/// A point in time: milliseconds since the Unix epoch. It serializes as the bare number.
+mod iso8601;
+
+/// A point in time: milliseconds since the Unix epoch. It serializes as the bare number; as
+/// text, it is [`to_iso8601`](Self::to_iso8601).
 ///
 /// ```
 /// use credwell_core::Timestamp;

@@ -17,7 +17,7 @@ use credwell_core::{Password, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::json_text::{self, Token};
-use super::{FormatError, ImportedLogin, Parsed, SkipReason, time, title_or_host, web_origin};
+use super::{FormatError, ImportedLogin, Parsed, SkipReason, title_or_host, web_origin};
 
 /// The item type of a login.
 const LOGIN: u8 = 1;
@@ -131,13 +131,11 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
         let created = item
             .creation_date
             .as_deref()
-            .and_then(time::from_iso8601)
-            .map(Timestamp);
+            .and_then(Timestamp::parse_iso8601);
         let updated = item
             .revision_date
             .as_deref()
-            .and_then(time::from_iso8601)
-            .map(Timestamp);
+            .and_then(Timestamp::parse_iso8601);
         for (origin, url) in origins {
             parsed.logins.push(ImportedLogin {
                 origin,
@@ -257,7 +255,7 @@ struct UriOut<'a> {
 
 /// Writes a Bitwarden unencrypted JSON export, every login a `"type": 1` item with one URI.
 pub(super) fn write(logins: &[ImportedLogin], mut output: impl Write) -> std::io::Result<()> {
-    let date = |t: Option<Timestamp>| t.map(|t| time::to_iso8601(t.0, true));
+    let date = |t: Option<Timestamp>| t.map(Timestamp::to_iso8601);
     let export = ExportOut {
         encrypted: false,
         folders: [],

@@ -9,9 +9,7 @@ use std::io::Write;
 
 use credwell_core::Timestamp;
 
-use super::{
-    FormatError, ImportedLogin, LoginRow, Parsed, SkipReason, csv_table, time, title_or_host,
-};
+use super::{FormatError, ImportedLogin, LoginRow, Parsed, SkipReason, csv_table, title_or_host};
 
 const COLUMNS: [&str; 10] = [
     "Group",
@@ -62,8 +60,8 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
             password: row.get(PASSWORD),
             name: row.get(TITLE),
             notes: row.get(NOTES),
-            created: time::from_iso8601(row.get(CREATED)).map(Timestamp),
-            updated: time::from_iso8601(row.get(MODIFIED)).map(Timestamp),
+            created: Timestamp::parse_iso8601(row.get(CREATED)),
+            updated: Timestamp::parse_iso8601(row.get(MODIFIED)),
         });
         Ok(())
     })?;
@@ -75,11 +73,8 @@ pub(super) fn write(logins: &[ImportedLogin], output: impl Write) -> std::io::Re
     let extra: Vec<[String; 3]> = logins
         .iter()
         .map(|l| {
-            let created = l.created.map(|t| time::to_iso8601(t.0, false));
-            let modified = l
-                .updated
-                .or(l.created)
-                .map(|t| time::to_iso8601(t.0, false));
+            let created = l.created.map(Timestamp::to_iso8601_seconds);
+            let modified = l.updated.or(l.created).map(Timestamp::to_iso8601_seconds);
             [
                 title_or_host(l),
                 modified.unwrap_or_default(),

@@ -31,7 +31,6 @@ mod cxf;
 mod firefox;
 mod json_text;
 mod keepassxc;
-mod time;
 
 /// A file format the command line imports and exports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -345,11 +344,6 @@ pub fn web_origin(url: &str) -> Option<Origin> {
     }
     let origin = Origin::parse(url).ok()?;
     matches!(origin.scheme(), Some("http" | "https")).then_some(origin)
-}
-
-/// `ms` since the epoch as ISO 8601 in UTC (`2024-05-01T10:20:30Z`).
-pub fn to_iso8601(ms: Timestamp) -> String {
-    time::to_iso8601(ms.0, false)
 }
 
 /// The title a writer gives a login that has none: its host, as password managers do.

@@ -367,8 +367,8 @@ pub(crate) fn show_in(
     if !c.icon_url().is_empty() {
         writeln!(out, "Icon:     {}", c.icon_url())?;
     }
-    writeln!(out, "Created:  {}", crate::output::iso8601(record.created))?;
-    writeln!(out, "Updated:  {}", crate::output::iso8601(record.updated))?;
+    writeln!(out, "Created:  {}", record.created.to_iso8601_seconds())?;
+    writeln!(out, "Updated:  {}", record.updated.to_iso8601_seconds())?;
     Ok(())
 }
 

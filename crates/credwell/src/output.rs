@@ -5,7 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::{Context, Result};
 use credwell_admin::entry::{FieldLimits, credential_entry};
-use credwell_core::{Credential, StoredCredential, Timestamp};
+use credwell_core::{Credential, StoredCredential};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 
@@ -20,11 +20,6 @@ pub(crate) fn credential_json(stored: &StoredCredential, reveal: bool) -> Value 
         value["password"] = json!(p.password.expose());
     }
     value
-}
-
-/// A timestamp for people: ISO 8601 in UTC.
-pub(crate) fn iso8601(ms: Timestamp) -> String {
-    credwell_formats::to_iso8601(ms)
 }
 
 /// Writes `value` as pretty JSON and a newline.

@@ -240,8 +240,8 @@ pub(crate) fn import_in(
                 "unchanged": summary.unchanged,
                 "repeated": summary.repeated,
                 "skipped": parsed.skipped.len(),
-                "skipped_entries": skipped,
-                "notes_dropped": summary.notes_dropped,
+                "skippedEntries": skipped,
+                "notesDropped": summary.notes_dropped,
                 "passkeys": {
                     "read": passkeys_read,
                     "added": passkey_summary.added,

@@ -115,19 +115,19 @@ fn info(global: &Global, out: &mut impl Write) -> Result<()> {
             out,
             &json!({
                 "path": info.path.display().to_string(),
-                "size_bytes": size,
-                "vault_id": info.vault_id,
-                "format_version": info.format_version,
-                "schema_version": info.schema_version,
+                "sizeBytes": size,
+                "vaultId": info.vault_id,
+                "formatVersion": info.format_version,
+                "schemaVersion": info.schema_version,
                 "generation": info.generation,
                 "records": info.passwords + info.federated,
                 "passwords": info.passwords,
                 "federated": info.federated,
-                "origins_with_flags": info.origins_with_flags,
+                "originsWithFlags": info.origins_with_flags,
                 "passkeys": info.passkeys,
                 "kdf": {
                     "algorithm": "argon2id",
-                    "memory_kib": info.kdf.m_cost_kib,
+                    "memoryKib": info.kdf.m_cost_kib,
                     "iterations": info.kdf.t_cost,
                     "parallelism": info.kdf.p_cost,
                 },
@@ -190,7 +190,7 @@ fn passwd(
         if global.json {
             return print_json(
                 out,
-                &json!({"path": path.display().to_string(), "changed": true, "key_rotated": false}),
+                &json!({"path": path.display().to_string(), "changed": true, "keyRotated": false}),
             );
         }
         writeln!(
@@ -214,7 +214,7 @@ fn passwd(
             &json!({
                 "path": path.display().to_string(),
                 "changed": true,
-                "key_rotated": true,
+                "keyRotated": true,
                 "records": rotation.records,
                 "generation": rotation.generation,
             }),
@@ -274,7 +274,7 @@ fn check(global: &Global, out: &mut impl Write) -> Result<ExitCode> {
                 "path": path.display().to_string(),
                 "ok": report.ok,
                 "bad": report.tampered,
-                "integrity_ok": report.integrity_ok,
+                "integrityOk": report.integrity_ok,
                 "clean": clean,
             }),
         )?;

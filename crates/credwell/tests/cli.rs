@@ -537,7 +537,7 @@ fn a_vault_from_init_to_rm() {
     assert_eq!(summary["read"], 5, "{summary}");
     assert_eq!(summary["added"], 5, "{summary}");
     assert_eq!(summary["skipped"], 3, "{summary}");
-    assert_eq!(summary["skipped_entries"][0]["line"], 7, "{summary}");
+    assert_eq!(summary["skippedEntries"][0]["line"], 7, "{summary}");
     let out = env
         .cmd()
         .args(["import", "firefox-csv", &fixture("firefox.csv")])
@@ -621,7 +621,7 @@ fn a_vault_from_init_to_rm() {
         .output()
         .unwrap();
     assert!(made.status.success());
-    assert_eq!(fresh.json(&["vault", "info"])["kdf"]["memory_kib"], 64);
+    assert_eq!(fresh.json(&["vault", "info"])["kdf"]["memoryKib"], 64);
     let mut first = true;
     for format in [
         "chrome-csv",
@@ -706,7 +706,7 @@ fn a_vault_from_init_to_rm() {
     // vault info, passwd, backup, check
     let info = env.json(&["vault", "info"]);
     assert_eq!(info["kdf"]["algorithm"], "argon2id", "{info}");
-    assert_eq!(info["kdf"]["memory_kib"], 64, "{info}");
+    assert_eq!(info["kdf"]["memoryKib"], 64, "{info}");
     assert_eq!(
         info["records"].as_u64(),
         Some(password_count as u64 + 1),
@@ -1270,6 +1270,80 @@ fn concurrent_writers_in_separate_processes_lose_nothing() {
     assert_eq!(check["clean"], true, "{check}");
 }
 
+/// Every key of `value`, at any depth, is camelCase: no underscore, a lower-case first letter.
+fn assert_camel_case(what: &str, value: &Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                let lower_first = key.chars().next().is_some_and(|c| c.is_ascii_lowercase());
+                assert!(lower_first && !key.contains('_'), "{what}: key {key:?}");
+                assert_camel_case(what, inner);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| assert_camel_case(what, v)),
+        _ => {}
+    }
+}
+
+#[test]
+fn json_output_has_one_key_case_and_rfc3339_times() {
+    let env = Env::new();
+    env.init();
+    let now = || credwell_core::Clock::now(&credwell_core::SystemClock).0;
+    let before = now();
+    let imported = env.json(&["import", "firefox-csv", &fixture("firefox.csv")]);
+    let with_passkeys = env.json(&["import", "cxf", &fixture("cxf.json")]);
+    let list = env.list();
+    let after = now();
+    let first = list[0]["record"].to_string();
+    std::fs::write(env.path("second"), "second passphrase\n").unwrap();
+    let second = env.path("second");
+    let outputs = [
+        ("vault info", env.json(&["vault", "info"])),
+        ("vault check", env.json(&["vault", "check"])),
+        ("import", imported),
+        ("import cxf", with_passkeys),
+        ("show", env.json(&["show", &first])),
+        (
+            "vault passwd",
+            env.json(&[
+                "vault",
+                "passwd",
+                "--new-passphrase-file",
+                second.to_str().unwrap(),
+            ]),
+        ),
+        ("list", list.clone()),
+    ];
+    for (what, output) in &outputs {
+        assert_camel_case(what, output);
+    }
+    let entries = list.as_array().unwrap();
+    assert!(entries.iter().any(|e| e["type"] == "public-key"), "{list}");
+    for entry in entries {
+        let times = ["created", "updated"].map(|key| entry.get(key));
+        assert!(times[0].is_some(), "{entry}");
+        for time in times.into_iter().flatten() {
+            let text = time
+                .as_str()
+                .unwrap_or_else(|| panic!("not a string: {entry}"));
+            let parsed = credwell_core::Timestamp::parse_iso8601(text).unwrap();
+            assert_eq!(
+                parsed.to_iso8601(),
+                text,
+                "RFC 3339, UTC, milliseconds: {entry}"
+            );
+            // The logins are stamped when they are imported.
+            if entry["type"] == "password" {
+                assert!((before..=after).contains(&parsed.0), "{entry}");
+            }
+        }
+    }
+    // A passkey keeps the file's creation time (CXF `creationAt`, 1704153600 seconds).
+    let passkey = entries.iter().find(|e| e["rpId"] == "example.com").unwrap();
+    assert_eq!(passkey["created"], "2024-01-02T00:00:00.000Z", "{passkey}");
+}
+
 #[test]
 fn passwd_says_what_it_did_and_keep_key_what_it_leaves_exposed() {
     let env = Env::new();
@@ -1282,7 +1356,7 @@ fn passwd_says_what_it_did_and_keep_key_what_it_leaves_exposed() {
         "--new-passphrase-file",
         env.path("second").to_str().unwrap(),
     ]);
-    assert_eq!(rotated["key_rotated"], true, "{rotated}");
+    assert_eq!(rotated["keyRotated"], true, "{rotated}");
     assert_eq!(rotated["records"], 1, "{rotated}");
     std::fs::copy(env.path("second"), env.path("passphrase")).unwrap();
     std::fs::write(env.path("third"), "third passphrase\n").unwrap();
