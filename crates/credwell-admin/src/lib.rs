@@ -13,6 +13,7 @@
 
 pub mod entry;
 mod memory;
+pub mod sync;
 mod vault;
 
 pub use memory::MemoryVault;

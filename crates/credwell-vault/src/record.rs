@@ -17,6 +17,8 @@ pub enum RecordKind {
     OriginFlags = 3,
     /// A passkey (its layout belongs to the authenticator; see [`crate::PasskeyEntry`]).
     Passkey = 4,
+    /// A value the sync client keeps (its account and its state; see [`crate::Vault::sync_value`]).
+    SyncValue = 5,
 }
 
 impl RecordKind {
@@ -26,6 +28,7 @@ impl RecordKind {
             2 => Some(Self::Federated),
             3 => Some(Self::OriginFlags),
             4 => Some(Self::Passkey),
+            5 => Some(Self::SyncValue),
             _ => None,
         }
     }

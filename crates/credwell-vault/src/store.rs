@@ -22,6 +22,9 @@ mod maintenance;
 pub(crate) mod passkey;
 mod reseal;
 pub(crate) mod state;
+mod sync;
+
+pub use sync::StoredFlags;
 
 pub(crate) use state::IntegrityState;
 

@@ -53,17 +53,21 @@ pub struct Engine {
     pub storage: Arc<dyn Storage>,
     /// The PostgreSQL URL, to start more instances on the same database.
     pub url: Option<String>,
+    /// The SQLite file, to scan it.
+    pub file: Option<std::path::PathBuf>,
     _dir: Option<tempfile::TempDir>,
 }
 
 impl Engine {
     pub fn sqlite() -> Engine {
         let dir = tempfile::tempdir().unwrap();
-        let storage = SqliteStorage::open(&dir.path().join("sync.sqlite")).unwrap();
+        let file = dir.path().join("sync.sqlite");
+        let storage = SqliteStorage::open(&file).unwrap();
         Engine {
             name: "sqlite",
             storage: Arc::new(storage),
             url: None,
+            file: Some(file),
             _dir: Some(dir),
         }
     }
@@ -75,6 +79,7 @@ impl Engine {
             name: "postgres",
             storage: Arc::new(storage),
             url: Some(url),
+            file: None,
             _dir: None,
         }
     }

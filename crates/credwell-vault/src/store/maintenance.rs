@@ -4,7 +4,7 @@
 use credwell_core::RecordId;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
-use super::{ROW_COLUMNS, Row, passkey, read_row, to_i64};
+use super::{ROW_COLUMNS, Row, passkey, read_row, sync, to_i64};
 use crate::record::{self, RecordKind};
 use crate::{CheckReport, Vault, VaultError, VaultInfo, hex};
 
@@ -68,6 +68,9 @@ impl Vault {
                 .and_then(|p| record::decode_flags(&p))
                 .is_some(),
             Some(RecordKind::Passkey) => self.open_row(row).is_ok_and(|p| passkey::verifies(&p)),
+            Some(RecordKind::SyncValue) => {
+                self.open_row(row).is_ok_and(|p| sync::decode(&p).is_some())
+            }
             Some(kind) => self
                 .open_row(row)
                 .ok()

@@ -3,7 +3,7 @@
 
 use rusqlite::TransactionBehavior;
 
-use super::{IntegrityState, ROW_COLUMNS, Row, RowMeta, passkey, read_row};
+use super::{IntegrityState, ROW_COLUMNS, Row, RowMeta, passkey, read_row, sync};
 use crate::header::KeyHeader;
 use crate::record::{self, RecordKind};
 use crate::{Rotation, Vault, VaultError, schema};
@@ -84,6 +84,14 @@ impl Vault {
                 Ok(RowMeta {
                     origin_index: self.rp_index(&entry.rp_id),
                     site_index: Some(self.credential_index(&entry.credential_id)),
+                    ..meta.clone()
+                })
+            }
+            Some(RecordKind::SyncValue) => {
+                let (name, _) = sync::decode(plain).ok_or(tampered)?;
+                Ok(RowMeta {
+                    origin_index: self.sync_index(name),
+                    site_index: None,
                     ..meta.clone()
                 })
             }

@@ -1,0 +1,372 @@
+//! Syncing a vault: its records as [`Item`]s through `credwell_sync::client`, and what the
+//! device keeps in its vault for sync.
+//!
+//! The device keeps two sync values in its vault (sealed under the vault key, like every
+//! record; `credwell_vault::Vault::sync_value`): `account` ([`SyncAccount`]: the server, the
+//! account and device ids, the device token and the account key) and `state` (the client's
+//! high-water mark and copy of the records, sealed under the account key as well).
+//!
+//! [`sync_vault`] does one sync:
+//!
+//! 1. Read every credential, passkey and origin's flags from the vault (flags equal to the
+//!    defaults count as none) and give each its record id (keyed hash of its natural key).
+//! 2. Record the differences with the device's copy as changes: an item that differs is a
+//!    change stamped with the row's last-change time; a record the copy has and the vault
+//!    does not is a deletion stamped now.
+//! 3. Sync (pull, merge, push: `credwell_sync::client::Client::sync`).
+//! 4. Write to the vault what differs from the copy: credentials and passkeys in one
+//!    transaction, then flags.
+//! 5. Save the client's state in the vault.
+//!
+//! A crash between 3 and 5 leaves the vault and the saved state apart: the next sync sees the
+//! vault's records written in step 4 as changes of this device and pushes them again (same
+//! content, a later stamp). Nothing is lost.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use credwell_core::{OriginFlags, RecordId as VaultRecord, Timestamp};
+use credwell_sync::client::{Client, Report, State, SyncError, Transport};
+use credwell_sync::{AccountId, AccountKey, DeviceId, RecordId};
+use credwell_vault::{Change, Vault, VaultError};
+use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, Zeroizing};
+
+mod item;
+
+pub use item::{Item, Secret, SecretBytes};
+
+/// The vault's sync value holding the device's account.
+const ACCOUNT: &str = "account";
+/// The vault's sync value holding the client's state.
+const STATE: &str = "state";
+
+/// Why syncing the vault failed. Never quotes a record, a token or a key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VaultSyncError {
+    /// The vault failed.
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    /// Sync failed (the server could not be reached, or lied: the error names how).
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    /// The vault is not signed in to a sync server.
+    #[error("this vault is not signed in to a sync server (`credwell sync login`)")]
+    NotSignedIn,
+    /// The stored account cannot be read.
+    #[error("the sync account stored in the vault cannot be read")]
+    AccountDamaged,
+}
+
+/// The account a vault syncs with: kept in the vault, sealed under the vault key. `Debug`
+/// shows neither the token nor the key.
+pub struct SyncAccount {
+    /// The server's base URL.
+    pub server: String,
+    /// The account.
+    pub account: AccountId,
+    /// This device.
+    pub device: DeviceId,
+    /// This device's token.
+    pub token: Zeroizing<String>,
+    /// The account key's bytes.
+    pub key: Zeroizing<[u8; 32]>,
+}
+
+impl fmt::Debug for SyncAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SyncAccount")
+            .field("server", &self.server)
+            .field("account", &self.account)
+            .field("device", &self.device)
+            .finish_non_exhaustive()
+    }
+}
+
+/// [`SyncAccount`] as stored.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    server: String,
+    account: AccountId,
+    device: DeviceId,
+    token: String,
+    key: String,
+}
+
+impl Drop for Stored {
+    fn drop(&mut self) {
+        self.token.zeroize();
+        self.key.zeroize();
+    }
+}
+
+impl SyncAccount {
+    /// The account the vault is signed in to, if any.
+    pub fn load(vault: &Vault) -> Result<Option<Self>, VaultSyncError> {
+        let Some(bytes) = vault.sync_value(ACCOUNT)? else {
+            return Ok(None);
+        };
+        let stored: Stored =
+            serde_json::from_slice(&bytes).map_err(|_| VaultSyncError::AccountDamaged)?;
+        let decoded = Zeroizing::new(
+            URL_SAFE_NO_PAD
+                .decode(stored.key.as_bytes())
+                .map_err(|_| VaultSyncError::AccountDamaged)?,
+        );
+        let mut key = Zeroizing::new([0; 32]);
+        if decoded.len() != key.len() {
+            return Err(VaultSyncError::AccountDamaged);
+        }
+        key.copy_from_slice(&decoded);
+        Ok(Some(Self {
+            server: stored.server.clone(),
+            account: stored.account,
+            device: stored.device,
+            token: Zeroizing::new(stored.token.clone()),
+            key,
+        }))
+    }
+
+    /// Stores this account in the vault, with a fresh sync state (a device that signs in
+    /// again starts over).
+    pub fn save(&self, vault: &Vault, now: u64) -> Result<(), VaultSyncError> {
+        let stored = Stored {
+            server: self.server.clone(),
+            account: self.account,
+            device: self.device,
+            token: self.token.to_string(),
+            key: URL_SAFE_NO_PAD.encode(*self.key),
+        };
+        let bytes = Zeroizing::new(
+            serde_json::to_vec(&stored).map_err(|_| VaultSyncError::AccountDamaged)?,
+        );
+        vault.set_sync_value(STATE, None, Timestamp(now))?;
+        vault.set_sync_value(ACCOUNT, Some(&bytes), Timestamp(now))?;
+        Ok(())
+    }
+
+    /// Forgets the account and the sync state (the vault's records stay).
+    pub fn remove(vault: &Vault, now: u64) -> Result<(), VaultSyncError> {
+        vault.set_sync_value(STATE, None, Timestamp(now))?;
+        vault.set_sync_value(ACCOUNT, None, Timestamp(now))?;
+        Ok(())
+    }
+
+    /// The client for this account over `transport`, from the state saved in `vault`.
+    pub fn client<X: Transport>(
+        &self,
+        vault: &Vault,
+        transport: X,
+    ) -> Result<Client<Item, X>, VaultSyncError> {
+        let key = AccountKey::from_bytes(&self.key);
+        Ok(match vault.sync_value(STATE)? {
+            Some(saved) => Client::resume(self.account, self.device, key, transport, &saved)?,
+            None => Client::new(self.account, self.device, key, transport, State::default()),
+        })
+    }
+}
+
+/// Where an item lives in this vault.
+enum Place {
+    Credential(VaultRecord),
+    Passkey(Vec<u8>),
+    Flags,
+}
+
+struct Local {
+    item: Item,
+    updated: u64,
+    place: Place,
+}
+
+/// Step 1 of the module's steps: every record of the vault, by record id.
+fn read_vault<X: Transport>(
+    vault: &Vault,
+    client: &Client<Item, X>,
+) -> Result<BTreeMap<RecordId, Local>, VaultSyncError> {
+    let mut all = Vec::new();
+    for stored in vault.all()? {
+        if let Some(item) = Item::of_credential(&stored.credential) {
+            let place = Place::Credential(stored.record);
+            all.push((item, stored.updated.0, place));
+        }
+    }
+    for stored in vault.all_passkeys()? {
+        let item = Item::of_passkey(&stored.entry);
+        all.push((
+            item,
+            stored.updated,
+            Place::Passkey(stored.entry.credential_id),
+        ));
+    }
+    for stored in vault.all_flags()? {
+        if stored.flags != OriginFlags::default() {
+            all.push((
+                Item::of_flags(&stored.origin, stored.flags),
+                stored.updated,
+                Place::Flags,
+            ));
+        }
+    }
+    let mut locals = BTreeMap::new();
+    for (item, updated, place) in all {
+        let (kind, key) = item.natural_key();
+        let id = client.record_id(kind, &key);
+        // Two rows of one natural key: the later one speaks for both.
+        if locals.get(&id).is_some_and(|l: &Local| l.updated > updated) {
+            continue;
+        }
+        locals.insert(
+            id,
+            Local {
+                item,
+                updated,
+                place,
+            },
+        );
+    }
+    Ok(locals)
+}
+
+/// One sync of `vault` through `client` at `now` (this device's clock, milliseconds since the
+/// Unix epoch): steps 1 to 5 of the module's documentation.
+pub fn sync_vault<X: Transport>(
+    vault: &Vault,
+    client: &mut Client<Item, X>,
+    now: u64,
+) -> Result<Report, VaultSyncError> {
+    // 1.
+    let locals = read_vault(vault, client)?;
+    // 2.
+    let synced: BTreeMap<RecordId, Option<Item>> = client
+        .state()
+        .records
+        .iter()
+        .map(|(id, e)| (*id, e.version.body.clone()))
+        .collect();
+    for (id, local) in &locals {
+        let item = match synced.get(id) {
+            Some(Some(held)) => local.item.clone().with_history_of(held),
+            _ => local.item.clone(),
+        };
+        client.change(*id, Some(item), local.updated);
+    }
+    for (id, held) in &synced {
+        if held.is_some() && !locals.contains_key(id) {
+            client.change(*id, None, now);
+        }
+    }
+    // 3.
+    let report = client.sync()?;
+    // 4.
+    write_vault(vault, client, &locals, now)?;
+    // 5.
+    vault.set_sync_value(STATE, Some(&client.save()?), Timestamp(now))?;
+    Ok(report)
+}
+
+/// Step 4: writes what the client holds where the vault differs.
+fn write_vault<X: Transport>(
+    vault: &Vault,
+    client: &Client<Item, X>,
+    locals: &BTreeMap<RecordId, Local>,
+    now: u64,
+) -> Result<(), VaultSyncError> {
+    let mut changes = Vec::new();
+    let mut flags = Vec::new();
+    for (id, entry) in &client.state().records {
+        let local = locals.get(id);
+        let wanted = entry.version.body.as_ref();
+        if let (Some(wanted), Some(local)) = (wanted, local)
+            && wanted.same_in_vault(&local.item)
+        {
+            continue;
+        }
+        match local.map(|l| &l.place) {
+            Some(Place::Credential(record)) => {
+                changes.push(match wanted.and_then(Item::to_credential) {
+                    Some(credential) => Change::Update(*record, credential),
+                    None => Change::Remove(*record),
+                })
+            }
+            Some(Place::Passkey(credential_id)) => {
+                changes.push(match wanted.and_then(Item::to_passkey) {
+                    Some(entry) => Change::UpdatePasskey(entry),
+                    None => Change::RemovePasskey(credential_id.clone()),
+                })
+            }
+            Some(Place::Flags) | None => {}
+        }
+        let Some(wanted) = wanted else {
+            if let Some(Local {
+                place: Place::Flags,
+                item,
+                ..
+            }) = local
+                && let Some((origin, _)) = item.to_flags()
+            {
+                flags.push((origin, OriginFlags::default()));
+            }
+            continue;
+        };
+        if let Some(pair) = wanted.to_flags() {
+            flags.push(pair);
+        } else if local.is_none() {
+            if let Some(credential) = wanted.to_credential() {
+                changes.push(Change::Add(credential));
+            } else if let Some(entry) = wanted.to_passkey() {
+                changes.push(Change::AddPasskey(entry));
+            }
+        }
+    }
+    if !changes.is_empty() {
+        vault.apply(&changes, Timestamp(now), &mut || {})?;
+    }
+    for (origin, value) in flags {
+        vault.set_flags(&origin, value, Timestamp(now))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use credwell_vault::KdfParams;
+
+    use super::*;
+
+    #[test]
+    fn the_account_is_kept_in_the_vault_and_never_shown() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Vault::create(
+            &dir.path().join("v.sqlite"),
+            b"pass",
+            KdfParams::INSECURE_FOR_TESTS,
+        )
+        .unwrap();
+        assert!(SyncAccount::load(&vault).unwrap().is_none());
+        let token = concat!(
+            "cw1.AAAAAAAAAAAAAAAAAAAAAA.AQEBAQEBAQEBAQEBAQEBAQ.",
+            "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXM"
+        );
+        let account = SyncAccount {
+            server: "http://127.0.0.1:1".into(),
+            account: AccountId([0; 16]),
+            device: DeviceId([1; 16]),
+            token: Zeroizing::new(token.into()),
+            key: Zeroizing::new([7; 32]),
+        };
+        account.save(&vault, 1).unwrap();
+        let back = SyncAccount::load(&vault).unwrap().unwrap();
+        assert_eq!((back.token.as_str(), *back.key), (token, [7; 32]));
+        let shown = format!("{back:?}");
+        assert!(
+            !shown.contains("c2VjcmV0") && !shown.contains("BwcH"),
+            "{shown}"
+        );
+        SyncAccount::remove(&vault, 2).unwrap();
+        assert!(SyncAccount::load(&vault).unwrap().is_none());
+    }
+}

@@ -1,0 +1,261 @@
+//! Three vault files synced through the server on both engines: every kind of record the
+//! vault holds, added, edited and deleted on different devices, edited offline on two, and the
+//! vaults compared record by record; nothing of a record in the server's database.
+
+#![allow(clippy::unwrap_used)] // A test: a failure panics right there.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use common::{Engine, start_server};
+use credwell_admin::sync::{Item, SyncAccount, sync_vault};
+use credwell_core::{
+    Credential, FederatedCredential, Origin, OriginFlags, Password, PasswordCredential, Timestamp,
+};
+use credwell_sync::AccountKey;
+use credwell_sync::client::Report;
+use credwell_sync::client::http::HttpTransport;
+use credwell_sync_server::Notices;
+use credwell_vault::{KdfParams, PasskeyEntry, Vault};
+use zeroize::Zeroizing;
+
+const CANARIES: [&str; 4] = [
+    "canary-password-1",
+    "canary-user-alice",
+    "canary-site.example",
+    "canary-passkey-payload",
+];
+
+fn serve(engine: &str) -> (String, tokio::runtime::Runtime, Engine) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let engine = match engine {
+        "sqlite" => Engine::sqlite(),
+        _ => runtime.block_on(Engine::postgres()),
+    };
+    let base = runtime.block_on(start_server(engine.storage.clone(), Notices::new()));
+    (base, runtime, engine)
+}
+
+/// Three vaults signed in to one new account.
+fn three_vaults(dir: &Path, base: &str) -> Vec<Vault> {
+    let (_, key) = AccountKey::generate().unwrap();
+    let first = HttpTransport::create_account(base, "a").unwrap();
+    let transport = HttpTransport::new(base, first.token.clone()).unwrap();
+    let mut enrolled = vec![first];
+    for name in ["b", "c"] {
+        enrolled.push(transport.add_device(name).unwrap());
+    }
+    enrolled
+        .into_iter()
+        .enumerate()
+        .map(|(n, e)| {
+            let path = dir.join(format!("vault{n}.sqlite"));
+            let vault = Vault::create(&path, b"pass", KdfParams::INSECURE_FOR_TESTS).unwrap();
+            let account = SyncAccount {
+                server: base.to_owned(),
+                account: e.account,
+                device: e.device,
+                token: e.token,
+                key: Zeroizing::new(*key),
+            };
+            account.save(&vault, 1).unwrap();
+            vault
+        })
+        .collect()
+}
+
+fn sync(vault: &Vault, now: u64) -> Report {
+    let account = SyncAccount::load(vault).unwrap().unwrap();
+    let transport = HttpTransport::new(&account.server, account.token.clone()).unwrap();
+    let mut client = account.client(vault, transport).unwrap();
+    sync_vault(vault, &mut client, now).unwrap()
+}
+
+/// The synced copy of each record, as the device's client holds it.
+fn synced(vault: &Vault) -> Vec<Item> {
+    let account = SyncAccount::load(vault).unwrap().unwrap();
+    let transport = HttpTransport::new(&account.server, account.token.clone()).unwrap();
+    let client = account.client(vault, transport).unwrap();
+    client.records().map(|(_, item)| item.clone()).collect()
+}
+
+/// Everything the vault holds, as items (each kind, sorted).
+fn contents(vault: &Vault) -> BTreeSet<String> {
+    let mut all = BTreeSet::new();
+    for c in vault.all().unwrap() {
+        all.insert(format!(
+            "{:?}",
+            Item::of_credential(&c.credential).map(|i| expose(&i))
+        ));
+    }
+    for p in vault.all_passkeys().unwrap() {
+        all.insert(format!("{:?}{:?}", p.entry.rp_id, &p.entry.payload[..]));
+    }
+    for f in vault.all_flags().unwrap() {
+        all.insert(format!("{} {:?}", f.origin, f.flags));
+    }
+    all
+}
+
+fn expose(item: &Item) -> String {
+    match item {
+        Item::Password {
+            origin,
+            id,
+            password,
+            ..
+        } => format!("{origin} {id} {}", password.expose()),
+        other => format!("{other:?}"),
+    }
+}
+
+fn password_of(vault: &Vault) -> String {
+    match &vault.all().unwrap()[0].credential {
+        Credential::Password(c) => c.password.expose().to_owned(),
+        _ => panic!("not a password"),
+    }
+}
+
+fn all_sync(vaults: &[Vault], now: u64) {
+    for _ in 0..2 {
+        for vault in vaults {
+            sync(vault, now);
+        }
+    }
+    let first = contents(&vaults[0]);
+    for vault in &vaults[1..] {
+        assert_eq!(contents(vault), first);
+    }
+}
+
+#[test]
+fn three_vaults_sync_every_kind_of_record_on_both_engines() {
+    for engine_name in ["sqlite", "postgres"] {
+        let (base, _runtime, engine) = serve(engine_name);
+        let dir = tempfile::tempdir().unwrap();
+        let v = three_vaults(dir.path(), &base);
+        let site = Origin::parse(&format!("https://{}", CANARIES[2])).unwrap();
+        let password = PasswordCredential {
+            id: CANARIES[1].into(),
+            password: Password::new(CANARIES[0]),
+            name: "Alice".into(),
+            icon_url: String::new(),
+            origin: site.clone(),
+        };
+        v[0].add_credential(&Credential::Password(password.clone()), Timestamp(1_000))
+            .unwrap();
+        let federated = FederatedCredential {
+            id: "alice@idp".into(),
+            provider: "https://idp.example".into(),
+            protocol: None,
+            name: String::new(),
+            icon_url: String::new(),
+            origin: site.clone(),
+        };
+        v[0].add_credential(&Credential::Federated(federated), Timestamp(1_000))
+            .unwrap();
+        let passkey = PasskeyEntry {
+            rp_id: "passkeys.example".into(),
+            credential_id: vec![9; 16],
+            payload: Zeroizing::new(CANARIES[3].as_bytes().to_vec()),
+        };
+        v[1].add_passkey(&passkey, 1_000).unwrap();
+        let never = OriginFlags {
+            prevent_silent_access: true,
+            never_save: true,
+        };
+        let other = Origin::parse("https://never.example").unwrap();
+        v[2].set_flags(&other, never, Timestamp(1_000)).unwrap();
+        let quiet = OriginFlags {
+            prevent_silent_access: false,
+            never_save: false,
+        };
+        v[2].set_flags(&site, quiet, Timestamp(1_000)).unwrap();
+        all_sync(&v, 2_000);
+        for vault in &v {
+            assert_eq!(vault.all().unwrap().len(), 2, "{engine_name}");
+            assert_eq!(vault.passkey(&[9; 16]).unwrap().unwrap().entry, passkey);
+            assert_eq!(vault.flags(&other).unwrap(), never);
+            assert_eq!(vault.flags(&site).unwrap(), quiet);
+        }
+        // Edit on b, delete the federated credential and the flags on c.
+        let record = v[1]
+            .all()
+            .unwrap()
+            .into_iter()
+            .find(|c| matches!(c.credential, Credential::Password(_)))
+            .unwrap()
+            .record;
+        let edited = PasswordCredential {
+            password: Password::new("second"),
+            ..password.clone()
+        };
+        v[1].update_credential(
+            record,
+            &Credential::Password(edited.clone()),
+            Timestamp(3_000),
+        )
+        .unwrap();
+        let federated_record = v[2]
+            .all()
+            .unwrap()
+            .into_iter()
+            .find(|c| matches!(c.credential, Credential::Federated(_)))
+            .unwrap()
+            .record;
+        v[2].remove_credential(federated_record).unwrap();
+        v[2].set_flags(&other, OriginFlags::default(), Timestamp(3_000))
+            .unwrap();
+        v[0].remove_passkey(&[9; 16]).unwrap();
+        all_sync(&v, 4_000);
+        for vault in &v {
+            assert_eq!(vault.all().unwrap().len(), 1, "{engine_name}");
+            assert_eq!(password_of(vault), "second");
+            assert_eq!(vault.flags(&other).unwrap(), OriginFlags::default());
+            assert!(vault.passkey(&[9; 16]).unwrap().is_none());
+        }
+        // Offline, a and b change the same password; b's change is later.
+        for (n, (text, at)) in [("from-a", 5_000), ("from-b", 6_000)]
+            .into_iter()
+            .enumerate()
+        {
+            let record = v[n].all().unwrap()[0].record;
+            let changed = PasswordCredential {
+                password: Password::new(text),
+                ..password.clone()
+            };
+            v[n].update_credential(record, &Credential::Password(changed), Timestamp(at))
+                .unwrap();
+        }
+        all_sync(&v, 7_000);
+        for vault in &v {
+            assert_eq!(password_of(vault), "from-b", "{engine_name}");
+            let items = synced(vault);
+            let Some(Item::Password { history, .. }) =
+                items.iter().find(|i| matches!(i, Item::Password { .. }))
+            else {
+                panic!("no password synced");
+            };
+            let history: Vec<&str> = history.iter().map(|s| s.expose()).collect();
+            for lost in ["from-a", "second", CANARIES[0]] {
+                assert!(history.contains(&lost), "{engine_name}: {lost} kept");
+            }
+        }
+        // Nothing readable of any record on the server.
+        if let Some(file) = &engine.file {
+            let mut bytes = std::fs::read(file).unwrap();
+            let wal = file.with_file_name("sync.sqlite-wal");
+            bytes.extend(std::fs::read(wal).unwrap_or_default());
+            for canary in CANARIES {
+                let found = bytes.windows(canary.len()).any(|w| w == canary.as_bytes());
+                assert!(!found, "{canary} in the server's database");
+            }
+        }
+    }
+}
