@@ -1,7 +1,8 @@
 //! `credwell`: the command line of the credwell credential manager.
 //!
 //! Commands: `demo`, `vault init|info|passwd|backup|check`, `list`, `show`, `add`, `edit`, `rm`,
-//! `import`, `export` and `completions`. Every command has `--help`; `--json` gives
+//! `import`, `export`, `sync serve|login|invite|now|status|devices|revoke|logout` and
+//! `completions`. Every command has `--help`; `--json` gives
 //! machine-readable output; errors go to stderr as one sentence and the exit code is non-zero.
 
 // A command line's job is to print to stdout: command output goes through `println!`/`writeln!`
@@ -22,6 +23,7 @@ mod global;
 mod install;
 mod output;
 mod secrets;
+mod sync_cmd;
 mod transfer;
 mod vault_cmd;
 
@@ -66,6 +68,9 @@ enum Command {
     Install(install::InstallArgs),
     /// Removes what `credwell install` registered.
     Uninstall(install::InstallArgs),
+    /// Syncs this vault with a credwell sync server, or runs one.
+    #[command(subcommand)]
+    Sync(sync_cmd::SyncCommand),
     /// Prints a shell completion script (e.g. `credwell completions bash >
     /// ~/.local/share/bash-completion/completions/credwell`).
     Completions(CompletionsArgs),
@@ -105,6 +110,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export(args) => transfer::export(&global, &args, &mut stdout)?,
         Command::Install(args) => install::install(&global, &args, &mut stdout)?,
         Command::Uninstall(args) => install::remove(&global, &args, &mut stdout)?,
+        Command::Sync(command) => sync_cmd::run(&global, command, &mut stdout)?,
         Command::Completions(args) => {
             clap_complete::generate(args.shell, &mut Cli::command(), "credwell", &mut stdout);
         }

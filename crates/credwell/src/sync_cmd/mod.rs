@@ -1,0 +1,366 @@
+//! `credwell sync ...`: the sync server, and this vault's side of sync.
+//!
+//! Nothing these commands print holds a credential field, a device token or the account key:
+//! ids, counts, names and times only.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use credwell_admin::sync::{SyncAccount, sync_vault};
+use credwell_core::Timestamp;
+use credwell_sync::client::http::{Enrolled, HttpTransport};
+use credwell_sync::{AccountKey, DeviceId};
+use credwell_vault::Vault;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::backend::{self, now};
+use crate::global::Global;
+use crate::output::print_json;
+
+mod serve;
+
+/// `credwell sync`.
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum SyncCommand {
+    /// Runs a sync server (SQLite under the data directory by default, loopback only).
+    Serve(serve::ServeArgs),
+    /// Signs this vault in to a sync server: a new account, or (with --join) the account of
+    /// the device that wrote the join file with `credwell sync invite`.
+    Login(LoginArgs),
+    /// Writes a join file for a new device (owner-only; it holds the new device's token and the
+    /// account key: move it to the new device, `credwell sync login --join FILE` deletes it).
+    Invite(InviteArgs),
+    /// Syncs now: pulls, merges, pushes.
+    Now,
+    /// Shows whether and where this vault syncs, and what it holds (no server contact).
+    Status,
+    /// Lists the account's devices.
+    Devices,
+    /// Revokes a device of the account: its token stops working at once.
+    Revoke(RevokeArgs),
+    /// Signs this vault out (revoking this device on the server when it can be reached); the
+    /// vault's records stay.
+    Logout,
+}
+
+/// Options of `credwell sync login`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct LoginArgs {
+    /// The server's URL, e.g. http://127.0.0.1:8845.
+    #[arg(long, value_name = "URL")]
+    server: String,
+    /// This device's name on the server.
+    #[arg(long, default_value = "credwell", value_name = "NAME")]
+    device_name: String,
+    /// Join the account a join file (from `credwell sync invite`) names, instead of creating
+    /// one; the file is deleted once read.
+    #[arg(long, value_name = "FILE")]
+    join: Option<PathBuf>,
+}
+
+/// Options of `credwell sync invite`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct InviteArgs {
+    /// The new device's name.
+    #[arg(long, value_name = "NAME")]
+    device_name: String,
+    /// The join file to write (must not exist).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+/// Options of `credwell sync revoke`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct RevokeArgs {
+    /// The device's id (as `credwell sync devices` lists it).
+    device: String,
+}
+
+/// A join file's content.
+#[derive(Serialize, Deserialize)]
+struct JoinFile {
+    server: String,
+    account: credwell_sync::AccountId,
+    device: DeviceId,
+    token: String,
+    key: String,
+}
+
+impl Drop for JoinFile {
+    fn drop(&mut self) {
+        self.token.zeroize();
+        self.key.zeroize();
+    }
+}
+
+/// Runs a `credwell sync` command.
+pub(crate) fn run(global: &Global, command: SyncCommand, out: &mut impl Write) -> Result<()> {
+    match command {
+        SyncCommand::Serve(args) => serve::serve(&args, out),
+        SyncCommand::Login(args) => login(global, &args, out),
+        SyncCommand::Invite(args) => invite(global, &args, out),
+        SyncCommand::Now => sync_now(global, out),
+        SyncCommand::Status => status(global, out),
+        SyncCommand::Devices => devices(global, out),
+        SyncCommand::Revoke(args) => revoke(global, &args, out),
+        SyncCommand::Logout => logout(global, out),
+    }
+}
+
+/// The vault and the account it is signed in to.
+fn signed_in(global: &Global) -> Result<(Vault, SyncAccount)> {
+    let vault = backend::open(global)?;
+    let account = SyncAccount::load(&vault)?
+        .context("this vault is not signed in to a sync server; use `credwell sync login`")?;
+    Ok((vault, account))
+}
+
+fn transport(account: &SyncAccount) -> Result<HttpTransport> {
+    Ok(HttpTransport::new(&account.server, account.token.clone())?)
+}
+
+fn login(global: &Global, args: &LoginArgs, out: &mut impl Write) -> Result<()> {
+    let vault = backend::open(global)?;
+    if SyncAccount::load(&vault)?.is_some() {
+        bail!("this vault is already signed in; `credwell sync logout` first");
+    }
+    let server = args.server.trim_end_matches('/').to_owned();
+    let account = match &args.join {
+        None => {
+            let enrolled = HttpTransport::create_account(&server, &args.device_name)
+                .context("cannot create an account on the server")?;
+            let (_, key) = AccountKey::generate().context("no randomness")?;
+            account_of(&server, enrolled, key)
+        }
+        Some(path) => read_join_file(path, &server)?,
+    };
+    account.save(&vault, now().0)?;
+    let report = sync_vault(
+        &vault,
+        &mut account.client(&vault, transport(&account)?)?,
+        now().0,
+    )
+    .context("signed in, but the first sync failed; try `credwell sync now`")?;
+    if global.json {
+        let value = json!({
+            "account": account.account.to_string(),
+            "device": account.device.to_string(),
+            "received": report.received.len(),
+            "pushed": report.pushed,
+        });
+        return print_json(out, &value);
+    }
+    writeln!(
+        out,
+        "signed in to {} as device {} of account {}; first sync: {} received, {} pushed",
+        account.server,
+        account.device,
+        account.account,
+        report.received.len(),
+        report.pushed
+    )?;
+    Ok(())
+}
+
+fn account_of(server: &str, enrolled: Enrolled, key: Zeroizing<[u8; 32]>) -> SyncAccount {
+    SyncAccount {
+        server: server.to_owned(),
+        account: enrolled.account,
+        device: enrolled.device,
+        token: enrolled.token,
+        key,
+    }
+}
+
+fn read_join_file(path: &Path, server: &str) -> Result<SyncAccount> {
+    let bytes = Zeroizing::new(
+        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
+    );
+    let file: JoinFile = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not a credwell join file", path.display()))?;
+    if file.server != server {
+        bail!(
+            "{} joins the account on {}, not {server}",
+            path.display(),
+            file.server
+        );
+    }
+    use base64::Engine as _;
+    let decoded = Zeroizing::new(
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(file.key.as_bytes())
+            .ok()
+            .filter(|k| k.len() == 32)
+            .with_context(|| format!("{} is not a credwell join file", path.display()))?,
+    );
+    let mut key = Zeroizing::new([0; 32]);
+    key.copy_from_slice(&decoded);
+    std::fs::remove_file(path).with_context(|| format!("cannot delete {}", path.display()))?;
+    Ok(SyncAccount {
+        server: file.server.clone(),
+        account: file.account,
+        device: file.device,
+        token: Zeroizing::new(file.token.clone()),
+        key,
+    })
+}
+
+fn invite(global: &Global, args: &InviteArgs, out: &mut impl Write) -> Result<()> {
+    let (_vault, account) = signed_in(global)?;
+    let enrolled = transport(&account)?
+        .add_device(&args.device_name)
+        .context("the server did not add the device")?;
+    use base64::Engine as _;
+    let file = JoinFile {
+        server: account.server.clone(),
+        account: enrolled.account,
+        device: enrolled.device,
+        token: enrolled.token.to_string(),
+        key: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(*account.key),
+    };
+    let bytes = Zeroizing::new(serde_json::to_vec(&file)?);
+    credwell_vault::owner_only::create_new_file(&args.out)
+        .with_context(|| format!("cannot create {} (it must not exist)", args.out.display()))?;
+    std::fs::write(&args.out, &*bytes)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    writeln!(
+        out,
+        "device {} added; {} holds its token and the account key: move it to the new device \
+         and run `credwell sync login --server {} --join FILE` there",
+        enrolled.device,
+        args.out.display(),
+        account.server
+    )?;
+    Ok(())
+}
+
+fn sync_now(global: &Global, out: &mut impl Write) -> Result<()> {
+    let (vault, account) = signed_in(global)?;
+    let mut client = account.client(&vault, transport(&account)?)?;
+    let report = sync_vault(&vault, &mut client, now().0).context("sync failed")?;
+    if global.json {
+        let value = json!({"received": report.received.len(), "pushed": report.pushed});
+        return print_json(out, &value);
+    }
+    writeln!(
+        out,
+        "synced with {}: {} received, {} pushed",
+        account.server,
+        report.received.len(),
+        report.pushed
+    )?;
+    Ok(())
+}
+
+fn status(global: &Global, out: &mut impl Write) -> Result<()> {
+    let vault = backend::open(global)?;
+    let Some(account) = SyncAccount::load(&vault)? else {
+        if global.json {
+            return print_json(out, &json!({"signedIn": false}));
+        }
+        writeln!(out, "not signed in to a sync server")?;
+        return Ok(());
+    };
+    let client = account.client(&vault, transport(&account)?)?;
+    let state = client.state();
+    let records = client.records().count();
+    let pending = state.records.values().filter(|e| e.pending).count();
+    if global.json {
+        let value = json!({
+            "signedIn": true,
+            "server": account.server,
+            "account": account.account.to_string(),
+            "device": account.device.to_string(),
+            "cursor": state.cursor,
+            "records": records,
+            "pending": pending,
+        });
+        return print_json(out, &value);
+    }
+    writeln!(out, "server:  {}", account.server)?;
+    writeln!(out, "account: {}", account.account)?;
+    writeln!(out, "device:  {}", account.device)?;
+    writeln!(
+        out,
+        "synced:  {records} records up to revision {}",
+        state.cursor
+    )?;
+    writeln!(out, "pending: {pending} changes not yet pushed")?;
+    Ok(())
+}
+
+fn devices(global: &Global, out: &mut impl Write) -> Result<()> {
+    let (_vault, account) = signed_in(global)?;
+    let devices = transport(&account)?.devices()?;
+    let time = |ms: u64| Timestamp(ms).to_iso8601();
+    if global.json {
+        let list: Vec<_> = devices
+            .iter()
+            .map(|d| {
+                json!({
+                    "id": d.id.to_string(),
+                    "name": d.name,
+                    "joined": time(d.created),
+                    "revoked": d.revoked.map(time),
+                    "thisDevice": d.id == account.device,
+                })
+            })
+            .collect();
+        return print_json(out, &json!(list));
+    }
+    for d in &devices {
+        let this = if d.id == account.device {
+            " (this device)"
+        } else {
+            ""
+        };
+        let revoked = d
+            .revoked
+            .map(|r| format!(", revoked {}", time(r)))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{}  {}{this}  joined {}{revoked}",
+            d.id,
+            d.name,
+            time(d.created)
+        )?;
+    }
+    Ok(())
+}
+
+fn revoke(global: &Global, args: &RevokeArgs, out: &mut impl Write) -> Result<()> {
+    let (_vault, account) = signed_in(global)?;
+    let device = DeviceId::parse(&args.device)
+        .context("not a device id (22 characters, as `credwell sync devices` lists them)")?;
+    transport(&account)?.revoke(device)?;
+    writeln!(
+        out,
+        "device {device} revoked: its token no longer works. The account key is not rotated \
+         (not yet implemented): the revoked device still holds it."
+    )?;
+    Ok(())
+}
+
+fn logout(global: &Global, out: &mut impl Write) -> Result<()> {
+    let (vault, account) = signed_in(global)?;
+    let revoked = transport(&account)?.revoke(account.device);
+    SyncAccount::remove(&vault, now().0)?;
+    match revoked {
+        Ok(()) => writeln!(
+            out,
+            "signed out; device {} revoked on the server",
+            account.device
+        )?,
+        Err(e) => writeln!(
+            out,
+            "signed out here; the server could not revoke device {} ({e}): revoke it from \
+             another device with `credwell sync revoke {}`",
+            account.device, account.device
+        )?,
+    }
+    Ok(())
+}

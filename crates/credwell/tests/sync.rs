@@ -1,0 +1,240 @@
+//! `credwell sync` end to end: a real server process (`credwell sync serve`, on SQLite and on
+//! the throwaway PostgreSQL), two vaults signed in, a credential synced, devices listed and
+//! revoked, status and logout; no output holds a password, a token or a key.
+
+#![allow(clippy::unwrap_used)] // A test: a failure panics right there.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as Process, Stdio};
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+const PASSWORD: &str = "sync-canary-s3cret";
+
+/// A running `credwell sync serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(database: &str) -> Server {
+    let mut child = Process::new(env!("CARGO_BIN_EXE_credwell"))
+        .args([
+            "sync",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            database,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_owned();
+    Server { child, url }
+}
+
+/// A vault in its own directory, unlocked through a passphrase file.
+struct Device {
+    dir: TempDir,
+}
+
+impl Device {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("passphrase"), "pass phrase\n").unwrap();
+        let device = Self { dir };
+        device.ok(&["vault", "init", "--danger-insecure-test-kdf"]);
+        device
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn cmd(&self, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_credwell"))
+            .env("CREDWELL_PASSPHRASE_FILE", self.path("passphrase"))
+            .env_remove("CREDWELL_VAULT")
+            .env("HOME", self.dir.path())
+            .env("XDG_DATA_HOME", self.path("xdg"))
+            .arg("--vault")
+            .arg(self.path("vault.sqlite"))
+            .args(args)
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap()
+    }
+
+    /// Runs a command that must succeed; its stdout. No output may hold a secret.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.cmd(args);
+        let (stdout, stderr) = texts(&out);
+        assert!(out.status.success(), "credwell {args:?}: {stderr}{stdout}");
+        stdout
+    }
+
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.cmd(args);
+        let (stdout, stderr) = texts(&out);
+        assert!(
+            !out.status.success(),
+            "credwell {args:?} succeeded: {stdout}"
+        );
+        stderr
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        serde_json::from_str(&self.ok(&all)).unwrap()
+    }
+}
+
+fn texts(out: &std::process::Output) -> (String, String) {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    for text in [&stdout, &stderr] {
+        assert!(!text.contains(PASSWORD), "a password in the output: {text}");
+        assert!(
+            !text.contains("cw1."),
+            "a device token in the output: {text}"
+        );
+    }
+    (stdout, stderr)
+}
+
+fn postgres_url() -> String {
+    std::env::var("CREDWELL_TEST_POSTGRES").unwrap_or_else(|_| {
+        panic!(
+            "CREDWELL_TEST_POSTGRES is not set: run the sync tests through \
+             scripts/with-postgres.sh, e.g. `scripts/with-postgres.sh cargo test -p credwell \
+             --test sync`"
+        )
+    })
+}
+
+fn scenario(server: &Server, join_dir: &Path) {
+    let (a, b) = (Device::new(), Device::new());
+    let url = server.url.as_str();
+    assert_eq!(a.json(&["sync", "status"])["signedIn"], false);
+    a.ok(&["sync", "login", "--server", url, "--device-name", "laptop"]);
+    let again = a.fails(&["sync", "login", "--server", url]);
+    assert!(again.contains("already signed in"), "{again}");
+    let stdin = format!("{PASSWORD}\n");
+    let added = Command::new(env!("CARGO_BIN_EXE_credwell"))
+        .env("CREDWELL_PASSPHRASE_FILE", a.path("passphrase"))
+        .arg("--vault")
+        .arg(a.path("vault.sqlite"))
+        .args(["add", "password", "--origin", "https://sync.example"])
+        .args(["--username", "alice", "--password-stdin"])
+        .write_stdin(stdin)
+        .output()
+        .unwrap();
+    assert!(added.status.success());
+    let pushed = a.json(&["sync", "now"]);
+    assert_eq!(pushed["pushed"], 1);
+    // A second device joins through a join file.
+    let file = join_dir.join("join.json");
+    let file_arg = file.to_str().unwrap();
+    a.ok(&[
+        "sync",
+        "invite",
+        "--device-name",
+        "phone",
+        "--out",
+        file_arg,
+    ]);
+    let wrong = b.fails(&[
+        "sync",
+        "login",
+        "--server",
+        "http://127.0.0.1:9",
+        "--join",
+        file_arg,
+    ]);
+    assert!(wrong.contains("joins the account on"), "{wrong}");
+    let joined = b.json(&["sync", "login", "--server", url, "--join", file_arg]);
+    assert_eq!(joined["received"], 1);
+    assert!(!file.exists(), "the join file is deleted once read");
+    let listed = b.json(&["list"]);
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed[0]["id"], "alice", "{listed}");
+    let status = b.json(&["sync", "status"]);
+    assert_eq!(
+        (status["signedIn"].clone(), status["records"].clone()),
+        (true.into(), 1.into())
+    );
+    assert_eq!(status["pending"], 0);
+    // Devices: both listed; revoking the phone shuts it out.
+    let devices = a.json(&["sync", "devices"]);
+    let devices = devices.as_array().unwrap();
+    assert_eq!(devices.len(), 2);
+    let phone = devices.iter().find(|d| d["name"] == "phone").unwrap();
+    assert_eq!(phone["thisDevice"], false);
+    assert!(a.ok(&["sync", "devices"]).contains("(this device)"));
+    a.ok(&["sync", "revoke", phone["id"].as_str().unwrap()]);
+    let refused = b.fails(&["sync", "now"]);
+    assert!(refused.contains("revoked"), "{refused}");
+    let bad = a.fails(&["sync", "revoke", "not-a-device"]);
+    assert!(bad.contains("not a device id"), "{bad}");
+    // Logout: the records stay, the account goes.
+    assert!(a.ok(&["sync", "logout"]).contains("revoked on the server"));
+    assert_eq!(a.json(&["sync", "status"])["signedIn"], false);
+    assert_eq!(a.json(&["list"]).as_array().unwrap().len(), 1);
+    let out = a.fails(&["sync", "now"]);
+    assert!(out.contains("not signed in"), "{out}");
+}
+
+#[test]
+fn two_vaults_sync_through_a_server_process_on_sqlite_and_postgresql() {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = dir.path().join("server.sqlite");
+    let server = serve(sqlite.to_str().unwrap());
+    scenario(&server, dir.path());
+    drop(server);
+    let mut bytes = std::fs::read(&sqlite).unwrap();
+    bytes.extend(std::fs::read(dir.path().join("server.sqlite-wal")).unwrap_or_default());
+    for canary in [PASSWORD, "alice", "sync.example"] {
+        assert!(
+            !bytes.windows(canary.len()).any(|w| w == canary.as_bytes()),
+            "{canary}"
+        );
+    }
+    let server = serve(&postgres_url());
+    scenario(&server, dir.path());
+}
+
+#[test]
+fn the_server_refuses_to_listen_beyond_loopback() {
+    let device = Device::new();
+    let db = device.path("server.sqlite");
+    let out = device.fails(&[
+        "sync",
+        "serve",
+        "--listen",
+        "0.0.0.0:0",
+        "--database",
+        db.to_str().unwrap(),
+    ]);
+    assert!(out.contains("loopback only"), "{out}");
+}
