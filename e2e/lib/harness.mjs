@@ -31,9 +31,12 @@ export const CREDWELL_BIN = credwellBinary(HOST_BIN);
 export const PASSPHRASE = 'correct horse battery staple';
 export const UI_TIMEOUT = WINDOW_TIMEOUT;
 
-/** The host's environment in the suites: an ephemeral vault, no idle lock; plus `extra`. */
+/**
+ * The host's environment in the suites: an ephemeral vault, no idle lock, a signal naming a
+ * foreign RP ID settling after 200 ms (3 s by default); plus `extra`.
+ */
 export function hostEnv(extra = {}) {
-  return { CREDWELL_EPHEMERAL: '1', CREDWELL_IDLE_LOCK_SECS: '0', CREDWELL_LOG: 'warn', ...(extra ?? {}) };
+  return { CREDWELL_EPHEMERAL: '1', CREDWELL_IDLE_LOCK_SECS: '0', CREDWELL_SIGNAL_RELATED_MS: '200', CREDWELL_LOG: 'warn', ...(extra ?? {}) };
 }
 
 // A resolver rule that gives the suite a non-secure origin on loopback (http://insecure.test is

@@ -267,9 +267,10 @@ export async function relatedOriginsScenario(h, tls) {
 
 /**
  * Related origins as a probe, the attack this scenario guards against: a page names any RP ID in
- * a signal call (no UI) and reads what the RP's host answered from the SecurityError. Now: one
- * message whatever the answer, no redirect followed, no fetch of a name outside the Public Suffix
- * List's registrable domains, at most 10 fetches a minute per document.
+ * a signal call (no UI) and reads what the RP's host answered from the SecurityError. Now: no
+ * fetch at all for an RP ID the vault holds no passkey for (or while it is locked); where it
+ * holds one, one message whatever the answer, no redirect followed, no fetch of a name outside
+ * the Public Suffix List's registrable domains, at most 10 fetches a minute per document.
  */
 export async function probeScenario(h, tls) {
   await h.goto('/', CALLER);
@@ -288,7 +289,37 @@ export async function probeScenario(h, tls) {
     ['not listed', () => tls.serve(200, 'application/json', { origins: ['https://elsewhere.example'] })],
     ['a redirect', () => tls.serveRedirect(`https://${CALLER_HOST}/icon-redirect-target`)],
   ];
-  const messages = new Set();
+  // A locked vault, then an unlocked one without a passkey for the RP ID: the page's signal
+  // makes no fetch (it used to fetch any host the page named), and is refused like any other.
+  tls.serve(200, 'application/json', { origins: [CALLER] });
+  const untouched = tls.state.requests.length;
+  const refusedLocked = await signal(RP_ID);
+  await unlockVault(h);
+  const refusedEmpty = await signal(RP_ID);
+  assert.equal(refusedLocked.name, 'SecurityError', JSON.stringify(refusedLocked));
+  assert.deepEqual(refusedEmpty, refusedLocked, 'locked or holding nothing: the same answer');
+  await new Promise((ok) => setTimeout(ok, 500));
+  assert.equal(tls.state.requests.length, untouched, 'a signal fetched for an RP ID without passkeys');
+
+  // A passkey for the RP ID, registered on its own site (no related-origins fetch needed).
+  await h.goto('/set-cookie', `https://${RP_ID}`);
+  const regOptions = await generateRegistrationOptions({
+    rpName: 'Shop',
+    rpID: RP_ID,
+    userName: 'probe',
+    attestationType: 'none',
+    authenticatorSelection: { residentKey: 'required', userVerification: 'discouraged' },
+    supportedAlgorithmIDs: [-7],
+  });
+  const creating = h.page.evaluate(async (j) => {
+    const c = await navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(j) });
+    return c.id;
+  }, regOptions);
+  await answerCreate(h);
+  assert.equal(typeof (await creating), 'string');
+  await h.goto('/', CALLER);
+
+  const messages = new Set([refusedLocked.message]);
   for (const [what, setUp] of answers) {
     setUp();
     const before = tls.state.requests.length;

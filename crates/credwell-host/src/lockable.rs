@@ -56,6 +56,11 @@ impl<S: CredentialStore> LockableStore<S> {
         self.state.borrow().is_some()
     }
 
+    /// The store if it is unlocked now, without waiting or asking.
+    pub(crate) fn unlocked_now(&self) -> Option<Arc<S>> {
+        self.state.borrow().clone()
+    }
+
     pub(crate) fn unlock(&self, store: S) {
         self.unlock_ui.store(0, Ordering::SeqCst);
         self.state.send_replace(Some(Arc::new(store)));

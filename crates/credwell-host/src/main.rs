@@ -12,6 +12,8 @@
 //!   `ask`).
 //! - `CREDWELL_IDLE_LOCK_SECS`: lock after this many seconds without a user action (default
 //!   900; 0 disables); page calls do not count (`docs/protocol.md`, "Locking").
+//! - `CREDWELL_SIGNAL_RELATED_MS`: how long a WebAuthn signal naming an RP ID outside the
+//!   caller's site takes to settle, fetch or not (default 3000; test suites shorten it).
 //! - `CREDWELL_DANGER_INSECURE_KDF=1`: create new vaults with test-only key-derivation
 //!   parameters (test suites only; a build without credwell-vault's `insecure-test-kdf` feature,
 //!   such as every release build, refuses to create a vault while it is set).
@@ -166,14 +168,21 @@ fn host_config() -> Result<HostConfig, String> {
             }
         },
     };
-    Ok(HostConfig {
+    let mut config = HostConfig {
         engine: EngineConfig {
             store_consent,
             ..EngineConfig::default()
         },
         idle_lock,
         ..HostConfig::default()
-    })
+    };
+    if let Ok(v) = std::env::var("CREDWELL_SIGNAL_RELATED_MS") {
+        let ms = v.parse::<u64>().map_err(|_| {
+            format!("CREDWELL_SIGNAL_RELATED_MS must be a number of milliseconds, not {v:?}")
+        })?;
+        config.signal_related_time = Duration::from_millis(ms);
+    }
+    Ok(config)
 }
 
 /// An in-memory vault (credentials and passkeys): the first unlock sets its passphrase.

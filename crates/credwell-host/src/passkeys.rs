@@ -88,6 +88,12 @@ impl<S: ManagedStore + 'static> PasskeyStore for HostPasskeys<S> {
     async fn delete(&self, credential_id: &[u8]) -> Result<bool, PasskeyStoreError> {
         self.unlocked().await?.delete(credential_id).await
     }
+
+    async fn holds_any(&self, rp_id: &str) -> Option<bool> {
+        // Never the unlock page: a page's signal must not raise it to learn an answer.
+        let store = self.store.unlocked_now()?;
+        S::passkeys(&store).holds_any(rp_id).await
+    }
 }
 
 /// The authenticator's prompts as `ui.show` events (see `docs/protocol.md`): `passkey.create`,

@@ -26,16 +26,20 @@ pub(crate) struct ExtensionFetcher {
     enabled: Arc<AtomicBool>,
     fetches: Exchanges<FetchResult>,
     timeout: Duration,
+    signal_time: Duration,
 }
 
 impl ExtensionFetcher {
-    pub(crate) fn new(outbox: Outbox, timeout: Duration) -> Self {
+    /// `timeout`: how long a fetch waits for its result; `signal_time`: how long a signal's RP ID
+    /// validation takes, fetch or not ([`RelatedOrigins::fetch_for_signal`]).
+    pub(crate) fn new(outbox: Outbox, timeout: Duration, signal_time: Duration) -> Self {
         Self {
             enabled: Arc::default(),
             fetches: Exchanges::new(outbox, Arc::new(AtomicU64::new(1)), |fetch| {
                 Event::WellKnownCancel { fetch }
             }),
             timeout,
+            signal_time,
         }
     }
 
@@ -70,5 +74,21 @@ impl RelatedOrigins for ExtensionFetcher {
             Ok(None) => Err(gone()),
             Err(_) => Err(WellKnownFetchError::TimedOut),
         }
+    }
+
+    async fn fetch_for_signal(&self, rp_id: &str, may_hold: bool) -> FetchResult {
+        // Fetch or not, the answer comes once `signal_time` is over (a fetch that takes longer
+        // fails): only a fetch takes time, so a page timing its signal would otherwise learn
+        // whether the vault holds passkeys for an RP ID of its choosing.
+        let settled = tokio::time::sleep(self.signal_time);
+        let result = if may_hold {
+            tokio::time::timeout(self.signal_time, self.fetch(rp_id))
+                .await
+                .unwrap_or(Err(WellKnownFetchError::TimedOut))
+        } else {
+            Err(WellKnownFetchError::NotFetched)
+        };
+        settled.await;
+        result
     }
 }

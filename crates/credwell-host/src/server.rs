@@ -43,6 +43,10 @@ pub struct HostConfig {
     /// How long WebAuthn's related origin requests wait for the extension's `wellKnown.result`
     /// before the RP ID is refused (`SecurityError`).
     pub well_known_timeout: Duration,
+    /// How long a signal method naming an RP ID outside the caller's site takes to settle,
+    /// whether its related origins were fetched (the vault holds passkeys for that RP ID) or not
+    /// (it holds none: nothing is fetched); a fetch that takes longer fails.
+    pub signal_related_time: Duration,
 }
 
 impl Default for HostConfig {
@@ -51,6 +55,7 @@ impl Default for HostConfig {
             engine: EngineConfig::default(),
             idle_lock: Some(Duration::from_secs(15 * 60)),
             well_known_timeout: Duration::from_secs(10),
+            signal_related_time: Duration::from_secs(3),
         }
     }
 }
@@ -231,7 +236,11 @@ impl<O: VaultOpener> Host<O> {
                 opener: Arc::clone(&opener),
             },
         );
-        let related_origins = ExtensionFetcher::new(outbox.clone(), config.well_known_timeout);
+        let related_origins = ExtensionFetcher::new(
+            outbox.clone(),
+            config.well_known_timeout,
+            config.signal_related_time,
+        );
         let engine =
             Engine::with_config(store.clone(), mediator.clone(), RuntimeClock, config.engine)
                 .with_authenticator(authenticator)

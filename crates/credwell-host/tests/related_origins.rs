@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used)] // Test helpers: a failure should panic right there.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -72,10 +72,20 @@ impl std::ops::DerefMut for Extension {
 impl Extension {
     /// Starts a host; `related_origins` is what the extension's `hello` announces.
     async fn start(related_origins: bool, well_known_timeout: Duration) -> Self {
+        Self::start_with(related_origins, well_known_timeout, SIGNAL_TIME).await
+    }
+
+    /// `signal_time`: how long a signal naming a foreign RP ID takes to settle.
+    async fn start_with(
+        related_origins: bool,
+        well_known_timeout: Duration,
+        signal_time: Duration,
+    ) -> Self {
         let opener = MemoryOpener(MemoryVault::new());
         let config = HostConfig {
             idle_lock: None,
             well_known_timeout,
+            signal_related_time: signal_time,
             ..HostConfig::default()
         };
         let (port, _task) = Port::start(opener, config, 256 * 1024);
@@ -130,6 +140,21 @@ impl Extension {
         reply["result"]["delivered"].as_bool().unwrap()
     }
 
+    /// Registers a passkey for shopping.com from the related origin (the vault then holds one).
+    async fn register(&mut self) -> Value {
+        let id = self
+            .begin(
+                "credentials.create",
+                json!({"caller": caller(UK), "options": creation("shopping.com")}),
+            )
+            .await;
+        let fetch = self.expect_fetch("shopping.com").await;
+        assert!(self.answer(fetch, listing(&[UK])).await);
+        let created = self.finish(id).await;
+        assert!(created["result"]["id"].is_string(), "{created}");
+        created
+    }
+
     /// Answers the authenticator's prompts until the reply to `id`.
     async fn finish(&mut self, id: u64) -> Value {
         loop {
@@ -152,6 +177,9 @@ impl Extension {
         }
     }
 }
+
+/// How long a signal naming a foreign RP ID takes to settle in these tests.
+const SIGNAL_TIME: Duration = Duration::from_millis(50);
 
 fn unb64(v: &Value) -> Vec<u8> {
     URL_SAFE_NO_PAD.decode(v.as_str().unwrap()).unwrap()
@@ -209,6 +237,62 @@ async fn a_listed_origin_registers_and_signs_in_with_the_related_rp_id() {
         .await;
     let fetch = e.expect_fetch("shopping.com").await;
     assert!(e.answer(fetch, listing(&[UK])).await);
+    assert_eq!(e.reply_to(id).await["result"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_signal_fetches_only_for_an_rp_id_with_passkeys_and_settles_after_the_same_time() {
+    // Attack: a page signals for RP IDs of its choosing to make the extension fetch any host's
+    // `.well-known/webauthn`, or to time the answer and learn which RPs the user has passkeys
+    // for. Now nothing is fetched for an RP ID without passkeys, and the answer comes after the
+    // same configured time either way (a lower bound: the test cannot be rushed by the host).
+    let signal_time = Duration::from_millis(400);
+    let mut e = Extension::start_with(true, Duration::from_secs(10), signal_time).await;
+    let signal = |rp_id: &str| {
+        json!({"caller": caller(UK), "method": "signalUnknownCredential",
+               "options": {"rpId": rp_id, "credentialId": b64(b"unknown")}})
+    };
+    // No passkey for shopping.com: no wellKnown.fetch; the reply (SecurityError) is the next
+    // message, and not before the signal time.
+    let started = Instant::now();
+    let id = e.begin("credentials.signal", signal("shopping.com")).await;
+    let reply = e.next().await;
+    assert_eq!(reply["id"], json!(id), "a fetch was asked for: {reply}");
+    assert_eq!(error_name(&reply), "SecurityError");
+    assert!(started.elapsed() >= signal_time, "{:?}", started.elapsed());
+    // The fixed message, naming neither the fetch nor the vault.
+    let message = reply["error"]["message"].as_str().unwrap();
+    assert!(
+        !message.contains("fetched") && !message.contains("held"),
+        "{message}"
+    );
+
+    // Locked: the vault cannot tell, so nothing is fetched, no unlock page is raised, and the
+    // answer is the same.
+    let id = e.begin("vault.lock", json!({})).await;
+    e.reply_to(id).await;
+    let id = e.begin("credentials.signal", signal("shopping.com")).await;
+    let locked = e.next().await;
+    assert_eq!(locked["id"], json!(id), "{locked}");
+    assert_eq!(locked["error"], reply["error"]);
+    let id = e
+        .begin("vault.unlock", json!({"passphrase": PASSPHRASE}))
+        .await;
+    assert_eq!(e.reply_to(id).await["result"]["locked"], false);
+
+    // With a passkey for shopping.com: the spec's fetch, and the same time even when the
+    // extension answers at once.
+    e.register().await;
+    let started = Instant::now();
+    let id = e.begin("credentials.signal", signal("shopping.com")).await;
+    let fetch = e.expect_fetch("shopping.com").await;
+    assert!(e.answer(fetch, listing(&[UK])).await);
+    assert_eq!(e.reply_to(id).await["result"], Value::Null);
+    assert!(started.elapsed() >= signal_time, "{:?}", started.elapsed());
+    // An RP ID of the caller's own site needs no fetch and no wait.
+    let id = e
+        .begin("credentials.signal", signal("shopping.co.uk"))
+        .await;
     assert_eq!(e.reply_to(id).await["result"], Value::Null);
 }
 
@@ -286,7 +370,9 @@ async fn cancelling_the_request_cancels_its_fetch() {
         assert!(seen.contains(&json!({"id": id, "error": {"abortReason": "navigated away"}})));
         assert!(!e.answer(fetch, listing(&[UK])).await);
     }
-    // A signal waiting for its fetch is cancelled too.
+    // A signal waiting for its fetch is cancelled too (the vault holds a passkey for the RP
+    // ID, or the signal would fetch nothing).
+    e.register().await;
     let id = e
         .begin(
             "credentials.signal",

@@ -401,6 +401,12 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> Authenticator for PasskeyAuthentic
         self.assert(request).await
     }
 
+    async fn may_hold_credentials_for(&self, rp_id: &str) -> bool {
+        // A store that cannot tell (locked) counts as holding none: a page's signal must fetch
+        // nothing on its word, and must not learn by the outcome whether the vault is locked.
+        self.store.holds_any(rp_id).await.unwrap_or(false)
+    }
+
     async fn signal(&self, signal: credwell_core::Signal) {
         // The spec resolves the page's promise whatever the action does; a failure (a locked
         // store the user did not unlock, a damaged record) leaves the passkeys as they were.

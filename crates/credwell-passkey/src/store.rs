@@ -63,6 +63,11 @@ pub trait PasskeyStore: Send + Sync {
         &self,
         credential_id: &[u8],
     ) -> impl Future<Output = Result<bool, PasskeyStoreError>> + Send;
+
+    /// Whether any passkey (hidden ones included) is scoped to `rp_id`, when the store can tell
+    /// without asking the user; `None` when it cannot (a locked vault must not prompt for this).
+    /// Required, not defaulted to `list`: a wrapper that forgot to forward it would prompt.
+    fn holds_any(&self, rp_id: &str) -> impl Future<Output = Option<bool>> + Send;
 }
 
 /// An in-memory [`PasskeyStore`], for tests, demos and benchmarks: passkeys by credential id,
@@ -183,6 +188,15 @@ impl PasskeyStore for MemoryPasskeyStore {
     async fn delete(&self, credential_id: &[u8]) -> Result<bool, PasskeyStoreError> {
         Ok(self.remove(credential_id))
     }
+
+    async fn holds_any(&self, rp_id: &str) -> Option<bool> {
+        Some(
+            self.lock()
+                .by_rp
+                .get(rp_id)
+                .is_some_and(|ids| !ids.is_empty()),
+        )
+    }
 }
 
 /// A store that delegates (an `Arc` of a store, or a wrapper naming its inner store) is a
@@ -225,6 +239,10 @@ where
         credential_id: &[u8],
     ) -> impl Future<Output = Result<bool, PasskeyStoreError>> + Send {
         self.delegate().delete(credential_id)
+    }
+
+    fn holds_any(&self, rp_id: &str) -> impl Future<Output = Option<bool>> + Send {
+        self.delegate().holds_any(rp_id)
     }
 }
 

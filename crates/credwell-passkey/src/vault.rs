@@ -137,4 +137,12 @@ impl PasskeyStore for VaultPasskeyStore {
             .remove_passkey(credential_id)
             .map_err(|e| backend(&e))
     }
+
+    async fn holds_any(&self, rp_id: &str) -> Option<bool> {
+        // A vault that cannot be read cannot tell.
+        self.vault
+            .passkeys_for_rp(rp_id)
+            .ok()
+            .map(|found| !found.is_empty())
+    }
 }

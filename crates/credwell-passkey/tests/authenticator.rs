@@ -620,6 +620,12 @@ impl PasskeyStore for FailingStore {
     async fn delete(&self, _: &[u8]) -> Result<bool, PasskeyStoreError> {
         Err(PasskeyStoreError::Backend("read-only".into()))
     }
+    async fn holds_any(&self, rp_id: &str) -> Option<bool> {
+        if self.reads_fail {
+            return None;
+        }
+        self.inner.holds_any(rp_id).await
+    }
 }
 
 #[test]
@@ -688,6 +694,9 @@ impl PasskeyStore for VanishingStore {
     }
     async fn delete(&self, id: &[u8]) -> Result<bool, PasskeyStoreError> {
         self.0.delete(id).await
+    }
+    async fn holds_any(&self, rp_id: &str) -> Option<bool> {
+        self.0.holds_any(rp_id).await
     }
 }
 
@@ -1167,4 +1176,24 @@ fn conditional_requests_offer_accounts_in_autofill_and_show_nothing_when_there_a
             .any(|e| matches!(e, UiEvent::ChooseAccount { .. })),
         "no modal chooser"
     );
+}
+
+#[test]
+fn may_hold_credentials_for_says_false_only_when_the_store_knows_it_holds_none() {
+    // A signal fetches an RP's related origins only for an RP ID this says may be held.
+    let ui = ScriptedUi::new().confirming(true);
+    let (a, _) = authenticator(&ui);
+    assert!(!run(a.may_hold_credentials_for("example.com")));
+    run(a.make_credential(make_request("example.com", b"alice"))).unwrap();
+    assert!(run(a.may_hold_credentials_for("example.com")));
+    assert!(!run(a.may_hold_credentials_for("other.example")));
+    // A store that cannot tell (a locked vault, an unreadable one) counts as holding none.
+    let broken = PasskeyAuthenticator::new(
+        FailingStore {
+            reads_fail: true,
+            ..FailingStore::default()
+        },
+        ScriptedUi::new(),
+    );
+    assert!(!run(broken.may_hold_credentials_for("example.com")));
 }

@@ -8,7 +8,10 @@ use crate::caller::Caller;
 use crate::clock::Clock;
 use crate::mediator::Mediator;
 use crate::store::CredentialStore;
-use crate::webauthn::{Authenticator, RelatedOrigins, SignalError, SignalMethod, signal_from_json};
+use crate::webauthn::{
+    Authenticator, RelatedOrigins, SignalError, SignalMethod, WellKnownFetchError,
+    WellKnownResponse, signal_from_json,
+};
 
 impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrigins>
     Engine<S, M, C, A, R>
@@ -34,8 +37,11 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
         }
         let in_flight = self.register(caller.request);
         let work = async {
-            let signal =
-                signal_from_json(method, options, &caller.origin, &self.related_origins).await?;
+            let related = SignalOrigins {
+                related: &self.related_origins,
+                authenticator: &self.authenticator,
+            };
+            let signal = signal_from_json(method, options, &caller.origin, &related).await?;
             if self.authenticator.available() {
                 self.authenticator.signal(signal).await;
             }
@@ -45,5 +51,27 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
             Ok(result) => result,
             Err(reason) => Err(SignalError::Aborted(reason)),
         }
+    }
+}
+
+/// The related origins a signal's RP ID validation sees: the engine's, asked through
+/// [`RelatedOrigins::fetch_for_signal`] with whether the authenticator may hold a credential for
+/// the RP ID, so that a page's signal makes no fetch for an RP the vault knows nothing of.
+struct SignalOrigins<'a, R, A> {
+    related: &'a R,
+    authenticator: &'a A,
+}
+
+impl<R: RelatedOrigins, A: Authenticator> RelatedOrigins for SignalOrigins<'_, R, A> {
+    fn supported(&self) -> bool {
+        self.related.supported()
+    }
+
+    async fn fetch(&self, rp_id: &str) -> Result<WellKnownResponse, WellKnownFetchError> {
+        // Only an available authenticator can hold anything; asked only here, for an RP ID
+        // outside the caller's site (the one case that fetches).
+        let may_hold = self.authenticator.available()
+            && self.authenticator.may_hold_credentials_for(rp_id).await;
+        self.related.fetch_for_signal(rp_id, may_hold).await
     }
 }

@@ -163,6 +163,16 @@ pub trait Authenticator: Send + Sync {
         request: GetAssertionRequest,
     ) -> impl Future<Output = Result<Assertion, AuthenticatorError>> + Send;
 
+    /// Whether this authenticator may hold a credential scoped to `rp_id`: false only when it
+    /// knows, without asking the user (a locked store cannot tell), that it holds none. A signal
+    /// naming an RP ID outside the caller's site fetches that RP's related origins only when
+    /// this is true ([`RelatedOrigins::fetch_for_signal`](super::RelatedOrigins)). The default,
+    /// true, keeps the spec's behaviour.
+    fn may_hold_credentials_for(&self, rp_id: &str) -> impl Future<Output = bool> + Send {
+        let _ = rp_id;
+        std::future::ready(true)
+    }
+
     /// The [authenticator action](https://w3c.github.io/webauthn/#sctn-signal-methods) of a
     /// validated signal: remove, hide, unhide or update stored credentials. Its outcome is not
     /// reported to the page; the default does nothing (an authenticator that stores nothing).

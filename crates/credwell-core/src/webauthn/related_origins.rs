@@ -80,6 +80,10 @@ pub enum WellKnownFetchError {
     /// No answer in time.
     #[error("the fetch timed out")]
     TimedOut,
+    /// Not fetched: a signal named an RP ID no authenticator holds a credential for
+    /// ([`RelatedOrigins::fetch_for_signal`]).
+    #[error("not fetched: no credential is held for this RP ID")]
+    NotFetched,
     /// The document is larger than [`MAX_DOCUMENT_BYTES`].
     #[error("the document is larger than {MAX_DOCUMENT_BYTES} bytes")]
     TooLarge,
@@ -102,6 +106,29 @@ pub trait RelatedOrigins: Send + Sync {
         &self,
         rp_id: &str,
     ) -> impl Future<Output = Result<WellKnownResponse, WellKnownFetchError>> + Send;
+
+    /// The fetch a signal method's RP ID validation makes. `may_hold` is false when the
+    /// authenticators know, without asking the user, that they hold no credential for `rp_id`.
+    ///
+    /// A signal shows no UI, so without this a page could make the client fetch any host's
+    /// `.well-known/webauthn` at will. The default fetches only when a credential may be held,
+    /// and otherwise fails as an unreachable document would: the signal is then refused with the
+    /// `SecurityError` of an unrelated RP ID, which changes nothing (the action would have found
+    /// no credential to act on). An embedder with a timer should make both paths take the same
+    /// time, or the fetch's duration tells a page whether the vault holds passkeys for `rp_id`.
+    fn fetch_for_signal(
+        &self,
+        rp_id: &str,
+        may_hold: bool,
+    ) -> impl Future<Output = Result<WellKnownResponse, WellKnownFetchError>> + Send {
+        async move {
+            if may_hold {
+                self.fetch(rp_id).await
+            } else {
+                Err(WellKnownFetchError::NotFetched)
+            }
+        }
+    }
 }
 
 /// The default: related origin requests are not supported (an RP ID must be the caller's

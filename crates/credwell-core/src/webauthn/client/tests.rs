@@ -25,6 +25,8 @@ struct TestAuthenticator {
     asked: Arc<Mutex<Vec<GetAssertionRequest>>>,
     signals: Arc<Mutex<Vec<Signal>>>,
     assertion_id: Vec<u8>,
+    /// The RP IDs it holds credentials for, when it knows (None: it cannot tell).
+    holds: Option<Vec<&'static str>>,
 }
 
 impl TestAuthenticator {
@@ -41,6 +43,7 @@ impl TestAuthenticator {
             asked: Arc::default(),
             signals: Arc::default(),
             assertion_id: vec![1, 2, 3],
+            holds: None,
         }
     }
 
@@ -93,6 +96,10 @@ impl Authenticator for TestAuthenticator {
 
     async fn signal(&self, signal: Signal) {
         self.signals.lock().unwrap().push(signal);
+    }
+
+    async fn may_hold_credentials_for(&self, rp_id: &str) -> bool {
+        self.holds.as_ref().is_none_or(|held| held.contains(&rp_id))
     }
 }
 
@@ -641,6 +648,49 @@ fn without_related_origins_a_foreign_rp_id_is_refused_without_a_fetch() {
         CreateError::WebAuthn(WebAuthnError::RpId(RpIdError::NotASuffix { .. }))
     ));
     assert!(!engine.related_origins().supported());
+}
+
+#[test]
+fn a_signal_fetches_related_origins_only_for_an_rp_id_the_authenticator_may_hold() {
+    // Signals show no UI: a page naming any host's RP ID must not make the client fetch that
+    // host's `.well-known/webauthn` unless the vault may hold a passkey for it.
+    let uk = caller("https://shopping.co.uk");
+    let options = json!({"rpId": "shopping.com", "credentialId": "AQID"});
+    let with_holdings = |holds: Option<Vec<&'static str>>| {
+        let mut authenticator = TestAuthenticator::new(Behaviour::Succeed);
+        authenticator.holds = holds;
+        Engine::new(
+            MemoryStore::new(),
+            ScriptedMediator::default(),
+            ManualClock::new(0),
+        )
+        .with_authenticator(authenticator)
+        .with_related_origins(shopping())
+    };
+
+    // Holds nothing for shopping.com: refused as an unrelated RP ID, nothing fetched, no action.
+    let engine = with_holdings(Some(vec!["other.example"]));
+    let error = run(engine.signal(&uk, SignalMethod::UnknownCredential, &options)).unwrap_err();
+    assert_eq!(error.name(), ErrorName::SecurityError);
+    assert!(engine.related_origins().fetched().is_empty());
+    assert!(engine.authenticator().signals.lock().unwrap().is_empty());
+    // ... while an RP ID of the caller's own site needs no fetch and is served as before.
+    let own = json!({"rpId": "shopping.co.uk", "credentialId": "AQID"});
+    run(engine.signal(&uk, SignalMethod::UnknownCredential, &own)).unwrap();
+    assert!(engine.related_origins().fetched().is_empty());
+    assert_eq!(engine.authenticator().signals.lock().unwrap().len(), 1);
+
+    // Holds one (or cannot tell: a locked vault): the spec's fetch, and the signal goes through.
+    for holds in [Some(vec!["shopping.com"]), None] {
+        let engine = with_holdings(holds);
+        run(engine.signal(&uk, SignalMethod::UnknownCredential, &options)).unwrap();
+        assert_eq!(engine.related_origins().fetched(), ["shopping.com"]);
+        assert_eq!(engine.authenticator().signals.lock().unwrap().len(), 1);
+    }
+    // get() and create() still fetch whatever the vault holds (the user is asked anyway).
+    let engine = with_holdings(Some(vec![]));
+    run(engine.get(&uk, &request(json!({"rpId": "shopping.com"})), None)).unwrap();
+    assert_eq!(engine.related_origins().fetched(), ["shopping.com"]);
 }
 
 /// A fetch that never answers, and records whether it was dropped (cancelled).
