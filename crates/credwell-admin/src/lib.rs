@@ -18,7 +18,9 @@ mod vault;
 
 pub use memory::MemoryVault;
 
-use credwell_core::{Credential, RecordId, StoreFailure, StoredCredential, Timestamp};
+use credwell_core::{
+    Credential, DatedCredential, RecordId, StoreFailure, StoredCredential, Timestamp,
+};
 use credwell_passkey::PasskeyRecord;
 use credwell_vault::VaultError;
 
@@ -27,8 +29,12 @@ use credwell_vault::VaultError;
 pub enum Change {
     /// Add a new credential.
     Add(Credential),
-    /// Replace the credential of an existing record.
+    /// Replace the credential of an existing record (a replaced password joins its history).
     Update(RecordId, Credential),
+    /// Add a credential with the times and password history another store gave it.
+    AddDated(DatedCredential),
+    /// Replace a record's credential, times and password history with these.
+    UpdateDated(RecordId, DatedCredential),
     /// Add a passkey.
     AddPasskey(PasskeyRecord),
     /// Replace the passkey with the same credential id.

@@ -121,6 +121,12 @@ impl VaultAdmin for MemoryVault {
                 Change::Update(r, c) => {
                     block_on(self.credentials.update(r, c, now))?;
                 }
+                Change::AddDated(d) => {
+                    self.credentials.insert_dated(d);
+                }
+                Change::UpdateDated(r, d) => {
+                    self.credentials.replace_dated(r, d);
+                }
                 Change::AddPasskey(p) => {
                     let _ = block_on(self.passkeys.insert(p));
                 }

@@ -58,6 +58,8 @@ impl VaultAdmin for Vault {
                 Ok(match c {
                     Change::Add(c) => credwell_vault::Change::Add(c),
                     Change::Update(r, c) => credwell_vault::Change::Update(r, c),
+                    Change::AddDated(d) => credwell_vault::Change::AddDated(d),
+                    Change::UpdateDated(r, d) => credwell_vault::Change::UpdateDated(r, d),
                     Change::AddPasskey(p) => credwell_vault::Change::AddPasskey(to_entry(&p)?),
                     Change::UpdatePasskey(p) => {
                         credwell_vault::Change::UpdatePasskey(to_entry(&p)?)

@@ -100,8 +100,9 @@ pub use options::{
 };
 pub use origin::{Origin, OriginError, Site};
 pub use store::{
-    CredentialStore, DelegatingStore, MemoryStore, OriginFlags, RecordId, StoreFailure,
-    StoreResult, StoredCredential,
+    CredentialStore, DatedCredential, DelegatingStore, MAX_PASSWORD_HISTORY, MemoryStore,
+    OriginFlags, PastPassword, RecordId, StoreFailure, StoreResult, StoredCredential,
+    retire_password, trim_history,
 };
 pub use webauthn::{
     Assertion, AttestedCredential, Authenticator, AuthenticatorError, AuthenticatorInfo,

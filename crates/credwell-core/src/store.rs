@@ -14,7 +14,7 @@ use std::future::Future;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::clock::Timestamp;
-use crate::credential::{Credential, CredentialType};
+use crate::credential::{Credential, CredentialType, Password};
 use crate::origin::{Origin, Site};
 
 mod delegate;
@@ -36,6 +36,60 @@ pub struct StoredCredential {
     pub created: Timestamp,
     /// When it was last modified.
     pub updated: Timestamp,
+    /// The passwords it had before, oldest first (empty for other kinds of credential).
+    pub history: Vec<PastPassword>,
+}
+
+/// A password a credential had before, and when it was replaced.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PastPassword {
+    /// The password.
+    pub password: Password,
+    /// When another password replaced it.
+    pub replaced: Timestamp,
+}
+
+/// The most passwords a credential's history keeps; the oldest go first.
+pub const MAX_PASSWORD_HISTORY: usize = 32;
+
+/// A credential with the times and password history another store gave it (an import): what a
+/// store writes as it is, instead of stamping it with the time of the write.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DatedCredential {
+    /// The credential.
+    pub credential: Credential,
+    /// When it was first stored.
+    pub created: Timestamp,
+    /// When it was last modified.
+    pub updated: Timestamp,
+    /// The passwords it had before, oldest first.
+    pub history: Vec<PastPassword>,
+}
+
+/// Keeps `old`'s password in `history` when `new` replaces it with another one at `when`: both
+/// password credentials, and the password changed. Appended last (newest); the oldest beyond
+/// [`MAX_PASSWORD_HISTORY`] are dropped.
+pub fn retire_password(
+    history: &mut Vec<PastPassword>,
+    old: &Credential,
+    new: &Credential,
+    when: Timestamp,
+) {
+    if let (Credential::Password(old), Credential::Password(new)) = (old, new)
+        && old.password != new.password
+    {
+        history.push(PastPassword {
+            password: old.password.clone(),
+            replaced: when,
+        });
+        trim_history(history);
+    }
+}
+
+/// Drops the oldest entries of `history` beyond [`MAX_PASSWORD_HISTORY`].
+pub fn trim_history(history: &mut Vec<PastPassword>) {
+    let excess = history.len().saturating_sub(MAX_PASSWORD_HISTORY);
+    history.drain(..excess);
 }
 
 /// The flags a store keeps per origin.
@@ -228,6 +282,28 @@ impl MemoryStore {
         self.write().insert(credential, now.into())
     }
 
+    /// Adds a credential with the times and history `dated` gives it.
+    pub fn insert_dated(&self, dated: DatedCredential) -> RecordId {
+        self.write().insert_dated(dated)
+    }
+
+    /// Replaces a record's credential, times and history with `dated`'s, keeping the record's
+    /// id; `false` when there is no such record.
+    pub fn replace_dated(&self, record: RecordId, dated: DatedCredential) -> bool {
+        let mut inner = self.write();
+        if inner.take(record).is_none() {
+            return false;
+        }
+        inner.place(StoredCredential {
+            record,
+            credential: dated.credential,
+            created: dated.created,
+            updated: dated.updated,
+            history: dated.history,
+        });
+        true
+    }
+
     fn read(&self) -> RwLockReadGuard<'_, Inner> {
         // Every write leaves `Inner` consistent before it can panic, so a poisoned lock still
         // guards valid data.
@@ -241,13 +317,23 @@ impl MemoryStore {
 
 impl Inner {
     fn insert(&mut self, credential: Credential, now: Timestamp) -> RecordId {
+        self.insert_dated(DatedCredential {
+            credential,
+            created: now,
+            updated: now,
+            history: Vec::new(),
+        })
+    }
+
+    fn insert_dated(&mut self, dated: DatedCredential) -> RecordId {
         self.next_id += 1;
         let record = RecordId(self.next_id);
         self.place(StoredCredential {
             record,
-            credential,
-            created: now,
-            updated: now,
+            credential: dated.credential,
+            created: dated.created,
+            updated: dated.updated,
+            history: dated.history,
         });
         record
     }
@@ -328,6 +414,7 @@ impl CredentialStore for MemoryStore {
         let Some(mut stored) = inner.take(record) else {
             return Ok(false);
         };
+        retire_password(&mut stored.history, &stored.credential, &credential, now);
         stored.credential = credential;
         stored.updated = now;
         inner.place(stored);
@@ -399,6 +486,8 @@ mod tests {
         );
         let moved = store.all().into_iter().find(|r| r.record == a).unwrap();
         assert_eq!((moved.created, moved.updated), (Timestamp(1), Timestamp(2)));
+        // The same password: nothing to keep in the history.
+        assert!(moved.history.is_empty());
         assert!(block_on(store.remove(b)).unwrap());
         assert!(!block_on(store.remove(b)).unwrap());
         assert!(
@@ -412,6 +501,54 @@ mod tests {
                 .len(),
             1
         );
+    }
+
+    #[test]
+    fn a_replaced_password_is_kept_in_the_history_up_to_its_limit() {
+        let store = MemoryStore::new();
+        let with = |pw: &str| {
+            Credential::Password(crate::PasswordCredential {
+                id: "alice".into(),
+                password: crate::Password::new(pw),
+                name: String::new(),
+                icon_url: String::new(),
+                origin: Origin::parse("https://a.example").unwrap(),
+            })
+        };
+        let a = store.insert(with("pw0"), 1);
+        for n in 1..=MAX_PASSWORD_HISTORY + 2 {
+            let now = Timestamp(n as u64 + 1);
+            assert!(block_on(store.update(a, with(&format!("pw{n}")), now)).unwrap());
+        }
+        let stored = store.all().remove(0);
+        assert_eq!(stored.history.len(), MAX_PASSWORD_HISTORY);
+        // The two oldest (pw0, pw1) went; pw2 replaced at 3 is the oldest kept.
+        assert_eq!(stored.history[0].password.expose(), "pw2");
+        assert_eq!(stored.history[0].replaced, Timestamp(4));
+        let last = stored.history.last().unwrap();
+        assert_eq!(
+            last.password.expose(),
+            format!("pw{}", MAX_PASSWORD_HISTORY + 1)
+        );
+        // Dated writes keep the times and history they are given.
+        let dated = DatedCredential {
+            credential: with("new"),
+            created: Timestamp(10),
+            updated: Timestamp(20),
+            history: vec![PastPassword {
+                password: crate::Password::new("old"),
+                replaced: Timestamp(20),
+            }],
+        };
+        assert!(store.replace_dated(a, dated.clone()));
+        let stored = store.all().remove(0);
+        assert_eq!(
+            (stored.created, stored.updated, stored.history),
+            (Timestamp(10), Timestamp(20), dated.history.clone())
+        );
+        assert!(!store.replace_dated(RecordId(99), dated.clone()));
+        let b = store.insert_dated(dated);
+        assert_ne!(a, b);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use credwell_core::{Password, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::json_text::{self, Token};
-use super::{FormatError, ImportedLogin, Parsed, SkipReason, title_or_host, web_origin};
+use super::{FormatError, ImportedLogin, Parsed, SkipReason, Unstored, title_or_host, web_origin};
 
 /// The item type of a login.
 const LOGIN: u8 = 1;
@@ -46,6 +46,12 @@ struct Item {
     revision_date: Option<String>,
     #[serde(default)]
     deleted_date: Option<String>,
+    #[serde(default)]
+    folder_id: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    favorite: Option<bool>,
+    #[serde(default)]
+    fields: Option<Vec<serde::de::IgnoredAny>>,
 }
 
 #[derive(Deserialize)]
@@ -56,6 +62,8 @@ struct Login {
     username: Option<String>,
     #[serde(default)]
     password: Option<String>,
+    #[serde(default)]
+    totp: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -125,6 +133,17 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
             parsed.skip(line, SkipReason::NoPassword);
             continue;
         }
+        parsed.unstored(
+            line,
+            Unstored::Notes,
+            item.notes.as_deref().is_some_and(|n| !n.is_empty()),
+        );
+        let totp = login.totp.as_deref().is_some_and(|t| !t.trim().is_empty());
+        parsed.unstored(line, Unstored::Totp, totp);
+        let fields = item.fields.as_ref().is_some_and(|f| !f.is_empty());
+        parsed.unstored(line, Unstored::CustomFields, fields);
+        parsed.unstored(line, Unstored::Folders, item.folder_id.is_some());
+        parsed.unstored(line, Unstored::Favourites, item.favorite == Some(true));
         let username = login.username.unwrap_or_default();
         let name = item.name.unwrap_or_default();
         let notes = item.notes.unwrap_or_default();

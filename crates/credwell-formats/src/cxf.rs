@@ -29,7 +29,7 @@ use credwell_passkey::{Algorithm, PasskeyRecord, PrfSecrets, PrivateKey};
 use zeroize::Zeroizing;
 
 use super::json_text::{self, Token};
-use super::{FormatError, ImportedLogin, Parsed, SkipReason, web_origin};
+use super::{FormatError, ImportedLogin, Parsed, SkipReason, Unstored, web_origin};
 
 /// The CXF version this module writes; files of another major version are refused.
 const VERSION: Version = Version { major: 1, minor: 0 };
@@ -109,6 +109,10 @@ fn read_item(item: Item, number: u64, parsed: &mut Parsed) -> Result<(), FormatE
         .credentials
         .iter()
         .any(|c| matches!(c, Credential::BasicAuth(_)));
+    if has_login {
+        parsed.unstored(number, Unstored::Notes, !notes.is_empty());
+        parsed.unstored(number, Unstored::Favourites, item.favorite == Some(true));
+    }
     for credential in item.credentials {
         match credential {
             Credential::BasicAuth(basic) => {
@@ -128,6 +132,10 @@ fn read_item(item: Item, number: u64, parsed: &mut Parsed) -> Result<(), FormatE
                 parsed.passkeys.push(record);
             }
             Credential::Note(_) if has_login => {}
+            Credential::Totp(_) if has_login => parsed.unstored(number, Unstored::Totp, true),
+            Credential::CustomFields(_) if has_login => {
+                parsed.unstored(number, Unstored::CustomFields, true);
+            }
             _ => parsed.skip(number, SkipReason::NotALogin),
         }
     }

@@ -9,7 +9,9 @@ use std::io::Write;
 
 use credwell_core::Timestamp;
 
-use super::{FormatError, ImportedLogin, LoginRow, Parsed, SkipReason, csv_table, title_or_host};
+use super::{
+    FormatError, ImportedLogin, LoginRow, Parsed, SkipReason, Unstored, csv_table, title_or_host,
+};
 
 const COLUMNS: [&str; 10] = [
     "Group",
@@ -29,6 +31,7 @@ const USERNAME: usize = 2;
 const PASSWORD: usize = 3;
 const URL: usize = 4;
 const NOTES: usize = 5;
+const TOTP: usize = 6;
 const MODIFIED: usize = 8;
 const CREATED: usize = 9;
 
@@ -52,6 +55,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
         } else {
             url
         };
+        let before = parsed.logins.len();
         parsed.push_login(LoginRow {
             line: row.line,
             url,
@@ -63,6 +67,11 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
             created: Timestamp::parse_iso8601(row.get(CREATED)),
             updated: Timestamp::parse_iso8601(row.get(MODIFIED)),
         });
+        if parsed.logins.len() > before {
+            parsed.unstored(row.line, Unstored::Totp, !row.get(TOTP).trim().is_empty());
+            // The group path starts with the root group: below it, a folder.
+            parsed.unstored(row.line, Unstored::Folders, row.get(GROUP).contains('/'));
+        }
         Ok(())
     })?;
     Ok(parsed)

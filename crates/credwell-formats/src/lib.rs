@@ -156,6 +156,55 @@ impl fmt::Display for SkipReason {
     }
 }
 
+/// What a file's entries carry that credwell does not store: the import warns per kind, with
+/// the number of entries that had it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Unstored {
+    /// Free-text notes (kept in [`ImportedLogin::notes`] for the writers).
+    Notes,
+    /// TOTP secrets (`otpauth://` URIs or bare secrets).
+    Totp,
+    /// Custom fields beside the username and password.
+    CustomFields,
+    /// Folders or groups the entry was filed in.
+    Folders,
+    /// A favourite mark.
+    Favourites,
+}
+
+impl Unstored {
+    /// Every kind, in the order the import reports them.
+    pub const ALL: [Unstored; 5] = [
+        Unstored::Notes,
+        Unstored::Totp,
+        Unstored::CustomFields,
+        Unstored::Folders,
+        Unstored::Favourites,
+    ];
+
+    /// The kind in words, plural (`"TOTP secrets"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unstored::Notes => "notes",
+            Unstored::Totp => "TOTP secrets",
+            Unstored::CustomFields => "custom fields",
+            Unstored::Folders => "folders",
+            Unstored::Favourites => "favourite marks",
+        }
+    }
+
+    /// The kind as a JSON key (`"totp"`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Unstored::Notes => "notes",
+            Unstored::Totp => "totp",
+            Unstored::CustomFields => "customFields",
+            Unstored::Folders => "folders",
+            Unstored::Favourites => "favourites",
+        }
+    }
+}
+
 /// An entry that was read but not imported.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Skipped {
@@ -174,6 +223,9 @@ pub struct Parsed {
     pub passkeys: Vec<PasskeyRecord>,
     /// The entries that were skipped, in file order.
     pub skipped: Vec<Skipped>,
+    /// What imported entries carried that credwell does not store: the kind and the entry's
+    /// line, once per entry and kind, in file order.
+    pub unstored: Vec<(Unstored, u64)>,
     /// The lines of the rows that had a value behind the `'` that credwell's CSV exports put
     /// before values a spreadsheet would read as a formula; the `'` was removed.
     pub formula_guards: Vec<u64>,
@@ -182,6 +234,20 @@ pub struct Parsed {
 impl Parsed {
     fn skip(&mut self, line: u64, reason: SkipReason) {
         self.skipped.push(Skipped { line, reason });
+    }
+
+    /// Notes that an entry at `line` carries `kind`, when `has` (once per entry and kind).
+    fn unstored(&mut self, line: u64, kind: Unstored, has: bool) {
+        // An entry's marks are pushed together: only the last few need a look.
+        let marked = self
+            .unstored
+            .iter()
+            .rev()
+            .take_while(|(_, l)| *l == line)
+            .any(|(k, _)| *k == kind);
+        if has && !marked {
+            self.unstored.push((kind, line));
+        }
     }
 
     /// Keeps a login read from a row of a table format, or records why it is skipped: the URL
@@ -195,6 +261,7 @@ impl Parsed {
             self.skip(row.line, SkipReason::NoPassword);
             return;
         }
+        self.unstored(row.line, Unstored::Notes, !row.notes.is_empty());
         self.logins.push(ImportedLogin {
             origin,
             url: row.url.to_owned(),

@@ -30,19 +30,21 @@ pub fn seal_envelope(key: &[u8; 32], plain: &[u8], aad: &[u8]) -> Option<Vec<u8>
     Key::from_bytes(key)?.seal(plain, aad).ok()
 }
 
-/// A credential record's plaintext read as `kind`; `known` is an origin the caller looked up and
-/// its serialization, reused when the record's origin is that serialization.
+/// A credential record's plaintext read as `kind` (its password history aside); `known` is an
+/// origin the caller looked up and its serialization, reused when the record's origin is that
+/// serialization.
 pub fn decode_credential(
     plain: &[u8],
     kind: RecordKind,
     known: Option<(&Origin, &str)>,
 ) -> Option<Credential> {
-    record::decode_credential(plain, kind, known)
+    record::decode_credential(plain, kind, known).map(|(credential, _)| credential)
 }
 
-/// The plaintext the vault seals for `credential` (`None` for kinds it does not store).
+/// The plaintext the vault seals for `credential` with no password history (`None` for kinds it
+/// does not store).
 pub fn encode_credential(credential: &Credential) -> Option<Zeroizing<Vec<u8>>> {
-    record::encode_credential(credential)
+    record::encode_credential(credential, &[])
 }
 
 /// An origin-flags record's plaintext: the origin as written, and the flags.

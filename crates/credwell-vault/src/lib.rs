@@ -54,7 +54,7 @@ mod store;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use credwell_core::{Credential, RecordId};
+use credwell_core::{Credential, DatedCredential, RecordId};
 use rusqlite::{Connection, params};
 
 pub use crypto::{INSECURE_KDF_ENV, KdfParams};
@@ -235,8 +235,14 @@ pub struct Readable<T> {
 pub enum Change {
     /// Add a credential.
     Add(Credential),
-    /// Replace a record's credential.
+    /// Replace a record's credential, keeping its creation time and password history (a
+    /// replaced password joins the history).
     Update(RecordId, Credential),
+    /// Add a credential with the times and password history it had elsewhere (an import).
+    AddDated(DatedCredential),
+    /// Replace a record's credential, times and password history with these (an import that
+    /// computed them from the stored record).
+    UpdateDated(RecordId, DatedCredential),
     /// Remove a record.
     Remove(RecordId),
     /// Add a passkey ([`VaultError::DuplicateCredentialId`] if its credential id is taken).

@@ -2,6 +2,7 @@
 
 use credwell_core::{
     Credential, FederatedCredential, Origin, OriginFlags, Password, PasswordCredential,
+    PastPassword, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -53,6 +54,10 @@ enum Payload {
         password: String,
         name: String,
         icon: String,
+        /// The password history, oldest first. Absent when empty, as in records written
+        /// before there was a history: both read as no history.
+        #[serde(rename = "h", skip_serializing_if = "Vec::is_empty")]
+        history: Vec<PastOut>,
     },
     #[serde(rename = "f")]
     Federated {
@@ -71,6 +76,24 @@ enum Payload {
     },
 }
 
+/// One password of a history as sealed: the password (`p`) and when it was replaced (`t`, ms
+/// since the epoch).
+#[derive(Serialize, Deserialize, Default)]
+struct PastOut {
+    p: String,
+    t: u64,
+}
+
+impl Drop for PastOut {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.p.zeroize();
+    }
+}
+
+/// The JSON of one history entry besides its password: keys, quotes, braces and the time.
+const PAST_OVERHEAD: usize = 40;
+
 impl Drop for Payload {
     fn drop(&mut self) {
         use zeroize::Zeroize;
@@ -80,8 +103,12 @@ impl Drop for Payload {
     }
 }
 
-/// Serializes a credential for sealing (the buffer is zeroized when dropped).
-pub(crate) fn encode_credential(credential: &Credential) -> Option<Zeroizing<Vec<u8>>> {
+/// Serializes a credential and its password history for sealing (the buffer is zeroized when
+/// dropped).
+pub(crate) fn encode_credential(
+    credential: &Credential,
+    history: &[PastPassword],
+) -> Option<Zeroizing<Vec<u8>>> {
     let payload = match credential {
         Credential::Password(c) => Payload::Password {
             origin: c.origin.to_string(),
@@ -89,6 +116,13 @@ pub(crate) fn encode_credential(credential: &Credential) -> Option<Zeroizing<Vec
             password: c.password.expose().to_owned(),
             name: c.name.clone(),
             icon: c.icon_url.clone(),
+            history: history
+                .iter()
+                .map(|h| PastOut {
+                    p: h.password.expose().to_owned(),
+                    t: h.replaced.0,
+                })
+                .collect(),
         },
         Credential::Federated(c) => Payload::Federated {
             origin: c.origin.to_string(),
@@ -113,10 +147,17 @@ impl Payload {
                 password,
                 name,
                 icon,
-            } => [origin, id, password, name, icon]
-                .iter()
-                .map(|s| s.len())
-                .sum(),
+                history,
+            } => {
+                [origin, id, password, name, icon]
+                    .iter()
+                    .map(|s| s.len())
+                    .sum::<usize>()
+                    + history
+                        .iter()
+                        .map(|h| h.p.len() + PAST_OVERHEAD)
+                        .sum::<usize>()
+            }
             Self::Federated {
                 origin,
                 id,
@@ -161,7 +202,8 @@ pub(crate) fn encode_flags(origin: &Origin, flags: OriginFlags) -> Zeroizing<Vec
     to_sealable(&payload).unwrap_or_default()
 }
 
-/// Reads a sealed credential back; `None` if the bytes are not a credential of `kind`.
+/// Reads a sealed credential and its password history back; `None` if the bytes are not a
+/// credential of `kind`.
 ///
 /// `known` is the origin the caller looked up: when the sealed origin is its serialization, it
 /// is reused instead of parsed again (parsing means a URL parse and a Public Suffix List lookup).
@@ -169,7 +211,7 @@ pub(crate) fn decode_credential(
     bytes: &[u8],
     kind: RecordKind,
     known: Option<(&Origin, &str)>,
-) -> Option<Credential> {
+) -> Option<(Credential, Vec<PastPassword>)> {
     let mut fields: Fields = serde_json::from_slice(bytes).ok()?;
     let origin = match known {
         Some((known, serialized)) if serialized == fields.origin.as_str() => known.clone(),
@@ -178,21 +220,35 @@ pub(crate) fn decode_credential(
     // Fields are moved out (`take`), not copied: no extra copy of a password is made, and the
     // emptied fields are still zeroized on drop.
     match (fields.k.as_str(), kind) {
-        ("p", RecordKind::Password) => Some(Credential::Password(PasswordCredential {
-            origin,
-            id: fields.id.take()?,
-            password: Password::new(fields.password.take()?),
-            name: fields.name.take()?,
-            icon_url: fields.icon.take()?,
-        })),
-        ("f", RecordKind::Federated) => Some(Credential::Federated(FederatedCredential {
-            origin,
-            id: fields.id.take()?,
-            provider: fields.provider.take()?,
-            protocol: fields.protocol.take(),
-            name: fields.name.take()?,
-            icon_url: fields.icon.take()?,
-        })),
+        ("p", RecordKind::Password) => {
+            let credential = Credential::Password(PasswordCredential {
+                origin,
+                id: fields.id.take()?,
+                password: Password::new(fields.password.take()?),
+                name: fields.name.take()?,
+                icon_url: fields.icon.take()?,
+            });
+            let history = fields
+                .h
+                .iter_mut()
+                .map(|h| PastPassword {
+                    password: Password::new(std::mem::take(&mut h.p)),
+                    replaced: Timestamp(h.t),
+                })
+                .collect();
+            Some((credential, history))
+        }
+        ("f", RecordKind::Federated) if fields.h.is_empty() => {
+            let credential = Credential::Federated(FederatedCredential {
+                origin,
+                id: fields.id.take()?,
+                provider: fields.provider.take()?,
+                protocol: fields.protocol.take(),
+                name: fields.name.take()?,
+                icon_url: fields.icon.take()?,
+            });
+            Some((credential, Vec::new()))
+        }
         _ => None,
     }
 }
@@ -230,6 +286,9 @@ struct Fields {
     icon: Option<String>,
     prevent_silent_access: Option<bool>,
     never_save: Option<bool>,
+    /// A password credential's history (absent in records written before there was one).
+    #[serde(default)]
+    h: Vec<PastOut>,
 }
 
 impl Drop for Fields {
@@ -258,11 +317,64 @@ mod tests {
         });
         let payload_len = "https://a.example".len() + 4 * worst.len();
         let expected = buffer_for(payload_len).capacity();
-        let sealed = encode_credential(&credential).unwrap();
+        let sealed = encode_credential(&credential, &[]).unwrap();
         assert!(sealed.len() > 4 * 6 * 300);
         assert_eq!(sealed.capacity(), expected, "the buffer grew");
-        let back = decode_credential(&sealed, RecordKind::Password, None).unwrap();
+        let (back, history) = decode_credential(&sealed, RecordKind::Password, None).unwrap();
         assert_eq!(back, credential);
+        assert!(history.is_empty());
+        // With a history of worst-case passwords and the largest times, no growth either.
+        let history: Vec<PastPassword> = (0..credwell_core::MAX_PASSWORD_HISTORY)
+            .map(|_| PastPassword {
+                password: Password::new(worst.as_str()),
+                replaced: Timestamp(u64::MAX),
+            })
+            .collect();
+        let sealed = encode_credential(&credential, &history).unwrap();
+        let with_history = payload_len + history.len() * (worst.len() + PAST_OVERHEAD);
+        assert_eq!(
+            sealed.capacity(),
+            buffer_for(with_history).capacity(),
+            "the buffer grew"
+        );
+        let (back, read) = decode_credential(&sealed, RecordKind::Password, None).unwrap();
+        assert_eq!((back, read), (credential, history));
+    }
+
+    #[test]
+    fn a_record_without_a_history_reads_as_one_with_none_and_is_written_alike() {
+        // A password record as every version before the history wrote it.
+        let old: &[u8] = concat!(
+            r#"{"k":"p","origin":"https://a.example","id":"u","password":"p","#,
+            r#""name":"n","icon":""}"#
+        )
+        .as_bytes();
+        let (credential, history) = decode_credential(old, RecordKind::Password, None).unwrap();
+        assert!(history.is_empty());
+        // No history, no "h": the record is written as before, byte for byte.
+        assert_eq!(&encode_credential(&credential, &[]).unwrap()[..], old);
+        let past = [PastPassword {
+            password: Password::new("older"),
+            replaced: Timestamp(5),
+        }];
+        let sealed = encode_credential(&credential, &past).unwrap();
+        let text = std::str::from_utf8(&sealed).unwrap();
+        assert!(text.ends_with(r#","h":[{"p":"older","t":5}]}"#), "{text}");
+        let (_, read) = decode_credential(&sealed, RecordKind::Password, None).unwrap();
+        assert_eq!(read, past);
+        // A malformed history is a malformed record, and federated records have none.
+        let bad = concat!(
+            r#"{"k":"p","origin":"https://a.example","id":"u","password":"p","name":"","#,
+            r#""icon":"","h":[{"p":1}]}"#
+        )
+        .as_bytes();
+        assert!(decode_credential(bad, RecordKind::Password, None).is_none());
+        let federated = concat!(
+            r#"{"k":"f","origin":"https://a.example","id":"u","provider":"https://i.example","#,
+            r#""protocol":null,"name":"","icon":"","h":[{"p":"x","t":1}]}"#
+        )
+        .as_bytes();
+        assert!(decode_credential(federated, RecordKind::Federated, None).is_none());
     }
 
     #[test]

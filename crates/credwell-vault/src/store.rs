@@ -17,6 +17,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use crate::record::{self, RecordKind};
 use crate::{Change, ENVELOPE_FORMAT, Readable, Vault, VaultError};
 
+mod apply;
 mod engine;
 mod maintenance;
 pub(crate) mod passkey;
@@ -162,13 +163,14 @@ impl Vault {
         let id = row.meta.id;
         let kind = RecordKind::from_i64(row.meta.kind).ok_or(VaultError::Tampered(id))?;
         let plain = self.open_row(row)?;
-        let credential =
+        let (credential, history) =
             record::decode_credential(&plain, kind, known).ok_or(VaultError::Tampered(id))?;
         Ok(StoredCredential {
             record: RecordId(u64::try_from(id).map_err(|_| VaultError::Tampered(id))?),
             credential,
             created: Timestamp(u64::try_from(row.meta.created).unwrap_or(0)),
             updated: Timestamp(u64::try_from(row.meta.updated).unwrap_or(0)),
+            history,
         })
     }
 
@@ -332,149 +334,6 @@ impl Vault {
         }
     }
 
-    /// Applies every change in one transaction: all of them or none. Returns the ids of added
-    /// records, in order. `progress` is called after each change. An update or removal of a
-    /// record that does not exist, or that is not a credential (an origin's flags), fails the
-    /// whole batch with [`VaultError::NoSuchRecord`].
-    pub fn apply(
-        &self,
-        changes: &[Change],
-        now: Timestamp,
-        progress: &mut dyn FnMut(),
-    ) -> Result<Vec<RecordId>, VaultError> {
-        let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut added = Vec::new();
-        let mut terms = Vec::new();
-        for change in changes {
-            match change {
-                Change::Add(credential) => {
-                    let id = self.next_id(&tx)?;
-                    let meta = self.meta_for(id, 1, to_i64(now.0), to_i64(now.0), credential)?;
-                    self.put(&tx, &meta, credential, None)?;
-                    terms.push(self.integrity_term(&meta));
-                    added.push(RecordId(u64::try_from(id).unwrap_or(0)));
-                }
-                Change::Update(record, credential) => {
-                    let old = existing_credential_meta(&tx, *record)?;
-                    let meta = self.meta_for(
-                        old.id,
-                        old.revision + 1,
-                        old.created,
-                        to_i64(now.0),
-                        credential,
-                    )?;
-                    self.put(&tx, &meta, credential, Some(&old))?;
-                    terms.push(self.integrity_term(&old));
-                    terms.push(self.integrity_term(&meta));
-                }
-                Change::Remove(record) => {
-                    let old = existing_credential_meta(&tx, *record)?;
-                    tx.execute("DELETE FROM records WHERE id = ?1", params![old.id])?;
-                    terms.push(self.integrity_term(&old));
-                }
-                Change::AddPasskey(entry) => {
-                    terms.extend(self.put_new_passkey(&tx, entry, now)?);
-                }
-                Change::UpdatePasskey(entry) => {
-                    terms.extend(self.put_updated_passkey(&tx, entry, now)?);
-                }
-                Change::RemovePasskey(credential_id) => {
-                    terms.extend(self.delete_passkey(&tx, credential_id)?);
-                }
-            }
-            progress();
-        }
-        self.commit_terms(&tx, &terms)?;
-        tx.commit()?;
-        Ok(added)
-    }
-
-    fn meta_for(
-        &self,
-        id: i64,
-        revision: i64,
-        created: i64,
-        updated: i64,
-        credential: &Credential,
-    ) -> Result<RowMeta, VaultError> {
-        let origin = credential.origin();
-        if origin.is_opaque() {
-            return Err(VaultError::OpaqueOrigin);
-        }
-        Ok(RowMeta {
-            id,
-            kind: kind_of_credential(credential)?,
-            revision,
-            created,
-            updated,
-            origin_index: self.origin_index(origin),
-            site_index: origin.site().map(|s| self.site_index(s)),
-        })
-    }
-
-    /// Seals and writes one credential row: a new row, or in place of `old`.
-    fn put(
-        &self,
-        tx: &Connection,
-        meta: &RowMeta,
-        credential: &Credential,
-        old: Option<&RowMeta>,
-    ) -> Result<(), VaultError> {
-        let plain =
-            record::encode_credential(credential).ok_or(VaultError::UnsupportedCredential)?;
-        self.put_sealed(tx, meta, &plain, old)
-    }
-
-    fn put_sealed(
-        &self,
-        tx: &Connection,
-        meta: &RowMeta,
-        plain: &[u8],
-        old: Option<&RowMeta>,
-    ) -> Result<(), VaultError> {
-        let sealed = self
-            .keys
-            .record
-            .seal(plain, &self.record_aad(meta))
-            .map_err(|_| VaultError::Random)?;
-        let columns = params![
-            meta.id,
-            meta.kind,
-            meta.origin_index,
-            meta.site_index,
-            meta.revision,
-            meta.created,
-            meta.updated,
-            sealed
-        ];
-        match old {
-            // A plain INSERT: an id already in use is an error, never an overwrite.
-            None => tx.prepare_cached(
-                "INSERT INTO records
-                 (id, kind, origin_index, site_index, revision, created, updated, sealed)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(columns)?,
-            Some(old) => tx.prepare_cached(
-                "UPDATE records SET kind = ?2, origin_index = ?3, site_index = ?4, revision = ?5,
-                 created = ?6, updated = ?7, sealed = ?8 WHERE id = ?1 AND revision = ?9",
-            )?
-            .execute(params![
-                    meta.id,
-                    meta.kind,
-                    meta.origin_index,
-                    meta.site_index,
-                    meta.revision,
-                    meta.created,
-                    meta.updated,
-                    sealed,
-                    old.revision
-                ])?,
-        };
-        Ok(())
-    }
-
     /// The flags of `origin` (defaults when none are stored).
     pub fn flags(&self, origin: &Origin) -> Result<OriginFlags, VaultError> {
         let rows = self.query_rows(
@@ -543,17 +402,6 @@ impl Vault {
         tx.commit()?;
         Ok(())
     }
-}
-
-/// The row of credential `record`; [`VaultError::NoSuchRecord`] when there is no such row or it
-/// holds something else (an origin's flags are changed only through [`Vault::set_flags`]).
-fn existing_credential_meta(tx: &Connection, record: RecordId) -> Result<RowMeta, VaultError> {
-    existing_meta(tx, to_i64(record.0))?
-        .filter(|meta| {
-            RecordKind::from_i64(meta.kind)
-                .is_some_and(|k| matches!(k, RecordKind::Password | RecordKind::Federated))
-        })
-        .ok_or(VaultError::NoSuchRecord(record.0))
 }
 
 fn existing_meta(tx: &Connection, id: i64) -> Result<Option<RowMeta>, VaultError> {

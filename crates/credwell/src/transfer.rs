@@ -1,9 +1,11 @@
 //! `credwell import` and `credwell export`: other password managers' files in and out.
 //!
 //! An import is all or nothing: the file is parsed completely first (a malformed entry aborts
-//! with the file, line and reason before the vault is touched), then every change is applied in
-//! one vault transaction. A login whose origin and username are already stored is merged: the
-//! same password changes nothing, a different one updates the stored credential.
+//! with the file, line and reason before the passphrase is asked for), then every change is
+//! applied in one vault transaction. A login whose origin and username are already stored is
+//! merged by the times the file and the vault carry ([`plan`]): an older row never replaces a
+//! newer credential unless asked to, and a replaced password is kept in the credential's
+//! history.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -13,16 +15,19 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use credwell_admin::{Change, VaultAdmin};
-use credwell_core::{Credential, PasswordCredential, StoredCredential};
-use credwell_formats::{self as formats, Format, ImportedLogin, Skipped};
+use credwell_core::{Credential, StoredCredential};
+use credwell_formats::{self as formats, Format, ImportedLogin};
 use credwell_passkey::PasskeyRecord;
-use serde_json::json;
 
 use crate::backend::{self, now};
 use crate::global::Global;
 use crate::output::{confirm, print_json, progress};
 
+mod plan;
 mod private_file;
+mod report;
+
+pub(crate) use plan::OnConflict;
 
 /// Options of `credwell import`.
 #[derive(Debug, Args)]
@@ -31,6 +36,15 @@ pub(crate) struct ImportArgs {
     pub(crate) format: Format,
     /// The exported file.
     pub(crate) file: PathBuf,
+    /// When a row and the stored credential for its origin and username have different
+    /// passwords: `newer` replaces the credential only with a row the file dates after the
+    /// credential's last change; `theirs` always replaces it, `ours` never does. A replaced
+    /// password is kept in the credential's password history.
+    #[arg(long, value_enum, default_value_t = OnConflict::Newer)]
+    pub(crate) on_conflict: OnConflict,
+    /// Show what the import would add, update, keep and skip, and change nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
 }
 
 /// Options of `credwell export`.
@@ -51,90 +65,6 @@ pub(crate) struct ExportArgs {
     /// naming the damaged ones on stderr; without it such an export is refused.
     #[arg(long)]
     pub(crate) skip_damaged: bool,
-}
-
-/// What an import did.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub(crate) struct Summary {
-    /// New credentials.
-    pub(crate) added: usize,
-    /// Stored credentials whose password changed.
-    pub(crate) updated: usize,
-    /// Logins already stored with the same password (merged, nothing written).
-    pub(crate) unchanged: usize,
-    /// Logins that repeat an earlier entry of the same file (the later one wins).
-    pub(crate) repeated: usize,
-    /// Entries that had notes, which credwell does not store.
-    pub(crate) notes_dropped: usize,
-}
-
-/// The changes that bring `existing` up to date with `logins`, and what they amount to.
-pub(crate) fn plan(
-    existing: &[StoredCredential],
-    logins: Vec<ImportedLogin>,
-) -> (Vec<Change>, Summary) {
-    let mut summary = Summary::default();
-    // (origin, username) → the stored record (the first, if several).
-    let mut stored: HashMap<(String, String), &StoredCredential> = HashMap::new();
-    for record in existing {
-        if let Credential::Password(p) = &record.credential {
-            stored
-                .entry((p.origin.to_string(), p.id.clone()))
-                .or_insert(record);
-        }
-    }
-    // Collapse repeats within the file first: the last entry for an (origin, username) wins,
-    // keeping an earlier entry's title when the last has none.
-    let mut order: Vec<(String, String)> = Vec::new();
-    let mut latest: HashMap<(String, String), (ImportedLogin, String)> = HashMap::new();
-    let mut lines_with_notes = std::collections::HashSet::new();
-    for login in logins {
-        if !login.notes.is_empty() && lines_with_notes.insert(login.line) {
-            summary.notes_dropped += 1;
-        }
-        let key = (login.origin.to_string(), login.username.clone());
-        let mut name = display_name(&login);
-        if let Some((_, earlier_name)) = latest.get_mut(&key) {
-            summary.repeated += 1;
-            if name.is_empty() {
-                name = std::mem::take(earlier_name);
-            }
-        } else {
-            order.push(key.clone());
-        }
-        latest.insert(key, (login, name));
-    }
-    let mut changes: Vec<Change> = Vec::new();
-    for key in order {
-        let Some((login, name)) = latest.remove(&key) else {
-            continue;
-        };
-        match stored.get(&key).map(|r| (r.record, &r.credential)) {
-            Some((_, Credential::Password(p))) if p.password == login.password => {
-                summary.unchanged += 1;
-            }
-            Some((record, Credential::Password(p))) => {
-                summary.updated += 1;
-                let mut updated = p.clone();
-                updated.password = login.password;
-                if updated.name.is_empty() {
-                    updated.name = name;
-                }
-                changes.push(Change::Update(record, Credential::Password(updated)));
-            }
-            _ => {
-                summary.added += 1;
-                changes.push(Change::Add(Credential::Password(PasswordCredential {
-                    id: login.username,
-                    password: login.password,
-                    name,
-                    icon_url: String::new(),
-                    origin: login.origin,
-                })));
-            }
-        }
-    }
-    (changes, summary)
 }
 
 /// The display name an imported entry gives its credential: its title, unless the title is just
@@ -179,7 +109,7 @@ pub(crate) fn import(global: &Global, args: &ImportArgs, out: &mut impl Write) -
     import_in(&backend, global.json, args, parsed, out)
 }
 
-/// Applies a parsed file to `backend` and reports.
+/// Plans a parsed file against `backend`, applies it (unless `--dry-run`) and reports.
 pub(crate) fn import_in(
     backend: &impl VaultAdmin,
     json: bool,
@@ -188,90 +118,50 @@ pub(crate) fn import_in(
     out: &mut impl Write,
 ) -> Result<()> {
     let read = parsed.logins.len();
-    let (mut changes, summary) = plan(&backend.all_credentials()?, parsed.logins);
+    let plan = plan::plan(
+        &backend.all_credentials()?,
+        parsed.logins,
+        args.on_conflict,
+        now(),
+    );
     let passkeys_read = parsed.passkeys.len();
-    let passkey_summary = if passkeys_read > 0 {
-        let (passkey_changes, passkey_summary) =
-            plan_passkeys(&passkeys_of(backend)?, parsed.passkeys);
-        changes.extend(passkey_changes);
-        passkey_summary
+    let (passkey_changes, passkey_summary) = if passkeys_read > 0 {
+        plan_passkeys(&passkeys_of(backend)?, parsed.passkeys)
     } else {
-        PasskeySummary::default()
+        (Vec::new(), PasskeySummary::default())
     };
-    let bar = progress(changes.len() as u64, "Importing");
-    backend
-        .apply_changes(changes, now(), &mut || bar.inc(1))
-        .with_context(|| {
-            format!(
-                "cannot import {}; nothing was imported",
-                args.file.display()
-            )
-        })?;
-    bar.finish_and_clear();
-    report_skipped(&parsed.skipped);
-    if !parsed.formula_guards.is_empty() {
-        eprintln!(
-            "warning: removed the ' before values that start with =, +, -, @, a tab or a carriage \
-             return ({}): credwell's CSV exports put it there so that spreadsheets show them as \
-             text; if this file is not from credwell, check those entries",
-            some_lines(&parsed.formula_guards)
-        );
+    if !args.dry_run {
+        let mut changes = plan.changes;
+        changes.extend(passkey_changes);
+        let bar = progress(changes.len() as u64, "Importing");
+        backend
+            .apply_changes(changes, now(), &mut || bar.inc(1))
+            .with_context(|| {
+                format!(
+                    "cannot import {}; nothing was imported",
+                    args.file.display()
+                )
+            })?;
+        bar.finish_and_clear();
     }
-    if summary.notes_dropped > 0 {
-        eprintln!(
-            "warning: the notes of {} were not imported (credwell stores no notes)",
-            plural(summary.notes_dropped, "entry")
-        );
-    }
+    let report = report::Report {
+        args,
+        read,
+        outcomes: &plan.outcomes,
+        repeated: plan.repeated,
+        conflicting_repeats: &plan.conflicting_repeats,
+        future_times: plan.future_times,
+        skipped: &parsed.skipped,
+        unstored: &parsed.unstored,
+        formula_guards: &parsed.formula_guards,
+        passkeys_read,
+        passkeys: &passkey_summary,
+    };
+    report.warn();
     if json {
-        let skipped: Vec<_> = parsed
-            .skipped
-            .iter()
-            .map(|s| json!({"line": s.line, "reason": s.reason.to_string()}))
-            .collect();
-        return print_json(
-            out,
-            &json!({
-                "file": args.file.display().to_string(),
-                "format": args.format.as_str(),
-                "read": read,
-                "added": summary.added,
-                "updated": summary.updated,
-                "unchanged": summary.unchanged,
-                "repeated": summary.repeated,
-                "skipped": parsed.skipped.len(),
-                "skippedEntries": skipped,
-                "notesDropped": summary.notes_dropped,
-                "passkeys": {
-                    "read": passkeys_read,
-                    "added": passkey_summary.added,
-                    "updated": passkey_summary.updated,
-                    "unchanged": passkey_summary.unchanged,
-                },
-            }),
-        );
+        return print_json(out, &report.json());
     }
-    writeln!(
-        out,
-        "Imported {} from {}: {} added, {} updated, {} unchanged, {} skipped.",
-        plural(read, "login"),
-        args.file.display(),
-        summary.added,
-        summary.updated,
-        summary.unchanged + summary.repeated,
-        parsed.skipped.len()
-    )?;
-    if passkeys_read > 0 {
-        writeln!(
-            out,
-            "Imported {}: {} added, {} updated, {} unchanged.",
-            plural(passkeys_read, "passkey"),
-            passkey_summary.added,
-            passkey_summary.updated,
-            passkey_summary.unchanged
-        )?;
-    }
-    Ok(())
+    report.text(out)
 }
 
 /// What an import did to passkeys.
@@ -346,39 +236,7 @@ fn passkeys_of(backend: &impl VaultAdmin) -> Result<Vec<PasskeyRecord>> {
         .collect())
 }
 
-/// One warning line per kind of skipped entry, with their lines.
-fn report_skipped(skipped: &[Skipped]) {
-    let mut by_kind: Vec<(&'static str, Vec<u64>)> = Vec::new();
-    for s in skipped {
-        let kind = match s.reason {
-            formats::SkipReason::NoWebOrigin(_) => "with no web origin",
-            formats::SkipReason::NoPassword => "with no password",
-            formats::SkipReason::NotALogin => "that are not logins",
-            formats::SkipReason::InRecycleBin => "in the recycle bin",
-        };
-        match by_kind.iter_mut().find(|(k, _)| *k == kind) {
-            Some((_, lines)) => lines.push(s.line),
-            None => by_kind.push((kind, vec![s.line])),
-        }
-    }
-    for (kind, lines) in by_kind {
-        eprintln!(
-            "warning: skipped {} {kind} ({})",
-            plural(lines.len(), "entry"),
-            some_lines(&lines)
-        );
-    }
-}
-
-/// `line 3` or `lines 3, 5, 8`, at most ten of them.
-fn some_lines(lines: &[u64]) -> String {
-    let shown: Vec<String> = lines.iter().take(10).map(u64::to_string).collect();
-    let more = if lines.len() > 10 { ", ..." } else { "" };
-    let word = if lines.len() == 1 { "line" } else { "lines" };
-    format!("{word} {}{more}", shown.join(", "))
-}
-
-fn plural(n: usize, word: &str) -> String {
+pub(crate) fn plural(n: usize, word: &str) -> String {
     match (n, word) {
         (1, _) => format!("1 {word}"),
         (_, "entry") => format!("{n} entries"),
@@ -499,128 +357,12 @@ pub(crate) fn export(global: &Global, args: &ExportArgs, out: &mut impl Write) -
 mod tests {
     use super::*;
     use credwell_admin::MemoryVault;
-    use credwell_core::{Origin, Password, Timestamp};
+    use credwell_core::{Origin, Password, PasswordCredential, Timestamp};
 
     fn login(origin: &str, user: &str, pw: &str, name: &str) -> ImportedLogin {
         let mut l = ImportedLogin::new(Origin::parse(origin).unwrap(), user, Password::new(pw));
         l.name = name.into();
         l
-    }
-
-    fn passwords(backend: &MemoryVault) -> Vec<(String, String, String, String)> {
-        backend
-            .all_credentials()
-            .unwrap()
-            .into_iter()
-            .map(|r| match r.credential {
-                Credential::Password(p) => (
-                    p.origin.to_string(),
-                    p.id,
-                    p.password.expose().to_owned(),
-                    p.name,
-                ),
-                other => panic!("{other:?}"),
-            })
-            .collect()
-    }
-
-    fn import_logins(backend: &MemoryVault, logins: Vec<ImportedLogin>) -> Summary {
-        let (changes, summary) = plan(&backend.all_credentials().unwrap(), logins);
-        backend
-            .apply_changes(changes, Timestamp(0), &mut || {})
-            .unwrap();
-        summary
-    }
-
-    #[test]
-    fn imports_merge_duplicates_and_update_changed_passwords() {
-        let backend = MemoryVault::default();
-        let first = import_logins(
-            &backend,
-            vec![
-                login("https://a.example/login", "alice", "one", "a.example"),
-                login("https://b.example", "bob", "two", "Bob's bank"),
-            ],
-        );
-        assert_eq!((first.added, first.updated, first.unchanged), (2, 0, 0));
-        let second = import_logins(
-            &backend,
-            vec![
-                login("https://a.example", "alice", "one", ""),
-                login("https://b.example", "bob", "changed", ""),
-                login("https://c.example", "carol", "three", ""),
-            ],
-        );
-        assert_eq!((second.added, second.updated, second.unchanged), (1, 1, 1));
-        assert_eq!(
-            passwords(&backend),
-            [
-                (
-                    "https://a.example".into(),
-                    "alice".into(),
-                    "one".into(),
-                    String::new()
-                ),
-                (
-                    "https://b.example".into(),
-                    "bob".into(),
-                    "changed".into(),
-                    "Bob's bank".into()
-                ),
-                (
-                    "https://c.example".into(),
-                    "carol".into(),
-                    "three".into(),
-                    String::new()
-                ),
-            ]
-        );
-        // The same file again changes nothing.
-        let again = import_logins(
-            &backend,
-            vec![login("https://c.example", "carol", "three", "")],
-        );
-        assert_eq!((again.added, again.updated, again.unchanged), (0, 0, 1));
-        assert_eq!(backend.all_credentials().unwrap().len(), 3);
-    }
-
-    #[test]
-    fn repeats_within_a_file_are_one_credential_and_the_last_wins() {
-        let backend = MemoryVault::default();
-        backend
-            .insert_credential(
-                Credential::Password(PasswordCredential {
-                    id: "dave".into(),
-                    password: Password::new("old"),
-                    name: String::new(),
-                    icon_url: String::new(),
-                    origin: Origin::parse("https://d.example").unwrap(),
-                }),
-                Timestamp(0),
-            )
-            .unwrap();
-        let summary = import_logins(
-            &backend,
-            vec![
-                login("https://a.example", "alice", "first", ""),
-                login("https://a.example", "alice", "second", ""),
-                login("https://d.example", "dave", "old", ""),
-                login("https://d.example", "dave", "new", ""),
-            ],
-        );
-        assert_eq!(
-            (
-                summary.added,
-                summary.updated,
-                summary.unchanged,
-                summary.repeated
-            ),
-            (1, 1, 0, 2)
-        );
-        let stored = passwords(&backend);
-        assert_eq!(stored.len(), 2);
-        assert!(stored.iter().any(|p| p.1 == "alice" && p.2 == "second"));
-        assert!(stored.iter().any(|p| p.1 == "dave" && p.2 == "new"));
     }
 
     #[test]
@@ -688,10 +430,18 @@ mod tests {
     #[test]
     fn exports_only_password_credentials() {
         let backend = MemoryVault::default();
-        import_logins(
-            &backend,
-            vec![login("https://a.example", "alice", "pw", "A")],
-        );
+        backend
+            .insert_credential(
+                Credential::Password(PasswordCredential {
+                    id: "alice".into(),
+                    password: Password::new("pw"),
+                    name: "A".into(),
+                    icon_url: String::new(),
+                    origin: Origin::parse("https://a.example").unwrap(),
+                }),
+                Timestamp(0),
+            )
+            .unwrap();
         backend
             .insert_credential(
                 Credential::Federated(credwell_core::FederatedCredential {

@@ -297,6 +297,74 @@ fn a_malformed_import_is_reported_before_the_vault_is_opened() {
 }
 
 #[test]
+fn a_stale_export_never_reverts_a_newer_password() {
+    let env = Env::new();
+    env.init();
+    let newer = fixture("conflict_firefox_2026.csv");
+    let stale = fixture("conflict_firefox_2019.csv");
+    env.json(&["import", "firefox-csv", &newer]);
+    // The file's own times are the credential's.
+    let bank = &env.list()[0];
+    assert_eq!(
+        (bank["created"].as_str(), bank["updated"].as_str()),
+        (
+            Some("2019-01-01T00:00:00.000Z"),
+            Some("2026-03-01T00:00:00.000Z")
+        ),
+        "{bank}"
+    );
+    let password = |env: &Env| {
+        let id = env.list()[0]["record"].to_string();
+        env.json(&["show", &id, "--reveal"])["password"].clone()
+    };
+    // --dry-run: what would happen, row by row, and nothing changes.
+    let before = env.list();
+    let dry = env.json(&["import", "firefox-csv", &stale, "--dry-run"]);
+    assert_eq!(
+        (
+            &dry["added"],
+            &dry["updated"],
+            &dry["unchanged"],
+            &dry["skipped"]
+        ),
+        (&json!(1), &json!(0), &json!(0), &json!(1)),
+        "{dry}"
+    );
+    assert_eq!(dry["entries"][0]["action"], "skip", "{dry}");
+    assert_eq!(dry["entries"][0]["line"], 2, "{dry}");
+    assert_eq!(dry["entries"][1]["action"], "add", "{dry}");
+    assert_eq!(env.list(), before, "a dry run changed the vault");
+    let text = env.ok(&["import", "firefox-csv", &stale, "--dry-run"]);
+    assert!(
+        text.contains("skip   line 2") && text.contains("nothing was changed"),
+        "{text}"
+    );
+    // The import itself: the 2019 row is refused, the new login added.
+    let out = env
+        .cmd()
+        .args(["import", "firefox-csv", &stale])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("1 added, 0 updated"), "{stdout}");
+    assert!(
+        stderr.contains("kept the vault's password over 1 row (line 2; --on-conflict newer"),
+        "{stderr}"
+    );
+    assert_eq!(password(&env), "changed-in-2026");
+    // ours keeps it too; theirs replaces it.
+    let ours = env.json(&["import", "firefox-csv", &stale, "--on-conflict", "ours"]);
+    assert_eq!(ours["skipped"], 1, "{ours}");
+    let theirs = env.json(&["import", "firefox-csv", &stale, "--on-conflict", "theirs"]);
+    assert_eq!(theirs["updated"], 1, "{theirs}");
+    assert_eq!(password(&env), "stale-from-2019");
+    // `theirs` dated its change now: the 2026 row is older than that, and kept out.
+    let back = env.json(&["import", "firefox-csv", &newer]);
+    assert_eq!(back["skipped"], 1, "{back}");
+}
+
+#[test]
 fn export_refuses_without_yes_when_stdin_is_not_a_terminal() {
     let env = Env::new();
     let out = env
@@ -583,10 +651,28 @@ fn a_vault_from_init_to_rm() {
         "name,url,username,password,note\nx,https://example.com,alice,s3cret-changed,\n",
     )
     .unwrap();
+    let changed_csv = env.path("changed.csv");
+    let changed_csv = changed_csv.to_str().unwrap();
+    // Chrome's file has no times: by default its row cannot replace the stored password.
+    let kept = env.json(&["import", "chrome-csv", changed_csv]);
+    assert_eq!(
+        (kept["updated"].as_u64(), kept["skipped"].as_u64()),
+        (Some(0), Some(1)),
+        "{kept}"
+    );
+    assert!(
+        kept["skippedEntries"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("--on-conflict theirs"),
+        "{kept}"
+    );
     let changed = env.json(&[
         "import",
         "chrome-csv",
-        env.path("changed.csv").to_str().unwrap(),
+        changed_csv,
+        "--on-conflict",
+        "theirs",
     ]);
     assert_eq!(
         (changed["added"].as_u64(), changed["updated"].as_u64()),
@@ -1333,9 +1419,13 @@ fn json_output_has_one_key_case_and_rfc3339_times() {
                 text,
                 "RFC 3339, UTC, milliseconds: {entry}"
             );
-            // The logins are stamped when they are imported.
-            if entry["type"] == "password" {
+            // The logins keep the files' own times (Firefox's `timeCreated` and
+            // `timePasswordChanged`, CXF's `creationAt`), all before the import; the one
+            // Firefox row without times (the username-less one) is stamped at the import.
+            if entry["type"] == "password" && entry["id"] == "" {
                 assert!((before..=after).contains(&parsed.0), "{entry}");
+            } else if entry["type"] == "password" {
+                assert!(parsed.0 < before, "{entry}");
             }
         }
     }

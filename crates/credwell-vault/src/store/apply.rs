@@ -1,0 +1,222 @@
+//! Writing credential rows: [`Vault::apply`], the one transaction every change goes through.
+
+use credwell_core::{Credential, PastPassword, RecordId, Timestamp, retire_password};
+use rusqlite::{Connection, TransactionBehavior, params};
+
+use super::{Row, RowMeta, existing_meta, kind_of_credential, to_i64};
+use crate::record::{self, RecordKind};
+use crate::{Change, Vault, VaultError};
+
+impl Vault {
+    /// Applies every change in one transaction: all of them or none. Returns the ids of added
+    /// records, in order. `progress` is called after each change. An update or removal of a
+    /// record that does not exist, or that is not a credential (an origin's flags), fails the
+    /// whole batch with [`VaultError::NoSuchRecord`].
+    pub fn apply(
+        &self,
+        changes: &[Change],
+        now: Timestamp,
+        progress: &mut dyn FnMut(),
+    ) -> Result<Vec<RecordId>, VaultError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut added = Vec::new();
+        let mut terms = Vec::new();
+        for change in changes {
+            match change {
+                Change::Add(credential) => {
+                    let times = (to_i64(now.0), to_i64(now.0));
+                    added.push(self.put_new(&tx, credential, times, &[], &mut terms)?);
+                }
+                Change::AddDated(dated) => {
+                    let times = (to_i64(dated.created.0), to_i64(dated.updated.0));
+                    let history = &dated.history;
+                    added.push(self.put_new(&tx, &dated.credential, times, history, &mut terms)?);
+                }
+                Change::Update(record, credential) => {
+                    let old = existing_credential_row(&tx, *record)?;
+                    let (stored, mut history) = self.open_credential(&old)?;
+                    retire_password(&mut history, &stored, credential, now);
+                    let times = (old.meta.created, to_i64(now.0));
+                    self.put_over(&tx, &old.meta, credential, times, &history, &mut terms)?;
+                }
+                Change::UpdateDated(record, dated) => {
+                    let old = existing_credential_meta(&tx, *record)?;
+                    let times = (to_i64(dated.created.0), to_i64(dated.updated.0));
+                    let (credential, history) = (&dated.credential, &dated.history);
+                    self.put_over(&tx, &old, credential, times, history, &mut terms)?;
+                }
+                Change::Remove(record) => {
+                    let old = existing_credential_meta(&tx, *record)?;
+                    tx.execute("DELETE FROM records WHERE id = ?1", params![old.id])?;
+                    terms.push(self.integrity_term(&old));
+                }
+                Change::AddPasskey(entry) => {
+                    terms.extend(self.put_new_passkey(&tx, entry, now)?);
+                }
+                Change::UpdatePasskey(entry) => {
+                    terms.extend(self.put_updated_passkey(&tx, entry, now)?);
+                }
+                Change::RemovePasskey(credential_id) => {
+                    terms.extend(self.delete_passkey(&tx, credential_id)?);
+                }
+            }
+            progress();
+        }
+        self.commit_terms(&tx, &terms)?;
+        tx.commit()?;
+        Ok(added)
+    }
+
+    pub(super) fn meta_for(
+        &self,
+        id: i64,
+        revision: i64,
+        created: i64,
+        updated: i64,
+        credential: &Credential,
+    ) -> Result<RowMeta, VaultError> {
+        let origin = credential.origin();
+        if origin.is_opaque() {
+            return Err(VaultError::OpaqueOrigin);
+        }
+        Ok(RowMeta {
+            id,
+            kind: kind_of_credential(credential)?,
+            revision,
+            created,
+            updated,
+            origin_index: self.origin_index(origin),
+            site_index: origin.site().map(|s| self.site_index(s)),
+        })
+    }
+
+    /// Writes a new credential row with `(created, updated)` times and `history`; its id.
+    fn put_new(
+        &self,
+        tx: &Connection,
+        credential: &Credential,
+        (created, updated): (i64, i64),
+        history: &[PastPassword],
+        terms: &mut Vec<[u8; 32]>,
+    ) -> Result<RecordId, VaultError> {
+        let id = self.next_id(tx)?;
+        let meta = self.meta_for(id, 1, created, updated, credential)?;
+        self.put(tx, &meta, credential, history, None)?;
+        terms.push(self.integrity_term(&meta));
+        Ok(RecordId(u64::try_from(id).unwrap_or(0)))
+    }
+
+    /// Writes `credential` over the row `old`, with `(created, updated)` times and `history`.
+    fn put_over(
+        &self,
+        tx: &Connection,
+        old: &RowMeta,
+        credential: &Credential,
+        (created, updated): (i64, i64),
+        history: &[PastPassword],
+        terms: &mut Vec<[u8; 32]>,
+    ) -> Result<(), VaultError> {
+        let meta = self.meta_for(old.id, old.revision + 1, created, updated, credential)?;
+        self.put(tx, &meta, credential, history, Some(old))?;
+        terms.push(self.integrity_term(old));
+        terms.push(self.integrity_term(&meta));
+        Ok(())
+    }
+
+    /// The credential and password history sealed in a credential row.
+    fn open_credential(&self, row: &Row) -> Result<(Credential, Vec<PastPassword>), VaultError> {
+        let id = row.meta.id;
+        let kind = RecordKind::from_i64(row.meta.kind).ok_or(VaultError::Tampered(id))?;
+        let plain = self.open_row(row)?;
+        record::decode_credential(&plain, kind, None).ok_or(VaultError::Tampered(id))
+    }
+
+    /// Seals and writes one credential row: a new row, or in place of `old`.
+    fn put(
+        &self,
+        tx: &Connection,
+        meta: &RowMeta,
+        credential: &Credential,
+        history: &[PastPassword],
+        old: Option<&RowMeta>,
+    ) -> Result<(), VaultError> {
+        let plain = record::encode_credential(credential, history)
+            .ok_or(VaultError::UnsupportedCredential)?;
+        self.put_sealed(tx, meta, &plain, old)
+    }
+
+    pub(super) fn put_sealed(
+        &self,
+        tx: &Connection,
+        meta: &RowMeta,
+        plain: &[u8],
+        old: Option<&RowMeta>,
+    ) -> Result<(), VaultError> {
+        let sealed = self
+            .keys
+            .record
+            .seal(plain, &self.record_aad(meta))
+            .map_err(|_| VaultError::Random)?;
+        let columns = params![
+            meta.id,
+            meta.kind,
+            meta.origin_index,
+            meta.site_index,
+            meta.revision,
+            meta.created,
+            meta.updated,
+            sealed
+        ];
+        match old {
+            // A plain INSERT: an id already in use is an error, never an overwrite.
+            None => tx.prepare_cached(
+                "INSERT INTO records
+                 (id, kind, origin_index, site_index, revision, created, updated, sealed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(columns)?,
+            Some(old) => tx.prepare_cached(
+                "UPDATE records SET kind = ?2, origin_index = ?3, site_index = ?4, revision = ?5,
+                 created = ?6, updated = ?7, sealed = ?8 WHERE id = ?1 AND revision = ?9",
+            )?
+            .execute(params![
+                    meta.id,
+                    meta.kind,
+                    meta.origin_index,
+                    meta.site_index,
+                    meta.revision,
+                    meta.created,
+                    meta.updated,
+                    sealed,
+                    old.revision
+                ])?,
+        };
+        Ok(())
+    }
+}
+
+/// The row of credential `record`; [`VaultError::NoSuchRecord`] when there is no such row or it
+/// holds something else (an origin's flags are changed only through [`Vault::set_flags`]).
+pub(super) fn existing_credential_meta(
+    tx: &Connection,
+    record: RecordId,
+) -> Result<RowMeta, VaultError> {
+    existing_meta(tx, to_i64(record.0))?
+        .filter(|meta| {
+            RecordKind::from_i64(meta.kind)
+                .is_some_and(|k| matches!(k, RecordKind::Password | RecordKind::Federated))
+        })
+        .ok_or(VaultError::NoSuchRecord(record.0))
+}
+
+/// The whole row of credential `record`, seal included (see [`existing_credential_meta`]).
+fn existing_credential_row(tx: &Connection, record: RecordId) -> Result<Row, VaultError> {
+    let meta = existing_credential_meta(tx, record)?;
+    let sealed: Vec<u8> = tx.query_row(
+        "SELECT sealed FROM records WHERE id = ?1",
+        params![meta.id],
+        |r| r.get(0),
+    )?;
+    Ok(Row { meta, sealed })
+}

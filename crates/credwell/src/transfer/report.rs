@@ -1,0 +1,260 @@
+//! What `credwell import` says: warnings on stderr, then the summary (text or JSON) on stdout,
+//! with every planned row listed under `--dry-run`.
+
+use std::io::Write;
+
+use anyhow::Result;
+use credwell_formats::{SkipReason, Skipped, Unstored};
+use serde_json::{Value, json};
+
+use super::plan::{Action, Outcome, Repeat};
+use super::{ImportArgs, PasskeySummary, plural};
+
+/// Everything an import reports.
+pub(super) struct Report<'a> {
+    pub(super) args: &'a ImportArgs,
+    /// Logins read from the file.
+    pub(super) read: usize,
+    pub(super) outcomes: &'a [Outcome],
+    pub(super) repeated: usize,
+    pub(super) conflicting_repeats: &'a [Repeat],
+    pub(super) future_times: usize,
+    /// Entries the reader skipped.
+    pub(super) skipped: &'a [Skipped],
+    pub(super) unstored: &'a [(Unstored, u64)],
+    pub(super) formula_guards: &'a [u64],
+    pub(super) passkeys_read: usize,
+    pub(super) passkeys: &'a PasskeySummary,
+}
+
+impl Report<'_> {
+    fn count(&self, action: Action) -> usize {
+        self.outcomes.iter().filter(|o| o.action == action).count()
+    }
+
+    /// Entries not imported: the reader's skips and the rows the vault's credential won over.
+    fn skipped_total(&self) -> usize {
+        self.skipped.len() + self.count(Action::Skip)
+    }
+
+    /// The warnings, on stderr.
+    pub(super) fn warn(&self) {
+        report_skipped(self.skipped);
+        let conflicts: Vec<u64> = self
+            .outcomes
+            .iter()
+            .filter(|o| o.action == Action::Skip)
+            .map(|o| o.line)
+            .collect();
+        if !conflicts.is_empty() {
+            eprintln!(
+                "warning: kept the vault's password over {} ({}; --on-conflict {}; \
+                 --dry-run lists why)",
+                plural(conflicts.len(), "row"),
+                some_lines(&conflicts),
+                self.args.on_conflict.as_str()
+            );
+        }
+        for repeat in self.conflicting_repeats.iter().take(10) {
+            eprintln!(
+                "warning: {} for {} as {:?} have different passwords: line {} (the newest) is \
+                 imported, the others' passwords go into its password history",
+                some_lines(&repeat.lines),
+                repeat.origin,
+                repeat.username,
+                repeat.current
+            );
+        }
+        if self.conflicting_repeats.len() > 10 {
+            eprintln!(
+                "warning: and {} more repeated logins with different passwords",
+                self.conflicting_repeats.len() - 10
+            );
+        }
+        if self.future_times > 0 {
+            let n = self.future_times;
+            let entries = if n == 1 {
+                "1 entry is".to_owned()
+            } else {
+                format!("{n} entries are")
+            };
+            eprintln!("warning: {entries} dated in the future; taken as changed now");
+        }
+        if !self.formula_guards.is_empty() {
+            eprintln!(
+                "warning: removed the ' before values that start with =, +, -, @, a tab or a \
+                 carriage return ({}): credwell's CSV exports put it there so that spreadsheets \
+                 show them as text; if this file is not from credwell, check those entries",
+                some_lines(self.formula_guards)
+            );
+        }
+        for (kind, lines) in unstored_by_kind(self.unstored) {
+            eprintln!(
+                "warning: credwell does not store {}: those of {} were not imported ({})",
+                kind.as_str(),
+                plural(lines.len(), "entry"),
+                some_lines(&lines)
+            );
+        }
+    }
+
+    /// The summary as JSON.
+    pub(super) fn json(&self) -> Value {
+        let mut skipped_entries: Vec<Value> = self
+            .skipped
+            .iter()
+            .map(|s| json!({"line": s.line, "reason": s.reason.to_string()}))
+            .collect();
+        skipped_entries.extend(
+            self.outcomes
+                .iter()
+                .filter(|o| o.action == Action::Skip)
+                .map(|o| json!({"line": o.line, "reason": o.why})),
+        );
+        let unstored: serde_json::Map<String, Value> = unstored_by_kind(self.unstored)
+            .into_iter()
+            .map(|(kind, lines)| (kind.key().to_owned(), json!(lines.len())))
+            .collect();
+        let notes = unstored_by_kind(self.unstored)
+            .into_iter()
+            .find(|(k, _)| *k == Unstored::Notes)
+            .map_or(0, |(_, lines)| lines.len());
+        let repeats: Vec<Value> = self
+            .conflicting_repeats
+            .iter()
+            .map(|r| {
+                json!({"origin": r.origin, "username": r.username, "lines": r.lines,
+                       "current": r.current})
+            })
+            .collect();
+        let mut value = json!({
+            "file": self.args.file.display().to_string(),
+            "format": self.args.format.as_str(),
+            "dryRun": self.args.dry_run,
+            "onConflict": self.args.on_conflict.as_str(),
+            "read": self.read,
+            "added": self.count(Action::Add),
+            "updated": self.count(Action::Update),
+            "unchanged": self.count(Action::Keep),
+            "repeated": self.repeated,
+            "conflictingRepeats": repeats,
+            "skipped": self.skipped_total(),
+            "skippedEntries": skipped_entries,
+            "notStored": unstored,
+            "notesDropped": notes,
+            "passkeys": {
+                "read": self.passkeys_read,
+                "added": self.passkeys.added,
+                "updated": self.passkeys.updated,
+                "unchanged": self.passkeys.unchanged,
+            },
+        });
+        if self.args.dry_run {
+            value["entries"] = self
+                .outcomes
+                .iter()
+                .map(|o| {
+                    json!({"action": o.action.as_str(), "line": o.line, "origin": o.origin,
+                           "username": o.username, "reason": o.why})
+                })
+                .collect();
+        }
+        value
+    }
+
+    /// The summary as text (every row first under `--dry-run`).
+    pub(super) fn text(&self, out: &mut impl Write) -> Result<()> {
+        if self.args.dry_run {
+            for o in self.outcomes {
+                let why = if o.why.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", o.why)
+                };
+                writeln!(
+                    out,
+                    "{:<6} line {:<6} {} {:?}{why}",
+                    o.action.as_str(),
+                    o.line,
+                    o.origin,
+                    o.username
+                )?;
+            }
+        }
+        let (verb, nothing) = if self.args.dry_run {
+            ("Would import", " (dry run: nothing was changed)")
+        } else {
+            ("Imported", "")
+        };
+        writeln!(
+            out,
+            "{verb} {} from {}: {} added, {} updated, {} unchanged, {} skipped{nothing}.",
+            plural(self.read, "login"),
+            self.args.file.display(),
+            self.count(Action::Add),
+            self.count(Action::Update),
+            self.count(Action::Keep) + self.repeated,
+            self.skipped_total()
+        )?;
+        if self.passkeys_read > 0 {
+            writeln!(
+                out,
+                "{verb} {}: {} added, {} updated, {} unchanged.",
+                plural(self.passkeys_read, "passkey"),
+                self.passkeys.added,
+                self.passkeys.updated,
+                self.passkeys.unchanged
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The lines of the entries that carried each kind, kinds in a fixed order.
+fn unstored_by_kind(unstored: &[(Unstored, u64)]) -> Vec<(Unstored, Vec<u64>)> {
+    Unstored::ALL
+        .into_iter()
+        .map(|kind| {
+            let mut lines: Vec<u64> = unstored
+                .iter()
+                .filter(|(k, _)| *k == kind)
+                .map(|(_, line)| *line)
+                .collect();
+            lines.dedup();
+            (kind, lines)
+        })
+        .filter(|(_, lines)| !lines.is_empty())
+        .collect()
+}
+
+/// One warning line per kind of skipped entry, with their lines.
+fn report_skipped(skipped: &[Skipped]) {
+    let mut by_kind: Vec<(&'static str, Vec<u64>)> = Vec::new();
+    for s in skipped {
+        let kind = match s.reason {
+            SkipReason::NoWebOrigin(_) => "with no web origin",
+            SkipReason::NoPassword => "with no password",
+            SkipReason::NotALogin => "that are not logins",
+            SkipReason::InRecycleBin => "in the recycle bin",
+        };
+        match by_kind.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, lines)) => lines.push(s.line),
+            None => by_kind.push((kind, vec![s.line])),
+        }
+    }
+    for (kind, lines) in by_kind {
+        eprintln!(
+            "warning: skipped {} {kind} ({})",
+            plural(lines.len(), "entry"),
+            some_lines(&lines)
+        );
+    }
+}
+
+/// `line 3` or `lines 3, 5, 8`, at most ten of them.
+pub(super) fn some_lines(lines: &[u64]) -> String {
+    let shown: Vec<String> = lines.iter().take(10).map(u64::to_string).collect();
+    let more = if lines.len() > 10 { ", ..." } else { "" };
+    let word = if lines.len() == 1 { "line" } else { "lines" };
+    format!("{word} {}{more}", shown.join(", "))
+}
