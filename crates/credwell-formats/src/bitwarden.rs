@@ -17,7 +17,9 @@ use credwell_core::{Password, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::json_text::{self, Token};
-use super::{FormatError, ImportedLogin, Parsed, SkipReason, Unstored, title_or_host, web_origin};
+use super::{
+    FormatError, ImportedLogin, Parsed, SkipReason, Unstored, login_origin, title_or_host,
+};
 
 /// The item type of a login.
 const LOGIN: u8 = 1;
@@ -116,8 +118,9 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
             .filter_map(|u| u.uri)
             .collect();
         let mut origins = Vec::new();
-        for uri in &uris {
-            if let Some(origin) = web_origin(uri)
+        for (n, uri) in uris.iter().enumerate() {
+            let field = format!("\"uri\" {} of item {}", n + 1, index + 1);
+            if let Some(origin) = login_origin(uri, line, &field)?
                 && !origins.iter().any(|(o, _)| *o == origin)
             {
                 origins.push((origin, uri.clone()));

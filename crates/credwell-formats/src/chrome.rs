@@ -20,15 +20,14 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
         parsed.push_login(LoginRow {
             line: row.line,
             url: row.get(URL),
-            origin_url: row.get(URL),
+            url_field: "\"url\" column",
             username: row.get(USERNAME),
             password: row.get(PASSWORD),
             name: row.get(NAME),
             notes: row.get(NOTE),
             created: None,
             updated: None,
-        });
-        Ok(())
+        })
     })?;
     Ok(parsed)
 }

@@ -29,7 +29,7 @@ use credwell_passkey::{Algorithm, PasskeyRecord, PrfSecrets, PrivateKey};
 use zeroize::Zeroizing;
 
 use super::json_text::{self, Token};
-use super::{FormatError, ImportedLogin, Parsed, SkipReason, Unstored, web_origin};
+use super::{FormatError, ImportedLogin, Parsed, SkipReason, Unstored, login_origin};
 
 /// The CXF version this module writes; files of another major version are refused.
 const VERSION: Version = Version { major: 1, minor: 0 };
@@ -117,13 +117,14 @@ fn read_item(item: Item, number: u64, parsed: &mut Parsed) -> Result<(), FormatE
         match credential {
             Credential::BasicAuth(basic) => {
                 let login = Login {
+                    id: &item_id,
                     title: &item.title,
                     urls: &urls,
                     notes: &notes.join("\n"),
                     created: item.creation_at,
                     updated: item.modified_at,
                 };
-                read_basic_auth(&basic, &login, number, parsed);
+                read_basic_auth(&basic, &login, number, parsed)?;
             }
             Credential::Passkey(passkey) => {
                 let record = passkey_from_cxf(*passkey, item.creation_at).map_err(|reason| {
@@ -144,6 +145,7 @@ fn read_item(item: Item, number: u64, parsed: &mut Parsed) -> Result<(), FormatE
 
 /// What an item says about the logins of its `basic-auth` credentials.
 struct Login<'a> {
+    id: &'a str,
     title: &'a str,
     urls: &'a [String],
     notes: &'a str,
@@ -156,7 +158,7 @@ fn read_basic_auth(
     item: &Login<'_>,
     number: u64,
     parsed: &mut Parsed,
-) {
+) -> Result<(), FormatError> {
     let username = basic
         .username
         .as_ref()
@@ -169,13 +171,14 @@ fn read_basic_auth(
         .filter(|p| !p.is_empty())
     else {
         parsed.skip(number, SkipReason::NoPassword);
-        return;
+        return Ok(());
     };
     if item.urls.is_empty() {
         parsed.skip(number, SkipReason::NoWebOrigin(String::new()));
     }
-    for url in item.urls {
-        let Some(origin) = web_origin(url) else {
+    for (n, url) in item.urls.iter().enumerate() {
+        let field = format!("scope URL {} of item {}", n + 1, item.id);
+        let Some(origin) = login_origin(url, number, &field)? else {
             parsed.skip(number, SkipReason::NoWebOrigin(url.clone()));
             continue;
         };
@@ -188,6 +191,7 @@ fn read_basic_auth(
         login.line = number;
         parsed.logins.push(login);
     }
+    Ok(())
 }
 
 /// A CXF passkey as a credwell passkey; the error says what is wrong without quoting secrets.

@@ -48,15 +48,14 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
         parsed.push_login(LoginRow {
             line: row.line,
             url: row.get(URL),
-            origin_url: row.get(URL),
+            url_field: "\"url\" column",
             username: row.get(USERNAME),
             password: row.get(PASSWORD),
             name: "",
             notes: "",
             created,
             updated,
-        });
-        Ok(())
+        })
     })?;
     Ok(parsed)
 }

@@ -2,8 +2,8 @@
 //! `"Group","Title","Username","Password","URL","Notes","TOTP","Icon","Last Modified","Created"`,
 //! then one entry per row, every field quoted, times in ISO 8601 UTC.
 //!
-//! KeePass URLs are often written without a scheme (`example.com`); like KeePassXC-Browser, a
-//! URL with no scheme is read as `https://`. Entries in the recycle bin are skipped.
+//! KeePass URLs are often written without a scheme (`example.com`): read as `https://`, like
+//! every format's. Entries in the recycle bin are skipped.
 
 use std::io::Write;
 
@@ -39,34 +39,26 @@ const CREATED: usize = 9;
 pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
     let mut parsed = Parsed::default();
     parsed.formula_guards = csv_table::read(bytes, &COLUMNS, 5, |row| {
-        if row
-            .get(GROUP)
-            .split('/')
-            .any(|g| g.eq_ignore_ascii_case("Recycle Bin"))
-        {
-            parsed.skip(row.line, SkipReason::InRecycleBin);
-            return Ok(());
+        match recycle_bin(row.get(GROUP)) {
+            Bin::Yes => {
+                parsed.skip(row.line, SkipReason::InRecycleBin);
+                return Ok(());
+            }
+            Bin::Maybe => parsed.maybe_recycle_bin.push(row.line),
+            Bin::No => {}
         }
-        let url = row.get(URL);
-        let with_scheme;
-        let parse_url = if !url.contains("://") && !url.trim().is_empty() {
-            with_scheme = format!("https://{}", url.trim());
-            with_scheme.as_str()
-        } else {
-            url
-        };
         let before = parsed.logins.len();
         parsed.push_login(LoginRow {
             line: row.line,
-            url,
-            origin_url: parse_url,
+            url: row.get(URL),
+            url_field: "\"URL\" column",
             username: row.get(USERNAME),
             password: row.get(PASSWORD),
             name: row.get(TITLE),
             notes: row.get(NOTES),
             created: Timestamp::parse_iso8601(row.get(CREATED)),
             updated: Timestamp::parse_iso8601(row.get(MODIFIED)),
-        });
+        })?;
         if parsed.logins.len() > before {
             parsed.unstored(row.line, Unstored::Totp, !row.get(TOTP).trim().is_empty());
             // The group path starts with the root group: below it, a folder.
@@ -75,6 +67,99 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
         Ok(())
     })?;
     Ok(parsed)
+}
+
+/// The name KeePassXC gives the recycle bin it creates, in each of its translations
+/// (`share/translations/keepassxc_*.ts` and the older `keepassx_*.ts`, the source text
+/// "Recycle Bin"); a database keeps the name of the language it was created in.
+const RECYCLE_BIN_NAMES: [&str; 47] = [
+    "Recycle Bin",
+    "Papierkorb",
+    "Corbeille",
+    "Bac de Recyclage",
+    "Papelera",
+    "Papelera de reciclaje",
+    "Paperera",
+    "Cestino",
+    "Prullenbak",
+    "Kosz",
+    "Koš",
+    "Kôš",
+    "Koš za smeće",
+    "Kuka",
+    "Papirkurv",
+    "Skraldespand",
+    "Papperskorg",
+    "Roskakori",
+    "Prügikast",
+    "Šiukšlinė",
+    "Lixeira",
+    "Reciclagem",
+    "Coș de gunoi",
+    "Çöp kutusu",
+    "Geri Dönüşüm Kutusu",
+    "Keranjang Sampah",
+    "Tong Sampah",
+    "Kosh Hedhurinash",
+    "Zakarrontzia",
+    "Κάδος Ανακύκλωσης",
+    "Καλάθι ανακύκλωσης",
+    "Корзина",
+    "Кошче",
+    "Смітник",
+    "Корпа за отпатке",
+    "Қоқыс шелегі",
+    "סל־מחזור",
+    "סל המחזור",
+    "سلة المهملات",
+    "রিসাইকেল বিন",
+    "ถังขยะ",
+    "အမှိုက်ပုံး",
+    "ធុងសំរាម",
+    "ゴミ箱",
+    "回收站",
+    "回收桶",
+    "휴지통",
+];
+
+/// Whether an entry's group is the recycle bin.
+#[derive(Debug, PartialEq, Eq)]
+enum Bin {
+    /// The group right below the root has KeePassXC's recycle bin name (where KeePassXC puts
+    /// it): skipped.
+    Yes,
+    /// A group that looks like one but is not where KeePassXC puts it, or a name it does not
+    /// use (`Trash`, `Deleted`): imported, with a warning.
+    Maybe,
+    No,
+}
+
+/// Where a group path (`Root/Papierkorb/Old`) stands. The CSV export carries only the path; the
+/// database's own mark of its recycle bin (`RecycleBinUUID`) is not in it.
+fn recycle_bin(group: &str) -> Bin {
+    let known = |g: &str| {
+        let g = g.trim();
+        RECYCLE_BIN_NAMES
+            .iter()
+            .any(|name| name.to_lowercase() == g.to_lowercase())
+    };
+    let mut path = group.split('/');
+    let _root = path.next();
+    if path.next().is_some_and(known) {
+        return Bin::Yes;
+    }
+    let looks_like = |g: &str| {
+        let g = g.to_lowercase();
+        known(&g)
+            || ["trash", "recycle", "deleted"]
+                .iter()
+                .any(|w| g.contains(w))
+    };
+    if group.split('/').skip(1).any(looks_like) {
+        Bin::Maybe
+    } else {
+        Bin::No
+    }
 }
 
 /// Writes a KeePassXC CSV export, every entry in the group `Root`.
@@ -112,4 +197,38 @@ pub(super) fn write(logins: &[ImportedLogin], output: impl Write) -> std::io::Re
                 ]
             }),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_recycle_bin_is_recognised_in_every_language_and_lookalikes_are_flagged() {
+        for group in [
+            "Root/Recycle Bin",
+            "Root/recycle bin/Old",
+            "Datenbank/Papierkorb",
+            "Racine/Corbeille",
+            "Root/Papelera",
+            "Root/Cestino",
+            "Root/Prullenbak",
+            "Root/Kosz",
+            "Root/Корзина",
+            "Root/ゴミ箱",
+            "Root/ Papierkorb ",
+        ] {
+            assert_eq!(recycle_bin(group), Bin::Yes, "{group}");
+        }
+        for group in [
+            "Root/Archive/Papierkorb",
+            "Root/Trash",
+            "Root/Deleted items",
+        ] {
+            assert_eq!(recycle_bin(group), Bin::Maybe, "{group}");
+        }
+        for group in ["Root", "", "Root/Banking", "Papierkorb", "Root/Email/Work"] {
+            assert_eq!(recycle_bin(group), Bin::No, "{group}");
+        }
+    }
 }

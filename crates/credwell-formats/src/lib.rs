@@ -31,6 +31,8 @@ mod cxf;
 mod firefox;
 mod json_text;
 mod keepassxc;
+mod sniff;
+mod urls;
 
 /// A file format the command line imports and exports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -226,6 +228,9 @@ pub struct Parsed {
     /// What imported entries carried that credwell does not store: the kind and the entry's
     /// line, once per entry and kind, in file order.
     pub unstored: Vec<(Unstored, u64)>,
+    /// The lines of entries imported from a group that looks like a recycle bin but is not
+    /// certainly one (KeePassXC CSV).
+    pub maybe_recycle_bin: Vec<u64>,
     /// The lines of the rows that had a value behind the `'` that credwell's CSV exports put
     /// before values a spreadsheet would read as a formula; the `'` was removed.
     pub formula_guards: Vec<u64>,
@@ -251,15 +256,15 @@ impl Parsed {
     }
 
     /// Keeps a login read from a row of a table format, or records why it is skipped: the URL
-    /// gives no web origin, or the password is empty.
-    fn push_login(&mut self, row: LoginRow<'_>) {
-        let Some(origin) = web_origin(row.origin_url) else {
+    /// gives no web origin, or the password is empty; a malformed URL is an error.
+    fn push_login(&mut self, row: LoginRow<'_>) -> Result<(), FormatError> {
+        let Some(origin) = login_origin(row.url, row.line, row.url_field)? else {
             self.skip(row.line, SkipReason::NoWebOrigin(row.url.to_owned()));
-            return;
+            return Ok(());
         };
         if row.password.is_empty() {
             self.skip(row.line, SkipReason::NoPassword);
-            return;
+            return Ok(());
         }
         self.unstored(row.line, Unstored::Notes, !row.notes.is_empty());
         self.logins.push(ImportedLogin {
@@ -273,6 +278,24 @@ impl Parsed {
             updated: row.updated,
             line: row.line,
         });
+        Ok(())
+    }
+}
+
+/// The web origin of a URL of a file ([`urls`]: the same reading for every format), `None`
+/// when it has none (the entry is skipped), or an error at `line` naming the `field` when it
+/// is a malformed http or https URL.
+fn login_origin(url: &str, line: u64, field: &str) -> Result<Option<Origin>, FormatError> {
+    match urls::read(url) {
+        urls::Reading::Web(origin) => Ok(Some(origin)),
+        urls::Reading::NotWeb => Ok(None),
+        urls::Reading::Malformed(why) => Err(FormatError::at(
+            line,
+            format!(
+                "the {field} is not a usable URL: {why}; correct it in the file (credwell does \
+                 not guess which site it means)"
+            ),
+        )),
     }
 }
 
@@ -281,8 +304,8 @@ struct LoginRow<'a> {
     line: u64,
     /// The URL as the file wrote it (kept in the login).
     url: &'a str,
-    /// What the origin is taken from: `url`, or `url` completed by the format (a scheme).
-    origin_url: &'a str,
+    /// The URL's field, for errors (`"url" column`).
+    url_field: &'static str,
     username: &'a str,
     password: &'a str,
     name: &'a str,
@@ -329,6 +352,26 @@ pub const MAX_INPUT_BYTES: u64 = 256 * 1024 * 1024;
 /// Reads every login of a file in `format`.
 pub fn read(format: Format, input: impl Read) -> Result<Parsed, FormatError> {
     let bytes = read_at_most(input, MAX_INPUT_BYTES)?;
+    match sniff::sniff(&bytes) {
+        Some(sniff::Kind::Known(actual)) if actual != format => {
+            return Err(FormatError::at(
+                1,
+                format!(
+                    "this is not a {format} file: its {} say it is {actual}; import it with \
+                     `credwell import {actual} FILE`",
+                    if actual.is_csv() {
+                        "column names"
+                    } else {
+                        "top-level keys"
+                    }
+                ),
+            ));
+        }
+        Some(sniff::Kind::Unsupported(what)) => {
+            return Err(FormatError::at(1, format!("this is {what}")));
+        }
+        _ => {}
+    }
     match format {
         Format::ChromeCsv => chrome::read(&bytes),
         Format::FirefoxCsv => firefox::read(&bytes),

@@ -392,7 +392,9 @@ fn comparable(format: Format, login: &ImportedLogin) -> String {
         s += &format!(" name={:?} notes={:?}", title_or_host(login), login.notes);
     }
     if format != Format::ChromeCsv {
-        s += &format!(" created={:?}", login.created);
+        // The time of the last change: what an import compares with the vault's.
+        let updated = login.updated.or(login.created);
+        s += &format!(" created={:?} updated={updated:?}", login.created);
     }
     s
 }
@@ -641,14 +643,21 @@ mod properties {
         .prop_map(|o| Origin::parse(o).unwrap())
     }
 
+    /// A time in whole seconds (what every format that has times keeps), 1970 to 2100.
+    fn time() -> impl Strategy<Value = Option<Timestamp>> {
+        proptest::option::of((0_u64..4_102_444_800).prop_map(|s| Timestamp(s * 1000)))
+    }
+
     fn login() -> impl Strategy<Value = ImportedLogin> {
-        (origin(), tricky(), tricky(), tricky(), tricky()).prop_map(
-            |(origin, username, password, name, notes)| {
+        let texts = (tricky(), tricky(), tricky(), tricky());
+        (origin(), texts, time(), time()).prop_map(
+            |(origin, (username, password, name, notes), created, updated)| {
                 let mut l =
                     ImportedLogin::new(origin, &username, Password::new(format!("p{password}")));
                 l.name = name;
                 l.notes = notes;
-                l.created = Some(Timestamp(1_700_000_000_000));
+                l.created = created;
+                l.updated = updated;
                 l
             },
         )
@@ -891,4 +900,149 @@ fn cxf_items_are_found_on_their_lines() {
         .collect();
     let got: Vec<u64> = parsed.logins.iter().map(|l| l.line).collect();
     assert_eq!(got, id_lines);
+}
+
+#[test]
+fn urls_without_a_scheme_read_as_https_in_every_format() {
+    for (format, name) in [
+        (Format::ChromeCsv, "schemeless_chrome.csv"),
+        (Format::FirefoxCsv, "schemeless_firefox.csv"),
+        (Format::KeepassxcCsv, "schemeless_keepassxc.csv"),
+        (Format::BitwardenJson, "schemeless_bitwarden.json"),
+        (Format::Cxf, "schemeless_cxf.json"),
+    ] {
+        let parsed = parse(format, name);
+        assert!(parsed.skipped.is_empty(), "{name}: {:?}", parsed.skipped);
+        let origins: Vec<String> = parsed.logins.iter().map(|l| l.origin.to_string()).collect();
+        assert_eq!(
+            origins,
+            ["https://github.com", "https://adobe.com"],
+            "{name}"
+        );
+        // The file's text is kept as it was written.
+        assert_eq!(parsed.logins[0].url, "github.com", "{name}");
+    }
+}
+
+#[test]
+fn malformed_urls_are_refused_with_their_line_and_field() {
+    for (name, line, field) in [
+        ("fail_chrome_malformed_url.csv", 3, "the \"url\" column"),
+        ("fail_firefox_malformed_url.csv", 2, "the \"url\" column"),
+        ("fail_keepassxc_malformed_url.csv", 3, "the \"URL\" column"),
+        (
+            "fail_bitwarden_malformed_uri.json",
+            5,
+            "the \"uri\" 2 of item 2",
+        ),
+        (
+            "fail_cxf_malformed_url.json",
+            18,
+            "the scope URL 1 of item aXRlbS0y",
+        ),
+    ] {
+        let error = read(format_of(name), fixture(name).as_slice()).unwrap_err();
+        assert_eq!(error.line, Some(line), "{name}: {error}");
+        assert!(
+            error.reason.starts_with(field) && error.reason.contains("not a usable URL"),
+            "{name}: {error}"
+        );
+        // Never the invented site, nor the text of the URL.
+        assert!(!error.reason.contains("bank.com"), "{name}: {error}");
+    }
+}
+
+#[test]
+fn a_file_of_another_format_is_refused_with_the_right_name() {
+    let own = [
+        (Format::ChromeCsv, "chrome.csv"),
+        (Format::FirefoxCsv, "firefox.csv"),
+        (Format::KeepassxcCsv, "keepassxc.csv"),
+        (Format::BitwardenJson, "bitwarden.json"),
+        (Format::Cxf, "cxf.json"),
+    ];
+    for (actual, name) in own {
+        for asked in Format::ALL {
+            let result = read(asked, fixture(name).as_slice());
+            if asked == actual {
+                assert!(result.is_ok(), "{name} as {asked}");
+                continue;
+            }
+            let error = result
+                .err()
+                .unwrap_or_else(|| panic!("{name} read as {asked}"));
+            assert_eq!(error.line, Some(1), "{name} as {asked}: {error}");
+            assert!(
+                error.reason.contains(&format!("not a {asked} file"))
+                    && error
+                        .reason
+                        .contains(&format!("`credwell import {actual} FILE`")),
+                "{name} as {asked}: {error}"
+            );
+        }
+    }
+    for (name, says) in [
+        ("other_bitwarden.csv", "Bitwarden CSV export"),
+        ("other_lastpass.csv", "LastPass CSV export"),
+    ] {
+        for asked in Format::ALL {
+            let error = read(asked, fixture(name).as_slice()).unwrap_err();
+            assert!(error.reason.contains(says), "{name} as {asked}: {error}");
+        }
+    }
+}
+
+#[test]
+fn keepassxc_recycle_bins_in_any_language_are_skipped_and_lookalikes_flagged() {
+    let parsed = parse(Format::KeepassxcCsv, "keepassxc_recycle_bins.csv");
+    assert_eq!(
+        skipped(&parsed),
+        [
+            (2, SkipReason::InRecycleBin),
+            (3, SkipReason::InRecycleBin),
+            (4, SkipReason::InRecycleBin),
+        ]
+    );
+    let users: Vec<&str> = parsed.logins.iter().map(|l| l.username.as_str()).collect();
+    assert_eq!(users, ["bob", "bob", "carol"]);
+    assert_eq!(parsed.maybe_recycle_bin, [5, 6]);
+    // carol's entry: its times, and what credwell does not store.
+    let carol = &parsed.logins[2];
+    assert_eq!(
+        (carol.created, carol.updated),
+        (
+            Some(Timestamp(1_546_300_800_000)),
+            Some(Timestamp(1_772_323_200_000))
+        )
+    );
+    assert_eq!(
+        parsed.unstored,
+        [
+            (Unstored::Folders, 5),
+            (Unstored::Folders, 6),
+            (Unstored::Notes, 7),
+            (Unstored::Totp, 7),
+            (Unstored::Folders, 7),
+        ]
+    );
+}
+
+#[test]
+fn what_is_not_stored_is_counted_per_kind_and_entry() {
+    let parsed = parse(Format::BitwardenJson, "bitwarden_unstored.json");
+    assert_eq!(parsed.logins.len(), 3);
+    let line = parsed.logins[0].line;
+    assert_eq!(
+        parsed.unstored,
+        [
+            (Unstored::Notes, line),
+            (Unstored::Totp, line),
+            (Unstored::CustomFields, line),
+            (Unstored::Folders, line),
+            (Unstored::Favourites, line),
+        ]
+    );
+    let chrome = parse(Format::ChromeCsv, "chrome.csv");
+    assert!(chrome.unstored.iter().all(|(k, _)| *k == Unstored::Notes));
+    assert!(!chrome.unstored.is_empty());
 }

@@ -153,6 +153,7 @@ pub(crate) fn import_in(
         future_times: plan.future_times,
         skipped: &parsed.skipped,
         unstored: &parsed.unstored,
+        maybe_recycle_bin: &parsed.maybe_recycle_bin,
         formula_guards: &parsed.formula_guards,
         passkeys_read,
         passkeys: &passkey_summary,

@@ -365,6 +365,84 @@ fn a_stale_export_never_reverts_a_newer_password() {
 }
 
 #[test]
+fn the_whole_file_is_checked_before_the_passphrase_is_asked_for() {
+    let env = Env::new();
+    env.init();
+    let before = env.list();
+    // The passphrase file is gone: asking for the passphrase would fail on that instead.
+    std::fs::remove_file(env.path("passphrase")).unwrap();
+    for (format, file, want) in [
+        (
+            "chrome-csv",
+            "fail_chrome_malformed_url.csv",
+            "fail_chrome_malformed_url.csv:3: the \"url\" column is not a usable URL",
+        ),
+        (
+            "bitwarden-json",
+            "fail_bitwarden_malformed_uri.json",
+            "fail_bitwarden_malformed_uri.json:5: the \"uri\" 2 of item 2 is not a usable URL",
+        ),
+        (
+            "firefox-csv",
+            "chrome.csv",
+            "chrome.csv:1: this is not a firefox-csv file: its column names say it is chrome-csv",
+        ),
+        (
+            "keepassxc-csv",
+            "other_lastpass.csv",
+            "other_lastpass.csv:1: this is a LastPass CSV export",
+        ),
+    ] {
+        let err = env.fails(&["import", format, &fixture(file)]);
+        assert!(
+            err.contains(want) && err.contains("nothing was imported"),
+            "{err}"
+        );
+        assert!(!err.contains("passphrase"), "{err}");
+    }
+    std::fs::write(env.path("passphrase"), format!("{PASSPHRASE}\n")).unwrap();
+    assert_eq!(env.list(), before);
+    // The same files under their own names: a URL without a scheme is https everywhere.
+    let ok = env.json(&[
+        "import",
+        "keepassxc-csv",
+        &fixture("schemeless_keepassxc.csv"),
+    ]);
+    assert_eq!(ok["added"], 2, "{ok}");
+    let same = env.json(&["import", "cxf", &fixture("schemeless_cxf.json")]);
+    assert_eq!(same["unchanged"], 2, "{same}");
+    // Recycle bins in other languages, and what credwell does not store, are reported.
+    let out = env
+        .cmd()
+        .args([
+            "import",
+            "keepassxc-csv",
+            &fixture("keepassxc_recycle_bins.csv"),
+        ])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("3 added"), "{stdout}");
+    assert!(
+        stderr.contains("skipped 3 entries in the recycle bin (lines 2, 3, 4)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("imported 2 entries from a group that looks like a recycle bin")
+            && stderr.contains("(lines 5, 6)"),
+        "{stderr}"
+    );
+    for kind in [
+        "does not store notes: those of 1 entry were not imported (line 7)",
+        "does not store TOTP secrets: those of 1 entry were not imported (line 7)",
+        "does not store folders: those of 3 entries were not imported (lines 5, 6, 7)",
+    ] {
+        assert!(stderr.contains(kind), "{kind}: {stderr}");
+    }
+}
+
+#[test]
 fn export_refuses_without_yes_when_stdin_is_not_a_terminal() {
     let env = Env::new();
     let out = env

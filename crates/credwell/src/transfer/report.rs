@@ -22,6 +22,7 @@ pub(super) struct Report<'a> {
     /// Entries the reader skipped.
     pub(super) skipped: &'a [Skipped],
     pub(super) unstored: &'a [(Unstored, u64)],
+    pub(super) maybe_recycle_bin: &'a [u64],
     pub(super) formula_guards: &'a [u64],
     pub(super) passkeys_read: usize,
     pub(super) passkeys: &'a PasskeySummary,
@@ -69,6 +70,15 @@ impl Report<'_> {
             eprintln!(
                 "warning: and {} more repeated logins with different passwords",
                 self.conflicting_repeats.len() - 10
+            );
+        }
+        if !self.maybe_recycle_bin.is_empty() {
+            eprintln!(
+                "warning: imported {} from a group that looks like a recycle bin but is not \
+                 KeePassXC's own (a group right below the root with its name in any language) \
+                 ({}); remove them if they were deleted",
+                plural(self.maybe_recycle_bin.len(), "entry"),
+                some_lines(self.maybe_recycle_bin)
             );
         }
         if self.future_times > 0 {
@@ -141,6 +151,7 @@ impl Report<'_> {
             "skipped": self.skipped_total(),
             "skippedEntries": skipped_entries,
             "notStored": unstored,
+            "maybeRecycleBin": self.maybe_recycle_bin,
             "notesDropped": notes,
             "passkeys": {
                 "read": self.passkeys_read,

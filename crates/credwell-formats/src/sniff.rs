@@ -1,0 +1,145 @@
+//! Which format a file is, from what it starts with: a CSV file's header names its columns, a
+//! JSON document its top-level keys. `credwell import FORMAT FILE` refuses a file whose header
+//! or keys say it is another format, naming that one: a Firefox file read as Chrome's, or a
+//! KeePassXC file read as Firefox's, would otherwise import (every CSV format has url, username
+//! and password columns) and drop what the right reader keeps.
+
+use super::Format;
+use super::json_text::{self, Token};
+
+/// What a file says it is.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// One of the formats credwell reads.
+    Known(Format),
+    /// A format credwell does not read: what it is and what to do.
+    Unsupported(&'static str),
+}
+
+/// The format `bytes` say they are, if they say.
+pub(crate) fn sniff(bytes: &[u8]) -> Option<Kind> {
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
+    if bytes[start] == b'{' {
+        return json_kind(std::str::from_utf8(bytes).ok()?);
+    }
+    let end = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(bytes.len());
+    csv_kind(std::str::from_utf8(&bytes[..end]).ok()?)
+}
+
+/// The format a CSV header line names.
+fn csv_kind(header: &str) -> Option<Kind> {
+    let names: Vec<String> = header
+        .split(',')
+        .map(|n| n.trim().trim_matches('"').trim().to_lowercase())
+        .collect();
+    let has = |wanted: &[&str]| wanted.iter().all(|w| names.iter().any(|n| n == w));
+    let kind = if has(&["httprealm", "formactionorigin"]) || has(&["timepasswordchanged"]) {
+        Kind::Known(Format::FirefoxCsv)
+    } else if has(&["group", "title", "username", "password", "url"]) {
+        Kind::Known(Format::KeepassxcCsv)
+    } else if has(&["login_uri", "login_password"]) {
+        Kind::Unsupported(
+            "a Bitwarden CSV export, which credwell does not read: export the vault as JSON \
+             (unencrypted) and import it with `credwell import bitwarden-json`",
+        )
+    } else if has(&["url", "username", "password", "extra", "grouping"]) {
+        Kind::Unsupported("a LastPass CSV export, which credwell does not read")
+    } else if has(&["title", "url", "username", "password", "otpauth"]) {
+        Kind::Unsupported(
+            "an Apple Passwords / Safari or 1Password CSV export, which credwell does not read",
+        )
+    } else if has(&["name", "url", "username", "password"]) {
+        Kind::Known(Format::ChromeCsv)
+    } else {
+        return None;
+    };
+    Some(kind)
+}
+
+/// The format a JSON document's top-level keys name.
+fn json_kind(text: &str) -> Option<Kind> {
+    let mut depth = 0_usize;
+    let mut expecting_key = false;
+    let (mut cxf, mut bitwarden) = (false, false);
+    for (_, token) in json_text::tokens(text) {
+        match token {
+            Token::Other(b'{' | b'[') => {
+                depth += 1;
+                expecting_key = depth == 1;
+            }
+            Token::Other(b'}' | b']') => depth = depth.saturating_sub(1),
+            Token::Other(b',') if depth == 1 => expecting_key = true,
+            Token::String(key) if depth == 1 && expecting_key => {
+                expecting_key = false;
+                match key {
+                    "exporterRpId" | "accounts" | "exporterDisplayName" => cxf = true,
+                    "items" | "encrypted" | "folders" => bitwarden = true,
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    match (cxf, bitwarden) {
+        (true, false) => Some(Kind::Known(Format::Cxf)),
+        (false, true) => Some(Kind::Known(Format::BitwardenJson)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_and_keys_name_their_format() {
+        let known = |text: &str| sniff(text.as_bytes());
+        for (text, want) in [
+            ("name,url,username,password,note\n", Format::ChromeCsv),
+            ("name,url,username,password\r\nx,y,z,w\n", Format::ChromeCsv),
+            (
+                "\u{feff}\"url\",\"username\",\"password\",\"httpRealm\",\"formActionOrigin\",\
+                 \"guid\",\"timeCreated\",\"timeLastUsed\",\"timePasswordChanged\"\n",
+                Format::FirefoxCsv,
+            ),
+            (
+                "\"Group\",\"Title\",\"Username\",\"Password\",\"URL\",\"Notes\",\"TOTP\",\
+                 \"Icon\",\"Last Modified\",\"Created\"\n",
+                Format::KeepassxcCsv,
+            ),
+            (
+                "{\"encrypted\": false, \"items\": []}",
+                Format::BitwardenJson,
+            ),
+            (
+                "{\"version\": {\"major\": 1, \"minor\": 0}, \"exporterRpId\": \"x\", \
+                 \"accounts\": [{\"items\": []}]}",
+                Format::Cxf,
+            ),
+        ] {
+            assert_eq!(known(text), Some(Kind::Known(want)), "{text}");
+        }
+        for text in [
+            "folder,favorite,type,name,notes,fields,reprompt,login_uri,login_username,\
+             login_password,login_totp\n",
+            "url,username,password,totp,extra,name,grouping,fav\n",
+            "Title,URL,Username,Password,Notes,OTPAuth\n",
+        ] {
+            assert!(matches!(known(text), Some(Kind::Unsupported(_))), "{text}");
+        }
+        for text in [
+            "",
+            "a,b,c\n",
+            "https://x.example,alice,pw\n",
+            "{}",
+            "[1, 2]",
+            "{\"a\"",
+        ] {
+            assert_eq!(known(text), None, "{text}");
+        }
+    }
+}
