@@ -1,8 +1,15 @@
 #!/usr/bin/env python3
 """`credwell import cxf` time against the number of items: is it linear?
 
-Usage: cargo build --release -p credwell && python3 scripts/bench_cxf_import.py [--parse-only] [RUNS] [SIZES...]
+Usage: cargo build --release -p credwell && python3 scripts/bench_cxf_import.py [--parse-only | --conflicts] [RUNS] [SIZES...]
 (defaults: 5 runs of 5000 10000 20000 40000 items; CREDWELL_BIN names another binary).
+
+--conflicts: each run imports a file of SIZE items into a new vault (not timed), then times the
+import of a second file with the same SIZE logins against that vault: a quarter with a new
+password and a newer modifiedAt (updated, the old password into the history), a quarter with a
+new password and a newer one again, a quarter with another password but an older modifiedAt
+(kept out by the default --on-conflict newer), a quarter unchanged. That is the conflict
+detection of every row against a vault of SIZE credentials, and the writes it decides.
 
 For each size, a CXF file of that many login items (one basic-auth credential, one URL each) is
 imported RUNS times, each time into a new vault (made with the test-only key derivation, not
@@ -20,8 +27,9 @@ import tempfile
 import time
 
 BIN = os.environ.get("CREDWELL_BIN", os.path.join(os.path.dirname(__file__), "..", "target", "release", "credwell"))
-ARGS = [a for a in sys.argv[1:] if a != "--parse-only"]
-PARSE_ONLY = len(ARGS) < len(sys.argv) - 1
+ARGS = [a for a in sys.argv[1:] if a not in ("--parse-only", "--conflicts")]
+PARSE_ONLY = "--parse-only" in sys.argv[1:]
+CONFLICTS = "--conflicts" in sys.argv[1:]
 RUNS = int(ARGS[0]) if ARGS else 5
 SIZES = [int(s) for s in ARGS[1:]] or [5000, 10000, 20000, 40000]
 
@@ -30,18 +38,24 @@ def b64(text):
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def cxf(n, malformed_last):
+def cxf(n, malformed_last, changed=False):
     items = []
     for i in range(n):
+        password, modified = f"pw-{i}-correct-horse", 1704067200
+        if changed and i % 4 in (0, 1):
+            password, modified = f"pw-{i}-changed", 1735689600
+        elif changed and i % 4 == 2:
+            password, modified = f"pw-{i}-stale", 1600000000
         item = {
             "id": b64(f"item-{i}"),
-            "creationAt": 1704067200,
+            "creationAt": 1600000000,
+            "modifiedAt": modified,
             "title": f"Site {i}",
             "scope": {"urls": [f"https://site{i}.example/login"], "androidApps": []},
             "credentials": [{
                 "type": "basic-auth",
                 "username": {"fieldType": "string", "value": f"user{i}@example.com"},
-                "password": {"fieldType": "concealed-string", "value": f"pw-{i}-correct-horse"},
+                "password": {"fieldType": "concealed-string", "value": password},
             }],
         }
         items.append(item)
@@ -80,6 +94,22 @@ def main():
                 f.write(cxf(n, False))
             with open(bad, "w") as f:
                 f.write(cxf(n, True))
+            if CONFLICTS:
+                changed = os.path.join(tmp, f"{n}-changed.json")
+                with open(changed, "w") as f:
+                    f.write(cxf(n, False, changed=True))
+                times = []
+                for run in range(RUNS):
+                    vault = os.path.join(tmp, f"vault-{n}-{run}.sqlite")
+                    timed(["--vault", vault, "vault", "init"], env, True)
+                    timed(["--vault", vault, "import", "cxf", good], env, True)
+                    times.append(timed(["--vault", vault, "import", "cxf", changed], env, True))
+                    os.remove(vault)
+                times.sort()
+                p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
+                print(f"{n:>7} items against a vault of {n}: median {statistics.median(times):.3f} s, "
+                      f"p95 {p95:.3f} s (min {times[0]:.3f}, max {times[-1]:.3f})", flush=True)
+                continue
             imports, parses = [], []
             for run in range(RUNS):
                 vault = os.path.join(tmp, f"vault-{n}-{run}.sqlite")

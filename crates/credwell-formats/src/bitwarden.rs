@@ -13,7 +13,7 @@
 
 use std::io::Write;
 
-use credwell_core::{Password, Timestamp};
+use credwell_core::{Password, PastPassword, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::json_text::{self, Token};
@@ -54,6 +54,18 @@ struct Item {
     favorite: Option<bool>,
     #[serde(default)]
     fields: Option<Vec<serde::de::IgnoredAny>>,
+    #[serde(default)]
+    password_history: Option<Vec<PastIn>>,
+}
+
+/// An entry of an item's `passwordHistory`: a password it had and when it stopped using it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PastIn {
+    #[serde(default)]
+    last_used_date: Option<String>,
+    #[serde(default)]
+    password: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -158,6 +170,24 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
             .revision_date
             .as_deref()
             .and_then(Timestamp::parse_iso8601);
+        let mut history: Vec<PastPassword> = item
+            .password_history
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|past| {
+                let password = Password::new(past.password?);
+                let replaced = past
+                    .last_used_date
+                    .as_deref()
+                    .and_then(Timestamp::parse_iso8601);
+                (!password.is_empty()).then(|| PastPassword {
+                    password,
+                    replaced: replaced.or(updated).unwrap_or(Timestamp(0)),
+                })
+            })
+            .collect();
+        // Bitwarden lists the most recent first; credwell keeps the oldest first.
+        history.sort_by_key(|h| h.replaced);
         for (origin, url) in origins {
             parsed.logins.push(ImportedLogin {
                 origin,
@@ -168,6 +198,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
                 notes: notes.clone(),
                 created,
                 updated,
+                history: history.clone(),
                 line,
             });
         }
@@ -241,7 +272,7 @@ struct ExportOut<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ItemOut<'a> {
-    password_history: Option<()>,
+    password_history: Option<Vec<PastOut<'a>>>,
     revision_date: Option<String>,
     creation_date: Option<String>,
     deleted_date: Option<()>,
@@ -255,6 +286,13 @@ struct ItemOut<'a> {
     favorite: bool,
     login: LoginOut<'a>,
     collection_ids: Option<()>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PastOut<'a> {
+    last_used_date: String,
+    password: &'a str,
 }
 
 #[derive(Serialize)]
@@ -284,7 +322,16 @@ pub(super) fn write(logins: &[ImportedLogin], mut output: impl Write) -> std::io
         items: logins
             .iter()
             .map(|l| ItemOut {
-                password_history: None,
+                password_history: (!l.history.is_empty()).then(|| {
+                    l.history
+                        .iter()
+                        .rev()
+                        .map(|h| PastOut {
+                            last_used_date: h.replaced.to_iso8601(),
+                            password: h.password.expose(),
+                        })
+                        .collect()
+                }),
                 revision_date: date(l.updated.or(l.created)),
                 creation_date: date(l.created),
                 deleted_date: None,

@@ -20,7 +20,7 @@
 use std::fmt;
 use std::io::{Read, Write};
 
-use credwell_core::{Clock as _, Origin, Password, SystemClock, Timestamp};
+use credwell_core::{Clock as _, Origin, Password, PastPassword, SystemClock, Timestamp};
 use credwell_passkey::PasskeyRecord;
 use zeroize::Zeroizing;
 
@@ -112,6 +112,9 @@ pub struct ImportedLogin {
     pub created: Option<Timestamp>,
     /// When the entry was last modified, if the file says.
     pub updated: Option<Timestamp>,
+    /// The passwords the entry had before, oldest first, where the format keeps them
+    /// (Bitwarden JSON's `passwordHistory`).
+    pub history: Vec<PastPassword>,
     /// Where the entry starts in the file: a 1-based line number (0 when not read from a file).
     pub line: u64,
 }
@@ -128,6 +131,7 @@ impl ImportedLogin {
             notes: String::new(),
             created: None,
             updated: None,
+            history: Vec::new(),
             line: 0,
         }
     }
@@ -276,6 +280,7 @@ impl Parsed {
             notes: row.notes.to_owned(),
             created: row.created,
             updated: row.updated,
+            history: Vec::new(),
             line: row.line,
         });
         Ok(())

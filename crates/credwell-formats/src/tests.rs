@@ -1046,3 +1046,38 @@ fn what_is_not_stored_is_counted_per_kind_and_entry() {
     assert!(chrome.unstored.iter().all(|(k, _)| *k == Unstored::Notes));
     assert!(!chrome.unstored.is_empty());
 }
+
+#[test]
+fn bitwarden_password_history_is_read_oldest_first_and_written_back() {
+    let parsed = parse(Format::BitwardenJson, "bitwarden_unstored.json");
+    let history = |l: &ImportedLogin| -> Vec<(String, String)> {
+        l.history
+            .iter()
+            .map(|h| (h.password.expose().to_owned(), h.replaced.to_iso8601()))
+            .collect()
+    };
+    let want = [
+        ("pw-2019".to_owned(), "2019-06-01T00:00:00.000Z".to_owned()),
+        ("pw-2025".to_owned(), "2025-01-01T00:00:00.000Z".to_owned()),
+        // No date: the item's last revision.
+        (
+            "pw-undated".to_owned(),
+            "2026-03-01T00:00:00.000Z".to_owned(),
+        ),
+    ];
+    // Both origins of the item carry it; the other item has none.
+    assert_eq!(history(&parsed.logins[0]), want);
+    assert_eq!(history(&parsed.logins[1]), want);
+    assert!(parsed.logins[2].history.is_empty());
+    let mut written = Vec::new();
+    write(Format::BitwardenJson, &parsed.logins, &[], &mut written).unwrap();
+    let back = read(Format::BitwardenJson, written.as_slice()).unwrap();
+    assert_eq!(history(&back.logins[0]), want);
+    let json: serde_json::Value = serde_json::from_slice(&written).unwrap();
+    // Written most recent first, as Bitwarden does.
+    assert_eq!(
+        json["items"][0]["passwordHistory"][0]["password"],
+        "pw-undated"
+    );
+    assert_eq!(json["items"][2]["passwordHistory"], serde_json::Value::Null);
+}

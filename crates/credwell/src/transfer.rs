@@ -256,6 +256,7 @@ pub(crate) fn exportable(records: Vec<StoredCredential>) -> (Vec<ImportedLogin>,
                 login.name = p.name;
                 login.created = Some(record.created);
                 login.updated = Some(record.updated);
+                login.history = record.history;
                 logins.push(login);
             }
             _ => others += 1,

@@ -200,7 +200,15 @@ fn collapse(
     let Some(current) = group.pop() else {
         unreachable!("a group has at least one row");
     };
+    // The rows' own histories (Bitwarden's `passwordHistory`), then the older rows' passwords.
     let mut history: Vec<PastPassword> = Vec::new();
+    for past in group.iter().chain([&current]).flat_map(|l| &l.history) {
+        if past.password != current.password && !history.iter().any(|h| h.password == past.password)
+        {
+            history.push(past.clone());
+        }
+    }
+    let own = history.len();
     for (i, older) in group.iter().enumerate() {
         if older.password == current.password
             || history.iter().any(|h| h.password == older.password)
@@ -214,7 +222,7 @@ fn collapse(
             replaced: row_time(next).unwrap_or(now),
         });
     }
-    if !history.is_empty() {
+    if history.len() > own {
         plan.conflicting_repeats.push(Repeat {
             origin: current.origin.to_string(),
             username: current.username.clone(),
@@ -222,6 +230,7 @@ fn collapse(
             current: current.line,
         });
     }
+    history.sort_by_key(|h| h.replaced);
     (current, history, name)
 }
 
@@ -579,6 +588,24 @@ mod tests {
         assert_eq!(stored(&backend).pop().unwrap().4, ["first", "zeroth"]);
         assert_eq!(
             counts(&import(&backend, file, OnConflict::Newer)),
+            [0, 0, 1, 0]
+        );
+    }
+
+    #[test]
+    fn a_files_own_password_history_joins_the_credentials() {
+        let backend = vault_changed_in_2026();
+        let mut row = login("https://a.example", "alice", "pw-2026", Some(Y2026));
+        row.history = vec![PastPassword {
+            password: Password::new("pw-2019"),
+            replaced: Timestamp(Y2024),
+        }];
+        let plan = import(&backend, vec![row.clone()], OnConflict::Newer);
+        assert_eq!(counts(&plan), [0, 1, 0, 0]);
+        assert!(plan.conflicting_repeats.is_empty());
+        assert_eq!(stored(&backend)[0].4, ["pw-2019"]);
+        assert_eq!(
+            counts(&import(&backend, vec![row], OnConflict::Newer)),
             [0, 0, 1, 0]
         );
     }
