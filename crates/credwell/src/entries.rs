@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 use crate::backend::{self, now};
 use crate::damaged;
+use crate::generate::GenerateOptions;
 use crate::global::Global;
 use crate::output::{HIDDEN, credential_json, print_json};
 use crate::secrets;
@@ -59,8 +60,13 @@ pub(crate) struct AddPasswordArgs {
     #[arg(long, value_name = "NAME")]
     pub(crate) username: String,
     /// Read the password from the first line of stdin instead of asking on the terminal.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "generate")]
     pub(crate) password_stdin: bool,
+    /// Generate the password (as `credwell generate` does, with its options) and print it.
+    #[arg(long)]
+    pub(crate) generate: bool,
+    #[command(flatten)]
+    pub(crate) generate_options: GenerateOptions,
     /// A display name for the account.
     #[arg(long, value_name = "N", default_value = "")]
     pub(crate) name: String,
@@ -135,12 +141,15 @@ pub(crate) fn show(global: &Global, args: &ShowArgs, out: &mut impl Write) -> Re
 pub(crate) fn add(global: &Global, command: AddCommand, out: &mut impl Write) -> Result<()> {
     // Read the password before unlocking: both may need the terminal, and a bad password input
     // should not cost an unlock.
-    let credential = match command {
-        AddCommand::Password(args) => new_password_credential(args)?,
-        AddCommand::Federated(args) => new_federated_credential(args)?,
+    let (credential, generated) = match command {
+        AddCommand::Password(args) => {
+            let generated = args.generate;
+            (new_password_credential(args)?, generated)
+        }
+        AddCommand::Federated(args) => (new_federated_credential(args)?, false),
     };
     let backend = backend::open(global)?;
-    add_in(&backend, global.json, credential, out)
+    add_in(&backend, global.json, credential, generated, out)
 }
 
 /// `credwell edit`.
@@ -173,10 +182,19 @@ fn new_password_credential(args: AddPasswordArgs) -> Result<Credential> {
     if args.username.is_empty() {
         bail!("--username must not be empty");
     }
-    let password = secrets::new_password(
-        args.password_stdin,
-        &format!("Password for {} at {origin}", args.username),
-    )?;
+    let password = if args.generate {
+        args.generate_options.generate()?.password
+    } else if args.generate_options.any_given() {
+        bail!(
+            "--length, --words, --separator and --no-* choose how --generate makes a password; \
+               add --generate"
+        );
+    } else {
+        secrets::new_password(
+            args.password_stdin,
+            &format!("Password for {} at {origin}", args.username),
+        )?
+    };
     Ok(Credential::Password(PasswordCredential {
         id: args.username,
         password,
@@ -372,10 +390,12 @@ pub(crate) fn show_in(
     Ok(())
 }
 
+/// Adds `credential`; with `print_password` (a generated one) its password is printed too.
 pub(crate) fn add_in(
     backend: &impl VaultAdmin,
     json: bool,
     credential: Credential,
+    print_password: bool,
     out: &mut impl Write,
 ) -> Result<()> {
     if let Some(other) = same_account(&backend.all_credentials()?, &credential, None) {
@@ -394,11 +414,22 @@ pub(crate) fn add_in(
         credential.id(),
         credential.origin()
     );
+    let password = match (&credential, print_password) {
+        (Credential::Password(p), true) => Some(p.password.clone()),
+        _ => None,
+    };
     let record = backend.insert_credential(credential, now())?;
     if json {
-        return print_json(out, &json!({"id": record.0}));
+        let mut value = json!({"id": record.0});
+        if let Some(password) = &password {
+            value["password"] = json!(password.expose());
+        }
+        return print_json(out, &value);
     }
     writeln!(out, "Added {summary} with ID {}.", record.0)?;
+    if let Some(password) = &password {
+        writeln!(out, "Password: {}", password.expose())?;
+    }
     Ok(())
 }
 
@@ -526,11 +557,20 @@ mod tests {
                 &b,
                 false,
                 password("https://a.example", "alice", "s3cret!"),
+                false,
                 o,
             )
         })
         .unwrap();
-        let dup = text(|o| add_in(&b, false, password("https://a.example/x", "alice", "x"), o));
+        let dup = text(|o| {
+            add_in(
+                &b,
+                false,
+                password("https://a.example/x", "alice", "x"),
+                false,
+                o,
+            )
+        });
         assert!(dup.unwrap_err().to_string().contains("already has"));
 
         let listed = text(|o| list_in(&b, false, &ListArgs { origin: None }, o)).unwrap();
@@ -599,7 +639,7 @@ mod tests {
         })
         .unwrap();
         let b = MemoryVault::default();
-        text(|o| add_in(&b, false, credential, o)).unwrap();
+        text(|o| add_in(&b, false, credential, false, o)).unwrap();
         let shown = text(|o| {
             show_in(
                 &b,

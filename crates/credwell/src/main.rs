@@ -1,6 +1,7 @@
 //! `credwell`: the command line of the credwell credential manager.
 //!
 //! Commands: `demo`, `vault init|info|passwd|backup|check`, `list`, `show`, `add`, `edit`, `rm`,
+//! `generate`,
 //! `import`, `export`, `sync serve|login|invite|now|status|devices|revoke|logout` and
 //! `completions`. Every command has `--help`; `--json` gives
 //! machine-readable output; errors go to stderr as one sentence and the exit code is non-zero.
@@ -19,10 +20,12 @@ mod backend;
 mod damaged;
 mod demo;
 mod entries;
+mod generate;
 mod global;
 mod install;
 mod output;
 mod secrets;
+mod strength;
 mod sync_cmd;
 mod transfer;
 mod vault_cmd;
@@ -56,6 +59,9 @@ enum Command {
     Add(entries::AddCommand),
     /// Changes a credential's username, password, name or icon.
     Edit(entries::EditArgs),
+    /// Prints a new random password (or with --words a diceware passphrase) from the
+    /// operating system's random generator; every requested character class is present.
+    Generate(generate::GenerateArgs),
     /// Removes a credential.
     #[command(name = "rm", visible_alias = "remove")]
     Rm(entries::RmArgs),
@@ -105,6 +111,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Show(args) => entries::show(&global, &args, &mut stdout)?,
         Command::Add(command) => entries::add(&global, command, &mut stdout)?,
         Command::Edit(args) => entries::edit(&global, &args, &mut stdout)?,
+        Command::Generate(args) => generate::run(&global, &args, &mut stdout)?,
         Command::Rm(args) => entries::rm(&global, &args, &mut stdout)?,
         Command::Import(args) => transfer::import(&global, &args, &mut stdout)?,
         Command::Export(args) => transfer::export(&global, &args, &mut stdout)?,

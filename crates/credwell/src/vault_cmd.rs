@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::backend::{existing_vault, unlock};
 use crate::global::Global;
 use crate::output::{print_json, progress};
-use crate::secrets;
+use crate::{secrets, strength};
 
 /// `credwell vault ...`.
 #[derive(Debug, Subcommand)]
@@ -88,6 +88,7 @@ fn init(global: &Global, insecure_test_kdf: bool, out: &mut impl Write) -> Resul
         .filter(|v| !v.is_empty())
         .map(PathBuf::from);
     let passphrase = secrets::new_passphrase(from_env.as_deref(), "New vault passphrase")?;
+    warn_if_weak(&passphrase);
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         credwell_vault::owner_only::create_dir_all(dir)
             .with_context(|| format!("cannot create the directory {}", dir.display()))?;
@@ -103,6 +104,13 @@ fn init(global: &Global, insecure_test_kdf: bool, out: &mut impl Write) -> Resul
     }
     writeln!(out, "Created a vault at {}.", path.display())?;
     Ok(())
+}
+
+/// Says on stderr what makes a new vault passphrase weak (a warning: the vault is made anyway).
+fn warn_if_weak(passphrase: &str) {
+    if let Some(warning) = strength::weak_passphrase_warning(passphrase) {
+        eprintln!("{warning}");
+    }
 }
 
 fn info(global: &Global, out: &mut impl Write) -> Result<()> {
@@ -175,6 +183,7 @@ fn passwd(
     let path = existing_vault(global)?;
     let mut vault = unlock(&path)?;
     let new = secrets::new_passphrase(new_file, "New vault passphrase")?;
+    warn_if_weak(&new);
     // Keep the vault's key-derivation cost (a test vault stays cheap, a real one stays strong).
     let kdf = vault.info()?.kdf;
     if keep_key {

@@ -961,6 +961,111 @@ fn a_vault_from_init_to_rm() {
     assert_eq!(env.list().as_array().unwrap().len(), password_count);
 }
 
+#[test]
+fn generate_makes_passwords_and_passphrases_and_add_stores_one() {
+    let env = Env::new();
+    // No vault needed.
+    let password = env.ok(&["generate"]);
+    let password = password.trim_end();
+    assert_eq!(password.chars().count(), 20, "{password}");
+    assert!(
+        password.chars().any(|c| c.is_ascii_punctuation()),
+        "{password}"
+    );
+    let digits = env.ok(&["generate", "--length", "12", "--no-symbols", "--no-upper"]);
+    assert!(
+        digits
+            .trim_end()
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
+        "{digits}"
+    );
+    let words = env.json(&["generate", "--words", "5", "--separator", "."]);
+    assert_eq!(words["password"].as_str().unwrap().split('.').count(), 5);
+    let bits = words["entropyBits"].as_f64().unwrap();
+    assert!((bits - 64.6).abs() < 0.1, "{bits}");
+    assert!(
+        env.fails(&["generate", "--length", "2"])
+            .contains("--length 2")
+    );
+    let err = env.fails(&[
+        "generate",
+        "--no-upper",
+        "--no-lower",
+        "--no-digits",
+        "--no-symbols",
+    ]);
+    assert!(err.contains("every character class"), "{err}");
+
+    env.init();
+    let added = env.json(&[
+        "add",
+        "password",
+        "--origin",
+        "https://gen.example",
+        "--username",
+        "g",
+        "--generate",
+        "--length",
+        "32",
+    ]);
+    let generated = added["password"].as_str().unwrap();
+    assert_eq!(generated.chars().count(), 32);
+    let id = added["id"].as_u64().unwrap().to_string();
+    let shown = env.json(&["show", &id, "--reveal"]);
+    assert_eq!(shown["password"], generated);
+    let err = env.fails(&[
+        "add",
+        "password",
+        "--origin",
+        "https://gen.example",
+        "--username",
+        "h",
+        "--length",
+        "9",
+    ]);
+    assert!(err.contains("add --generate"), "{err}");
+}
+
+#[test]
+fn a_weak_vault_passphrase_is_warned_about_not_refused() {
+    let env = Env::new();
+    std::fs::write(env.path("passphrase"), "password1\n").unwrap();
+    let out = env
+        .cmd()
+        .args(["vault", "init", "--danger-insecure-test-kdf"])
+        .output()
+        .unwrap();
+    let (_, stderr) = texts(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("the vault passphrase is weak"), "{stderr}");
+    assert!(stderr.contains("common password"), "{stderr}");
+    assert!(!stderr.contains("password1"), "{stderr}");
+    std::fs::write(env.path("new"), "qwertyuiop\n").unwrap();
+    let out = env
+        .cmd()
+        .args(["vault", "passwd", "--keep-key", "--new-passphrase-file"])
+        .arg(env.path("new"))
+        .output()
+        .unwrap();
+    let (_, stderr) = texts(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("the vault passphrase is weak"), "{stderr}");
+    assert!(!stderr.contains("qwertyuiop"), "{stderr}");
+    // A strong one draws no warning.
+    std::fs::write(env.path("new2"), "R7#qv!2Lx9@mZp4w-yonder\n").unwrap();
+    std::fs::copy(env.path("new"), env.path("passphrase")).unwrap();
+    let out = env
+        .cmd()
+        .args(["vault", "passwd", "--keep-key", "--new-passphrase-file"])
+        .arg(env.path("new2"))
+        .output()
+        .unwrap();
+    let (_, stderr) = texts(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("weak"), "{stderr}");
+}
+
 /// Flips one byte of the sealed record `id` in the vault file, outside credwell.
 fn damage_record(vault: &Path, id: u64) {
     let conn = rusqlite::Connection::open(vault).unwrap();
