@@ -2,7 +2,16 @@
 // The documents that call credwell: per document, its tab and frame, the frames above it, a map
 // rid → call (so that an abort, or a forged one, only ever reaches a request of the document
 // that sent it), its lifetime port; its requests are cancelled when it goes away (its lifetime
-// port disconnects, its frame commits another navigation, its tab closes).
+// port disconnects, its frame commits another navigation, its tab closes), except one save.
+//
+// A save outlives its document: a sign-in page commonly calls store() and sets location.href in
+// the same turn, without waiting. Like Chromium's, whose save prompt belongs to the tab, a
+// store() whose document goes away while its tab stays keeps going: its prompt still shows (in
+// the tab's turn, prompts.js) and Save still saves; only the page's promise is dropped. Bounded:
+// at most one such save per tab. A document that leaves with more than one store(), or while
+// its tab already has one outliving save, has the others cancelled: the save the user may be
+// answering keeps its window (replacing it would let a page that navigates in a loop close and
+// reopen the user's prompt each time). A closed tab cancels its outliving save too.
 
 import { hostPending, sendToHost } from './host.js';
 
@@ -11,12 +20,14 @@ const api = globalThis.chrome;
 /**
  * A page's call in flight (page-calls.js).
  * @typedef {object} PageCall
+ * @property {string} method the page's method (`credentials.store`, ...)
  * @property {number | null} hostId the host request, once sent
  * @property {boolean} aborted aborted before it reached the host
  * @property {boolean} [hasReason] the abort carried a reason
  * @property {unknown} reason
  * @property {boolean} answered
  * @property {(reply: object) => void} [answer]
+ * @property {number} [outlivesIn] the tab whose outliving save it is (its document went away)
  */
 /**
  * A document that called credwell.
@@ -102,30 +113,73 @@ export function sendToDocument(doc, message) {
   }
 }
 
+// tabId → the tab's outliving save.
+/** @type {Map<number, PageCall>} */
+const outliving = new Map();
+
 /**
- * @param {string} key
+ * Cancels a page's call: at the host once it is there, else before it is sent.
+ * @param {PageCall} call
  * @param {string} reason
  */
-export function cancelDocument(key, reason) {
+function cancelCall(call, reason) {
+  if (call.hostId !== null && hostPending.has(call.hostId)) {
+    sendToHost('cancel', { target: call.hostId, reason }, () => {});
+  } else {
+    call.aborted = true;
+    call.hasReason = true;
+    call.reason = reason;
+  }
+}
+
+/**
+ * The call's document went away but its tab stays: whether the call goes on as the tab's
+ * outliving save (a store(), and the tab has none yet).
+ * @param {PageCall} call
+ * @param {number | undefined} tabId
+ */
+function outlives(call, tabId) {
+  if (call.method !== 'credentials.store' || tabId === undefined || outliving.has(tabId)) return false;
+  outliving.set(tabId, call);
+  call.outlivesIn = tabId;
+  return true;
+}
+
+/**
+ * The call ended (answered, or dropped before reaching the host): its tab may keep another save.
+ * @param {PageCall} call
+ */
+export function callEnded(call) {
+  if (call.outlivesIn !== undefined && outliving.get(call.outlivesIn) === call) outliving.delete(call.outlivesIn);
+}
+
+/**
+ * The document went away: its calls are cancelled, but for one store() that outlives it while
+ * its tab stays (`tabClosed` false).
+ * @param {string} key
+ * @param {string} reason
+ * @param {{tabClosed?: boolean}} [how]
+ */
+export function cancelDocument(key, reason, { tabClosed = false } = {}) {
   const doc = documents.get(key);
   if (!doc) return;
   documents.delete(key);
   for (const call of doc.rids.values()) {
-    if (call.hostId !== null && hostPending.has(call.hostId)) {
-      sendToHost('cancel', { target: call.hostId, reason }, () => {});
-    } else {
-      call.aborted = true;
-      call.hasReason = true;
-      call.reason = reason;
-    }
+    if (!call.answered && !tabClosed && outlives(call, doc.tabId)) continue;
+    cancelCall(call, reason);
   }
 }
 
-/** tabs.onRemoved: the tab's documents went away. */
+/** tabs.onRemoved: the tab's documents went away, and its outliving save with them. */
 /** @param {number} tabId */
 export function onTabRemoved(tabId) {
   for (const [key, doc] of documents) {
-    if (doc.tabId === tabId) cancelDocument(key, 'the tab was closed');
+    if (doc.tabId === tabId) cancelDocument(key, 'the tab was closed', { tabClosed: true });
+  }
+  const save = outliving.get(tabId);
+  if (save) {
+    outliving.delete(tabId);
+    cancelCall(save, 'the tab was closed');
   }
 }
 

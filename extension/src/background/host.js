@@ -20,7 +20,8 @@ const api = globalThis.chrome;
  * @typedef {object} HostEntry
  * @property {string} method
  * @property {(reply: HostReply) => void} onReply
- * @property {{docKey: string, rid: number}} [page] a page's call: its document and request number
+ * @property {{docKey: string, rid: number, tabId?: number}} [page] a page's call: its document,
+ *   request number and tab
  * @property {string | null} [rpId] the RP ID a page's call names (well-known.js)
  * @property {boolean} [saved] the user said yes to this store's save / update prompt
  */

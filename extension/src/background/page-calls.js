@@ -5,7 +5,7 @@
 // (rid).
 
 import { sendToHost } from './host.js';
-import { cancelDocument, docKeyOf, documentFor, documents } from './documents.js';
+import { callEnded, cancelDocument, docKeyOf, documentFor, documents } from './documents.js';
 import { callerFor, remember } from './identity.js';
 import { settings, settingsLoaded } from './settings-cache.js';
 import { setUnlockRefused } from './unlock.js';
@@ -101,7 +101,7 @@ async function onPageCall(message, sender, sendResponse, key) {
     return;
   }
   /** @type {import('./documents.js').PageCall} */
-  const call = { hostId: null, aborted: false, reason: undefined, answered: false };
+  const call = { method, hostId: null, aborted: false, reason: undefined, answered: false };
   doc.rids.set(rid, call);
   remember(sender.documentId, sender.origin);
   const { caller, ancestorFrameIds } = await callerFor(sender);
@@ -117,6 +117,7 @@ async function onPageCall(message, sender, sendResponse, key) {
   if (call.aborted) {
     // Aborted before it reached the host: the page has already rejected it.
     doc.rids.delete(rid);
+    callEnded(call);
     sendResponse({ error: call.hasReason ? { abortReason: call.reason } : { name: 'AbortError', message: 'The operation was aborted.' } });
     return;
   }
@@ -132,14 +133,16 @@ async function onPageCall(message, sender, sendResponse, key) {
   };
   call.answer = answer;
   // saved: set when the user answers this store's save / update prompt with yes (noteStoreAnswer);
-  // rpId: the RP ID the call names (related-origin fetches are charged to it).
+  // rpId: the RP ID the call names (related-origin fetches are charged to it); page.tabId: its
+  // tab, whose prompt turn it takes even once its document has gone (an outliving save).
   /** @type {Partial<import('./host.js').HostEntry>} */
-  const extra = { page: { docKey: doc.key, rid }, rpId: requestedRpId(method, params) };
+  const extra = { page: { docKey: doc.key, rid, tabId: doc.tabId }, rpId: requestedRpId(method, params) };
   call.hostId = sendToHost(
     method,
     paramsFor(method, params, caller),
     (reply) => {
       if (doc.rids.get(rid) === call) doc.rids.delete(rid);
+      callEnded(call);
       answer(pageReply(reply));
       // The icon only after the user really saved or updated (src/icons.js).
       if (method === 'credentials.store' && reply.result === null && extra.saved) {

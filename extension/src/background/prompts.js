@@ -3,7 +3,6 @@
 // popup windows; at most one request per tab has prompts open at a time.
 
 import { generation, hostPending, sendToHost } from './host.js';
-import { documents } from './documents.js';
 import { settings, settingsLoaded } from './settings-cache.js';
 import { icons } from './icon-service.js';
 import { closeUnlock } from './unlock.js';
@@ -52,10 +51,11 @@ export function clearTurns() {
   tabPrompts.clear();
 }
 
+// The tab a page's call came from; kept on the request, so that a save that outlived its
+// document (documents.js) still takes its tab's turn.
 /** @param {number} request */
 function tabOfRequest(request) {
-  const entry = hostPending.get(request);
-  return entry?.page ? documents.get(entry.page.docKey)?.tabId : undefined;
+  return hostPending.get(request)?.page?.tabId;
 }
 
 /**
