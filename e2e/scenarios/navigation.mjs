@@ -62,18 +62,21 @@ export const scenarios = [
     },
   },
   {
-    name: "a store() whose page navigates on the next task prompts after the page's get() ends",
+    name: "a store() whose page navigates on the next task prompts once the frame's get() ends",
     async run(h) {
       await h.goto('/blank.html');
       await h.storePassword({ id: 'bob', password: 'x' }, { unlock: true });
-      // The page's get() holds the tab's prompt turn (its chooser); its store() waits behind it.
-      await h.page.evaluate(() => {
-        navigator.credentials.get({ password: true });
+      // A get() in the page's iframe holds the tab's prompt turn (its chooser); the page's
+      // store() waits behind it. (In the same document, a get() pending would make the store()
+      // NotAllowedError: one request per credential type and settings object.)
+      const frame = await h.addFrame({ src: '/blank.html' });
+      await frame.evaluate(() => {
+        navigator.credentials.get({ password: true, mediation: 'required' });
       });
       const chooser = await h.waitForUi('chooser');
       await storeAndLeave(h.page, [{ id: 'alice', password: 'pencil' }], '?after', true);
       await arrived(h.page, '?after');
-      // The get() ended with its document; the save did not.
+      // The get() ended with the document that held its frame; the save did not.
       await h.waitUiClosed(chooser);
       assert.match(await h.answerPrompt('save'), /alice/);
       const got = getCredential(h.page, { password: true });
