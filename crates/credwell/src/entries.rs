@@ -1,4 +1,4 @@
-//! `credwell list`, `show`, `add`, `edit` and `rm`: the credentials one at a time.
+//! `credwell list`, `add`, `edit` and `rm`: the credentials one at a time.
 
 use std::io::Write;
 
@@ -17,9 +17,10 @@ use serde_json::{Value, json};
 
 use crate::backend::{self, now};
 use crate::damaged;
+use crate::find::{self, Found};
 use crate::generate::GenerateOptions;
 use crate::global::Global;
-use crate::output::{HIDDEN, credential_json, print_json};
+use crate::output::{credential_json, print_json};
 use crate::secrets;
 
 /// Options of `credwell list`.
@@ -28,16 +29,6 @@ pub(crate) struct ListArgs {
     /// Only the credentials of this origin (any URL on it: `https://example.com/login` works).
     #[arg(long, value_name = "URL")]
     pub(crate) origin: Option<String>,
-}
-
-/// Options of `credwell show`.
-#[derive(Debug, Args)]
-pub(crate) struct ShowArgs {
-    /// The credential's ID, as `credwell list` shows it.
-    pub(crate) id: u64,
-    /// Show the password in clear.
-    #[arg(long)]
-    pub(crate) reveal: bool,
 }
 
 /// `credwell add password|federated`.
@@ -101,8 +92,8 @@ pub(crate) struct AddFederatedArgs {
 /// Options of `credwell edit`.
 #[derive(Debug, Args)]
 pub(crate) struct EditArgs {
-    /// The credential's ID, as `credwell list` shows it.
-    pub(crate) id: u64,
+    /// The credential's ID, as `credwell list` shows it, or a query that matches only it.
+    pub(crate) id: String,
     /// A new username (account id).
     #[arg(long, value_name = "NAME")]
     pub(crate) username: Option<String>,
@@ -121,20 +112,14 @@ pub(crate) struct EditArgs {
 #[derive(Debug, Args)]
 pub(crate) struct RmArgs {
     /// The credential's ID, as `credwell list` shows it (or a damaged record's, as `list` and
-    /// `vault check` name it).
-    pub(crate) id: u64,
+    /// `vault check` name it), or a query that matches only it.
+    pub(crate) id: String,
 }
 
 /// `credwell list`.
 pub(crate) fn list(global: &Global, args: &ListArgs, out: &mut impl Write) -> Result<()> {
     let backend = backend::open(global)?;
     list_in(&backend, global.json, args, out)
-}
-
-/// `credwell show`.
-pub(crate) fn show(global: &Global, args: &ShowArgs, out: &mut impl Write) -> Result<()> {
-    let backend = backend::open(global)?;
-    show_in(&backend, global.json, args, out)
 }
 
 /// `credwell add`.
@@ -157,7 +142,7 @@ pub(crate) fn edit(global: &Global, args: &EditArgs, out: &mut impl Write) -> Re
     let backend = backend::open(global)?;
     let password = if args.password_stdin {
         // Say that a federated credential has no password before reading one.
-        if let Credential::Federated(_) = existing(&backend, args.id)?.credential {
+        if let Credential::Federated(_) = editable(&backend, &args.id)?.credential {
             bail!("credential {} is federated and has no password", args.id);
         }
         Some(secrets::new_password(true, "New password")?)
@@ -220,11 +205,15 @@ fn new_federated_credential(args: AddFederatedArgs) -> Result<Credential> {
     }))
 }
 
-/// The record `id`, or an error that says there is none.
-fn existing(backend: &impl VaultAdmin, id: u64) -> Result<StoredCredential> {
-    backend
-        .credential(RecordId(id))?
-        .with_context(|| format!("there is no credential with ID {id}"))
+/// The password or federated credential `query` names (an ID or a query).
+fn editable(backend: &impl VaultAdmin, query: &str) -> Result<StoredCredential> {
+    match find::resolve(backend, query, None)? {
+        Found::Credential(record) => Ok(record),
+        Found::Passkey(id, _) => bail!(
+            "ID {} is a passkey; `credwell edit` changes passwords and federated credentials",
+            id.0
+        ),
+    }
 }
 
 /// A credential of the same kind, origin and account as `credential` other than `except`.
@@ -269,7 +258,7 @@ pub(crate) fn list_in(
     result
 }
 
-fn list_readable(
+pub(crate) fn list_readable(
     records: Vec<StoredCredential>,
     passkeys: Vec<(RecordId, PasskeyRecord)>,
     filter: Option<&Origin>,
@@ -347,49 +336,6 @@ fn list_readable(
     Ok(())
 }
 
-pub(crate) fn show_in(
-    backend: &impl VaultAdmin,
-    json: bool,
-    args: &ShowArgs,
-    out: &mut impl Write,
-) -> Result<()> {
-    let record = existing(backend, args.id)?;
-    if json {
-        return print_json(out, &credential_json(&record, args.reveal));
-    }
-    let c = &record.credential;
-    writeln!(out, "ID:       {}", record.record.0)?;
-    writeln!(out, "Type:     {}", c.credential_type())?;
-    writeln!(out, "Origin:   {}", c.origin())?;
-    writeln!(out, "Username: {}", c.id())?;
-    match c {
-        Credential::Password(p) => {
-            let shown = if args.reveal {
-                p.password.expose()
-            } else {
-                HIDDEN
-            };
-            writeln!(out, "Password: {shown}")?;
-        }
-        Credential::Federated(f) => {
-            writeln!(out, "Provider: {}", f.provider)?;
-            if let Some(protocol) = &f.protocol {
-                writeln!(out, "Protocol: {protocol}")?;
-            }
-        }
-        _ => {}
-    }
-    if !c.name().is_empty() {
-        writeln!(out, "Name:     {}", c.name())?;
-    }
-    if !c.icon_url().is_empty() {
-        writeln!(out, "Icon:     {}", c.icon_url())?;
-    }
-    writeln!(out, "Created:  {}", record.created.to_iso8601_seconds())?;
-    writeln!(out, "Updated:  {}", record.updated.to_iso8601_seconds())?;
-    Ok(())
-}
-
 /// Adds `credential`; with `print_password` (a generated one) its password is printed too.
 pub(crate) fn add_in(
     backend: &impl VaultAdmin,
@@ -440,7 +386,8 @@ pub(crate) fn edit_in(
     password: Option<credwell_core::Password>,
     out: &mut impl Write,
 ) -> Result<()> {
-    let record = existing(backend, args.id)?;
+    let record = editable(backend, &args.id)?;
+    let id = record.record.0;
     let mut credential = record.credential;
     match &mut credential {
         Credential::Password(p) => {
@@ -459,7 +406,7 @@ pub(crate) fn edit_in(
         }
         Credential::Federated(f) => {
             if password.is_some() {
-                bail!("credential {} is federated and has no password", args.id);
+                bail!("credential {} is federated and has no password", id);
             }
             if let Some(username) = &args.username {
                 f.id.clone_from(username);
@@ -471,7 +418,7 @@ pub(crate) fn edit_in(
                 f.icon_url.clone_from(icon);
             }
         }
-        _ => bail!("credential {} cannot be edited by this version", args.id),
+        _ => bail!("credential {} cannot be edited by this version", id),
     }
     if credential.id().is_empty() {
         bail!("--username must not be empty");
@@ -489,12 +436,12 @@ pub(crate) fn edit_in(
         );
     }
     if !backend.replace_credential(record.record, credential, now())? {
-        bail!("there is no credential with ID {}", args.id);
+        bail!("there is no credential with ID {}", id);
     }
     if json {
-        return print_json(out, &json!({"id": args.id, "updated": true}));
+        return print_json(out, &json!({"id": id, "updated": true}));
     }
-    writeln!(out, "Updated credential {}.", args.id)?;
+    writeln!(out, "Updated credential {}.", id)?;
     Ok(())
 }
 
@@ -504,18 +451,24 @@ pub(crate) fn rm_in(
     args: &RmArgs,
     out: &mut impl Write,
 ) -> Result<()> {
-    let id = RecordId(args.id);
-    // A damaged record (one `vault check` names) of any kind is removed too.
+    // A number is an ID, of a damaged record (one `vault check` names) too; other text a query.
+    let id = match args.id.parse::<u64>() {
+        Ok(id) => RecordId(id),
+        Err(_) => match find::resolve(backend, &args.id, None)? {
+            Found::Credential(record) => record.record,
+            Found::Passkey(id, _) => id,
+        },
+    };
     if !backend.delete_credential(id)?
         && !backend.delete_passkey_record(id)?
         && !backend.delete_damaged(id)?
     {
-        bail!("there is no credential with ID {}", args.id);
+        bail!("there is no credential with ID {}", id.0);
     }
     if json {
-        return print_json(out, &json!({"id": args.id, "removed": true}));
+        return print_json(out, &json!({"id": id.0, "removed": true}));
     }
-    writeln!(out, "Removed credential {}.", args.id)?;
+    writeln!(out, "Removed credential {}.", id.0)?;
     Ok(())
 }
 
@@ -530,8 +483,10 @@ fn rp_covers(rp_id: &str, origin: &Origin) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::HIDDEN;
     use credwell_admin::MemoryVault;
     use credwell_core::Password;
+    use find::{ShowArgs, show_in};
 
     fn password(origin: &str, user: &str, pw: &str) -> Credential {
         Credential::Password(PasswordCredential {
@@ -590,19 +545,41 @@ mod tests {
         assert_eq!(serde_json::from_str::<Value>(&none).unwrap(), json!([]));
 
         let id = value[0]["record"].as_u64().unwrap();
-        let hidden = text(|o| show_in(&b, false, &ShowArgs { id, reveal: false }, o)).unwrap();
+        let hidden = text(|o| {
+            show_in(
+                &b,
+                false,
+                &ShowArgs {
+                    query: id.to_string(),
+                    reveal: false,
+                },
+                o,
+            )
+        })
+        .unwrap();
         assert!(
             hidden.contains(HIDDEN) && !hidden.contains("s3cret!"),
             "{hidden}"
         );
-        let shown = text(|o| show_in(&b, true, &ShowArgs { id, reveal: true }, o)).unwrap();
+        let shown = text(|o| {
+            show_in(
+                &b,
+                true,
+                &ShowArgs {
+                    query: id.to_string(),
+                    reveal: true,
+                },
+                o,
+            )
+        })
+        .unwrap();
         assert_eq!(
             serde_json::from_str::<Value>(&shown).unwrap()["password"],
             "s3cret!"
         );
 
         let edit = EditArgs {
-            id,
+            id: id.to_string(),
             username: Some("alice2".into()),
             password_stdin: false,
             name: Some("Alice".into()),
@@ -617,13 +594,23 @@ mod tests {
             other => panic!("{other:?}"),
         }
 
-        text(|o| rm_in(&b, false, &RmArgs { id }, o)).unwrap();
-        let gone = text(|o| rm_in(&b, false, &RmArgs { id }, o)).unwrap_err();
+        text(|o| rm_in(&b, false, &RmArgs { id: id.to_string() }, o)).unwrap();
+        let gone = text(|o| rm_in(&b, false, &RmArgs { id: id.to_string() }, o)).unwrap_err();
         assert_eq!(
             gone.to_string(),
             format!("there is no credential with ID {id}")
         );
-        let gone = text(|o| show_in(&b, false, &ShowArgs { id, reveal: false }, o));
+        let gone = text(|o| {
+            show_in(
+                &b,
+                false,
+                &ShowArgs {
+                    query: id.to_string(),
+                    reveal: false,
+                },
+                o,
+            )
+        });
         assert!(gone.is_err());
     }
 
@@ -645,7 +632,7 @@ mod tests {
                 &b,
                 false,
                 &ShowArgs {
-                    id: 1,
+                    query: "1".into(),
                     reveal: true,
                 },
                 o,
@@ -654,7 +641,7 @@ mod tests {
         .unwrap();
         assert!(shown.contains("Provider: https://idp.example\n"), "{shown}");
         let edit = EditArgs {
-            id: 1,
+            id: "1".into(),
             username: None,
             password_stdin: true,
             name: None,

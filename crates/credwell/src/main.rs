@@ -1,7 +1,7 @@
 //! `credwell`: the command line of the credwell credential manager.
 //!
 //! Commands: `demo`, `vault init|info|passwd|backup|check`, `list`, `show`, `add`, `edit`, `rm`,
-//! `generate`,
+//! `generate`, `get`, `search`,
 //! `import`, `export`, `sync serve|login|invite|now|status|devices|revoke|logout` and
 //! `completions`. Every command has `--help`; `--json` gives
 //! machine-readable output; errors go to stderr as one sentence and the exit code is non-zero.
@@ -20,6 +20,7 @@ mod backend;
 mod damaged;
 mod demo;
 mod entries;
+mod find;
 mod generate;
 mod global;
 mod install;
@@ -52,8 +53,12 @@ enum Command {
     Vault(vault_cmd::VaultCommand),
     /// Lists the stored credentials (never their passwords).
     List(entries::ListArgs),
-    /// Shows one credential; the password only with --reveal.
-    Show(entries::ShowArgs),
+    /// Shows one credential or passkey (by ID or query); the password only with --reveal.
+    Show(find::ShowArgs),
+    /// Prints only a credential's password (or --field username), found by ID or query.
+    Get(find::GetArgs),
+    /// Lists the credentials whose origin, username or name contains TEXT (any case).
+    Search(find::SearchArgs),
     /// Adds a credential.
     #[command(subcommand)]
     Add(entries::AddCommand),
@@ -108,7 +113,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::run(&args, &mut stdout)?,
         Command::Vault(command) => return vault_cmd::run(&global, command, &mut stdout),
         Command::List(args) => entries::list(&global, &args, &mut stdout)?,
-        Command::Show(args) => entries::show(&global, &args, &mut stdout)?,
+        Command::Show(args) => find::show(&global, &args, &mut stdout)?,
+        Command::Get(args) => find::get(&global, &args, &mut stdout)?,
+        Command::Search(args) => find::search(&global, &args, &mut stdout)?,
         Command::Add(command) => entries::add(&global, command, &mut stdout)?,
         Command::Edit(args) => entries::edit(&global, &args, &mut stdout)?,
         Command::Generate(args) => generate::run(&global, &args, &mut stdout)?,

@@ -1028,6 +1028,57 @@ fn generate_makes_passwords_and_passphrases_and_add_stores_one() {
 }
 
 #[test]
+fn get_search_and_queries_in_place_of_ids() {
+    let env = Env::new();
+    env.init();
+    env.add_password("https://github.com", "alice", "s3cret-alice");
+    env.add_password("https://github.com", "bob", "s3cret-bob");
+    assert_eq!(env.ok(&["get", "github", "bob"]), "s3cret-bob\n");
+    assert_eq!(env.ok(&["get", "ALICE"]), "s3cret-alice\n");
+    assert_eq!(env.ok(&["get", "1", "--field", "username"]), "alice\n");
+    let err = env.fails(&["get", "github.com"]);
+    assert!(
+        err.contains("matches 2 credentials") && err.contains("ID 2"),
+        "{err}"
+    );
+    assert_no_secret("an ambiguous query", &err);
+    let found = env.json(&["search", "GitHub"]);
+    assert_eq!(found.as_array().unwrap().len(), 2, "{found}");
+    let table = env.ok(&["search", "bo"]);
+    assert!(table.contains("bob") && !table.contains("alice"), "{table}");
+    assert_no_secret("search", &table);
+
+    // edit and rm take queries too.
+    env.ok_with_stdin(&["edit", "bob", "--password-stdin"], "s3cret-new\n");
+    assert_eq!(env.ok(&["get", "bob"]), "s3cret-new\n");
+    let err = env.fails(&["edit", "github", "--name", "x"]);
+    assert!(err.contains("matches 2 credentials"), "{err}");
+    env.ok(&["edit", "alice", "--name", "Alice"]);
+    assert_eq!(env.json(&["show", "alice"])["name"], "Alice");
+
+    // Passkeys: found, shown (without their keys), and no password to get.
+    env.ok(&["import", "cxf", &fixture("cxf.json")]);
+    let shown = env.ok(&["show", "other.example"]);
+    assert!(shown.contains("Type:          passkey"), "{shown}");
+    assert!(shown.contains("User name:     bob"), "{shown}");
+    assert!(shown.contains("Algorithm:"), "{shown}");
+    let json = env.json(&["show", "alice@example.com"]);
+    assert_eq!(json["type"], "public-key", "{json}");
+    assert!(json.get("privateKey").is_none(), "{json}");
+    let err = env.fails(&["get", "other.example"]);
+    assert!(err.contains("is a passkey and has no password"), "{err}");
+    assert_eq!(
+        env.ok(&["get", "other.example", "--field", "username"]),
+        "bob\n"
+    );
+    env.ok(&["rm", "other.example"]);
+    assert!(
+        env.fails(&["show", "other.example"])
+            .contains("no credential matches")
+    );
+}
+
+#[test]
 fn a_weak_vault_passphrase_is_warned_about_not_refused() {
     let env = Env::new();
     std::fs::write(env.path("passphrase"), "password1\n").unwrap();
