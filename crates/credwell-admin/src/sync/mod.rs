@@ -285,20 +285,22 @@ fn write_vault<X: Transport>(
         {
             continue;
         }
-        match local.map(|l| &l.place) {
-            Some(Place::Credential(record)) => {
-                changes.push(match wanted.and_then(Item::to_credential) {
-                    Some(credential) => Change::Update(*record, credential),
-                    None => Change::Remove(*record),
-                })
+        // An item this vault cannot hold (an origin it does not parse) changes nothing here:
+        // only a deletion removes.
+        match (local.map(|l| &l.place), wanted) {
+            (Some(Place::Credential(record)), None) => changes.push(Change::Remove(*record)),
+            (Some(Place::Credential(record)), Some(item)) => {
+                if let Some(credential) = item.to_credential() {
+                    changes.push(Change::Update(*record, credential));
+                }
             }
-            Some(Place::Passkey(credential_id)) => {
-                changes.push(match wanted.and_then(Item::to_passkey) {
-                    Some(entry) => Change::UpdatePasskey(entry),
-                    None => Change::RemovePasskey(credential_id.clone()),
-                })
+            (Some(Place::Passkey(id)), None) => changes.push(Change::RemovePasskey(id.clone())),
+            (Some(Place::Passkey(_)), Some(item)) => {
+                if let Some(entry) = item.to_passkey() {
+                    changes.push(Change::UpdatePasskey(entry));
+                }
             }
-            Some(Place::Flags) | None => {}
+            (Some(Place::Flags) | None, _) => {}
         }
         let Some(wanted) = wanted else {
             if let Some(Local {
