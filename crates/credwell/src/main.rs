@@ -1,7 +1,7 @@
 //! `credwell`: the command line of the credwell credential manager.
 //!
 //! Commands: `demo`, `vault init|info|passwd|backup|check`, `list`, `show`, `add`, `edit`, `rm`,
-//! `generate`, `get`, `search`,
+//! `generate`, `get`, `search`, `totp`,
 //! `import`, `export`, `sync serve|login|invite|now|status|devices|revoke|logout` and
 //! `completions`. Every command has `--help`; `--json` gives
 //! machine-readable output; errors go to stderr as one sentence and the exit code is non-zero.
@@ -28,6 +28,7 @@ mod output;
 mod secrets;
 mod strength;
 mod sync_cmd;
+mod totp;
 mod transfer;
 mod vault_cmd;
 
@@ -67,6 +68,9 @@ enum Command {
     /// Prints a new random password (or with --words a diceware passphrase) from the
     /// operating system's random generator; every requested character class is present.
     Generate(generate::GenerateArgs),
+    /// Prints the current one-time code (TOTP, RFC 6238) of a secret in a file: an
+    /// otpauth://totp/ URI or a base32 secret. (The vault does not store TOTP secrets yet.)
+    Totp(totp::TotpArgs),
     /// Removes a credential.
     #[command(name = "rm", visible_alias = "remove")]
     Rm(entries::RmArgs),
@@ -119,6 +123,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Add(command) => entries::add(&global, command, &mut stdout)?,
         Command::Edit(args) => entries::edit(&global, &args, &mut stdout)?,
         Command::Generate(args) => generate::run(&global, &args, &mut stdout)?,
+        Command::Totp(args) => totp::run(&global, &args, &mut stdout)?,
         Command::Rm(args) => entries::rm(&global, &args, &mut stdout)?,
         Command::Import(args) => transfer::import(&global, &args, &mut stdout)?,
         Command::Export(args) => transfer::export(&global, &args, &mut stdout)?,

@@ -1079,6 +1079,36 @@ fn get_search_and_queries_in_place_of_ids() {
 }
 
 #[test]
+fn totp_prints_the_code_of_a_secret_file_or_uri() {
+    let env = Env::new();
+    // RFC 6238's SHA-1 seed, "12345678901234567890", in base32; no vault needed.
+    let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+    std::fs::write(
+        env.path("uri"),
+        format!("otpauth://totp/Ex:alice?secret={secret}&digits=8\n"),
+    )
+    .unwrap();
+    let uri = env.path("uri");
+    let uri = uri.to_str().unwrap();
+    assert_eq!(
+        env.ok(&["totp", "--secret-file", uri, "--at", "59"]),
+        "94287082\n"
+    );
+    let json = env.json(&["totp", "--secret-file", uri, "--at", "1111111109"]);
+    assert_eq!(
+        json,
+        json!({"code": "07081804", "period": 30, "remainingSeconds": 1})
+    );
+    let code = env.ok_with_stdin(&["totp", "--secret-file", "-", "--at", "59"], secret);
+    assert_eq!(code, "287082\n");
+    let now = env.ok(&["totp", "--secret-file", uri]);
+    assert!(now.trim_end().len() == 8 && now.trim_end().bytes().all(|b| b.is_ascii_digit()));
+    std::fs::write(env.path("bad"), "otpauth://hotp/x?secret=GEZDGNBV\n").unwrap();
+    let err = env.fails(&["totp", "--secret-file", env.path("bad").to_str().unwrap()]);
+    assert!(err.contains("HOTP") && !err.contains("GEZDGNBV"), "{err}");
+}
+
+#[test]
 fn a_weak_vault_passphrase_is_warned_about_not_refused() {
     let env = Env::new();
     std::fs::write(env.path("passphrase"), "password1\n").unwrap();
