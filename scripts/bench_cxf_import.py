@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """`credwell import cxf` time against the number of items: is it linear?
 
-Usage: cargo build --release -p credwell && python3 scripts/bench_cxf_import.py [--parse-only | --conflicts] [RUNS] [SIZES...]
+Usage: cargo build --release -p credwell --features credwell-vault/insecure-test-kdf &&
+  python3 scripts/bench_cxf_import.py [--parse-only | --conflicts] [RUNS] [SIZES...]
 (defaults: 5 runs of 5000 10000 20000 40000 items; CREDWELL_BIN names another binary).
 
 --conflicts: each run imports a file of SIZE items into a new vault (not timed), then times the
-import of a second file with the same SIZE logins against that vault: a quarter with a new
-password and a newer modifiedAt (updated, the old password into the history), a quarter with a
-new password and a newer one again, a quarter with another password but an older modifiedAt
-(kept out by the default --on-conflict newer), a quarter unchanged. That is the conflict
+import of a second file with the same SIZE logins against that vault: half with a new password
+and a newer modifiedAt (updated, the old password into the history), a quarter with another
+password but an older modifiedAt (kept out by the default --on-conflict newer), a quarter
+unchanged. That is the conflict
 detection of every row against a vault of SIZE credentials, and the writes it decides.
 
 For each size, a CXF file of that many login items (one basic-auth credential, one URL each) is
