@@ -1,6 +1,6 @@
 //! `credwell list`, `add`, `edit` and `rm`: the credentials one at a time.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
@@ -8,8 +8,8 @@ use comfy_table::{Table, presets};
 use credwell_admin::VaultAdmin;
 use credwell_admin::entry::{FieldLimits, algorithm_name, passkey_entry};
 use credwell_core::{
-    Credential, FederatedCredential, Origin, PasswordCredential, RecordId, StoredCredential,
-    normalize_provider,
+    Credential, FederatedCredential, Origin, Password, PasswordCredential, RecordId,
+    StoredCredential, normalize_provider,
 };
 use credwell_formats::web_origin;
 use credwell_passkey::PasskeyRecord;
@@ -89,8 +89,14 @@ pub(crate) struct AddFederatedArgs {
     pub(crate) icon: String,
 }
 
-/// Options of `credwell edit`.
+/// Options of `credwell edit`: at least one change (none is a usage error).
 #[derive(Debug, Args)]
+#[command(group(
+    clap::ArgGroup::new("change")
+        .required(true)
+        .multiple(true)
+        .args(["username", "password_stdin", "name", "icon"])
+))]
 pub(crate) struct EditArgs {
     /// The credential's ID, as `credwell list` shows it, or a query that matches only it.
     pub(crate) id: String,
@@ -124,12 +130,25 @@ pub(crate) fn list(global: &Global, args: &ListArgs, out: &mut impl Write) -> Re
 
 /// `credwell add`.
 pub(crate) fn add(global: &Global, command: AddCommand, out: &mut impl Write) -> Result<()> {
-    // Read the password before unlocking: both may need the terminal, and a bad password input
-    // should not cost an unlock.
+    // What can be checked without the vault is checked before its passphrase is asked for, and
+    // the vault passphrase is asked for before a new password.
     let (credential, generated) = match command {
         AddCommand::Password(args) => {
-            let generated = args.generate;
-            (new_password_credential(args)?, generated)
+            let origin = check_password_args(&args)?;
+            let generated = args
+                .generate
+                .then(|| args.generate_options.generate())
+                .transpose()?;
+            let backend = backend::open(global)?;
+            let password = match &generated {
+                Some(generated) => generated.password.clone(),
+                None => secrets::new_password(
+                    args.password_stdin,
+                    &format!("Password for {} at {origin}", args.username),
+                )?,
+            };
+            let credential = new_password_credential(args, origin, password);
+            return add_in(&backend, global.json, credential, generated.is_some(), out);
         }
         AddCommand::Federated(args) => (new_federated_credential(args)?, false),
     };
@@ -162,31 +181,33 @@ fn parse_origin(url: &str, flag: &str) -> Result<Origin> {
     web_origin(url).with_context(|| format!("{flag} {url:?} is not an http or https URL"))
 }
 
-fn new_password_credential(args: AddPasswordArgs) -> Result<Credential> {
+/// The origin of `add password`, once its options are checked.
+fn check_password_args(args: &AddPasswordArgs) -> Result<Origin> {
     let origin = parse_origin(&args.origin, "--origin")?;
     if args.username.is_empty() {
         bail!("--username must not be empty");
     }
-    let password = if args.generate {
-        args.generate_options.generate()?.password
-    } else if args.generate_options.any_given() {
+    if !args.generate && args.generate_options.any_given() {
         bail!(
             "--length, --words, --separator and --no-* choose how --generate makes a password; \
-               add --generate"
+             add --generate"
         );
-    } else {
-        secrets::new_password(
-            args.password_stdin,
-            &format!("Password for {} at {origin}", args.username),
-        )?
-    };
-    Ok(Credential::Password(PasswordCredential {
+    }
+    Ok(origin)
+}
+
+fn new_password_credential(
+    args: AddPasswordArgs,
+    origin: Origin,
+    password: Password,
+) -> Credential {
+    Credential::Password(PasswordCredential {
         id: args.username,
         password,
         name: args.name,
         icon_url: args.icon,
         origin,
-    }))
+    })
 }
 
 fn new_federated_credential(args: AddFederatedArgs) -> Result<Credential> {
@@ -252,6 +273,7 @@ pub(crate) fn list_in(
         readable.passkeys,
         filter.as_ref(),
         json,
+        plain_output(),
         out,
     );
     damaged::warn(&readable.damaged, "not listed");
@@ -263,6 +285,7 @@ pub(crate) fn list_readable(
     passkeys: Vec<(RecordId, PasskeyRecord)>,
     filter: Option<&Origin>,
     json: bool,
+    plain: bool,
     out: &mut impl Write,
 ) -> Result<()> {
     let records: Vec<StoredCredential> = records
@@ -285,55 +308,74 @@ pub(crate) fn list_readable(
             .collect();
         return print_json(out, &Value::Array(list));
     }
-    if records.is_empty() && passkeys.is_empty() {
-        writeln!(out, "No credentials.")?;
-        return Ok(());
-    }
-    if !passkeys.is_empty() {
-        let mut table = Table::new();
-        table.load_style(presets::UTF8_FULL_CONDENSED).set_header([
-            "ID",
-            "TYPE",
-            "RP ID",
-            "USERNAME",
-            "NAME",
-            "ALGORITHM",
-        ]);
-        for (id, p) in &passkeys {
-            table.add_row([
+    let passkey_rows: Vec<[String; 6]> = passkeys
+        .iter()
+        .map(|(id, p)| {
+            [
                 id.0.to_string(),
                 "passkey".to_owned(),
                 p.rp_id.clone(),
                 p.user_name.clone(),
                 p.user_display_name.clone(),
                 algorithm_name(p).to_owned(),
-            ]);
+            ]
+        })
+        .collect();
+    let rows: Vec<[String; 6]> = records
+        .iter()
+        .map(|r| {
+            let provider = match &r.credential {
+                Credential::Federated(f) => f.provider.as_str(),
+                _ => "",
+            };
+            [
+                r.record.0.to_string(),
+                r.credential.credential_type().to_string(),
+                r.credential.origin().to_string(),
+                r.credential.id().to_owned(),
+                r.credential.name().to_owned(),
+                provider.to_owned(),
+            ]
+        })
+        .collect();
+    if plain {
+        // One line a record, fields separated by tabs (tabs and line breaks in a field become
+        // spaces), no header and no frame: for `cut`, `awk` and `grep`.
+        for row in rows.iter().chain(&passkey_rows) {
+            let fields: Vec<String> = row
+                .iter()
+                .map(|f| f.replace(['\t', '\n', '\r'], " "))
+                .collect();
+            writeln!(out, "{}", fields.join("\t"))?;
         }
-        writeln!(out, "{table}")?;
-        if records.is_empty() {
+        return Ok(());
+    }
+    if rows.is_empty() && passkey_rows.is_empty() {
+        writeln!(out, "No credentials.")?;
+        return Ok(());
+    }
+    if !passkey_rows.is_empty() {
+        let header = ["ID", "TYPE", "RP ID", "USERNAME", "NAME", "ALGORITHM"];
+        writeln!(out, "{}", table(header, passkey_rows))?;
+        if rows.is_empty() {
             return Ok(());
         }
     }
+    let header = ["ID", "TYPE", "ORIGIN", "USERNAME", "NAME", "PROVIDER"];
+    writeln!(out, "{}", table(header, rows))?;
+    Ok(())
+}
+
+/// A framed table for a terminal.
+fn table(header: [&str; 6], rows: Vec<[String; 6]>) -> Table {
     let mut table = Table::new();
     table
         .load_style(presets::UTF8_FULL_CONDENSED)
-        .set_header(["ID", "TYPE", "ORIGIN", "USERNAME", "NAME", "PROVIDER"]);
-    for r in &records {
-        let provider = match &r.credential {
-            Credential::Federated(f) => f.provider.as_str(),
-            _ => "",
-        };
-        table.add_row([
-            r.record.0.to_string(),
-            r.credential.credential_type().to_string(),
-            r.credential.origin().to_string(),
-            r.credential.id().to_owned(),
-            r.credential.name().to_owned(),
-            provider.to_owned(),
-        ]);
+        .set_header(header);
+    for row in rows {
+        table.add_row(row);
     }
-    writeln!(out, "{table}")?;
-    Ok(())
+    table
 }
 
 /// Adds `credential`; with `print_password` (a generated one) its password is printed too.
@@ -472,6 +514,11 @@ pub(crate) fn rm_in(
     Ok(())
 }
 
+/// Whether listings print plain tab-separated lines: when stdout is not a terminal.
+pub(crate) fn plain_output() -> bool {
+    !std::io::stdout().is_terminal()
+}
+
 /// Whether a passkey of `rp_id` can be used at `origin`: the RP ID is the origin's host or a
 /// domain suffix of it.
 fn rp_covers(rp_id: &str, origin: &Origin) -> bool {
@@ -485,7 +532,6 @@ mod tests {
     use super::*;
     use crate::output::HIDDEN;
     use credwell_admin::MemoryVault;
-    use credwell_core::Password;
     use find::{ShowArgs, show_in};
 
     fn password(origin: &str, user: &str, pw: &str) -> Credential {
@@ -612,6 +658,27 @@ mod tests {
             )
         });
         assert!(gone.is_err());
+    }
+
+    #[test]
+    fn a_terminal_gets_framed_tables_and_a_pipe_plain_lines() {
+        let records = vec![StoredCredential {
+            record: RecordId(7),
+            credential: password("https://a.example", "alice", "s3cret!"),
+            created: credwell_core::Timestamp(0),
+            updated: credwell_core::Timestamp(0),
+            history: Vec::new(),
+        }];
+        let framed =
+            text(|o| list_readable(records.clone(), Vec::new(), None, false, false, o)).unwrap();
+        assert!(
+            framed.contains("USERNAME") && framed.contains("┆ alice"),
+            "{framed}"
+        );
+        let plain = text(|o| list_readable(records, Vec::new(), None, false, true, o)).unwrap();
+        assert_eq!(plain, "7\tpassword\thttps://a.example\talice\t\t\n");
+        let empty = text(|o| list_readable(Vec::new(), Vec::new(), None, false, false, o));
+        assert_eq!(empty.unwrap(), "No credentials.\n");
     }
 
     #[test]

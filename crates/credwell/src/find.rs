@@ -18,7 +18,7 @@ use credwell_passkey::PasskeyRecord;
 
 use crate::backend;
 use crate::damaged;
-use crate::entries::list_readable;
+use crate::entries::{list_readable, plain_output};
 use crate::global::Global;
 use crate::output::{HIDDEN, credential_json, print_json};
 
@@ -253,7 +253,7 @@ pub(crate) fn search_in(
             Found::Passkey(id, p) => passkeys.push((id, p)),
         }
     }
-    list_readable(credentials, passkeys, None, json, out)
+    list_readable(credentials, passkeys, None, json, plain_output(), out)
 }
 
 pub(crate) fn show_in(

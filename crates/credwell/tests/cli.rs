@@ -1109,6 +1109,57 @@ fn totp_prints_the_code_of_a_secret_file_or_uri() {
 }
 
 #[test]
+fn everyday_polish_edit_needs_a_change_passphrase_first_plain_list() {
+    let env = Env::new();
+    env.init();
+    env.add_password("https://a.example", "alice", "s3cret-alice");
+    env.ok(&[
+        "add",
+        "federated",
+        "--origin",
+        "https://a.example",
+        "--id",
+        "al\tice",
+        "--provider",
+        "https://idp.example",
+    ]);
+    // Nothing to change is a usage error (exit 2) that names the options.
+    let out = env.cmd().args(["edit", "1"]).output().unwrap();
+    let (_, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--username") && stderr.contains("--password-stdin"),
+        "{stderr}"
+    );
+    // The vault passphrase comes first: a wrong one is reported before the password is read.
+    std::fs::write(env.path("wrong"), "not the passphrase\n").unwrap();
+    let out = env
+        .cmd()
+        .env("CREDWELL_PASSPHRASE_FILE", env.path("wrong"))
+        .args([
+            "add",
+            "password",
+            "--origin",
+            "https://b.example",
+            "--username",
+            "b",
+        ])
+        .arg("--password-stdin")
+        .output()
+        .unwrap();
+    let (_, stderr) = texts(&out);
+    assert!(stderr.contains("the passphrase is wrong"), "{stderr}");
+    // Piped, `list` prints one tab-separated line a record, with no frame or header.
+    let listed = env.ok(&["list"]);
+    assert_eq!(
+        listed,
+        "1\tpassword\thttps://a.example\talice\t\t\n\
+         2\tfederated\thttps://a.example\tal ice\t\thttps://idp.example\n"
+    );
+    assert_eq!(env.ok(&["search", "nothing"]), "");
+}
+
+#[test]
 fn a_weak_vault_passphrase_is_warned_about_not_refused() {
     let env = Env::new();
     std::fs::write(env.path("passphrase"), "password1\n").unwrap();
@@ -1385,10 +1436,7 @@ fn passkeys_travel_in_and_out_through_cxf() {
     drop(vault);
     assert_eq!(listed, Value::Array(expected));
     let table = env.ok(&["list"]);
-    assert!(
-        table.contains("RP ID") && table.contains("other.example"),
-        "{table}"
-    );
+    assert!(table.contains("\tpasskey\tother.example\tbob\t"), "{table}");
     let here = env.json(&["list", "--origin", "https://login.example.com"]);
     let rps: Vec<&str> = here
         .as_array()
