@@ -9,7 +9,7 @@ use credwell_core::{Clock, SystemClock, Timestamp};
 use credwell_vault::{Vault, VaultError};
 
 use crate::global::Global;
-use crate::secrets;
+use crate::{holder, secrets};
 
 /// Now, in milliseconds since the Unix epoch.
 pub(crate) fn now() -> Timestamp {
@@ -31,11 +31,23 @@ pub(crate) fn existing_vault(global: &Global) -> Result<PathBuf> {
 /// Unlocks the vault at `path`.
 pub(crate) fn unlock(path: &Path) -> Result<Vault> {
     let passphrase = secrets::unlock_passphrase()?;
+    if let Some((pid, name)) = holder::writer(path) {
+        eprintln!(
+            "note: {name} (PID {pid}) is writing to {}; waiting for it (up to 10 s)",
+            path.display()
+        );
+    }
     let vault = Vault::open(path, passphrase.as_bytes()).map_err(|e| match e {
         VaultError::WrongPassphrase => {
             anyhow::anyhow!("cannot unlock {}: the passphrase is wrong", path.display())
         }
-        other => anyhow::Error::new(other).context(format!("cannot open {}", path.display())),
+        other => match holder::writer(path) {
+            Some((pid, name)) => anyhow::anyhow!(
+                "cannot open {}: {name} (PID {pid}) was still writing to it after 10 s",
+                path.display()
+            ),
+            None => anyhow::Error::new(other).context(format!("cannot open {}", path.display())),
+        },
     })?;
     if let Some(old) = vault.kdf_upgraded_from() {
         let new = vault.info()?.kdf;

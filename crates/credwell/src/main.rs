@@ -23,6 +23,7 @@ mod entries;
 mod find;
 mod generate;
 mod global;
+mod holder;
 mod install;
 mod output;
 mod secrets;

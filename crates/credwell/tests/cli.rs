@@ -1159,6 +1159,37 @@ fn everyday_polish_edit_needs_a_change_passphrase_first_plain_list() {
     assert_eq!(env.ok(&["search", "nothing"]), "");
 }
 
+#[cfg(target_os = "linux")]
+#[test]
+fn a_vault_another_process_is_writing_names_that_process() {
+    let env = Env::new();
+    env.init();
+    env.add_password("https://a.example", "alice", "s3cret-alice");
+    // This test process takes SQLite's write lock, as a browser host in a write would.
+    let conn = rusqlite::Connection::open(&env.vault).unwrap();
+    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    // Unlocking writes too: the command says who it waits for, then who kept it waiting.
+    let out = env.cmd().args(["list"]).output().unwrap();
+    let (_, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let me = std::process::id();
+    assert!(
+        stderr.contains(&format!("(PID {me}) is writing to")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("(PID {me}) was still writing")),
+        "{stderr}"
+    );
+    conn.execute_batch("ROLLBACK").unwrap();
+    let out = env.cmd().args(["list"]).output().unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert!(
+        stdout.contains("alice") && !stderr.contains("writing"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn a_weak_vault_passphrase_is_warned_about_not_refused() {
     let env = Env::new();
