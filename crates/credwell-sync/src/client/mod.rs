@@ -37,17 +37,19 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::merge::{Body, Stamp, Version, merge};
-use crate::protocol::{
-    Bytes, ConflictReply, MAX_PULL_RECORDS, MAX_PUSH_RECORDS, PullReply, PushRecord, PushReply,
-    PushRequest,
-};
-use crate::{AccountId, AccountKey, DeviceId, RecordId, SealError};
+use crate::protocol::{Bytes, MAX_PULL_RECORDS, MAX_PUSH_RECORDS, PushRecord, PushRequest};
+use crate::{AccountId, AccountKey, DeviceId, RecordId};
 
 mod check;
+mod error;
 #[cfg(feature = "http")]
 pub mod http;
 #[cfg(test)]
 mod tests;
+mod transport;
+
+pub use error::SyncError;
+pub use transport::{Pushed, Transport, TransportError};
 
 /// How many push attempts one [`Client::sync`] makes before it gives up: each refused push
 /// is followed by a pull and a merge, so only devices that keep writing the same records
@@ -56,133 +58,6 @@ const MAX_ATTEMPTS: usize = 8;
 
 /// The records one push carries besides the manifest.
 const PUSH_CHUNK: usize = MAX_PUSH_RECORDS - 1;
-
-/// What a transport failed at. Never holds a token or a record's bytes.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum TransportError {
-    /// The server could not be reached, or the connection broke.
-    #[error("the sync server cannot be reached: {0}")]
-    Unreachable(String),
-    /// The server refused the device's token (revoked, or not this server's).
-    #[error("the sync server refused this device: {0}")]
-    Unauthorized(String),
-    /// The server answered with an error.
-    #[error("the sync server answered {status}: {message}")]
-    Server {
-        /// The HTTP status.
-        status: u16,
-        /// The server's sentence.
-        message: String,
-    },
-    /// The answer is not what the protocol says.
-    #[error("the sync server's answer is malformed: {0}")]
-    Malformed(String),
-}
-
-/// What the server did with a push.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Pushed {
-    /// Written.
-    Applied(PushReply),
-    /// Refused: some records changed since the device saw them.
-    Conflict(ConflictReply),
-}
-
-/// How a client reaches its server.
-pub trait Transport {
-    /// `GET /v1/records?since=..&limit=..`.
-    fn pull(&mut self, since: u64, limit: u32) -> Result<PullReply, TransportError>;
-    /// `POST /v1/records`.
-    fn push(&mut self, request: &PushRequest) -> Result<Pushed, TransportError>;
-}
-
-/// Why a sync failed. Nothing the server sent was applied when one of the server's lies is
-/// named: the device's state stays as it was before the reply.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum SyncError {
-    /// The server could not be asked.
-    #[error(transparent)]
-    Transport(#[from] TransportError),
-    /// A record does not open under the account key: altered, moved to another record or
-    /// account, or flipped between deleted and present.
-    #[error("the server sent record {record} altered (it does not open with the account key)")]
-    Tampered {
-        /// The record.
-        record: RecordId,
-    },
-    /// A record older than the version this device has seen.
-    #[error(
-        "the server sent an older version of record {record} (version {got}, this device has \
-         seen {seen}): a replay"
-    )]
-    Replayed {
-        /// The record.
-        record: RecordId,
-        /// The version number the device has seen.
-        seen: u64,
-        /// The version number the server sent.
-        got: u64,
-    },
-    /// The account is older than this device has seen it.
-    #[error(
-        "the server's account state is older than this device has seen (cursor {got}, seen \
-         {seen}): it was rolled back"
-    )]
-    RolledBack {
-        /// The cursor (or revision) the device has seen.
-        seen: u64,
-        /// What the server says now.
-        got: u64,
-    },
-    /// After a complete pull the device's records differ from the account manifest.
-    #[error(
-        "the server left records out: this device holds {held} records whose versions do not \
-         match the account manifest of {listed}"
-    )]
-    Dropped {
-        /// How many records the device holds.
-        held: u64,
-        /// How many the manifest lists.
-        listed: u64,
-    },
-    /// A reply's records are out of order or outside the range asked for.
-    #[error("the server sent record {record} out of order")]
-    Reordered {
-        /// The first record out of order.
-        record: RecordId,
-    },
-    /// A reply holds one record twice.
-    #[error("the server sent record {record} twice in one answer")]
-    Duplicated {
-        /// The record.
-        record: RecordId,
-    },
-    /// A record opens but is not a record this version of credwell reads.
-    #[error("record {record} opens but cannot be read (written by a newer credwell?)")]
-    Unreadable {
-        /// The record.
-        record: RecordId,
-    },
-    /// The device's saved state does not open with the account key.
-    #[error("this device's saved sync state is damaged or belongs to another account")]
-    StateDamaged,
-    /// Other devices kept changing the same records: every push was refused.
-    #[error("the push was refused {MAX_ATTEMPTS} times in a row; try again")]
-    Busy,
-    /// The system's random generator failed.
-    #[error("the system's random generator failed")]
-    Random,
-}
-
-impl From<SealError> for SyncError {
-    fn from(_: SealError) -> Self {
-        // Sealing fails only for want of randomness; opening errors are mapped where the
-        // record is known.
-        Self::Random
-    }
-}
 
 /// One record as a device keeps it.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use serde::{Deserialize, Serialize};
 
 use super::*;
-use crate::protocol::Record;
+use crate::protocol::{ConflictReply, PullReply, PushReply, Record};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct Login {

@@ -1,0 +1,43 @@
+//! How a [`Client`](super::Client) reaches its server, and what that can fail at.
+
+use crate::protocol::{ConflictReply, PullReply, PushReply, PushRequest};
+
+/// What a transport failed at. Never holds a token or a record's bytes.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// The server could not be reached, or the connection broke.
+    #[error("the sync server cannot be reached: {0}")]
+    Unreachable(String),
+    /// The server refused the device's token (revoked, or not this server's).
+    #[error("the sync server refused this device: {0}")]
+    Unauthorized(String),
+    /// The server answered with an error.
+    #[error("the sync server answered {status}: {message}")]
+    Server {
+        /// The HTTP status.
+        status: u16,
+        /// The server's sentence.
+        message: String,
+    },
+    /// The answer is not what the protocol says.
+    #[error("the sync server's answer is malformed: {0}")]
+    Malformed(String),
+}
+
+/// What the server did with a push.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pushed {
+    /// Written.
+    Applied(PushReply),
+    /// Refused: some records changed since the device saw them.
+    Conflict(ConflictReply),
+}
+
+/// How a client reaches its server.
+pub trait Transport {
+    /// `GET /v1/records?since=..&limit=..`.
+    fn pull(&mut self, since: u64, limit: u32) -> Result<PullReply, TransportError>;
+    /// `POST /v1/records`.
+    fn push(&mut self, request: &PushRequest) -> Result<Pushed, TransportError>;
+}
