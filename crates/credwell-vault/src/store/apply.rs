@@ -170,27 +170,24 @@ impl Vault {
         ];
         match old {
             // A plain INSERT: an id already in use is an error, never an overwrite.
-            None => tx.prepare_cached(
-                "INSERT INTO records
-                 (id, kind, origin_index, site_index, revision, created, updated, sealed)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(columns)?,
-            Some(old) => tx.prepare_cached(
-                "UPDATE records SET kind = ?2, origin_index = ?3, site_index = ?4, revision = ?5,
-                 created = ?6, updated = ?7, sealed = ?8 WHERE id = ?1 AND revision = ?9",
-            )?
-            .execute(params![
-                    meta.id,
-                    meta.kind,
-                    meta.origin_index,
-                    meta.site_index,
-                    meta.revision,
-                    meta.created,
-                    meta.updated,
-                    sealed,
-                    old.revision
-                ])?,
+            None => tx
+                .prepare_cached(
+                    "INSERT INTO records
+                     (id, kind, origin_index, site_index, revision, created, updated, sealed)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )?
+                .execute(columns)?,
+            // The same columns, guarded by the revision this transaction read.
+            Some(old) => {
+                let mut values = columns.to_vec();
+                values.push(&old.revision);
+                tx.prepare_cached(
+                    "UPDATE records SET kind = ?2, origin_index = ?3, site_index = ?4,
+                     revision = ?5, created = ?6, updated = ?7, sealed = ?8
+                     WHERE id = ?1 AND revision = ?9",
+                )?
+                .execute(values.as_slice())?
+            }
         };
         Ok(())
     }
