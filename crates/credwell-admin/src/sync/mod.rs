@@ -109,8 +109,14 @@ impl SyncAccount {
         let Some(bytes) = vault.sync_value(ACCOUNT)? else {
             return Ok(None);
         };
+        Self::from_json(&bytes).map(Some)
+    }
+
+    /// The account from its JSON form ([`to_json`](Self::to_json)): what the vault stores, and
+    /// what a join file carries to a new device.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, VaultSyncError> {
         let stored: Stored =
-            serde_json::from_slice(&bytes).map_err(|_| VaultSyncError::AccountDamaged)?;
+            serde_json::from_slice(bytes).map_err(|_| VaultSyncError::AccountDamaged)?;
         let decoded = Zeroizing::new(
             URL_SAFE_NO_PAD
                 .decode(stored.key.as_bytes())
@@ -121,18 +127,17 @@ impl SyncAccount {
             return Err(VaultSyncError::AccountDamaged);
         }
         key.copy_from_slice(&decoded);
-        Ok(Some(Self {
+        Ok(Self {
             server: stored.server.clone(),
             account: stored.account,
             device: stored.device,
             token: Zeroizing::new(stored.token.clone()),
             key,
-        }))
+        })
     }
 
-    /// Stores this account in the vault, with a fresh sync state (a device that signs in
-    /// again starts over).
-    pub fn save(&self, vault: &Vault, now: u64) -> Result<(), VaultSyncError> {
+    /// The account's JSON form, token and key included (zeroized when dropped).
+    pub fn to_json(&self) -> Result<Zeroizing<Vec<u8>>, VaultSyncError> {
         let stored = Stored {
             server: self.server.clone(),
             account: self.account,
@@ -140,9 +145,15 @@ impl SyncAccount {
             token: self.token.to_string(),
             key: URL_SAFE_NO_PAD.encode(*self.key),
         };
-        let bytes = Zeroizing::new(
+        Ok(Zeroizing::new(
             serde_json::to_vec(&stored).map_err(|_| VaultSyncError::AccountDamaged)?,
-        );
+        ))
+    }
+
+    /// Stores this account in the vault, with a fresh sync state (a device that signs in
+    /// again starts over).
+    pub fn save(&self, vault: &Vault, now: u64) -> Result<(), VaultSyncError> {
+        let bytes = self.to_json()?;
         vault.set_sync_value(STATE, None, Timestamp(now))?;
         vault.set_sync_value(ACCOUNT, Some(&bytes), Timestamp(now))?;
         Ok(())

@@ -12,9 +12,8 @@ use credwell_core::Timestamp;
 use credwell_sync::client::http::{Enrolled, HttpTransport};
 use credwell_sync::{AccountKey, DeviceId};
 use credwell_vault::Vault;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use crate::backend::{self, now};
 use crate::global::Global;
@@ -77,23 +76,6 @@ pub(crate) struct InviteArgs {
 pub(crate) struct RevokeArgs {
     /// The device's id (as `credwell sync devices` lists it).
     device: String,
-}
-
-/// A join file's content.
-#[derive(Serialize, Deserialize)]
-struct JoinFile {
-    server: String,
-    account: credwell_sync::AccountId,
-    device: DeviceId,
-    token: String,
-    key: String,
-}
-
-impl Drop for JoinFile {
-    fn drop(&mut self) {
-        self.token.zeroize();
-        self.key.zeroize();
-    }
 }
 
 /// Runs a `credwell sync` command.
@@ -179,7 +161,8 @@ fn read_join_file(path: &Path, server: &str) -> Result<SyncAccount> {
     let bytes = Zeroizing::new(
         std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
     );
-    let file: JoinFile = serde_json::from_slice(&bytes)
+    let file = SyncAccount::from_json(&bytes)
+        .ok()
         .with_context(|| format!("{} is not a credwell join file", path.display()))?;
     if file.server != server {
         bail!(
@@ -188,24 +171,8 @@ fn read_join_file(path: &Path, server: &str) -> Result<SyncAccount> {
             file.server
         );
     }
-    use base64::Engine as _;
-    let decoded = Zeroizing::new(
-        base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(file.key.as_bytes())
-            .ok()
-            .filter(|k| k.len() == 32)
-            .with_context(|| format!("{} is not a credwell join file", path.display()))?,
-    );
-    let mut key = Zeroizing::new([0; 32]);
-    key.copy_from_slice(&decoded);
     std::fs::remove_file(path).with_context(|| format!("cannot delete {}", path.display()))?;
-    Ok(SyncAccount {
-        server: file.server.clone(),
-        account: file.account,
-        device: file.device,
-        token: Zeroizing::new(file.token.clone()),
-        key,
-    })
+    Ok(file)
 }
 
 fn invite(global: &Global, args: &InviteArgs, out: &mut impl Write) -> Result<()> {
@@ -213,15 +180,15 @@ fn invite(global: &Global, args: &InviteArgs, out: &mut impl Write) -> Result<()
     let enrolled = transport(&account)?
         .add_device(&args.device_name)
         .context("the server did not add the device")?;
-    use base64::Engine as _;
-    let file = JoinFile {
+    // The new device's own account: the inviter's server and key, its own id and token.
+    let bytes = SyncAccount {
         server: account.server.clone(),
         account: enrolled.account,
         device: enrolled.device,
-        token: enrolled.token.to_string(),
-        key: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(*account.key),
-    };
-    let bytes = Zeroizing::new(serde_json::to_vec(&file)?);
+        token: enrolled.token,
+        key: account.key.clone(),
+    }
+    .to_json()?;
     credwell_vault::owner_only::create_new_file(&args.out)
         .with_context(|| format!("cannot create {} (it must not exist)", args.out.display()))?;
     std::fs::write(&args.out, &*bytes)
