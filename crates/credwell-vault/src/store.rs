@@ -83,6 +83,32 @@ fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
+impl Vault {
+    /// The metadata of a record without a site index written at `now`: the next revision of
+    /// `old` (same id, same creation time), or a new record when there is none.
+    fn next_meta(
+        &self,
+        tx: &Connection,
+        old: Option<&RowMeta>,
+        kind: RecordKind,
+        origin_index: Vec<u8>,
+        now: Timestamp,
+    ) -> Result<RowMeta, VaultError> {
+        Ok(RowMeta {
+            id: match old {
+                Some(old) => old.id,
+                None => self.next_id(tx)?,
+            },
+            kind: kind as i64,
+            revision: old.map_or(1, |o| o.revision + 1),
+            created: old.map_or(to_i64(now.0), |o| o.created),
+            updated: to_i64(now.0),
+            origin_index,
+            site_index: None,
+        })
+    }
+}
+
 impl RowMeta {
     /// The row's columns, length-prefixed, for the seal's associated data and the accumulator.
     /// Writes the row's columns, each length-prefixed, into `out`: the seal's associated data
@@ -376,18 +402,7 @@ impl Vault {
             Some(id) => existing_meta(&tx, id)?,
             None => None,
         };
-        let meta = RowMeta {
-            id: match &old {
-                Some(old) => old.id,
-                None => self.next_id(&tx)?,
-            },
-            kind: RecordKind::OriginFlags as i64,
-            revision: old.as_ref().map_or(1, |o| o.revision + 1),
-            created: old.as_ref().map_or(to_i64(now.0), |o| o.created),
-            updated: to_i64(now.0),
-            origin_index: index,
-            site_index: None,
-        };
+        let meta = self.next_meta(&tx, old.as_ref(), RecordKind::OriginFlags, index, now)?;
         self.put_sealed(
             &tx,
             &meta,

@@ -10,7 +10,7 @@ use credwell_core::{Origin, OriginFlags, Timestamp};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use zeroize::Zeroizing;
 
-use super::{RowMeta, existing_meta, to_i64};
+use super::existing_meta;
 use crate::record::{self, RecordKind};
 use crate::{Vault, VaultError};
 
@@ -108,18 +108,7 @@ impl Vault {
                 }
             }
             Some(value) => {
-                let meta = RowMeta {
-                    id: match &old {
-                        Some(old) => old.id,
-                        None => self.next_id(&tx)?,
-                    },
-                    kind: RecordKind::SyncValue as i64,
-                    revision: old.as_ref().map_or(1, |o| o.revision + 1),
-                    created: old.as_ref().map_or(to_i64(now.0), |o| o.created),
-                    updated: to_i64(now.0),
-                    origin_index: index,
-                    site_index: None,
-                };
+                let meta = self.next_meta(&tx, old.as_ref(), RecordKind::SyncValue, index, now)?;
                 self.put_sealed(&tx, &meta, &encode(name, value)?, old.as_ref())?;
                 terms.push(self.integrity_term(&meta));
             }
