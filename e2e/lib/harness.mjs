@@ -262,6 +262,34 @@ export function commonSurface(h, b) {
     gotoRun(source, origin = h.origin) {
       return h.goto(`/run.html#${encodeURIComponent(source)}`, origin);
     },
+    /**
+     * Stops the extension's service worker, as Chromium does after 30 s without events (CDP
+     * ServiceWorker.stopAllWorkers), and waits until CDP reports it stopped.
+     */
+    async stopBackground() {
+      const cdp = await h.ctx.newCDPSession(h.page);
+      try {
+        const running = new Map(); // versionId → runningStatus
+        let changed = () => {};
+        cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+          for (const v of versions) running.set(v.versionId, v.runningStatus);
+          changed();
+        });
+        await cdp.send('ServiceWorker.enable');
+        await cdp.send('ServiceWorker.stopAllWorkers');
+        const stopped = () => [...running.values()].every((status) => status === 'stopped');
+        const deadline = Date.now() + 5_000;
+        while (!stopped()) {
+          if (Date.now() > deadline) throw new Error(`the extension's service worker did not stop within 5 s (${[...running.values()]})`);
+          await new Promise((ok) => {
+            changed = ok;
+            setTimeout(ok, 100);
+          });
+        }
+      } finally {
+        await cdp.detach().catch(() => {});
+      }
+    },
     /** Drives the unlock page: fill the passphrase, submit, wait for it to close. */
     async unlock(passphrase = PASSPHRASE) {
       const ui = await h.waitForUi('unlock');

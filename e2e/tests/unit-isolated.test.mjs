@@ -28,9 +28,21 @@ function fakePort() {
   return port;
 }
 
-/** Loads isolated.js into a fresh context; returns the page's side and the extension's. */
-function load() {
+/** An `<input>` of the scripted document (what isolated.js reads of one: its `type`). */
+class HTMLInputElement {
+  constructor(type = 'text') {
+    this.type = type;
+  }
+}
+
+/**
+ * Loads isolated.js into a fresh context; returns the page's side and the extension's.
+ * `passwordField`: whether the document holds an `<input type=password>` once parsed.
+ */
+function load({ passwordField = false } = {}) {
   const document = new EventTarget();
+  document.readyState = 'complete';
+  document.querySelector = (selector) => (selector === 'input[type="password" i]' && passwordField ? new HTMLInputElement('password') : null);
   // The window's capture listeners, fired by the test with plain objects (a Node Event's
   // isTrusted cannot be set).
   const windowListeners = [];
@@ -57,6 +69,7 @@ function load() {
     window,
     navigator: { userActivation },
     CustomEvent,
+    HTMLInputElement,
     JSON,
     Number,
     String,
@@ -190,4 +203,27 @@ test('a publicKey create() consumes the transient activation: one user event, on
   r.userActivation.isActive = false;
   create(8);
   assert.equal(facts(), false);
+});
+
+test('the document\'s port opens ahead of a sign-in: a password field, or the user in a sign-in field; nothing is sent', () => {
+  // A password field: the port (which wakes the background) opens as the document is parsed.
+  assert.equal(load({ passwordField: true }).ports.length, 1);
+  // Without one, not until the user focuses or types into a field that could hold a credential.
+  const r = load();
+  assert.equal(r.ports.length, 0);
+  const at = (type, target, isTrusted = true) => r.userEvent({ type, isTrusted, composedPath: () => [target] });
+  at('focusin', new HTMLInputElement('email'), false); // made by the page
+  at('focusin', new HTMLInputElement('checkbox'));
+  at('keydown', {}); // not an input
+  at('keydown', new HTMLInputElement('search'));
+  assert.equal(r.ports.length, 0);
+  at('focusin', new HTMLInputElement('email'));
+  assert.equal(r.ports.length, 1);
+  at('keydown', new HTMLInputElement('password'));
+  assert.equal(r.ports.length, 1, 'one port while it is open');
+  assert.deepEqual(r.ports[0].sent, [], 'opening it sends nothing of the page');
+  // The background slept (the port closed): the next keystroke in a sign-in field opens another.
+  r.ports[0].onDisconnect.fire();
+  at('keydown', new HTMLInputElement('password'));
+  assert.equal(r.ports.length, 2);
 });

@@ -56,6 +56,32 @@
     return lifetime;
   };
 
+  // The background woken ahead of a sign-in. In Chromium a message from a document to a service
+  // worker that is not running waits for the worker to start, and is dropped if the document is
+  // gone by then: a sign-in page that calls store() and sets location.href in the same turn
+  // lost its save whenever the worker slept (it sleeps after 30 s idle). A message to a running
+  // worker arrives. So this document's port, which wakes the worker, is opened before the
+  // page's call where a sign-in is likely: when the document holds a password field, and when
+  // the user focuses or types into a field that could hold a user name or a password. Nothing of
+  // the page's is sent; a port closed because the worker slept is opened again by the next such
+  // event. (Firefox's event page does not drop such messages; the port is harmless there.)
+  // (An input's `type` property is the state the browser uses: lower case, "text" when absent.)
+  const CREDENTIAL_INPUTS = new Set(['text', 'email', 'tel', 'password']);
+  /** @param {EventTarget | null | undefined} target */
+  const mayHoldCredential = (target) => target instanceof HTMLInputElement && CREDENTIAL_INPUTS.has(target.type);
+  /** @param {Event} e */
+  const wakeOnField = (e) => {
+    if (lifetime || e.isTrusted !== true) return;
+    if (mayHoldCredential(e.composedPath?.()[0])) ensureLifetimePort();
+  };
+  window.addEventListener('focusin', wakeOnField, true);
+  window.addEventListener('keydown', wakeOnField, true);
+  const wakeOnPasswordField = () => {
+    if (!lifetime && document.querySelector('input[type="password" i]')) ensureLifetimePort();
+  };
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', wakeOnPasswordField, { once: true });
+  else wakeOnPasswordField();
+
   // What the browser says about this frame, read here in the isolated world where page scripts
   // cannot reach the objects: the permissions policy the embedder gave the frame (its `allow`
   // attribute) and whether the user just interacted with it. Absent where the browser does not
