@@ -20,12 +20,14 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::notices::Notice;
-use crate::{Notices, PushOutcome, Storage, StorageError};
+use crate::{Notices, PushOutcome, Storage, StorageError, signin};
 
 #[derive(Clone, Debug)]
-struct AppState {
-    storage: Arc<dyn Storage>,
+pub(crate) struct AppState {
+    pub(crate) storage: Arc<dyn Storage>,
     notices: Notices,
+    /// The server's OPAQUE setup, read from the database at the first sign-in.
+    pub(crate) keys: Arc<tokio::sync::OnceCell<credwell_sync::opaque::ServerKeys>>,
 }
 
 /// The sync API over `storage`, announcing changes on `notices` (give the same channel to
@@ -38,16 +40,24 @@ pub fn router(storage: Arc<dyn Storage>, notices: Notices) -> Router {
         .route("/v1/wait", get(wait))
         .route("/v1/devices", get(devices).post(add_device))
         .route("/v1/devices/{id}", delete(revoke))
+        .route("/v1/opaque/register/start", post(signin::register_start))
+        .route("/v1/opaque/register/finish", post(signin::register_finish))
+        .route("/v1/opaque/login/start", post(signin::login_start))
+        .route("/v1/opaque/login/finish", post(signin::login_finish))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(AppState { storage, notices })
+        .with_state(AppState {
+            storage,
+            notices,
+            keys: Arc::default(),
+        })
 }
 
 /// An error reply: a status and one sentence.
 #[derive(Debug)]
-struct ApiError(StatusCode, String);
+pub(crate) struct ApiError(pub(crate) StatusCode, pub(crate) String);
 
 impl ApiError {
-    fn bad(message: impl Into<String>) -> Self {
+    pub(crate) fn bad(message: impl Into<String>) -> Self {
         Self(StatusCode::BAD_REQUEST, message.into())
     }
 }
@@ -64,7 +74,10 @@ impl From<StorageError> for ApiError {
             StorageError::NoAccount | StorageError::NoDevice => {
                 Self(StatusCode::NOT_FOUND, e.to_string())
             }
-            StorageError::AccountExists => Self(StatusCode::CONFLICT, e.to_string()),
+            StorageError::AccountExists | StorageError::StaleKey { .. } => {
+                Self(StatusCode::CONFLICT, e.to_string())
+            }
+            StorageError::TooManyAttempts => Self(StatusCode::TOO_MANY_REQUESTS, e.to_string()),
             _ => {
                 tracing::error!("sync storage: {e}");
                 Self(
@@ -89,7 +102,7 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
-fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
@@ -97,8 +110,8 @@ fn now_ms() -> u64 {
 
 /// The device a request's bearer token proves, checked against the database.
 #[derive(Clone, Copy, Debug)]
-struct Device {
-    account: AccountId,
+pub(crate) struct Device {
+    pub(crate) account: AccountId,
     device: DeviceId,
 }
 
@@ -141,13 +154,13 @@ struct NewAccount {
 }
 
 #[derive(Debug, Serialize)]
-struct NewAccountReply {
+pub(crate) struct NewAccountReply {
     account: AccountId,
     device: DeviceId,
     token: String,
 }
 
-fn check_device_name(name: &str) -> Result<(), ApiError> {
+pub(crate) fn check_device_name(name: &str) -> Result<(), ApiError> {
     if name.is_empty() || name.len() > MAX_DEVICE_NAME_BYTES || name.chars().any(char::is_control) {
         return Err(ApiError::bad(format!(
             "a device name is 1 to {MAX_DEVICE_NAME_BYTES} bytes without control characters"

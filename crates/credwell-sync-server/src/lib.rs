@@ -8,6 +8,7 @@
 
 mod api;
 pub mod notices;
+mod signin;
 pub mod storage;
 
 pub use api::router;

@@ -79,6 +79,10 @@ id_type!(
     /// A synced record, chosen at random by the device that created it.
     RecordId
 );
+id_type!(
+    /// One sign-in in progress (between OPAQUE's KE2 and KE3), chosen at random by the server.
+    LoginId
+);
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@
 //! - the request and reply bodies and their limits ([`protocol`]);
 //! - the device tokens a server hands out and checks ([`token`]);
 //! - how devices seal records for the server ([`seal`]);
+//! - signing in with the sync passphrase, OPAQUE, and the account key it wraps ([`opaque`]);
 //! - the rule by which devices merge two versions of a record ([`merge`]);
 //! - the devices' client, which pushes, pulls, merges and checks the server ([`client`]).
 //!
@@ -17,10 +18,11 @@
 pub mod client;
 pub mod ids;
 pub mod merge;
+pub mod opaque;
 pub mod protocol;
 pub mod seal;
 pub mod token;
 
-pub use ids::{AccountId, DeviceId, RecordId};
+pub use ids::{AccountId, DeviceId, LoginId, RecordId};
 pub use seal::{AccountKey, SealError};
 pub use token::{DeviceToken, TokenError, TokenHash};

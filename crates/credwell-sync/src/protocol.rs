@@ -10,15 +10,23 @@
 //! - `GET /v1/devices`, `DELETE /v1/devices/{id}`: the account's devices ([`DevicesReply`]);
 //!   `POST /v1/devices` with `{"device_name": ...}`: a device adds another and receives its
 //!   token, to hand over with the account key.
+//! - Signing in with the sync passphrase (OPAQUE, [`crate::opaque`]):
+//!   `POST /v1/opaque/register/start` ([`RegisterStart`]) and `/finish` ([`RegisterFinish`]):
+//!   a device of the account registers the passphrase and the account key wrapped under the
+//!   export key; `POST /v1/opaque/login/start` ([`LoginStart`]) and `/finish`
+//!   ([`LoginFinish`]), without a token: a device with the passphrase gets the wrapped key and,
+//!   when it asks, a device token of its own. At most [`MAX_LOGIN_ATTEMPTS`] sign-ins that do not
+//!   succeed per account within [`LOGIN_WINDOW_SECONDS`] (`429 Too Many Requests`); a started
+//!   sign-in must finish within [`LOGIN_SECONDS`], once.
 //!
-//! Every request carries `Authorization: Bearer <device token>` ([`crate::DeviceToken`]).
+//! Every other request carries `Authorization: Bearer <device token>` ([`crate::DeviceToken`]).
 //! Errors are `{"error": "<what is wrong>"}` with a 4xx or 5xx status ([`ErrorReply`]).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{DeviceId, RecordId};
+use crate::{AccountId, DeviceId, LoginId, RecordId};
 
 /// The most sealed bytes one record may hold (64 KiB): far above a credential with its
 /// password history, and small enough that a page of records stays a few megabytes.
@@ -39,6 +47,19 @@ pub const WAIT_SECONDS: u64 = 25;
 
 /// The longest device name a server keeps, in bytes.
 pub const MAX_DEVICE_NAME_BYTES: usize = 64;
+
+/// The most sign-ins of one account that may start without succeeding within
+/// [`LOGIN_WINDOW_SECONDS`]: online guessing of the passphrase gets this many guesses per window.
+pub const MAX_LOGIN_ATTEMPTS: u64 = 10;
+
+/// The window over which [`MAX_LOGIN_ATTEMPTS`] counts (15 minutes).
+pub const LOGIN_WINDOW_SECONDS: u64 = 15 * 60;
+
+/// How long a started sign-in may take to finish.
+pub const LOGIN_SECONDS: u64 = 60;
+
+/// The most bytes of one OPAQUE message (the largest, a registration upload, is 192).
+pub const MAX_OPAQUE_MESSAGE_BYTES: usize = 512;
 
 /// Bytes written as unpadded base64url in JSON.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -160,6 +181,98 @@ pub struct DeviceInfo {
 pub struct DevicesReply {
     /// Every device the account has had, in the order they joined.
     pub devices: Vec<DeviceInfo>,
+}
+
+/// The account key wrapped under OPAQUE's export key ([`crate::opaque::ExportKey::wrap`]):
+/// opaque to the server, which learns its version only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WrappedKey {
+    /// The account key's version: 1 for the account's first key, one more at each rotation.
+    pub version: u32,
+    /// The sealed key.
+    pub sealed: Bytes,
+}
+
+/// `POST /v1/opaque/register/start` (a device of the account).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterStart {
+    /// OPAQUE's registration request.
+    pub request: Bytes,
+}
+
+/// The answer to [`RegisterStart`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterStartReply {
+    /// OPAQUE's registration response.
+    pub response: Bytes,
+}
+
+/// `POST /v1/opaque/register/finish` (a device of the account): replaces the account's record
+/// and wrapped key (`204`), unless the key's version is below the stored one (`409`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterFinish {
+    /// OPAQUE's registration upload (the record).
+    pub upload: Bytes,
+    /// The account key wrapped under the export key.
+    pub wrapped: WrappedKey,
+}
+
+/// `POST /v1/opaque/login/start` (no token).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginStart {
+    /// The account to sign in to.
+    pub account: AccountId,
+    /// OPAQUE's KE1.
+    pub request: Bytes,
+}
+
+/// The answer to [`LoginStart`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginStartReply {
+    /// This sign-in, for the finish.
+    pub login: LoginId,
+    /// OPAQUE's KE2.
+    pub response: Bytes,
+}
+
+/// `POST /v1/opaque/login/finish` (no token): `401` unless KE3 proves the passphrase.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginFinish {
+    /// The account.
+    pub account: AccountId,
+    /// The sign-in [`LoginStartReply`] named.
+    pub login: LoginId,
+    /// OPAQUE's KE3.
+    pub finalization: Bytes,
+    /// The name of the new device to add, or none to get the wrapped key only (a device of
+    /// the account fetching a rotated key).
+    pub device_name: Option<String>,
+}
+
+/// The answer to [`LoginFinish`].
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginFinishReply {
+    /// The account key, wrapped under the export key.
+    pub wrapped: WrappedKey,
+    /// The new device, when one was asked for.
+    pub device: Option<DeviceId>,
+    /// The new device's token, when one was asked for.
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for LoginFinishReply {
+    /// Not the token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginFinishReply")
+            .field("wrapped", &self.wrapped)
+            .field("device", &self.device)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The body of every error.

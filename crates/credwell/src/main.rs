@@ -2,7 +2,7 @@
 //!
 //! Commands: `demo`, `vault init|info|passwd|backup|check`, `list`, `show`, `add`, `edit`, `rm`,
 //! `generate`, `get`, `search`, `totp`,
-//! `import`, `export`, `sync serve|login|invite|now|status|devices|revoke|logout` and
+//! `import`, `export`, `sync serve|login|passphrase|invite|now|status|devices|revoke|logout` and
 //! `completions`. Every command has `--help`; `--json` gives
 //! machine-readable output; errors go to stderr as one sentence and the exit code is non-zero.
 

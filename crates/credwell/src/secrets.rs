@@ -59,16 +59,19 @@ fn prompt(question: &str) -> Result<Zeroizing<String>> {
 
 /// The passphrase that unlocks an existing vault.
 pub(crate) fn unlock_passphrase() -> Result<Passphrase> {
-    match passphrase_file_from_env() {
-        Some(path) => passphrase_from_file(&path),
-        None => {
-            let passphrase = prompt("Vault passphrase: ")?;
-            if passphrase.is_empty() {
-                bail!("the passphrase is empty");
-            }
-            Ok(passphrase)
-        }
+    existing_passphrase(passphrase_file_from_env().as_deref(), "Vault passphrase")
+}
+
+/// An existing passphrase: from `file` when given, else asked once on the terminal.
+pub(crate) fn existing_passphrase(file: Option<&Path>, what: &str) -> Result<Passphrase> {
+    if let Some(path) = file {
+        return passphrase_from_file(path);
     }
+    let passphrase = prompt(&format!("{what}: "))?;
+    if passphrase.is_empty() {
+        bail!("the passphrase is empty");
+    }
+    Ok(passphrase)
 }
 
 /// A new passphrase: from `file` when given, else asked twice on the terminal.

@@ -1,6 +1,7 @@
 //! `credwell sync` end to end: a real server process (`credwell sync serve`, on SQLite and on
-//! the throwaway PostgreSQL), two vaults signed in, a credential synced, devices listed and
-//! revoked, status and logout; no output holds a password, a token or a key.
+//! the throwaway PostgreSQL), three vaults signed in (with the sync passphrase, and through a
+//! join file), a credential synced, devices listed and revoked, status and logout; no output
+//! holds a password, the sync passphrase, a token or a key.
 
 #![allow(clippy::unwrap_used)] // A test: a failure panics right there.
 
@@ -13,6 +14,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 const PASSWORD: &str = "sync-canary-s3cret";
+const SYNC_PASSPHRASE: &str = "sync-passphrase-canary";
 
 /// A running `credwell sync serve`, stopped when dropped.
 struct Server {
@@ -62,6 +64,8 @@ impl Device {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("passphrase"), "pass phrase\n").unwrap();
+        let sync = format!("{SYNC_PASSPHRASE}\n");
+        std::fs::write(dir.path().join("sync-passphrase"), sync).unwrap();
         let device = Self { dir };
         device.ok(&["vault", "init", "--danger-insecure-test-kdf"]);
         device
@@ -74,6 +78,11 @@ impl Device {
     fn cmd(&self, args: &[&str]) -> std::process::Output {
         Command::new(env!("CARGO_BIN_EXE_credwell"))
             .env("CREDWELL_PASSPHRASE_FILE", self.path("passphrase"))
+            .env(
+                "CREDWELL_SYNC_PASSPHRASE_FILE",
+                self.path("sync-passphrase"),
+            )
+            .env("CREDWELL_DANGER_INSECURE_KDF", "1")
             .env_remove("CREDWELL_VAULT")
             .env("HOME", self.dir.path())
             .env("XDG_DATA_HOME", self.path("xdg"))
@@ -116,6 +125,10 @@ fn texts(out: &std::process::Output) -> (String, String) {
     for text in [&stdout, &stderr] {
         assert!(!text.contains(PASSWORD), "a password in the output: {text}");
         assert!(
+            !text.contains(SYNC_PASSPHRASE),
+            "the passphrase in the output: {text}"
+        );
+        assert!(
             !text.contains("cw1."),
             "a device token in the output: {text}"
         );
@@ -134,10 +147,15 @@ fn postgres_url() -> String {
 }
 
 fn scenario(server: &Server, join_dir: &Path) {
-    let (a, b) = (Device::new(), Device::new());
+    let (a, b, c) = (Device::new(), Device::new(), Device::new());
     let url = server.url.as_str();
     assert_eq!(a.json(&["sync", "status"])["signedIn"], false);
-    a.ok(&["sync", "login", "--server", url, "--device-name", "laptop"]);
+    let first = a.ok(&["sync", "login", "--server", url, "--device-name", "laptop"]);
+    assert!(first.contains("--account"), "{first}");
+    let account = a.json(&["sync", "status"])["account"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let again = a.fails(&["sync", "login", "--server", url]);
     assert!(again.contains("already signed in"), "{again}");
     let stdin = format!("{PASSWORD}\n");
@@ -186,9 +204,35 @@ fn scenario(server: &Server, join_dir: &Path) {
     );
     assert_eq!(status["pending"], 0);
     // Devices: both listed; revoking the phone shuts it out.
+    // A third joins with the account id and the sync passphrase alone.
+    let join = ["sync", "login", "--server", url, "--account", &account];
+    std::fs::write(c.path("sync-passphrase"), "a wrong guess\n").unwrap();
+    let wrong = c.fails(&join);
+    assert!(
+        wrong.contains("wrong passphrase for this sync account"),
+        "{wrong}"
+    );
+    let sync = format!("{SYNC_PASSPHRASE}\n");
+    std::fs::write(c.path("sync-passphrase"), &sync).unwrap();
+    let bad = c.fails(&["sync", "login", "--server", url, "--account", "nope"]);
+    assert!(bad.contains("not an account id"), "{bad}");
+    let joined = c.json(&[&join[..], &["--device-name", "desktop"]].concat());
+    assert_eq!(
+        (joined["account"].as_str(), joined["received"].as_u64()),
+        (Some(&*account), Some(1))
+    );
+    assert_eq!(c.json(&["list"])[0]["id"], "alice");
+    // A new sync passphrase: the old one no longer joins.
+    std::fs::write(a.path("sync-passphrase"), "the new one\n").unwrap();
+    assert!(a.ok(&["sync", "passphrase"]).contains("changed"));
+    let d = Device::new();
+    let old = d.fails(&join);
+    assert!(old.contains("wrong passphrase"), "{old}");
+    std::fs::write(d.path("sync-passphrase"), "the new one\n").unwrap();
+    d.ok(&join);
     let devices = a.json(&["sync", "devices"]);
     let devices = devices.as_array().unwrap();
-    assert_eq!(devices.len(), 2);
+    assert_eq!(devices.len(), 4);
     let phone = devices.iter().find(|d| d["name"] == "phone").unwrap();
     assert_eq!(phone["thisDevice"], false);
     assert!(a.ok(&["sync", "devices"]).contains("(this device)"));
@@ -214,7 +258,7 @@ fn two_vaults_sync_through_a_server_process_on_sqlite_and_postgresql() {
     drop(server);
     let mut bytes = std::fs::read(&sqlite).unwrap();
     bytes.extend(std::fs::read(dir.path().join("server.sqlite-wal")).unwrap_or_default());
-    for canary in [PASSWORD, "alice", "sync.example"] {
+    for canary in [PASSWORD, SYNC_PASSPHRASE, "alice", "sync.example"] {
         assert!(
             !bytes.windows(canary.len()).any(|w| w == canary.as_bytes()),
             "{canary}"

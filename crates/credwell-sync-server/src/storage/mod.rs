@@ -4,22 +4,34 @@
 //! - [`postgres::PostgresStorage`]: PostgreSQL, for more than one instance and more than one
 //!   machine.
 //!
-//! Both keep the same three tables, each keyed by the account id first (so that the schema
-//! distributes as it is on a PostgreSQL-compatible engine that shards by a column, such as
-//! Citus with `account_id` as the distribution column):
+//! Both keep the same tables. Every table but one is keyed by the account id first (so that
+//! the schema distributes as it is on a PostgreSQL-compatible engine that shards by a column,
+//! such as Citus with `account_id` as the distribution column):
 //!
 //! - `accounts (account_id, cursor, created)`: the account's cursor is the revision of its
 //!   newest change;
 //! - `devices (account_id, device_id, token_hash, name, created, revoked)`;
 //! - `records (account_id, record_id, revision, deleted, sealed, device_id, updated)`, with an
-//!   index on `(account_id, revision)` for pulls.
+//!   index on `(account_id, revision)` for pulls;
+//! - `opaque (account_id, record, key_version, wrapped, updated)`: the account's OPAQUE
+//!   registration record and the account key wrapped under the export key;
+//! - `logins (account_id, login_id, state, created)`: sign-ins between OPAQUE's KE2 and KE3
+//!   (`state` is emptied when the finish takes it, so each finishes once) and, until their
+//!   window passes, the count of attempts; an index on `created` for sweeping old rows.
 //!
-//! Nothing in them is a credential field: `sealed` is opaque, and the rest is ids, counters,
-//! sizes and times (`docs/sync.md` lists what the server learns).
+//! The one exception is `server_setup (id, setup)`: one row, the server's own OPAQUE setup
+//! (OPRF seed and key pair), the same for every account (on Citus, a reference table).
+//!
+//! Nothing in them is a credential field, a passphrase or a key of the account: `sealed` and
+//! `wrapped` are opaque, the OPAQUE record is what RFC 9807 lets a server hold (each guess
+//! against it costs an Argon2id run), and the rest is ids, counters, sizes and times
+//! (`docs/sync.md` lists what the server learns).
 
 use async_trait::async_trait;
-use credwell_sync::protocol::{DeviceInfo, PushRecord, Record};
-use credwell_sync::{AccountId, DeviceId, RecordId, TokenHash};
+use credwell_sync::protocol::{
+    DeviceInfo, LOGIN_SECONDS, LOGIN_WINDOW_SECONDS, PushRecord, Record, WrappedKey,
+};
+use credwell_sync::{AccountId, DeviceId, LoginId, RecordId, TokenHash};
 
 pub mod postgres;
 pub mod sqlite;
@@ -37,6 +49,15 @@ pub enum StorageError {
     /// No such device in the account.
     #[error("no such device")]
     NoDevice,
+    /// The wrapped key's version is below the one stored: a device with an older key.
+    #[error("the server holds account key version {stored}, newer than this one")]
+    StaleKey {
+        /// The stored version.
+        stored: u32,
+    },
+    /// Too many sign-ins of the account failed or were left unfinished lately.
+    #[error("too many sign-in attempts for this account; try again in 15 minutes")]
+    TooManyAttempts,
     /// The database failed (connection, disk, constraint...).
     #[error("the database failed: {0}")]
     Database(String),
@@ -49,6 +70,26 @@ pub struct DeviceRecord {
     pub token_hash: TokenHash,
     /// When it was revoked (milliseconds since the Unix epoch), if it was.
     pub revoked: Option<u64>,
+}
+
+/// An account's OPAQUE registration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpaqueRecord {
+    /// The registration record (RFC 9807's `RegistrationRecord`).
+    pub record: Vec<u8>,
+    /// The account key, wrapped under the export key.
+    pub wrapped: WrappedKey,
+}
+
+/// A device to add, with its token's hash and name.
+#[derive(Clone, Copy, Debug)]
+pub struct NewDevice<'a> {
+    /// The device.
+    pub device: DeviceId,
+    /// The SHA-256 of its token's secret.
+    pub token_hash: TokenHash,
+    /// Its name.
+    pub name: &'a str,
 }
 
 /// The result of a push.
@@ -133,6 +174,59 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
 
     /// The account's cursor.
     async fn cursor(&self, account: AccountId) -> Result<u64, StorageError>;
+
+    /// The server's OPAQUE setup: `fresh` stored first if there is none yet (the first
+    /// instance to ask stores its own; every instance then reads the same).
+    async fn server_setup(&self, fresh: Vec<u8>) -> Result<Vec<u8>, StorageError>;
+
+    /// Stores the account's OPAQUE record and wrapped key in place of any before, unless the
+    /// key's version is below the stored one ([`StorageError::StaleKey`]).
+    async fn set_opaque(
+        &self,
+        account: AccountId,
+        record: &[u8],
+        wrapped: &WrappedKey,
+        now: u64,
+    ) -> Result<(), StorageError>;
+
+    /// The account's OPAQUE registration, or `None` (no account, or none registered).
+    async fn opaque(&self, account: AccountId) -> Result<Option<OpaqueRecord>, StorageError>;
+
+    /// Keeps a started sign-in's server state, unless the account (known or not) already has
+    /// [`MAX_LOGIN_ATTEMPTS`](credwell_sync::protocol::MAX_LOGIN_ATTEMPTS) sign-ins within the
+    /// window ([`StorageError::TooManyAttempts`]). Sweeps rows older than the window.
+    async fn begin_login(
+        &self,
+        account: AccountId,
+        login: LoginId,
+        state: &[u8],
+        now: u64,
+    ) -> Result<(), StorageError>;
+
+    /// Takes a started sign-in's state, once: `None` when it is unknown, already taken or
+    /// older than [`LOGIN_SECONDS`]. The attempt still counts until the account succeeds.
+    async fn take_login(
+        &self,
+        account: AccountId,
+        login: LoginId,
+        now: u64,
+    ) -> Result<Option<Vec<u8>>, StorageError>;
+
+    /// A sign-in succeeded: forgets the account's attempts and adds `device` if given.
+    async fn end_login(
+        &self,
+        account: AccountId,
+        device: Option<NewDevice<'_>>,
+        now: u64,
+    ) -> Result<(), StorageError>;
+}
+
+/// The oldest `created` time a sign-in may have to still count (or be finished), at `now`.
+pub(crate) fn login_cutoffs(now: u64) -> (u64, u64) {
+    (
+        now.saturating_sub(LOGIN_WINDOW_SECONDS * 1000),
+        now.saturating_sub(LOGIN_SECONDS * 1000),
+    )
 }
 
 /// A revision or time as the databases store it (a signed 64-bit integer).
@@ -143,6 +237,11 @@ pub(crate) fn to_db(value: u64) -> i64 {
 /// A stored revision or time back; a negative value (never written) reads as 0.
 pub(crate) fn from_db(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
+}
+
+/// A stored key version back (never written out of range).
+pub(crate) fn key_version(value: i64) -> u32 {
+    u32::try_from(value).unwrap_or(0)
 }
 
 /// A stored token hash, which must be 32 bytes.

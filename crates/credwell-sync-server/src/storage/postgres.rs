@@ -10,18 +10,21 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use credwell_sync::protocol::{Bytes, DeviceInfo, PushRecord, Record};
-use credwell_sync::{AccountId, DeviceId, RecordId, TokenHash};
+use credwell_sync::protocol::{Bytes, DeviceInfo, PushRecord, Record, WrappedKey};
+use credwell_sync::{AccountId, DeviceId, LoginId, RecordId, TokenHash};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use futures::StreamExt as _;
 use tokio_postgres::{AsyncMessage, NoTls};
 
 use super::{
-    DeviceRecord, Page, PushOutcome, Storage, StorageError, from_db, page, stale, to_db, token_hash,
+    DeviceRecord, NewDevice, OpaqueRecord, Page, PushOutcome, Storage, StorageError, from_db, page,
+    stale, to_db, token_hash,
 };
 use crate::Notices;
 
 /// The channel pushes notify on.
+mod signin;
+
 const CHANNEL: &str = "credwell_sync";
 
 /// Serializes schema creation between instances starting at the same time (an arbitrary
@@ -54,6 +57,25 @@ CREATE TABLE IF NOT EXISTS records (
     PRIMARY KEY (account_id, record_id)
 );
 CREATE INDEX IF NOT EXISTS records_by_revision ON records (account_id, revision);
+CREATE TABLE IF NOT EXISTS opaque (
+    account_id  BYTEA PRIMARY KEY,
+    record      BYTEA NOT NULL,
+    key_version BIGINT NOT NULL,
+    wrapped     BYTEA NOT NULL,
+    updated     BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS logins (
+    account_id BYTEA NOT NULL,
+    login_id   BYTEA NOT NULL,
+    state      BYTEA,
+    created    BIGINT NOT NULL,
+    PRIMARY KEY (account_id, login_id)
+);
+CREATE INDEX IF NOT EXISTS logins_by_time ON logins (created);
+CREATE TABLE IF NOT EXISTS server_setup (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    setup BYTEA NOT NULL
+);
 ";
 
 /// The server's tables in a PostgreSQL database.
@@ -417,5 +439,51 @@ impl Storage for PostgresStorage {
     async fn cursor(&self, account: AccountId) -> Result<u64, StorageError> {
         let client = self.client().await?;
         account_cursor(&client, account, false).await
+    }
+
+    async fn server_setup(&self, fresh: Vec<u8>) -> Result<Vec<u8>, StorageError> {
+        signin::server_setup(self, fresh).await
+    }
+
+    async fn set_opaque(
+        &self,
+        account: AccountId,
+        record: &[u8],
+        wrapped: &WrappedKey,
+        now: u64,
+    ) -> Result<(), StorageError> {
+        signin::set_opaque(self, account, record, wrapped, now).await
+    }
+
+    async fn opaque(&self, account: AccountId) -> Result<Option<OpaqueRecord>, StorageError> {
+        signin::opaque(self, account).await
+    }
+
+    async fn begin_login(
+        &self,
+        account: AccountId,
+        login: LoginId,
+        state: &[u8],
+        now: u64,
+    ) -> Result<(), StorageError> {
+        signin::begin_login(self, account, login, state, now).await
+    }
+
+    async fn take_login(
+        &self,
+        account: AccountId,
+        login: LoginId,
+        now: u64,
+    ) -> Result<Option<Vec<u8>>, StorageError> {
+        signin::take_login(self, account, login, now).await
+    }
+
+    async fn end_login(
+        &self,
+        account: AccountId,
+        device: Option<NewDevice<'_>>,
+        now: u64,
+    ) -> Result<(), StorageError> {
+        signin::end_login(self, account, device, now).await
     }
 }

@@ -7,13 +7,16 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use credwell_sync::protocol::{Bytes, DeviceInfo, PushRecord, Record};
-use credwell_sync::{AccountId, DeviceId, RecordId, TokenHash};
+use credwell_sync::protocol::{Bytes, DeviceInfo, PushRecord, Record, WrappedKey};
+use credwell_sync::{AccountId, DeviceId, LoginId, RecordId, TokenHash};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::{
-    DeviceRecord, Page, PushOutcome, Storage, StorageError, from_db, page, stale, to_db, token_hash,
+    DeviceRecord, NewDevice, OpaqueRecord, Page, PushOutcome, Storage, StorageError, from_db, page,
+    stale, to_db, token_hash,
 };
+
+mod signin;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS accounts (
@@ -41,6 +44,25 @@ CREATE TABLE IF NOT EXISTS records (
     PRIMARY KEY (account_id, record_id)
 ) STRICT;
 CREATE INDEX IF NOT EXISTS records_by_revision ON records (account_id, revision);
+CREATE TABLE IF NOT EXISTS opaque (
+    account_id  BLOB PRIMARY KEY NOT NULL,
+    record      BLOB NOT NULL,
+    key_version INTEGER NOT NULL,
+    wrapped     BLOB NOT NULL,
+    updated     INTEGER NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS logins (
+    account_id BLOB NOT NULL,
+    login_id   BLOB NOT NULL,
+    state      BLOB,
+    created    INTEGER NOT NULL,
+    PRIMARY KEY (account_id, login_id)
+) STRICT;
+CREATE INDEX IF NOT EXISTS logins_by_time ON logins (created);
+CREATE TABLE IF NOT EXISTS server_setup (
+    id    INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+    setup BLOB NOT NULL
+) STRICT;
 ";
 
 /// The server's tables in one SQLite file.
@@ -364,5 +386,51 @@ impl Storage for SqliteStorage {
 
     async fn cursor(&self, account: AccountId) -> Result<u64, StorageError> {
         self.with(move |conn| account_cursor(conn, account)).await
+    }
+
+    async fn server_setup(&self, fresh: Vec<u8>) -> Result<Vec<u8>, StorageError> {
+        signin::server_setup(self, fresh).await
+    }
+
+    async fn set_opaque(
+        &self,
+        account: AccountId,
+        record: &[u8],
+        wrapped: &WrappedKey,
+        now: u64,
+    ) -> Result<(), StorageError> {
+        signin::set_opaque(self, account, record, wrapped, now).await
+    }
+
+    async fn opaque(&self, account: AccountId) -> Result<Option<OpaqueRecord>, StorageError> {
+        signin::opaque(self, account).await
+    }
+
+    async fn begin_login(
+        &self,
+        account: AccountId,
+        login: LoginId,
+        state: &[u8],
+        now: u64,
+    ) -> Result<(), StorageError> {
+        signin::begin_login(self, account, login, state, now).await
+    }
+
+    async fn take_login(
+        &self,
+        account: AccountId,
+        login: LoginId,
+        now: u64,
+    ) -> Result<Option<Vec<u8>>, StorageError> {
+        signin::take_login(self, account, login, now).await
+    }
+
+    async fn end_login(
+        &self,
+        account: AccountId,
+        device: Option<NewDevice<'_>>,
+        now: u64,
+    ) -> Result<(), StorageError> {
+        signin::end_login(self, account, device, now).await
     }
 }

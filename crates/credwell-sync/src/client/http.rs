@@ -16,6 +16,10 @@ use crate::protocol::{
 };
 use crate::{AccountId, DeviceId, DeviceToken};
 
+mod signin;
+
+pub use signin::{SignInError, SignedIn};
+
 /// How long one request may take (a wait takes up to [`WAIT_SECONDS`] more).
 const TIMEOUT: Duration = Duration::from_secs(60);
 

@@ -4,31 +4,35 @@
 //! ids, counts, names and times only.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use credwell_admin::sync::{SyncAccount, sync_vault};
 use credwell_core::Timestamp;
-use credwell_sync::client::http::{Enrolled, HttpTransport};
-use credwell_sync::{AccountKey, DeviceId};
+use credwell_sync::DeviceId;
+use credwell_sync::client::http::HttpTransport;
 use credwell_vault::Vault;
 use serde_json::json;
-use zeroize::Zeroizing;
 
 use crate::backend::{self, now};
 use crate::global::Global;
 use crate::output::print_json;
 
 mod serve;
+mod signin;
 
 /// `credwell sync`.
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum SyncCommand {
     /// Runs a sync server (SQLite under the data directory by default, loopback only).
     Serve(serve::ServeArgs),
-    /// Signs this vault in to a sync server: a new account, or (with --join) the account of
-    /// the device that wrote the join file with `credwell sync invite`.
-    Login(LoginArgs),
+    /// Signs this vault in to a sync server: a new account with a new sync passphrase, an
+    /// existing account (--account) with its sync passphrase, or (--join) the account of the
+    /// device that wrote the join file with `credwell sync invite`.
+    Login(signin::LoginArgs),
+    /// Sets a new sync passphrase for the account (asked twice, or --passphrase-file): a new
+    /// OPAQUE registration, the account key wrapped under its export key.
+    Passphrase(signin::PassphraseArgs),
     /// Writes a join file for a new device (owner-only; it holds the new device's token and the
     /// account key: move it to the new device, `credwell sync login --join FILE` deletes it).
     Invite(InviteArgs),
@@ -43,21 +47,6 @@ pub(crate) enum SyncCommand {
     /// Signs this vault out (revoking this device on the server when it can be reached); the
     /// vault's records stay.
     Logout,
-}
-
-/// Options of `credwell sync login`.
-#[derive(Debug, clap::Args)]
-pub(crate) struct LoginArgs {
-    /// The server's URL, e.g. http://127.0.0.1:8845.
-    #[arg(long, value_name = "URL")]
-    server: String,
-    /// This device's name on the server.
-    #[arg(long, default_value = "credwell", value_name = "NAME")]
-    device_name: String,
-    /// Join the account a join file (from `credwell sync invite`) names, instead of creating
-    /// one; the file is deleted once read.
-    #[arg(long, value_name = "FILE")]
-    join: Option<PathBuf>,
 }
 
 /// Options of `credwell sync invite`.
@@ -82,7 +71,8 @@ pub(crate) struct RevokeArgs {
 pub(crate) fn run(global: &Global, command: SyncCommand, out: &mut impl Write) -> Result<()> {
     match command {
         SyncCommand::Serve(args) => serve::serve(&args, out),
-        SyncCommand::Login(args) => login(global, &args, out),
+        SyncCommand::Login(args) => signin::login(global, &args, out),
+        SyncCommand::Passphrase(args) => signin::passphrase(global, &args, out),
         SyncCommand::Invite(args) => invite(global, &args, out),
         SyncCommand::Now => sync_now(global, out),
         SyncCommand::Status => status(global, out),
@@ -93,86 +83,15 @@ pub(crate) fn run(global: &Global, command: SyncCommand, out: &mut impl Write) -
 }
 
 /// The vault and the account it is signed in to.
-fn signed_in(global: &Global) -> Result<(Vault, SyncAccount)> {
+pub(super) fn signed_in(global: &Global) -> Result<(Vault, SyncAccount)> {
     let vault = backend::open(global)?;
     let account = SyncAccount::load(&vault)?
         .context("this vault is not signed in to a sync server; use `credwell sync login`")?;
     Ok((vault, account))
 }
 
-fn transport(account: &SyncAccount) -> Result<HttpTransport> {
+pub(super) fn transport(account: &SyncAccount) -> Result<HttpTransport> {
     Ok(HttpTransport::new(&account.server, account.token.clone())?)
-}
-
-fn login(global: &Global, args: &LoginArgs, out: &mut impl Write) -> Result<()> {
-    let vault = backend::open(global)?;
-    if SyncAccount::load(&vault)?.is_some() {
-        bail!("this vault is already signed in; `credwell sync logout` first");
-    }
-    let server = args.server.trim_end_matches('/').to_owned();
-    let account = match &args.join {
-        None => {
-            let enrolled = HttpTransport::create_account(&server, &args.device_name)
-                .context("cannot create an account on the server")?;
-            let (_, key) = AccountKey::generate().context("no randomness")?;
-            account_of(&server, enrolled, key)
-        }
-        Some(path) => read_join_file(path, &server)?,
-    };
-    account.save(&vault, now().0)?;
-    let report = sync_vault(
-        &vault,
-        &mut account.client(&vault, transport(&account)?)?,
-        now().0,
-    )
-    .context("signed in, but the first sync failed; try `credwell sync now`")?;
-    if global.json {
-        let value = json!({
-            "account": account.account.to_string(),
-            "device": account.device.to_string(),
-            "received": report.received.len(),
-            "pushed": report.pushed,
-        });
-        return print_json(out, &value);
-    }
-    writeln!(
-        out,
-        "signed in to {} as device {} of account {}; first sync: {} received, {} pushed",
-        account.server,
-        account.device,
-        account.account,
-        report.received.len(),
-        report.pushed
-    )?;
-    Ok(())
-}
-
-fn account_of(server: &str, enrolled: Enrolled, key: Zeroizing<[u8; 32]>) -> SyncAccount {
-    SyncAccount {
-        server: server.to_owned(),
-        account: enrolled.account,
-        device: enrolled.device,
-        token: enrolled.token,
-        key,
-    }
-}
-
-fn read_join_file(path: &Path, server: &str) -> Result<SyncAccount> {
-    let bytes = Zeroizing::new(
-        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
-    );
-    let file = SyncAccount::from_json(&bytes)
-        .ok()
-        .with_context(|| format!("{} is not a credwell join file", path.display()))?;
-    if file.server != server {
-        bail!(
-            "{} joins the account on {}, not {server}",
-            path.display(),
-            file.server
-        );
-    }
-    std::fs::remove_file(path).with_context(|| format!("cannot delete {}", path.display()))?;
-    Ok(file)
 }
 
 fn invite(global: &Global, args: &InviteArgs, out: &mut impl Write) -> Result<()> {

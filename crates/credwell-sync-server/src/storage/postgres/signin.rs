@@ -1,0 +1,180 @@
+//! [`PostgresStorage`]'s side of signing in: the server's OPAQUE setup, the accounts' OPAQUE
+//! records and wrapped keys, and sign-ins in progress with their per-account limit.
+
+use credwell_sync::protocol::{Bytes, MAX_LOGIN_ATTEMPTS, WrappedKey};
+use credwell_sync::{AccountId, LoginId};
+
+use super::{PostgresStorage, account_cursor, db, insert_device};
+use crate::storage::{
+    NewDevice, OpaqueRecord, StorageError, from_db, key_version, login_cutoffs, to_db,
+};
+
+pub(super) async fn server_setup(
+    storage: &PostgresStorage,
+    fresh: Vec<u8>,
+) -> Result<Vec<u8>, StorageError> {
+    let client = storage.client().await?;
+    client
+        .execute(
+            "INSERT INTO server_setup (id, setup) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+            &[&fresh],
+        )
+        .await
+        .map_err(db)?;
+    let row = client
+        .query_one("SELECT setup FROM server_setup WHERE id = 1", &[])
+        .await
+        .map_err(db)?;
+    Ok(row.get(0))
+}
+
+pub(super) async fn set_opaque(
+    storage: &PostgresStorage,
+    account: AccountId,
+    record: &[u8],
+    wrapped: &WrappedKey,
+    now: u64,
+) -> Result<(), StorageError> {
+    let mut client = storage.client().await?;
+    let tx = client.transaction().await.map_err(db)?;
+    // The account's row, locked: two registrations of one account take turns.
+    account_cursor(&tx, account, true).await?;
+    let stored = tx
+        .query_opt(
+            "SELECT key_version FROM opaque WHERE account_id = $1",
+            &[&&account.0[..]],
+        )
+        .await
+        .map_err(db)?;
+    if let Some(stored) = stored.map(|row| key_version(row.get(0)))
+        && stored > wrapped.version
+    {
+        return Err(StorageError::StaleKey { stored });
+    }
+    tx.execute(
+        "INSERT INTO opaque (account_id, record, key_version, wrapped, updated) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id) DO UPDATE SET \
+         record = excluded.record, key_version = excluded.key_version, \
+         wrapped = excluded.wrapped, updated = excluded.updated",
+        &[
+            &&account.0[..],
+            &record,
+            &i64::from(wrapped.version),
+            &&wrapped.sealed.0[..],
+            &to_db(now),
+        ],
+    )
+    .await
+    .map_err(db)?;
+    tx.commit().await.map_err(db)
+}
+
+pub(super) async fn opaque(
+    storage: &PostgresStorage,
+    account: AccountId,
+) -> Result<Option<OpaqueRecord>, StorageError> {
+    let client = storage.client().await?;
+    let row = client
+        .query_opt(
+            "SELECT record, key_version, wrapped FROM opaque WHERE account_id = $1",
+            &[&&account.0[..]],
+        )
+        .await
+        .map_err(db)?;
+    Ok(row.map(|row| OpaqueRecord {
+        record: row.get(0),
+        wrapped: WrappedKey {
+            version: key_version(row.get(1)),
+            sealed: Bytes(row.get(2)),
+        },
+    }))
+}
+
+pub(super) async fn begin_login(
+    storage: &PostgresStorage,
+    account: AccountId,
+    login: LoginId,
+    state: &[u8],
+    now: u64,
+) -> Result<(), StorageError> {
+    let mut client = storage.client().await?;
+    let tx = client.transaction().await.map_err(db)?;
+    // Sign-ins of one account (known or not: it may have no row to lock) take turns, so
+    // that two cannot both pass the count below.
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&login_lock(account)])
+        .await
+        .map_err(db)?;
+    let (window, _) = login_cutoffs(now);
+    tx.execute("DELETE FROM logins WHERE created < $1", &[&to_db(window)])
+        .await
+        .map_err(db)?;
+    let attempts: i64 = tx
+        .query_one(
+            "SELECT count(*) FROM logins WHERE account_id = $1",
+            &[&&account.0[..]],
+        )
+        .await
+        .map_err(db)?
+        .get(0);
+    if from_db(attempts) >= MAX_LOGIN_ATTEMPTS {
+        return Err(StorageError::TooManyAttempts);
+    }
+    tx.execute(
+        "INSERT INTO logins (account_id, login_id, state, created) VALUES ($1, $2, $3, $4)",
+        &[&&account.0[..], &&login.0[..], &state, &to_db(now)],
+    )
+    .await
+    .map_err(db)?;
+    tx.commit().await.map_err(db)
+}
+
+pub(super) async fn take_login(
+    storage: &PostgresStorage,
+    account: AccountId,
+    login: LoginId,
+    now: u64,
+) -> Result<Option<Vec<u8>>, StorageError> {
+    let client = storage.client().await?;
+    let (_, fresh) = login_cutoffs(now);
+    // One statement: of two finishes of one sign-in, only one gets the state.
+    let row = client
+        .query_opt(
+            "UPDATE logins SET state = NULL WHERE account_id = $1 AND login_id = $2 \
+             AND state IS NOT NULL AND created >= $3 \
+             RETURNING (SELECT state FROM logins \
+               WHERE account_id = $1 AND login_id = $2)",
+            &[&&account.0[..], &&login.0[..], &to_db(fresh)],
+        )
+        .await
+        .map_err(db)?;
+    Ok(row.map(|row| row.get(0)))
+}
+
+pub(super) async fn end_login(
+    storage: &PostgresStorage,
+    account: AccountId,
+    device: Option<NewDevice<'_>>,
+    now: u64,
+) -> Result<(), StorageError> {
+    let mut client = storage.client().await?;
+    let tx = client.transaction().await.map_err(db)?;
+    account_cursor(&tx, account, true).await?;
+    tx.execute(
+        "DELETE FROM logins WHERE account_id = $1",
+        &[&&account.0[..]],
+    )
+    .await
+    .map_err(db)?;
+    if let Some(d) = device {
+        insert_device(&tx, account, d.device, d.token_hash, d.name, now).await?;
+    }
+    tx.commit().await.map_err(db)
+}
+
+/// The advisory lock of an account's sign-ins: its id's first 8 bytes (two accounts sharing
+/// one only take turns).
+fn login_lock(account: AccountId) -> i64 {
+    let mut first = [0; 8];
+    first.copy_from_slice(&account.0[..8]);
+    i64::from_be_bytes(first)
+}

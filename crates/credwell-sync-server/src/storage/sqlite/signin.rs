@@ -1,0 +1,202 @@
+//! [`SqliteStorage`]'s side of signing in: the server's OPAQUE setup, the accounts' OPAQUE
+//! records and wrapped keys, and sign-ins in progress with their per-account limit.
+
+use credwell_sync::protocol::{Bytes, MAX_LOGIN_ATTEMPTS, WrappedKey};
+use credwell_sync::{AccountId, LoginId};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+
+use super::{SqliteStorage, account_cursor, db, insert_device};
+use crate::storage::{
+    NewDevice, OpaqueRecord, StorageError, from_db, key_version, login_cutoffs, to_db,
+};
+
+pub(super) async fn server_setup(
+    storage: &SqliteStorage,
+    fresh: Vec<u8>,
+) -> Result<Vec<u8>, StorageError> {
+    storage
+        .with(move |conn| {
+            conn.execute(
+                "INSERT INTO server_setup (id, setup) VALUES (1, ?1) ON CONFLICT (id) DO NOTHING",
+                [&fresh],
+            )
+            .map_err(db)?;
+            conn.query_row("SELECT setup FROM server_setup WHERE id = 1", [], |r| {
+                r.get::<_, Vec<u8>>(0)
+            })
+            .map_err(db)
+        })
+        .await
+}
+
+pub(super) async fn set_opaque(
+    storage: &SqliteStorage,
+    account: AccountId,
+    record: &[u8],
+    wrapped: &WrappedKey,
+    now: u64,
+) -> Result<(), StorageError> {
+    let (record, wrapped) = (record.to_vec(), wrapped.clone());
+    storage
+        .with(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(db)?;
+            account_cursor(&tx, account)?;
+            let stored = tx
+                .query_row(
+                    "SELECT key_version FROM opaque WHERE account_id = ?1",
+                    [account.0],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()
+                .map_err(db)?;
+            if let Some(stored) = stored.map(key_version)
+                && stored > wrapped.version
+            {
+                return Err(StorageError::StaleKey { stored });
+            }
+            tx.execute(
+                "INSERT INTO opaque (account_id, record, key_version, wrapped, updated) \
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (account_id) DO UPDATE SET \
+             record = excluded.record, key_version = excluded.key_version, \
+             wrapped = excluded.wrapped, updated = excluded.updated",
+                params![
+                    account.0,
+                    record,
+                    i64::from(wrapped.version),
+                    wrapped.sealed.0,
+                    to_db(now)
+                ],
+            )
+            .map_err(db)?;
+            tx.commit().map_err(db)
+        })
+        .await
+}
+
+pub(super) async fn opaque(
+    storage: &SqliteStorage,
+    account: AccountId,
+) -> Result<Option<OpaqueRecord>, StorageError> {
+    storage
+        .with(move |conn| {
+            let row = conn
+                .query_row(
+                    "SELECT record, key_version, wrapped FROM opaque WHERE account_id = ?1",
+                    [account.0],
+                    |r| {
+                        Ok((
+                            r.get::<_, Vec<u8>>(0)?,
+                            r.get::<_, i64>(1)?,
+                            r.get::<_, Vec<u8>>(2)?,
+                        ))
+                    },
+                )
+                .optional()
+                .map_err(db)?;
+            Ok(row.map(|(record, version, sealed)| OpaqueRecord {
+                record,
+                wrapped: WrappedKey {
+                    version: key_version(version),
+                    sealed: Bytes(sealed),
+                },
+            }))
+        })
+        .await
+}
+
+pub(super) async fn begin_login(
+    storage: &SqliteStorage,
+    account: AccountId,
+    login: LoginId,
+    state: &[u8],
+    now: u64,
+) -> Result<(), StorageError> {
+    let state = state.to_vec();
+    storage
+        .with(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(db)?;
+            let (window, _) = login_cutoffs(now);
+            tx.execute("DELETE FROM logins WHERE created < ?1", [to_db(window)])
+                .map_err(db)?;
+            let attempts = tx
+                .query_row(
+                    "SELECT count(*) FROM logins WHERE account_id = ?1",
+                    [account.0],
+                    |r| r.get::<_, i64>(0),
+                )
+                .map_err(db)?;
+            if from_db(attempts) >= MAX_LOGIN_ATTEMPTS {
+                return Err(StorageError::TooManyAttempts);
+            }
+            tx.execute(
+                "INSERT INTO logins (account_id, login_id, state, created) VALUES (?1, ?2, ?3, ?4)",
+                params![account.0, login.0, state, to_db(now)],
+            )
+            .map_err(db)?;
+            tx.commit().map_err(db)
+        })
+        .await
+}
+
+pub(super) async fn take_login(
+    storage: &SqliteStorage,
+    account: AccountId,
+    login: LoginId,
+    now: u64,
+) -> Result<Option<Vec<u8>>, StorageError> {
+    storage
+        .with(move |conn| {
+            let (_, fresh) = login_cutoffs(now);
+            // One transaction that holds the write lock: of two finishes of one sign-in, only one
+            // gets the state.
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(db)?;
+            let state = tx
+                .query_row(
+                    "SELECT state FROM logins WHERE account_id = ?1 AND login_id = ?2 \
+                 AND state IS NOT NULL AND created >= ?3",
+                    params![account.0, login.0, to_db(fresh)],
+                    |r| r.get::<_, Vec<u8>>(0),
+                )
+                .optional()
+                .map_err(db)?;
+            if state.is_some() {
+                tx.execute(
+                    "UPDATE logins SET state = NULL WHERE account_id = ?1 AND login_id = ?2",
+                    params![account.0, login.0],
+                )
+                .map_err(db)?;
+                tx.commit().map_err(db)?;
+            }
+            Ok(state)
+        })
+        .await
+}
+
+pub(super) async fn end_login(
+    storage: &SqliteStorage,
+    account: AccountId,
+    device: Option<NewDevice<'_>>,
+    now: u64,
+) -> Result<(), StorageError> {
+    let device = device.map(|d| (d.device, d.token_hash, d.name.to_owned()));
+    storage
+        .with(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(db)?;
+            account_cursor(&tx, account)?;
+            tx.execute("DELETE FROM logins WHERE account_id = ?1", [account.0])
+                .map_err(db)?;
+            if let Some((device, hash, name)) = device {
+                insert_device(&tx, account, device, hash, &name, now)?;
+            }
+            tx.commit().map_err(db)
+        })
+        .await
+}

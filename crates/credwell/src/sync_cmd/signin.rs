@@ -1,0 +1,201 @@
+//! `credwell sync login` and `credwell sync passphrase`: signing a vault in to a sync account
+//! with the sync passphrase (OPAQUE: the server never sees it, and checks a guess only at
+//! Argon2id's cost), or through a join file.
+//!
+//! The sync passphrase is the account's, not a vault's: each device's vault keeps its own
+//! passphrase (and changes it alone), and the server's OPAQUE record holds nothing about any
+//! vault passphrase.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use credwell_admin::sync::{SyncAccount, sync_vault};
+use credwell_sync::client::http::{Enrolled, HttpTransport};
+use credwell_sync::opaque::KsfParams;
+use credwell_sync::{AccountId, AccountKey};
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use super::{signed_in, transport};
+use crate::backend::{self, now};
+use crate::global::Global;
+use crate::output::print_json;
+use crate::secrets;
+
+/// The environment variable naming a file that holds the sync passphrase.
+const SYNC_PASSPHRASE_FILE_ENV: &str = "CREDWELL_SYNC_PASSPHRASE_FILE";
+
+/// The account key's version before any rotation.
+const FIRST_KEY_VERSION: u32 = 1;
+
+/// Options of `credwell sync login`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct LoginArgs {
+    /// The server's URL, e.g. http://127.0.0.1:8845.
+    #[arg(long, value_name = "URL")]
+    server: String,
+    /// This device's name on the server.
+    #[arg(long, default_value = "credwell", value_name = "NAME")]
+    device_name: String,
+    /// Join this existing account (its id, as the first device's login and `credwell sync
+    /// status` print it) with the sync passphrase, instead of creating one.
+    #[arg(long, value_name = "ID", conflicts_with = "join")]
+    account: Option<String>,
+    /// A file holding the sync passphrase (else it is asked on the terminal: twice for a new
+    /// account).
+    #[arg(long, env = SYNC_PASSPHRASE_FILE_ENV, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
+    /// Join the account a join file (from `credwell sync invite`) names, instead of creating
+    /// one; the file is deleted once read.
+    #[arg(long, value_name = "FILE")]
+    join: Option<PathBuf>,
+}
+
+/// Options of `credwell sync passphrase`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct PassphraseArgs {
+    /// A file holding the new sync passphrase (else it is asked twice on the terminal).
+    #[arg(long, env = SYNC_PASSPHRASE_FILE_ENV, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
+}
+
+/// The Argon2id cost of OPAQUE's key stretching: the release one, or the test-only one where
+/// the build has it and the environment asks for it.
+fn ksf() -> Result<KsfParams> {
+    Ok(KsfParams::current(false)?)
+}
+
+pub(crate) fn login(global: &Global, args: &LoginArgs, out: &mut impl Write) -> Result<()> {
+    let vault = backend::open(global)?;
+    if SyncAccount::load(&vault)?.is_some() {
+        bail!("this vault is already signed in; `credwell sync logout` first");
+    }
+    let server = args.server.trim_end_matches('/').to_owned();
+    let file = args.passphrase_file.as_deref();
+    let account = match (&args.join, &args.account) {
+        (Some(path), _) => read_join_file(path, &server)?,
+        (None, Some(id)) => {
+            let id = AccountId::parse(id).context(
+                "not an account id (22 characters, as `credwell sync status` prints it)",
+            )?;
+            let passphrase = secrets::existing_passphrase(file, "Sync passphrase")?;
+            let signed_in = HttpTransport::login(
+                &server,
+                id,
+                passphrase.as_bytes(),
+                ksf()?,
+                Some(&args.device_name),
+            )
+            .with_context(|| format!("cannot sign in to account {id}"))?;
+            let enrolled = signed_in
+                .enrolled
+                .context("the server added no device for this sign-in")?;
+            let key: [u8; 32] = signed_in
+                .key
+                .as_slice()
+                .try_into()
+                .ok()
+                .context("the account key from the server is not 32 bytes")?;
+            account_of(&server, enrolled, Zeroizing::new(key))
+        }
+        (None, None) => {
+            let passphrase = secrets::new_passphrase(file, "New sync passphrase")?;
+            let ksf = ksf()?;
+            let enrolled = HttpTransport::create_account(&server, &args.device_name)
+                .context("cannot create an account on the server")?;
+            let (_, key) = AccountKey::generate().context("no randomness")?;
+            let account = account_of(&server, enrolled, key);
+            transport(&account)?
+                .register(passphrase.as_bytes(), ksf, FIRST_KEY_VERSION, &*account.key)
+                .context("the account was created, but its sync passphrase was not registered")?;
+            account
+        }
+    };
+    account.save(&vault, now().0)?;
+    let report = sync_vault(
+        &vault,
+        &mut account.client(&vault, transport(&account)?)?,
+        now().0,
+    )
+    .context("signed in, but the first sync failed; try `credwell sync now`")?;
+    if global.json {
+        let value = json!({
+            "account": account.account.to_string(),
+            "device": account.device.to_string(),
+            "received": report.received.len(),
+            "pushed": report.pushed,
+        });
+        return print_json(out, &value);
+    }
+    writeln!(
+        out,
+        "signed in to {} as device {} of account {}; first sync: {} received, {} pushed",
+        account.server,
+        account.device,
+        account.account,
+        report.received.len(),
+        report.pushed
+    )?;
+    if args.join.is_none() && args.account.is_none() {
+        writeln!(
+            out,
+            "other devices join with `credwell sync login --server {} --account {}` and the \
+             sync passphrase",
+            account.server, account.account
+        )?;
+    }
+    Ok(())
+}
+
+fn account_of(server: &str, enrolled: Enrolled, key: Zeroizing<[u8; 32]>) -> SyncAccount {
+    SyncAccount {
+        server: server.to_owned(),
+        account: enrolled.account,
+        device: enrolled.device,
+        token: enrolled.token,
+        key,
+    }
+}
+
+fn read_join_file(path: &Path, server: &str) -> Result<SyncAccount> {
+    let bytes = Zeroizing::new(
+        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
+    );
+    let file = SyncAccount::from_json(&bytes)
+        .ok()
+        .with_context(|| format!("{} is not a credwell join file", path.display()))?;
+    if file.server != server {
+        bail!(
+            "{} joins the account on {}, not {server}",
+            path.display(),
+            file.server
+        );
+    }
+    std::fs::remove_file(path).with_context(|| format!("cannot delete {}", path.display()))?;
+    Ok(file)
+}
+
+pub(crate) fn passphrase(
+    global: &Global,
+    args: &PassphraseArgs,
+    out: &mut impl Write,
+) -> Result<()> {
+    let (_vault, account) = signed_in(global)?;
+    let passphrase =
+        secrets::new_passphrase(args.passphrase_file.as_deref(), "New sync passphrase")?;
+    transport(&account)?
+        .register(
+            passphrase.as_bytes(),
+            ksf()?,
+            FIRST_KEY_VERSION,
+            &*account.key,
+        )
+        .context("the sync passphrase was not changed")?;
+    writeln!(
+        out,
+        "the sync passphrase of account {} is changed: new devices join with it",
+        account.account
+    )?;
+    Ok(())
+}
