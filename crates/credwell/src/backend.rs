@@ -1,15 +1,62 @@
-//! The vault the commands run against: [`open`] unlocks the one the global options name. The
-//! commands reach it through `credwell_admin::VaultAdmin`, which the manager page uses too, so
-//! that unit tests run the same command logic over `credwell_admin::MemoryVault`.
+//! The vault the commands run against. [`connect`] finds the agent that `credwell unlock`
+//! started for the vault the global options name, or else unlocks that vault here ([`open`]
+//! always does). The commands reach the records through [`Backend`]: `credwell_admin`'s
+//! `VaultAdmin` (which the manager page uses too), the records indexed for queries, and the
+//! user's stderr. Three implementations: the vault unlocked in this process, the agent's vault
+//! (whose index lasts while the vault does not change), and `credwell_admin::MemoryVault` for
+//! unit tests, all running the same command code.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Result, bail};
+use credwell_admin::VaultAdmin;
 use credwell_core::{Clock, SystemClock, Timestamp};
 use credwell_vault::{Vault, VaultError};
 
+use crate::agent;
+use crate::find::Index;
 use crate::global::Global;
 use crate::{holder, secrets};
+
+/// What the commands run against: see the module's documentation.
+pub(crate) trait Backend: VaultAdmin {
+    /// Every readable record, indexed for queries. By default read (and decrypted) now.
+    fn index(&self) -> Result<Arc<Index>> {
+        Ok(Arc::new(Index::new(self.readable()?)))
+    }
+
+    /// Tells the user `message` (a warning) on stderr.
+    fn warn(&self, message: &str) {
+        eprintln!("warning: {message}");
+    }
+}
+
+impl Backend for Vault {}
+
+#[cfg(test)]
+impl Backend for credwell_admin::MemoryVault {}
+
+/// Where a command runs.
+#[derive(Debug)]
+// One per command, never copied: boxing the vault would buy nothing.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Target {
+    /// The vault's agent (`credwell unlock`): the command is sent to it, and it does the work.
+    Agent(agent::Client),
+    /// The vault, unlocked in this process.
+    Local(Vault),
+}
+
+/// The agent of the vault the command works on when one is running, else that vault unlocked
+/// here (asking for its passphrase).
+pub(crate) fn connect(global: &Global) -> Result<Target> {
+    let path = existing_vault(global)?;
+    match agent::Client::connect(&path)? {
+        Some(client) => Ok(Target::Agent(client)),
+        None => Ok(Target::Local(unlock(&path)?)),
+    }
+}
 
 /// Now, in milliseconds since the Unix epoch.
 pub(crate) fn now() -> Timestamp {
@@ -28,9 +75,13 @@ pub(crate) fn existing_vault(global: &Global) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// Unlocks the vault at `path`.
+/// Unlocks the vault at `path`, asking for its passphrase.
 pub(crate) fn unlock(path: &Path) -> Result<Vault> {
-    let passphrase = secrets::unlock_passphrase()?;
+    unlock_with(path, &secrets::unlock_passphrase()?)
+}
+
+/// Unlocks the vault at `path` with `passphrase`.
+pub(crate) fn unlock_with(path: &Path, passphrase: &secrets::Passphrase) -> Result<Vault> {
     if let Some((pid, name)) = holder::writer(path) {
         eprintln!(
             "note: {name} (PID {pid}) is writing to {}; waiting for it (up to 10 s)",
@@ -65,7 +116,7 @@ pub(crate) fn unlock(path: &Path) -> Result<Vault> {
     Ok(vault)
 }
 
-/// Opens and unlocks the vault the command works on.
+/// Opens and unlocks the vault the command works on, in this process (never through the agent).
 pub(crate) fn open(global: &Global) -> Result<Vault> {
     unlock(&existing_vault(global)?)
 }

@@ -6,6 +6,8 @@ use credwell_admin::{Readable, VaultAdmin};
 use credwell_core::{RecordId, StoredCredential};
 use credwell_passkey::PasskeyRecord;
 
+use crate::backend::Backend;
+
 /// What to do about damaged records, said once for every command that reports them.
 const ADVICE: &str = "restore the vault from a backup made with `credwell vault backup`, or \
                       remove them with `credwell rm ID` (`credwell vault check` lists them)";
@@ -24,14 +26,15 @@ fn named(ids: &[RecordId]) -> String {
     }
 }
 
-/// Says on stderr which records were `left_out` (e.g. "not listed") because they are damaged.
-pub(crate) fn warn(ids: &[RecordId], left_out: &str) {
+/// Tells the user (through `backend`: on stderr) which records were `left_out` (e.g. "not
+/// listed") because they are damaged.
+pub(crate) fn warn(backend: &impl Backend, ids: &[RecordId], left_out: &str) {
     if !ids.is_empty() {
-        eprintln!(
-            "warning: {} {left_out}: damaged (fails to decrypt or verify: tampered with or \
-             corrupted); {ADVICE}",
+        backend.warn(&format!(
+            "{} {left_out}: damaged (fails to decrypt or verify: tampered with or corrupted); \
+             {ADVICE}",
             named(ids)
-        );
+        ));
     }
 }
 
@@ -43,7 +46,7 @@ pub(crate) fn readable(backend: &impl VaultAdmin) -> Result<Readable> {
 /// The records an export writes: with damaged records, an error unless `skip_damaged` (then a
 /// warning naming them).
 pub(crate) fn for_export(
-    backend: &impl VaultAdmin,
+    backend: &impl Backend,
     skip_damaged: bool,
 ) -> Result<(Vec<StoredCredential>, Vec<PasskeyRecord>)> {
     let Readable {
@@ -63,7 +66,7 @@ pub(crate) fn for_export(
                 }
             );
         }
-        warn(&damaged, "not exported");
+        warn(backend, &damaged, "not exported");
     }
     Ok((credentials, passkeys.into_iter().map(|(_, p)| p).collect()))
 }

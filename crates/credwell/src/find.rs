@@ -8,22 +8,26 @@
 //! are an error that lists them, without their secrets.
 
 use std::io::Write;
+use std::sync::Arc;
 
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
-use credwell_admin::VaultAdmin;
+
+use credwell_admin::Readable;
 use credwell_admin::entry::{FieldLimits, algorithm_name, passkey_entry};
 use credwell_core::{Credential, RecordId, StoredCredential, Timestamp};
 use credwell_passkey::PasskeyRecord;
+use serde::{Deserialize, Serialize};
 
-use crate::backend;
+use crate::agent::Request;
+use crate::backend::{self, Backend, Target};
 use crate::damaged;
-use crate::entries::{list_readable, plain_output};
 use crate::global::Global;
+use crate::listing::{list_readable, plain_output};
 use crate::output::{HIDDEN, credential_json, print_json};
 
 /// Options of `credwell show`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args, Serialize, Deserialize)]
 pub(crate) struct ShowArgs {
     /// The credential's ID, as `credwell list` shows it, or a query (text in its origin,
     /// username or name) that matches only it.
@@ -34,7 +38,7 @@ pub(crate) struct ShowArgs {
 }
 
 /// Options of `credwell get`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args, Serialize, Deserialize)]
 pub(crate) struct GetArgs {
     /// The credential's ID, or text in its origin, username or name.
     pub(crate) query: String,
@@ -46,7 +50,8 @@ pub(crate) struct GetArgs {
 }
 
 /// A field `credwell get` prints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) enum Field {
     /// The password.
     Password,
@@ -55,22 +60,22 @@ pub(crate) enum Field {
 }
 
 /// Options of `credwell search`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args, Serialize, Deserialize)]
 pub(crate) struct SearchArgs {
     /// Text to find in origins, usernames and names (case-insensitive).
     pub(crate) text: String,
 }
 
-/// A record a query found.
-#[derive(Debug)]
-pub(crate) enum Found {
+/// A record a query found, borrowed from the [`Index`] it was found in.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Found<'a> {
     /// A password or federated credential.
-    Credential(StoredCredential),
+    Credential(&'a StoredCredential),
     /// A passkey.
-    Passkey(RecordId, PasskeyRecord),
+    Passkey(RecordId, &'a PasskeyRecord),
 }
 
-impl Found {
+impl Found<'_> {
     fn record(&self) -> RecordId {
         match self {
             Self::Credential(c) => c.record,
@@ -94,25 +99,29 @@ impl Found {
         }
     }
 
-    /// The texts a query is matched against, and those it must equal to be an exact match.
-    fn texts(&self) -> (Vec<String>, Vec<String>) {
+    /// The texts a query is matched against, and those it must equal to be an exact match,
+    /// lower-cased.
+    fn keys(&self) -> Keys {
+        let lower = |texts: Vec<String>| texts.iter().map(|t| t.to_lowercase()).collect();
         match self {
             Self::Credential(c) => {
                 let origin = c.credential.origin();
                 let host = origin.host().unwrap_or_default();
                 let origin = origin.to_string();
                 let user = c.credential.id().to_owned();
-                let exact = vec![host.clone(), origin.clone(), user.clone()];
-                (vec![origin, user, c.credential.name().to_owned()], exact)
+                Keys {
+                    exact: lower(vec![host, origin.clone(), user.clone()]),
+                    texts: lower(vec![origin, user, c.credential.name().to_owned()]),
+                }
             }
-            Self::Passkey(_, p) => (
-                vec![
+            Self::Passkey(_, p) => Keys {
+                texts: lower(vec![
                     p.rp_id.clone(),
                     p.user_name.clone(),
                     p.user_display_name.clone(),
-                ],
-                vec![p.rp_id.clone(), p.user_name.clone()],
-            ),
+                ]),
+                exact: lower(vec![p.rp_id.clone(), p.user_name.clone()]),
+            },
         }
     }
 
@@ -124,101 +133,140 @@ impl Found {
     }
 }
 
-/// Every readable record, credentials first, in record order within each kind.
-fn all_records(backend: &impl VaultAdmin) -> Result<Vec<Found>> {
-    let readable = damaged::readable(backend)?;
-    damaged::warn(&readable.damaged, "not searched");
-    let mut all: Vec<Found> = readable
-        .credentials
-        .into_iter()
-        .map(Found::Credential)
-        .collect();
-    all.extend(
-        readable
-            .passkeys
-            .into_iter()
-            .map(|(id, p)| Found::Passkey(id, p)),
-    );
-    Ok(all)
+/// What a record is matched by, lower-cased once.
+#[derive(Debug)]
+struct Keys {
+    /// A query matches when one of these contains it.
+    texts: Vec<String>,
+    /// A match is exact when one of these equals the query.
+    exact: Vec<String>,
 }
 
-/// The records whose texts contain `text`, ignoring case.
-fn matching(all: Vec<Found>, text: &str) -> Vec<Found> {
-    let needle = text.to_lowercase();
-    all.into_iter()
-        .filter(|f| {
-            f.texts()
-                .0
-                .iter()
-                .any(|t| t.to_lowercase().contains(&needle))
-        })
-        .collect()
+/// Every readable record of a vault with the texts queries are matched against, lower-cased
+/// once. A command in this process builds one and drops it; the agent keeps its vault's while
+/// the vault's write generation stays the same, so that a query against 100,000 records reads
+/// and decrypts nothing.
+#[derive(Debug)]
+pub(crate) struct Index {
+    readable: Readable,
+    /// One per record: the credentials' in order, then the passkeys'.
+    keys: Vec<Keys>,
 }
 
-/// The one record `query` (and `user`, when given) names; see the module's documentation.
-pub(crate) fn resolve(backend: &impl VaultAdmin, query: &str, user: Option<&str>) -> Result<Found> {
-    if query.is_empty() {
-        bail!("the query is empty; give an ID or text in an origin, username or name");
+impl Index {
+    /// Indexes `readable`.
+    pub(crate) fn new(readable: Readable) -> Self {
+        let mut index = Self {
+            readable,
+            keys: Vec::new(),
+        };
+        index.keys = index.all().map(|f| f.keys()).collect();
+        index
     }
-    let all = all_records(backend)?;
-    if let Ok(id) = query.parse::<u64>() {
-        return all
-            .into_iter()
-            .find(|f| f.record() == RecordId(id) && user.is_none_or(|u| f.username() == u))
-            .ok_or_else(|| anyhow::anyhow!("there is no credential with ID {id}"));
+
+    /// The records that open, and the ids of those that do not.
+    pub(crate) fn readable(&self) -> &Readable {
+        &self.readable
     }
-    let mut found = matching(all, query);
-    if let Some(user) = user {
-        found.retain(|f| f.username() == user);
+
+    /// Every record, credentials first, in record order within each kind.
+    fn all(&self) -> impl Iterator<Item = Found<'_>> {
+        let credentials = self.readable.credentials.iter().map(Found::Credential);
+        let passkeys = (self.readable.passkeys.iter()).map(|(id, p)| Found::Passkey(*id, p));
+        credentials.chain(passkeys)
     }
-    let lower = query.to_lowercase();
-    if found
-        .iter()
-        .any(|f| f.texts().1.iter().any(|t| t.to_lowercase() == lower))
-    {
-        found.retain(|f| f.texts().1.iter().any(|t| t.to_lowercase() == lower));
+
+    /// The records whose texts contain `text`, ignoring case.
+    fn matching(&self, text: &str) -> Vec<(Found<'_>, &Keys)> {
+        let needle = text.to_lowercase();
+        self.all()
+            .zip(&self.keys)
+            .filter(|(_, k)| k.texts.iter().any(|t| t.contains(&needle)))
+            .collect()
     }
-    let for_user = user
-        .map(|u| format!(" with username {u:?}"))
-        .unwrap_or_default();
-    match found.len() {
-        0 => bail!("no credential matches {query:?}{for_user}"),
-        1 => Ok(found.remove(0)),
-        n => {
-            let list: Vec<String> = found.iter().map(Found::describe).collect();
-            bail!(
-                "{query:?}{for_user} matches {n} credentials: {}; give an ID or a username",
-                list.join(", ")
-            )
+
+    /// The one record `query` (and `user`, when given) names; see the module's documentation.
+    pub(crate) fn resolve(&self, query: &str, user: Option<&str>) -> Result<Found<'_>> {
+        if query.is_empty() {
+            bail!("the query is empty; give an ID or text in an origin, username or name");
+        }
+        if let Ok(id) = query.parse::<u64>() {
+            return self
+                .all()
+                .find(|f| f.record() == RecordId(id) && user.is_none_or(|u| f.username() == u))
+                .ok_or_else(|| anyhow::anyhow!("there is no credential with ID {id}"));
+        }
+        let mut found = self.matching(query);
+        if let Some(user) = user {
+            found.retain(|(f, _)| f.username() == user);
+        }
+        let lower = query.to_lowercase();
+        if found.iter().any(|(_, k)| k.exact.contains(&lower)) {
+            found.retain(|(_, k)| k.exact.contains(&lower));
+        }
+        let for_user = user
+            .map(|u| format!(" with username {u:?}"))
+            .unwrap_or_default();
+        match found.len() {
+            0 => bail!("no credential matches {query:?}{for_user}"),
+            1 => Ok(found[0].0),
+            n => {
+                let list: Vec<String> = found.iter().map(|(f, _)| f.describe()).collect();
+                bail!(
+                    "{query:?}{for_user} matches {n} credentials: {}; give an ID or a username",
+                    list.join(", ")
+                )
+            }
         }
     }
 }
 
+/// The backend's index of readable records, after naming the damaged ones as `left_out`.
+pub(crate) fn indexed(backend: &impl Backend, left_out: &str) -> Result<Arc<Index>> {
+    let index = backend.index()?;
+    damaged::warn(backend, &index.readable.damaged, left_out);
+    Ok(index)
+}
+
 /// `credwell get`.
 pub(crate) fn get(global: &Global, args: &GetArgs, out: &mut impl Write) -> Result<()> {
-    let backend = backend::open(global)?;
-    get_in(&backend, args, out)
+    match backend::connect(global)? {
+        Target::Agent(agent) => agent.run(Request::Get(args.clone()), out),
+        Target::Local(vault) => get_in(&vault, args, out),
+    }
 }
 
 /// `credwell search`.
 pub(crate) fn search(global: &Global, args: &SearchArgs, out: &mut impl Write) -> Result<()> {
-    let backend = backend::open(global)?;
-    search_in(&backend, global.json, args, out)
+    let (json, plain) = (global.json, plain_output());
+    match backend::connect(global)? {
+        Target::Agent(agent) => {
+            let args = args.clone();
+            agent.run(Request::Search { args, json, plain }, out)
+        }
+        Target::Local(vault) => search_in(&vault, json, plain, args, out),
+    }
 }
 
 /// `credwell show`.
 pub(crate) fn show(global: &Global, args: &ShowArgs, out: &mut impl Write) -> Result<()> {
-    let backend = backend::open(global)?;
-    show_in(&backend, global.json, args, out)
+    let json = global.json;
+    match backend::connect(global)? {
+        Target::Agent(agent) => agent.run(
+            Request::Show {
+                args: args.clone(),
+                json,
+            },
+            out,
+        ),
+        Target::Local(vault) => show_in(&vault, json, args, out),
+    }
 }
 
 /// Prints only the asked-for field (and a newline), for scripts and pipes.
-pub(crate) fn get_in(
-    backend: &impl VaultAdmin,
-    args: &GetArgs,
-    out: &mut impl Write,
-) -> Result<()> {
-    let found = resolve(backend, &args.query, args.user.as_deref())?;
+pub(crate) fn get_in(backend: &impl Backend, args: &GetArgs, out: &mut impl Write) -> Result<()> {
+    let index = indexed(backend, "not searched")?;
+    let found = index.resolve(&args.query, args.user.as_deref())?;
     match (args.field, &found) {
         (Field::Username, _) => writeln!(out, "{}", found.username())?,
         (Field::Password, Found::Credential(c)) => match &c.credential {
@@ -237,37 +285,40 @@ pub(crate) fn get_in(
 }
 
 pub(crate) fn search_in(
-    backend: &impl VaultAdmin,
+    backend: &impl Backend,
     json: bool,
+    plain: bool,
     args: &SearchArgs,
     out: &mut impl Write,
 ) -> Result<()> {
     if args.text.is_empty() {
         bail!("the search text is empty");
     }
+    let index = indexed(backend, "not searched")?;
     let mut credentials = Vec::new();
     let mut passkeys = Vec::new();
-    for found in matching(all_records(backend)?, &args.text) {
+    for (found, _) in index.matching(&args.text) {
         match found {
             Found::Credential(c) => credentials.push(c),
             Found::Passkey(id, p) => passkeys.push((id, p)),
         }
     }
-    list_readable(credentials, passkeys, None, json, plain_output(), out)
+    list_readable(credentials, passkeys, None, json, plain, out)
 }
 
 pub(crate) fn show_in(
-    backend: &impl VaultAdmin,
+    backend: &impl Backend,
     json: bool,
     args: &ShowArgs,
     out: &mut impl Write,
 ) -> Result<()> {
-    let record = match resolve(backend, &args.query, None)? {
+    let index = indexed(backend, "not searched")?;
+    let record = match index.resolve(&args.query, None)? {
         Found::Credential(record) => record,
-        Found::Passkey(id, passkey) => return show_passkey(id, &passkey, json, out),
+        Found::Passkey(id, passkey) => return show_passkey(id, passkey, json, out),
     };
     if json {
-        return print_json(out, &credential_json(&record, args.reveal));
+        return print_json(out, &credential_json(record, args.reveal));
     }
     let c = &record.credential;
     writeln!(out, "ID:       {}", record.record.0)?;
@@ -344,7 +395,7 @@ fn show_passkey(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use credwell_admin::MemoryVault;
+    use credwell_admin::{MemoryVault, VaultAdmin};
     use credwell_core::{Origin, Password, PasswordCredential};
 
     fn vault(rows: &[(&str, &str, &str, &str)]) -> MemoryVault {
@@ -421,7 +472,7 @@ mod tests {
         let b = vault(&ROWS);
         let search = |text: &str| {
             let mut out = Vec::new();
-            search_in(&b, true, &SearchArgs { text: text.into() }, &mut out).unwrap();
+            search_in(&b, true, false, &SearchArgs { text: text.into() }, &mut out).unwrap();
             let list: serde_json::Value = serde_json::from_slice(&out).unwrap();
             list.as_array()
                 .unwrap()

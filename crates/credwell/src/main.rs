@@ -1,7 +1,7 @@
 //! `credwell`: the command line of the credwell credential manager.
 //!
 //! Commands: `demo`, `vault init|info|passwd|backup|check`, `list`, `show`, `add`, `edit`, `rm`,
-//! `generate`, `get`, `search`, `totp`,
+//! `generate`, `get`, `search`, `totp`, `unlock`, `lock`,
 //! `import`, `export`, `sync serve|login|passphrase|invite|now|status|devices|revoke|logout` and
 //! `completions`. Every command has `--help`; `--json` gives
 //! machine-readable output; errors go to stderr as one sentence and the exit code is non-zero.
@@ -16,6 +16,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 use global::Global;
 
+mod agent;
 mod backend;
 mod damaged;
 mod demo;
@@ -25,6 +26,7 @@ mod generate;
 mod global;
 mod holder;
 mod install;
+mod listing;
 mod output;
 mod secrets;
 mod strength;
@@ -54,7 +56,7 @@ enum Command {
     #[command(subcommand)]
     Vault(vault_cmd::VaultCommand),
     /// Lists the stored credentials (never their passwords).
-    List(entries::ListArgs),
+    List(listing::ListArgs),
     /// Shows one credential or passkey (by ID or query); the password only with --reveal.
     Show(find::ShowArgs),
     /// Prints only a credential's password (or --field username), found by ID or query.
@@ -72,6 +74,15 @@ enum Command {
     /// Prints the current one-time code (TOTP, RFC 6238) of a secret in a file: an
     /// otpauth://totp/ URI or a base32 secret. (The vault does not store TOTP secrets yet.)
     Totp(totp::TotpArgs),
+    /// Keeps the vault unlocked in an agent process for a while (--timeout, default 15 min
+    /// without use), so that get, search, list, show, add, edit and rm do not ask for the
+    /// passphrase.
+    Unlock(agent::UnlockArgs),
+    /// Ends the vault's agent: it forgets the key.
+    Lock,
+    /// The agent itself (started by `credwell unlock`).
+    #[command(hide = true)]
+    Agent(agent::ServeArgs),
     /// Removes a credential.
     #[command(name = "rm", visible_alias = "remove")]
     Rm(entries::RmArgs),
@@ -117,7 +128,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Demo(args) => demo::run(&args, &mut stdout)?,
         Command::Vault(command) => return vault_cmd::run(&global, command, &mut stdout),
-        Command::List(args) => entries::list(&global, &args, &mut stdout)?,
+        Command::List(args) => listing::list(&global, &args, &mut stdout)?,
         Command::Show(args) => find::show(&global, &args, &mut stdout)?,
         Command::Get(args) => find::get(&global, &args, &mut stdout)?,
         Command::Search(args) => find::search(&global, &args, &mut stdout)?,
@@ -126,6 +137,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Generate(args) => generate::run(&global, &args, &mut stdout)?,
         Command::Totp(args) => totp::run(&global, &args, &mut stdout)?,
         Command::Rm(args) => entries::rm(&global, &args, &mut stdout)?,
+        Command::Unlock(args) => agent::unlock(&global, &args, &mut stdout)?,
+        Command::Lock => agent::lock(&global, &mut stdout)?,
+        Command::Agent(args) => return agent::serve(&global, &args),
         Command::Import(args) => transfer::import(&global, &args, &mut stdout)?,
         Command::Export(args) => transfer::export(&global, &args, &mut stdout)?,
         Command::Install(args) => install::install(&global, &args, &mut stdout)?,

@@ -59,7 +59,11 @@ fn prompt(question: &str) -> Result<Zeroizing<String>> {
 
 /// The passphrase that unlocks an existing vault.
 pub(crate) fn unlock_passphrase() -> Result<Passphrase> {
-    existing_passphrase(passphrase_file_from_env().as_deref(), "Vault passphrase")
+    let file = passphrase_file_from_env();
+    existing_passphrase(file.as_deref(), "Vault passphrase").map_err(|e| match file {
+        Some(_) => e,
+        None => e.context("the vault is locked (no agent: `credwell unlock` starts one)"),
+    })
 }
 
 /// An existing passphrase: from `file` when given, else asked once on the terminal.

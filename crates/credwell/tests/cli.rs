@@ -43,6 +43,8 @@ impl Env {
             .env_remove("CREDWELL_DANGER_INSECURE_KDF")
             .env("HOME", self.dir.path())
             .env("XDG_DATA_HOME", self.path("xdg-data"))
+            // No agent (`credwell unlock`) of another test or of the user's is found.
+            .env("XDG_RUNTIME_DIR", self.path("run"))
             .arg("--vault")
             .arg(&self.vault)
             .timeout(std::time::Duration::from_secs(60));

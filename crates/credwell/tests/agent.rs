@@ -1,0 +1,558 @@
+//! `credwell unlock` and `credwell lock` end to end: the agent process, its socket and its
+//! error paths. Every test has its own runtime directory (`XDG_RUNTIME_DIR`), so its agent's
+//! socket is its own; every agent a test starts is locked (or killed by its PID) before the
+//! test ends.
+
+#![allow(clippy::unwrap_used)] // Test helpers: a failure should panic right there.
+
+use std::io::{Read, Write};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tempfile::TempDir;
+
+const PASSPHRASE: &str = "correct horse battery staple";
+
+/// A temporary home with a vault, a passphrase file and a runtime directory.
+struct Env {
+    dir: TempDir,
+    vault: PathBuf,
+}
+
+impl Env {
+    /// A new vault (test key derivation) holding two passwords for github.com.
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("passphrase"), format!("{PASSPHRASE}\n")).unwrap();
+        std::fs::create_dir(dir.path().join("run")).unwrap();
+        std::fs::set_permissions(
+            dir.path().join("run"),
+            std::fs::Permissions::from_mode(0o700),
+        )
+        .unwrap();
+        let env = Self {
+            vault: dir.path().join("vault.sqlite"),
+            dir,
+        };
+        env.ok(&["vault", "init", "--danger-insecure-test-kdf"]);
+        env.add("https://github.com", "alice", "pw-alice-1");
+        env.add("https://github.com", "bob", "pw-bob-1");
+        env
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `credwell --vault <vault> ...` without a passphrase: only the agent can open the vault.
+    fn cmd(&self) -> Command {
+        let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("credwell");
+        cmd.env_remove("CREDWELL_PASSPHRASE_FILE")
+            .env_remove("CREDWELL_VAULT")
+            .env_remove("CREDWELL_NEW_PASSPHRASE_FILE")
+            .env_remove("CREDWELL_DANGER_INSECURE_KDF")
+            .env("HOME", self.dir.path())
+            .env("XDG_RUNTIME_DIR", self.path("run"))
+            .arg("--vault")
+            .arg(&self.vault)
+            .timeout(Duration::from_secs(60));
+        cmd
+    }
+
+    /// The same with the passphrase file.
+    fn with_passphrase(&self) -> Command {
+        let mut cmd = self.cmd();
+        cmd.env("CREDWELL_PASSPHRASE_FILE", self.path("passphrase"));
+        cmd
+    }
+
+    /// Runs `cmd` with `stdin`; (success, stdout, stderr).
+    fn run(mut cmd: Command, args: &[&str], stdin: &str) -> (bool, String, String) {
+        let out = cmd.args(args).write_stdin(stdin).output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// A command with the passphrase file that must succeed; its stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let (ok, stdout, stderr) = Self::run(self.with_passphrase(), args, "");
+        assert!(ok, "credwell {args:?} failed: {stderr}{stdout}");
+        stdout
+    }
+
+    /// A command without the passphrase (through the agent) that must succeed; its stdout.
+    fn agent_ok(&self, args: &[&str], stdin: &str) -> String {
+        let (ok, stdout, stderr) = Self::run(self.cmd(), args, stdin);
+        assert!(ok, "credwell {args:?} failed: {stderr}{stdout}");
+        stdout
+    }
+
+    /// A command without the passphrase that must fail; its stderr.
+    fn agent_fails(&self, args: &[&str]) -> String {
+        let (ok, stdout, stderr) = Self::run(self.cmd(), args, "");
+        assert!(!ok, "credwell {args:?} succeeded: {stdout}");
+        assert!(stderr.starts_with("error: "), "{stderr}");
+        stderr
+    }
+
+    fn add(&self, origin: &str, username: &str, password: &str) {
+        let args = [
+            "add",
+            "password",
+            "--origin",
+            origin,
+            "--username",
+            username,
+            "--password-stdin",
+        ];
+        let (ok, _, stderr) = Self::run(self.with_passphrase(), &args, &format!("{password}\n"));
+        assert!(ok, "{stderr}");
+    }
+
+    /// `credwell unlock` with the passphrase file and `extra` options; the agent's PID.
+    fn unlock(&self, extra: &[&str]) -> Agent {
+        let mut args = vec!["--json", "unlock"];
+        args.extend_from_slice(extra);
+        let status: Value = serde_json::from_str(&self.ok(&args)).unwrap();
+        let pid = status["agentPid"].as_u64().unwrap();
+        Agent { pid }
+    }
+
+    /// The agent's directory and files, computed as credwell does.
+    fn agent_file(&self, ext: &str) -> PathBuf {
+        let canonical = std::fs::canonicalize(&self.vault).unwrap();
+        let digest = Sha256::digest(canonical.as_os_str().as_encoded_bytes());
+        let name: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        self.path("run")
+            .join("credwell")
+            .join(format!("agent-{name}.{ext}"))
+    }
+
+    fn socket(&self) -> PathBuf {
+        self.agent_file("sock")
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.agent_file("log")).unwrap()
+    }
+}
+
+/// A running agent: locked (or killed) when dropped.
+struct Agent {
+    pid: u64,
+}
+
+impl Agent {
+    fn alive(&self) -> bool {
+        // A zombie (exited, not yet reaped by its parent) is not alive.
+        std::fs::read_to_string(format!("/proc/{}/stat", self.pid))
+            .is_ok_and(|stat| !stat.contains(") Z "))
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = std::process::Command::new("kill")
+            .args([signal, &self.pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits until the agent process has ended (its socket removed unless it was killed).
+    fn wait_gone(&self) {
+        let start = Instant::now();
+        while self.alive() {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "the agent {} is still running",
+                self.pid
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        if self.alive() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &self.pid.to_string()])
+                .status();
+        }
+    }
+}
+
+#[test]
+fn unlock_once_and_every_command_goes_through_the_agent() {
+    let env = Env::new();
+    // Locked: no passphrase, no terminal, no agent.
+    let err = env.agent_fails(&["get", "alice"]);
+    assert!(
+        err.contains("the vault is locked (no agent: `credwell unlock` starts one)"),
+        "{err}"
+    );
+    let agent = env.unlock(&[]);
+    assert!(agent.alive());
+    // The socket and its directory are the user's alone.
+    let socket = std::fs::metadata(env.socket()).unwrap();
+    assert_eq!(socket.mode() & 0o777, 0o600);
+    let dir = std::fs::metadata(env.path("run/credwell")).unwrap();
+    assert_eq!(dir.mode() & 0o777, 0o700);
+
+    assert_eq!(env.agent_ok(&["get", "github", "bob"], ""), "pw-bob-1\n");
+    assert_eq!(env.agent_ok(&["get", "ALICE"], ""), "pw-alice-1\n");
+    let err = env.agent_fails(&["get", "github.com"]);
+    assert!(err.contains("matches 2 credentials"), "{err}");
+    assert!(!err.contains("pw-"), "{err}");
+    let found: Value =
+        serde_json::from_str(&env.agent_ok(&["--json", "search", "GitHub"], "")).unwrap();
+    assert_eq!(found.as_array().unwrap().len(), 2, "{found}");
+    // Not a terminal: plain lines, as without the agent.
+    let listed = env.agent_ok(&["list"], "");
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+    assert!(
+        listed.starts_with("1\tpassword\thttps://github.com\talice"),
+        "{listed}"
+    );
+    let shown = env.agent_ok(&["show", "bob", "--reveal"], "");
+    assert!(shown.contains("Password: pw-bob-1"), "{shown}");
+
+    env.agent_ok(
+        &[
+            "add",
+            "password",
+            "--origin",
+            "https://bank.example",
+            "--username",
+            "carol",
+            "--password-stdin",
+        ],
+        "pw-carol-1\n",
+    );
+    assert_eq!(env.agent_ok(&["get", "bank"], ""), "pw-carol-1\n");
+    let generated = env.agent_ok(
+        &[
+            "--json",
+            "add",
+            "password",
+            "--origin",
+            "https://gen.example",
+            "--username",
+            "dan",
+            "--generate",
+            "--length",
+            "30",
+        ],
+        "",
+    );
+    let generated: Value = serde_json::from_str(&generated).unwrap();
+    let password = generated["password"].as_str().unwrap();
+    assert_eq!(password.len(), 30);
+    assert_eq!(env.agent_ok(&["get", "dan"], ""), format!("{password}\n"));
+    env.agent_ok(
+        &[
+            "add",
+            "federated",
+            "--origin",
+            "https://rp.example",
+            "--id",
+            "erin",
+            "--provider",
+            "https://idp.example",
+        ],
+        "",
+    );
+    let err = env.agent_fails(&[
+        "add",
+        "federated",
+        "--origin",
+        "ftp://x",
+        "--id",
+        "e",
+        "--provider",
+        "https://idp.example",
+    ]);
+    assert!(err.contains("--origin"), "{err}");
+
+    env.agent_ok(&["edit", "bob", "--password-stdin"], "pw-bob-2\n");
+    assert_eq!(env.agent_ok(&["get", "bob"], ""), "pw-bob-2\n");
+    env.agent_ok(&["edit", "alice", "--name", "Alice"], "");
+    let alice: Value =
+        serde_json::from_str(&env.agent_ok(&["--json", "show", "alice"], "")).unwrap();
+    assert_eq!(alice["name"], "Alice");
+    // A federated credential has no password: said before a password is read.
+    let err = env.agent_fails(&["edit", "erin", "--password-stdin"]);
+    assert!(err.contains("federated and has no password"), "{err}");
+    env.agent_ok(&["rm", "carol"], "");
+    let err = env.agent_fails(&["get", "carol"]);
+    assert!(err.contains("no credential matches \"carol\""), "{err}");
+
+    // A second unlock finds the agent and asks for nothing.
+    let again = env.agent_ok(&["unlock"], "");
+    assert!(
+        again.contains("already unlocked") && again.contains("15 min"),
+        "{again}"
+    );
+
+    // Everything really is in the vault: without the agent, with the passphrase, it is there.
+    assert_eq!(
+        env.agent_ok(&["lock"], "").trim_end(),
+        format!("{} locked.", env.vault.display())
+    );
+    agent.wait_gone();
+    assert!(!env.socket().exists(), "the socket is removed");
+    assert_eq!(env.ok(&["get", "bob"]), "pw-bob-2\n");
+    let err = env.agent_fails(&["get", "bob"]);
+    assert!(err.contains("the vault is locked"), "{err}");
+    let log = env.log();
+    assert!(log.contains("locked: told to lock"), "{log}");
+    for secret in [
+        "pw-alice-1",
+        "pw-bob-1",
+        "pw-bob-2",
+        "pw-carol-1",
+        password,
+        PASSPHRASE,
+    ] {
+        assert!(!log.contains(secret), "the log holds a secret: {log}");
+    }
+    // Locking a locked vault says so.
+    assert!(env.agent_ok(&["lock"], "").contains("is not unlocked"));
+}
+
+#[test]
+fn a_wrong_passphrase_starts_no_agent() {
+    let env = Env::new();
+    std::fs::write(env.path("wrong"), "not the passphrase\n").unwrap();
+    let (ok, _, stderr) = Env::run(
+        {
+            let mut cmd = env.cmd();
+            cmd.env("CREDWELL_PASSPHRASE_FILE", env.path("wrong"));
+            cmd
+        },
+        &["unlock"],
+        "",
+    );
+    assert!(!ok);
+    assert_eq!(
+        stderr.trim_end(),
+        format!(
+            "error: cannot unlock {}: the passphrase is wrong",
+            env.vault.display()
+        )
+    );
+    assert!(!env.socket().exists());
+    assert!(
+        env.agent_fails(&["get", "alice"])
+            .contains("the vault is locked")
+    );
+}
+
+#[test]
+fn the_agent_locks_after_its_timeout() {
+    let env = Env::new();
+    let agent = env.unlock(&["--timeout", "2s"]);
+    agent.wait_gone();
+    assert!(!env.socket().exists());
+    let err = env.agent_fails(&["get", "alice"]);
+    assert!(err.contains("the vault is locked"), "{err}");
+    assert!(env.log().contains("locked: not used for the timeout"));
+    let (ok, _, stderr) = Env::run(env.with_passphrase(), &["unlock", "--timeout", "0s"], "");
+    assert!(!ok && stderr.contains("from 1s to 24h"), "{stderr}");
+}
+
+#[test]
+fn sigterm_locks_and_a_killed_agents_socket_is_stale() {
+    let env = Env::new();
+    let agent = env.unlock(&[]);
+    agent.signal("-TERM");
+    agent.wait_gone();
+    assert!(!env.socket().exists());
+    assert!(env.log().contains("locked: SIGTERM"));
+
+    // Killed outright: its socket stays behind, stale. Commands fall back to the passphrase,
+    // and the next unlock replaces the socket.
+    let agent = env.unlock(&[]);
+    agent.signal("-KILL");
+    agent.wait_gone();
+    assert!(env.socket().exists());
+    assert!(
+        env.agent_fails(&["get", "alice"])
+            .contains("the vault is locked")
+    );
+    assert_eq!(env.ok(&["get", "alice"]), "pw-alice-1\n");
+    let agent = env.unlock(&[]);
+    assert_eq!(env.agent_ok(&["get", "alice"], ""), "pw-alice-1\n");
+    env.agent_ok(&["lock"], "");
+    agent.wait_gone();
+}
+
+#[test]
+fn another_process_changing_the_vault_is_seen_and_a_new_key_locks() {
+    let env = Env::new();
+    let agent = env.unlock(&[]);
+    assert_eq!(env.agent_ok(&["get", "alice"], ""), "pw-alice-1\n");
+    // Another process writes to the vault (the browser's host would): the agent reads again.
+    let mut edit = env.with_passphrase();
+    edit.env("XDG_RUNTIME_DIR", env.path("elsewhere"));
+    let (ok, _, stderr) = Env::run(edit, &["edit", "alice", "--password-stdin"], "pw-alice-2\n");
+    assert!(ok, "{stderr}");
+    assert_eq!(env.agent_ok(&["get", "alice"], ""), "pw-alice-2\n");
+    env.add("https://new.example", "frank", "pw-frank-1");
+    assert_eq!(env.agent_ok(&["get", "frank"], ""), "pw-frank-1\n");
+
+    // Another process changes the passphrase and the key: the agent says so and locks.
+    std::fs::write(env.path("new"), "a new passphrase entirely\n").unwrap();
+    let mut passwd = env.with_passphrase();
+    passwd
+        .env("XDG_RUNTIME_DIR", env.path("elsewhere"))
+        .env("CREDWELL_NEW_PASSPHRASE_FILE", env.path("new"));
+    let (ok, _, stderr) = Env::run(passwd, &["vault", "passwd"], "");
+    assert!(ok, "{stderr}");
+    let err = env.agent_fails(&["get", "alice"]);
+    assert!(err.contains("the vault's key was replaced"), "{err}");
+    agent.wait_gone();
+    assert!(!env.socket().exists());
+    assert!(
+        env.agent_fails(&["get", "alice"])
+            .contains("the vault is locked")
+    );
+}
+
+/// Sends raw bytes to the agent and reads what comes back until it closes (or resets the
+/// connection, which it does when it closes before reading everything).
+fn raw(socket: &Path, bytes: &[u8]) -> Vec<u8> {
+    let mut stream = UnixStream::connect(socket).unwrap();
+    let mut back = Vec::new();
+    if stream.write_all(bytes).is_ok() {
+        let _ = stream.shutdown(std::net::Shutdown::Write);
+        let _ = stream.read_to_end(&mut back);
+    }
+    back
+}
+
+fn frame(json: &str) -> Vec<u8> {
+    let mut bytes = (json.len() as u32).to_be_bytes().to_vec();
+    bytes.extend_from_slice(json.as_bytes());
+    bytes
+}
+
+#[test]
+fn bad_frames_get_no_answer_and_the_agent_keeps_serving() {
+    let env = Env::new();
+    let agent = env.unlock(&[]);
+    let socket = env.socket();
+    assert!(raw(&socket, &u32::MAX.to_be_bytes()).is_empty());
+    assert!(raw(&socket, &frame("not json")).is_empty());
+    assert!(raw(&socket, &frame(r#"{"v": 99, "body": "lock"}"#)).is_empty());
+    assert!(
+        raw(
+            &socket,
+            &frame(r#"{"v": 1, "body": {"get": {"query": 5}}}"#)
+        )
+        .is_empty()
+    );
+    assert!(raw(&socket, &[0, 0, 0, 9, b'{']).is_empty());
+    // A well-formed status request is answered.
+    let back = raw(&socket, &frame(r#"{"v": 1, "body": "status"}"#));
+    let reply: Value = serde_json::from_slice(&back[4..]).unwrap();
+    assert_eq!(reply["v"], 1);
+    assert_eq!(reply["body"]["status"]["pid"], agent.pid);
+    assert!(agent.alive());
+    assert_eq!(env.agent_ok(&["get", "alice"], ""), "pw-alice-1\n");
+    let log = env.log();
+    assert!(log.contains("larger than the 1048576 bytes"), "{log}");
+    assert!(log.contains("protocol version 99"), "{log}");
+    assert!(log.contains("a malformed frame"), "{log}");
+    env.agent_ok(&["lock"], "");
+    agent.wait_gone();
+}
+
+#[test]
+fn an_unsafe_directory_or_socket_is_refused_not_used() {
+    let env = Env::new();
+    let dir = env.path("run/credwell");
+    // A directory others may enter: refused by the command, which does not fall back.
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let err = env.agent_fails(&["get", "alice"]);
+    assert!(err.contains("has mode 0755: others may use it"), "{err}");
+    let (ok, _, stderr) = Env::run(env.with_passphrase(), &["unlock"], "");
+    assert!(!ok && stderr.contains("has mode 0755"), "{stderr}");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+
+    // Not a socket where the socket belongs.
+    std::fs::write(env.socket(), "").unwrap();
+    std::fs::set_permissions(env.socket(), std::fs::Permissions::from_mode(0o600)).unwrap();
+    let err = env.agent_fails(&["get", "alice"]);
+    assert!(err.contains("is not a socket"), "{err}");
+    std::fs::remove_file(env.socket()).unwrap();
+
+    // A socket others may connect to (someone else's listener, say).
+    let listener = UnixListener::bind(env.socket()).unwrap();
+    std::fs::set_permissions(env.socket(), std::fs::Permissions::from_mode(0o666)).unwrap();
+    let err = env.agent_fails(&["get", "alice"]);
+    assert!(err.contains("has mode 0666"), "{err}");
+    // Another user's socket: only root can make one to try.
+    if rustix::process::geteuid().is_root() {
+        std::fs::set_permissions(env.socket(), std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::os::unix::fs::chown(env.socket(), Some(65534), None).unwrap();
+        let err = env.agent_fails(&["get", "alice"]);
+        assert!(err.contains("belongs to uid 65534, not to you"), "{err}");
+    }
+    drop(listener);
+}
+
+#[test]
+fn a_connection_from_another_user_is_refused_and_logged() {
+    // Only root can become another user to try; elsewhere the check itself is tested with a
+    // made-up peer (`agent::socket` unit tests).
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("not root: the real other-user connection is not tried");
+        return;
+    }
+    let env = Env::new();
+    let agent = env.unlock(&[]);
+    // Let the other user reach the socket, as if its modes had been loosened: the check of the
+    // peer's credentials still refuses it.
+    let dirs = [
+        env.dir.path().to_owned(),
+        env.path("run"),
+        env.path("run/credwell"),
+    ];
+    let chmod = |path: &Path, mode| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    for dir in &dirs {
+        chmod(dir, 0o711);
+    }
+    chmod(&env.socket(), 0o666);
+    let socket = env.socket();
+    let back = std::thread::spawn(move || {
+        // This thread alone becomes uid 65534 (nobody).
+        rustix::thread::set_thread_uid(rustix::process::Uid::from_raw(65534)).unwrap();
+        raw(&socket, &frame(r#"{"v": 1, "body": "status"}"#))
+    })
+    .join()
+    .unwrap();
+    assert!(back.is_empty(), "another user got an answer");
+    let log = env.log();
+    assert!(
+        log.contains("refused a connection: a process of uid 65534"),
+        "{log}"
+    );
+    for dir in &dirs {
+        chmod(dir, 0o700);
+    }
+    chmod(&env.socket(), 0o600);
+    assert_eq!(env.agent_ok(&["get", "alice"], ""), "pw-alice-1\n");
+    env.agent_ok(&["lock"], "");
+    agent.wait_gone();
+}
