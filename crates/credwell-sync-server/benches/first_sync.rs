@@ -159,7 +159,7 @@ fn main() {
             account: joined.account,
             device: joined.device,
             token: joined.token,
-            key: Zeroizing::new(*key),
+            key: Zeroizing::new(key.to_vec()),
         };
         account.save(&vault, 1).unwrap();
         let transport = HttpTransport::new(&base, account.token.clone()).unwrap();

@@ -62,7 +62,7 @@ fn three_vaults(dir: &Path, base: &str) -> Vec<Vault> {
                 account: e.account,
                 device: e.device,
                 token: e.token,
-                key: Zeroizing::new(*key),
+                key: Zeroizing::new(key.to_vec()),
             };
             account.save(&vault, 1).unwrap();
             vault

@@ -236,15 +236,58 @@ fn scenario(server: &Server, join_dir: &Path) {
     let phone = devices.iter().find(|d| d["name"] == "phone").unwrap();
     assert_eq!(phone["thisDevice"], false);
     assert!(a.ok(&["sync", "devices"]).contains("(this device)"));
-    a.ok(&["sync", "revoke", phone["id"].as_str().unwrap()]);
+    let this = a.json(&["sync", "status"])["device"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let own = a.fails(&["sync", "revoke", &this]);
+    assert!(own.contains("logout"), "{own}");
+    // Revoking rotates the account key (with the sync passphrase): every record sealed again.
+    std::fs::write(a.path("newest"), "the newest one\n").unwrap();
+    let newest = a.path("newest");
+    let phone_id = phone["id"].as_str().unwrap();
+    let revoke = ["sync", "revoke", phone_id, "--new-passphrase-file"];
+    let revoked = a.ok(&[&revoke[..], &[newest.to_str().unwrap()]].concat());
+    assert!(
+        revoked.contains("now version 2: 1 records sealed again"),
+        "{revoked}"
+    );
     let refused = b.fails(&["sync", "now"]);
     assert!(refused.contains("revoked"), "{refused}");
+    // Another device fetches the new key with the sync passphrase on its next sync, and gets
+    // what is written after.
+    let stdin = format!("{PASSWORD}-after\n");
+    let added = Command::new(env!("CARGO_BIN_EXE_credwell"))
+        .env("CREDWELL_PASSPHRASE_FILE", a.path("passphrase"))
+        .arg("--vault")
+        .arg(a.path("vault.sqlite"))
+        .args(["add", "password", "--origin", "https://after.example"])
+        .args(["--username", "bob", "--password-stdin"])
+        .write_stdin(stdin)
+        .output()
+        .unwrap();
+    assert!(added.status.success());
+    assert_eq!(a.json(&["sync", "now"])["pushed"], 1);
+    let stale = c.fails(&["sync", "now"]);
+    assert!(stale.contains("rotated to version 2"), "{stale}");
+    assert!(stale.contains("wrong passphrase"), "{stale}");
+    std::fs::write(c.path("sync-passphrase"), "the newest one\n").unwrap();
+    let fetched = c.json(&["sync", "now"]);
+    assert_eq!(
+        (
+            fetched["keyVersionFetched"].as_u64(),
+            fetched["received"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
+    assert_eq!(c.json(&["list"]).as_array().unwrap().len(), 2);
+    assert_eq!(c.json(&["sync", "now"])["keyVersionFetched"], Value::Null);
     let bad = a.fails(&["sync", "revoke", "not-a-device"]);
     assert!(bad.contains("not a device id"), "{bad}");
     // Logout: the records stay, the account goes.
     assert!(a.ok(&["sync", "logout"]).contains("revoked on the server"));
     assert_eq!(a.json(&["sync", "status"])["signedIn"], false);
-    assert_eq!(a.json(&["list"]).as_array().unwrap().len(), 1);
+    assert_eq!(a.json(&["list"]).as_array().unwrap().len(), 2);
     let out = a.fails(&["sync", "now"]);
     assert!(out.contains("not signed in"), "{out}");
 }

@@ -72,8 +72,9 @@ pub struct SyncAccount {
     pub device: DeviceId,
     /// This device's token.
     pub token: Zeroizing<String>,
-    /// The account key's bytes.
-    pub key: Zeroizing<[u8; 32]>,
+    /// The account key's bytes: every version's 32 bytes, oldest first
+    /// (`credwell_sync::AccountKey::material`).
+    pub key: Zeroizing<Vec<u8>>,
 }
 
 impl fmt::Debug for SyncAccount {
@@ -117,16 +118,12 @@ impl SyncAccount {
     pub fn from_json(bytes: &[u8]) -> Result<Self, VaultSyncError> {
         let stored: Stored =
             serde_json::from_slice(bytes).map_err(|_| VaultSyncError::AccountDamaged)?;
-        let decoded = Zeroizing::new(
+        let key = Zeroizing::new(
             URL_SAFE_NO_PAD
                 .decode(stored.key.as_bytes())
                 .map_err(|_| VaultSyncError::AccountDamaged)?,
         );
-        let mut key = Zeroizing::new([0; 32]);
-        if decoded.len() != key.len() {
-            return Err(VaultSyncError::AccountDamaged);
-        }
-        key.copy_from_slice(&decoded);
+        AccountKey::from_material(&key).map_err(|_| VaultSyncError::AccountDamaged)?;
         Ok(Self {
             server: stored.server.clone(),
             account: stored.account,
@@ -143,7 +140,7 @@ impl SyncAccount {
             account: self.account,
             device: self.device,
             token: self.token.to_string(),
-            key: URL_SAFE_NO_PAD.encode(*self.key),
+            key: URL_SAFE_NO_PAD.encode(&*self.key),
         };
         Ok(Zeroizing::new(
             serde_json::to_vec(&stored).map_err(|_| VaultSyncError::AccountDamaged)?,
@@ -159,6 +156,19 @@ impl SyncAccount {
         Ok(())
     }
 
+    /// Stores this account in the vault in place of the one there, keeping the sync state (a
+    /// rotated account key: the state stays sealed under its older version, which the new ring
+    /// still opens).
+    pub fn update(&self, vault: &Vault, now: u64) -> Result<(), VaultSyncError> {
+        vault.set_sync_value(ACCOUNT, Some(&self.to_json()?), Timestamp(now))?;
+        Ok(())
+    }
+
+    /// The account key ring.
+    pub fn account_key(&self) -> Result<AccountKey, VaultSyncError> {
+        AccountKey::from_material(&self.key).map_err(|_| VaultSyncError::AccountDamaged)
+    }
+
     /// Forgets the account and the sync state (the vault's records stay).
     pub fn remove(vault: &Vault, now: u64) -> Result<(), VaultSyncError> {
         vault.set_sync_value(STATE, None, Timestamp(now))?;
@@ -172,7 +182,7 @@ impl SyncAccount {
         vault: &Vault,
         transport: X,
     ) -> Result<Client<Item, X>, VaultSyncError> {
-        let key = AccountKey::from_bytes(&self.key);
+        let key = self.account_key()?;
         Ok(match vault.sync_value(STATE)? {
             Some(saved) => Client::resume(self.account, self.device, key, transport, &saved)?,
             None => Client::new(self.account, self.device, key, transport, State::default()),
@@ -369,16 +379,42 @@ mod tests {
             account: AccountId([0; 16]),
             device: DeviceId([1; 16]),
             token: Zeroizing::new(token.into()),
-            key: Zeroizing::new([7; 32]),
+            key: Zeroizing::new(vec![7; 32]),
         };
         account.save(&vault, 1).unwrap();
         let back = SyncAccount::load(&vault).unwrap().unwrap();
-        assert_eq!((back.token.as_str(), *back.key), (token, [7; 32]));
+        assert_eq!((back.token.as_str(), &back.key[..]), (token, &[7; 32][..]));
         let shown = format!("{back:?}");
         assert!(
             !shown.contains("c2VjcmV0") && !shown.contains("BwcH"),
             "{shown}"
         );
+        // A rotated key (a ring of two) is kept in place, with the state.
+        let rotated = SyncAccount {
+            key: Zeroizing::new(vec![8; 64]),
+            ..back
+        };
+        vault
+            .set_sync_value(STATE, Some(b"state"), Timestamp(2))
+            .unwrap();
+        rotated.update(&vault, 2).unwrap();
+        let back = SyncAccount::load(&vault).unwrap().unwrap();
+        assert_eq!(
+            (back.key.len(), back.account_key().unwrap().version()),
+            (64, 2)
+        );
+        assert_eq!(
+            vault.sync_value(STATE).unwrap().map(|v| v.to_vec()),
+            Some(b"state".to_vec())
+        );
+        // A key that is not a ring does not load.
+        let mut json = rotated.to_json().unwrap().to_vec();
+        let at = json.windows(6).position(|w| w == b"\"key\":").unwrap();
+        json.splice(at + 7..at + 9, Vec::new());
+        assert!(matches!(
+            SyncAccount::from_json(&json),
+            Err(VaultSyncError::AccountDamaged)
+        ));
         SyncAccount::remove(&vault, 2).unwrap();
         assert!(SyncAccount::load(&vault).unwrap().is_none());
     }

@@ -6,16 +6,17 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{Client, Manifest, ManifestSeen, Sealed, State, SyncError, Transport, TransportError};
-use crate::RecordId;
 use crate::merge::{Body, Stamp, Version};
 use crate::protocol::{PullReply, PushReply, PushRequest};
+use crate::{RecordId, SealError};
 
 /// A checked, opened version from a pull that the device has not seen yet.
 pub(super) enum Opened<T> {
     /// A newer account manifest.
     Manifest(ManifestSeen),
-    /// A newer version of a record: its id, revision and content.
-    Record(RecordId, u64, Version<T>),
+    /// A newer version of a record: its id, revision, content and the key version it was
+    /// sealed under.
+    Record(RecordId, u64, Version<T>, u32),
 }
 
 /// Checks one page of a pull asked `since` the device's cursor, against the device's high-water
@@ -26,7 +27,8 @@ pub(super) enum Opened<T> {
 ///    (else `Reordered`), each id once (else `Duplicated`); a page that says more follow ends
 ///    at its cursor.
 /// 3. Each opens under the account key as the record, number and deletion flag it claims
-///    (else `Tampered`) and holds a version the device reads (else `Unreadable`).
+///    (else `Tampered`; `KeyRotated` when it is sealed under a newer key than the device has)
+///    and holds a version the device reads (else `Unreadable`).
 /// 4. Each is either exactly the version the device saw last (a harmless repeat: skipped) or
 ///    newer in both revision and number; anything else is an older version (`Replayed`).
 pub(super) fn page<T, X>(
@@ -74,7 +76,10 @@ where
         let open = client
             .key
             .open(client.account, record.id, record.deleted, &record.sealed.0)
-            .map_err(|_| tampered())?;
+            .map_err(|e| match e {
+                SealError::NewerKey { version } => SyncError::KeyRotated { version },
+                _ => tampered(),
+            })?;
         let (seen_revision, seen_number) = if record.id == manifest_id {
             (state.manifest.revision, state.manifest.number)
         } else {
@@ -116,7 +121,12 @@ where
             },
             body: sealed.b,
         };
-        opened.push(Opened::Record(record.id, record.revision, version));
+        opened.push(Opened::Record(
+            record.id,
+            record.revision,
+            version,
+            open.key_version,
+        ));
     }
     Ok(opened)
 }

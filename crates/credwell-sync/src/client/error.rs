@@ -71,6 +71,20 @@ pub enum SyncError {
         /// The record.
         record: RecordId,
     },
+    /// A record is sealed under a newer account key than this device holds: a device was
+    /// revoked and the key rotated. The device needs the new key (a sign-in with the sync
+    /// passphrase gives it) before it can sync again.
+    #[error(
+        "the account key was rotated to version {version} (a device was revoked); this device \
+         needs the new key, which signing in with the sync passphrase gives"
+    )]
+    KeyRotated {
+        /// The record's key version.
+        version: u32,
+    },
+    /// A key given to the client is not a newer ring of this account's key.
+    #[error("this key is not this account's key, or is older than the one in use")]
+    NotThisAccountsKey,
     /// The device's saved state does not open with the account key.
     #[error("this device's saved sync state is damaged or belongs to another account")]
     StateDamaged,

@@ -21,6 +21,11 @@
 //!   the cursor ([`SyncError::Reordered`]);
 //! - a record twice in one answer ([`SyncError::Duplicated`]).
 //!
+//! After a rotation of the account key ([`Client::set_key`]), every sync seals again, as a new
+//! version with the same content, each record whose server copy is under an older key; a device
+//! that pulls a record under a key newer than its own stops with [`SyncError::KeyRotated`] and
+//! applies nothing until it has the new key.
+//!
 //! What no device can detect alone: a server that withholds every change made after some
 //! point from one device (a freeze), or shows two devices two different histories (a fork)
 //! and never lets them compare. Both are denial of service, not forgery: nothing is accepted
@@ -70,6 +75,14 @@ pub struct Entry<T> {
     pub version: Version<T>,
     /// Whether `version` is a change the server has not acknowledged.
     pub pending: bool,
+    /// The account key version the server's copy is sealed under (a copy under an older one
+    /// than the device's is sealed again by the next sync).
+    #[serde(default = "first_key")]
+    pub key: u32,
+}
+
+fn first_key() -> u32 {
+    1
 }
 
 /// The account manifest as a device last saw it.
@@ -222,6 +235,26 @@ where
         &self.state
     }
 
+    /// The account key's version this device seals under.
+    pub fn key_version(&self) -> u32 {
+        self.key.version()
+    }
+
+    /// Replaces the account key by a newer ring of the same account (the device rotated it,
+    /// or fetched the rotated one): from the next sync on, every record whose server copy is
+    /// sealed under an older version is sealed again under the new one. A ring that is not
+    /// this one's, or older, is refused ([`SyncError::NotThisAccountsKey`]).
+    pub fn set_key(&mut self, key: AccountKey) -> Result<(), SyncError> {
+        let probe = ("credwell-sync", &b"manifest"[..]);
+        if key.version() < self.key.version()
+            || key.record_id(probe.0, probe.1) != self.key.record_id(probe.0, probe.1)
+        {
+            return Err(SyncError::NotThisAccountsKey);
+        }
+        self.key = key;
+        Ok(())
+    }
+
     /// The transport, e.g. to ask the server for its devices.
     pub fn transport(&mut self) -> &mut X {
         &mut self.transport
@@ -278,6 +311,7 @@ where
                     seen: 0,
                     version,
                     pending: true,
+                    key: self.key.version(),
                 };
                 self.state.records.insert(id, entry);
             }
@@ -292,7 +326,9 @@ where
     ///    (`crate::merge`).
     /// 2. After the last page, check the copy against the account manifest; only then does
     ///    it replace the device's state.
-    /// 3. Push the changes not yet acknowledged, each with its base revision, together with
+    /// 3. Every record whose server copy is sealed under an older account key than the
+    ///    device's becomes a change: a new version, same content.
+    /// 4. Push the changes not yet acknowledged, each with its base revision, together with
     ///    the new manifest, in chunks. A refused push must name records the server now has
     ///    newer (else the server went back in time); it sends the device back to step 1, at
     ///    most 8 times.
@@ -310,6 +346,7 @@ where
                     });
                 }
             }
+            self.reseal_older();
             loop {
                 let chunk: Vec<RecordId> = self
                     .state
@@ -332,6 +369,17 @@ where
             }
         }
         Err(SyncError::Busy)
+    }
+
+    /// Step 3 of [`Client::sync`].
+    fn reseal_older(&mut self) {
+        let current = self.key.version();
+        for entry in self.state.records.values_mut() {
+            if !entry.pending && entry.revision > 0 && entry.key < current {
+                entry.version.number = entry.seen + 1;
+                entry.pending = true;
+            }
+        }
     }
 
     /// The revision of record `id` (the manifest's too) as the device has seen it.
@@ -357,8 +405,8 @@ where
             for item in page {
                 match item {
                     check::Opened::Manifest(seen) => next.manifest = seen,
-                    check::Opened::Record(id, revision, remote) => {
-                        if apply(&mut next, id, revision, remote) {
+                    check::Opened::Record(id, revision, remote, key) => {
+                        if apply(&mut next, id, revision, remote, key) {
                             received.push(id);
                         }
                     }
@@ -425,6 +473,7 @@ where
                         entry.revision = *revision;
                         entry.seen = entry.version.number;
                         entry.pending = false;
+                        entry.key = self.key.version();
                     }
                 }
                 self.state.manifest = ManifestSeen {
@@ -455,8 +504,15 @@ where
 }
 
 /// Takes a checked version from the server into `state`: merged with a local change not yet
-/// pushed, or in place of what the device had. Whether the record's content changed.
-fn apply<T: Body>(state: &mut State<T>, id: RecordId, revision: u64, remote: Version<T>) -> bool {
+/// pushed, or in place of what the device had; `key` is the key version it was sealed under.
+/// Whether the record's content changed.
+fn apply<T: Body>(
+    state: &mut State<T>,
+    id: RecordId,
+    revision: u64,
+    remote: Version<T>,
+    key: u32,
+) -> bool {
     let number = remote.number;
     match state.records.get_mut(&id) {
         Some(entry) => {
@@ -470,6 +526,7 @@ fn apply<T: Body>(state: &mut State<T>, id: RecordId, revision: u64, remote: Ver
             }
             entry.revision = revision;
             entry.seen = number;
+            entry.key = key;
             entry.version.body != before
         }
         None => {
@@ -479,6 +536,7 @@ fn apply<T: Body>(state: &mut State<T>, id: RecordId, revision: u64, remote: Ver
                 seen: number,
                 version: remote,
                 pending: false,
+                key,
             };
             state.records.insert(id, entry);
             changed

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use serde::{Deserialize, Serialize};
 
 use super::*;
+use crate::SealError;
 use crate::protocol::{ConflictReply, PullReply, PushReply, Record};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -379,4 +380,55 @@ fn a_push_answer_below_the_high_water_mark_is_a_rollback() {
     forgetful.change(ids[0], login("again"), 200);
     let error = forgetful.sync().unwrap_err();
     assert!(matches!(error, SyncError::RolledBack { .. }), "{error}");
+}
+
+#[test]
+fn a_rotated_key_seals_every_record_again_and_an_old_key_device_applies_nothing() {
+    let server = Rc::new(RefCell::new(Memory::default()));
+    let (mut a, mut b) = (device(&server, 1), device(&server, 2));
+    let ids = write(&mut a, &["x", "y", "z"], 100);
+    a.change(ids[2], None, 150);
+    a.sync().unwrap();
+    b.sync().unwrap();
+    let rotated = AccountKey::from_bytes(&KEY).rotated().unwrap();
+    let material = rotated.material();
+    a.set_key(rotated).unwrap();
+    assert_eq!(a.key_version(), 2);
+    // The next sync seals every record (the deletion too) again, same content.
+    let before = content(&a);
+    let report = a.sync().unwrap();
+    assert_eq!(report.pushed, 3);
+    assert_eq!(content(&a), before);
+    let old = AccountKey::from_bytes(&KEY);
+    for record in server.borrow().records.values() {
+        let opened = old.open(ACCOUNT, record.id, record.deleted, &record.sealed.0);
+        assert_eq!(opened.unwrap_err(), SealError::NewerKey { version: 2 });
+    }
+    assert_eq!(a.sync().unwrap(), Report::default(), "nothing more to seal");
+    // A device with the old key is told, and applies nothing.
+    let is_rotated = |e: &SyncError| matches!(e, SyncError::KeyRotated { version: 2 });
+    refused(&mut b, Box::new(|_, _| {}), is_rotated);
+    // With the new ring it goes on, its content unchanged, nothing to push.
+    let wrong = AccountKey::from_bytes(&[1; 32]).rotated().unwrap();
+    assert!(matches!(
+        b.set_key(wrong),
+        Err(SyncError::NotThisAccountsKey)
+    ));
+    b.set_key(AccountKey::from_material(&material).unwrap())
+        .unwrap();
+    let older = AccountKey::from_bytes(&KEY);
+    assert!(matches!(
+        a.set_key(older),
+        Err(SyncError::NotThisAccountsKey)
+    ));
+    let report = b.sync().unwrap();
+    assert_eq!((report.received.len(), report.pushed), (0, 0));
+    assert_eq!(content(&b), before);
+    // A record written after the rotation is sealed under the new key only.
+    a.change(ids[0], login("after"), 300);
+    a.sync().unwrap();
+    let record = server.borrow().records[&ids[0]].clone();
+    assert!(old.open(ACCOUNT, ids[0], false, &record.sealed.0).is_err());
+    b.sync().unwrap();
+    assert_eq!(content(&b)[&ids[0]].password, "after");
 }

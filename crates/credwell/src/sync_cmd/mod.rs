@@ -7,9 +7,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use credwell_admin::sync::{SyncAccount, sync_vault};
+use credwell_admin::sync::SyncAccount;
 use credwell_core::Timestamp;
-use credwell_sync::DeviceId;
 use credwell_sync::client::http::HttpTransport;
 use credwell_vault::Vault;
 use serde_json::json;
@@ -18,6 +17,7 @@ use crate::backend::{self, now};
 use crate::global::Global;
 use crate::output::print_json;
 
+mod rotate;
 mod serve;
 mod signin;
 
@@ -42,8 +42,9 @@ pub(crate) enum SyncCommand {
     Status,
     /// Lists the account's devices.
     Devices,
-    /// Revokes a device of the account: its token stops working at once.
-    Revoke(RevokeArgs),
+    /// Revokes a device of the account: its token stops working at once, and the account key
+    /// is rotated (asks the sync passphrase) so that the device cannot read what comes after.
+    Revoke(rotate::RevokeArgs),
     /// Signs this vault out (revoking this device on the server when it can be reached); the
     /// vault's records stay.
     Logout,
@@ -60,13 +61,6 @@ pub(crate) struct InviteArgs {
     out: PathBuf,
 }
 
-/// Options of `credwell sync revoke`.
-#[derive(Debug, clap::Args)]
-pub(crate) struct RevokeArgs {
-    /// The device's id (as `credwell sync devices` lists it).
-    device: String,
-}
-
 /// Runs a `credwell sync` command.
 pub(crate) fn run(global: &Global, command: SyncCommand, out: &mut impl Write) -> Result<()> {
     match command {
@@ -77,7 +71,7 @@ pub(crate) fn run(global: &Global, command: SyncCommand, out: &mut impl Write) -
         SyncCommand::Now => sync_now(global, out),
         SyncCommand::Status => status(global, out),
         SyncCommand::Devices => devices(global, out),
-        SyncCommand::Revoke(args) => revoke(global, &args, out),
+        SyncCommand::Revoke(args) => rotate::revoke(global, &args, out),
         SyncCommand::Logout => logout(global, out),
     }
 }
@@ -124,12 +118,22 @@ fn invite(global: &Global, args: &InviteArgs, out: &mut impl Write) -> Result<()
 }
 
 fn sync_now(global: &Global, out: &mut impl Write) -> Result<()> {
-    let (vault, account) = signed_in(global)?;
-    let mut client = account.client(&vault, transport(&account)?)?;
-    let report = sync_vault(&vault, &mut client, now().0).context("sync failed")?;
+    let (vault, mut account) = signed_in(global)?;
+    let (report, fetched) = rotate::sync_fetching_key(&vault, &mut account)?;
     if global.json {
-        let value = json!({"received": report.received.len(), "pushed": report.pushed});
+        let value = json!({
+            "received": report.received.len(),
+            "pushed": report.pushed,
+            "keyVersionFetched": fetched,
+        });
         return print_json(out, &value);
+    }
+    if let Some(version) = fetched {
+        writeln!(
+            out,
+            "the account key was rotated (a device was revoked): this device now has \
+             version {version}"
+        )?;
     }
     writeln!(
         out,
@@ -215,19 +219,6 @@ fn devices(global: &Global, out: &mut impl Write) -> Result<()> {
             time(d.created)
         )?;
     }
-    Ok(())
-}
-
-fn revoke(global: &Global, args: &RevokeArgs, out: &mut impl Write) -> Result<()> {
-    let (_vault, account) = signed_in(global)?;
-    let device = DeviceId::parse(&args.device)
-        .context("not a device id (22 characters, as `credwell sync devices` lists them)")?;
-    transport(&account)?.revoke(device)?;
-    writeln!(
-        out,
-        "device {device} revoked: its token no longer works. The account key is not rotated \
-         (not yet implemented): the revoked device still holds it."
-    )?;
     Ok(())
 }
 

@@ -24,10 +24,7 @@ use crate::output::print_json;
 use crate::secrets;
 
 /// The environment variable naming a file that holds the sync passphrase.
-const SYNC_PASSPHRASE_FILE_ENV: &str = "CREDWELL_SYNC_PASSPHRASE_FILE";
-
-/// The account key's version before any rotation.
-const FIRST_KEY_VERSION: u32 = 1;
+pub(super) const SYNC_PASSPHRASE_FILE_ENV: &str = "CREDWELL_SYNC_PASSPHRASE_FILE";
 
 /// Options of `credwell sync login`.
 #[derive(Debug, clap::Args)]
@@ -62,8 +59,17 @@ pub(crate) struct PassphraseArgs {
 
 /// The Argon2id cost of OPAQUE's key stretching: the release one, or the test-only one where
 /// the build has it and the environment asks for it.
-fn ksf() -> Result<KsfParams> {
+pub(super) fn ksf() -> Result<KsfParams> {
     Ok(KsfParams::current(false)?)
+}
+
+/// The sync passphrase: from `file`, else from the file `CREDWELL_SYNC_PASSPHRASE_FILE` names,
+/// else asked once on the terminal.
+pub(super) fn sync_passphrase(file: Option<&Path>) -> Result<secrets::Passphrase> {
+    let from_env = std::env::var_os(SYNC_PASSPHRASE_FILE_ENV)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    secrets::existing_passphrase(file.or(from_env.as_deref()), "Sync passphrase")
 }
 
 pub(crate) fn login(global: &Global, args: &LoginArgs, out: &mut impl Write) -> Result<()> {
@@ -79,7 +85,7 @@ pub(crate) fn login(global: &Global, args: &LoginArgs, out: &mut impl Write) -> 
             let id = AccountId::parse(id).context(
                 "not an account id (22 characters, as `credwell sync status` prints it)",
             )?;
-            let passphrase = secrets::existing_passphrase(file, "Sync passphrase")?;
+            let passphrase = sync_passphrase(file)?;
             let signed_in = HttpTransport::login(
                 &server,
                 id,
@@ -91,23 +97,19 @@ pub(crate) fn login(global: &Global, args: &LoginArgs, out: &mut impl Write) -> 
             let enrolled = signed_in
                 .enrolled
                 .context("the server added no device for this sign-in")?;
-            let key: [u8; 32] = signed_in
-                .key
-                .as_slice()
-                .try_into()
-                .ok()
-                .context("the account key from the server is not 32 bytes")?;
-            account_of(&server, enrolled, Zeroizing::new(key))
+            AccountKey::from_material(&signed_in.key)
+                .context("the account key from the server is not a key")?;
+            account_of(&server, enrolled, signed_in.key)
         }
         (None, None) => {
             let passphrase = secrets::new_passphrase(file, "New sync passphrase")?;
             let ksf = ksf()?;
             let enrolled = HttpTransport::create_account(&server, &args.device_name)
                 .context("cannot create an account on the server")?;
-            let (_, key) = AccountKey::generate().context("no randomness")?;
-            let account = account_of(&server, enrolled, key);
+            let (key, _) = AccountKey::generate().context("no randomness")?;
+            let account = account_of(&server, enrolled, key.material());
             transport(&account)?
-                .register(passphrase.as_bytes(), ksf, FIRST_KEY_VERSION, &*account.key)
+                .register(passphrase.as_bytes(), ksf, key.version(), &account.key)
                 .context("the account was created, but its sync passphrase was not registered")?;
             account
         }
@@ -148,7 +150,7 @@ pub(crate) fn login(global: &Global, args: &LoginArgs, out: &mut impl Write) -> 
     Ok(())
 }
 
-fn account_of(server: &str, enrolled: Enrolled, key: Zeroizing<[u8; 32]>) -> SyncAccount {
+fn account_of(server: &str, enrolled: Enrolled, key: Zeroizing<Vec<u8>>) -> SyncAccount {
     SyncAccount {
         server: server.to_owned(),
         account: enrolled.account,
@@ -184,13 +186,9 @@ pub(crate) fn passphrase(
     let (_vault, account) = signed_in(global)?;
     let passphrase =
         secrets::new_passphrase(args.passphrase_file.as_deref(), "New sync passphrase")?;
+    let version = account.account_key()?.version();
     transport(&account)?
-        .register(
-            passphrase.as_bytes(),
-            ksf()?,
-            FIRST_KEY_VERSION,
-            &*account.key,
-        )
+        .register(passphrase.as_bytes(), ksf()?, version, &account.key)
         .context("the sync passphrase was not changed")?;
     writeln!(
         out,
