@@ -15,7 +15,8 @@
 // writes them before the e2e suites and the demo launch a browser, and `--content-scripts` makes
 // them for loading extension/ unpacked:
 //   gen/main-world.js  src/wire.js + src/main/*.js in one closure: the MAIN-world shim
-//   gen/isolated.js    src/wire.js + src/content/isolated.js: the ISOLATED-world relay
+//   gen/isolated.js    src/wire.js + src/content/forms/*.js + src/content/isolated.js: the
+//                      ISOLATED-world relay and its form saving
 // src/wire.js is an ES module (Node tests import it): its one `export const WIRE` becomes a
 // `const WIRE` of the bundle.
 //
@@ -48,7 +49,13 @@ export const CONTENT_SCRIPTS = {
     'src/main/container.js',
     'src/main/install.js',
   ],
-  'isolated.js': ['src/wire.js', 'src/content/isolated.js'],
+  'isolated.js': [
+    'src/wire.js',
+    'src/content/forms/classify.js',
+    'src/content/forms/fields.js',
+    'src/content/forms/watch.js',
+    'src/content/isolated.js',
+  ],
 };
 const BUNDLED = new Set(Object.values(CONTENT_SCRIPTS).flat());
 /** Whether `path` (under extension/) is a bundle part, or a directory of nothing else. */

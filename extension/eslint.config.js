@@ -25,7 +25,7 @@ export default [
   // The classic content scripts and the parts build.mjs bundles into them: scripts, in one
   // closure per bundle, where tsc resolves the names the parts share.
   {
-    files: ['src/main/*.js', 'src/content/*.js', 'src/autofill.js'],
+    files: ['src/main/*.js', 'src/content/**/*.js', 'src/autofill.js'],
     languageOptions: { sourceType: 'script', globals: browser },
     rules: { 'no-undef': 'off' },
   },

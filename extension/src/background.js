@@ -7,6 +7,7 @@
 // - page-calls.js, documents.js, identity.js: the content scripts' relayed calls, with the
 //   `caller` built only from what the browser reports about the sender (src/caller.js); per
 //   document, a map rid → host request id, cancelled when the document goes away;
+// - form-saves.js: saves from ordinary forms, as store()s of the sender's document;
 // - windows.js, unlock.js, prompts.js: the host's UI (unlock, account chooser, save/update
 //   prompt, passkey windows) as extension pages in popup windows, their state in
 //   storage.session; at most one request per tab has prompts open at a time; once the user
@@ -19,6 +20,7 @@ import { generation, hostConnected, onHost, sendToHost, setLocked } from './back
 import { docKeyOf, onFrameCommitted, onTabRemoved } from './background/documents.js';
 import { onIdentity } from './background/identity.js';
 import { onDocumentPort, onPageMessage } from './background/page-calls.js';
+import { forgetTab } from './background/form-saves.js';
 import { abortWellKnownFetches, cancelWellKnownFetch, fetchWellKnownForHost } from './background/well-known.js';
 import { closeUnlock, onUnlockAsked, setUnlockRefused, unlockWindowClosed } from './background/unlock.js';
 import {
@@ -100,6 +102,7 @@ async function onHostEvent(event) {
 
 api.runtime.onConnect.addListener(onDocumentPort);
 api.tabs.onRemoved.addListener(onTabRemoved);
+api.tabs.onRemoved.addListener(forgetTab);
 api.webNavigation.onCommitted.addListener(onFrameCommitted);
 
 api.runtime.onMessage.addListener((message, sender, sendResponse) => {

@@ -1,5 +1,5 @@
 // What build.mjs puts in scope of the content script parts it bundles (src/main/*.js,
-// src/content/isolated.js): the wire format, as `const WIRE` (src/wire.js).
+// src/content/): the wire format, as `const WIRE` (src/wire.js).
 declare const WIRE: typeof import('../src/wire.js').WIRE;
 
 // Set by src/autofill.js for src/content/isolated.js (one isolated world): passkey autofill

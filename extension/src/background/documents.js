@@ -28,6 +28,7 @@ const api = globalThis.chrome;
  * @property {boolean} answered
  * @property {(reply: object) => void} [answer]
  * @property {number} [outlivesIn] the tab whose outliving save it is (its document went away)
+ * @property {boolean} [form] a save from an ordinary form (form-saves.js), not the page's call
  */
 /**
  * A document that called credwell.
@@ -122,7 +123,7 @@ const outliving = new Map();
  * @param {PageCall} call
  * @param {string} reason
  */
-function cancelCall(call, reason) {
+export function cancelCall(call, reason) {
   if (call.hostId !== null && hostPending.has(call.hostId)) {
     sendToHost('cancel', { target: call.hostId, reason }, () => {});
   } else {

@@ -11,6 +11,7 @@ import { settings, settingsLoaded } from './settings-cache.js';
 import { setUnlockRefused } from './unlock.js';
 import { icons } from './icon-service.js';
 import { requestedRpId } from './well-known.js';
+import { onFormMessage, pageStores } from './form-saves.js';
 
 const api = globalThis.chrome;
 
@@ -103,6 +104,7 @@ async function onPageCall(message, sender, sendResponse, key) {
   /** @type {import('./documents.js').PageCall} */
   const call = { method, hostId: null, aborted: false, reason: undefined, answered: false };
   doc.rids.set(rid, call);
+  if (method === 'credentials.store' && params.credential?.type === 'password') pageStores(doc.tabId, sender.origin);
   remember(sender.documentId, sender.origin);
   const { caller, ancestorFrameIds } = await callerFor(sender);
   doc.ancestorFrameIds = ancestorFrameIds;
@@ -210,6 +212,11 @@ export function onDocumentPort(p) {
  * @returns {boolean}
  */
 export function onPageMessage(message, sender, key, reply) {
+  // A save from an ordinary form (form-saves.js): no reply.
+  if (message?.credwell === 1 && message.kind === 'form') {
+    onFormMessage(message, sender, key).catch(() => {});
+    return false;
+  }
   if (!message || message.credwell !== 1 || !Number.isSafeInteger(message.rid) || message.rid < 0) return false;
   const { rid } = message;
   if (message.kind === 'call') {

@@ -206,6 +206,17 @@
     }
   };
 
+  // Ordinary forms (src/content/forms/): a submission that looks successful goes to the
+  // background over this document's port, like a call, as {kind: 'form', form: {kind, username,
+  // password}}; the background decides the origin from the sender, as for a store().
+  const forms = watchForms((form) => {
+    try {
+      send({ credwell: 1, kind: 'form', rid: 0, form });
+    } catch {
+      // The extension went away.
+    }
+  });
+
   // The background asks a frame's document for its origin when the frame is an ancestor of a
   // caller (src/caller.js: a URL does not tell the origin): answer with a message whose sender
   // the browser fills, then let the background's ask settle.
@@ -235,9 +246,11 @@
     const { rid } = message;
     if (!WIRE.isRid(rid)) return;
     if (WIRE.is(message, 'call')) {
+      /** @type {{credential?: {type?: unknown}}} */
       const params = message.params && typeof message.params === 'object' ? message.params : {};
       try {
         const method = String(message.method);
+        if (method === 'credentials.store' && params.credential?.type === 'password') forms.pageStored();
         send({ credwell: 1, kind: 'call', rid, method, params, frame: frameFacts(method, params) });
       } catch (e) {
         respond(rid, { error: { name: 'UnknownError', message: `credwell is not available: ${e.message}` } });

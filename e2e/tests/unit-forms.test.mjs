@@ -1,0 +1,248 @@
+// Unit tests of credwell's form saving without a browser: the classifier
+// (extension/src/content/forms/classify.js, a part of the ISOLATED-world bundle, loaded here as
+// the bundle loads it: a classic script) on synthetic fields, and the background's side
+// (extension/src/background/form-saves.js) over a scripted native port and storage.session.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { runInNewContext } from 'node:vm';
+
+const classifier = {};
+runInNewContext(readFileSync(new URL('../../extension/src/content/forms/classify.js', import.meta.url), 'utf8'), classifier);
+/** classifyFields over plain copies (the vm's objects compare by structure once copied back). */
+const classify = (fields) => {
+  const out = classifier.classifyFields(fields);
+  return out === null ? null : { ...out };
+};
+
+/** A field as fields.js describes it: a visible text field unless said otherwise. */
+function field(value, { type = 'text', autocomplete = '', hints = '', visible = true, inputMode = '', maxLength = -1 } = {}) {
+  const tokens = autocomplete.toLowerCase().split(/\s+/).filter(Boolean);
+  return { type, tokens, hints, visible, value, inputMode, maxLength };
+}
+const password = (value, options = {}) => field(value, { type: 'password', ...options });
+
+test('autocomplete tokens decide first: username, current-password, new-password', () => {
+  // A sign-in: the field marked username, even after an unmarked text field.
+  assert.deepEqual(
+    classify([field('Alice Smith', { hints: 'name' }), field('alice', { autocomplete: 'username' }), password('pencil', { autocomplete: 'current-password' })]),
+    { kind: 'sign-in', username: 'alice', password: 'pencil', usernameField: 1, passwordField: 2 },
+  );
+  // `username webauthn` is a user name field; tokens are ASCII case-insensitive.
+  assert.equal(classify([field('bob', { autocomplete: 'Username WebAuthn' }), password('x', { autocomplete: 'CURRENT-PASSWORD' })]).username, 'bob');
+  // A hidden field marked username names the account (a change-password form's, the second
+  // page of a two-page sign-in).
+  assert.deepEqual(
+    classify([
+      field('carol', { autocomplete: 'username', visible: false, type: 'other:hidden' }),
+      password('old', { autocomplete: 'current-password' }),
+      password('new', { autocomplete: 'new-password' }),
+      password('new', { autocomplete: 'new-password' }),
+    ]),
+    { kind: 'change-password', username: 'carol', password: 'new', usernameField: 0, passwordField: 2 },
+  );
+  // A sign-up: new-password and its confirmation (marked or not).
+  assert.deepEqual(
+    classify([field('dave', { autocomplete: 'username' }), password('n1', { autocomplete: 'new-password' }), password('n1')]),
+    { kind: 'sign-up', username: 'dave', password: 'n1', usernameField: 0, passwordField: 1 },
+  );
+  // A current password marked, the new one and its confirmation not.
+  assert.equal(classify([password('old', { autocomplete: 'current-password' }), password('n2'), password('n2')]).kind, 'change-password');
+  // A confirmation that differs: nothing to save.
+  assert.equal(classify([field('erin'), password('n1', { autocomplete: 'new-password' }), password('n2', { autocomplete: 'new-password' })]), null);
+  // autocomplete="off" on the password is no reason not to save.
+  assert.equal(classify([field('frank', { hints: 'login' }), password('p', { autocomplete: 'off' })]).kind, 'sign-in');
+});
+
+test('without tokens: field types and structure', () => {
+  // One password: a sign-in; the user name is the text field before it that says so.
+  assert.deepEqual(
+    classify([field('gina', { hints: 'login' }), field('Gina G.', { hints: 'nickname' }), password('p')]),
+    { kind: 'sign-in', username: 'gina', password: 'p', usernameField: 0, passwordField: 2 },
+  );
+  // Else the nearest visible text field before it; never one after it, nor a hidden one.
+  assert.equal(classify([field('h1', { hints: 'x' }), field('h2', { hints: 'y' }), password('p'), field('after')]).username, 'h2');
+  assert.equal(classify([field('hidden', { visible: false }), password('p')]).username, '');
+  // An e-mail field is a user name.
+  assert.equal(classify([field('Ivy', { hints: 'full name' }), field('ivy@example.com', { type: 'email' }), password('p')]).username, 'ivy@example.com');
+  // Two equal passwords: a sign-up; two different: current and new; three: current, new, new.
+  assert.deepEqual(
+    [[password('a'), password('a')], [password('a'), password('b')], [password('a'), password('b'), password('b')]].map((f) => {
+      const r = classify([field('u', { hints: 'user' }), ...f]);
+      return [r.kind, r.password];
+    }),
+    [['sign-up', 'a'], ['change-password', 'b'], ['change-password', 'b']],
+  );
+  // Three that do not fit, or more: nothing.
+  assert.equal(classify([password('a'), password('b'), password('c')]), null);
+  assert.equal(classify([password('a'), password('a'), password('a'), password('a')]), null);
+  // Empty passwords are not there.
+  assert.equal(classify([field('u', { hints: 'user' }), password(''), password('p')]).kind, 'sign-in');
+});
+
+test('a password-like field that is no account password is never saved', () => {
+  const user = field('jo', { hints: 'user' });
+  for (const secret of [
+    password('1234', { hints: 'pin' }),
+    password('1234', { hints: 'card pin' }),
+    password('123456', { autocomplete: 'one-time-code' }),
+    password('123456', { hints: 'otp' }),
+    password('123', { autocomplete: 'cc-csc' }),
+    password('4111111111111111', { hints: 'cardnumber' }),
+    password('123', { hints: 'security code' }),
+    password('9876', { inputMode: 'numeric', maxLength: 4 }),
+  ]) {
+    assert.equal(classify([user, secret]), null, JSON.stringify(secret));
+  }
+  // A one-time code beside a real password does not change the sign-in.
+  assert.equal(classify([user, password('p'), field('123456', { autocomplete: 'one-time-code' })]).password, 'p');
+  // A password field alone with nothing typed: nothing.
+  assert.equal(classify([user, password('')]), null);
+});
+
+test('a user name alone is the first page of a two-page sign-in', () => {
+  assert.deepEqual(classify([field('kim@example.com', { type: 'email' })]), {
+    kind: 'username', username: 'kim@example.com', password: '', usernameField: 0, passwordField: -1,
+  });
+  assert.equal(classify([field('kim', { autocomplete: 'username' }), password('', { visible: false })]).kind, 'username');
+  // A search box, or any text field that does not say it is a user name, is not.
+  assert.equal(classify([field('shoes', { hints: 'q search' })]), null);
+  assert.equal(classify([field('hello', { hints: 'comment' })]), null);
+  // Nor a page of several filled text fields (an address form).
+  assert.equal(classify([field('kim', { hints: 'user' }), field('Main Street', { hints: 'street' })]), null);
+  assert.equal(classify([field('', { autocomplete: 'username' })]), null);
+});
+
+// ---- the background's side (form-saves.js), over a scripted native port ----------------------
+
+/** @type {{id: number, method: string, params: any}[]} */
+const sent = [];
+const session = new Map();
+globalThis.chrome = {
+  runtime: {
+    connectNative: () => ({
+      postMessage: (m) => sent.push(m),
+      onMessage: { addListener() {} },
+      onDisconnect: { addListener() {} },
+      disconnect() {},
+    }),
+  },
+  storage: {
+    session: {
+      get: async (key) => (session.has(key) ? { [key]: structuredClone(session.get(key)) } : {}),
+      set: async (items) => Object.entries(items).forEach(([k, v]) => session.set(k, structuredClone(v))),
+      remove: async (key) => void session.delete(key),
+    },
+  },
+};
+const { hostPending } = await import('../../extension/src/background/host.js');
+const { cancelDocument, documents } = await import('../../extension/src/background/documents.js');
+const { clientId } = await import('../../extension/src/caller.js');
+const { onFormMessage, pageStores, validForm, forgetTab } = await import('../../extension/src/background/form-saves.js');
+
+let nextDoc = 1;
+/** A top-level document's sender in tab `tabId` on `origin`. */
+function sender(tabId, origin = 'http://localhost:8000') {
+  const documentId = `form-doc-${nextDoc++}`;
+  return { tab: { id: tabId }, frameId: 0, documentId, origin, url: `${origin}/login`, documentLifecycle: 'active' };
+}
+/** The form messages' host requests since `mark`. */
+const storesSince = (mark) => sent.slice(mark).filter((m) => m.method === 'credentials.store');
+const cancelsSince = (mark) => sent.slice(mark).filter((m) => m.method === 'cancel').map((m) => m.params.target);
+/** The host answered request `id` (host.js's reply path). */
+function reply(id) {
+  const entry = hostPending.get(id);
+  hostPending.delete(id);
+  entry.onReply({ id, result: null });
+}
+
+test('validForm: only a known kind, strings within the host\'s bounds, a password (a user name for the first page)', () => {
+  assert.deepEqual(validForm({ kind: 'sign-in', username: 'a', password: 'p', extra: 1 }), { kind: 'sign-in', username: 'a', password: 'p' });
+  assert.deepEqual(validForm({ kind: 'username', username: 'a', password: '' }), { kind: 'username', username: 'a', password: '' });
+  for (const bad of [
+    null,
+    'sign-in',
+    { kind: 'login', username: 'a', password: 'p' },
+    { kind: 'sign-in', username: 1, password: 'p' },
+    { kind: 'sign-in', username: 'a', password: '' },
+    { kind: 'username', username: '', password: '' },
+    { kind: 'sign-up', username: 'a'.repeat(1025), password: 'p' },
+    { kind: 'sign-up', username: 'a', password: 'p'.repeat(4097) },
+  ]) {
+    assert.equal(validForm(bad), null, JSON.stringify(bad));
+  }
+});
+
+test('a form is a store() of {id, password} for the sender\'s origin, under its own client', async () => {
+  const mark = sent.length;
+  const s = sender(3, 'https://shop.example');
+  await onFormMessage({ credwell: 1, kind: 'form', form: { kind: 'sign-in', username: 'ann', password: 'pw', origin: 'https://evil.example' } }, s, s.documentId);
+  const [store] = storesSince(mark);
+  assert.equal(store.params.caller.origin, 'https://shop.example');
+  assert.deepEqual(store.params.credential, { type: 'password', id: 'ann', password: 'pw', name: '', iconURL: '' });
+  assert.notEqual(store.params.caller.client, clientId(3, 0, s.documentId), 'not the page\'s own client');
+  assert.deepEqual(hostPending.get(store.id).page, { docKey: s.documentId, rid: -1, tabId: 3 });
+  // Answered: it leaves its document.
+  reply(store.id);
+  assert.equal(documents.get(s.documentId).rids.size, 0);
+  // A malformed form, or one from a document without a key, is not sent.
+  await onFormMessage({ credwell: 1, kind: 'form', form: { kind: 'sign-in', username: 'ann' } }, s, s.documentId);
+  await onFormMessage({ credwell: 1, kind: 'form', form: { kind: 'sign-in', username: 'ann', password: 'pw' } }, s, null);
+  assert.equal(storesSince(mark).length, 1);
+});
+
+test('the first page\'s user name names the next password-only form of its origin in its tab, once', async () => {
+  const mark = sent.length;
+  const step = async (tabId, origin, form) => {
+    const s = sender(tabId, origin);
+    await onFormMessage({ credwell: 1, kind: 'form', form }, s, s.documentId);
+  };
+  await step(4, 'https://a.example', { kind: 'username', username: 'bea@a.example', password: '' });
+  assert.equal(storesSince(mark).length, 0, 'a user name alone saves nothing');
+  // Another tab, or another origin in this tab, does not get it.
+  await step(5, 'https://a.example', { kind: 'sign-in', username: '', password: 'pw' });
+  assert.equal(storesSince(mark).length, 0);
+  await step(4, 'https://a.example', { kind: 'sign-in', username: '', password: 'pw' });
+  assert.deepEqual(storesSince(mark).map((m) => m.params.credential.id), ['bea@a.example']);
+  // Used once.
+  await step(4, 'https://a.example', { kind: 'sign-in', username: '', password: 'pw' });
+  assert.equal(storesSince(mark).length, 1);
+  await step(4, 'https://a.example', { kind: 'username', username: 'cy', password: '' });
+  await step(4, 'https://b.example', { kind: 'sign-in', username: '', password: 'pw' });
+  assert.equal(storesSince(mark).length, 1, 'another origin\'s form does not get it');
+  await step(6, 'https://a.example', { kind: 'username', username: 'di', password: '' });
+  forgetTab(6);
+  await step(6, 'https://a.example', { kind: 'sign-in', username: '', password: 'pw' });
+  assert.equal(storesSince(mark).length, 1, 'a closed tab\'s user name is forgotten');
+  for (const m of storesSince(mark)) reply(m.id);
+});
+
+test('a form save outlives its document as its tab\'s one outliving save; the page\'s own store() cancels it', async () => {
+  const mark = sent.length;
+  const s = sender(7);
+  await onFormMessage({ credwell: 1, kind: 'form', form: { kind: 'sign-in', username: 'eli', password: 'pw' } }, s, s.documentId);
+  const [save] = storesSince(mark);
+  cancelDocument(s.documentId, 'the frame navigated away');
+  assert.deepEqual(cancelsSince(mark), [], 'it outlives its document');
+  // The next document's form save, leaving while the first still waits, is cancelled.
+  const next = sender(7);
+  await onFormMessage({ credwell: 1, kind: 'form', form: { kind: 'sign-in', username: 'flo', password: 'pw' } }, next, next.documentId);
+  const second = storesSince(mark)[1];
+  cancelDocument(next.documentId, 'the frame navigated away');
+  assert.deepEqual(cancelsSince(mark), [second.id]);
+  reply(save.id);
+  reply(second.id);
+  // A page of the same origin in the same tab that stores itself: the form save still waiting
+  // is cancelled; another origin's or another tab's store() leaves it.
+  const page = sender(8);
+  await onFormMessage({ credwell: 1, kind: 'form', form: { kind: 'sign-up', username: 'gil', password: 'pw' } }, page, page.documentId);
+  const third = storesSince(mark)[2];
+  pageStores(8, 'https://elsewhere.example');
+  pageStores(9, page.origin);
+  assert.deepEqual(cancelsSince(mark), [second.id]);
+  pageStores(8, page.origin);
+  assert.deepEqual(cancelsSince(mark), [second.id, third.id]);
+  reply(third.id);
+  pageStores(8, page.origin);
+  assert.deepEqual(cancelsSince(mark), [second.id, third.id], 'an ended form save is not cancelled again');
+});

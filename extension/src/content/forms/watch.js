@@ -1,0 +1,154 @@
+// @ts-check
+// When an ordinary form was submitted, for credwell's form saving (part of gen/isolated.js, see
+// build.mjs; fields.js reads the fields, classify.js says what they are).
+//
+// A submission starts with a `submit` event (any form, seen at the window first), or with a
+// trusted click on a button-like control or a trusted Enter in a field (pages that never
+// submit a form). Its fields are read then, and again every WATCH_MS while the user stays: the
+// latest values win. It looks successful, and is passed on to be saved, when
+// - a form submission goes ahead (the page did not prevent it: the browser navigates), or
+// - the page navigates or goes away (pagehide), or its URL changes (a single-page app's route),
+// - or the password field is cleared, removed or hidden after it (a fetch signed the user in).
+// Nothing happening within WATCH_FOR_MS drops it. One submission is watched at a time, and one
+// is passed on once. A `username` form (the first page of a two-page sign-in) is passed on as
+// soon as it is submitted, for the background to remember.
+//
+// The page's own store() of a password credential (seen by the relay) is the page saving what
+// was typed: a submission watched since shortly before it is not passed on (one prompt, not two).
+
+const WATCH_MS = 250;
+const WATCH_FOR_MS = 30_000;
+const PAGE_STORE_GRACE_MS = 2_000;
+
+/**
+ * A submission being watched.
+ * @typedef {object} Watched
+ * @property {HTMLInputElement[]} inputs the fields it covers
+ * @property {FormKind} found what they were last seen to be
+ * @property {HTMLInputElement | null} password the stored password's field
+ * @property {string} url the document's URL when it started
+ * @property {number} at when it started
+ * @property {ReturnType<typeof setInterval> | null} timer
+ */
+
+/**
+ * Reads `inputs` and classifies them.
+ * @param {HTMLInputElement[]} inputs
+ */
+function classifyInputs(inputs) {
+  const live = inputs.filter((el) => el.isConnected);
+  const found = classifyFields(live.map(describeField));
+  return { found, password: found && found.passwordField !== -1 ? live[found.passwordField] : null };
+}
+
+/**
+ * Whether an element a trusted click landed on is a control that may submit: a button, a
+ * submit / image / button input, a link, anything with role=button, or (its inside unknown) a
+ * closed shadow root's host.
+ * @param {EventTarget[]} path the event's composed path
+ */
+function clickedControl(path) {
+  for (const node of path.slice(0, 8)) {
+    if (!(node instanceof Element)) continue;
+    if (node instanceof HTMLButtonElement || node instanceof HTMLAnchorElement) return node;
+    if (node instanceof HTMLInputElement && ['submit', 'image', 'button'].includes(node.type)) return node;
+    if (node.getAttribute('role') === 'button') return node;
+    if (!node.shadowRoot && shadowOf(node)) return node;
+  }
+  return null;
+}
+
+/**
+ * Starts watching this document's submissions; `save` receives each one that looks successful:
+ * {kind, username, password}.
+ * @param {(form: {kind: string, username: string, password: string}) => void} save
+ */
+function watchForms(save) {
+  /** @type {Watched | null} */
+  let watched = null;
+  let pageStoredAt = -Infinity;
+
+  const stop = () => {
+    if (watched?.timer) clearInterval(watched.timer);
+    watched = null;
+  };
+  const pass = () => {
+    const w = watched;
+    stop();
+    if (!w || pageStoredAt >= w.at - PAGE_STORE_GRACE_MS) return;
+    save({ kind: w.found.kind, username: w.found.username, password: w.found.password });
+  };
+  const tick = () => {
+    const w = watched;
+    if (!w) return;
+    if (location.href !== w.url) return pass();
+    const field = w.password;
+    if (!field || !field.isConnected || field.value === '' || field.getClientRects().length === 0) return pass();
+    const now = classifyInputs(w.inputs);
+    if (now.found && now.found.kind === w.found.kind) {
+      w.found = now.found;
+      w.password = now.password;
+    }
+    if (Date.now() - w.at > WATCH_FOR_MS) stop();
+  };
+
+  /**
+   * A submission of `form` (null: fields outside any form) starts.
+   * @param {HTMLFormElement | null} form
+   * @returns {boolean} whether it is one to save
+   */
+  const start = (form) => {
+    const inputs = scopeInputs(form);
+    // Nothing typed anywhere (most clicks): done before any layout is asked for.
+    if (!inputs.some((el) => el.value !== '')) return false;
+    const { found, password } = classifyInputs(inputs);
+    if (!found) return false;
+    stop();
+    watched = { inputs, found, password, url: location.href, at: Date.now(), timer: null };
+    if (found.kind === 'username') {
+      pass();
+      return true;
+    }
+    watched.timer = setInterval(tick, WATCH_MS);
+    return true;
+  };
+
+  /** @param {() => void} fn */
+  const guarded = (fn) => {
+    try {
+      fn();
+    } catch {
+      // A page's odd DOM is no reason to break the relay.
+    }
+  };
+
+  window.addEventListener('submit', (e) => guarded(() => {
+    const form = e.target instanceof HTMLFormElement ? e.target : null;
+    if (!form || !start(form)) return;
+    const w = watched;
+    // After the page's own handlers: a submission they did not prevent navigates now.
+    setTimeout(() => {
+      if (watched === w && !e.defaultPrevented) pass();
+    }, 0);
+  }), true);
+  window.addEventListener('click', (e) => guarded(() => {
+    if (!e.isTrusted || typeof e.composedPath !== 'function') return;
+    const control = clickedControl(e.composedPath());
+    if (control) start(formOf(control));
+  }), true);
+  window.addEventListener('keydown', (e) => guarded(() => {
+    if (!e.isTrusted || e.key !== 'Enter' || typeof e.composedPath !== 'function') return;
+    const [target] = e.composedPath();
+    if (target instanceof HTMLInputElement) start(formOf(target));
+  }), true);
+  window.addEventListener('pagehide', () => guarded(() => {
+    if (watched) pass();
+  }), true);
+
+  return {
+    /** The page stored a password credential itself (the relay saw its store() call). */
+    pageStored() {
+      pageStoredAt = Date.now();
+    },
+  };
+}
