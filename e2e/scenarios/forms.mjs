@@ -1,0 +1,124 @@
+// Ordinary forms feed the same store, in both browsers: a sign-in, sign-up or change-password
+// form submitted by a real click (pages/forms/) raises credwell's save / update prompt with the
+// account's user name, after the page navigated away or (single-page apps) cleared or removed the
+// password; Save stores a PasswordCredential of the page's origin, which a later
+// get({password: true}) returns. Password-like fields that are no account password never prompt;
+// "Never for this site" and the prevent-silent-access flag apply; a page that calls store()
+// itself gets one prompt. Run by tests/forms.test.mjs (Chromium) and firefox/forms.test.mjs.
+import assert from 'node:assert/strict';
+import { getCredential } from '../lib/harness.mjs';
+import { arrivedAt, click, fill, savedPassword, submitAndAnswer } from '../lib/forms.mjs';
+
+const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+
+export const scenarios = [
+  {
+    name: 'sign-in forms (autocomplete tokens, none, autocomplete="off") prompt to save; Save stores each',
+    async run(h) {
+      await submitAndAnswer(h, '/forms/signin.html', { '#display': 'Ann A.', '#user': 'ann', '#pass': 'tokens-pw' }, { user: 'ann', unlock: true });
+      await submitAndAnswer(h, '/forms/plain.html', { '#user': 'ben', '#pass': 'plain-pw' }, { user: 'ben' });
+      await submitAndAnswer(h, '/forms/off.html', { '#user': 'cat@example.com', '#pass': 'off-pw' }, { user: 'cat@example.com' });
+      await arrivedAt(h, '?signed-in');
+      assert.equal(await savedPassword(h, 'ann'), 'tokens-pw');
+      assert.equal(await savedPassword(h, 'ben'), 'plain-pw');
+      assert.equal(await savedPassword(h, 'cat@example.com'), 'off-pw');
+    },
+  },
+  {
+    name: 'a sign-up form saves the new password; a change-password form updates it',
+    async run(h) {
+      await submitAndAnswer(
+        h,
+        '/forms/signup.html',
+        { '#full': 'Dee Dee', '#user': 'dee@example.com', '#pass': 'first-pw', '#confirm': 'first-pw' },
+        { user: 'dee@example.com', unlock: true },
+      );
+      await arrivedAt(h, '?signed-up');
+      assert.equal(await savedPassword(h, 'dee@example.com'), 'first-pw');
+      await submitAndAnswer(
+        h,
+        '/forms/change.html',
+        { '#user': 'dee@example.com', '#current': 'first-pw', '#pass': 'second-pw', '#confirm': 'second-pw' },
+        { user: 'dee@example.com', answer: 'update' },
+      );
+      await arrivedAt(h, '?changed');
+      assert.equal(await savedPassword(h, 'dee@example.com'), 'second-pw');
+    },
+  },
+  {
+    name: 'two pages (user name, then password) and single-page apps (cleared, removed, new route) prompt once each',
+    async run(h) {
+      await h.goto('/forms/step1.html');
+      await fill(h, { '#user': 'eve@example.com' });
+      await click(h, '#go');
+      await arrivedAt(h, '/forms/step2.html');
+      await fill(h, { '#pass': 'two-page-pw' });
+      await click(h, '#go');
+      await h.unlock();
+      assert.match(await h.answerPrompt('save'), /eve@example\.com/);
+      for (const [mode, user] of [['clear', 'fay'], ['remove', 'gus'], ['route', 'hal']]) {
+        await submitAndAnswer(h, `/forms/spa.html?${mode}`, { '#user': user, '#pass': `${mode}-pw` }, { user });
+      }
+      await arrivedAt(h, '?home');
+      for (const [id, password] of [['eve@example.com', 'two-page-pw'], ['fay', 'clear-pw'], ['gus', 'remove-pw'], ['hal', 'route-pw']]) {
+        assert.equal(await savedPassword(h, id), password);
+      }
+    },
+  },
+  {
+    name: 'fields in a shadow root, added after load, or in a same-origin iframe are saved',
+    async run(h) {
+      await submitAndAnswer(h, '/forms/shadow.html', { 'login-box >> #user': 'ida', 'login-box >> #pass': 'shadow-pw' }, { user: 'ida', button: 'login-box >> #go', unlock: true });
+      await h.goto('/forms/late.html');
+      // The fields are not there yet when the page has loaded.
+      await arrivedAt(h, '/forms/late.html');
+      for (let i = 0; i < 100 && !(await h.page.evaluate(() => !!document.getElementById('go'))); i++) await sleep(50);
+      await fill(h, { '#user': 'jon', '#pass': 'late-pw' });
+      await click(h, '#go');
+      assert.match(await h.answerPrompt('save'), /jon/);
+      await submitAndAnswer(h, '/forms/frame.html', { '#login >> #user': 'kay', '#login >> #pass': 'frame-pw' }, { user: 'kay', button: '#login >> #go' });
+      await h.goto('/blank.html');
+      for (const [id, password] of [['ida', 'shadow-pw'], ['jon', 'late-pw'], ['kay', 'frame-pw']]) {
+        assert.equal(await savedPassword(h, id), password);
+      }
+    },
+  },
+  {
+    name: 'PIN, one-time code and card fields never prompt; "Never for this site", prevent-silent-access and the page\'s own store() apply',
+    async run(h) {
+      // Each negative form navigates; had one prompted, its prompt (after the unlock) would come
+      // before the sign-in's that follows.
+      await h.goto('/forms/negative.html');
+      for (const kind of ['pin', 'otp', 'card']) {
+        await fill(h, { [`#${kind}-user`]: `${kind}-person`, [`#${kind}`]: '1234' });
+        await click(h, `#go-${kind}`);
+        await arrivedAt(h, `?${kind}`);
+      }
+      await submitAndAnswer(h, '/forms/signin.html', { '#user': 'liz', '#pass': 'liz-pw' }, { user: 'liz', unlock: true });
+      await arrivedAt(h, '?signed-in');
+      // Saved with the user's answer: a silent get() returns it, until preventSilentAccess().
+      const silent = await getCredential(h.page, { password: true, mediation: 'silent' });
+      assert.deepEqual([silent?.id, silent?.password], ['liz', 'liz-pw']);
+      await h.page.evaluate(() => navigator.credentials.preventSilentAccess());
+      assert.equal(await getCredential(h.page, { password: true, mediation: 'silent' }), null);
+      // A page that stores the credential itself as its form is submitted: one prompt, the page's.
+      await h.goto('/forms/spa.html?clear');
+      await h.page.evaluate(() => {
+        document.getElementById('go').addEventListener('click', () => {
+          navigator.credentials.store(new PasswordCredential({ id: 'max', password: 'max-pw', name: 'Max' }));
+        });
+      });
+      await fill(h, { '#user': 'max', '#pass': 'max-pw' });
+      await click(h, '#go');
+      assert.match(await h.answerPrompt('save'), /Max/);
+      // "Never for this site" on a form's prompt: that origin's next form does not prompt; the
+      // next prompt is the other origin's.
+      await submitAndAnswer(h, '/forms/plain.html', { '#user': 'ned', '#pass': 'ned-pw' }, { user: 'ned', answer: 'never' });
+      await h.goto('/forms/plain.html');
+      await fill(h, { '#user': 'ned2', '#pass': 'ned2-pw' });
+      await click(h, '#go');
+      await arrivedAt(h, '?signed-in');
+      await submitAndAnswer(h, '/forms/plain.html', { '#user': 'ola', '#pass': 'ola-pw' }, { user: 'ola', origin: h.crossOrigin });
+    },
+  },
+];
