@@ -46,7 +46,7 @@ export const scenarios = [
     },
   },
   {
-    name: 'two pages (user name, then password) and single-page apps (cleared, removed, new route) prompt once each',
+    name: 'two pages (user name, then password) and single-page apps (cleared, removed, new route, a prevented form reset) prompt once each',
     async run(h) {
       await h.goto('/forms/step1.html');
       await fill(h, { '#user': 'eve@example.com' });
@@ -60,7 +60,9 @@ export const scenarios = [
         await submitAndAnswer(h, `/forms/spa.html?${mode}`, { '#user': user, '#pass': `${mode}-pw` }, { user });
       }
       await arrivedAt(h, '?home');
-      for (const [id, password] of [['eve@example.com', 'two-page-pw'], ['fay', 'clear-pw'], ['gus', 'remove-pw'], ['hal', 'route-pw']]) {
+      // A form whose submission the page prevents, then resets after its fetch.
+      await submitAndAnswer(h, '/forms/spa-form.html', { '#user': 'ike@example.com', '#pass': 'reset-pw' }, { user: 'ike@example.com' });
+      for (const [id, password] of [['eve@example.com', 'two-page-pw'], ['fay', 'clear-pw'], ['gus', 'remove-pw'], ['hal', 'route-pw'], ['ike@example.com', 'reset-pw']]) {
         assert.equal(await savedPassword(h, id), password);
       }
     },

@@ -8,7 +8,8 @@
 // latest values win. It looks successful, and is passed on to be saved, when
 // - a form submission goes ahead (the page did not prevent it: the browser navigates), or
 // - the page navigates or goes away (pagehide), or its URL changes (a single-page app's route),
-// - or the password field is cleared, removed or hidden after it (a fetch signed the user in).
+// - or the password field is cleared, removed or hidden after it (a fetch signed the user in;
+//   hidden counts only for a field that was shown).
 // Nothing happening within WATCH_FOR_MS drops it. One submission is watched at a time, and one
 // is passed on once. A `username` form (the first page of a two-page sign-in) is passed on as
 // soon as it is submitted, for the background to remember.
@@ -26,6 +27,7 @@ const PAGE_STORE_GRACE_MS = 2_000;
  * @property {HTMLInputElement[]} inputs the fields it covers
  * @property {FormKind} found what they were last seen to be
  * @property {HTMLInputElement | null} password the stored password's field
+ * @property {boolean} shown whether that field was rendered when it started
  * @property {string} url the document's URL when it started
  * @property {number} at when it started
  * @property {ReturnType<typeof setInterval> | null} timer
@@ -83,7 +85,7 @@ function watchForms(save) {
     if (!w) return;
     if (location.href !== w.url) return pass();
     const field = w.password;
-    if (!field || !field.isConnected || field.value === '' || field.getClientRects().length === 0) return pass();
+    if (!field || !field.isConnected || field.value === '' || (w.shown && field.getClientRects().length === 0)) return pass();
     const now = classifyInputs(w.inputs);
     if (now.found && now.found.kind === w.found.kind) {
       w.found = now.found;
@@ -104,12 +106,13 @@ function watchForms(save) {
     const { found, password } = classifyInputs(inputs);
     if (!found) return false;
     stop();
-    watched = { inputs, found, password, url: location.href, at: Date.now(), timer: null };
+    const shown = !!password && password.getClientRects().length > 0;
+    watched = { inputs, found, password, shown, url: location.href, at: Date.now(), timer: null };
     if (found.kind === 'username') {
       pass();
       return true;
     }
-    watched.timer = setInterval(tick, WATCH_MS);
+    watched.timer = setInterval(() => guarded(tick), WATCH_MS);
     return true;
   };
 
