@@ -19,8 +19,8 @@ timed). Then, in the same run:
 - `get` through the agent right after another process wrote to the vault (the agent sees the
   new write generation and reads the records again): 5 runs.
 
-Each line gives the median, p95 and p99 (nearest rank) and the maximum, in milliseconds, and the
-agent's resident memory at the end.
+Each line gives the median, p95 and p99 (nearest rank) and the maximum, in milliseconds; then
+the agent's resident memory after the gets and at the end.
 """
 import csv
 import json
@@ -55,6 +55,13 @@ def rank(times, q):
 def report(what, times):
     print(f"| {what} | {len(times)} | {statistics.median(times):.1f} | {rank(times, 0.95):.1f} | "
           f"{rank(times, 0.99):.1f} | {max(times):.1f} |", flush=True)
+
+
+def rss(vault, env):
+    """The agent's resident memory in MiB."""
+    _, status = run(["--json", "--vault", vault, "unlock"], env)
+    with open(f"/proc/{json.loads(status)['agentPid']}/status") as f:
+        return int(next(line.split()[1] for line in f if line.startswith("VmRSS:"))) // 1024
 
 
 def main():
@@ -98,16 +105,14 @@ def main():
             report("first `get` through the agent (it reads and indexes every record)",
                    [get(base, random.randrange(SIZE))])
             report("`get` through the agent", [get(base, random.randrange(SIZE)) for _ in range(RUNS)])
+            rss_served = rss(vault, base)
             after_write = []
             for n in range(5):
                 run(["--vault", vault, "edit", str(SIZE - n), "--name", f"renamed {n}"], other)
                 after_write.append(get(base, random.randrange(SIZE)))
             report("`get` through the agent after another process wrote", after_write)
-            _, status = run(["--json", "--vault", vault, "unlock"], base)
-            pid = json.loads(status)["agentPid"]
-            with open(f"/proc/{pid}/status") as f:
-                rss = next(line.split()[1] for line in f if line.startswith("VmRSS:"))
-            print(f"agent resident memory: {int(rss) // 1024} MiB")
+            print(f"agent resident memory: {rss_served} MiB after the gets, {rss(vault, base)} MiB "
+                  "after the records were read again 5 times")
         finally:
             run(["--vault", vault, "lock"], base)
 
