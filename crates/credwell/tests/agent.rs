@@ -426,6 +426,64 @@ fn another_process_changing_the_vault_is_seen_and_a_new_key_locks() {
     );
 }
 
+#[test]
+fn a_vault_file_replaced_under_the_agent_locks_it() {
+    let env = Env::new();
+    // A consistent copy, as `vault backup` makes it; then the vault moves on.
+    let backup = env.path("backup.sqlite");
+    env.ok(&["vault", "backup", backup.to_str().unwrap()]);
+    env.add("https://new.example", "gina", "pw-gina-1");
+    let agent = env.unlock(&[]);
+    assert_eq!(env.agent_ok(&["get", "gina"], ""), "pw-gina-1\n");
+    // The backup is restored over the vault's path (no write is pending in the agent: SQLite
+    // would apply one to whatever file then has the path): the agent would serve the old file.
+    std::fs::rename(&backup, &env.vault).unwrap();
+    let err = env.agent_fails(&["get", "gina"]);
+    assert!(
+        err.contains("was replaced since `credwell unlock`"),
+        "{err}"
+    );
+    agent.wait_gone();
+    let log = env.log();
+    assert!(
+        log.contains("the vault file was replaced or removed; locking"),
+        "{log}"
+    );
+    // The restored file is what commands see now.
+    assert_eq!(env.ok(&["get", "alice"]), "pw-alice-1\n");
+    let (ok, _, stderr) = Env::run(env.with_passphrase(), &["get", "gina"], "");
+    assert!(!ok && stderr.contains("no credential matches"), "{stderr}");
+}
+
+#[test]
+fn a_relative_vault_path_names_the_same_agent_which_runs_from_the_root() {
+    let env = Env::new();
+    let mut unlock = assert_cmd::cargo::cargo_bin_cmd!("credwell");
+    unlock
+        .env_remove("CREDWELL_VAULT")
+        .env("CREDWELL_PASSPHRASE_FILE", env.path("passphrase"))
+        .env("XDG_RUNTIME_DIR", env.path("run"))
+        .current_dir(env.dir.path())
+        .args(["--json", "--vault", "vault.sqlite", "unlock"])
+        .timeout(Duration::from_secs(60));
+    let out = unlock.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let status: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let agent = Agent {
+        pid: status["agentPid"].as_u64().unwrap(),
+    };
+    // The command line with the absolute path finds it.
+    assert_eq!(env.agent_ok(&["get", "alice"], ""), "pw-alice-1\n");
+    let cwd = std::fs::read_link(format!("/proc/{}/cwd", agent.pid)).unwrap();
+    assert_eq!(cwd, Path::new("/"));
+    env.agent_ok(&["lock"], "");
+    agent.wait_gone();
+}
+
 /// Sends raw bytes to the agent and reads what comes back until it closes (or resets the
 /// connection, which it does when it closes before reading everything).
 fn raw(socket: &Path, bytes: &[u8]) -> Vec<u8> {

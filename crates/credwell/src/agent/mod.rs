@@ -45,6 +45,10 @@ pub(crate) struct UnlockArgs {
     pub(crate) timeout: Duration,
 }
 
+/// How long a command waits for the agent's answer (reading a vault of a million records again
+/// takes seconds).
+const ANSWER_TIME: Duration = Duration::from_secs(120);
+
 /// The longest `--timeout`.
 const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
 
@@ -135,11 +139,18 @@ impl Client {
             Some(stream) => stream,
             None => Self::open(&self.paths)?.context("the agent has locked the vault")?,
         };
+        stream.set_read_timeout(Some(ANSWER_TIME))?;
         let frame = protocol::encode(request)?;
         stream
             .write_all(&frame)
             .context("cannot send the request to the agent")?;
-        protocol::read(&mut stream, MAX_REPLY).context("no answer from the agent")
+        protocol::read(&mut stream, MAX_REPLY).with_context(|| {
+            format!(
+                "no answer from the agent within {} s (its log: {})",
+                ANSWER_TIME.as_secs(),
+                self.paths.log.display()
+            )
+        })
     }
 
     /// Runs a command in the agent: its output goes to `out`, its warnings to stderr, and its
@@ -166,6 +177,9 @@ pub(crate) fn unlock(global: &Global, args: &UnlockArgs, out: &mut impl Write) -
     if let Some(client) = Client::connect(&vault)? {
         return print_status(&client, "already unlocked", global.json, out);
     }
+    // The agent runs from `/` (it keeps no directory busy), so it gets the vault's whole path.
+    let vault = std::fs::canonicalize(&vault)
+        .with_context(|| format!("cannot find {}", vault.display()))?;
     let paths = Paths::for_vault(&vault)?;
     let passphrase = secrets::unlock_passphrase()?;
     paths.make_dir()?;
@@ -179,6 +193,7 @@ pub(crate) fn unlock(global: &Global, args: &UnlockArgs, out: &mut impl Write) -
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(log)
+        .current_dir("/")
         .spawn()
         .context("cannot start the agent")?;
     let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {

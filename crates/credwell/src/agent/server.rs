@@ -3,10 +3,11 @@
 //! It reads the passphrase from its stdin, opens the vault, takes the vault's lock file and
 //! binds its socket (0600), then says `ready` (or `error: ...`) on its stdout to `unlock` and
 //! serves until it locks: after `--timeout-seconds` without a request (each request starts the
-//! time again, as rbw's agent does), on `credwell lock`, on SIGTERM, SIGINT or SIGHUP, or when
-//! another process changed the vault's key (`credwell vault passwd`). Locking drops the vault
-//! (its keys are zeroized) and the records it held (their passwords too), and removes the
-//! socket. Its stderr is its log: what it did and what it refused, never a secret.
+//! time again, as rbw's agent does), on `credwell lock`, on SIGTERM, SIGINT or SIGHUP, when
+//! another process changed the vault's key (`credwell vault passwd`), or when another file took
+//! the vault's path (a restored backup: the agent would go on serving the old one). Locking
+//! drops the vault (its keys are zeroized) and the records it held (their passwords too), and
+//! removes the socket. Its stderr is its log: what it did and what it refused, never a secret.
 //!
 //! Fresh data: every request first reads the vault's write generation (one SQLite read, sealed
 //! under the vault key); when another process has written since, the records are read again.
@@ -167,8 +168,10 @@ fn start(
         .with_context(|| format!("cannot listen on {}", paths.socket.display()))?;
     std::fs::set_permissions(&paths.socket, std::fs::Permissions::from_mode(0o600))?;
     listener.set_nonblocking(true)?;
+    let file = file_id(vault.path())?;
     let agent = Arc::new(Agent {
         vault,
+        file,
         paths,
         index: Mutex::new(None),
         timeout,
@@ -182,6 +185,8 @@ fn start(
 #[derive(Debug)]
 struct Agent {
     vault: Vault,
+    /// The vault file's device and inode when it was opened.
+    file: (u64, u64),
     paths: Paths,
     /// The records as of a write generation.
     index: Mutex<Option<(u64, Arc<Index>)>>,
@@ -295,6 +300,16 @@ impl Agent {
     /// Runs a command's request over the vault: its output or its error, and whether the agent
     /// must lock once it has answered (the vault's key changed).
     fn execute(&self, request: Request) -> (Reply, bool) {
+        if file_id(self.vault.path()).ok() != Some(self.file) {
+            eprintln!("the vault file was replaced or removed; locking");
+            let message = format!(
+                "{} was replaced since `credwell unlock` (a restored backup, a new vault); the \
+                 agent has locked: run `credwell unlock` again",
+                self.vault.path().display()
+            );
+            let stderr = String::new();
+            return (Reply::Failed { message, stderr }, true);
+        }
         let served = Served {
             agent: self,
             warnings: Mutex::new(String::new()),
@@ -315,6 +330,13 @@ impl Agent {
             }
         }
     }
+}
+
+/// A file's device and inode: another file renamed to its path has others.
+fn file_id(path: &Path) -> std::io::Result<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path)?;
+    Ok((meta.dev(), meta.ino()))
 }
 
 /// Whether `error` is the vault's key changed by another process: the agent can open nothing
