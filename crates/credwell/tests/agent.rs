@@ -614,3 +614,70 @@ fn a_connection_from_another_user_is_refused_and_logged() {
     env.agent_ok(&["lock"], "");
     agent.wait_gone();
 }
+
+/// The uid a process runs as (`self` for this one), from `/proc`.
+fn uid_of(pid: &str) -> u32 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn the_agent_is_not_dumpable() {
+    use std::os::unix::process::CommandExt;
+    let me = uid_of("self");
+    // Run as `nobody` when root (root's processes' /proc files are root's anyway), from a copy
+    // of the binary and a directory that user may use.
+    let user = if me == 0 { 65534 } else { me };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let bin = dir.path().join("credwell");
+    std::fs::copy(env!("CARGO_BIN_EXE_credwell"), &bin).unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    std::fs::write(home.join("passphrase"), PASSPHRASE).unwrap();
+    if me == 0 {
+        for path in [home.clone(), home.join("passphrase")] {
+            std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+        }
+    }
+    let run = |args: &[&str]| {
+        let mut command = std::process::Command::new(&bin);
+        if me == 0 {
+            command.uid(65534).gid(65534);
+        }
+        let out = command
+            .env_clear()
+            .env("HOME", &home)
+            .env("XDG_RUNTIME_DIR", home.join("run"))
+            .env("CREDWELL_PASSPHRASE_FILE", home.join("passphrase"))
+            .arg("--vault")
+            .arg(home.join("vault.sqlite"))
+            .args(args)
+            .current_dir("/")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "credwell {args:?}: {stderr}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    std::fs::create_dir(home.join("run")).unwrap();
+    std::fs::set_permissions(home.join("run"), std::fs::Permissions::from_mode(0o700)).unwrap();
+    if me == 0 {
+        std::os::unix::fs::chown(home.join("run"), Some(65534), Some(65534)).unwrap();
+    }
+    run(&["vault", "init", "--danger-insecure-test-kdf"]);
+    let status: Value = serde_json::from_str(&run(&["--json", "unlock"])).unwrap();
+    let agent = Agent {
+        pid: status["agentPid"].as_u64().unwrap(),
+    };
+    let pid = agent.pid.to_string();
+    assert_eq!(uid_of(&pid), user, "the agent runs as {user}");
+    let owner = std::fs::metadata(format!("/proc/{pid}/mem")).unwrap().uid();
+    assert_eq!(
+        owner, 0,
+        "the agent's memory belongs to its user ({owner}), who may read it"
+    );
+    run(&["lock"]);
+    agent.wait_gone();
+}
