@@ -84,7 +84,7 @@ pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use credential::{
     Credential, CredentialType, FederatedCredential, Password, PasswordCredential,
 };
-pub use engine::{Engine, EngineConfig, StoreConsent};
+pub use engine::{Engine, EngineConfig, StoreConsent, StoreSource};
 pub use errors::{ConstructError, CreateError, GetError, PreventSilentAccessError, StoreError};
 pub use exception::{ErrorName, Rejection};
 pub use idl::{ConversionError, MAX_SEQUENCE_LEN, MAX_STRING_BYTES};

@@ -10,7 +10,7 @@ use std::time::Duration;
 use credwell_core::sync::lock;
 use credwell_core::{
     AbortReason, AbortSignal, Caller, Clock, Engine, EngineConfig, Password, RecordId, Rejection,
-    RequestId, SignalMethod, SystemClock, Timestamp, credential_from_object,
+    RequestId, SignalMethod, StoreSource, SystemClock, Timestamp, credential_from_object,
 };
 use credwell_passkey::PasskeyAuthenticator;
 use serde_json::Value;
@@ -357,7 +357,11 @@ impl<O: VaultOpener> Host<O> {
                 let created = engine.create(&caller, &options, signal.as_ref()).await;
                 Ok(created.map_err(Rejection::from)?.to_page_json())
             }),
-            Method::Store { caller, credential } => self.store(id, caller, credential),
+            Method::Store {
+                caller,
+                credential,
+                source,
+            } => self.store(id, caller, credential, source),
             Method::PreventSilentAccess { caller } => {
                 self.spawn_call(id, caller, false, move |engine, caller| async move {
                     let prevented = engine.prevent_silent_access(&caller).await;
@@ -398,14 +402,17 @@ impl<O: VaultOpener> Host<O> {
 
     /// `credentials.store`, within credwell's bounds on what pages store ([`bounds`]): each
     /// field's size is checked as the credential is read, the count per origin as it is added.
-    fn store(&self, id: u64, caller: CallerInfo, credential: WipedJson) {
+    fn store(&self, id: u64, caller: CallerInfo, credential: WipedJson, source: StoreSource) {
         self.spawn_call(id, caller, false, move |engine, caller| async move {
             let object = credential;
             let credential =
                 credential_from_object(&object, &caller.origin).map_err(Rejection::from)?;
             drop(object);
             bounds::check_fields(&credential)?;
-            match engine.store_credential(&caller, credential).await {
+            match engine
+                .store_credential_from(&caller, credential, source)
+                .await
+            {
                 Ok(()) => Ok(Value::Null),
                 Err(e) => Err(match bounds::exceeded_in(&e) {
                     Some(bound) => Refusal::OverBound(bound.clone()),

@@ -44,6 +44,21 @@ pub enum StoreConsent {
     Never,
 }
 
+/// Where a credential to store comes from, which decides what it says about the stored account
+/// besides its password.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum StoreSource {
+    /// The page's `store()` (the spec): the credential's `name` and `iconURL` are the page's and
+    /// replace the stored ones.
+    #[default]
+    Page,
+    /// A password the user typed into an ordinary form, which the embedder saves (outside the
+    /// spec): it has no name or icon of its own, so a stored credential of the same id keeps its
+    /// name and icon, and one whose password is the same is left as it is without a prompt.
+    TypedForm,
+}
+
 /// User preferences the engine honours.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EngineConfig {

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::{Engine, StoreConsent, abortable};
+use super::{Engine, StoreConsent, StoreSource, abortable};
 use crate::caller::Caller;
 use crate::clock::Clock;
 use crate::credential::{Credential, CredentialType, FederatedCredential, PasswordCredential};
@@ -40,7 +40,20 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
     pub async fn store_credential(
         &self,
         caller: &Caller,
+        credential: Credential,
+    ) -> Result<(), StoreError> {
+        self.store_credential_from(caller, credential, StoreSource::Page)
+            .await
+    }
+
+    /// [Stores a `Credential`](Self::store_credential) that came from `source`: the same
+    /// algorithm, prompts and consent, except that a password the user typed into a form
+    /// ([`StoreSource::TypedForm`]) leaves a stored credential's name and icon as they are.
+    pub async fn store_credential_from(
+        &self,
+        caller: &Caller,
         mut credential: Credential,
+        source: StoreSource,
     ) -> Result<(), StoreError> {
         // 1. Let settings be the current settings object. 2. Assert: settings is a secure context.
         if !caller.secure_context {
@@ -64,7 +77,7 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
         //    [[Store]](credential, sameOriginWithAncestors); reject p with any exception,
         //    otherwise resolve p with undefined. (A cancelled call rejects with the reason.)
         let in_flight = self.register(caller.request);
-        let work = self.store_internal(caller, credential);
+        let work = self.store_internal(caller, credential, source);
         match abortable(work, None, &in_flight.signal).await {
             // The user closed the unlock page: as if they had dismissed the save prompt.
             Ok(Err(StoreError::Store(e))) if e.is_unlock_declined() => Ok(()),
@@ -81,6 +94,7 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
         &self,
         caller: &Caller,
         credential: Credential,
+        source: StoreSource,
     ) -> Result<(), StoreError> {
         let kind = credential.credential_type();
         // (Pending w3c/...#304) Opaque origins: "SecurityError".
@@ -97,7 +111,7 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
             .await
             .map_err(StoreError::Store)?;
         match credential {
-            Credential::Password(c) => self.store_password(caller, c, stored).await,
+            Credential::Password(c) => self.store_password(caller, c, stored, source).await,
             Credential::Federated(c) => self.store_federated(caller, c, stored).await,
             Credential::PublicKey(_) => Err(StoreError::NotStorable(CredentialType::PublicKey)),
         }
@@ -110,8 +124,9 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
     async fn store_password(
         &self,
         caller: &Caller,
-        credential: PasswordCredential,
+        mut credential: PasswordCredential,
         stored: Vec<StoredCredential>,
+        source: StoreSource,
     ) -> Result<(), StoreError> {
         // 2. If the user agent's credential store contains a PasswordCredential (stored) whose id
         //    attribute is credential's id and whose [[origin]] slot is the same origin as
@@ -124,6 +139,11 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
             let Credential::Password(old) = &existing.credential else {
                 return Ok(());
             };
+            if source == StoreSource::TypedForm {
+                // A typed password has no name or icon of its own: the stored ones stay.
+                credential.name.clone_from(&old.name);
+                credential.icon_url.clone_from(&old.icon_url);
+            }
             if old.password == credential.password
                 && old.name == credential.name
                 && old.icon_url == credential.icon_url

@@ -5,8 +5,9 @@ use std::pin::pin;
 
 use credwell_core::{
     CredentialType, EngineConfig, ErrorName, Origin, RequestId, SaveDecision, Scripted,
-    StoreConsent, UpdateDecision,
+    StoreConsent, StoreSource, UpdateDecision, credential_from_object,
 };
+use futures::executor::block_on;
 use serde_json::json;
 
 use crate::support::*;
@@ -497,4 +498,96 @@ fn store_a_credential_g8_opaque_origin_is_security_error() {
     assert_rejects(h.store(&framed, alice()), ErrorName::SecurityError);
     assert!(h.store.is_empty());
     assert!(!h.user_was_asked());
+}
+
+// Outside the spec: a password the user typed into an ordinary form, which the embedder saves
+// as a `PasswordCredential` with no name or icon of its own (`StoreSource::TypedForm`).
+
+/// Stores `{id, password}` typed into a form on `SITE`.
+fn store_typed(h: &Harness, id: &str, password: &str) -> Result<(), credwell_core::StoreError> {
+    let typed = json!({"type": "password", "id": id, "password": password});
+    let credential = credential_from_object(&typed, &origin(SITE)).expect("a password credential");
+    block_on(
+        h.engine
+            .store_credential_from(&h.caller(SITE), credential, StoreSource::TypedForm),
+    )
+}
+
+fn alice_named() -> serde_json::Value {
+    json!({"type": "password", "id": "alice", "password": "pencil", "name": "Alice A.",
+           "iconURL": "https://example.com/alice.png"})
+}
+
+#[test]
+fn typed_form_password_already_stored_keeps_the_account_without_a_prompt() {
+    let h = Harness::new([Scripted::Save(SaveDecision::Save)]);
+    h.store(&h.caller(SITE), alice_named()).expect("stored");
+    store_typed(&h, "alice", "pencil").expect("nothing to do");
+    assert_eq!(
+        h.mediator.asked().len(),
+        1,
+        "no update prompt for the same password"
+    );
+    assert_eq!(
+        h.stored_passwords(SITE),
+        [(
+            "alice".to_owned(),
+            "pencil".to_owned(),
+            "Alice A.".to_owned(),
+            "https://example.com/alice.png".to_owned()
+        )]
+    );
+}
+
+#[test]
+fn typed_form_new_password_updates_it_and_keeps_the_stored_name_and_icon() {
+    let h = Harness::new([
+        Scripted::Save(SaveDecision::Save),
+        Scripted::Update(UpdateDecision::Update),
+    ]);
+    h.store(&h.caller(SITE), alice_named()).expect("stored");
+    store_typed(&h, "alice", "pen").expect("updated");
+    let prompts = h.update_prompts();
+    assert_eq!(prompts.len(), 1);
+    assert_eq!(
+        prompts[0].name, "Alice A.",
+        "the prompt names the account as stored"
+    );
+    assert_eq!(
+        h.stored_passwords(SITE),
+        [(
+            "alice".to_owned(),
+            "pen".to_owned(),
+            "Alice A.".to_owned(),
+            "https://example.com/alice.png".to_owned()
+        )]
+    );
+    // The page's own store() still replaces them (the spec), as a control.
+    let h = Harness::new([
+        Scripted::Save(SaveDecision::Save),
+        Scripted::Update(UpdateDecision::Update),
+    ]);
+    h.store(&h.caller(SITE), alice_named()).expect("stored");
+    h.store(
+        &h.caller(SITE),
+        json!({"type": "password", "id": "alice", "password": "pen"}),
+    )
+    .expect("updated");
+    assert_eq!(h.stored_passwords(SITE)[0].2, "");
+}
+
+#[test]
+fn typed_form_new_account_is_saved_through_the_save_prompt() {
+    let h = Harness::new([Scripted::Save(SaveDecision::Save)]);
+    store_typed(&h, "bob", "hunter2").expect("saved");
+    assert_eq!(h.save_prompts().len(), 1);
+    assert_eq!(
+        h.stored_passwords(SITE),
+        [(
+            "bob".to_owned(),
+            "hunter2".to_owned(),
+            String::new(),
+            String::new()
+        )]
+    );
 }

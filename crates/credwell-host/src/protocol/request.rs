@@ -62,12 +62,14 @@ pub enum Method {
         /// The page's signal, already aborted at call time.
         aborted: Option<AbortReason>,
     },
-    /// `navigator.credentials.store(credential)`.
+    /// `navigator.credentials.store(credential)`, or a password typed into a form.
     Store {
         /// The calling frame.
         caller: CallerInfo,
         /// The credential object's slots (its password among them: wiped when dropped).
         credential: WipedJson,
+        /// What the credential came from (`"typedForm": true`: a form the user typed into).
+        source: credwell_core::StoreSource,
     },
     /// `navigator.credentials.create(options)`.
     Create {
@@ -279,6 +281,13 @@ impl Request {
             "credentials.store" => Method::Store {
                 caller: p.caller()?,
                 credential: WipedJson::new(p.value("credential")),
+                source: match params.get("typedForm") {
+                    None | Some(Value::Null | Value::Bool(false)) => {
+                        credwell_core::StoreSource::Page
+                    }
+                    Some(Value::Bool(true)) => credwell_core::StoreSource::TypedForm,
+                    Some(_) => return Err(p.bad("\"typedForm\" must be a boolean".into())),
+                },
             },
             "credentials.create" => Method::Create {
                 caller: p.caller()?,

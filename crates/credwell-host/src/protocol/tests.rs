@@ -89,6 +89,32 @@ fn well_known_results_and_hello_parse() {
     .unwrap_err();
     assert_eq!(e.code, "bad-params");
 
+    // credentials.store: `typedForm` says a form the user typed into; a page's by default.
+    let store = |extra: Value| {
+        let mut params = json!({"caller": caller(), "credential": {"type": "password"}});
+        if let Value::Object(more) = extra {
+            params.as_object_mut().unwrap().extend(more);
+        }
+        parse(json!({"id": 3, "method": "credentials.store", "params": params}))
+    };
+    for (extra, source) in [
+        (json!({}), credwell_core::StoreSource::Page),
+        (
+            json!({"typedForm": false}),
+            credwell_core::StoreSource::Page,
+        ),
+        (
+            json!({"typedForm": true}),
+            credwell_core::StoreSource::TypedForm,
+        ),
+    ] {
+        let r = store(extra).unwrap();
+        assert!(matches!(r.method, Method::Store { source: s, .. } if s == source));
+    }
+    let e = store(json!({"typedForm": "yes"})).unwrap_err();
+    assert_eq!(e.code, "bad-params");
+    assert!(e.message.contains("typedForm"), "{}", e.message);
+
     let result = |params: Value| match parse(
         json!({"id": 2, "method": "wellKnown.result", "params": params}),
     ) {
