@@ -94,9 +94,14 @@ export async function submitAndAnswer(h, page, fields, { button = '#go', user, u
 
 /** The password the vault gives a get() for `id`: picked in a chooser of every account. */
 export async function savedPassword(h, id) {
+  return (await savedCredential(h, id)).password;
+}
+
+/** The credential ({id, password, name}) a get() returns for `id`, picked in the chooser. */
+export async function savedCredential(h, id) {
   const got = h.page.evaluate(async () => {
     const c = await navigator.credentials.get({ password: true, mediation: 'required' });
-    return c && { id: c.id, password: c.password, type: c.type };
+    return c && { id: c.id, password: c.password, name: c.name, type: c.type };
   });
   const chooser = await h.waitForUi('chooser');
   const account = `button.account[data-id="${id}"]`;
@@ -104,5 +109,5 @@ export async function savedPassword(h, id) {
   await h.clickAndClose(chooser, account);
   const c = await got;
   assert.equal(c?.id, id);
-  return c.password;
+  return c;
 }

@@ -7,7 +7,7 @@
 // itself gets one prompt. Run by tests/forms.test.mjs (Chromium) and firefox/forms.test.mjs.
 import assert from 'node:assert/strict';
 import { getCredential } from '../lib/harness.mjs';
-import { arrivedAt, click, fill, savedPassword, submitAndAnswer } from '../lib/forms.mjs';
+import { arrivedAt, click, fill, savedCredential, savedPassword, submitAndAnswer } from '../lib/forms.mjs';
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
@@ -86,7 +86,7 @@ export const scenarios = [
     },
   },
   {
-    name: 'PIN, one-time code and card fields never prompt; "Never for this site", prevent-silent-access and the page\'s own store() apply',
+    name: 'PIN, one-time code and card fields never prompt; "Never for this site", prevent-silent-access and the page\'s own store() apply; a stored name stays',
     async run(h) {
       // Each negative form navigates; had one prompted, its prompt (after the unlock) would come
       // before the sign-in's that follows.
@@ -113,6 +113,18 @@ export const scenarios = [
       await fill(h, { '#user': 'max', '#pass': 'max-pw' });
       await click(h, '#go');
       assert.match(await h.answerPrompt('save'), /Max/);
+      // The account keeps the name the page gave it: the same password typed into a form asks
+      // nothing (else this update prompt would come first, without the name); a new one asks to
+      // update it, naming the account as stored.
+      await h.goto('/forms/signin.html');
+      await fill(h, { '#user': 'max', '#pass': 'max-pw' });
+      await click(h, '#go');
+      await arrivedAt(h, '?signed-in');
+      const update = await submitAndAnswer(h, '/forms/signin.html', { '#user': 'max', '#pass': 'max-pw2' }, { user: 'max', answer: 'update' });
+      assert.match(update, /Max/);
+      await arrivedAt(h, '?signed-in');
+      const max = await savedCredential(h, 'max');
+      assert.deepEqual([max.password, max.name], ['max-pw2', 'Max']);
       // "Never for this site" on a form's prompt: that origin's next form does not prompt; the
       // next prompt is the other origin's.
       await submitAndAnswer(h, '/forms/plain.html', { '#user': 'ned', '#pass': 'ned-pw' }, { user: 'ned', answer: 'never' });

@@ -180,6 +180,7 @@ test('a form is a store() of {id, password} for the sender\'s origin, under its 
   const [store] = storesSince(mark);
   assert.equal(store.params.caller.origin, 'https://shop.example');
   assert.deepEqual(store.params.credential, { type: 'password', id: 'ann', password: 'pw', name: '', iconURL: '' });
+  assert.equal(store.params.typedForm, true, 'the host keeps a stored account\'s name and icon');
   assert.notEqual(store.params.caller.client, clientId(3, 0, s.documentId), 'not the page\'s own client');
   assert.deepEqual(hostPending.get(store.id).page, { docKey: s.documentId, rid: -1, tabId: 3 });
   // Answered: it leaves its document.

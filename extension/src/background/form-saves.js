@@ -3,10 +3,11 @@
 // document's ISOLATED-world script read it, becomes a store() of a PasswordCredential {id: the
 // user name, password} with no name or icon, for the caller the browser reports for the sender
 // (src/caller.js), never an origin the message names. It goes through the host's
-// credentials.store, so the save / update prompt, "Never for this site", the store-consent
-// setting and the prompts' turn in the tab are those of any store(); it is registered with its
-// document like a page's store(), so it outlives the document as one (documents.js: one
-// outliving save per tab).
+// credentials.store (with `typedForm`: a stored account of that id keeps its name and icon, and
+// the same password again asks nothing), so the save / update prompt, "Never for this site", the
+// store-consent setting and the prompts' turn in the tab are those of any store(); it is
+// registered with its document like a page's store(), so it outlives the document as one
+// (documents.js: one outliving save per tab).
 //
 // The first page of a two-page sign-in (a user name alone, `username`) is remembered for its
 // tab and origin for USERNAME_FOR_MS in storage.session (which content scripts cannot read), and
@@ -111,7 +112,7 @@ export async function onFormMessage(message, sender, key) {
     const username = form.username || (await recalledUsername(tabId, caller.origin));
     if (!username || call.aborted) return end();
     const credential = { type: 'password', id: username, password: form.password, name: '', iconURL: '' };
-    call.hostId = sendToHost('credentials.store', { caller, credential }, end, {
+    call.hostId = sendToHost('credentials.store', { caller, credential, typedForm: true }, end, {
       page: { docKey: doc.key, rid, tabId: doc.tabId },
       rpId: null,
     });
