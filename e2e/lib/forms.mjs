@@ -1,7 +1,8 @@
 // What a user does with an ordinary form, in both browsers (scenarios/forms.mjs): fill its
 // fields and click its button with a real (trusted) mouse click. Fields are named by a path of
 // selectors from the page: an iframe's selector steps into its (same-origin) document, any other
-// element's into its shadow root, e.g. ['#login', '#pass'] or ['login-box', '#go'].
+// element's into its shadow root (a closed one as the page keeps it), e.g. '#login >> #pass' or
+// 'login-box >> #go'.
 import assert from 'node:assert/strict';
 import { realClick } from './autofill.mjs';
 
@@ -21,7 +22,8 @@ const locate = (path) => {
       dy += r.top + el.clientTop;
       root = el.contentDocument;
     } else {
-      root = el.shadowRoot;
+      // A closed shadow root: the one the page keeps (pages/forms/shadow.html).
+      root = el.shadowRoot ?? window.closedShadowRoots?.get(el);
     }
     if (!root) return null;
   }
@@ -65,6 +67,32 @@ export async function click(h, path) {
   }
   if (!at) throw new Error(`nothing to click at ${path}`);
   await realClick(h, at.x, at.y);
+}
+
+/**
+ * Types `fields` ({selector: value}) into the document of `frame` (an iframe of the page, any
+ * origin: h.addFrame's), then clicks `button` in it with a real mouse click; `iframe` is the
+ * iframe element's selector in the page.
+ */
+export async function submitInFrame(h, frame, iframe, fields, button) {
+  const at = await frame.evaluate(
+    ({ fields, button }) => {
+      for (const [selector, value] of Object.entries(fields)) {
+        const el = document.querySelector(selector);
+        el.value = value;
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      }
+      const r = document.querySelector(button).getBoundingClientRect();
+      return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+    },
+    { fields, button },
+  );
+  const offset = await h.page.evaluate((s) => {
+    const el = document.querySelector(s);
+    const r = el.getBoundingClientRect();
+    return { x: r.left + el.clientLeft, y: r.top + el.clientTop };
+  }, iframe);
+  await realClick(h, offset.x + at.x, offset.y + at.y);
 }
 
 /** Waits until the page's URL ends with `tail` (a navigation or route change happened). */

@@ -7,7 +7,7 @@
 // itself gets one prompt. Run by tests/forms.test.mjs (Chromium) and firefox/forms.test.mjs.
 import assert from 'node:assert/strict';
 import { getCredential } from '../lib/harness.mjs';
-import { arrivedAt, click, fill, savedCredential, savedPassword, submitAndAnswer } from '../lib/forms.mjs';
+import { arrivedAt, click, fill, savedCredential, savedPassword, submitAndAnswer, submitInFrame } from '../lib/forms.mjs';
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
@@ -68,9 +68,11 @@ export const scenarios = [
     },
   },
   {
-    name: 'fields in a shadow root, added after load, or in a same-origin iframe are saved',
+    name: 'fields in an open or closed shadow root, added after load, or in a same-origin iframe are saved',
     async run(h) {
       await submitAndAnswer(h, '/forms/shadow.html', { 'login-box >> #user': 'ida', 'login-box >> #pass': 'shadow-pw' }, { user: 'ida', button: 'login-box >> #go', unlock: true });
+      // A closed shadow root, which the browsers open to extensions only.
+      await submitAndAnswer(h, '/forms/shadow.html?closed', { 'login-box >> #user': 'ivo', 'login-box >> #pass': 'closed-pw' }, { user: 'ivo', button: 'login-box >> #go' });
       await h.goto('/forms/late.html');
       // The fields are not there yet when the page has loaded.
       await arrivedAt(h, '/forms/late.html');
@@ -80,7 +82,7 @@ export const scenarios = [
       assert.match(await h.answerPrompt('save'), /jon/);
       await submitAndAnswer(h, '/forms/frame.html', { '#login >> #user': 'kay', '#login >> #pass': 'frame-pw' }, { user: 'kay', button: '#login >> #go' });
       await h.goto('/blank.html');
-      for (const [id, password] of [['ida', 'shadow-pw'], ['jon', 'late-pw'], ['kay', 'frame-pw']]) {
+      for (const [id, password] of [['ida', 'shadow-pw'], ['ivo', 'closed-pw'], ['jon', 'late-pw'], ['kay', 'frame-pw']]) {
         assert.equal(await savedPassword(h, id), password);
       }
     },
@@ -96,6 +98,16 @@ export const scenarios = [
         await click(h, `#go-${kind}`);
         await arrivedAt(h, `?${kind}`);
       }
+      // A cross-origin iframe's form is refused as its store() would be (not same-origin with
+      // its ancestors): no prompt for the frame's origin either.
+      await h.goto('/blank.html');
+      const frame = await h.addFrame({ src: `${h.crossOrigin}/forms/signin.html`, name: 'xo' });
+      await h.page.evaluate(() => {
+        document.querySelector('iframe[name="xo"]').style.cssText = 'width: 600px; height: 200px';
+      });
+      await submitInFrame(h, frame, 'iframe[name="xo"]', { '#user': 'xo-person', '#pass': 'xo-pw' }, '#go');
+      // Had it gone to a prompt, that prompt (after the unlock) would come before the next one.
+      await sleep(500);
       await submitAndAnswer(h, '/forms/signin.html', { '#user': 'liz', '#pass': 'liz-pw' }, { user: 'liz', unlock: true });
       await arrivedAt(h, '?signed-in');
       // Saved with the user's answer: a silent get() returns it, until preventSilentAccess().

@@ -78,6 +78,18 @@ function formOf(el) {
   return el.closest('form');
 }
 
+/**
+ * The inputs a control a user clicked or pressed Enter in covers: a closed shadow root's host
+ * (the page's scripts cannot see in, nor can the event's path): every input inside it; else
+ * those of its form (scopeInputs).
+ * @param {Element} el
+ * @returns {HTMLInputElement[]}
+ */
+function controlInputs(el) {
+  const closed = el.shadowRoot ? null : shadowOf(el);
+  return closed ? deepInputs(closed) : scopeInputs(formOf(el));
+}
+
 /** @param {string} s */
 const lower = (s) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
 

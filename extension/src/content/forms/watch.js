@@ -95,12 +95,11 @@ function watchForms(save) {
   };
 
   /**
-   * A submission of `form` (null: fields outside any form) starts.
-   * @param {HTMLFormElement | null} form
+   * A submission covering `inputs` starts.
+   * @param {HTMLInputElement[]} inputs
    * @returns {boolean} whether it is one to save
    */
-  const start = (form) => {
-    const inputs = scopeInputs(form);
+  const start = (inputs) => {
     // Nothing typed anywhere (most clicks): done before any layout is asked for.
     if (!inputs.some((el) => el.value !== '')) return false;
     const { found, password } = classifyInputs(inputs);
@@ -127,7 +126,7 @@ function watchForms(save) {
 
   window.addEventListener('submit', (e) => guarded(() => {
     const form = e.target instanceof HTMLFormElement ? e.target : null;
-    if (!form || !start(form)) return;
+    if (!form || !start(scopeInputs(form))) return;
     const w = watched;
     // After the page's own handlers: a submission they did not prevent navigates now.
     setTimeout(() => {
@@ -137,12 +136,12 @@ function watchForms(save) {
   window.addEventListener('click', (e) => guarded(() => {
     if (!e.isTrusted || typeof e.composedPath !== 'function') return;
     const control = clickedControl(e.composedPath());
-    if (control) start(formOf(control));
+    if (control) start(controlInputs(control));
   }), true);
   window.addEventListener('keydown', (e) => guarded(() => {
     if (!e.isTrusted || e.key !== 'Enter' || typeof e.composedPath !== 'function') return;
     const [target] = e.composedPath();
-    if (target instanceof HTMLInputElement) start(formOf(target));
+    if (target instanceof HTMLInputElement) start(controlInputs(target));
   }), true);
   window.addEventListener('pagehide', () => guarded(() => {
     if (watched) pass();
