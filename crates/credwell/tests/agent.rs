@@ -358,7 +358,7 @@ fn a_wrong_passphrase_starts_no_agent() {
 #[test]
 fn the_agent_locks_after_its_timeout() {
     let env = Env::new();
-    let agent = env.unlock(&["--timeout", "2s"]);
+    let agent = env.unlock(&["--timeout", "3s"]);
     agent.wait_gone();
     assert!(!env.socket().exists());
     let err = env.agent_fails(&["get", "alice"]);

@@ -225,8 +225,12 @@ async fn run(agent: Arc<Agent>, listener: UnixListener) -> Result<&'static str> 
 
 /// One connection: the peer checked, one request read and answered.
 async fn connection(agent: Arc<Agent>, mut stream: UnixStream) {
-    let peer = match socket::peer(&stream) {
-        Ok(peer) => peer,
+    // tokio's reading of SO_PEERCRED: a peer whose PID this namespace cannot see has none.
+    let peer = match stream.peer_cred() {
+        Ok(cred) => socket::Peer {
+            uid: cred.uid(),
+            pid: cred.pid().unwrap_or(0),
+        },
         Err(e) => {
             eprintln!("refused a connection: cannot read its credentials: {e}");
             return;

@@ -77,11 +77,12 @@ pub(crate) struct PeerRefused {
 pub(crate) struct Peer {
     /// Its user.
     pub(crate) uid: u32,
-    /// Its process (as it was when it connected).
+    /// Its process (as it was when it connected; 0 when this PID namespace cannot see it).
     pub(crate) pid: i32,
 }
 
-/// The peer of a connected Unix socket, from the kernel.
+/// The peer of a connected Unix socket, from the kernel (the command line's check of the agent;
+/// the agent reads its peers through tokio, which also takes a peer without a visible PID).
 pub(crate) fn peer(socket: impl std::os::fd::AsFd) -> std::io::Result<Peer> {
     let cred = rustix::net::sockopt::socket_peercred(socket)?;
     Ok(Peer {
