@@ -74,7 +74,7 @@ impl From<StorageError> for ApiError {
             StorageError::NoAccount | StorageError::NoDevice => {
                 Self(StatusCode::NOT_FOUND, e.to_string())
             }
-            StorageError::AccountExists | StorageError::StaleKey { .. } => {
+            StorageError::AccountExists | StorageError::KeyChanged { .. } => {
                 Self(StatusCode::CONFLICT, e.to_string())
             }
             StorageError::TooManyAttempts => Self(StatusCode::TOO_MANY_REQUESTS, e.to_string()),

@@ -37,7 +37,7 @@ async fn keys(state: &AppState) -> Result<&ServerKeys, ApiError> {
         .keys
         .get_or_try_init(|| async {
             let fresh = ServerKeys::generate().to_bytes();
-            let stored = state.storage.server_setup(fresh.to_vec()).await?;
+            let stored = state.storage.server_setup(&fresh).await?;
             ServerKeys::from_bytes(&stored).map_err(|_| {
                 tracing::error!("sync storage: the stored OPAQUE setup cannot be read");
                 ApiError(
@@ -89,7 +89,7 @@ pub(crate) async fn register_start(
 }
 
 /// `POST /v1/opaque/register/finish`: stores the record and the wrapped key in place of the
-/// account's old ones (a key version below the stored one is refused).
+/// registration of key version `previous`, which must still be the stored one.
 pub(crate) async fn register_finish(
     State(state): State<AppState>,
     device: Device,
@@ -102,10 +102,17 @@ pub(crate) async fn register_finish(
             "a wrapped key has a version from 1 and at most {MAX_WRAPPED_BYTES} bytes"
         )));
     }
+    let (previous, version) = (body.previous, body.wrapped.version);
+    if version != previous && Some(version) != previous.checked_add(1) {
+        return Err(ApiError::bad(format!(
+            "a registration keeps key version {previous} or rotates it to the next, not to \
+             {version}"
+        )));
+    }
     let record = server_record(&body.upload.0).map_err(refused("registration upload"))?;
     state
         .storage
-        .set_opaque(device.account, &record, &body.wrapped, now_ms())
+        .set_opaque(device.account, &record, &body.wrapped, previous, now_ms())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -63,7 +63,7 @@ fn revoking_rotates_the_key_and_what_follows_does_not_open_under_the_old_one() {
         let account = first.account;
         let transport = HttpTransport::new(&base, first.token).unwrap();
         transport
-            .register(OLD_PASSPHRASE, cheap(), 1, &KEY)
+            .register(OLD_PASSPHRASE, cheap(), 0, 1, &KEY)
             .unwrap();
         let key = AccountKey::from_bytes(&KEY);
         let mut a: Device = Client::new(account, first.device, key, transport, State::default());
@@ -81,7 +81,7 @@ fn revoking_rotates_the_key_and_what_follows_does_not_open_under_the_old_one() {
         a.transport().revoke(c_id).unwrap();
         let rotated = AccountKey::from_bytes(&KEY).rotated().unwrap();
         a.transport()
-            .register(NEW_PASSPHRASE, cheap(), 2, &rotated.material())
+            .register(NEW_PASSPHRASE, cheap(), 1, 2, &rotated.material())
             .unwrap();
         a.set_key(rotated).unwrap();
         assert_eq!(a.sync().unwrap().pushed, 1, "{engine_name}");
@@ -133,8 +133,8 @@ fn revoking_rotates_the_key_and_what_follows_does_not_open_under_the_old_one() {
             2,
             "{engine_name}: both notes"
         );
-        // The server keeps only the newest key version.
-        let stale = a.transport().register(NEW_PASSPHRASE, cheap(), 1, &KEY);
+        // A device that did not see the rotation cannot register its older key over it.
+        let stale = a.transport().register(NEW_PASSPHRASE, cheap(), 1, 1, &KEY);
         match stale {
             Err(SignInError::Transport(TransportError::Server {
                 status: 409,

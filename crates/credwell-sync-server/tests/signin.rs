@@ -54,7 +54,7 @@ fn serve(engine: &str) -> (String, tokio::runtime::Runtime, Engine) {
 fn registered(base: &str) -> (AccountId, HttpTransport) {
     let first = HttpTransport::create_account(base, "laptop").unwrap();
     let transport = HttpTransport::new(base, first.token).unwrap();
-    transport.register(PASSPHRASE, cheap(), 1, &KEY).unwrap();
+    transport.register(PASSPHRASE, cheap(), 0, 1, &KEY).unwrap();
     (first.account, transport)
 }
 
@@ -314,7 +314,12 @@ async fn a_started_sign_in_expires_and_old_attempts_stop_counting() {
             .await
             .unwrap();
         let taken = storage.take_login(account, login, t + 1000).await.unwrap();
-        assert_eq!(taken.as_deref(), Some(&b"state"[..]), "{}", engine.name);
+        assert_eq!(
+            taken.map(|t| t.to_vec()),
+            Some(b"state".to_vec()),
+            "{}",
+            engine.name
+        );
         assert_eq!(
             storage.take_login(account, login, t + 1000).await.unwrap(),
             None
@@ -340,7 +345,7 @@ async fn a_started_sign_in_expires_and_old_attempts_stop_counting() {
 }
 
 #[tokio::test]
-async fn a_wrapped_key_older_than_the_stored_one_is_refused() {
+async fn a_registration_replaces_only_the_key_version_it_started_from() {
     for engine in Engine::both().await {
         let storage = &engine.storage;
         let account = AccountId::random().unwrap();
@@ -352,7 +357,15 @@ async fn a_wrapped_key_older_than_the_stored_one_is_refused() {
             version,
             sealed: Bytes(vec![1; 40]),
         };
-        let missing = storage.set_opaque(account, b"r", &wrapped(1), 1).await;
+        let set = |record: &'static [u8], version, previous| {
+            let wrapped = wrapped(version);
+            async move {
+                storage
+                    .set_opaque(account, record, &wrapped, previous, 1)
+                    .await
+            }
+        };
+        let missing = set(b"r", 1, 0).await;
         assert!(
             matches!(missing, Err(StorageError::NoAccount)),
             "{missing:?}"
@@ -361,24 +374,27 @@ async fn a_wrapped_key_older_than_the_stored_one_is_refused() {
             .create_account(account, device, hash, "a", 1)
             .await
             .unwrap();
-        storage
-            .set_opaque(account, b"r1", &wrapped(2), 1)
-            .await
-            .unwrap();
-        let stale = storage.set_opaque(account, b"r2", &wrapped(1), 2).await;
+        set(b"r1", 1, 0).await.unwrap();
+        // Two devices that both started from "none", or both from version 1: one wins.
+        let second = set(b"r2", 1, 0).await;
         assert!(
-            matches!(stale, Err(StorageError::StaleKey { stored: 2 })),
-            "{}: {stale:?}",
+            matches!(second, Err(StorageError::KeyChanged { stored: 1 })),
+            "{}: {second:?}",
             engine.name
         );
-        storage
-            .set_opaque(account, b"r3", &wrapped(2), 3)
-            .await
-            .unwrap();
+        set(b"r3", 2, 1).await.unwrap();
+        let late = set(b"r4", 2, 1).await;
+        assert!(
+            matches!(late, Err(StorageError::KeyChanged { stored: 2 })),
+            "{}: {late:?}",
+            engine.name
+        );
+        // A new passphrase for the same key version.
+        set(b"r5", 2, 2).await.unwrap();
         let stored = storage.opaque(account).await.unwrap().unwrap();
         assert_eq!(
             (stored.record, stored.wrapped),
-            (b"r3".to_vec(), wrapped(2))
+            (b"r5".to_vec(), wrapped(2))
         );
     }
 }
@@ -518,7 +534,8 @@ fn malformed_sign_in_requests_are_refused_by_name() {
     // A registration upload that is not one, and a key version 0.
     let upload = |version: u32| {
         serde_json::json!({
-            "upload": "AAAA", "wrapped": {"version": version, "sealed": "AAAA"},
+            "upload": "AAAA", "previous": 0,
+            "wrapped": {"version": version, "sealed": "AAAA"},
         })
     };
     let (status, error) = post("/v1/opaque/register/finish", upload(1), token);
@@ -533,6 +550,9 @@ fn malformed_sign_in_requests_are_refused_by_name() {
         error.as_str().unwrap().contains("version from 1"),
         "{error}"
     );
+    let (status, error) = post("/v1/opaque/register/finish", upload(2), token);
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error.as_str().unwrap().contains("not to 2"), "{error}");
     // Nothing was registered by any of these.
     wrong_passphrase(HttpTransport::login(
         &base,

@@ -210,12 +210,17 @@ pub struct RegisterStartReply {
 }
 
 /// `POST /v1/opaque/register/finish` (a device of the account): replaces the account's record
-/// and wrapped key (`204`), unless the key's version is below the stored one (`409`).
+/// and wrapped key (`204`) if the server still holds key version `previous` (else `409`: another
+/// device changed it first). The new key's version is `previous` (a new passphrase) or one more
+/// (a rotation).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterFinish {
     /// OPAQUE's registration upload (the record).
     pub upload: Bytes,
+    /// The key version this registration replaces, as the device last saw it on the server
+    /// (0: none registered yet).
+    pub previous: u32,
     /// The account key wrapped under the export key.
     pub wrapped: WrappedKey,
 }

@@ -76,7 +76,13 @@ impl Device {
     }
 
     fn cmd(&self, args: &[&str]) -> std::process::Output {
-        Command::new(env!("CARGO_BIN_EXE_credwell"))
+        self.command(args).output().unwrap()
+    }
+
+    /// `credwell ARGS` on this vault, its passphrases from files, not yet run.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_credwell"));
+        command
             .env("CREDWELL_PASSPHRASE_FILE", self.path("passphrase"))
             .env(
                 "CREDWELL_SYNC_PASSPHRASE_FILE",
@@ -89,9 +95,8 @@ impl Device {
             .arg("--vault")
             .arg(self.path("vault.sqlite"))
             .args(args)
-            .timeout(std::time::Duration::from_secs(60))
-            .output()
-            .unwrap()
+            .timeout(std::time::Duration::from_secs(60));
+        command
     }
 
     /// Runs a command that must succeed; its stdout. No output may hold a secret.
@@ -268,9 +273,27 @@ fn scenario(server: &Server, join_dir: &Path) {
         .unwrap();
     assert!(added.status.success());
     assert_eq!(a.json(&["sync", "now"])["pushed"], 1);
+    let asked = c
+        .command(&["sync", "now"])
+        .env_remove("CREDWELL_SYNC_PASSPHRASE_FILE")
+        .output()
+        .unwrap();
+    let (_, asked) = texts(&asked);
+    assert!(asked.contains("the sync passphrase is needed"), "{asked}");
+    std::fs::remove_file(c.path("sync-passphrase")).unwrap();
+    let unread = c.fails(&["sync", "now"]);
+    assert!(
+        unread.contains("cannot read the sync passphrase"),
+        "{unread}"
+    );
+    std::fs::write(c.path("sync-passphrase"), &sync).unwrap();
     let stale = c.fails(&["sync", "now"]);
     assert!(stale.contains("rotated to version 2"), "{stale}");
     assert!(stale.contains("wrong passphrase"), "{stale}");
+    // A device that has not fetched the rotated key cannot register its older one over it.
+    let behind = c.fails(&["sync", "passphrase"]);
+    assert!(behind.contains("run `credwell sync now` first"), "{behind}");
+    assert!(behind.contains("version 2"), "{behind}");
     std::fs::write(c.path("sync-passphrase"), "the newest one\n").unwrap();
     let fetched = c.json(&["sync", "now"]);
     assert_eq!(

@@ -32,6 +32,7 @@ use credwell_sync::protocol::{
     DeviceInfo, LOGIN_SECONDS, LOGIN_WINDOW_SECONDS, PushRecord, Record, WrappedKey,
 };
 use credwell_sync::{AccountId, DeviceId, LoginId, RecordId, TokenHash};
+use zeroize::Zeroizing;
 
 pub mod postgres;
 pub mod sqlite;
@@ -49,10 +50,14 @@ pub enum StorageError {
     /// No such device in the account.
     #[error("no such device")]
     NoDevice,
-    /// The wrapped key's version is below the one stored: a device with an older key.
-    #[error("the server holds account key version {stored}, newer than this one")]
-    StaleKey {
-        /// The stored version.
+    /// The account's key version is not the one a registration replaces: another device
+    /// changed it first.
+    #[error(
+        "the server holds account key version {stored}, not the one this device started from: \
+         another device changed it first"
+    )]
+    KeyChanged {
+        /// The stored version (0: none).
         stored: u32,
     },
     /// Too many sign-ins of the account failed or were left unfinished lately.
@@ -177,15 +182,18 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
 
     /// The server's OPAQUE setup: `fresh` stored first if there is none yet (the first
     /// instance to ask stores its own; every instance then reads the same).
-    async fn server_setup(&self, fresh: Vec<u8>) -> Result<Vec<u8>, StorageError>;
+    async fn server_setup(&self, fresh: &[u8]) -> Result<Zeroizing<Vec<u8>>, StorageError>;
 
-    /// Stores the account's OPAQUE record and wrapped key in place of any before, unless the
-    /// key's version is below the stored one ([`StorageError::StaleKey`]).
+    /// Stores the account's OPAQUE record and wrapped key in place of the registration of key
+    /// version `previous` (0: none), which must be the one stored
+    /// ([`StorageError::KeyChanged`] if not): two devices that change it at once do not both
+    /// succeed.
     async fn set_opaque(
         &self,
         account: AccountId,
         record: &[u8],
         wrapped: &WrappedKey,
+        previous: u32,
         now: u64,
     ) -> Result<(), StorageError>;
 
@@ -194,7 +202,8 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
 
     /// Keeps a started sign-in's server state, unless the account (known or not) already has
     /// [`MAX_LOGIN_ATTEMPTS`](credwell_sync::protocol::MAX_LOGIN_ATTEMPTS) sign-ins within the
-    /// window ([`StorageError::TooManyAttempts`]). Sweeps rows older than the window.
+    /// window ([`StorageError::TooManyAttempts`]). Sweeps rows older than the window, and the
+    /// state of sign-ins too old to finish.
     async fn begin_login(
         &self,
         account: AccountId,
@@ -210,7 +219,7 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         account: AccountId,
         login: LoginId,
         now: u64,
-    ) -> Result<Option<Vec<u8>>, StorageError>;
+    ) -> Result<Option<Zeroizing<Vec<u8>>>, StorageError>;
 
     /// A sign-in succeeded: forgets the account's attempts and adds `device` if given.
     async fn end_login(

@@ -15,6 +15,7 @@ use credwell_sync::{AccountId, DeviceId, LoginId, RecordId, TokenHash};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use futures::StreamExt as _;
 use tokio_postgres::{AsyncMessage, NoTls};
+use zeroize::Zeroizing;
 
 use super::{
     DeviceRecord, NewDevice, OpaqueRecord, Page, PushOutcome, Storage, StorageError, from_db, page,
@@ -441,7 +442,7 @@ impl Storage for PostgresStorage {
         account_cursor(&client, account, false).await
     }
 
-    async fn server_setup(&self, fresh: Vec<u8>) -> Result<Vec<u8>, StorageError> {
+    async fn server_setup(&self, fresh: &[u8]) -> Result<Zeroizing<Vec<u8>>, StorageError> {
         signin::server_setup(self, fresh).await
     }
 
@@ -450,9 +451,10 @@ impl Storage for PostgresStorage {
         account: AccountId,
         record: &[u8],
         wrapped: &WrappedKey,
+        previous: u32,
         now: u64,
     ) -> Result<(), StorageError> {
-        signin::set_opaque(self, account, record, wrapped, now).await
+        signin::set_opaque(self, account, record, wrapped, previous, now).await
     }
 
     async fn opaque(&self, account: AccountId) -> Result<Option<OpaqueRecord>, StorageError> {
@@ -474,7 +476,7 @@ impl Storage for PostgresStorage {
         account: AccountId,
         login: LoginId,
         now: u64,
-    ) -> Result<Option<Vec<u8>>, StorageError> {
+    ) -> Result<Option<Zeroizing<Vec<u8>>>, StorageError> {
         signin::take_login(self, account, login, now).await
     }
 

@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use credwell_sync::protocol::{Bytes, DeviceInfo, PushRecord, Record, WrappedKey};
 use credwell_sync::{AccountId, DeviceId, LoginId, RecordId, TokenHash};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use zeroize::Zeroizing;
 
 use super::{
     DeviceRecord, NewDevice, OpaqueRecord, Page, PushOutcome, Storage, StorageError, from_db, page,
@@ -388,7 +389,7 @@ impl Storage for SqliteStorage {
         self.with(move |conn| account_cursor(conn, account)).await
     }
 
-    async fn server_setup(&self, fresh: Vec<u8>) -> Result<Vec<u8>, StorageError> {
+    async fn server_setup(&self, fresh: &[u8]) -> Result<Zeroizing<Vec<u8>>, StorageError> {
         signin::server_setup(self, fresh).await
     }
 
@@ -397,9 +398,10 @@ impl Storage for SqliteStorage {
         account: AccountId,
         record: &[u8],
         wrapped: &WrappedKey,
+        previous: u32,
         now: u64,
     ) -> Result<(), StorageError> {
-        signin::set_opaque(self, account, record, wrapped, now).await
+        signin::set_opaque(self, account, record, wrapped, previous, now).await
     }
 
     async fn opaque(&self, account: AccountId) -> Result<Option<OpaqueRecord>, StorageError> {
@@ -421,7 +423,7 @@ impl Storage for SqliteStorage {
         account: AccountId,
         login: LoginId,
         now: u64,
-    ) -> Result<Option<Vec<u8>>, StorageError> {
+    ) -> Result<Option<Zeroizing<Vec<u8>>>, StorageError> {
         signin::take_login(self, account, login, now).await
     }
 

@@ -47,9 +47,11 @@ pub(crate) struct RevokeArgs {
 ///    the account key is at least as new as this device's (else this device takes it).
 /// 2. Revoke the device: its token stops working.
 /// 3. Sync under the current key, so that this device holds every record.
-/// 4. Add a new version to the key ring and keep it in the vault, then register the sync
-///    passphrase again (or the new one) with the new ring wrapped under the new export key
-///    (a new registration, so a new export key: one the revoked device never had).
+/// 4. Add a new version to the key ring and register the sync passphrase again (or the new
+///    one) with the new ring wrapped under the new export key (a new registration, so a new
+///    export key: one the revoked device never had), in place of the version step 1 found
+///    (refused if another device changed it meanwhile: nothing is rotated then); then keep the
+///    new ring in the vault (should that fail, the next sync fetches it back from the server).
 /// 5. Sync: every record is sealed again under the new version and pushed.
 pub(crate) fn revoke(global: &Global, args: &RevokeArgs, out: &mut impl Write) -> Result<()> {
     let (vault, mut account) = signed_in(global)?;
@@ -93,14 +95,21 @@ pub(crate) fn revoke(global: &Global, args: &RevokeArgs, out: &mut impl Write) -
         .rotated()
         .context("the account key cannot be rotated")?;
     let version = rotated.version();
-    account.key = rotated.material();
-    account.update(&vault, now().0)?;
+    let material = rotated.material();
     transport(&account)?
-        .register(registered.as_bytes(), ksf, version, &account.key)
+        .register(
+            registered.as_bytes(),
+            ksf,
+            current.version,
+            version,
+            &material,
+        )
         .context(
-            "the device is revoked and the account key rotated here, but the server did not \
-             take the new key: run `credwell sync passphrase` to give it",
+            "the device is revoked, but the account key was not rotated (another device may \
+             have changed it meanwhile): run `credwell sync revoke` again",
         )?;
+    account.key = material;
+    account.update(&vault, now().0)?;
     // 5.
     let report = sync_vault(
         &vault,

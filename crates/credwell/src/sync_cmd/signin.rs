@@ -69,7 +69,14 @@ pub(super) fn sync_passphrase(file: Option<&Path>) -> Result<secrets::Passphrase
     let from_env = std::env::var_os(SYNC_PASSPHRASE_FILE_ENV)
         .filter(|v| !v.is_empty())
         .map(PathBuf::from);
-    secrets::existing_passphrase(file.or(from_env.as_deref()), "Sync passphrase")
+    let file = file.or(from_env.as_deref());
+    secrets::existing_passphrase(file, "Sync passphrase").with_context(|| match file {
+        Some(_) => "cannot read the sync passphrase".to_owned(),
+        None => format!(
+            "the sync passphrase is needed: a terminal to ask it on, or a file named by \
+             --passphrase-file or {SYNC_PASSPHRASE_FILE_ENV}"
+        ),
+    })
 }
 
 pub(crate) fn login(global: &Global, args: &LoginArgs, out: &mut impl Write) -> Result<()> {
@@ -109,7 +116,7 @@ pub(crate) fn login(global: &Global, args: &LoginArgs, out: &mut impl Write) -> 
             let (key, _) = AccountKey::generate().context("no randomness")?;
             let account = account_of(&server, enrolled, key.material());
             transport(&account)?
-                .register(passphrase.as_bytes(), ksf, key.version(), &account.key)
+                .register(passphrase.as_bytes(), ksf, 0, key.version(), &account.key)
                 .context("the account was created, but its sync passphrase was not registered")?;
             account
         }
@@ -188,8 +195,19 @@ pub(crate) fn passphrase(
         secrets::new_passphrase(args.passphrase_file.as_deref(), "New sync passphrase")?;
     let version = account.account_key()?.version();
     transport(&account)?
-        .register(passphrase.as_bytes(), ksf()?, version, &account.key)
-        .context("the sync passphrase was not changed")?;
+        .register(
+            passphrase.as_bytes(),
+            ksf()?,
+            version,
+            version,
+            &account.key,
+        )
+        .with_context(|| {
+            format!(
+                "the sync passphrase was not changed (if the account key was rotated by another \
+                 device, run `credwell sync now` first: this device holds version {version})"
+            )
+        })?;
     writeln!(
         out,
         "the sync passphrase of account {} is changed: new devices join with it",

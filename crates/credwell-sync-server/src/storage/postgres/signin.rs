@@ -3,6 +3,7 @@
 
 use credwell_sync::protocol::{Bytes, MAX_LOGIN_ATTEMPTS, WrappedKey};
 use credwell_sync::{AccountId, LoginId};
+use zeroize::Zeroizing;
 
 use super::{PostgresStorage, account_cursor, db, insert_device};
 use crate::storage::{
@@ -11,8 +12,8 @@ use crate::storage::{
 
 pub(super) async fn server_setup(
     storage: &PostgresStorage,
-    fresh: Vec<u8>,
-) -> Result<Vec<u8>, StorageError> {
+    fresh: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, StorageError> {
     let client = storage.client().await?;
     client
         .execute(
@@ -25,7 +26,7 @@ pub(super) async fn server_setup(
         .query_one("SELECT setup FROM server_setup WHERE id = 1", &[])
         .await
         .map_err(db)?;
-    Ok(row.get(0))
+    Ok(Zeroizing::new(row.get(0)))
 }
 
 pub(super) async fn set_opaque(
@@ -33,6 +34,7 @@ pub(super) async fn set_opaque(
     account: AccountId,
     record: &[u8],
     wrapped: &WrappedKey,
+    previous: u32,
     now: u64,
 ) -> Result<(), StorageError> {
     let mut client = storage.client().await?;
@@ -46,10 +48,9 @@ pub(super) async fn set_opaque(
         )
         .await
         .map_err(db)?;
-    if let Some(stored) = stored.map(|row| key_version(row.get(0)))
-        && stored > wrapped.version
-    {
-        return Err(StorageError::StaleKey { stored });
+    let stored = stored.map_or(0, |row| key_version(row.get(0)));
+    if stored != previous {
+        return Err(StorageError::KeyChanged { stored });
     }
     tx.execute(
         "INSERT INTO opaque (account_id, record, key_version, wrapped, updated) \
@@ -104,10 +105,16 @@ pub(super) async fn begin_login(
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&login_lock(account)])
         .await
         .map_err(db)?;
-    let (window, _) = login_cutoffs(now);
+    let (window, fresh) = login_cutoffs(now);
     tx.execute("DELETE FROM logins WHERE created < $1", &[&to_db(window)])
         .await
         .map_err(db)?;
+    tx.execute(
+        "UPDATE logins SET state = NULL WHERE created < $1 AND state IS NOT NULL",
+        &[&to_db(fresh)],
+    )
+    .await
+    .map_err(db)?;
     let attempts: i64 = tx
         .query_one(
             "SELECT count(*) FROM logins WHERE account_id = $1",
@@ -133,7 +140,7 @@ pub(super) async fn take_login(
     account: AccountId,
     login: LoginId,
     now: u64,
-) -> Result<Option<Vec<u8>>, StorageError> {
+) -> Result<Option<Zeroizing<Vec<u8>>>, StorageError> {
     let client = storage.client().await?;
     let (_, fresh) = login_cutoffs(now);
     // One statement: of two finishes of one sign-in, only one gets the state.
@@ -147,7 +154,7 @@ pub(super) async fn take_login(
         )
         .await
         .map_err(db)?;
-    Ok(row.map(|row| row.get(0)))
+    Ok(row.map(|row| Zeroizing::new(row.get(0))))
 }
 
 pub(super) async fn end_login(

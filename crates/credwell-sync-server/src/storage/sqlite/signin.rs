@@ -4,6 +4,7 @@
 use credwell_sync::protocol::{Bytes, MAX_LOGIN_ATTEMPTS, WrappedKey};
 use credwell_sync::{AccountId, LoginId};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use zeroize::Zeroizing;
 
 use super::{SqliteStorage, account_cursor, db, insert_device};
 use crate::storage::{
@@ -12,18 +13,20 @@ use crate::storage::{
 
 pub(super) async fn server_setup(
     storage: &SqliteStorage,
-    fresh: Vec<u8>,
-) -> Result<Vec<u8>, StorageError> {
+    fresh: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, StorageError> {
+    let fresh = Zeroizing::new(fresh.to_vec());
     storage
         .with(move |conn| {
             conn.execute(
                 "INSERT INTO server_setup (id, setup) VALUES (1, ?1) ON CONFLICT (id) DO NOTHING",
-                [&fresh],
+                [&*fresh],
             )
             .map_err(db)?;
             conn.query_row("SELECT setup FROM server_setup WHERE id = 1", [], |r| {
                 r.get::<_, Vec<u8>>(0)
             })
+            .map(Zeroizing::new)
             .map_err(db)
         })
         .await
@@ -34,6 +37,7 @@ pub(super) async fn set_opaque(
     account: AccountId,
     record: &[u8],
     wrapped: &WrappedKey,
+    previous: u32,
     now: u64,
 ) -> Result<(), StorageError> {
     let (record, wrapped) = (record.to_vec(), wrapped.clone());
@@ -51,10 +55,9 @@ pub(super) async fn set_opaque(
                 )
                 .optional()
                 .map_err(db)?;
-            if let Some(stored) = stored.map(key_version)
-                && stored > wrapped.version
-            {
-                return Err(StorageError::StaleKey { stored });
+            let stored = stored.map_or(0, key_version);
+            if stored != previous {
+                return Err(StorageError::KeyChanged { stored });
             }
             tx.execute(
                 "INSERT INTO opaque (account_id, record, key_version, wrapped, updated) \
@@ -119,9 +122,14 @@ pub(super) async fn begin_login(
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(db)?;
-            let (window, _) = login_cutoffs(now);
+            let (window, fresh) = login_cutoffs(now);
             tx.execute("DELETE FROM logins WHERE created < ?1", [to_db(window)])
                 .map_err(db)?;
+            tx.execute(
+                "UPDATE logins SET state = NULL WHERE created < ?1 AND state IS NOT NULL",
+                [to_db(fresh)],
+            )
+            .map_err(db)?;
             let attempts = tx
                 .query_row(
                     "SELECT count(*) FROM logins WHERE account_id = ?1",
@@ -147,7 +155,7 @@ pub(super) async fn take_login(
     account: AccountId,
     login: LoginId,
     now: u64,
-) -> Result<Option<Vec<u8>>, StorageError> {
+) -> Result<Option<Zeroizing<Vec<u8>>>, StorageError> {
     storage
         .with(move |conn| {
             let (_, fresh) = login_cutoffs(now);
@@ -161,7 +169,7 @@ pub(super) async fn take_login(
                     "SELECT state FROM logins WHERE account_id = ?1 AND login_id = ?2 \
                  AND state IS NOT NULL AND created >= ?3",
                     params![account.0, login.0, to_db(fresh)],
-                    |r| r.get::<_, Vec<u8>>(0),
+                    |r| r.get::<_, Vec<u8>>(0).map(Zeroizing::new),
                 )
                 .optional()
                 .map_err(db)?;

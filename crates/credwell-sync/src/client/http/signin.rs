@@ -46,13 +46,15 @@ impl fmt::Debug for SignedIn {
 }
 
 impl HttpTransport {
-    /// Registers `passphrase` as this device's account's sync passphrase (in place of any
-    /// before), with the account key `material` as `version`, wrapped under the new export
-    /// key: two round trips (`/v1/opaque/register/start` and `/finish`).
+    /// Registers `passphrase` as this device's account's sync passphrase, with the account key
+    /// `material` as `version`, wrapped under the new export key, in place of the registration
+    /// of key version `previous` (0: none), which the server must still hold: two round trips
+    /// (`/v1/opaque/register/start` and `/finish`).
     pub fn register(
         &self,
         passphrase: &[u8],
         ksf: KsfParams,
+        previous: u32,
         version: u32,
         material: &[u8],
     ) -> Result<(), SignInError> {
@@ -76,6 +78,7 @@ impl HttpTransport {
             .bearer_auth(&*self.token)
             .json(&RegisterFinish {
                 upload: Bytes(upload),
+                previous,
                 wrapped,
             });
         let response = send(finished)?;
