@@ -155,6 +155,15 @@ fn scenario(server: &Server, join_dir: &Path) {
     let (a, b, c) = (Device::new(), Device::new(), Device::new());
     let url = server.url.as_str();
     assert_eq!(a.json(&["sync", "status"])["signedIn"], false);
+    // Ids may start with a hyphen: they are still ids, not options.
+    let hyphen = "-AAAAAAAAAAAAAAAAAAAAA";
+    let out = a.fails(&["sync", "revoke", hyphen]);
+    assert!(out.contains("not signed in"), "{out}");
+    let unknown = a.fails(&["sync", "login", "--server", url, "--account", hyphen]);
+    assert!(
+        unknown.contains("wrong passphrase for this sync account"),
+        "an unknown account is refused like a wrong passphrase: {unknown}"
+    );
     let first = a.ok(&["sync", "login", "--server", url, "--device-name", "laptop"]);
     assert!(first.contains("--account"), "{first}");
     let account = a.json(&["sync", "status"])["account"]

@@ -26,7 +26,8 @@ use crate::secrets;
 /// Options of `credwell sync revoke`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct RevokeArgs {
-    /// The device's id (as `credwell sync devices` lists it).
+    /// The device's id (as `credwell sync devices` lists it; it may start with `-`).
+    #[arg(allow_hyphen_values = true)]
     device: String,
     /// A file holding the sync passphrase (else it is asked on the terminal): the new account
     /// key is registered with it.

@@ -36,8 +36,14 @@ pub(crate) struct LoginArgs {
     #[arg(long, default_value = "credwell", value_name = "NAME")]
     device_name: String,
     /// Join this existing account (its id, as the first device's login and `credwell sync
-    /// status` print it) with the sync passphrase, instead of creating one.
-    #[arg(long, value_name = "ID", conflicts_with = "join")]
+    /// status` print it) with the sync passphrase, instead of creating one. (Ids may start
+    /// with `-`.)
+    #[arg(
+        long,
+        value_name = "ID",
+        conflicts_with = "join",
+        allow_hyphen_values = true
+    )]
     account: Option<String>,
     /// A file holding the sync passphrase (else it is asked on the terminal: twice for a new
     /// account).
