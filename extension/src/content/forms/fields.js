@@ -42,7 +42,9 @@ function deepInputs(root) {
     for (const el of node.querySelectorAll('*')) {
       if (out.length >= MAX_FIELDS) return;
       if (el instanceof HTMLInputElement) out.push(el);
-      const shadow = shadowOf(el);
+      // Closed roots are looked for on custom elements only: asking the browser for every
+      // element's costs 3.4 times the walk (78 against 23 ms for 18,000 elements, Chromium).
+      const shadow = el.shadowRoot ?? (el.localName.includes('-') ? shadowOf(el) : null);
       if (shadow) walk(shadow);
     }
   };
@@ -81,13 +83,17 @@ function formOf(el) {
 /**
  * The inputs a control a user clicked or pressed Enter in covers: a closed shadow root's host
  * (the page's scripts cannot see in, nor can the event's path): every input inside it; else
- * those of its form (scopeInputs).
+ * those of its form (scopeInputs); outside any form, those of the whole page only when
+ * `pageWide` (that walk is the costly one: the caller asks for it once something was typed).
  * @param {Element} el
+ * @param {boolean} pageWide
  * @returns {HTMLInputElement[]}
  */
-function controlInputs(el) {
+function controlInputs(el, pageWide) {
   const closed = el.shadowRoot ? null : shadowOf(el);
-  return closed ? deepInputs(closed) : scopeInputs(formOf(el));
+  if (closed) return deepInputs(closed);
+  const form = formOf(el);
+  return form || pageWide ? scopeInputs(form) : [];
 }
 
 /** @param {string} s */

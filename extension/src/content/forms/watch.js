@@ -69,6 +69,9 @@ function watchForms(save) {
   /** @type {Watched | null} */
   let watched = null;
   let pageStoredAt = -Infinity;
+  // Whether an `input` event reached the window yet: until then a click outside any form has
+  // nothing typed to look for, and the page-wide walk is skipped (most clicks of most pages).
+  let typed = false;
 
   const stop = () => {
     if (watched?.timer) clearInterval(watched.timer);
@@ -136,13 +139,16 @@ function watchForms(save) {
   window.addEventListener('click', (e) => guarded(() => {
     if (!e.isTrusted || typeof e.composedPath !== 'function') return;
     const control = clickedControl(e.composedPath());
-    if (control) start(controlInputs(control));
+    if (control) start(controlInputs(control, typed));
   }), true);
   window.addEventListener('keydown', (e) => guarded(() => {
     if (!e.isTrusted || e.key !== 'Enter' || typeof e.composedPath !== 'function') return;
     const [target] = e.composedPath();
-    if (target instanceof HTMLInputElement) start(controlInputs(target));
+    if (target instanceof HTMLInputElement) start(controlInputs(target, true));
   }), true);
+  window.addEventListener('input', () => {
+    typed = true;
+  }, true);
   window.addEventListener('pagehide', () => guarded(() => {
     if (watched) pass();
   }), true);
