@@ -314,6 +314,8 @@ fn scenario(server: &Server, join_dir: &Path) {
     );
     assert_eq!(c.json(&["list"]).as_array().unwrap().len(), 2);
     assert_eq!(c.json(&["sync", "now"])["keyVersionFetched"], Value::Null);
+    assert_eq!(c.json(&["sync", "status"])["keyVersion"], 2);
+    assert!(c.ok(&["sync", "status"]).contains("account key version 2"));
     let bad = a.fails(&["sync", "revoke", "not-a-device"]);
     assert!(bad.contains("not a device id"), "{bad}");
     // Logout: the records stay, the account goes.

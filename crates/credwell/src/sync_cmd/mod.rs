@@ -167,6 +167,7 @@ fn status(global: &Global, out: &mut impl Write) -> Result<()> {
             "cursor": state.cursor,
             "records": records,
             "pending": pending,
+            "keyVersion": client.key_version(),
         });
         return print_json(out, &value);
     }
@@ -179,6 +180,11 @@ fn status(global: &Global, out: &mut impl Write) -> Result<()> {
         state.cursor
     )?;
     writeln!(out, "pending: {pending} changes not yet pushed")?;
+    writeln!(
+        out,
+        "key:     account key version {} (one more at each revocation)",
+        client.key_version()
+    )?;
     Ok(())
 }
 
