@@ -37,6 +37,13 @@ impl ConstructError {
     }
 }
 
+/// What a `uiMode: "immediate"` request that ends without a credential says, whether nothing
+/// was held, the store was locked or the user dismissed the chooser.
+const IMMEDIATE_NOTHING_CHOSEN: &str = concat!(
+    "uiMode 'immediate': no credential was chosen ",
+    "(none is available, or the user dismissed the chooser)"
+);
+
 /// Why `navigator.credentials.get()` rejected.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -97,6 +104,43 @@ pub enum GetError {
          iframe)"
     )]
     PermissionsPolicy(&'static str),
+    /// `uiMode: "immediate"` with `mediation: "conditional"` (`NotSupportedError`, as WPT's
+    /// getcredential-ui-mode-immediate expects).
+    #[error("uiMode 'immediate' cannot be combined with mediation 'conditional'")]
+    ImmediateWithConditional,
+    /// `uiMode: "immediate"` without transient activation (`NotAllowedError`).
+    #[error("uiMode 'immediate' needs a user gesture (transient activation) in the calling frame")]
+    ImmediateNeedsUserActivation,
+    /// `uiMode: "immediate"` with a non-empty `allowCredentials` (`NotAllowedError`).
+    #[error(
+        "uiMode 'immediate' lists the discoverable credentials it holds: allowCredentials must \
+         be empty"
+    )]
+    ImmediateWithAllowCredentials,
+    /// `uiMode: "immediate"` from a frame that is not same-origin with its ancestors
+    /// (`NotAllowedError`).
+    #[error("uiMode 'immediate' is only available to frames same-origin with all their ancestors")]
+    ImmediateNotSameOriginWithAncestors,
+    /// More `uiMode: "immediate"` calls from one document than the rate allows
+    /// (`NotAllowedError`).
+    #[error(
+        "too many uiMode 'immediate' requests from this document: at most {} in {} seconds",
+        crate::engine::IMMEDIATE_CALLS,
+        crate::engine::IMMEDIATE_WINDOW_MS / 1000
+    )]
+    ImmediateRateLimited,
+    /// `uiMode: "immediate"` and nothing is held for the caller (`NotAllowedError`, no UI).
+    /// The message is the dismissal's: the page must not tell the two apart.
+    #[error("{IMMEDIATE_NOTHING_CHOSEN}")]
+    ImmediateNothingHeld,
+    /// `uiMode: "immediate"` while the store cannot tell what it holds without asking the user
+    /// (locked): `NotAllowedError`, no UI, the dismissal's message.
+    #[error("{IMMEDIATE_NOTHING_CHOSEN}")]
+    ImmediateLocked,
+    /// `uiMode: "immediate"` and the user dismissed the chooser (`NotAllowedError`, as in
+    /// Chrome).
+    #[error("{IMMEDIATE_NOTHING_CHOSEN}")]
+    ImmediateDismissed,
     /// The WebAuthn ceremony failed (its own exception name).
     #[error("{0}")]
     WebAuthn(crate::webauthn::WebAuthnError),
@@ -117,10 +161,18 @@ impl GetError {
             Self::Aborted(_) => ErrorName::AbortError,
             Self::NoCredentialTypes
             | Self::TypesCannotBeCombined(..)
-            | Self::PublicKeyUnavailable => ErrorName::NotSupportedError,
+            | Self::PublicKeyUnavailable
+            | Self::ImmediateWithConditional => ErrorName::NotSupportedError,
             Self::RequestPending(_)
             | Self::NotSameOriginWithAncestors(_)
-            | Self::PermissionsPolicy(_) => ErrorName::NotAllowedError,
+            | Self::PermissionsPolicy(_)
+            | Self::ImmediateNeedsUserActivation
+            | Self::ImmediateWithAllowCredentials
+            | Self::ImmediateNotSameOriginWithAncestors
+            | Self::ImmediateRateLimited
+            | Self::ImmediateNothingHeld
+            | Self::ImmediateLocked
+            | Self::ImmediateDismissed => ErrorName::NotAllowedError,
             Self::WebAuthn(e) => e.name(),
             Self::Store(_) => ErrorName::UnknownError,
         }

@@ -84,7 +84,9 @@ pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use credential::{
     Credential, CredentialType, FederatedCredential, Password, PasswordCredential,
 };
-pub use engine::{Engine, EngineConfig, StoreConsent, StoreSource};
+pub use engine::{
+    Engine, EngineConfig, IMMEDIATE_CALLS, IMMEDIATE_WINDOW_MS, StoreConsent, StoreSource,
+};
 pub use errors::{ConstructError, CreateError, GetError, PreventSilentAccessError, StoreError};
 pub use exception::{ErrorName, Rejection};
 pub use idl::{ConversionError, MAX_SEQUENCE_LEN, MAX_STRING_BYTES};
@@ -107,10 +109,10 @@ pub use store::{
 pub use webauthn::{
     Assertion, AttestedCredential, Authenticator, AuthenticatorError, AuthenticatorInfo,
     AuthenticatorSelection, ClientDataType, CollectedClientData, CredentialDescriptor,
-    DEFAULT_ALGORITHMS, DEFAULT_TIMEOUT_MS, GetAssertionRequest, MAX_DOCUMENT_BYTES, MAX_LABELS,
-    MakeCredentialRequest, NoAuthenticator, NoRelatedOrigins, PublicKeyCreationOptions,
-    PublicKeyCredential, PublicKeyOptionsError, PublicKeyRequestOptions, RelatedOrigins,
-    RelatedOriginsError, RpId, RpIdError, ScriptedRelatedOrigins, Signal, SignalError,
-    SignalMethod, TIMEOUT_RANGE_MS, WebAuthnError, WellKnownFetchError, WellKnownResponse,
-    origins_from_response, origins_list_allows, signal_from_json,
+    DEFAULT_ALGORITHMS, DEFAULT_TIMEOUT_MS, DiscoverableCredential, GetAssertionRequest,
+    MAX_DOCUMENT_BYTES, MAX_LABELS, MakeCredentialRequest, NoAuthenticator, NoRelatedOrigins,
+    PublicKeyCreationOptions, PublicKeyCredential, PublicKeyOptionsError, PublicKeyRequestOptions,
+    RelatedOrigins, RelatedOriginsError, RpId, RpIdError, ScriptedRelatedOrigins, Signal,
+    SignalError, SignalMethod, TIMEOUT_RANGE_MS, WebAuthnError, WellKnownFetchError,
+    WellKnownResponse, origins_from_response, origins_list_allows, signal_from_json,
 };

@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use crate::caller::RequestId;
 use crate::credential::{Credential, CredentialType};
 use crate::mediation::Mediation;
+use crate::options::UiMode;
 use crate::origin::Origin;
 
 /// One entry of the account chooser.
@@ -90,9 +91,16 @@ pub struct ChooserRequest {
     pub origin: Origin,
     /// The accounts: the caller's own ([`Offer::ExactOrigin`]) first, then any
     /// [`Offer::CrossOrigin`] ones. The chooser must not preselect a cross-origin offer.
+    /// With `uiMode: "immediate"` the caller's passkeys follow its passwords: accounts of type
+    /// [`CredentialType::PublicKey`] whose `id` is the passkey's `user.name` and `name` its
+    /// `user.displayName`, which the chooser must label as passkeys (of [`rp_id`](Self::rp_id)).
     pub accounts: Vec<Account>,
     /// The request's mediation.
     pub mediation: Mediation,
+    /// The request's `uiMode`.
+    pub ui_mode: Option<UiMode>,
+    /// The RP ID the passkey accounts are scoped to, when the chooser lists passkeys.
+    pub rp_id: Option<String>,
 }
 
 /// The chooser's answer.

@@ -36,6 +36,15 @@ pub enum UiMode {
     Immediate,
 }
 
+impl UiMode {
+    /// The IDL value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Immediate => "immediate",
+        }
+    }
+}
+
 /// [`FederatedCredentialRequestOptions`][dictdef-federatedcredentialrequestoptions].
 ///
 /// [dictdef-federatedcredentialrequestoptions]:

@@ -178,6 +178,16 @@ pub trait CredentialStore: Send + Sync {
         kind: CredentialType,
     ) -> impl Future<Output = StoreResult<Vec<StoredCredential>>> + Send;
 
+    /// What [`list`](Self::list) returns, when the store can answer without asking the user
+    /// anything; `Ok(None)` when it cannot (a locked vault: unlocking needs the user). Used by
+    /// `uiMode: "immediate"`, which must not prompt the user before showing what exists.
+    /// Required, not defaulted to `list`: a wrapper that forgot to forward it would prompt.
+    fn list_without_asking(
+        &self,
+        origin: &Origin,
+        kind: CredentialType,
+    ) -> impl Future<Output = StoreResult<Option<Vec<StoredCredential>>>> + Send;
+
     /// Every stored credential of `kind` whose origin belongs to `site`, including the exact
     /// origin's. Used only to *offer* sibling-subdomain credentials in the chooser.
     fn list_same_site(
@@ -383,6 +393,15 @@ impl CredentialStore for MemoryStore {
         kind: CredentialType,
     ) -> StoreResult<Vec<StoredCredential>> {
         Ok(self.read().list(origin, kind))
+    }
+
+    async fn list_without_asking(
+        &self,
+        origin: &Origin,
+        kind: CredentialType,
+    ) -> StoreResult<Option<Vec<StoredCredential>>> {
+        // Always open: nothing to ask.
+        Ok(Some(self.read().list(origin, kind)))
     }
 
     async fn list_same_site(

@@ -18,7 +18,7 @@ mod signals;
 
 pub use authenticator::{
     Assertion, AttestedCredential, Authenticator, AuthenticatorError, AuthenticatorInfo,
-    GetAssertionRequest, MakeCredentialRequest, NoAuthenticator,
+    DiscoverableCredential, GetAssertionRequest, MakeCredentialRequest, NoAuthenticator,
 };
 pub use client::{PublicKeyCredential, WebAuthnError};
 pub(crate) use client::{create, discover};

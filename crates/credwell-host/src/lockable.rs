@@ -181,6 +181,18 @@ impl<S: CredentialStore> CredentialStore for LockableStore<S> {
             .await
     }
 
+    async fn list_without_asking(
+        &self,
+        origin: &Origin,
+        kind: CredentialType,
+    ) -> StoreResult<Option<Vec<StoredCredential>>> {
+        // Never the unlock page: a locked vault cannot tell, and says so.
+        match self.unlocked_now() {
+            Some(store) => store.list(origin, kind).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
     async fn list_same_site(
         &self,
         site: &Site,

@@ -94,6 +94,12 @@ impl<S: ManagedStore + 'static> PasskeyStore for HostPasskeys<S> {
         let store = self.store.unlocked_now()?;
         S::passkeys(&store).holds_any(rp_id).await
     }
+
+    async fn list_without_asking(&self, rp_id: &str) -> Option<Vec<PasskeyRecord>> {
+        // Never the unlock page (uiMode "immediate" must not prompt before showing anything).
+        let store = self.store.unlocked_now()?;
+        S::passkeys(&store).list_without_asking(rp_id).await
+    }
 }
 
 /// The authenticator's prompts as `ui.show` events (see `docs/protocol.md`): `passkey.create`,

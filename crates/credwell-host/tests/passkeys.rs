@@ -1060,3 +1060,86 @@ async fn the_managers_pages_reach_every_credential_then_every_passkey_once() {
         .collect();
     assert_eq!(passkeys, ids);
 }
+
+/// `uiMode: "immediate"` through the host: nothing held → NotAllowedError with no `ui.show`;
+/// then one `chooser` with the password and the passkey (the passkey labelled by type and RP
+/// ID), whose passkey pick signs without `passkey.chooser`; while locked, NotAllowedError and
+/// no unlock page.
+#[tokio::test]
+async fn immediate_requests_show_one_chooser_of_passwords_and_passkeys_and_never_unlock() {
+    let mut b = Browser::start().await;
+    // Each phase from its own document: at most two immediate calls per document in 5 s.
+    let immediate = |client: u64| {
+        let mut caller = common::caller("https://example.com", client);
+        caller["transientActivation"] = json!(true);
+        json!({"caller": caller, "options": {"password": true, "uiMode": "immediate",
+               "publicKey": request(&[], "discouraged")}})
+    };
+    let no_ui = &mut |m: &Value| -> Option<Value> { panic!("no UI expected: {m}") };
+    let (r, shown) = b.call("credentials.get", immediate(100), no_ui).await;
+    assert_eq!(r["error"]["name"], "NotAllowedError", "{r}");
+    assert!(shown.is_empty());
+
+    let created = b.register("alice").await;
+    let credential = json!({"type": "password", "id": "bob", "password": "pencil"});
+    let (stored, _) = b
+        .call(
+            "credentials.store",
+            json!({"caller": caller(), "credential": credential}),
+            &mut |m| {
+                assert_eq!(m["kind"], "save", "{m}");
+                Some(json!({"save": "save"}))
+            },
+        )
+        .await;
+    assert_eq!(stored["result"], Value::Null, "{stored}");
+
+    let mut chooser = Value::Null;
+    let (r, shown) = b
+        .call("credentials.get", immediate(101), &mut |m| {
+            chooser = m.clone();
+            Some(json!({"choose": 1}))
+        })
+        .await;
+    assert_eq!(
+        kinds(&shown),
+        ["chooser"],
+        "no passkey.chooser after the pick"
+    );
+    assert_eq!(chooser["uiMode"], "immediate");
+    assert_eq!(chooser["rpId"], "example.com");
+    let accounts: Vec<_> = chooser["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["type"].as_str().unwrap(), a["id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        accounts,
+        [("password", "bob"), ("public-key", "alice@example.com")]
+    );
+    assert!(!chooser.to_string().contains("pencil"), "no password in UI");
+    assert_eq!(r["result"]["rawId"], created["result"]["rawId"], "{r}");
+    assert_eq!(r["result"]["type"], "public-key");
+
+    // The password, from the same chooser.
+    let (r, _) = b
+        .call("credentials.get", immediate(101), &mut |_| {
+            Some(json!({"choose": 0}))
+        })
+        .await;
+    assert_eq!(
+        (
+            &r["result"]["type"],
+            &r["result"]["id"],
+            &r["result"]["password"]
+        ),
+        (&json!("password"), &json!("bob"), &json!("pencil"))
+    );
+
+    // Locked: NotAllowedError at once, no unlock page.
+    b.call("vault.lock", json!({}), &mut |_| None).await;
+    let (r, shown) = b.call("credentials.get", immediate(102), no_ui).await;
+    assert_eq!(r["error"]["name"], "NotAllowedError", "{r}");
+    assert!(shown.is_empty(), "{shown:?}");
+}

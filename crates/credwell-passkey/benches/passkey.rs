@@ -96,6 +96,7 @@ fn get_request(host: &str) -> GetAssertionRequest {
         require_user_verification: true,
         extensions: serde_json::Map::new(),
         conditional: false,
+        user_selected: false,
     }
 }
 

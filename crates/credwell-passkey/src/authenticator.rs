@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use credwell_core::{
     Assertion, AttestedCredential, Authenticator, AuthenticatorError, AuthenticatorInfo, Clock,
-    GetAssertionRequest, MakeCredentialRequest, SystemClock,
+    DiscoverableCredential, GetAssertionRequest, MakeCredentialRequest, SystemClock,
 };
 use futures::lock::Mutex;
 use passkey_authenticator::extensions::HmacSecretConfig;
@@ -298,7 +298,15 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
             })
             .collect();
         //    With conditional mediation the accounts are offered in the page's autofill instead.
-        let chosen = if request.conditional {
+        //    When the user already picked the credential in the client's chooser (uiMode
+        //    "immediate"), that pick was the test of user presence: no second chooser.
+        let chosen = if request.user_selected {
+            if candidates.len() != 1 {
+                // The client names exactly the credential picked; anything else is its bug.
+                return Err(AuthenticatorError::Unknown);
+            }
+            Some(0)
+        } else if request.conditional {
             self.ui.offer_autofill(rp_id.to_owned(), accounts).await
         } else {
             self.ui.choose_account(rp_id.to_owned(), accounts).await
@@ -399,6 +407,24 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> Authenticator for PasskeyAuthentic
         request: GetAssertionRequest,
     ) -> Result<Assertion, AuthenticatorError> {
         self.assert(request).await
+    }
+
+    async fn discoverable_credentials(&self, rp_id: &str) -> Option<Vec<DiscoverableCredential>> {
+        // Without asking the user: a locked store cannot tell (None). Hidden ones are offered
+        // to no page; the most recent first, as in the authenticator's own chooser.
+        let mut records = self.store.list_without_asking(rp_id).await?;
+        records.retain(|r| !r.hidden);
+        records.sort_by_key(|r| std::cmp::Reverse(r.created_at));
+        Some(
+            records
+                .into_iter()
+                .map(|r| DiscoverableCredential {
+                    credential_id: r.credential_id.clone(),
+                    user_name: r.user_name.clone(),
+                    user_display_name: r.user_display_name.clone(),
+                })
+                .collect(),
+        )
     }
 
     async fn may_hold_credentials_for(&self, rp_id: &str) -> bool {

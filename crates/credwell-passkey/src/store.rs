@@ -68,6 +68,15 @@ pub trait PasskeyStore: Send + Sync {
     /// without asking the user; `None` when it cannot (a locked vault must not prompt for this).
     /// Required, not defaulted to `list`: a wrapper that forgot to forward it would prompt.
     fn holds_any(&self, rp_id: &str) -> impl Future<Output = Option<bool>> + Send;
+
+    /// What [`list`](Self::list) returns, when the store can answer without asking the user
+    /// (hidden passkeys included); `None` when it cannot (a locked vault must not prompt for
+    /// this) or fails. `uiMode: "immediate"` lists the passkeys it may show with it. Required
+    /// for the same reason as [`holds_any`](Self::holds_any).
+    fn list_without_asking(
+        &self,
+        rp_id: &str,
+    ) -> impl Future<Output = Option<Vec<PasskeyRecord>>> + Send;
 }
 
 /// An in-memory [`PasskeyStore`], for tests, demos and benchmarks: passkeys by credential id,
@@ -197,6 +206,10 @@ impl PasskeyStore for MemoryPasskeyStore {
                 .is_some_and(|ids| !ids.is_empty()),
         )
     }
+
+    async fn list_without_asking(&self, rp_id: &str) -> Option<Vec<PasskeyRecord>> {
+        self.list(rp_id).await.ok()
+    }
 }
 
 /// A store that delegates (an `Arc` of a store, or a wrapper naming its inner store) is a
@@ -243,6 +256,13 @@ where
 
     fn holds_any(&self, rp_id: &str) -> impl Future<Output = Option<bool>> + Send {
         self.delegate().holds_any(rp_id)
+    }
+
+    fn list_without_asking(
+        &self,
+        rp_id: &str,
+    ) -> impl Future<Output = Option<Vec<PasskeyRecord>>> + Send {
+        self.delegate().list_without_asking(rp_id)
     }
 }
 

@@ -145,4 +145,9 @@ impl PasskeyStore for VaultPasskeyStore {
             .ok()
             .map(|found| !found.is_empty())
     }
+
+    async fn list_without_asking(&self, rp_id: &str) -> Option<Vec<PasskeyRecord>> {
+        // An open vault is unlocked: reading asks nothing. One that cannot be read cannot tell.
+        self.list(rp_id).await.ok()
+    }
 }

@@ -79,6 +79,7 @@ fn get_request(rp: &str, allow: &[&[u8]]) -> GetAssertionRequest {
         require_user_verification: false,
         extensions: serde_json::Map::new(),
         conditional: false,
+        user_selected: false,
     }
 }
 
@@ -626,6 +627,13 @@ impl PasskeyStore for FailingStore {
         }
         self.inner.holds_any(rp_id).await
     }
+
+    async fn list_without_asking(&self, rp_id: &str) -> Option<Vec<PasskeyRecord>> {
+        if self.reads_fail {
+            return None;
+        }
+        self.inner.list_without_asking(rp_id).await
+    }
 }
 
 #[test]
@@ -697,6 +705,9 @@ impl PasskeyStore for VanishingStore {
     }
     async fn holds_any(&self, rp_id: &str) -> Option<bool> {
         self.0.holds_any(rp_id).await
+    }
+    async fn list_without_asking(&self, rp_id: &str) -> Option<Vec<PasskeyRecord>> {
+        self.0.list_without_asking(rp_id).await
     }
 }
 
@@ -1196,4 +1207,91 @@ fn may_hold_credentials_for_says_false_only_when_the_store_knows_it_holds_none()
         ScriptedUi::new(),
     );
     assert!(!run(broken.may_hold_credentials_for("example.com")));
+}
+
+#[test]
+fn discoverable_credentials_are_listed_without_ui_and_none_when_the_store_cannot_tell() {
+    // uiMode "immediate" lists them for the client's own chooser.
+    let ui = ScriptedUi::new();
+    let (a, clock) = authenticator(&ui);
+    assert_eq!(
+        run(a.discoverable_credentials("example.com")),
+        Some(Vec::new())
+    );
+    let alice = make(&a, make_request("example.com", b"alice")).unwrap();
+    clock.advance(1000);
+    let bob = make(&a, make_request("example.com", b"bob")).unwrap();
+    make(&a, make_request("other.example", b"carol")).unwrap();
+    let before = ui.events().len();
+    let listed = run(a.discoverable_credentials("example.com")).expect("the store can tell");
+    let names: Vec<_> = listed
+        .iter()
+        .map(|c| {
+            (
+                c.credential_id.clone(),
+                c.user_name.as_str(),
+                c.user_display_name.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            (bob.credential_id.clone(), "bob@example.com", "BOB"),
+            (alice.credential_id.clone(), "alice@example.com", "ALICE"),
+        ],
+        "this RP's, most recent first"
+    );
+    assert_eq!(ui.events().len(), before, "no prompt");
+    // A hidden passkey is offered to no page.
+    run(a.signal(credwell_core::Signal::UnknownCredential {
+        rp_id: rp_id("example.com"),
+        credential_id: bob.credential_id.clone(),
+    }));
+    let listed = run(a.discoverable_credentials("example.com")).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].credential_id, alice.credential_id);
+    // A store that cannot tell without asking (locked, unreadable): None.
+    let broken = PasskeyAuthenticator::new(
+        FailingStore {
+            reads_fail: true,
+            ..FailingStore::default()
+        },
+        ScriptedUi::new(),
+    );
+    assert_eq!(run(broken.discoverable_credentials("example.com")), None);
+}
+
+#[test]
+fn a_credential_the_user_already_picked_is_used_without_a_second_chooser() {
+    let ui = ScriptedUi::new().choosing(None);
+    let (a, clock) = authenticator(&ui);
+    let alice = make(&a, make_request("example.com", b"alice")).unwrap();
+    clock.advance(1000);
+    make(&a, make_request("example.com", b"bob")).unwrap();
+    let before = ui.events().len();
+    let mut request = get_request("example.com", &[&alice.credential_id]);
+    request.user_selected = true;
+    let assertion = get(&a, request.clone()).expect("signs without a chooser (it would cancel)");
+    assert_eq!(assertion.credential_id, alice.credential_id);
+    check_assertion_data(&assertion, "example.com", UP | BE | BS);
+    assert_eq!(ui.events().len(), before, "no chooser, no prompt");
+    // User verification is still asked when required.
+    request.require_user_verification = true;
+    let assertion = get(&a, request.clone()).unwrap();
+    check_assertion_data(&assertion, "example.com", UP | UV | BE | BS);
+    assert!(matches!(ui.events().last(), Some(UiEvent::VerifyUser(_))));
+    // The client names exactly one credential; two (or none of this RP) is refused.
+    let bob_id = run(a.discoverable_credentials("example.com")).unwrap()[0]
+        .credential_id
+        .clone();
+    let mut two = get_request("example.com", &[&alice.credential_id, &bob_id]);
+    two.user_selected = true;
+    assert_eq!(get(&a, two).unwrap_err(), AuthenticatorError::Unknown);
+    let mut elsewhere = get_request("other.example", &[&alice.credential_id]);
+    elsewhere.user_selected = true;
+    assert_eq!(
+        get(&a, elsewhere).unwrap_err(),
+        AuthenticatorError::NoCredentials
+    );
 }

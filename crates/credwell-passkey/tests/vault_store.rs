@@ -63,6 +63,7 @@ fn get_request(rp: &str) -> GetAssertionRequest {
         require_user_verification: false,
         extensions: serde_json::Map::new(),
         conditional: false,
+        user_selected: false,
     }
 }
 

@@ -13,7 +13,7 @@ use crate::credential::{Credential, CredentialType};
 use crate::errors::GetError;
 use crate::mediation::Mediation;
 use crate::mediator::{Account, ChooserOutcome, ChooserRequest, Mediator, Offer};
-use crate::options::CredentialRequestOptions;
+use crate::options::{CredentialRequestOptions, UiMode};
 use crate::origin::Origin;
 use crate::store::{CredentialStore, StoredCredential};
 use crate::webauthn::{self, Authenticator, RelatedOrigins};
@@ -69,13 +69,21 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
         }
         // 8. For each pair of distinct interfaces, if type2 is not in type1's "types allowed in
         //    the same get() request", reject with a "NotSupportedError" (w3c/...#261).
+        //    [DEVIATION] With uiMode "immediate", password and publicKey may share a request
+        //    (w3c/webappsec-credential-management PR #272, as Chrome ships it; see immediate.rs).
+        let immediate = options.ui_mode == Some(UiMode::Immediate);
         for (i, a) in interfaces.iter().enumerate() {
             if let Some(b) = interfaces[i + 1..]
                 .iter()
-                .find(|b| !a.may_combine_with(**b))
+                .find(|b| !(a.may_combine_with(**b) || immediate && immediate_pair(*a, **b)))
             {
                 return Err(GetError::TypesCannotBeCombined(*a, *b));
             }
+        }
+        // 8.1. (Immediate mode) uiMode "immediate" with mediation "conditional":
+        //      "NotSupportedError" (WPT getcredential-ui-mode-immediate).
+        if immediate && options.mediation == Mediation::Conditional {
+            return Err(GetError::ImmediateWithConditional);
         }
         // 9. For each interface of interfaces:
         //    9.1. conditional mediation the interface does not support: "TypeError".
@@ -110,13 +118,32 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
                 return Err(GetError::PermissionsPolicy("publickey-credentials-get"));
             }
         }
+        // 10.y. (Immediate mode) the checks made before anything is looked up (immediate.rs).
+        let immediate = match immediate {
+            true => Some(self.immediate_checks(caller, options, &interfaces)?),
+            false => None,
+        };
         // 12. Let p be a new promise; run the following steps in parallel. An abort at any point
         //     from here on rejects p with the signal's reason (DOM's "add an abort algorithm").
         let in_flight = self.register(caller.request);
-        let work = self.request_in_parallel(caller, options, &interfaces);
+        let work = async {
+            match &immediate {
+                Some(public_key) => {
+                    self.request_immediately(caller, options, public_key.as_ref())
+                        .await
+                }
+                None => self.request_in_parallel(caller, options, &interfaces).await,
+            }
+        };
         match abortable(work, signal, &in_flight.signal).await {
             // The user closed the unlock page: as if they had dismissed the chooser.
-            Ok(Err(GetError::Store(e))) if e.is_unlock_declined() => Ok(None),
+            Ok(Err(GetError::Store(e))) if e.is_unlock_declined() && immediate.is_none() => {
+                Ok(None)
+            }
+            // Immediate mode ends without a credential as a NotAllowedError, never null.
+            Ok(Err(GetError::Store(e))) if e.is_unlock_declined() => {
+                Err(GetError::ImmediateDismissed)
+            }
             Ok(result) => result,
             Err(reason) => Err(GetError::Aborted(reason)),
         }
@@ -177,6 +204,7 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
                 caller,
                 options.mediation,
                 &public_key,
+                None,
             )
             .await
             .map_err(GetError::WebAuthn)?;
@@ -310,6 +338,8 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
             origin: caller.origin.clone(),
             accounts: accounts.clone(),
             mediation: options.mediation,
+            ui_mode: None,
+            rp_id: None,
         };
         let ChooserOutcome::Chosen(index) = self.mediator.choose(request).await else {
             return Ok(None);
@@ -366,6 +396,12 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
         }
         Ok(offers)
     }
+}
+
+/// The pair of types only `uiMode: "immediate"` may request together: password and publicKey.
+fn immediate_pair(a: CredentialType, b: CredentialType) -> bool {
+    use CredentialType::{Password, PublicKey};
+    matches!((a, b), (Password, PublicKey) | (PublicKey, Password))
 }
 
 /// Whether a stored credential passes the type's filter: `password: true` for passwords;

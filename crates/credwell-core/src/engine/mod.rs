@@ -25,9 +25,13 @@ use crate::origin::Origin;
 use crate::store::{CredentialStore, OriginFlags, StoreFailure};
 use crate::sync::lock;
 use crate::webauthn::{Authenticator, NoAuthenticator, NoRelatedOrigins, RelatedOrigins};
+use immediate::ImmediateRate;
+
+pub use immediate::{IMMEDIATE_CALLS, IMMEDIATE_WINDOW_MS};
 
 mod create;
 mod get;
+mod immediate;
 mod prevent_silent_access;
 mod signal;
 mod store;
@@ -129,6 +133,7 @@ pub struct Engine<S, M, C, A = NoAuthenticator, R = NoRelatedOrigins> {
     config: EngineConfig,
     active_types: Mutex<HashMap<ClientId, Vec<CredentialType>>>,
     in_flight: Mutex<HashMap<RequestId, AbortController>>,
+    immediate_rate: ImmediateRate,
 }
 
 impl<S: CredentialStore, M: Mediator, C: Clock> Engine<S, M, C> {
@@ -148,6 +153,7 @@ impl<S: CredentialStore, M: Mediator, C: Clock> Engine<S, M, C> {
             config,
             active_types: Mutex::default(),
             in_flight: Mutex::default(),
+            immediate_rate: ImmediateRate::default(),
         }
     }
 
@@ -162,6 +168,7 @@ impl<S: CredentialStore, M: Mediator, C: Clock> Engine<S, M, C> {
             config: self.config,
             active_types: self.active_types,
             in_flight: self.in_flight,
+            immediate_rate: self.immediate_rate,
         }
     }
 }
@@ -182,6 +189,7 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator> Engine<S, M, C
             config: self.config,
             active_types: self.active_types,
             in_flight: self.in_flight,
+            immediate_rate: self.immediate_rate,
         }
     }
 }

@@ -65,6 +65,14 @@ where
         self.delegate().list(origin, kind)
     }
 
+    fn list_without_asking(
+        &self,
+        origin: &Origin,
+        kind: CredentialType,
+    ) -> impl Future<Output = StoreResult<Option<Vec<StoredCredential>>>> + Send {
+        self.delegate().list_without_asking(origin, kind)
+    }
+
     fn list_same_site(
         &self,
         site: &Site,

@@ -98,6 +98,24 @@ pub struct GetAssertionRequest {
     /// modal chooser, fail without any UI when there is nothing to offer, and expect the client
     /// to keep the page's promise pending on any failure.
     pub conditional: bool,
+    /// The user already picked this credential in the client's own chooser (`uiMode:
+    /// "immediate"`, where one chooser lists passwords and passkeys together):
+    /// `allow_credentials` holds exactly that credential, and the pick was the test of user
+    /// presence, so the authenticator must not show its own account chooser again. User
+    /// verification is still collected when `require_user_verification` asks for it.
+    pub user_selected: bool,
+}
+
+/// A discoverable credential an authenticator holds for an RP ID, as the client's chooser
+/// shows it ([`Authenticator::discoverable_credentials`]). Never carries key material.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DiscoverableCredential {
+    /// The credential id.
+    pub credential_id: Vec<u8>,
+    /// `user.name` at creation.
+    pub user_name: String,
+    /// `user.displayName` at creation.
+    pub user_display_name: String,
 }
 
 /// The output of authenticatorGetAssertion.
@@ -171,6 +189,19 @@ pub trait Authenticator: Send + Sync {
     fn may_hold_credentials_for(&self, rp_id: &str) -> impl Future<Output = bool> + Send {
         let _ = rp_id;
         std::future::ready(true)
+    }
+
+    /// The discoverable credentials it holds for `rp_id` that a `get()` may use (hidden ones
+    /// left out), listed without any user interaction, for the client's own chooser
+    /// (`uiMode: "immediate"`). `None` when it cannot tell without asking the user (a locked
+    /// store must not prompt for this); the default, for an authenticator that cannot list,
+    /// is `None`.
+    fn discoverable_credentials(
+        &self,
+        rp_id: &str,
+    ) -> impl Future<Output = Option<Vec<DiscoverableCredential>>> + Send {
+        let _ = rp_id;
+        std::future::ready(None)
     }
 
     /// The [authenticator action](https://w3c.github.io/webauthn/#sctn-signal-methods) of a

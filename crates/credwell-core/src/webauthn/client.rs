@@ -256,6 +256,9 @@ pub(crate) async fn create<A: Authenticator, C: Clock, R: RelatedOrigins>(
 /// `PublicKeyCredential`'s
 /// [`[[DiscoverFromExternalSource]](origin, options, sameOriginWithAncestors)`][discover].
 ///
+/// `selected`: the credential the user already picked in the client's own chooser
+/// (`uiMode: "immediate"`), which the authenticator then uses without asking again.
+///
 /// [discover]: https://w3c.github.io/webauthn/#sctn-discover-from-external-source
 pub(crate) async fn discover<A: Authenticator, C: Clock, R: RelatedOrigins>(
     authenticator: &A,
@@ -264,6 +267,7 @@ pub(crate) async fn discover<A: Authenticator, C: Clock, R: RelatedOrigins>(
     caller: &Caller,
     mediation: Mediation,
     public_key: &Value,
+    selected: Option<&[u8]>,
 ) -> Result<PublicKeyCredential, WebAuthnError> {
     // 1. Let pkOptions be options.publicKey.
     let options = PublicKeyRequestOptions::from_json(public_key)?;
@@ -316,10 +320,20 @@ pub(crate) async fn discover<A: Authenticator, C: Clock, R: RelatedOrigins>(
         clock.sleep(options.timeout_ms).await;
         return Err(WebAuthnError::NotAllowed);
     }
+    // (uiMode "immediate") The user's pick in the client's chooser is the only credential the
+    // authenticator may use, and it was the test of user presence.
+    let allow_credentials = match selected {
+        Some(id) => vec![super::options::CredentialDescriptor {
+            kind: "public-key".to_owned(),
+            id: id.to_vec(),
+            transports: None,
+        }],
+        None => options.allow_credentials.clone(),
+    };
     let request = GetAssertionRequest {
         rp_id,
         client_data_hash,
-        allow_credentials: options.allow_credentials.clone(),
+        allow_credentials,
         require_user_verification: match options.user_verification.as_str() {
             "required" => true,
             "discouraged" => false,
@@ -327,6 +341,7 @@ pub(crate) async fn discover<A: Authenticator, C: Clock, R: RelatedOrigins>(
         },
         extensions: authenticator_extensions,
         conditional,
+        user_selected: selected.is_some(),
     };
     let assertion = if conditional {
         match authenticator.get_assertion(request).await {
@@ -343,7 +358,10 @@ pub(crate) async fn discover<A: Authenticator, C: Clock, R: RelatedOrigins>(
         .await?
         .map_err(|_| WebAuthnError::NotAllowed)?
     };
-    // The credential must be one the RP allowed.
+    // The credential must be one the RP allowed (and the one the user picked).
+    if selected.is_some_and(|id| id != assertion.credential_id.as_slice()) {
+        return Err(WebAuthnError::NotAllowed);
+    }
     if !options.allow_credentials.is_empty()
         && !options
             .allow_credentials

@@ -370,16 +370,18 @@ fn request_a_credential_f6_immediate_ui_mode_federated_is_type_error() {
 
 #[test]
 fn request_a_credential_f6_immediate_ui_mode_password_is_accepted() {
-    let h = Harness::new([]);
+    // Accepted, and then immediate mode's own rules (engine/immediate.rs): with a user gesture
+    // the chooser is shown even for one credential the origin could sign in with silently.
+    let h = Harness::new([Scripted::Choose(0)]);
     h.add_password(SITE, "alice", "pw");
     h.set_prevent_silent_access(SITE, false);
+    let mut caller = h.caller(SITE);
+    caller.transient_activation = true;
     let got = h
-        .get(
-            &h.caller(SITE),
-            json!({"password": true, "uiMode": "immediate"}),
-        )
+        .get(&caller, json!({"password": true, "uiMode": "immediate"}))
         .expect("resolves");
     assert_eq!(id_of(&got), Some("alice"));
+    assert_eq!(h.choosers().len(), 1);
 }
 
 #[test]

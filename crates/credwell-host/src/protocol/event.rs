@@ -3,7 +3,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use credwell_core::{Account, ChooserRequest, Origin, RequestId, StorePrompt};
+use credwell_core::{Account, ChooserRequest, Origin, RequestId, StorePrompt, UiMode};
 use credwell_passkey::{AccountSummary, CreatePrompt, VerifyPrompt, VerifyPurpose};
 use serde_json::{Value, json};
 
@@ -154,6 +154,8 @@ impl Prompt {
                 "request": request.request.0,
                 "origin": request.origin.to_string(),
                 "mediation": request.mediation.as_str(),
+                "uiMode": request.ui_mode.map(UiMode::as_str),
+                "rpId": request.rp_id,
                 "accounts": request.accounts.iter().map(chooser_account).collect::<Vec<_>>(),
             }),
             Self::Save(prompt) => store_prompt("save", prompt),
