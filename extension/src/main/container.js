@@ -51,7 +51,10 @@ function containerMethods(I, { container, native, doc, conversions, credentials,
         const converted = convertRequestOptions(options);
         if (converted.native) return apply(native.get, this, [options]);
         if (!isFullyActive()) throw notFullyActive('get');
-        const toResult = converted.toResult ?? fromCredentialJson;
+        const publicKeyResult = converted.publicKeyResult;
+        /** @param {any} j */
+        const either = (j) => (isObject(j) && j.type === 'public-key' && publicKeyResult ? publicKeyResult(j) : fromCredentialJson(j));
+        const toResult = converted.toResult ?? either;
         return relay('credentials.get', { options: converted.json }, converted.signal, toResult);
       } catch (e) {
         return rejected(e);

@@ -11,6 +11,8 @@
  * @property {object} [json] the options as the host reads them
  * @property {AbortSignal} [signal] the page's signal, brand-checked
  * @property {(result: any) => unknown} [toResult] the reply's result as the page gets it
+ * @property {(result: any) => unknown} [publicKeyResult] with a password or federated result
+ *   possible too (uiMode "immediate"): how a public-key reply becomes the page's result
  */
 
 /**
@@ -122,13 +124,15 @@ function optionConversions(I, idl, forms, webauthn) {
    * @param {object | null} pk
    * @param {unknown} mediation
    * @param {AbortSignal | undefined} signal
+   * @param {unknown} [uiMode]
    * @returns {Converted}
    */
-  const publicKeyCall = (passkeys, pk, mediation, signal) => {
+  const publicKeyCall = (passkeys, pk, mediation, signal, uiMode) => {
     if (pk === null) return { native: true };
-    /** @type {{publicKey: object, mediation?: string}} */
+    /** @type {{publicKey: object, mediation?: string, uiMode?: string}} */
     const json = { publicKey: pk };
     if (mediation !== undefined) json.mediation = toStr(mediation);
+    if (uiMode !== undefined) json.uiMode = toStr(uiMode);
     return { json, signal, toResult: passkeys.fromJson };
   };
 
@@ -160,7 +164,7 @@ function optionConversions(I, idl, forms, webauthn) {
       const onlyPublicKey =
         publicKey !== undefined && identity === undefined && otp === undefined && digital === undefined;
       if (!onlyPublicKey || !webauthn) return { native: true };
-      return publicKeyCall(webauthn, webauthn.request(publicKey, prefix), mediation, signal);
+      return publicKeyCall(webauthn, webauthn.request(publicKey, prefix), mediation, signal, uiMode);
     }
     /** @type {{[member: string]: unknown}} */
     const json = {};
@@ -188,10 +192,18 @@ function optionConversions(I, idl, forms, webauthn) {
     if (mediation !== undefined) json.mediation = toStr(mediation);
     if (password !== undefined) json.password = !!password;
     // Mixed with password/federated: the host answers NotSupportedError (types that cannot be
-    // requested together); it only needs to see that the member is there.
+    // requested together); it only needs to see that the member is there. With uiMode
+    // "immediate", password and publicKey may share a request: the options are converted in
+    // full (no security-key routing: one chooser of credwell's own passwords and passkeys).
+    /** @type {((result: any) => unknown) | undefined} */
+    let publicKeyResult;
     if (others) json.publicKey = { challenge: null };
     if (uiMode !== undefined) json.uiMode = toStr(uiMode);
-    return { json, signal };
+    if (json.uiMode === 'immediate' && publicKey !== undefined && webauthn) {
+      json.publicKey = webauthn.request(publicKey, prefix, true);
+      publicKeyResult = webauthn.fromJson;
+    }
+    return { json, signal, publicKeyResult };
   };
 
   /**

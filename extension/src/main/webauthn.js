@@ -362,15 +362,17 @@ function passkeys(I, ctx) {
     return json;
   };
   /**
-   * PublicKeyCredentialRequestOptions as the host reads them; null for a security key only.
+   * PublicKeyCredentialRequestOptions as the host reads them; null for a security key only
+   * (unless `keep`: uiMode "immediate" with a password, which only credwell can answer).
    * @param {unknown} publicKey
    * @param {string} prefix
+   * @param {boolean} [keep]
    * @returns {object | null}
    */
-  const request = (publicKey, prefix) => {
+  const request = (publicKey, prefix, keep = false) => {
     checkObject(publicKey, prefix, 'PublicKeyCredentialRequestOptions', 'CredentialRequestOptions');
     const json = convert(publicKey, REQUEST, publicKeyWhat(prefix, 'PublicKeyCredentialRequestOptions', 'CredentialRequestOptions'), false);
-    if (securityKeyOnly(json.hints, json.allowCredentials, undefined)) return null;
+    if (!keep && securityKeyOnly(json.hints, json.allowCredentials, undefined)) return null;
     return json;
   };
 
@@ -588,6 +590,9 @@ function passkeys(I, ctx) {
     ['extension:largeBlob', true],
     ['extension:prf', true],
     ['hybridTransport', false],
+    // uiMode "immediate" (w3c/webauthn PR #2291): one chooser of what credwell holds, or
+    // NotAllowedError at once.
+    ['immediateGet', true],
     ['passkeyPlatformAuthenticator', true],
     ['relatedOrigins', true],
     ['signalAllAcceptedCredentials', true],
