@@ -562,3 +562,39 @@ fn malformed_sign_in_requests_are_refused_by_name() {
         None,
     ));
 }
+
+#[test]
+fn a_wrapped_key_the_server_swaps_or_relabels_does_not_open() {
+    let (base, runtime, engine) = serve("sqlite");
+    let (account, _) = registered(&base);
+    let (other, _) = registered(&base);
+    let storage = &engine.storage;
+    let mine = runtime.block_on(storage.opaque(account)).unwrap().unwrap();
+    let theirs = runtime.block_on(storage.opaque(other)).unwrap().unwrap();
+    // The server hands this account another account's wrapped key with this one's record.
+    runtime
+        .block_on(storage.set_opaque(account, &mine.record, &theirs.wrapped, 1, 2))
+        .unwrap();
+    match HttpTransport::login(&base, account, PASSPHRASE, cheap(), None) {
+        Err(SignInError::Opaque(OpaqueError::KeyDoesNotOpen)) => {}
+        other => panic!("a swapped key was accepted: {other:?}"),
+    }
+    // Or its own wrapped key, relabelled as another version.
+    let relabelled = WrappedKey {
+        version: 2,
+        ..mine.wrapped.clone()
+    };
+    runtime
+        .block_on(storage.set_opaque(account, &mine.record, &relabelled, 1, 3))
+        .unwrap();
+    match HttpTransport::login(&base, account, PASSPHRASE, cheap(), None) {
+        Err(SignInError::Opaque(OpaqueError::KeyDoesNotOpen)) => {}
+        other => panic!("a relabelled key was accepted: {other:?}"),
+    }
+    // Put back, it opens.
+    runtime
+        .block_on(storage.set_opaque(account, &mine.record, &mine.wrapped, 2, 4))
+        .unwrap();
+    let back = HttpTransport::login(&base, account, PASSPHRASE, cheap(), None).unwrap();
+    assert_eq!(&back.key[..], &KEY[..]);
+}
