@@ -18,7 +18,7 @@
  * @param {Relay} deps.relay
  */
 function containerMethods(I, { container, native, doc, conversions, credentials, relay }) {
-  const { TypeError, DOMException, apply, hasOwn, isObject, rejected, defaultView } = I;
+  const { TypeError, DOMException, apply, hasOwn, isObject, rejected, defaultView, signalAborted, promiseThen, domExceptionName } = I;
   const { convertRequestOptions, convertCreationOptions } = conversions;
   const { slotsOf, isNativeCredential, fromCredentialJson, credentialJson } = credentials;
 
@@ -41,6 +41,32 @@ function containerMethods(I, { container, native, doc, conversions, credentials,
       'InvalidStateError',
     );
   const toUndefined = () => undefined;
+  /** @param {unknown} e */
+  const isNotAllowed = (e) => {
+    try {
+      return domExceptionName(e) === 'NotAllowedError';
+    } catch {
+      return false; // not a DOMException
+    }
+  };
+  /**
+   * A publicKey request whose hints name credwell and the browser: the first (the browser when
+   * `converted.native`, else credwell), then the other when the first ends in NotAllowedError
+   * (dismissed, or nothing there) and the page has not aborted. Otherwise credwell alone.
+   * @param {Converted} converted
+   * @param {() => Promise<unknown>} viaBrowser
+   * @param {() => Promise<unknown>} viaCredwell
+   * @returns {Promise<unknown>}
+   */
+  const inOrder = (converted, viaBrowser, viaCredwell) => {
+    if (!converted.alternative) return viaCredwell();
+    const [first, then] = converted.native ? [viaBrowser, viaCredwell] : [viaCredwell, viaBrowser];
+    const signal = converted.signal;
+    return promiseThen(first(), undefined, (/** @type {unknown} */ e) => {
+      if (!isNotAllowed(e) || (signal !== undefined && signalAborted(signal))) return rejected(e);
+      return then();
+    });
+  };
 
   return {
     /** @this {unknown} */
@@ -49,13 +75,17 @@ function containerMethods(I, { container, native, doc, conversions, credentials,
         if (this !== container) throw illegalInvocation('get');
         const options = arguments[0];
         const converted = convertRequestOptions(options);
-        if (converted.native) return apply(native.get, this, [options]);
+        if (converted.native && !converted.alternative) return apply(native.get, this, [options]);
         if (!isFullyActive()) throw notFullyActive('get');
         const publicKeyResult = converted.publicKeyResult;
         /** @param {any} j */
         const either = (j) => (isObject(j) && j.type === 'public-key' && publicKeyResult ? publicKeyResult(j) : fromCredentialJson(j));
         const toResult = converted.toResult ?? either;
-        return relay('credentials.get', { options: converted.json }, converted.signal, toResult);
+        return inOrder(
+          converted,
+          () => apply(native.get, container, [options]),
+          () => relay('credentials.get', { options: converted.json }, converted.signal, toResult),
+        );
       } catch (e) {
         return rejected(e);
       }
@@ -93,10 +123,14 @@ function containerMethods(I, { container, native, doc, conversions, credentials,
         if (this !== container) throw illegalInvocation('create');
         const options = arguments[0];
         const converted = convertCreationOptions(options);
-        if (converted.native) return apply(native.create, this, [options]);
+        if (converted.native && !converted.alternative) return apply(native.create, this, [options]);
         if (!isFullyActive()) throw notFullyActive('create');
         const toResult = converted.toResult ?? fromCredentialJson;
-        return relay('credentials.create', { options: converted.json }, converted.signal, toResult);
+        return inOrder(
+          converted,
+          () => apply(native.create, container, [options]),
+          () => relay('credentials.create', { options: converted.json }, converted.signal, toResult),
+        );
       } catch (e) {
         return rejected(e);
       }

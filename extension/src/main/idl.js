@@ -13,6 +13,8 @@
  * @property {(result: any) => unknown} [toResult] the reply's result as the page gets it
  * @property {(result: any) => unknown} [publicKeyResult] with a password or federated result
  *   possible too (uiMode "immediate"): how a public-key reply becomes the page's result
+ * @property {'browser' | 'credwell'} [alternative] the publicKey hints name both credwell and
+ *   the browser: the one tried when the first (`native` or credwell) ends in NotAllowedError
  */
 
 /**
@@ -118,22 +120,32 @@ function optionConversions(I, idl, forms, webauthn) {
   const { toStr, toStringSequence, readStringDictionary, readSignal } = idl;
 
   /**
-   * A publicKey-only request: credwell's passkeys, with the converted options `pk`, or the
-   * browser's own WebAuthn when the conversion said so (null: a security key only).
+   * A publicKey-only request: credwell's passkeys, with the converted options `pk.json`, or the
+   * browser's own WebAuthn, or one and then the other, as `pk.route` (the hints) says. A
+   * conditional or immediate request has no alternative: it goes to the browser only for the
+   * browser alone, else to credwell.
    * @param {Passkeys} passkeys
-   * @param {object | null} pk
+   * @param {{json: object, route: string}} pk
    * @param {unknown} mediation
    * @param {AbortSignal | undefined} signal
    * @param {unknown} [uiMode]
    * @returns {Converted}
    */
   const publicKeyCall = (passkeys, pk, mediation, signal, uiMode) => {
-    if (pk === null) return { native: true };
+    if (pk.route === 'browser') return { native: true };
     /** @type {{publicKey: object, mediation?: string, uiMode?: string}} */
-    const json = { publicKey: pk };
+    const json = { publicKey: pk.json };
     if (mediation !== undefined) json.mediation = toStr(mediation);
     if (uiMode !== undefined) json.uiMode = toStr(uiMode);
-    return { json, signal, toResult: passkeys.fromJson };
+    /** @type {Converted} */
+    const out = { json, signal, toResult: passkeys.fromJson };
+    if (json.mediation === 'conditional' || json.uiMode === 'immediate') return out;
+    if (pk.route === 'credwell-then-browser') out.alternative = 'browser';
+    if (pk.route === 'browser-then-credwell') {
+      out.native = true;
+      out.alternative = 'credwell';
+    }
+    return out;
   };
 
   /**
@@ -200,7 +212,7 @@ function optionConversions(I, idl, forms, webauthn) {
     if (others) json.publicKey = { challenge: null };
     if (uiMode !== undefined) json.uiMode = toStr(uiMode);
     if (json.uiMode === 'immediate' && publicKey !== undefined && webauthn) {
-      json.publicKey = webauthn.request(publicKey, prefix, true);
+      json.publicKey = webauthn.request(publicKey, prefix).json;
       publicKeyResult = webauthn.fromJson;
     }
     return { json, signal, publicKeyResult };

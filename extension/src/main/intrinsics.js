@@ -152,6 +152,8 @@ function realmIntrinsics(global) {
     eventDetail: getterOf(CustomEvent.prototype, 'detail'),
     defaultView: getterOf(Document.prototype, 'defaultView'),
     signalAborted: getterOf(AbortSignal.prototype, 'aborted'),
+    domExceptionName: getterOf(DOMException.prototype, 'name'),
+    promiseThen: uncurry(Promise.prototype.then),
     signalReason: getterOf(AbortSignal.prototype, 'reason'),
     formElements: getterOf(HTMLFormElement.prototype, 'elements'),
     collectionLength: getterOf(HTMLCollection.prototype, 'length'),

@@ -16,9 +16,9 @@
 // It returns {request(publicKey, prefix), creation(publicKey, prefix), fromJson(result)}:
 // request/creation convert the page's PublicKeyCredentialRequestOptions / ...CreationOptions
 // (WebIDL, members read once in lexicographic order, every BufferSource copied at call time)
-// to the JSON the host reads (BufferSources as unpadded base64url), or return null when the
-// request asks only for a hardware security key: that request goes to the browser's own
-// WebAuthn (the container methods keep the native methods).
+// to the JSON the host reads (BufferSources as unpadded base64url), with the request's route
+// (its hints, in order): credwell, the browser's own WebAuthn (a security key or a phone; the
+// container methods keep the native methods), or one of them and then the other.
 //
 // The browser's own interfaces (PublicKeyCredential, AuthenticatorAttestationResponse, ...) are
 // kept when they exist, so `instanceof` holds for credwell's objects and the browser's alike;
@@ -301,9 +301,6 @@ function passkeys(I, ctx) {
     return out;
   };
 
-  // Whether a request asks only for a roaming security key: hints naming "security-key" and
-  // not "client-device"/"hybrid"; or a credential list whose every entry lists transports, none
-  // of them "internal" or "hybrid"; or (creation) attachment "cross-platform".
   /**
    * @param {readonly unknown[]} list
    * @param {unknown} x
@@ -312,20 +309,35 @@ function passkeys(I, ctx) {
     for (let i = 0; i < list.length; i++) if (list[i] === x) return true;
     return false;
   };
+  // Where a modal request goes ("PublicKeyCredentialHint", https://w3c.github.io/webauthn/#enum-hints:
+  // the RP's hints in decreasing order of preference). "client-device" names credwell's own
+  // passkeys; "security-key" and "hybrid" name what only the browser's own WebAuthn reaches (a
+  // roaming key; a phone, as credwell has no hybrid transport). The first of them decides which
+  // is tried first; when the hints name both, the other is the alternative, tried when the first
+  // ends in NotAllowedError (the user dismissed it, or it had nothing). Without hints: the
+  // browser for a credential list whose every entry lists transports, none "internal" or
+  // "hybrid", or (creation) attachment "cross-platform"; credwell otherwise.
+  /** @typedef {'credwell' | 'browser' | 'credwell-then-browser' | 'browser-then-credwell'} Route */
   /**
    * @param {string[]} hints
    * @param {{transports?: string[]}[]} list
    * @param {string | undefined} attachment
+   * @returns {Route}
    */
-  const securityKeyOnly = (hints, list, attachment) => {
-    if (includes(hints, 'security-key') && !includes(hints, 'client-device') && !includes(hints, 'hybrid')) return true;
-    if (attachment === 'cross-platform') return true;
-    if (list.length === 0) return false;
+  const route = (hints, list, attachment) => {
+    const credwell = includes(hints, 'client-device');
+    const browser = includes(hints, 'security-key') || includes(hints, 'hybrid');
+    for (let i = 0; i < hints.length; i++) {
+      if (hints[i] === 'client-device') return browser ? 'credwell-then-browser' : 'credwell';
+      if (hints[i] === 'security-key' || hints[i] === 'hybrid') return credwell ? 'browser-then-credwell' : 'browser';
+    }
+    if (attachment === 'cross-platform') return 'browser';
+    if (list.length === 0) return 'credwell';
     for (let i = 0; i < list.length; i++) {
       const t = list[i].transports;
-      if (t === undefined || t.length === 0 || includes(t, 'internal') || includes(t, 'hybrid')) return false;
+      if (t === undefined || t.length === 0 || includes(t, 'internal') || includes(t, 'hybrid')) return 'credwell';
     }
-    return true;
+    return 'browser';
   };
 
   /**
@@ -349,31 +361,27 @@ function passkeys(I, ctx) {
   };
 
   /**
-   * PublicKeyCredentialCreationOptions as the host reads them; null for a security key only.
+   * PublicKeyCredentialCreationOptions as the host reads them, and where the request goes.
    * @param {unknown} publicKey
    * @param {string} prefix
-   * @returns {object | null}
+   * @returns {{json: any, route: Route}}
    */
   const creation = (publicKey, prefix) => {
     checkObject(publicKey, prefix, 'PublicKeyCredentialCreationOptions', 'CredentialCreationOptions');
     const json = convert(publicKey, CREATION, publicKeyWhat(prefix, 'PublicKeyCredentialCreationOptions', 'CredentialCreationOptions'), false);
     const attachment = json.authenticatorSelection ? json.authenticatorSelection.authenticatorAttachment : undefined;
-    if (securityKeyOnly(json.hints, json.excludeCredentials, attachment)) return null;
-    return json;
+    return { json, route: route(json.hints, json.excludeCredentials, attachment) };
   };
   /**
-   * PublicKeyCredentialRequestOptions as the host reads them; null for a security key only
-   * (unless `keep`: uiMode "immediate" with a password, which only credwell can answer).
+   * PublicKeyCredentialRequestOptions as the host reads them, and where the request goes.
    * @param {unknown} publicKey
    * @param {string} prefix
-   * @param {boolean} [keep]
-   * @returns {object | null}
+   * @returns {{json: any, route: Route}}
    */
-  const request = (publicKey, prefix, keep = false) => {
+  const request = (publicKey, prefix) => {
     checkObject(publicKey, prefix, 'PublicKeyCredentialRequestOptions', 'CredentialRequestOptions');
     const json = convert(publicKey, REQUEST, publicKeyWhat(prefix, 'PublicKeyCredentialRequestOptions', 'CredentialRequestOptions'), false);
-    if (!keep && securityKeyOnly(json.hints, json.allowCredentials, undefined)) return null;
-    return json;
+    return { json, route: route(json.hints, json.allowCredentials, undefined) };
   };
 
   // ---- interfaces -----------------------------------------------------------------------------
