@@ -88,7 +88,7 @@ export const scenarios = [
     },
   },
   {
-    name: 'PIN, one-time code and card fields never prompt; "Never for this site", prevent-silent-access and the page\'s own store() apply; a stored name stays',
+    name: 'PIN, one-time code and card fields, a cross-origin iframe and a failed sign-in never prompt; "Never for this site", prevent-silent-access and the page\'s own store() apply; a stored name stays',
     async run(h) {
       // Each negative form navigates; had one prompted, its prompt (after the unlock) would come
       // before the sign-in's that follows.
@@ -107,6 +107,12 @@ export const scenarios = [
       });
       await submitInFrame(h, frame, 'iframe[name="xo"]', { '#user': 'xo-person', '#pass': 'xo-pw' }, '#go');
       // Had it gone to a prompt, that prompt (after the unlock) would come before the next one.
+      await sleep(500);
+      // A sign-in that fails: the site shows its form again, and nothing is saved.
+      await h.goto('/forms/signin.html?fail');
+      await fill(h, { '#user': 'flop', '#pass': 'typo-pw' });
+      await click(h, '#go');
+      await arrivedAt(h, '?failed');
       await sleep(500);
       await submitAndAnswer(h, '/forms/signin.html', { '#user': 'liz', '#pass': 'liz-pw' }, { user: 'liz', unlock: true });
       await arrivedAt(h, '?signed-in');

@@ -118,7 +118,20 @@ test('a user name alone is the first page of a two-page sign-in', () => {
 /** @type {{id: number, method: string, params: any}[]} */
 const sent = [];
 const session = new Map();
+// The frames' next loads (webNavigation.onCompleted) and the probes' answers (tabs.sendMessage).
+const loadListeners = new Set();
+const probes = [];
+let probeAnswer = { passwordField: false };
 globalThis.chrome = {
+  webNavigation: {
+    onCompleted: { addListener: (fn) => loadListeners.add(fn), removeListener: (fn) => loadListeners.delete(fn) },
+  },
+  tabs: {
+    sendMessage: async (tabId, message, options) => {
+      probes.push({ tabId, message, options });
+      return probeAnswer;
+    },
+  },
   runtime: {
     connectNative: () => ({
       postMessage: (m) => sent.push(m),
@@ -157,8 +170,10 @@ function reply(id) {
 }
 
 test('validForm: only a known kind, strings within the host\'s bounds, a password (a user name for the first page)', () => {
-  assert.deepEqual(validForm({ kind: 'sign-in', username: 'a', password: 'p', extra: 1 }), { kind: 'sign-in', username: 'a', password: 'p' });
-  assert.deepEqual(validForm({ kind: 'username', username: 'a', password: '' }), { kind: 'username', username: 'a', password: '' });
+  assert.deepEqual(validForm({ kind: 'sign-in', username: 'a', password: 'p', extra: 1 }), { kind: 'sign-in', username: 'a', password: 'p', navigates: false });
+  assert.deepEqual(validForm({ kind: 'username', username: 'a', password: '' }), { kind: 'username', username: 'a', password: '', navigates: false });
+  assert.equal(validForm({ kind: 'sign-in', username: 'a', password: 'p', navigates: true }).navigates, true);
+  assert.equal(validForm({ kind: 'sign-in', username: 'a', password: 'p', navigates: 'yes' }).navigates, false);
   for (const bad of [
     null,
     'sign-in',
@@ -246,4 +261,41 @@ test('a form save outlives its document as its tab\'s one outliving save; the pa
   reply(third.id);
   pageStores(8, page.origin);
   assert.deepEqual(cancelsSince(mark), [second.id, third.id], 'an ended form save is not cancelled again');
+});
+
+test('a sign-in that navigates is saved once the next document loaded without a password field; one that shows one again failed', async () => {
+  const mark = sent.length;
+  const tick = () => new Promise((ok) => setTimeout(ok, 0));
+  const loadedIn = (tabId, frameId) => [...loadListeners].forEach((fn) => fn({ tabId, frameId }));
+  // The next page shows a password field again: nothing is saved.
+  probeAnswer = { passwordField: true };
+  const failed = sender(11);
+  const first = onFormMessage({ credwell: 1, kind: 'form', form: { kind: 'sign-in', username: 'hal', password: 'typo', navigates: true } }, failed, failed.documentId);
+  await tick();
+  assert.equal(storesSince(mark).length, 0, 'not before the next document loaded');
+  loadedIn(12, 0); // another tab's load does not count
+  await tick();
+  assert.equal(probes.length, 0);
+  loadedIn(11, 0);
+  await first;
+  assert.deepEqual(probes.at(-1), { tabId: 11, message: { credwell: 1, kind: 'forms.probe' }, options: { frameId: 0 } });
+  assert.equal(storesSince(mark).length, 0, 'the sign-in failed');
+  assert.equal(documents.get(failed.documentId).rids.size, 0, 'and ended');
+  // No password field: saved.
+  probeAnswer = { passwordField: false };
+  const ok = sender(11);
+  const second = onFormMessage({ credwell: 1, kind: 'form', form: { kind: 'sign-in', username: 'hal', password: 'right', navigates: true } }, ok, ok.documentId);
+  await tick();
+  loadedIn(11, 0);
+  await second;
+  assert.deepEqual(storesSince(mark).map((m) => m.params.credential.password), ['right']);
+  assert.equal(loadListeners.size, 0, 'no listener left behind');
+  // A sign-up is saved without waiting; so is a sign-in that did not navigate.
+  probeAnswer = { passwordField: true };
+  const up = sender(11);
+  await onFormMessage({ credwell: 1, kind: 'form', form: { kind: 'sign-up', username: 'ida', password: 'new', navigates: true } }, up, up.documentId);
+  const stay = sender(11);
+  await onFormMessage({ credwell: 1, kind: 'form', form: { kind: 'sign-in', username: 'joe', password: 'spa' } }, stay, stay.documentId);
+  assert.deepEqual(storesSince(mark).map((m) => m.params.credential.id), ['hal', 'ida', 'joe']);
+  for (const m of storesSince(mark)) reply(m.id);
 });

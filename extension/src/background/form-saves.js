@@ -9,6 +9,12 @@
 // registered with its document like a page's store(), so it outlives the document as one
 // (documents.js: one outliving save per tab).
 //
+// A sign-in that navigates (the form submission went ahead, or the page left) is judged by the
+// page it led to: once that frame's next document has loaded (or NEXT_LOAD_MS passed), its
+// content script is asked whether it shows a password field; if it does, the site is offering
+// the sign-in again, the sign-in failed, and nothing is saved (a mistyped password is not
+// offered as an update of the right one). Sign-ups and changes of password are saved either way.
+//
 // The first page of a two-page sign-in (a user name alone, `username`) is remembered for its
 // tab and origin for USERNAME_FOR_MS in storage.session (which content scripts cannot read), and
 // names the account of the next password-only form of that origin in that tab.
@@ -31,6 +37,8 @@ export const USERNAME_FOR_MS = 10 * 60_000;
 // in UTF-16 code units; longer is not a sign-in form.
 const MAX_USERNAME = 1024;
 const MAX_PASSWORD = 4096;
+/** How long a navigating sign-in waits for the next document to load before it is saved. */
+export const NEXT_LOAD_MS = 10_000;
 
 // Form saves are the document's calls under negative numbers, which a page's rid never is.
 let nextRid = -1;
@@ -41,7 +49,7 @@ const waiting = new Map();
 /**
  * The form a content script passed on, checked; null when it is not one.
  * @param {any} form
- * @returns {{kind: string, username: string, password: string} | null}
+ * @returns {{kind: string, username: string, password: string, navigates: boolean} | null}
  */
 export function validForm(form) {
   if (!form || typeof form !== 'object' || !KINDS.has(form.kind)) return null;
@@ -49,7 +57,45 @@ export function validForm(form) {
   if (typeof username !== 'string' || typeof password !== 'string') return null;
   if (username.length > MAX_USERNAME || password.length > MAX_PASSWORD) return null;
   if (kind === 'username' ? username === '' : password === '') return null;
-  return { kind, username, password };
+  return { kind, username, password, navigates: form.navigates === true };
+}
+
+/**
+ * Resolves once frame `frameId` of tab `tabId` has loaded its next document, or after
+ * NEXT_LOAD_MS.
+ * @param {number} tabId
+ * @param {number} frameId
+ * @returns {Promise<void>}
+ */
+function nextLoad(tabId, frameId) {
+  return new Promise((resolve) => {
+    /** @param {{tabId: number, frameId: number}} details */
+    const loaded = (details) => {
+      if (details.tabId === tabId && details.frameId === frameId) done();
+    };
+    const timer = setTimeout(() => done(), NEXT_LOAD_MS);
+    const done = () => {
+      clearTimeout(timer);
+      api.webNavigation.onCompleted.removeListener(loaded);
+      resolve();
+    };
+    api.webNavigation.onCompleted.addListener(loaded);
+  });
+}
+
+/**
+ * Whether the document now in the frame shows a password field (its content script says; no
+ * answer: no).
+ * @param {number} tabId
+ * @param {number} frameId
+ */
+async function showsPasswordField(tabId, frameId) {
+  try {
+    const answer = await api.tabs.sendMessage(tabId, { credwell: 1, kind: 'forms.probe' }, { frameId });
+    return answer?.passwordField === true;
+  } catch {
+    return false;
+  }
 }
 
 /** @param {number} tabId */
@@ -92,6 +138,9 @@ export async function onFormMessage(message, sender, key) {
     await api.storage.session.set({ [usernameKey(tabId)]: value });
     return;
   }
+  // Listened for at once: the next document may load while the caller is being built.
+  const frameId = sender.frameId ?? 0;
+  const judged = form.navigates && form.kind === 'sign-in' ? nextLoad(tabId, frameId) : null;
   // Registered at once, so that a document that goes away now leaves it outliving (documents.js).
   const rid = nextRid--;
   /** @type {import('./documents.js').PageCall} */
@@ -111,6 +160,10 @@ export async function onFormMessage(message, sender, key) {
     waiting.set(call, { tabId, origin: caller.origin });
     const username = form.username || (await recalledUsername(tabId, caller.origin));
     if (!username || call.aborted) return end();
+    if (judged) {
+      await judged;
+      if (call.aborted || (await showsPasswordField(tabId, frameId))) return end();
+    }
     const credential = { type: 'password', id: username, password: form.password, name: '', iconURL: '' };
     call.hostId = sendToHost('credentials.store', { caller, credential, typedForm: true }, end, {
       page: { docKey: doc.key, rid, tabId: doc.tabId },

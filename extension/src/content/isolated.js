@@ -221,6 +221,16 @@
   // caller (src/caller.js: a URL does not tell the origin): answer with a message whose sender
   // the browser fills, then let the background's ask settle.
   api.runtime.onMessage.addListener((message, sender, sendResponse) => {
+    // The background asks the document a sign-in form led to whether it shows a password field
+    // (form-saves.js: the sign-in failed); a boolean, nothing of the page's.
+    if (message?.credwell === 1 && message.kind === 'forms.probe' && sender.id === api.runtime.id && !sender.tab) {
+      try {
+        sendResponse({ passwordField: showsPasswordField() });
+      } catch {
+        sendResponse({});
+      }
+      return false;
+    }
     if (!message || message.credwell !== 1 || message.kind !== 'identify' || sender.id !== api.runtime.id || sender.tab) return false;
     try {
       api.runtime.sendMessage({ credwell: 1, kind: 'identity', nonce: message.nonce }, () => {

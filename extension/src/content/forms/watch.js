@@ -7,7 +7,9 @@
 // submit a form). Its fields are read then, and again every WATCH_MS while the user stays: the
 // latest values win. It looks successful, and is passed on to be saved, when
 // - a form submission goes ahead (the page did not prevent it: the browser navigates), or
-// - the page navigates or goes away (pagehide), or its URL changes (a single-page app's route),
+// - the page navigates or goes away (pagehide), or its URL changes (a single-page app's route)
+//   (for a sign-in that navigates, the background then asks the next document whether it shows
+//   a password field again, showsPasswordField: a failed sign-in is not saved),
 // - or the password field is cleared, removed or hidden after it (a fetch signed the user in;
 //   hidden counts only for a field that was shown).
 // Nothing happening within WATCH_FOR_MS drops it. One submission is watched at a time, and one
@@ -61,9 +63,17 @@ function clickedControl(path) {
 }
 
 /**
+ * Whether this document shows a password field (the page a sign-in led to offering it again:
+ * the sign-in failed). Answered to the background (form-saves.js), as a boolean only.
+ */
+function showsPasswordField() {
+  return deepInputs(document).some((el) => el.type === 'password' && el.getClientRects().length > 0);
+}
+
+/**
  * Starts watching this document's submissions; `save` receives each one that looks successful:
- * {kind, username, password}.
- * @param {(form: {kind: string, username: string, password: string}) => void} save
+ * {kind, username, password, navigates} (`navigates`: the answer comes as the next document).
+ * @param {(form: {kind: string, username: string, password: string, navigates: boolean}) => void} save
  */
 function watchForms(save) {
   /** @type {Watched | null} */
@@ -77,11 +87,12 @@ function watchForms(save) {
     if (watched?.timer) clearInterval(watched.timer);
     watched = null;
   };
-  const pass = () => {
+  /** @param {boolean} navigates the document is going away for the submission's answer */
+  const pass = (navigates = false) => {
     const w = watched;
     stop();
     if (!w || pageStoredAt >= w.at - PAGE_STORE_GRACE_MS) return;
-    save({ kind: w.found.kind, username: w.found.username, password: w.found.password });
+    save({ kind: w.found.kind, username: w.found.username, password: w.found.password, navigates });
   };
   const tick = () => {
     const w = watched;
@@ -133,7 +144,7 @@ function watchForms(save) {
     const w = watched;
     // After the page's own handlers: a submission they did not prevent navigates now.
     setTimeout(() => {
-      if (watched === w && !e.defaultPrevented) pass();
+      if (watched === w && !e.defaultPrevented) pass(true);
     }, 0);
   }), true);
   window.addEventListener('click', (e) => guarded(() => {
@@ -150,7 +161,7 @@ function watchForms(save) {
     typed = true;
   }, true);
   window.addEventListener('pagehide', () => guarded(() => {
-    if (watched) pass();
+    if (watched) pass(true);
   }), true);
 
   return {
