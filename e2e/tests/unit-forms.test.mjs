@@ -120,10 +120,12 @@ const sent = [];
 const session = new Map();
 // The frames' next loads (webNavigation.onCompleted) and the probes' answers (tabs.sendMessage).
 const loadListeners = new Set();
+const commitListeners = new Set();
 const probes = [];
 let probeAnswer = { passwordField: false };
 globalThis.chrome = {
   webNavigation: {
+    onCommitted: { addListener: (fn) => commitListeners.add(fn), removeListener: (fn) => commitListeners.delete(fn) },
     onCompleted: { addListener: (fn) => loadListeners.add(fn), removeListener: (fn) => loadListeners.delete(fn) },
   },
   tabs: {
@@ -266,7 +268,8 @@ test('a form save outlives its document as its tab\'s one outliving save; the pa
 test('a sign-in that navigates is saved once the next document loaded without a password field; one that shows one again failed', async () => {
   const mark = sent.length;
   const tick = () => new Promise((ok) => setTimeout(ok, 0));
-  const loadedIn = (tabId, frameId) => [...loadListeners].forEach((fn) => fn({ tabId, frameId }));
+  const committedIn = (tabId, frameId, documentId) => [...commitListeners].forEach((fn) => fn({ tabId, frameId, documentId }));
+  const loadedIn = (tabId, frameId, documentId = 'next-doc') => [...loadListeners].forEach((fn) => fn({ tabId, frameId, documentId }));
   // The next page shows a password field again: nothing is saved.
   probeAnswer = { passwordField: true };
   const failed = sender(11);
@@ -274,8 +277,12 @@ test('a sign-in that navigates is saved once the next document loaded without a 
   await tick();
   assert.equal(storesSince(mark).length, 0, 'not before the next document loaded');
   loadedIn(12, 0); // another tab's load does not count
+  loadedIn(11, 0); // nor a load before the next document committed (the sender's own, late)
+  committedIn(11, 0, failed.documentId);
+  loadedIn(11, 0, failed.documentId); // nor the sender's own document's
   await tick();
   assert.equal(probes.length, 0);
+  committedIn(11, 0, 'next-doc');
   loadedIn(11, 0);
   await first;
   assert.deepEqual(probes.at(-1), { tabId: 11, message: { credwell: 1, kind: 'forms.probe' }, options: { frameId: 0 } });
@@ -286,10 +293,11 @@ test('a sign-in that navigates is saved once the next document loaded without a 
   const ok = sender(11);
   const second = onFormMessage({ credwell: 1, kind: 'form', form: { kind: 'sign-in', username: 'hal', password: 'right', navigates: true } }, ok, ok.documentId);
   await tick();
-  loadedIn(11, 0);
+  committedIn(11, 0, 'next-doc-2');
+  loadedIn(11, 0, 'next-doc-2');
   await second;
   assert.deepEqual(storesSince(mark).map((m) => m.params.credential.password), ['right']);
-  assert.equal(loadListeners.size, 0, 'no listener left behind');
+  assert.equal(loadListeners.size + commitListeners.size, 0, 'no listener left behind');
   // A sign-up is saved without waiting; so is a sign-in that did not navigate.
   probeAnswer = { passwordField: true };
   const up = sender(11);

@@ -173,7 +173,9 @@ test('page events that are not well-formed calls are ignored', () => {
 
 test('a publicKey create() consumes the transient activation: one user event, one create()', () => {
   const r = load();
-  assert.ok(r.windowListeners.length > 0 && r.windowListeners.every((l) => l.capture === true), 'listened for at the window, capture phase');
+  // (The form saving's second `submit` listener, in the bubble phase, is no activation's.)
+  const activation = r.windowListeners.filter((l) => ['keydown', 'mousedown', 'pointerdown', 'pointerup', 'touchend'].includes(l.type));
+  assert.ok(activation.length >= 5 && activation.every((l) => l.capture === true), 'listened for at the window, capture phase');
   const create = (rid) => r.page(WIRE.call(rid, 'credentials.create', { options: { publicKey: { challenge: {} } } }));
   const facts = () => r.ports[0].sent.at(-1).frame.transientActivation;
   r.userEvent({ type: 'mousedown', isTrusted: true });

@@ -10,7 +10,8 @@
 // (documents.js: one outliving save per tab).
 //
 // A sign-in that navigates (the form submission went ahead, or the page left) is judged by the
-// page it led to: once that frame's next document has loaded (or NEXT_LOAD_MS passed), its
+// page it led to: once that frame's next document has committed and loaded (or NEXT_LOAD_MS
+// passed), its
 // content script is asked whether it shows a password field; if it does, the site is offering
 // the sign-in again, the sign-in failed, and nothing is saved (a mistyped password is not
 // offered as an update of the right one). Sign-ups and changes of password are saved either way.
@@ -61,24 +62,37 @@ export function validForm(form) {
 }
 
 /**
- * Resolves once frame `frameId` of tab `tabId` has loaded its next document, or after
- * NEXT_LOAD_MS.
+ * Resolves once frame `frameId` of tab `tabId` has committed its next document and loaded it, or
+ * after NEXT_LOAD_MS. The load of the document that sent the form (still loading when the user
+ * was quick) does not count: only one after a commit, and (where the browser has document ids)
+ * not `documentId`'s.
  * @param {number} tabId
  * @param {number} frameId
+ * @param {string | undefined} documentId the sender's
  * @returns {Promise<void>}
  */
-function nextLoad(tabId, frameId) {
+function nextLoad(tabId, frameId, documentId) {
   return new Promise((resolve) => {
-    /** @param {{tabId: number, frameId: number}} details */
+    let committed = false;
+    /** @param {{tabId: number, frameId: number, documentId?: string}} details */
+    const ours = (details) =>
+      details.tabId === tabId && details.frameId === frameId && (!documentId || details.documentId !== documentId);
+    /** @param {{tabId: number, frameId: number, documentId?: string}} details */
+    const commit = (details) => {
+      if (ours(details)) committed = true;
+    };
+    /** @param {{tabId: number, frameId: number, documentId?: string}} details */
     const loaded = (details) => {
-      if (details.tabId === tabId && details.frameId === frameId) done();
+      if (committed && ours(details)) done();
     };
     const timer = setTimeout(() => done(), NEXT_LOAD_MS);
     const done = () => {
       clearTimeout(timer);
+      api.webNavigation.onCommitted.removeListener(commit);
       api.webNavigation.onCompleted.removeListener(loaded);
       resolve();
     };
+    api.webNavigation.onCommitted.addListener(commit);
     api.webNavigation.onCompleted.addListener(loaded);
   });
 }
@@ -140,7 +154,7 @@ export async function onFormMessage(message, sender, key) {
   }
   // Listened for at once: the next document may load while the caller is being built.
   const frameId = sender.frameId ?? 0;
-  const judged = form.navigates && form.kind === 'sign-in' ? nextLoad(tabId, frameId) : null;
+  const judged = form.navigates && form.kind === 'sign-in' ? nextLoad(tabId, frameId, sender.documentId) : null;
   // Registered at once, so that a document that goes away now leaves it outliving (documents.js).
   const rid = nextRid--;
   /** @type {import('./documents.js').PageCall} */

@@ -138,15 +138,24 @@ function watchForms(save) {
     }
   };
 
+  /** @type {{event: Event, watched: Watched | null} | null} */
+  let submitted = null;
   window.addEventListener('submit', (e) => guarded(() => {
     const form = e.target instanceof HTMLFormElement ? e.target : null;
     if (!form || !start(scopeInputs(form))) return;
     const w = watched;
-    // After the page's own handlers: a submission they did not prevent navigates now.
+    submitted = { event: e, watched: w };
+    // After the page's own handlers: a submission they did not prevent navigates now. Passed on
+    // at once, as the event reaches the window again (before the document can go away: Chromium
+    // drops a departing document's message to a service worker still starting), else on the
+    // next task (a handler stopped the event).
     setTimeout(() => {
       if (watched === w && !e.defaultPrevented) pass(true);
     }, 0);
   }), true);
+  window.addEventListener('submit', (e) => guarded(() => {
+    if (submitted?.event === e && watched === submitted.watched && !e.defaultPrevented) pass(true);
+  }));
   window.addEventListener('click', (e) => guarded(() => {
     if (!e.isTrusted || typeof e.composedPath !== 'function') return;
     const control = clickedControl(e.composedPath());
