@@ -244,8 +244,12 @@ test('security keys only, and other credential types, go to the browser untouche
   for (const call of calls) assert.match(await r.run(call), /^native /, call);
   assert.equal(r.nativeCalls.length, calls.length);
   assert.equal(r.sent.length, 0);
-  // With a passkey that may be on this device, credwell answers.
-  r.run("navigator.credentials.get({ publicKey: { challenge: new Uint8Array(1), hints: ['security-key', 'client-device'] } })");
+  // Hints in the RP's order: "security-key" first goes to the browser first (credwell only after
+  // its NotAllowedError); "client-device" first comes to credwell.
+  assert.match(await r.run("navigator.credentials.get({ publicKey: { challenge: new Uint8Array(1), hints: ['security-key', 'client-device'] } })"), /^native /);
+  assert.equal(r.nativeCalls.length, calls.length + 1);
+  assert.equal(r.sent.length, 0);
+  r.run("navigator.credentials.get({ publicKey: { challenge: new Uint8Array(1), hints: ['client-device', 'security-key'] } })");
   assert.equal(r.sent.length, 1);
   // Mixed with password: the host answers (NotSupportedError); it only sees that publicKey is there.
   r.run('navigator.credentials.get({ password: true, publicKey: { challenge: new Uint8Array(1) } })');
