@@ -5,116 +5,44 @@
 
 #![allow(clippy::unwrap_used)] // Test helpers: a failure should panic right there.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
+use common::{Home, PASSPHRASE};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use tempfile::TempDir;
 
-const PASSPHRASE: &str = "correct horse battery staple";
-
-/// A temporary home with a vault, a passphrase file and a runtime directory.
-struct Env {
-    dir: TempDir,
-    vault: PathBuf,
-}
+/// Each test's temporary home (see `common::Home`).
+type Env = Home;
 
 impl Env {
     /// A new vault (test key derivation) holding two passwords for github.com.
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("passphrase"), format!("{PASSPHRASE}\n")).unwrap();
-        std::fs::create_dir(dir.path().join("run")).unwrap();
-        std::fs::set_permissions(
-            dir.path().join("run"),
-            std::fs::Permissions::from_mode(0o700),
-        )
-        .unwrap();
-        let env = Self {
-            vault: dir.path().join("vault.sqlite"),
-            dir,
-        };
-        env.ok(&["vault", "init", "--danger-insecure-test-kdf"]);
-        env.add("https://github.com", "alice", "pw-alice-1");
-        env.add("https://github.com", "bob", "pw-bob-1");
+    fn with_vault() -> Self {
+        let env = Self::new();
+        env.init();
+        env.add_password("https://github.com", "alice", "pw-alice-1");
+        env.add_password("https://github.com", "bob", "pw-bob-1");
         env
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// `credwell --vault <vault> ...` without a passphrase: only the agent can open the vault.
-    fn cmd(&self) -> Command {
-        let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("credwell");
-        cmd.env_remove("CREDWELL_PASSPHRASE_FILE")
-            .env_remove("CREDWELL_VAULT")
-            .env_remove("CREDWELL_NEW_PASSPHRASE_FILE")
-            .env_remove("CREDWELL_DANGER_INSECURE_KDF")
-            .env("HOME", self.dir.path())
-            .env("XDG_RUNTIME_DIR", self.path("run"))
-            .arg("--vault")
-            .arg(&self.vault)
-            .timeout(Duration::from_secs(60));
-        cmd
-    }
-
-    /// The same with the passphrase file.
-    fn with_passphrase(&self) -> Command {
-        let mut cmd = self.cmd();
-        cmd.env("CREDWELL_PASSPHRASE_FILE", self.path("passphrase"));
-        cmd
-    }
-
-    /// Runs `cmd` with `stdin`; (success, stdout, stderr).
-    fn run(mut cmd: Command, args: &[&str], stdin: &str) -> (bool, String, String) {
-        let out = cmd.args(args).write_stdin(stdin).output().unwrap();
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-
-    /// A command with the passphrase file that must succeed; its stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let (ok, stdout, stderr) = Self::run(self.with_passphrase(), args, "");
-        assert!(ok, "credwell {args:?} failed: {stderr}{stdout}");
-        stdout
     }
 
     /// A command without the passphrase (through the agent) that must succeed; its stdout.
     fn agent_ok(&self, args: &[&str], stdin: &str) -> String {
-        let (ok, stdout, stderr) = Self::run(self.cmd(), args, stdin);
+        let (ok, stdout, stderr) = Self::run(self.bare(), args, stdin);
         assert!(ok, "credwell {args:?} failed: {stderr}{stdout}");
         stdout
     }
 
     /// A command without the passphrase that must fail; its stderr.
     fn agent_fails(&self, args: &[&str]) -> String {
-        let (ok, stdout, stderr) = Self::run(self.cmd(), args, "");
+        let (ok, stdout, stderr) = Self::run(self.bare(), args, "");
         assert!(!ok, "credwell {args:?} succeeded: {stdout}");
         assert!(stderr.starts_with("error: "), "{stderr}");
         stderr
-    }
-
-    fn add(&self, origin: &str, username: &str, password: &str) {
-        let args = [
-            "add",
-            "password",
-            "--origin",
-            origin,
-            "--username",
-            username,
-            "--password-stdin",
-        ];
-        let (ok, _, stderr) = Self::run(self.with_passphrase(), &args, &format!("{password}\n"));
-        assert!(ok, "{stderr}");
     }
 
     /// `credwell unlock` with the passphrase file and `extra` options; the agent's PID.
@@ -191,7 +119,7 @@ impl Drop for Agent {
 
 #[test]
 fn unlock_once_and_every_command_goes_through_the_agent() {
-    let env = Env::new();
+    let env = Env::with_vault();
     // Locked: no passphrase, no terminal, no agent.
     let err = env.agent_fails(&["get", "alice"]);
     assert!(
@@ -329,11 +257,11 @@ fn unlock_once_and_every_command_goes_through_the_agent() {
 
 #[test]
 fn a_wrong_passphrase_starts_no_agent() {
-    let env = Env::new();
+    let env = Env::with_vault();
     std::fs::write(env.path("wrong"), "not the passphrase\n").unwrap();
     let (ok, _, stderr) = Env::run(
         {
-            let mut cmd = env.cmd();
+            let mut cmd = env.bare();
             cmd.env("CREDWELL_PASSPHRASE_FILE", env.path("wrong"));
             cmd
         },
@@ -357,20 +285,20 @@ fn a_wrong_passphrase_starts_no_agent() {
 
 #[test]
 fn the_agent_locks_after_its_timeout() {
-    let env = Env::new();
+    let env = Env::with_vault();
     let agent = env.unlock(&["--timeout", "3s"]);
     agent.wait_gone();
     assert!(!env.socket().exists());
     let err = env.agent_fails(&["get", "alice"]);
     assert!(err.contains("the vault is locked"), "{err}");
     assert!(env.log().contains("locked: not used for the timeout"));
-    let (ok, _, stderr) = Env::run(env.with_passphrase(), &["unlock", "--timeout", "0s"], "");
+    let (ok, _, stderr) = Env::run(env.cmd(), &["unlock", "--timeout", "0s"], "");
     assert!(!ok && stderr.contains("from 1s to 24h"), "{stderr}");
 }
 
 #[test]
 fn sigterm_locks_and_a_killed_agents_socket_is_stale() {
-    let env = Env::new();
+    let env = Env::with_vault();
     let agent = env.unlock(&[]);
     agent.signal("-TERM");
     agent.wait_gone();
@@ -396,21 +324,21 @@ fn sigterm_locks_and_a_killed_agents_socket_is_stale() {
 
 #[test]
 fn another_process_changing_the_vault_is_seen_and_a_new_key_locks() {
-    let env = Env::new();
+    let env = Env::with_vault();
     let agent = env.unlock(&[]);
     assert_eq!(env.agent_ok(&["get", "alice"], ""), "pw-alice-1\n");
     // Another process writes to the vault (the browser's host would): the agent reads again.
-    let mut edit = env.with_passphrase();
+    let mut edit = env.cmd();
     edit.env("XDG_RUNTIME_DIR", env.path("elsewhere"));
     let (ok, _, stderr) = Env::run(edit, &["edit", "alice", "--password-stdin"], "pw-alice-2\n");
     assert!(ok, "{stderr}");
     assert_eq!(env.agent_ok(&["get", "alice"], ""), "pw-alice-2\n");
-    env.add("https://new.example", "frank", "pw-frank-1");
+    env.add_password("https://new.example", "frank", "pw-frank-1");
     assert_eq!(env.agent_ok(&["get", "frank"], ""), "pw-frank-1\n");
 
     // Another process changes the passphrase and the key: the agent says so and locks.
     std::fs::write(env.path("new"), "a new passphrase entirely\n").unwrap();
-    let mut passwd = env.with_passphrase();
+    let mut passwd = env.cmd();
     passwd
         .env("XDG_RUNTIME_DIR", env.path("elsewhere"))
         .env("CREDWELL_NEW_PASSPHRASE_FILE", env.path("new"));
@@ -428,11 +356,11 @@ fn another_process_changing_the_vault_is_seen_and_a_new_key_locks() {
 
 #[test]
 fn a_vault_file_replaced_under_the_agent_locks_it() {
-    let env = Env::new();
+    let env = Env::with_vault();
     // A consistent copy, as `vault backup` makes it; then the vault moves on.
     let backup = env.path("backup.sqlite");
     env.ok(&["vault", "backup", backup.to_str().unwrap()]);
-    env.add("https://new.example", "gina", "pw-gina-1");
+    env.add_password("https://new.example", "gina", "pw-gina-1");
     let agent = env.unlock(&[]);
     assert_eq!(env.agent_ok(&["get", "gina"], ""), "pw-gina-1\n");
     // The backup is restored over the vault's path (no write is pending in the agent: SQLite
@@ -451,13 +379,13 @@ fn a_vault_file_replaced_under_the_agent_locks_it() {
     );
     // The restored file is what commands see now.
     assert_eq!(env.ok(&["get", "alice"]), "pw-alice-1\n");
-    let (ok, _, stderr) = Env::run(env.with_passphrase(), &["get", "gina"], "");
+    let (ok, _, stderr) = Env::run(env.cmd(), &["get", "gina"], "");
     assert!(!ok && stderr.contains("no credential matches"), "{stderr}");
 }
 
 #[test]
 fn a_relative_vault_path_names_the_same_agent_which_runs_from_the_root() {
-    let env = Env::new();
+    let env = Env::with_vault();
     let mut unlock = assert_cmd::cargo::cargo_bin_cmd!("credwell");
     unlock
         .env_remove("CREDWELL_VAULT")
@@ -504,7 +432,7 @@ fn frame(json: &str) -> Vec<u8> {
 
 #[test]
 fn bad_frames_get_no_answer_and_the_agent_keeps_serving() {
-    let env = Env::new();
+    let env = Env::with_vault();
     let agent = env.unlock(&[]);
     let socket = env.socket();
     assert!(raw(&socket, &u32::MAX.to_be_bytes()).is_empty());
@@ -535,14 +463,14 @@ fn bad_frames_get_no_answer_and_the_agent_keeps_serving() {
 
 #[test]
 fn an_unsafe_directory_or_socket_is_refused_not_used() {
-    let env = Env::new();
+    let env = Env::with_vault();
     let dir = env.path("run/credwell");
     // A directory others may enter: refused by the command, which does not fall back.
     std::fs::create_dir(&dir).unwrap();
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     let err = env.agent_fails(&["get", "alice"]);
     assert!(err.contains("has mode 0755: others may use it"), "{err}");
-    let (ok, _, stderr) = Env::run(env.with_passphrase(), &["unlock"], "");
+    let (ok, _, stderr) = Env::run(env.cmd(), &["unlock"], "");
     assert!(!ok && stderr.contains("has mode 0755"), "{stderr}");
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
 
@@ -576,7 +504,7 @@ fn a_connection_from_another_user_is_refused_and_logged() {
         eprintln!("not root: the real other-user connection is not tried");
         return;
     }
-    let env = Env::new();
+    let env = Env::with_vault();
     let agent = env.unlock(&[]);
     // Let the other user reach the socket, as if its modes had been loosened: the check of the
     // peer's credentials still refuses it.

@@ -3,119 +3,25 @@
 
 #![allow(clippy::unwrap_used)] // Test helpers: a failure should panic right there.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use assert_cmd::Command;
+use std::path::Path;
+
+use common::{Home, PASSPHRASE, texts};
 use credwell_admin::VaultAdmin as _;
 use credwell_admin::entry::{self, FieldLimits};
 use serde_json::{Value, json};
-use tempfile::TempDir;
 
-const PASSPHRASE: &str = "correct horse battery staple";
 /// Every password the tests store; none may appear in output that did not ask for it.
 const SECRETS: [&str; 4] = ["s3cret-alice", "s3cret-bob", "s3cret-new", "Grüße-123"];
 
-/// A temporary home with a passphrase file and a vault path.
-struct Env {
-    dir: TempDir,
-    vault: PathBuf,
-}
+/// Each test's temporary home (see `common::Home`).
+type Env = Home;
 
 impl Env {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("passphrase"), format!("{PASSPHRASE}\n")).unwrap();
-        let vault = dir.path().join("vault.sqlite");
-        Self { dir, vault }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// `credwell --vault <vault> ...` with the passphrase file, and a home directory inside the
-    /// temporary directory so that nothing touches the real one.
-    fn cmd(&self) -> Command {
-        let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("credwell");
-        cmd.env("CREDWELL_PASSPHRASE_FILE", self.path("passphrase"))
-            .env_remove("CREDWELL_VAULT")
-            .env_remove("CREDWELL_NEW_PASSPHRASE_FILE")
-            .env_remove("CREDWELL_DANGER_INSECURE_KDF")
-            .env("HOME", self.dir.path())
-            .env("XDG_DATA_HOME", self.path("xdg-data"))
-            // No agent (`credwell unlock`) of another test or of the user's is found.
-            .env("XDG_RUNTIME_DIR", self.path("run"))
-            .arg("--vault")
-            .arg(&self.vault)
-            .timeout(std::time::Duration::from_secs(60));
-        cmd
-    }
-
-    /// Runs a command that must succeed; returns its stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        self.ok_with_stdin(args, "")
-    }
-
-    fn ok_with_stdin(&self, args: &[&str], stdin: &str) -> String {
-        let out = self.cmd().args(args).write_stdin(stdin).output().unwrap();
-        let (stdout, stderr) = texts(&out);
-        assert!(
-            out.status.success(),
-            "credwell {args:?} failed: {stderr}{stdout}"
-        );
-        stdout
-    }
-
-    /// `credwell add password` with `password` on stdin.
-    fn add_password(&self, origin: &str, username: &str, password: &str) {
-        let args = [
-            "add",
-            "password",
-            "--origin",
-            origin,
-            "--username",
-            username,
-            "--password-stdin",
-        ];
-        self.ok_with_stdin(&args, &format!("{password}\n"));
-    }
-
-    /// Runs a command that must fail with exit code 1; returns its stderr.
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.cmd().args(args).write_stdin("").output().unwrap();
-        let (stdout, stderr) = texts(&out);
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "credwell {args:?}: {stdout}{stderr}"
-        );
-        assert!(stderr.starts_with("error: "), "{stderr}");
-        assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
-        stderr
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        let stdout = self.ok(&all);
-        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {stdout}"))
-    }
-
-    /// Creates the vault with the small key-derivation parameters meant for tests.
-    fn init(&self) {
-        self.ok(&["vault", "init", "--danger-insecure-test-kdf"]);
-    }
-
     fn list(&self) -> Value {
         self.json(&["list"])
     }
-}
-
-fn texts(out: &std::process::Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 /// The format test vectors, kept beside the parsers in `credwell-formats`.
