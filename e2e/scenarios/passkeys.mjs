@@ -460,8 +460,6 @@ export const scenarios = [
     // seen), in Firefox (no v2) through credwell's chooser, where the user picks
     // (lib/autofill.mjs: the clickjacking scenario).
     name: "passkeys: closing the unlock window ends a ceremony with NotAllowedError; a conditional get() offers the passkeys in the page's autofill, a real click on the visible list signs in",
-    // Timed out twice in a loaded clean-clone run (passes alone): one more attempt.
-    retries: 1,
     async run(h) {
       await h.goto('/blank.html');
       // Locked vault: a sign-in asks to unlock first; closing that window declines.
@@ -643,9 +641,6 @@ export const scenarios = [
     // Chromium: the list records the refusal; Firefox (no IntersectionObserver v2): a click only
     // opens credwell's chooser, where the visible list's pick is confirmed.
     name: 'passkeys: the autofill list cannot be clickjacked (opacity, filter, transform, clip, overlay → no sign-in); the visible list signs in',
-    // Outlasted its time once in a clean-clone run on a machine loaded by parallel builds (passes
-    // alone and under the same load): one more attempt; a timed-out attempt names the awaited call.
-    retries: 1,
     run: (h) => autofillClickjackingScenario(h),
   },
   {
