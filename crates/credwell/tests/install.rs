@@ -157,3 +157,226 @@ fn install_names_the_content_scripts_that_are_not_built_yet() {
     let after = run();
     assert!(!after.contains("are missing"), "{after}");
 }
+
+/// `credwell install` with `home` as HOME and `args`; (success, stdout, stderr).
+fn install(home: &std::path::Path, args: &[&std::ffi::OsStr]) -> (bool, String, String) {
+    let out = Command::cargo_bin("credwell")
+        .unwrap()
+        .env("HOME", home)
+        .env_remove("CREDWELL_VAULT")
+        .env_remove("XDG_DATA_HOME")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// A stand-in host executable in `dir` that prints the vault it was started on and its
+/// arguments.
+fn fake_host(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let host = dir.join("credwell-host");
+    std::fs::write(
+        &host,
+        "#!/bin/sh\nprintf '%s|' \"${CREDWELL_VAULT:-default}\" \"$@\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&host, std::fs::Permissions::from_mode(0o755)).unwrap();
+    host
+}
+
+#[test]
+fn install_refuses_a_profile_directory_that_does_not_exist_and_writes_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    let host = fake_host(home.path());
+    let extension = repo().join("extension");
+    for flag in ["--chromium-profile", "--firefox-home"] {
+        let missing = home.path().join("no-such-profile");
+        let (ok, _, err) = install(
+            home.path(),
+            &[
+                "install".as_ref(),
+                flag.as_ref(),
+                missing.as_os_str(),
+                "--extension".as_ref(),
+                extension.as_os_str(),
+                "--host".as_ref(),
+                host.as_os_str(),
+            ],
+        );
+        assert!(!ok);
+        assert!(
+            err.contains(&format!("{} does not exist", missing.display()))
+                && err.trim_end().lines().count() == 1,
+            "{flag}: {err}"
+        );
+        assert!(!missing.exists(), "{flag} created the profile");
+    }
+}
+
+#[test]
+fn install_registers_only_for_the_browsers_that_are_there_and_says_which_it_skipped() {
+    let home = tempfile::tempdir().unwrap();
+    let host = fake_host(home.path());
+    let extension = repo().join("extension");
+    let args = [
+        "--json".as_ref(),
+        "install".as_ref(),
+        "--extension".as_ref(),
+        extension.as_os_str(),
+        "--host".as_ref(),
+        host.as_os_str(),
+    ];
+    // No browser has ever run under this home.
+    let (ok, _, err) = install(home.path(), &args);
+    assert!(!ok);
+    assert!(
+        err.contains("no browser profile found") && err.contains(".config/chromium"),
+        "{err}"
+    );
+    assert!(!home.path().join(".config").exists());
+    assert!(!home.path().join(".mozilla").exists());
+    // Firefox only.
+    std::fs::create_dir(home.path().join(".mozilla")).unwrap();
+    let (ok, stdout, err) = install(home.path(), &args);
+    assert!(ok, "{err}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        report["manifests"],
+        serde_json::json!([home
+            .path()
+            .join(".mozilla/native-messaging-hosts/org.credwell.host.json")])
+    );
+    let skipped: Vec<&str> = report["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["browser"].as_str().unwrap())
+        .collect();
+    assert_eq!(skipped, ["Chromium", "Google Chrome"]);
+    assert!(!home.path().join(".config").exists());
+    // In words too.
+    let (ok, stdout, _) = install(home.path(), &args[1..]);
+    assert!(ok);
+    assert!(
+        stdout.contains("skipped Google Chrome: ") && stdout.contains("does not exist"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn install_with_a_vault_registers_a_launcher_that_starts_the_host_on_that_vault() {
+    let home = tempfile::tempdir().unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let host = fake_host(home.path());
+    let extension = repo().join("extension");
+    let vault = home.path().join("work's vault.sqlite");
+    let manifest = profile
+        .path()
+        .join("NativeMessagingHosts/org.credwell.host.json");
+    let launcher = profile
+        .path()
+        .join("NativeMessagingHosts/org.credwell.host-launcher");
+    let run = |vault: Option<&std::path::Path>| {
+        let mut args: Vec<&std::ffi::OsStr> = vec!["--json".as_ref()];
+        if let Some(vault) = vault {
+            args.extend(["--vault".as_ref(), vault.as_os_str()]);
+        }
+        args.extend([
+            "install".as_ref(),
+            "--chromium-profile".as_ref(),
+            profile.path().as_os_str(),
+            "--extension".as_ref(),
+            extension.as_os_str(),
+            "--host".as_ref(),
+            host.as_os_str(),
+        ]);
+        let (ok, stdout, err) = install(home.path(), &args);
+        assert!(ok, "{err}");
+        let report: Value = serde_json::from_str(&stdout).unwrap();
+        let written: Value =
+            serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+        (report, written)
+    };
+    let (report, written) = run(Some(&vault));
+    assert_eq!(report["vault"], vault.to_str().unwrap());
+    assert_eq!(written["path"], launcher.to_str().unwrap());
+    // What the browser does: start the manifest's program with the extension's origin.
+    let out = std::process::Command::new(&launcher)
+        .arg("chrome-extension://x/")
+        .env_remove("CREDWELL_VAULT")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("{}|chrome-extension://x/|", vault.display())
+    );
+    // Without --vault again: the host itself, and the launcher is gone.
+    let (report, written) = run(None);
+    assert_eq!(report["vault"], Value::Null);
+    assert_eq!(written["path"], host.to_str().unwrap());
+    assert!(!launcher.exists());
+    // Uninstall removes both.
+    run(Some(&vault));
+    let (ok, _, err) = install(
+        home.path(),
+        &[
+            "uninstall".as_ref(),
+            "--chromium-profile".as_ref(),
+            profile.path().as_os_str(),
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(!launcher.exists() && !manifest.exists());
+}
+
+#[test]
+fn install_finds_the_extension_beside_an_installed_binary() {
+    let prefix = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir(home.path().join(".mozilla")).unwrap();
+    let bin = prefix.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let credwell = bin.join("credwell");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("credwell"), &credwell).unwrap();
+    let host = fake_host(&bin);
+    let shared = prefix.path().join("share/credwell/extension");
+    std::fs::create_dir_all(&shared).unwrap();
+    std::fs::copy(
+        repo().join("extension/manifest.json"),
+        shared.join("manifest.json"),
+    )
+    .unwrap();
+    let out = std::process::Command::new(&credwell)
+        .env("HOME", home.path())
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("CREDWELL_EXTENSION_DIR")
+        .env_remove("CREDWELL_VAULT")
+        .args(["--json", "install"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["extension"], shared.to_str().unwrap());
+    assert_eq!(report["host"], host.to_str().unwrap());
+    // Not there: the error says where it looked.
+    std::fs::remove_dir_all(prefix.path().join("share")).unwrap();
+    let out = std::process::Command::new(&credwell)
+        .env("HOME", home.path())
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("CREDWELL_EXTENSION_DIR")
+        .args(["install"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        !out.status.success()
+            && err.contains("cannot find the unpacked extension")
+            && err.contains("share/credwell/extension"),
+        "{err}"
+    );
+}

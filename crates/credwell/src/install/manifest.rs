@@ -50,6 +50,26 @@ impl Target {
         dir.join(format!("{HOST_NAME}.json"))
     }
 
+    /// The directory that shows the browser (or the given profile) is there: the browser creates
+    /// it on its first start. A manifest is written only where it exists.
+    pub(crate) fn profile_root(&self, home: &Path) -> PathBuf {
+        match self {
+            Self::Chromium => home.join(".config/chromium"),
+            Self::Chrome => home.join(".config/google-chrome"),
+            Self::Firefox => home.join(".mozilla"),
+            Self::ChromiumProfile(dir) | Self::FirefoxHome(dir) => dir.clone(),
+        }
+    }
+
+    /// The browser's name, for messages.
+    pub(crate) fn browser(&self) -> &'static str {
+        match self {
+            Self::Chromium | Self::ChromiumProfile(_) => "Chromium",
+            Self::Chrome => "Google Chrome",
+            Self::Firefox | Self::FirefoxHome(_) => "Firefox",
+        }
+    }
+
     fn is_firefox(&self) -> bool {
         matches!(self, Self::Firefox | Self::FirefoxHome(_))
     }
@@ -70,6 +90,20 @@ pub(crate) enum InstallError {
     /// The host executable path is not absolute (browsers require an absolute path).
     #[error("the host path {0} must be absolute")]
     RelativeHostPath(PathBuf),
+    /// A path the launcher would have to name is not UTF-8 (a shell script cannot quote it
+    /// portably).
+    #[error("the path {} is not UTF-8, so the host launcher cannot name it", .0.display())]
+    NotUtf8Path(PathBuf),
+    /// A profile directory given on the command line does not exist.
+    #[error("{what} {} does not exist; {hint}", .path.display())]
+    NoProfile {
+        /// Which directory ("the Chromium profile directory", ...).
+        what: &'static str,
+        /// The directory.
+        path: PathBuf,
+        /// What to do about it.
+        hint: &'static str,
+    },
     /// Writing or removing a file failed.
     #[error("{path}: {source}")]
     Io {

@@ -5,11 +5,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use manifest::{Registration, Target, uninstall};
+use manifest::{InstallError, Registration, Target, uninstall};
 use serde_json::{Value, json};
 
 use crate::global::Global;
 
+mod launcher;
 mod manifest;
 
 /// Where to register (by default: the user's Chromium, Google Chrome and Firefox).
@@ -30,6 +31,7 @@ pub(crate) struct InstallArgs {
     host: Option<PathBuf>,
 }
 
+/// The targets the arguments name, or else the user's Chromium, Google Chrome and Firefox.
 fn targets(args: &InstallArgs) -> Vec<Target> {
     let mut targets = Vec::new();
     if let Some(dir) = &args.chromium_profile {
@@ -44,31 +46,102 @@ fn targets(args: &InstallArgs) -> Vec<Target> {
     targets
 }
 
+/// The targets to install for: a directory named on the command line must exist (a typo must not
+/// create a profile nobody uses); of the default browsers, those whose directory exists, the
+/// others listed as skipped. No browser at all is an error.
+fn install_targets(args: &InstallArgs, home: &Path) -> Result<(Vec<Target>, Vec<Target>)> {
+    let named = args.chromium_profile.is_some() || args.firefox_home.is_some();
+    let (found, skipped): (Vec<Target>, Vec<Target>) = targets(args)
+        .into_iter()
+        .partition(|target| target.profile_root(home).is_dir());
+    if named {
+        if let Some(target) = skipped.into_iter().next() {
+            let (what, hint) = match target {
+                Target::FirefoxHome(_) => (
+                    "the Firefox home directory",
+                    "pass an existing directory (Firefox looks under DIR/.mozilla/)",
+                ),
+                _ => (
+                    "the Chromium profile directory",
+                    "start Chromium once with --user-data-dir=DIR, or check the path",
+                ),
+            };
+            return Err(InstallError::NoProfile {
+                what,
+                path: target.profile_root(home),
+                hint,
+            }
+            .into());
+        }
+        return Ok((found, Vec::new()));
+    }
+    if found.is_empty() {
+        let looked: Vec<String> = skipped
+            .iter()
+            .map(|t| t.profile_root(home).display().to_string())
+            .collect();
+        bail!(
+            "no browser profile found (none of {} exists): start Chromium, Google Chrome or \
+             Firefox once, or pass --chromium-profile DIR or --firefox-home DIR",
+            looked.join(", ")
+        );
+    }
+    Ok((found, skipped))
+}
+
 fn home() -> Result<PathBuf> {
     std::env::var_os("HOME")
         .map(PathBuf::from)
         .context("HOME is not set, so the per-user browser directories are unknown")
 }
 
-/// The extension directory: the flag, else `extension/` in the source tree this binary was built
-/// from, else `$XDG_DATA_HOME/credwell/extension`.
-fn extension_dir(args: &InstallArgs) -> Result<PathBuf> {
-    if let Some(dir) = &args.extension {
-        return Ok(dir.clone());
-    }
-    let exe = std::env::current_exe().context("cannot locate the credwell executable")?;
+/// Where the unpacked extension may be, in order: `extension/` in the source tree this binary
+/// was built in (`target/release/credwell` → `./extension`); `PREFIX/share/credwell/extension`
+/// beside an installed binary (`PREFIX/bin/credwell`, as `/usr/local/bin` or `~/.cargo/bin`);
+/// `$XDG_DATA_HOME/credwell/extension` (default `~/.local/share/credwell/extension`).
+fn extension_candidates(exe: &Path, home: Option<&Path>, xdg_data: Option<&Path>) -> Vec<PathBuf> {
     let mut candidates: Vec<PathBuf> = exe
         .ancestors()
         .skip(1)
         .map(|d| d.join("extension"))
         .collect();
-    if let Ok(home) = home() {
-        candidates.push(home.join(".local/share/credwell/extension"));
+    if let Some(prefix) = exe.parent().and_then(Path::parent) {
+        candidates.push(prefix.join("share/credwell/extension"));
+    }
+    match (xdg_data.filter(|d| d.is_absolute()), home) {
+        (Some(data), _) => candidates.push(data.join("credwell/extension")),
+        (None, Some(home)) => candidates.push(home.join(".local/share/credwell/extension")),
+        (None, None) => {}
     }
     candidates
-        .into_iter()
+}
+
+/// The extension directory: the flag, else the first of [`extension_candidates`] that holds a
+/// `manifest.json`.
+fn extension_dir(args: &InstallArgs) -> Result<PathBuf> {
+    if let Some(dir) = &args.extension {
+        return Ok(dir.clone());
+    }
+    let exe = std::env::current_exe().context("cannot locate the credwell executable")?;
+    let exe = std::fs::canonicalize(&exe).unwrap_or(exe);
+    let xdg_data = std::env::var_os("XDG_DATA_HOME").map(PathBuf::from);
+    let candidates = extension_candidates(&exe, home().ok().as_deref(), xdg_data.as_deref());
+    candidates
+        .iter()
         .find(|d| d.join("manifest.json").is_file())
-        .context("cannot find the unpacked extension; pass --extension DIR")
+        .cloned()
+        .with_context(|| {
+            let last = candidates.len().saturating_sub(2);
+            format!(
+                "cannot find the unpacked extension (looked beside the binary and in {}); \
+                 pass --extension DIR",
+                candidates[last..]
+                    .iter()
+                    .map(|d| d.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            )
+        })
 }
 
 fn host_path(args: &InstallArgs) -> Result<PathBuf> {
@@ -112,19 +185,55 @@ pub(crate) fn install(global: &Global, args: &InstallArgs, out: &mut impl Write)
     let extension = extension_dir(args)?;
     let manifest = extension.join("manifest.json");
     let registration = Registration::from_extension_manifest(&manifest, host_path(args)?)?;
+    // `--vault` (or CREDWELL_VAULT) names the vault the browser's host opens: a launcher carries
+    // it, since a manifest cannot (launcher.rs).
+    let vault = match &global.vault {
+        Some(vault) => {
+            Some(std::path::absolute(vault).with_context(|| format!("{}", vault.display()))?)
+        }
+        None => None,
+    };
     let home = home().unwrap_or_default();
+    let (targets, skipped) = install_targets(args, &home)?;
     let mut written = Vec::new();
-    for target in targets(args) {
-        written.push(registration.install(&target, &home)?);
+    for target in &targets {
+        let path = target.manifest_path(&home);
+        let registration = match &vault {
+            Some(vault) => {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("cannot create {}", dir.display()))?;
+                }
+                Registration {
+                    host_path: launcher::write(&path, &registration.host_path, vault)?,
+                    ..registration.clone()
+                }
+            }
+            None => {
+                // An earlier `--vault` install's launcher is no longer named; it goes.
+                launcher::remove(&path)?;
+                registration.clone()
+            }
+        };
+        written.push(registration.install(target, &home)?);
     }
     let missing = missing_content_scripts(&extension, &manifest)?;
     let extension = std::path::absolute(&extension).unwrap_or(extension);
+    let skipped: Vec<(&str, PathBuf)> = skipped
+        .iter()
+        .map(|t| (t.browser(), t.profile_root(&home)))
+        .collect();
     if global.json {
         writeln!(
             out,
             "{}",
             json!({
                 "manifests": written,
+                "skipped": skipped
+                    .iter()
+                    .map(|(browser, dir)| json!({ "browser": browser, "notFound": dir }))
+                    .collect::<Vec<_>>(),
+                "vault": vault,
                 "extension": extension,
                 "missingContentScripts": missing,
                 "chromiumExtensionId": registration.chromium_extension_id,
@@ -140,6 +249,16 @@ pub(crate) fn install(global: &Global, args: &InstallArgs, out: &mut impl Write)
             "registered the native-messaging host: {}",
             path.display()
         )?;
+    }
+    for (browser, dir) in &skipped {
+        writeln!(out, "skipped {browser}: {} does not exist", dir.display())?;
+    }
+    match &vault {
+        Some(vault) => writeln!(out, "The host opens the vault {}", vault.display())?,
+        None => writeln!(
+            out,
+            "The host opens the default vault (or CREDWELL_VAULT in the browser's environment)"
+        )?,
     }
     writeln!(
         out,
@@ -181,8 +300,12 @@ pub(crate) fn remove(global: &Global, args: &InstallArgs, out: &mut impl Write) 
     let home = home().unwrap_or_default();
     let mut removed = Vec::new();
     for target in targets(args) {
+        let path = target.manifest_path(&home);
+        if launcher::remove(&path)? {
+            removed.push(launcher::path_for(&path));
+        }
         if uninstall(&target, &home)? {
-            removed.push(target.manifest_path(&home));
+            removed.push(path);
         }
     }
     if global.json {
@@ -195,4 +318,34 @@ pub(crate) fn remove(global: &Global, args: &InstallArgs, out: &mut impl Write) 
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_extension_is_looked_for_in_the_tree_the_prefix_and_the_data_dir() {
+        let exe = Path::new("/opt/cw/bin/credwell");
+        let home = Path::new("/home/u");
+        let with_xdg = extension_candidates(exe, Some(home), Some(Path::new("/data")));
+        assert_eq!(
+            with_xdg,
+            [
+                "/opt/cw/bin/extension",
+                "/opt/cw/extension",
+                "/opt/extension",
+                "/extension",
+                "/opt/cw/share/credwell/extension",
+                "/data/credwell/extension",
+            ]
+            .map(PathBuf::from)
+        );
+        // A relative XDG_DATA_HOME is ignored, as the XDG spec says.
+        let without = extension_candidates(exe, Some(home), Some(Path::new("rel")));
+        assert_eq!(
+            without.last().unwrap(),
+            Path::new("/home/u/.local/share/credwell/extension")
+        );
+    }
 }
