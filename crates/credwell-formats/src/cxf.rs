@@ -25,10 +25,11 @@ use credential_exchange_format::{
     PasskeyCredential, Version,
 };
 use credwell_core::{Clock as _, Password, SystemClock, Timestamp};
-use credwell_passkey::{Algorithm, PasskeyRecord, PrfSecrets, PrivateKey};
+use credwell_passkey::{PasskeyRecord, PrfSecrets};
 use zeroize::Zeroizing;
 
 use super::json_text::{self, Token};
+use super::passkeys;
 use super::{FormatError, ImportedLogin, Parsed, SkipReason, Unstored, login_origin};
 
 /// The CXF version this module writes; files of another major version are refused.
@@ -217,7 +218,7 @@ fn passkey_from_cxf(
         ));
     }
     let pkcs8 = Zeroizing::new(Vec::<u8>::from(cxf.key));
-    let (algorithm, private_key) = key_from_pkcs8(&pkcs8)?;
+    let (algorithm, private_key) = passkeys::key_from_pkcs8(&pkcs8)?;
     let prf = cxf
         .fido2_extensions
         .and_then(|e| e.hmac_credentials)
@@ -253,54 +254,6 @@ fn prf_from_cxf(hmac: Fido2HmacCredentials) -> Result<PrfSecrets, String> {
         with_uv,
         (!without_uv.is_empty()).then_some(without_uv),
     ))
-}
-
-/// The algorithm and raw private key of a PKCS#8 DER key: a P-256 key (ES256) or an Ed25519
-/// key (EdDSA).
-fn key_from_pkcs8(der: &[u8]) -> Result<(Algorithm, PrivateKey), String> {
-    use ed25519_dalek::pkcs8::DecodePrivateKey as _;
-    if let Ok(key) = p256::SecretKey::from_pkcs8_der(der) {
-        return Ok((
-            Algorithm::Es256,
-            PrivateKey::from_bytes(key.to_bytes().to_vec()),
-        ));
-    }
-    if let Ok(key) = ed25519_dalek::SigningKey::from_pkcs8_der(der) {
-        return Ok((
-            Algorithm::EdDsa,
-            PrivateKey::from_bytes(key.to_bytes().to_vec()),
-        ));
-    }
-    Err("the passkey's key is not a PKCS#8 P-256 or Ed25519 private key".into())
-}
-
-/// The PKCS#8 DER form of a passkey's private key.
-fn key_to_pkcs8(record: &PasskeyRecord) -> std::io::Result<Zeroizing<Vec<u8>>> {
-    use ed25519_dalek::pkcs8::EncodePrivateKey as _;
-    let bad = || {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!(
-                "the stored private key of a passkey for {} is not a valid key",
-                record.rp_id
-            ),
-        )
-    };
-    let bytes = record.private_key.expose_bytes();
-    let der = match record.algorithm {
-        Algorithm::Es256 => p256::SecretKey::from_slice(bytes)
-            .map_err(|_| bad())?
-            .to_pkcs8_der()
-            .map_err(|_| bad())?,
-        Algorithm::EdDsa => {
-            let seed: [u8; 32] = bytes.try_into().map_err(|_| bad())?;
-            ed25519_dalek::SigningKey::from_bytes(&seed)
-                .to_pkcs8_der()
-                .map_err(|_| bad())?
-        }
-        _ => return Err(bad()),
-    };
-    Ok(Zeroizing::new(der.as_bytes().to_vec()))
 }
 
 /// Writes `logins` and `passkeys` as one CXF account. The output holds every secret in clear.
@@ -378,7 +331,7 @@ fn login_credentials(login: &ImportedLogin) -> Vec<Credential> {
 }
 
 fn passkey_to_cxf(record: &PasskeyRecord) -> std::io::Result<PasskeyCredential> {
-    let key = key_to_pkcs8(record)?;
+    let key = passkeys::key_to_pkcs8(record)?;
     let fido2_extensions = record.prf.as_ref().map(|prf| Fido2Extensions {
         hmac_credentials: Some(Fido2HmacCredentials {
             algorithm: Fido2HmacCredentialAlgorithm::HmacSha256,

@@ -31,6 +31,7 @@ mod cxf;
 mod firefox;
 mod json_text;
 mod keepassxc;
+mod passkeys;
 mod sniff;
 mod urls;
 
