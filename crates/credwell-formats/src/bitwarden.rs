@@ -9,14 +9,19 @@
 //! ```
 //!
 //! Only login items (`"type": 1`) are imported; cards, identities and notes are skipped. A login
-//! with several URIs gives one login per distinct web origin. Encrypted exports are refused.
+//! with several URIs gives one login per distinct web origin. A login's passkeys
+//! (`fido2Credentials`, [`bitwarden_fido2`](super::bitwarden_fido2)) are imported with it, also
+//! when it has no password. Encrypted exports are refused.
 
 use std::io::Write;
 
 use credwell_core::{Password, PastPassword, Timestamp};
+use credwell_passkey::PasskeyRecord;
 use serde::{Deserialize, Serialize};
 
+use super::bitwarden_fido2::{self, Fido2In, Fido2Out};
 use super::json_text::{self, Token};
+use super::passkeys::Problem;
 use super::{
     FormatError, ImportedLogin, Parsed, SkipReason, Unstored, login_origin, title_or_host,
 };
@@ -78,6 +83,8 @@ struct Login {
     password: Option<String>,
     #[serde(default)]
     totp: Option<String>,
+    #[serde(default, rename = "fido2Credentials")]
+    fido2_credentials: Option<Vec<Fido2In>>,
 }
 
 #[derive(Deserialize)]
@@ -123,6 +130,30 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
                 ),
             ));
         };
+        let created = date(item.creation_date.as_deref(), line, &mut parsed);
+        let updated = date(item.revision_date.as_deref(), line, &mut parsed);
+        let fido2 = login.fido2_credentials.unwrap_or_default();
+        let has_passkeys = !fido2.is_empty();
+        for (n, fido2) in fido2.into_iter().enumerate() {
+            match bitwarden_fido2::read(fido2, created) {
+                Ok(read) => {
+                    if read.counted {
+                        parsed.passkey_counters.push(line);
+                    }
+                    if read.clamped && parsed.clamped_times.last() != Some(&line) {
+                        parsed.clamped_times.push(line);
+                    }
+                    parsed.passkeys.push(read.record);
+                }
+                Err(Problem::Unsupported(why)) => parsed.skip(line, SkipReason::Unsupported(why)),
+                Err(Problem::Malformed(why)) => {
+                    return Err(FormatError::at(
+                        line,
+                        format!("item {}, passkey {}: {why}", index + 1, n + 1),
+                    ));
+                }
+            }
+        }
         let uris: Vec<String> = login
             .uris
             .unwrap_or_default()
@@ -138,12 +169,16 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
                 origins.push((origin, uri.clone()));
             }
         }
+        let password = Password::new(login.password.unwrap_or_default());
+        // A passkey's item needs neither a password nor a web URL: the passkey is its entry.
+        if has_passkeys && (origins.is_empty() || password.is_empty()) {
+            continue;
+        }
         if origins.is_empty() {
             let first = uris.into_iter().next().unwrap_or_default();
             parsed.skip(line, SkipReason::NoWebOrigin(first));
             continue;
         }
-        let password = Password::new(login.password.unwrap_or_default());
         if password.is_empty() {
             parsed.skip(line, SkipReason::NoPassword);
             continue;
@@ -162,14 +197,6 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
         let username = login.username.unwrap_or_default();
         let name = item.name.unwrap_or_default();
         let notes = item.notes.unwrap_or_default();
-        let created = item
-            .creation_date
-            .as_deref()
-            .and_then(Timestamp::parse_iso8601);
-        let updated = item
-            .revision_date
-            .as_deref()
-            .and_then(Timestamp::parse_iso8601);
         let mut history: Vec<PastPassword> = item
             .password_history
             .unwrap_or_default()
@@ -204,6 +231,17 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
         }
     }
     Ok(parsed)
+}
+
+/// A date of an item, or `None` when it has none; one that is not a possible time is dropped
+/// and the item's line noted.
+fn date(text: Option<&str>, line: u64, parsed: &mut Parsed) -> Option<Timestamp> {
+    let text = text.filter(|t| !t.trim().is_empty())?;
+    let time = Timestamp::parse_iso8601(text);
+    if time.is_none() && parsed.clamped_times.last() != Some(&line) {
+        parsed.clamped_times.push(line);
+    }
+    time
 }
 
 /// A serde error as a [`FormatError`], without the offending value (it may be a secret).
@@ -298,10 +336,10 @@ struct PastOut<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct LoginOut<'a> {
-    fido2_credentials: [(); 0],
+    fido2_credentials: Vec<Fido2Out>,
     uris: [UriOut<'a>; 1],
     username: Option<&'a str>,
-    password: &'a str,
+    password: Option<&'a str>,
     totp: Option<()>,
 }
 
@@ -313,48 +351,82 @@ struct UriOut<'a> {
     uri: &'a str,
 }
 
-/// Writes a Bitwarden unencrypted JSON export, every login a `"type": 1` item with one URI.
-pub(super) fn write(logins: &[ImportedLogin], mut output: impl Write) -> std::io::Result<()> {
+/// Writes a Bitwarden unencrypted JSON export, every login a `"type": 1` item with one URI, and
+/// every passkey a login item of its own with no password.
+pub(super) fn write(
+    logins: &[ImportedLogin],
+    passkeys: &[PasskeyRecord],
+    mut output: impl Write,
+) -> std::io::Result<()> {
     let date = |t: Option<Timestamp>| t.map(Timestamp::to_iso8601);
+    let mut items: Vec<ItemOut<'_>> = logins
+        .iter()
+        .map(|l| ItemOut {
+            password_history: (!l.history.is_empty()).then(|| {
+                l.history
+                    .iter()
+                    .rev()
+                    .map(|h| PastOut {
+                        last_used_date: h.replaced.to_iso8601(),
+                        password: h.password.expose(),
+                    })
+                    .collect()
+            }),
+            revision_date: date(l.updated.or(l.created)),
+            creation_date: date(l.created),
+            deleted_date: None,
+            organization_id: None,
+            folder_id: None,
+            kind: LOGIN,
+            reprompt: 0,
+            name: title_or_host(l),
+            notes: (!l.notes.is_empty()).then_some(l.notes.as_str()),
+            favorite: false,
+            login: LoginOut {
+                fido2_credentials: Vec::new(),
+                uris: [UriOut {
+                    match_kind: None,
+                    uri: &l.url,
+                }],
+                username: (!l.username.is_empty()).then_some(l.username.as_str()),
+                password: Some(l.password.expose()),
+                totp: None,
+            },
+            collection_ids: None,
+        })
+        .collect();
+    let urls: Vec<String> = passkeys.iter().map(|p| format!("https://{}", p.rp_id)).collect();
+    for (passkey, url) in passkeys.iter().zip(&urls) {
+        let created = Some(Timestamp(passkey.created_at));
+        items.push(ItemOut {
+            password_history: None,
+            revision_date: date(created),
+            creation_date: date(created),
+            deleted_date: None,
+            organization_id: None,
+            folder_id: None,
+            kind: LOGIN,
+            reprompt: 0,
+            name: passkey.rp_id.clone(),
+            notes: None,
+            favorite: false,
+            login: LoginOut {
+                fido2_credentials: vec![bitwarden_fido2::write(passkey)?],
+                uris: [UriOut {
+                    match_kind: None,
+                    uri: url,
+                }],
+                username: (!passkey.user_name.is_empty()).then_some(passkey.user_name.as_str()),
+                password: None,
+                totp: None,
+            },
+            collection_ids: None,
+        });
+    }
     let export = ExportOut {
         encrypted: false,
         folders: [],
-        items: logins
-            .iter()
-            .map(|l| ItemOut {
-                password_history: (!l.history.is_empty()).then(|| {
-                    l.history
-                        .iter()
-                        .rev()
-                        .map(|h| PastOut {
-                            last_used_date: h.replaced.to_iso8601(),
-                            password: h.password.expose(),
-                        })
-                        .collect()
-                }),
-                revision_date: date(l.updated.or(l.created)),
-                creation_date: date(l.created),
-                deleted_date: None,
-                organization_id: None,
-                folder_id: None,
-                kind: LOGIN,
-                reprompt: 0,
-                name: title_or_host(l),
-                notes: (!l.notes.is_empty()).then_some(l.notes.as_str()),
-                favorite: false,
-                login: LoginOut {
-                    fido2_credentials: [],
-                    uris: [UriOut {
-                        match_kind: None,
-                        uri: &l.url,
-                    }],
-                    username: (!l.username.is_empty()).then_some(l.username.as_str()),
-                    password: l.password.expose(),
-                    totp: None,
-                },
-                collection_ids: None,
-            })
-            .collect(),
+        items,
     };
     serde_json::to_writer_pretty(&mut output, &export)?;
     output.write_all(b"\n")?;

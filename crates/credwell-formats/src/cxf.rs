@@ -11,7 +11,11 @@
 //!   carries the `prf` secrets. Signature counters are not part of CXF: credwell's passkeys keep
 //!   theirs at zero, as CXF requires of exported and imported passkeys.
 //!
-//! Every other credential type (cards, notes, TOTP...) is skipped with a warning.
+//! Every other credential type (cards, notes, TOTP...) is skipped with a warning, and so is a
+//! passkey credwell cannot hold (a key other than P-256 or Ed25519, no user handle). A file may
+//! be the exchange header or one bare `Account` (what the operating systems' credential-exchange
+//! flows and some providers' exports hand over); times that cannot be (Google's exports write
+//! negative ones) are dropped with a warning.
 //!
 //! [cxf]: https://fidoalliance.org/specifications-credential-exchange-specifications/
 
@@ -26,10 +30,12 @@ use credential_exchange_format::{
 };
 use credwell_core::{Clock as _, Password, SystemClock, Timestamp};
 use credwell_passkey::{PasskeyRecord, PrfSecrets};
+use serde::Deserialize as _;
+use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::json_text::{self, Token};
-use super::passkeys;
+use super::passkeys::{self, Fields, Problem};
 use super::{FormatError, ImportedLogin, Parsed, SkipReason, Unstored, login_origin};
 
 /// The CXF version this module writes; files of another major version are refused.
@@ -38,44 +44,178 @@ const VERSION: Version = Version { major: 1, minor: 0 };
 /// What `exporterRpId` says: the exporting provider.
 const EXPORTER_RP_ID: &str = "credwell.invalid";
 
+/// The latest time a CXF file may give, in seconds: the last second of 9999.
+const MAX_SECONDS: u64 = 253_402_300_799;
+
 /// Reads a CXF JSON file: its logins and passkeys, or the first problem.
+///
+/// The file is the exchange header (`version`, `accounts`...) or one bare account (`items`...),
+/// what the operating systems' credential-exchange flows hand over. Each item is read on its
+/// own: an impossible time (negative, fractional, past 9999, not a number) is dropped with a
+/// warning, a passkey credwell cannot hold is skipped with a warning, and anything malformed is
+/// an error naming the item and its line.
 pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
     let text = super::utf8_text(bytes)?;
-    let header: Header = serde_json::from_str(text).map_err(|e| {
+    let document: Value = serde_json::from_str(text).map_err(|e| {
         // serde's message can quote a value; keep only its kind, with the place.
         let kind = match e.classify() {
-            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                "is not valid JSON"
-            }
-            _ => "is not a CXF document",
+            serde_json::error::Category::Eof => "ends in the middle of the JSON",
+            _ => "is not valid JSON",
         };
         FormatError::at(
             u64::try_from(e.line()).unwrap_or(0),
             format!("the file {kind} (column {})", e.column()),
         )
     })?;
-    if header.version.major != VERSION.major {
-        return Err(FormatError {
-            line: None,
-            reason: format!(
-                "CXF version {}.{} is not supported (credwell reads {}.x)",
-                header.version.major, header.version.minor, VERSION.major
-            ),
-        });
-    }
-    let ids: Vec<String> = header
-        .accounts
+    let accounts = accounts(document)?;
+    let ids: Vec<String> = accounts
         .iter()
-        .flat_map(|a| a.items.iter().map(|item| String::from(&item.id)))
+        .flat_map(|(_, items)| items)
+        .filter_map(|item| item.get("id")?.as_str().map(str::to_owned))
         .collect();
     let lines = id_lines(text, &ids);
     let mut parsed = Parsed::default();
-    let items = header.accounts.into_iter().flat_map(|a| a.items);
-    for (item, id) in items.zip(&ids) {
-        let line = lines.get(id.as_str()).copied().unwrap_or(1);
-        read_item(item, line, &mut parsed)?;
+    let mut line = 1;
+    for (a, items) in accounts {
+        for (n, item) in items.into_iter().enumerate() {
+            let id = item.get("id").and_then(Value::as_str).map(str::to_owned);
+            // An item without an id is placed after the one before it.
+            line = id.as_deref().and_then(|id| lines.get(id)).copied().unwrap_or(line);
+            let name = id.unwrap_or_else(|| format!("{} of account {a}", n + 1));
+            read_item_value(item, &name, line, &mut parsed)?;
+        }
     }
     Ok(parsed)
+}
+
+/// The items of each account of a CXF document (numbered from 1): the header's accounts, or
+/// the document itself when it is a bare account.
+fn accounts(document: Value) -> Result<Vec<(usize, Vec<Value>)>, FormatError> {
+    let not_cxf = |why: &str| FormatError::at(1, format!("not a CXF document: {why}"));
+    let Value::Object(mut top) = document else {
+        return Err(not_cxf("it is not a JSON object"));
+    };
+    let accounts = match top.remove("accounts") {
+        Some(Value::Array(accounts)) => {
+            let version = top
+                .remove("version")
+                .ok_or_else(|| not_cxf("the header has \"accounts\" but no \"version\""))?;
+            let version: Version = serde_json::from_value(version)
+                .map_err(|_| not_cxf("its \"version\" is not {\"major\": N, \"minor\": N}"))?;
+            if version.major != VERSION.major {
+                return Err(FormatError::at(
+                    1,
+                    format!(
+                        "CXF version {}.{} is not supported (credwell reads {}.x)",
+                        version.major, version.minor, VERSION.major
+                    ),
+                ));
+            }
+            accounts
+        }
+        Some(_) => return Err(not_cxf("its \"accounts\" is not a list")),
+        // A bare account, without the exchange header.
+        None if top.contains_key("items") => vec![Value::Object(top)],
+        None => {
+            return Err(not_cxf(
+                "it has neither the exchange header's \"accounts\" nor an account's \"items\"",
+            ));
+        }
+    };
+    accounts
+        .into_iter()
+        .zip(1..)
+        .map(|(account, a)| match account {
+            Value::Object(mut account) => match account.remove("items") {
+                Some(Value::Array(items)) => Ok((a, items)),
+                _ => Err(not_cxf(&format!("account {a} has no \"items\" list"))),
+            },
+            _ => Err(not_cxf(&format!("account {a} is not a JSON object"))),
+        })
+        .collect()
+}
+
+/// Reads one item of the JSON document (`id` names it in errors).
+fn read_item_value(
+    mut item: Value,
+    id: &str,
+    line: u64,
+    parsed: &mut Parsed,
+) -> Result<(), FormatError> {
+    let error = |what: String| FormatError::at(line, format!("item {id}: {what}"));
+    let Value::Object(fields) = &mut item else {
+        return Err(error("it is not a JSON object".into()));
+    };
+    let mut clamped = false;
+    for key in ["creationAt", "modifiedAt"] {
+        let Some(value) = fields.get_mut(key) else {
+            continue;
+        };
+        match possible_seconds(value) {
+            Some(seconds) => *value = Value::from(seconds),
+            None => {
+                fields.remove(key);
+                clamped = true;
+            }
+        }
+    }
+    if clamped {
+        parsed.clamped_times.push(line);
+    }
+    let credentials = match fields.insert("credentials".into(), Value::Array(Vec::new())) {
+        Some(Value::Array(credentials)) => credentials,
+        _ => return Err(error("it has no \"credentials\" list".into())),
+    };
+    // From a reference: the id types borrow their text while decoding it.
+    let mut item =
+        Item::deserialize(&item).map_err(|e| error(format!("it {}", data_error(&e))))?;
+    for (n, credential) in credentials.into_iter().enumerate() {
+        let kind = credential
+            .get("type")
+            .and_then(Value::as_str)
+            .map_or_else(String::new, |t| format!(" ({t:?})"));
+        let malformed = |e: serde_json::Error| {
+            error(format!("credential {}{kind} {}", n + 1, data_error(&e)))
+        };
+        let read = Credential::deserialize(&credential).map_err(malformed)?;
+        // A credential of a known type that does not parse as that type comes back as an
+        // unknown one: parse it as its type again, for what is wrong with it.
+        if let Credential::Unknown { ty, .. } = &read {
+            match ty.as_str() {
+                "passkey" => drop(PasskeyCredential::deserialize(&credential).map_err(malformed)?),
+                "basic-auth" => {
+                    drop(BasicAuthCredential::<()>::deserialize(&credential).map_err(malformed)?);
+                }
+                _ => {}
+            }
+        }
+        item.credentials.push(read);
+    }
+    read_item(item, line, parsed)
+}
+
+/// A time in seconds as an item gives it, if it is a possible one: a whole or fractional
+/// number of seconds from 1970 to 9999.
+fn possible_seconds(value: &Value) -> Option<u64> {
+    if let Some(seconds) = value.as_u64() {
+        return (seconds <= MAX_SECONDS).then_some(seconds);
+    }
+    let seconds = value.as_f64()?;
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    (seconds.is_finite() && (0.0..=MAX_SECONDS as f64).contains(&seconds))
+        .then_some(seconds as u64)
+}
+
+/// What serde found wrong with a part of the document, without the value (it may be a secret).
+fn data_error(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    if message.starts_with("missing field") {
+        format!("has a {message}")
+    } else if message.contains("base64url") {
+        "has a value that is not base64url".into()
+    } else {
+        "has a value of the wrong type (text, number, list...)".into()
+    }
 }
 
 /// The line on which each of `ids` first appears as a JSON string in `text`: an item's line
@@ -127,12 +267,15 @@ fn read_item(item: Item, number: u64, parsed: &mut Parsed) -> Result<(), FormatE
                 };
                 read_basic_auth(&basic, &login, number, parsed)?;
             }
-            Credential::Passkey(passkey) => {
-                let record = passkey_from_cxf(*passkey, item.creation_at).map_err(|reason| {
-                    FormatError::at(number, format!("item {item_id}: {reason}"))
-                })?;
-                parsed.passkeys.push(record);
-            }
+            Credential::Passkey(passkey) => match passkey_from_cxf(*passkey, item.creation_at) {
+                Ok(record) => parsed.passkeys.push(record),
+                Err(Problem::Unsupported(why)) => {
+                    parsed.skip(number, SkipReason::Unsupported(why));
+                }
+                Err(Problem::Malformed(why)) => {
+                    return Err(FormatError::at(number, format!("item {item_id}: {why}")));
+                }
+            },
             Credential::Note(_) if has_login => {}
             Credential::Totp(_) if has_login => parsed.unstored(number, Unstored::Totp, true),
             Credential::CustomFields(_) if has_login => {
@@ -195,60 +338,42 @@ fn read_basic_auth(
     Ok(())
 }
 
-/// A CXF passkey as a credwell passkey; the error says what is wrong without quoting secrets.
+/// A CXF passkey as a credwell passkey.
 fn passkey_from_cxf(
     cxf: PasskeyCredential,
     created_s: Option<u64>,
-) -> Result<PasskeyRecord, String> {
-    if cxf.rp_id.is_empty() {
-        return Err("the passkey has no rpId".into());
-    }
-    let credential_id: Vec<u8> = cxf.credential_id.into();
-    if credential_id.is_empty() || credential_id.len() > 1023 {
-        return Err(format!(
-            "the passkey's credentialId is {} bytes (1 to 1023 allowed)",
-            credential_id.len()
-        ));
-    }
-    let user_handle: Vec<u8> = cxf.user_handle.into();
-    if user_handle.is_empty() || user_handle.len() > 64 {
-        return Err(format!(
-            "the passkey's userHandle is {} bytes (1 to 64 allowed)",
-            user_handle.len()
-        ));
-    }
-    let pkcs8 = Zeroizing::new(Vec::<u8>::from(cxf.key));
-    let (algorithm, private_key) = passkeys::key_from_pkcs8(&pkcs8)?;
+) -> Result<PasskeyRecord, Problem> {
     let prf = cxf
         .fido2_extensions
         .and_then(|e| e.hmac_credentials)
         .map(prf_from_cxf)
         .transpose()?;
-    Ok(PasskeyRecord {
+    // CXF carries large blobs DEFLATE-compressed, as CTAP stores them; credwell keeps
+    // passkeys' blobs uncompressed and does not move them through CXF.
+    passkeys::record(Fields {
         rp_id: cxf.rp_id,
-        credential_id,
-        user_handle,
+        credential_id: cxf.credential_id.into(),
+        user_handle: cxf.user_handle.into(),
         user_name: cxf.username,
         user_display_name: cxf.user_display_name,
-        algorithm,
-        private_key,
+        pkcs8: Zeroizing::new(cxf.key.into()),
         created_at: created_s.map_or_else(|| SystemClock.now().0, |s| s.saturating_mul(1000)),
         prf,
-        // CXF carries large blobs DEFLATE-compressed, as CTAP stores them; credwell keeps
-        // passkeys' blobs uncompressed and does not move them through CXF.
-        large_blob: None,
-        hidden: false,
     })
 }
 
-fn prf_from_cxf(hmac: Fido2HmacCredentials) -> Result<PrfSecrets, String> {
+fn prf_from_cxf(hmac: Fido2HmacCredentials) -> Result<PrfSecrets, Problem> {
     if !matches!(hmac.algorithm, Fido2HmacCredentialAlgorithm::HmacSha256) {
-        return Err("the passkey's hmacCredentials use an algorithm other than hmac-sha256".into());
+        return Err(Problem::Unsupported(
+            "the passkey's hmacCredentials use an algorithm other than hmac-sha256".into(),
+        ));
     }
     let with_uv: Vec<u8> = hmac.cred_with_uv.into();
     let without_uv: Vec<u8> = hmac.cred_without_uv.into();
     if with_uv.len() != 32 || !(without_uv.is_empty() || without_uv.len() == 32) {
-        return Err("the passkey's hmacCredentials are not 32-byte secrets".into());
+        return Err(Problem::Malformed(
+            "the passkey's hmacCredentials are not 32-byte secrets".into(),
+        ));
     }
     Ok(PrfSecrets::new(
         with_uv,

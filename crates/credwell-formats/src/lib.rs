@@ -25,6 +25,7 @@ use credwell_passkey::PasskeyRecord;
 use zeroize::Zeroizing;
 
 mod bitwarden;
+mod bitwarden_fido2;
 mod chrome;
 mod csv_table;
 mod cxf;
@@ -83,6 +84,11 @@ impl Format {
 
     /// Whether the format has a place for passkeys.
     pub fn carries_passkeys(self) -> bool {
+        matches!(self, Format::Cxf | Format::BitwardenJson)
+    }
+
+    /// Whether the format has a place for passkeys' `prf` secrets.
+    pub fn carries_prf(self) -> bool {
         self == Format::Cxf
     }
 }
@@ -149,6 +155,9 @@ pub enum SkipReason {
     NotALogin,
     /// The entry is in the source tool's recycle bin.
     InRecycleBin,
+    /// The entry is valid in its format but credwell cannot hold it (a passkey with a P-384
+    /// key...): why, in words that quote no secret.
+    Unsupported(String),
 }
 
 impl fmt::Display for SkipReason {
@@ -159,6 +168,7 @@ impl fmt::Display for SkipReason {
             SkipReason::NoPassword => f.write_str("no password"),
             SkipReason::NotALogin => f.write_str("not a login"),
             SkipReason::InRecycleBin => f.write_str("in the recycle bin"),
+            SkipReason::Unsupported(why) => f.write_str(why),
         }
     }
 }
@@ -239,6 +249,12 @@ pub struct Parsed {
     /// The lines of the rows that had a value behind the `'` that credwell's CSV exports put
     /// before values a spreadsheet would read as a formula; the `'` was removed.
     pub formula_guards: Vec<u64>,
+    /// The lines of entries with a time that cannot be (negative, past 9999, not a time): it
+    /// was dropped, as if the file had none.
+    pub clamped_times: Vec<u64>,
+    /// The lines of passkeys whose signature counter was above 0: credwell's passkeys sign with
+    /// 0, which a site that checks counters may take for a cloned key.
+    pub passkey_counters: Vec<u64>,
 }
 
 impl Parsed {
@@ -431,7 +447,7 @@ pub fn write(
         Format::Cxf => cxf::write(logins, passkeys, SystemClock.now(), output),
         Format::ChromeCsv => chrome::write(logins, output),
         Format::FirefoxCsv => firefox::write(logins, output),
-        Format::BitwardenJson => bitwarden::write(logins, output),
+        Format::BitwardenJson => bitwarden::write(logins, passkeys, output),
         Format::KeepassxcCsv => keepassxc::write(logins, output),
     }
 }

@@ -64,7 +64,7 @@ fn csv_kind(header: &str) -> Option<Kind> {
 fn json_kind(text: &str) -> Option<Kind> {
     let mut depth = 0_usize;
     let mut expecting_key = false;
-    let (mut cxf, mut bitwarden) = (false, false);
+    let (mut cxf, mut bitwarden, mut items) = (false, false, false);
     for (_, token) in json_text::tokens(text) {
         match token {
             Token::Other(b'{' | b'[') => {
@@ -76,17 +76,22 @@ fn json_kind(text: &str) -> Option<Kind> {
             Token::String(key) if depth == 1 && expecting_key => {
                 expecting_key = false;
                 match key {
-                    "exporterRpId" | "accounts" | "exporterDisplayName" => cxf = true,
-                    "items" | "encrypted" | "folders" => bitwarden = true,
+                    // The exchange header's keys, and a bare account's own.
+                    "exporterRpId" | "accounts" | "exporterDisplayName" | "email" | "username" => {
+                        cxf = true;
+                    }
+                    "encrypted" | "folders" => bitwarden = true,
+                    // Both a Bitwarden export and a bare CXF account have items.
+                    "items" => items = true,
                     _ => {}
                 }
             }
             _ => {}
         }
     }
-    match (cxf, bitwarden) {
-        (true, false) => Some(Kind::Known(Format::Cxf)),
-        (false, true) => Some(Kind::Known(Format::BitwardenJson)),
+    match (cxf, bitwarden, items) {
+        (true, false, _) => Some(Kind::Known(Format::Cxf)),
+        (false, true, _) | (false, false, true) => Some(Kind::Known(Format::BitwardenJson)),
         _ => None,
     }
 }
@@ -119,6 +124,16 @@ mod tests {
                 "{\"version\": {\"major\": 1, \"minor\": 0}, \"exporterRpId\": \"x\", \
                  \"accounts\": [{\"items\": []}]}",
                 Format::Cxf,
+            ),
+            (
+                "{\"id\": \"YQ\", \"username\": \"\", \"email\": \"\", \"collections\": [], \
+                 \"items\": []}",
+                Format::Cxf,
+            ),
+            ("{\"items\": []}", Format::BitwardenJson),
+            (
+                "{\"encrypted\": false, \"collections\": [], \"items\": []}",
+                Format::BitwardenJson,
             ),
         ] {
             assert_eq!(known(text), Some(Kind::Known(want)), "{text}");

@@ -371,6 +371,24 @@ fn malformed_rows_name_their_line_and_reason() {
             12,
             "wrong type",
         ),
+        (
+            Format::BitwardenJson,
+            "fail_bitwarden_passkey_key.json",
+            10,
+            "item 2, passkey 2: the passkey's key is not a PKCS#8 private key",
+        ),
+        (
+            Format::BitwardenJson,
+            "fail_bitwarden_passkey_id.json",
+            10,
+            "item 2, passkey 2: the passkey's credentialId is neither a UUID",
+        ),
+        (
+            Format::Cxf,
+            "fail_cxf_passkey_field.json",
+            26,
+            "item aXRlbS0y: credential 1 (\"passkey\") has a missing field `rpId`",
+        ),
     ];
     for (format, name, line, reason) in cases {
         let error = read(format, fixture(name).as_slice()).unwrap_err();
@@ -663,20 +681,66 @@ mod properties {
         )
     }
 
+    fn passkey() -> impl Strategy<Value = PasskeyRecord> {
+        let ids = (
+            proptest::collection::vec(any::<u8>(), 1..64),
+            proptest::collection::vec(any::<u8>(), 1..=64),
+        );
+        let key = (any::<bool>(), 1_u8..0x7f, proptest::collection::vec(any::<u8>(), 31));
+        let prf = proptest::option::of((any::<[u8; 32]>(), proptest::option::of(any::<[u8; 32]>())));
+        let rp = prop_oneof![
+            Just("example.com"),
+            Just("login.example.org"),
+            Just("xn--bcher-kva.example"),
+        ];
+        (rp, ids, (tricky(), tricky()), key, 0_u64..4_102_444_800, prf).prop_map(
+            |(rp, (credential_id, user_handle), (name, display), (ed, first, rest), s, prf)| {
+                let mut bytes = vec![first];
+                bytes.extend(rest);
+                PasskeyRecord {
+                    rp_id: rp.into(),
+                    credential_id,
+                    user_handle,
+                    user_name: name,
+                    user_display_name: display,
+                    algorithm: if ed {
+                        credwell_passkey::Algorithm::EdDsa
+                    } else {
+                        credwell_passkey::Algorithm::Es256
+                    },
+                    private_key: credwell_passkey::PrivateKey::from_bytes(bytes),
+                    created_at: s * 1000,
+                    prf: prf.map(|(with, without)| {
+                        credwell_passkey::PrfSecrets::new(with.to_vec(), without.map(|w| w.to_vec()))
+                    }),
+                    large_blob: None,
+                    hidden: false,
+                }
+            },
+        )
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
 
+        /// Import → export → import is the identity on what each format holds: the logins'
+        /// fields it has a place for, and the passkeys of the formats that carry them.
         #[test]
         fn every_format_round_trips_arbitrary_text(
-            logins in proptest::collection::vec(login(), 0..6)
+            logins in proptest::collection::vec(login(), 0..6),
+            passkeys in proptest::collection::vec(passkey(), 0..3),
         ) {
             for format in Format::ALL {
+                let passkeys = if format.carries_passkeys() { passkeys.as_slice() } else { &[] };
                 let mut written = Vec::new();
-                write(format, &logins, &[], &mut written).unwrap();
+                write(format, &logins, passkeys, &mut written).unwrap();
                 let back = read(format, written.as_slice()).unwrap();
                 prop_assert!(back.skipped.is_empty());
                 let a: Vec<_> = logins.iter().map(|l| comparable(format, l)).collect();
                 let b: Vec<_> = back.logins.iter().map(|l| comparable(format, l)).collect();
+                prop_assert_eq!(a, b, "{}", format);
+                let a: Vec<_> = passkeys.iter().map(|p| passkey_comparable(format, p)).collect();
+                let b: Vec<_> = back.passkeys.iter().map(|p| passkey_comparable(format, p)).collect();
                 prop_assert_eq!(a, b, "{}", format);
             }
         }
@@ -707,6 +771,27 @@ mod properties {
             }
         }
     }
+}
+
+/// What survives a trip of a passkey through `format`: everything but its large blob, and its
+/// `prf` secrets where the format has a place for them.
+fn passkey_comparable(format: Format, p: &PasskeyRecord) -> String {
+    let prf = p
+        .prf
+        .as_ref()
+        .filter(|_| format.carries_prf())
+        .map(|prf| (prf.expose_with_uv().to_vec(), prf.expose_without_uv().map(<[u8]>::to_vec)));
+    format!(
+        "{} {:?} {:?} {:?} {:?} {} {:?} {} {prf:?}",
+        p.rp_id,
+        p.credential_id,
+        p.user_handle,
+        p.user_name,
+        p.user_display_name,
+        p.algorithm.cose_id(),
+        p.private_key.expose_bytes(),
+        p.created_at
+    )
 }
 
 /// (rp, credential id, user handle, user name, display name, algorithm, private key) of each
@@ -824,19 +909,24 @@ fn cxf_refuses_other_major_versions_and_bad_passkeys() {
         ),
         (
             "\"userHandle\": \"dXNlci1hbGljZQ\"",
-            "\"userHandle\": \"\"",
-            "userHandle is 0 bytes",
+            "\"userHandle\": \"dXNlci1hbGljZQdXNlci1hbGljZQdXNlci1hbGljZQdXNlci1hbGljZQdXNlci1hbGljZQdXNlci1hbGljZQdXNlci1hbGljZQ\"",
+            "userHandle is 73 bytes",
         ),
         ("\"rpId\": \"example.com\"", "\"rpId\": \"\"", "no rpId"),
-        (
-            "\"algorithm\": \"hmac-sha256\"",
-            "\"algorithm\": \"hmac-sha512\"",
-            "other than hmac-sha256",
-        ),
         (
             "\"credWithUV\": \"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE\"",
             "\"credWithUV\": \"AQE\"",
             "32-byte",
+        ),
+        (
+            "\"key\": \"MC4CAQAwBQYDK2VwBCIEIGOXWC0N807Fxl4MU8w6Px8fYgiu9CoIPhgVKwWFwCVC\"",
+            "\"key\": \"AAECAwQF\"",
+            "not a PKCS#8 private key",
+        ),
+        (
+            "\"key\": \"MC4CAQAwBQYDK2VwBCIEIGOXWC0N807Fxl4MU8w6Px8fYgiu9CoIPhgVKwWFwCVC\"",
+            "\"key\": \"not base64!\"",
+            "credential 1 (\"passkey\") has a value that is not base64url",
         ),
     ] {
         assert!(text.contains(from), "{from}");
@@ -844,6 +934,204 @@ fn cxf_refuses_other_major_versions_and_bad_passkeys() {
         assert!(error.reason.contains(reason), "{reason}: {error}");
         assert!(error.line.is_some_and(|l| l > 1), "{reason}: {error}");
     }
+    // Valid passkeys credwell cannot hold are skipped, the rest of the file imported.
+    for (from, to, reason) in [
+        (
+            "\"algorithm\": \"hmac-sha256\"",
+            "\"algorithm\": \"hmac-sha512\"",
+            "other than hmac-sha256",
+        ),
+        (
+            "\"userHandle\": \"dXNlci1hbGljZQ\"",
+            "\"userHandle\": \"\"",
+            "no user handle",
+        ),
+    ] {
+        let parsed = read(Format::Cxf, text.replace(from, to).as_bytes()).unwrap();
+        assert_eq!(parsed.passkeys.len(), 1, "{reason}");
+        assert_eq!(parsed.logins.len(), 1, "{reason}");
+        assert!(
+            parsed.skipped.iter().any(
+                |s| matches!(&s.reason, SkipReason::Unsupported(why) if why.contains(reason))
+            ),
+            "{reason}: {:?}",
+            parsed.skipped
+        );
+    }
+}
+
+/// A CXF `Account` without the exchange header (what the operating systems' credential-exchange
+/// flows hand over), with Google's negative times and a passkey credwell cannot hold.
+#[test]
+fn cxf_bare_accounts_read_with_impossible_times_dropped_and_unsupported_passkeys_skipped() {
+    let parsed = parse(Format::Cxf, "cxf_bare_account.json");
+    assert_eq!(
+        summary(&parsed),
+        [row(8, "https://example.com", "alice", "pw from a bare account")]
+    );
+    // A negative creationAt is dropped; a fractional modifiedAt is its whole seconds.
+    assert_eq!(parsed.logins[0].created, None);
+    assert_eq!(parsed.logins[0].updated, Some(Timestamp(1_735_689_600_000)));
+    // The P-384 passkey is skipped, the P-256 one imported.
+    assert_eq!(passkey_fields(&parsed).len(), 1);
+    assert_eq!(parsed.passkeys[0].rp_id, "example.com");
+    assert_eq!(
+        skipped(&parsed),
+        [(
+            22,
+            SkipReason::Unsupported(
+                "the passkey's key is a P-384 key; credwell's passkeys are P-256 (ES256) or \
+                 Ed25519 (EdDSA)"
+                    .into()
+            )
+        )]
+    );
+    // A creationAt far past 9999 is dropped too: the passkey is dated at the import.
+    assert_eq!(parsed.clamped_times, [8, 38]);
+    assert!(parsed.passkeys[0].created_at > 1_764_000_000_000);
+    // What credwell writes is read back, header and all.
+    let mut written = Vec::new();
+    write(Format::Cxf, &parsed.logins, &parsed.passkeys, &mut written).unwrap();
+    let back = read(Format::Cxf, written.as_slice()).unwrap();
+    assert_eq!(passkey_fields(&back), passkey_fields(&parsed));
+    // Neither a header nor an account.
+    let error = parse_err(Format::Cxf, "fail_cxf_not_cxf.json");
+    assert_eq!(error.line, Some(1));
+    assert!(
+        error.reason.contains("neither the exchange header's \"accounts\" nor an account's"),
+        "{error}"
+    );
+    for (text, reason) in [
+        ("[1]", "not a JSON object"),
+        ("{\"accounts\": {}}", "\"accounts\" is not a list"),
+        ("{\"accounts\": []}", "no \"version\""),
+        ("{\"version\": 1, \"accounts\": []}", "\"version\" is not"),
+        (
+            "{\"version\": {\"major\": 1, \"minor\": 0}, \"accounts\": [{}]}",
+            "account 1 has no \"items\" list",
+        ),
+        (
+            "{\"version\": {\"major\": 1, \"minor\": 0}, \"accounts\": [1]}",
+            "account 1 is not a JSON object",
+        ),
+        ("{\"email\": \"\", \"items\": [1]}", "item 1 of account 1: it is not a JSON object"),
+        (
+            "{\"email\": \"\", \"items\": [{\"id\": \"YQ\", \"title\": \"t\"}]}",
+            "item YQ: it has no \"credentials\" list",
+        ),
+        (
+            "{\"email\": \"\", \"items\": [{\"id\": \"YQ\", \"credentials\": []}]}",
+            "item YQ: it has a missing field `title`",
+        ),
+        (
+            "{\"email\": \"\", \"items\": [{\"id\": \"YQ\", \"title\": 5, \"credentials\": []}]}",
+            "item YQ: it has a value of the wrong type",
+        ),
+    ] {
+        let error = read(Format::Cxf, text.as_bytes()).unwrap_err();
+        assert!(error.reason.contains(reason), "{text}: {error}");
+        assert_eq!(error.line, Some(1), "{text}: {error}");
+    }
+}
+
+fn parse_err(format: Format, name: &str) -> FormatError {
+    read(format, fixture(name).as_slice()).unwrap_err()
+}
+
+#[test]
+fn bitwarden_passkeys_are_read_with_their_logins() {
+    let parsed = parse(Format::BitwardenJson, "bitwarden_passkeys.json");
+    assert_eq!(
+        summary(&parsed),
+        [
+            row(5, "https://example.com", "alice", "pw with a passkey beside it"),
+            row(59, "https://p384.example", "carol", "carol-pw"),
+        ]
+    );
+    assert_eq!(
+        passkey_fields(&parsed),
+        [
+            (
+                "example.com".into(),
+                unhex("08d70b74e9f54522a425e5dcd40107e7"),
+                b"user-alice".to_vec(),
+                "alice@example.com".into(),
+                "Alice Ünicode".into(),
+                -7,
+                unhex("bed369c262f3667259211393e1269fa1f633bf787bb91974fec3889cf23a9d5e"),
+            ),
+            (
+                "other.example".into(),
+                (16..32).collect(),
+                b"bob".to_vec(),
+                "bob".into(),
+                String::new(),
+                -7,
+                // `openssl pkey -text` of the key (written in standard base64 in the file).
+                unhex("31fa8dc906f056acfe0dfa7761fbbe86aad88395a88423ff5ad29efbc5e96a51"),
+            ),
+        ]
+    );
+    // The passkey's own creationDate, else its item's.
+    assert_eq!(parsed.passkeys[0].created_at, 1_704_240_000_000);
+    assert_eq!(parsed.passkeys[1].created_at, 1_706_745_600_000);
+    for passkey in &parsed.passkeys {
+        passkey.public_key_cose().unwrap();
+    }
+    let why = |s: &Skipped| match &s.reason {
+        SkipReason::Unsupported(why) => (s.line, why.clone()),
+        other => panic!("{other:?}"),
+    };
+    let skips: Vec<_> = parsed.skipped.iter().map(why).collect();
+    assert_eq!(skips.len(), 2, "{skips:?}");
+    assert_eq!(skips[0].0, 59);
+    assert!(skips[0].1.contains("P-384"), "{skips:?}");
+    assert_eq!(skips[1].0, 83);
+    assert!(skips[1].1.contains("no user handle"), "{skips:?}");
+    // bob's counter was 7; dave's item's creationDate is year 1.
+    assert_eq!(parsed.passkey_counters, [34]);
+    assert_eq!(parsed.clamped_times, [83]);
+}
+
+#[test]
+fn bitwarden_passkeys_round_trip_in_bitwardens_shape() {
+    let first = parse(Format::BitwardenJson, "bitwarden_passkeys.json");
+    let mut written = Vec::new();
+    write(
+        Format::BitwardenJson,
+        &first.logins,
+        &first.passkeys,
+        &mut written,
+    )
+    .unwrap();
+    let second = read(Format::BitwardenJson, written.as_slice()).unwrap();
+    assert_eq!(passkey_fields(&second), passkey_fields(&first));
+    assert_eq!(summary(&second).len(), 2);
+    assert!(second.skipped.is_empty(), "{:?}", second.skipped);
+    let json: serde_json::Value = serde_json::from_slice(&written).unwrap();
+    // Each passkey is a login item of its own, without a password.
+    let item = &json["items"][2];
+    assert_eq!(item["type"], 1);
+    assert_eq!(item["login"]["password"], serde_json::Value::Null);
+    assert_eq!(item["login"]["username"], "alice@example.com");
+    assert_eq!(item["login"]["uris"][0]["uri"], "https://example.com");
+    let fido2 = &item["login"]["fido2Credentials"][0];
+    assert_eq!(fido2["credentialId"], "08d70b74-e9f5-4522-a425-e5dcd40107e7");
+    assert_eq!(fido2["keyType"], "public-key");
+    assert_eq!(fido2["keyAlgorithm"], "ECDSA");
+    assert_eq!(fido2["keyCurve"], "P-256");
+    assert_eq!(fido2["rpId"], "example.com");
+    assert_eq!(fido2["userHandle"], "dXNlci1hbGljZQ");
+    assert_eq!(fido2["counter"], "0");
+    assert_eq!(fido2["discoverable"], "true");
+    assert_eq!(fido2["creationDate"], "2024-01-03T00:00:00.000Z");
+    // The key as the CXF fixture carries it: PKCS#8 DER, base64url.
+    let cxf = String::from_utf8(fixture("cxf.json")).unwrap();
+    assert!(cxf.contains(fido2["keyValue"].as_str().unwrap()));
+    assert_eq!(
+        json["items"][3]["login"]["fido2Credentials"][0]["credentialId"],
+        "b64.EBESExQVFhcYGRobHB0eHw"
+    );
 }
 
 /// A file over the cap is refused with a clear error rather than read into
