@@ -395,7 +395,10 @@ pub(super) fn write(
             collection_ids: None,
         })
         .collect();
-    let urls: Vec<String> = passkeys.iter().map(|p| format!("https://{}", p.rp_id)).collect();
+    let urls: Vec<String> = passkeys
+        .iter()
+        .map(|p| format!("https://{}", p.rp_id))
+        .collect();
     for (passkey, url) in passkeys.iter().zip(&urls) {
         let created = Some(Timestamp(passkey.created_at));
         items.push(ItemOut {

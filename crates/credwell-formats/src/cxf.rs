@@ -80,7 +80,11 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
         for (n, item) in items.into_iter().enumerate() {
             let id = item.get("id").and_then(Value::as_str).map(str::to_owned);
             // An item without an id is placed after the one before it.
-            line = id.as_deref().and_then(|id| lines.get(id)).copied().unwrap_or(line);
+            line = id
+                .as_deref()
+                .and_then(|id| lines.get(id))
+                .copied()
+                .unwrap_or(line);
             let name = id.unwrap_or_else(|| format!("{} of account {a}", n + 1));
             read_item_value(item, &name, line, &mut parsed)?;
         }
@@ -167,16 +171,14 @@ fn read_item_value(
         _ => return Err(error("it has no \"credentials\" list".into())),
     };
     // From a reference: the id types borrow their text while decoding it.
-    let mut item =
-        Item::deserialize(&item).map_err(|e| error(format!("it {}", data_error(&e))))?;
+    let mut item = Item::deserialize(&item).map_err(|e| error(format!("it {}", data_error(&e))))?;
     for (n, credential) in credentials.into_iter().enumerate() {
         let kind = credential
             .get("type")
             .and_then(Value::as_str)
             .map_or_else(String::new, |t| format!(" ({t:?})"));
-        let malformed = |e: serde_json::Error| {
-            error(format!("credential {}{kind} {}", n + 1, data_error(&e)))
-        };
+        let malformed =
+            |e: serde_json::Error| error(format!("credential {}{kind} {}", n + 1, data_error(&e)));
         let read = Credential::deserialize(&credential).map_err(malformed)?;
         // A credential of a known type that does not parse as that type comes back as an
         // unknown one: parse it as its type again, for what is wrong with it.
@@ -202,8 +204,7 @@ fn possible_seconds(value: &Value) -> Option<u64> {
     }
     let seconds = value.as_f64()?;
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    (seconds.is_finite() && (0.0..=MAX_SECONDS as f64).contains(&seconds))
-        .then_some(seconds as u64)
+    (seconds.is_finite() && (0.0..=MAX_SECONDS as f64).contains(&seconds)).then_some(seconds as u64)
 }
 
 /// What serde found wrong with a part of the document, without the value (it may be a secret).

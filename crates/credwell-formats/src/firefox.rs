@@ -30,21 +30,28 @@ const CHANGED: usize = 8;
 pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
     let mut parsed = Parsed::default();
     parsed.formula_guards = csv_table::read(bytes, &COLUMNS, 3, |row| {
-        let time = |column: usize| -> Result<Option<Timestamp>, FormatError> {
+        let mut clamped = false;
+        let mut time = |column: usize| -> Result<Option<Timestamp>, FormatError> {
             let text = row.get(column).trim();
             if text.is_empty() {
                 return Ok(None);
             }
             // The value is not quoted: in a misaligned row it could be anything.
-            text.parse().map(|ms| Some(Timestamp(ms))).map_err(|_| {
+            let ms: i64 = text.parse().map_err(|_| {
                 FormatError::at(
                     row.line,
                     format!("{} is not a time in milliseconds", COLUMNS[column]),
                 )
-            })
+            })?;
+            // A time before 1970 cannot be a login's: dropped, with a warning.
+            clamped |= ms < 0;
+            Ok(u64::try_from(ms).ok().map(Timestamp))
         };
         let created = time(CREATED)?;
         let updated = time(CHANGED)?;
+        if clamped {
+            parsed.clamped_times.push(row.line);
+        }
         parsed.push_login(LoginRow {
             line: row.line,
             url: row.get(URL),

@@ -686,38 +686,54 @@ mod properties {
             proptest::collection::vec(any::<u8>(), 1..64),
             proptest::collection::vec(any::<u8>(), 1..=64),
         );
-        let key = (any::<bool>(), 1_u8..0x7f, proptest::collection::vec(any::<u8>(), 31));
-        let prf = proptest::option::of((any::<[u8; 32]>(), proptest::option::of(any::<[u8; 32]>())));
+        let key = (
+            any::<bool>(),
+            1_u8..0x7f,
+            proptest::collection::vec(any::<u8>(), 31),
+        );
+        let prf =
+            proptest::option::of((any::<[u8; 32]>(), proptest::option::of(any::<[u8; 32]>())));
         let rp = prop_oneof![
             Just("example.com"),
             Just("login.example.org"),
             Just("xn--bcher-kva.example"),
         ];
-        (rp, ids, (tricky(), tricky()), key, 0_u64..4_102_444_800, prf).prop_map(
-            |(rp, (credential_id, user_handle), (name, display), (ed, first, rest), s, prf)| {
-                let mut bytes = vec![first];
-                bytes.extend(rest);
-                PasskeyRecord {
-                    rp_id: rp.into(),
-                    credential_id,
-                    user_handle,
-                    user_name: name,
-                    user_display_name: display,
-                    algorithm: if ed {
-                        credwell_passkey::Algorithm::EdDsa
-                    } else {
-                        credwell_passkey::Algorithm::Es256
-                    },
-                    private_key: credwell_passkey::PrivateKey::from_bytes(bytes),
-                    created_at: s * 1000,
-                    prf: prf.map(|(with, without)| {
-                        credwell_passkey::PrfSecrets::new(with.to_vec(), without.map(|w| w.to_vec()))
-                    }),
-                    large_blob: None,
-                    hidden: false,
-                }
-            },
+        (
+            rp,
+            ids,
+            (tricky(), tricky()),
+            key,
+            0_u64..4_102_444_800,
+            prf,
         )
+            .prop_map(
+                |(rp, (credential_id, user_handle), (name, display), (ed, first, rest), s, prf)| {
+                    let mut bytes = vec![first];
+                    bytes.extend(rest);
+                    PasskeyRecord {
+                        rp_id: rp.into(),
+                        credential_id,
+                        user_handle,
+                        user_name: name,
+                        user_display_name: display,
+                        algorithm: if ed {
+                            credwell_passkey::Algorithm::EdDsa
+                        } else {
+                            credwell_passkey::Algorithm::Es256
+                        },
+                        private_key: credwell_passkey::PrivateKey::from_bytes(bytes),
+                        created_at: s * 1000,
+                        prf: prf.map(|(with, without)| {
+                            credwell_passkey::PrfSecrets::new(
+                                with.to_vec(),
+                                without.map(|w| w.to_vec()),
+                            )
+                        }),
+                        large_blob: None,
+                        hidden: false,
+                    }
+                },
+            )
     }
 
     proptest! {
@@ -776,11 +792,12 @@ mod properties {
 /// What survives a trip of a passkey through `format`: everything but its large blob, and its
 /// `prf` secrets where the format has a place for them.
 fn passkey_comparable(format: Format, p: &PasskeyRecord) -> String {
-    let prf = p
-        .prf
-        .as_ref()
-        .filter(|_| format.carries_prf())
-        .map(|prf| (prf.expose_with_uv().to_vec(), prf.expose_without_uv().map(<[u8]>::to_vec)));
+    let prf = p.prf.as_ref().filter(|_| format.carries_prf()).map(|prf| {
+        (
+            prf.expose_with_uv().to_vec(),
+            prf.expose_without_uv().map(<[u8]>::to_vec),
+        )
+    });
     format!(
         "{} {:?} {:?} {:?} {:?} {} {:?} {} {prf:?}",
         p.rp_id,
@@ -951,9 +968,10 @@ fn cxf_refuses_other_major_versions_and_bad_passkeys() {
         assert_eq!(parsed.passkeys.len(), 1, "{reason}");
         assert_eq!(parsed.logins.len(), 1, "{reason}");
         assert!(
-            parsed.skipped.iter().any(
-                |s| matches!(&s.reason, SkipReason::Unsupported(why) if why.contains(reason))
-            ),
+            parsed
+                .skipped
+                .iter()
+                .any(|s| matches!(&s.reason, SkipReason::Unsupported(why) if why.contains(reason))),
             "{reason}: {:?}",
             parsed.skipped
         );
@@ -967,7 +985,12 @@ fn cxf_bare_accounts_read_with_impossible_times_dropped_and_unsupported_passkeys
     let parsed = parse(Format::Cxf, "cxf_bare_account.json");
     assert_eq!(
         summary(&parsed),
-        [row(8, "https://example.com", "alice", "pw from a bare account")]
+        [row(
+            8,
+            "https://example.com",
+            "alice",
+            "pw from a bare account"
+        )]
     );
     // A negative creationAt is dropped; a fractional modifiedAt is its whole seconds.
     assert_eq!(parsed.logins[0].created, None);
@@ -998,7 +1021,9 @@ fn cxf_bare_accounts_read_with_impossible_times_dropped_and_unsupported_passkeys
     let error = parse_err(Format::Cxf, "fail_cxf_not_cxf.json");
     assert_eq!(error.line, Some(1));
     assert!(
-        error.reason.contains("neither the exchange header's \"accounts\" nor an account's"),
+        error
+            .reason
+            .contains("neither the exchange header's \"accounts\" nor an account's"),
         "{error}"
     );
     for (text, reason) in [
@@ -1014,7 +1039,10 @@ fn cxf_bare_accounts_read_with_impossible_times_dropped_and_unsupported_passkeys
             "{\"version\": {\"major\": 1, \"minor\": 0}, \"accounts\": [1]}",
             "account 1 is not a JSON object",
         ),
-        ("{\"email\": \"\", \"items\": [1]}", "item 1 of account 1: it is not a JSON object"),
+        (
+            "{\"email\": \"\", \"items\": [1]}",
+            "item 1 of account 1: it is not a JSON object",
+        ),
         (
             "{\"email\": \"\", \"items\": [{\"id\": \"YQ\", \"title\": \"t\"}]}",
             "item YQ: it has no \"credentials\" list",
@@ -1034,6 +1062,18 @@ fn cxf_bare_accounts_read_with_impossible_times_dropped_and_unsupported_passkeys
     }
 }
 
+#[test]
+fn firefox_times_before_1970_are_dropped_with_a_note() {
+    let text = "url,username,password,httpRealm,formActionOrigin,guid,timeCreated,timeLastUsed,\
+                timePasswordChanged\nhttps://a.example,u,p,,https://a.example,,-1000,-1000,\
+                1700000000000\nhttps://b.example,u,p,,https://b.example,,1,1,1\n";
+    let parsed = read(Format::FirefoxCsv, text.as_bytes()).unwrap();
+    assert_eq!(parsed.logins[0].created, None);
+    assert_eq!(parsed.logins[0].updated, Some(Timestamp(1_700_000_000_000)));
+    assert_eq!(parsed.logins[1].created, Some(Timestamp(1)));
+    assert_eq!(parsed.clamped_times, [2]);
+}
+
 fn parse_err(format: Format, name: &str) -> FormatError {
     read(format, fixture(name).as_slice()).unwrap_err()
 }
@@ -1044,7 +1084,12 @@ fn bitwarden_passkeys_are_read_with_their_logins() {
     assert_eq!(
         summary(&parsed),
         [
-            row(5, "https://example.com", "alice", "pw with a passkey beside it"),
+            row(
+                5,
+                "https://example.com",
+                "alice",
+                "pw with a passkey beside it"
+            ),
             row(59, "https://p384.example", "carol", "carol-pw"),
         ]
     );
@@ -1116,7 +1161,10 @@ fn bitwarden_passkeys_round_trip_in_bitwardens_shape() {
     assert_eq!(item["login"]["username"], "alice@example.com");
     assert_eq!(item["login"]["uris"][0]["uri"], "https://example.com");
     let fido2 = &item["login"]["fido2Credentials"][0];
-    assert_eq!(fido2["credentialId"], "08d70b74-e9f5-4522-a425-e5dcd40107e7");
+    assert_eq!(
+        fido2["credentialId"],
+        "08d70b74-e9f5-4522-a425-e5dcd40107e7"
+    );
     assert_eq!(fido2["keyType"], "public-key");
     assert_eq!(fido2["keyAlgorithm"], "ECDSA");
     assert_eq!(fido2["keyCurve"], "P-256");

@@ -155,6 +155,8 @@ pub(crate) fn import_in(
         unstored: &parsed.unstored,
         maybe_recycle_bin: &parsed.maybe_recycle_bin,
         formula_guards: &parsed.formula_guards,
+        clamped_times: &parsed.clamped_times,
+        passkey_counters: &parsed.passkey_counters,
         passkeys_read,
         passkeys: &passkey_summary,
     };
@@ -288,6 +290,14 @@ pub(crate) fn export(global: &Global, args: &ExportArgs, out: &mut impl Write) -
     } else {
         (Vec::new(), stored_passkeys.len())
     };
+    // What the format has no place for: the passkeys' prf secrets (bitwarden-json) and large
+    // blobs (every format).
+    let prf_left_out = if args.format.carries_prf() {
+        0
+    } else {
+        passkeys.iter().filter(|p| p.prf.is_some()).count()
+    };
+    let blobs_left_out = passkeys.iter().filter(|p| p.large_blob.is_some()).count();
     let what = if passkeys.is_empty() {
         "password"
     } else {
@@ -340,8 +350,25 @@ pub(crate) fn export(global: &Global, args: &ExportArgs, out: &mut impl Write) -
     }
     if passkeys_left_out > 0 {
         eprintln!(
-            "warning: {} not exported: {} has no place for passkeys (use `credwell export cxf`)",
+            "warning: {} not exported: {} has no place for passkeys (use `credwell export cxf` \
+             or `credwell export bitwarden-json`)",
             plural(passkeys_left_out, "passkey"),
+            args.format
+        );
+    }
+    if prf_left_out > 0 {
+        eprintln!(
+            "warning: the prf secrets of {} not exported: {} has no place for them (use \
+             `credwell export cxf`); sites that encrypt with them cannot decrypt for the passkey \
+             imported elsewhere",
+            plural(prf_left_out, "passkey"),
+            args.format
+        );
+    }
+    if blobs_left_out > 0 {
+        eprintln!(
+            "warning: the large blobs of {} not exported: {} has no place for them",
+            plural(blobs_left_out, "passkey"),
             args.format
         );
     }

@@ -1278,6 +1278,123 @@ fn one_damaged_record_does_not_block_list_export_or_rm() {
     assert!(err.contains("there is no credential"), "{err}");
 }
 
+/// Bitwarden JSON carries passkeys both ways; a bare CXF account is read; what credwell cannot
+/// hold or use as it was is named on stderr, and the rest is imported.
+#[test]
+fn passkeys_travel_through_bitwarden_json_and_bare_cxf_accounts() {
+    let env = Env::new();
+    env.init();
+    let out = env
+        .cmd()
+        .args(["--json", "import", "bitwarden-json"])
+        .arg(fixture("bitwarden_passkeys.json"))
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["passkeys"]["added"], 2, "{report}");
+    assert_eq!(report["added"], 2, "{report}");
+    assert_eq!(report["passkeyCounters"], json!([34]), "{report}");
+    assert_eq!(report["timesDropped"], json!([83]), "{report}");
+    assert!(
+        stderr.contains("skipped the entry at line 59: the passkey's key is a P-384 key"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("skipped the entry at line 83: the passkey has no user handle"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 passkey has a signature counter above 0 (line 34)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 entry has a time that cannot be"),
+        "{stderr}"
+    );
+    assert_eq!(env.json(&["vault", "info"])["passkeys"], 2);
+
+    // Out as Bitwarden JSON and into a new vault: the same passkeys.
+    let file = env.path("bitwarden.json");
+    let exported = env
+        .cmd()
+        .args(["export", "bitwarden-json"])
+        .arg(&file)
+        .arg("--yes")
+        .output()
+        .unwrap();
+    let (_, stderr) = texts(&exported);
+    assert!(exported.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("2 password credentials and 2 passkeys")
+            && !stderr.contains("not exported"),
+        "{stderr}"
+    );
+    let other = Env::new();
+    other.init();
+    let report = other.json(&["import", "bitwarden-json", file.to_str().unwrap()]);
+    assert_eq!(report["passkeys"]["added"], 2, "{report}");
+    assert_eq!(report["added"], 2, "{report}");
+    assert_eq!(report["skipped"], 0, "{report}");
+    let keys = |env: &Env| {
+        let mut listed: Vec<String> = env
+            .list()
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["type"] == "passkey")
+            .map(|c| format!("{} {} {}", c["rpId"], c["id"], c["algorithm"]))
+            .collect();
+        listed.sort();
+        listed
+    };
+    assert_eq!(keys(&other), keys(&env));
+
+    // A passkey's prf secrets have no place in Bitwarden JSON: said so.
+    other.json(&["import", "cxf", &fixture("cxf.json")]);
+    let exported = other
+        .cmd()
+        .args(["export", "bitwarden-json", "--yes"])
+        .output()
+        .unwrap();
+    let (_, stderr) = texts(&exported);
+    assert!(exported.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("the prf secrets of 1 passkey not exported"),
+        "{stderr}"
+    );
+
+    // A CXF account without the exchange header, with Google's negative times.
+    let bare = Env::new();
+    bare.init();
+    let out = bare
+        .cmd()
+        .args(["--json", "import", "cxf"])
+        .arg(fixture("cxf_bare_account.json"))
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["added"], 1, "{report}");
+    assert_eq!(report["passkeys"]["added"], 1, "{report}");
+    assert_eq!(report["timesDropped"], json!([8, 38]), "{report}");
+    assert!(
+        stderr.contains("line 22: the passkey's key is a P-384 key"),
+        "{stderr}"
+    );
+    // A passkey that breaks the format names its item, credential and field.
+    let err = bare.fails(&["import", "cxf", &fixture("fail_cxf_passkey_field.json")]);
+    assert!(
+        err.contains(
+            "fail_cxf_passkey_field.json:26: item aXRlbS0y: credential 1 (\"passkey\") has a \
+             missing field `rpId`"
+        ),
+        "{err}"
+    );
+}
+
 #[test]
 fn passkeys_travel_in_and_out_through_cxf() {
     let env = Env::new();

@@ -24,6 +24,10 @@ pub(super) struct Report<'a> {
     pub(super) unstored: &'a [(Unstored, u64)],
     pub(super) maybe_recycle_bin: &'a [u64],
     pub(super) formula_guards: &'a [u64],
+    /// Entries with a time that cannot be, dropped.
+    pub(super) clamped_times: &'a [u64],
+    /// Passkeys whose signature counter was above 0.
+    pub(super) passkey_counters: &'a [u64],
     pub(super) passkeys_read: usize,
     pub(super) passkeys: &'a PasskeySummary,
 }
@@ -98,6 +102,23 @@ impl Report<'_> {
                 some_lines(self.formula_guards)
             );
         }
+        if !self.clamped_times.is_empty() {
+            eprintln!(
+                "warning: {} a time that cannot be (before 1970, past 9999 or not a time) \
+                 ({}); imported as if the file gave none",
+                has(self.clamped_times.len(), "entry"),
+                some_lines(self.clamped_times)
+            );
+        }
+        if !self.passkey_counters.is_empty() {
+            eprintln!(
+                "warning: {} a signature counter above 0 ({}); credwell's passkeys sign with 0, \
+                 which a site that checks counters may refuse as a cloned key: if one does, \
+                 register a new passkey there",
+                has(self.passkey_counters.len(), "passkey"),
+                some_lines(self.passkey_counters)
+            );
+        }
         for (kind, lines) in unstored_by_kind(self.unstored) {
             eprintln!(
                 "warning: credwell does not store {}: those of {} were not imported ({})",
@@ -153,6 +174,8 @@ impl Report<'_> {
             "notStored": unstored,
             "maybeRecycleBin": self.maybe_recycle_bin,
             "notesDropped": notes,
+            "timesDropped": self.clamped_times,
+            "passkeyCounters": self.passkey_counters,
             "passkeys": {
                 "read": self.passkeys_read,
                 "added": self.passkeys.added,
@@ -238,15 +261,42 @@ fn unstored_by_kind(unstored: &[(Unstored, u64)]) -> Vec<(Unstored, Vec<u64>)> {
         .collect()
 }
 
-/// One warning line per kind of skipped entry, with their lines.
+/// `1 entry has` or `3 entries have`.
+fn has(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word} has")
+    } else {
+        format!("{} have", plural(n, word))
+    }
+}
+
+/// One warning line per kind of skipped entry, with their lines; one per entry credwell cannot
+/// hold, with why (at most ten).
 fn report_skipped(skipped: &[Skipped]) {
     let mut by_kind: Vec<(&'static str, Vec<u64>)> = Vec::new();
+    let unsupported: Vec<(u64, &str)> = skipped
+        .iter()
+        .filter_map(|s| match &s.reason {
+            SkipReason::Unsupported(why) => Some((s.line, why.as_str())),
+            _ => None,
+        })
+        .collect();
+    for (line, why) in unsupported.iter().take(10) {
+        eprintln!("warning: skipped the entry at line {line}: {why}");
+    }
+    if unsupported.len() > 10 {
+        eprintln!(
+            "warning: and {} more entries credwell cannot hold (--json lists them)",
+            unsupported.len() - 10
+        );
+    }
     for s in skipped {
         let kind = match s.reason {
             SkipReason::NoWebOrigin(_) => "with no web origin",
             SkipReason::NoPassword => "with no password",
             SkipReason::NotALogin => "that are not logins",
             SkipReason::InRecycleBin => "in the recycle bin",
+            SkipReason::Unsupported(_) => continue,
         };
         match by_kind.iter_mut().find(|(k, _)| *k == kind) {
             Some((_, lines)) => lines.push(s.line),
