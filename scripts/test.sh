@@ -12,9 +12,10 @@ export CARGO_INCREMENTAL=0
 
 # Debian packages the tests need beyond the Rust toolchain: chromium and firefox-esr for the
 # extension suites (e2e/), openssl for the related-origins test's throwaway TLS certificate,
-# postgresql for the sync server's tests (scripts/with-postgres.sh starts a throwaway cluster);
-# Node 20 and npm are expected on the machine.
-DEB_PACKAGES=(chromium firefox-esr openssl postgresql)
+# postgresql for the sync server's tests (scripts/with-postgres.sh starts a throwaway cluster),
+# xvfb and xclip for `credwell get --clipboard`'s test (a throwaway X display, and an independent
+# program reading its clipboard); Node 20 and npm are expected on the machine.
+DEB_PACKAGES=(chromium firefox-esr openssl postgresql xvfb xclip)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -9,6 +9,7 @@
 
 use std::io::Write;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
@@ -18,9 +19,11 @@ use credwell_admin::entry::{FieldLimits, algorithm_name, passkey_entry};
 use credwell_core::{Credential, RecordId, StoredCredential, Timestamp};
 use credwell_passkey::PasskeyRecord;
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
 use crate::agent::Request;
 use crate::backend::{self, Backend, Target};
+use crate::clipboard;
 use crate::damaged;
 use crate::global::Global;
 use crate::listing::{list_readable, plain_output};
@@ -47,6 +50,15 @@ pub(crate) struct GetArgs {
     /// What to print.
     #[arg(long, value_enum, default_value_t = Field::Password)]
     pub(crate) field: Field,
+    /// Copy it to the clipboard instead of printing it; the clipboard is emptied again after
+    /// --clear-after seconds (or as soon as something else is copied).
+    #[arg(long)]
+    #[serde(skip)]
+    pub(crate) clipboard: bool,
+    /// With --clipboard: how long it stays there, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = clipboard::DEFAULT_CLEAR_AFTER.as_secs(), requires = "clipboard")]
+    #[serde(skip)]
+    pub(crate) clear_after: u64,
 }
 
 /// A field `credwell get` prints.
@@ -248,6 +260,24 @@ pub(crate) fn indexed(backend: &impl Backend, left_out: &str) -> Result<Arc<Inde
 
 /// `credwell get`.
 pub(crate) fn get(global: &Global, args: &GetArgs, out: &mut impl Write) -> Result<()> {
+    if args.clipboard {
+        // What would have been printed goes to the clipboard (clipboard.rs), and nowhere else.
+        // Room for any field up front: a growing Vec would leave unwiped copies behind.
+        let mut secret = Zeroizing::new(Vec::with_capacity(64 * 1024));
+        get_printed(global, args, &mut *secret)?;
+        clipboard::copy(&secret, Duration::from_secs(args.clear_after))?;
+        writeln!(
+            out,
+            "copied to the clipboard; it is emptied in {} s",
+            args.clear_after
+        )?;
+        return Ok(());
+    }
+    get_printed(global, args, out)
+}
+
+/// `credwell get` without `--clipboard`: through the agent, or from the vault.
+fn get_printed(global: &Global, args: &GetArgs, out: &mut impl Write) -> Result<()> {
     match backend::connect(global)? {
         Target::Agent(agent) => agent.run(Request::Get(args.clone()), out),
         Target::Local(vault) => get_in(&vault, args, out),
@@ -437,6 +467,8 @@ mod tests {
             query: query.into(),
             user: user.map(Into::into),
             field,
+            clipboard: false,
+            clear_after: 45,
         };
         get_in(b, &args, &mut out)?;
         Ok(String::from_utf8(out).unwrap())

@@ -18,6 +18,7 @@ use global::Global;
 
 mod agent;
 mod backend;
+mod clipboard;
 mod damaged;
 mod demo;
 mod entries;
@@ -83,6 +84,9 @@ enum Command {
     /// The agent itself (started by `credwell unlock`).
     #[command(hide = true)]
     Agent(agent::ServeArgs),
+    /// Holds a secret on the clipboard for a while (started by `--clipboard`).
+    #[command(hide = true)]
+    ClipboardHold(clipboard::HoldArgs),
     /// Removes a credential.
     #[command(name = "rm", visible_alias = "remove")]
     Rm(entries::RmArgs),
@@ -140,6 +144,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Unlock(args) => agent::unlock(&global, &args, &mut stdout)?,
         Command::Lock => agent::lock(&global, &mut stdout)?,
         Command::Agent(args) => return agent::serve(&global, &args),
+        Command::ClipboardHold(args) => return clipboard::hold(&args),
         Command::Import(args) => transfer::import(&global, &args, &mut stdout)?,
         Command::Export(args) => transfer::export(&global, &args, &mut stdout)?,
         Command::Install(args) => install::install(&global, &args, &mut stdout)?,

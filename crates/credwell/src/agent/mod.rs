@@ -33,7 +33,7 @@ mod socket;
 
 use protocol::{MAX_REPLY, Reply};
 pub(crate) use protocol::{Request, Secret};
-pub(crate) use server::{ServeArgs, serve};
+pub(crate) use server::{ServeArgs, not_dumpable, serve};
 use socket::Paths;
 
 /// Options of `credwell unlock`.

@@ -308,6 +308,8 @@ mod tests {
             query: "github".into(),
             user: Some("alice".into()),
             field: Field::Password,
+            clipboard: false,
+            clear_after: 45,
         })
     }
 

@@ -73,7 +73,7 @@ pub(crate) fn serve(global: &Global, args: &ServeArgs) -> Result<ExitCode> {
     // A session of its own: the terminal's signals and hang-up are not the agent's. Fails only
     // when already a session leader.
     let _ = rustix::process::setsid();
-    not_dumpable();
+    not_dumpable("the agent");
     let timeout = Duration::from_secs(args.timeout_seconds);
     let mut passphrase = Zeroizing::new(String::new());
     std::io::stdin().read_to_string(&mut passphrase)?;
@@ -128,12 +128,12 @@ pub(crate) fn serve(global: &Global, args: &ServeArgs) -> Result<ExitCode> {
 
 /// Makes the process not dumpable: no core dump, and its memory readable only by a process that
 /// may trace any (root, `CAP_SYS_PTRACE`). On other systems core dumps are the system's setting.
-fn not_dumpable() {
+pub(crate) fn not_dumpable(what: &str) {
     #[cfg(target_os = "linux")]
     if let Err(e) =
         rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
     {
-        eprintln!("warning: cannot make the agent not dumpable: {e}");
+        eprintln!("warning: cannot make {what} not dumpable: {e}");
     }
 }
 
