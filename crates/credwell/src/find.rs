@@ -56,7 +56,12 @@ pub(crate) struct GetArgs {
     #[serde(skip)]
     pub(crate) clipboard: bool,
     /// With --clipboard: how long it stays there, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = clipboard::DEFAULT_CLEAR_AFTER.as_secs(), requires = "clipboard")]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = clipboard::DEFAULT_CLEAR_AFTER.as_secs(),
+        requires = "clipboard"
+    )]
     #[serde(skip)]
     pub(crate) clear_after: u64,
 }

@@ -36,7 +36,8 @@ fn utf8(path: &Path) -> Result<&str, InstallError> {
 fn script(host: &Path, vault: &Path) -> Result<String, InstallError> {
     Ok(format!(
         "#!/bin/sh\n\
-         # Written by `credwell --vault ... install`: the browser starts credwell's host on this vault.\n\
+         # Written by `credwell --vault ... install`: the browser starts credwell's host\n\
+         # on this vault.\n\
          CREDWELL_VAULT={}\nexport CREDWELL_VAULT\nexec {} \"$@\"\n",
         shell_quoted(utf8(vault)?),
         shell_quoted(utf8(host)?),
