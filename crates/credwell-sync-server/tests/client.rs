@@ -8,12 +8,11 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::{Engine, start_server};
+use common::serve;
 use credwell_sync::client::http::HttpTransport;
 use credwell_sync::client::{Client, State, SyncError, TransportError};
 use credwell_sync::merge::Body;
 use credwell_sync::{AccountId, AccountKey, DeviceId, RecordId};
-use credwell_sync_server::Notices;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -38,21 +37,6 @@ fn login(password: &str) -> Option<Login> {
 }
 
 type Device = Client<Login, HttpTransport>;
-
-/// A server on `engine` (started on a runtime of its own, which the caller keeps).
-fn serve(engine: &str) -> (String, tokio::runtime::Runtime, Engine) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let engine = match engine {
-        "sqlite" => Engine::sqlite(),
-        _ => runtime.block_on(Engine::postgres()),
-    };
-    let base = runtime.block_on(start_server(engine.storage.clone(), Notices::new()));
-    (base, runtime, engine)
-}
 
 fn client(base: &str, account: AccountId, device: DeviceId, token: &str, key: &[u8; 32]) -> Device {
     let transport = HttpTransport::new(base, token.to_owned().into()).unwrap();

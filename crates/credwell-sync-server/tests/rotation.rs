@@ -7,13 +7,12 @@
 
 mod common;
 
-use common::{Engine, start_server};
+use common::serve;
 use credwell_sync::client::http::{HttpTransport, SignInError};
 use credwell_sync::client::{Client, State, SyncError, Transport, TransportError};
 use credwell_sync::merge::Body;
 use credwell_sync::opaque::{KsfParams, OpaqueError};
 use credwell_sync::{AccountKey, SealError};
-use credwell_sync_server::Notices;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -49,16 +48,7 @@ fn join(base: &str, account: credwell_sync::AccountId, name: &str) -> Device {
 #[test]
 fn revoking_rotates_the_key_and_what_follows_does_not_open_under_the_old_one() {
     for engine_name in ["sqlite", "postgres"] {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let engine = match engine_name {
-            "sqlite" => Engine::sqlite(),
-            _ => runtime.block_on(Engine::postgres()),
-        };
-        let base = runtime.block_on(start_server(engine.storage.clone(), Notices::new()));
+        let (base, runtime, engine) = serve(engine_name);
         let first = HttpTransport::create_account(&base, "laptop").unwrap();
         let account = first.account;
         let transport = HttpTransport::new(&base, first.token).unwrap();

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Engine, start_server};
+use common::{Engine, serve};
 use credwell_sync::client::http::{HttpTransport, SignInError};
 use credwell_sync::client::{Client, State, TransportError};
 use credwell_sync::opaque::{KsfParams, Login, OpaqueError};
@@ -15,7 +15,7 @@ use credwell_sync::protocol::{
     Bytes, LoginFinish, LoginStart, LoginStartReply, MAX_LOGIN_ATTEMPTS, WrappedKey,
 };
 use credwell_sync::{AccountId, AccountKey, LoginId};
-use credwell_sync_server::{Notices, StorageError};
+use credwell_sync_server::StorageError;
 use reqwest::StatusCode;
 use reqwest::blocking::Client as Http;
 use serde_json::Value;
@@ -33,21 +33,6 @@ const KEY: [u8; 32] = [0xA7; 32];
 
 fn cheap() -> KsfParams {
     KsfParams::current(true).unwrap()
-}
-
-/// A server on `engine` (on a runtime of its own, which the caller keeps).
-fn serve(engine: &str) -> (String, tokio::runtime::Runtime, Engine) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let engine = match engine {
-        "sqlite" => Engine::sqlite(),
-        _ => runtime.block_on(Engine::postgres()),
-    };
-    let base = runtime.block_on(start_server(engine.storage.clone(), Notices::new()));
-    (base, runtime, engine)
 }
 
 /// A new account whose first device registered [`PASSPHRASE`] with [`KEY`]: its transport.

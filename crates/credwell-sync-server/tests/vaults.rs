@@ -9,7 +9,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use common::{Engine, start_server};
+use common::serve;
 use credwell_admin::sync::{Item, SyncAccount, sync_vault};
 use credwell_core::{
     Credential, FederatedCredential, Origin, OriginFlags, Password, PasswordCredential, Timestamp,
@@ -17,7 +17,6 @@ use credwell_core::{
 use credwell_sync::AccountKey;
 use credwell_sync::client::Report;
 use credwell_sync::client::http::HttpTransport;
-use credwell_sync_server::Notices;
 use credwell_vault::{KdfParams, PasskeyEntry, Vault};
 use zeroize::Zeroizing;
 
@@ -27,20 +26,6 @@ const CANARIES: [&str; 4] = [
     "canary-site.example",
     "canary-passkey-payload",
 ];
-
-fn serve(engine: &str) -> (String, tokio::runtime::Runtime, Engine) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let engine = match engine {
-        "sqlite" => Engine::sqlite(),
-        _ => runtime.block_on(Engine::postgres()),
-    };
-    let base = runtime.block_on(start_server(engine.storage.clone(), Notices::new()));
-    (base, runtime, engine)
-}
 
 /// Three vaults signed in to one new account.
 fn three_vaults(dir: &Path, base: &str) -> Vec<Vault> {

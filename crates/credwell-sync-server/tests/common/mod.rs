@@ -90,6 +90,22 @@ impl Engine {
     }
 }
 
+/// A server on `engine` (`"sqlite"` or `"postgres"`), fresh, on a runtime of its own, which the
+/// caller keeps: its base URL, the runtime, and the engine.
+pub fn serve(engine: &str) -> (String, tokio::runtime::Runtime, Engine) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let engine = match engine {
+        "sqlite" => Engine::sqlite(),
+        _ => runtime.block_on(Engine::postgres()),
+    };
+    let base = runtime.block_on(start_server(engine.storage.clone(), Notices::new()));
+    (base, runtime, engine)
+}
+
 /// A server instance on a loopback port: its base URL.
 pub async fn start_server(storage: Arc<dyn Storage>, notices: Notices) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
