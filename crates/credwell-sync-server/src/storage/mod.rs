@@ -29,7 +29,8 @@
 
 use async_trait::async_trait;
 use credwell_sync::protocol::{
-    DeviceInfo, LOGIN_SECONDS, LOGIN_WINDOW_SECONDS, PushRecord, Record, WrappedKey,
+    Bytes, DeviceInfo, LOGIN_SECONDS, LOGIN_WINDOW_SECONDS, MAX_LOGIN_ATTEMPTS, PushRecord, Record,
+    WrappedKey,
 };
 use credwell_sync::{AccountId, DeviceId, LoginId, RecordId, TokenHash};
 use zeroize::Zeroizing;
@@ -84,6 +85,58 @@ pub struct OpaqueRecord {
     pub record: Vec<u8>,
     /// The account key, wrapped under the export key.
     pub wrapped: WrappedKey,
+}
+
+impl OpaqueRecord {
+    /// A row of the `opaque` table back, from its `record`, `key_version` and `wrapped`
+    /// columns.
+    pub(crate) fn from_row(record: Vec<u8>, version: i64, wrapped: Vec<u8>) -> Self {
+        Self {
+            record,
+            wrapped: WrappedKey {
+                version: key_version(version),
+                sealed: Bytes(wrapped),
+            },
+        }
+    }
+}
+
+/// Refuses a registration that replaces key version `previous` when the account's stored
+/// `key_version` (`None`: no registration, version 0) is another.
+pub(crate) fn replaces(stored: Option<i64>, previous: u32) -> Result<(), StorageError> {
+    let stored = stored.map_or(0, key_version);
+    if stored != previous {
+        return Err(StorageError::KeyChanged { stored });
+    }
+    Ok(())
+}
+
+/// The times that bound the sign-ins of the `logins` table at a moment, as the databases
+/// store them.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LoginCutoffs {
+    /// Rows created before it are out of the attempts' window: swept.
+    pub(crate) window: i64,
+    /// Sign-ins created before it can no longer be finished: their state is swept.
+    pub(crate) fresh: i64,
+}
+
+impl LoginCutoffs {
+    /// The cutoffs at `now`.
+    pub(crate) fn at(now: u64) -> Self {
+        Self {
+            window: to_db(now.saturating_sub(LOGIN_WINDOW_SECONDS * 1000)),
+            fresh: to_db(now.saturating_sub(LOGIN_SECONDS * 1000)),
+        }
+    }
+}
+
+/// Refuses a new sign-in of an account that has `attempts` rows within the window already.
+pub(crate) fn may_attempt(attempts: i64) -> Result<(), StorageError> {
+    if from_db(attempts) >= MAX_LOGIN_ATTEMPTS {
+        return Err(StorageError::TooManyAttempts);
+    }
+    Ok(())
 }
 
 /// A device to add, with its token's hash and name.
@@ -201,9 +254,8 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     async fn opaque(&self, account: AccountId) -> Result<Option<OpaqueRecord>, StorageError>;
 
     /// Keeps a started sign-in's server state, unless the account (known or not) already has
-    /// [`MAX_LOGIN_ATTEMPTS`](credwell_sync::protocol::MAX_LOGIN_ATTEMPTS) sign-ins within the
-    /// window ([`StorageError::TooManyAttempts`]). Sweeps rows older than the window, and the
-    /// state of sign-ins too old to finish.
+    /// [`MAX_LOGIN_ATTEMPTS`] sign-ins within the window ([`StorageError::TooManyAttempts`]).
+    /// Sweeps rows older than the window, and the state of sign-ins too old to finish.
     async fn begin_login(
         &self,
         account: AccountId,
@@ -230,14 +282,6 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     ) -> Result<(), StorageError>;
 }
 
-/// The oldest `created` time a sign-in may have to still count (or be finished), at `now`.
-pub(crate) fn login_cutoffs(now: u64) -> (u64, u64) {
-    (
-        now.saturating_sub(LOGIN_WINDOW_SECONDS * 1000),
-        now.saturating_sub(LOGIN_SECONDS * 1000),
-    )
-}
-
 /// A revision or time as the databases store it (a signed 64-bit integer).
 pub(crate) fn to_db(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
@@ -249,7 +293,7 @@ pub(crate) fn from_db(value: i64) -> u64 {
 }
 
 /// A stored key version back (never written out of range).
-pub(crate) fn key_version(value: i64) -> u32 {
+fn key_version(value: i64) -> u32 {
     u32::try_from(value).unwrap_or(0)
 }
 

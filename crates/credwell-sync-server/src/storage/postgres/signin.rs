@@ -1,13 +1,13 @@
 //! [`PostgresStorage`]'s side of signing in: the server's OPAQUE setup, the accounts' OPAQUE
 //! records and wrapped keys, and sign-ins in progress with their per-account limit.
 
-use credwell_sync::protocol::{Bytes, MAX_LOGIN_ATTEMPTS, WrappedKey};
+use credwell_sync::protocol::WrappedKey;
 use credwell_sync::{AccountId, LoginId};
 use zeroize::Zeroizing;
 
 use super::{PostgresStorage, account_cursor, db, insert_device};
 use crate::storage::{
-    NewDevice, OpaqueRecord, StorageError, from_db, key_version, login_cutoffs, to_db,
+    LoginCutoffs, NewDevice, OpaqueRecord, StorageError, may_attempt, replaces, to_db,
 };
 
 pub(super) async fn server_setup(
@@ -48,10 +48,7 @@ pub(super) async fn set_opaque(
         )
         .await
         .map_err(db)?;
-    let stored = stored.map_or(0, |row| key_version(row.get(0)));
-    if stored != previous {
-        return Err(StorageError::KeyChanged { stored });
-    }
+    replaces(stored.map(|row| row.get(0)), previous)?;
     tx.execute(
         "INSERT INTO opaque (account_id, record, key_version, wrapped, updated) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id) DO UPDATE SET \
@@ -82,13 +79,7 @@ pub(super) async fn opaque(
         )
         .await
         .map_err(db)?;
-    Ok(row.map(|row| OpaqueRecord {
-        record: row.get(0),
-        wrapped: WrappedKey {
-            version: key_version(row.get(1)),
-            sealed: Bytes(row.get(2)),
-        },
-    }))
+    Ok(row.map(|row| OpaqueRecord::from_row(row.get(0), row.get(1), row.get(2))))
 }
 
 pub(super) async fn begin_login(
@@ -105,13 +96,13 @@ pub(super) async fn begin_login(
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&login_lock(account)])
         .await
         .map_err(db)?;
-    let (window, fresh) = login_cutoffs(now);
-    tx.execute("DELETE FROM logins WHERE created < $1", &[&to_db(window)])
+    let cutoffs = LoginCutoffs::at(now);
+    tx.execute("DELETE FROM logins WHERE created < $1", &[&cutoffs.window])
         .await
         .map_err(db)?;
     tx.execute(
         "UPDATE logins SET state = NULL WHERE created < $1 AND state IS NOT NULL",
-        &[&to_db(fresh)],
+        &[&cutoffs.fresh],
     )
     .await
     .map_err(db)?;
@@ -123,9 +114,7 @@ pub(super) async fn begin_login(
         .await
         .map_err(db)?
         .get(0);
-    if from_db(attempts) >= MAX_LOGIN_ATTEMPTS {
-        return Err(StorageError::TooManyAttempts);
-    }
+    may_attempt(attempts)?;
     tx.execute(
         "INSERT INTO logins (account_id, login_id, state, created) VALUES ($1, $2, $3, $4)",
         &[&&account.0[..], &&login.0[..], &state, &to_db(now)],
@@ -142,7 +131,7 @@ pub(super) async fn take_login(
     now: u64,
 ) -> Result<Option<Zeroizing<Vec<u8>>>, StorageError> {
     let client = storage.client().await?;
-    let (_, fresh) = login_cutoffs(now);
+    let fresh = LoginCutoffs::at(now).fresh;
     // One statement: of two finishes of one sign-in, only one gets the state.
     let row = client
         .query_opt(
@@ -150,7 +139,7 @@ pub(super) async fn take_login(
              AND state IS NOT NULL AND created >= $3 \
              RETURNING (SELECT state FROM logins \
                WHERE account_id = $1 AND login_id = $2)",
-            &[&&account.0[..], &&login.0[..], &to_db(fresh)],
+            &[&&account.0[..], &&login.0[..], &fresh],
         )
         .await
         .map_err(db)?;

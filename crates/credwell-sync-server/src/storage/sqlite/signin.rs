@@ -1,14 +1,14 @@
 //! [`SqliteStorage`]'s side of signing in: the server's OPAQUE setup, the accounts' OPAQUE
 //! records and wrapped keys, and sign-ins in progress with their per-account limit.
 
-use credwell_sync::protocol::{Bytes, MAX_LOGIN_ATTEMPTS, WrappedKey};
+use credwell_sync::protocol::WrappedKey;
 use credwell_sync::{AccountId, LoginId};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use zeroize::Zeroizing;
 
 use super::{SqliteStorage, account_cursor, db, insert_device};
 use crate::storage::{
-    NewDevice, OpaqueRecord, StorageError, from_db, key_version, login_cutoffs, to_db,
+    LoginCutoffs, NewDevice, OpaqueRecord, StorageError, may_attempt, replaces, to_db,
 };
 
 pub(super) async fn server_setup(
@@ -55,10 +55,7 @@ pub(super) async fn set_opaque(
                 )
                 .optional()
                 .map_err(db)?;
-            let stored = stored.map_or(0, key_version);
-            if stored != previous {
-                return Err(StorageError::KeyChanged { stored });
-            }
+            replaces(stored, previous)?;
             tx.execute(
                 "INSERT INTO opaque (account_id, record, key_version, wrapped, updated) \
              VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (account_id) DO UPDATE SET \
@@ -98,13 +95,8 @@ pub(super) async fn opaque(
                 )
                 .optional()
                 .map_err(db)?;
-            Ok(row.map(|(record, version, sealed)| OpaqueRecord {
-                record,
-                wrapped: WrappedKey {
-                    version: key_version(version),
-                    sealed: Bytes(sealed),
-                },
-            }))
+            Ok(row
+                .map(|(record, version, wrapped)| OpaqueRecord::from_row(record, version, wrapped)))
         })
         .await
 }
@@ -122,12 +114,12 @@ pub(super) async fn begin_login(
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(db)?;
-            let (window, fresh) = login_cutoffs(now);
-            tx.execute("DELETE FROM logins WHERE created < ?1", [to_db(window)])
+            let cutoffs = LoginCutoffs::at(now);
+            tx.execute("DELETE FROM logins WHERE created < ?1", [cutoffs.window])
                 .map_err(db)?;
             tx.execute(
                 "UPDATE logins SET state = NULL WHERE created < ?1 AND state IS NOT NULL",
-                [to_db(fresh)],
+                [cutoffs.fresh],
             )
             .map_err(db)?;
             let attempts = tx
@@ -137,9 +129,7 @@ pub(super) async fn begin_login(
                     |r| r.get::<_, i64>(0),
                 )
                 .map_err(db)?;
-            if from_db(attempts) >= MAX_LOGIN_ATTEMPTS {
-                return Err(StorageError::TooManyAttempts);
-            }
+            may_attempt(attempts)?;
             tx.execute(
                 "INSERT INTO logins (account_id, login_id, state, created) VALUES (?1, ?2, ?3, ?4)",
                 params![account.0, login.0, state, to_db(now)],
@@ -158,7 +148,7 @@ pub(super) async fn take_login(
 ) -> Result<Option<Zeroizing<Vec<u8>>>, StorageError> {
     storage
         .with(move |conn| {
-            let (_, fresh) = login_cutoffs(now);
+            let fresh = LoginCutoffs::at(now).fresh;
             // One transaction that holds the write lock: of two finishes of one sign-in, only one
             // gets the state.
             let tx = conn
@@ -168,7 +158,7 @@ pub(super) async fn take_login(
                 .query_row(
                     "SELECT state FROM logins WHERE account_id = ?1 AND login_id = ?2 \
                  AND state IS NOT NULL AND created >= ?3",
-                    params![account.0, login.0, to_db(fresh)],
+                    params![account.0, login.0, fresh],
                     |r| r.get::<_, Vec<u8>>(0).map(Zeroizing::new),
                 )
                 .optional()
