@@ -27,10 +27,19 @@ stop() {
 trap stop EXIT
 "${as_owner[@]}" "$bin/initdb" -D "$dir/db" -U postgres --auth=trust -E UTF8 >"$dir/initdb.log" 2>&1 \
   || { cat "$dir/initdb.log" >&2; exit 1; }
-"${as_owner[@]}" "$bin/pg_ctl" -D "$dir/db" -l "$dir/log" -w \
-  -o "-k $dir -p $port -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off" \
-  start >/dev/null || { cat "$dir/log" >&2; exit 1; }
+# This cluster's pg_ctl: as its owner, with its data directory, log and options, for the tests
+# that stop, start or restart the server ("$CREDWELL_TEST_POSTGRES_CTL" restart -m immediate).
+options="-k $dir -p $port -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off"
+{
+  echo '#!/usr/bin/env bash'
+  printf 'exec'
+  printf ' %q' "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/db" -l "$dir/log" -w -o "$options"
+  echo ' "$@"'
+} >"$dir/pg_ctl"
+chmod 755 "$dir/pg_ctl"
+"$dir/pg_ctl" start >/dev/null || { cat "$dir/log" >&2; exit 1; }
 export CREDWELL_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port/postgres"
+export CREDWELL_TEST_POSTGRES_CTL="$dir/pg_ctl"
 # The data directory and the server binaries, for tests that restart the server.
 export CREDWELL_TEST_POSTGRES_DATA="$dir/db"
 export CREDWELL_TEST_POSTGRES_BIN="$bin"
