@@ -108,11 +108,22 @@ fn send(request: RequestBuilder) -> Result<Response, TransportError> {
 fn answer<T: DeserializeOwned>(response: Response) -> Result<T, TransportError> {
     let status = response.status();
     if status.is_success() {
-        return response
-            .json()
-            .map_err(|_| TransportError::Malformed("the answer is not the expected JSON".into()));
+        return json_of(response, "the answer is not the expected JSON");
     }
     Err(error_of(status, response))
+}
+
+/// An answer's JSON body, read whole before it is parsed: a connection that breaks before the
+/// body's end is [`TransportError::Unreachable`] (try again), a body that is whole but not
+/// `T` is [`TransportError::Malformed`] with `malformed`.
+fn json_of<T: DeserializeOwned>(response: Response, malformed: &str) -> Result<T, TransportError> {
+    let body = response.bytes().map_err(|e| {
+        TransportError::Unreachable(format!(
+            "the connection broke in the middle of the answer ({})",
+            e.without_url()
+        ))
+    })?;
+    serde_json::from_slice(&body).map_err(|_| TransportError::Malformed(malformed.into()))
 }
 
 fn error_of(status: StatusCode, response: Response) -> TransportError {
@@ -214,10 +225,8 @@ impl Transport for HttpTransport {
             .json(request);
         let response = send(builder)?;
         if response.status() == StatusCode::CONFLICT {
-            return response
-                .json::<ConflictReply>()
-                .map(Pushed::Conflict)
-                .map_err(|_| TransportError::Malformed("a conflict answer is malformed".into()));
+            return json_of::<ConflictReply>(response, "a conflict answer is malformed")
+                .map(Pushed::Conflict);
         }
         answer(response).map(Pushed::Applied)
     }
