@@ -122,3 +122,7 @@ pub async fn start_postgres_instance(url: &str) -> String {
     storage.listen(notices.clone());
     start_server(Arc::new(storage), notices).await
 }
+
+pub mod child;
+pub mod devices;
+pub mod proxy;
