@@ -244,3 +244,126 @@ fn three_vaults_sync_every_kind_of_record_on_both_engines() {
         }
     }
 }
+
+/// The password of `user`'s credential in `vault`, and its record, if it holds one.
+fn credential_of(vault: &Vault, user: &str) -> Option<(String, credwell_core::RecordId)> {
+    vault
+        .all()
+        .unwrap()
+        .into_iter()
+        .find_map(|c| match c.credential {
+            Credential::Password(p) if p.id == user => {
+                Some((p.password.expose().to_owned(), c.record))
+            }
+            _ => None,
+        })
+}
+
+/// The synced history of `user`'s password on `vault`.
+fn history_of(vault: &Vault, user: &str) -> Vec<String> {
+    synced(vault)
+        .iter()
+        .find_map(|item| match item {
+            Item::Password { id, history, .. } if id == user => {
+                Some(history.iter().map(|s| s.expose().to_owned()).collect())
+            }
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn vaults_whose_clocks_differ_by_hours_converge_by_the_writers_clocks() {
+    const MINUTE: u64 = 60_000;
+    const HOUR: u64 = 60 * MINUTE;
+    let t: u64 = 1_750_000_000_000;
+    // a's clock is right, b's five hours behind, c's five hours ahead; `at(n, m)` is device
+    // n's clock m minutes into the test.
+    let skew = [0i64, -5, 5];
+    let at = |n: usize, minutes: u64| {
+        t.saturating_add_signed(skew[n] * i64::try_from(HOUR).unwrap()) + minutes * MINUTE
+    };
+    for engine_name in ["sqlite", "postgres"] {
+        let (base, _runtime, _engine) = serve(engine_name);
+        let dir = tempfile::tempdir().unwrap();
+        let v = three_vaults(dir.path(), &base);
+        let everyone_syncs = |minutes: u64| {
+            for _ in 0..2 {
+                for (n, vault) in v.iter().enumerate() {
+                    sync(vault, at(n, minutes));
+                }
+            }
+            let first = contents(&v[0]);
+            for vault in &v[1..] {
+                assert_eq!(contents(vault), first, "{engine_name}: not converged");
+            }
+        };
+        let site = Origin::parse("https://clocks.example").unwrap();
+        let credential = |user: &str, password: &str| {
+            Credential::Password(PasswordCredential {
+                id: user.into(),
+                password: Password::new(password),
+                name: String::new(),
+                icon_url: String::new(),
+                origin: site.clone(),
+            })
+        };
+        let edit = |n: usize, user: &str, password: &str, minutes: u64| {
+            let (_, record) = credential_of(&v[n], user).unwrap();
+            v[n].update_credential(
+                record,
+                &credential(user, password),
+                Timestamp(at(n, minutes)),
+            )
+            .unwrap();
+        };
+        for user in ["edited", "edited-offline", "deleted-slow", "deleted-fast"] {
+            v[0].add_credential(&credential(user, "first"), Timestamp(at(0, 0)))
+                .unwrap();
+        }
+        everyone_syncs(1);
+        // c (ahead) changes a password; a minute later b (behind) changes it too, after c
+        // synced: c's change is stamped five hours after b's and is current everywhere; b's
+        // password, and the first, are in its history on every device. The same when c, still
+        // offline, is the last to sync.
+        edit(2, "edited", "from-c", 2);
+        sync(&v[2], at(2, 2));
+        edit(2, "edited-offline", "from-c", 2);
+        edit(1, "edited", "from-b", 3);
+        edit(1, "edited-offline", "from-b", 3);
+        everyone_syncs(4);
+        for vault in &v {
+            for user in ["edited", "edited-offline"] {
+                assert_eq!(credential_of(vault, user).unwrap().0, "from-c", "{user}");
+                let history = history_of(vault, user);
+                for lost in ["from-b", "first"] {
+                    assert!(history.iter().any(|h| h == lost), "{engine_name}: {lost}");
+                }
+            }
+        }
+        // a edits a credential; then b, whose clock is behind, deletes it: the deletion is
+        // stamped before the edit, so the edit wins and the credential is back on b.
+        edit(0, "deleted-slow", "edited-by-a", 5);
+        sync(&v[0], at(0, 5));
+        let (_, record) = credential_of(&v[1], "deleted-slow").unwrap();
+        v[1].remove_credential(record).unwrap();
+        everyone_syncs(6);
+        for vault in &v {
+            let (password, _) = credential_of(vault, "deleted-slow").unwrap();
+            assert_eq!(password, "edited-by-a", "{engine_name}");
+        }
+        // c, whose clock is ahead, deletes a credential; then a edits it: the edit is stamped
+        // before the deletion, which wins everywhere (the writer's clock decides).
+        let (_, record) = credential_of(&v[2], "deleted-fast").unwrap();
+        v[2].remove_credential(record).unwrap();
+        sync(&v[2], at(2, 7));
+        edit(0, "deleted-fast", "edited-after", 8);
+        everyone_syncs(9);
+        for vault in &v {
+            assert!(
+                credential_of(vault, "deleted-fast").is_none(),
+                "{engine_name}"
+            );
+        }
+    }
+}
