@@ -481,6 +481,43 @@ export const scenarios = [
       assert.equal((await got)?.id, 'alice');
     },
   },
+  {
+    name: "the settings page switches the browser's own password saving off (one save prompt, not two) and gives it back",
+    // Firefox's test profile turns its password saving off (browsers/firefox.mjs); a user's is on.
+    options: { prefs: { 'signon.rememberSignons': true } },
+    async run(h) {
+      const setting = () =>
+        h.extensionEval(async () => {
+          const { value, levelOfControl } = await chrome.privacy.services.passwordSavingEnabled.get({});
+          return { value, levelOfControl };
+        });
+      const text = (page) => page.evaluate(() => document.getElementById('browser-saving').textContent);
+      const waitText = async (page, re) => {
+        for (let i = 0; !re.test(await text(page)); i++) {
+          if (i > 200) throw new Error(`the settings page says "${await text(page)}", not ${re}`);
+          await sleep(50);
+        }
+      };
+      const before = await setting();
+      assert.equal(before.levelOfControl, 'controllable_by_this_extension', JSON.stringify(before));
+      assert.equal(before.value, true, 'a profile saves passwords until told otherwise');
+      const options = await h.openExtensionPage('src/ui/options.html');
+      await waitText(options, /may be asked twice/);
+      // A scripted click changes nothing; a real key press does.
+      await options.evaluate(() => document.getElementById('browser-saving-switch').click());
+      await sleep(300);
+      assert.deepEqual(await setting(), before);
+      await h.uiPress(options, '#browser-saving-switch', 'Enter');
+      await waitText(options, /off while credwell is installed/);
+      assert.deepEqual(await setting(), { value: false, levelOfControl: 'controlled_by_this_extension' });
+      // The user's own choice comes back.
+      await h.uiPress(options, '#browser-saving-switch', 'Enter');
+      await waitText(options, /may be asked twice/);
+      assert.deepEqual(await setting(), { value: true, levelOfControl: 'controllable_by_this_extension' });
+      assert.match(await options.evaluate(() => document.body.textContent), /credwell import chrome-csv FILE/);
+      await h.closeTab(options);
+    },
+  },
 ];
 
 // A vault seeded with `credwell import` (1,200 logins of 700-byte usernames, and six of 32,768
