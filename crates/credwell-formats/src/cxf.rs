@@ -399,7 +399,7 @@ pub(super) fn write(
             subtitle: None,
             favorite: None,
             scope: Some(CredentialScope {
-                urls: vec![login.origin.to_string()],
+                urls: vec![super::urls::unicode_origin(&login.origin)],
                 android_apps: Vec::new(),
             }),
             credentials: login_credentials(login),

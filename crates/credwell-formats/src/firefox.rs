@@ -1,13 +1,15 @@
 //! Firefox's logins CSV (about:logins → ⋯ → Export Logins): a header line
 //! `"url","username","password","httpRealm","formActionOrigin","guid",`
 //! `"timeCreated","timeLastUsed","timePasswordChanged"`,
-//! then one login per row, every field quoted; times are milliseconds since the Unix epoch.
+//! then one login per row, every field quoted; times are milliseconds since the Unix epoch. A
+//! row with an `httpRealm` is an HTTP authentication login (the browser's own dialog, not a
+//! form): it is skipped with a warning.
 
 use std::io::Write;
 
 use credwell_core::Timestamp;
 
-use super::{FormatError, ImportedLogin, LoginRow, Parsed, csv_table};
+use super::{FormatError, ImportedLogin, LoginRow, Parsed, SkipReason, csv_table};
 
 const COLUMNS: [&str; 9] = [
     "url",
@@ -23,6 +25,7 @@ const COLUMNS: [&str; 9] = [
 const URL: usize = 0;
 const USERNAME: usize = 1;
 const PASSWORD: usize = 2;
+const HTTP_REALM: usize = 3;
 const CREATED: usize = 6;
 const CHANGED: usize = 8;
 
@@ -30,6 +33,18 @@ const CHANGED: usize = 8;
 pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
     let mut parsed = Parsed::default();
     parsed.formula_guards = csv_table::read(bytes, &COLUMNS, 3, |row| {
+        // A login for the browser's own HTTP authentication dialog, not for a form: credwell
+        // fills forms only, and would offer this password to the site's sign-in form.
+        // (A realm on a URL with no web origin, as Firefox's own `chrome://` accounts have, is
+        // skipped for that.)
+        let web = matches!(
+            super::urls::read(row.get(URL)),
+            super::urls::Reading::Web(_)
+        );
+        if web && !row.get(HTTP_REALM).trim().is_empty() {
+            parsed.skip(row.line, SkipReason::HttpAuth);
+            return Ok(());
+        }
         let mut clamped = false;
         let mut time = |column: usize| -> Result<Option<Timestamp>, FormatError> {
             let text = row.get(column).trim();
@@ -76,7 +91,12 @@ pub(super) fn write(logins: &[ImportedLogin], output: impl Write) -> std::io::Re
             let created = l.created.map(|t| t.0.to_string()).unwrap_or_default();
             let changed = l.updated.or(l.created).map(|t| t.0.to_string());
             let changed = changed.unwrap_or_default();
-            [l.origin.to_string(), created.clone(), created, changed]
+            [
+                super::urls::unicode_origin(&l.origin),
+                created.clone(),
+                created,
+                changed,
+            ]
         })
         .collect();
     csv_table::write(

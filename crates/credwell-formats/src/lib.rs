@@ -127,10 +127,11 @@ pub struct ImportedLogin {
 }
 
 impl ImportedLogin {
-    /// A login for `origin`, with no title, notes or times (for writers and tests).
+    /// A login for `origin`, with no title, notes or times (for writers and tests); its URL is
+    /// the origin as people read it ([`display_origin`]).
     pub fn new(origin: Origin, username: &str, password: Password) -> Self {
         Self {
-            url: origin.to_string(),
+            url: urls::unicode_origin(&origin),
             origin,
             username: username.to_owned(),
             password,
@@ -155,6 +156,9 @@ pub enum SkipReason {
     NotALogin,
     /// The entry is in the source tool's recycle bin.
     InRecycleBin,
+    /// An HTTP authentication login (Firefox's `httpRealm`): a browser's own sign-in dialog, not
+    /// a form's, which credwell does not fill.
+    HttpAuth,
     /// The entry is valid in its format but credwell cannot hold it (a passkey with a P-384
     /// key...): why, in words that quote no secret.
     Unsupported(String),
@@ -168,6 +172,7 @@ impl fmt::Display for SkipReason {
             SkipReason::NoPassword => f.write_str("no password"),
             SkipReason::NotALogin => f.write_str("not a login"),
             SkipReason::InRecycleBin => f.write_str("in the recycle bin"),
+            SkipReason::HttpAuth => f.write_str("an HTTP authentication login (httpRealm)"),
             SkipReason::Unsupported(why) => f.write_str(why),
         }
     }
@@ -478,10 +483,19 @@ pub fn web_origin(url: &str) -> Option<Origin> {
     matches!(origin.scheme(), Some("http" | "https")).then_some(origin)
 }
 
-/// The title a writer gives a login that has none: its host, as password managers do.
+/// `origin` as people read it and other tools write it: an internationalised host in Unicode
+/// (`https://bücher.example`, stored as `https://xn--bcher-kva.example`), unless a label could
+/// pass for a Latin one (a homograph: mixed scripts, or Cyrillic letters drawn as Latin), which
+/// stays in ASCII.
+pub fn display_origin(origin: &Origin) -> String {
+    urls::unicode_origin(origin)
+}
+
+/// The title a writer gives a login that has none: its host, as password managers do (in
+/// Unicode, as [`display_origin`]).
 fn title_or_host(login: &ImportedLogin) -> String {
     if login.name.is_empty() {
-        login.origin.host().unwrap_or_default()
+        urls::unicode_host(&login.origin).unwrap_or_default()
     } else {
         login.name.clone()
     }

@@ -123,24 +123,22 @@ fn firefox_csv() {
                 "jürgen@bücher.example",
                 "Grüße-123"
             ),
-            row(
-                4,
-                "https://intranet.example.org",
-                "bob",
-                "pa,ss\"word\nwith a newline"
-            ),
             row(7, "https://example.com", "", "username-less"),
         ]
     );
     assert_eq!(parsed.logins[0].created, Some(Timestamp(1_700_000_000_000)));
     assert_eq!(parsed.logins[0].updated, Some(Timestamp(1_700_000_200_000)));
-    assert_eq!(parsed.logins[3].created, None);
+    assert_eq!(parsed.logins[2].created, None);
+    // bob's intranet login is for the browser's HTTP authentication dialog (it has a realm).
     assert_eq!(
         skipped(&parsed),
-        [(
-            6,
-            SkipReason::NoWebOrigin("chrome://FirefoxAccounts".into())
-        )]
+        [
+            (4, SkipReason::HttpAuth),
+            (
+                6,
+                SkipReason::NoWebOrigin("chrome://FirefoxAccounts".into())
+            )
+        ]
     );
 }
 
@@ -459,6 +457,25 @@ fn every_format_carries_the_logins_of_every_other() {
         let got: Vec<_> = back.logins.iter().map(key).collect();
         assert_eq!(got, want, "{format}");
     }
+}
+
+/// Exports write an internationalised host as people read it (as Firefox writes it), and every
+/// reader takes it back to the same origin.
+#[test]
+fn internationalised_hosts_are_written_in_unicode() {
+    let origin = Origin::parse("https://xn--bcher-kva.example:8443").unwrap();
+    let login = ImportedLogin::new(origin.clone(), "u", Password::new("p"));
+    assert_eq!(login.url, "https://bücher.example:8443");
+    for format in Format::ALL {
+        let mut written = Vec::new();
+        write(format, &[login.clone()], &[], &mut written).unwrap();
+        let text = String::from_utf8(written.clone()).unwrap();
+        assert!(text.contains("bücher.example"), "{format}: {text}");
+        assert!(!text.contains("xn--"), "{format}: {text}");
+        let back = read(format, written.as_slice()).unwrap();
+        assert_eq!(back.logins[0].origin, origin, "{format}");
+    }
+    assert_eq!(display_origin(&origin), "https://bücher.example:8443");
 }
 
 #[test]

@@ -68,6 +68,67 @@ pub(crate) fn read(url: &str) -> Reading {
     Reading::Web(origin)
 }
 
+/// `origin` as people read it: an internationalised host in Unicode (`https://bücher.example`,
+/// stored as `https://xn--bcher-kva.example`), as Firefox writes it in its exports and browsers
+/// show it. A label that mixes Latin letters with Greek or Cyrillic ones (`раypal`), or is
+/// made only of Cyrillic and Greek letters drawn like Latin ones (`аррӏе`): the homograph
+/// tricks browsers guard against too, stays in its ASCII form, and so does a host that does not
+/// convert.
+pub(crate) fn unicode_origin(origin: &Origin) -> String {
+    let ascii = origin.to_string();
+    match (origin.host(), unicode_host(origin)) {
+        (Some(host), Some(unicode)) if host != unicode => match ascii.split_once("://") {
+            Some((scheme, rest)) => format!("{scheme}://{}", rest.replacen(&host, &unicode, 1)),
+            None => ascii,
+        },
+        _ => ascii,
+    }
+}
+
+/// The host of `origin` as [`unicode_origin`] shows it.
+pub(crate) fn unicode_host(origin: &Origin) -> Option<String> {
+    let host = origin.host()?;
+    if !host.split('.').any(|label| label.starts_with("xn--")) {
+        return Some(host);
+    }
+    let (unicode, result) = idna::domain_to_unicode(&host);
+    if result.is_err() || unicode.split('.').any(|l| mixes_scripts(l) || looks_latin(l)) {
+        return Some(host);
+    }
+    Some(unicode)
+}
+
+/// Cyrillic and Greek letters drawn like Latin ones (`а`, `е`, `о`, `р`, `с`, `у`, `х`, `і`,
+/// `ј`, `ѕ`, `ӏ`, `һ`, `ԁ`, `ԍ`, `ԛ`, `ԝ`, `ο`, `ν`, `ι`).
+const LATIN_LOOKALIKES: &str = "аеорсухіјѕӏһԁԍԛԝονι";
+
+/// Whether a non-ASCII label is made only of [`LATIN_LOOKALIKES`] (and digits and hyphens):
+/// `аррӏе` is not `apple`, but reads as it.
+fn looks_latin(label: &str) -> bool {
+    !label.is_ascii()
+        && label
+            .chars()
+            .all(|c| LATIN_LOOKALIKES.contains(c) || c.is_ascii_digit() || c == '-')
+}
+
+/// Whether a label has Latin letters and Greek or Cyrillic ones.
+fn mixes_scripts(label: &str) -> bool {
+    let (mut latin, mut other) = (false, false);
+    for c in label.chars() {
+        match u32::from(c) {
+            0x41..=0x5a | 0x61..=0x7a | 0xc0..=0x24f | 0x1e00..=0x1eff => latin = true,
+            0x370..=0x3ff
+            | 0x1f00..=0x1fff
+            | 0x400..=0x52f
+            | 0x1c80..=0x1c8f
+            | 0x2de0..=0x2dff
+            | 0xa640..=0xa69f => other = true,
+            _ => {}
+        }
+    }
+    latin && other
+}
+
 /// The scheme of `url` and what follows its `:`, if it starts with one (RFC 3986: a letter,
 /// then letters, digits, `+`, `-` or `.`).
 fn scheme_of(url: &str) -> Option<(&str, &str)> {
@@ -135,6 +196,28 @@ mod tests {
             "http//bank.com",
         ] {
             assert!(origin(url).is_err(), "{url}: {:?}", origin(url));
+        }
+    }
+
+    #[test]
+    fn internationalised_hosts_are_shown_in_unicode_unless_they_mix_scripts() {
+        let shown = |url: &str| unicode_origin(&Origin::parse(url).unwrap());
+        for (url, want) in [
+            ("https://xn--bcher-kva.example", "https://bücher.example"),
+            (
+                "https://bücher.example:8443/x",
+                "https://bücher.example:8443",
+            ),
+            ("https://xn--e1afmkfd.xn--p1ai", "https://пример.рф"),
+            // Cyrillic letters drawn as "apple": kept as ASCII.
+            ("http://xn--80ak6aa92e.com", "http://xn--80ak6aa92e.com"),
+            ("https://www.xn--fiqs8s.example", "https://www.中国.example"),
+            ("https://example.com", "https://example.com"),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+            // A Cyrillic "а" among Latin letters: kept as ASCII.
+            ("https://xn--pypal-4ve.com", "https://xn--pypal-4ve.com"),
+        ] {
+            assert_eq!(shown(url), want, "{url}");
         }
     }
 }

@@ -108,7 +108,7 @@ impl Found<'_> {
                 c.record.0,
                 c.credential.credential_type(),
                 c.credential.id(),
-                c.credential.origin()
+                credwell_formats::display_origin(c.credential.origin())
             ),
             Self::Passkey(id, p) => {
                 format!("ID {} (passkey, {:?} for {})", id.0, p.user_name, p.rp_id)
@@ -376,7 +376,11 @@ pub(crate) fn show_in(
     let c = &record.credential;
     writeln!(out, "ID:       {}", record.record.0)?;
     writeln!(out, "Type:     {}", c.credential_type())?;
-    writeln!(out, "Origin:   {}", c.origin())?;
+    writeln!(
+        out,
+        "Origin:   {}",
+        credwell_formats::display_origin(c.origin())
+    )?;
     writeln!(out, "Username: {}", c.id())?;
     match c {
         Credential::Password(p) => {

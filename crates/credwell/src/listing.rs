@@ -121,7 +121,7 @@ pub(crate) fn list_readable<'a>(
             [
                 r.record.0.to_string(),
                 r.credential.credential_type().to_string(),
-                r.credential.origin().to_string(),
+                credwell_formats::display_origin(r.credential.origin()),
                 r.credential.id().to_owned(),
                 r.credential.name().to_owned(),
                 provider.to_owned(),

@@ -34,7 +34,7 @@ pub(crate) use plan::OnConflict;
 pub(crate) struct ImportArgs {
     /// The file's format.
     pub(crate) format: Format,
-    /// The exported file.
+    /// The exported file (`-`: stdin; a file named `-` is `./-`).
     pub(crate) file: PathBuf,
     /// When a row and the stored credential for its origin and username have different
     /// passwords: `newer` replaces the credential only with a row the file dates after the
@@ -53,7 +53,7 @@ pub(crate) struct ExportArgs {
     /// The format to write.
     pub(crate) format: Format,
     /// Where to write: a new owner-only file, renamed into place once complete (never written
-    /// through a symbolic link); stdout when absent.
+    /// through a symbolic link); stdout when absent or `-` (a file named `-` is `./-`).
     pub(crate) file: Option<PathBuf>,
     /// Write the passwords in clear without asking.
     #[arg(long, short = 'y')]
@@ -89,16 +89,32 @@ fn display_name(login: &ImportedLogin) -> String {
     }
 }
 
-/// Reads and parses a whole file, or says where and why it is malformed.
+/// Whether a FILE argument is `-`: stdin for an import, stdout for an export.
+fn is_std_stream(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// A FILE argument as messages name it: `stdin` for `-`.
+pub(crate) fn file_name(path: &Path) -> String {
+    if is_std_stream(path) {
+        "stdin".to_owned()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// Reads and parses a whole file (`-`: stdin), or says where and why it is malformed.
 pub(crate) fn parse_file(format: Format, path: &Path) -> Result<formats::Parsed> {
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    formats::read(format, BufReader::new(file)).map_err(|e| match e.line {
-        Some(line) => anyhow::anyhow!(
-            "{}:{line}: {}; nothing was imported",
-            path.display(),
-            e.reason
-        ),
-        None => anyhow::anyhow!("{}: {}; nothing was imported", path.display(), e.reason),
+    let read = if is_std_stream(path) {
+        formats::read(format, std::io::stdin().lock())
+    } else {
+        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        formats::read(format, BufReader::new(file))
+    };
+    let name = file_name(path);
+    read.map_err(|e| match e.line {
+        Some(line) => anyhow::anyhow!("{name}:{line}: {}; nothing was imported", e.reason),
+        None => anyhow::anyhow!("{name}: {}; nothing was imported", e.reason),
     })
 }
 
@@ -139,7 +155,7 @@ pub(crate) fn import_in(
             .with_context(|| {
                 format!(
                     "cannot import {}; nothing was imported",
-                    args.file.display()
+                    file_name(&args.file)
                 )
             })?;
         bar.finish_and_clear();
@@ -269,17 +285,15 @@ pub(crate) fn exportable(records: Vec<StoredCredential>) -> (Vec<ImportedLogin>,
 
 /// `credwell export`.
 pub(crate) fn export(global: &Global, args: &ExportArgs, out: &mut impl Write) -> Result<()> {
-    let target = args
-        .file
-        .as_ref()
-        .map_or_else(|| "stdout".to_owned(), |f| f.display().to_string());
+    let file = args.file.as_deref().filter(|f| !is_std_stream(f));
+    let target = file.map_or_else(|| "stdout".to_owned(), |f| f.display().to_string());
     if !args.yes && !std::io::stdin().is_terminal() {
         bail!(
             "refusing to write passwords in clear text without confirmation (stdin is not a \
              terminal): pass --yes"
         );
     }
-    if let Some(file) = &args.file {
+    if let Some(file) = file {
         private_file::check_destination(file, args.force)?;
     }
     let backend = backend::open(global)?;
@@ -315,7 +329,7 @@ pub(crate) fn export(global: &Global, args: &ExportArgs, out: &mut impl Write) -
     if !args.yes && !confirm(&format!("Write {asked} in clear to {target}?"), "--yes")? {
         bail!("export cancelled");
     }
-    match &args.file {
+    match file {
         Some(path) => private_file::write(path, args.force, |file| {
             formats::write(args.format, &logins, &passkeys, file)
         })?,

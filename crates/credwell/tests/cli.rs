@@ -615,11 +615,15 @@ fn a_vault_from_init_to_rm() {
     assert!(out.status.success(), "{stderr}");
     // alice@example.com and jürgen are already there with the same passwords: merged.
     assert!(
-        stdout.contains("4 logins") && stdout.contains("2 added") && stdout.contains("2 unchanged"),
+        stdout.contains("3 logins") && stdout.contains("1 added") && stdout.contains("2 unchanged"),
         "{stdout}"
     );
     assert!(
         stderr.contains("skipped 1 entry with no web origin (line 6)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("skipped 1 entry for HTTP authentication (httpRealm; credwell fills forms only) (line 4)"),
         "{stderr}"
     );
     // No progress bar when stderr is not a terminal: only the warning lines.
@@ -633,7 +637,7 @@ fn a_vault_from_init_to_rm() {
     let again = env.json(&["import", "firefox-csv", &fixture("firefox.csv")]);
     assert_eq!(
         (again["added"].as_u64(), again["unchanged"].as_u64()),
-        (Some(0), Some(4))
+        (Some(0), Some(3))
     );
     assert_eq!(
         env.list().as_array().unwrap().len(),
@@ -1393,6 +1397,65 @@ fn passkeys_travel_through_bitwarden_json_and_bare_cxf_accounts() {
         ),
         "{err}"
     );
+}
+
+/// `-` is stdin for an import and stdout for an export; internationalised hosts are listed,
+/// shown and exported in Unicode.
+#[test]
+fn dash_is_stdin_and_stdout_and_hosts_read_in_unicode() {
+    let env = Env::new();
+    env.init();
+    let chrome = std::fs::read_to_string(fixture("chrome.csv")).unwrap();
+    let out = env
+        .cmd()
+        .args(["--json", "import", "chrome-csv", "-"])
+        .write_stdin(chrome.as_str())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["added"], 5, "{report}");
+    assert_eq!(report["file"], "stdin", "{report}");
+    // A malformed file on stdin is named as stdin, with its line.
+    let out = env
+        .cmd()
+        .args(["import", "chrome-csv", "-"])
+        .write_stdin("name,url,username,password,note\nx,https://a.example,u\n")
+        .output()
+        .unwrap();
+    let (_, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("stdin:2: "), "{stderr}");
+
+    // The stored origin is ASCII; people read and other tools write the Unicode host.
+    let list = env.ok(&["list"]);
+    assert!(list.contains("https://bücher.example"), "{list}");
+    assert!(!list.contains("xn--"), "{list}");
+    let stored = env.list();
+    let jurgen = stored
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["origin"] == "https://xn--bcher-kva.example")
+        .unwrap_or_else(|| panic!("{stored}"));
+    let shown = env.ok(&["show", &jurgen["record"].to_string()]);
+    assert!(
+        shown.contains("Origin:   https://bücher.example"),
+        "{shown}"
+    );
+    for format in [
+        "chrome-csv",
+        "firefox-csv",
+        "keepassxc-csv",
+        "bitwarden-json",
+        "cxf",
+    ] {
+        let exported = env.ok(&["export", format, "-", "--yes"]);
+        assert!(exported.contains("bücher.example"), "{format}: {exported}");
+        assert!(!exported.contains("xn--"), "{format}: {exported}");
+    }
+    assert!(!env.path("-").exists());
 }
 
 #[test]

@@ -159,7 +159,7 @@ impl Report<'_> {
             })
             .collect();
         let mut value = json!({
-            "file": self.args.file.display().to_string(),
+            "file": super::file_name(&self.args.file),
             "format": self.args.format.as_str(),
             "dryRun": self.args.dry_run,
             "onConflict": self.args.on_conflict.as_str(),
@@ -224,7 +224,7 @@ impl Report<'_> {
             out,
             "{verb} {} from {}: {} added, {} updated, {} unchanged, {} skipped{nothing}.",
             plural(self.read, "login"),
-            self.args.file.display(),
+            super::file_name(&self.args.file),
             self.count(Action::Add),
             self.count(Action::Update),
             self.count(Action::Keep) + self.repeated,
@@ -296,6 +296,9 @@ fn report_skipped(skipped: &[Skipped]) {
             SkipReason::NoPassword => "with no password",
             SkipReason::NotALogin => "that are not logins",
             SkipReason::InRecycleBin => "in the recycle bin",
+            SkipReason::HttpAuth => {
+                "for HTTP authentication (httpRealm; credwell fills forms only)"
+            }
             SkipReason::Unsupported(_) => continue,
         };
         match by_kind.iter_mut().find(|(k, _)| *k == kind) {
