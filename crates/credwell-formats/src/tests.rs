@@ -468,7 +468,7 @@ fn internationalised_hosts_are_written_in_unicode() {
     assert_eq!(login.url, "https://bücher.example:8443");
     for format in Format::ALL {
         let mut written = Vec::new();
-        write(format, &[login.clone()], &[], &mut written).unwrap();
+        write(format, std::slice::from_ref(&login), &[], &mut written).unwrap();
         let text = String::from_utf8(written.clone()).unwrap();
         assert!(text.contains("bücher.example"), "{format}: {text}");
         assert!(!text.contains("xn--"), "{format}: {text}");

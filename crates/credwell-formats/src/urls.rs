@@ -92,7 +92,11 @@ pub(crate) fn unicode_host(origin: &Origin) -> Option<String> {
         return Some(host);
     }
     let (unicode, result) = idna::domain_to_unicode(&host);
-    if result.is_err() || unicode.split('.').any(|l| mixes_scripts(l) || looks_latin(l)) {
+    if result.is_err()
+        || unicode
+            .split('.')
+            .any(|l| mixes_scripts(l) || looks_latin(l))
+    {
         return Some(host);
     }
     Some(unicode)
