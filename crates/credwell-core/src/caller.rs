@@ -4,6 +4,7 @@
 //! its document's state), never from anything the page can write.
 
 use crate::origin::Origin;
+use crate::webauthn::PasswordSignIn;
 
 /// Identifies an [environment settings object][environment-settings-object]
 /// (a document): the scope of its *active credential types*.
@@ -59,6 +60,11 @@ pub struct Caller {
     pub public_key_get_allowed: bool,
     /// Whether the permissions policy allows `publickey-credentials-create`.
     pub public_key_create_allowed: bool,
+    /// The user's last sign-in to this origin with a password credwell holds, as the embedder
+    /// recorded it (a `get()` that returned one, a fill), or `None`. Only a conditional
+    /// `create()` reads it: an [automatic passkey upgrade](crate::CONDITIONAL_CREATE_WINDOW_MS)
+    /// is allowed only shortly after such a sign-in to the same origin.
+    pub password_sign_in: Option<PasswordSignIn>,
     /// The document making the call.
     pub client: ClientId,
     /// This call.
@@ -77,6 +83,7 @@ impl Caller {
             top_origin: None,
             public_key_get_allowed: true,
             public_key_create_allowed: true,
+            password_sign_in: None,
             client,
             request,
         }

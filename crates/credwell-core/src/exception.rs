@@ -21,6 +21,9 @@ use crate::abort::AbortReason;
 pub enum ErrorName {
     /// The operation was aborted and the signal carried no other reason.
     AbortError,
+    /// A requirement cannot be met in this mode (WebAuthn's conditional create with
+    /// `userVerification: "required"`).
+    ConstraintError,
     /// The object is in an invalid state (a document that is not fully active).
     InvalidStateError,
     /// The request is not allowed in this context (cross-origin frames, concurrent requests).
@@ -42,6 +45,7 @@ impl ErrorName {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::AbortError => "AbortError",
+            Self::ConstraintError => "ConstraintError",
             Self::InvalidStateError => "InvalidStateError",
             Self::NotAllowedError => "NotAllowedError",
             Self::NotSupportedError => "NotSupportedError",

@@ -108,9 +108,11 @@ pub use store::{
 };
 pub use webauthn::{
     Assertion, AttestedCredential, Authenticator, AuthenticatorError, AuthenticatorInfo,
-    AuthenticatorSelection, ClientDataType, CollectedClientData, CredentialDescriptor,
+    AuthenticatorSelection, CONDITIONAL_CREATE_WINDOW_MS, ClientDataType, CollectedClientData,
+    CredentialDescriptor,
     DEFAULT_ALGORITHMS, DEFAULT_TIMEOUT_MS, DiscoverableCredential, GetAssertionRequest,
     MAX_DOCUMENT_BYTES, MAX_LABELS, MakeCredentialRequest, NoAuthenticator, NoRelatedOrigins,
+    PasswordSignIn,
     PublicKeyCreationOptions, PublicKeyCredential, PublicKeyOptionsError, PublicKeyRequestOptions,
     RelatedOrigins, RelatedOriginsError, RpId, RpIdError, ScriptedRelatedOrigins, Signal,
     SignalError, SignalMethod, TIMEOUT_RANGE_MS, WebAuthnError, WellKnownFetchError,

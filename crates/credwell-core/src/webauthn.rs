@@ -11,6 +11,7 @@
 mod authenticator;
 mod client;
 mod client_data;
+mod conditional_create;
 mod options;
 mod related_origins;
 mod rp_id;
@@ -23,6 +24,7 @@ pub use authenticator::{
 pub use client::{PublicKeyCredential, WebAuthnError};
 pub(crate) use client::{create, discover};
 pub use client_data::{ClientDataType, CollectedClientData};
+pub use conditional_create::{CONDITIONAL_CREATE_WINDOW_MS, PasswordSignIn};
 pub use options::{
     AuthenticatorSelection, CredentialDescriptor, DEFAULT_ALGORITHMS, DEFAULT_TIMEOUT_MS,
     PublicKeyCreationOptions, PublicKeyOptionsError, PublicKeyRequestOptions, TIMEOUT_RANGE_MS,

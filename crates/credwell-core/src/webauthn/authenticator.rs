@@ -46,7 +46,11 @@ pub struct MakeCredentialRequest {
     pub user_display_name: String,
     /// Create a discoverable credential.
     pub require_resident_key: bool,
-    /// Collect user presence.
+    /// Collect user presence. False only for a conditional `create()` (an automatic passkey
+    /// upgrade), whose consent the client already has: the authenticator then shows nothing at
+    /// all (no prompt, no unlock), sets neither UP nor UV in the authenticator data, answers an
+    /// excluded credential with [`AuthenticatorError::InvalidState`] at once, and fails rather
+    /// than ask the user anything.
     pub require_user_presence: bool,
     /// Collect user verification.
     pub require_user_verification: bool,

@@ -61,6 +61,18 @@ pub enum WebAuthnError {
     /// `mediation: "conditional"` where it is not allowed (`NotAllowedError`).
     #[error("conditional mediation is not available for this request")]
     ConditionalNotAllowed,
+    /// A conditional `create()` without a recent sign-in to the caller's origin with a password
+    /// credwell holds (`NotAllowedError`).
+    #[error(
+        "conditional create is allowed only shortly after signing in to this origin with a saved password"
+    )]
+    NoRecentSignIn,
+    /// A conditional `create()` with `userVerification: "required"`: it cannot verify the user
+    /// without UI (`ConstraintError`).
+    #[error(
+        "conditional create cannot verify the user: userVerification \"required\" needs a modal create()"
+    )]
+    ConditionalUserVerification,
     /// An excluded credential exists on the authenticator (`InvalidStateError`).
     #[error("the authenticator already holds a credential from excludeCredentials")]
     Excluded,
@@ -87,9 +99,11 @@ impl WebAuthnError {
             Self::RpId(_) => ErrorName::SecurityError,
             Self::Excluded => ErrorName::InvalidStateError,
             Self::LargeBlob(_) => ErrorName::NotSupportedError,
-            Self::NoTransientActivation | Self::ConditionalNotAllowed | Self::NotAllowed => {
-                ErrorName::NotAllowedError
-            }
+            Self::ConditionalUserVerification => ErrorName::ConstraintError,
+            Self::NoTransientActivation
+            | Self::ConditionalNotAllowed
+            | Self::NoRecentSignIn
+            | Self::NotAllowed => ErrorName::NotAllowedError,
         }
     }
 }
@@ -159,10 +173,11 @@ pub(crate) async fn create<A: Authenticator, C: Clock, R: RelatedOrigins>(
     let client_data = client_data(ClientDataType::Create, &options.challenge, caller);
     let client_data_hash: [u8; 32] = Sha256::digest(&client_data).into();
     // 11. (The abort signal is checked by the Credential Management layer.)
-    // 12. Conditional create needs a recent mediated authentication and consent, which credwell
-    //     does not track yet: "NotAllowedError".
-    if mediation == Mediation::Conditional {
-        return Err(WebAuthnError::ConditionalNotAllowed);
+    // 12. Conditional create (step 19 of the current text): a recent password sign-in to
+    //     callerOrigin, else "NotAllowedError" (see conditional_create).
+    let conditional = mediation == Mediation::Conditional;
+    if conditional {
+        super::conditional_create::check_recent_sign_in(caller, clock)?;
     }
     // 13. Start lifetimeTimer; while it runs, use the authenticator if it fits.
     let info = authenticator.info();
@@ -185,10 +200,17 @@ pub(crate) async fn create<A: Authenticator, C: Clock, R: RelatedOrigins>(
         Some("discouraged") => false,
         _ => selection.require_resident_key,
     };
-    let require_user_verification = match selection.user_verification.as_str() {
-        "required" => true,
-        "discouraged" => false,
-        _ => info.user_verification,
+    //       Conditional: "required" is a "ConstraintError" (it cannot be collected without UI),
+    //       else false; user presence is not required either (the recent sign-in was the
+    //       consent).
+    let require_user_verification = if conditional {
+        super::conditional_create::user_verification(&selection.user_verification)?
+    } else {
+        match selection.user_verification.as_str() {
+            "required" => true,
+            "discouraged" => false,
+            _ => info.user_verification,
+        }
     };
     // 13.5. attestationFormats: ["none"] when the RP asked for no attestation (unknown values
     //       count as "none").
@@ -204,7 +226,7 @@ pub(crate) async fn create<A: Authenticator, C: Clock, R: RelatedOrigins>(
         user_name: options.user_name.clone(),
         user_display_name: options.user_display_name.clone(),
         require_resident_key,
-        require_user_presence: true,
+        require_user_presence: !conditional,
         require_user_verification,
         algorithms: options.algorithms.clone(),
         exclude_credentials: options.exclude_credentials.clone(),
@@ -220,7 +242,8 @@ pub(crate) async fn create<A: Authenticator, C: Clock, R: RelatedOrigins>(
     .await?;
     let attested = match made {
         Ok(a) => a,
-        // An excluded credential, after the user's consent: "InvalidStateError".
+        // An excluded credential, after the user's consent (for a conditional create, the
+        // consent it was allowed on): "InvalidStateError".
         Err(AuthenticatorError::InvalidState) => return Err(WebAuthnError::Excluded),
         // Every other authenticator error is hidden from the RP.
         Err(_) => return Err(WebAuthnError::NotAllowed),

@@ -768,3 +768,126 @@ fn aborting_or_cancelling_a_call_cancels_its_related_origins_fetch() {
     assert_eq!(*dropped.lock().unwrap(), 2);
     assert!(engine.authenticator().signals.lock().unwrap().is_empty());
 }
+
+// Conditional create (automatic passkey upgrades): https://w3c.github.io/webauthn/#sctn-createCredential
+
+fn conditional(user_verification: Option<&str>) -> Value {
+    let mut options = creation();
+    options["mediation"] = json!("conditional");
+    if let Some(uv) = user_verification {
+        options["publicKey"]["authenticatorSelection"] = json!({"userVerification": uv});
+    }
+    options
+}
+
+fn signed_in(origin: &str, signed_in_to: &str, at: u64) -> Caller {
+    let mut c = caller(origin);
+    c.password_sign_in = Some(PasswordSignIn {
+        origin: Origin::parse(signed_in_to).unwrap(),
+        at: Timestamp(at),
+    });
+    c
+}
+
+#[test]
+fn conditional_create_without_a_recent_sign_in_is_not_allowed_and_asks_nothing() {
+    let (engine, _) = engine(Behaviour::Succeed);
+    let err = run(engine.create(&caller("https://example.com"), &conditional(None), None))
+        .unwrap_err();
+    assert!(matches!(err, CreateError::WebAuthn(WebAuthnError::NoRecentSignIn)));
+    assert_eq!(err.name(), ErrorName::NotAllowedError);
+    // A sign-in to another origin of the same site does not count.
+    let other = signed_in("https://example.com", "https://login.example.com", 0);
+    let err = run(engine.create(&other, &conditional(None), None)).unwrap_err();
+    assert_eq!(err.name(), ErrorName::NotAllowedError);
+    assert!(engine.authenticator().made.lock().unwrap().is_empty());
+}
+
+#[test]
+fn conditional_create_after_a_sign_in_asks_for_neither_presence_nor_verification() {
+    let (engine, clock) = engine(Behaviour::Succeed);
+    clock.advance(10_000);
+    let c = signed_in("https://example.com", "https://example.com", 9_000);
+    for uv in [None, Some("preferred"), Some("discouraged")] {
+        let created = run(engine.create(&c, &conditional(uv), None)).unwrap();
+        assert_eq!(created.to_page_json()["type"], "public-key");
+    }
+    let made = engine.authenticator().made.lock().unwrap();
+    assert_eq!(made.len(), 3);
+    for request in made.iter() {
+        assert!(!request.require_user_presence, "{request:?}");
+        assert!(!request.require_user_verification, "{request:?}");
+    }
+}
+
+#[test]
+fn conditional_create_after_the_window_is_not_allowed() {
+    let (engine, clock) = engine(Behaviour::Succeed);
+    let c = signed_in("https://example.com", "https://example.com", 0);
+    clock.advance(CONDITIONAL_CREATE_WINDOW_MS);
+    run(engine.create(&c, &conditional(None), None)).unwrap();
+    clock.advance(1);
+    let err = run(engine.create(&c, &conditional(None), None)).unwrap_err();
+    assert!(matches!(err, CreateError::WebAuthn(WebAuthnError::NoRecentSignIn)));
+    assert_eq!(engine.authenticator().made.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn conditional_create_with_user_verification_required_is_a_constraint_error() {
+    let (engine, _) = engine(Behaviour::Succeed);
+    let c = signed_in("https://example.com", "https://example.com", 0);
+    let err = run(engine.create(&c, &conditional(Some("required")), None)).unwrap_err();
+    assert_eq!(err.name(), ErrorName::ConstraintError);
+    assert_eq!(
+        Rejection::from(err).to_json()["name"],
+        json!("ConstraintError")
+    );
+    // Without the sign-in, step 19 comes first: "NotAllowedError".
+    let err = run(engine.create(
+        &caller("https://example.com"),
+        &conditional(Some("required")),
+        None,
+    ))
+    .unwrap_err();
+    assert_eq!(err.name(), ErrorName::NotAllowedError);
+    assert!(engine.authenticator().made.lock().unwrap().is_empty());
+}
+
+#[test]
+fn conditional_create_of_an_excluded_credential_is_an_invalid_state_error() {
+    let (engine, _) = engine(Behaviour::Fail(AuthenticatorError::InvalidState));
+    let c = signed_in("https://example.com", "https://example.com", 0);
+    let mut options = conditional(None);
+    options["publicKey"]["excludeCredentials"] = json!([{"type": "public-key", "id": "CQkJ"}]);
+    let err = run(engine.create(&c, &options, None)).unwrap_err();
+    assert_eq!(err.name(), ErrorName::InvalidStateError);
+    let made = engine.authenticator().made.lock().unwrap();
+    assert_eq!(made[0].exclude_credentials[0].id, vec![9, 9, 9]);
+    assert!(!made[0].require_user_presence);
+}
+
+#[test]
+fn conditional_create_hides_other_authenticator_failures_and_refuses_cross_origin_frames() {
+    for failure in [
+        AuthenticatorError::Cancelled,
+        AuthenticatorError::Constraint,
+        AuthenticatorError::Unknown,
+    ] {
+        let (engine, _) = engine(Behaviour::Fail(failure));
+        let c = signed_in("https://example.com", "https://example.com", 0);
+        let err = run(engine.create(&c, &conditional(None), None)).unwrap_err();
+        assert_eq!(err.name(), ErrorName::NotAllowedError, "{failure:?}");
+    }
+    let (engine, _) = engine(Behaviour::Succeed);
+    let top = Origin::parse("https://top.example").unwrap();
+    let mut framed = signed_in("https://example.com", "https://example.com", 0)
+        .with_ancestors(std::slice::from_ref(&top));
+    framed.public_key_create_allowed = true;
+    framed.transient_activation = true;
+    let err = run(engine.create(&framed, &conditional(None), None)).unwrap_err();
+    assert!(matches!(
+        err,
+        CreateError::WebAuthn(WebAuthnError::ConditionalNotAllowed)
+    ));
+    assert!(engine.authenticator().made.lock().unwrap().is_empty());
+}
