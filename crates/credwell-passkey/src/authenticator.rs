@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use credwell_core::{
     Assertion, AttestedCredential, Authenticator, AuthenticatorError, AuthenticatorInfo, Clock,
@@ -12,7 +13,9 @@ use futures::lock::Mutex;
 use passkey_authenticator::extensions::HmacSecretConfig;
 use passkey_crypto::SecretKeyT as _;
 use passkey_crypto::coset::{self, iana::EnumI64 as _};
-use passkey_types::ctap2::{Aaguid, Ctap2Error, StatusCode, get_assertion, make_credential};
+use passkey_types::ctap2::{
+    Aaguid, Ctap2Error, Flags, StatusCode, get_assertion, make_credential,
+};
 use passkey_types::webauthn::{
     PublicKeyCredentialDescriptor, PublicKeyCredentialParameters, PublicKeyCredentialType,
     PublicKeyCredentialUserEntity,
@@ -47,6 +50,9 @@ pub struct PasskeyAuthenticator<S, U, K = SystemClock> {
     ui: Arc<U>,
     crypto: KeepingBackend,
     ctap2: Mutex<Ctap2Authenticator<S, U, K>>,
+    /// The UI bridge's "consent already given" switch (see `UiBridge::silent`), set only while
+    /// the `ctap2` lock is held.
+    silent: Arc<AtomicBool>,
 }
 
 impl<S, U, K> fmt::Debug for PasskeyAuthenticator<S, U, K> {
@@ -70,6 +76,7 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
         let store = Arc::new(store);
         let ui = Arc::new(ui);
         let crypto = KeepingBackend::default();
+        let silent = Arc::new(AtomicBool::new(false));
         let mut ctap2 = passkey_authenticator::Authenticator::new(
             Aaguid(AAGUID),
             StoreBridge {
@@ -78,6 +85,7 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
             },
             UiBridge {
                 ui: Arc::clone(&ui),
+                silent: Arc::clone(&silent),
             },
             crypto.clone(),
         )
@@ -92,6 +100,7 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
             ui,
             crypto,
             ctap2: Mutex::new(ctap2),
+            silent,
         }
     }
 
@@ -125,6 +134,13 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
         if params.is_empty() {
             return Err(AuthenticatorError::NotSupported);
         }
+        // A conditional create (requireUserPresence false): the client has the user's consent
+        // and the authenticator shows nothing. It never verifies the user either: without UI
+        // it cannot.
+        let silent = !request.require_user_presence;
+        if silent && request.require_user_verification {
+            return Err(AuthenticatorError::Constraint);
+        }
         // 3. An excluded credential of this RP (whatever its user): collect the user's consent
         //    to create a credential, then "InvalidStateError" if given, "NotAllowedError" if not.
         //    Done here rather than by passkey-rs so that the prompt names the RP and the user.
@@ -139,6 +155,10 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
                 .await
                 .map_err(store_failed)?;
             if found.is_some_and(|r| r.rp_id == request.rp_id.as_str()) {
+                // Silent: the consent was given before the ceremony; no prompt.
+                if silent {
+                    return Err(AuthenticatorError::InvalidState);
+                }
                 let consented = self
                     .ui
                     .confirm_create(CreatePrompt {
@@ -161,9 +181,24 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
         if request.require_user_verification && !self.ui.can_verify_user() {
             return Err(AuthenticatorError::Constraint);
         }
+        //    Silent: a passkey of this RP and user already here is never replaced without
+        //    asking (step 6 would overwrite it): the ceremony fails as cancelled, and the RP may
+        //    ask again with a modal create().
+        if silent
+            && self
+                .store
+                .list(request.rp_id.as_str())
+                .await
+                .map_err(store_failed)?
+                .iter()
+                .any(|r| r.user_handle == request.user_id)
+        {
+            return Err(AuthenticatorError::Cancelled);
+        }
         // 5-8. Consent (and user verification when required), key generation, storage and the
-        //       authenticator data: passkey-rs, over the store and UI bridges. credwell always
-        //       collects user presence (conditional create is refused by the client).
+        //       authenticator data: passkey-rs, over the store and UI bridges. Silent: passkey-rs
+        //       is still asked with `up: true` (it refuses `up: false` here), the bridge answers
+        //       without a prompt, and UP is cleared from the authenticator data below.
         let ctap_request = make_credential::Request {
             client_data_hash: request.client_data_hash.to_vec().into(),
             rp: make_credential::PublicKeyCredentialRpEntity {
@@ -190,12 +225,18 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> PasskeyAuthenticator<S, U, K> {
             pin_protocol: None,
         };
         let mut ctap2 = self.ctap2.lock().await;
+        let quiet = Silence::set(&self.silent, silent);
         let response = ctap2.make_credential(ctap_request).await;
+        drop(quiet);
         // The key passkey-rs generated in this call (or none, if it failed before): the guard
         // keeps every other ceremony out until it is taken.
         let new_key = self.crypto.take_generated();
         drop(ctap2);
-        let response = response.map_err(from_status)?;
+        let mut response = response.map_err(from_status)?;
+        if silent {
+            // Neither a test of user presence nor user verification took place.
+            response.auth_data.flags.remove(Flags::UP | Flags::UV);
+        }
         let authenticator_data = response.auth_data.to_vec();
         let attested = response
             .auth_data
@@ -437,6 +478,23 @@ impl<S: PasskeyStore, U: PasskeyUi, K: Clock> Authenticator for PasskeyAuthentic
         // The spec resolves the page's promise whatever the action does; a failure (a locked
         // store the user did not unlock, a damaged record) leaves the passkeys as they were.
         let _ = self.apply_signal(signal).await;
+    }
+}
+
+/// Sets the UI bridge's silent switch for one passkey-rs call and clears it when dropped (the
+/// ceremony's future may be dropped mid-call).
+struct Silence<'a>(&'a AtomicBool);
+
+impl<'a> Silence<'a> {
+    fn set(switch: &'a AtomicBool, silent: bool) -> Self {
+        switch.store(silent, Ordering::SeqCst);
+        Self(switch)
+    }
+}
+
+impl Drop for Silence<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
     }
 }
 

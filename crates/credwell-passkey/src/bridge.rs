@@ -2,6 +2,7 @@
 //! `UserValidationMethod`, so that passkey-rs's CTAP2 authenticator runs over them.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use credwell_core::Clock;
 use passkey_authenticator::{
@@ -125,6 +126,12 @@ impl<S: PasskeyStore, K: Clock> CredentialStore for StoreBridge<S, K> {
 /// asks about an existing credential, and has handled excluded credentials itself.
 pub(crate) struct UiBridge<U> {
     pub(crate) ui: Arc<U>,
+    /// Set by [`crate::PasskeyAuthenticator`] around a creation whose consent the client
+    /// already has (a conditional create, `requireUserPresence` false): no prompt at all.
+    /// passkey-rs refuses `up: false` in authenticatorMakeCredential (CTAP2 makes it invalid
+    /// there), so it is asked with `up: true`, answered here without asking the user, and the
+    /// UP flag is cleared from the authenticator data afterwards.
+    pub(crate) silent: Arc<AtomicBool>,
 }
 
 #[async_trait::async_trait]
@@ -138,6 +145,12 @@ impl<U: PasskeyUi> UserValidationMethod for UiBridge<U> {
         verification: bool,
     ) -> Result<UserCheck, Ctap2Error> {
         let (purpose, rp_id, user_name) = match hint {
+            UiHint::RequestNewCredential(..) if self.silent.load(Ordering::SeqCst) => {
+                return Ok(UserCheck {
+                    presence,
+                    verification: false,
+                });
+            }
             UiHint::RequestNewCredential(user, rp) => {
                 let prompt = CreatePrompt {
                     rp_id: rp.id.clone(),

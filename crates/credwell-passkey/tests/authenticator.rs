@@ -1295,3 +1295,94 @@ fn a_credential_the_user_already_picked_is_used_without_a_second_chooser() {
         AuthenticatorError::NoCredentials
     );
 }
+
+/// A conditional create's request: the client has the user's consent (a recent password
+/// sign-in) and asks for neither user presence nor user verification.
+fn silent_request(rp: &str, user_id: &[u8]) -> MakeCredentialRequest {
+    MakeCredentialRequest {
+        require_user_presence: false,
+        require_user_verification: false,
+        ..make_request(rp, user_id)
+    }
+}
+
+#[test]
+fn a_conditional_create_shows_nothing_and_sets_neither_up_nor_uv() {
+    let ui = ScriptedUi::new();
+    let (a, _) = authenticator(&ui);
+    let made = make(&a, silent_request("example.com", b"alice")).unwrap();
+    check_registration_data(&a, &made, "example.com", BE | BS | AT);
+    assert!(ui.events().is_empty(), "{:?}", ui.events());
+    assert_eq!(a.store().len(), 1);
+
+    // Packed self attestation signs the authenticator data as returned (UP and UV clear).
+    let mut request = silent_request("example.com", b"bob");
+    request.attestation_formats = vec!["packed".into()];
+    let made = make(&a, request).unwrap();
+    let cose = check_registration_data(&a, &made, "example.com", BE | BS | AT);
+    let object = &made.attestation_object;
+    let at = object
+        .windows(4)
+        .position(|w| w == b"\x63sig")
+        .expect("sig member");
+    let sig = &object[at + 4..];
+    let (sig, _) = match sig[0] {
+        0x58 => (&sig[2..2 + usize::from(sig[1])], ()),
+        n => (&sig[1..1 + usize::from(n - 0x40)], ()),
+    };
+    verify(&cose, &made.authenticator_data, sig);
+    assert!(ui.events().is_empty());
+
+    // The next ordinary create asks again, and sets UP.
+    let made = make(&a, make_request("example.com", b"carol")).unwrap();
+    check_registration_data(&a, &made, "example.com", UP | BE | BS | AT);
+    assert_eq!(ui.events().len(), 1);
+}
+
+#[test]
+fn a_conditional_create_of_an_excluded_credential_is_invalid_state_without_a_prompt() {
+    let ui = ScriptedUi::new();
+    let (a, _) = authenticator(&ui);
+    let made = make(&a, make_request("example.com", b"alice")).unwrap();
+    let before = ui.events().len();
+    let mut request = silent_request("example.com", b"alice2");
+    request.exclude_credentials = vec![descriptor(&made.credential_id)];
+    assert_eq!(
+        make(&a, request).unwrap_err(),
+        AuthenticatorError::InvalidState
+    );
+    assert_eq!(ui.events().len(), before, "no prompt");
+    assert_eq!(a.store().len(), 1);
+}
+
+#[test]
+fn a_conditional_create_never_replaces_the_same_users_passkey() {
+    let ui = ScriptedUi::new();
+    let (a, _) = authenticator(&ui);
+    let first = make(&a, make_request("example.com", b"alice")).unwrap();
+    let before = ui.events().len();
+    assert_eq!(
+        make(&a, silent_request("example.com", b"alice")).unwrap_err(),
+        AuthenticatorError::Cancelled
+    );
+    assert_eq!(ui.events().len(), before, "no prompt");
+    assert_eq!(a.store().len(), 1);
+    stored(&a, &first.credential_id);
+    // Another user of the same RP is created.
+    make(&a, silent_request("example.com", b"bob")).unwrap();
+    assert_eq!(a.store().len(), 2);
+}
+
+#[test]
+fn a_conditional_create_cannot_verify_the_user() {
+    let ui = ScriptedUi::new();
+    let (a, _) = authenticator(&ui);
+    let mut request = silent_request("example.com", b"alice");
+    request.require_user_verification = true;
+    assert_eq!(
+        make(&a, request).unwrap_err(),
+        AuthenticatorError::Constraint
+    );
+    assert!(ui.events().is_empty());
+    assert!(a.store().is_empty());
+}
