@@ -14,6 +14,8 @@
 //!   prompts shown by the extension, user verification by the vault passphrase; WebAuthn's
 //!   related origin requests, with `.well-known/webauthn` fetched by the extension.
 //! - [`bounds`]: what a page may store (field sizes, credentials per origin).
+//! - [`recent_sign_ins`]: the user's recent sign-ins with a saved password, per origin, which
+//!   allow a conditional `create()` (an automatic passkey upgrade) without a prompt.
 //! - [`MemoryVault`]: an in-memory store of credentials and passkeys (ephemeral mode, tests).
 //! - [`WipedJson`]: JSON that may hold a secret, wiped when dropped (`secret` wipes what carried
 //!   passwords and passphrases: frames, parsed JSON, reply text).
@@ -32,6 +34,7 @@ mod manager;
 mod outbox;
 mod passkeys;
 pub mod protocol;
+pub mod recent_sign_ins;
 mod related_origins;
 mod secret;
 mod server;

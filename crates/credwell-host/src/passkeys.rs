@@ -28,6 +28,10 @@ pub(crate) struct CallContext {
     /// unlock (loading a page must not bring up the unlock page). Once the user has picked a
     /// passkey they wait for the sign-in, so a vault locked meanwhile asks to be unlocked.
     pub(crate) quiet: Arc<AtomicBool>,
+    /// A conditional `create()` (an automatic passkey upgrade): nothing may be shown, not even
+    /// the unlock page, and nothing waits for the user: a locked vault fails the call at once
+    /// (as a declined unlock: `NotAllowedError`).
+    pub(crate) silent: bool,
 }
 
 tokio::task_local! {
@@ -52,6 +56,13 @@ pub(crate) struct HostPasskeys<S> {
 
 impl<S: ManagedStore + 'static> HostPasskeys<S> {
     async fn unlocked(&self) -> Result<S::Passkeys, PasskeyStoreError> {
+        if CALL.try_with(|c| c.silent).unwrap_or(false) {
+            let store = self
+                .store
+                .unlocked_now()
+                .ok_or(PasskeyStoreError::Declined)?;
+            return Ok(S::passkeys(&store));
+        }
         let quiet = CALL
             .try_with(|c| c.quiet.load(Ordering::SeqCst))
             .unwrap_or(false);

@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use credwell_core::sync::lock;
 use credwell_core::{
-    AbortReason, AbortSignal, Caller, Clock, Engine, EngineConfig, Password, RecordId, Rejection,
-    RequestId, SignalMethod, StoreSource, SystemClock, Timestamp, credential_from_object,
+    AbortReason, AbortSignal, Caller, Clock, Credential, Engine, EngineConfig, Password, RecordId,
+    Rejection, RequestId, SignalMethod, StoreSource, SystemClock, Timestamp,
+    credential_from_object,
 };
 use credwell_passkey::PasskeyAuthenticator;
 use serde_json::Value;
@@ -25,8 +26,9 @@ use crate::manager;
 use crate::outbox::Outbox;
 use crate::passkeys::{CALL, CallContext, HostPasskeyUi, HostPasskeys};
 use crate::protocol::{
-    CallerInfo, Method, Outgoing, PROTOCOL_VERSION, ProtocolError, Reply, Request,
+    CallerInfo, Event, Method, Outgoing, PROTOCOL_VERSION, ProtocolError, Reply, Request,
 };
+use crate::recent_sign_ins::RecentSignIns;
 use crate::related_origins::ExtensionFetcher;
 use crate::secret::{self, WipedJson};
 use crate::store::{UnlockError, VaultOpener};
@@ -115,6 +117,25 @@ where
 /// How long a closing host keeps writing the replies it has already made.
 const DRAIN_LIMIT: Duration = Duration::from_secs(1);
 
+/// How long a `passkey.upgraded` notice waits behind its call's reply.
+const NOTICE_DELAY: Duration = Duration::from_millis(20);
+
+/// Whether request options say `mediation: "conditional"`.
+fn is_conditional(options: &Value) -> bool {
+    options.get("mediation").and_then(Value::as_str) == Some("conditional")
+}
+
+/// What a call may show the user about the vault (see [`CallContext`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Quiet {
+    /// Anything: the unlock page when the vault is locked.
+    No,
+    /// A conditional `get()`: nothing until the user picks from its offer.
+    UntilPicked,
+    /// A conditional `create()`: nothing at all.
+    Silent,
+}
+
 /// Writes the outbox to the browser until `closed` fires; then writes what is queued and ends.
 async fn write_loop<W: AsyncWrite + Unpin>(
     mut writer: W,
@@ -174,7 +195,7 @@ type HostEngine<O> = Engine<
 /// tokio's timer wheel, dropped with its request, instead of [`SystemClock`]'s thread per
 /// request (whose spawn alone costs more than the rest of a passkey sign-in's host work).
 #[derive(Clone, Copy, Debug, Default)]
-struct RuntimeClock;
+pub(crate) struct RuntimeClock;
 
 impl Clock for RuntimeClock {
     fn now(&self) -> Timestamp {
@@ -219,6 +240,8 @@ struct Host<O: VaultOpener> {
     in_flight: Arc<Mutex<HashSet<u64>>>,
     /// The user's last action, for the idle lock.
     activity: UserActivity,
+    /// Password sign-ins, for conditional `create()` (automatic passkey upgrades).
+    recent_sign_ins: Arc<RecentSignIns<RuntimeClock>>,
 }
 
 impl<O: VaultOpener> Host<O> {
@@ -254,6 +277,7 @@ impl<O: VaultOpener> Host<O> {
             outbox,
             in_flight: Arc::default(),
             activity: UserActivity::new(),
+            recent_sign_ins: Arc::new(RecentSignIns::new(RuntimeClock)),
         }
     }
 
@@ -352,18 +376,14 @@ impl<O: VaultOpener> Host<O> {
                 caller,
                 options,
                 aborted,
-            } => self.spawn_call(id, caller, false, move |engine, caller| async move {
-                let signal = aborted.map(AbortSignal::aborted_with);
-                let created = engine.create(&caller, &options, signal.as_ref()).await;
-                Ok(created.map_err(Rejection::from)?.to_page_json())
-            }),
+            } => self.create(id, caller, options, aborted),
             Method::Store {
                 caller,
                 credential,
                 source,
             } => self.store(id, caller, credential, source),
             Method::PreventSilentAccess { caller } => {
-                self.spawn_call(id, caller, false, move |engine, caller| async move {
+                self.spawn_call(id, caller, Quiet::No, move |engine, caller| async move {
                     let prevented = engine.prevent_silent_access(&caller).await;
                     prevented.map_err(Rejection::from)?;
                     Ok(Value::Null)
@@ -390,20 +410,52 @@ impl<O: VaultOpener> Host<O> {
     /// page until the user picks a passkey from its offer; it waits for the vault to be unlocked
     /// by something else.
     fn get(&self, id: u64, caller: CallerInfo, options: Value, aborted: Option<AbortReason>) {
-        let conditional = options.get("mediation").and_then(Value::as_str) == Some("conditional");
-        self.spawn_call(id, caller, conditional, move |engine, caller| async move {
+        let conditional = is_conditional(&options);
+        let recent = Arc::clone(&self.recent_sign_ins);
+        let mode = if conditional { Quiet::UntilPicked } else { Quiet::No };
+        self.spawn_call(id, caller, mode, move |engine, caller| async move {
             let signal = aborted.map(AbortSignal::aborted_with);
             let got = engine.get(&caller, &options, signal.as_ref()).await;
-            Ok(got
-                .map_err(Rejection::from)?
-                .map_or(Value::Null, |c| c.to_page_json()))
+            let got = got.map_err(Rejection::from)?;
+            // A password credwell holds, handed to the page: the user signs in with it.
+            if let Some(Credential::Password(_)) = &got {
+                recent.note(&caller.origin);
+            }
+            Ok(got.map_or(Value::Null, |c| c.to_page_json()))
+        });
+    }
+
+    /// `credentials.create`. A conditional one (an automatic passkey upgrade) carries the
+    /// caller's last password sign-in to the engine, shows nothing (a locked vault fails it),
+    /// and once the passkey is made tells the user with a `passkey.upgraded` notice.
+    fn create(&self, id: u64, caller: CallerInfo, options: Value, aborted: Option<AbortReason>) {
+        let conditional = is_conditional(&options);
+        let recent = Arc::clone(&self.recent_sign_ins);
+        let outbox = self.outbox.clone();
+        let mode = if conditional { Quiet::Silent } else { Quiet::No };
+        self.spawn_call(id, caller, mode, move |engine, mut caller| async move {
+            if conditional {
+                caller.password_sign_in = recent.last(&caller.origin);
+            }
+            let signal = aborted.map(AbortSignal::aborted_with);
+            let created = engine.create(&caller, &options, signal.as_ref()).await;
+            let created = created.map_err(Rejection::from)?;
+            if conditional && let Credential::PublicKey(passkey) = &created {
+                let event = Event::passkey_upgraded(caller.request, &caller.origin, &options, passkey);
+                // After the call's reply, as the autoSignIn notice.
+                tokio::spawn(async move {
+                    tokio::time::sleep(NOTICE_DELAY).await;
+                    outbox.send(event);
+                });
+            }
+            Ok(created.to_page_json())
         });
     }
 
     /// `credentials.store`, within credwell's bounds on what pages store ([`bounds`]): each
     /// field's size is checked as the credential is read, the count per origin as it is added.
     fn store(&self, id: u64, caller: CallerInfo, credential: WipedJson, source: StoreSource) {
-        self.spawn_call(id, caller, false, move |engine, caller| async move {
+        self.spawn_call(id, caller, Quiet::No, move |engine, caller| async move {
             let object = credential;
             let credential =
                 credential_from_object(&object, &caller.origin).map_err(Rejection::from)?;
@@ -423,7 +475,7 @@ impl<O: VaultOpener> Host<O> {
     }
 
     fn signal(&self, id: u64, caller: CallerInfo, method: SignalMethod, options: Value) {
-        self.spawn_call(id, caller, false, move |engine, caller| async move {
+        self.spawn_call(id, caller, Quiet::No, move |engine, caller| async move {
             let signalled = engine.signal(&caller, method, &options).await;
             signalled.map_err(Rejection::from)?;
             Ok(Value::Null)
@@ -438,9 +490,9 @@ impl<O: VaultOpener> Host<O> {
         });
     }
 
-    /// Runs one engine call on its own task; its reply is sent exactly once. `conditional`:
-    /// the call is a conditional `get()` (quiet until the user picks, see [`CallContext`]).
-    fn spawn_call<F, Fut>(&self, id: u64, caller: CallerInfo, conditional: bool, call: F)
+    /// Runs one engine call on its own task; its reply is sent exactly once. `quiet`: what it
+    /// may show (see [`CallContext`]).
+    fn spawn_call<F, Fut>(&self, id: u64, caller: CallerInfo, quiet: Quiet, call: F)
     where
         F: FnOnce(Arc<HostEngine<O>>, Caller) -> Fut + Send + 'static,
         Fut: Future<Output = CallResult> + Send + 'static,
@@ -448,7 +500,8 @@ impl<O: VaultOpener> Host<O> {
         let context = CallContext {
             request: id,
             origin: caller.origin.clone(),
-            quiet: Arc::new(AtomicBool::new(conditional)),
+            quiet: Arc::new(AtomicBool::new(quiet == Quiet::UntilPicked)),
+            silent: quiet == Quiet::Silent,
         };
         let caller = match caller.to_caller(id) {
             Ok(c) => c,

@@ -34,6 +34,20 @@ pub enum Event {
         /// The account's display name.
         name: String,
     },
+    /// `passkey.upgraded`: a conditional `create()` (an automatic passkey upgrade) made a
+    /// passkey without asking; the user is told afterwards.
+    PasskeyUpgraded {
+        /// The request.
+        request: RequestId,
+        /// Its caller's origin.
+        origin: Origin,
+        /// The RP ID the passkey is scoped to.
+        rp_id: String,
+        /// `user.name`, as the page gave it.
+        user_name: String,
+        /// The passkey's credential id, base64url (the manager page's `credentialId`).
+        credential_id: String,
+    },
     /// `vault.unlocked`.
     VaultUnlocked,
     /// `vault.locked` (also the idle lock).
@@ -50,6 +64,30 @@ pub enum Event {
         /// The fetch's id.
         fetch: u64,
     },
+}
+
+impl Event {
+    /// The `passkey.upgraded` notice of a conditional `create()` that made `passkey` with
+    /// `options` (its `publicKey.rp.id` and `publicKey.user.name`, which the engine accepted;
+    /// the RP ID defaults to the caller's host).
+    pub fn passkey_upgraded(
+        request: RequestId,
+        origin: &Origin,
+        options: &Value,
+        passkey: &credwell_core::PublicKeyCredential,
+    ) -> Self {
+        let text = |v: &Value| v.as_str().map(str::to_owned);
+        let rp_id = text(&options["publicKey"]["rp"]["id"])
+            .or_else(|| origin.host())
+            .unwrap_or_default();
+        Self::PasskeyUpgraded {
+            request,
+            origin: origin.clone(),
+            rp_id,
+            user_name: text(&options["publicKey"]["user"]["name"]).unwrap_or_default(),
+            credential_id: passkey.id.clone(),
+        }
+    }
 }
 
 /// The `credentials.*` request a passkey prompt belongs to: its `request` and `origin` members.
@@ -133,6 +171,20 @@ impl Event {
                 "origin": origin.to_string(),
                 "id": id,
                 "name": name,
+            }),
+            Self::PasskeyUpgraded {
+                request,
+                origin,
+                rp_id,
+                user_name,
+                credential_id,
+            } => json!({
+                "event": "passkey.upgraded",
+                "request": request.0,
+                "origin": origin.to_string(),
+                "rpId": rp_id,
+                "userName": user_name,
+                "credentialId": credential_id,
             }),
             Self::VaultUnlocked => json!({"event": "vault.unlocked"}),
             Self::VaultLocked => json!({"event": "vault.locked"}),
