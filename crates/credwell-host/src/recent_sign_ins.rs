@@ -46,7 +46,10 @@ impl<C: Clock> RecentSignIns<C> {
         last.retain(|_, at| !expired(*at, now));
         if !last.contains_key(origin)
             && last.len() >= MAX_ORIGINS
-            && let Some(oldest) = last.iter().min_by_key(|(_, at)| **at).map(|(o, _)| o.clone())
+            && let Some(oldest) = last
+                .iter()
+                .min_by_key(|(_, at)| **at)
+                .map(|(o, _)| o.clone())
         {
             last.remove(&oldest);
         }

@@ -412,7 +412,11 @@ impl<O: VaultOpener> Host<O> {
     fn get(&self, id: u64, caller: CallerInfo, options: Value, aborted: Option<AbortReason>) {
         let conditional = is_conditional(&options);
         let recent = Arc::clone(&self.recent_sign_ins);
-        let mode = if conditional { Quiet::UntilPicked } else { Quiet::No };
+        let mode = if conditional {
+            Quiet::UntilPicked
+        } else {
+            Quiet::No
+        };
         self.spawn_call(id, caller, mode, move |engine, caller| async move {
             let signal = aborted.map(AbortSignal::aborted_with);
             let got = engine.get(&caller, &options, signal.as_ref()).await;
@@ -432,7 +436,11 @@ impl<O: VaultOpener> Host<O> {
         let conditional = is_conditional(&options);
         let recent = Arc::clone(&self.recent_sign_ins);
         let outbox = self.outbox.clone();
-        let mode = if conditional { Quiet::Silent } else { Quiet::No };
+        let mode = if conditional {
+            Quiet::Silent
+        } else {
+            Quiet::No
+        };
         self.spawn_call(id, caller, mode, move |engine, mut caller| async move {
             if conditional {
                 caller.password_sign_in = recent.last(&caller.origin);
@@ -441,7 +449,8 @@ impl<O: VaultOpener> Host<O> {
             let created = engine.create(&caller, &options, signal.as_ref()).await;
             let created = created.map_err(Rejection::from)?;
             if conditional && let Credential::PublicKey(passkey) = &created {
-                let event = Event::passkey_upgraded(caller.request, &caller.origin, &options, passkey);
+                let event =
+                    Event::passkey_upgraded(caller.request, &caller.origin, &options, passkey);
                 // After the call's reply, as the autoSignIn notice.
                 tokio::spawn(async move {
                     tokio::time::sleep(NOTICE_DELAY).await;

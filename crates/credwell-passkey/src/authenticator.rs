@@ -13,9 +13,7 @@ use futures::lock::Mutex;
 use passkey_authenticator::extensions::HmacSecretConfig;
 use passkey_crypto::SecretKeyT as _;
 use passkey_crypto::coset::{self, iana::EnumI64 as _};
-use passkey_types::ctap2::{
-    Aaguid, Ctap2Error, Flags, StatusCode, get_assertion, make_credential,
-};
+use passkey_types::ctap2::{Aaguid, Ctap2Error, Flags, StatusCode, get_assertion, make_credential};
 use passkey_types::webauthn::{
     PublicKeyCredentialDescriptor, PublicKeyCredentialParameters, PublicKeyCredentialType,
     PublicKeyCredentialUserEntity,

@@ -119,10 +119,19 @@ mod tests {
         let clock = ManualClock::new(1_000_000);
         for c in [
             caller("https://example.com", None),
-            caller("https://example.com", Some(("https://www.example.com", 999_999))),
+            caller(
+                "https://example.com",
+                Some(("https://www.example.com", 999_999)),
+            ),
             caller("https://example.com", Some(("http://example.com", 999_999))),
-            caller("https://example.com", Some(("https://example.com:8443", 999_999))),
-            caller("https://example.com", Some(("https://example.com", 1_000_001))),
+            caller(
+                "https://example.com",
+                Some(("https://example.com:8443", 999_999)),
+            ),
+            caller(
+                "https://example.com",
+                Some(("https://example.com", 1_000_001)),
+            ),
         ] {
             let refused = check_recent_sign_in(&c, &clock).unwrap_err();
             assert_eq!(refused.name(), crate::ErrorName::NotAllowedError);

@@ -792,9 +792,12 @@ fn signed_in(origin: &str, signed_in_to: &str, at: u64) -> Caller {
 #[test]
 fn conditional_create_without_a_recent_sign_in_is_not_allowed_and_asks_nothing() {
     let (engine, _) = engine(Behaviour::Succeed);
-    let err = run(engine.create(&caller("https://example.com"), &conditional(None), None))
-        .unwrap_err();
-    assert!(matches!(err, CreateError::WebAuthn(WebAuthnError::NoRecentSignIn)));
+    let err =
+        run(engine.create(&caller("https://example.com"), &conditional(None), None)).unwrap_err();
+    assert!(matches!(
+        err,
+        CreateError::WebAuthn(WebAuthnError::NoRecentSignIn)
+    ));
     assert_eq!(err.name(), ErrorName::NotAllowedError);
     // A sign-in to another origin of the same site does not count.
     let other = signed_in("https://example.com", "https://login.example.com", 0);
@@ -828,7 +831,10 @@ fn conditional_create_after_the_window_is_not_allowed() {
     run(engine.create(&c, &conditional(None), None)).unwrap();
     clock.advance(1);
     let err = run(engine.create(&c, &conditional(None), None)).unwrap_err();
-    assert!(matches!(err, CreateError::WebAuthn(WebAuthnError::NoRecentSignIn)));
+    assert!(matches!(
+        err,
+        CreateError::WebAuthn(WebAuthnError::NoRecentSignIn)
+    ));
     assert_eq!(engine.authenticator().made.lock().unwrap().len(), 1);
 }
 
