@@ -82,14 +82,18 @@ export async function registerPasskey(h, userName, { userVerification = 'discour
   return { credential: info.credential, userId: options.user.id, options, created };
 }
 
-/** Verifies a RegistrationResponseJSON with @simplewebauthn/server; returns registrationInfo. */
-export async function verifyRegistration(response, options, origin, { requireUserVerification = false } = {}) {
+/**
+ * Verifies a RegistrationResponseJSON with @simplewebauthn/server; returns registrationInfo.
+ * `requireUserPresence: false` for an automatic upgrade (a conditional create: UP clear).
+ */
+export async function verifyRegistration(response, options, origin, { requireUserVerification = false, requireUserPresence = true } = {}) {
   const v = await verifyRegistrationResponse({
     response,
     expectedChallenge: options.challenge,
     expectedOrigin: origin,
     expectedRPID: RP_ID,
     requireUserVerification,
+    requireUserPresence,
   });
   assert.equal(v.verified, true);
   return v.registrationInfo;

@@ -14,7 +14,8 @@
 //   closes the unlock window, page calls do not open it again until the user asks;
 // - autofill.js: passkey autofill offers in pages; well-known.js: the host's related-origins
 //   fetches; ui-messages.js: messages from credwell's own pages; settings-cache.js,
-//   icon-service.js, auto-sign-in.js.
+//   icon-service.js, auto-sign-in.js, passkey-upgrade.js (the notices of an automatic sign-in
+//   and of an automatic passkey upgrade).
 
 import { generation, hostConnected, onHost, sendToHost, setLocked } from './background/host.js';
 import { docKeyOf, onFrameCommitted, onTabRemoved } from './background/documents.js';
@@ -39,6 +40,7 @@ import {
 } from './background/prompts.js';
 import { closeAllAutofills, closeAutofill, offerAutofill, reofferAutofill } from './background/autofill.js';
 import { recordAutoSignIn } from './background/auto-sign-in.js';
+import { recordPasskeyUpgrade } from './background/passkey-upgrade.js';
 import { onUiMessage } from './background/ui-messages.js';
 
 const api = globalThis.chrome;
@@ -94,6 +96,10 @@ async function onHostEvent(event) {
       // The call's reply follows this event at once: record the notice a moment later, so that
       // its storage and badge IPC do not delay the page's answer.
       setTimeout(() => recordAutoSignIn(event).catch(() => {}), 50);
+      break;
+    case 'passkey.upgraded':
+      // A conditional create() made a passkey without asking: tell the user (after the reply).
+      setTimeout(() => recordPasskeyUpgrade(event).catch(() => {}), 50);
       break;
     default:
       break;

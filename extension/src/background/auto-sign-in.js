@@ -10,8 +10,17 @@ export async function recordAutoSignIn(event) {
   });
   try {
     await api.action.setBadgeText({ text: '✓' });
-    setTimeout(() => api.action.setBadgeText({ text: '' }).catch(() => {}), 5000);
+    // Cleared only if still its own (a passkey upgrade's notice may have replaced it).
+    setTimeout(() => clearBadge('✓').catch(() => {}), 5000);
   } catch {
     // No action UI (e.g. Firefox without the action key): the notice is in storage only.
   }
+}
+
+/**
+ * Clears the action's badge if it still shows `text`.
+ * @param {string} text
+ */
+export async function clearBadge(text) {
+  if ((await api.action.getBadgeText({})) === text) await api.action.setBadgeText({ text: '' });
 }

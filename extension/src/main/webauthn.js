@@ -592,7 +592,9 @@ function passkeys(I, ctx) {
   // ---- statics --------------------------------------------------------------------------------
   /** @type {[string, boolean][]} */
   const CAPABILITIES = [
-    ['conditionalCreate', false],
+    // Automatic passkey upgrades: create({publicKey, mediation: "conditional"}) right after a
+    // sign-in with a password credwell holds (the host decides; docs/architecture.md).
+    ['conditionalCreate', true],
     ['conditionalGet', true],
     ['extension:credProps', true],
     ['extension:largeBlob', true],

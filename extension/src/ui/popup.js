@@ -1,7 +1,9 @@
 // @ts-check
-// The toolbar popup: lock state, the last automatic sign-in, unlock (the way back to the unlock
-// window after closing it: pages cannot reopen it by themselves), lock now, settings.
+// The toolbar popup: lock state, the last automatic sign-in, the last automatic passkey upgrade
+// (a passkey created without asking; removable in the manager), unlock (the way back to the
+// unlock window after closing it: pages cannot reopen it by themselves), lock now, settings.
 import { byId } from './dom.js';
+import { pageText } from './page-text.js';
 const status = byId('status');
 async function refresh() {
   const reply = await chrome.runtime.sendMessage({ credwell: 1, kind: 'status' });
@@ -12,6 +14,15 @@ async function refresh() {
   );
   byId('auto').textContent = lastAutoSignIn
     ? `Last automatic sign-in: ${lastAutoSignIn.name || lastAutoSignIn.id} on ${lastAutoSignIn.origin}`
+    : '';
+  const { lastPasskeyUpgrade: up } = /** @type {{lastPasskeyUpgrade?: {origin: string, rpId: string, userName: string}}} */ (
+    await chrome.storage.session.get('lastPasskeyUpgrade')
+  );
+  const upgrade = byId('upgrade');
+  upgrade.hidden = !up;
+  upgrade.textContent = up
+    ? `A passkey was created for ${up.rpId} (account “${pageText(up.userName)}”) after you signed in on ${up.origin}. ` +
+      'You can remove it in Saved sign-ins.'
     : '';
   byId('unlock').hidden = !s?.locked;
 }
