@@ -6,7 +6,8 @@
 // ui.respond to its ui.show prompts), and verifies every registration and assertion with
 // @simplewebauthn/server, a relying-party library written by someone else: signatures, RP ID
 // hash, UP / UV / BE / BS flags, the signature counter, packed self attestation and none,
-// ES256 and EdDSA.
+// ES256 and EdDSA; an automatic passkey upgrade (a conditional create after a password
+// sign-in) verified with requireUserPresence false.
 //
 //   CREDWELL_HOST_BIN=target/debug/credwell-host node --test interop/host-webauthn.test.mjs
 
@@ -120,6 +121,10 @@ class Host {
       }
       case 'verify':
         return { passphrase: this.user.passphrase ?? PASSPHRASE };
+      case 'save':
+        return { save: 'save' };
+      case 'chooser':
+        return { choose: 0 };
       default:
         return undefined; // "unlock": the tests unlock with vault.unlock themselves.
     }
@@ -384,4 +389,67 @@ test('error names: refusal, excluded credential, foreign RP ID, unknown allowCre
   } finally {
     await host.stop();
   }
+});
+
+test('an automatic passkey upgrade after a password sign-in verifies with requireUserPresence false, and signs in', async () => {
+  const host = await new Host().open();
+  const upgrade = async (options) => {
+    const before = host.prompts.length;
+    const reply = await host.request('credentials.create', {
+      caller: CALLER,
+      options: { publicKey: options, mediation: 'conditional' },
+    });
+    return { reply, prompts: host.prompts.slice(before).map((p) => p.kind) };
+  };
+  for (const [alg, attestation] of [[-7, 'direct'], [-8, 'none']]) {
+    const userName = `upgrade${alg}@example.com`;
+    const options = await generateRegistrationOptions({
+      rpName: 'Example',
+      rpID: RP_ID,
+      userName,
+      attestationType: attestation,
+      supportedAlgorithmIDs: [alg],
+      authenticatorSelection: { residentKey: 'required', userVerification: 'preferred' },
+    });
+    // Before any sign-in (the first round; the second's follows one): NotAllowedError, no prompt.
+    if (alg === -7) {
+      const early = await upgrade(options);
+      assert.equal(early.reply.error?.name, 'NotAllowedError', JSON.stringify(early.reply));
+      assert.deepEqual(early.prompts, []);
+    }
+    // The page stores a password and gets it back (one account, no prompt): a sign-in.
+    await host.ok('credentials.store', { caller: CALLER, credential: { type: 'password', id: userName, password: 'pw' } });
+    const got = await host.ok('credentials.get', { caller: CALLER, options: { password: true, mediation: 'required' } });
+    assert.equal(got.type, 'password');
+    const { reply, prompts } = await upgrade(options);
+    assert.equal(reply.error, undefined, JSON.stringify(reply.error));
+    assert.deepEqual(prompts, [], 'no prompt');
+    const response = reply.result;
+    assert.equal(flagsOf(response.response.authenticatorData), BE | BS | AT, 'neither UP nor UV');
+    await assert.rejects(
+      verifyRegistrationResponse({ response, expectedChallenge: options.challenge, expectedOrigin: ORIGIN, expectedRPID: RP_ID, requireUserVerification: false }),
+      /User presence/i,
+      'an RP that requires presence refuses it',
+    );
+    const verification = await verifyRegistrationResponse({
+      response,
+      expectedChallenge: options.challenge,
+      expectedOrigin: ORIGIN,
+      expectedRPID: RP_ID,
+      requireUserPresence: false,
+      requireUserVerification: false,
+      supportedAlgorithmIDs: [alg],
+    });
+    assert.equal(verification.verified, true);
+    assert.equal(verification.registrationInfo.fmt, attestation === 'direct' ? 'packed' : 'none');
+    assert.equal(verification.registrationInfo.userVerified, false);
+    // The user is told afterwards (the notice follows the reply).
+    const noticed = () => host.events.some((e) => e.event === 'passkey.upgraded' && e.credentialId === response.id);
+    for (let i = 0; !noticed() && i < 50; i++) await new Promise((ok) => setTimeout(ok, 20));
+    assert.ok(noticed(), 'the passkey.upgraded notice');
+    // The passkey signs in like any other (user presence through the chooser).
+    const registered = { credential: verification.registrationInfo.credential, userId: options.user.id, userName };
+    await authenticate(host, registered, { uv: 'discouraged', allow: true });
+  }
+  await host.stop();
 });

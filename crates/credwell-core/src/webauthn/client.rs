@@ -64,13 +64,15 @@ pub enum WebAuthnError {
     /// A conditional `create()` without a recent sign-in to the caller's origin with a password
     /// credwell holds (`NotAllowedError`).
     #[error(
-        "conditional create is allowed only shortly after signing in to this origin with a saved password"
+        "conditional create is allowed only shortly after signing in to this origin with a saved \
+         password"
     )]
     NoRecentSignIn,
     /// A conditional `create()` with `userVerification: "required"`: it cannot verify the user
     /// without UI (`ConstraintError`).
     #[error(
-        "conditional create cannot verify the user: userVerification \"required\" needs a modal create()"
+        "conditional create cannot verify the user: userVerification \"required\" needs a modal \
+         create()"
     )]
     ConditionalUserVerification,
     /// An excluded credential exists on the authenticator (`InvalidStateError`).

@@ -769,7 +769,8 @@ fn aborting_or_cancelling_a_call_cancels_its_related_origins_fetch() {
     assert!(engine.authenticator().signals.lock().unwrap().is_empty());
 }
 
-// Conditional create (automatic passkey upgrades): https://w3c.github.io/webauthn/#sctn-createCredential
+// Conditional create (automatic passkey upgrades):
+// https://w3c.github.io/webauthn/#sctn-createCredential
 
 fn conditional(user_verification: Option<&str>) -> Value {
     let mut options = creation();
