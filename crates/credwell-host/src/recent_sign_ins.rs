@@ -5,7 +5,7 @@
 //! (any mediation, `uiMode: "immediate"` too), and by the form filling code when the user fills
 //! a saved password into a page ([`RecentSignIns::note`]). The engine decides with its own
 //! clock whether the last one is recent enough
-//! ([`CONDITIONAL_CREATE_WINDOW_MS`](credwell_core::CONDITIONAL_CREATE_WINDOW_MS), 5 minutes);
+//! ([`CONDITIONAL_CREATE_WINDOW_MS`], 5 minutes);
 //! this record only keeps the times, forgets those past the window, and holds at most
 //! [`MAX_ORIGINS`] origins. It lives in memory only: a new host (a browser restart) starts
 //! with none.
