@@ -27,6 +27,7 @@
 //! browser, and exchanges awaiting an answer).
 
 pub mod bounds;
+mod fill;
 pub mod framing;
 mod idle;
 mod lockable;

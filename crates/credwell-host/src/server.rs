@@ -19,6 +19,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::bounds::{self, BoundError};
+use crate::fill::{self, FillRequests};
 use crate::framing::{self, FrameError, Incoming};
 use crate::idle::{self, UserActivity};
 use crate::lockable::LockableStore;
@@ -238,6 +239,8 @@ struct Host<O: VaultOpener> {
     related_origins: ExtensionFetcher,
     outbox: Outbox,
     in_flight: Arc<Mutex<HashSet<u64>>>,
+    /// The `forms.fill` requests waiting for a pick.
+    fills: FillRequests,
     /// The user's last action, for the idle lock.
     activity: UserActivity,
     /// Password sign-ins, for conditional `create()` (automatic passkey upgrades).
@@ -276,6 +279,7 @@ impl<O: VaultOpener> Host<O> {
             related_origins,
             outbox,
             in_flight: Arc::default(),
+            fills: FillRequests::default(),
             activity: UserActivity::new(),
             recent_sign_ins: Arc::new(RecentSignIns::new(RuntimeClock)),
         }
@@ -346,7 +350,8 @@ impl<O: VaultOpener> Host<O> {
             }
             Method::Unlock { passphrase } => self.unlock(id, passphrase),
             Method::Cancel { target, reason } => {
-                let cancelled = self.engine.cancel(RequestId(target), reason);
+                let cancelled = self.engine.cancel(RequestId(target), reason.clone())
+                    || self.fills.cancel(target, reason);
                 self.send(Reply::cancelled(id, cancelled));
             }
             Method::UiRespond {
@@ -394,7 +399,31 @@ impl<O: VaultOpener> Host<O> {
                 method,
                 options,
             } => self.signal(id, caller, method, options),
+            Method::FormsFill { caller } => self.fill(id, caller),
         }
+    }
+
+    /// `forms.fill` ([`fill`]): its own task, until the user picks or it is cancelled (which
+    /// drops the offer, closing it with `ui.close`).
+    fn fill(&self, id: u64, caller: CallerInfo) {
+        let Some(cancelled) = self.fills.register(id) else {
+            return self.send(ProtocolError::duplicate_id(id).to_reply());
+        };
+        let store = self.store.clone();
+        let mediator = self.mediator.clone();
+        let fills = self.fills.clone();
+        let outbox = self.outbox.clone();
+        tokio::spawn(async move {
+            let reply = tokio::select! {
+                reply = fill::fill(&store, &mediator, id, &caller) => reply,
+                reason = cancelled => match reason {
+                    Ok(reason) => Reply::rejection(id, &Rejection::Aborted(reason)),
+                    Err(_) => Reply::ok(id, Value::Null),
+                },
+            };
+            fills.done(id);
+            outbox.send(reply);
+        });
     }
 
     fn hello(&self, id: u64, protocol: u64, related_origins: bool) {

@@ -99,6 +99,17 @@ pub struct PromptCall {
     pub origin: String,
 }
 
+/// A password account offered to fill a form: what the list shows of it (never its password).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FillAccount {
+    /// The user name (the credential's `id`).
+    pub id: String,
+    /// Its display name, `""` when none.
+    pub name: String,
+    /// Its icon URL, `""` when none.
+    pub icon_url: String,
+}
+
 /// What a `ui.show` asks (its `kind` and the members that go with it).
 #[derive(Debug)]
 #[non_exhaustive]
@@ -135,6 +146,16 @@ pub enum Prompt {
         rp_id: String,
         /// The passkeys offered.
         accounts: Vec<AccountSummary>,
+    },
+    /// `password.autofill`: the caller's password accounts offered in the page's protected
+    /// account list, to fill its sign-in form (`forms.fill`).
+    PasswordAutofill {
+        /// The `forms.fill` request.
+        request: u64,
+        /// The caller's origin (every account's: only the exact origin's are offered).
+        origin: Origin,
+        /// The accounts offered, without their passwords.
+        accounts: Vec<FillAccount>,
     },
     /// `verify`: user verification by the vault passphrase.
     Verify {
@@ -233,6 +254,28 @@ impl Prompt {
                 rp_id,
                 accounts,
             } => passkey_pick("passkey.autofill", call.as_ref(), rp_id, accounts),
+            Self::PasswordAutofill {
+                request,
+                origin,
+                accounts,
+            } => {
+                let origin = origin.to_string();
+                let accounts: Vec<Value> = accounts
+                    .iter()
+                    .map(|a| {
+                        json!({
+                            "type": "password",
+                            "id": a.id,
+                            "name": a.name,
+                            "iconURL": a.icon_url,
+                            "origin": origin,
+                            "exactOrigin": true,
+                        })
+                    })
+                    .collect();
+                json!({"kind": "password.autofill", "request": request, "origin": origin,
+                       "accounts": accounts})
+            }
             Self::Verify {
                 call,
                 prompt,

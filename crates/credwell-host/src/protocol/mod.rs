@@ -14,7 +14,7 @@ mod request;
 #[cfg(test)]
 mod tests;
 
-pub use event::{Event, Prompt, PromptCall};
+pub use event::{Event, FillAccount, Prompt, PromptCall};
 pub use list::{DEFAULT_LIST_LIMIT, ListCursor, MAX_LIST_LIMIT};
 pub use reply::{Outgoing, Reply};
 pub use request::{CallerInfo, Method, ProtocolError, Request};

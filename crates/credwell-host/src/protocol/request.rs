@@ -94,6 +94,12 @@ pub enum Method {
         /// The options as the page passed them.
         options: Value,
     },
+    /// Offer the caller's password accounts in its sign-in form, and hand out the one the user
+    /// picks (the extension fills it in): not a page's call, the user's focus on a form field.
+    FormsFill {
+        /// The frame whose field the user focused.
+        caller: CallerInfo,
+    },
     /// Abort a request in flight (its signal fired, its tab closed, its frame navigated).
     Cancel {
         /// The request to abort.
@@ -309,6 +315,9 @@ impl Request {
                     },
                 )?,
                 options: p.value("options"),
+            },
+            "forms.fill" => Method::FormsFill {
+                caller: p.caller()?,
             },
             "cancel" => Method::Cancel {
                 target: p.u64("target")?,
