@@ -16,7 +16,7 @@
 // them for loading extension/ unpacked:
 //   gen/main-world.js  src/wire.js + src/main/*.js in one closure: the MAIN-world shim
 //   gen/isolated.js    src/wire.js + src/content/forms/*.js + src/content/isolated.js: the
-//                      ISOLATED-world relay and its form saving
+//                      ISOLATED-world relay, its form saving and filling
 // src/wire.js is an ES module (Node tests import it): its one `export const WIRE` becomes a
 // `const WIRE` of the bundle.
 //
@@ -54,6 +54,7 @@ export const CONTENT_SCRIPTS = {
     'src/content/forms/classify.js',
     'src/content/forms/fields.js',
     'src/content/forms/watch.js',
+    'src/content/forms/fill.js',
     'src/content/isolated.js',
   ],
 };

@@ -1,6 +1,7 @@
 // @ts-check
-// The passkey autofill list of a conditional get(), as an extension page that src/autofill.js
-// frames under the page's field. Its own origin keeps the list out of the page's reach: the page
+// The passkey autofill list of a conditional get() (or a sign-in form's password accounts, the
+// same list with another title), as an extension page that src/autofill.js frames under the
+// page's field. Its own origin keeps the list out of the page's reach: the page
 // cannot read the account names, restyle the entries or count them (the frame's size is fixed).
 //
 // The page can still restyle or cover the frame itself (opacity, filters, clips, transforms,
@@ -102,7 +103,7 @@ async function main(event) {
   const offer = reply?.result;
   if (!offer) return;
   const list = /** @type {HTMLElement} */ (document.querySelector('.list'));
-  title().textContent = `Passkeys for ${offer.rpId} (credwell)`;
+  title().textContent = typeof offer.title === 'string' ? offer.title : `Passkeys for ${offer.rpId} (credwell)`;
   offer.accounts.forEach((/** @type {{userName: string, userDisplayName?: string}} */ account, /** @type {number} */ index) => {
     const b = document.createElement('button');
     b.setAttribute('role', 'option');

@@ -11,6 +11,11 @@
 // names are; what the frame accepts as a pick (only when the browser says it was really visible,
 // or after a confirmation outside the page) is decided in the frame and the background. The offer
 // ends on `autofill.close` (the request settled or was aborted, or the pick went to a window).
+//
+// The same list offers a sign-in form's password accounts (`autofill.offer` with `fill: true`,
+// the host's `password.autofill`): asked for by src/content/forms/fill.js when the user focused a
+// user name or password field, and shown under that field (`credwellFillAnchor`) while it has
+// the focus. A field that is both (`autocomplete="username webauthn"`) shows the passkeys.
 (() => {
   'use strict';
   const api = globalThis.chrome;
@@ -19,10 +24,16 @@
   const EXTENSION_ORIGIN = new URL(api.runtime.getURL('')).origin;
   /** @type {{ui: number, token: string} | null} */
   let offer = null;
+  /** @type {{ui: number, token: string} | null} */
+  let fillOffer = null; // a sign-in form's password accounts
+  /** @returns {HTMLInputElement | null} the field a fill offer belongs under, while focused */
+  const fillAnchor = () => /** @type {any} */ (globalThis).credwellFillAnchor?.() ?? null;
   /** @type {(HTMLElement & {sampler?: ReturnType<typeof setInterval>}) | null} */
   let box = null; // the list's host element
   /** @type {HTMLInputElement | HTMLTextAreaElement | null} */
   let lastField = null; // the field the list was last shown under
+  /** @type {number | null} */
+  let shownUi = null; // the offer the list shows
 
   /**
    * @param {unknown} el
@@ -40,29 +51,33 @@
     box = null;
   };
 
-  /** @param {HTMLInputElement | HTMLTextAreaElement} input */
-  const show = (input) => {
+  /**
+   * @param {HTMLInputElement | HTMLTextAreaElement} input
+   * @param {{ui: number, token: string} | null} shown the offer to show (the passkeys' by default)
+   */
+  const show = (input, shown = offer) => {
     hide();
-    if (!offer) return;
+    if (!shown) return;
     lastField = input;
+    shownUi = shown.ui;
     const rect = input.getBoundingClientRect();
     box = document.createElement('credwell-autofill');
     box.style.cssText = `all: initial; display: block; position: fixed; z-index: 2147483647; left: ${Math.round(rect.left)}px; top: ${Math.round(rect.bottom + 2)}px; width: ${WIDTH}px; height: ${HEIGHT}px;`;
     const root = box.attachShadow({ mode: 'closed' });
     const frame = document.createElement('iframe');
-    frame.src = api.runtime.getURL(`src/autofill-frame.html?ui=${offer.ui}`);
-    frame.title = 'credwell passkeys';
+    frame.src = api.runtime.getURL(`src/autofill-frame.html?ui=${shown.ui}`);
+    frame.title = shown === fillOffer ? 'credwell accounts' : 'credwell passkeys';
     frame.style.cssText = `display: block; border: 0; margin: 0; padding: 0; width: ${WIDTH}px; height: ${HEIGHT}px; background: transparent;`;
     // The offer's token goes to this frame only (the extension's origin), once it has loaded: a
     // list frame the page made itself never gets it, so the background answers it nothing.
-    const { token } = offer;
-    const shown = box;
+    const { token } = shown;
+    const drawn = box;
     frame.addEventListener(
       'load',
       () => {
-        const tell = () => frame.contentWindow?.postMessage({ credwell: 1, token, fullSize: fullSize(shown, frame) }, EXTENSION_ORIGIN);
+        const tell = () => frame.contentWindow?.postMessage({ credwell: 1, token, fullSize: fullSize(drawn, frame) }, EXTENSION_ORIGIN);
         tell();
-        shown.sampler = setInterval(tell, SAMPLE_EVERY_MS);
+        drawn.sampler = setInterval(tell, SAMPLE_EVERY_MS);
       },
       { once: true },
     );
@@ -95,7 +110,7 @@
       // A click in the list moves the focus into its frame (the active element is then the list's
       // host); anything else ends the list (the offer stays open for the next focus).
       setTimeout(() => {
-        if (box && document.activeElement !== box && !hasWebauthnToken(document.activeElement)) hide();
+        if (box && document.activeElement !== box && !hasWebauthnToken(document.activeElement) && !fillAnchor()) hide();
       }, 0);
     },
     true,
@@ -105,14 +120,22 @@
   // its own port through src/isolated.js, which shares this isolated world).
   /** @param {any} message */
   const onOffer = (message) => {
-    if (message.kind === 'autofill.offer' && Number.isSafeInteger(message.ui) && typeof message.token === 'string') {
+    if (message.kind === 'autofill.offer' && message.fill === true && Number.isSafeInteger(message.ui) && typeof message.token === 'string') {
+      fillOffer = { ui: message.ui, token: message.token };
+      const anchor = fillAnchor();
+      if (anchor && !(offer && hasWebauthnToken(anchor))) show(anchor, fillOffer);
+      else if (message.again === true && lastField?.isConnected) show(lastField, fillOffer);
+    } else if (message.kind === 'autofill.close' && fillOffer && message.ui === fillOffer.ui) {
+      fillOffer = null;
+      if (shownUi === message.ui) hide();
+    } else if (message.kind === 'autofill.offer' && Number.isSafeInteger(message.ui) && typeof message.token === 'string') {
       offer = { ui: message.ui, token: message.token };
       if (hasWebauthnToken(document.activeElement)) show(document.activeElement);
       // Offered again after the user closed the confirming window: back under the same field.
       else if (message.again === true && lastField?.isConnected) show(lastField);
     } else if (message.kind === 'autofill.close' && offer && message.ui === offer.ui) {
       offer = null;
-      hide();
+      if (shownUi === message.ui) hide();
     }
   };
   globalThis.credwellAutofill = onOffer;

@@ -8,6 +8,8 @@
 //   `caller` built only from what the browser reports about the sender (src/caller.js); per
 //   document, a map rid → host request id, cancelled when the document goes away;
 // - form-saves.js: saves from ordinary forms, as store()s of the sender's document;
+//   form-fills.js: filling them, the host's `forms.fill` for the document whose field the user
+//   focused, its offer in autofill.js's list;
 // - windows.js, unlock.js, prompts.js: the host's UI (unlock, account chooser, save/update
 //   prompt, passkey windows) as extension pages in popup windows, their state in
 //   storage.session; at most one request per tab has prompts open at a time; once the user
@@ -69,7 +71,7 @@ async function onHostEvent(event) {
       cancelWellKnownFetch(event.fetch);
       break;
     case 'ui.show':
-      if (event.kind === 'passkey.autofill') {
+      if (event.kind === 'passkey.autofill' || event.kind === 'password.autofill') {
         offerAutofill(event);
       } else if (event.kind === 'unlock') {
         if (Number.isSafeInteger(event.ui)) await onUnlockAsked(event.ui);

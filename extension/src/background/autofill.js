@@ -1,5 +1,6 @@
 // @ts-check
-// Passkey autofill (a conditional get()): the list a page's field offers.
+// Passkey autofill (a conditional get()), and a sign-in form's password accounts (the host's
+// `password.autofill`, asked for by form-fills.js): the list a page's field offers.
 
 import { hostPending, sendToHost } from './host.js';
 import { documents, sendToDocument } from './documents.js';
@@ -33,7 +34,10 @@ export function offerAutofill(event) {
   const accounts = Array.isArray(event.accounts) ? event.accounts : [];
   const token = crypto.randomUUID();
   autofills.set(event.ui, { doc, tabId: doc.tabId, token, event: { ...event, accounts } });
-  sendToDocument(doc, { credwell: 1, kind: 'autofill.offer', ui: event.ui, token });
+  /** @type {{credwell: 1, kind: string, ui: number, token: string, fill?: true}} */
+  const message = { credwell: 1, kind: 'autofill.offer', ui: event.ui, token };
+  if (event.kind === 'password.autofill') message.fill = true;
+  sendToDocument(doc, message);
 }
 
 /**
@@ -75,6 +79,11 @@ export async function onAutofillFrame(message, sender) {
   const offer = autofills.get(message.ui);
   if (!offer || !fromOfferFrame(message, sender, offer)) return { error: { name: 'NotFoundError', message: 'credwell: no such offer here' } };
   const { rpId, accounts } = offer.event;
+  if (offer.event.kind === 'password.autofill') {
+    // A sign-in form's accounts: the user name, and the display name when there is one.
+    const title = `Sign in to ${String(offer.event.origin ?? '')} (credwell)`;
+    return { result: { title, accounts: accounts.map((/** @type {any} */ a) => ({ userName: String(a.id ?? ''), userDisplayName: String(a.name ?? '') })) } };
+  }
   return { result: { rpId: String(rpId ?? ''), accounts: accounts.map((/** @type {any} */ a) => ({ userName: String(a.userName ?? ''), userDisplayName: String(a.userDisplayName ?? '') })) } };
 }
 
@@ -99,8 +108,10 @@ export async function onAutofillPick(message, sender) {
   } else if (message.v2 === false) {
     offer.confirming = true;
     hideAutofill(ui, offer);
-    // In the tab's turn, as every prompt (one credwell prompt per tab at a time).
-    await showInTurn({ ...offer.event, kind: 'passkey.chooser', autofill: true });
+    // In the tab's turn, as every prompt (one credwell prompt per tab at a time); a sign-in
+    // form's accounts in the account chooser.
+    const kind = offer.event.kind === 'password.autofill' ? 'chooser' : 'passkey.chooser';
+    await showInTurn({ ...offer.event, kind, autofill: true });
   }
 }
 

@@ -12,6 +12,7 @@ import { setUnlockRefused } from './unlock.js';
 import { icons } from './icon-service.js';
 import { requestedRpId } from './well-known.js';
 import { onFormMessage, pageStores } from './form-saves.js';
+import { onFillAsk } from './form-fills.js';
 
 const api = globalThis.chrome;
 
@@ -215,6 +216,11 @@ export function onPageMessage(message, sender, key, reply) {
   // A save from an ordinary form (form-saves.js): no reply.
   if (message?.credwell === 1 && message.kind === 'form') {
     onFormMessage(message, sender, key).catch(() => {});
+    return false;
+  }
+  // The user focused a sign-in form's field (form-fills.js): no reply.
+  if (message?.credwell === 1 && message.kind === 'fill.ask') {
+    onFillAsk(sender, key).catch(() => {});
     return false;
   }
   if (!message || message.credwell !== 1 || !Number.isSafeInteger(message.rid) || message.rid < 0) return false;

@@ -34,6 +34,11 @@
           globalThis.credwellAutofill?.(message);
           return;
         }
+        // The account the user picked to fill this document's sign-in form (fill.js).
+        if (message?.credwell === 1 && message.kind === 'fill.fill') {
+          fills?.fill(message);
+          return;
+        }
         if (!message || message.credwell !== 1 || message.kind !== 'reply') return;
         if (onPort.get(message.rid) !== port) return;
         onPort.delete(message.rid);
@@ -217,12 +222,28 @@
     }
   });
 
+  // Filling sign-in forms (src/content/forms/fill.js): a trusted focus of a sign-in field asks
+  // the background, over this document's port, for the origin's accounts (nothing of the page's
+  // goes with it); the pick comes back as `fill.fill`, to this document only (by its document
+  // id, or over its own port).
+  const fills = watchFills(() => {
+    try {
+      send({ credwell: 1, kind: 'fill.ask', rid: 0 });
+    } catch {
+      // The extension went away.
+    }
+  });
+
   // The background asks a frame's document for its origin when the frame is an ancestor of a
   // caller (src/caller.js: a URL does not tell the origin): answer with a message whose sender
   // the browser fills, then let the background's ask settle.
   api.runtime.onMessage.addListener((message, sender, sendResponse) => {
     // The background asks the document a sign-in form led to whether it shows a password field
     // (form-saves.js: the sign-in failed); a boolean, nothing of the page's.
+    if (message?.credwell === 1 && message.kind === 'fill.fill' && sender.id === api.runtime.id && !sender.tab) {
+      fills.fill(message);
+      return false;
+    }
     if (message?.credwell === 1 && message.kind === 'forms.probe' && sender.id === api.runtime.id && !sender.tab) {
       try {
         sendResponse({ passwordField: showsPasswordField() });

@@ -151,3 +151,43 @@ function roleOf(fields, passwords) {
       return null;
   }
 }
+
+/**
+ * Which fields of a sign-in form credwell fills, when the user focuses field `focused` (an index
+ * into `fields`, tree order; values play no part): the form's one shown password field (not a
+ * new password) and its user name field (fill.js), or a user name alone (the first page of a
+ * two-page sign-in); null when `focused` is neither, or the fields are no sign-in (a sign-up or
+ * a change of password offers nothing to fill; a PIN, code or card field is no password).
+ * @param {FieldInfo[]} fields
+ * @param {number} focused
+ * @returns {{kind: 'sign-in' | 'username', usernameField: number, passwordField: number} | null}
+ */
+function fillFields(fields, focused) {
+  const f = fields[focused];
+  if (!f || !f.visible || notAccount(f)) return null;
+  /** @type {number[]} */
+  const passwords = [];
+  fields.forEach((p, i) => {
+    if (p.visible && passwordLike(p)) passwords.push(i);
+  });
+  /** @param {number} i */
+  const textual = (i) => fields[i].visible && TEXT_TYPES.has(fields[i].type) && !notAccount(fields[i]) && !passwordLike(fields[i]);
+  if (passwords.length === 0) {
+    if (fields.some((p) => p.visible && (p.type === 'password' || notAccount(p)) && p !== f)) return null;
+    if (!textual(focused)) return null;
+    const texts = fields.map((_, i) => i).filter(textual);
+    const named = f.tokens.includes('username') || (texts.length === 1 && (f.type === 'email' || f.tokens.includes('email') || USERNAME_WORDS.test(f.hints)));
+    return named ? { kind: 'username', usernameField: focused, passwordField: -1 } : null;
+  }
+  if (passwords.length !== 1) return null;
+  const pass = passwords[0];
+  if (fields[pass].tokens.includes('new-password')) return null;
+  let user = fields.findIndex((p, i) => p.tokens.includes('username') && i !== pass && !passwordLike(p));
+  if (user === -1) {
+    const before = fields.map((_, i) => i).filter((i) => i < pass && textual(i));
+    const named = before.filter((i) => fields[i].type === 'email' || fields[i].tokens.includes('email') || USERNAME_WORDS.test(fields[i].hints));
+    user = named.length ? named[named.length - 1] : before.length ? before[before.length - 1] : -1;
+  }
+  if (focused !== pass && focused !== user) return null;
+  return { kind: 'sign-in', usernameField: user, passwordField: pass };
+}
