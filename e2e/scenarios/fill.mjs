@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CREDWELL_BIN, PASSPHRASE, startServer } from '../lib/harness.mjs';
 import { LIST_SIZE, realClick } from '../lib/autofill.mjs';
-import { arrivedAt, click, fill } from '../lib/forms.mjs';
+import { arrivedAt, click as clickPath, fill } from '../lib/forms.mjs';
 import { startApp } from '../app/server.mjs';
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
@@ -62,11 +62,25 @@ async function noList(h, what, check = () => listIn(h), ms = 2000) {
   }
 }
 
+/** `promise`, or an error naming `what` after `ms` (a call into a frame that went away). */
+const within = (promise, ms, what) =>
+  Promise.race([promise, sleep(ms).then(() => Promise.reject(new Error(`${what}: no answer within ${ms} ms`)))]);
+
+/** A real click, failing after 15 s instead of waiting for ever. */
+const realClickWithin = (h, x, y) => within(realClick(h, x, y), 15_000, `a real click at ${Math.round(x)}, ${Math.round(y)}`);
+/** A real click on `path` (lib/forms.mjs's click), failing after 15 s. */
+const click = (h, path) => within(clickPath(h, path), 15_000, `a real click on ${path}`);
+
 /** The accounts the list shows (Chromium reads its frame; Firefox lists them in its chooser). */
 async function chromiumListed(h) {
-  const frame = h.page.frames().find((f) => f.url().includes('/src/autofill-frame.html'));
-  for (let i = 0; i < 100 && !(await frame.evaluate(() => document.body.dataset.ready === 'true')); i++) await sleep(50);
-  return frame.evaluate(() => [...document.querySelectorAll('button .user')].map((e) => e.textContent));
+  for (let i = 0; i < 100; i++) {
+    const frames = h.page.frames().filter((f) => f.url().includes('/src/autofill-frame.html') && !f.isDetached());
+    assert.ok(frames.length <= 1, 'one account list');
+    const ready = frames[0] && (await within(frames[0].evaluate(() => document.body.dataset.ready === 'true'), 2000, 'the list frame').catch(() => false));
+    if (ready) return within(frames[0].evaluate(() => [...document.querySelectorAll('button .user')].map((e) => e.textContent)), 5000, 'the list frame');
+    await sleep(50);
+  }
+  throw new Error('the account list never showed its accounts');
 }
 
 /**
@@ -76,7 +90,7 @@ async function chromiumListed(h) {
  */
 async function pick(h, box, id, filled) {
   if (h.browser === 'firefox') {
-    await realClick(h, box.x + ROW.dx, box.y + ROW.dy);
+    await realClickWithin(h, box.x + ROW.dx, box.y + ROW.dy);
     const chooser = await h.waitForUi('chooser');
     await h.uiWait(chooser, 'button.account');
     const offered = await chooser.evaluate(() => [...document.querySelectorAll('button.account')].map((b) => b.dataset.id));
@@ -88,11 +102,23 @@ async function pick(h, box, id, filled) {
   const row = offered.indexOf(id);
   assert.ok(row !== -1, `${id} is not offered: ${offered}`);
   for (let attempt = 0; attempt < 4 && !(await filled()); attempt++) {
-    await realClick(h, box.x + ROW.dx, box.y + ROW.dy + row * ROW.height);
+    await realClickWithin(h, box.x + ROW.dx, box.y + ROW.dy + row * ROW.height);
     for (let i = 0; i < 40 && !(await filled()); i++) await sleep(50);
   }
   return offered;
 }
+
+/** Waits until `fn()` in the page is truthy (through navigations); returns its value. */
+async function waitFor(h, fn, what) {
+  for (let i = 0; i < 200; i++) {
+    const v = await h.page.evaluate(fn).catch(() => null);
+    if (v) return v;
+    await sleep(50);
+  }
+  throw new Error(`the page never showed ${what}`);
+}
+const who = () => document.getElementById('who')?.textContent;
+const signedOut = () => !!document.getElementById('login');
 
 const values = (h, user = '#user', pass = '#pass') =>
   h.page.evaluate(([u, p]) => [document.querySelector(u).value, document.querySelector(p).value], [user, pass]);
@@ -197,16 +223,25 @@ export const scenarios = [
       await h.page.evaluate(() => {
         document.querySelector('iframe[name="xo"]').style.cssText = 'width: 600px; height: 300px';
       });
+      await sleep(300);
       const at = await frame.evaluate(() => {
         const r = document.getElementById('user').getBoundingClientRect();
         return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
       });
-      const offset = await h.page.evaluate(() => {
-        const r = document.querySelector('iframe[name="xo"]').getBoundingClientRect();
-        return { x: r.left, y: r.top };
-      });
-      await realClick(h, offset.x + at.x, offset.y + at.y);
-      assert.equal(await frame.evaluate(() => document.activeElement?.id), 'user', 'the click focused the frame\'s field');
+      if (h.browser === 'firefox') {
+        // Firefox's BiDi pointer input given to the page does not reach a cross-origin iframe's
+        // document: the same real click, given to the frame's own browsing context.
+        await realClickWithin({ ...h, page: frame }, at.x, at.y);
+      } else {
+        const offset = await h.page.evaluate(() => {
+          const r = document.querySelector('iframe[name="xo"]').getBoundingClientRect();
+          return { x: r.left, y: r.top };
+        });
+        await realClickWithin(h, offset.x + at.x, offset.y + at.y);
+      }
+      const focused = () => frame.evaluate(() => document.activeElement?.id);
+      for (let i = 0; i < 40 && (await focused()) !== 'user'; i++) await sleep(50);
+      assert.equal(await focused(), 'user', 'the click focused the frame\'s user name field');
       await noList(h, 'a cross-origin iframe', () => frame.evaluate(() => document.querySelector('credwell-autofill') && 'shown'), 3000);
       // The same form in a same-origin iframe: offered.
       await h.goto('/forms/frame.html');
@@ -273,15 +308,15 @@ export const scenarios = [
       await click(h, '#signup');
       await h.unlock();
       assert.match(await h.answerPrompt('save'), /ann/);
-      await arrivedAt(h, `${app.origin}/`);
-      assert.equal(await h.page.evaluate(() => document.getElementById('who')?.textContent), 'ann');
+      assert.equal(await waitFor(h, who, 'who is signed in'), 'ann');
       assert.ok(app.users.has('ann'));
       await click(h, '#signout');
-      for (let i = 0; i < 100 && !(await h.page.evaluate(() => !!document.getElementById('login'))); i++) await sleep(50);
+      await waitFor(h, signedOut, 'the signed-out home page');
 
       // Back to the sign-in form: its autofocus offers nothing; the user's click does.
       await click(h, '#login');
       await arrivedAt(h, '/login');
+      await waitFor(h, () => !!document.getElementById('current-password'), 'the sign-in form');
       await noList(h, 'the sign-in form\'s autofocus', undefined, 1000);
       await click(h, '#username');
       const box = await waitList(h);
@@ -289,14 +324,13 @@ export const scenarios = [
       assert.deepEqual(await pick(h, box, 'ann', filled), ['ann']);
       assert.deepEqual(await values(h, '#username', '#current-password'), ['ann', 'Tr0ub4dor&3']);
       await click(h, '#signin');
-      await arrivedAt(h, `${app.origin}/`);
-      assert.equal(await h.page.evaluate(() => document.getElementById('who')?.textContent), 'ann', 'the site accepted the filled password');
+      assert.equal(await waitFor(h, who, 'who is signed in'), 'ann', 'the site accepted the filled password');
       await sleep(1000);
       assert.equal(await h.uiOpen('prompt'), false, 'signing in with the saved password prompts nothing');
 
       // The same credential is what the site's get() returns.
       await click(h, '#signout');
-      for (let i = 0; i < 100 && !(await h.page.evaluate(() => !!document.getElementById('login'))); i++) await sleep(50);
+      await waitFor(h, signedOut, 'the signed-out home page');
       const got = h.page.evaluate(async () => {
         const c = await navigator.credentials.get({ password: true, mediation: 'required' });
         return c && { id: c.id, password: c.password, type: c.type };

@@ -49,6 +49,13 @@ function deepFocused(el) {
 }
 
 /**
+ * Whether `el` is the document's focused element (inside shadow roots too). Not `:focus`, which
+ * Firefox does not match while its window is in the background.
+ * @param {Element} el
+ */
+const hasFocus = (el) => deepFocused(document.activeElement) === el;
+
+/**
  * Sets `el`'s value as typing would look to the page: the browser's own value setter (a
  * framework that tracks the property on the element sees a change), then `input` and `change`.
  * @param {HTMLInputElement} el
@@ -136,7 +143,7 @@ function watchFills(ask) {
   // A click on the field that already has the focus (the list was closed meanwhile).
   window.addEventListener('click', (e) => guarded(() => {
     const field = fieldOf(e);
-    if (!field || !field.matches(':focus')) return;
+    if (!field || !hasFocus(field)) return;
     if (target?.field === field && performance.now() - target.at < GESTURE_MS) return;
     offerFor(field);
   }), true);
@@ -144,7 +151,7 @@ function watchFills(ask) {
   // The field the list belongs under (src/autofill.js, this isolated world), while it has focus.
   /** @type {any} */ (globalThis).credwellFillAnchor = () => {
     const field = target?.field;
-    return field && field.isConnected && field.matches(':focus') ? field : null;
+    return field && field.isConnected && hasFocus(field) ? field : null;
   };
 
   return {
