@@ -139,6 +139,7 @@ mod tests {
             created: Timestamp(1),
             updated: Timestamp(1_796_232_600_123),
             history: Vec::new(),
+            extras: Default::default(),
         };
         let whole = credential_entry(&record, &FieldLimits::NONE);
         assert_eq!(whole["record"], 3);

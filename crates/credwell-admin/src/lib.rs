@@ -19,7 +19,7 @@ mod vault;
 pub use memory::MemoryVault;
 
 use credwell_core::{
-    Credential, DatedCredential, RecordId, StoreFailure, StoredCredential, Timestamp,
+    Credential, DatedCredential, Extras, RecordId, StoreFailure, StoredCredential, Timestamp,
 };
 use credwell_passkey::PasskeyRecord;
 use credwell_vault::VaultError;
@@ -29,11 +29,15 @@ use credwell_vault::VaultError;
 pub enum Change {
     /// Add a new credential.
     Add(Credential),
-    /// Replace the credential of an existing record (a replaced password joins its history).
+    /// Replace the credential of an existing record (a replaced password joins its history;
+    /// its extras stay).
     Update(RecordId, Credential),
-    /// Add a credential with the times and password history another store gave it.
+    /// Replace the credential and the extras of an existing record (a replaced password joins
+    /// its history).
+    UpdateWithExtras(RecordId, Credential, Extras),
+    /// Add a credential with the times, password history and extras another store gave it.
     AddDated(DatedCredential),
-    /// Replace a record's credential, times and password history with these.
+    /// Replace a record's credential, times, password history and extras with these.
     UpdateDated(RecordId, DatedCredential),
     /// Add a passkey.
     AddPasskey(PasskeyRecord),

@@ -121,6 +121,11 @@ impl VaultAdmin for MemoryVault {
                 Change::Update(r, c) => {
                     block_on(self.credentials.update(r, c, now))?;
                 }
+                Change::UpdateWithExtras(r, c, extras) => {
+                    if block_on(self.credentials.update(r, c, now))? {
+                        self.credentials.set_extras(r, extras);
+                    }
+                }
                 Change::AddDated(d) => {
                     self.credentials.insert_dated(d);
                 }

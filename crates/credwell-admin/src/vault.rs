@@ -58,6 +58,9 @@ impl VaultAdmin for Vault {
                 Ok(match c {
                     Change::Add(c) => credwell_vault::Change::Add(c),
                     Change::Update(r, c) => credwell_vault::Change::Update(r, c),
+                    Change::UpdateWithExtras(r, c, x) => {
+                        credwell_vault::Change::UpdateWithExtras(r, c, x)
+                    }
                     Change::AddDated(d) => credwell_vault::Change::AddDated(d),
                     Change::UpdateDated(r, d) => credwell_vault::Change::UpdateDated(r, d),
                     Change::AddPasskey(p) => credwell_vault::Change::AddPasskey(to_entry(&p)?),

@@ -67,6 +67,7 @@ mod credential;
 mod engine;
 mod errors;
 mod exception;
+mod extras;
 mod federated;
 mod idl;
 mod mediation;
@@ -89,6 +90,7 @@ pub use engine::{
 };
 pub use errors::{ConstructError, CreateError, GetError, PreventSilentAccessError, StoreError};
 pub use exception::{ErrorName, Rejection};
+pub use extras::{CustomField, Extras, SecretText};
 pub use idl::{ConversionError, MAX_SEQUENCE_LEN, MAX_STRING_BYTES};
 pub use mediation::Mediation;
 pub use mediator::{

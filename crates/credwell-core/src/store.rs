@@ -15,6 +15,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::clock::Timestamp;
 use crate::credential::{Credential, CredentialType, Password};
+use crate::extras::Extras;
 use crate::origin::{Origin, Site};
 
 mod delegate;
@@ -38,6 +39,9 @@ pub struct StoredCredential {
     pub updated: Timestamp,
     /// The passwords it had before, oldest first (empty for other kinds of credential).
     pub history: Vec<PastPassword>,
+    /// Its notes, TOTP secret, custom fields, folder and favourite mark (empty for other kinds
+    /// of credential). Never part of what a page receives: pages get [`Self::credential`].
+    pub extras: Extras,
 }
 
 /// A password a credential had before, and when it was replaced.
@@ -64,6 +68,8 @@ pub struct DatedCredential {
     pub updated: Timestamp,
     /// The passwords it had before, oldest first.
     pub history: Vec<PastPassword>,
+    /// Its notes, TOTP secret, custom fields, folder and favourite mark.
+    pub extras: Extras,
 }
 
 /// Keeps `old`'s password in `history` when `new` replaces it with another one at `when`: both
@@ -310,7 +316,20 @@ impl MemoryStore {
             created: dated.created,
             updated: dated.updated,
             history: dated.history,
+            extras: dated.extras,
         });
+        true
+    }
+
+    /// Replaces a record's extras, keeping everything else; `false` when there is no such
+    /// record.
+    pub fn set_extras(&self, record: RecordId, extras: Extras) -> bool {
+        let mut inner = self.write();
+        let Some(mut stored) = inner.take(record) else {
+            return false;
+        };
+        stored.extras = extras;
+        inner.place(stored);
         true
     }
 
@@ -332,6 +351,7 @@ impl Inner {
             created: now,
             updated: now,
             history: Vec::new(),
+            extras: Extras::default(),
         })
     }
 
@@ -344,6 +364,7 @@ impl Inner {
             created: dated.created,
             updated: dated.updated,
             history: dated.history,
+            extras: dated.extras,
         });
         record
     }
@@ -558,6 +579,10 @@ mod tests {
                 password: crate::Password::new("old"),
                 replaced: Timestamp(20),
             }],
+            extras: crate::Extras {
+                folder: "Work".into(),
+                ..crate::Extras::default()
+            },
         };
         assert!(store.replace_dated(a, dated.clone()));
         let stored = store.all().remove(0);
@@ -565,6 +590,14 @@ mod tests {
             (stored.created, stored.updated, stored.history),
             (Timestamp(10), Timestamp(20), dated.history.clone())
         );
+        assert_eq!(stored.extras, dated.extras);
+        // An update keeps the record's extras; set_extras replaces them alone.
+        assert!(block_on(store.update(a, with("newer"), Timestamp(30))).unwrap());
+        assert_eq!(store.all().remove(0).extras, dated.extras);
+        assert!(store.set_extras(a, crate::Extras::default()));
+        let stored = store.all().remove(0);
+        assert!(stored.extras.is_empty() && stored.updated == Timestamp(30));
+        assert!(!store.set_extras(RecordId(99), crate::Extras::default()));
         assert!(!store.replace_dated(RecordId(99), dated.clone()));
         let b = store.insert_dated(dated);
         assert_ne!(a, b);

@@ -38,13 +38,13 @@ pub fn decode_credential(
     kind: RecordKind,
     known: Option<(&Origin, &str)>,
 ) -> Option<Credential> {
-    record::decode_credential(plain, kind, known).map(|(credential, _)| credential)
+    record::decode_credential(plain, kind, known).map(|opened| opened.credential)
 }
 
-/// The plaintext the vault seals for `credential` with no password history (`None` for kinds it
+/// The plaintext the vault seals for `credential` with no password history or extras (`None` for kinds it
 /// does not store).
 pub fn encode_credential(credential: &Credential) -> Option<Zeroizing<Vec<u8>>> {
-    record::encode_credential(credential, &[])
+    record::encode_credential(credential, &[], &credwell_core::Extras::default())
 }
 
 /// An origin-flags record's plaintext: the origin as written, and the flags.

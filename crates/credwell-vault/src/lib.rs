@@ -54,7 +54,7 @@ mod store;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use credwell_core::{Credential, DatedCredential, RecordId};
+use credwell_core::{Credential, DatedCredential, Extras, RecordId};
 use rusqlite::{Connection, params};
 
 pub use crypto::{INSECURE_KDF_ENV, KdfParams};
@@ -138,7 +138,8 @@ pub enum VaultError {
     /// Opaque origins are never stored.
     #[error("credentials of opaque origins are not stored")]
     OpaqueOrigin,
-    /// Only password and federated credentials are stored here.
+    /// Only password and federated credentials are stored here, and extras (notes, TOTP
+    /// secrets, custom fields, folders) only with password credentials.
     #[error("this kind of credential is not stored in the vault")]
     UnsupportedCredential,
     /// A passkey with this credential id is already stored.
@@ -235,13 +236,17 @@ pub struct Readable<T> {
 pub enum Change {
     /// Add a credential.
     Add(Credential),
-    /// Replace a record's credential, keeping its creation time and password history (a
-    /// replaced password joins the history).
+    /// Replace a record's credential, keeping its creation time, password history (a
+    /// replaced password joins the history) and extras.
     Update(RecordId, Credential),
-    /// Add a credential with the times and password history it had elsewhere (an import).
+    /// Replace a record's credential and its extras, keeping its creation time and password
+    /// history (a replaced password joins the history).
+    UpdateWithExtras(RecordId, Credential, Extras),
+    /// Add a credential with the times, password history and extras it had elsewhere (an
+    /// import).
     AddDated(DatedCredential),
-    /// Replace a record's credential, times and password history with these (an import that
-    /// computed them from the stored record).
+    /// Replace a record's credential, times, password history and extras with these (an
+    /// import that computed them from the stored record).
     UpdateDated(RecordId, DatedCredential),
     /// Remove a record.
     Remove(RecordId),

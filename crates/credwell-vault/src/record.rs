@@ -1,8 +1,8 @@
 //! What is sealed inside a record: the credential or the per-origin flags, as JSON.
 
 use credwell_core::{
-    Credential, FederatedCredential, Origin, OriginFlags, Password, PasswordCredential,
-    PastPassword, Timestamp,
+    Credential, CustomField, Extras, FederatedCredential, Origin, OriginFlags, Password,
+    PasswordCredential, PastPassword, SecretText, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -58,6 +58,10 @@ enum Payload {
         /// before there was a history: both read as no history.
         #[serde(rename = "h", skip_serializing_if = "Vec::is_empty")]
         history: Vec<PastOut>,
+        /// Notes, TOTP secret, custom fields, folder and favourite mark. Absent when there are
+        /// none, as in records written before there were any: both read as none.
+        #[serde(rename = "x", skip_serializing_if = "Option::is_none")]
+        extras: Option<ExtrasOut>,
     },
     #[serde(rename = "f")]
     Federated {
@@ -94,6 +98,117 @@ impl Drop for PastOut {
 /// The JSON of one history entry besides its password: keys, quotes, braces and the time.
 const PAST_OVERHEAD: usize = 40;
 
+/// A password credential's extras as sealed: notes (`n`), TOTP secret (`t`), custom fields
+/// (`f`), folder (`d`) and favourite mark (`s`), each absent when empty.
+#[derive(Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ExtrasOut {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    n: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    t: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    f: Vec<FieldOut>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    d: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    s: bool,
+}
+
+/// One custom field as sealed: its name (`n`), value (`v`) and hidden mark (`h`, absent when
+/// false).
+#[derive(Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FieldOut {
+    n: String,
+    v: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    h: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl Drop for ExtrasOut {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.n.zeroize();
+        self.t.zeroize();
+    }
+}
+
+impl Drop for FieldOut {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.v.zeroize();
+    }
+}
+
+/// The JSON of the extras object besides its texts: keys, quotes, braces, `true`.
+const EXTRAS_OVERHEAD: usize = 48;
+/// The JSON of one custom field besides its texts.
+const FIELD_OVERHEAD: usize = 32;
+
+impl ExtrasOut {
+    /// `None` when there is nothing extra: the record is written as before extras existed.
+    fn of(extras: &Extras) -> Option<Self> {
+        (!extras.is_empty()).then(|| Self {
+            n: extras.notes.expose().to_owned(),
+            t: extras.totp.expose().to_owned(),
+            f: extras
+                .fields
+                .iter()
+                .map(|f| FieldOut {
+                    n: f.name.clone(),
+                    v: f.value.expose().to_owned(),
+                    h: f.hidden,
+                })
+                .collect(),
+            d: extras.folder.clone(),
+            s: extras.favorite,
+        })
+    }
+
+    fn text_len(&self) -> usize {
+        EXTRAS_OVERHEAD
+            + self.n.len()
+            + self.t.len()
+            + self.d.len()
+            + self
+                .f
+                .iter()
+                .map(|f| f.n.len() + f.v.len() + FIELD_OVERHEAD)
+                .sum::<usize>()
+    }
+
+    /// The extras, moved out (the emptied strings are still zeroized on drop).
+    fn take(&mut self) -> Extras {
+        Extras {
+            notes: SecretText::new(std::mem::take(&mut self.n)),
+            totp: SecretText::new(std::mem::take(&mut self.t)),
+            fields: self
+                .f
+                .iter_mut()
+                .map(|f| CustomField {
+                    name: std::mem::take(&mut f.n),
+                    value: SecretText::new(std::mem::take(&mut f.v)),
+                    hidden: f.h,
+                })
+                .collect(),
+            folder: std::mem::take(&mut self.d),
+            favorite: self.s,
+        }
+    }
+}
+
+/// A credential record opened: the credential, its password history and its extras.
+pub(crate) struct Opened {
+    pub(crate) credential: Credential,
+    pub(crate) history: Vec<PastPassword>,
+    pub(crate) extras: Extras,
+}
+
 impl Drop for Payload {
     fn drop(&mut self) {
         use zeroize::Zeroize;
@@ -103,11 +218,13 @@ impl Drop for Payload {
     }
 }
 
-/// Serializes a credential and its password history for sealing (the buffer is zeroized when
-/// dropped).
+/// Serializes a credential, its password history and its extras for sealing (the buffer is
+/// zeroized when dropped). `None` for a kind the vault does not store, and for extras on
+/// anything but a password credential.
 pub(crate) fn encode_credential(
     credential: &Credential,
     history: &[PastPassword],
+    extras: &Extras,
 ) -> Option<Zeroizing<Vec<u8>>> {
     let payload = match credential {
         Credential::Password(c) => Payload::Password {
@@ -123,7 +240,9 @@ pub(crate) fn encode_credential(
                     t: h.replaced.0,
                 })
                 .collect(),
+            extras: ExtrasOut::of(extras),
         },
+        Credential::Federated(_) if !extras.is_empty() => return None,
         Credential::Federated(c) => Payload::Federated {
             origin: c.origin.to_string(),
             id: c.id.clone(),
@@ -148,6 +267,7 @@ impl Payload {
                 name,
                 icon,
                 history,
+                extras,
             } => {
                 [origin, id, password, name, icon]
                     .iter()
@@ -157,6 +277,7 @@ impl Payload {
                         .iter()
                         .map(|h| h.p.len() + PAST_OVERHEAD)
                         .sum::<usize>()
+                    + extras.as_ref().map_or(0, ExtrasOut::text_len)
             }
             Self::Federated {
                 origin,
@@ -202,8 +323,8 @@ pub(crate) fn encode_flags(origin: &Origin, flags: OriginFlags) -> Zeroizing<Vec
     to_sealable(&payload).unwrap_or_default()
 }
 
-/// Reads a sealed credential and its password history back; `None` if the bytes are not a
-/// credential of `kind`.
+/// Reads a sealed credential, its password history and its extras back; `None` if the bytes
+/// are not a credential of `kind`.
 ///
 /// `known` is the origin the caller looked up: when the sealed origin is its serialization, it
 /// is reused instead of parsed again (parsing means a URL parse and a Public Suffix List lookup).
@@ -211,7 +332,7 @@ pub(crate) fn decode_credential(
     bytes: &[u8],
     kind: RecordKind,
     known: Option<(&Origin, &str)>,
-) -> Option<(Credential, Vec<PastPassword>)> {
+) -> Option<Opened> {
     let mut fields: Fields = serde_json::from_slice(bytes).ok()?;
     let origin = match known {
         Some((known, serialized)) if serialized == fields.origin.as_str() => known.clone(),
@@ -236,9 +357,14 @@ pub(crate) fn decode_credential(
                     replaced: Timestamp(h.t),
                 })
                 .collect();
-            Some((credential, history))
+            let extras = fields.x.as_mut().map(ExtrasOut::take).unwrap_or_default();
+            Some(Opened {
+                credential,
+                history,
+                extras,
+            })
         }
-        ("f", RecordKind::Federated) if fields.h.is_empty() => {
+        ("f", RecordKind::Federated) if fields.h.is_empty() && fields.x.is_none() => {
             let credential = Credential::Federated(FederatedCredential {
                 origin,
                 id: fields.id.take()?,
@@ -247,7 +373,11 @@ pub(crate) fn decode_credential(
                 name: fields.name.take()?,
                 icon_url: fields.icon.take()?,
             });
-            Some((credential, Vec::new()))
+            Some(Opened {
+                credential,
+                history: Vec::new(),
+                extras: Extras::default(),
+            })
         }
         _ => None,
     }
@@ -289,6 +419,9 @@ struct Fields {
     /// A password credential's history (absent in records written before there was one).
     #[serde(default)]
     h: Vec<PastOut>,
+    /// A password credential's extras (absent in records written before there were any, and
+    /// when it has none).
+    x: Option<ExtrasOut>,
 }
 
 impl Drop for Fields {
@@ -304,6 +437,15 @@ impl Drop for Fields {
 mod tests {
     use super::*;
 
+    /// The credential and history of a record (its extras aside).
+    fn decode(
+        bytes: &[u8],
+        kind: RecordKind,
+        known: Option<(&Origin, &str)>,
+    ) -> Option<(Credential, Vec<PastPassword>)> {
+        decode_credential(bytes, kind, known).map(|o| (o.credential, o.history))
+    }
+
     #[test]
     fn serializing_never_reallocates_the_buffer_holding_the_password() {
         // Control characters are the worst case: six bytes of JSON each.
@@ -317,10 +459,10 @@ mod tests {
         });
         let payload_len = "https://a.example".len() + 4 * worst.len();
         let expected = buffer_for(payload_len).capacity();
-        let sealed = encode_credential(&credential, &[]).unwrap();
+        let sealed = encode_credential(&credential, &[], &Extras::default()).unwrap();
         assert!(sealed.len() > 4 * 6 * 300);
         assert_eq!(sealed.capacity(), expected, "the buffer grew");
-        let (back, history) = decode_credential(&sealed, RecordKind::Password, None).unwrap();
+        let (back, history) = decode(&sealed, RecordKind::Password, None).unwrap();
         assert_eq!(back, credential);
         assert!(history.is_empty());
         // With a history of worst-case passwords and the largest times, no growth either.
@@ -330,14 +472,14 @@ mod tests {
                 replaced: Timestamp(u64::MAX),
             })
             .collect();
-        let sealed = encode_credential(&credential, &history).unwrap();
+        let sealed = encode_credential(&credential, &history, &Extras::default()).unwrap();
         let with_history = payload_len + history.len() * (worst.len() + PAST_OVERHEAD);
         assert_eq!(
             sealed.capacity(),
             buffer_for(with_history).capacity(),
             "the buffer grew"
         );
-        let (back, read) = decode_credential(&sealed, RecordKind::Password, None).unwrap();
+        let (back, read) = decode(&sealed, RecordKind::Password, None).unwrap();
         assert_eq!((back, read), (credential, history));
     }
 
@@ -349,18 +491,21 @@ mod tests {
             r#""name":"n","icon":""}"#
         )
         .as_bytes();
-        let (credential, history) = decode_credential(old, RecordKind::Password, None).unwrap();
+        let (credential, history) = decode(old, RecordKind::Password, None).unwrap();
         assert!(history.is_empty());
         // No history, no "h": the record is written as before, byte for byte.
-        assert_eq!(&encode_credential(&credential, &[]).unwrap()[..], old);
+        assert_eq!(
+            &encode_credential(&credential, &[], &Extras::default()).unwrap()[..],
+            old
+        );
         let past = [PastPassword {
             password: Password::new("older"),
             replaced: Timestamp(5),
         }];
-        let sealed = encode_credential(&credential, &past).unwrap();
+        let sealed = encode_credential(&credential, &past, &Extras::default()).unwrap();
         let text = std::str::from_utf8(&sealed).unwrap();
         assert!(text.ends_with(r#","h":[{"p":"older","t":5}]}"#), "{text}");
-        let (_, read) = decode_credential(&sealed, RecordKind::Password, None).unwrap();
+        let (_, read) = decode(&sealed, RecordKind::Password, None).unwrap();
         assert_eq!(read, past);
         // A malformed history is a malformed record, and federated records have none.
         let bad = concat!(
@@ -368,13 +513,131 @@ mod tests {
             r#""icon":"","h":[{"p":1}]}"#
         )
         .as_bytes();
-        assert!(decode_credential(bad, RecordKind::Password, None).is_none());
+        assert!(decode(bad, RecordKind::Password, None).is_none());
         let federated = concat!(
             r#"{"k":"f","origin":"https://a.example","id":"u","provider":"https://i.example","#,
             r#""protocol":null,"name":"","icon":"","h":[{"p":"x","t":1}]}"#
         )
         .as_bytes();
+        assert!(decode(federated, RecordKind::Federated, None).is_none());
+    }
+
+    #[test]
+    fn extras_are_sealed_only_when_present_and_read_back_whole() {
+        let old: &[u8] = concat!(
+            r#"{"k":"p","origin":"https://a.example","id":"u","password":"p","#,
+            r#""name":"n","icon":""}"#
+        )
+        .as_bytes();
+        let opened = decode_credential(old, RecordKind::Password, None).unwrap();
+        assert!(opened.extras.is_empty());
+        let credential = opened.credential;
+        let extras = Extras {
+            notes: SecretText::new("line 1\nline \u{1}2"),
+            totp: SecretText::new("otpauth://totp/a?secret=GEZDGNBV"),
+            fields: vec![
+                CustomField {
+                    name: "PIN".into(),
+                    value: SecretText::new("4711"),
+                    hidden: true,
+                },
+                CustomField {
+                    name: "Account".into(),
+                    value: SecretText::new("12-34"),
+                    hidden: false,
+                },
+            ],
+            folder: "Banking/Private".into(),
+            favorite: true,
+        };
+        let sealed = encode_credential(&credential, &[], &extras).unwrap();
+        let text = std::str::from_utf8(&sealed).unwrap();
+        assert!(text.starts_with(&std::str::from_utf8(old).unwrap()[..old.len() - 1]));
+        assert!(text.contains(r#","x":{"n":"#), "{text}");
+        assert!(text.contains(r#"{"n":"Account","v":"12-34"}"#), "{text}");
+        let back = decode_credential(&sealed, RecordKind::Password, None).unwrap();
+        assert_eq!((back.credential, back.extras), (credential.clone(), extras));
+        // One kind alone is written alone.
+        let favourite = Extras {
+            favorite: true,
+            ..Extras::default()
+        };
+        let sealed = encode_credential(&credential, &[], &favourite).unwrap();
+        assert!(
+            std::str::from_utf8(&sealed)
+                .unwrap()
+                .ends_with(r#""icon":"","x":{"s":true}}"#)
+        );
+        // Malformed extras, unknown keys in them, and extras on a federated record are refused.
+        for bad in [
+            r#""x":{"n":1}"#,
+            r#""x":{"f":[{"n":"a"}]}"#,
+            r#""x":{"z":"?"}"#,
+            r#""x":{"f":[{"n":"a","v":"b","q":1}]}"#,
+        ] {
+            let json = format!(
+                r#"{{"k":"p","origin":"https://a.example","id":"u","password":"p","name":"","icon":"",{bad}}}"#
+            );
+            assert!(
+                decode_credential(json.as_bytes(), RecordKind::Password, None).is_none(),
+                "{bad}"
+            );
+        }
+        let federated = concat!(
+            r#"{"k":"f","origin":"https://a.example","id":"u","provider":"https://i.example","#,
+            r#""protocol":null,"name":"","icon":"","x":{"n":"x"}}"#
+        )
+        .as_bytes();
         assert!(decode_credential(federated, RecordKind::Federated, None).is_none());
+        let federated = Credential::Federated(FederatedCredential {
+            id: "u".into(),
+            provider: "https://i.example".into(),
+            protocol: None,
+            name: String::new(),
+            icon_url: String::new(),
+            origin: Origin::parse("https://a.example").unwrap(),
+        });
+        assert!(encode_credential(&federated, &[], &favourite).is_none());
+        assert!(encode_credential(&federated, &[], &Extras::default()).is_some());
+    }
+
+    #[test]
+    fn worst_case_extras_never_reallocate_the_buffer() {
+        let worst = "\u{1}".repeat(200);
+        let credential = Credential::Password(PasswordCredential {
+            id: worst.clone(),
+            password: Password::new(worst.as_str()),
+            name: worst.clone(),
+            icon_url: worst.clone(),
+            origin: Origin::parse("https://a.example").unwrap(),
+        });
+        let extras = Extras {
+            notes: SecretText::new(worst.as_str()),
+            totp: SecretText::new(worst.as_str()),
+            fields: (0..20)
+                .map(|_| CustomField {
+                    name: worst.clone(),
+                    value: SecretText::new(worst.as_str()),
+                    hidden: true,
+                })
+                .collect(),
+            folder: worst.clone(),
+            favorite: true,
+        };
+        let sealed = encode_credential(&credential, &[], &extras).unwrap();
+        let payload = match &credential {
+            Credential::Password(_) => "https://a.example".len() + 4 * worst.len(),
+            _ => unreachable!(),
+        };
+        let extras_len =
+            EXTRAS_OVERHEAD + 3 * worst.len() + 20 * (2 * worst.len() + FIELD_OVERHEAD);
+        assert_eq!(
+            sealed.capacity(),
+            buffer_for(payload + extras_len).capacity(),
+            "the buffer grew"
+        );
+        let back = decode_credential(&sealed, RecordKind::Password, None).unwrap();
+        assert_eq!(back.extras, extras);
     }
 
     #[test]
@@ -384,14 +647,14 @@ mod tests {
             r#""name":"","icon":""}"#
         )
         .as_bytes();
-        assert!(decode_credential(full, RecordKind::Password, None).is_some());
-        assert!(decode_credential(full, RecordKind::Federated, None).is_none());
+        assert!(decode(full, RecordKind::Password, None).is_some());
+        assert!(decode(full, RecordKind::Federated, None).is_none());
         assert!(decode_flags(full).is_none());
         let no_password = br#"{"k":"p","origin":"https://a.example","id":"u","name":"","icon":""}"#;
-        assert!(decode_credential(no_password, RecordKind::Password, None).is_none());
+        assert!(decode(no_password, RecordKind::Password, None).is_none());
         let bad_origin =
             br#"{"k":"p","origin":"not an origin","id":"u","password":"p","name":"","icon":""}"#;
-        assert!(decode_credential(bad_origin, RecordKind::Password, None).is_none());
+        assert!(decode(bad_origin, RecordKind::Password, None).is_none());
         let flags = encode_flags(
             &Origin::parse("https://a.example").unwrap(),
             OriginFlags {
@@ -402,6 +665,6 @@ mod tests {
         let (origin, read) = decode_flags(&flags).unwrap();
         assert_eq!(origin, "https://a.example");
         assert!(read.prevent_silent_access && !read.never_save);
-        assert!(decode_credential(&flags, RecordKind::Password, None).is_none());
+        assert!(decode(&flags, RecordKind::Password, None).is_none());
     }
 }

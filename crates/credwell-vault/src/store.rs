@@ -189,14 +189,15 @@ impl Vault {
         let id = row.meta.id;
         let kind = RecordKind::from_i64(row.meta.kind).ok_or(VaultError::Tampered(id))?;
         let plain = self.open_row(row)?;
-        let (credential, history) =
+        let opened =
             record::decode_credential(&plain, kind, known).ok_or(VaultError::Tampered(id))?;
         Ok(StoredCredential {
             record: RecordId(u64::try_from(id).map_err(|_| VaultError::Tampered(id))?),
-            credential,
+            credential: opened.credential,
             created: Timestamp(u64::try_from(row.meta.created).unwrap_or(0)),
             updated: Timestamp(u64::try_from(row.meta.updated).unwrap_or(0)),
-            history,
+            history: opened.history,
+            extras: opened.extras,
         })
     }
 

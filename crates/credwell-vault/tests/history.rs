@@ -91,6 +91,7 @@ fn dated_changes_write_the_times_and_history_they_are_given() {
                 replaced: Timestamp(*t),
             })
             .collect(),
+        extras: Default::default(),
     };
     let added = vault
         .apply(

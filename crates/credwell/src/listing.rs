@@ -210,6 +210,7 @@ mod tests {
             created: credwell_core::Timestamp(0),
             updated: credwell_core::Timestamp(0),
             history: Vec::new(),
+            extras: Default::default(),
         }];
         let framed = text(|o| list_readable(&records, [], None, false, false, o)).unwrap();
         assert!(

@@ -1,6 +1,6 @@
 //! Writing credential rows: [`Vault::apply`], the one transaction every change goes through.
 
-use credwell_core::{Credential, PastPassword, RecordId, Timestamp, retire_password};
+use credwell_core::{Credential, Extras, PastPassword, RecordId, Timestamp, retire_password};
 use rusqlite::{Connection, TransactionBehavior, params};
 
 use super::{Row, RowMeta, existing_meta, kind_of_credential, to_i64};
@@ -26,25 +26,25 @@ impl Vault {
             match change {
                 Change::Add(credential) => {
                     let times = (to_i64(now.0), to_i64(now.0));
-                    added.push(self.put_new(&tx, credential, times, &[], &mut terms)?);
+                    let none = (&[][..], &Extras::default());
+                    added.push(self.put_new(&tx, credential, times, none, &mut terms)?);
                 }
                 Change::AddDated(dated) => {
                     let times = (to_i64(dated.created.0), to_i64(dated.updated.0));
-                    let history = &dated.history;
-                    added.push(self.put_new(&tx, &dated.credential, times, history, &mut terms)?);
+                    let kept = (&dated.history[..], &dated.extras);
+                    added.push(self.put_new(&tx, &dated.credential, times, kept, &mut terms)?);
                 }
                 Change::Update(record, credential) => {
-                    let old = existing_credential_row(&tx, *record)?;
-                    let (stored, mut history) = self.open_credential(&old)?;
-                    retire_password(&mut history, &stored, credential, now);
-                    let times = (old.meta.created, to_i64(now.0));
-                    self.put_over(&tx, &old.meta, credential, times, &history, &mut terms)?;
+                    self.update(&tx, *record, credential, None, now, &mut terms)?;
+                }
+                Change::UpdateWithExtras(record, credential, extras) => {
+                    self.update(&tx, *record, credential, Some(extras), now, &mut terms)?;
                 }
                 Change::UpdateDated(record, dated) => {
                     let old = existing_credential_meta(&tx, *record)?;
                     let times = (to_i64(dated.created.0), to_i64(dated.updated.0));
-                    let (credential, history) = (&dated.credential, &dated.history);
-                    self.put_over(&tx, &old, credential, times, history, &mut terms)?;
+                    let kept = (&dated.history[..], &dated.extras);
+                    self.put_over(&tx, &old, &dated.credential, times, kept, &mut terms)?;
                 }
                 Change::Remove(record) => {
                     let old = existing_credential_meta(&tx, *record)?;
@@ -66,6 +66,26 @@ impl Vault {
         self.commit_terms(&tx, &terms)?;
         tx.commit()?;
         Ok(added)
+    }
+
+    /// Replaces credential `record` with `credential` at `now`, keeping its creation time and
+    /// password history (the replaced password joins it), and its extras unless `extras` are
+    /// given.
+    fn update(
+        &self,
+        tx: &Connection,
+        record: RecordId,
+        credential: &Credential,
+        extras: Option<&Extras>,
+        now: Timestamp,
+        terms: &mut Vec<[u8; 32]>,
+    ) -> Result<(), VaultError> {
+        let old = existing_credential_row(tx, record)?;
+        let mut opened = self.open_credential(&old)?;
+        retire_password(&mut opened.history, &opened.credential, credential, now);
+        let times = (old.meta.created, to_i64(now.0));
+        let kept = (&opened.history[..], extras.unwrap_or(&opened.extras));
+        self.put_over(tx, &old.meta, credential, times, kept, terms)
     }
 
     pub(super) fn meta_for(
@@ -91,41 +111,43 @@ impl Vault {
         })
     }
 
-    /// Writes a new credential row with `(created, updated)` times and `history`; its id.
+    /// Writes a new credential row with `(created, updated)` times, `history` and `extras`;
+    /// its id.
     fn put_new(
         &self,
         tx: &Connection,
         credential: &Credential,
         (created, updated): (i64, i64),
-        history: &[PastPassword],
+        kept: (&[PastPassword], &Extras),
         terms: &mut Vec<[u8; 32]>,
     ) -> Result<RecordId, VaultError> {
         let id = self.next_id(tx)?;
         let meta = self.meta_for(id, 1, created, updated, credential)?;
-        self.put(tx, &meta, credential, history, None)?;
+        self.put(tx, &meta, credential, kept, None)?;
         terms.push(self.integrity_term(&meta));
         Ok(RecordId(u64::try_from(id).unwrap_or(0)))
     }
 
-    /// Writes `credential` over the row `old`, with `(created, updated)` times and `history`.
+    /// Writes `credential` over the row `old`, with `(created, updated)` times, `history` and
+    /// `extras`.
     fn put_over(
         &self,
         tx: &Connection,
         old: &RowMeta,
         credential: &Credential,
         (created, updated): (i64, i64),
-        history: &[PastPassword],
+        kept: (&[PastPassword], &Extras),
         terms: &mut Vec<[u8; 32]>,
     ) -> Result<(), VaultError> {
         let meta = self.meta_for(old.id, old.revision + 1, created, updated, credential)?;
-        self.put(tx, &meta, credential, history, Some(old))?;
+        self.put(tx, &meta, credential, kept, Some(old))?;
         terms.push(self.integrity_term(old));
         terms.push(self.integrity_term(&meta));
         Ok(())
     }
 
-    /// The credential and password history sealed in a credential row.
-    fn open_credential(&self, row: &Row) -> Result<(Credential, Vec<PastPassword>), VaultError> {
+    /// The credential, password history and extras sealed in a credential row.
+    fn open_credential(&self, row: &Row) -> Result<record::Opened, VaultError> {
         let id = row.meta.id;
         let kind = RecordKind::from_i64(row.meta.kind).ok_or(VaultError::Tampered(id))?;
         let plain = self.open_row(row)?;
@@ -138,10 +160,10 @@ impl Vault {
         tx: &Connection,
         meta: &RowMeta,
         credential: &Credential,
-        history: &[PastPassword],
+        (history, extras): (&[PastPassword], &Extras),
         old: Option<&RowMeta>,
     ) -> Result<(), VaultError> {
-        let plain = record::encode_credential(credential, history)
+        let plain = record::encode_credential(credential, history, extras)
             .ok_or(VaultError::UnsupportedCredential)?;
         self.put_sealed(tx, meta, &plain, old)
     }

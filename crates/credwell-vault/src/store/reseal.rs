@@ -62,8 +62,9 @@ impl Vault {
         let tampered = VaultError::Tampered(meta.id);
         match RecordKind::from_i64(meta.kind) {
             Some(kind @ (RecordKind::Password | RecordKind::Federated)) => {
-                let (credential, _) =
-                    record::decode_credential(plain, kind, None).ok_or(tampered)?;
+                let credential = record::decode_credential(plain, kind, None)
+                    .ok_or(tampered)?
+                    .credential;
                 self.meta_for(
                     meta.id,
                     meta.revision,

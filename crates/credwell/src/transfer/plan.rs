@@ -265,6 +265,7 @@ fn add(
         created,
         updated,
         history,
+        extras: Default::default(),
     });
     (outcome, Some(change))
 }
@@ -300,6 +301,7 @@ fn merge(
             created: record.created,
             updated,
             history,
+            extras: record.extras.clone(),
         }
     };
     if login.password == stored.password {

@@ -550,6 +550,7 @@ fn a_store_locked_again_before_the_pick_ends_as_not_allowed_not_null() {
             created: Timestamp(0),
             updated: Timestamp(0),
             history: Vec::new(),
+            extras: Default::default(),
         }]),
         ..Locked::default()
     };
