@@ -2,8 +2,8 @@
 //! queries that `show`, `edit` and `rm` take in place of an ID.
 //!
 //! A query that is a number names the record with that ID. Any other text matches a credential
-//! whose origin, host, username or display name (a passkey's RP ID, user name or display name)
-//! contains it, ignoring case; when some of the matches equal the text exactly (the host, the
+//! whose origin, host, username, display name, folder or custom field names (a passkey's RP ID,
+//! user name or display name) contains it, ignoring case; when some of the matches equal the text exactly (the host, the
 //! origin or the username), only those count. A query must match exactly one record: several
 //! are an error that lists them, without their secrets.
 
@@ -11,12 +11,12 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 
 use credwell_admin::Readable;
 use credwell_admin::entry::{FieldLimits, algorithm_name, passkey_entry};
-use credwell_core::{Credential, RecordId, StoredCredential, Timestamp};
+use credwell_core::{Credential, Extras, RecordId, StoredCredential, Timestamp};
 use credwell_passkey::PasskeyRecord;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -28,6 +28,7 @@ use crate::damaged;
 use crate::global::Global;
 use crate::listing::{list_readable, plain_output};
 use crate::output::{HIDDEN, credential_json, print_json};
+use crate::totp::{self, Totp};
 
 /// Options of `credwell show`.
 #[derive(Debug, Clone, Args, Serialize, Deserialize)]
@@ -64,6 +65,10 @@ pub(crate) struct GetArgs {
     )]
     #[serde(skip)]
     pub(crate) clear_after: u64,
+    /// With `--field totp`: the code at this Unix time (seconds) instead of now.
+    #[arg(long, value_name = "SECONDS")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) at: Option<u64>,
 }
 
 /// A field `credwell get` prints.
@@ -74,12 +79,17 @@ pub(crate) enum Field {
     Password,
     /// The username (a passkey's user name).
     Username,
+    /// The current one-time code of its TOTP secret (RFC 6238).
+    Totp,
+    /// Its notes.
+    Note,
 }
 
 /// Options of `credwell search`.
 #[derive(Debug, Clone, Args, Serialize, Deserialize)]
 pub(crate) struct SearchArgs {
-    /// Text to find in origins, usernames and names (case-insensitive).
+    /// Text to find in origins, usernames, names, folders and custom field names
+    /// (case-insensitive).
     pub(crate) text: String,
 }
 
@@ -123,9 +133,14 @@ impl Found<'_> {
                 let origin = c.credential.origin();
                 let host = origin.host().unwrap_or_default();
                 let texts = [&origin.to_string(), c.credential.id(), c.credential.name()];
-                Keys::new(texts, Some(&host))
+                let fields = c.extras.fields.iter().map(|f| f.name.as_str());
+                let filed = std::iter::once(c.extras.folder.as_str()).chain(fields);
+                Keys::new(texts, filed, Some(&host))
             }
-            Self::Passkey(_, p) => Keys::new([&p.rp_id, &p.user_name, &p.user_display_name], None),
+            Self::Passkey(_, p) => {
+                let texts = [p.rp_id.as_str(), &p.user_name, &p.user_display_name];
+                Keys::new(texts, std::iter::empty(), None)
+            }
         }
     }
 
@@ -142,18 +157,22 @@ impl Found<'_> {
 #[derive(Debug)]
 struct Keys {
     /// The origin, the username and the name (a passkey's RP ID, user name and display name),
-    /// then a credential's host, lower-cased and joined by NUL (which no query holds: a NUL in a
-    /// text becomes a space).
+    /// a credential's folder and custom field names when it has any, then its host, lower-cased
+    /// and joined by NUL (which no query holds: a NUL in a text becomes a space).
     text: Box<str>,
-    /// The end of the three texts a query is found in (the host is only matched exactly).
+    /// The end of the texts a query is found in (the host is only matched exactly).
     searched: usize,
 }
 
 impl Keys {
-    fn new(texts: [&str; 3], host: Option<&str>) -> Self {
+    fn new<'a>(texts: [&str; 3], filed: impl Iterator<Item = &'a str>, host: Option<&str>) -> Self {
         let mut text = texts
             .map(|t| t.replace('\0', " ").to_lowercase())
             .join("\0");
+        for more in filed.filter(|t| !t.is_empty()) {
+            text.push('\0');
+            text.push_str(&more.replace('\0', " ").to_lowercase());
+        }
         let searched = text.len();
         if let Some(host) = host {
             text.push('\0');
@@ -165,7 +184,8 @@ impl Keys {
         }
     }
 
-    /// Whether `needle` (lower-cased) is in the origin, the username or the name.
+    /// Whether `needle` (lower-cased) is in the origin, the username, the name, the folder or
+    /// a custom field's name.
     fn contains(&self, needle: &str) -> bool {
         !needle.contains('\0') && self.text[..self.searched].contains(needle)
     }
@@ -173,7 +193,9 @@ impl Keys {
     /// Whether `query` (lower-cased) is exactly the origin, the username or the host (a
     /// passkey's RP ID or user name).
     fn is_exact(&self, query: &str) -> bool {
-        (self.text.split('\0').enumerate()).any(|(i, text)| i != 2 && text == query)
+        let mut searched = self.text[..self.searched].split('\0');
+        let host = self.text[self.searched..].strip_prefix('\0');
+        searched.next() == Some(query) || searched.next() == Some(query) || host == Some(query)
     }
 }
 
@@ -320,8 +342,22 @@ pub(crate) fn show(global: &Global, args: &ShowArgs, out: &mut impl Write) -> Re
 pub(crate) fn get_in(backend: &impl Backend, args: &GetArgs, out: &mut impl Write) -> Result<()> {
     let index = indexed(backend, "not searched")?;
     let found = index.resolve(&args.query, args.user.as_deref())?;
+    if args.at.is_some() && args.field != Field::Totp {
+        bail!("--at applies only to --field totp");
+    }
     match (args.field, &found) {
         (Field::Username, _) => writeln!(out, "{}", found.username())?,
+        (Field::Totp, _) => {
+            let totp = totp_of(&found)?;
+            writeln!(out, "{}", totp.code_at(totp::unix_seconds(args.at)?))?;
+        }
+        (Field::Note, _) => {
+            let notes = &extras_of(&found, "notes")?.notes;
+            if notes.is_empty() {
+                bail!("{} has no notes", found.describe());
+            }
+            writeln!(out, "{}", notes.expose())?;
+        }
         (Field::Password, Found::Credential(c)) => match &c.credential {
             Credential::Password(p) => writeln!(out, "{}", p.password.expose())?,
             other => bail!(
@@ -335,6 +371,43 @@ pub(crate) fn get_in(backend: &impl Backend, args: &GetArgs, out: &mut impl Writ
         }
     }
     Ok(())
+}
+
+/// The extras of a found password credential; `wanted` names what the caller looks for.
+fn extras_of<'a>(found: &Found<'a>, wanted: &str) -> Result<&'a Extras> {
+    match found {
+        Found::Credential(c) if matches!(c.credential, Credential::Password(_)) => Ok(&c.extras),
+        Found::Credential(c) => bail!(
+            "{} is a {} credential and has no {wanted}",
+            found.describe(),
+            c.credential.credential_type()
+        ),
+        Found::Passkey(..) => bail!("{} is a passkey and has no {wanted}", found.describe()),
+    }
+}
+
+/// The TOTP generator of a found credential's stored secret. Errors name the credential and
+/// what is wrong with the secret, never the secret.
+fn totp_of(found: &Found<'_>) -> Result<Totp> {
+    let secret = &extras_of(found, "TOTP secret")?.totp;
+    if secret.is_empty() {
+        bail!("{} has no TOTP secret", found.describe());
+    }
+    Totp::parse(secret.expose()).with_context(|| format!("the TOTP secret of {}", found.describe()))
+}
+
+/// `credwell totp ID|QUERY`: the current code of the TOTP secret stored with the credential the
+/// query names.
+pub(crate) fn totp_in(
+    backend: &impl Backend,
+    query: &str,
+    at: Option<u64>,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<()> {
+    let index = indexed(backend, "not searched")?;
+    let found = index.resolve(query, None)?;
+    totp::print(&totp_of(&found)?, at, json, out)
 }
 
 pub(crate) fn search_in(
@@ -371,7 +444,11 @@ pub(crate) fn show_in(
         Found::Passkey(id, passkey) => return show_passkey(id, passkey, json, out),
     };
     if json {
-        return print_json(out, &credential_json(record, args.reveal));
+        let mut value = credential_json(record, args.reveal);
+        if matches!(record.credential, Credential::Password(_)) {
+            extras_json(&mut value, &record.extras, args.reveal);
+        }
+        return print_json(out, &value);
     }
     let c = &record.credential;
     writeln!(out, "ID:       {}", record.record.0)?;
@@ -405,9 +482,70 @@ pub(crate) fn show_in(
     if !c.icon_url().is_empty() {
         writeln!(out, "Icon:     {}", c.icon_url())?;
     }
+    show_extras(&record.extras, record.record, args.reveal, out)?;
     writeln!(out, "Created:  {}", record.created.to_iso8601_seconds())?;
     writeln!(out, "Updated:  {}", record.updated.to_iso8601_seconds())?;
     Ok(())
+}
+
+/// `show`'s lines for a credential's extras: the TOTP secret and hidden fields' values only
+/// when `reveal`.
+fn show_extras(extras: &Extras, id: RecordId, reveal: bool, out: &mut impl Write) -> Result<()> {
+    if !extras.folder.is_empty() {
+        writeln!(out, "Folder:   {}", extras.folder)?;
+    }
+    if extras.favorite {
+        writeln!(out, "Favorite: yes")?;
+    }
+    if !extras.totp.is_empty() {
+        if reveal {
+            writeln!(out, "TOTP:     {}", extras.totp.expose())?;
+        } else {
+            writeln!(out, "TOTP:     {HIDDEN} (the code: credwell totp {})", id.0)?;
+        }
+    }
+    for field in &extras.fields {
+        let value = if field.hidden && !reveal {
+            HIDDEN
+        } else {
+            field.value.expose()
+        };
+        writeln!(out, "Field:    {}: {value}", field.name)?;
+    }
+    let mut lines = extras.notes.expose().lines();
+    if let Some(first) = lines.next() {
+        writeln!(out, "Notes:    {first}")?;
+        for line in lines {
+            writeln!(out, "          {line}")?;
+        }
+    }
+    Ok(())
+}
+
+/// `show --json`'s keys for a password credential's extras: `folder`, `favorite`, `notes`,
+/// `hasTotp`, `fields` (`name`, `hidden`, and `value` unless hidden), and with `reveal` the
+/// `totp` secret and hidden fields' values.
+fn extras_json(value: &mut serde_json::Value, extras: &Extras, reveal: bool) {
+    use serde_json::json;
+    value["folder"] = json!(extras.folder);
+    value["favorite"] = json!(extras.favorite);
+    value["notes"] = json!(extras.notes.expose());
+    value["hasTotp"] = json!(!extras.totp.is_empty());
+    if reveal && !extras.totp.is_empty() {
+        value["totp"] = json!(extras.totp.expose());
+    }
+    let fields: Vec<serde_json::Value> = extras
+        .fields
+        .iter()
+        .map(|f| {
+            let mut field = json!({"name": f.name, "hidden": f.hidden});
+            if reveal || !f.hidden {
+                field["value"] = json!(f.value.expose());
+            }
+            field
+        })
+        .collect();
+    value["fields"] = json!(fields);
 }
 
 /// A passkey: what `list --json` shows of it; never its private key (`--reveal` has nothing to
@@ -478,6 +616,7 @@ mod tests {
             field,
             clipboard: false,
             clear_after: 45,
+            at: None,
         };
         get_in(b, &args, &mut out)?;
         Ok(String::from_utf8(out).unwrap())
@@ -566,5 +705,241 @@ mod tests {
         assert_eq!(search("LIC"), ["alice"]);
         assert_eq!(search("my b"), ["dave"]);
         assert!(search("nothing-here").is_empty());
+    }
+
+    /// RFC 6238's SHA-1 seed ("12345678901234567890") in base32, 8 digits: 94287082 at 59 s.
+    const RFC_URI: &str =
+        "otpauth://totp/Bank:dave?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Bank&digits=8";
+
+    /// [`ROWS`], and dave's bank credential with extras.
+    fn with_extras() -> MemoryVault {
+        use credwell_admin::Change;
+        use credwell_core::{CustomField, DatedCredential, SecretText};
+        let b = vault(&ROWS[..3]);
+        let credential = Credential::Password(PasswordCredential {
+            id: "dave".into(),
+            password: Password::new("pw-bank"),
+            name: "My Bank".into(),
+            icon_url: String::new(),
+            origin: Origin::parse("https://bank.example").unwrap(),
+        });
+        let extras = Extras {
+            notes: SecretText::new("first line\nsecond line"),
+            totp: SecretText::new(RFC_URI),
+            fields: vec![
+                CustomField {
+                    name: "Card PIN".into(),
+                    value: SecretText::new("4711"),
+                    hidden: true,
+                },
+                CustomField {
+                    name: "Branch".into(),
+                    value: SecretText::new("Main Street"),
+                    hidden: false,
+                },
+            ],
+            folder: "Finance/Private".into(),
+            favorite: true,
+        };
+        let dated = DatedCredential {
+            credential,
+            created: Timestamp(0),
+            updated: Timestamp(0),
+            history: Vec::new(),
+            extras,
+        };
+        b.apply_changes(vec![Change::AddDated(dated)], Timestamp(0), &mut || {})
+            .unwrap();
+        b
+    }
+
+    fn show(b: &MemoryVault, query: &str, json: bool, reveal: bool) -> String {
+        let mut out = Vec::new();
+        let args = ShowArgs {
+            query: query.into(),
+            reveal,
+        };
+        show_in(b, json, &args, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn show_prints_the_extras_and_their_secrets_only_when_revealed() {
+        let b = with_extras();
+        let text = show(&b, "bank", false, false);
+        for line in [
+            "Folder:   Finance/Private\n",
+            "Favorite: yes\n",
+            "TOTP:     ******** (the code: credwell totp 4)\n",
+            "Field:    Card PIN: ********\n",
+            "Field:    Branch: Main Street\n",
+            "Notes:    first line\n          second line\n",
+        ] {
+            assert!(text.contains(line), "{line:?} in {text}");
+        }
+        assert!(
+            !text.contains("GEZDGNBV") && !text.contains("4711"),
+            "{text}"
+        );
+        let revealed = show(&b, "bank", false, true);
+        assert!(
+            revealed.contains(&format!("TOTP:     {RFC_URI}\n")),
+            "{revealed}"
+        );
+        assert!(
+            revealed.contains("Field:    Card PIN: 4711\n"),
+            "{revealed}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&show(&b, "bank", true, false)).unwrap();
+        assert_eq!(json["folder"], "Finance/Private");
+        assert_eq!(json["favorite"], true);
+        assert_eq!(json["notes"], "first line\nsecond line");
+        assert_eq!(json["hasTotp"], true);
+        assert!(json.get("totp").is_none() && json.get("password").is_none());
+        assert_eq!(
+            json["fields"],
+            serde_json::json!([{"name": "Card PIN", "hidden": true},
+                {"name": "Branch", "hidden": false, "value": "Main Street"}])
+        );
+        let json: serde_json::Value = serde_json::from_str(&show(&b, "bank", true, true)).unwrap();
+        assert_eq!(json["totp"], RFC_URI);
+        assert_eq!(json["fields"][0]["value"], "4711");
+        // A credential without extras shows none of these lines.
+        let plain = show(&b, "carol", false, true);
+        for label in ["Folder:", "Favorite:", "TOTP:", "Field:", "Notes:"] {
+            assert!(!plain.contains(label), "{plain}");
+        }
+    }
+
+    #[test]
+    fn get_prints_the_note_or_the_totp_code_and_says_when_there_is_none() {
+        let b = with_extras();
+        let get_at = |query: &str, field, at| {
+            let mut out = Vec::new();
+            let args = GetArgs {
+                query: query.into(),
+                user: None,
+                field,
+                clipboard: false,
+                clear_after: 45,
+                at,
+            };
+            get_in(&b, &args, &mut out).map(|()| String::from_utf8(out).unwrap())
+        };
+        assert_eq!(
+            get_at("bank", Field::Note, None).unwrap(),
+            "first line\nsecond line\n"
+        );
+        assert_eq!(get_at("bank", Field::Totp, Some(59)).unwrap(), "94287082\n");
+        assert_eq!(
+            get_at("bank", Field::Totp, Some(1_111_111_109)).unwrap(),
+            "07081804\n"
+        );
+        // Now: eight digits.
+        let now = get_at("bank", Field::Totp, None).unwrap();
+        assert!(
+            now.len() == 9 && now.trim().bytes().all(|b| b.is_ascii_digit()),
+            "{now}"
+        );
+        let err = get_at("carol", Field::Totp, None).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "ID 3 (password, \"carol\" at https://gist.github.com) has no TOTP secret"
+        );
+        let err = get_at("carol", Field::Note, None).unwrap_err().to_string();
+        assert!(err.ends_with("has no notes"), "{err}");
+        let err = get_at("bank", Field::Password, Some(59))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "--at applies only to --field totp");
+
+        let totp = |query: &str, json| {
+            let mut out = Vec::new();
+            totp_in(&b, query, Some(59), json, &mut out).map(|()| String::from_utf8(out).unwrap())
+        };
+        assert_eq!(totp("4", false).unwrap(), "94287082\n");
+        let json: serde_json::Value =
+            serde_json::from_str(&totp("My Bank", true).unwrap()).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "94287082", "period": 30, "remainingSeconds": 1})
+        );
+        assert!(
+            totp("alice", false)
+                .unwrap_err()
+                .to_string()
+                .ends_with("has no TOTP secret")
+        );
+    }
+
+    #[test]
+    fn a_damaged_totp_secret_is_named_without_quoting_it() {
+        use credwell_admin::Change;
+        use credwell_core::{DatedCredential, SecretText};
+        let b = MemoryVault::default();
+        let credential = Credential::Password(PasswordCredential {
+            id: "erin".into(),
+            password: Password::new("pw"),
+            name: String::new(),
+            icon_url: String::new(),
+            origin: Origin::parse("https://otp.example").unwrap(),
+        });
+        let extras = Extras {
+            totp: SecretText::new("otpauth://totp/x?secret=MFRGGZDFMZTWQ2LK&algorithm=MD5"),
+            ..Extras::default()
+        };
+        let dated = DatedCredential {
+            credential,
+            created: Timestamp(0),
+            updated: Timestamp(0),
+            history: Vec::new(),
+            extras,
+        };
+        b.apply_changes(vec![Change::AddDated(dated)], Timestamp(0), &mut || {})
+            .unwrap();
+        let mut out = Vec::new();
+        let err = totp_in(&b, "erin", Some(59), false, &mut out).unwrap_err();
+        let message = format!("{err:#}");
+        assert!(
+            message.starts_with("the TOTP secret of ID 1 (password"),
+            "{message}"
+        );
+        assert!(message.contains("\"MD5\" is not SHA1"), "{message}");
+        assert!(!message.contains("MFRGGZDF"), "{message}");
+    }
+
+    #[test]
+    fn search_finds_folders_and_custom_field_names_but_never_their_values() {
+        let b = with_extras();
+        let search = |text: &str| {
+            let mut out = Vec::new();
+            search_in(&b, true, false, &SearchArgs { text: text.into() }, &mut out).unwrap();
+            let list: serde_json::Value = serde_json::from_slice(&out).unwrap();
+            list.as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(search("finance"), ["dave"]);
+        assert_eq!(search("PRIVATE"), ["dave"]);
+        assert_eq!(search("card pin"), ["dave"]);
+        assert_eq!(search("branch"), ["dave"]);
+        for value in ["4711", "main street", "second line", "gezdgnbv"] {
+            assert!(search(value).is_empty(), "{value}");
+        }
+        // A folder's name is never an exact match: a query that is one still counts as a
+        // substring, alongside the others it is in.
+        let mut out = Vec::new();
+        let args = GetArgs {
+            query: "finance/private".into(),
+            user: None,
+            field: Field::Username,
+            clipboard: false,
+            clear_after: 45,
+            at: None,
+        };
+        get_in(&b, &args, &mut out).unwrap();
+        assert_eq!(out, b"dave\n");
     }
 }

@@ -60,9 +60,11 @@ enum Command {
     List(listing::ListArgs),
     /// Shows one credential or passkey (by ID or query); the password only with --reveal.
     Show(find::ShowArgs),
-    /// Prints only a credential's password (or --field username), found by ID or query.
+    /// Prints only a credential's password (or --field username, totp or note), found by ID or
+    /// query.
     Get(find::GetArgs),
-    /// Lists the credentials whose origin, username or name contains TEXT (any case).
+    /// Lists the credentials whose origin, username, name, folder or custom field name contains
+    /// TEXT (any case).
     Search(find::SearchArgs),
     /// Adds a credential.
     #[command(subcommand)]
@@ -72,8 +74,9 @@ enum Command {
     /// Prints a new random password (or with --words a diceware passphrase) from the
     /// operating system's random generator; every requested character class is present.
     Generate(generate::GenerateArgs),
-    /// Prints the current one-time code (TOTP, RFC 6238) of a secret in a file: an
-    /// otpauth://totp/ URI or a base32 secret. (The vault does not store TOTP secrets yet.)
+    /// Prints the current one-time code (TOTP, RFC 6238) of the TOTP secret stored with a
+    /// credential (by ID or query), or of a secret in a file (--secret-file): an
+    /// otpauth://totp/ URI or a base32 secret.
     Totp(totp::TotpArgs),
     /// Keeps the vault unlocked in an agent process for a while (--timeout, default 15 min
     /// without use), so that get, search, list, show, add, edit and rm do not ask for the

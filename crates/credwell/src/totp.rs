@@ -1,6 +1,7 @@
-//! `credwell totp`: one-time codes (RFC 6238, TOTP, over RFC 4226's HOTP) from a secret in a
-//! file: an `otpauth://totp/...` URI (the format of authenticator QR codes) or a bare base32
-//! secret. The vault does not store TOTP secrets yet.
+//! `credwell totp`: one-time codes (RFC 6238, TOTP, over RFC 4226's HOTP) from the TOTP secret
+//! stored with a credential (`credwell totp ID|QUERY`) or from a secret in a file
+//! (`--secret-file`): an `otpauth://totp/...` URI (the format of authenticator QR codes) or a
+//! bare base32 secret.
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -16,15 +17,25 @@ use sha2::{Sha256, Sha512};
 use url::Url;
 use zeroize::Zeroizing;
 
+use crate::agent::Request;
+use crate::backend::{self, Target};
+use crate::find;
 use crate::global::Global;
 use crate::output::print_json;
 
 /// Options of `credwell totp`.
 #[derive(Debug, Args)]
 pub(crate) struct TotpArgs {
-    /// A file holding an `otpauth://totp/...` URI or a base32 secret (`-`: stdin).
+    /// The credential's ID, or a query that matches only it (as `credwell get` takes).
+    #[arg(
+        required_unless_present = "secret_file",
+        conflicts_with = "secret_file"
+    )]
+    pub(crate) query: Option<String>,
+    /// A file holding an `otpauth://totp/...` URI or a base32 secret (`-`: stdin), instead of
+    /// a stored credential's.
     #[arg(long, value_name = "FILE")]
-    pub(crate) secret_file: PathBuf,
+    pub(crate) secret_file: Option<PathBuf>,
     /// The code at this Unix time (seconds) instead of now.
     #[arg(long, value_name = "SECONDS")]
     pub(crate) at: Option<u64>,
@@ -202,30 +213,44 @@ fn decode_base32(text: &str) -> Result<Zeroizing<Vec<u8>>> {
 
 /// `credwell totp`.
 pub(crate) fn run(global: &Global, args: &TotpArgs, out: &mut impl Write) -> Result<()> {
+    let Some(file) = &args.secret_file else {
+        let query = args.query.clone().unwrap_or_default();
+        let (at, json) = (args.at, global.json);
+        return match backend::connect(global)? {
+            Target::Agent(agent) => agent.run(Request::Totp { query, at, json }, out),
+            Target::Local(vault) => find::totp_in(&vault, &query, at, json, out),
+        };
+    };
     let mut text = Zeroizing::new(String::new());
-    if args.secret_file.as_os_str() == "-" {
+    if file.as_os_str() == "-" {
         std::io::stdin()
             .read_to_string(&mut text)
             .context("cannot read the TOTP secret from stdin")?;
     } else {
-        *text = std::fs::read_to_string(&args.secret_file).with_context(|| {
-            format!(
-                "cannot read the TOTP secret file {}",
-                args.secret_file.display()
-            )
-        })?;
+        *text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read the TOTP secret file {}", file.display()))?;
     }
-    let totp = Totp::parse(&text)?;
-    let now = match args.at {
-        Some(seconds) => seconds,
-        None => std::time::SystemTime::now()
+    print(&Totp::parse(&text)?, args.at, global.json, out)
+}
+
+/// `at`, or else now, in seconds since the Unix epoch.
+pub(crate) fn unix_seconds(at: Option<u64>) -> Result<u64> {
+    match at {
+        Some(seconds) => Ok(seconds),
+        None => Ok(std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .context("the system clock is before 1970")?
-            .as_secs(),
-    };
+            .as_secs()),
+    }
+}
+
+/// Prints the code at `at` (else now): the code alone, or with `json` the code, the period and
+/// the seconds it has left.
+pub(crate) fn print(totp: &Totp, at: Option<u64>, json: bool, out: &mut impl Write) -> Result<()> {
+    let now = unix_seconds(at)?;
     let code = totp.code_at(now);
     let remaining = totp.period() - now % totp.period();
-    if global.json {
+    if json {
         return print_json(
             out,
             &json!({"code": code, "period": totp.period(), "remainingSeconds": remaining}),

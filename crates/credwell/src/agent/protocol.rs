@@ -86,6 +86,15 @@ pub(crate) enum Request {
     Lock,
     /// `credwell get`.
     Get(GetArgs),
+    /// `credwell totp ID|QUERY`.
+    Totp {
+        /// The ID or query.
+        query: String,
+        /// `--at`: the code at this Unix time.
+        at: Option<u64>,
+        /// `--json`.
+        json: bool,
+    },
     /// `credwell search`.
     Search {
         /// Its options.
@@ -310,6 +319,7 @@ mod tests {
             field: Field::Password,
             clipboard: false,
             clear_after: 45,
+            at: None,
         })
     }
 

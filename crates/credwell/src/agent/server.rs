@@ -365,6 +365,7 @@ impl Served<'_> {
     fn execute(&self, request: Request, out: &mut Vec<u8>) -> Result<()> {
         match request {
             Request::Get(args) => find::get_in(self, &args, out),
+            Request::Totp { query, at, json } => find::totp_in(self, &query, at, json, out),
             Request::Search { args, json, plain } => find::search_in(self, json, plain, &args, out),
             Request::List { args, json, plain } => listing::list_in(self, json, plain, &args, out),
             Request::Show { args, json } => find::show_in(self, json, &args, out),
