@@ -12,12 +12,13 @@ use std::path::Path;
 use common::serve;
 use credwell_admin::sync::{Item, SyncAccount, sync_vault};
 use credwell_core::{
-    Credential, FederatedCredential, Origin, OriginFlags, Password, PasswordCredential, Timestamp,
+    Credential, CustomField, DatedCredential, Extras, FederatedCredential, Origin, OriginFlags,
+    Password, PasswordCredential, SecretText, Timestamp,
 };
 use credwell_sync::AccountKey;
 use credwell_sync::client::Report;
 use credwell_sync::client::http::HttpTransport;
-use credwell_vault::{KdfParams, PasskeyEntry, Vault};
+use credwell_vault::{Change, KdfParams, PasskeyEntry, Vault};
 use zeroize::Zeroizing;
 
 const CANARIES: [&str; 4] = [
@@ -76,7 +77,7 @@ fn contents(vault: &Vault) -> BTreeSet<String> {
     for c in vault.all().unwrap() {
         all.insert(format!(
             "{:?}",
-            Item::of_credential(&c.credential).map(|i| expose(&i))
+            Item::of_credential(&c.credential, &c.extras).map(|i| expose(&i))
         ));
     }
     for p in vault.all_passkeys().unwrap() {
@@ -94,8 +95,13 @@ fn expose(item: &Item) -> String {
             origin,
             id,
             password,
+            extras,
             ..
-        } => format!("{origin} {id} {}", password.expose()),
+        } => {
+            // The extras' JSON holds their secrets in clear: the vaults compare them too.
+            let extras = extras.as_ref().map(|x| serde_json::to_string(x).unwrap());
+            format!("{origin} {id} {} {extras:?}", password.expose())
+        }
         other => format!("{other:?}"),
     }
 }
@@ -364,6 +370,118 @@ fn vaults_whose_clocks_differ_by_hours_converge_by_the_writers_clocks() {
                 credential_of(vault, "deleted-fast").is_none(),
                 "{engine_name}"
             );
+        }
+    }
+}
+
+#[test]
+fn a_note_written_on_one_device_arrives_on_the_others_sealed_on_both_engines() {
+    const NOTE: &str = "canary-note-recovery-codes";
+    const TOTP: &str = "otpauth://totp/a?secret=CANARYTOTPSECRET";
+    for engine_name in ["sqlite", "postgres"] {
+        let (base, _runtime, engine) = serve(engine_name);
+        let dir = tempfile::tempdir().unwrap();
+        let v = three_vaults(dir.path(), &base);
+        let credential = Credential::Password(PasswordCredential {
+            id: "alice".into(),
+            password: Password::new("pw"),
+            name: String::new(),
+            icon_url: String::new(),
+            origin: Origin::parse("https://notes.example").unwrap(),
+        });
+        let id = v[0].add_credential(&credential, Timestamp(1_000)).unwrap();
+        all_sync(&v, 2_000);
+        // Device a writes a note, a TOTP secret, a field, a folder and a favourite mark.
+        let extras = Extras {
+            notes: SecretText::new(NOTE),
+            totp: SecretText::new(TOTP),
+            fields: vec![CustomField {
+                name: "PIN".into(),
+                value: SecretText::new("canary-field-value"),
+                hidden: true,
+            }],
+            folder: "Work".into(),
+            favorite: true,
+        };
+        let with =
+            |extras: &Extras| Change::UpdateWithExtras(id, credential.clone(), extras.clone());
+        v[0].apply(&[with(&extras)], Timestamp(3_000), &mut || {})
+            .unwrap();
+        all_sync(&v, 4_000);
+        for vault in &v {
+            let stored = vault.all().unwrap().remove(0);
+            assert_eq!(stored.extras, extras, "{engine_name}");
+        }
+        // Device b edits the password only: the extras stay everywhere. Device c changes the
+        // note: it arrives on a and b.
+        let b_record = v[1].all().unwrap()[0].record;
+        let changed = Credential::Password(PasswordCredential {
+            password: Password::new("pw2"),
+            ..match &credential {
+                Credential::Password(p) => p.clone(),
+                _ => unreachable!(),
+            }
+        });
+        v[1].update_credential(b_record, &changed, Timestamp(5_000))
+            .unwrap();
+        all_sync(&v, 6_000);
+        let c_record = v[2].all().unwrap()[0].record;
+        let mut edited = extras.clone();
+        edited.notes = SecretText::new("canary-note-edited-on-c");
+        v[2].apply(
+            &[Change::UpdateWithExtras(
+                c_record,
+                changed.clone(),
+                edited.clone(),
+            )],
+            Timestamp(7_000),
+            &mut || {},
+        )
+        .unwrap();
+        all_sync(&v, 8_000);
+        for vault in &v {
+            let stored = vault.all().unwrap().remove(0);
+            assert_eq!(stored.credential, changed, "{engine_name}");
+            assert_eq!(stored.extras, edited, "{engine_name}");
+        }
+        // A credential added with extras on b arrives with them.
+        let added = DatedCredential {
+            credential: Credential::Password(PasswordCredential {
+                id: "bob".into(),
+                password: Password::new("pw"),
+                name: String::new(),
+                icon_url: String::new(),
+                origin: Origin::parse("https://notes.example").unwrap(),
+            }),
+            created: Timestamp(9_000),
+            updated: Timestamp(9_000),
+            history: Vec::new(),
+            extras: extras.clone(),
+        };
+        v[1].apply(&[Change::AddDated(added)], Timestamp(9_000), &mut || {})
+            .unwrap();
+        all_sync(&v, 10_000);
+        for vault in &v {
+            let bob = vault
+                .all()
+                .unwrap()
+                .into_iter()
+                .find(|c| c.credential.id() == "bob");
+            assert_eq!(bob.unwrap().extras, extras, "{engine_name}");
+        }
+        if let Some(file) = &engine.file {
+            let mut bytes = std::fs::read(file).unwrap();
+            let wal = file.with_file_name("sync.sqlite-wal");
+            bytes.extend(std::fs::read(wal).unwrap_or_default());
+            for canary in [
+                NOTE,
+                "CANARYTOTPSECRET",
+                "canary-field-value",
+                "canary-note-edited",
+            ] {
+                let found = bytes.windows(canary.len()).any(|w| w == canary.as_bytes());
+                assert!(!found, "{canary} in the server's database");
+            }
         }
     }
 }

@@ -8,7 +8,8 @@ use std::fmt;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use credwell_core::{
-    Credential, FederatedCredential, Origin, OriginFlags, Password, PasswordCredential,
+    Credential, CustomField, Extras, FederatedCredential, Origin, OriginFlags, Password,
+    PasswordCredential, SecretText,
 };
 use credwell_sync::merge::Body;
 use credwell_vault::PasskeyEntry;
@@ -28,6 +29,11 @@ impl Secret {
     /// The secret in clear.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+
+    /// Whether the secret is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
@@ -87,6 +93,88 @@ impl<'de> Deserialize<'de> for SecretBytes {
     }
 }
 
+/// A password credential's extras on the wire: notes, TOTP secret, custom fields, folder and
+/// favourite mark, each absent when empty.
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemExtras {
+    /// Notes.
+    #[serde(default, skip_serializing_if = "Secret::is_empty")]
+    pub notes: Secret,
+    /// The TOTP secret (an `otpauth://` URI or base32).
+    #[serde(default, skip_serializing_if = "Secret::is_empty")]
+    pub totp: Secret,
+    /// Custom fields, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<ItemField>,
+    /// The folder.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub folder: String,
+    /// The favourite mark.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub favorite: bool,
+}
+
+/// A custom field on the wire.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemField {
+    /// Its name.
+    pub name: String,
+    /// Its value.
+    pub value: Secret,
+    /// Whether its value is hidden.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
+}
+
+impl Default for Secret {
+    fn default() -> Self {
+        Self::new("")
+    }
+}
+
+impl ItemExtras {
+    /// The wire form of a credential's extras; `None` when it has none (the item is then
+    /// written as before extras existed).
+    pub fn of(extras: &Extras) -> Option<Self> {
+        (!extras.is_empty()).then(|| Self {
+            notes: Secret::new(extras.notes.expose()),
+            totp: Secret::new(extras.totp.expose()),
+            fields: extras
+                .fields
+                .iter()
+                .map(|f| ItemField {
+                    name: f.name.clone(),
+                    value: Secret::new(f.value.expose()),
+                    hidden: f.hidden,
+                })
+                .collect(),
+            folder: extras.folder.clone(),
+            favorite: extras.favorite,
+        })
+    }
+
+    /// The extras the vault stores.
+    pub fn to_extras(&self) -> Extras {
+        Extras {
+            notes: SecretText::new(self.notes.expose()),
+            totp: SecretText::new(self.totp.expose()),
+            fields: self
+                .fields
+                .iter()
+                .map(|f| CustomField {
+                    name: f.name.clone(),
+                    value: SecretText::new(f.value.expose()),
+                    hidden: f.hidden,
+                })
+                .collect(),
+            folder: self.folder.clone(),
+            favorite: self.favorite,
+        }
+    }
+}
+
 /// Every kind of record the vault holds, as devices sync it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "k", rename_all = "snake_case", deny_unknown_fields)]
@@ -107,6 +195,10 @@ pub enum Item {
         icon: String,
         /// Earlier passwords.
         history: Vec<Secret>,
+        /// Notes, TOTP secret, custom fields, folder and favourite mark; absent when there are
+        /// none, as in items written before there were any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        extras: Option<ItemExtras>,
     },
     /// A federated credential.
     Federated {
@@ -180,8 +272,9 @@ fn natural_key(parts: &[&[u8]]) -> Vec<u8> {
 }
 
 impl Item {
-    /// The item of a stored credential (no history: the vault keeps none).
-    pub fn of_credential(credential: &Credential) -> Option<Self> {
+    /// The item of a stored credential and its extras (no history: the vault's own is not on
+    /// the wire).
+    pub fn of_credential(credential: &Credential, extras: &Extras) -> Option<Self> {
         match credential {
             Credential::Password(c) => Some(Self::Password {
                 origin: c.origin.to_string(),
@@ -190,6 +283,7 @@ impl Item {
                 name: c.name.clone(),
                 icon: c.icon_url.clone(),
                 history: Vec::new(),
+                extras: ItemExtras::of(extras),
             }),
             Credential::Federated(c) => Some(Self::Federated {
                 origin: c.origin.to_string(),
@@ -296,6 +390,17 @@ impl Item {
         }
     }
 
+    /// The extras the vault stores with a password item (none for other kinds).
+    pub fn to_extras(&self) -> Extras {
+        match self {
+            Self::Password {
+                extras: Some(extras),
+                ..
+            } => extras.to_extras(),
+            _ => Extras::default(),
+        }
+    }
+
     /// The passkey the vault stores for a passkey item.
     pub fn to_passkey(&self) -> Option<PasskeyEntry> {
         let Self::Passkey {
@@ -343,6 +448,7 @@ mod tests {
             name: String::new(),
             icon: String::new(),
             history: history.iter().map(|h| Secret::new(h)).collect(),
+            extras: None,
         }
     }
 
@@ -364,7 +470,7 @@ mod tests {
     fn items_round_trip_through_the_vaults_types_and_hide_their_secrets() {
         let item = password("S3cret", &["Old5ecret"]);
         let credential = item.to_credential().unwrap();
-        let back = Item::of_credential(&credential).unwrap();
+        let back = Item::of_credential(&credential, &item.to_extras()).unwrap();
         assert!(back.same_in_vault(&item) && back != item);
         let entry = PasskeyEntry {
             rp_id: "a.example".into(),
@@ -415,5 +521,47 @@ mod tests {
             password("p", &[]).natural_key(),
             password("q", &["p"]).natural_key()
         );
+    }
+
+    #[test]
+    fn extras_travel_in_the_item_sealed_fields_hidden_and_absent_when_empty() {
+        let extras = Extras {
+            notes: SecretText::new("NOTE-CANARY"),
+            totp: SecretText::new("otpauth://totp/a?secret=TOTPCANARY"),
+            fields: vec![CustomField {
+                name: "PIN".into(),
+                value: SecretText::new("FIELD-CANARY"),
+                hidden: true,
+            }],
+            folder: "Work".into(),
+            favorite: true,
+        };
+        let credential = password("p", &[]).to_credential().unwrap();
+        let item = Item::of_credential(&credential, &extras).unwrap();
+        assert_eq!(item.to_extras(), extras);
+        let shown = format!("{item:?}");
+        for secret in ["NOTE-CANARY", "TOTPCANARY", "FIELD-CANARY"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        let json = serde_json::to_string(&item).unwrap();
+        assert!(
+            json.contains(r#""extras":{"notes":"NOTE-CANARY""#),
+            "{json}"
+        );
+        let parsed: Item = serde_json::from_str(&json).unwrap();
+        assert_eq!(parsed, item);
+        // The extras are part of what the vault holds: a note edited elsewhere is written.
+        let mut other = extras.clone();
+        other.notes = SecretText::new("changed");
+        let changed = Item::of_credential(&credential, &other).unwrap();
+        assert!(!changed.same_in_vault(&item));
+        // No extras: the item is written as before there were any.
+        let bare = Item::of_credential(&credential, &Extras::default()).unwrap();
+        assert_eq!(bare, password("p", &[]));
+        let json = serde_json::to_string(&bare).unwrap();
+        assert!(!json.contains("extras"), "{json}");
+        // An unknown key inside the extras is refused, as anywhere in an item.
+        let bad = r#"{"k":"password","origin":"https://a.example","id":"alice","password":"p","name":"","icon":"","history":[],"extras":{"colour":"red"}}"#;
+        assert!(serde_json::from_str::<Item>(bad).is_err());
     }
 }

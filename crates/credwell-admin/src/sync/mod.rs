@@ -27,7 +27,7 @@ use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use credwell_core::{OriginFlags, RecordId as VaultRecord, Timestamp};
+use credwell_core::{DatedCredential, OriginFlags, RecordId as VaultRecord, Timestamp};
 use credwell_sync::client::{Client, Report, State, SyncError, Transport};
 use credwell_sync::{AccountId, AccountKey, DeviceId, RecordId};
 use credwell_vault::{Change, Vault, VaultError};
@@ -36,7 +36,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 mod item;
 
-pub use item::{Item, Secret, SecretBytes};
+pub use item::{Item, ItemExtras, ItemField, Secret, SecretBytes};
 
 /// The vault's sync value holding the device's account.
 const ACCOUNT: &str = "account";
@@ -210,7 +210,7 @@ fn read_vault<X: Transport>(
 ) -> Result<BTreeMap<RecordId, Local>, VaultSyncError> {
     let mut all = Vec::new();
     for stored in vault.all()? {
-        if let Some(item) = Item::of_credential(&stored.credential) {
+        if let Some(item) = Item::of_credential(&stored.credential, &stored.extras) {
             let place = Place::Credential(stored.record);
             all.push((item, stored.updated.0, place));
         }
@@ -312,7 +312,11 @@ fn write_vault<X: Transport>(
             (Some(Place::Credential(record)), None) => changes.push(Change::Remove(*record)),
             (Some(Place::Credential(record)), Some(item)) => {
                 if let Some(credential) = item.to_credential() {
-                    changes.push(Change::Update(*record, credential));
+                    changes.push(Change::UpdateWithExtras(
+                        *record,
+                        credential,
+                        item.to_extras(),
+                    ));
                 }
             }
             (Some(Place::Passkey(id)), None) => changes.push(Change::RemovePasskey(id.clone())),
@@ -339,7 +343,13 @@ fn write_vault<X: Transport>(
             flags.push(pair);
         } else if local.is_none() {
             if let Some(credential) = wanted.to_credential() {
-                changes.push(Change::Add(credential));
+                changes.push(Change::AddDated(DatedCredential {
+                    credential,
+                    created: Timestamp(now),
+                    updated: Timestamp(now),
+                    history: Vec::new(),
+                    extras: wanted.to_extras(),
+                }));
             } else if let Some(entry) = wanted.to_passkey() {
                 changes.push(Change::AddPasskey(entry));
             }
