@@ -41,8 +41,8 @@ pub fn decode_credential(
     record::decode_credential(plain, kind, known).map(|opened| opened.credential)
 }
 
-/// The plaintext the vault seals for `credential` with no password history or extras (`None` for kinds it
-/// does not store).
+/// The plaintext the vault seals for `credential` with no password history or extras (`None`
+/// for kinds it does not store).
 pub fn encode_credential(credential: &Credential) -> Option<Zeroizing<Vec<u8>>> {
     record::encode_credential(credential, &[], &credwell_core::Extras::default())
 }

@@ -575,9 +575,8 @@ mod tests {
             r#""x":{"z":"?"}"#,
             r#""x":{"f":[{"n":"a","v":"b","q":1}]}"#,
         ] {
-            let json = format!(
-                r#"{{"k":"p","origin":"https://a.example","id":"u","password":"p","name":"","icon":"",{bad}}}"#
-            );
+            let start = r#"{"k":"p","origin":"https://a.example","id":"u","password":"p","#;
+            let json = format!(r#"{start}"name":"","icon":"",{bad}}}"#);
             assert!(
                 decode_credential(json.as_bytes(), RecordKind::Password, None).is_none(),
                 "{bad}"

@@ -3,9 +3,9 @@
 //!
 //! A query that is a number names the record with that ID. Any other text matches a credential
 //! whose origin, host, username, display name, folder or custom field names (a passkey's RP ID,
-//! user name or display name) contains it, ignoring case; when some of the matches equal the text exactly (the host, the
-//! origin or the username), only those count. A query must match exactly one record: several
-//! are an error that lists them, without their secrets.
+//! user name or display name) contains it, ignoring case; when some of the matches equal the
+//! text exactly (the host, the origin or the username), only those count. A query must match
+//! exactly one record: several are an error that lists them, without their secrets.
 
 use std::io::Write;
 use std::sync::Arc;

@@ -561,7 +561,10 @@ mod tests {
         let json = serde_json::to_string(&bare).unwrap();
         assert!(!json.contains("extras"), "{json}");
         // An unknown key inside the extras is refused, as anywhere in an item.
-        let bad = r#"{"k":"password","origin":"https://a.example","id":"alice","password":"p","name":"","icon":"","history":[],"extras":{"colour":"red"}}"#;
+        let bad = concat!(
+            r#"{"k":"password","origin":"https://a.example","id":"alice","password":"p","#,
+            r#""name":"","icon":"","history":[],"extras":{"colour":"red"}}"#
+        );
         assert!(serde_json::from_str::<Item>(bad).is_err());
     }
 }
