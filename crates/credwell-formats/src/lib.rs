@@ -15,7 +15,10 @@
 //!   (`{"encrypted": false, "items": [...]}`);
 //! - [`Format::KeepassxcCsv`]: KeePassXC "Export to CSV", `"Group","Title","Username",`
 //!   `"Password","URL","Notes","TOTP","Icon","Last Modified","Created"`;
-//! - [`Format::Cxf`]: FIDO Credential Exchange Format 1.0, JSON: logins and passkeys.
+//! - [`Format::Cxf`]: FIDO Credential Exchange Format 1.0, JSON: logins and passkeys;
+//! - [`Format::BitwardenCsv`], [`Format::LastpassCsv`], [`Format::AppleCsv`] (Apple Passwords
+//!   and Safari) and [`Format::OnepasswordCsv`]: the CSV exports of those products
+//!   (`simple_csv`).
 
 use std::fmt;
 use std::io::{Read, Write};
@@ -33,6 +36,7 @@ mod firefox;
 mod json_text;
 mod keepassxc;
 mod passkeys;
+mod simple_csv;
 mod sniff;
 mod urls;
 
@@ -50,17 +54,30 @@ pub enum Format {
     KeepassxcCsv,
     /// FIDO Credential Exchange Format 1.0 (JSON): logins and passkeys.
     Cxf,
+    /// Bitwarden CSV export (`folder,favorite,type,name,notes,fields,reprompt,login_uri,...`).
+    BitwardenCsv,
+    /// LastPass CSV export (`url,username,password,totp,extra,name,grouping,fav`).
+    LastpassCsv,
+    /// Apple Passwords / Safari CSV export (`Title,URL,Username,Password,Notes,OTPAuth`).
+    AppleCsv,
+    /// 1Password CSV export (`Title,Url,Username,Password,OTPAuth,Favorite,Archived,Tags,Notes`).
+    #[cfg_attr(feature = "clap", value(name = "1password-csv"))]
+    OnepasswordCsv,
 }
 
 impl Format {
     /// Every format, in the order of the command line's help.
     #[cfg(test)]
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 9] = [
         Format::ChromeCsv,
         Format::FirefoxCsv,
         Format::BitwardenJson,
         Format::KeepassxcCsv,
         Format::Cxf,
+        Format::BitwardenCsv,
+        Format::LastpassCsv,
+        Format::AppleCsv,
+        Format::OnepasswordCsv,
     ];
 
     /// The name on the command line.
@@ -71,15 +88,16 @@ impl Format {
             Format::BitwardenJson => "bitwarden-json",
             Format::KeepassxcCsv => "keepassxc-csv",
             Format::Cxf => "cxf",
+            Format::BitwardenCsv => "bitwarden-csv",
+            Format::LastpassCsv => "lastpass-csv",
+            Format::AppleCsv => "apple-csv",
+            Format::OnepasswordCsv => "1password-csv",
         }
     }
 
     /// Whether the format is a CSV table (what spreadsheets open).
     pub fn is_csv(self) -> bool {
-        matches!(
-            self,
-            Format::ChromeCsv | Format::FirefoxCsv | Format::KeepassxcCsv
-        )
+        !matches!(self, Format::BitwardenJson | Format::Cxf)
     }
 
     /// Whether the format has a place for passkeys.
@@ -405,6 +423,9 @@ pub fn read(format: Format, input: impl Read) -> Result<Parsed, FormatError> {
         Format::BitwardenJson => bitwarden::read(&bytes),
         Format::KeepassxcCsv => keepassxc::read(&bytes),
         Format::Cxf => cxf::read(&bytes),
+        Format::BitwardenCsv | Format::LastpassCsv | Format::AppleCsv | Format::OnepasswordCsv => {
+            simple_csv::read(format, &bytes)
+        }
     }
 }
 
@@ -454,6 +475,9 @@ pub fn write(
         Format::FirefoxCsv => firefox::write(logins, output),
         Format::BitwardenJson => bitwarden::write(logins, passkeys, output),
         Format::KeepassxcCsv => keepassxc::write(logins, output),
+        Format::BitwardenCsv | Format::LastpassCsv | Format::AppleCsv | Format::OnepasswordCsv => {
+            simple_csv::write(format, logins, output)
+        }
     }
 }
 

@@ -18,6 +18,19 @@ pub(crate) enum Kind {
 
 /// The format `bytes` say they are, if they say.
 pub(crate) fn sniff(bytes: &[u8]) -> Option<Kind> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Some(Kind::Unsupported(
+            "a zip archive (1Password's 1PUX export is one), which credwell does not read: \
+             export 1Password's vault as CSV and import it with `credwell import 1password-csv`",
+        ));
+    }
+    // KeePass 2's signature (the .kdbx file itself).
+    if bytes.starts_with(&[0x03, 0xd9, 0xa2, 0x9a, 0x67, 0xfb, 0x4b, 0xb5]) {
+        return Some(Kind::Unsupported(
+            "a KeePass database (.kdbx), which credwell does not read directly: export it from \
+             KeePassXC as CSV and import it with `credwell import keepassxc-csv`",
+        ));
+    }
     let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
     let start = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
     if bytes[start] == b'{' {
@@ -42,16 +55,15 @@ fn csv_kind(header: &str) -> Option<Kind> {
     } else if has(&["group", "title", "username", "password", "url"]) {
         Kind::Known(Format::KeepassxcCsv)
     } else if has(&["login_uri", "login_password"]) {
-        Kind::Unsupported(
-            "a Bitwarden CSV export, which credwell does not read: export the vault as JSON \
-             (unencrypted) and import it with `credwell import bitwarden-json`",
-        )
+        Kind::Known(Format::BitwardenCsv)
     } else if has(&["url", "username", "password", "extra", "grouping"]) {
-        Kind::Unsupported("a LastPass CSV export, which credwell does not read")
-    } else if has(&["title", "url", "username", "password", "otpauth"]) {
-        Kind::Unsupported(
-            "an Apple Passwords / Safari or 1Password CSV export, which credwell does not read",
-        )
+        Kind::Known(Format::LastpassCsv)
+    } else if has(&["title", "url", "username", "password"])
+        && (has(&["archived"]) || has(&["tags"]) || has(&["favorite"]))
+    {
+        Kind::Known(Format::OnepasswordCsv)
+    } else if has(&["title", "url", "username", "password"]) {
+        Kind::Known(Format::AppleCsv)
     } else if has(&["name", "url", "username", "password"]) {
         Kind::Known(Format::ChromeCsv)
     } else {
@@ -138,13 +150,37 @@ mod tests {
         ] {
             assert_eq!(known(text), Some(Kind::Known(want)), "{text}");
         }
-        for text in [
-            "folder,favorite,type,name,notes,fields,reprompt,login_uri,login_username,\
-             login_password,login_totp\n",
-            "url,username,password,totp,extra,name,grouping,fav\n",
-            "Title,URL,Username,Password,Notes,OTPAuth\n",
+        for (text, want) in [
+            (
+                "folder,favorite,type,name,notes,fields,reprompt,login_uri,login_username,\
+                 login_password,login_totp\n",
+                Format::BitwardenCsv,
+            ),
+            (
+                "collections,type,name,notes,fields,reprompt,login_uri,login_username,\
+                 login_password,login_totp\n",
+                Format::BitwardenCsv,
+            ),
+            (
+                "url,username,password,totp,extra,name,grouping,fav\n",
+                Format::LastpassCsv,
+            ),
+            (
+                "Title,URL,Username,Password,Notes,OTPAuth\n",
+                Format::AppleCsv,
+            ),
+            (
+                "Title,Url,Username,Password,OTPAuth,Favorite,Archived,Tags,Notes\n",
+                Format::OnepasswordCsv,
+            ),
         ] {
-            assert!(matches!(known(text), Some(Kind::Unsupported(_))), "{text}");
+            assert_eq!(known(text), Some(Kind::Known(want)), "{text}");
+        }
+        for bytes in [
+            b"PK\x03\x04\x14\x00".as_slice(),
+            &[0x03, 0xd9, 0xa2, 0x9a, 0x67, 0xfb, 0x4b, 0xb5, 1, 0],
+        ] {
+            assert!(matches!(sniff(bytes), Some(Kind::Unsupported(_))));
         }
         for text in [
             "",

@@ -186,6 +186,168 @@ fn keepassxc_csv() {
 }
 
 #[test]
+fn bitwarden_csv() {
+    let parsed = parse(Format::BitwardenCsv, "bitwarden.csv");
+    assert_eq!(
+        summary(&parsed),
+        [
+            row(2, "https://twitter.com", "me@example.com", "pw-twitter"),
+            row(3, "https://www.evga.com", "hello@example.com", "pw-evga"),
+            row(3, "https://evga.example", "hello@example.com", "pw-evga"),
+            row(4, "https://xn--bcher-kva.example", "jürgen", "Grüße-123"),
+        ]
+    );
+    assert_eq!(parsed.logins[3].name, "My Bank");
+    assert_eq!(
+        parsed.logins[3].notes,
+        "Line one\nLine two, with \"quotes\""
+    );
+    assert_eq!(
+        skipped(&parsed),
+        [
+            (6, SkipReason::NotALogin),
+            (
+                7,
+                SkipReason::NoWebOrigin("androidapp://com.example.app".into())
+            ),
+            (8, SkipReason::NoPassword),
+        ]
+    );
+    assert_eq!(
+        parsed.unstored,
+        [
+            (Unstored::Folders, 2),
+            (Unstored::Favourites, 2),
+            (Unstored::Totp, 3),
+            (Unstored::Notes, 4),
+            (Unstored::CustomFields, 4),
+        ]
+    );
+    // An organisation's export names collections instead of a folder.
+    let org = "collections,type,name,notes,fields,reprompt,login_uri,login_username,\
+               login_password,login_totp\nTeam,login,A,,,0,https://a.example,u,p,\n";
+    let parsed = read(Format::BitwardenCsv, org.as_bytes()).unwrap();
+    assert_eq!(summary(&parsed), [row(2, "https://a.example", "u", "p")]);
+    assert_eq!(parsed.unstored, [(Unstored::Folders, 2)]);
+}
+
+#[test]
+fn lastpass_csv() {
+    let parsed = parse(Format::LastpassCsv, "lastpass.csv");
+    assert_eq!(
+        summary(&parsed),
+        [
+            row(
+                2,
+                "https://example.com",
+                "alice",
+                "correct horse battery staple"
+            ),
+            row(
+                3,
+                "https://mail.example.org:8443",
+                "bob, the builder",
+                "pa,ss\"word"
+            ),
+            row(
+                7,
+                "https://xn--bcher-kva.example",
+                "jürgen@bücher.example",
+                "Grüße-123"
+            ),
+        ]
+    );
+    assert_eq!(parsed.logins[1].name, "Work mail");
+    assert_eq!(parsed.logins[1].notes, "Line one\nLine two");
+    assert_eq!(
+        skipped(&parsed),
+        [
+            (5, SkipReason::NotALogin),
+            (8, SkipReason::NoWebOrigin("http://".into())),
+        ]
+    );
+    assert_eq!(
+        parsed.unstored,
+        [
+            (Unstored::Notes, 3),
+            (Unstored::Totp, 3),
+            (Unstored::Folders, 3),
+            (Unstored::Favourites, 3),
+        ]
+    );
+}
+
+#[test]
+fn apple_and_1password_csv() {
+    let parsed = parse(Format::AppleCsv, "apple.csv");
+    assert_eq!(
+        summary(&parsed),
+        [
+            row(
+                2,
+                "https://example.com",
+                "alice",
+                "correct horse battery staple"
+            ),
+            row(
+                3,
+                "https://mail.example.org:8443",
+                "bob, the builder",
+                "pa,ss\"word"
+            ),
+            row(
+                5,
+                "https://xn--bcher-kva.example",
+                "jürgen@bücher.example",
+                "Grüße-123"
+            ),
+        ]
+    );
+    assert_eq!(parsed.logins[0].name, "example.com (alice)");
+    assert_eq!(parsed.logins[1].notes, "Line one\nLine two");
+    assert_eq!(
+        skipped(&parsed),
+        [(6, SkipReason::NoWebOrigin(String::new()))]
+    );
+    assert_eq!(parsed.unstored, [(Unstored::Notes, 3), (Unstored::Totp, 3)]);
+
+    let parsed = parse(Format::OnepasswordCsv, "1password.csv");
+    assert_eq!(
+        summary(&parsed),
+        [
+            row(
+                2,
+                "https://example.com",
+                "alice",
+                "correct horse battery staple"
+            ),
+            row(
+                3,
+                "https://mail.example.org:8443",
+                "bob, the builder",
+                "pa,ss\"word"
+            ),
+            // Archived, not deleted: imported.
+            row(5, "https://old.example", "old", "pw-old"),
+        ]
+    );
+    assert_eq!(parsed.logins[1].name, "Work mail");
+    assert_eq!(
+        skipped(&parsed),
+        [(6, SkipReason::NoWebOrigin(String::new()))]
+    );
+    assert_eq!(
+        parsed.unstored,
+        [
+            (Unstored::Notes, 3),
+            (Unstored::Totp, 3),
+            (Unstored::Folders, 3),
+            (Unstored::Favourites, 3),
+        ]
+    );
+}
+
+#[test]
 fn bitwarden_json() {
     let parsed = parse(Format::BitwardenJson, "bitwarden.json");
     assert_eq!(
@@ -243,9 +405,11 @@ fn bitwarden_json() {
 /// `keepassxc` or `cxf`.
 fn format_of(name: &str) -> Format {
     let name = name.trim_start_matches("fail_");
-    Format::ALL
-        .into_iter()
-        .find(|f| name.starts_with(f.as_str().split('-').next().unwrap()))
+    // The whole name first (`bitwarden_csv_...`), then its first word (`bitwarden_...`).
+    let whole = |f: &Format| name.starts_with(&f.as_str().replace('-', "_"));
+    let first = |f: &Format| name.starts_with(f.as_str().split('-').next().unwrap());
+    (Format::ALL.into_iter().find(whole))
+        .or_else(|| Format::ALL.into_iter().find(first))
         .unwrap_or_else(|| panic!("{name} names no format"))
 }
 
@@ -382,6 +546,30 @@ fn malformed_rows_name_their_line_and_reason() {
             "item 2, passkey 2: the passkey's credentialId is neither a UUID",
         ),
         (
+            Format::BitwardenCsv,
+            "fail_bitwarden_csv_malformed_url.csv",
+            3,
+            "the \"login_uri\" column is not a usable URL",
+        ),
+        (
+            Format::LastpassCsv,
+            "fail_lastpass_short_row.csv",
+            3,
+            "expected 8 fields",
+        ),
+        (
+            Format::AppleCsv,
+            "fail_apple_no_password.csv",
+            1,
+            "the header has no \"Password\" column",
+        ),
+        (
+            Format::OnepasswordCsv,
+            "fail_1password_extra_field.csv",
+            3,
+            "found 10",
+        ),
+        (
             Format::Cxf,
             "fail_cxf_passkey_field.json",
             26,
@@ -407,7 +595,11 @@ fn comparable(format: Format, login: &ImportedLogin) -> String {
     if format != Format::FirefoxCsv {
         s += &format!(" name={:?} notes={:?}", title_or_host(login), login.notes);
     }
-    if format != Format::ChromeCsv {
+    let has_times = matches!(
+        format,
+        Format::FirefoxCsv | Format::KeepassxcCsv | Format::BitwardenJson | Format::Cxf
+    );
+    if has_times {
         // The time of the last change: what an import compares with the vault's.
         let updated = login.updated.or(login.created);
         s += &format!(" created={:?} updated={updated:?}", login.created);
@@ -423,6 +615,10 @@ fn every_format_round_trips_its_own_fixture() {
         (Format::KeepassxcCsv, "keepassxc.csv"),
         (Format::BitwardenJson, "bitwarden.json"),
         (Format::Cxf, "cxf.json"),
+        (Format::BitwardenCsv, "bitwarden.csv"),
+        (Format::LastpassCsv, "lastpass.csv"),
+        (Format::AppleCsv, "apple.csv"),
+        (Format::OnepasswordCsv, "1password.csv"),
     ] {
         let first = parse(format, name);
         let mut written = Vec::new();
@@ -795,6 +991,8 @@ mod properties {
                 (Format::FirefoxCsv, "firefox.csv"),
                 (Format::KeepassxcCsv, "keepassxc.csv"),
                 (Format::BitwardenJson, "bitwarden.json"),
+                (Format::BitwardenCsv, "bitwarden.csv"),
+                (Format::LastpassCsv, "lastpass.csv"),
             ] {
                 let mut bytes = fixture(name);
                 let at = cut % bytes.len();
@@ -1316,6 +1514,10 @@ fn a_file_of_another_format_is_refused_with_the_right_name() {
         (Format::KeepassxcCsv, "keepassxc.csv"),
         (Format::BitwardenJson, "bitwarden.json"),
         (Format::Cxf, "cxf.json"),
+        (Format::BitwardenCsv, "bitwarden.csv"),
+        (Format::LastpassCsv, "lastpass.csv"),
+        (Format::AppleCsv, "apple.csv"),
+        (Format::OnepasswordCsv, "1password.csv"),
     ];
     for (actual, name) in own {
         for asked in Format::ALL {
@@ -1337,13 +1539,17 @@ fn a_file_of_another_format_is_refused_with_the_right_name() {
             );
         }
     }
-    for (name, says) in [
-        ("other_bitwarden.csv", "Bitwarden CSV export"),
-        ("other_lastpass.csv", "LastPass CSV export"),
+    // What credwell does not read is named, whatever format it is given as.
+    for (bytes, says) in [
+        (b"PK\x03\x04 rest".as_slice(), "a zip archive"),
+        (
+            &[0x03, 0xd9, 0xa2, 0x9a, 0x67, 0xfb, 0x4b, 0xb5, 0],
+            "a KeePass database",
+        ),
     ] {
         for asked in Format::ALL {
-            let error = read(asked, fixture(name).as_slice()).unwrap_err();
-            assert!(error.reason.contains(says), "{name} as {asked}: {error}");
+            let error = read(asked, bytes).unwrap_err();
+            assert!(error.reason.contains(says), "{says} as {asked}: {error}");
         }
     }
 }

@@ -110,7 +110,7 @@ fn help_version_and_completions_need_no_vault() {
     // Usage errors are clap's: exit code 2.
     let out = env
         .cmd()
-        .args(["import", "lastpass-csv", "x"])
+        .args(["import", "dashlane-csv", "x"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -311,8 +311,9 @@ fn the_whole_file_is_checked_before_the_passphrase_is_asked_for() {
         ),
         (
             "keepassxc-csv",
-            "other_lastpass.csv",
-            "other_lastpass.csv:1: this is a LastPass CSV export",
+            "lastpass.csv",
+            "lastpass.csv:1: this is not a keepassxc-csv file: its column names say it is \
+             lastpass-csv",
         ),
     ] {
         let err = env.fails(&["import", format, &fixture(file)]);
@@ -1397,6 +1398,36 @@ fn passkeys_travel_through_bitwarden_json_and_bare_cxf_accounts() {
         ),
         "{err}"
     );
+}
+
+/// Bitwarden's, LastPass's, Apple's and 1Password's CSV exports come in, and go out and back.
+#[test]
+fn more_csv_formats_import_and_round_trip() {
+    for (format, file, added) in [
+        ("bitwarden-csv", "bitwarden.csv", 4),
+        ("lastpass-csv", "lastpass.csv", 3),
+        ("apple-csv", "apple.csv", 3),
+        ("1password-csv", "1password.csv", 3),
+    ] {
+        let env = Env::new();
+        env.init();
+        let report = env.json(&["import", format, &fixture(file)]);
+        assert_eq!(report["added"], added, "{format}: {report}");
+        let out = env.path("out.csv");
+        let out = out.to_str().unwrap();
+        env.ok(&["export", format, out, "--yes"]);
+        let again = env.json(&["import", format, out]);
+        assert_eq!(
+            (again["added"].as_u64(), again["unchanged"].as_u64()),
+            (Some(0), Some(added)),
+            "{format}: {again}"
+        );
+        let fresh = Env::new();
+        fresh.init();
+        let back = fresh.json(&["import", format, out]);
+        assert_eq!(back["added"], added, "{format}: {back}");
+        assert_eq!(back["skipped"], 0, "{format}: {back}");
+    }
 }
 
 /// `-` is stdin for an import and stdout for an export; internationalised hosts are listed,

@@ -1,0 +1,291 @@
+//! The CSV exports that are one login a row with a fixed header, read and written from a table
+//! of their columns: Bitwarden's CSV, LastPass's, Apple Passwords' (and Safari's) and
+//! 1Password's. Each header is the one the product itself writes:
+//!
+//! | format | header |
+//! |---|---|
+//! | [`Format::BitwardenCsv`] | `folder,favorite,type,name,notes,fields,reprompt,login_uri,login_username,login_password,login_totp` |
+//! | [`Format::LastpassCsv`] | `url,username,password,totp,extra,name,grouping,fav` |
+//! | [`Format::AppleCsv`] | `Title,URL,Username,Password,Notes,OTPAuth` |
+//! | [`Format::OnepasswordCsv`] | `Title,Url,Username,Password,OTPAuth,Favorite,Archived,Tags,Notes` |
+//!
+//! Their quirks: Bitwarden's `type` column names the item's kind (only `login` rows are logins)
+//! and `login_uri` lists an item's URIs separated by commas (one login per distinct origin, as
+//! in its JSON); an organisation's export has `collections` where a person's has `folder`.
+//! LastPass writes a secure note as a row whose `url` is `http://sn`. None of them has times.
+
+use std::io::Write;
+
+use super::{Format, FormatError, ImportedLogin, LoginRow, Parsed, SkipReason, Unstored};
+use super::{csv_table, title_or_host};
+
+/// What a column holds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Url,
+    Username,
+    Password,
+    Name,
+    Notes,
+    Totp,
+    /// A folder, group or tags.
+    Folder,
+    /// A favourite mark: set when the value is `1` or `true`.
+    Favourite,
+    CustomFields,
+    /// The item's kind (Bitwarden's `type`): a login when empty or `login`.
+    Kind,
+    /// Written with this value, read for nothing.
+    Fixed(&'static str),
+}
+
+struct Spec {
+    /// The header as written, with each column's role.
+    columns: &'static [(&'static str, Role)],
+    /// Columns read beside the header's (an organisation's Bitwarden export).
+    extra: &'static [(&'static str, Role)],
+    /// The URL column lists several URLs separated by commas.
+    split_urls: bool,
+    /// The URL that marks a row as a note, not a login.
+    note_url: Option<&'static str>,
+    /// The URL column, for errors.
+    url_field: &'static str,
+}
+
+const BITWARDEN: Spec = Spec {
+    columns: &[
+        ("folder", Role::Folder),
+        ("favorite", Role::Favourite),
+        ("type", Role::Kind),
+        ("name", Role::Name),
+        ("notes", Role::Notes),
+        ("fields", Role::CustomFields),
+        ("reprompt", Role::Fixed("0")),
+        ("login_uri", Role::Url),
+        ("login_username", Role::Username),
+        ("login_password", Role::Password),
+        ("login_totp", Role::Totp),
+    ],
+    extra: &[("collections", Role::Folder)],
+    split_urls: true,
+    note_url: None,
+    url_field: "\"login_uri\" column",
+};
+
+const LASTPASS: Spec = Spec {
+    columns: &[
+        ("url", Role::Url),
+        ("username", Role::Username),
+        ("password", Role::Password),
+        ("totp", Role::Totp),
+        ("extra", Role::Notes),
+        ("name", Role::Name),
+        ("grouping", Role::Folder),
+        ("fav", Role::Favourite),
+    ],
+    extra: &[],
+    split_urls: false,
+    note_url: Some("http://sn"),
+    url_field: "\"url\" column",
+};
+
+const APPLE: Spec = Spec {
+    columns: &[
+        ("Title", Role::Name),
+        ("URL", Role::Url),
+        ("Username", Role::Username),
+        ("Password", Role::Password),
+        ("Notes", Role::Notes),
+        ("OTPAuth", Role::Totp),
+    ],
+    extra: &[],
+    split_urls: false,
+    note_url: None,
+    url_field: "\"URL\" column",
+};
+
+const ONEPASSWORD: Spec = Spec {
+    columns: &[
+        ("Title", Role::Name),
+        ("Url", Role::Url),
+        ("Username", Role::Username),
+        ("Password", Role::Password),
+        ("OTPAuth", Role::Totp),
+        ("Favorite", Role::Favourite),
+        ("Archived", Role::Fixed("false")),
+        ("Tags", Role::Folder),
+        ("Notes", Role::Notes),
+    ],
+    extra: &[],
+    split_urls: false,
+    note_url: None,
+    url_field: "\"Url\" column",
+};
+
+fn spec(format: Format) -> &'static Spec {
+    match format {
+        Format::BitwardenCsv => &BITWARDEN,
+        Format::LastpassCsv => &LASTPASS,
+        Format::AppleCsv => &APPLE,
+        _ => &ONEPASSWORD,
+    }
+}
+
+/// The roles read, in the order [`csv_table::read`] is given their columns: the URL, username
+/// and password first (the columns a file must have).
+const READ: [Role; 3] = [Role::Url, Role::Username, Role::Password];
+
+/// Reads a file of one of the formats of this module.
+pub(super) fn read(format: Format, bytes: &[u8]) -> Result<Parsed, FormatError> {
+    let spec = spec(format);
+    let columns: Vec<(&str, Role)> = spec.columns.iter().chain(spec.extra).copied().collect();
+    let mut wanted: Vec<(&str, Role)> = READ
+        .iter()
+        .filter_map(|r| columns.iter().find(|(_, role)| role == r).copied())
+        .collect();
+    wanted.extend(columns.iter().filter(|(_, r)| !READ.contains(r)));
+    let names: Vec<&str> = wanted.iter().map(|(n, _)| *n).collect();
+    let mut parsed = Parsed::default();
+    parsed.formula_guards = csv_table::read(bytes, &names, READ.len(), |row| {
+        // The first non-empty value of the columns with `role`.
+        let get = |role: Role| {
+            (0..wanted.len())
+                .filter(|&i| wanted[i].1 == role)
+                .map(|i| row.get(i))
+                .find(|v| !v.is_empty())
+                .unwrap_or("")
+        };
+        let kind = get(Role::Kind).trim();
+        let url = get(Role::Url);
+        if !(kind.is_empty() || kind.eq_ignore_ascii_case("login"))
+            || spec.note_url.is_some_and(|n| url.trim() == n)
+        {
+            parsed.skip(row.line, SkipReason::NotALogin);
+            return Ok(());
+        }
+        let values = Values {
+            line: row.line,
+            url_field: spec.url_field,
+            username: get(Role::Username),
+            password: get(Role::Password),
+            name: get(Role::Name),
+            notes: get(Role::Notes),
+        };
+        let urls: Vec<&str> = if spec.split_urls {
+            url.split(',')
+                .map(str::trim)
+                .filter(|u| !u.is_empty())
+                .collect()
+        } else {
+            vec![url]
+        };
+        if values.password.is_empty() || urls.is_empty() {
+            // One skip for the row, not one per URL.
+            return parsed.push_login(values.row(url));
+        }
+        // One login per distinct web origin of the row's URLs; a row whose URLs have none is
+        // skipped for its first.
+        let mut origins = Vec::new();
+        for url in &urls {
+            if let Some(origin) = super::login_origin(url, row.line, spec.url_field)?
+                && !origins.contains(&origin)
+            {
+                origins.push(origin);
+                parsed.push_login(values.row(url))?;
+            }
+        }
+        if origins.is_empty() {
+            return parsed.push_login(values.row(urls[0]));
+        }
+        let favourite = (0..wanted.len())
+            .filter(|&i| wanted[i].1 == Role::Favourite)
+            .any(|i| {
+                matches!(
+                    row.get(i).trim().to_ascii_lowercase().as_str(),
+                    "1" | "true"
+                )
+            });
+        parsed.unstored(row.line, Unstored::Totp, !get(Role::Totp).trim().is_empty());
+        parsed.unstored(
+            row.line,
+            Unstored::CustomFields,
+            !get(Role::CustomFields).is_empty(),
+        );
+        parsed.unstored(
+            row.line,
+            Unstored::Folders,
+            !get(Role::Folder).trim().is_empty(),
+        );
+        parsed.unstored(row.line, Unstored::Favourites, favourite);
+        Ok(())
+    })?;
+    Ok(parsed)
+}
+
+/// What a row gives every login it makes.
+struct Values<'a> {
+    line: u64,
+    url_field: &'static str,
+    username: &'a str,
+    password: &'a str,
+    name: &'a str,
+    notes: &'a str,
+}
+
+impl<'a> Values<'a> {
+    fn row(&self, url: &'a str) -> LoginRow<'a> {
+        LoginRow {
+            line: self.line,
+            url,
+            url_field: self.url_field,
+            username: self.username,
+            password: self.password,
+            name: self.name,
+            notes: self.notes,
+            created: None,
+            updated: None,
+        }
+    }
+}
+
+/// Writes `logins` in one of the formats of this module.
+pub(super) fn write(
+    format: Format,
+    logins: &[ImportedLogin],
+    output: impl Write,
+) -> std::io::Result<()> {
+    let spec = spec(format);
+    let titles: Vec<String> = logins.iter().map(title_or_host).collect();
+    // A URL with a comma would read back as several where they are separated by commas: its
+    // origin is written instead.
+    let urls: Vec<String> = logins
+        .iter()
+        .map(|l| {
+            if spec.split_urls && l.url.contains(',') {
+                super::urls::unicode_origin(&l.origin)
+            } else {
+                l.url.clone()
+            }
+        })
+        .collect();
+    let header: Vec<&str> = spec.columns.iter().map(|(n, _)| *n).collect();
+    let rows = logins
+        .iter()
+        .zip(titles.iter().zip(&urls))
+        .map(|(l, (title, url))| {
+            spec.columns
+                .iter()
+                .map(|(_, role)| match role {
+                    Role::Url => url.as_str(),
+                    Role::Username => l.username.as_str(),
+                    Role::Password => l.password.expose(),
+                    Role::Name => title.as_str(),
+                    Role::Notes => l.notes.as_str(),
+                    Role::Kind => "login",
+                    Role::Fixed(value) => value,
+                    Role::Totp | Role::Folder | Role::Favourite | Role::CustomFields => "",
+                })
+                .collect::<Vec<&str>>()
+        });
+    csv_table::write(output, &header, rows)
+}
