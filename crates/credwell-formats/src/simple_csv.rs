@@ -2,12 +2,12 @@
 //! of their columns: Bitwarden's CSV, LastPass's, Apple Passwords' (and Safari's) and
 //! 1Password's. Each header is the one the product itself writes:
 //!
-//! | format | header |
-//! |---|---|
-//! | [`Format::BitwardenCsv`] | `folder,favorite,type,name,notes,fields,reprompt,login_uri,login_username,login_password,login_totp` |
-//! | [`Format::LastpassCsv`] | `url,username,password,totp,extra,name,grouping,fav` |
-//! | [`Format::AppleCsv`] | `Title,URL,Username,Password,Notes,OTPAuth` |
-//! | [`Format::OnepasswordCsv`] | `Title,Url,Username,Password,OTPAuth,Favorite,Archived,Tags,Notes` |
+//! - [`Format::BitwardenCsv`]: `folder,favorite,type,name,notes,fields,reprompt,login_uri,`
+//!   `login_username,login_password,login_totp`;
+//! - [`Format::LastpassCsv`]: `url,username,password,totp,extra,name,grouping,fav`;
+//! - [`Format::AppleCsv`]: `Title,URL,Username,Password,Notes,OTPAuth`;
+//! - [`Format::OnepasswordCsv`]: `Title,Url,Username,Password,OTPAuth,Favorite,Archived,Tags,`
+//!   `Notes`.
 //!
 //! Their quirks: Bitwarden's `type` column names the item's kind (only `login` rows are logins)
 //! and `login_uri` lists an item's URIs separated by commas (one login per distinct origin, as
