@@ -16,8 +16,9 @@
 //!    until the user picks (a `ui.respond` `{"choose": i}`), or it is cancelled.
 //! 5. The picked record is read again from the vault (a vault locked meanwhile asks to be
 //!    unlocked: the user just acted); gone or changed origin: nothing.
-//! 6. The sign-in is noted for the origin ([`note_password_sign_in`]), and the reply carries the
-//!    account's id and password, for the extension to fill into the frame that asked.
+//! 6. The sign-in is noted for the origin ([`RecentSignIns::note`]: a conditional `create()`,
+//!    an automatic passkey upgrade, may follow it), and the reply carries the account's id and
+//!    password, for the extension to fill into the frame that asked.
 //!
 //! The prevent-silent-access flag does not apply: it governs what `get()` may hand out without
 //! the user, and a fill always needs the user's pick. The flag is left as it is (a fill is not a
@@ -29,7 +30,7 @@ use std::sync::{Arc, Mutex};
 
 use credwell_core::sync::lock;
 use credwell_core::{
-    AbortReason, CredentialStore, CredentialType, Origin, RecordId, StoredCredential,
+    AbortReason, Clock, CredentialStore, CredentialType, Origin, RecordId, StoredCredential,
     same_origin_with_ancestors,
 };
 use serde_json::{Value, json};
@@ -37,6 +38,7 @@ use tokio::sync::oneshot;
 
 use crate::lockable::LockableStore;
 use crate::protocol::{CallerInfo, FillAccount, Prompt, Reply};
+use crate::recent_sign_ins::RecentSignIns;
 use crate::ui::HostMediator;
 
 /// The `forms.fill` requests waiting for the user's pick, by request id: a `cancel` ends one.
@@ -107,9 +109,10 @@ fn offered(origin: &Origin, stored: Vec<StoredCredential>) -> Vec<(RecordId, Fil
 }
 
 /// Runs one `forms.fill` request to its reply (steps 1 to 6).
-pub(crate) async fn fill<S: CredentialStore>(
+pub(crate) async fn fill<S: CredentialStore, C: Clock>(
     store: &LockableStore<S>,
     mediator: &HostMediator,
+    recent: &RecentSignIns<C>,
     id: u64,
     caller: &CallerInfo,
 ) -> Reply {
@@ -166,14 +169,8 @@ pub(crate) async fn fill<S: CredentialStore>(
     if !p.origin.same_origin(&origin) {
         return Reply::ok(id, Value::Null);
     }
-    // 6.
-    note_password_sign_in(&origin);
+    // 6. The one place a fill hands a password out: the user is signing in to `origin` with a
+    // password credwell holds.
+    recent.note(&origin);
     Reply::ok(id, json!({"id": p.id, "password": p.password.expose()}))
-}
-
-/// The one place a fill hands a password out: the user is signing in to `origin` with a
-/// password credwell holds. Conditional create (automatic passkey upgrades) is to be told here
-/// once the host keeps a record of recent password sign-ins; until then it records nothing.
-fn note_password_sign_in(origin: &Origin) {
-    tracing::debug!("forms.fill: a password handed out for {origin}");
 }

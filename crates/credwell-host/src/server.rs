@@ -411,11 +411,12 @@ impl<O: VaultOpener> Host<O> {
         };
         let store = self.store.clone();
         let mediator = self.mediator.clone();
+        let recent = Arc::clone(&self.recent_sign_ins);
         let fills = self.fills.clone();
         let outbox = self.outbox.clone();
         tokio::spawn(async move {
             let reply = tokio::select! {
-                reply = fill::fill(&store, &mediator, id, &caller) => reply,
+                reply = fill::fill(&store, &mediator, &recent, id, &caller) => reply,
                 reason = cancelled => match reason {
                     Ok(reason) => Reply::rejection(id, &Rejection::Aborted(reason)),
                     Err(_) => Reply::ok(id, Value::Null),

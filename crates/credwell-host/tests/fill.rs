@@ -265,3 +265,57 @@ async fn a_deleted_account_or_a_pick_out_of_range_hands_out_nothing() {
     choose(&mut port, 5, &show, 7).await;
     assert_eq!(port.reply_to(4).await["result"], Value::Null);
 }
+
+/// A conditional `create()` (an automatic passkey upgrade) from `origin`, answering any prompt
+/// with a failure: its reply.
+async fn upgrade(port: &mut Port, id: u64, origin: &str) -> Value {
+    let public_key = json!({
+        "rp": {"name": "Example", "id": "example.com"},
+        "user": {"id": "YWxpY2U", "name": "alice@example.com", "displayName": "Alice"},
+        "challenge": "dXBncmFkZQ",
+        "pubKeyCredParams": [{"type": "public-key", "alg": -7}],
+        "authenticatorSelection": {"residentKey": "required", "userVerification": "preferred"},
+    });
+    port.send(json!({"id": id, "method": "credentials.create", "params": {
+        "caller": caller(origin, 1), "options": {"publicKey": public_key, "mediation": "conditional"}}}))
+        .await;
+    loop {
+        let m = port.recv().await;
+        assert_ne!(m["event"], "ui.show", "a conditional create showed {m}");
+        if m["id"] == json!(id) {
+            return m;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_fill_is_a_password_sign_in_after_which_a_conditional_create_upgrades_silently() {
+    let (mut port, _) = start();
+    unlock(&mut port, 1).await;
+    // No sign-in yet: refused.
+    assert_eq!(
+        upgrade(&mut port, 2, "https://example.com").await["error"]["name"],
+        "NotAllowedError"
+    );
+    // An offer cancelled hands nothing out: still no sign-in.
+    fill(&mut port, 3, caller("https://example.com", 1)).await;
+    offer(&mut port).await;
+    port.send(json!({"id": 4, "method": "cancel", "params": {"target": 3}}))
+        .await;
+    port.reply_to(3).await;
+    assert_eq!(
+        upgrade(&mut port, 5, "https://example.com").await["error"]["name"],
+        "NotAllowedError"
+    );
+    // The user picks: a password sign-in of that origin, and of no other.
+    fill(&mut port, 6, caller("https://example.com", 1)).await;
+    let show = offer(&mut port).await;
+    choose(&mut port, 7, &show, 0).await;
+    assert_eq!(port.reply_to(6).await["result"]["id"], "alice");
+    let created = upgrade(&mut port, 8, "https://example.com").await;
+    assert_eq!(created["result"]["type"], "public-key", "{created}");
+    assert_eq!(
+        upgrade(&mut port, 9, "https://login.example.com").await["error"]["name"],
+        "NotAllowedError"
+    );
+}
