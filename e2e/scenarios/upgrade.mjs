@@ -6,7 +6,8 @@
 // requireUserPresence false), and the user is told afterwards (the popup's notice, the badge);
 // the manager lists the passkey and deletes it. Without the sign-in: NotAllowedError and no
 // window; userVerification "required": ConstraintError; an excluded passkey: InvalidStateError;
-// a locked vault: NotAllowedError without the unlock page.
+// switched off in the settings: NotAllowedError; a locked vault: NotAllowedError without the
+// unlock page.
 import assert from 'node:assert/strict';
 import { getCredential } from '../lib/harness.mjs';
 import { managerRow, waitStatus } from '../lib/signals.mjs';
@@ -117,7 +118,7 @@ export const scenarios = [
     },
   },
   {
-    name: 'upgrade: without a sign-in → NotAllowedError and no window; userVerification "required" → ConstraintError; an excluded passkey → InvalidStateError; a locked vault → NotAllowedError without the unlock page',
+    name: 'upgrade: without a sign-in → NotAllowedError and no window; userVerification "required" → ConstraintError; an excluded passkey → InvalidStateError; switched off in the settings → NotAllowedError; a locked vault → NotAllowedError without the unlock page',
     async run(h) {
       await h.goto('/blank.html');
       await unlockVault(h);
@@ -143,6 +144,32 @@ export const scenarios = [
         'excluded',
       );
       assert.equal(excluded.error, 'InvalidStateError', JSON.stringify(excluded));
+
+      // The user switches automatic upgrades off in the settings: refused like no sign-in (the
+      // same words), though the sign-in is still recent; on again, the upgrade goes through.
+      const settingsPage = await h.openExtensionPage('src/ui/options.html');
+      await h.uiWait(settingsPage, '#upgrades');
+      assert.equal(await settingsPage.evaluate(() => document.getElementById('upgrades').checked), true, 'on by default');
+      await h.uiClick(settingsPage, '#upgrades');
+      const savedText = () => settingsPage.evaluate(() => document.getElementById('saved').textContent);
+      for (let i = 0; (await savedText()) !== 'Saved.'; i++) {
+        if (i > 100) throw new Error(`the setting was not saved: ${await savedText()}`);
+        await sleep(50);
+      }
+      const off = await upgradeWithoutUi(h, await registrationOptions('bob-4'), 'switched off');
+      assert.equal(off.error, 'NotAllowedError', JSON.stringify(off));
+      assert.equal(off.message, refused.message, 'the page cannot tell it from no sign-in');
+      await settingsPage.evaluate(() => {
+        document.getElementById('saved').textContent = '';
+      });
+      await h.uiClick(settingsPage, '#upgrades');
+      for (let i = 0; (await savedText()) !== 'Saved.'; i++) {
+        if (i > 100) throw new Error(`the setting was not saved: ${await savedText()}`);
+        await sleep(50);
+      }
+      await h.closeTab(settingsPage);
+      const on = await upgradeWithoutUi(h, await registrationOptions('bob-4'), 'switched on again');
+      assert.equal(on.error, undefined, JSON.stringify(on));
 
       // Locked: refused at once, the unlock page not shown.
       const locked = await h.extensionEval(() => chrome.runtime.sendMessage({ credwell: 1, kind: 'lock' }));

@@ -18,7 +18,7 @@ function fakeLocal(initial = {}) {
 
 test('settings: defaults without anything stored', async () => {
   assert.deepEqual(await loadSettings(memorySettings(), fakeLocal()), DEFAULTS);
-  assert.deepEqual(DEFAULTS, { storeConsent: 'ask', benchEcho: false });
+  assert.deepEqual(DEFAULTS, { storeConsent: 'ask', benchEcho: false, passkeyUpgrades: true });
 });
 
 test('settings: storage.local is never read, not even on the first start; its old keys are removed', async () => {
@@ -34,7 +34,7 @@ test('settings: storage.local is never read, not even on the first start; its ol
   assert.deepEqual(await loadSettings(store, local), DEFAULTS);
   // What the options page saves is what counts.
   await store.put('storeConsent', 'never');
-  assert.deepEqual(await loadSettings(store, local), { storeConsent: 'never', benchEcho: false });
+  assert.deepEqual(await loadSettings(store, local), { storeConsent: 'never', benchEcho: false, passkeyUpgrades: true });
 });
 
 test('settings: the bench echo switch is not carried over; invalid values fall back to defaults', async () => {
@@ -52,6 +52,8 @@ test('settings: validSetting knows every setting and nothing else', () => {
   for (const v of ['ask', 'always', 'never']) assert.equal(validSetting('storeConsent', v), true);
   for (const v of ['ALWAYS', '', null, undefined, true]) assert.equal(validSetting('storeConsent', v), false);
   assert.equal(validSetting('benchEcho', true), true);
+  assert.equal(validSetting('passkeyUpgrades', false), true);
+  assert.equal(validSetting('passkeyUpgrades', 'false'), false);
   assert.equal(validSetting('benchEcho', 1), false);
   assert.equal(validSetting('icons', {}), false);
   assert.equal(validSetting('__proto__', 'ask'), false);

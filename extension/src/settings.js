@@ -1,6 +1,6 @@
 // @ts-check
-// credwell's settings: store consent (the options page) and the bench echo switch
-// (e2e/bench*.mjs), kept in the extension origin's IndexedDB.
+// credwell's settings: store consent and automatic passkey upgrades (the options page) and the
+// bench echo switch (e2e/bench*.mjs), kept in the extension origin's IndexedDB.
 //
 // Not in storage.local: content scripts can write storage.local, so a compromised renderer
 // (which runs credwell's content scripts) could set storeConsent to "always" and have every
@@ -18,6 +18,8 @@ import { objectStore } from './idb.js';
  * @typedef {object} Settings
  * @property {'ask' | 'always' | 'never'} storeConsent
  * @property {boolean} benchEcho
+ * @property {boolean} passkeyUpgrades conditional create() (an automatic passkey upgrade after a
+ *   password sign-in) allowed; when false, the background refuses it (NotAllowedError)
  */
 
 /** @typedef {keyof Settings} SettingKey */
@@ -34,12 +36,13 @@ import { objectStore } from './idb.js';
  * Every setting with its default.
  * @type {Readonly<Settings>}
  */
-export const DEFAULTS = Object.freeze({ storeConsent: 'ask', benchEcho: false });
+export const DEFAULTS = Object.freeze({ storeConsent: 'ask', benchEcho: false, passkeyUpgrades: true });
 
 /** @type {{[K in SettingKey]: (v: unknown) => v is Settings[K]}} */
 const VALID = {
   storeConsent: (v) => v === 'ask' || v === 'always' || v === 'never',
   benchEcho: (v) => typeof v === 'boolean',
+  passkeyUpgrades: (v) => typeof v === 'boolean',
 };
 
 /**

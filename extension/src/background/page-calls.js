@@ -71,6 +71,10 @@ function pageReply(reply) {
   return { error };
 }
 
+/** The host's words for a conditional create() it does not allow (credwell-core's NoRecentSignIn). */
+const UPGRADE_REFUSED =
+  'conditional create is allowed only shortly after signing in to this origin with a saved password';
+
 /**
  * @param {any} message the content script's `call`
  * @param {chrome.runtime.MessageSender} sender
@@ -101,6 +105,16 @@ async function onPageCall(message, sender, sendResponse, key) {
   if (doc.rids.has(rid)) {
     sendResponse({ error: { name: 'UnknownError', message: `credwell: request ${rid} is already in flight in this document` } });
     return;
+  }
+  // Automatic passkey upgrades switched off in the settings: the user does not consent to this
+  // kind of creation, so a conditional create() is refused as the host refuses one without a
+  // recent sign-in (the same words: the page cannot tell the two apart), without any UI.
+  if (method === 'credentials.create' && params.options?.mediation === 'conditional') {
+    await settingsLoaded;
+    if (!settings.passkeyUpgrades) {
+      sendResponse({ error: { name: 'NotAllowedError', message: UPGRADE_REFUSED } });
+      return;
+    }
   }
   /** @type {import('./documents.js').PageCall} */
   const call = { method, hostId: null, aborted: false, reason: undefined, answered: false };
