@@ -1,6 +1,6 @@
 //! The importers of other password managers' exports (`credwell_formats::read`): Chrome,
-//! Firefox and KeePassXC CSV, Bitwarden JSON and CXF, Bitwarden, LastPass, Apple and 1Password
-//! CSV. A user imports whatever file they were
+//! Firefox and KeePassXC CSV, Bitwarden JSON and CXF, Bitwarden, LastPass, Apple, 1Password
+//! and Proton Pass CSV. A user imports whatever file they were
 //! given, so every byte is outside data. The first input byte picks the format.
 //!
 //! Contract: never panics; an error names a line no further than the file's last one; what a
@@ -12,7 +12,7 @@
 use credwell_formats::{Format, ImportedLogin, Parsed, read, write};
 use libfuzzer_sys::fuzz_target;
 
-const FORMATS: [Format; 9] = [
+const FORMATS: [Format; 10] = [
     Format::ChromeCsv,
     Format::FirefoxCsv,
     Format::BitwardenJson,
@@ -22,6 +22,7 @@ const FORMATS: [Format; 9] = [
     Format::LastpassCsv,
     Format::AppleCsv,
     Format::OnepasswordCsv,
+    Format::ProtonCsv,
 ];
 
 /// What an export must keep of a sign-in.

@@ -17,7 +17,8 @@
 //!   `"Password","URL","Notes","TOTP","Icon","Last Modified","Created"`;
 //! - [`Format::Cxf`]: FIDO Credential Exchange Format 1.0, JSON: logins and passkeys;
 //! - [`Format::BitwardenCsv`], [`Format::LastpassCsv`], [`Format::AppleCsv`] (Apple Passwords
-//!   and Safari) and [`Format::OnepasswordCsv`]: the CSV exports of those products
+//!   and Safari), [`Format::OnepasswordCsv`] and [`Format::ProtonCsv`]: the CSV exports of those
+//!   products
 //!   (`simple_csv`).
 
 use std::fmt;
@@ -63,12 +64,14 @@ pub enum Format {
     /// 1Password CSV export (`Title,Url,Username,Password,OTPAuth,Favorite,Archived,Tags,Notes`).
     #[cfg_attr(feature = "clap", value(name = "1password-csv"))]
     OnepasswordCsv,
+    /// Proton Pass CSV export (`type,name,url,email,username,password,note,totp,createTime,...`).
+    ProtonCsv,
 }
 
 impl Format {
     /// Every format, in the order of the command line's help.
     #[cfg(test)]
-    pub const ALL: [Format; 9] = [
+    pub const ALL: [Format; 10] = [
         Format::ChromeCsv,
         Format::FirefoxCsv,
         Format::BitwardenJson,
@@ -78,6 +81,7 @@ impl Format {
         Format::LastpassCsv,
         Format::AppleCsv,
         Format::OnepasswordCsv,
+        Format::ProtonCsv,
     ];
 
     /// The name on the command line.
@@ -92,6 +96,7 @@ impl Format {
             Format::LastpassCsv => "lastpass-csv",
             Format::AppleCsv => "apple-csv",
             Format::OnepasswordCsv => "1password-csv",
+            Format::ProtonCsv => "proton-csv",
         }
     }
 
@@ -423,9 +428,11 @@ pub fn read(format: Format, input: impl Read) -> Result<Parsed, FormatError> {
         Format::BitwardenJson => bitwarden::read(&bytes),
         Format::KeepassxcCsv => keepassxc::read(&bytes),
         Format::Cxf => cxf::read(&bytes),
-        Format::BitwardenCsv | Format::LastpassCsv | Format::AppleCsv | Format::OnepasswordCsv => {
-            simple_csv::read(format, &bytes)
-        }
+        Format::BitwardenCsv
+        | Format::LastpassCsv
+        | Format::AppleCsv
+        | Format::OnepasswordCsv
+        | Format::ProtonCsv => simple_csv::read(format, &bytes),
     }
 }
 
@@ -475,9 +482,11 @@ pub fn write(
         Format::FirefoxCsv => firefox::write(logins, output),
         Format::BitwardenJson => bitwarden::write(logins, passkeys, output),
         Format::KeepassxcCsv => keepassxc::write(logins, output),
-        Format::BitwardenCsv | Format::LastpassCsv | Format::AppleCsv | Format::OnepasswordCsv => {
-            simple_csv::write(format, logins, output)
-        }
+        Format::BitwardenCsv
+        | Format::LastpassCsv
+        | Format::AppleCsv
+        | Format::OnepasswordCsv
+        | Format::ProtonCsv => simple_csv::write(format, logins, output),
     }
 }
 

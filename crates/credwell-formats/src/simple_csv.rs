@@ -7,17 +7,23 @@
 //! - [`Format::LastpassCsv`]: `url,username,password,totp,extra,name,grouping,fav`;
 //! - [`Format::AppleCsv`]: `Title,URL,Username,Password,Notes,OTPAuth`;
 //! - [`Format::OnepasswordCsv`]: `Title,Url,Username,Password,OTPAuth,Favorite,Archived,Tags,`
-//!   `Notes`.
+//!   `Notes`;
+//! - [`Format::ProtonCsv`]: `type,name,url,email,username,password,note,totp,createTime,`
+//!   `modifyTime,vault`.
 //!
 //! Their quirks: Bitwarden's `type` column names the item's kind (only `login` rows are logins)
 //! and `login_uri` lists an item's URIs separated by commas (one login per distinct origin, as
 //! in its JSON); an organisation's export has `collections` where a person's has `folder`.
-//! LastPass writes a secure note as a row whose `url` is `http://sn`. None of them has times.
+//! LastPass writes a secure note as a row whose `url` is `http://sn`. Proton Pass's `type` is
+//! Bitwarden's, its `url` lists URLs separated by commas too, an older item has an `email`
+//! where a newer one has a `username`, and its times are seconds since the Unix epoch; the
+//! others have no times.
 
 use std::io::Write;
 
 use super::{Format, FormatError, ImportedLogin, LoginRow, Parsed, SkipReason, Unstored};
 use super::{csv_table, title_or_host};
+use credwell_core::Timestamp;
 
 /// What a column holds.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -35,6 +41,12 @@ enum Role {
     CustomFields,
     /// The item's kind (Bitwarden's `type`): a login when empty or `login`.
     Kind,
+    /// An e-mail address, the username when the username column is empty.
+    Email,
+    /// When the item was created, in seconds since the Unix epoch.
+    Created,
+    /// When the item was last changed, in seconds since the Unix epoch.
+    Modified,
     /// Written with this value, read for nothing.
     Fixed(&'static str),
 }
@@ -122,11 +134,32 @@ const ONEPASSWORD: Spec = Spec {
     url_field: "\"Url\" column",
 };
 
+const PROTON: Spec = Spec {
+    columns: &[
+        ("type", Role::Kind),
+        ("name", Role::Name),
+        ("url", Role::Url),
+        ("email", Role::Email),
+        ("username", Role::Username),
+        ("password", Role::Password),
+        ("note", Role::Notes),
+        ("totp", Role::Totp),
+        ("createTime", Role::Created),
+        ("modifyTime", Role::Modified),
+        ("vault", Role::Folder),
+    ],
+    extra: &[],
+    split_urls: true,
+    note_url: None,
+    url_field: "\"url\" column",
+};
+
 fn spec(format: Format) -> &'static Spec {
     match format {
         Format::BitwardenCsv => &BITWARDEN,
         Format::LastpassCsv => &LASTPASS,
         Format::AppleCsv => &APPLE,
+        Format::ProtonCsv => &PROTON,
         _ => &ONEPASSWORD,
     }
 }
@@ -163,10 +196,43 @@ pub(super) fn read(format: Format, bytes: &[u8]) -> Result<Parsed, FormatError> 
             parsed.skip(row.line, SkipReason::NotALogin);
             return Ok(());
         }
+        let mut clamped = false;
+        let mut time = |role: Role| -> Result<Option<Timestamp>, FormatError> {
+            let text = get(role).trim();
+            if text.is_empty() {
+                return Ok(None);
+            }
+            let seconds: i64 = text.parse().map_err(|_| {
+                let column = columns
+                    .iter()
+                    .find(|(_, r)| *r == role)
+                    .map_or("", |(n, _)| n);
+                FormatError::at(
+                    row.line,
+                    format!("the {column:?} column is not a time in seconds"),
+                )
+            })?;
+            // A time before 1970 cannot be an item's: dropped, with a warning.
+            clamped |= seconds < 0;
+            Ok(u64::try_from(seconds)
+                .ok()
+                .map(|s| Timestamp(s.saturating_mul(1000))))
+        };
+        let created = time(Role::Created)?;
+        let updated = time(Role::Modified)?;
+        if clamped {
+            parsed.clamped_times.push(row.line);
+        }
+        let username = match get(Role::Username) {
+            "" => get(Role::Email),
+            username => username,
+        };
         let values = Values {
             line: row.line,
             url_field: spec.url_field,
-            username: get(Role::Username),
+            created,
+            updated,
+            username,
             password: get(Role::Password),
             name: get(Role::Name),
             notes: get(Role::Notes),
@@ -226,6 +292,8 @@ pub(super) fn read(format: Format, bytes: &[u8]) -> Result<Parsed, FormatError> 
 struct Values<'a> {
     line: u64,
     url_field: &'static str,
+    created: Option<Timestamp>,
+    updated: Option<Timestamp>,
     username: &'a str,
     password: &'a str,
     name: &'a str,
@@ -242,8 +310,8 @@ impl<'a> Values<'a> {
             password: self.password,
             name: self.name,
             notes: self.notes,
-            created: None,
-            updated: None,
+            created: self.created,
+            updated: self.updated,
         }
     }
 }
@@ -269,10 +337,13 @@ pub(super) fn write(
         })
         .collect();
     let header: Vec<&str> = spec.columns.iter().map(|(n, _)| *n).collect();
-    let rows = logins
+    let seconds = |t: Option<Timestamp>| t.map(|t| (t.0 / 1000).to_string()).unwrap_or_default();
+    let times: Vec<[String; 2]> = logins
         .iter()
-        .zip(titles.iter().zip(&urls))
-        .map(|(l, (title, url))| {
+        .map(|l| [seconds(l.created), seconds(l.updated.or(l.created))])
+        .collect();
+    let rows = logins.iter().zip(titles.iter().zip(&urls)).zip(&times).map(
+        |((l, (title, url)), [created, modified])| {
             spec.columns
                 .iter()
                 .map(|(_, role)| match role {
@@ -282,10 +353,17 @@ pub(super) fn write(
                     Role::Name => title.as_str(),
                     Role::Notes => l.notes.as_str(),
                     Role::Kind => "login",
+                    Role::Created => created.as_str(),
+                    Role::Modified => modified.as_str(),
                     Role::Fixed(value) => value,
-                    Role::Totp | Role::Folder | Role::Favourite | Role::CustomFields => "",
+                    Role::Totp
+                    | Role::Folder
+                    | Role::Favourite
+                    | Role::CustomFields
+                    | Role::Email => "",
                 })
                 .collect::<Vec<&str>>()
-        });
+        },
+    );
     csv_table::write(output, &header, rows)
 }

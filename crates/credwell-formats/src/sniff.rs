@@ -54,6 +54,8 @@ fn csv_kind(header: &str) -> Option<Kind> {
         Kind::Known(Format::FirefoxCsv)
     } else if has(&["group", "title", "username", "password", "url"]) {
         Kind::Known(Format::KeepassxcCsv)
+    } else if has(&["type", "name", "url", "password", "createtime", "vault"]) {
+        Kind::Known(Format::ProtonCsv)
     } else if has(&["login_uri", "login_password"]) {
         Kind::Known(Format::BitwardenCsv)
     } else if has(&["url", "username", "password", "extra", "grouping"]) {
@@ -164,6 +166,10 @@ mod tests {
             (
                 "url,username,password,totp,extra,name,grouping,fav\n",
                 Format::LastpassCsv,
+            ),
+            (
+                "type,name,url,email,username,password,note,totp,createTime,modifyTime,vault\n",
+                Format::ProtonCsv,
             ),
             (
                 "Title,URL,Username,Password,Notes,OTPAuth\n",

@@ -348,6 +348,59 @@ fn apple_and_1password_csv() {
 }
 
 #[test]
+fn proton_csv() {
+    let parsed = parse(Format::ProtonCsv, "proton.csv");
+    assert_eq!(
+        summary(&parsed),
+        [
+            row(
+                2,
+                "https://example.com",
+                "alice",
+                "correct horse battery staple"
+            ),
+            row(
+                2,
+                "https://www.example.com",
+                "alice",
+                "correct horse battery staple"
+            ),
+            // An older item's e-mail address is its username.
+            row(
+                3,
+                "https://mail.example.org:8443",
+                "bob@example.org",
+                "pa-ss-word"
+            ),
+        ]
+    );
+    assert_eq!(parsed.logins[0].created, Some(Timestamp(1_700_000_000_000)));
+    assert_eq!(parsed.logins[0].updated, Some(Timestamp(1_700_000_200_000)));
+    // A negative createTime is dropped, with a note.
+    assert_eq!(parsed.logins[2].created, None);
+    assert_eq!(parsed.logins[2].updated, Some(Timestamp(1_700_000_000_000)));
+    assert_eq!(parsed.clamped_times, [3]);
+    assert_eq!(parsed.logins[2].notes, "Line one\nLine two");
+    assert_eq!(
+        skipped(&parsed),
+        [
+            (5, SkipReason::NotALogin),
+            (6, SkipReason::NotALogin),
+            (7, SkipReason::NoPassword),
+        ]
+    );
+    assert_eq!(
+        parsed.unstored,
+        [
+            (Unstored::Folders, 2),
+            (Unstored::Notes, 3),
+            (Unstored::Totp, 3),
+            (Unstored::Folders, 3),
+        ]
+    );
+}
+
+#[test]
 fn bitwarden_json() {
     let parsed = parse(Format::BitwardenJson, "bitwarden.json");
     assert_eq!(
@@ -564,6 +617,12 @@ fn malformed_rows_name_their_line_and_reason() {
             "the header has no \"Password\" column",
         ),
         (
+            Format::ProtonCsv,
+            "fail_proton_bad_time.csv",
+            3,
+            "the \"createTime\" column is not a time in seconds",
+        ),
+        (
             Format::OnepasswordCsv,
             "fail_1password_extra_field.csv",
             3,
@@ -597,7 +656,11 @@ fn comparable(format: Format, login: &ImportedLogin) -> String {
     }
     let has_times = matches!(
         format,
-        Format::FirefoxCsv | Format::KeepassxcCsv | Format::BitwardenJson | Format::Cxf
+        Format::FirefoxCsv
+            | Format::KeepassxcCsv
+            | Format::BitwardenJson
+            | Format::Cxf
+            | Format::ProtonCsv
     );
     if has_times {
         // The time of the last change: what an import compares with the vault's.
@@ -619,6 +682,7 @@ fn every_format_round_trips_its_own_fixture() {
         (Format::LastpassCsv, "lastpass.csv"),
         (Format::AppleCsv, "apple.csv"),
         (Format::OnepasswordCsv, "1password.csv"),
+        (Format::ProtonCsv, "proton.csv"),
     ] {
         let first = parse(format, name);
         let mut written = Vec::new();
@@ -1518,6 +1582,7 @@ fn a_file_of_another_format_is_refused_with_the_right_name() {
         (Format::LastpassCsv, "lastpass.csv"),
         (Format::AppleCsv, "apple.csv"),
         (Format::OnepasswordCsv, "1password.csv"),
+        (Format::ProtonCsv, "proton.csv"),
     ];
     for (actual, name) in own {
         for asked in Format::ALL {

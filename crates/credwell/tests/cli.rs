@@ -1408,6 +1408,7 @@ fn more_csv_formats_import_and_round_trip() {
         ("lastpass-csv", "lastpass.csv", 3),
         ("apple-csv", "apple.csv", 3),
         ("1password-csv", "1password.csv", 3),
+        ("proton-csv", "proton.csv", 3),
     ] {
         let env = Env::new();
         env.init();
