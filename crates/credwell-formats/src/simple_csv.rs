@@ -1,15 +1,15 @@
 //! The CSV exports that are one login a row with a fixed header, read and written from a table
-//! of their columns: Bitwarden's CSV, LastPass's, Apple Passwords' (and Safari's) and
-//! 1Password's. Each header is the one the product itself writes:
+//! of their columns: Bitwarden's CSV, LastPass's, Apple Passwords' (and Safari's), 1Password's
+//! and Proton Pass's. Each header is the one the product itself writes:
 //!
-//! - [`Format::BitwardenCsv`]: `folder,favorite,type,name,notes,fields,reprompt,login_uri,`
-//!   `login_username,login_password,login_totp`;
-//! - [`Format::LastpassCsv`]: `url,username,password,totp,extra,name,grouping,fav`;
-//! - [`Format::AppleCsv`]: `Title,URL,Username,Password,Notes,OTPAuth`;
-//! - [`Format::OnepasswordCsv`]: `Title,Url,Username,Password,OTPAuth,Favorite,Archived,Tags,`
-//!   `Notes`;
-//! - [`Format::ProtonCsv`]: `type,name,url,email,username,password,note,totp,createTime,`
-//!   `modifyTime,vault`.
+//! - [`Format::BitwardenCsv`], header `folder,favorite,type,name,notes,fields,reprompt,`
+//!   `login_uri,login_username,login_password,login_totp`;
+//! - [`Format::LastpassCsv`], header `url,username,password,totp,extra,name,grouping,fav`;
+//! - [`Format::AppleCsv`], header `Title,URL,Username,Password,Notes,OTPAuth`;
+//! - [`Format::OnepasswordCsv`], header `Title,Url,Username,Password,OTPAuth,Favorite,`
+//!   `Archived,Tags,Notes`;
+//! - [`Format::ProtonCsv`], header `type,name,url,email,username,password,note,totp,`
+//!   `createTime,modifyTime,vault`.
 //!
 //! Their quirks: Bitwarden's `type` column names the item's kind (only `login` rows are logins)
 //! and `login_uri` lists an item's URIs separated by commas (one login per distinct origin, as
