@@ -165,3 +165,70 @@ pub(super) fn key_to_pkcs8(record: &PasskeyRecord) -> std::io::Result<Zeroizing<
     };
     Ok(Zeroizing::new(der.as_bytes().to_vec()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn problem(der: &str) -> Problem {
+        key_from_pkcs8(&hex(der)).unwrap_err()
+    }
+
+    #[test]
+    fn keys_are_told_apart_by_what_is_wrong_with_them() {
+        // PKCS#8 of other algorithms: valid, but not credwell's.
+        for (der, name) in [
+            // rsaEncryption, with a stand-in key.
+            (
+                "3017020100300d06092a864886f70d01010105000403300100",
+                "an RSA key",
+            ),
+            // An unknown algorithm, 1.2.3.4.
+            (
+                "300d020100300506032a0304040100",
+                "a key of algorithm 1.2.3.4",
+            ),
+            // id-ecPublicKey on P-384 (secp384r1), with a stand-in key.
+            (
+                "3018020100301006072a8648ce3d020106052b81040022040100",
+                "a P-384 key",
+            ),
+        ] {
+            assert_eq!(
+                problem(der),
+                Problem::Unsupported(format!(
+                    "the passkey's key is {name}; credwell's passkeys are P-256 (ES256) or \
+                     Ed25519 (EdDSA)"
+                )),
+                "{name}"
+            );
+        }
+        // Ed25519 with a 31-byte seed.
+        let short_seed = format!("302d020100300506032b65700421041f{}", "11".repeat(31));
+        assert_eq!(
+            problem(&short_seed),
+            Problem::Malformed("the passkey's key is not a valid Ed25519 private key".into())
+        );
+        // P-256 with a zero scalar (SEC 1 ECPrivateKey inside).
+        let zero = format!(
+            "3041020100301306072a8648ce3d020106082a8648ce3d030107042730250201010420{}",
+            "00".repeat(32)
+        );
+        assert_eq!(
+            problem(&zero),
+            Problem::Malformed("the passkey's key is not a valid P-256 private key".into())
+        );
+        // Not DER at all.
+        assert_eq!(
+            problem("0001"),
+            Problem::Malformed("the passkey's key is not a PKCS#8 private key".into())
+        );
+    }
+}

@@ -1420,6 +1420,61 @@ fn bitwarden_passkeys_are_read_with_their_logins() {
     assert_eq!(parsed.clamped_times, [83]);
 }
 
+/// Every way a Bitwarden passkey can break its format names the item, the passkey and the field.
+#[test]
+fn malformed_bitwarden_passkeys_are_refused_with_their_item_and_field() {
+    let text = String::from_utf8(fixture("bitwarden_passkeys.json")).unwrap();
+    let id = "\"credentialId\": \"08d70b74-e9f5-4522-a425-e5dcd40107e7\",";
+    let key_start = "\"keyValue\": \"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgvtNp";
+    for (from, to, reason) in [
+        (id, "", "the passkey has no credentialId"),
+        (
+            key_start,
+            "\"keyValue\": \"!!\", \"x\": \"",
+            "keyValue is not base64",
+        ),
+        (key_start, "\"x\": \"", "the passkey has no keyValue"),
+        (
+            "\"userHandle\": \"dXNlci1hbGljZQ\"",
+            "\"userHandle\": \"@@\"",
+            "userHandle is not base64",
+        ),
+        (
+            "\"counter\": \"0\"",
+            "\"counter\": \"many\"",
+            "counter is not a whole number",
+        ),
+        (
+            "\"counter\": \"0\"",
+            "\"counter\": true",
+            "counter is not a whole number",
+        ),
+        (
+            "\"rpId\": \"example.com\"",
+            "\"rpId\": \" \"",
+            "the passkey has no rpId",
+        ),
+    ] {
+        assert!(text.contains(from), "{from}");
+        let broken = text.replacen(from, to, 1);
+        let error = read(Format::BitwardenJson, broken.as_bytes()).unwrap_err();
+        assert_eq!(error.line, Some(5), "{reason}: {error}");
+        assert!(
+            error.reason.starts_with("item 1, passkey 1: ") && error.reason.contains(reason),
+            "{reason}: {error}"
+        );
+    }
+    // A counter that is blank or null is 0; one given as a number is read as one.
+    for counter in ["\"counter\": \"\"", "\"counter\": null", "\"counter\": 0"] {
+        let parsed = read(
+            Format::BitwardenJson,
+            text.replacen("\"counter\": \"0\"", counter, 1).as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(parsed.passkey_counters, [34], "{counter}");
+    }
+}
+
 #[test]
 fn bitwarden_passkeys_round_trip_in_bitwardens_shape() {
     let first = parse(Format::BitwardenJson, "bitwarden_passkeys.json");
