@@ -15,7 +15,7 @@
 
 use std::io::Write;
 
-use credwell_core::{Password, PastPassword, Timestamp};
+use credwell_core::{CustomField, Password, PastPassword, SecretText, Timestamp};
 use credwell_passkey::PasskeyRecord;
 use serde::{Deserialize, Serialize};
 
@@ -23,7 +23,8 @@ use super::bitwarden_fido2::{self, Fido2In, Fido2Out};
 use super::json_text::{self, Token};
 use super::passkeys::Problem;
 use super::{
-    FormatError, ImportedLogin, Parsed, SkipReason, Unstored, login_origin, title_or_host,
+    FormatError, ImportedLogin, LoginExtras, Parsed, SkipReason, Unstored, login_origin,
+    title_or_host,
 };
 
 /// The item type of a login.
@@ -33,8 +34,32 @@ const LOGIN: u8 = 1;
 struct Export {
     #[serde(default)]
     encrypted: bool,
+    #[serde(default)]
+    folders: Option<Vec<Folder>>,
     items: Option<Vec<Item>>,
 }
+
+/// A folder: its id (what items name in `folderId`) and its name (`/` between nested names).
+#[derive(Deserialize, Serialize)]
+struct Folder {
+    id: String,
+    name: String,
+}
+
+/// A custom field: `type` 0 is text, 1 hidden, 2 a boolean, 3 linked (to the username or
+/// password, without a value of its own).
+#[derive(Deserialize)]
+struct FieldIn {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    value: Option<String>,
+    #[serde(rename = "type", default)]
+    kind: u8,
+}
+
+/// A linked custom field: it names another field and has no value to keep.
+const LINKED: u8 = 3;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -54,11 +79,11 @@ struct Item {
     #[serde(default)]
     deleted_date: Option<String>,
     #[serde(default)]
-    folder_id: Option<serde::de::IgnoredAny>,
+    folder_id: Option<String>,
     #[serde(default)]
     favorite: Option<bool>,
     #[serde(default)]
-    fields: Option<Vec<serde::de::IgnoredAny>>,
+    fields: Option<Vec<FieldIn>>,
     #[serde(default)]
     password_history: Option<Vec<PastIn>>,
 }
@@ -183,17 +208,28 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
             parsed.skip(line, SkipReason::NoPassword);
             continue;
         }
-        parsed.unstored(
-            line,
-            Unstored::Notes,
-            item.notes.as_deref().is_some_and(|n| !n.is_empty()),
-        );
-        let totp = login.totp.as_deref().is_some_and(|t| !t.trim().is_empty());
-        parsed.unstored(line, Unstored::Totp, totp);
-        let fields = item.fields.as_ref().is_some_and(|f| !f.is_empty());
-        parsed.unstored(line, Unstored::CustomFields, fields);
-        parsed.unstored(line, Unstored::Folders, item.folder_id.is_some());
-        parsed.unstored(line, Unstored::Favourites, item.favorite == Some(true));
+        // Linked fields name another field and have no value: the one kind not kept.
+        let fields = item.fields.unwrap_or_default();
+        let linked = fields.iter().any(|f| f.kind == LINKED);
+        parsed.unstored(line, Unstored::CustomFields, linked);
+        let folder = item.folder_id.as_deref().and_then(|id| {
+            let folders = export.folders.as_deref().unwrap_or_default();
+            folders.iter().find(|f| f.id == id).map(|f| f.name.clone())
+        });
+        let extras = LoginExtras {
+            totp: SecretText::new(login.totp.unwrap_or_default().trim()),
+            fields: fields
+                .into_iter()
+                .filter(|f| f.kind != LINKED)
+                .map(|f| CustomField {
+                    name: f.name.unwrap_or_default(),
+                    value: SecretText::new(f.value.unwrap_or_default()),
+                    hidden: f.kind == 1,
+                })
+                .collect(),
+            folder: folder.unwrap_or_default(),
+            favorite: item.favorite == Some(true),
+        };
         let username = login.username.unwrap_or_default();
         let name = item.name.unwrap_or_default();
         let notes = item.notes.unwrap_or_default();
@@ -226,6 +262,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
                 created,
                 updated,
                 history: history.clone(),
+                extras: extras.clone(),
                 line,
             });
         }
@@ -303,7 +340,7 @@ fn item_lines(text: &str) -> Vec<u64> {
 #[derive(Serialize)]
 struct ExportOut<'a> {
     encrypted: bool,
-    folders: [(); 0],
+    folders: Vec<Folder>,
     items: Vec<ItemOut<'a>>,
 }
 
@@ -315,15 +352,27 @@ struct ItemOut<'a> {
     creation_date: Option<String>,
     deleted_date: Option<()>,
     organization_id: Option<()>,
-    folder_id: Option<()>,
+    folder_id: Option<String>,
     #[serde(rename = "type")]
     kind: u8,
     reprompt: u8,
     name: String,
     notes: Option<&'a str>,
     favorite: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fields: Vec<FieldOut<'a>>,
     login: LoginOut<'a>,
     collection_ids: Option<()>,
+}
+
+#[derive(Serialize)]
+struct FieldOut<'a> {
+    name: &'a str,
+    value: &'a str,
+    #[serde(rename = "type")]
+    kind: u8,
+    #[serde(rename = "linkedId")]
+    linked_id: Option<()>,
 }
 
 #[derive(Serialize)]
@@ -340,7 +389,7 @@ struct LoginOut<'a> {
     uris: [UriOut<'a>; 1],
     username: Option<&'a str>,
     password: Option<&'a str>,
-    totp: Option<()>,
+    totp: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -359,6 +408,22 @@ pub(super) fn write(
     mut output: impl Write,
 ) -> std::io::Result<()> {
     let date = |t: Option<Timestamp>| t.map(Timestamp::to_iso8601);
+    // One folder per distinct path, its id a number in order of first use.
+    let mut folders: Vec<Folder> = Vec::new();
+    let mut folder_of = |path: &str| -> Option<String> {
+        if path.is_empty() {
+            return None;
+        }
+        if let Some(f) = folders.iter().find(|f| f.name == path) {
+            return Some(f.id.clone());
+        }
+        let id = format!("credwell-folder-{}", folders.len() + 1);
+        folders.push(Folder {
+            id: id.clone(),
+            name: path.to_owned(),
+        });
+        Some(id)
+    };
     let mut items: Vec<ItemOut<'_>> = logins
         .iter()
         .map(|l| ItemOut {
@@ -376,12 +441,23 @@ pub(super) fn write(
             creation_date: date(l.created),
             deleted_date: None,
             organization_id: None,
-            folder_id: None,
+            folder_id: folder_of(&l.extras.folder),
             kind: LOGIN,
             reprompt: 0,
             name: title_or_host(l),
             notes: (!l.notes.is_empty()).then_some(l.notes.as_str()),
-            favorite: false,
+            favorite: l.extras.favorite,
+            fields: l
+                .extras
+                .fields
+                .iter()
+                .map(|f| FieldOut {
+                    name: &f.name,
+                    value: f.value.expose(),
+                    kind: u8::from(f.hidden),
+                    linked_id: None,
+                })
+                .collect(),
             login: LoginOut {
                 fido2_credentials: Vec::new(),
                 uris: [UriOut {
@@ -390,7 +466,7 @@ pub(super) fn write(
                 }],
                 username: (!l.username.is_empty()).then_some(l.username.as_str()),
                 password: Some(l.password.expose()),
-                totp: None,
+                totp: (!l.extras.totp.is_empty()).then(|| l.extras.totp.expose()),
             },
             collection_ids: None,
         })
@@ -413,6 +489,7 @@ pub(super) fn write(
             name: passkey.rp_id.clone(),
             notes: None,
             favorite: false,
+            fields: Vec::new(),
             login: LoginOut {
                 fido2_credentials: vec![bitwarden_fido2::write(passkey)?],
                 uris: [UriOut {
@@ -428,7 +505,7 @@ pub(super) fn write(
     }
     let export = ExportOut {
         encrypted: false,
-        folders: [],
+        folders,
         items,
     };
     serde_json::to_writer_pretty(&mut output, &export)?;

@@ -251,10 +251,7 @@ fn read_item(item: Item, number: u64, parsed: &mut Parsed) -> Result<(), FormatE
         .credentials
         .iter()
         .any(|c| matches!(c, Credential::BasicAuth(_)));
-    if has_login {
-        parsed.unstored(number, Unstored::Notes, !notes.is_empty());
-        parsed.unstored(number, Unstored::Favourites, item.favorite == Some(true));
-    }
+    let before = parsed.logins.len();
     for credential in item.credentials {
         match credential {
             Credential::BasicAuth(basic) => {
@@ -284,6 +281,10 @@ fn read_item(item: Item, number: u64, parsed: &mut Parsed) -> Result<(), FormatE
             }
             _ => parsed.skip(number, SkipReason::NotALogin),
         }
+    }
+    // The item's notes went with its logins (read_basic_auth); its favourite mark goes too.
+    for login in &mut parsed.logins[before..] {
+        login.extras.favorite = item.favorite == Some(true);
     }
     Ok(())
 }

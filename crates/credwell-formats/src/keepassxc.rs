@@ -7,11 +7,9 @@
 
 use std::io::Write;
 
-use credwell_core::Timestamp;
+use credwell_core::{SecretText, Timestamp};
 
-use super::{
-    FormatError, ImportedLogin, LoginRow, Parsed, SkipReason, Unstored, csv_table, title_or_host,
-};
+use super::{FormatError, ImportedLogin, LoginRow, Parsed, SkipReason, csv_table, title_or_host};
 
 const COLUMNS: [&str; 10] = [
     "Group",
@@ -59,10 +57,11 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
             created: Timestamp::parse_iso8601(row.get(CREATED)),
             updated: Timestamp::parse_iso8601(row.get(MODIFIED)),
         })?;
-        if parsed.logins.len() > before {
-            parsed.unstored(row.line, Unstored::Totp, !row.get(TOTP).trim().is_empty());
+        if let Some(login) = parsed.logins.get_mut(before) {
+            login.extras.totp = SecretText::new(row.get(TOTP).trim());
             // The group path starts with the root group: below it, a folder.
-            parsed.unstored(row.line, Unstored::Folders, row.get(GROUP).contains('/'));
+            let folder = row.get(GROUP).split_once('/').map(|(_, below)| below);
+            login.extras.folder = folder.unwrap_or_default().to_owned();
         }
         Ok(())
     })?;
@@ -162,14 +161,19 @@ fn recycle_bin(group: &str) -> Bin {
     }
 }
 
-/// Writes a KeePassXC CSV export, every entry in the group `Root`.
+/// Writes a KeePassXC CSV export, every entry in the group `Root` or its folder below it.
 pub(super) fn write(logins: &[ImportedLogin], output: impl Write) -> std::io::Result<()> {
-    let extra: Vec<[String; 3]> = logins
+    let extra: Vec<[String; 4]> = logins
         .iter()
         .map(|l| {
             let created = l.created.map(Timestamp::to_iso8601_seconds);
             let modified = l.updated.or(l.created).map(Timestamp::to_iso8601_seconds);
+            let group = match l.extras.folder.as_str() {
+                "" => "Root".to_owned(),
+                folder => format!("Root/{folder}"),
+            };
             [
+                group,
                 title_or_host(l),
                 modified.unwrap_or_default(),
                 created.unwrap_or_default(),
@@ -182,15 +186,15 @@ pub(super) fn write(logins: &[ImportedLogin], output: impl Write) -> std::io::Re
         logins
             .iter()
             .zip(&extra)
-            .map(|(l, [title, modified, created])| {
+            .map(|(l, [group, title, modified, created])| {
                 vec![
-                    "Root",
+                    group.as_str(),
                     title.as_str(),
                     l.username.as_str(),
                     l.password.expose(),
                     l.url.as_str(),
                     l.notes.as_str(),
-                    "",
+                    l.extras.totp.expose(),
                     "0",
                     modified.as_str(),
                     created.as_str(),

@@ -24,7 +24,9 @@
 use std::fmt;
 use std::io::{Read, Write};
 
-use credwell_core::{Clock as _, Origin, Password, PastPassword, SystemClock, Timestamp};
+use credwell_core::{
+    Clock as _, CustomField, Origin, Password, PastPassword, SecretText, SystemClock, Timestamp,
+};
 use credwell_passkey::PasskeyRecord;
 use zeroize::Zeroizing;
 
@@ -105,6 +107,18 @@ impl Format {
         !matches!(self, Format::BitwardenJson | Format::Cxf)
     }
 
+    /// Whether the format has a place for `kind` when it writes a login (the rest is left out
+    /// of an export, and the export says so).
+    pub fn writes(self, kind: Unstored) -> bool {
+        match kind {
+            Unstored::Notes => self != Format::FirefoxCsv,
+            Unstored::Totp | Unstored::Folders => {
+                matches!(self, Format::BitwardenJson | Format::KeepassxcCsv)
+            }
+            Unstored::CustomFields | Unstored::Favourites => self == Format::BitwardenJson,
+        }
+    }
+
     /// Whether the format has a place for passkeys.
     pub fn carries_passkeys(self) -> bool {
         matches!(self, Format::Cxf | Format::BitwardenJson)
@@ -145,8 +159,26 @@ pub struct ImportedLogin {
     /// The passwords the entry had before, oldest first, where the format keeps them
     /// (Bitwarden JSON's `passwordHistory`).
     pub history: Vec<PastPassword>,
+    /// Its TOTP secret, custom fields, folder and favourite mark, where the format has a place
+    /// for them.
+    pub extras: LoginExtras,
     /// Where the entry starts in the file: a 1-based line number (0 when not read from a file).
     pub line: u64,
+}
+
+/// What a login carries beside its credential, title and notes, where the format has a place
+/// for it: kept by the import with the credential (`credwell_core::Extras`) and written by the
+/// export.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct LoginExtras {
+    /// The TOTP secret: an `otpauth://` URI or a bare base32 secret (`""` when none).
+    pub totp: SecretText,
+    /// Custom fields, in the file's order.
+    pub fields: Vec<CustomField>,
+    /// The folder (group) path, `/` between names (`""` when none).
+    pub folder: String,
+    /// Whether the entry is a favourite.
+    pub favorite: bool,
 }
 
 impl ImportedLogin {
@@ -163,6 +195,7 @@ impl ImportedLogin {
             created: None,
             updated: None,
             history: Vec::new(),
+            extras: LoginExtras::default(),
             line: 0,
         }
     }
@@ -205,7 +238,7 @@ impl fmt::Display for SkipReason {
 /// the number of entries that had it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Unstored {
-    /// Free-text notes (kept in [`ImportedLogin::notes`] for the writers).
+    /// Free-text notes where the import cannot keep them with a login.
     Notes,
     /// TOTP secrets (`otpauth://` URIs or bare secrets).
     Totp,
@@ -246,6 +279,19 @@ impl Unstored {
             Unstored::CustomFields => "customFields",
             Unstored::Folders => "folders",
             Unstored::Favourites => "favourites",
+        }
+    }
+}
+
+impl ImportedLogin {
+    /// Whether the login has something of `kind`.
+    pub fn has(&self, kind: Unstored) -> bool {
+        match kind {
+            Unstored::Notes => !self.notes.is_empty(),
+            Unstored::Totp => !self.extras.totp.is_empty(),
+            Unstored::CustomFields => !self.extras.fields.is_empty(),
+            Unstored::Folders => !self.extras.folder.is_empty(),
+            Unstored::Favourites => self.extras.favorite,
         }
     }
 }
@@ -315,7 +361,6 @@ impl Parsed {
             self.skip(row.line, SkipReason::NoPassword);
             return Ok(());
         }
-        self.unstored(row.line, Unstored::Notes, !row.notes.is_empty());
         self.logins.push(ImportedLogin {
             origin,
             url: row.url.to_owned(),
@@ -326,6 +371,7 @@ impl Parsed {
             created: row.created,
             updated: row.updated,
             history: Vec::new(),
+            extras: LoginExtras::default(),
             line: row.line,
         });
         Ok(())

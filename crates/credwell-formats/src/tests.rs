@@ -667,6 +667,18 @@ fn comparable(format: Format, login: &ImportedLogin) -> String {
         let updated = login.updated.or(login.created);
         s += &format!(" created={:?} updated={updated:?}", login.created);
     }
+    let x = &login.extras;
+    if format.writes(Unstored::Totp) {
+        s += &format!(" totp={:?} folder={:?}", x.totp.expose(), x.folder);
+    }
+    if format.writes(Unstored::CustomFields) {
+        for f in &x.fields {
+            s += &format!(" field={:?}={:?}/{}", f.name, f.value.expose(), f.hidden);
+        }
+    }
+    if format.writes(Unstored::Favourites) {
+        s += &format!(" favorite={}", x.favorite);
+    }
     s
 }
 
@@ -945,17 +957,39 @@ mod properties {
 
     fn login() -> impl Strategy<Value = ImportedLogin> {
         let texts = (tricky(), tricky(), tricky(), tricky());
-        (origin(), texts, time(), time()).prop_map(
-            |(origin, (username, password, name, notes), created, updated)| {
+        (origin(), texts, time(), time(), extras()).prop_map(
+            |(origin, (username, password, name, notes), created, updated, extras)| {
                 let mut l =
                     ImportedLogin::new(origin, &username, Password::new(format!("p{password}")));
                 l.name = name;
                 l.notes = notes;
                 l.created = created;
                 l.updated = updated;
+                l.extras = extras;
                 l
             },
         )
+    }
+
+    fn extras() -> impl Strategy<Value = LoginExtras> {
+        let totp = proptest::string::string_regex("[A-Z2-7]{0,16}").unwrap();
+        let field = (tricky(), tricky(), any::<bool>());
+        let fields = proptest::collection::vec(field, 0..3);
+        (totp, fields, tricky(), any::<bool>()).prop_map(|(totp, fields, folder, favorite)| {
+            LoginExtras {
+                totp: SecretText::new(totp),
+                fields: fields
+                    .into_iter()
+                    .map(|(name, value, hidden)| CustomField {
+                        name,
+                        value: SecretText::new(value),
+                        hidden,
+                    })
+                    .collect(),
+                folder,
+                favorite,
+            }
+        })
     }
 
     fn passkey() -> impl Strategy<Value = PasskeyRecord> {
@@ -1697,36 +1731,61 @@ fn keepassxc_recycle_bins_in_any_language_are_skipped_and_lookalikes_flagged() {
             Some(Timestamp(1_772_323_200_000))
         )
     );
+    // Its notes, TOTP secret and group below the root are kept; nothing is left unstored.
+    assert_eq!(carol.notes, "Kontonummer im Safe");
     assert_eq!(
-        parsed.unstored,
-        [
-            (Unstored::Folders, 5),
-            (Unstored::Folders, 6),
-            (Unstored::Notes, 7),
-            (Unstored::Totp, 7),
-            (Unstored::Folders, 7),
-        ]
+        carol.extras.totp.expose(),
+        "otpauth://totp/Bank?secret=JBSWY3DPEHPK3PXP"
     );
+    assert_eq!(carol.extras.folder, "Banking");
+    let folders: Vec<&str> = parsed
+        .logins
+        .iter()
+        .map(|l| l.extras.folder.as_str())
+        .collect();
+    assert_eq!(folders, ["Archiv/Papierkorb", "Trash", "Banking"]);
+    assert!(parsed.unstored.is_empty(), "{:?}", parsed.unstored);
 }
 
 #[test]
-fn what_is_not_stored_is_counted_per_kind_and_entry() {
+fn bitwarden_notes_totp_fields_folders_and_favourites_are_kept_and_written_back() {
     let parsed = parse(Format::BitwardenJson, "bitwarden_unstored.json");
     assert_eq!(parsed.logins.len(), 3);
-    let line = parsed.logins[0].line;
+    let a = &parsed.logins[0];
+    assert_eq!(a.notes, "a note");
     assert_eq!(
-        parsed.unstored,
-        [
-            (Unstored::Notes, line),
-            (Unstored::Totp, line),
-            (Unstored::CustomFields, line),
-            (Unstored::Folders, line),
-            (Unstored::Favourites, line),
-        ]
+        a.extras.totp.expose(),
+        "otpauth://totp/A?secret=JBSWY3DPEHPK3PXP"
     );
+    assert_eq!(a.extras.folder, "Work");
+    assert!(a.extras.favorite);
+    let fields: Vec<_> = (a.extras.fields.iter())
+        .map(|f| (f.name.as_str(), f.value.expose(), f.hidden))
+        .collect();
+    assert_eq!(fields, [("PIN", "1234", true), ("Colour", "blue", false)]);
+    // Only the linked field (it names another field, with no value) is not kept.
+    assert_eq!(parsed.unstored, [(Unstored::CustomFields, a.line)]);
+    let bob = &parsed.logins[2];
+    assert!(bob.extras == LoginExtras::default() && bob.notes.is_empty());
+    // Written back in Bitwarden's shape and read again: the same.
+    let mut written = Vec::new();
+    write(Format::BitwardenJson, &parsed.logins, &[], &mut written).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&written).unwrap();
+    assert_eq!(
+        json["folders"],
+        serde_json::json!([{"id": "credwell-folder-1", "name": "Work"}])
+    );
+    assert_eq!(json["items"][0]["folderId"], "credwell-folder-1");
+    assert_eq!(json["items"][0]["fields"][0]["type"], 1);
+    assert!(json["items"][2]["folderId"].is_null() && json["items"][2].get("fields").is_none());
+    let back = read(Format::BitwardenJson, written.as_slice()).unwrap();
+    for (x, y) in parsed.logins.iter().zip(&back.logins) {
+        assert_eq!((&x.notes, &x.extras), (&y.notes, &y.extras));
+    }
+    // Chrome's note column is kept as the notes, with nothing left unstored.
     let chrome = parse(Format::ChromeCsv, "chrome.csv");
-    assert!(chrome.unstored.iter().all(|(k, _)| *k == Unstored::Notes));
-    assert!(!chrome.unstored.is_empty());
+    assert!(chrome.unstored.is_empty());
+    assert!(chrome.logins.iter().any(|l| !l.notes.is_empty()));
 }
 
 #[test]

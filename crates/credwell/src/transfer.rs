@@ -275,6 +275,14 @@ pub(crate) fn exportable(records: Vec<StoredCredential>) -> (Vec<ImportedLogin>,
                 login.created = Some(record.created);
                 login.updated = Some(record.updated);
                 login.history = record.history;
+                let extras = record.extras;
+                login.notes = extras.notes.expose().to_owned();
+                login.extras = credwell_formats::LoginExtras {
+                    totp: extras.totp,
+                    fields: extras.fields,
+                    folder: extras.folder,
+                    favorite: extras.favorite,
+                };
                 logins.push(login);
             }
             _ => others += 1,
@@ -361,6 +369,17 @@ pub(crate) fn export(global: &Global, args: &ExportArgs, out: &mut impl Write) -
                 format!("{altered} logins have")
             }
         );
+    }
+    for kind in formats::Unstored::ALL {
+        let left_out = logins.iter().filter(|l| l.has(kind)).count();
+        if left_out > 0 && !args.format.writes(kind) {
+            eprintln!(
+                "warning: the {} of {} not exported: {} has no place for them",
+                kind.as_str(),
+                plural(left_out, "password credential"),
+                args.format
+            );
+        }
     }
     if passkeys_left_out > 0 {
         eprintln!(

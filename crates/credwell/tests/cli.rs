@@ -1961,3 +1961,129 @@ fn passwd_says_what_it_did_and_keep_key_what_it_leaves_exposed() {
     std::fs::copy(env.path("third"), env.path("passphrase")).unwrap();
     assert_eq!(env.list().as_array().unwrap().len(), 1);
 }
+
+/// A Bitwarden export with everything a credential carries: notes, a TOTP secret (RFC 6238's
+/// SHA-1 seed, 8 digits: 94287082 at 59 s), a hidden and a visible field, a folder and a
+/// favourite mark.
+const WITH_EXTRAS: &str = r#"{
+  "encrypted": false,
+  "folders": [{"id": "f1", "name": "Finance/Banks"}],
+  "items": [
+    {"type": 1, "name": "Bank", "notes": "recovery: 1111-2222\nsecond line",
+     "favorite": true, "folderId": "f1",
+     "fields": [{"name": "Card PIN", "value": "4711", "type": 1},
+                {"name": "Branch", "value": "Main Street", "type": 0}],
+     "login": {"uris": [{"uri": "https://bank.example"}], "username": "dave",
+               "password": "pw-bank",
+               "totp": "otpauth://totp/Bank:dave?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&digits=8"}}
+  ]
+}"#;
+
+#[test]
+fn notes_totp_fields_and_folders_are_imported_shown_used_exported_and_imported_again() {
+    let env = Env::new();
+    env.init();
+    let file = env.path("bitwarden.json");
+    std::fs::write(&file, WITH_EXTRAS).unwrap();
+    let file = file.to_str().unwrap();
+    let out = env
+        .cmd()
+        .args(["import", "bitwarden-json", file])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("1 added"), "{stdout}");
+    assert!(!stderr.contains("not stored"), "{stderr}");
+    // show: the folder, mark, fields and notes; the TOTP secret and the PIN only revealed.
+    let shown = env.ok(&["show", "bank"]);
+    for line in [
+        "Folder:   Finance/Banks",
+        "Favorite: yes",
+        "TOTP:     ********",
+        "Field:    Card PIN: ********",
+        "Field:    Branch: Main Street",
+        "Notes:    recovery: 1111-2222",
+    ] {
+        assert!(shown.contains(line), "{line} in {shown}");
+    }
+    assert!(
+        !shown.contains("4711") && !shown.contains("GEZDGNBV"),
+        "{shown}"
+    );
+    let revealed = env.json(&["show", "bank", "--reveal"]);
+    assert_eq!(revealed["fields"][0]["value"], "4711", "{revealed}");
+    assert!(revealed["totp"].as_str().unwrap().contains("GEZDGNBV"));
+    // get --field, totp ID|QUERY, search by folder and field name.
+    assert_eq!(
+        env.ok(&["get", "bank", "--field", "note"]),
+        "recovery: 1111-2222\nsecond line\n"
+    );
+    assert_eq!(
+        env.ok(&["get", "bank", "--field", "totp", "--at", "59"]),
+        "94287082\n"
+    );
+    assert_eq!(env.ok(&["totp", "bank", "--at", "59"]), "94287082\n");
+    assert_eq!(env.ok(&["totp", "1", "--at", "1111111109"]), "07081804\n");
+    let json = env.json(&["totp", "dave", "--at", "59"]);
+    assert_eq!(json["code"], "94287082");
+    assert_eq!(accounts(&env.json(&["search", "banks"])).len(), 1);
+    assert_eq!(accounts(&env.json(&["search", "card pin"])).len(), 1);
+    assert!(accounts(&env.json(&["search", "4711"])).is_empty());
+    let err = env.fails(&["totp", "nothing-matches"]);
+    assert!(err.contains("no credential matches"), "{err}");
+    // The same file again changes nothing.
+    let again = env.json(&["import", "bitwarden-json", file]);
+    assert_eq!(
+        (again["added"].clone(), again["updated"].clone()),
+        (json!(0), json!(0))
+    );
+    // Exported and imported into another vault: everything is there.
+    let exported = env.ok(&["export", "bitwarden-json", "--yes"]);
+    let item = &serde_json::from_str::<Value>(&exported).unwrap()["items"][0];
+    assert_eq!(item["notes"], "recovery: 1111-2222\nsecond line", "{item}");
+    assert!(item["login"]["totp"].as_str().unwrap().contains("GEZDGNBV"));
+    assert_eq!(item["favorite"], true);
+    let other = Env::new();
+    other.init();
+    let copy = other.path("copy.json");
+    std::fs::write(&copy, &exported).unwrap();
+    other.ok(&["import", "bitwarden-json", copy.to_str().unwrap()]);
+    let mut back = other.json(&["show", "bank", "--reveal"]);
+    let mut first = revealed.clone();
+    for key in ["record", "created", "updated"] {
+        back[key] = Value::Null;
+        first[key] = Value::Null;
+    }
+    assert_eq!(back, first);
+    // A format without a place for them says what it leaves out.
+    let out = env
+        .cmd()
+        .args(["export", "firefox-csv", "--yes"])
+        .output()
+        .unwrap();
+    let (_, stderr) = texts(&out);
+    assert!(out.status.success(), "{stderr}");
+    for kind in [
+        "notes",
+        "TOTP secrets",
+        "custom fields",
+        "folders",
+        "favourite marks",
+    ] {
+        let want = format!("the {kind} of 1 password credential not exported: firefox-csv");
+        assert!(stderr.contains(&want), "{want} in {stderr}");
+    }
+    // A KeePassXC round trip keeps the notes, the TOTP secret and the folder.
+    let keepass = env.ok(&["export", "keepassxc-csv", "--yes"]);
+    assert!(keepass.contains("\"Root/Finance/Banks\""), "{keepass}");
+    let third = Env::new();
+    third.init();
+    let csv = third.path("keepass.csv");
+    std::fs::write(&csv, &keepass).unwrap();
+    third.ok(&["import", "keepassxc-csv", csv.to_str().unwrap()]);
+    assert_eq!(third.ok(&["totp", "bank", "--at", "59"]), "94287082\n");
+    let shown = third.json(&["show", "bank"]);
+    assert_eq!(shown["folder"], "Finance/Banks", "{shown}");
+    assert_eq!(shown["notes"], "recovery: 1111-2222\nsecond line");
+}

@@ -17,8 +17,8 @@ use std::collections::HashMap;
 
 use credwell_admin::Change;
 use credwell_core::{
-    Credential, DatedCredential, Password, PasswordCredential, PastPassword, StoredCredential,
-    Timestamp, trim_history,
+    Credential, DatedCredential, Extras, Password, PasswordCredential, PastPassword, SecretText,
+    StoredCredential, Timestamp, trim_history,
 };
 use credwell_formats::ImportedLogin;
 
@@ -254,6 +254,7 @@ fn add(
     let created = login.created.or(login.updated).unwrap_or(now);
     let updated = row_time(&login).unwrap_or(now).max(created);
     let outcome = outcome(Action::Add, &login, String::new());
+    let extras = extras_of(&login);
     let change = Change::AddDated(DatedCredential {
         credential: Credential::Password(PasswordCredential {
             id: login.username,
@@ -265,9 +266,44 @@ fn add(
         created,
         updated,
         history,
-        extras: Default::default(),
+        extras,
     });
     (outcome, Some(change))
+}
+
+/// What a row carries beside its credential: its notes and its [`ImportedLogin::extras`].
+fn extras_of(login: &ImportedLogin) -> Extras {
+    Extras {
+        notes: SecretText::new(login.notes.as_str()),
+        totp: login.extras.totp.clone(),
+        fields: login.extras.fields.clone(),
+        folder: login.extras.folder.clone(),
+        favorite: login.extras.favorite,
+    }
+}
+
+/// The extras a stored credential keeps after a row of the file: with `row_wins` (the row
+/// replaces its password) each kind the row has replaces the vault's; otherwise the row only
+/// fills in the kinds the vault has none of (a re-import of a file whose notes, TOTP secrets,
+/// fields or folders an older credwell did not keep).
+fn merged_extras(stored: &Extras, row: Extras, row_wins: bool) -> Extras {
+    let pick = |ours: bool, theirs: bool| if row_wins { theirs } else { !ours && theirs };
+    let mut merged = stored.clone();
+    if pick(!stored.notes.is_empty(), !row.notes.is_empty()) {
+        merged.notes = row.notes;
+    }
+    if pick(!stored.totp.is_empty(), !row.totp.is_empty()) {
+        merged.totp = row.totp;
+    }
+    if pick(!stored.fields.is_empty(), !row.fields.is_empty()) {
+        merged.fields = row.fields;
+    }
+    if pick(!stored.folder.is_empty(), !row.folder.is_empty()) {
+        merged.folder = row.folder;
+    }
+    // Most formats have no place for the mark: a row without it never clears it.
+    merged.favorite = stored.favorite || row.favorite;
+    merged
 }
 
 /// The row against the stored credential for the same origin and username.
@@ -293,25 +329,35 @@ fn merge(
             learned = true;
         }
     }
-    let dated = |credential: PasswordCredential, updated, mut history: Vec<PastPassword>| {
-        history.sort_by_key(|h| h.replaced);
-        trim_history(&mut history);
-        DatedCredential {
-            credential: Credential::Password(credential),
-            created: record.created,
-            updated,
-            history,
-            extras: record.extras.clone(),
-        }
-    };
+    let dated =
+        |credential: PasswordCredential, updated, mut history: Vec<PastPassword>, extras| {
+            history.sort_by_key(|h| h.replaced);
+            trim_history(&mut history);
+            DatedCredential {
+                credential: Credential::Password(credential),
+                created: record.created,
+                updated,
+                history,
+                extras,
+            }
+        };
     if login.password == stored.password {
-        if !learned {
+        let extras = merged_extras(&record.extras, extras_of(&login), false);
+        let filled = extras != record.extras;
+        if !learned && !filled {
             return (outcome(Action::Keep, &login, String::new()), None);
         }
-        let why = "the file's other passwords join its history".to_owned();
-        let change = dated(stored.clone(), record.updated, history);
+        let why = match (learned, filled) {
+            (true, false) => "the file's other passwords join its history",
+            (false, _) => "the file's notes, TOTP secret, fields, folder or mark fill in its own",
+            (true, true) => {
+                "the file's other passwords join its history, and its notes, TOTP secret, \
+                 fields, folder or mark fill in its own"
+            }
+        };
+        let change = dated(stored.clone(), record.updated, history, extras);
         return (
-            outcome(Action::Update, &login, why),
+            outcome(Action::Update, &login, why.to_owned()),
             Some(Change::UpdateDated(record.record, change)),
         );
     }
@@ -356,7 +402,8 @@ fn merge(
         // Nothing of a skipped row is written, not even its repeats' passwords.
         Err(why) => return (outcome(Action::Skip, &login, why), None),
     };
-    let mut change = dated(credential, updated, history);
+    let extras = merged_extras(&record.extras, extras_of(&login), true);
+    let mut change = dated(credential, updated, history, extras);
     if let Some(created) = login.created {
         change.created = change.created.min(created);
     }
@@ -628,5 +675,73 @@ mod tests {
         assert_eq!(counts(&plan), [0, 1, 0, 0]);
         assert_eq!(stored(&backend)[0].3, NOW.0);
         assert!(backend.all_credentials().unwrap()[0].created.0 <= NOW.0);
+    }
+
+    #[test]
+    fn a_row_fills_in_the_extras_a_credential_lacks_and_a_winning_row_replaces_them() {
+        let backend = MemoryVault::default();
+        let with = |pw: &str, updated, notes: &str, totp: &str, folder: &str| {
+            let mut l = login("https://a.example", "alice", pw, updated);
+            l.notes = notes.into();
+            l.extras.totp = SecretText::new(totp);
+            l.extras.folder = folder.into();
+            l
+        };
+        let extras = |backend: &MemoryVault| {
+            let x = backend.all_credentials().unwrap().remove(0).extras;
+            (
+                x.notes.expose().to_owned(),
+                x.totp.expose().to_owned(),
+                x.folder,
+            )
+        };
+        let plan = import(
+            &backend,
+            vec![with("pw", Some(Y2019), "ours", "", "")],
+            OnConflict::Newer,
+        );
+        assert_eq!(counts(&plan), [1, 0, 0, 0]);
+        assert_eq!(
+            extras(&backend),
+            ("ours".into(), String::new(), String::new())
+        );
+        // Same password, an older row: its TOTP secret and folder fill in, its notes do not
+        // replace the vault's.
+        let row = with("pw", Some(Y2019), "theirs", "TOTPSECRET", "Work");
+        let plan = import(&backend, vec![row.clone()], OnConflict::Newer);
+        assert_eq!(counts(&plan), [0, 1, 0, 0]);
+        assert!(
+            plan.outcomes[0].why.contains("fill in"),
+            "{}",
+            plan.outcomes[0].why
+        );
+        assert_eq!(
+            extras(&backend),
+            ("ours".into(), "TOTPSECRET".into(), "Work".into())
+        );
+        // The same row again: nothing to do.
+        assert_eq!(
+            counts(&import(&backend, vec![row], OnConflict::Newer)),
+            [0, 0, 1, 0]
+        );
+        // A newer row with another password wins: what it has replaces the vault's, what it
+        // lacks stays.
+        let newer = with("pw2", Some(Y2026 + 1), "newest", "", "Home");
+        let plan = import(&backend, vec![newer], OnConflict::Newer);
+        assert_eq!(counts(&plan), [0, 1, 0, 0]);
+        assert_eq!(
+            extras(&backend),
+            ("newest".into(), "TOTPSECRET".into(), "Home".into())
+        );
+        // An older row that loses changes nothing, extras included.
+        let stale = with("pw3", Some(Y2019), "stale", "OTHER", "Old");
+        assert_eq!(
+            counts(&import(&backend, vec![stale], OnConflict::Newer)),
+            [0, 0, 0, 1]
+        );
+        assert_eq!(
+            extras(&backend),
+            ("newest".into(), "TOTPSECRET".into(), "Home".into())
+        );
     }
 }
