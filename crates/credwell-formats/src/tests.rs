@@ -219,7 +219,6 @@ fn bitwarden_csv() {
             (Unstored::Folders, 2),
             (Unstored::Favourites, 2),
             (Unstored::Totp, 3),
-            (Unstored::Notes, 4),
             (Unstored::CustomFields, 4),
         ]
     );
@@ -269,7 +268,6 @@ fn lastpass_csv() {
     assert_eq!(
         parsed.unstored,
         [
-            (Unstored::Notes, 3),
             (Unstored::Totp, 3),
             (Unstored::Folders, 3),
             (Unstored::Favourites, 3),
@@ -309,7 +307,7 @@ fn apple_and_1password_csv() {
         skipped(&parsed),
         [(6, SkipReason::NoWebOrigin(String::new()))]
     );
-    assert_eq!(parsed.unstored, [(Unstored::Notes, 3), (Unstored::Totp, 3)]);
+    assert_eq!(parsed.unstored, [(Unstored::Totp, 3)]);
 
     let parsed = parse(Format::OnepasswordCsv, "1password.csv");
     assert_eq!(
@@ -339,7 +337,6 @@ fn apple_and_1password_csv() {
     assert_eq!(
         parsed.unstored,
         [
-            (Unstored::Notes, 3),
             (Unstored::Totp, 3),
             (Unstored::Folders, 3),
             (Unstored::Favourites, 3),
@@ -393,7 +390,6 @@ fn proton_csv() {
         parsed.unstored,
         [
             (Unstored::Folders, 2),
-            (Unstored::Notes, 3),
             (Unstored::Totp, 3),
             (Unstored::Folders, 3),
         ]
