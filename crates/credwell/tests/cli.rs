@@ -356,13 +356,18 @@ fn the_whole_file_is_checked_before_the_passphrase_is_asked_for() {
             && stderr.contains("(lines 5, 6)"),
         "{stderr}"
     );
-    for kind in [
-        "does not store notes: those of 1 entry were not imported (line 7)",
-        "does not store TOTP secrets: those of 1 entry were not imported (line 7)",
-        "does not store folders: those of 3 entries were not imported (lines 5, 6, 7)",
-    ] {
-        assert!(stderr.contains(kind), "{kind}: {stderr}");
-    }
+    // Notes, TOTP secrets and groups are kept with the credentials now.
+    assert!(!stderr.contains("does not store"), "{stderr}");
+    let carol = env.json(&["show", "carol"]);
+    assert_eq!(
+        (&carol["folder"], &carol["notes"], &carol["hasTotp"]),
+        (
+            &json!("Banking"),
+            &json!("Kontonummer im Safe"),
+            &json!(true)
+        ),
+        "{carol}"
+    );
 }
 
 #[test]
