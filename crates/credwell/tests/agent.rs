@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::{Home, PASSPHRASE};
-use serde_json::Value;
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 /// Each test's temporary home (see `common::Home`).
@@ -608,4 +608,56 @@ fn the_agent_is_not_dumpable() {
     );
     run(&["lock"]);
     agent.wait_gone();
+}
+
+#[test]
+fn the_agent_serves_notes_totp_codes_folders_and_fields() {
+    let env = Env::new();
+    env.init();
+    // RFC 6238's SHA-1 seed with 8 digits: 94287082 at 59 s.
+    let file = env.path("bitwarden.json");
+    std::fs::write(
+        &file,
+        r#"{"encrypted": false, "folders": [{"id": "f", "name": "Finance"}], "items": [
+  {"type": 1, "name": "Bank", "notes": "a note", "folderId": "f",
+   "fields": [{"name": "Card PIN", "value": "4711", "type": 1}],
+   "login": {"uris": [{"uri": "https://bank.example"}], "username": "dave",
+             "password": "pw-bank",
+             "totp": "otpauth://totp/x?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&digits=8"}}]}"#,
+    )
+    .unwrap();
+    env.ok(&["import", "bitwarden-json", file.to_str().unwrap()]);
+    let _agent = env.unlock(&[]);
+    assert_eq!(
+        env.agent_ok(&["totp", "bank", "--at", "59"], ""),
+        "94287082\n"
+    );
+    let json: Value =
+        serde_json::from_str(&env.agent_ok(&["--json", "totp", "1", "--at", "59"], "")).unwrap();
+    assert_eq!(
+        (&json["code"], &json["remainingSeconds"]),
+        (&json!("94287082"), &json!(1))
+    );
+    assert_eq!(
+        env.agent_ok(
+            &["get", "dave", "--field", "totp", "--at", "1111111109"],
+            ""
+        ),
+        "07081804\n"
+    );
+    assert_eq!(
+        env.agent_ok(&["get", "bank", "--field", "note"], ""),
+        "a note\n"
+    );
+    let found: Value =
+        serde_json::from_str(&env.agent_ok(&["--json", "search", "card pin"], "")).unwrap();
+    assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
+    let shown = env.agent_ok(&["show", "finance"], "");
+    assert!(shown.contains("Field:    Card PIN: ********"), "{shown}");
+    assert!(
+        !shown.contains("4711") && !shown.contains("GEZDGNBV"),
+        "{shown}"
+    );
+    let err = env.agent_fails(&["totp", "nothing"]);
+    assert!(err.contains("no credential matches"), "{err}");
 }
