@@ -23,7 +23,7 @@ use std::io::Write;
 
 use super::{Format, FormatError, ImportedLogin, LoginRow, Parsed, SkipReason, Unstored};
 use super::{csv_table, title_or_host};
-use credwell_core::Timestamp;
+use credwell_core::{SecretText, Timestamp};
 
 /// What a column holds.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -251,6 +251,7 @@ pub(super) fn read(format: Format, bytes: &[u8]) -> Result<Parsed, FormatError> 
         }
         // One login per distinct web origin of the row's URLs; a row whose URLs have none is
         // skipped for its first.
+        let before = parsed.logins.len();
         let mut origins = Vec::new();
         for url in &urls {
             if let Some(origin) = super::login_origin(url, row.line, spec.url_field)?
@@ -271,7 +272,11 @@ pub(super) fn read(format: Format, bytes: &[u8]) -> Result<Parsed, FormatError> 
                     "1" | "true"
                 )
             });
-        parsed.unstored(row.line, Unstored::Totp, !get(Role::Totp).trim().is_empty());
+        // The TOTP secret and the favourite mark are kept with the row's logins.
+        for login in &mut parsed.logins[before..] {
+            login.extras.totp = SecretText::new(get(Role::Totp).trim());
+            login.extras.favorite = favourite;
+        }
         parsed.unstored(
             row.line,
             Unstored::CustomFields,
@@ -282,7 +287,6 @@ pub(super) fn read(format: Format, bytes: &[u8]) -> Result<Parsed, FormatError> 
             Unstored::Folders,
             !get(Role::Folder).trim().is_empty(),
         );
-        parsed.unstored(row.line, Unstored::Favourites, favourite);
         Ok(())
     })?;
     Ok(parsed)
