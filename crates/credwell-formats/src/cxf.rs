@@ -56,6 +56,9 @@ const MAX_SECONDS: u64 = 253_402_300_799;
 /// an error naming the item and its line.
 pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
     let text = super::utf8_text(bytes)?;
+    if let Some(parsed) = read_typed(text)? {
+        return Ok(parsed);
+    }
     let document: Value = serde_json::from_str(text).map_err(|e| {
         // serde's message can quote a value; keep only its kind, with the place.
         let kind = match e.classify() {
@@ -90,6 +93,36 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
         }
     }
     Ok(parsed)
+}
+
+/// The common case read in one typed pass (about three times as fast as item by item): an
+/// exchange header of CXF 1.x whose times all are possible and whose passkeys and logins all
+/// parse. `None` when the file is anything else, for [`read`]'s item-by-item reading to accept
+/// or to say what is wrong where.
+fn read_typed(text: &str) -> Result<Option<Parsed>, FormatError> {
+    let Ok(header) = serde_json::from_str::<Header>(text) else {
+        return Ok(None);
+    };
+    let items = || header.accounts.iter().flat_map(|a| &a.items);
+    // A passkey or login that does not parse as one comes back as an unknown credential.
+    let unparsed = items().flat_map(|i| &i.credentials).any(
+        |c| matches!(c, Credential::Unknown { ty, .. } if ty == "passkey" || ty == "basic-auth"),
+    );
+    let impossible = items()
+        .flat_map(|i| [i.creation_at, i.modified_at])
+        .any(|t| t.is_some_and(|t| t > MAX_SECONDS));
+    if header.version.major != VERSION.major || unparsed || impossible {
+        return Ok(None);
+    }
+    let ids: Vec<String> = items().map(|item| String::from(&item.id)).collect();
+    let lines = id_lines(text, &ids);
+    let mut parsed = Parsed::default();
+    let all = header.accounts.into_iter().flat_map(|a| a.items);
+    for (item, id) in all.zip(&ids) {
+        let line = lines.get(id.as_str()).copied().unwrap_or(1);
+        read_item(item, line, &mut parsed)?;
+    }
+    Ok(Some(parsed))
 }
 
 /// The items of each account of a CXF document (numbered from 1): the header's accounts, or

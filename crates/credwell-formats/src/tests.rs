@@ -1809,3 +1809,25 @@ fn bitwarden_password_history_is_read_oldest_first_and_written_back() {
     );
     assert_eq!(json["items"][2]["passwordHistory"], serde_json::Value::Null);
 }
+
+/// The one-pass typed reading and the item-by-item one (which a header's negative timestamp
+/// forces) read the same file the same way.
+#[test]
+fn cxf_typed_and_item_by_item_readings_agree() {
+    let text = String::from_utf8(fixture("cxf.json")).unwrap();
+    let typed = read(Format::Cxf, text.as_bytes()).unwrap();
+    let forced = text.replace("\"timestamp\": 1735689600", "\"timestamp\": -1");
+    assert_ne!(forced, text);
+    let by_item = read(Format::Cxf, forced.as_bytes()).unwrap();
+    assert_eq!(summary(&by_item), summary(&typed));
+    assert_eq!(passkey_fields(&by_item), passkey_fields(&typed));
+    assert_eq!(skipped(&by_item), skipped(&typed));
+    assert_eq!(by_item.unstored, typed.unstored);
+    let created = |p: &Parsed| {
+        p.logins
+            .iter()
+            .map(|l| (l.created, l.updated))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(created(&by_item), created(&typed));
+}
