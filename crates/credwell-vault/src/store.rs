@@ -25,6 +25,7 @@ mod reseal;
 pub(crate) mod state;
 mod sync;
 
+pub use apply::GuardedWrite;
 pub use sync::StoredFlags;
 
 pub(crate) use state::IntegrityState;
@@ -386,11 +387,25 @@ impl Vault {
         flags: OriginFlags,
         now: Timestamp,
     ) -> Result<(), VaultError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let terms = self.put_flags(&tx, origin, flags, now)?;
+        self.commit_terms(&tx, &terms)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Writes `origin`'s flags inside the caller's write transaction; the accumulator's terms.
+    fn put_flags(
+        &self,
+        tx: &Connection,
+        origin: &Origin,
+        flags: OriginFlags,
+        now: Timestamp,
+    ) -> Result<Vec<[u8; 32]>, VaultError> {
         if origin.is_opaque() {
             return Err(VaultError::OpaqueOrigin);
         }
-        let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let index = self.origin_index(origin);
         let existing: Option<i64> = tx
             .query_row(
@@ -400,12 +415,12 @@ impl Vault {
             )
             .optional()?;
         let old = match existing {
-            Some(id) => existing_meta(&tx, id)?,
+            Some(id) => existing_meta(tx, id)?,
             None => None,
         };
-        let meta = self.next_meta(&tx, old.as_ref(), RecordKind::OriginFlags, index, now)?;
+        let meta = self.next_meta(tx, old.as_ref(), RecordKind::OriginFlags, index, now)?;
         self.put_sealed(
-            &tx,
+            tx,
             &meta,
             &record::encode_flags(origin, flags),
             old.as_ref(),
@@ -414,9 +429,7 @@ impl Vault {
         if let Some(old) = &old {
             terms.push(self.integrity_term(old));
         }
-        self.commit_terms(&tx, &terms)?;
-        tx.commit()?;
-        Ok(())
+        Ok(terms)
     }
 }
 

@@ -14,23 +14,28 @@
 //!    change stamped with the row's last-change time; a record the copy has and the vault
 //!    does not is a deletion stamped now.
 //! 3. Sync (pull, merge, push: `credwell_sync::client::Client::sync`).
-//! 4. Write to the vault what differs from the copy: credentials and passkeys in one
-//!    transaction, then flags.
-//! 5. Save the client's state in the vault.
+//! 4. Write to the vault what differs from the copy (credentials, passkeys and flags) and
+//!    save the client's state (step 5), in one transaction made only if the vault's write
+//!    generation is still the one read in step 1 (`credwell_vault::Vault::apply_if_generation`).
+//!    If anything was written to the vault since step 1 (the host storing a credential, the
+//!    command line), nothing is written: the write is not overwritten, and the sync fails with
+//!    [`VaultSyncError::VaultChanged`]; the next sync reads it and pushes it.
+//! 5. (In step 4's transaction.) Save the client's state in the vault.
 //!
-//! A crash between 3 and 5 leaves the vault and the saved state apart: the next sync sees the
-//! vault's records written in step 4 as changes of this device and pushes them again (same
-//! content, a later stamp). Nothing is lost.
+//! A crash or a changed vault between 3 and 4 leaves the server ahead of the saved state: the
+//! next sync pulls again from the saved cursor, and pushes again what it had pushed (its base
+//! revisions are then stale: the server refuses, the client merges and retries). Nothing is
+//! lost.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use credwell_core::{DatedCredential, OriginFlags, RecordId as VaultRecord, Timestamp};
+use credwell_core::{DatedCredential, Origin, OriginFlags, RecordId as VaultRecord, Timestamp};
 use credwell_sync::client::{Client, Report, State, SyncError, Transport};
 use credwell_sync::{AccountId, AccountKey, DeviceId, RecordId};
-use credwell_vault::{Change, Vault, VaultError};
+use credwell_vault::{Change, GuardedWrite, Vault, VaultError};
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, Zeroizing};
 
@@ -59,6 +64,20 @@ pub enum VaultSyncError {
     /// The stored account cannot be read.
     #[error("the sync account stored in the vault cannot be read")]
     AccountDamaged,
+    /// Something was written to the vault while it synced: nothing the server sent was
+    /// written (so that write is not overwritten). Syncing again pushes it.
+    #[error("the vault changed while it synced; nothing was written: sync again")]
+    VaultChanged,
+}
+
+/// What [`sync_vault_generation`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Synced {
+    /// What the sync changed.
+    pub report: Report,
+    /// The vault's write generation right after the sync's own write
+    /// (`credwell_vault::Vault::generation`): a later one means a later write.
+    pub generation: u64,
 }
 
 /// The account a vault syncs with: kept in the vault, sealed under the vault key. `Debug`
@@ -259,7 +278,18 @@ pub fn sync_vault<X: Transport>(
     client: &mut Client<Item, X>,
     now: u64,
 ) -> Result<Report, VaultSyncError> {
-    // 1.
+    sync_vault_generation(vault, client, now).map(|synced| synced.report)
+}
+
+/// [`sync_vault`], with the vault's write generation after the sync's own write (what a
+/// background sync compares later generations with, to tell a new write).
+pub fn sync_vault_generation<X: Transport>(
+    vault: &Vault,
+    client: &mut Client<Item, X>,
+    now: u64,
+) -> Result<Synced, VaultSyncError> {
+    // 1. (The generation first: a write during the reads moves it.)
+    let generation = vault.generation()?;
     let locals = read_vault(vault, client)?;
     // 2.
     let synced: BTreeMap<RecordId, Option<Item>> = client
@@ -282,20 +312,26 @@ pub fn sync_vault<X: Transport>(
     }
     // 3.
     let report = client.sync()?;
-    // 4.
-    write_vault(vault, client, &locals, now)?;
-    // 5.
-    vault.set_sync_value(STATE, Some(&client.save()?), Timestamp(now))?;
-    Ok(report)
+    // 4. and 5.
+    let (changes, flags) = vault_changes(client, &locals, now);
+    let state = client.save()?;
+    let write = GuardedWrite {
+        changes: &changes,
+        flags: &flags,
+        sync_value: Some((STATE, Some(&state))),
+    };
+    match vault.apply_if_generation(generation, &write, Timestamp(now))? {
+        Some(generation) => Ok(Synced { report, generation }),
+        None => Err(VaultSyncError::VaultChanged),
+    }
 }
 
-/// Step 4: writes what the client holds where the vault differs.
-fn write_vault<X: Transport>(
-    vault: &Vault,
+/// Step 4: what to write where the vault differs from what the client holds.
+fn vault_changes<X: Transport>(
     client: &Client<Item, X>,
     locals: &BTreeMap<RecordId, Local>,
     now: u64,
-) -> Result<(), VaultSyncError> {
+) -> (Vec<Change>, Vec<(Origin, OriginFlags)>) {
     let mut changes = Vec::new();
     let mut flags = Vec::new();
     for (id, entry) in &client.state().records {
@@ -355,13 +391,7 @@ fn write_vault<X: Transport>(
             }
         }
     }
-    if !changes.is_empty() {
-        vault.apply(&changes, Timestamp(now), &mut || {})?;
-    }
-    for (origin, value) in flags {
-        vault.set_flags(&origin, value, Timestamp(now))?;
-    }
-    Ok(())
+    (changes, flags)
 }
 
 #[cfg(test)]

@@ -1,11 +1,25 @@
 //! Writing credential rows: [`Vault::apply`], the one transaction every change goes through.
 
-use credwell_core::{Credential, Extras, PastPassword, RecordId, Timestamp, retire_password};
+use credwell_core::{
+    Credential, Extras, Origin, OriginFlags, PastPassword, RecordId, Timestamp, retire_password,
+};
 use rusqlite::{Connection, TransactionBehavior, params};
 
 use super::{Row, RowMeta, existing_meta, kind_of_credential, to_i64};
 use crate::record::{self, RecordKind};
 use crate::{Change, Vault, VaultError};
+
+/// What [`Vault::apply_if_generation`] writes: sync's step that brings the vault to what the
+/// server holds.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GuardedWrite<'a> {
+    /// Credential and passkey changes, as [`Vault::apply`] takes them.
+    pub changes: &'a [Change],
+    /// Origins' flags to set ([`Vault::set_flags`]).
+    pub flags: &'a [(Origin, OriginFlags)],
+    /// A sync value to store or remove ([`Vault::set_sync_value`]): its name and value.
+    pub sync_value: Option<(&'a str, Option<&'a [u8]>)>,
+}
 
 impl Vault {
     /// Applies every change in one transaction: all of them or none. Returns the ids of added
@@ -20,51 +34,95 @@ impl Vault {
     ) -> Result<Vec<RecordId>, VaultError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut added = Vec::new();
         let mut terms = Vec::new();
+        let added = self.apply_in(&tx, changes, now, progress, &mut terms)?;
+        self.commit_terms(&tx, &terms)?;
+        tx.commit()?;
+        Ok(added)
+    }
+
+    /// Sync's write ([`Vault::apply`], origins' flags and one sync value) in one transaction,
+    /// made only if the vault's write generation is still `expected` inside it: what sync read
+    /// is then still what the vault holds, and no write committed since (by this process or
+    /// another) is overwritten. Returns the generation after the write, or `None` (nothing
+    /// written) when the generation moved.
+    pub fn apply_if_generation(
+        &self,
+        expected: u64,
+        write: &GuardedWrite<'_>,
+        now: Timestamp,
+    ) -> Result<Option<u64>, VaultError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if self.read_state(&tx)?.generation != expected {
+            return Ok(None);
+        }
+        let mut terms = Vec::new();
+        self.apply_in(&tx, write.changes, now, &mut || {}, &mut terms)?;
+        for (origin, flags) in write.flags {
+            terms.extend(self.put_flags(&tx, origin, *flags, now)?);
+        }
+        if let Some((name, value)) = write.sync_value {
+            terms.extend(self.put_sync_value(&tx, name, value, now)?);
+        }
+        self.commit_terms(&tx, &terms)?;
+        let generation = self.read_state(&tx)?.generation;
+        tx.commit()?;
+        Ok(Some(generation))
+    }
+
+    /// The changes of [`Vault::apply`], inside the caller's write transaction; the
+    /// accumulator's terms are added to `terms`.
+    fn apply_in(
+        &self,
+        tx: &Connection,
+        changes: &[Change],
+        now: Timestamp,
+        progress: &mut dyn FnMut(),
+        terms: &mut Vec<[u8; 32]>,
+    ) -> Result<Vec<RecordId>, VaultError> {
+        let mut added = Vec::new();
         for change in changes {
             match change {
                 Change::Add(credential) => {
                     let times = (to_i64(now.0), to_i64(now.0));
                     let none = (&[][..], &Extras::default());
-                    added.push(self.put_new(&tx, credential, times, none, &mut terms)?);
+                    added.push(self.put_new(tx, credential, times, none, terms)?);
                 }
                 Change::AddDated(dated) => {
                     let times = (to_i64(dated.created.0), to_i64(dated.updated.0));
                     let kept = (&dated.history[..], &dated.extras);
-                    added.push(self.put_new(&tx, &dated.credential, times, kept, &mut terms)?);
+                    added.push(self.put_new(tx, &dated.credential, times, kept, terms)?);
                 }
                 Change::Update(record, credential) => {
-                    self.update(&tx, *record, credential, None, now, &mut terms)?;
+                    self.update(tx, *record, credential, None, now, terms)?;
                 }
                 Change::UpdateWithExtras(record, credential, extras) => {
-                    self.update(&tx, *record, credential, Some(extras), now, &mut terms)?;
+                    self.update(tx, *record, credential, Some(extras), now, terms)?;
                 }
                 Change::UpdateDated(record, dated) => {
-                    let old = existing_credential_meta(&tx, *record)?;
+                    let old = existing_credential_meta(tx, *record)?;
                     let times = (to_i64(dated.created.0), to_i64(dated.updated.0));
                     let kept = (&dated.history[..], &dated.extras);
-                    self.put_over(&tx, &old, &dated.credential, times, kept, &mut terms)?;
+                    self.put_over(tx, &old, &dated.credential, times, kept, terms)?;
                 }
                 Change::Remove(record) => {
-                    let old = existing_credential_meta(&tx, *record)?;
+                    let old = existing_credential_meta(tx, *record)?;
                     tx.execute("DELETE FROM records WHERE id = ?1", params![old.id])?;
                     terms.push(self.integrity_term(&old));
                 }
                 Change::AddPasskey(entry) => {
-                    terms.extend(self.put_new_passkey(&tx, entry, now)?);
+                    terms.extend(self.put_new_passkey(tx, entry, now)?);
                 }
                 Change::UpdatePasskey(entry) => {
-                    terms.extend(self.put_updated_passkey(&tx, entry, now)?);
+                    terms.extend(self.put_updated_passkey(tx, entry, now)?);
                 }
                 Change::RemovePasskey(credential_id) => {
-                    terms.extend(self.delete_passkey(&tx, credential_id)?);
+                    terms.extend(self.delete_passkey(tx, credential_id)?);
                 }
             }
             progress();
         }
-        self.commit_terms(&tx, &terms)?;
-        tx.commit()?;
         Ok(added)
     }
 

@@ -7,7 +7,7 @@
 //! accumulator, `check`, `backup` and key rotation like any record.
 
 use credwell_core::{Origin, OriginFlags, Timestamp};
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use zeroize::Zeroizing;
 
 use super::existing_meta;
@@ -85,6 +85,23 @@ impl Vault {
     ) -> Result<(), VaultError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let terms = self.put_sync_value(&tx, name, value, now)?;
+        if !terms.is_empty() {
+            self.commit_terms(&tx, &terms)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Writes or removes a sync value inside the caller's write transaction; the accumulator's
+    /// terms (none when there was nothing to remove).
+    pub(super) fn put_sync_value(
+        &self,
+        tx: &Connection,
+        name: &str,
+        value: Option<&[u8]>,
+        now: Timestamp,
+    ) -> Result<Vec<[u8; 32]>, VaultError> {
         let index = self.sync_index(name);
         let existing: Option<i64> = tx
             .query_row(
@@ -94,7 +111,7 @@ impl Vault {
             )
             .optional()?;
         let old = match existing {
-            Some(id) => existing_meta(&tx, id)?,
+            Some(id) => existing_meta(tx, id)?,
             None => None,
         };
         let mut terms = Vec::with_capacity(2);
@@ -108,16 +125,12 @@ impl Vault {
                 }
             }
             Some(value) => {
-                let meta = self.next_meta(&tx, old.as_ref(), RecordKind::SyncValue, index, now)?;
-                self.put_sealed(&tx, &meta, &encode(name, value)?, old.as_ref())?;
+                let meta = self.next_meta(tx, old.as_ref(), RecordKind::SyncValue, index, now)?;
+                self.put_sealed(tx, &meta, &encode(name, value)?, old.as_ref())?;
                 terms.push(self.integrity_term(&meta));
             }
         }
-        if !terms.is_empty() {
-            self.commit_terms(&tx, &terms)?;
-        }
-        tx.commit()?;
-        Ok(())
+        Ok(terms)
     }
 
     /// Every origin's stored flags, in record order.

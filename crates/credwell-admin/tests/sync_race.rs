@@ -1,0 +1,198 @@
+//! A write to the vault while it syncs is not lost: `sync_vault` writes what came back from the
+//! server only if nothing was written since it read the vault, and otherwise fails with
+//! `VaultChanged` (the next sync pushes the write). The race is made deterministic by a
+//! transport that writes to the vault while the sync is "on the network".
+
+#![allow(clippy::unwrap_used)] // A test: a failure panics right there.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use credwell_admin::sync::{Item, VaultSyncError, sync_vault};
+use credwell_core::{Credential, Origin, Password, PasswordCredential, RecordId, Timestamp};
+use credwell_sync::client::{Client, Pushed, State, Transport, TransportError};
+use credwell_sync::protocol::{ConflictReply, PullReply, PushReply, PushRequest, Record};
+use credwell_sync::{AccountId, AccountKey, DeviceId, RecordId as SyncId};
+use credwell_vault::{Change, KdfParams, Vault};
+
+/// The server's side, in memory, as `credwell-sync-server` behaves (stale pushes refused).
+#[derive(Default)]
+struct Memory {
+    cursor: u64,
+    records: BTreeMap<SyncId, Record>,
+}
+
+/// A device's link to the shared [`Memory`].
+#[derive(Clone, Default)]
+struct Server(Rc<RefCell<Memory>>);
+
+impl Transport for Server {
+    fn pull(&mut self, since: u64, limit: u32) -> Result<PullReply, TransportError> {
+        let server = self.0.borrow();
+        let mut records: Vec<Record> = (server.records.values())
+            .filter(|r| r.revision > since)
+            .cloned()
+            .collect();
+        records.sort_by_key(|r| r.revision);
+        let more = records.len() > limit as usize;
+        records.truncate(limit as usize);
+        let cursor = match records.last() {
+            Some(last) if more => last.revision,
+            _ => server.cursor,
+        };
+        Ok(PullReply {
+            records,
+            cursor,
+            more,
+        })
+    }
+
+    fn push(&mut self, request: &PushRequest) -> Result<Pushed, TransportError> {
+        let mut server = self.0.borrow_mut();
+        let conflicts: Vec<SyncId> = (request.records.iter())
+            .filter(|r| server.records.get(&r.id).map_or(0, |s| s.revision) != r.base)
+            .map(|r| r.id)
+            .collect();
+        if !conflicts.is_empty() {
+            let error = "stale".into();
+            return Ok(Pushed::Conflict(ConflictReply { error, conflicts }));
+        }
+        let mut revisions = Vec::new();
+        for r in &request.records {
+            server.cursor += 1;
+            let record = Record {
+                id: r.id,
+                revision: server.cursor,
+                deleted: r.deleted,
+                sealed: r.sealed.clone(),
+            };
+            server.records.insert(r.id, record);
+            revisions.push(server.cursor);
+        }
+        let cursor = server.cursor;
+        Ok(Pushed::Applied(PushReply { revisions, cursor }))
+    }
+}
+
+/// The link to the server that, on its first pull, runs `write` (the user saving a
+/// credential while the sync is on the network).
+struct Racing<'a> {
+    server: Server,
+    write: Option<Box<dyn FnOnce() + 'a>>,
+}
+
+impl Transport for Racing<'_> {
+    fn pull(&mut self, since: u64, limit: u32) -> Result<PullReply, TransportError> {
+        if let Some(write) = self.write.take() {
+            write();
+        }
+        self.server.pull(since, limit)
+    }
+
+    fn push(&mut self, request: &PushRequest) -> Result<Pushed, TransportError> {
+        self.server.push(request)
+    }
+}
+
+const ACCOUNT: AccountId = AccountId([7; 16]);
+
+fn client<X: Transport>(vault: &Vault, device: u8, transport: X) -> Client<Item, X> {
+    let key = AccountKey::from_bytes(&[42; 32]);
+    let device = DeviceId([device; 16]);
+    match vault.sync_value("state").unwrap() {
+        Some(saved) => Client::resume(ACCOUNT, device, key, transport, &saved).unwrap(),
+        None => Client::new(ACCOUNT, device, key, transport, State::default()),
+    }
+}
+
+fn login(password: &str) -> Credential {
+    Credential::Password(PasswordCredential {
+        id: "alice".into(),
+        password: Password::new(password),
+        name: String::new(),
+        icon_url: String::new(),
+        origin: Origin::parse("https://site.example").unwrap(),
+    })
+}
+
+/// The vault's one credential: its record and password.
+fn the_login(vault: &Vault) -> (RecordId, String) {
+    let all = vault.all().unwrap();
+    assert_eq!(all.len(), 1);
+    let Credential::Password(c) = &all[0].credential else {
+        panic!("not a password")
+    };
+    (all[0].record, c.password.expose().to_owned())
+}
+
+#[test]
+fn a_write_while_the_vault_syncs_is_not_overwritten_and_the_next_sync_pushes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = |name: &str| {
+        let path = dir.path().join(name);
+        Vault::create(&path, b"pass", KdfParams::INSECURE_FOR_TESTS).unwrap()
+    };
+    let (a, b) = (open("a.sqlite"), open("b.sqlite"));
+    let server = Server::default();
+    let sync = |vault: &Vault, device: u8, now: u64| {
+        sync_vault(vault, &mut client(vault, device, server.clone()), now)
+    };
+    // Both devices hold "first"; then b changes it to "second" and pushes.
+    a.apply(&[Change::Add(login("first"))], Timestamp(1_000), &mut || {})
+        .unwrap();
+    sync(&a, 1, 1_100).unwrap();
+    sync(&b, 2, 1_200).unwrap();
+    let (record_b, _) = the_login(&b);
+    let second = [Change::Update(record_b, login("second"))];
+    b.apply(&second, Timestamp(2_000), &mut || {}).unwrap();
+    sync(&b, 2, 2_100).unwrap();
+
+    // a syncs; while it is on the network the user changes the password to "third" on a
+    // (later than b's "second": "third" is the newer and must end up current everywhere).
+    let (record_a, _) = the_login(&a);
+    let racing = Racing {
+        server: server.clone(),
+        write: Some(Box::new(|| {
+            let third = [Change::Update(record_a, login("third"))];
+            a.apply(&third, Timestamp(3_000), &mut || {}).unwrap();
+        })),
+    };
+    let raced = sync_vault(&a, &mut client(&a, 1, racing), 3_100);
+    // The user's write is still there.
+    assert_eq!(
+        the_login(&a).1,
+        "third",
+        "the write during the sync was overwritten"
+    );
+    // As the background sync does: sync again at once when the vault changed.
+    if matches!(raced, Err(VaultSyncError::VaultChanged)) {
+        sync(&a, 1, 3_200).unwrap();
+    }
+    sync(&b, 2, 3_300).unwrap();
+    for vault in [&a, &b] {
+        assert_eq!(the_login(vault).1, "third");
+    }
+    assert!(
+        matches!(raced, Err(VaultSyncError::VaultChanged)),
+        "{raced:?}"
+    );
+}
+
+#[test]
+fn a_sync_without_a_racing_write_writes_and_moves_the_generation_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.sqlite");
+    let vault = Vault::create(&path, b"pass", KdfParams::INSECURE_FOR_TESTS).unwrap();
+    let server = Server::default();
+    vault
+        .apply(&[Change::Add(login("first"))], Timestamp(1_000), &mut || {})
+        .unwrap();
+    let before = vault.generation().unwrap();
+    let mut device = client(&vault, 1, server.clone());
+    let synced = credwell_admin::sync::sync_vault_generation(&vault, &mut device, 1_100).unwrap();
+    assert_eq!(synced.report.pushed, 1);
+    // The sync's own write (its state) is one generation; it reports it.
+    assert_eq!(synced.generation, before + 1);
+    assert_eq!(vault.generation().unwrap(), synced.generation);
+}
