@@ -16,6 +16,9 @@
 //! - [`bounds`]: what a page may store (field sizes, credentials per origin).
 //! - [`recent_sign_ins`]: the user's recent sign-ins with a saved password, per origin, which
 //!   allow a conditional `create()` (an automatic passkey upgrade) without a prompt.
+//! - Background sync ([`BackgroundSync`]): while the vault is unlocked and signed in, the
+//!   host syncs it, at once after a write, on the server's live notice and at an interval;
+//!   `vault.status` reports how it went.
 //! - [`MemoryVault`]: an in-memory store of credentials and passkeys (ephemeral mode, tests).
 //! - [`WipedJson`]: JSON that may hold a secret, wiped when dropped (`secret` wipes what carried
 //!   passwords and passphrases: frames, parsed JSON, reply text).
@@ -23,9 +26,11 @@
 //! Inside, one concern a module: `server` (the loop and the dispatch of requests), `store`
 //! (what the host runs against), `lockable` (the vault behind its lock), `idle` (the idle
 //! lock), `ui` (the engine's prompts), `passkeys` (the authenticator's store and prompts),
-//! `related_origins`, `manager` (the manager page's methods) and `outbox` (messages to the
-//! browser, and exchanges awaiting an answer).
+//! `related_origins`, `manager` (the manager page's methods), `outbox` (messages to the
+//! browser, and exchanges awaiting an answer), `background_sync` (the sync loop) and
+//! `vault_sync` (the vault's side of it).
 
+mod background_sync;
 pub mod bounds;
 mod fill;
 pub mod framing;
@@ -41,7 +46,9 @@ mod secret;
 mod server;
 mod store;
 mod ui;
+mod vault_sync;
 
+pub use background_sync::{BackgroundSync, NoticeWait, SyncDone, SyncFailure};
 pub use secret::WipedJson;
 pub use server::{HostConfig, serve};
 pub use store::{ManagedStore, MemoryVault, UnlockError, VaultOpener};

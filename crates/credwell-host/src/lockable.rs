@@ -56,6 +56,11 @@ impl<S: CredentialStore> LockableStore<S> {
         self.state.borrow().is_some()
     }
 
+    /// The unlocked store (`None` while locked), as it changes.
+    pub(crate) fn watch(&self) -> watch::Receiver<Option<Arc<S>>> {
+        self.state.subscribe()
+    }
+
     /// The store if it is unlocked now, without waiting or asking.
     pub(crate) fn unlocked_now(&self) -> Option<Arc<S>> {
         self.state.borrow().clone()

@@ -12,6 +12,10 @@
 //!   `ask`).
 //! - `CREDWELL_IDLE_LOCK_SECS`: lock after this many seconds without a user action (default
 //!   900; 0 disables); page calls do not count (`docs/protocol.md`, "Locking").
+//! - `CREDWELL_SYNC_INTERVAL_SECS`: while the vault is unlocked and signed in to a sync server
+//!   (`credwell sync login`), sync at least this often (default 60; 0 disables background
+//!   sync); a write is pushed at once, and a change from another device is pulled on the
+//!   server's live notice.
 //! - `CREDWELL_SIGNAL_RELATED_MS`: how long a WebAuthn signal naming an RP ID outside the
 //!   caller's site takes to settle, fetch or not (default 3000; test suites shorten it).
 //! - `CREDWELL_DANGER_INSECURE_KDF=1`: create new vaults with test-only key-derivation
@@ -176,6 +180,12 @@ fn host_config() -> Result<HostConfig, String> {
         idle_lock,
         ..HostConfig::default()
     };
+    if let Ok(v) = std::env::var("CREDWELL_SYNC_INTERVAL_SECS") {
+        let secs = v.parse::<u64>().map_err(|_| {
+            format!("CREDWELL_SYNC_INTERVAL_SECS must be a number of seconds, not {v:?}")
+        })?;
+        config.sync_interval = (secs > 0).then(|| Duration::from_secs(secs));
+    }
     if let Ok(v) = std::env::var("CREDWELL_SIGNAL_RELATED_MS") {
         let ms = v.parse::<u64>().map_err(|_| {
             format!("CREDWELL_SIGNAL_RELATED_MS must be a number of milliseconds, not {v:?}")

@@ -18,6 +18,7 @@ use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::background_sync::{SyncStatus, sync_in_background};
 use crate::bounds::{self, BoundError};
 use crate::fill::{self, FillRequests};
 use crate::framing::{self, FrameError, Incoming};
@@ -50,6 +51,9 @@ pub struct HostConfig {
     /// whether its related origins were fetched (the vault holds passkeys for that RP ID) or not
     /// (it holds none: nothing is fetched); a fetch that takes longer fails.
     pub signal_related_time: Duration,
+    /// Sync in the background while the vault is unlocked and signed in to a sync server, at
+    /// least this often (and at once after a write or the server's live notice); `None`: never.
+    pub sync_interval: Option<Duration>,
 }
 
 impl Default for HostConfig {
@@ -59,6 +63,7 @@ impl Default for HostConfig {
             idle_lock: Some(Duration::from_secs(15 * 60)),
             well_known_timeout: Duration::from_secs(10),
             signal_related_time: Duration::from_secs(3),
+            sync_interval: Some(Duration::from_secs(60)),
         }
     }
 }
@@ -86,6 +91,10 @@ where
         let store = host.store.clone();
         tokio::spawn(idle::lock_when_idle(store, host.activity.clone(), limit))
     });
+    let sync = config.sync_interval.map(|interval| {
+        let stores = host.store.watch();
+        tokio::spawn(sync_in_background(stores, host.sync.clone(), interval))
+    });
     let result = loop {
         match framing::read_frame(&mut reader).await {
             Ok(Incoming::Message(body)) => host.dispatch(&body),
@@ -96,8 +105,8 @@ where
             Err(e) => break Err(e),
         }
     };
-    if let Some(idle) = idle {
-        idle.abort();
+    for task in [idle, sync].into_iter().flatten() {
+        task.abort();
     }
     host.lock_vault();
     drop(host);
@@ -245,6 +254,8 @@ struct Host<O: VaultOpener> {
     activity: UserActivity,
     /// Password sign-ins, for conditional `create()` (automatic passkey upgrades).
     recent_sign_ins: Arc<RecentSignIns<RuntimeClock>>,
+    /// How background sync is going, for `vault.status`.
+    sync: SyncStatus,
 }
 
 impl<O: VaultOpener> Host<O> {
@@ -282,6 +293,7 @@ impl<O: VaultOpener> Host<O> {
             fills: FillRequests::default(),
             activity: UserActivity::new(),
             recent_sign_ins: Arc::new(RecentSignIns::new(RuntimeClock)),
+            sync: SyncStatus::default(),
         }
     }
 
@@ -307,7 +319,10 @@ impl<O: VaultOpener> Host<O> {
                 protocol,
                 related_origins,
             } => self.hello(id, protocol, related_origins),
-            Method::Status => self.send(Reply::status(id, !self.store.is_unlocked())),
+            Method::Status => {
+                let locked = !self.store.is_unlocked();
+                self.send(Reply::status(id, locked, self.sync.to_json()));
+            }
             Method::List {
                 query,
                 cursor,

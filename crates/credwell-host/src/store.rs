@@ -10,6 +10,8 @@ use credwell_core::{CredentialStore, Password};
 use credwell_passkey::MemoryPasskeyStore;
 use credwell_passkey::vault::VaultPasskeyStore;
 
+use crate::background_sync::BackgroundSync;
+
 /// Opens the store once the user has given the passphrase.
 pub trait VaultOpener: Send + Sync + 'static {
     /// The unlocked store.
@@ -27,9 +29,10 @@ pub trait VaultOpener: Send + Sync + 'static {
 }
 
 /// What the host runs against: the engine's store, what the manager page does to the vault
-/// ([`VaultAdmin`], shared with the command line), and the passkeys of the unlocked store for
-/// the authenticator.
-pub trait ManagedStore: CredentialStore + VaultAdmin + Sized {
+/// ([`VaultAdmin`], shared with the command line), the passkeys of the unlocked store for
+/// the authenticator, and its background sync ([`BackgroundSync`]: a trait of its own so that
+/// the sync loop can be tested against a store that is nothing else).
+pub trait ManagedStore: CredentialStore + VaultAdmin + BackgroundSync + Sized {
     /// The unlocked store's passkeys.
     type Passkeys: credwell_passkey::PasskeyStore + 'static;
 
@@ -57,6 +60,9 @@ pub enum UnlockError {
     #[error("the vault cannot be opened: {0}")]
     Unavailable(String),
 }
+
+/// In memory (ephemeral mode): never signed in, so its sync is `off`.
+impl BackgroundSync for MemoryVault {}
 
 impl ManagedStore for MemoryVault {
     type Passkeys = Arc<MemoryPasskeyStore>;

@@ -61,9 +61,12 @@ impl Reply {
         )
     }
 
-    /// `vault.status`'s result.
-    pub fn status(id: u64, locked: bool) -> Self {
-        Self::ok(id, json!({"protocol": PROTOCOL_VERSION, "locked": locked}))
+    /// `vault.status`'s result; `sync` is the background sync's state (`docs/protocol.md`).
+    pub fn status(id: u64, locked: bool, sync: Value) -> Self {
+        Self::ok(
+            id,
+            json!({"protocol": PROTOCOL_VERSION, "locked": locked, "sync": sync}),
+        )
     }
 
     /// `{"locked": bool}`: `vault.lock`'s and `vault.unlock`'s result.
