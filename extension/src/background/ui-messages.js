@@ -63,6 +63,14 @@ export async function onUiMessage(message, sendResponse, sender) {
       if (locked) await showUnlock();
       sendResponse({ result: { locked } });
       return;
+    case 'sync.status':
+      // The host's background sync, for the popup; asking never starts a host.
+      if (!hostConnected()) {
+        sendResponse({ result: { state: 'off' } });
+        return;
+      }
+      sendToHost('vault.status', {}, (reply) => sendResponse({ result: reply.result?.sync ?? { state: 'off' } }));
+      return;
     case 'status':
       sendResponse({ result: { locked, connected: hostConnected(), backgroundStarted: BACKGROUND_STARTED } });
       return;

@@ -1,9 +1,11 @@
 // @ts-check
-// The toolbar popup: lock state, the last automatic sign-in, the last automatic passkey upgrade
-// (a passkey created without asking; removable in the manager), unlock (the way back to the
-// unlock window after closing it: pages cannot reopen it by themselves), lock now, settings.
+// The toolbar popup: lock state, sync state (the host's background sync, refreshed while the
+// popup is open), the last automatic sign-in, the last automatic passkey upgrade (a passkey
+// created without asking; removable in the manager), unlock (the way back to the unlock window
+// after closing it: pages cannot reopen it by themselves), lock now, settings.
 import { byId } from './dom.js';
 import { pageText } from './page-text.js';
+import { syncText } from './sync-status.js';
 const status = byId('status');
 async function refresh() {
   const reply = await chrome.runtime.sendMessage({ credwell: 1, kind: 'status' });
@@ -25,7 +27,13 @@ async function refresh() {
       'You can remove it in Saved sign-ins.'
     : '';
   byId('unlock').hidden = !s?.locked;
+  await refreshSync();
 }
+async function refreshSync() {
+  const reply = await chrome.runtime.sendMessage({ credwell: 1, kind: 'sync.status' });
+  byId('sync').textContent = syncText(reply?.result);
+}
+setInterval(refreshSync, 2000);
 byId('unlock').addEventListener('click', async () => {
   await chrome.runtime.sendMessage({ credwell: 1, kind: 'unlock.show' });
   refresh();
