@@ -24,11 +24,15 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use credwell_core::CredentialStore;
 use credwell_core::Timestamp;
 use credwell_core::sync::lock;
 use serde_json::{Value, json};
 use tokio::sync::{oneshot, watch};
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
+
+use crate::lockable::LockableStore;
 
 /// How often the vault's write generation is read to notice a write.
 pub(crate) const GENERATION_POLL: Duration = Duration::from_millis(250);
@@ -216,6 +220,17 @@ fn now_ms() -> u64 {
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
     u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Starts [`sync_in_background`] over `store`'s unlocks, every `interval` (`None`: not at
+/// all).
+pub(crate) fn spawn<S: BackgroundSync + CredentialStore>(
+    store: &LockableStore<S>,
+    status: &SyncStatus,
+    interval: Option<Duration>,
+) -> Option<JoinHandle<()>> {
+    let (stores, status) = (store.watch(), status.clone());
+    interval.map(|interval| tokio::spawn(sync_in_background(stores, status, interval)))
 }
 
 /// Syncs each unlocked store that `stores` holds, as the module says, until the host ends

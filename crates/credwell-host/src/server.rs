@@ -18,7 +18,7 @@ use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::background_sync::{SyncStatus, sync_in_background};
+use crate::background_sync::{self, SyncStatus};
 use crate::bounds::{self, BoundError};
 use crate::fill::{self, FillRequests};
 use crate::framing::{self, FrameError, Incoming};
@@ -51,8 +51,8 @@ pub struct HostConfig {
     /// whether its related origins were fetched (the vault holds passkeys for that RP ID) or not
     /// (it holds none: nothing is fetched); a fetch that takes longer fails.
     pub signal_related_time: Duration,
-    /// Sync in the background while the vault is unlocked and signed in to a sync server, at
-    /// least this often (and at once after a write or the server's live notice); `None`: never.
+    /// Background sync while the vault is unlocked and signed in: at least this often, and at
+    /// once after a write or the server's notice (`docs/sync.md`); `None`: never.
     pub sync_interval: Option<Duration>,
 }
 
@@ -91,10 +91,7 @@ where
         let store = host.store.clone();
         tokio::spawn(idle::lock_when_idle(store, host.activity.clone(), limit))
     });
-    let sync = config.sync_interval.map(|interval| {
-        let stores = host.store.watch();
-        tokio::spawn(sync_in_background(stores, host.sync.clone(), interval))
-    });
+    let sync = background_sync::spawn(&host.store, &host.sync, config.sync_interval);
     let result = loop {
         match framing::read_frame(&mut reader).await {
             Ok(Incoming::Message(body)) => host.dispatch(&body),
