@@ -103,7 +103,7 @@ pub trait BackgroundSync: Send + Sync + 'static {
     }
 
     /// The store's write generation (`None`: it does not have one). Called on the runtime
-    /// every [`GENERATION_POLL`]: it must be cheap.
+    /// every 250 ms: it must be cheap.
     fn generation(&self) -> Option<u64> {
         None
     }
