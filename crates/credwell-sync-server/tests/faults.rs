@@ -14,11 +14,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::child::{ServerProcess, serve_if_asked};
-use common::devices::{Device, acknowledged, converged, devices, note, pending, stored};
+use common::devices::{
+    Device, acknowledged, change_all, converged, devices, note, pending, stored,
+};
+use common::locks::{lock_row, lock_waited_for};
 use common::proxy::{Action, Proxy};
+use credwell_sync::RecordId;
 use credwell_sync::client::{SyncError, TransportError};
 use credwell_sync::protocol::MAX_PUSH_RECORDS;
-use credwell_sync::{AccountId, RecordId};
 
 /// The records one push carries (and the account manifest).
 const CHUNK: usize = MAX_PUSH_RECORDS - 1;
@@ -56,56 +59,6 @@ enum Kill {
     WhileWriting,
     /// While the push waits for the database's write lock, which the test holds (SQLite).
     WhileWaiting,
-}
-
-/// A row of `records` locked by a transaction of the test's own, so that a push writing it
-/// waits in the middle of its transaction.
-async fn lock_row(url: &str, account: AccountId, record: RecordId) -> Arc<tokio_postgres::Client> {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    client.batch_execute("BEGIN").await.unwrap();
-    let rows = client
-        .query(
-            "SELECT 1 FROM records WHERE account_id = $1 AND record_id = $2 FOR UPDATE",
-            &[&&account.0[..], &&record.0[..]],
-        )
-        .await
-        .unwrap();
-    assert_eq!(rows.len(), 1, "the row to lock is stored");
-    Arc::new(client)
-}
-
-/// Waits until a session of the database at `url` waits for a lock.
-async fn lock_waited_for(url: &str) {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    for _ in 0..1_000 {
-        let row = client
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity \
-                 WHERE wait_event_type = 'Lock' AND datname = current_database()",
-                &[],
-            )
-            .await
-            .unwrap();
-        if row.get::<_, i64>(0) > 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("no push came to wait for the locked row");
-}
-
-/// Changes every record of `ids` on `device`, with texts of `round`.
-fn change_all(device: &mut Device, ids: &[RecordId], round: usize) {
-    for (n, id) in ids.iter().enumerate() {
-        let modified = 1_000 + u64::try_from(round).unwrap();
-        device.change(*id, note(&format!("round {round} note {n}")), modified);
-    }
 }
 
 /// Checks that every device holds every record of `ids` with its text of `round`.
@@ -147,7 +100,7 @@ fn the_server_killed_in_the_middle_of_a_push_loses_no_acknowledged_change() {
         let mut outcomes = Vec::new();
         for (round, kill) in kills.into_iter().enumerate() {
             let what = format!("{engine}, killed {kill:?}");
-            change_all(&mut d[0], &ids, round);
+            change_all(&mut d[0], &ids, u64::try_from(round).unwrap());
             let second_push = pending(&d[0])[CHUNK..2 * CHUNK].to_vec();
             let (before, _) = runtime.block_on(stored(&database, account));
             let killer = {
@@ -163,7 +116,7 @@ fn the_server_killed_in_the_middle_of_a_push_loses_no_acknowledged_change() {
                 Kill::AfterCommit => Action::Withhold(Arc::new(killer)),
                 Kill::WhileWriting => {
                     let locked = second_push[CHUNK / 2];
-                    let lock = runtime.block_on(lock_row(&database, account, locked));
+                    let lock = Arc::new(runtime.block_on(lock_row(&database, account, locked)));
                     let url = database.clone();
                     Action::During(Arc::new(move || {
                         let handle = tokio::runtime::Handle::current();

@@ -12,14 +12,14 @@ mod common;
 
 use std::process::Command;
 use std::sync::Arc;
-use std::time::Duration;
 
-use common::devices::{Device, acknowledged, converged, devices, note, pending, stored};
+use common::devices::{Device, acknowledged, change_all, converged, devices, pending, stored};
+use common::locks::{lock_row, lock_waited_for};
 use common::proxy::{Action, Proxy, Request};
 use common::{Engine, start_server};
+use credwell_sync::RecordId;
 use credwell_sync::client::{SyncError, TransportError};
 use credwell_sync::protocol::MAX_PUSH_RECORDS;
-use credwell_sync::{AccountId, RecordId};
 use credwell_sync_server::Notices;
 
 /// The records one push carries (and the account manifest).
@@ -42,54 +42,6 @@ fn pg_ctl(args: &[&str]) {
         .status()
         .unwrap();
     assert!(status.success(), "pg_ctl {args:?}: {status}");
-}
-
-/// Waits until a session of the database at `url` waits for a lock.
-async fn lock_waited_for(url: &str) {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    for _ in 0..1_000 {
-        let row = client
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity \
-                 WHERE wait_event_type = 'Lock' AND datname = current_database()",
-                &[],
-            )
-            .await
-            .unwrap();
-        if row.get::<_, i64>(0) > 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("no push came to wait for the locked row");
-}
-
-/// A row of `records` locked by a transaction of the test's own, so that a push writing it
-/// waits in the middle of its transaction (until the restart ends both).
-async fn lock_row(url: &str, account: AccountId, record: RecordId) -> tokio_postgres::Client {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    client.batch_execute("BEGIN").await.unwrap();
-    let rows = client
-        .query(
-            "SELECT 1 FROM records WHERE account_id = $1 AND record_id = $2 FOR UPDATE",
-            &[&&account.0[..], &&record.0[..]],
-        )
-        .await
-        .unwrap();
-    assert_eq!(rows.len(), 1, "the row to lock is stored");
-    client
-}
-
-fn change_all(device: &mut Device, ids: &[RecordId], round: u64) {
-    for (n, id) in ids.iter().enumerate() {
-        device.change(*id, note(&format!("round {round} note {n}")), 1_000 + round);
-    }
 }
 
 /// Does `action` to the second push and passes everything else on.

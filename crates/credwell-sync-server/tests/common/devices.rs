@@ -116,3 +116,10 @@ pub async fn stored(database: &str, account: AccountId) -> (HashMap<RecordId, u6
     let revisions = page.records.iter().map(|r| (r.id, r.revision)).collect();
     (revisions, page.cursor)
 }
+
+/// Changes every record of `ids` on `device`, with texts of `round` (and `round` in the time).
+pub fn change_all(device: &mut Device, ids: &[RecordId], round: u64) {
+    for (n, id) in ids.iter().enumerate() {
+        device.change(*id, note(&format!("round {round} note {n}")), 1_000 + round);
+    }
+}

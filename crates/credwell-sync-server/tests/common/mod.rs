@@ -125,4 +125,5 @@ pub async fn start_postgres_instance(url: &str) -> String {
 
 pub mod child;
 pub mod devices;
+pub mod locks;
 pub mod proxy;
