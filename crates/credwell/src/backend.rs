@@ -82,13 +82,31 @@ pub(crate) fn unlock(path: &Path) -> Result<Vault> {
 
 /// Unlocks the vault at `path` with `passphrase`.
 pub(crate) fn unlock_with(path: &Path, passphrase: &secrets::Passphrase) -> Result<Vault> {
-    if let Some((pid, name)) = holder::writer(path) {
-        eprintln!(
-            "note: {name} (PID {pid}) is writing to {}; waiting for it (up to 10 s)",
-            path.display()
-        );
-    }
-    let vault = Vault::open(path, passphrase.as_bytes()).map_err(|e| match e {
+    // Said as soon as a writer is seen: now, or while the open waits (a writer that starts just
+    // after a first look, or a look that missed it, is named all the same). The watcher ends the
+    // moment the open returns.
+    let (opened, watching) = std::sync::mpsc::channel::<()>();
+    let vault = std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for _ in 0..50 {
+                if let Some((pid, name)) = holder::writer(path) {
+                    eprintln!(
+                        "note: {name} (PID {pid}) is writing to {}; waiting for it (up to 10 s)",
+                        path.display()
+                    );
+                    return;
+                }
+                match watching.recv_timeout(std::time::Duration::from_millis(200)) {
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                    _ => return,
+                }
+            }
+        });
+        let vault = Vault::open(path, passphrase.as_bytes());
+        drop(opened);
+        vault
+    });
+    let vault = vault.map_err(|e| match e {
         VaultError::WrongPassphrase => {
             anyhow::anyhow!("cannot unlock {}: the passphrase is wrong", path.display())
         }
