@@ -4,7 +4,7 @@
 //! part, the device says what went wrong, and the next sync converges.
 //!
 //! The devices reach the server through a loopback proxy the test controls
-//! (`common::proxy`); the server that is killed is a process of its own (`server_process`).
+//! (`common::proxy`); the server that is killed is a process of its own (`common::child`).
 
 #![allow(clippy::unwrap_used)] // A test: a failure panics right there.
 
@@ -13,7 +13,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::child::{ServerProcess, serve_if_asked};
+use common::child::ServerProcess;
 use common::devices::{
     Device, acknowledged, change_all, converged, devices, note, pending, stored,
 };
@@ -28,14 +28,6 @@ const CHUNK: usize = MAX_PUSH_RECORDS - 1;
 
 /// Enough records for three pushes in one sync.
 const RECORDS: usize = 2 * CHUNK + 200;
-
-/// Not a test of its own: the server process the tests start and kill (this binary run again;
-/// `common::child`). Run by hand it returns at once.
-#[test]
-#[ignore = "the server process of the fault tests, which start it themselves"]
-fn server_process() {
-    serve_if_asked();
-}
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
