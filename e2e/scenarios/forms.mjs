@@ -173,4 +173,33 @@ export const scenarios = [
       await submitAndAnswer(h, '/forms/plain.html', { '#user': 'ola', '#pass': 'ola-pw' }, { user: 'ola', origin: h.crossOrigin });
     },
   },
+  {
+    name: 'a single-page app\'s failed sign-in (its fetch answered an error; the password emptied, the user name and the form kept) is not offered; the attempt that succeeds is',
+    async run(h) {
+      await awake(h);
+      // Without a form, then a prevented form that hides itself, then one emptied as a whole.
+      for (const [query, user] of [['', 'pia'], ['?form&hide', 'quin'], ['?reset', 'rae']]) {
+        await h.goto(`/forms/spa-retry.html${query}`);
+        await fill(h, { '#user': user, '#pass': 'typo-pw' });
+        await click(h, '#go');
+        for (let i = 0; i < 100 && !(await h.page.evaluate(() => document.getElementById('error').textContent)); i++) await sleep(50);
+        assert.equal(await h.page.evaluate(() => [document.getElementById('user').value, document.getElementById('pass').value].join()), `${user},`);
+        // Longer than the watch takes to call it a failed attempt: had it been offered, its
+        // prompt (answered below) would come before the next one and save typo-pw.
+        await sleep(1_500);
+        await fill(h, { '#pass': 'right-pw' });
+        await click(h, '#go');
+        if (user === 'pia') await h.unlock();
+        assert.match(await h.answerPrompt('save'), new RegExp(user));
+        assert.equal(await h.page.evaluate(() => document.getElementById('state').textContent), 'signed in');
+      }
+      for (const user of ['pia', 'quin', 'rae']) assert.equal(await savedPassword(h, user), 'right-pw');
+      // A failed attempt the user leaves is not offered: the next prompt is the other origin's.
+      await h.goto('/forms/spa-retry.html?form');
+      await fill(h, { '#user': 'sid', '#pass': 'typo-pw' });
+      await click(h, '#go');
+      await sleep(1_500);
+      await submitAndAnswer(h, '/forms/plain.html', { '#user': 'tia', '#pass': 'tia-pw' }, { user: 'tia', origin: h.crossOrigin });
+    },
+  },
 ];

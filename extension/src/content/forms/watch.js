@@ -10,8 +10,15 @@
 // - the page navigates or goes away (pagehide), or its URL changes (a single-page app's route)
 //   (for a sign-in that navigates, the background then asks the next document whether it shows
 //   a password field again, showsPasswordField: a failed sign-in is not saved),
-// - or the password field is cleared, removed or hidden after it (a fetch signed the user in;
+// - or the password field is removed or hidden after it, or cleared (a fetch signed the user in;
 //   hidden counts only for a field that was shown).
+// A sign-in whose password alone is cleared while its form stays (the field still shown in the
+// same document at the same URL, the user name still in its field, for FAILED_AFTER_MS) is a
+// failed attempt: the page asks for the password again, as single-page apps do after their
+// fetch returned an error, and nothing is passed on (the user's next attempt is a submission of
+// its own). A sign-in that succeeds moves on: it removes or hides the form, changes the route,
+// navigates, or empties the whole form (the user name too). Sign-ups and changes of password
+// are passed on either way, as for those that navigate (the background does not probe them).
 // Nothing happening within WATCH_FOR_MS drops it. One submission is watched at a time, and one
 // is passed on once. A `username` form (the first page of a two-page sign-in) is passed on as
 // soon as it is submitted, for the background to remember.
@@ -21,6 +28,9 @@
 
 const WATCH_MS = 250;
 const WATCH_FOR_MS = 30_000;
+// How long a sign-in's cleared password must stay shown in its form to be a failed attempt: a
+// page that signed the user in may clear the field a moment before it removes the form.
+const FAILED_AFTER_MS = 1_000;
 const PAGE_STORE_GRACE_MS = 2_000;
 
 /**
@@ -29,7 +39,9 @@ const PAGE_STORE_GRACE_MS = 2_000;
  * @property {HTMLInputElement[]} inputs the fields it covers
  * @property {FormKind} found what they were last seen to be
  * @property {HTMLInputElement | null} password the stored password's field
+ * @property {HTMLInputElement | null} user the user name's field
  * @property {boolean} shown whether that field was rendered when it started
+ * @property {number} cleared since when a sign-in's password was seen cleared in its form (0: not)
  * @property {string} url the document's URL when it started
  * @property {number} at when it started
  * @property {ReturnType<typeof setInterval> | null} timer
@@ -42,7 +54,23 @@ const PAGE_STORE_GRACE_MS = 2_000;
 function classifyInputs(inputs) {
   const live = inputs.filter((el) => el.isConnected);
   const found = classifyFields(live.map(describeField));
-  return { found, password: found && found.passwordField !== -1 ? live[found.passwordField] : null };
+  return {
+    found,
+    password: found && found.passwordField !== -1 ? live[found.passwordField] : null,
+    user: found && found.usernameField !== -1 ? live[found.usernameField] : null,
+  };
+}
+
+/**
+ * Whether a sign-in's cleared password field stays in a form that asks again: the field still
+ * shown, the user name (when the form has a field for it) still there as submitted.
+ * @param {Watched} w
+ * @param {HTMLInputElement} field the password's field, connected and empty
+ */
+function asksAgain(w, field) {
+  if (w.found.kind !== 'sign-in' || !w.shown || field.getClientRects().length === 0) return false;
+  const user = w.user;
+  return !user || (user.isConnected && user.value === w.found.username);
 }
 
 /**
@@ -99,11 +127,20 @@ function watchForms(save) {
     if (!w) return;
     if (location.href !== w.url) return pass();
     const field = w.password;
-    if (!field || !field.isConnected || field.value === '' || (w.shown && field.getClientRects().length === 0)) return pass();
+    if (!field || !field.isConnected || (w.shown && field.getClientRects().length === 0)) return pass();
+    if (field.value === '') {
+      if (!asksAgain(w, field)) return pass();
+      // The form asks again: a failed attempt, once it stayed so for FAILED_AFTER_MS.
+      if (!w.cleared) w.cleared = Date.now();
+      else if (Date.now() - w.cleared >= FAILED_AFTER_MS) stop();
+      return;
+    }
+    w.cleared = 0;
     const now = classifyInputs(w.inputs);
     if (now.found && now.found.kind === w.found.kind) {
       w.found = now.found;
       w.password = now.password;
+      w.user = now.user;
     }
     if (Date.now() - w.at > WATCH_FOR_MS) stop();
   };
@@ -116,11 +153,11 @@ function watchForms(save) {
   const start = (inputs) => {
     // Nothing typed anywhere (most clicks): done before any layout is asked for.
     if (!inputs.some((el) => el.value !== '')) return false;
-    const { found, password } = classifyInputs(inputs);
+    const { found, password, user } = classifyInputs(inputs);
     if (!found) return false;
     stop();
     const shown = !!password && password.getClientRects().length > 0;
-    watched = { inputs, found, password, shown, url: location.href, at: Date.now(), timer: null };
+    watched = { inputs, found, password, user, shown, cleared: 0, url: location.href, at: Date.now(), timer: null };
     if (found.kind === 'username') {
       pass();
       return true;
