@@ -267,28 +267,16 @@ export function commonSurface(h, b) {
      * ServiceWorker.stopAllWorkers), and waits until CDP reports it stopped.
      */
     async stopBackground() {
-      const cdp = await h.ctx.newCDPSession(h.page);
-      try {
-        const running = new Map(); // versionId → runningStatus
-        let changed = () => {};
-        cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
-          for (const v of versions) running.set(v.versionId, v.runningStatus);
-          changed();
-        });
-        await cdp.send('ServiceWorker.enable');
+      await watchBackground(h, (statuses) => statuses.length > 0 && statuses.every((status) => status === 'stopped'), 'stop', async (cdp) => {
         await cdp.send('ServiceWorker.stopAllWorkers');
-        const stopped = () => [...running.values()].every((status) => status === 'stopped');
-        const deadline = Date.now() + 5_000;
-        while (!stopped()) {
-          if (Date.now() > deadline) throw new Error(`the extension's service worker did not stop within 5 s (${[...running.values()]})`);
-          await new Promise((ok) => {
-            changed = ok;
-            setTimeout(ok, 100);
-          });
-        }
-      } finally {
-        await cdp.detach().catch(() => {});
-      }
+      });
+    },
+    /**
+     * Waits until the extension's service worker runs (Chromium; CDP): what the content script's
+     * wake-up ahead of a sign-in does, seen from outside. Throws after `ms`.
+     */
+    async backgroundRunning(ms = 10_000) {
+      await watchBackground(h, (statuses) => statuses.includes('running'), 'run', async () => {}, ms);
     },
     /** Drives the unlock page: fill the passphrase, submit, wait for it to close. */
     async unlock(passphrase = PASSPHRASE) {
@@ -323,6 +311,35 @@ export function commonSurface(h, b) {
  * Adds a named iframe to the document `parent` (a frame with evaluate) and waits for its load;
  * returns its name. Each harness's addFrame finds the frame it made.
  */
+/**
+ * Follows the extension's service worker through CDP (Chromium) until `done(statuses)` holds for
+ * the running statuses of its versions, after `act(cdp)`; throws after `ms`. The statuses come
+ * as events once the domain is enabled: none seen yet is not "all stopped".
+ */
+async function watchBackground(h, done, what, act, ms = 5_000) {
+  const cdp = await h.ctx.newCDPSession(h.page);
+  try {
+    const running = new Map(); // versionId → runningStatus
+    let changed = () => {};
+    cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+      for (const v of versions) if (v.scriptURL.startsWith('chrome-extension://')) running.set(v.versionId, v.runningStatus);
+      changed();
+    });
+    await cdp.send('ServiceWorker.enable');
+    await act(cdp);
+    const deadline = Date.now() + ms;
+    while (!done([...running.values()])) {
+      if (Date.now() > deadline) throw new Error(`the extension's service worker did not ${what} within ${ms} ms (${[...running.values()]})`);
+      await new Promise((ok) => {
+        changed = ok;
+        setTimeout(ok, 100);
+      });
+    }
+  } finally {
+    await cdp.detach().catch(() => {});
+  }
+}
+
 export async function insertFrame(parent, { src, sandbox, srcdoc, allow, name }) {
   const frameName = name ?? `f${Math.random().toString(36).slice(2, 8)}`;
   await parent.evaluate(

@@ -87,12 +87,16 @@ export const scenarios = [
     name: 'a sign-in form that stores and navigates in the same turn while the background sleeps still prompts',
     // Chromium drops a message whose document is gone before the sleeping service worker has
     // started; credwell wakes it when the user focuses or types into a sign-in field, ahead of
-    // the submission (src/content/isolated.js). Stopping the worker needs CDP.
+    // the submission (src/content/isolated.js). Stopping the worker and seeing it run need CDP.
+    // A person takes longer to type a user name and a password than the worker takes to start;
+    // this test types at machine speed, so it checks that the focus alone woke the worker
+    // before it types, rather than race the worker's start.
     only: ['chromium'],
     async run(h) {
       await h.goto('/signin-leave.html');
       await h.stopBackground();
       await h.page.click('#username');
+      await h.backgroundRunning();
       await h.page.keyboard.type('alice');
       await h.page.click('#password');
       await h.page.keyboard.type('pencil');

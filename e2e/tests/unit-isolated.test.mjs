@@ -28,21 +28,84 @@ function fakePort() {
   return port;
 }
 
-/** An `<input>` of the scripted document (what isolated.js reads of one: its `type`). */
-class HTMLInputElement {
+/**
+ * An element of the scripted document: what isolated.js and fields.js read of one (its
+ * descendants, its open or closed shadow root, and for an input its `type`).
+ */
+class Element {
+  constructor(localName = 'div', children = [], { shadow = null, closed = false } = {}) {
+    this.localName = localName;
+    this.children = children;
+    this.shadowRoot = closed ? null : shadow;
+    this.closedRoot = closed ? shadow : null;
+  }
+
+  /** Descendants in tree order (a shadow root's are not: selectors do not cross into one). */
+  descendants() {
+    return this.children.flatMap((c) => [c, ...c.descendants()]);
+  }
+
+  querySelectorAll(selector) {
+    assert.equal(selector, '*');
+    return this.descendants();
+  }
+
+  querySelector(selector) {
+    return this.descendants().find((el) => el.matches(selector)) ?? null;
+  }
+
+  matches(selector) {
+    assert.equal(selector, PASSWORD_FIELD);
+    return this instanceof HTMLInputElement && this.type === 'password';
+  }
+}
+const PASSWORD_FIELD = 'input[type="password" i]';
+
+/** An `<input>` of the scripted document. */
+class HTMLInputElement extends Element {
   constructor(type = 'text') {
+    super('input');
     this.type = type;
+  }
+}
+
+/** A shadow root of the scripted document: its elements, and which one has focus. */
+class ShadowRoot extends Element {
+  constructor(children, activeElement = null) {
+    super('#shadow-root', children);
+    this.activeElement = activeElement;
   }
 }
 
 /**
  * Loads isolated.js into a fresh context; returns the page's side and the extension's.
- * `passwordField`: whether the document holds an `<input type=password>` once parsed.
+ * `body`: the document's elements once parsed (`passwordField`: an `<input type=password>`).
  */
-function load({ passwordField = false } = {}) {
+function load({ passwordField = false, body = [] } = {}) {
   const document = new EventTarget();
   document.readyState = 'complete';
-  document.querySelector = (selector) => (selector === 'input[type="password" i]' && passwordField ? new HTMLInputElement('password') : null);
+  const root = new Element('html', passwordField ? [new HTMLInputElement('password'), ...body] : body);
+  document.querySelectorAll = (selector) => root.querySelectorAll(selector);
+  document.querySelector = (selector) => root.querySelector(selector);
+  // The browser's idle callbacks and mutation records, run by the test.
+  const idle = [];
+  const observers = [];
+  class MutationObserver {
+    constructor(callback) {
+      this.callback = callback;
+    }
+
+    observe(target, options) {
+      assert.equal(target, document);
+      assert.deepEqual({ ...options }, { childList: true, subtree: true });
+      observers.push(this);
+    }
+
+    disconnect() {
+      observers.splice(observers.indexOf(this), 1);
+    }
+  }
+  const added = (...nodes) => [...observers].forEach((o) => o.callback([{ addedNodes: nodes }]));
   // The window's capture listeners, fired by the test with plain objects (a Node Event's
   // isTrusted cannot be set).
   const windowListeners = [];
@@ -64,7 +127,12 @@ function load({ passwordField = false } = {}) {
     sendMessage: (message, callback) => sendMessage.push({ message: structuredClone(message), callback }),
   };
   runInNewContext(SOURCE, {
-    chrome: { runtime },
+    chrome: { runtime, dom: { openOrClosedShadowRoot: (el) => el.closedRoot ?? el.shadowRoot } },
+    requestIdleCallback: (fn) => idle.push(fn),
+    MutationObserver,
+    performance,
+    Element,
+    ShadowRoot,
     document,
     window,
     navigator: { userActivation },
@@ -80,7 +148,8 @@ function load({ passwordField = false } = {}) {
   const replies = [];
   document.addEventListener(WIRE.events.response, (e) => replies.push(JSON.parse(e.detail)));
   const page = (message) => document.dispatchEvent(new CustomEvent(WIRE.events.request, { detail: JSON.stringify(message) }));
-  return { document, runtime, ports, sendMessage, replies, page, userActivation, userEvent, windowListeners };
+  const runIdle = () => idle.splice(0).forEach((fn) => fn());
+  return { document, runtime, ports, sendMessage, replies, page, userActivation, userEvent, windowListeners, runIdle, added, observers };
 }
 
 test('calls and aborts travel over one port per document, in order; replies come back by rid', () => {
@@ -228,4 +297,55 @@ test('the document\'s port opens ahead of a sign-in: a password field, or the us
   r.ports[0].onDisconnect.fire();
   at('keydown', new HTMLInputElement('password'));
   assert.equal(r.ports.length, 2);
+});
+
+test('a password field in a shadow root or added after load opens the port; a closed root\'s focused field too', () => {
+  // In an open shadow root: not seen by the parse-time query, seen when the browser is idle.
+  const open = load({ body: [new Element('login-box', [], { shadow: new ShadowRoot([new HTMLInputElement('password')]) })] });
+  assert.equal(open.ports.length, 0, 'the deep walk waits for the browser to be idle');
+  open.runIdle();
+  assert.equal(open.ports.length, 1);
+  assert.equal(open.observers.length, 0, 'the watch for added fields ends once one is seen');
+  // In a closed one, which the browser opens to extensions.
+  const closed = load({ body: [new Element('login-box', [], { shadow: new ShadowRoot([new HTMLInputElement('password')]), closed: true })] });
+  closed.runIdle();
+  assert.equal(closed.ports.length, 1);
+  // None: nothing opens; fields added later are watched.
+  const later = load({ body: [new HTMLInputElement('text')] });
+  later.runIdle();
+  assert.equal(later.ports.length, 0);
+  later.added(new HTMLInputElement('email'), new Element('div', [new HTMLInputElement('text')]));
+  assert.equal(later.ports.length, 0, 'no password field added');
+  later.added(new Element('form', [new Element('p', [new HTMLInputElement('password')])]));
+  assert.equal(later.ports.length, 1, 'a form holding a password field added after load');
+  assert.equal(later.observers.length, 0);
+  // A custom element added with its password field in its own shadow root.
+  const custom = load();
+  custom.runIdle();
+  custom.added(new Element('x-signin', [], { shadow: new ShadowRoot([new HTMLInputElement('password')]), closed: true }));
+  assert.equal(custom.ports.length, 1);
+  assert.deepEqual(custom.ports[0].sent, [], 'opening it sends nothing of the page');
+
+  // The port closed (the background slept): a pointer pressed anywhere in a document known to
+  // hold a password field (the sign-in button) opens it again; in another document it does not.
+  custom.ports[0].onDisconnect.fire();
+  custom.userEvent({ type: 'pointerdown', isTrusted: false, composedPath: () => [new Element('button')] });
+  assert.equal(custom.ports.length, 1, 'an event the page made');
+  custom.userEvent({ type: 'pointerdown', isTrusted: true, composedPath: () => [new Element('button')] });
+  assert.equal(custom.ports.length, 2);
+  const plain = load();
+  plain.runIdle();
+  plain.userEvent({ type: 'pointerdown', isTrusted: true, composedPath: () => [new Element('button')] });
+  assert.equal(plain.ports.length, 0);
+
+  // A focus inside a closed shadow root: the event's path shows only the host; its root's
+  // focused element is what counts.
+  const field = new HTMLInputElement('password');
+  const host = new Element('login-box', [], { shadow: new ShadowRoot([field], field), closed: true });
+  plain.userEvent({ type: 'focusin', isTrusted: true, composedPath: () => [host] });
+  assert.equal(plain.ports.length, 1);
+  const elsewhere = new Element('x-menu', [], { shadow: new ShadowRoot([new Element('button')], null), closed: true });
+  const other = load();
+  other.userEvent({ type: 'focusin', isTrusted: true, composedPath: () => [elsewhere] });
+  assert.equal(other.ports.length, 0, 'a closed root whose focus is not in a sign-in field');
 });

@@ -66,26 +66,83 @@
   // gone by then: a sign-in page that calls store() and sets location.href in the same turn
   // lost its save whenever the worker slept (it sleeps after 30 s idle). A message to a running
   // worker arrives. So this document's port, which wakes the worker, is opened before the
-  // page's call where a sign-in is likely: when the document holds a password field, and when
-  // the user focuses or types into a field that could hold a user name or a password. Nothing of
-  // the page's is sent; a port closed because the worker slept is opened again by the next such
-  // event. (Firefox's event page does not drop such messages; the port is harmless there.)
+  // page's call where a sign-in is likely:
+  // - when the document holds a password field: at parse time (the light DOM, a cheap query),
+  //   when the browser is next idle (inside open and closed shadow roots too, fields.js's
+  //   deepInputs), and when one is added later (watched until one is seen);
+  // - when the user focuses, types into or presses a pointer on a field that could hold a user
+  //   name or a password, seen through shadow roots (a closed root's host is all the event's
+  //   path shows: its focused element is asked for, fill.js's deepFocused);
+  // - when the user presses a pointer anywhere in a document known to hold a password field
+  //   (the sign-in button, ahead of its click).
+  // Nothing of the page's is sent; a port closed because the worker slept is opened again by the
+  // next such event. (Firefox's event page does not drop such messages; the port is harmless.)
   // (An input's `type` property is the state the browser uses: lower case, "text" when absent.)
   const CREDENTIAL_INPUTS = new Set(['text', 'email', 'tel', 'password']);
   /** @param {EventTarget | null | undefined} target */
   const mayHoldCredential = (target) => target instanceof HTMLInputElement && CREDENTIAL_INPUTS.has(target.type);
+  let holdsPasswordField = false;
   /** @param {Event} e */
   const wakeOnField = (e) => {
     if (lifetime || e.isTrusted !== true) return;
-    if (mayHoldCredential(e.composedPath?.()[0])) ensureLifetimePort();
+    if (holdsPasswordField && (e.type === 'pointerdown' || e.type === 'mousedown')) {
+      ensureLifetimePort();
+      return;
+    }
+    const target = /** @type {Element | null} */ (e.composedPath?.()[0] ?? null);
+    if (mayHoldCredential(target) || mayHoldCredential(deepFocused(target))) ensureLifetimePort();
   };
-  window.addEventListener('focusin', wakeOnField, true);
-  window.addEventListener('keydown', wakeOnField, true);
-  const wakeOnPasswordField = () => {
-    if (!lifetime && document.querySelector('input[type="password" i]')) ensureLifetimePort();
+  for (const type of ['focusin', 'keydown', 'pointerdown', 'mousedown']) window.addEventListener(type, wakeOnField, true);
+  const PASSWORD_FIELD = 'input[type="password" i]';
+  /** @param {Document | ShadowRoot | Element} root */
+  const hasPassword = (root) => deepInputs(root).some((el) => el.type === 'password');
+  /** @type {MutationObserver | null} */
+  let watching = null;
+  const passwordFieldSeen = () => {
+    holdsPasswordField = true;
+    watching?.disconnect();
+    watching = null;
+    if (!lifetime) ensureLifetimePort();
   };
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', wakeOnPasswordField, { once: true });
-  else wakeOnPasswordField();
+  /**
+   * Whether an added node is a password field or holds one: in its light DOM, or (a custom
+   * element, the kind that has a shadow root) in its shadow roots.
+   * @param {Node} node
+   */
+  const addsPasswordField = (node) =>
+    node instanceof Element &&
+    (node.matches(PASSWORD_FIELD) ||
+      !!node.querySelector(PASSWORD_FIELD) ||
+      (node.localName.includes('-') && [node, shadowOf(node)].some((root) => !!root && hasPassword(root))));
+  /** Watches for a password field added after load, until one is seen. */
+  const watchAdded = () => {
+    if (holdsPasswordField || typeof MutationObserver !== 'function') return;
+    watching = new MutationObserver((records) => {
+      for (const record of records) {
+        for (const node of record.addedNodes) {
+          if (!addsPasswordField(node)) continue;
+          passwordFieldSeen();
+          return;
+        }
+      }
+    });
+    watching.observe(document, { childList: true, subtree: true });
+  };
+  const scanAtLoad = () => {
+    if (document.querySelector(PASSWORD_FIELD)) {
+      passwordFieldSeen();
+      return;
+    }
+    watchAdded();
+    // The deep walk costs a full pass over the document (shadow roots are not reached by
+    // selectors), so it waits for the browser to be idle rather than delay the page's load.
+    const later = typeof requestIdleCallback === 'function' ? requestIdleCallback : (/** @type {() => void} */ fn) => setTimeout(fn, 0);
+    later(() => {
+      if (!holdsPasswordField && hasPassword(document)) passwordFieldSeen();
+    });
+  };
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', scanAtLoad, { once: true });
+  else scanAtLoad();
 
   // What the browser says about this frame, read here in the isolated world where page scripts
   // cannot reach the objects: the permissions policy the embedder gave the frame (its `allow`
