@@ -11,22 +11,11 @@ import { arrivedAt, click, fill, savedCredential, savedPassword, submitAndAnswer
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
-// Known gap, Chromium: a document's message to the extension's service worker while the worker
-// is still starting is dropped when the document goes away first (docs/architecture.md, "A save
-// outlives its page"); a form's save sent as its submission navigates met it in about one full
-// run of this file in three on a loaded machine. The content script wakes the worker when a
-// document has a password field at load or the user focuses or types in one, but a field that is
-// inside a shadow root or added after load is not seen at load: a clean-clone CI run lost the
-// shadow-root scenario's first save that way once without this. Each scenario wakes the
-// background first (as a user's earlier browsing would have) and gets one more attempt.
-const awake = (h) => h.hostStatus();
 
 export const scenarios = [
   {
     name: 'sign-in forms (autocomplete tokens, none, autocomplete="off") prompt to save; Save stores each',
-    retries: 1,
     async run(h) {
-      await awake(h);
       await submitAndAnswer(h, '/forms/signin.html', { '#display': 'Ann A.', '#user': 'ann', '#pass': 'tokens-pw' }, { user: 'ann', unlock: true });
       await submitAndAnswer(h, '/forms/plain.html', { '#user': 'ben', '#pass': 'plain-pw' }, { user: 'ben' });
       await submitAndAnswer(h, '/forms/off.html', { '#user': 'cat@example.com', '#pass': 'off-pw' }, { user: 'cat@example.com' });
@@ -38,9 +27,7 @@ export const scenarios = [
   },
   {
     name: 'a sign-up form saves the new password; a change-password form updates it',
-    retries: 1,
     async run(h) {
-      await awake(h);
       await submitAndAnswer(
         h,
         '/forms/signup.html',
@@ -61,9 +48,7 @@ export const scenarios = [
   },
   {
     name: 'two pages (user name, then password) and single-page apps (cleared, removed, new route, a prevented form reset) prompt once each',
-    retries: 1,
     async run(h) {
-      await awake(h);
       await h.goto('/forms/step1.html');
       await fill(h, { '#user': 'eve@example.com' });
       await click(h, '#go');
@@ -85,9 +70,7 @@ export const scenarios = [
   },
   {
     name: 'fields in an open or closed shadow root, added after load, or in a same-origin iframe are saved',
-    retries: 1,
     async run(h) {
-      await awake(h);
       await submitAndAnswer(h, '/forms/shadow.html', { 'login-box >> #user': 'ida', 'login-box >> #pass': 'shadow-pw' }, { user: 'ida', button: 'login-box >> #go', unlock: true });
       // A closed shadow root, which the browsers open to extensions only.
       await submitAndAnswer(h, '/forms/shadow.html?closed', { 'login-box >> #user': 'ivo', 'login-box >> #pass': 'closed-pw' }, { user: 'ivo', button: 'login-box >> #go' });
@@ -107,9 +90,7 @@ export const scenarios = [
   },
   {
     name: 'PIN, one-time code and card fields, a cross-origin iframe and a failed sign-in never prompt; "Never for this site", prevent-silent-access and the page\'s own store() apply; a stored name stays',
-    retries: 1,
     async run(h) {
-      await awake(h);
       // Each negative form navigates; had one prompted, its prompt (after the unlock) would come
       // before the sign-in's that follows.
       await h.goto('/forms/negative.html');
