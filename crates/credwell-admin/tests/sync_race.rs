@@ -5,11 +5,13 @@
 
 #![allow(clippy::unwrap_used)] // A test: a failure panics right there.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use credwell_admin::sync::{Item, VaultSyncError, sync_vault};
+use credwell_admin::sync::{
+    Item, VAULT_CHANGED_ATTEMPTS, VaultSyncError, sync_vault, sync_vault_retrying,
+};
 use credwell_core::{Credential, Origin, Password, PasswordCredential, RecordId, Timestamp};
 use credwell_sync::client::{Client, Pushed, State, Transport, TransportError};
 use credwell_sync::protocol::{ConflictReply, PullReply, PushReply, PushRequest, Record};
@@ -195,4 +197,97 @@ fn a_sync_without_a_racing_write_writes_and_moves_the_generation_once() {
     // The sync's own write (its state) is one generation; it reports it.
     assert_eq!(synced.generation, before + 1);
     assert_eq!(vault.generation().unwrap(), synced.generation);
+}
+
+/// Two vaults that both synced "first", then `b` changed it to "second" and pushed.
+fn two_devices(dir: &std::path::Path, server: &Server) -> (Vault, Vault) {
+    let open = |name: &str| {
+        let path = dir.join(name);
+        Vault::create(&path, b"pass", KdfParams::INSECURE_FOR_TESTS).unwrap()
+    };
+    let (a, b) = (open("a.sqlite"), open("b.sqlite"));
+    let sync = |vault: &Vault, device: u8, now: u64| {
+        sync_vault(vault, &mut client(vault, device, server.clone()), now)
+    };
+    a.apply(&[Change::Add(login("first"))], Timestamp(1_000), &mut || {})
+        .unwrap();
+    sync(&a, 1, 1_100).unwrap();
+    sync(&b, 2, 1_200).unwrap();
+    let (record_b, _) = the_login(&b);
+    let second = [Change::Update(record_b, login("second"))];
+    b.apply(&second, Timestamp(2_000), &mut || {}).unwrap();
+    sync(&b, 2, 2_100).unwrap();
+    (a, b)
+}
+
+/// `sync_vault_retrying` on `a` whose first `raced` attempts each see the user write a new
+/// password ("write 1", "write 2"...) on their first pull. How many attempts were made, and
+/// the result.
+fn retrying_with_writes(
+    a: &Vault,
+    server: &Server,
+    raced: u32,
+) -> (u32, Result<credwell_sync::client::Report, VaultSyncError>) {
+    let attempts = Cell::new(0_u32);
+    let (record, _) = the_login(a);
+    let result = sync_vault_retrying(
+        a,
+        || {
+            attempts.set(attempts.get() + 1);
+            let n = attempts.get();
+            let write: Option<Box<dyn FnOnce() + '_>> = (n <= raced).then(|| {
+                Box::new(move || {
+                    let change = [Change::Update(record, login(&format!("write {n}")))];
+                    let at = Timestamp(3_000 + u64::from(n));
+                    a.apply(&change, at, &mut || {}).unwrap();
+                }) as Box<dyn FnOnce()>
+            });
+            let server = server.clone();
+            Ok(client(a, 1, Racing { server, write }))
+        },
+        || 3_100 + u64::from(attempts.get()),
+    );
+    (attempts.get(), result)
+}
+
+#[test]
+fn a_write_racing_the_sync_is_pulled_merged_and_pushed_by_the_next_attempt() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::default();
+    let (a, b) = two_devices(dir.path(), &server);
+    let (attempts, result) = retrying_with_writes(&a, &server, 1);
+    let report = result.unwrap();
+    // The first attempt was refused by the vault; the second pulled again, merged and pushed.
+    assert_eq!(attempts, 2);
+    assert_eq!(report.pushed, 1, "{report:?}");
+    assert_eq!(the_login(&a).1, "write 1");
+    // No second sync on a: the write is on the server already.
+    sync_vault(&b, &mut client(&b, 2, server.clone()), 3_300).unwrap();
+    assert_eq!(the_login(&b).1, "write 1");
+}
+
+#[test]
+fn a_vault_that_keeps_changing_stops_after_the_bounded_attempts_and_keeps_the_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::default();
+    let (a, b) = two_devices(dir.path(), &server);
+    let (attempts, result) = retrying_with_writes(&a, &server, u32::MAX);
+    assert_eq!(attempts, VAULT_CHANGED_ATTEMPTS);
+    match result {
+        Err(e @ VaultSyncError::VaultKeptChanging { attempts: 5 }) => {
+            let shown = e.to_string();
+            assert!(shown.contains("each of 5 sync attempts"), "{shown}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let last = format!("write {VAULT_CHANGED_ATTEMPTS}");
+    assert_eq!(the_login(&a).1, last);
+    // Once the vault is quiet, one sync pushes the last write and every device gets it.
+    let (attempts, result) = retrying_with_writes(&a, &server, 0);
+    result.unwrap();
+    assert_eq!(attempts, 1);
+    sync_vault(&b, &mut client(&b, 2, server.clone()), 4_000).unwrap();
+    for vault in [&a, &b] {
+        assert_eq!(the_login(vault).1, last);
+    }
 }

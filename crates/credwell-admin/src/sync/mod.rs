@@ -68,7 +68,21 @@ pub enum VaultSyncError {
     /// written (so that write is not overwritten). Syncing again pushes it.
     #[error("the vault changed while it synced; nothing was written: sync again")]
     VaultChanged,
+    /// [`sync_vault_retrying`]: the vault changed during every one of its attempts. Nothing
+    /// of the last attempt was written; the writes that raced it are in the vault and the next
+    /// sync pushes them.
+    #[error(
+        "the vault changed during each of {attempts} sync attempts (something keeps writing \
+         to it); nothing of the last one was written: sync again when it is idle"
+    )]
+    VaultKeptChanging {
+        /// How many attempts were made.
+        attempts: u32,
+    },
 }
+
+/// How many times [`sync_vault_retrying`] syncs while the vault keeps changing under it.
+pub const VAULT_CHANGED_ATTEMPTS: u32 = 5;
 
 /// What [`sync_vault_generation`] did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -279,6 +293,35 @@ pub fn sync_vault<X: Transport>(
     now: u64,
 ) -> Result<Report, VaultSyncError> {
     sync_vault_generation(vault, client, now).map(|synced| synced.report)
+}
+
+/// [`sync_vault`], again while a write to the vault races it:
+///
+/// 1. Make a client from the state saved in the vault (`client`: the last attempt saved
+///    nothing, so each attempt starts from the last completed sync).
+/// 2. Sync (`sync_vault` at `now()`): pull again, merge, push. Its pushes of a refused attempt
+///    reached the server already; this pull brings them back and their stale copies are
+///    refused and merged (the module's documentation), so nothing is pushed twice.
+/// 3. If the vault changed meanwhile ([`VaultSyncError::VaultChanged`]), go back to 1, at most
+///    [`VAULT_CHANGED_ATTEMPTS`] attempts in all; then fail with
+///    [`VaultSyncError::VaultKeptChanging`]. Any other failure ends at once.
+pub fn sync_vault_retrying<X: Transport>(
+    vault: &Vault,
+    mut client: impl FnMut() -> Result<Client<Item, X>, VaultSyncError>,
+    mut now: impl FnMut() -> u64,
+) -> Result<Report, VaultSyncError> {
+    for _ in 0..VAULT_CHANGED_ATTEMPTS {
+        // 1.
+        let mut attempt = client()?;
+        // 2. and 3.
+        match sync_vault(vault, &mut attempt, now()) {
+            Err(VaultSyncError::VaultChanged) => continue,
+            done => return done,
+        }
+    }
+    Err(VaultSyncError::VaultKeptChanging {
+        attempts: VAULT_CHANGED_ATTEMPTS,
+    })
 }
 
 /// [`sync_vault`], with the vault's write generation after the sync's own write (what a

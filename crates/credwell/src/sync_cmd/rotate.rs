@@ -11,10 +11,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use credwell_admin::sync::{SyncAccount, VaultSyncError, sync_vault};
+use credwell_admin::sync::{SyncAccount, VaultSyncError, sync_vault_retrying};
 use credwell_sync::DeviceId;
 use credwell_sync::client::http::HttpTransport;
-use credwell_sync::client::{Report, SyncError};
+use credwell_sync::client::{Report, SyncError, TransportError};
 use credwell_vault::Vault;
 
 use super::signin::{SYNC_PASSPHRASE_FILE_ENV, ksf, sync_passphrase};
@@ -84,12 +84,8 @@ pub(crate) fn revoke(global: &Global, args: &RevokeArgs, out: &mut impl Write) -
     // 2.
     transport(&account)?.revoke(device)?;
     // 3.
-    sync_vault(
-        &vault,
-        &mut account.client(&vault, transport(&account)?)?,
-        now().0,
-    )
-    .context("the device is revoked, but the sync before rotating the key failed")?;
+    sync_again_while_changed(&vault, &account)
+        .context("the device is revoked, but the sync before rotating the key failed")?;
     // 4.
     let rotated = account
         .account_key()?
@@ -112,12 +108,7 @@ pub(crate) fn revoke(global: &Global, args: &RevokeArgs, out: &mut impl Write) -
     account.key = material;
     account.update(&vault, now().0)?;
     // 5.
-    let report = sync_vault(
-        &vault,
-        &mut account.client(&vault, transport(&account)?)?,
-        now().0,
-    )
-    .context(
+    let report = sync_again_while_changed(&vault, &account).context(
         "the device is revoked and the account key rotated, but sealing the records again \
          failed: run `credwell sync now`",
     )?;
@@ -139,11 +130,7 @@ pub(crate) fn sync_fetching_key(
     vault: &Vault,
     account: &mut SyncAccount,
 ) -> Result<(Report, Option<u32>)> {
-    let first = sync_vault(
-        vault,
-        &mut account.client(vault, transport(account)?)?,
-        now().0,
-    );
+    let first = sync_again_while_changed(vault, account);
     let needed = match first {
         Err(VaultSyncError::Sync(SyncError::KeyRotated { version })) => version,
         other => return Ok((other.context("sync failed")?, None)),
@@ -167,11 +154,20 @@ pub(crate) fn sync_fetching_key(
     account.key = signed_in.key;
     account.account_key()?;
     account.update(vault, now().0)?;
-    let report = sync_vault(
-        vault,
-        &mut account.client(vault, transport(account)?)?,
-        now().0,
-    )
-    .context("sync failed")?;
+    let report = sync_again_while_changed(vault, account).context("sync failed")?;
     Ok((report, Some(signed_in.version)))
+}
+
+/// One sync of `vault`, made again (pull, merge, push) when a write to the vault raced it, a
+/// bounded number of times (`credwell_admin::sync::sync_vault_retrying`).
+pub(crate) fn sync_again_while_changed(
+    vault: &Vault,
+    account: &SyncAccount,
+) -> Result<Report, VaultSyncError> {
+    let client = || {
+        let transport = HttpTransport::new(&account.server, account.token.clone())
+            .map_err(|e: TransportError| VaultSyncError::Sync(e.into()))?;
+        account.client(vault, transport)
+    };
+    sync_vault_retrying(vault, client, || now().0)
 }

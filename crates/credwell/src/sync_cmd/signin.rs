@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use credwell_admin::sync::{SyncAccount, sync_vault};
+use credwell_admin::sync::SyncAccount;
 use credwell_sync::client::http::{Enrolled, HttpTransport};
 use credwell_sync::opaque::KsfParams;
 use credwell_sync::{AccountId, AccountKey};
@@ -128,12 +128,8 @@ pub(crate) fn login(global: &Global, args: &LoginArgs, out: &mut impl Write) -> 
         }
     };
     account.save(&vault, now().0)?;
-    let report = sync_vault(
-        &vault,
-        &mut account.client(&vault, transport(&account)?)?,
-        now().0,
-    )
-    .context("signed in, but the first sync failed; try `credwell sync now`")?;
+    let report = super::rotate::sync_again_while_changed(&vault, &account)
+        .context("signed in, but the first sync failed; try `credwell sync now`")?;
     if global.json {
         let value = json!({
             "account": account.account.to_string(),
