@@ -11,11 +11,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use credwell_sync::protocol::{
-    ConflictReply, CursorReply, DevicesReply, ErrorReply, MAX_BODY_BYTES, MAX_DEVICE_NAME_BYTES,
-    MAX_PULL_RECORDS, MAX_PUSH_RECORDS, MAX_SEALED_BYTES, PullReply, PushReply, PushRequest,
-    WAIT_SECONDS,
+    AddDevice, AddedDevice, ConflictReply, CursorReply, DevicesReply, ErrorReply, MAX_BODY_BYTES,
+    MAX_DEVICE_NAME_BYTES, MAX_PULL_RECORDS, MAX_PUSH_RECORDS, MAX_SEALED_BYTES, PullReply,
+    PushReply, PushRequest, WAIT_SECONDS,
 };
-use credwell_sync::{AccountId, DeviceId, DeviceToken};
+use credwell_sync::{AccountId, DeviceId, DeviceToken, TokenHash};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -74,9 +74,9 @@ impl From<StorageError> for ApiError {
             StorageError::NoAccount | StorageError::NoDevice => {
                 Self(StatusCode::NOT_FOUND, e.to_string())
             }
-            StorageError::AccountExists | StorageError::KeyChanged { .. } => {
-                Self(StatusCode::CONFLICT, e.to_string())
-            }
+            StorageError::AccountExists
+            | StorageError::DeviceExists
+            | StorageError::KeyChanged { .. } => Self(StatusCode::CONFLICT, e.to_string()),
             StorageError::TooManyAttempts => Self(StatusCode::TOO_MANY_REQUESTS, e.to_string()),
             _ => {
                 tracing::error!("sync storage: {e}");
@@ -322,31 +322,32 @@ async fn devices(
     Ok(Json(DevicesReply { devices }))
 }
 
-/// `POST /v1/devices`: a device of the account adds another, whose token it hands over.
+/// `POST /v1/devices`: a device of the account adds another, whose id and token it chose
+/// (it sends the token's hash only). Idempotent: the same request again adds nothing and gets
+/// the same answer; an id the account has for another token or name is refused (`409`).
 async fn add_device(
     State(state): State<AppState>,
     device: Device,
-    body: Result<Json<NewAccount>, JsonRejection>,
-) -> Result<Json<NewAccountReply>, ApiError> {
+    body: Result<Json<AddDevice>, JsonRejection>,
+) -> Result<Json<AddedDevice>, ApiError> {
     let Json(body) = body?;
     check_device_name(&body.device_name)?;
-    let random = || ApiError(StatusCode::INTERNAL_SERVER_ERROR, "no randomness".into());
-    let new = DeviceId::random().map_err(|_| random())?;
-    let token = DeviceToken::generate(device.account, new).map_err(|_| random())?;
-    state
+    let hash = <[u8; 32]>::try_from(&body.token_hash.0[..])
+        .map_err(|_| ApiError::bad("token_hash is 32 bytes"))?;
+    let created = state
         .storage
         .add_device(
             device.account,
-            new,
-            token.hash(),
+            body.device,
+            TokenHash(hash),
             &body.device_name,
             now_ms(),
         )
         .await?;
-    Ok(Json(NewAccountReply {
+    Ok(Json(AddedDevice {
         account: device.account,
-        device: new,
-        token: token.to_text().to_string(),
+        device: body.device,
+        created,
     }))
 }
 

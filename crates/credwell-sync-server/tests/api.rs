@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use common::{Engine, start_postgres_instance, start_server};
 use credwell_sync::protocol::{
-    Bytes, ConflictReply, CursorReply, DevicesReply, ErrorReply, MAX_PUSH_RECORDS,
-    MAX_SEALED_BYTES, PullReply, PushRecord, PushReply, PushRequest,
+    AddDevice, AddedDevice, Bytes, ConflictReply, CursorReply, DevicesReply, ErrorReply,
+    MAX_PUSH_RECORDS, MAX_SEALED_BYTES, PullReply, PushRecord, PushReply, PushRequest,
 };
 use credwell_sync::{DeviceId, DeviceToken, RecordId};
 use credwell_sync_server::Notices;
@@ -268,5 +268,58 @@ async fn a_waiting_device_hears_a_push_at_once_also_from_another_instance() {
         // Far below the 25 s a wait lasts without a notice: the notice, not the timeout.
         assert!(heard_at.duration_since(pushed_at) < Duration::from_secs(10));
         assert_eq!(waiter.pull(&http, 0).await.records.len(), 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn adding_a_device_twice_adds_it_once_with_the_same_answer() {
+    let http = Client::new();
+    for engine in Engine::both().await {
+        let base = start_server(engine.storage.clone(), Notices::new()).await;
+        let laptop = new_account(&http, &base).await;
+        let account = DeviceToken::parse(&laptop.token).unwrap().account;
+        let phone = DeviceId::random().unwrap();
+        let token = DeviceToken::generate(account, phone).unwrap();
+        let body = |name: &str, token: &DeviceToken| AddDevice {
+            device_name: name.into(),
+            device: phone,
+            token_hash: Bytes(token.hash().0.to_vec()),
+        };
+        let add = |body: AddDevice| {
+            http.post(format!("{base}/v1/devices"))
+                .bearer_auth(&laptop.token)
+                .json(&body)
+                .send()
+        };
+        let first = add(body("phone", &token)).await.unwrap();
+        assert_eq!(first.status(), StatusCode::OK, "{}", engine.name);
+        let first: AddedDevice = first.json().await.unwrap();
+        // The same request again (a retry after a lost answer): the same answer, no device.
+        let again = add(body("phone", &token)).await.unwrap();
+        assert_eq!(again.status(), StatusCode::OK, "{}", engine.name);
+        assert_eq!(again.json::<AddedDevice>().await.unwrap(), first);
+        // The id with another token, or another name: refused, the device left as it was.
+        let other = DeviceToken::generate(account, phone).unwrap();
+        for body in [body("phone", &other), body("tablet", &token)] {
+            let error = error_of(add(body).await.unwrap(), StatusCode::CONFLICT).await;
+            assert!(error.contains("another token or name"), "{error}");
+        }
+        let listed: DevicesReply = http
+            .get(format!("{base}/v1/devices"))
+            .bearer_auth(&laptop.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let names: Vec<_> = listed.devices.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, ["laptop", "phone"], "{}", engine.name);
+        // The token whose hash was sent first works; the other does not.
+        let url = format!("{base}/v1/records");
+        let works = http.get(&url).bearer_auth(&*token.to_text()).send().await;
+        assert_eq!(works.unwrap().status(), StatusCode::OK);
+        let refused = http.get(&url).bearer_auth(&*other.to_text()).send().await;
+        error_of(refused.unwrap(), StatusCode::UNAUTHORIZED).await;
     }
 }

@@ -1,6 +1,6 @@
 //! Faults between a device and the server, on both engines: the server process killed with
 //! SIGKILL in the middle of a push, the connection cut in the middle of an answer, and a
-//! request delivered twice. Each time no acknowledged change is lost, nothing is applied in
+//! request delivered twice (a push, a pull, a device added). Each time no acknowledged change is lost, nothing is applied in
 //! part, the device says what went wrong, and the next sync converges.
 //!
 //! The devices reach the server through a loopback proxy the test controls
@@ -20,6 +20,7 @@ use common::devices::{
 use common::locks::{lock_row, lock_waited_for};
 use common::proxy::{Action, Proxy};
 use credwell_sync::RecordId;
+use credwell_sync::client::http::{ADD_DEVICE_ATTEMPTS, HttpTransport};
 use credwell_sync::client::{SyncError, TransportError};
 use credwell_sync::protocol::MAX_PUSH_RECORDS;
 
@@ -334,5 +335,67 @@ fn a_push_delivered_twice_is_applied_once() {
         assert!(d[1].sync().unwrap().received.is_empty());
         assert_eq!(common::devices::content(&d[1]), before);
         assert_eq!(proxy.faults().len(), 3);
+    }
+}
+
+#[test]
+fn a_device_added_through_a_cut_answer_or_delivered_twice_is_added_once() {
+    for engine in ["sqlite", "postgres"] {
+        let (proxy, _runtime, _engine_kept) = proxied(engine);
+        let (_, mut d) = devices(&proxy.url(), &["laptop"]);
+        let adding = |nth: usize, action: Action| {
+            let mut seen = 0;
+            proxy.set_policy(move |request| {
+                if request.method == "POST" && request.path == "/v1/devices" {
+                    seen += 1;
+                    if seen == nth {
+                        return action.clone();
+                    }
+                }
+                Action::Pass
+            });
+        };
+        let mut added = Vec::new();
+        // The first answer is cut: the device sends the same request again, and gets the
+        // answer; the request reached the server twice, as a device did the second time.
+        adding(1, Action::Cut);
+        added.push(d[0].transport().add_device("cut").unwrap());
+        for second in [false, true] {
+            adding(1, Action::Replay { second });
+            added.push(d[0].transport().add_device("twice").unwrap());
+        }
+        // Every answer cut: the device gives up after its attempts, as unreachable; the device
+        // is added once all the same (the server did the work each time).
+        proxy.set_policy(|request| {
+            if request.method == "POST" && request.path == "/v1/devices" {
+                return Action::Cut;
+            }
+            Action::Pass
+        });
+        let error = d[0].transport().add_device("never heard").unwrap_err();
+        assert!(
+            matches!(&error, TransportError::Unreachable(m) if m.contains("broke")),
+            "{engine}: {error}"
+        );
+        proxy.pass();
+        let listed = d[0].transport().devices().unwrap();
+        let names: Vec<_> = listed.iter().map(|x| x.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["laptop", "cut", "twice", "twice", "never heard"],
+            "{engine}: a device added twice"
+        );
+        // Each added device's token works.
+        for enrolled in added {
+            let transport = HttpTransport::new(&proxy.url(), enrolled.token).unwrap();
+            assert_eq!(transport.devices().unwrap().len(), 5, "{engine}");
+        }
+        let faults = proxy.faults();
+        let cut = faults.iter().filter(|(_, f)| f.contains("cut")).count();
+        assert_eq!(
+            (faults.len(), cut),
+            (6, 1 + ADD_DEVICE_ATTEMPTS as usize),
+            "{engine}: {faults:?}"
+        );
     }
 }

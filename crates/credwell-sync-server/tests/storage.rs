@@ -139,9 +139,21 @@ async fn devices_are_listed_and_revoked_once() {
         let (a, d) = account(&engine, 1).await;
         let phone = DeviceId([7; 16]);
         let token = DeviceToken::generate(a, phone).unwrap();
-        s.add_device(a, phone, token.hash(), "phone", 2_000)
-            .await
-            .unwrap();
+        let added = s.add_device(a, phone, token.hash(), "phone", 2_000).await;
+        assert_eq!(added.unwrap(), 2_000);
+        // The same device again: nothing added, its first time kept; another token or name for
+        // its id: refused.
+        let again = s.add_device(a, phone, token.hash(), "phone", 2_500).await;
+        assert_eq!(again.unwrap(), 2_000, "{}", engine.name);
+        let other = DeviceToken::generate(a, phone).unwrap();
+        assert!(matches!(
+            s.add_device(a, phone, other.hash(), "phone", 2_600).await,
+            Err(StorageError::DeviceExists)
+        ));
+        assert!(matches!(
+            s.add_device(a, phone, token.hash(), "tablet", 2_600).await,
+            Err(StorageError::DeviceExists)
+        ));
         assert!(matches!(
             s.create_account(a, d, token.hash(), "again", 3).await,
             Err(StorageError::AccountExists)

@@ -183,6 +183,31 @@ pub struct DevicesReply {
     pub devices: Vec<DeviceInfo>,
 }
 
+/// `POST /v1/devices`: a device of the account adds another. The adding device chooses the
+/// new device's id and token and sends the token's SHA-256 only; the request is idempotent: the
+/// same one again (a retry after a lost answer) adds nothing and gets the same answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddDevice {
+    /// The new device's name.
+    pub device_name: String,
+    /// The new device's id (random, chosen by the adding device).
+    pub device: DeviceId,
+    /// The SHA-256 of the new device's token secret (32 bytes).
+    pub token_hash: Bytes,
+}
+
+/// The answer to `POST /v1/devices`, the same for a repeated request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddedDevice {
+    /// The account.
+    pub account: AccountId,
+    /// The device added.
+    pub device: DeviceId,
+    /// When it was added (the first time), in milliseconds since the Unix epoch.
+    pub created: u64,
+}
+
 /// The account key wrapped under OPAQUE's export key ([`crate::opaque::ExportKey::wrap`]):
 /// opaque to the server, which learns its version only.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

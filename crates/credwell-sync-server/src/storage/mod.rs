@@ -51,6 +51,9 @@ pub enum StorageError {
     /// No such device in the account.
     #[error("no such device")]
     NoDevice,
+    /// The account has a device of that id with another token or name.
+    #[error("the account has a device of that id already, with another token or name")]
+    DeviceExists,
     /// The account's key version is not the one a registration replaces: another device
     /// changed it first.
     #[error(
@@ -98,6 +101,21 @@ impl OpaqueRecord {
                 sealed: Bytes(wrapped),
             },
         }
+    }
+}
+
+/// Whether a device the account holds (its token hash and name) is the one a repeated
+/// `add_device` asks for: its `created` time if so, else [`StorageError::DeviceExists`].
+pub(crate) fn same_device(
+    stored: (TokenHash, &str, u64),
+    token_hash: TokenHash,
+    name: &str,
+) -> Result<u64, StorageError> {
+    let (hash, stored_name, created) = stored;
+    if hash.matches(&token_hash) && stored_name == name {
+        Ok(created)
+    } else {
+        Err(StorageError::DeviceExists)
     }
 }
 
@@ -188,7 +206,10 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         now: u64,
     ) -> Result<(), StorageError>;
 
-    /// Adds a device to an existing account.
+    /// Adds a device to an existing account; when the account has it already with the same
+    /// token hash and name (the same request again), adds nothing. When it was added (the
+    /// first time), or [`StorageError::DeviceExists`] if the account has that id for another
+    /// token or name.
     async fn add_device(
         &self,
         account: AccountId,
@@ -196,7 +217,7 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         token_hash: TokenHash,
         name: &str,
         now: u64,
-    ) -> Result<(), StorageError>;
+    ) -> Result<u64, StorageError>;
 
     /// A device of an account, or `None`.
     async fn device(

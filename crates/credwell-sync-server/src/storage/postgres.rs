@@ -19,7 +19,7 @@ use zeroize::Zeroizing;
 
 use super::{
     DeviceRecord, NewDevice, OpaqueRecord, Page, PushOutcome, Storage, StorageError, from_db, page,
-    stale, to_db, token_hash,
+    same_device, stale, to_db, token_hash,
 };
 use crate::Notices;
 
@@ -255,12 +255,28 @@ impl Storage for PostgresStorage {
         token_hash: TokenHash,
         name: &str,
         now: u64,
-    ) -> Result<(), StorageError> {
+    ) -> Result<u64, StorageError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db)?;
+        // The account's row locked: two copies of one request are serialized here.
         account_cursor(&tx, account, true).await?;
+        let stored = tx
+            .query_opt(
+                "SELECT token_hash, name, created FROM devices \
+                 WHERE account_id = $1 AND device_id = $2",
+                &[&&account.0[..], &&device.0[..]],
+            )
+            .await
+            .map_err(db)?;
+        if let Some(row) = stored {
+            let hash = super::token_hash(row.get(0))?;
+            let stored_name: String = row.get(1);
+            let stored = (hash, stored_name.as_str(), from_db(row.get(2)));
+            return same_device(stored, token_hash, name);
+        }
         insert_device(&tx, account, device, token_hash, name, now).await?;
-        tx.commit().await.map_err(db)
+        tx.commit().await.map_err(db)?;
+        Ok(now)
     }
 
     async fn device(

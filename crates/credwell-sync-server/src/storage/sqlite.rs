@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 
 use super::{
     DeviceRecord, NewDevice, OpaqueRecord, Page, PushOutcome, Storage, StorageError, from_db, page,
-    stale, to_db, token_hash,
+    same_device, stale, to_db, token_hash,
 };
 
 mod signin;
@@ -176,15 +176,39 @@ impl Storage for SqliteStorage {
         token_hash: TokenHash,
         name: &str,
         now: u64,
-    ) -> Result<(), StorageError> {
+    ) -> Result<u64, StorageError> {
         let name = name.to_owned();
         self.with(move |conn| {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(db)?;
             account_cursor(&tx, account)?;
+            let stored = tx
+                .query_row(
+                    "SELECT token_hash, name, created FROM devices \
+                     WHERE account_id = ?1 AND device_id = ?2",
+                    params![account.0, device.0],
+                    |r| {
+                        Ok((
+                            r.get::<_, Vec<u8>>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, i64>(2)?,
+                        ))
+                    },
+                )
+                .optional()
+                .map_err(db)?;
+            if let Some((hash, stored_name, created)) = stored {
+                let stored = (
+                    super::token_hash(hash)?,
+                    stored_name.as_str(),
+                    from_db(created),
+                );
+                return same_device(stored, token_hash, &name);
+            }
             insert_device(&tx, account, device, token_hash, &name, now)?;
-            tx.commit().map_err(db)
+            tx.commit().map_err(db)?;
+            Ok(now)
         })
         .await
     }

@@ -11,14 +11,17 @@ use zeroize::Zeroizing;
 
 use super::{Pushed, Transport, TransportError};
 use crate::protocol::{
-    ConflictReply, CursorReply, DeviceInfo, DevicesReply, ErrorReply, PullReply, PushRequest,
-    WAIT_SECONDS,
+    AddDevice, AddedDevice, Bytes, ConflictReply, CursorReply, DeviceInfo, DevicesReply,
+    ErrorReply, PullReply, PushRequest, WAIT_SECONDS,
 };
 use crate::{AccountId, DeviceId, DeviceToken};
 
 mod signin;
 
 pub use signin::{SignInError, SignedIn};
+
+/// How many times [`HttpTransport::add_device`] sends its request when the connection breaks.
+pub const ADD_DEVICE_ATTEMPTS: u32 = 3;
 
 /// How long one request may take (a wait takes up to [`WAIT_SECONDS`] more).
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -161,14 +164,45 @@ impl HttpTransport {
         answer::<EnrolledReply>(send(request)?).map(Enrolled::from)
     }
 
-    /// Adds a device to this device's account: its id and token, for the new device.
+    /// Adds a device to this device's account: its id and token, for the new device. This
+    /// device chooses both (the server gets the token's hash), so the request can be sent
+    /// again: when the connection breaks before the answer ([`TransportError::Unreachable`]),
+    /// it is, up to [`ADD_DEVICE_ATTEMPTS`] times in all, and the server adds the device once.
     pub fn add_device(&self, device_name: &str) -> Result<Enrolled, TransportError> {
-        let request = self
-            .http
-            .post(format!("{}/v1/devices", self.base))
-            .bearer_auth(&*self.token)
-            .json(&DeviceName { device_name });
-        answer::<EnrolledReply>(send(request)?).map(Enrolled::from)
+        let ours = DeviceToken::parse(&self.token)
+            .map_err(|_| TransportError::Malformed("the device token is not valid".into()))?;
+        let no_randomness = || TransportError::Unreachable("no randomness".into());
+        let device = DeviceId::random().map_err(|_| no_randomness())?;
+        let token = DeviceToken::generate(ours.account, device).map_err(|_| no_randomness())?;
+        let body = AddDevice {
+            device_name: device_name.to_owned(),
+            device,
+            token_hash: Bytes(token.hash().0.to_vec()),
+        };
+        let mut attempt = 1;
+        let added = loop {
+            let request = self
+                .http
+                .post(format!("{}/v1/devices", self.base))
+                .bearer_auth(&*self.token)
+                .json(&body);
+            match send(request).and_then(answer::<AddedDevice>) {
+                Err(TransportError::Unreachable(_)) if attempt < ADD_DEVICE_ATTEMPTS => {
+                    attempt += 1;
+                }
+                other => break other?,
+            }
+        };
+        if (added.account, added.device) != (ours.account, device) {
+            return Err(TransportError::Malformed(
+                "the server added another device than the one asked for".into(),
+            ));
+        }
+        Ok(Enrolled {
+            account: added.account,
+            device,
+            token: token.to_text(),
+        })
     }
 
     /// The account's devices.
