@@ -11,7 +11,10 @@
 //!   carries the `prf` secrets. Signature counters are not part of CXF: credwell's passkeys keep
 //!   theirs at zero, as CXF requires of exported and imported passkeys.
 //!
-//! Every other credential type (cards, notes, TOTP...) is skipped with a warning, and so is a
+//! - a `totp` or `custom-fields` credential beside a login is that login's TOTP secret or
+//!   custom fields ([`cxf_extras`]), a `note` its notes.
+//!
+//! Every other credential type (cards, identities...) is skipped with a warning, and so is a
 //! passkey credwell cannot hold (a key other than P-256 or Ed25519, no user handle). A file may
 //! be the exchange header or one bare `Account` (what the operating systems' credential-exchange
 //! flows and some providers' exports hand over); times that cannot be (Google's exports write
@@ -26,17 +29,18 @@ use credential_exchange_format::{
     Account, B64Url, BasicAuthCredential, Credential, CredentialScope, EditableField,
     EditableFieldConcealedString, EditableFieldString, Fido2Extensions,
     Fido2HmacCredentialAlgorithm, Fido2HmacCredentials, Header, Item, NoteCredential,
-    PasskeyCredential, Version,
+    PasskeyCredential, TotpCredential, Version,
 };
-use credwell_core::{Clock as _, Password, SystemClock, Timestamp};
+use credwell_core::{Clock as _, CustomField, Password, SystemClock, Timestamp};
 use credwell_passkey::{PasskeyRecord, PrfSecrets};
 use serde::Deserialize as _;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
+use super::cxf_extras;
 use super::json_text::{self, Token};
 use super::passkeys::{self, Fields, Problem};
-use super::{FormatError, ImportedLogin, Parsed, SkipReason, Unstored, login_origin};
+use super::{FormatError, ImportedLogin, LoginExtras, Parsed, SkipReason, login_origin};
 
 /// The CXF version this module writes; files of another major version are refused.
 const VERSION: Version = Version { major: 1, minor: 0 };
@@ -104,10 +108,12 @@ fn read_typed(text: &str) -> Result<Option<Parsed>, FormatError> {
         return Ok(None);
     };
     let items = || header.accounts.iter().flat_map(|a| &a.items);
-    // A passkey or login that does not parse as one comes back as an unknown credential.
-    let unparsed = items().flat_map(|i| &i.credentials).any(
-        |c| matches!(c, Credential::Unknown { ty, .. } if ty == "passkey" || ty == "basic-auth"),
-    );
+    const KNOWN: [&str; 3] = ["passkey", "basic-auth", "totp"];
+    // A passkey, login or TOTP secret that does not parse as one comes back as an unknown
+    // credential.
+    let unparsed = items()
+        .flat_map(|i| &i.credentials)
+        .any(|c| matches!(c, Credential::Unknown { ty, .. } if KNOWN.contains(&ty.as_str())));
     let impossible = items()
         .flat_map(|i| [i.creation_at, i.modified_at])
         .any(|t| t.is_some_and(|t| t > MAX_SECONDS));
@@ -221,6 +227,7 @@ fn read_item_value(
                 "basic-auth" => {
                     drop(BasicAuthCredential::<()>::deserialize(&credential).map_err(malformed)?);
                 }
+                "totp" => drop(TotpCredential::deserialize(&credential).map_err(malformed)?),
                 _ => {}
             }
         }
@@ -285,6 +292,7 @@ fn read_item(item: Item, number: u64, parsed: &mut Parsed) -> Result<(), FormatE
         .iter()
         .any(|c| matches!(c, Credential::BasicAuth(_)));
     let before = parsed.logins.len();
+    let mut extras = LoginExtras::default();
     for credential in item.credentials {
         match credential {
             Credential::BasicAuth(basic) => {
@@ -308,16 +316,39 @@ fn read_item(item: Item, number: u64, parsed: &mut Parsed) -> Result<(), FormatE
                 }
             },
             Credential::Note(_) if has_login => {}
-            Credential::Totp(_) if has_login => parsed.unstored(number, Unstored::Totp, true),
-            Credential::CustomFields(_) if has_login => {
-                parsed.unstored(number, Unstored::CustomFields, true);
+            Credential::Totp(totp) if has_login => match cxf_extras::totp_text(*totp) {
+                Ok(text) if extras.totp.is_empty() => extras.totp = text,
+                Ok(text) => extras.fields.push(CustomField {
+                    name: cxf_extras::TOTP_FIELD.into(),
+                    value: text,
+                    hidden: true,
+                }),
+                Err(why) => parsed.skip(number, SkipReason::Unsupported(why)),
+            },
+            Credential::CustomFields(custom) if has_login => {
+                cxf_extras::fields_from_cxf(*custom, &mut extras);
+            }
+            // A field of a type this version of CXF does not define: its text is kept.
+            Credential::Unknown { ty, content } if has_login && ty == "custom-fields" => {
+                let fields = cxf_extras::fields_from_json(&content).ok_or_else(|| {
+                    FormatError::at(
+                        number,
+                        format!(
+                            "item {item_id}: a custom-fields credential has no \"fields\" list \
+                             of fields with text values"
+                        ),
+                    )
+                })?;
+                extras.fields.extend(fields);
             }
             _ => parsed.skip(number, SkipReason::NotALogin),
         }
     }
-    // The item's notes went with its logins (read_basic_auth); its favourite mark goes too.
+    // The item's notes went with its logins (read_basic_auth); its favourite mark, TOTP secret
+    // and custom fields go too.
+    extras.favorite = item.favorite == Some(true);
     for login in &mut parsed.logins[before..] {
-        login.extras.favorite = item.favorite == Some(true);
+        login.extras = extras.clone();
     }
     Ok(())
 }
@@ -431,7 +462,7 @@ pub(super) fn write(
             modified_at: login.updated.map(|ms| ms.0 / 1000),
             title: super::title_or_host(login),
             subtitle: None,
-            favorite: None,
+            favorite: login.extras.favorite.then_some(true),
             scope: Some(CredentialScope {
                 urls: vec![super::urls::unicode_origin(&login.origin)],
                 android_apps: Vec::new(),
@@ -474,7 +505,8 @@ pub(super) fn write(
     output.write_all(b"\n")
 }
 
-/// A login's `basic-auth` credential, and a `note` beside it when it has notes.
+/// A login's `basic-auth` credential, and beside it a `note` when it has notes, a `totp` and a
+/// `custom-fields` credential when it has a TOTP secret or custom fields ([`cxf_extras`]).
 fn login_credentials(login: &ImportedLogin) -> Vec<Credential> {
     let mut credentials = vec![Credential::BasicAuth(Box::new(BasicAuthCredential {
         username: Some(field(EditableFieldString(login.username.clone()))),
@@ -486,6 +518,13 @@ fn login_credentials(login: &ImportedLogin) -> Vec<Credential> {
         credentials.push(Credential::Note(Box::new(NoteCredential {
             content: field(EditableFieldString(login.notes.clone())),
         })));
+    }
+    let (totp, fields) = cxf_extras::extras_to_cxf(&login.extras);
+    if let Some(totp) = totp {
+        credentials.push(Credential::Totp(Box::new(totp)));
+    }
+    if let Some(fields) = fields {
+        credentials.push(Credential::CustomFields(Box::new(fields)));
     }
     credentials
 }

@@ -35,6 +35,7 @@ mod bitwarden_fido2;
 mod chrome;
 mod csv_table;
 mod cxf;
+mod cxf_extras;
 mod firefox;
 mod json_text;
 mod keepassxc;
@@ -112,10 +113,16 @@ impl Format {
     pub fn writes(self, kind: Unstored) -> bool {
         match kind {
             Unstored::Notes => self != Format::FirefoxCsv,
-            Unstored::Totp | Unstored::Folders => {
-                matches!(self, Format::BitwardenJson | Format::KeepassxcCsv)
+            Unstored::Totp => {
+                matches!(
+                    self,
+                    Format::BitwardenJson | Format::KeepassxcCsv | Format::Cxf
+                )
             }
-            Unstored::CustomFields | Unstored::Favourites => self == Format::BitwardenJson,
+            Unstored::Folders => matches!(self, Format::BitwardenJson | Format::KeepassxcCsv),
+            Unstored::CustomFields | Unstored::Favourites => {
+                matches!(self, Format::BitwardenJson | Format::Cxf)
+            }
         }
     }
 

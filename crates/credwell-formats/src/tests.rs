@@ -656,7 +656,10 @@ fn comparable(format: Format, login: &ImportedLogin) -> String {
     }
     let x = &login.extras;
     if format.writes(Unstored::Totp) {
-        s += &format!(" totp={:?} folder={:?}", x.totp.expose(), x.folder);
+        s += &format!(" totp={:?}", x.totp.expose());
+    }
+    if format.writes(Unstored::Folders) {
+        s += &format!(" folder={:?}", x.folder);
     }
     if format.writes(Unstored::CustomFields) {
         for f in &x.fields {
@@ -1831,3 +1834,5 @@ fn cxf_typed_and_item_by_item_readings_agree() {
     };
     assert_eq!(created(&by_item), created(&typed));
 }
+
+mod cxf_extras;

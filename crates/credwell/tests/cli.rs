@@ -2092,3 +2092,51 @@ fn notes_totp_fields_and_folders_are_imported_shown_used_exported_and_imported_a
     assert_eq!(shown["folder"], "Finance/Banks", "{shown}");
     assert_eq!(shown["notes"], "recovery: 1111-2222\nsecond line");
 }
+
+/// CXF's `totp` and `custom-fields` credentials come in with their logins, give codes, and go
+/// out and in again unchanged.
+#[test]
+fn cxf_totp_and_custom_fields_are_imported_used_and_exported_again() {
+    let env = Env::new();
+    env.init();
+    let out = env
+        .cmd()
+        .args(["import", "cxf", &fixture("cxf_totp_fields.json")])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("3 added"), "{stdout}");
+    assert!(!stderr.contains("not stored"), "{stderr}");
+    let shown = env.ok(&["show", "sections.example"]);
+    for line in [
+        "Favorite: yes",
+        "TOTP:     ********",
+        "Field:    Security questions: PIN: ********",
+        "Field:    Security questions: First pet: Rex",
+    ] {
+        assert!(shown.contains(line), "{line} in {shown}");
+    }
+    let codes = |env: &Env| {
+        ["sections.example", "sha256.example"].map(|q| env.ok(&["totp", q, "--at", "59"]))
+    };
+    let first_codes = codes(&env);
+    assert_eq!(first_codes[0].trim().len(), 6, "{first_codes:?}");
+    assert_eq!(first_codes[1].trim().len(), 8, "{first_codes:?}");
+    let exported = env.ok(&["export", "cxf", "--yes"]);
+    let other = Env::new();
+    other.init();
+    let copy = other.path("copy.json");
+    std::fs::write(&copy, &exported).unwrap();
+    other.ok(&["import", "cxf", copy.to_str().unwrap()]);
+    assert_eq!(codes(&other), first_codes);
+    for query in ["sections.example", "sha256.example", "md5.example"] {
+        let mut back = other.json(&["show", query, "--reveal"]);
+        let mut first = env.json(&["show", query, "--reveal"]);
+        for key in ["record", "created", "updated"] {
+            back[key] = Value::Null;
+            first[key] = Value::Null;
+        }
+        assert_eq!(back, first, "{query}");
+    }
+}
