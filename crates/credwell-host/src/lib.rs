@@ -23,15 +23,17 @@
 //! - [`WipedJson`]: JSON that may hold a secret, wiped when dropped (`secret` wipes what carried
 //!   passwords and passphrases: frames, parsed JSON, reply text).
 //!
-//! Inside, one concern a module: `server` (the loop and the dispatch of requests), `store`
-//! (what the host runs against), `lockable` (the vault behind its lock), `idle` (the idle
-//! lock), `ui` (the engine's prompts), `passkeys` (the authenticator's store and prompts),
+//! Inside, one concern a module: `server` (the loop and the dispatch of requests), `config`
+//! (its settings), `store` (what the host runs against), `lockable` (the vault behind its
+//! lock), `idle` (the idle lock), `ui` (the engine's prompts), `passkeys` (the authenticator's
+//! store and prompts),
 //! `related_origins`, `manager` (the manager page's methods), `outbox` (messages to the
 //! browser, and exchanges awaiting an answer), `background_sync` (the sync loop) and
 //! `vault_sync` (the vault's side of it).
 
 mod background_sync;
 pub mod bounds;
+mod config;
 mod fill;
 pub mod framing;
 mod idle;
@@ -49,6 +51,7 @@ mod ui;
 mod vault_sync;
 
 pub use background_sync::{BackgroundSync, NoticeWait, SyncDone, SyncFailure};
+pub use config::HostConfig;
 pub use secret::WipedJson;
-pub use server::{HostConfig, serve};
+pub use server::serve;
 pub use store::{ManagedStore, MemoryVault, UnlockError, VaultOpener};
