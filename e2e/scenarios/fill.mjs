@@ -5,8 +5,9 @@
 // with only an https: credential, and a locked vault offer nothing; a credential stored with
 // store() is offered. And a small Express + Passport style site (e2e/app/server.mjs), driven as
 // a user would: sign up (save), sign out, sign back in by a fill, and the site's own get()
-// returning the password saved from its form. Run by tests/fill.test.mjs (Chromium) and
-// firefox/fill.test.mjs.
+// returning the password saved from its form. A fill is a password sign-in: the page's
+// conditional create() then makes a passkey without a window. Run by tests/fill.test.mjs
+// (Chromium) and firefox/fill.test.mjs.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -16,6 +17,8 @@ import { CREDWELL_BIN, PASSPHRASE, startServer } from '../lib/harness.mjs';
 import { LIST_SIZE, realClick } from '../lib/autofill.mjs';
 import { arrivedAt, click as clickPath, fill } from '../lib/forms.mjs';
 import { startApp } from '../app/server.mjs';
+import { registrationOptions, verifyRegistration } from '../lib/webauthn.mjs';
+import { upgradeWithoutUi } from './upgrade.mjs';
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 // Where the list's rows are: the first 25..65 px down, 40 px each.
@@ -360,6 +363,30 @@ export const scenarios = [
       const chooser = await h.waitForUi('chooser');
       await h.clickAndClose(chooser, 'button.account[data-id="ann"]');
       assert.deepEqual(await got, { id: 'ann', password: 'Tr0ub4dor&3', type: 'password' });
+    },
+  },
+  {
+    name: 'a fill is a sign-in: after the user fills a saved password through the account list, the page\'s conditional create() makes a passkey without a window (UP and UV clear)',
+    // The mask of the scenarios above that click the account list for real.
+    retries: 1,
+    async run(h) {
+      await h.goto('/blank.html');
+      await h.storePassword({ id: 'una', password: 'una-pw' }, { unlock: true });
+      await h.goto('/forms/fill.html');
+      const options = await registrationOptions('una', { userVerification: 'preferred' });
+      // A saved password alone is no sign-in: refused without a window.
+      const before = await upgradeWithoutUi(h, options, 'before the fill');
+      assert.equal(before.error, 'NotAllowedError', JSON.stringify(before));
+      await click(h, '#user');
+      const box = await waitList(h);
+      await pick(h, box, 'una', async () => (await values(h))[1] !== '');
+      assert.deepEqual(await values(h), ['una', 'una-pw']);
+      // The site offers the upgrade right after: a passkey, no window, neither UP nor UV.
+      const made = await upgradeWithoutUi(h, options, 'after the fill');
+      assert.equal(made.error, undefined, JSON.stringify(made));
+      assert.equal(made.flags & 0x05, 0, `flags ${made.flags}: neither UP nor UV`);
+      const info = await verifyRegistration(made.json, options, h.origin, { requireUserPresence: false });
+      assert.equal(info.credential.id, made.id);
     },
   },
 ];

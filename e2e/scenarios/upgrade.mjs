@@ -7,7 +7,9 @@
 // the manager lists the passkey and deletes it. Without the sign-in: NotAllowedError and no
 // window; userVerification "required": ConstraintError; an excluded passkey: InvalidStateError;
 // switched off in the settings: NotAllowedError; a locked vault: NotAllowedError without the
-// unlock page.
+// unlock page; once the window after the sign-in has passed (shortened for the test with
+// CREDWELL_TEST_UPGRADE_WINDOW_MS): NotAllowedError and no window. The upgrade after a fill of
+// a saved password into the page's form is in scenarios/fill.mjs.
 import assert from 'node:assert/strict';
 import { getCredential } from '../lib/harness.mjs';
 import { managerRow, waitStatus } from '../lib/signals.mjs';
@@ -37,8 +39,11 @@ async function anyWindow(h) {
   return null;
 }
 
-/** A conditional create that must settle at once without any window; returns its result. */
-async function upgradeWithoutUi(h, options, what) {
+/**
+ * A conditional create that must settle at once without any window; returns its result (also
+ * used by scenarios/fill.mjs, after a fill).
+ */
+export async function upgradeWithoutUi(h, options, what) {
   const started = Date.now();
   const got = await h.page.evaluate(UPGRADE, options);
   assert.ok(Date.now() - started < 10_000, `${what}: settled at once`);
@@ -177,6 +182,32 @@ export const scenarios = [
       const whileLocked = await upgradeWithoutUi(h, await registrationOptions('bob-3'), 'locked');
       assert.equal(whileLocked.error, 'NotAllowedError', JSON.stringify(whileLocked));
       assert.equal((await h.hostStatus()).locked, true, 'still locked');
+    },
+  },
+  {
+    name: 'upgrade: once the window after the sign-in has passed → NotAllowedError and no window; a new sign-in opens it again',
+    // The window is 5 minutes for users; the host takes a shorter one from this test-only
+    // variable (docs: crates/credwell-host/src/main.rs).
+    options: { env: { CREDWELL_TEST_UPGRADE_WINDOW_MS: '5000' } },
+    async run(h) {
+      await h.goto('/blank.html');
+      await unlockVault(h);
+      await h.storePassword({ id: 'cid', password: 'pw-5' });
+      await h.goto('/blank.html');
+      await signInWithPassword(h);
+      const signedInAt = Date.now();
+      const options = await registrationOptions('cid', { userVerification: 'preferred' });
+      await sleep(5_500 - (Date.now() - signedInAt));
+      const late = await upgradeWithoutUi(h, options, 'after the window');
+      assert.equal(late.error, 'NotAllowedError', JSON.stringify(late));
+      assert.equal(late.domException, true);
+      assert.match(late.message, /signing in to this origin with a saved password/);
+      assert.deepEqual(await h.extensionEval(() => chrome.storage.session.get('lastPasskeyUpgrade')), {});
+      // Signed in again: within the window, the upgrade goes through.
+      await signInWithPassword(h);
+      const made = await upgradeWithoutUi(h, options, 'after a new sign-in');
+      assert.equal(made.error, undefined, JSON.stringify(made));
+      assert.equal(made.flags & (UP | UV), 0, `flags ${made.flags}: neither UP nor UV`);
     },
   },
 ];

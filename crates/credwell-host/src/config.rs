@@ -22,6 +22,11 @@ pub struct HostConfig {
     /// Background sync while the vault is unlocked and signed in: at least this often, and at
     /// once after a write or the server's notice (`docs/sync.md`); `None`: never.
     pub sync_interval: Option<Duration>,
+    /// How long after a password sign-in the same origin may upgrade to a passkey without a
+    /// prompt (a conditional `create()`): the engine's 5 minutes by default. Test suites only
+    /// shorten it (`CREDWELL_TEST_UPGRADE_WINDOW_MS`), to see the window pass; a longer one is
+    /// cut to the engine's.
+    pub upgrade_window: Duration,
 }
 
 impl Default for HostConfig {
@@ -32,6 +37,7 @@ impl Default for HostConfig {
             well_known_timeout: Duration::from_secs(10),
             signal_related_time: Duration::from_secs(3),
             sync_interval: Some(Duration::from_secs(60)),
+            upgrade_window: Duration::from_millis(credwell_core::CONDITIONAL_CREATE_WINDOW_MS),
         }
     }
 }

@@ -18,6 +18,9 @@
 //!   server's live notice.
 //! - `CREDWELL_SIGNAL_RELATED_MS`: how long a WebAuthn signal naming an RP ID outside the
 //!   caller's site takes to settle, fetch or not (default 3000; test suites shorten it).
+//! - `CREDWELL_TEST_UPGRADE_WINDOW_MS`: test suites only: how long after a password sign-in
+//!   an automatic passkey upgrade (a conditional `create()`) is allowed, shorter than the 5
+//!   minutes users get (a longer value is cut to 5 minutes), so that a suite can see it pass.
 //! - `CREDWELL_DANGER_INSECURE_KDF=1`: create new vaults with test-only key-derivation
 //!   parameters (test suites only; a build without credwell-vault's `insecure-test-kdf` feature,
 //!   such as every release build, refuses to create a vault while it is set).
@@ -191,6 +194,12 @@ fn host_config() -> Result<HostConfig, String> {
             format!("CREDWELL_SIGNAL_RELATED_MS must be a number of milliseconds, not {v:?}")
         })?;
         config.signal_related_time = Duration::from_millis(ms);
+    }
+    if let Ok(v) = std::env::var("CREDWELL_TEST_UPGRADE_WINDOW_MS") {
+        let ms = v.parse::<u64>().map_err(|_| {
+            format!("CREDWELL_TEST_UPGRADE_WINDOW_MS must be a number of milliseconds, not {v:?}")
+        })?;
+        config.upgrade_window = Duration::from_millis(ms);
     }
     Ok(config)
 }

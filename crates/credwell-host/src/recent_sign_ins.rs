@@ -6,9 +6,14 @@
 //! a saved password into a page ([`RecentSignIns::note`]). The engine decides with its own
 //! clock whether the last one is recent enough
 //! ([`CONDITIONAL_CREATE_WINDOW_MS`], 5 minutes);
-//! this record only keeps the times, forgets those past the window, and holds at most
+//! this record only keeps the times, forgets those past its window, and holds at most
 //! [`MAX_ORIGINS`] origins. It lives in memory only: a new host (a browser restart) starts
 //! with none.
+//!
+//! Its window is the engine's 5 minutes, or shorter for test suites
+//! ([`RecentSignIns::with_window`], `HostConfig::upgrade_window`): a sign-in it has forgotten
+//! is not reported, so the conditional `create()` is refused as without one. It is never
+//! longer: the engine's window bounds it.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -23,14 +28,25 @@ pub const MAX_ORIGINS: usize = 256;
 #[derive(Debug)]
 pub struct RecentSignIns<C> {
     clock: C,
+    /// How long a sign-in is kept, in milliseconds.
+    window: u64,
     last: Mutex<HashMap<Origin, Timestamp>>,
 }
 
 impl<C: Clock> RecentSignIns<C> {
-    /// An empty record whose times come from `clock`.
+    /// An empty record whose times come from `clock`, keeping each sign-in for the engine's
+    /// window ([`CONDITIONAL_CREATE_WINDOW_MS`]).
     pub fn new(clock: C) -> Self {
+        Self::with_window(clock, CONDITIONAL_CREATE_WINDOW_MS)
+    }
+
+    /// An empty record keeping each sign-in for `window_ms` milliseconds, at most
+    /// [`CONDITIONAL_CREATE_WINDOW_MS`] (a longer one is cut to it). For test suites, which
+    /// cannot wait 5 minutes to see a sign-in expire.
+    pub fn with_window(clock: C, window_ms: u64) -> Self {
         Self {
             clock,
+            window: window_ms.min(CONDITIONAL_CREATE_WINDOW_MS),
             last: Mutex::default(),
         }
     }
@@ -43,7 +59,7 @@ impl<C: Clock> RecentSignIns<C> {
         }
         let now = self.clock.now();
         let mut last = lock(&self.last);
-        last.retain(|_, at| !expired(*at, now));
+        last.retain(|_, at| !self.expired(*at, now));
         if !last.contains_key(origin)
             && last.len() >= MAX_ORIGINS
             && let Some(oldest) = last
@@ -60,7 +76,7 @@ impl<C: Clock> RecentSignIns<C> {
     pub fn last(&self, origin: &Origin) -> Option<PasswordSignIn> {
         let now = self.clock.now();
         let at = *lock(&self.last).get(origin)?;
-        (!expired(at, now)).then(|| PasswordSignIn {
+        (!self.expired(at, now)).then(|| PasswordSignIn {
             origin: origin.clone(),
             at,
         })
@@ -75,10 +91,10 @@ impl<C: Clock> RecentSignIns<C> {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-}
 
-fn expired(at: Timestamp, now: Timestamp) -> bool {
-    now.0.saturating_sub(at.0) > CONDITIONAL_CREATE_WINDOW_MS
+    fn expired(&self, at: Timestamp, now: Timestamp) -> bool {
+        now.0.saturating_sub(at.0) > self.window
+    }
 }
 
 #[cfg(test)]
@@ -127,6 +143,34 @@ mod tests {
         assert_eq!(recent.len(), 1, "a.example was past the window");
         recent.note(&Origin::new_opaque());
         assert_eq!(recent.len(), 1, "opaque origins are not noted");
+    }
+
+    #[test]
+    fn a_shorter_window_forgets_the_sign_in_once_it_passes() {
+        let clock = ManualClock::new(10_000);
+        let recent = RecentSignIns::with_window(clock.clone(), 2_000);
+        recent.note(&o("https://example.com"));
+        clock.advance(2_000);
+        assert_eq!(
+            recent.last(&o("https://example.com")).unwrap().at,
+            Timestamp(10_000)
+        );
+        clock.advance(1);
+        assert_eq!(recent.last(&o("https://example.com")), None);
+        // Forgotten, not only hidden: the next note drops it.
+        recent.note(&o("https://other.example"));
+        assert_eq!(recent.len(), 1);
+    }
+
+    #[test]
+    fn a_window_longer_than_the_engines_is_cut_to_it() {
+        let clock = ManualClock::new(0);
+        let recent = RecentSignIns::with_window(clock.clone(), u64::MAX);
+        recent.note(&o("https://example.com"));
+        clock.advance(CONDITIONAL_CREATE_WINDOW_MS);
+        assert!(recent.last(&o("https://example.com")).is_some());
+        clock.advance(1);
+        assert_eq!(recent.last(&o("https://example.com")), None);
     }
 
     #[test]

@@ -257,7 +257,10 @@ impl<O: VaultOpener> Host<O> {
             in_flight: Arc::default(),
             fills: FillRequests::default(),
             activity: UserActivity::new(),
-            recent_sign_ins: Arc::new(RecentSignIns::new(RuntimeClock)),
+            recent_sign_ins: Arc::new(RecentSignIns::with_window(
+                RuntimeClock,
+                u64::try_from(config.upgrade_window.as_millis()).unwrap_or(u64::MAX),
+            )),
             sync: SyncStatus::default(),
         }
     }

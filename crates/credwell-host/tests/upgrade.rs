@@ -29,12 +29,16 @@ struct Browser {
 
 impl Browser {
     async fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let opener = FileOpener(dir.path().join("vault.sqlite"));
-        let config = HostConfig {
+        Self::with_config(HostConfig {
             idle_lock: None,
             ..HostConfig::default()
-        };
+        })
+        .await
+    }
+
+    async fn with_config(config: HostConfig) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let opener = FileOpener(dir.path().join("vault.sqlite"));
         let (port, _task) = Port::start(opener, config, 256 * 1024);
         Self {
             port,
@@ -313,4 +317,30 @@ async fn a_password_that_was_not_handed_out_allows_nothing() {
     assert_eq!(r["result"]["type"], "public-key", "{r}");
     assert_eq!(shown.len(), 1);
     assert_eq!(b.count_notices().await, 0, "a modal create() is no upgrade");
+}
+
+#[tokio::test]
+async fn once_the_window_has_passed_a_conditional_create_is_not_allowed_and_shows_nothing() {
+    // A window of 2 s (test suites shorten it; users get the engine's 5 minutes).
+    let mut b = Browser::with_config(HostConfig {
+        idle_lock: None,
+        upgrade_window: std::time::Duration::from_secs(2),
+        ..HostConfig::default()
+    })
+    .await;
+    b.unlock().await;
+    b.save_password(ORIGIN).await;
+    let got = b.sign_in(ORIGIN).await;
+    assert_eq!(got["result"]["password"], "pencil");
+    tokio::time::sleep(std::time::Duration::from_millis(2_200)).await;
+    let (r, shown) = b.upgrade(ORIGIN, creation("alice", "preferred")).await;
+    assert_eq!(error_name(&r), "NotAllowedError", "{r}");
+    assert!(shown.is_empty(), "{shown:?}");
+    assert_eq!(b.count_notices().await, 0);
+
+    // A new sign-in opens the window again.
+    b.sign_in(ORIGIN).await;
+    let (r, shown) = b.upgrade(ORIGIN, creation("alice", "preferred")).await;
+    assert_eq!(r["result"]["type"], "public-key", "{r}");
+    assert!(shown.is_empty(), "{shown:?}");
 }
