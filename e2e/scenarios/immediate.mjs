@@ -3,7 +3,9 @@
 // NotAllowedError at once and no window when credwell holds nothing (or the vault is locked);
 // otherwise one chooser with the caller's passwords and passkeys together, whose passkey pick
 // signs without a second chooser (the assertion verified by @simplewebauthn/server); a user
-// gesture needed; at most two calls per document in five seconds; getClientCapabilities().
+// gesture needed; at most two calls per document in five seconds; getClientCapabilities(). With
+// each mediation: silent → NotAllowedError without a window, optional and required → the
+// chooser, conditional → NotSupportedError, federated → TypeError.
 import assert from 'node:assert/strict';
 import { authenticationOptions, registerPasskey, unlockVault, verifyAuthentication, verifyUser } from '../lib/webauthn.mjs';
 
@@ -161,6 +163,54 @@ export const scenarios = [
         }
       }, json);
       assert.equal(mixed, 'NotSupportedError');
+    },
+  },
+  {
+    name: 'immediate with each mediation: silent → NotAllowedError at once, no window, not counted; optional and required → the chooser; conditional → NotSupportedError; federated → TypeError',
+    async run(h) {
+      await h.goto('/blank.html');
+      await unlockVault(h);
+      // Saved through the prompt: the flag is cleared, so an ordinary silent get() signs in.
+      await h.storePassword({ id: 'dan', password: 'pw-d' });
+      await h.goto('/blank.html');
+      const plain = await h.page.evaluate(() => navigator.credentials.get({ password: true, mediation: 'silent' }).then((c) => c?.id ?? null));
+      assert.equal(plain, 'dan', 'without uiMode, silent hands the one password over');
+      const json = await authenticationOptions();
+      // In the page: get({password, uiMode: "immediate", mediation, ...}); the id or the error.
+      const call = (arg) =>
+        h.withGesture(h.page, async ({ mediation, json, federated }) => {
+          const o = { uiMode: 'immediate', mediation };
+          if (federated) o.federated = { providers: ['https://idp.example'] };
+          else o.password = true;
+          if (json) o.publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(json);
+          try {
+            const c = await navigator.credentials.get(o);
+            return { id: c?.id ?? null };
+          } catch (e) {
+            return { error: e.name, message: e.message };
+          }
+        }, arg);
+
+      for (const arg of [{ mediation: 'silent' }, { mediation: 'silent', json }]) {
+        const started = Date.now();
+        const got = await call(arg);
+        assert.equal(got.error, 'NotAllowedError', JSON.stringify(got));
+        assert.match(got.message, /mediation 'silent' forbids the chooser/);
+        assert.ok(Date.now() - started < 5_000, 'settled at once');
+        assert.equal(await anyWindow(h), null, 'no window');
+      }
+      assert.equal((await call({ mediation: 'conditional' })).error, 'NotSupportedError');
+      const federated = await call({ mediation: 'optional', federated: true });
+      assert.equal(federated.error, 'TypeError', JSON.stringify(federated));
+      // None of those counted: this document still has its two calls, each with the chooser.
+      for (const mediation of ['optional', 'required']) {
+        const picking = call({ mediation });
+        picking.catch(() => {});
+        const ui = await h.waitForUi('chooser');
+        await h.uiWait(ui, '#accounts button');
+        await h.clickAndClose(ui, '#accounts button[data-type="password"]');
+        assert.deepEqual(await picking, { id: 'dan' }, mediation);
+      }
     },
   },
 ];

@@ -108,6 +108,13 @@ pub enum GetError {
     /// getcredential-ui-mode-immediate expects).
     #[error("uiMode 'immediate' cannot be combined with mediation 'conditional'")]
     ImmediateWithConditional,
+    /// `uiMode: "immediate"` with `mediation: "silent"` (`NotAllowedError`, no UI): the chooser
+    /// is the mode's only way to provide a credential, and `silent` forbids it.
+    #[error(
+        "uiMode 'immediate' shows a chooser or provides nothing, and mediation 'silent' forbids \
+         the chooser"
+    )]
+    ImmediateSilent,
     /// `uiMode: "immediate"` without transient activation (`NotAllowedError`).
     #[error("uiMode 'immediate' needs a user gesture (transient activation) in the calling frame")]
     ImmediateNeedsUserActivation,
@@ -166,6 +173,7 @@ impl GetError {
             Self::RequestPending(_)
             | Self::NotSameOriginWithAncestors(_)
             | Self::PermissionsPolicy(_)
+            | Self::ImmediateSilent
             | Self::ImmediateNeedsUserActivation
             | Self::ImmediateWithAllowCredentials
             | Self::ImmediateNotSameOriginWithAncestors

@@ -10,6 +10,17 @@
 //!   allowed in the same `get()` request" refuses `publicKey` with any other type otherwise:
 //!   kept for every other request). [DEVIATION] from the registry, per PR #272 and Chrome.
 //! - The user dismissing the chooser is a `NotAllowedError`, not `null` (Chrome).
+//! - `mediation` with `uiMode: "immediate"`: PR #272 says the mode sets the UI "when the user
+//!   agent performs user mediation", that whether UI is shown depends on `mediation`, and that
+//!   not every pair makes sense; the mode itself "either show[s] a modal credential selection
+//!   dialog to the user, or the operation will immediately complete without providing
+//!   credentials". So `optional` (the default) and `required` show the chooser alike (even for
+//!   one credential: never the silent auto sign-in); `silent`, which forbids user mediation,
+//!   leaves only the second outcome: a `NotAllowedError` at once, before anything is looked
+//!   up, not counted by the rate (the answer says nothing of what is held); `conditional` is a
+//!   `NotSupportedError` (WPT getcredential-ui-mode-immediate); an unknown value is a
+//!   `TypeError` like anywhere (E18); and an interface without the mode (federated) is a
+//!   `TypeError` (PR #272's step of Request a Credential).
 //! - A store that cannot tell what it holds without asking the user (a locked vault, whose
 //!   index is keyed by the vault key) is treated as holding nothing: immediate mode must not
 //!   prompt the user to do something (unlock) before showing what exists, and the page must not
@@ -27,6 +38,7 @@ use crate::caller::{Caller, ClientId};
 use crate::clock::{Clock, Timestamp};
 use crate::credential::{Credential, CredentialType};
 use crate::errors::GetError;
+use crate::mediation::Mediation;
 use crate::mediator::{Account, ChooserOutcome, ChooserRequest, Mediator, Offer};
 use crate::options::{CredentialRequestOptions, UiMode};
 use crate::store::CredentialStore;
@@ -96,10 +108,12 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
     ///    per-interface checks, as WPT's getcredential-ui-mode-immediate expects).
     /// 2. The `publicKey` options convert (`TypeError`).
     /// 3. An opaque origin → `SecurityError`, as for collecting from the store.
-    /// 4. Not same-origin with its ancestors → `NotAllowedError`.
-    /// 5. No transient activation → `NotAllowedError`.
-    /// 6. A non-empty `allowCredentials` → `NotAllowedError`: the mode lists what is held.
-    /// 7. More than [`IMMEDIATE_CALLS`] calls in [`IMMEDIATE_WINDOW_MS`] from the document →
+    /// 4. `mediation: "silent"` → `NotAllowedError`: no chooser may be shown, so the operation
+    ///    completes without providing credentials (see the module's notes).
+    /// 5. Not same-origin with its ancestors → `NotAllowedError`.
+    /// 6. No transient activation → `NotAllowedError`.
+    /// 7. A non-empty `allowCredentials` → `NotAllowedError`: the mode lists what is held.
+    /// 8. More than [`IMMEDIATE_CALLS`] calls in [`IMMEDIATE_WINDOW_MS`] from the document →
     ///    `NotAllowedError`; a call that passes counts.
     pub(super) fn immediate_checks(
         &self,
@@ -119,6 +133,9 @@ impl<S: CredentialStore, M: Mediator, C: Clock, A: Authenticator, R: RelatedOrig
                 .copied()
                 .unwrap_or(CredentialType::Password);
             return Err(GetError::OpaqueOrigin(first));
+        }
+        if options.mediation == Mediation::Silent {
+            return Err(GetError::ImmediateSilent);
         }
         if !caller.same_origin_with_ancestors {
             return Err(GetError::ImmediateNotSameOriginWithAncestors);

@@ -560,3 +560,102 @@ fn a_store_locked_again_before_the_pick_ends_as_not_allowed_not_null() {
     assert!(matches!(e, GetError::ImmediateDismissed), "{e:?}");
     assert_eq!(*h.engine.store_backend().asked.lock().unwrap(), 1);
 }
+
+#[test]
+fn silent_mediation_is_not_allowed_before_anything_is_looked_up_and_does_not_count() {
+    let h = harness(Some(vec![passkey(7, "carol")]));
+    run(add_password(&h, SITE, "alice"));
+    // Silent auto sign-in would be allowed for an ordinary get(): one password, flag cleared.
+    run(h
+        .engine
+        .store_backend()
+        .set_origin_flags(&site(), OriginFlags::default()))
+    .unwrap();
+    for options in [
+        json!({"password": true, "uiMode": "immediate", "mediation": "silent"}),
+        json!({"publicKey": {"challenge": "AAECAw"}, "uiMode": "immediate",
+               "mediation": "silent"}),
+        json!({"password": true, "publicKey": {"challenge": "AAECAw"},
+               "uiMode": "immediate", "mediation": "silent"}),
+    ] {
+        let e = not_allowed(get(&h, &caller(1), &options));
+        assert!(matches!(e, GetError::ImmediateSilent), "{options}: {e:?}");
+        assert!(e.to_string().contains("silent"), "{e}");
+    }
+    assert!(h.engine.mediator().asked().is_empty(), "no UI at all");
+    assert!(h.authenticator.listed.lock().unwrap().is_empty());
+    // Without a gesture too: nothing to show, whatever the activation.
+    let mut c = caller(1);
+    c.transient_activation = false;
+    let silent = json!({"password": true, "uiMode": "immediate", "mediation": "silent"});
+    assert!(matches!(
+        not_allowed(get(&h, &c, &silent)),
+        GetError::ImmediateSilent
+    ));
+    // An opaque origin is still a SecurityError first.
+    let opaque = Caller::new(Origin::new_opaque(), ClientId(9), RequestId(900));
+    let e = get(&h, &opaque, &silent).expect_err("rejects");
+    assert_eq!(e.name(), ErrorName::SecurityError, "{e:?}");
+    // None of them counted: the document still has its two calls.
+    h.engine
+        .mediator()
+        .push([Scripted::Choose(0), Scripted::Choose(0)]);
+    for _ in 0..IMMEDIATE_CALLS {
+        let got = get(&h, &caller(1), &both()).expect("resolves");
+        assert_eq!(got.map(|c| c.id().to_owned()).as_deref(), Some("alice"));
+    }
+}
+
+#[test]
+fn optional_required_and_no_mediation_show_the_chooser_alike() {
+    let h = harness(Some(vec![passkey(7, "carol")]));
+    run(add_password(&h, SITE, "alice"));
+    run(h
+        .engine
+        .store_backend()
+        .set_origin_flags(&site(), OriginFlags::default()))
+    .unwrap();
+    let mut options = json!({"password": true, "uiMode": "immediate"});
+    for (client, mediation) in [(1, None), (2, Some("optional")), (3, Some("required"))] {
+        if let Some(m) = mediation {
+            options["mediation"] = json!(m);
+        }
+        h.engine.mediator().push([Scripted::Choose(0)]);
+        let got = get(&h, &caller(client), &options).expect("resolves");
+        assert_eq!(
+            got.map(|c| c.id().to_owned()).as_deref(),
+            Some("alice"),
+            "{mediation:?}"
+        );
+        assert_eq!(
+            choosers(&h).len(),
+            client as usize,
+            "{mediation:?}: a chooser"
+        );
+    }
+    // Nothing held: NotAllowedError without UI for every one of them.
+    let h = harness(Some(Vec::new()));
+    for (client, mediation) in [(1, "optional"), (2, "required")] {
+        let options = json!({"publicKey": {"challenge": "AAECAw"}, "uiMode": "immediate",
+                             "mediation": mediation});
+        let e = not_allowed(get(&h, &caller(client), &options));
+        assert!(matches!(e, GetError::ImmediateNothingHeld), "{e:?}");
+    }
+    assert!(h.engine.mediator().asked().is_empty());
+}
+
+#[test]
+fn federated_or_an_unknown_mediation_with_immediate_is_a_type_error() {
+    let h = harness(Some(vec![passkey(7, "carol")]));
+    for mediation in ["silent", "optional", "required"] {
+        let options = json!({"federated": {"providers": ["https://idp.example"]},
+                             "uiMode": "immediate", "mediation": mediation});
+        let e = get(&h, &caller(1), &options).expect_err("rejects");
+        assert_eq!(e.name(), ErrorName::TypeError, "{mediation}");
+        assert!(matches!(e, GetError::ImmediateNotSupported(_)), "{e:?}");
+    }
+    let options = json!({"password": true, "uiMode": "immediate", "mediation": "immediate"});
+    let e = get(&h, &caller(1), &options).expect_err("rejects");
+    assert_eq!(e.name(), ErrorName::TypeError, "{e:?}");
+    assert!(h.engine.mediator().asked().is_empty());
+}
