@@ -157,7 +157,6 @@ export const scenarios = [
   {
     name: 'a single-page app\'s failed sign-in (its fetch answered an error; the password emptied, the user name and the form kept) is not offered; the attempt that succeeds is',
     async run(h) {
-      await awake(h);
       // Without a form, then a prevented form that hides itself, then one emptied as a whole.
       for (const [query, user] of [['', 'pia'], ['?form&hide', 'quin'], ['?reset', 'rae']]) {
         await h.goto(`/forms/spa-retry.html${query}`);
