@@ -1,10 +1,10 @@
 //! The importers of other password managers' exports (`credwell_formats::read`): Chrome,
 //! Firefox and KeePassXC CSV, Bitwarden JSON and CXF, Bitwarden, LastPass, Apple, 1Password
-//! and Proton Pass CSV. A user imports whatever file they were
+//! and Proton Pass CSV, 1Password's 1PUX (a zip). A user imports whatever file they were
 //! given, so every byte is outside data. The first input byte picks the format.
 //!
 //! Contract: never panics; an error names a line no further than the file's last one; what a
-//! format reads, it writes, and reading that again gives the same sign-ins (origin, username,
+//! format reads, it writes (when it writes the format at all), and reading that again gives the same sign-ins (origin, username,
 //! password) and the same passkeys, in the same order: an import-export-import cycle loses
 //! nothing.
 #![no_main]
@@ -12,7 +12,7 @@
 use credwell_formats::{Format, ImportedLogin, Parsed, read, write};
 use libfuzzer_sys::fuzz_target;
 
-const FORMATS: [Format; 10] = [
+const FORMATS: [Format; 11] = [
     Format::ChromeCsv,
     Format::FirefoxCsv,
     Format::BitwardenJson,
@@ -23,6 +23,7 @@ const FORMATS: [Format; 10] = [
     Format::AppleCsv,
     Format::OnepasswordCsv,
     Format::ProtonCsv,
+    Format::Onepux,
 ];
 
 /// What an export must keep of a sign-in.
@@ -67,6 +68,9 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
     };
+    if !format.can_write() {
+        return;
+    }
     let mut written = Vec::new();
     write(format, &parsed.logins, &parsed.passkeys, &mut written).expect("writing to memory");
     let again = read(format, written.as_slice())

@@ -248,7 +248,7 @@ fn possible_seconds(value: &Value) -> Option<u64> {
 }
 
 /// What serde found wrong with a part of the document, without the value (it may be a secret).
-fn data_error(error: &serde_json::Error) -> String {
+pub(super) fn data_error(error: &serde_json::Error) -> String {
     let message = error.to_string();
     if message.starts_with("missing field") {
         format!("has a {message}")
@@ -262,7 +262,7 @@ fn data_error(error: &serde_json::Error) -> String {
 /// The line on which each of `ids` first appears as a JSON string in `text`: an item's line
 /// (serde reports no positions for values it accepted; ids are unique within a file). One pass
 /// over the text, whatever the number of items.
-fn id_lines<'a>(text: &str, ids: &'a [String]) -> HashMap<&'a str, u64> {
+pub(super) fn id_lines<'a>(text: &str, ids: &'a [String]) -> HashMap<&'a str, u64> {
     let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
     let mut lines = HashMap::with_capacity(wanted.len());
     for (line, token) in json_text::tokens(text) {

@@ -19,7 +19,9 @@
 //! - [`Format::BitwardenCsv`], [`Format::LastpassCsv`], [`Format::AppleCsv`] (Apple Passwords
 //!   and Safari), [`Format::OnepasswordCsv`] and [`Format::ProtonCsv`]: the CSV exports of those
 //!   products
-//!   (`simple_csv`).
+//!   (`simple_csv`);
+//! - [`Format::Onepux`]: 1Password's 1PUX export, a zip archive holding `export.data` (JSON),
+//!   read only.
 
 use std::fmt;
 use std::io::{Read, Write};
@@ -30,6 +32,7 @@ use credwell_core::{
 use credwell_passkey::PasskeyRecord;
 use zeroize::Zeroizing;
 
+mod archive;
 mod bitwarden;
 mod bitwarden_fido2;
 mod chrome;
@@ -39,6 +42,7 @@ mod cxf_extras;
 mod firefox;
 mod json_text;
 mod keepassxc;
+mod onepux;
 mod passkeys;
 mod simple_csv;
 mod sniff;
@@ -69,12 +73,15 @@ pub enum Format {
     OnepasswordCsv,
     /// Proton Pass CSV export (`type,name,url,email,username,password,note,totp,createTime,...`).
     ProtonCsv,
+    /// 1Password 1PUX export (a zip archive holding `export.data`), read only.
+    #[cfg_attr(feature = "clap", value(name = "1password-1pux"))]
+    Onepux,
 }
 
 impl Format {
     /// Every format, in the order of the command line's help.
     #[cfg(test)]
-    pub const ALL: [Format; 10] = [
+    pub const ALL: [Format; 11] = [
         Format::ChromeCsv,
         Format::FirefoxCsv,
         Format::BitwardenJson,
@@ -85,6 +92,7 @@ impl Format {
         Format::AppleCsv,
         Format::OnepasswordCsv,
         Format::ProtonCsv,
+        Format::Onepux,
     ];
 
     /// The name on the command line.
@@ -100,12 +108,23 @@ impl Format {
             Format::AppleCsv => "apple-csv",
             Format::OnepasswordCsv => "1password-csv",
             Format::ProtonCsv => "proton-csv",
+            Format::Onepux => "1password-1pux",
         }
     }
 
     /// Whether the format is a CSV table (what spreadsheets open).
     pub fn is_csv(self) -> bool {
-        !matches!(self, Format::BitwardenJson | Format::Cxf)
+        !matches!(self, Format::BitwardenJson | Format::Cxf | Format::Onepux)
+    }
+
+    /// Whether credwell writes the format (`credwell export`); the others it only reads.
+    pub fn can_write(self) -> bool {
+        self != Format::Onepux
+    }
+
+    /// Whether the format's files are zip archives.
+    fn is_zip(self) -> bool {
+        self == Format::Onepux
     }
 
     /// Whether the format has a place for `kind` when it writes a login (the rest is left out
@@ -457,20 +476,23 @@ pub fn read(format: Format, input: impl Read) -> Result<Parsed, FormatError> {
     let bytes = read_at_most(input, MAX_INPUT_BYTES)?;
     match sniff::sniff(&bytes) {
         Some(sniff::Kind::Known(actual)) if actual != format => {
+            let evidence = if archive::is_zip(&bytes) {
+                "entries"
+            } else if actual.is_csv() {
+                "column names"
+            } else {
+                "top-level keys"
+            };
             return Err(FormatError::at(
                 1,
                 format!(
-                    "this is not a {format} file: its {} say it is {actual}; import it with \
-                     `credwell import {actual} FILE`",
-                    if actual.is_csv() {
-                        "column names"
-                    } else {
-                        "top-level keys"
-                    }
+                    "this is not a {format} file: its {evidence} say it is {actual}; import it \
+                     with `credwell import {actual} FILE`"
                 ),
             ));
         }
-        Some(sniff::Kind::Unsupported(what)) => {
+        // A zip format's reader says best what is wrong with an archive.
+        Some(sniff::Kind::Unsupported(what)) if !(format.is_zip() && archive::is_zip(&bytes)) => {
             return Err(FormatError::at(1, format!("this is {what}")));
         }
         _ => {}
@@ -486,6 +508,7 @@ pub fn read(format: Format, input: impl Read) -> Result<Parsed, FormatError> {
         | Format::AppleCsv
         | Format::OnepasswordCsv
         | Format::ProtonCsv => simple_csv::read(format, &bytes),
+        Format::Onepux => onepux::read(&bytes),
     }
 }
 
@@ -522,7 +545,8 @@ fn utf8_text(bytes: &[u8]) -> Result<&str, FormatError> {
 }
 
 /// Writes `logins` (and `passkeys`, when the format carries them) as a file in `format`. The
-/// output holds every password and private key in clear.
+/// output holds every password and private key in clear. A format credwell only reads
+/// ([`Format::can_write`]) is an [`std::io::ErrorKind::Unsupported`] error.
 pub fn write(
     format: Format,
     logins: &[ImportedLogin],
@@ -540,6 +564,10 @@ pub fn write(
         | Format::AppleCsv
         | Format::OnepasswordCsv
         | Format::ProtonCsv => simple_csv::write(format, logins, output),
+        Format::Onepux => Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            format!("credwell reads {format} files but does not write them"),
+        )),
     }
 }
 

@@ -4,8 +4,9 @@
 //! KeePassXC file read as Firefox's, would otherwise import (every CSV format has url, username
 //! and password columns) and drop what the right reader keeps.
 
-use super::Format;
+use super::archive::{self, Archive};
 use super::json_text::{self, Token};
+use super::{Format, onepux};
 
 /// What a file says it is.
 #[derive(Debug, PartialEq, Eq)]
@@ -18,11 +19,14 @@ pub(crate) enum Kind {
 
 /// The format `bytes` say they are, if they say.
 pub(crate) fn sniff(bytes: &[u8]) -> Option<Kind> {
-    if bytes.starts_with(b"PK\x03\x04") {
-        return Some(Kind::Unsupported(
-            "a zip archive (1Password's 1PUX export is one), which credwell does not read: \
-             export 1Password's vault as CSV and import it with `credwell import 1password-csv`",
-        ));
+    if archive::is_zip(bytes) {
+        return Some(match Archive::open(bytes) {
+            Ok(zip) if zip.has(onepux::DATA) => Kind::Known(Format::Onepux),
+            _ => Kind::Unsupported(
+                "a zip archive but not an export credwell reads: of the zip exports, credwell \
+                 reads 1Password's 1PUX (`credwell import 1password-1pux`)",
+            ),
+        });
     }
     // KeePass 2's signature (the .kdbx file itself).
     if bytes.starts_with(&[0x03, 0xd9, 0xa2, 0x9a, 0x67, 0xfb, 0x4b, 0xb5]) {

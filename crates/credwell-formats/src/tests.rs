@@ -712,7 +712,7 @@ fn every_format_carries_the_logins_of_every_other() {
         )
     };
     let want: Vec<_> = source.iter().map(key).collect();
-    for format in Format::ALL {
+    for format in Format::ALL.into_iter().filter(|f| f.can_write()) {
         let mut written = Vec::new();
         write(format, &source, &[], &mut written).unwrap();
         let back = read(format, written.as_slice()).unwrap();
@@ -728,7 +728,7 @@ fn internationalised_hosts_are_written_in_unicode() {
     let origin = Origin::parse("https://xn--bcher-kva.example:8443").unwrap();
     let login = ImportedLogin::new(origin.clone(), "u", Password::new("p"));
     assert_eq!(login.url, "https://bücher.example:8443");
-    for format in Format::ALL {
+    for format in Format::ALL.into_iter().filter(|f| f.can_write()) {
         let mut written = Vec::new();
         write(format, std::slice::from_ref(&login), &[], &mut written).unwrap();
         let text = String::from_utf8(written.clone()).unwrap();
@@ -829,7 +829,7 @@ fn csv_exports_open_in_spreadsheets_as_text() {
 #[test]
 fn formula_guards_round_trip_every_value_exactly() {
     let logins = formula_logins();
-    for format in Format::ALL {
+    for format in Format::ALL.into_iter().filter(|f| f.can_write()) {
         let mut written = Vec::new();
         write(format, &logins, &[], &mut written).unwrap();
         let back = read(format, written.as_slice()).unwrap();
@@ -1047,7 +1047,7 @@ mod properties {
             logins in proptest::collection::vec(login(), 0..6),
             passkeys in proptest::collection::vec(passkey(), 0..3),
         ) {
-            for format in Format::ALL {
+            for format in Format::ALL.into_iter().filter(|f| f.can_write()) {
                 let passkeys = if format.carries_passkeys() { passkeys.as_slice() } else { &[] };
                 let mut written = Vec::new();
                 write(format, &logins, passkeys, &mut written).unwrap();
@@ -1836,3 +1836,5 @@ fn cxf_typed_and_item_by_item_readings_agree() {
 }
 
 mod cxf_extras;
+
+mod onepux;

@@ -293,6 +293,13 @@ pub(crate) fn exportable(records: Vec<StoredCredential>) -> (Vec<ImportedLogin>,
 
 /// `credwell export`.
 pub(crate) fn export(global: &Global, args: &ExportArgs, out: &mut impl Write) -> Result<()> {
+    if !args.format.can_write() {
+        bail!(
+            "credwell reads {} files but does not write them: export to cxf or bitwarden-json, \
+             which keep the most",
+            args.format
+        );
+    }
     let file = args.file.as_deref().filter(|f| !is_std_stream(f));
     let target = file.map_or_else(|| "stdout".to_owned(), |f| f.display().to_string());
     if !args.yes && !std::io::stdin().is_terminal() {
