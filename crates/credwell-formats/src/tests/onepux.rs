@@ -19,8 +19,10 @@ pub(super) fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
 }
 
 fn onepux(data: &[u8]) -> Vec<u8> {
+    let attributes = b"{\"version\": 3, \"description\": \"1Password Unencrypted Export\", \
+                       \"createdAt\": 1619468230}";
     zip_of(&[
-        ("export.attributes", b"{\"version\": 3, \"description\": \"1Password Unencrypted Export\", \"createdAt\": 1619468230}"),
+        ("export.attributes", attributes),
         ("export.data", data),
         ("files/", b""),
     ])
