@@ -23,7 +23,7 @@ impl BackgroundSync for Vault {
             .map_err(|e| failed(None, &e))?
             .ok_or(SyncFailure::NotSignedIn)?;
         let server = account.server.as_str();
-        let transport = HttpTransport::new(server, account.token.clone())
+        let transport = HttpTransport::with_ca(server, account.token.clone(), account.ca_pem())
             .map_err(|e| failed(Some(server), &e))?;
         let mut client = account
             .client(self, transport)
@@ -55,12 +55,18 @@ impl BackgroundSync for Vault {
 
     fn notice_waiter(&self) -> Option<NoticeWait> {
         let account = SyncAccount::load(self).ok()??;
-        let (server, token) = (account.server.clone(), account.token.clone());
+        let (server, token, ca) = (
+            account.server.clone(),
+            account.token.clone(),
+            account.ca.clone(),
+        );
         drop(account);
         // The HTTP client is made, used and dropped on the waiting thread (a blocking client
         // must not be dropped on the runtime).
         Some(Box::new(move |since| {
-            let transport = HttpTransport::new(&server, token).map_err(|e| e.to_string())?;
+            let ca = ca.as_deref().map(str::as_bytes);
+            let transport =
+                HttpTransport::with_ca(&server, token, ca).map_err(|e| e.to_string())?;
             transport.wait(since).map_err(|e| e.to_string())
         }))
     }

@@ -48,6 +48,7 @@ fn signed_in_vault(path: &Path, server: &str, enrolled: Enrolled, key: &[u8]) ->
         device: enrolled.device,
         token: enrolled.token,
         key: Zeroizing::new(key.to_vec()),
+        ca: None,
     };
     account.save(&vault, 1).unwrap();
     vault

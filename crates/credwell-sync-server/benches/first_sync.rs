@@ -160,6 +160,7 @@ fn main() {
             device: joined.device,
             token: joined.token,
             key: Zeroizing::new(key.to_vec()),
+            ca: None,
         };
         account.save(&vault, 1).unwrap();
         let transport = HttpTransport::new(&base, account.token.clone()).unwrap();

@@ -10,12 +10,14 @@ mod api;
 pub mod notices;
 mod signin;
 pub mod storage;
+pub mod tls;
 
 pub use api::router;
 pub use notices::{Notice, Notices};
 pub use storage::{PushOutcome, Storage, StorageError};
 
-/// Serves the sync API on `listener` until the process ends or the listener fails.
+/// Serves the sync API in plain HTTP (for loopback; [`tls::serve_tls`] serves HTTPS) on
+/// `listener` until the process ends or the listener fails.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     storage: std::sync::Arc<dyn Storage>,

@@ -49,6 +49,7 @@ fn three_vaults(dir: &Path, base: &str) -> Vec<Vault> {
                 device: e.device,
                 token: e.token,
                 key: Zeroizing::new(key.to_vec()),
+                ca: None,
             };
             account.save(&vault, 1).unwrap();
             vault

@@ -1,7 +1,8 @@
 //! `credwell sync` end to end: a real server process (`credwell sync serve`, on SQLite and on
 //! the throwaway PostgreSQL), three vaults signed in (with the sync passphrase, and through a
 //! join file), a credential synced, devices listed and revoked, status and logout; no output
-//! holds a password, the sync passphrase, a token or a key.
+//! holds a password, the sync passphrase, a token or a key. Over HTTPS with a private CA, and
+//! a server beyond loopback refused without a certificate.
 
 #![allow(clippy::unwrap_used)] // A test: a failure panics right there.
 
@@ -30,6 +31,11 @@ impl Drop for Server {
 }
 
 fn serve(database: &str) -> Server {
+    serve_with(database, &[])
+}
+
+/// `credwell sync serve` on loopback with `extra` options (TLS).
+fn serve_with(database: &str, extra: &[&str]) -> Server {
     let mut child = Process::new(env!("CARGO_BIN_EXE_credwell"))
         .args([
             "sync",
@@ -39,6 +45,7 @@ fn serve(database: &str) -> Server {
             "--database",
             database,
         ])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -49,7 +56,7 @@ fn serve(database: &str) -> Server {
         .unwrap();
     let url = line
         .split_whitespace()
-        .find(|w| w.starts_with("http://"))
+        .find(|w| w.starts_with("http://") || w.starts_with("https://"))
         .unwrap_or_else(|| panic!("no address in {line:?}"))
         .to_owned();
     Server { child, url }
@@ -346,7 +353,7 @@ fn two_vaults_sync_through_a_server_process_on_sqlite_and_postgresql() {
 }
 
 #[test]
-fn the_server_refuses_to_listen_beyond_loopback() {
+fn beyond_loopback_the_server_needs_a_certificate_and_key() {
     let device = Device::new();
     let db = device.path("server.sqlite");
     let out = device.fails(&[
@@ -357,5 +364,88 @@ fn the_server_refuses_to_listen_beyond_loopback() {
         "--database",
         db.to_str().unwrap(),
     ]);
-    assert!(out.contains("loopback only"), "{out}");
+    assert!(
+        out.contains("(not loopback) needs TLS: pass --tls-cert FILE and --tls-key FILE"),
+        "{out}"
+    );
+    // One without the other is refused by the options themselves.
+    let half = device.fails(&["sync", "serve", "--listen", "0.0.0.0:0", "--tls-cert", "c"]);
+    assert!(half.contains("--tls-key"), "{half}");
+}
+
+/// A private CA's certificate and a server certificate for `localhost` it issued, with the
+/// server's key: their PEM files in `dir` (ca.pem, cert.pem, key.pem).
+fn private_pki(dir: &Path) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    (params.distinguished_name).push(DnType::CommonName, "credwell CLI test CA");
+    let ca = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
+    std::fs::write(dir.join("cert.pem"), cert.pem()).unwrap();
+    std::fs::write(dir.join("key.pem"), key.serialize_pem()).unwrap();
+}
+
+#[test]
+fn over_https_vaults_sign_in_with_a_private_ca_and_sync() {
+    let pki = tempfile::tempdir().unwrap();
+    private_pki(pki.path());
+    let file = |name: &str| pki.path().join(name).to_str().unwrap().to_owned();
+    let db = pki.path().join("server.sqlite");
+    let server = serve_with(
+        db.to_str().unwrap(),
+        &[
+            "--tls-cert",
+            &file("cert.pem"),
+            "--tls-key",
+            &file("key.pem"),
+        ],
+    );
+    // The certificate names localhost.
+    let port = server.url.rsplit(':').next().unwrap();
+    assert!(
+        server.url.starts_with("https://127.0.0.1:"),
+        "{}",
+        server.url
+    );
+    let url = format!("https://localhost:{port}");
+    let (a, b) = (Device::new(), Device::new());
+    // Without the CA, the certificate is refused and nothing is signed in.
+    let refused = a.fails(&["sync", "login", "--server", &url]);
+    assert!(refused.contains("invalid peer certificate"), "{refused}");
+    assert_eq!(a.json(&["sync", "status"])["signedIn"], false);
+    a.ok(&["sync", "login", "--server", &url, "--ca", &file("ca.pem")]);
+    let account = a.json(&["sync", "status"])["account"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stdin = format!("{PASSWORD}\n");
+    let added = a
+        .command(&["add", "password", "--origin", "https://tls.example"])
+        .args(["--username", "alice", "--password-stdin"])
+        .write_stdin(stdin)
+        .output()
+        .unwrap();
+    assert!(added.status.success());
+    // The CA is kept with the account: later syncs use it.
+    assert_eq!(a.json(&["sync", "now"])["pushed"], 1);
+    let ca = file("ca.pem");
+    let login = [
+        "sync",
+        "login",
+        "--server",
+        &url,
+        "--account",
+        &account,
+        "--ca",
+        &ca,
+    ];
+    assert_eq!(b.json(&login)["received"], 1);
+    assert_eq!(b.json(&["list"])[0]["id"], "alice");
+    assert_eq!(b.json(&["sync", "now"])["received"], 0);
 }

@@ -108,6 +108,16 @@ pub struct SyncAccount {
     /// The account key's bytes: every version's 32 bytes, oldest first
     /// (`credwell_sync::AccountKey::material`).
     pub key: Zeroizing<Vec<u8>>,
+    /// A private certificate authority the server's `https://` certificate is checked against
+    /// (PEM, `credwell sync login --ca`), beside the system's roots.
+    pub ca: Option<String>,
+}
+
+impl SyncAccount {
+    /// [`ca`](Self::ca) as bytes, as the HTTP transport takes it.
+    pub fn ca_pem(&self) -> Option<&[u8]> {
+        self.ca.as_deref().map(str::as_bytes)
+    }
 }
 
 impl fmt::Debug for SyncAccount {
@@ -128,6 +138,8 @@ struct Stored {
     device: DeviceId,
     token: String,
     key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ca: Option<String>,
 }
 
 impl Drop for Stored {
@@ -163,6 +175,7 @@ impl SyncAccount {
             device: stored.device,
             token: Zeroizing::new(stored.token.clone()),
             key,
+            ca: stored.ca.clone(),
         })
     }
 
@@ -174,6 +187,7 @@ impl SyncAccount {
             device: self.device,
             token: self.token.to_string(),
             key: URL_SAFE_NO_PAD.encode(&*self.key),
+            ca: self.ca.clone(),
         };
         Ok(Zeroizing::new(
             serde_json::to_vec(&stored).map_err(|_| VaultSyncError::AccountDamaged)?,
@@ -463,6 +477,7 @@ mod tests {
             device: DeviceId([1; 16]),
             token: Zeroizing::new(token.into()),
             key: Zeroizing::new(vec![7; 32]),
+            ca: None,
         };
         account.save(&vault, 1).unwrap();
         let back = SyncAccount::load(&vault).unwrap().unwrap();

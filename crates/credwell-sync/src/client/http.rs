@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use reqwest::Certificate;
 use reqwest::StatusCode;
 use reqwest::blocking::{Client as Http, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -82,9 +83,21 @@ impl fmt::Debug for HttpTransport {
     }
 }
 
-fn http() -> Result<Http, TransportError> {
-    Http::builder()
-        .timeout(TIMEOUT)
+/// The HTTP client: `https://` URLs are checked against the system's root certificates and,
+/// when given, the PEM certificate authority `ca` (a private CA); rustls, TLS 1.2 and 1.3.
+fn http(ca: Option<&[u8]>) -> Result<Http, TransportError> {
+    let mut builder = Http::builder().timeout(TIMEOUT).use_rustls_tls();
+    if let Some(pem) = ca {
+        let certificates =
+            Certificate::from_pem_bundle(pem).map_err(|e| TransportError::Ca(e.to_string()))?;
+        if certificates.is_empty() {
+            return Err(TransportError::Ca("no PEM certificate in it".into()));
+        }
+        for certificate in certificates {
+            builder = builder.add_root_certificate(certificate);
+        }
+    }
+    builder
         .build()
         .map_err(|e| TransportError::Unreachable(e.to_string()))
 }
@@ -101,10 +114,19 @@ fn base_of(url: &str) -> Result<String, TransportError> {
 }
 
 fn send(request: RequestBuilder) -> Result<Response, TransportError> {
-    // reqwest's error text names the URL, never a header: no token in it.
-    request
-        .send()
-        .map_err(|e| TransportError::Unreachable(e.without_url().to_string()))
+    // reqwest's error text names the URL, never a header: no token in it. Its causes (a
+    // refused connection, a certificate rustls refused and why) are named after it.
+    request.send().map_err(|e| {
+        let e = e.without_url();
+        let mut message = e.to_string();
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            message.push_str(": ");
+            message.push_str(&c.to_string());
+            cause = c.source();
+        }
+        TransportError::Unreachable(message)
+    })
 }
 
 /// The body of a successful answer, or the server's error.
@@ -146,19 +168,39 @@ fn error_of(status: StatusCode, response: Response) -> TransportError {
 impl HttpTransport {
     /// A connection to the server at `url` for the device whose token is `token`.
     pub fn new(url: &str, token: Zeroizing<String>) -> Result<Self, TransportError> {
+        Self::with_ca(url, token, None)
+    }
+
+    /// [`new`](Self::new), trusting the PEM certificate authority `ca` for an `https://`
+    /// server as well as the system's roots.
+    pub fn with_ca(
+        url: &str,
+        token: Zeroizing<String>,
+        ca: Option<&[u8]>,
+    ) -> Result<Self, TransportError> {
         DeviceToken::parse(&token)
             .map_err(|_| TransportError::Malformed("the device token is not valid".into()))?;
         Ok(Self {
             base: base_of(url)?,
             token,
-            http: http()?,
+            http: http(ca)?,
         })
     }
 
     /// Creates an account on the server at `url`, with this device as its first.
     pub fn create_account(url: &str, device_name: &str) -> Result<Enrolled, TransportError> {
+        Self::create_account_with_ca(url, None, device_name)
+    }
+
+    /// [`create_account`](Self::create_account), trusting the PEM certificate authority `ca`
+    /// as well as the system's roots.
+    pub fn create_account_with_ca(
+        url: &str,
+        ca: Option<&[u8]>,
+        device_name: &str,
+    ) -> Result<Enrolled, TransportError> {
         let base = base_of(url)?;
-        let request = http()?
+        let request = http(ca)?
             .post(format!("{base}/v1/accounts"))
             .json(&DeviceName { device_name });
         answer::<EnrolledReply>(send(request)?).map(Enrolled::from)

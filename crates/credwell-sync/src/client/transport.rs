@@ -23,6 +23,9 @@ pub enum TransportError {
     /// The answer is not what the protocol says.
     #[error("the sync server's answer is malformed: {0}")]
     Malformed(String),
+    /// The certificate authority given for the server (`--ca`) is not a PEM certificate.
+    #[error("the sync server's certificate authority cannot be used: {0}")]
+    Ca(String),
 }
 
 /// What the server did with a push.

@@ -85,7 +85,11 @@ pub(super) fn signed_in(global: &Global) -> Result<(Vault, SyncAccount)> {
 }
 
 pub(super) fn transport(account: &SyncAccount) -> Result<HttpTransport> {
-    Ok(HttpTransport::new(&account.server, account.token.clone())?)
+    Ok(HttpTransport::with_ca(
+        &account.server,
+        account.token.clone(),
+        account.ca_pem(),
+    )?)
 }
 
 fn invite(global: &Global, args: &InviteArgs, out: &mut impl Write) -> Result<()> {
@@ -100,6 +104,7 @@ fn invite(global: &Global, args: &InviteArgs, out: &mut impl Write) -> Result<()
         device: enrolled.device,
         token: enrolled.token,
         key: account.key.clone(),
+        ca: account.ca.clone(),
     }
     .to_json()?;
     credwell_vault::owner_only::create_new_file(&args.out)

@@ -64,8 +64,9 @@ pub(crate) fn revoke(global: &Global, args: &RevokeArgs, out: &mut impl Write) -
     let passphrase = sync_passphrase(args.passphrase_file.as_deref())?;
     let ksf = ksf()?;
     // 1.
-    let current = HttpTransport::login(
+    let current = HttpTransport::login_with_ca(
         &account.server,
+        account.ca_pem(),
         account.account,
         passphrase.as_bytes(),
         ksf,
@@ -136,8 +137,9 @@ pub(crate) fn sync_fetching_key(
         other => return Ok((other.context("sync failed")?, None)),
     };
     let passphrase = sync_passphrase(None::<&Path>)?;
-    let signed_in = HttpTransport::login(
+    let signed_in = HttpTransport::login_with_ca(
         &account.server,
+        account.ca_pem(),
         account.account,
         passphrase.as_bytes(),
         ksf()?,
@@ -165,8 +167,9 @@ pub(crate) fn sync_again_while_changed(
     account: &SyncAccount,
 ) -> Result<Report, VaultSyncError> {
     let client = || {
-        let transport = HttpTransport::new(&account.server, account.token.clone())
-            .map_err(|e: TransportError| VaultSyncError::Sync(e.into()))?;
+        let transport =
+            HttpTransport::with_ca(&account.server, account.token.clone(), account.ca_pem())
+                .map_err(|e: TransportError| VaultSyncError::Sync(e.into()))?;
         account.client(vault, transport)
     };
     sync_vault_retrying(vault, client, || now().0)

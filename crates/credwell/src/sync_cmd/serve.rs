@@ -7,14 +7,22 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use credwell_sync_server::storage::postgres::PostgresStorage;
 use credwell_sync_server::storage::sqlite::SqliteStorage;
+use credwell_sync_server::tls::{TlsConfig, serve_tls};
 use credwell_sync_server::{Notices, Storage};
 
 /// Options of `credwell sync serve`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ServeArgs {
-    /// Where to listen: a loopback address and port (0: any free port; the address is printed).
+    /// Where to listen: an address and port (0: any free port; the address is printed). Beyond
+    /// loopback, --tls-cert and --tls-key are required.
     #[arg(long, default_value = "127.0.0.1:8845", value_name = "ADDR")]
     listen: SocketAddr,
+    /// The server's certificate chain (PEM, the server's certificate first): serve HTTPS.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// The database: an SQLite file path, or a `postgres://` URL
     /// [default: $XDG_DATA_HOME/credwell/sync-server.sqlite].
     #[arg(long, env = "CREDWELL_SYNC_DATABASE", value_name = "URL")]
@@ -31,14 +39,16 @@ fn default_database() -> Result<PathBuf> {
 
 /// Runs the server until the process is stopped.
 pub(crate) fn serve(args: &ServeArgs, out: &mut impl std::io::Write) -> Result<()> {
-    // Without TLS a device token crosses the network in clear: loopback only (a TLS proxy in
-    // front, on the same machine, serves other machines).
-    if !args.listen.ip().is_loopback() {
-        bail!(
-            "credwell sync serve listens on loopback only (it has no TLS yet): listen on \
-             127.0.0.1 or ::1 and put a TLS proxy in front of it for other machines"
-        );
-    }
+    // Without TLS a device token crosses the network in clear: plain HTTP on loopback only.
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsConfig::from_pem_files(cert, key)?),
+        _ if !args.listen.ip().is_loopback() => bail!(
+            "listening on {} (not loopback) needs TLS: pass --tls-cert FILE and --tls-key FILE \
+             (PEM), or listen on 127.0.0.1 or ::1",
+            args.listen
+        ),
+        _ => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -71,12 +81,15 @@ pub(crate) fn serve(args: &ServeArgs, out: &mut impl std::io::Write) -> Result<(
         .block_on(tokio::net::TcpListener::bind(args.listen))
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     writeln!(
         out,
-        "credwell sync server on http://{address} (database: {shown})"
+        "credwell sync server on {scheme}://{address} (database: {shown})"
     )?;
     out.flush()?;
-    runtime
-        .block_on(credwell_sync_server::serve(listener, storage, notices))
-        .context("the server stopped")
+    let served = match &tls {
+        Some(config) => runtime.block_on(serve_tls(listener, config, storage, notices)),
+        None => runtime.block_on(credwell_sync_server::serve(listener, storage, notices)),
+    };
+    served.context("the server stopped")
 }

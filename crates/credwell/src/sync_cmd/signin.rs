@@ -29,9 +29,14 @@ pub(super) const SYNC_PASSPHRASE_FILE_ENV: &str = "CREDWELL_SYNC_PASSPHRASE_FILE
 /// Options of `credwell sync login`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct LoginArgs {
-    /// The server's URL, e.g. http://127.0.0.1:8845.
+    /// The server's URL, e.g. http://127.0.0.1:8845, or https://sync.example for a server
+    /// beyond loopback.
     #[arg(long, value_name = "URL")]
     server: String,
+    /// A private certificate authority (PEM) the `https://` server's certificate is checked
+    /// against, beside the system's roots; kept with the account for every later sync.
+    #[arg(long, value_name = "FILE")]
+    ca: Option<PathBuf>,
     /// This device's name on the server.
     #[arg(long, default_value = "credwell", value_name = "NAME")]
     device_name: String,
@@ -92,15 +97,24 @@ pub(crate) fn login(global: &Global, args: &LoginArgs, out: &mut impl Write) -> 
     }
     let server = args.server.trim_end_matches('/').to_owned();
     let file = args.passphrase_file.as_deref();
-    let account = match (&args.join, &args.account) {
+    let ca = match &args.ca {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the CA file {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let ca_pem = ca.as_deref().map(str::as_bytes);
+    let mut account = match (&args.join, &args.account) {
         (Some(path), _) => read_join_file(path, &server)?,
         (None, Some(id)) => {
             let id = AccountId::parse(id).context(
                 "not an account id (22 characters, as `credwell sync status` prints it)",
             )?;
             let passphrase = sync_passphrase(file)?;
-            let signed_in = HttpTransport::login(
+            let signed_in = HttpTransport::login_with_ca(
                 &server,
+                ca_pem,
                 id,
                 passphrase.as_bytes(),
                 ksf()?,
@@ -112,21 +126,26 @@ pub(crate) fn login(global: &Global, args: &LoginArgs, out: &mut impl Write) -> 
                 .context("the server added no device for this sign-in")?;
             AccountKey::from_material(&signed_in.key)
                 .context("the account key from the server is not a key")?;
-            account_of(&server, enrolled, signed_in.key)
+            account_of(&server, enrolled, signed_in.key, ca.clone())
         }
         (None, None) => {
             let passphrase = secrets::new_passphrase(file, "New sync passphrase")?;
             let ksf = ksf()?;
-            let enrolled = HttpTransport::create_account(&server, &args.device_name)
-                .context("cannot create an account on the server")?;
+            let enrolled =
+                HttpTransport::create_account_with_ca(&server, ca_pem, &args.device_name)
+                    .context("cannot create an account on the server")?;
             let (key, _) = AccountKey::generate().context("no randomness")?;
-            let account = account_of(&server, enrolled, key.material());
+            let account = account_of(&server, enrolled, key.material(), ca.clone());
             transport(&account)?
                 .register(passphrase.as_bytes(), ksf, 0, key.version(), &account.key)
                 .context("the account was created, but its sync passphrase was not registered")?;
             account
         }
     };
+    if ca.is_some() {
+        // A join file carries the inviter's CA; one given here replaces it.
+        account.ca = ca;
+    }
     account.save(&vault, now().0)?;
     let report = super::rotate::sync_again_while_changed(&vault, &account)
         .context("signed in, but the first sync failed; try `credwell sync now`")?;
@@ -159,13 +178,19 @@ pub(crate) fn login(global: &Global, args: &LoginArgs, out: &mut impl Write) -> 
     Ok(())
 }
 
-fn account_of(server: &str, enrolled: Enrolled, key: Zeroizing<Vec<u8>>) -> SyncAccount {
+fn account_of(
+    server: &str,
+    enrolled: Enrolled,
+    key: Zeroizing<Vec<u8>>,
+    ca: Option<String>,
+) -> SyncAccount {
     SyncAccount {
         server: server.to_owned(),
         account: enrolled.account,
         device: enrolled.device,
         token: enrolled.token,
         key,
+        ca,
     }
 }
 

@@ -101,8 +101,21 @@ impl HttpTransport {
         ksf: KsfParams,
         device_name: Option<&str>,
     ) -> Result<SignedIn, SignInError> {
+        Self::login_with_ca(url, None, account, passphrase, ksf, device_name)
+    }
+
+    /// [`login`](Self::login), trusting the PEM certificate authority `ca` for an `https://`
+    /// server as well as the system's roots.
+    pub fn login_with_ca(
+        url: &str,
+        ca: Option<&[u8]>,
+        account: AccountId,
+        passphrase: &[u8],
+        ksf: KsfParams,
+        device_name: Option<&str>,
+    ) -> Result<SignedIn, SignInError> {
         let base = base_of(url)?;
-        let http = http()?;
+        let http = http(ca)?;
         let (login, request) = Login::start(passphrase, ksf)?;
         let started = http
             .post(format!("{base}/v1/opaque/login/start"))
