@@ -29,8 +29,8 @@ pub(super) const SYNC_PASSPHRASE_FILE_ENV: &str = "CREDWELL_SYNC_PASSPHRASE_FILE
 /// Options of `credwell sync login`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct LoginArgs {
-    /// The server's URL, e.g. http://127.0.0.1:8845, or https://sync.example for a server
-    /// beyond loopback.
+    /// The server's URL, e.g. http://127.0.0.1:8845 (an https:// URL for a server beyond
+    /// loopback).
     #[arg(long, value_name = "URL")]
     server: String,
     /// A private certificate authority (PEM) the `https://` server's certificate is checked
