@@ -1,6 +1,6 @@
 //! The importers of other password managers' exports (`credwell_formats::read`): Chrome,
 //! Firefox and KeePassXC CSV, Bitwarden JSON and CXF, Bitwarden, LastPass, Apple, 1Password
-//! and Proton Pass CSV, 1Password's 1PUX (a zip). A user imports whatever file they were
+//! and Proton Pass CSV, 1Password's 1PUX (a zip) and Proton Pass's JSON (or its zip). A user imports whatever file they were
 //! given, so every byte is outside data. The first input byte picks the format.
 //!
 //! Contract: never panics; an error names a line no further than the file's last one; what a
@@ -12,7 +12,7 @@
 use credwell_formats::{Format, ImportedLogin, Parsed, read, write};
 use libfuzzer_sys::fuzz_target;
 
-const FORMATS: [Format; 11] = [
+const FORMATS: [Format; 12] = [
     Format::ChromeCsv,
     Format::FirefoxCsv,
     Format::BitwardenJson,
@@ -24,6 +24,7 @@ const FORMATS: [Format; 11] = [
     Format::OnepasswordCsv,
     Format::ProtonCsv,
     Format::Onepux,
+    Format::ProtonJson,
 ];
 
 /// What an export must keep of a sign-in.

@@ -33,12 +33,15 @@ pub enum Format {
     /// 1Password 1PUX export (a zip archive holding `export.data`), read only.
     #[cfg_attr(feature = "clap", value(name = "1password-1pux"))]
     Onepux,
+    /// Proton Pass JSON export (`.json`, or the `.zip` holding `Proton Pass/data.json`), read
+    /// only.
+    ProtonJson,
 }
 
 impl Format {
     /// Every format, in the order of the command line's help.
     #[cfg(test)]
-    pub const ALL: [Format; 11] = [
+    pub const ALL: [Format; 12] = [
         Format::ChromeCsv,
         Format::FirefoxCsv,
         Format::BitwardenJson,
@@ -50,6 +53,7 @@ impl Format {
         Format::OnepasswordCsv,
         Format::ProtonCsv,
         Format::Onepux,
+        Format::ProtonJson,
     ];
 
     /// The name on the command line.
@@ -66,22 +70,26 @@ impl Format {
             Format::OnepasswordCsv => "1password-csv",
             Format::ProtonCsv => "proton-csv",
             Format::Onepux => "1password-1pux",
+            Format::ProtonJson => "proton-json",
         }
     }
 
     /// Whether the format is a CSV table (what spreadsheets open).
     pub fn is_csv(self) -> bool {
-        !matches!(self, Format::BitwardenJson | Format::Cxf | Format::Onepux)
+        !matches!(
+            self,
+            Format::BitwardenJson | Format::Cxf | Format::Onepux | Format::ProtonJson
+        )
     }
 
     /// Whether credwell writes the format (`credwell export`); the others it only reads.
     pub fn can_write(self) -> bool {
-        self != Format::Onepux
+        !matches!(self, Format::Onepux | Format::ProtonJson)
     }
 
     /// Whether the format's files are zip archives.
     pub(crate) fn is_zip(self) -> bool {
-        self == Format::Onepux
+        matches!(self, Format::Onepux | Format::ProtonJson)
     }
 
     /// Whether the format has a place for `kind` when it writes a login (the rest is left out

@@ -21,7 +21,8 @@
 //!   products
 //!   (`simple_csv`);
 //! - [`Format::Onepux`]: 1Password's 1PUX export, a zip archive holding `export.data` (JSON),
-//!   read only.
+//!   read only;
+//! - [`Format::ProtonJson`]: Proton Pass's JSON export, or the zip holding it, read only.
 
 use std::fmt;
 use std::io::{Read, Write};
@@ -47,6 +48,7 @@ mod json_text;
 mod keepassxc;
 mod onepux;
 mod passkeys;
+mod proton_json;
 mod simple_csv;
 mod sniff;
 mod urls;
@@ -398,6 +400,7 @@ pub fn read(format: Format, input: impl Read) -> Result<Parsed, FormatError> {
         | Format::OnepasswordCsv
         | Format::ProtonCsv => simple_csv::read(format, &bytes),
         Format::Onepux => onepux::read(&bytes),
+        Format::ProtonJson => proton_json::read(&bytes),
     }
 }
 
@@ -453,7 +456,7 @@ pub fn write(
         | Format::AppleCsv
         | Format::OnepasswordCsv
         | Format::ProtonCsv => simple_csv::write(format, logins, output),
-        Format::Onepux => Err(std::io::Error::new(
+        Format::Onepux | Format::ProtonJson => Err(std::io::Error::new(
             std::io::ErrorKind::Unsupported,
             format!("credwell reads {format} files but does not write them"),
         )),

@@ -6,7 +6,7 @@
 
 use super::archive::{self, Archive};
 use super::json_text::{self, Token};
-use super::{Format, onepux};
+use super::{Format, onepux, proton_json};
 
 /// What a file says it is.
 #[derive(Debug, PartialEq, Eq)]
@@ -22,11 +22,22 @@ pub(crate) fn sniff(bytes: &[u8]) -> Option<Kind> {
     if archive::is_zip(bytes) {
         return Some(match Archive::open(bytes) {
             Ok(zip) if zip.has(onepux::DATA) => Kind::Known(Format::Onepux),
+            Ok(zip) if zip.has(proton_json::DATA) || zip.has(proton_json::ENCRYPTED_DATA) => {
+                Kind::Known(Format::ProtonJson)
+            }
             _ => Kind::Unsupported(
                 "a zip archive but not an export credwell reads: of the zip exports, credwell \
-                 reads 1Password's 1PUX (`credwell import 1password-1pux`)",
+                 reads 1Password's 1PUX (`credwell import 1password-1pux`) and Proton Pass's \
+                 (`credwell import proton-json`)",
             ),
         });
+    }
+    if proton_json::is_pgp(bytes) {
+        return Some(Kind::Unsupported(
+            "an OpenPGP-encrypted file (Proton Pass's encrypted export is one), which credwell \
+             does not read: export it again without encryption (Proton Pass: Settings → \
+             Export, encryption off)",
+        ));
     }
     // KeePass 2's signature (the .kdbx file itself).
     if bytes.starts_with(&[0x03, 0xd9, 0xa2, 0x9a, 0x67, 0xfb, 0x4b, 0xb5]) {
@@ -82,7 +93,7 @@ fn csv_kind(header: &str) -> Option<Kind> {
 fn json_kind(text: &str) -> Option<Kind> {
     let mut depth = 0_usize;
     let mut expecting_key = false;
-    let (mut cxf, mut bitwarden, mut items) = (false, false, false);
+    let (mut cxf, mut bitwarden, mut items, mut proton) = (false, false, false, false);
     for (_, token) in json_text::tokens(text) {
         match token {
             Token::Other(b'{' | b'[') => {
@@ -99,6 +110,8 @@ fn json_kind(text: &str) -> Option<Kind> {
                         cxf = true;
                     }
                     "encrypted" | "folders" => bitwarden = true,
+                    // Proton Pass's (which has an "encrypted" too).
+                    "userId" | "vaults" => proton = true,
                     // Both a Bitwarden export and a bare CXF account have items.
                     "items" => items = true,
                     _ => {}
@@ -106,6 +119,9 @@ fn json_kind(text: &str) -> Option<Kind> {
             }
             _ => {}
         }
+    }
+    if proton {
+        return Some(Kind::Known(Format::ProtonJson));
     }
     match (cxf, bitwarden, items) {
         (true, false, _) => Some(Kind::Known(Format::Cxf)),

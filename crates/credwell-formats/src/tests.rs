@@ -1838,3 +1838,4 @@ fn cxf_typed_and_item_by_item_readings_agree() {
 mod cxf_extras;
 
 mod onepux;
+mod proton_json;

@@ -1,5 +1,5 @@
 //! `credwell import` of the exports that are archives or databases rather than text: 1Password's
-//! 1PUX (a zip). Each is built here from the fixtures' text, so no binary fixture is needed.
+//! 1PUX (a zip), Proton Pass's JSON and its zip. Each is built here from the fixtures' text, so no binary fixture is needed.
 
 #![allow(missing_docs, clippy::unwrap_used)]
 
@@ -92,4 +92,44 @@ fn a_1pux_export_is_imported_with_what_it_carries_and_never_written() {
         err.contains("credwell reads 1password-1pux files but does not write them"),
         "{err}"
     );
+}
+
+#[test]
+fn a_proton_pass_zip_is_imported_and_an_encrypted_export_refused() {
+    let home = Home::new();
+    home.init();
+    // Encrypted: refused, saying to export without encryption; nothing imported.
+    let pgp = home.path("export.pgp");
+    std::fs::write(
+        &pgp,
+        "-----BEGIN PGP MESSAGE-----\n\nwcBMA\n-----END PGP MESSAGE-----\n",
+    )
+    .unwrap();
+    let err = home.fails(&["import", "proton-json", pgp.to_str().unwrap()]);
+    assert!(err.contains("export.pgp:1:"), "{err}");
+    assert!(err.contains("without encryption"), "{err}");
+    assert_eq!(home.json(&["list"]).as_array().map(Vec::len), Some(0));
+    let file = home.path("Proton Pass_export.zip");
+    let zip = zip_of(&[("Proton Pass/data.json", &fixture("proton.json"))]);
+    std::fs::write(&file, zip).unwrap();
+    let file = file.to_str().unwrap();
+    let err = home.fails(&["import", "proton-csv", file]);
+    assert!(err.contains("its entries say it is proton-json"), "{err}");
+    let report = home.json(&["import", "proton-json", file]);
+    assert_eq!(report["added"], 2, "{report}");
+    let shown = home.json(&["show", "login.example.com", "--reveal"]);
+    assert_eq!(shown["folder"], "Personal", "{shown}");
+    assert_eq!(shown["favorite"], true, "{shown}");
+    assert_eq!(shown["notes"], "proton note", "{shown}");
+    assert!(shown["totp"].as_str().unwrap().contains("JBSWY3DPEHPK3PXP"));
+    // The plain JSON gives the same credentials: nothing changes.
+    let json = home.path("proton.json");
+    std::fs::write(&json, fixture("proton.json")).unwrap();
+    let again = home.json(&["import", "proton-json", json.to_str().unwrap()]);
+    assert_eq!(
+        (&again["added"], &again["updated"]),
+        (&Value::from(0), &Value::from(0))
+    );
+    let err = home.fails(&["export", "proton-json", "--yes"]);
+    assert!(err.contains("does not write them"), "{err}");
 }
