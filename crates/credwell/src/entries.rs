@@ -4,6 +4,7 @@ use std::io::Write;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
+use credwell_admin::Change;
 use credwell_core::{
     Credential, FederatedCredential, Origin, Password, PasswordCredential, RecordId,
     StoredCredential, normalize_provider,
@@ -14,6 +15,7 @@ use serde_json::json;
 
 use crate::agent::{Request, Secret};
 use crate::backend::{self, Backend, Target, now};
+use crate::edit_extras::{ExtrasArgs, ExtrasEdit};
 use crate::find::{self, Found};
 use crate::generate::GenerateOptions;
 use crate::global::Global;
@@ -84,7 +86,11 @@ pub(crate) struct AddFederatedArgs {
     clap::ArgGroup::new("change")
         .required(true)
         .multiple(true)
-        .args(["username", "password_stdin", "name", "icon"])
+        .args([
+            "username", "password_stdin", "name", "icon", "note", "note_file", "clear_note",
+            "totp_file", "clear_totp", "fields", "hidden_fields", "remove_fields", "folder",
+            "favorite", "no_favorite",
+        ])
 ))]
 pub(crate) struct EditArgs {
     /// The credential's ID, as `credwell list` shows it, or a query that matches only it.
@@ -101,6 +107,11 @@ pub(crate) struct EditArgs {
     /// A new avatar URL (`""` clears it).
     #[arg(long, value_name = "URL")]
     pub(crate) icon: Option<String>,
+    /// The note, TOTP secret, custom fields, folder and favourite mark: read and checked by the
+    /// command line, which sends the agent what they amount to.
+    #[command(flatten)]
+    #[serde(skip)]
+    pub(crate) extras: ExtrasArgs,
 }
 
 /// Options of `credwell rm`.
@@ -172,6 +183,8 @@ fn add_to(
 /// `credwell edit`.
 pub(crate) fn edit(global: &Global, args: &EditArgs, out: &mut impl Write) -> Result<()> {
     let json = global.json;
+    // Files read and values checked before the passphrase is asked for.
+    let extras = args.extras.read(args.password_stdin)?;
     match backend::connect(global)? {
         Target::Agent(agent) => {
             let password = if args.password_stdin {
@@ -188,11 +201,12 @@ pub(crate) fn edit(global: &Global, args: &EditArgs, out: &mut impl Write) -> Re
             } else {
                 None
             };
-            let args = args.clone();
+            let args = Box::new(args.clone());
             agent.run(
                 Request::Edit {
                     args,
                     password,
+                    extras,
                     json,
                 },
                 out,
@@ -205,7 +219,7 @@ pub(crate) fn edit(global: &Global, args: &EditArgs, out: &mut impl Write) -> Re
             } else {
                 None
             };
-            edit_in(&vault, json, args, password, out)
+            edit_in(&vault, json, args, password, &extras, out)
         }
     }
 }
@@ -389,11 +403,13 @@ pub(crate) fn edit_in(
     json: bool,
     args: &EditArgs,
     password: Option<credwell_core::Password>,
+    extras_edit: &ExtrasEdit,
     out: &mut impl Write,
 ) -> Result<()> {
     let record = editable(backend, &args.id)?;
     let id = record.record.0;
     let mut credential = record.credential;
+    let mut extras = record.extras;
     match &mut credential {
         Credential::Password(p) => {
             if let Some(username) = &args.username {
@@ -413,6 +429,12 @@ pub(crate) fn edit_in(
             if password.is_some() {
                 bail!("credential {} is federated and has no password", id);
             }
+            if !extras_edit.is_empty() {
+                bail!(
+                    "credential {id} is federated; notes, TOTP secrets, custom fields, folders \
+                     and favourite marks are kept with password credentials only"
+                );
+            }
             if let Some(username) = &args.username {
                 f.id.clone_from(username);
             }
@@ -425,6 +447,7 @@ pub(crate) fn edit_in(
         }
         _ => bail!("credential {} cannot be edited by this version", id),
     }
+    extras_edit.apply(id, &mut extras)?;
     if credential.id().is_empty() {
         bail!("--username must not be empty");
     }
@@ -440,8 +463,13 @@ pub(crate) fn edit_in(
             other.record.0
         );
     }
-    if !backend.replace_credential(record.record, credential, now())? {
-        bail!("there is no credential with ID {}", id);
+    if extras_edit.is_empty() {
+        if !backend.replace_credential(record.record, credential, now())? {
+            bail!("there is no credential with ID {}", id);
+        }
+    } else {
+        let change = Change::UpdateWithExtras(record.record, credential, extras);
+        backend.apply_changes(vec![change], now(), &mut || {})?;
     }
     if json {
         return print_json(out, &json!({"id": id, "updated": true}));
@@ -582,8 +610,10 @@ mod tests {
             password_stdin: false,
             name: Some("Alice".into()),
             icon: None,
+            extras: ExtrasArgs::default(),
         };
-        text(|o| edit_in(&b, false, &edit, Some(Password::new("new")), o)).unwrap();
+        let no_extras = ExtrasEdit::default();
+        text(|o| edit_in(&b, false, &edit, Some(Password::new("new")), &no_extras, o)).unwrap();
         let record = b.credential(RecordId(id)).unwrap().unwrap();
         assert_eq!(record.credential.id(), "alice2");
         assert_eq!(record.credential.name(), "Alice");
@@ -644,8 +674,11 @@ mod tests {
             password_stdin: true,
             name: None,
             icon: None,
+            extras: ExtrasArgs::default(),
         };
-        let err = text(|o| edit_in(&b, false, &edit, Some(Password::new("x")), o)).unwrap_err();
+        let none = ExtrasEdit::default();
+        let err =
+            text(|o| edit_in(&b, false, &edit, Some(Password::new("x")), &none, o)).unwrap_err();
         assert!(err.to_string().contains("federated"));
         let bad = new_federated_credential(AddFederatedArgs {
             origin: "android://x".into(),

@@ -21,6 +21,7 @@ mod backend;
 mod clipboard;
 mod damaged;
 mod demo;
+mod edit_extras;
 mod entries;
 mod find;
 mod generate;
@@ -69,7 +70,8 @@ enum Command {
     /// Adds a credential.
     #[command(subcommand)]
     Add(entries::AddCommand),
-    /// Changes a credential's username, password, name or icon.
+    /// Changes a credential's username, password, name or icon, its note, TOTP secret, custom
+    /// fields, folder or favourite mark.
     Edit(entries::EditArgs),
     /// Prints a new random password (or with --words a diceware passphrase) from the
     /// operating system's random generator; every requested character class is present.

@@ -661,3 +661,67 @@ fn the_agent_serves_notes_totp_codes_folders_and_fields() {
     let err = env.agent_fails(&["totp", "nothing"]);
     assert!(err.contains("no credential matches"), "{err}");
 }
+
+#[test]
+fn edit_sets_extras_through_the_agent() {
+    let env = Env::with_vault();
+    let _agent = env.unlock(&[]);
+    let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+    let out = env.agent_ok(
+        &[
+            "edit",
+            "alice",
+            "--totp-file",
+            "-",
+            "--note",
+            "note-s3cret",
+            "--field",
+            "PIN=4711",
+            "--folder",
+            "Work",
+            "--favorite",
+        ],
+        &format!("otpauth://totp/x?secret={secret}&digits=8\n"),
+    );
+    assert_eq!(out, "Updated credential 1.\n");
+    assert_eq!(
+        env.agent_ok(&["totp", "alice", "--at", "59"], ""),
+        "94287082\n"
+    );
+    let shown: Value =
+        serde_json::from_str(&env.agent_ok(&["--json", "show", "alice", "--reveal"], "")).unwrap();
+    assert_eq!(shown["notes"], "note-s3cret", "{shown}");
+    assert_eq!(shown["fields"][0]["value"], "4711");
+    assert_eq!(
+        (&shown["folder"], &shown["favorite"]),
+        (&json!("Work"), &json!(true))
+    );
+    // The agent refuses a bad secret too, and says so without it.
+    let (ok, _, err) = Env::run(
+        env.bare(),
+        &["edit", "alice", "--totp-file", "-"],
+        "s3cret*not!base32",
+    );
+    assert!(
+        !ok && err.contains("not base32") && !err.contains("s3cret"),
+        "{err}"
+    );
+    let err = env.agent_fails(&["edit", "alice", "--remove-field", "Nope"]);
+    assert!(err.contains("no custom field \"Nope\""), "{err}");
+    env.agent_ok(
+        &["edit", "alice", "--clear-totp", "--remove-field", "PIN"],
+        "",
+    );
+    let shown: Value =
+        serde_json::from_str(&env.agent_ok(&["--json", "show", "alice", "--reveal"], "")).unwrap();
+    assert_eq!(
+        (&shown["hasTotp"], &shown["fields"]),
+        (&json!(false), &json!([]))
+    );
+
+    // The agent's log holds none of it.
+    let log = env.log();
+    for secret in [secret, "note-s3cret", "4711", "s3cret*not"] {
+        assert!(!log.contains(secret), "the log holds a secret: {log}");
+    }
+}

@@ -16,6 +16,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
 
+use crate::edit_extras::ExtrasEdit;
 use crate::entries::{EditArgs, NewCredential, RmArgs};
 use crate::find::{GetArgs, SearchArgs, ShowArgs};
 use crate::listing::ListArgs;
@@ -137,10 +138,13 @@ pub(crate) enum Request {
     },
     /// `credwell edit`.
     Edit {
-        /// Its options.
-        args: EditArgs,
+        /// Its options (boxed: they are most of the request's size).
+        args: Box<EditArgs>,
         /// The new password (`--password-stdin`).
         password: Option<Secret>,
+        /// The changes to its note, TOTP secret, custom fields, folder and favourite mark.
+        #[serde(default)]
+        extras: ExtrasEdit,
         /// `--json`.
         json: bool,
     },
@@ -406,16 +410,25 @@ mod tests {
             "{shown}"
         );
         let request = Request::Edit {
-            args: EditArgs {
+            args: Box::new(EditArgs {
                 id: "1".into(),
                 username: None,
                 password_stdin: true,
                 name: None,
                 icon: None,
-            },
+                extras: crate::edit_extras::ExtrasArgs::default(),
+            }),
             password: Some(Secret::new("hunter2")),
+            extras: ExtrasEdit {
+                note: Some(Secret::new("hunter3")),
+                ..ExtrasEdit::default()
+            },
             json: false,
         };
-        assert!(!format!("{request:?}").contains("hunter2"));
+        let shown = format!("{request:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("hunter3"),
+            "{shown}"
+        );
     }
 }

@@ -378,10 +378,11 @@ impl Served<'_> {
             Request::Edit {
                 args,
                 password,
+                extras,
                 json,
             } => {
                 let password = password.map(|p| Password::new(p.expose()));
-                entries::edit_in(self, json, &args, password, out)
+                entries::edit_in(self, json, &args, password, &extras, out)
             }
             Request::Rm { args, json } => entries::rm_in(self, json, &args, out),
             Request::Status | Request::Lock => bail!("not a command"),
