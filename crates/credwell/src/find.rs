@@ -32,7 +32,7 @@ use crate::totp::{self, Totp};
 
 mod keys;
 
-use keys::Keys;
+use keys::{Keys, ascii_query, unicode_origin};
 
 /// Options of `credwell show`.
 #[derive(Debug, Clone, Args, Serialize, Deserialize)]
@@ -135,15 +135,23 @@ impl Found<'_> {
         match self {
             Self::Credential(c) => {
                 let origin = c.credential.origin();
+                let ascii = origin.to_string();
                 let host = origin.host().unwrap_or_default();
-                let texts = [&origin.to_string(), c.credential.id(), c.credential.name()];
+                // An internationalised host is found in Unicode too (as `show` spells it): the
+                // origin searched, the host matched exactly.
+                let unicode = unicode_origin(&ascii, &host, origin);
+                let unicode_host = unicode.as_ref().map(|(_, h)| h.as_str());
+                let hosts = std::iter::once(host.as_str()).chain(unicode_host);
+                let texts = [&ascii, c.credential.id(), c.credential.name()];
                 let fields = c.extras.fields.iter().map(|f| f.name.as_str());
-                let filed = std::iter::once(c.extras.folder.as_str()).chain(fields);
-                Keys::new(texts, filed, Some(&host))
+                let filed = std::iter::once(c.extras.folder.as_str())
+                    .chain(fields)
+                    .chain(unicode.as_ref().map(|(o, _)| o.as_str()));
+                Keys::new(texts, filed, hosts)
             }
             Self::Passkey(_, p) => {
                 let texts = [p.rp_id.as_str(), &p.user_name, &p.user_display_name];
-                Keys::new(texts, std::iter::empty(), None)
+                Keys::new(texts, std::iter::empty(), std::iter::empty())
             }
         }
     }
@@ -193,9 +201,10 @@ impl Index {
     /// The records whose texts contain `text`, ignoring case.
     fn matching(&self, text: &str) -> Vec<(Found<'_>, &Keys)> {
         let needle = text.to_lowercase();
+        let ascii = ascii_query(&needle);
         self.all()
             .zip(&self.keys)
-            .filter(|(_, k)| k.contains(&needle))
+            .filter(|(_, k)| k.contains(&needle) || ascii.as_ref().is_some_and(|a| k.contains(a)))
             .collect()
     }
 
@@ -215,8 +224,10 @@ impl Index {
             found.retain(|(f, _)| f.username() == user);
         }
         let lower = query.to_lowercase();
-        if found.iter().any(|(_, k)| k.is_exact(&lower)) {
-            found.retain(|(_, k)| k.is_exact(&lower));
+        let ascii = ascii_query(&lower).unwrap_or_default();
+        let exact = |k: &Keys| k.is_exact(&lower) || (!ascii.is_empty() && k.is_exact(&ascii));
+        if found.iter().any(|(_, k)| exact(k)) {
+            found.retain(|(_, k)| exact(k));
         }
         let for_user = user
             .map(|u| format!(" with username {u:?}"))
@@ -620,6 +631,51 @@ mod tests {
                 .to_string()
                 .contains("empty")
         );
+    }
+
+    #[test]
+    fn an_internationalised_host_is_found_in_unicode_and_in_punycode() {
+        let b = vault(&[
+            ("https://xn--bcher-kva.example", "alice", "", "pw-buecher"),
+            (
+                "https://shop.xn--bcher-kva.example:8443",
+                "bob",
+                "",
+                "pw-port",
+            ),
+            ("https://buecher.example", "carol", "", "pw-ascii"),
+            // Cyrillic "раураl": a look-alike, shown in ASCII, found by its exact host only.
+            (
+                "https://xn--l-7sba6dbr.example",
+                "mallory",
+                "",
+                "pw-lookalike",
+            ),
+        ]);
+        let pw = Field::Password;
+        let one = |q: &str, user| get(&b, q, user, pw).unwrap();
+        for query in ["bücher", "BÜCHER", "büch", "xn--bcher-kva", "bu\u{308}cher"] {
+            assert_eq!(one(query, Some("alice")), "pw-buecher\n", "{query}");
+            let err = get(&b, query, None, pw).unwrap_err().to_string();
+            assert!(err.contains("matches 2 credentials"), "{query}: {err}");
+        }
+        // The host exactly, in either spelling, wins over a host that only contains it.
+        for query in ["bücher.example", "Bücher.Example", "xn--bcher-kva.example"] {
+            assert_eq!(one(query, None), "pw-buecher\n", "{query}");
+        }
+        assert_eq!(one("https://shop.bücher.example:8443", None), "pw-port\n");
+        assert_eq!(one("shop.bücher.example", None), "pw-port\n");
+        assert_eq!(one("buecher", None), "pw-ascii\n");
+        assert_eq!(one("раураl", None), "pw-lookalike\n");
+        assert!(get(&b, "рау", None, pw).is_err());
+        // search finds the same.
+        let mut out = Vec::new();
+        let args = SearchArgs {
+            text: "bücher".into(),
+        };
+        search_in(&b, true, false, &args, &mut out).unwrap();
+        let found: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(found.as_array().unwrap().len(), 2, "{found}");
     }
 
     #[test]

@@ -663,8 +663,9 @@ fn the_agent_serves_notes_totp_codes_folders_and_fields() {
 }
 
 #[test]
-fn edit_sets_extras_through_the_agent() {
+fn edit_sets_extras_and_search_finds_unicode_hosts_through_the_agent() {
     let env = Env::with_vault();
+    env.add_password("https://xn--bcher-kva.example", "carol", "pw-carol-1");
     let _agent = env.unlock(&[]);
     let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
     let out = env.agent_ok(
@@ -719,6 +720,13 @@ fn edit_sets_extras_through_the_agent() {
         (&json!(false), &json!([]))
     );
 
+    // A Unicode host, spelled either way.
+    for query in ["bücher", "xn--bcher-kva"] {
+        let found: Value =
+            serde_json::from_str(&env.agent_ok(&["--json", "search", query], "")).unwrap();
+        assert_eq!(found.as_array().unwrap().len(), 1, "{query}: {found}");
+        assert_eq!(env.agent_ok(&["get", query], ""), "pw-carol-1\n");
+    }
     // The agent's log holds none of it.
     let log = env.log();
     for secret in [secret, "note-s3cret", "4711", "s3cret*not"] {

@@ -1481,6 +1481,12 @@ fn dash_is_stdin_and_stdout_and_hosts_read_in_unicode() {
         shown.contains("Origin:   https://bücher.example"),
         "{shown}"
     );
+    // Searched for in Unicode or in punycode, it is found.
+    for query in ["bücher", "Bücher.Example", "xn--bcher-kva"] {
+        let found = env.json(&["search", query]);
+        assert_eq!(found.as_array().unwrap().len(), 1, "{query}: {found}");
+        assert_eq!(found[0]["record"], jurgen["record"], "{query}: {found}");
+    }
     for format in [
         "chrome-csv",
         "firefox-csv",
