@@ -81,8 +81,8 @@ enum Command {
     /// otpauth://totp/ URI or a base32 secret.
     Totp(totp::TotpArgs),
     /// Keeps the vault unlocked in an agent process for a while (--timeout, default 15 min
-    /// without use), so that get, search, list, show, add, edit and rm do not ask for the
-    /// passphrase.
+    /// without use), so that get, search, list, show, totp, add, edit, rm and import do not ask
+    /// for the passphrase.
     Unlock(agent::UnlockArgs),
     /// Ends the vault's agent: it forgets the key.
     Lock,

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufReader, IsTerminal, Write};
+use std::io::{BufReader, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -19,7 +19,11 @@ use credwell_core::{Credential, StoredCredential};
 use credwell_formats::{self as formats, Format, ImportedLogin};
 use credwell_passkey::PasskeyRecord;
 
-use crate::backend::{self, now};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::agent::{self, FileBytes, Request};
+use crate::backend::{self, Backend, now};
 use crate::global::Global;
 use crate::output::{confirm, print_json, progress};
 
@@ -44,6 +48,20 @@ pub(crate) struct ImportArgs {
     pub(crate) on_conflict: OnConflict,
     /// Show what the import would add, update, keep and skip, and change nothing.
     #[arg(long)]
+    pub(crate) dry_run: bool,
+}
+
+/// `credwell import` as the agent is asked for it (the file's bytes follow the request).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ImportRequest {
+    /// The format's name, as the command line takes it.
+    pub(crate) format: String,
+    /// The file as messages name it (`stdin` for `-`).
+    pub(crate) file_name: String,
+    /// `--on-conflict`.
+    pub(crate) on_conflict: OnConflict,
+    /// `--dry-run`.
     pub(crate) dry_run: bool,
 }
 
@@ -118,16 +136,89 @@ pub(crate) fn parse_file(format: Format, path: &Path) -> Result<formats::Parsed>
     })
 }
 
-/// `credwell import`.
+/// `credwell import`: through the vault's agent when one runs (`credwell unlock`), which is sent
+/// the file's bytes, reads them whole and imports them as this process would; else here, the
+/// file read whole before the passphrase is asked for. Either way nothing is written unless the
+/// whole file reads.
 pub(crate) fn import(global: &Global, args: &ImportArgs, out: &mut impl Write) -> Result<()> {
+    let path = global.vault_path()?;
+    if path.exists()
+        && let Some(agent) = agent::Client::connect(&path)?
+    {
+        let bytes = read_whole(&args.file)?;
+        let request = Request::Import {
+            args: ImportRequest {
+                format: args.format.as_str().to_owned(),
+                file_name: file_name(&args.file),
+                on_conflict: args.on_conflict,
+                dry_run: args.dry_run,
+            },
+            json: global.json,
+            file: FileBytes::default(),
+        };
+        return agent.run_with_file(request, &bytes, out);
+    }
     let parsed = parse_file(args.format, &args.file)?;
     let backend = backend::open(global)?;
     import_in(&backend, global.json, args, parsed, out)
 }
 
+/// A file (`-`: stdin) read whole for the agent, refused when larger than any import can be.
+fn read_whole(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
+    let name = file_name(path);
+    let limit = formats::MAX_INPUT_BYTES;
+    let mut bytes = Zeroizing::new(Vec::new());
+    let read = if is_std_stream(path) {
+        std::io::stdin()
+            .lock()
+            .take(limit + 1)
+            .read_to_end(&mut bytes)
+    } else {
+        File::open(path)
+            .with_context(|| format!("cannot open {}", path.display()))?
+            .take(limit + 1)
+            .read_to_end(&mut bytes)
+    };
+    read.with_context(|| format!("{name}: cannot read the file; nothing was imported"))?;
+    if bytes.len() as u64 > limit {
+        bail!(
+            "{name}: the file is larger than {} MiB, the most credwell imports; nothing was \
+             imported",
+            limit / (1024 * 1024)
+        );
+    }
+    Ok(bytes)
+}
+
+/// `credwell import` in the agent: the file's bytes as the command line sent them, read whole
+/// before anything is written, then imported as [`import_in`] does.
+pub(crate) fn import_bytes(
+    backend: &impl Backend,
+    json: bool,
+    request: &ImportRequest,
+    bytes: &[u8],
+    out: &mut impl Write,
+) -> Result<()> {
+    use clap::ValueEnum as _;
+    let format = Format::from_str(&request.format, false)
+        .map_err(|_| anyhow::anyhow!("unknown import format {:?}", request.format))?;
+    let name = &request.file_name;
+    let parsed = formats::read(format, bytes).map_err(|e| match e.line {
+        Some(line) => anyhow::anyhow!("{name}:{line}: {}; nothing was imported", e.reason),
+        None => anyhow::anyhow!("{name}: {}; nothing was imported", e.reason),
+    })?;
+    let args = ImportArgs {
+        format,
+        file: PathBuf::from(name),
+        on_conflict: request.on_conflict,
+        dry_run: request.dry_run,
+    };
+    import_in(backend, json, &args, parsed, out)
+}
+
 /// Plans a parsed file against `backend`, applies it (unless `--dry-run`) and reports.
 pub(crate) fn import_in(
-    backend: &impl VaultAdmin,
+    backend: &impl Backend,
     json: bool,
     args: &ImportArgs,
     parsed: formats::Parsed,
@@ -176,7 +267,7 @@ pub(crate) fn import_in(
         passkeys_read,
         passkeys: &passkey_summary,
     };
-    report.warn();
+    report.warn(&|message| backend.warn(message));
     if json {
         return print_json(out, &report.json());
     }

@@ -446,6 +446,36 @@ fn bad_frames_get_no_answer_and_the_agent_keeps_serving() {
         .is_empty()
     );
     assert!(raw(&socket, &[0, 0, 0, 9, b'{']).is_empty());
+    // An import whose file frame is missing, cut short or too large: no answer, nothing written.
+    let import = frame(
+        r#"{"v": 1, "body": {"import": {"args": {"format": "chrome-csv", "fileName": "x.csv",
+            "onConflict": "newer", "dryRun": false}, "json": false}}}"#,
+    );
+    assert!(raw(&socket, &import).is_empty());
+    let csv = "name,url,username,password,note
+X,https://x.example,xavier,pw-x,
+";
+    let mut cut = import.clone();
+    cut.extend_from_slice(&(csv.len() as u32 + 1).to_be_bytes());
+    cut.extend_from_slice(csv.as_bytes());
+    assert!(raw(&socket, &cut).is_empty());
+    let mut huge = import.clone();
+    huge.extend_from_slice(&u32::MAX.to_be_bytes());
+    assert!(raw(&socket, &huge).is_empty());
+    // The same request with its whole file is answered.
+    let mut whole = import.clone();
+    whole.extend_from_slice(&(csv.len() as u32).to_be_bytes());
+    whole.extend_from_slice(csv.as_bytes());
+    let back = raw(&socket, &whole);
+    let reply: Value = serde_json::from_slice(&back[4..]).unwrap();
+    assert!(
+        reply["body"]["output"]["stdout"]
+            .as_str()
+            .unwrap()
+            .contains("1 added"),
+        "{reply}"
+    );
+    assert_eq!(env.agent_ok(&["get", "xavier"], ""), "pw-x\n");
     // A well-formed status request is answered.
     let back = raw(&socket, &frame(r#"{"v": 1, "body": "status"}"#));
     let reply: Value = serde_json::from_slice(&back[4..]).unwrap();
@@ -455,6 +485,7 @@ fn bad_frames_get_no_answer_and_the_agent_keeps_serving() {
     assert_eq!(env.agent_ok(&["get", "alice"], ""), "pw-alice-1\n");
     let log = env.log();
     assert!(log.contains("larger than the 1048576 bytes"), "{log}");
+    assert!(log.contains("larger than the 268435456 bytes"), "{log}");
     assert!(log.contains("protocol version 99"), "{log}");
     assert!(log.contains("a malformed frame"), "{log}");
     env.agent_ok(&["lock"], "");
@@ -732,4 +763,129 @@ fn edit_sets_extras_and_search_finds_unicode_hosts_through_the_agent() {
     for secret in [secret, "note-s3cret", "4711", "s3cret*not"] {
         assert!(!log.contains(secret), "the log holds a secret: {log}");
     }
+}
+
+#[test]
+fn import_goes_through_the_agent_whole_or_not_at_all() {
+    let env = Env::with_vault();
+    let _agent = env.unlock(&[]);
+    let good = env.path("chrome.csv");
+    std::fs::write(
+        &good,
+        "name,url,username,password,note\n\
+         Bank,https://bank.example/login,carol,pw-carol-1,a note\n\
+         GitHub,https://github.com,alice,pw-alice-2,\n\
+         ,ftp://files.example,x,pw-x,\n",
+    )
+    .unwrap();
+    let good = good.to_str().unwrap();
+    // A malformed file: the agent reads it whole first, and nothing of it is written.
+    let bad = env.path("bad.csv");
+    std::fs::write(
+        &bad,
+        "name,url,username,password,note\n\
+         Shop,https://shop.example,dave,pw-dave-1,\n\
+         Short,https://short.example,erin\n",
+    )
+    .unwrap();
+    let err = env.agent_fails(&["import", "chrome-csv", bad.to_str().unwrap()]);
+    assert!(
+        err.contains("bad.csv:3:") && err.contains("nothing was imported"),
+        "{err}"
+    );
+    assert!(!err.contains("pw-dave-1"), "{err}");
+    assert!(
+        env.agent_fails(&["get", "dave"])
+            .contains("no credential matches")
+    );
+    // A dry run changes nothing and says what it would do.
+    let dry: Value = serde_json::from_str(
+        &env.agent_ok(&["--json", "import", "chrome-csv", good, "--dry-run"], ""),
+    )
+    .unwrap();
+    assert_eq!(
+        (&dry["added"], &dry["dryRun"]),
+        (&json!(1), &json!(true)),
+        "{dry}"
+    );
+    assert!(
+        env.agent_fails(&["get", "carol"])
+            .contains("no credential matches")
+    );
+    // Without the passphrase (no passphrase file, no terminal): the agent imports it. Its
+    // warnings come back on stderr, not into its log.
+    let (ok, stdout, stderr) = Env::run(
+        env.bare(),
+        &[
+            "--json",
+            "import",
+            "chrome-csv",
+            good,
+            "--on-conflict",
+            "theirs",
+        ],
+        "",
+    );
+    assert!(ok, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        (&report["added"], &report["updated"], &report["skipped"]),
+        (&json!(1), &json!(1), &json!(1)),
+        "{report}"
+    );
+    assert!(
+        report["file"].as_str().unwrap().ends_with("chrome.csv"),
+        "{report}"
+    );
+    assert!(
+        stderr.contains("warning: skipped 1 entry with no web origin"),
+        "{stderr}"
+    );
+    assert_eq!(env.agent_ok(&["get", "carol"], ""), "pw-carol-1\n");
+    assert_eq!(
+        env.agent_ok(&["get", "github", "alice"], ""),
+        "pw-alice-2\n"
+    );
+    assert_eq!(
+        env.agent_ok(&["get", "carol", "--field", "note"], ""),
+        "a note\n"
+    );
+    // From stdin, named as stdin.
+    let (ok, stdout, stderr) = Env::run(
+        env.bare(),
+        &["import", "chrome-csv", "-"],
+        "name,url,username,password,note\nMail,https://mail.example,frank,pw-frank-1,\n",
+    );
+    assert!(
+        ok && stdout.contains("stdin") && stdout.contains("1 added"),
+        "{stdout}{stderr}"
+    );
+    assert_eq!(env.agent_ok(&["get", "frank"], ""), "pw-frank-1\n");
+    let (ok, _, stderr) = Env::run(
+        env.bare(),
+        &["import", "chrome-csv", "-"],
+        "name,url,username,password,note\nx,https://x.example,u\n",
+    );
+    assert!(!ok && stderr.contains("stdin:2: "), "{stderr}");
+    // A file that is not there is said before anything is sent.
+    let err = env.agent_fails(&[
+        "import",
+        "chrome-csv",
+        env.path("nope.csv").to_str().unwrap(),
+    ]);
+    assert!(err.contains("cannot open"), "{err}");
+    // Everything is in the vault itself, and the agent's log holds no password.
+    let log = env.log();
+    for secret in [
+        "pw-carol-1",
+        "pw-alice-2",
+        "pw-dave-1",
+        "pw-frank-1",
+        "a note",
+    ] {
+        assert!(!log.contains(secret), "the log holds a secret: {log}");
+    }
+    env.agent_ok(&["lock"], "");
+    assert_eq!(env.ok(&["get", "frank"]), "pw-frank-1\n");
+    assert_eq!(env.ok(&["get", "github", "alice"]), "pw-alice-2\n");
 }

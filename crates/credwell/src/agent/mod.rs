@@ -1,10 +1,12 @@
 //! `credwell unlock` and `credwell lock`: an agent that keeps one vault unlocked for a while, so
-//! that `get`, `search`, `list`, `show`, `add`, `edit` and `rm` do not ask for the passphrase.
+//! that `get`, `search`, `list`, `show`, `totp`, `add`, `edit`, `rm` and `import` do not ask for
+//! the passphrase.
 //!
 //! The agent is a `credwell` process of its own (started by `unlock`, in a session of its own,
 //! not dumpable). It gets the passphrase from `unlock` through a pipe, derives the key and
 //! opens the vault itself, and from then on **does the work**: a command sends it the command
-//! (its options, and a password it read for `add` or `edit`) and prints what the agent answers,
+//! (its options, a password it read for `add` or `edit`, the file of an `import`) and prints what
+//! the agent answers,
 //! the same output the command would have printed itself, since the agent runs the same code
 //! over its vault ([`crate::backend::Backend`]). The vault key never leaves the agent process:
 //! not over the socket, not to disk, not into the environment. What a command is answered
@@ -31,8 +33,8 @@ mod protocol;
 mod server;
 mod socket;
 
+pub(crate) use protocol::{FileBytes, Request, Secret};
 use protocol::{MAX_REPLY, Reply};
-pub(crate) use protocol::{Request, Secret};
 pub(crate) use server::{ServeArgs, not_dumpable, serve};
 use socket::Paths;
 
@@ -134,6 +136,11 @@ impl Client {
 
     /// Sends `request` and reads the reply.
     fn call(&self, request: &Request) -> Result<Reply> {
+        self.call_with(request, None)
+    }
+
+    /// Sends `request`, then `file` in a frame of its own when given, and reads the reply.
+    fn call_with(&self, request: &Request, file: Option<&[u8]>) -> Result<Reply> {
         let first = self.first.borrow_mut().take();
         let mut stream = match first {
             Some(stream) => stream,
@@ -144,6 +151,12 @@ impl Client {
         stream
             .write_all(&frame)
             .context("cannot send the request to the agent")?;
+        if let Some(file) = file {
+            stream
+                .write_all(&protocol::file_prefix(file.len())?)
+                .and_then(|()| stream.write_all(file))
+                .context("cannot send the file to the agent")?;
+        }
         protocol::read(&mut stream, MAX_REPLY).with_context(|| {
             format!(
                 "no answer from the agent within {} s (its log: {})",
@@ -156,7 +169,21 @@ impl Client {
     /// Runs a command in the agent: its output goes to `out`, its warnings to stderr, and its
     /// error is this command's.
     pub(crate) fn run(&self, request: Request, out: &mut impl Write) -> Result<()> {
-        match self.call(&request)? {
+        self.run_with(&request, None, out)
+    }
+
+    /// Runs a command that sends a file (`credwell import`) in the agent, as [`Self::run`].
+    pub(crate) fn run_with_file(
+        &self,
+        request: Request,
+        file: &[u8],
+        out: &mut impl Write,
+    ) -> Result<()> {
+        self.run_with(&request, Some(file), out)
+    }
+
+    fn run_with(&self, request: &Request, file: Option<&[u8]>, out: &mut impl Write) -> Result<()> {
+        match self.call_with(request, file)? {
             Reply::Output { stdout, stderr } => {
                 eprint!("{stderr}");
                 out.write_all(stdout.expose().as_bytes())?;

@@ -20,6 +20,7 @@ use crate::edit_extras::ExtrasEdit;
 use crate::entries::{EditArgs, NewCredential, RmArgs};
 use crate::find::{GetArgs, SearchArgs, ShowArgs};
 use crate::listing::ListArgs;
+use crate::transfer::ImportRequest;
 
 /// The protocol's version: the `v` of every frame.
 pub(crate) const VERSION: u32 = 1;
@@ -75,6 +76,30 @@ impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         String::deserialize(deserializer).map(|text| Self(Zeroizing::new(text)))
     }
+}
+
+/// The largest file `credwell import` sends the agent: the most an import reads.
+pub(crate) const MAX_FILE: usize = credwell_formats::MAX_INPUT_BYTES as usize;
+
+/// A file's bytes (an export to import, passwords in clear): zeroized when dropped, never shown
+/// by `Debug`. Sent after its request as a frame of its own: a 4-byte big-endian length and
+/// the bytes, bounded by [`MAX_FILE`].
+#[derive(Default)]
+pub(crate) struct FileBytes(pub(crate) Zeroizing<Vec<u8>>);
+
+impl fmt::Debug for FileBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FileBytes(<{} bytes>)", self.0.len())
+    }
+}
+
+/// The length prefix of a file's frame (the bytes follow it as they are).
+pub(crate) fn file_prefix(len: usize) -> Result<[u8; 4], FrameError> {
+    let too_large = FrameError::TooLarge { len, max: MAX_FILE };
+    if len > MAX_FILE {
+        return Err(too_large);
+    }
+    Ok(u32::try_from(len).map_err(|_| too_large)?.to_be_bytes())
 }
 
 /// What the command line asks the agent.
@@ -154,6 +179,16 @@ pub(crate) enum Request {
         args: RmArgs,
         /// `--json`.
         json: bool,
+    },
+    /// `credwell import`: the file's bytes follow in a frame of their own.
+    Import {
+        /// Its options.
+        args: ImportRequest,
+        /// `--json`.
+        json: bool,
+        /// The file, read from the frame after this one.
+        #[serde(skip)]
+        file: FileBytes,
     },
 }
 
@@ -396,6 +431,40 @@ mod tests {
             Secret::from_utf8(vec![0xff, 0xfe]),
             Err(FrameError::NotText)
         ));
+    }
+
+    #[test]
+    fn an_import_file_is_bounded_and_never_in_debug() {
+        assert_eq!(file_prefix(5).unwrap(), [0, 0, 0, 5]);
+        let err = file_prefix(MAX_FILE + 1).unwrap_err();
+        assert!(
+            err.to_string().contains("larger than the 268435456 bytes"),
+            "{err}"
+        );
+        assert!(matches!(
+            length(u32::MAX.to_be_bytes(), MAX_FILE),
+            Err(FrameError::TooLarge { .. })
+        ));
+        let request = Request::Import {
+            args: ImportRequest {
+                format: "chrome-csv".into(),
+                file_name: "x.csv".into(),
+                on_conflict: crate::transfer::OnConflict::Newer,
+                dry_run: false,
+            },
+            json: false,
+            file: FileBytes(Zeroizing::new(b"a,https://a.example,u,hunter2,".to_vec())),
+        };
+        let shown = format!("{request:?}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("30 bytes"),
+            "{shown}"
+        );
+        // The bytes are not in the request's frame: they follow it.
+        let frame = encode(&request).unwrap();
+        assert!(!String::from_utf8_lossy(&frame).contains("hunter2"));
+        let back: Request = read(&mut &frame[..], MAX_REQUEST).unwrap();
+        assert!(matches!(back, Request::Import { file, .. } if file.0.is_empty()));
     }
 
     #[test]

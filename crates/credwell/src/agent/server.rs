@@ -42,6 +42,7 @@ use crate::entries;
 use crate::find::{self, Index};
 use crate::global::Global;
 use crate::listing;
+use crate::transfer;
 
 /// Options of the hidden `credwell agent`.
 #[derive(Debug, Args)]
@@ -297,7 +298,15 @@ async fn read_request(stream: &mut UnixStream) -> Result<Request, protocol::Fram
     stream.read_exact(&mut prefix).await?;
     let mut json = Zeroizing::new(vec![0; protocol::length(prefix, MAX_REQUEST)?]);
     stream.read_exact(&mut json).await?;
-    protocol::decode(&json)
+    let mut request = protocol::decode(&json)?;
+    // An import's file follows in a frame of its own, bounded by the most an import reads.
+    if let Request::Import { file, .. } = &mut request {
+        stream.read_exact(&mut prefix).await?;
+        let mut bytes = Zeroizing::new(vec![0; protocol::length(prefix, protocol::MAX_FILE)?]);
+        stream.read_exact(&mut bytes).await?;
+        file.0 = bytes;
+    }
+    Ok(request)
 }
 
 impl Agent {
@@ -385,6 +394,9 @@ impl Served<'_> {
                 entries::edit_in(self, json, &args, password, &extras, out)
             }
             Request::Rm { args, json } => entries::rm_in(self, json, &args, out),
+            Request::Import { args, json, file } => {
+                transfer::import_bytes(self, json, &args, &file.0, out)
+            }
             Request::Status | Request::Lock => bail!("not a command"),
         }
     }

@@ -27,7 +27,18 @@ use credwell_formats::ImportedLogin;
 const FUTURE_SLACK_MS: u64 = 24 * 60 * 60 * 1000;
 
 /// What an import does when a row and the stored credential have different passwords.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
 pub(crate) enum OnConflict {
     /// The row replaces the credential only if the file says it is newer.
     #[default]

@@ -42,9 +42,9 @@ impl Report<'_> {
         self.skipped.len() + self.count(Action::Skip)
     }
 
-    /// The warnings, on stderr.
-    pub(super) fn warn(&self) {
-        report_skipped(self.skipped);
+    /// The warnings, each a line for `warn` (stderr, or the reply of the agent).
+    pub(super) fn warn(&self, warn: &dyn Fn(&str)) {
+        report_skipped(self.skipped, warn);
         let conflicts: Vec<u64> = self
             .outcomes
             .iter()
@@ -52,38 +52,38 @@ impl Report<'_> {
             .map(|o| o.line)
             .collect();
         if !conflicts.is_empty() {
-            eprintln!(
-                "warning: kept the vault's password over {} ({}; --on-conflict {}; \
+            warn(&format!(
+                "kept the vault's password over {} ({}; --on-conflict {}; \
                  --dry-run lists why)",
                 plural(conflicts.len(), "row"),
                 some_lines(&conflicts),
                 self.args.on_conflict.as_str()
-            );
+            ));
         }
         for repeat in self.conflicting_repeats.iter().take(10) {
-            eprintln!(
-                "warning: {} for {} as {:?} have different passwords: line {} (the newest) is \
+            warn(&format!(
+                "{} for {} as {:?} have different passwords: line {} (the newest) is \
                  imported, the others' passwords go into its password history",
                 some_lines(&repeat.lines),
                 repeat.origin,
                 repeat.username,
                 repeat.current
-            );
+            ));
         }
         if self.conflicting_repeats.len() > 10 {
-            eprintln!(
-                "warning: and {} more repeated logins with different passwords",
+            warn(&format!(
+                "and {} more repeated logins with different passwords",
                 self.conflicting_repeats.len() - 10
-            );
+            ));
         }
         if !self.maybe_recycle_bin.is_empty() {
-            eprintln!(
-                "warning: imported {} from a group that looks like a recycle bin but is not \
+            warn(&format!(
+                "imported {} from a group that looks like a recycle bin but is not \
                  KeePassXC's own (a group right below the root with its name in any language) \
                  ({}); remove them if they were deleted",
                 plural(self.maybe_recycle_bin.len(), "entry"),
                 some_lines(self.maybe_recycle_bin)
-            );
+            ));
         }
         if self.future_times > 0 {
             let n = self.future_times;
@@ -92,40 +92,42 @@ impl Report<'_> {
             } else {
                 format!("{n} entries are")
             };
-            eprintln!("warning: {entries} dated in the future; taken as changed now");
+            warn(&format!(
+                "{entries} dated in the future; taken as changed now"
+            ));
         }
         if !self.formula_guards.is_empty() {
-            eprintln!(
-                "warning: removed the ' before values that start with =, +, -, @, a tab or a \
+            warn(&format!(
+                "removed the ' before values that start with =, +, -, @, a tab or a \
                  carriage return ({}): credwell's CSV exports put it there so that spreadsheets \
                  show them as text; if this file is not from credwell, check those entries",
                 some_lines(self.formula_guards)
-            );
+            ));
         }
         if !self.clamped_times.is_empty() {
-            eprintln!(
-                "warning: {} a time that cannot be (before 1970, past 9999 or not a time) \
+            warn(&format!(
+                "{} a time that cannot be (before 1970, past 9999 or not a time) \
                  ({}); imported as if the file gave none",
                 has(self.clamped_times.len(), "entry"),
                 some_lines(self.clamped_times)
-            );
+            ));
         }
         if !self.passkey_counters.is_empty() {
-            eprintln!(
-                "warning: {} a signature counter above 0 ({}); credwell's passkeys sign with 0, \
+            warn(&format!(
+                "{} a signature counter above 0 ({}); credwell's passkeys sign with 0, \
                  which a site that checks counters may refuse as a cloned key: if one does, \
                  register a new passkey there",
                 has(self.passkey_counters.len(), "passkey"),
                 some_lines(self.passkey_counters)
-            );
+            ));
         }
         for (kind, lines) in unstored_by_kind(self.unstored) {
-            eprintln!(
-                "warning: credwell does not store {}: those of {} were not imported ({})",
+            warn(&format!(
+                "credwell does not store {}: those of {} were not imported ({})",
                 kind.as_str(),
                 plural(lines.len(), "entry"),
                 some_lines(&lines)
-            );
+            ));
         }
     }
 
@@ -272,7 +274,7 @@ fn has(n: usize, word: &str) -> String {
 
 /// One warning line per kind of skipped entry, with their lines; one per entry credwell cannot
 /// hold, with why (at most ten).
-fn report_skipped(skipped: &[Skipped]) {
+fn report_skipped(skipped: &[Skipped], warn: &dyn Fn(&str)) {
     let mut by_kind: Vec<(&'static str, Vec<u64>)> = Vec::new();
     let unsupported: Vec<(u64, &str)> = skipped
         .iter()
@@ -282,13 +284,13 @@ fn report_skipped(skipped: &[Skipped]) {
         })
         .collect();
     for (line, why) in unsupported.iter().take(10) {
-        eprintln!("warning: skipped the entry at line {line}: {why}");
+        warn(&format!("skipped the entry at line {line}: {why}"));
     }
     if unsupported.len() > 10 {
-        eprintln!(
-            "warning: and {} more entries credwell cannot hold (--json lists them)",
+        warn(&format!(
+            "and {} more entries credwell cannot hold (--json lists them)",
             unsupported.len() - 10
-        );
+        ));
     }
     for s in skipped {
         let kind = match s.reason {
@@ -307,11 +309,11 @@ fn report_skipped(skipped: &[Skipped]) {
         }
     }
     for (kind, lines) in by_kind {
-        eprintln!(
-            "warning: skipped {} {kind} ({})",
+        warn(&format!(
+            "skipped {} {kind} ({})",
             plural(lines.len(), "entry"),
             some_lines(&lines)
-        );
+        ));
     }
 }
 
