@@ -14,7 +14,7 @@
 //! serve, so their bytes need not open. Each size is measured after `VACUUM ANALYZE`, as a server
 //! that has been running a while would have its statistics.
 //!
-//! `scripts/with-postgres.sh cargo bench -p credwell-sync-server --bench growth` (about 10 GB
+//! `scripts/with-postgres.sh cargo bench -p credwell-sync-server --bench growth` (several GB
 //! of disk for the cluster while it runs; `CREDWELL_BENCH_GROWTH_ACCOUNTS` sets the larger
 //! size's account count). `cargo test --benches` runs it at 10 and 100 accounts of 100 records;
 //! without `CREDWELL_TEST_POSTGRES` it says it skipped.
