@@ -10,7 +10,11 @@ import of a second file with the same SIZE logins against that vault: half with 
 and a newer modifiedAt (updated, the old password into the history), a quarter with another
 password but an older modifiedAt (kept out by the default --on-conflict newer), a quarter
 unchanged. That is the conflict
-detection of every row against a vault of SIZE credentials, and the writes it decides.
+detection of every row against a vault of SIZE credentials, and the writes it decides. In the
+same run, the baselines: the process start (`--version`), the first file imported again (all
+unchanged, nothing written) and the second with --dry-run; and the import of the second file
+through the agent (`credwell unlock`, into another new vault). Median, p95, p99 (nearest rank),
+min and max of each.
 
 For each size, a CXF file of that many login items (one basic-auth credential, one URL each) is
 imported RUNS times, each time into a new vault (made with the test-only key derivation, not
@@ -81,6 +85,51 @@ def timed(args, env, want_ok):
     return elapsed
 
 
+def rank(times, q):
+    """The nearest-rank percentile q of times."""
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, max(0, int(round(q * len(ordered) + 0.5)) - 1))]
+
+
+def conflicts(tmp, env, n, good, changed):
+    """--conflicts: the import against a vault of n, with its baselines in the same run, each
+    run into a new vault (made and filled untimed); locally and through the agent."""
+    runtime = os.path.join(tmp, "run")
+    os.makedirs(runtime, mode=0o700, exist_ok=True)
+    env = dict(env, XDG_RUNTIME_DIR=runtime)
+    times = {k: [] for k in ("version", "same", "dry", "import", "agent")}
+    for run in range(RUNS):
+        vault = os.path.join(tmp, f"vault-{n}-{run}.sqlite")
+        timed(["--vault", vault, "vault", "init"], env, True)
+        timed(["--vault", vault, "import", "cxf", good], env, True)
+        times["version"].append(timed(["--version"], env, True))
+        times["same"].append(timed(["--vault", vault, "import", "cxf", good], env, True))
+        times["dry"].append(timed(["--vault", vault, "import", "cxf", changed, "--dry-run"], env, True))
+        times["import"].append(timed(["--vault", vault, "import", "cxf", changed], env, True))
+        os.remove(vault)
+        # The same import through the agent (`credwell unlock`): no passphrase, no key derivation.
+        timed(["--vault", vault, "vault", "init"], env, True)
+        timed(["--vault", vault, "import", "cxf", good], env, True)
+        timed(["--vault", vault, "unlock"], env, True)
+        agent_env = {k: v for k, v in env.items() if k != "CREDWELL_PASSPHRASE_FILE"}
+        times["agent"].append(timed(["--vault", vault, "import", "cxf", changed], agent_env, True))
+        timed(["--vault", vault, "lock"], env, True)
+        os.remove(vault)
+    print(f"{n} items against a vault of {n}, {RUNS} runs (seconds):")
+    print("| command | median | p95 | p99 | min | max |")
+    print("|---|---|---|---|---|---|")
+    for key, what in [
+        ("version", "baseline: `credwell --version` (process start)"),
+        ("same", "baseline: the first file again (read, checked, planned; all unchanged, nothing written)"),
+        ("dry", "baseline: the changed file with `--dry-run` (read, checked, planned, nothing written)"),
+        ("import", f"**the changed file: {n // 2} updated, {n // 4} kept out, {n // 4} unchanged**"),
+        ("agent", "the same import through the agent (`credwell unlock`)"),
+    ]:
+        t = times[key]
+        print(f"| {what} | {statistics.median(t):.3f} | {rank(t, 0.95):.3f} | {rank(t, 0.99):.3f} | "
+              f"{min(t):.3f} | {max(t):.3f} |", flush=True)
+
+
 def main():
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -99,17 +148,7 @@ def main():
                 changed = os.path.join(tmp, f"{n}-changed.json")
                 with open(changed, "w") as f:
                     f.write(cxf(n, False, changed=True))
-                times = []
-                for run in range(RUNS):
-                    vault = os.path.join(tmp, f"vault-{n}-{run}.sqlite")
-                    timed(["--vault", vault, "vault", "init"], env, True)
-                    timed(["--vault", vault, "import", "cxf", good], env, True)
-                    times.append(timed(["--vault", vault, "import", "cxf", changed], env, True))
-                    os.remove(vault)
-                times.sort()
-                p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
-                print(f"{n:>7} items against a vault of {n}: median {statistics.median(times):.3f} s, "
-                      f"p95 {p95:.3f} s (min {times[0]:.3f}, max {times[-1]:.3f})", flush=True)
+                conflicts(tmp, env, n, good, changed)
                 continue
             imports, parses = [], []
             for run in range(RUNS):
