@@ -181,9 +181,16 @@ impl SyncStatus {
     }
 
     /// `vault.status`'s `sync` member: `{"state", "server"?, "lastSync"?, "lastError"?,
-    /// "received"?, "pushed"?}`.
-    pub(crate) fn to_json(&self) -> Value {
-        let s = lock(&self.0).clone();
+    /// "received"?, "pushed"?}`. A `locked` vault's is `off`, whatever the loop last recorded:
+    /// the loop hears of the lock a moment after it happens (and a round that was ending may
+    /// record its outcome in that moment), but a status asked for after the lock must not show
+    /// a sync the lock has stopped.
+    pub(crate) fn to_json(&self, locked: bool) -> Value {
+        let s = if locked {
+            Status::default()
+        } else {
+            lock(&self.0).clone()
+        };
         let state = match s.state {
             State::Off => "off",
             State::Syncing => "syncing",

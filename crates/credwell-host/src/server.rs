@@ -289,7 +289,7 @@ impl<O: VaultOpener> Host<O> {
             } => self.hello(id, protocol, related_origins),
             Method::Status => {
                 let locked = !self.store.is_unlocked();
-                self.send(Reply::status(id, locked, self.sync.to_json()));
+                self.send(Reply::status(id, locked, self.sync.to_json(locked)));
             }
             Method::List {
                 query,

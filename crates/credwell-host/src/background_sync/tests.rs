@@ -118,7 +118,7 @@ impl Looping {
     }
 
     fn status(&self) -> Value {
-        self.status.to_json()
+        self.status.to_json(false)
     }
 }
 
@@ -312,6 +312,18 @@ async fn a_rotated_key_tells_the_user_what_to_run() {
     assert_eq!(status["state"], "failed", "{status}");
     let error = status["lastError"].as_str().unwrap();
     assert!(error.contains("`credwell sync now`"), "{error}");
+}
+
+#[test]
+fn a_locked_vault_reports_sync_off_even_before_the_loop_hears_of_the_lock() {
+    // What the loop last recorded: a failure (the loop has not yet seen the lock).
+    let status = SyncStatus::default();
+    status.failed(&SyncFailure::Failed {
+        server: Some("http://127.0.0.1:1".into()),
+        message: "the sync server cannot be reached".into(),
+    });
+    assert_eq!(status.to_json(false)["state"], "failed");
+    assert_eq!(status.to_json(true), json!({"state": "off"}));
 }
 
 #[test]
