@@ -11,12 +11,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use credwell_sync::protocol::{
-    AddDevice, AddedDevice, ConflictReply, CursorReply, DevicesReply, ErrorReply, MAX_BODY_BYTES,
-    MAX_DEVICE_NAME_BYTES, MAX_PULL_RECORDS, MAX_PUSH_RECORDS, MAX_SEALED_BYTES, PullReply,
-    PushReply, PushRequest, WAIT_SECONDS,
+    AddDevice, AddedDevice, Bytes, ConflictReply, CreateAccount, CreatedAccount, CursorReply,
+    DevicesReply, ErrorReply, MAX_BODY_BYTES, MAX_DEVICE_NAME_BYTES, MAX_PULL_RECORDS,
+    MAX_PUSH_RECORDS, MAX_SEALED_BYTES, PullReply, PushReply, PushRequest, WAIT_SECONDS,
 };
 use credwell_sync::{AccountId, DeviceId, DeviceToken, TokenHash};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::notices::Notice;
@@ -147,19 +147,6 @@ impl FromRequestParts<AppState> for Device {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewAccount {
-    device_name: String,
-}
-
-#[derive(Debug, Serialize)]
-pub(crate) struct NewAccountReply {
-    account: AccountId,
-    device: DeviceId,
-    token: String,
-}
-
 pub(crate) fn check_device_name(name: &str) -> Result<(), ApiError> {
     if name.is_empty() || name.len() > MAX_DEVICE_NAME_BYTES || name.chars().any(char::is_control) {
         return Err(ApiError::bad(format!(
@@ -169,24 +156,48 @@ pub(crate) fn check_device_name(name: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// A token hash as a request sends it: 32 bytes.
+fn token_hash_of(bytes: &Bytes) -> Result<TokenHash, ApiError> {
+    <[u8; 32]>::try_from(&bytes.0[..])
+        .map(TokenHash)
+        .map_err(|_| ApiError::bad("token_hash is 32 bytes"))
+}
+
+/// `POST /v1/accounts`: a new account with its first device. With the ids and the token's hash
+/// chosen by the device, idempotent (the same request again creates nothing and gets the same
+/// answer; an existing account id with another device, token or name is refused, `409`, and
+/// that account is left as it is); with the device name alone, the server chooses them and
+/// answers with the token.
 async fn create_account(
     State(state): State<AppState>,
-    body: Result<Json<NewAccount>, JsonRejection>,
-) -> Result<Json<NewAccountReply>, ApiError> {
+    body: Result<Json<CreateAccount>, JsonRejection>,
+) -> Result<Json<CreatedAccount>, ApiError> {
     let Json(body) = body?;
     check_device_name(&body.device_name)?;
-    let random = || ApiError(StatusCode::INTERNAL_SERVER_ERROR, "no randomness".into());
-    let account = AccountId::random().map_err(|_| random())?;
-    let device = DeviceId::random().map_err(|_| random())?;
-    let token = DeviceToken::generate(account, device).map_err(|_| random())?;
-    state
+    let (account, device, hash, token) = match (body.account, body.device, &body.token_hash) {
+        (Some(account), Some(device), Some(hash)) => (account, device, token_hash_of(hash)?, None),
+        (None, None, None) => {
+            let random = || ApiError(StatusCode::INTERNAL_SERVER_ERROR, "no randomness".into());
+            let account = AccountId::random().map_err(|_| random())?;
+            let device = DeviceId::random().map_err(|_| random())?;
+            let token = DeviceToken::generate(account, device).map_err(|_| random())?;
+            (account, device, token.hash(), Some(token))
+        }
+        _ => {
+            return Err(ApiError::bad(
+                "account, device and token_hash are given together or not at all",
+            ));
+        }
+    };
+    let created = state
         .storage
-        .create_account(account, device, token.hash(), &body.device_name, now_ms())
+        .create_account(account, device, hash, &body.device_name, now_ms())
         .await?;
-    Ok(Json(NewAccountReply {
+    Ok(Json(CreatedAccount {
         account,
         device,
-        token: token.to_text().to_string(),
+        created,
+        token: token.map(|t| t.to_text().to_string()),
     }))
 }
 
@@ -332,14 +343,13 @@ async fn add_device(
 ) -> Result<Json<AddedDevice>, ApiError> {
     let Json(body) = body?;
     check_device_name(&body.device_name)?;
-    let hash = <[u8; 32]>::try_from(&body.token_hash.0[..])
-        .map_err(|_| ApiError::bad("token_hash is 32 bytes"))?;
+    let hash = token_hash_of(&body.token_hash)?;
     let created = state
         .storage
         .add_device(
             device.account,
             body.device,
-            TokenHash(hash),
+            hash,
             &body.device_name,
             now_ms(),
         )

@@ -9,10 +9,11 @@ use std::time::{Duration, Instant};
 
 use common::{Engine, start_postgres_instance, start_server};
 use credwell_sync::protocol::{
-    AddDevice, AddedDevice, Bytes, ConflictReply, CursorReply, DevicesReply, ErrorReply,
-    MAX_PUSH_RECORDS, MAX_SEALED_BYTES, PullReply, PushRecord, PushReply, PushRequest,
+    AddDevice, AddedDevice, Bytes, ConflictReply, CreateAccount, CreatedAccount, CursorReply,
+    DevicesReply, ErrorReply, MAX_PUSH_RECORDS, MAX_SEALED_BYTES, PullReply, PushRecord, PushReply,
+    PushRequest, WrappedKey,
 };
-use credwell_sync::{DeviceId, DeviceToken, RecordId};
+use credwell_sync::{AccountId, DeviceId, DeviceToken, RecordId};
 use credwell_sync_server::Notices;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
@@ -321,5 +322,88 @@ async fn adding_a_device_twice_adds_it_once_with_the_same_answer() {
         assert_eq!(works.unwrap().status(), StatusCode::OK);
         let refused = http.get(&url).bearer_auth(&*other.to_text()).send().await;
         error_of(refused.unwrap(), StatusCode::UNAUTHORIZED).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn creating_an_account_twice_creates_it_once_and_nobody_takes_one_over() {
+    let http = Client::new();
+    for engine in Engine::both().await {
+        let base = start_server(engine.storage.clone(), Notices::new()).await;
+        let account = AccountId::random().unwrap();
+        let laptop = DeviceId::random().unwrap();
+        let token = DeviceToken::generate(account, laptop).unwrap();
+        let body = |device: DeviceId, name: &str, token: &DeviceToken| CreateAccount {
+            device_name: name.into(),
+            account: Some(account),
+            device: Some(device),
+            token_hash: Some(Bytes(token.hash().0.to_vec())),
+        };
+        let create =
+            |body: &CreateAccount| http.post(format!("{base}/v1/accounts")).json(body).send();
+        let first = create(&body(laptop, "laptop", &token)).await.unwrap();
+        assert_eq!(first.status(), StatusCode::OK, "{}", engine.name);
+        let first: CreatedAccount = first.json().await.unwrap();
+        assert_eq!((first.account, first.device), (account, laptop));
+        assert!(first.token.is_none(), "the device chose its token");
+        let wrapped = WrappedKey {
+            version: 1,
+            sealed: Bytes(vec![7; 40]),
+        };
+        engine
+            .storage
+            .set_opaque(account, b"registration", &wrapped, 0, 1)
+            .await
+            .unwrap();
+        // The same request again (a retry after a lost answer): the same answer, nothing made.
+        let again = create(&body(laptop, "laptop", &token)).await.unwrap();
+        assert_eq!(again.status(), StatusCode::OK, "{}", engine.name);
+        assert_eq!(again.json::<CreatedAccount>().await.unwrap(), first);
+        // Whoever knows the account id (it is the sign-in handle) and sends another first
+        // device, token or name is refused, and the account is left as it was.
+        let stranger = DeviceId::random().unwrap();
+        let theirs = DeviceToken::generate(account, stranger).unwrap();
+        let other = DeviceToken::generate(account, laptop).unwrap();
+        for attempt in [
+            body(stranger, "laptop", &theirs),
+            body(laptop, "laptop", &other),
+            body(laptop, "tablet", &token),
+        ] {
+            let error = error_of(create(&attempt).await.unwrap(), StatusCode::CONFLICT).await;
+            assert!(error.contains("already exists"), "{error}");
+        }
+        let opaque = engine.storage.opaque(account).await.unwrap().unwrap();
+        assert_eq!(
+            (opaque.record, opaque.wrapped),
+            (b"registration".to_vec(), wrapped)
+        );
+        let url = format!("{base}/v1/devices");
+        let works = http.get(&url).bearer_auth(&*token.to_text()).send().await;
+        let listed: DevicesReply = works.unwrap().json().await.unwrap();
+        let names: Vec<_> = listed.devices.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, ["laptop"], "{}", engine.name);
+        for refused in [theirs, other] {
+            let reply = http.get(&url).bearer_auth(&*refused.to_text()).send().await;
+            error_of(reply.unwrap(), StatusCode::UNAUTHORIZED).await;
+        }
+        // Some of the chosen values without the others, or a hash that is not 32 bytes.
+        let mut partial = body(DeviceId::random().unwrap(), "x", &token);
+        partial.account = Some(AccountId::random().unwrap());
+        partial.token_hash = None;
+        let error = error_of(create(&partial).await.unwrap(), StatusCode::BAD_REQUEST).await;
+        assert!(error.contains("together"), "{error}");
+        partial.token_hash = Some(Bytes(vec![1; 31]));
+        let error = error_of(create(&partial).await.unwrap(), StatusCode::BAD_REQUEST).await;
+        assert!(error.contains("32 bytes"), "{error}");
+        // The device name alone (the older form): the server chooses, and answers the token.
+        let older = CreateAccount {
+            device_name: "older".into(),
+            account: None,
+            device: None,
+            token_hash: None,
+        };
+        let made: CreatedAccount = create(&older).await.unwrap().json().await.unwrap();
+        let token = DeviceToken::parse(made.token.as_deref().unwrap()).unwrap();
+        assert_eq!((token.account, token.device), (made.account, made.device));
     }
 }

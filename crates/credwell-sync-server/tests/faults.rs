@@ -1,6 +1,6 @@
 //! Faults between a device and the server, on both engines: the server process killed with
 //! SIGKILL in the middle of a push, the connection cut in the middle of an answer, and a
-//! request delivered twice (a push, a pull, a device added). Each time no acknowledged change is lost, nothing is applied in
+//! request delivered twice (a push, a pull, a device added, an account created). Each time no acknowledged change is lost, nothing is applied in
 //! part, the device says what went wrong, and the next sync converges.
 //!
 //! The devices reach the server through a loopback proxy the test controls
@@ -20,7 +20,7 @@ use common::devices::{
 use common::locks::{lock_row, lock_waited_for};
 use common::proxy::{Action, Proxy};
 use credwell_sync::RecordId;
-use credwell_sync::client::http::{ADD_DEVICE_ATTEMPTS, HttpTransport};
+use credwell_sync::client::http::{HttpTransport, RETRY_ATTEMPTS};
 use credwell_sync::client::{SyncError, TransportError};
 use credwell_sync::protocol::MAX_PUSH_RECORDS;
 
@@ -394,7 +394,62 @@ fn a_device_added_through_a_cut_answer_or_delivered_twice_is_added_once() {
         let cut = faults.iter().filter(|(_, f)| f.contains("cut")).count();
         assert_eq!(
             (faults.len(), cut),
-            (6, 1 + ADD_DEVICE_ATTEMPTS as usize),
+            (6, 1 + RETRY_ATTEMPTS as usize),
+            "{engine}: {faults:?}"
+        );
+    }
+}
+
+#[test]
+fn an_account_created_through_a_cut_answer_or_delivered_twice_is_created_once() {
+    for engine in ["sqlite", "postgres"] {
+        let (proxy, _runtime, _engine_kept) = proxied(engine);
+        let creating = |nth: usize, action: Action| {
+            let mut seen = 0;
+            proxy.set_policy(move |request| {
+                if request.method == "POST" && request.path == "/v1/accounts" {
+                    seen += 1;
+                    if seen == nth {
+                        return action.clone();
+                    }
+                }
+                Action::Pass
+            });
+        };
+        let mut created = Vec::new();
+        // The first answer is cut: the device sends the same request again and gets the answer;
+        // then the request reaches the server twice, the device getting either answer.
+        creating(1, Action::Cut);
+        created.push(HttpTransport::create_account(&proxy.url(), "cut").unwrap());
+        for second in [false, true] {
+            creating(1, Action::Replay { second });
+            created.push(HttpTransport::create_account(&proxy.url(), "twice").unwrap());
+        }
+        // Every answer cut: the device gives up after its attempts, as unreachable.
+        proxy.set_policy(|request| {
+            if request.method == "POST" && request.path == "/v1/accounts" {
+                return Action::Cut;
+            }
+            Action::Pass
+        });
+        let error = HttpTransport::create_account(&proxy.url(), "never heard").unwrap_err();
+        assert!(
+            matches!(&error, TransportError::Unreachable(m) if m.contains("broke")),
+            "{engine}: {error}"
+        );
+        proxy.pass();
+        // Each account exists once, with its one device, whose token works.
+        for enrolled in created {
+            let transport = HttpTransport::new(&proxy.url(), enrolled.token).unwrap();
+            let listed = transport.devices().unwrap();
+            assert_eq!(listed.len(), 1, "{engine}: a device added twice");
+            assert_eq!(listed[0].id, enrolled.device, "{engine}");
+        }
+        let faults = proxy.faults();
+        let cut = faults.iter().filter(|(_, f)| f.contains("cut")).count();
+        assert_eq!(
+            (faults.len(), cut),
+            (3 + RETRY_ATTEMPTS as usize, 1 + RETRY_ATTEMPTS as usize),
             "{engine}: {faults:?}"
         );
     }

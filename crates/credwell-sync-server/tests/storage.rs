@@ -158,6 +158,31 @@ async fn devices_are_listed_and_revoked_once() {
             s.create_account(a, d, token.hash(), "again", 3).await,
             Err(StorageError::AccountExists)
         ));
+        // The account's creation again, exactly: nothing created, its first time kept. Its
+        // first device with another token or name, another first device, or a device added
+        // later named as the first: refused, and the account left as it was.
+        let first = DeviceToken::generate(a, d).unwrap();
+        let created = s.create_account(a, d, first.hash(), "laptop", 9_000).await;
+        assert!(
+            matches!(created, Err(StorageError::AccountExists)),
+            "{}: another token for the first device",
+            engine.name
+        );
+        let kept = s.device(a, d).await.unwrap().unwrap().token_hash;
+        let again = s.create_account(a, d, kept, "laptop", 9_000).await;
+        assert_eq!(again.unwrap(), 1_000, "{}", engine.name);
+        for (device, hash, name) in [
+            (d, kept, "tablet"),
+            (DeviceId([9; 16]), kept, "laptop"),
+            (phone, token.hash(), "phone"),
+        ] {
+            let refused = s.create_account(a, device, hash, name, 9_000).await;
+            assert!(
+                matches!(refused, Err(StorageError::AccountExists)),
+                "{}: {name}: {refused:?}",
+                engine.name
+            );
+        }
         assert!(matches!(
             s.add_device(AccountId([5; 16]), phone, token.hash(), "x", 3)
                 .await,

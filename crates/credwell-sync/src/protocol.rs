@@ -7,6 +7,8 @@
 //!   `409 Conflict` and [`ConflictReply`]; the device pulls, merges and pushes again.
 //! - `GET /v1/wait?since=C`: returns as soon as the account's cursor passes `C`, or after
 //!   [`WAIT_SECONDS`] ([`CursorReply`]): the live change notice.
+//! - `POST /v1/accounts` ([`CreateAccount`]): a new account with its first device, whose ids
+//!   and token the device chooses (idempotent) ([`CreatedAccount`]).
 //! - `GET /v1/devices`, `DELETE /v1/devices/{id}`: the account's devices ([`DevicesReply`]);
 //!   `POST /v1/devices` with `{"device_name": ...}`: a device adds another and receives its
 //!   token, to hand over with the account key.
@@ -181,6 +183,55 @@ pub struct DeviceInfo {
 pub struct DevicesReply {
     /// Every device the account has had, in the order they joined.
     pub devices: Vec<DeviceInfo>,
+}
+
+/// `POST /v1/accounts`: a new account with its first device. The device chooses the account's
+/// id, its own id and its token, and sends the token's SHA-256 only, so the request is
+/// idempotent like [`AddDevice`]: the same one again (a retry after a lost answer) creates
+/// nothing and gets the same answer; an account id that exists with another first device, token
+/// or name is refused (`409`) and nothing of that account changes.
+///
+/// Servers also take `{"device_name"}` alone (the form devices sent before): the server then
+/// chooses the ids and the token, and answers with the token; that form is not idempotent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAccount {
+    /// The first device's name.
+    pub device_name: String,
+    /// The new account's id (random, chosen by the device).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<AccountId>,
+    /// The first device's id (random, chosen by the device).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<DeviceId>,
+    /// The SHA-256 of the first device's token secret (32 bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_hash: Option<Bytes>,
+}
+
+/// The answer to `POST /v1/accounts`, the same for a repeated request.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedAccount {
+    /// The account.
+    pub account: AccountId,
+    /// Its first device.
+    pub device: DeviceId,
+    /// When it was created (the first time), in milliseconds since the Unix epoch.
+    pub created: u64,
+    /// The device's token, when the server chose it (a request with the device name alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for CreatedAccount {
+    /// Not the token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedAccount")
+            .field("account", &self.account)
+            .field("device", &self.device)
+            .field("created", &self.created)
+            .finish_non_exhaustive()
+    }
 }
 
 /// `POST /v1/devices`: a device of the account adds another. The adding device chooses the

@@ -42,7 +42,7 @@ pub mod sqlite;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StorageError {
-    /// The account already exists.
+    /// The account already exists (with another first device, token or name).
     #[error("the account already exists")]
     AccountExists,
     /// No such account.
@@ -116,6 +116,25 @@ pub(crate) fn same_device(
         Ok(created)
     } else {
         Err(StorageError::DeviceExists)
+    }
+}
+
+/// Whether an existing account (created at `account_created`) is the one a repeated
+/// `create_account` asks for: its first device, made with it, is the one asked for, with the
+/// same token hash and name (`stored`: the account's device of that id, if any). Its `created`
+/// time if so, else [`StorageError::AccountExists`]: a request that names an existing account
+/// never changes it, so nobody takes an account over by sending its id.
+pub(crate) fn same_account(
+    account_created: u64,
+    stored: Option<(TokenHash, &str, u64)>,
+    token_hash: TokenHash,
+    name: &str,
+) -> Result<u64, StorageError> {
+    match stored {
+        Some(stored) if stored.2 == account_created => {
+            same_device(stored, token_hash, name).map_err(|_| StorageError::AccountExists)
+        }
+        _ => Err(StorageError::AccountExists),
     }
 }
 
@@ -196,7 +215,10 @@ pub struct Page {
 /// The server's database. Every method is one transaction.
 #[async_trait]
 pub trait Storage: Send + Sync + std::fmt::Debug {
-    /// Creates an account with its first device.
+    /// Creates an account with its first device; when the account exists with that first
+    /// device, token hash and name (the same request again), creates nothing. When it was
+    /// created (the first time), or [`StorageError::AccountExists`] if the account exists with
+    /// another first device, token or name (it is left as it is).
     async fn create_account(
         &self,
         account: AccountId,
@@ -204,7 +226,7 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         token_hash: TokenHash,
         device_name: &str,
         now: u64,
-    ) -> Result<(), StorageError>;
+    ) -> Result<u64, StorageError>;
 
     /// Adds a device to an existing account; when the account has it already with the same
     /// token hash and name (the same request again), adds nothing. When it was added (the

@@ -19,7 +19,7 @@ use zeroize::Zeroizing;
 
 use super::{
     DeviceRecord, NewDevice, OpaqueRecord, Page, PushOutcome, Storage, StorageError, from_db, page,
-    same_device, stale, to_db, token_hash,
+    same_account, same_device, stale, to_db, token_hash,
 };
 use crate::Notices;
 
@@ -221,6 +221,24 @@ async fn insert_device(
     Ok(())
 }
 
+/// The account's device `device` (token hash, name, created), if it has one.
+async fn stored_device(
+    tx: &impl deadpool_postgres::GenericClient,
+    account: AccountId,
+    device: DeviceId,
+) -> Result<Option<(TokenHash, String, u64)>, StorageError> {
+    let row = tx
+        .query_opt(
+            "SELECT token_hash, name, created FROM devices \
+             WHERE account_id = $1 AND device_id = $2",
+            &[&&account.0[..], &&device.0[..]],
+        )
+        .await
+        .map_err(db)?;
+    row.map(|row| Ok((token_hash(row.get(0))?, row.get(1), from_db(row.get(2)))))
+        .transpose()
+}
+
 #[async_trait]
 impl Storage for PostgresStorage {
     async fn create_account(
@@ -230,9 +248,11 @@ impl Storage for PostgresStorage {
         token_hash: TokenHash,
         device_name: &str,
         now: u64,
-    ) -> Result<(), StorageError> {
+    ) -> Result<u64, StorageError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db)?;
+        // Two copies of one request: the second waits here for the first's row, then finds
+        // it (a new statement sees what committed before it).
         let added = tx
             .execute(
                 "INSERT INTO accounts (account_id, cursor, created) VALUES ($1, 0, $2) \
@@ -242,10 +262,20 @@ impl Storage for PostgresStorage {
             .await
             .map_err(db)?;
         if added == 0 {
-            return Err(StorageError::AccountExists);
+            let row = tx
+                .query_one(
+                    "SELECT created FROM accounts WHERE account_id = $1",
+                    &[&&account.0[..]],
+                )
+                .await
+                .map_err(db)?;
+            let stored = stored_device(&tx, account, device).await?;
+            let stored = stored.as_ref().map(|(h, n, c)| (*h, n.as_str(), *c));
+            return same_account(from_db(row.get(0)), stored, token_hash, device_name);
         }
         insert_device(&tx, account, device, token_hash, device_name, now).await?;
-        tx.commit().await.map_err(db)
+        tx.commit().await.map_err(db)?;
+        Ok(now)
     }
 
     async fn add_device(
@@ -260,19 +290,8 @@ impl Storage for PostgresStorage {
         let tx = client.transaction().await.map_err(db)?;
         // The account's row locked: two copies of one request are serialized here.
         account_cursor(&tx, account, true).await?;
-        let stored = tx
-            .query_opt(
-                "SELECT token_hash, name, created FROM devices \
-                 WHERE account_id = $1 AND device_id = $2",
-                &[&&account.0[..], &&device.0[..]],
-            )
-            .await
-            .map_err(db)?;
-        if let Some(row) = stored {
-            let hash = super::token_hash(row.get(0))?;
-            let stored_name: String = row.get(1);
-            let stored = (hash, stored_name.as_str(), from_db(row.get(2)));
-            return same_device(stored, token_hash, name);
+        if let Some((hash, stored_name, created)) = stored_device(&tx, account, device).await? {
+            return same_device((hash, stored_name.as_str(), created), token_hash, name);
         }
         insert_device(&tx, account, device, token_hash, name, now).await?;
         tx.commit().await.map_err(db)?;

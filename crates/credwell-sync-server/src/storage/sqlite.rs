@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 
 use super::{
     DeviceRecord, NewDevice, OpaqueRecord, Page, PushOutcome, Storage, StorageError, from_db, page,
-    same_device, stale, to_db, token_hash,
+    same_account, same_device, stale, to_db, token_hash,
 };
 
 mod signin;
@@ -126,6 +126,31 @@ fn insert_device(
     Ok(())
 }
 
+/// The account's device `device` (token hash, name, created), if it has one.
+fn stored_device(
+    tx: &Connection,
+    account: AccountId,
+    device: DeviceId,
+) -> Result<Option<(TokenHash, String, u64)>, StorageError> {
+    let row = tx
+        .query_row(
+            "SELECT token_hash, name, created FROM devices \
+             WHERE account_id = ?1 AND device_id = ?2",
+            params![account.0, device.0],
+            |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            },
+        )
+        .optional()
+        .map_err(db)?;
+    row.map(|(hash, name, created)| Ok((token_hash(hash)?, name, from_db(created))))
+        .transpose()
+}
+
 fn account_cursor(conn: &Connection, account: AccountId) -> Result<u64, StorageError> {
     conn.query_row(
         "SELECT cursor FROM accounts WHERE account_id = ?1",
@@ -147,7 +172,7 @@ impl Storage for SqliteStorage {
         token_hash: TokenHash,
         device_name: &str,
         now: u64,
-    ) -> Result<(), StorageError> {
+    ) -> Result<u64, StorageError> {
         let name = device_name.to_owned();
         self.with(move |conn| {
             let tx = conn
@@ -161,10 +186,20 @@ impl Storage for SqliteStorage {
                 )
                 .map_err(db)?;
             if added == 0 {
-                return Err(StorageError::AccountExists);
+                let created: i64 = tx
+                    .query_row(
+                        "SELECT created FROM accounts WHERE account_id = ?1",
+                        [account.0],
+                        |r| r.get(0),
+                    )
+                    .map_err(db)?;
+                let stored = stored_device(&tx, account, device)?;
+                let stored = stored.as_ref().map(|(h, n, c)| (*h, n.as_str(), *c));
+                return same_account(from_db(created), stored, token_hash, &name);
             }
             insert_device(&tx, account, device, token_hash, &name, now)?;
-            tx.commit().map_err(db)
+            tx.commit().map_err(db)?;
+            Ok(now)
         })
         .await
     }
@@ -183,28 +218,8 @@ impl Storage for SqliteStorage {
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(db)?;
             account_cursor(&tx, account)?;
-            let stored = tx
-                .query_row(
-                    "SELECT token_hash, name, created FROM devices \
-                     WHERE account_id = ?1 AND device_id = ?2",
-                    params![account.0, device.0],
-                    |r| {
-                        Ok((
-                            r.get::<_, Vec<u8>>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, i64>(2)?,
-                        ))
-                    },
-                )
-                .optional()
-                .map_err(db)?;
-            if let Some((hash, stored_name, created)) = stored {
-                let stored = (
-                    super::token_hash(hash)?,
-                    stored_name.as_str(),
-                    from_db(created),
-                );
-                return same_device(stored, token_hash, &name);
+            if let Some((hash, stored_name, created)) = stored_device(&tx, account, device)? {
+                return same_device((hash, stored_name.as_str(), created), token_hash, &name);
             }
             insert_device(&tx, account, device, token_hash, &name, now)?;
             tx.commit().map_err(db)?;

@@ -7,13 +7,12 @@ use reqwest::Certificate;
 use reqwest::StatusCode;
 use reqwest::blocking::{Client as Http, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::{Pushed, Transport, TransportError};
 use crate::protocol::{
-    AddDevice, AddedDevice, Bytes, ConflictReply, CursorReply, DeviceInfo, DevicesReply,
-    ErrorReply, PullReply, PushRequest, WAIT_SECONDS,
+    AddDevice, AddedDevice, Bytes, ConflictReply, CreateAccount, CreatedAccount, CursorReply,
+    DeviceInfo, DevicesReply, ErrorReply, PullReply, PushRequest, WAIT_SECONDS,
 };
 use crate::{AccountId, DeviceId, DeviceToken};
 
@@ -21,8 +20,9 @@ mod signin;
 
 pub use signin::{SignInError, SignedIn};
 
-/// How many times [`HttpTransport::add_device`] sends its request when the connection breaks.
-pub const ADD_DEVICE_ATTEMPTS: u32 = 3;
+/// How many times [`HttpTransport::add_device`] and [`HttpTransport::create_account`] send
+/// their request when the connection breaks (both are idempotent).
+pub const RETRY_ATTEMPTS: u32 = 3;
 
 /// How long one request may take (a wait takes up to [`WAIT_SECONDS`] more).
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -44,28 +44,6 @@ impl fmt::Debug for Enrolled {
             .field("device", &self.device)
             .finish_non_exhaustive()
     }
-}
-
-#[derive(Deserialize)]
-struct EnrolledReply {
-    account: AccountId,
-    device: DeviceId,
-    token: String,
-}
-
-impl From<EnrolledReply> for Enrolled {
-    fn from(reply: EnrolledReply) -> Self {
-        Self {
-            account: reply.account,
-            device: reply.device,
-            token: Zeroizing::new(reply.token),
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct DeviceName<'a> {
-    device_name: &'a str,
 }
 
 /// A device's connection to its sync server.
@@ -129,6 +107,42 @@ fn send(request: RequestBuilder) -> Result<Response, TransportError> {
     })
 }
 
+/// Sends the request `build` makes, again when the connection breaks before the answer, up to
+/// [`RETRY_ATTEMPTS`] times in all: for idempotent requests only.
+fn send_retrying<T: DeserializeOwned>(
+    build: impl Fn() -> RequestBuilder,
+) -> Result<T, TransportError> {
+    let mut attempt = 1;
+    loop {
+        match send(build()).and_then(answer::<T>) {
+            Err(TransportError::Unreachable(_)) if attempt < RETRY_ATTEMPTS => attempt += 1,
+            other => return other,
+        }
+    }
+}
+
+/// A new random device id and its token in `account`.
+fn new_device(account: AccountId) -> Result<(DeviceId, DeviceToken), TransportError> {
+    let no_randomness = || TransportError::Unreachable("no randomness".into());
+    let device = DeviceId::random().map_err(|_| no_randomness())?;
+    let token = DeviceToken::generate(account, device).map_err(|_| no_randomness())?;
+    Ok((device, token))
+}
+
+/// Refuses an answer about another account or device than the one asked for.
+fn same_ids(
+    asked: (AccountId, DeviceId),
+    answered: (AccountId, DeviceId),
+    what: &str,
+) -> Result<(), TransportError> {
+    if asked != answered {
+        return Err(TransportError::Malformed(format!(
+            "the server {what} another account or device than the one asked for"
+        )));
+    }
+    Ok(())
+}
+
 /// The body of a successful answer, or the server's error.
 fn answer<T: DeserializeOwned>(response: Response) -> Result<T, TransportError> {
     let status = response.status();
@@ -187,7 +201,11 @@ impl HttpTransport {
         })
     }
 
-    /// Creates an account on the server at `url`, with this device as its first.
+    /// Creates an account on the server at `url`, with this device as its first. This device
+    /// chooses the account's id, its own and its token (the server gets the token's hash), so
+    /// the request can be sent again: when the connection breaks before the answer
+    /// ([`TransportError::Unreachable`]), it is, up to [`RETRY_ATTEMPTS`] times in all, and the
+    /// server creates the account once.
     pub fn create_account(url: &str, device_name: &str) -> Result<Enrolled, TransportError> {
         Self::create_account_with_ca(url, None, device_name)
     }
@@ -200,46 +218,54 @@ impl HttpTransport {
         device_name: &str,
     ) -> Result<Enrolled, TransportError> {
         let base = base_of(url)?;
-        let request = http(ca)?
-            .post(format!("{base}/v1/accounts"))
-            .json(&DeviceName { device_name });
-        answer::<EnrolledReply>(send(request)?).map(Enrolled::from)
+        let http = http(ca)?;
+        let account =
+            AccountId::random().map_err(|_| TransportError::Unreachable("no randomness".into()))?;
+        let (device, token) = new_device(account)?;
+        let body = CreateAccount {
+            device_name: device_name.to_owned(),
+            account: Some(account),
+            device: Some(device),
+            token_hash: Some(Bytes(token.hash().0.to_vec())),
+        };
+        let created: CreatedAccount =
+            send_retrying(|| http.post(format!("{base}/v1/accounts")).json(&body))?;
+        same_ids(
+            (account, device),
+            (created.account, created.device),
+            "created",
+        )?;
+        Ok(Enrolled {
+            account,
+            device,
+            token: token.to_text(),
+        })
     }
 
     /// Adds a device to this device's account: its id and token, for the new device. This
     /// device chooses both (the server gets the token's hash), so the request can be sent
     /// again: when the connection breaks before the answer ([`TransportError::Unreachable`]),
-    /// it is, up to [`ADD_DEVICE_ATTEMPTS`] times in all, and the server adds the device once.
+    /// it is, up to [`RETRY_ATTEMPTS`] times in all, and the server adds the device once.
     pub fn add_device(&self, device_name: &str) -> Result<Enrolled, TransportError> {
         let ours = DeviceToken::parse(&self.token)
             .map_err(|_| TransportError::Malformed("the device token is not valid".into()))?;
-        let no_randomness = || TransportError::Unreachable("no randomness".into());
-        let device = DeviceId::random().map_err(|_| no_randomness())?;
-        let token = DeviceToken::generate(ours.account, device).map_err(|_| no_randomness())?;
+        let (device, token) = new_device(ours.account)?;
         let body = AddDevice {
             device_name: device_name.to_owned(),
             device,
             token_hash: Bytes(token.hash().0.to_vec()),
         };
-        let mut attempt = 1;
-        let added = loop {
-            let request = self
-                .http
+        let added: AddedDevice = send_retrying(|| {
+            self.http
                 .post(format!("{}/v1/devices", self.base))
                 .bearer_auth(&*self.token)
-                .json(&body);
-            match send(request).and_then(answer::<AddedDevice>) {
-                Err(TransportError::Unreachable(_)) if attempt < ADD_DEVICE_ATTEMPTS => {
-                    attempt += 1;
-                }
-                other => break other?,
-            }
-        };
-        if (added.account, added.device) != (ours.account, device) {
-            return Err(TransportError::Malformed(
-                "the server added another device than the one asked for".into(),
-            ));
-        }
+                .json(&body)
+        })?;
+        same_ids(
+            (ours.account, device),
+            (added.account, added.device),
+            "added",
+        )?;
         Ok(Enrolled {
             account: added.account,
             device,
