@@ -7,10 +7,12 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stdout, missing_docs)]
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use credwell_admin::sync::{Item, Secret, SyncAccount, sync_vault};
+use credwell_admin::sync::{Item, SyncAccount, sync_vault};
 use credwell_sync::AccountKey;
 use credwell_sync::client::http::HttpTransport;
 use credwell_sync::client::{Client, Pushed, State, Transport, TransportError};
@@ -41,31 +43,10 @@ impl Transport for Counting {
     }
 }
 
-fn item(n: usize) -> Item {
-    let json = serde_json::json!({
-        "k": "password",
-        "origin": format!("https://site{n}.example.com"),
-        "id": format!("user{n}@mail.example.com"),
-        "password": "",
-        "name": format!("User {n}"),
-        "icon": "",
-        "history": [],
-    });
-    let mut item: Item = serde_json::from_value(json).unwrap();
-    if let Item::Password { password, .. } = &mut item {
-        *password = Secret::new(&format!("pw-{n}-Xk29!aQ7_rT5"));
-    }
-    item
-}
-
-fn stats(name: &str, mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    let median = times[times.len() / 2];
-    let p95 = times[(times.len() * 95).div_ceil(100) - 1];
-    println!(
-        "{name}: median {median:.1?}, p95 {p95:.1?} ({} runs)",
-        times.len()
-    );
+fn stats(name: &str, times: Vec<Duration>) -> Duration {
+    let runs = times.len();
+    let [median, p95, _] = common::percentiles(times);
+    println!("{name}: median {median:.1?}, p95 {p95:.1?} ({runs} runs)");
     median
 }
 
@@ -99,7 +80,7 @@ fn main() {
         State::default(),
     );
     for n in 0..CREDENTIALS {
-        let item = item(n);
+        let item = common::numbered(n, &format!("pw-{n}-Xk29!aQ7_rT5"));
         let (kind, natural) = item.natural_key();
         let id = writer.record_id(kind, &natural);
         writer.change(id, Some(item), 1_000 + n as u64);

@@ -21,10 +21,13 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stdout, missing_docs)]
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use credwell_admin::sync::{Item, Secret};
+use common::{numbered, percentiles};
+use credwell_admin::sync::Item;
 use credwell_sync::AccountKey;
 use credwell_sync::client::http::HttpTransport;
 use credwell_sync::client::{Client, State};
@@ -41,30 +44,6 @@ struct Scale {
     /// Syncs timed per kind, and first syncs.
     rounds: usize,
     first_syncs: usize,
-}
-
-fn item(n: usize, password: &str) -> Item {
-    let json = serde_json::json!({
-        "k": "password",
-        "origin": format!("https://site{n}.example.com"),
-        "id": format!("user{n}@mail.example.com"),
-        "password": "",
-        "name": format!("User {n}"),
-        "icon": "",
-        "history": [],
-    });
-    let mut item: Item = serde_json::from_value(json).unwrap();
-    if let Item::Password { password: p, .. } = &mut item {
-        *p = Secret::new(password);
-    }
-    item
-}
-
-/// Median, p95 and p99 of `times`.
-fn percentiles(mut times: Vec<Duration>) -> [Duration; 3] {
-    times.sort();
-    let at = |q: usize| times[(times.len() * q).div_ceil(100).max(1) - 1];
-    [times[times.len() / 2], at(95), at(99)]
 }
 
 /// A new database in the cluster at `cluster`: its URL, and a connection to it for the filler.
@@ -156,12 +135,12 @@ fn measure(
     key: &[u8; 32],
     scale: &Scale,
 ) -> [Duration; 3] {
-    let (kind, natural) = item(0, "").natural_key();
+    let (kind, natural) = numbered(0, "").natural_key();
     let id = writer.record_id(kind, &natural);
     let mut pushes = Vec::with_capacity(scale.rounds);
     let mut idles = Vec::with_capacity(scale.rounds);
     for n in 0..scale.rounds {
-        writer.change(id, Some(item(0, &format!("{label}-{n}"))), n as u64 + 2);
+        writer.change(id, Some(numbered(0, &format!("{label}-{n}"))), n as u64 + 2);
         let started = Instant::now();
         let report = writer.sync().unwrap();
         pushes.push(started.elapsed());
@@ -272,9 +251,9 @@ fn main() {
         State::default(),
     );
     for n in 0..scale.per_account {
-        let (kind, natural) = item(n, "").natural_key();
+        let (kind, natural) = numbered(n, "").natural_key();
         let id = writer.record_id(kind, &natural);
-        writer.change(id, Some(item(n, &format!("pw-{n}-Xk29!aQ7"))), 1);
+        writer.change(id, Some(numbered(n, &format!("pw-{n}-Xk29!aQ7"))), 1);
     }
     writer.sync().unwrap();
 

@@ -10,11 +10,13 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stdout, missing_docs)]
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use credwell_admin::sync::{Item, Secret};
+use credwell_admin::sync::Item;
 use credwell_sync::AccountKey;
 use credwell_sync::client::http::HttpTransport;
 use credwell_sync::client::{Client, State};
@@ -24,27 +26,12 @@ use credwell_sync_server::{Notices, Storage};
 
 /// A credential whose password is `password`.
 fn item(password: &str) -> Item {
-    let json = serde_json::json!({
-        "k": "password",
-        "origin": "https://live.example.com",
-        "id": "alice@mail.example.com",
-        "password": "",
-        "name": "Alice",
-        "icon": "",
-        "history": [],
-    });
-    let mut item: Item = serde_json::from_value(json).unwrap();
-    if let Item::Password { password: p, .. } = &mut item {
-        *p = Secret::new(password);
-    }
-    item
-}
-
-/// Median, p95 and p99 of `times`.
-fn percentiles(mut times: Vec<Duration>) -> [Duration; 3] {
-    times.sort();
-    let at = |q: usize| times[(times.len() * q).div_ceil(100).max(1) - 1];
-    [times[times.len() / 2], at(95), at(99)]
+    common::credential(
+        "https://live.example.com",
+        "alice@mail.example.com",
+        "Alice",
+        password,
+    )
 }
 
 /// A server instance on a loopback port of `runtime`: its base URL.
@@ -152,8 +139,8 @@ fn measure(setup: &str, writer_base: &str, reader_base: &str, changes: usize) {
         latencies.push(at - started);
     }
     reader.join().unwrap();
-    let [p50, p95, p99] = percentiles(latencies);
-    let [b50, b95, b99] = percentiles(pushes);
+    let [p50, p95, p99] = common::percentiles(latencies);
+    let [b50, b95, b99] = common::percentiles(pushes);
     println!(
         "{setup}: push-to-visible median {p50:.1?}, p95 {p95:.1?}, p99 {p99:.1?}; the push alone \
          median {b50:.1?}, p95 {b95:.1?}, p99 {b99:.1?}; median ratio {:.2}x ({changes} changes)",

@@ -11,6 +11,8 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stdout, missing_docs)]
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -84,10 +86,6 @@ struct Device {
     record: RecordId,
     revision: u64,
     cursor: u64,
-}
-
-fn percentile(sorted: &[Duration], q: usize) -> Duration {
-    sorted[(sorted.len() * q).div_ceil(100).max(1) - 1]
 }
 
 /// Creates `devices` devices (accounts of [`PER_ACCOUNT`]), device `n` on `bases[n % len]`.
@@ -233,10 +231,10 @@ fn measure(setup: &str, servers: &[Server], devices: usize, rounds: usize) {
              requests in {elapsed:.1?} = {:.0} requests/s; push p50 {:.1?} p99 {:.1?}; pull p50 \
              {:.1?} p99 {:.1?}; server RSS {} (enrolling took {enrolled:.1?})",
             requests as f64 / elapsed.as_secs_f64(),
-            percentile(&pushes, 50),
-            percentile(&pushes, 99),
-            percentile(&pulls, 50),
-            percentile(&pulls, 99),
+            common::percentile(&pushes, 50),
+            common::percentile(&pushes, 99),
+            common::percentile(&pulls, 50),
+            common::percentile(&pulls, 99),
             memory.join(", "),
         );
     });
