@@ -12,12 +12,16 @@
 #![allow(clippy::unwrap_used, clippy::print_stdout, missing_docs)]
 
 mod common;
+// The server process the fault tests start and kill: one starter for both, so that the bench
+// waits for the same "listening on" line and drains the same pipe.
+#[path = "../tests/common/child.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod child;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use child::ServerProcess;
 use credwell_sync::protocol::{AddDevice, Bytes, PullReply, PushRecord, PushReply, PushRequest};
 use credwell_sync::{DeviceId, DeviceToken, RecordId};
 use serde_json::Value;
@@ -30,53 +34,17 @@ const IN_FLIGHT: usize = 64;
 /// Bytes of each sealed record (a credential's envelope is about this size).
 const SEALED: usize = 600;
 
-/// A server process; killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn start(database: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sync-server-process"))
-            .arg(database)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let address = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap()
-            .to_owned();
-        Self {
-            child,
-            base: format!("http://{address}"),
-        }
-    }
-
-    /// VmRSS and VmHWM in MiB (Linux).
-    fn memory(&self) -> (f64, f64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        let field = |name: &str| {
-            (status.lines())
-                .find_map(|l| l.strip_prefix(name))
-                .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-                .map_or(f64::NAN, |kib| kib / 1024.0)
-        };
-        (field("VmRSS:"), field("VmHWM:"))
-    }
+/// VmRSS and VmHWM of `server` in MiB (Linux).
+fn memory(server: &ServerProcess) -> (f64, f64) {
+    let status =
+        std::fs::read_to_string(format!("/proc/{}/status", server.id())).unwrap_or_default();
+    let field = |name: &str| {
+        (status.lines())
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+            .map_or(f64::NAN, |kib| kib / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
 }
 
 /// One simulated device: its server, token, record, and what it has seen.
@@ -179,13 +147,15 @@ async fn round(http: &reqwest::Client, device: &mut Device) -> (Duration, Vec<Du
 }
 
 /// Runs `rounds` rounds of every device against `servers`; prints the figures.
-fn measure(setup: &str, servers: &[Server], devices: usize, rounds: usize) {
+fn measure(setup: &str, servers: &[ServerProcess], devices: usize, rounds: usize) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
+    let bases: Vec<String> = (servers.iter())
+        .map(|s| format!("http://{}", s.address))
+        .collect();
     runtime.block_on(async {
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(IN_FLIGHT)
@@ -222,7 +192,7 @@ fn measure(setup: &str, servers: &[Server], devices: usize, rounds: usize) {
         let requests = pushes.len() + pulls.len();
         let memory: Vec<String> = (servers.iter())
             .map(|s| {
-                let (rss, peak) = s.memory();
+                let (rss, peak) = memory(s);
                 format!("{rss:.0} MiB (peak {peak:.0})")
             })
             .collect();
@@ -271,7 +241,7 @@ fn main() {
     };
     let dir = tempfile::tempdir().unwrap();
     let sqlite = dir.path().join("sync.sqlite");
-    let server = Server::start(sqlite.to_str().unwrap());
+    let server = ServerProcess::start(sqlite.to_str().unwrap());
     measure("SQLite, one instance", &[server], devices, rounds);
 
     let Ok(cluster) = std::env::var("CREDWELL_TEST_POSTGRES") else {
@@ -280,9 +250,9 @@ fn main() {
         );
         return;
     };
-    let one = Server::start(&fresh_database(&cluster, "one"));
+    let one = ServerProcess::start(&fresh_database(&cluster, "one"));
     measure("PostgreSQL, one instance", &[one], devices, rounds);
     let url = fresh_database(&cluster, "two");
-    let two = [Server::start(&url), Server::start(&url)];
+    let two = [ServerProcess::start(&url), ServerProcess::start(&url)];
     measure("PostgreSQL, two instances", &two, devices, rounds);
 }

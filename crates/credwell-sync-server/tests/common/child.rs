@@ -1,6 +1,7 @@
-//! The sync server in a process of its own, for the tests that kill it: the crate's test-only
-//! binary `sync-server-process` (`src/bin/sync-server-process.rs`), which serves the database
-//! it is given, as `credwell sync serve` does, until it is killed.
+//! The sync server in a process of its own, for the tests that kill it and for the load bench
+//! (which includes this file): the crate's test-only binary `sync-server-process`
+//! (`src/bin/sync-server-process.rs`), which serves the database it is given, as `credwell sync
+//! serve` does, until it is killed.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -36,6 +37,11 @@ impl ServerProcess {
         // Whatever else it prints is read and dropped, so that it never blocks on the pipe.
         std::thread::spawn(move || lines.for_each(drop));
         ServerProcess { child, address }
+    }
+
+    /// Its process id (to read its memory from `/proc`).
+    pub fn id(&self) -> u32 {
+        self.child.id()
     }
 
     /// Kills it with SIGKILL (no chance to finish anything) and waits until it is gone.
