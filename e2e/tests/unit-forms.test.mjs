@@ -121,12 +121,15 @@ const session = new Map();
 // The frames' next loads (webNavigation.onCompleted) and the probes' answers (tabs.sendMessage).
 const loadListeners = new Set();
 const commitListeners = new Set();
+const frameDocs = new Map();
 const probes = [];
 let probeAnswer = { passwordField: false };
 globalThis.chrome = {
   webNavigation: {
     onCommitted: { addListener: (fn) => commitListeners.add(fn), removeListener: (fn) => commitListeners.delete(fn) },
     onCompleted: { addListener: (fn) => loadListeners.add(fn), removeListener: (fn) => loadListeners.delete(fn) },
+    // The document each frame holds now ('tab:frame' → document id; unknown: the frame is gone).
+    getFrame: async ({ tabId, frameId }) => (frameDocs.has(`${tabId}:${frameId}`) ? { documentId: frameDocs.get(`${tabId}:${frameId}`) } : null),
   },
   tabs: {
     sendMessage: async (tabId, message, options) => {
@@ -144,16 +147,21 @@ globalThis.chrome = {
   },
   storage: {
     session: {
-      get: async (key) => (session.has(key) ? { [key]: structuredClone(session.get(key)) } : {}),
+      get: async (keys) => {
+        const wanted = keys === null ? [...session.keys()] : [keys].flat();
+        return Object.fromEntries(wanted.filter((k) => session.has(k)).map((k) => [k, structuredClone(session.get(k))]));
+      },
       set: async (items) => Object.entries(items).forEach(([k, v]) => session.set(k, structuredClone(v))),
-      remove: async (key) => void session.delete(key),
+      remove: async (keys) => [keys].flat().forEach((k) => session.delete(k)),
     },
   },
 };
 const { hostPending } = await import('../../extension/src/background/host.js');
 const { cancelDocument, documents } = await import('../../extension/src/background/documents.js');
 const { clientId } = await import('../../extension/src/caller.js');
-const { onFormMessage, pageStores, validForm, forgetTab } = await import('../../extension/src/background/form-saves.js');
+const { onFormMessage, onFormPending, onFormDrop, onFormFrameCommitted, pageStores, validForm, forgetTab, PENDING_FOR_MS } = await import(
+  '../../extension/src/background/form-saves.js'
+);
 
 let nextDoc = 1;
 /** A top-level document's sender in tab `tabId` on `origin`. */
@@ -306,4 +314,129 @@ test('a sign-in that navigates is saved once the next document loaded without a 
   await onFormMessage({ credwell: 1, kind: 'form', form: { kind: 'sign-in', username: 'joe', password: 'spa' } }, stay, stay.documentId);
   assert.deepEqual(storesSince(mark).map((m) => m.params.credential.id), ['hal', 'ida', 'joe']);
   for (const m of storesSince(mark)) reply(m.id);
+});
+
+// ---- pending forms: passed on at the frame's next commit when the document's message is lost ----
+
+const tick = () => new Promise((ok) => setTimeout(ok, 0));
+const committedIn = (tabId, frameId, documentId) => [...commitListeners].forEach((fn) => fn({ tabId, frameId, documentId }));
+const loadedIn = (tabId, frameId, documentId) => [...loadListeners].forEach((fn) => fn({ tabId, frameId, documentId }));
+/** A pending form from `s`, whose document its frame still holds. */
+async function pendingFrom(s, form) {
+  frameDocs.set(`${s.tab.id}:${s.frameId}`, s.documentId);
+  await onFormPending({ credwell: 1, kind: 'form.pending', form }, s, s.documentId);
+}
+/** The frame of `s` commits `next` (the background's onCommitted listener, then the load). */
+async function leave(s, next, { load = true } = {}) {
+  frameDocs.set(`${s.tab.id}:${s.frameId}`, next);
+  const passing = onFormFrameCommitted({ tabId: s.tab.id, frameId: s.frameId, documentId: next, timeStamp: Date.now() });
+  committedIn(s.tab.id, s.frameId, next);
+  await passing;
+  await tick();
+  if (load) loadedIn(s.tab.id, s.frameId, next);
+  for (let i = 0; i < 5; i++) await tick();
+}
+
+test('a pending sign-in whose document leaves without its message is saved at the frame\'s commit, once, judged by the next page', async () => {
+  const mark = sent.length;
+  probeAnswer = { passwordField: false };
+  const s = sender(21, 'https://bank.example');
+  await pendingFrom(s, { kind: 'sign-in', username: 'kim', password: 'kim-pw', origin: 'https://evil.example' });
+  assert.equal(storesSince(mark).length, 0, 'nothing before the verdict or the commit');
+  await leave(s, 'bank-next-1');
+  const [store] = storesSince(mark);
+  assert.equal(store?.params.caller.origin, 'https://bank.example', 'the sender\'s origin, never the message\'s');
+  assert.deepEqual(store.params.credential, { type: 'password', id: 'kim', password: 'kim-pw', name: '', iconURL: '' });
+  assert.deepEqual(probes.at(-1), { tabId: 21, message: { credwell: 1, kind: 'forms.probe' }, options: { frameId: 0 } });
+  // The departing document's own message, arriving late, is not passed on again.
+  await onFormMessage({ credwell: 1, kind: 'form', form: { kind: 'sign-in', username: 'kim', password: 'kim-pw', navigates: true } }, s, s.documentId);
+  await leave(s, 'bank-next-2');
+  assert.equal(storesSince(mark).length, 1, 'one prompt, not two');
+  reply(store.id);
+  assert.equal(loadListeners.size + commitListeners.size, 0, 'no listener left behind');
+});
+
+test('a pending sign-in whose next page shows a password field again is not saved', async () => {
+  const mark = sent.length;
+  probeAnswer = { passwordField: true };
+  const s = sender(22);
+  await pendingFrom(s, { kind: 'sign-in', username: 'lee', password: 'typo' });
+  await leave(s, 'again-1');
+  assert.equal(storesSince(mark).length, 0);
+  probeAnswer = { passwordField: false };
+  // A sign-up is saved without asking the next page.
+  const up = sender(22);
+  await pendingFrom(up, { kind: 'sign-up', username: 'lee', password: 'new' });
+  const before = probes.length;
+  await leave(up, 'again-2', { load: false });
+  assert.deepEqual(storesSince(mark).map((m) => m.params.credential.password), ['new']);
+  assert.equal(probes.length, before);
+  for (const m of storesSince(mark)) reply(m.id);
+});
+
+test('a pending form settled by its own message, dropped, or stored by the page itself is not saved at the commit', async () => {
+  const mark = sent.length;
+  probeAnswer = { passwordField: false };
+  // Its own message came first: saved by it, and the commit adds nothing.
+  const s = sender(23);
+  await pendingFrom(s, { kind: 'sign-up', username: 'max', password: 'pw' });
+  await onFormMessage({ credwell: 1, kind: 'form', form: { kind: 'sign-up', username: 'max', password: 'pw' } }, s, s.documentId);
+  await leave(s, 'settled-1');
+  assert.equal(storesSince(mark).length, 1);
+  reply(storesSince(mark)[0].id);
+  // A failed attempt (form.drop): nothing.
+  const d = sender(23);
+  await pendingFrom(d, { kind: 'sign-in', username: 'ned', password: 'typo' });
+  await onFormDrop(d, d.documentId);
+  await leave(d, 'dropped-1');
+  // Another document's drop does not reach it.
+  const other = sender(23);
+  await pendingFrom(other, { kind: 'sign-up', username: 'ora', password: 'pw' });
+  await onFormDrop(sender(23), 'some-other-doc');
+  // The page stored the credential itself, then left: one prompt (the page's), none from here.
+  pageStores(23, other.origin);
+  await leave(other, 'stored-1');
+  assert.equal(storesSince(mark).length, 1);
+  // A pending form older than its watch is dropped, not saved.
+  const old = sender(23);
+  await pendingFrom(old, { kind: 'sign-up', username: 'pat', password: 'pw' });
+  const key = `formPending:23:0`;
+  session.set(key, { ...session.get(key), at: Date.now() - PENDING_FOR_MS - 1 });
+  await leave(old, 'old-1');
+  assert.equal(storesSince(mark).length, 1);
+  assert.equal(session.has(key), false);
+  // A closed tab's pending forms go.
+  const closed = sender(24);
+  await pendingFrom(closed, { kind: 'sign-up', username: 'quy', password: 'pw' });
+  forgetTab(24);
+  await leave(closed, 'closed-1');
+  assert.equal(storesSince(mark).length, 1);
+  // A user name alone is never pending.
+  const first = sender(25);
+  await pendingFrom(first, { kind: 'username', username: 'rob', password: '' });
+  assert.equal(session.has('formPending:25:0'), false);
+});
+
+test('a pending form whose frame already holds the next document is saved at once; a top-frame commit passes a frame\'s on', async () => {
+  const mark = sent.length;
+  probeAnswer = { passwordField: false };
+  // The commit came before the pending message: the frame holds another document already.
+  const s = sender(26);
+  frameDocs.set('26:0', 'already-next');
+  await onFormPending({ credwell: 1, kind: 'form.pending', form: { kind: 'sign-up', username: 'sam', password: 'pw' } }, s, s.documentId);
+  for (let i = 0; i < 5; i++) await tick();
+  assert.deepEqual(storesSince(mark).map((m) => m.params.credential.id), ['sam']);
+  reply(storesSince(mark)[0].id);
+  // A same-origin frame's pending sign-up, and the top frame navigates: passed on.
+  const framed = { ...sender(27), frameId: 3 };
+  await pendingFrom(framed, { kind: 'sign-up', username: 'tom', password: 'pw' });
+  await onFormFrameCommitted({ tabId: 27, frameId: 0, documentId: 'top-next', timeStamp: Date.now() });
+  for (let i = 0; i < 5; i++) await tick();
+  assert.deepEqual(storesSince(mark).map((m) => m.params.credential.id), ['sam', 'tom']);
+  reply(storesSince(mark)[1].id);
+  // Its own frame committing its own document again (no new document) passes nothing.
+  const stays = sender(28);
+  await pendingFrom(stays, { kind: 'sign-up', username: 'uli', password: 'pw' });
+  await onFormFrameCommitted({ tabId: 28, frameId: 0, documentId: stays.documentId, timeStamp: Date.now() });
+  assert.equal(storesSince(mark).length, 2);
 });

@@ -23,7 +23,7 @@ import { generation, hostConnected, onHost, sendToHost, setLocked } from './back
 import { docKeyOf, onFrameCommitted, onTabRemoved } from './background/documents.js';
 import { onIdentity } from './background/identity.js';
 import { onDocumentPort, onPageMessage } from './background/page-calls.js';
-import { forgetTab } from './background/form-saves.js';
+import { forgetTab, onFormFrameCommitted } from './background/form-saves.js';
 import { abortWellKnownFetches, cancelWellKnownFetch, fetchWellKnownForHost } from './background/well-known.js';
 import { closeUnlock, onUnlockAsked, setUnlockRefused, unlockWindowClosed } from './background/unlock.js';
 import {
@@ -112,6 +112,7 @@ api.runtime.onConnect.addListener(onDocumentPort);
 api.tabs.onRemoved.addListener(onTabRemoved);
 api.tabs.onRemoved.addListener(forgetTab);
 api.webNavigation.onCommitted.addListener(onFrameCommitted);
+api.webNavigation.onCommitted.addListener((details) => void onFormFrameCommitted(details).catch(() => {}));
 
 api.runtime.onMessage.addListener((message, sender, sendResponse) => {
   if (!message || message.credwell !== 1 || sender.id !== api.runtime.id) return false;

@@ -147,6 +147,17 @@ function outlives(call, tabId) {
 }
 
 /**
+ * A save whose document had already gone when it started (form-saves.js: a pending form passed
+ * on at its frame's next commit): whether it goes on as the tab's outliving save (the tab has
+ * none yet).
+ * @param {PageCall} call
+ * @param {number} tabId
+ */
+export function adoptOutliving(call, tabId) {
+  return outlives(call, tabId);
+}
+
+/**
  * The call ended (answered, or dropped before reaching the host): its tab may keep another save.
  * @param {PageCall} call
  */

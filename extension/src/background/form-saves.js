@@ -20,13 +20,26 @@
 // tab and origin for USERNAME_FOR_MS in storage.session (which content scripts cannot read), and
 // names the account of the next password-only form of that origin in that tab.
 //
+// A sign-in form's submission does not depend on a message from a departing document. As it
+// starts (the user's click or Enter, while the document is still there), the content script
+// passes the form on as pending (`form.pending`); it is kept in storage.session (memory only,
+// out of content scripts' reach) for its frame, with the caller built from the sender then. The
+// content script's verdict (`form`: passed on, `form.drop`: a failed attempt, or the watch
+// ended) settles it. When the frame (or its tab's top frame) commits another document first, the
+// submission led there: the pending form is passed on as the departing document's `form`
+// message would have been (judged by that next document), and that message, if it still comes,
+// is not passed on again. Chromium drops a message a departing document sends to a service
+// worker that is not running yet (asleep, or a fresh browser's starting once more), and a page
+// entering the back/forward cache loses its ports; a navigation's commit is an event the browser
+// always delivers, waking the worker for it.
+//
 // A form save is what the page's own store() would be; when a page of that origin in that tab
 // does call store() with a password credential (as the form's own page, or the page a sign-in
 // form led to, often does), that is the one prompt: the form saves still waiting there are
 // cancelled (the content script also passes on nothing it sees its page store).
 
 import { sendToHost } from './host.js';
-import { callEnded, cancelCall, documentFor } from './documents.js';
+import { adoptOutliving, callEnded, cancelCall, documentFor } from './documents.js';
 import { callerFor } from './identity.js';
 
 const api = globalThis.chrome;
@@ -40,6 +53,11 @@ const MAX_USERNAME = 1024;
 const MAX_PASSWORD = 4096;
 /** How long a navigating sign-in waits for the next document to load before it is saved. */
 export const NEXT_LOAD_MS = 10_000;
+/**
+ * How long a pending form waits for its verdict: the content script's watch (watch.js,
+ * WATCH_FOR_MS) and a margin; an older one is dropped.
+ */
+export const PENDING_FOR_MS = 35_000;
 
 // Form saves are the document's calls under negative numbers, which a page's rid never is.
 let nextRid = -1;
@@ -62,39 +80,45 @@ export function validForm(form) {
 }
 
 /**
- * Resolves once frame `frameId` of tab `tabId` has committed its next document and loaded it, or
- * after NEXT_LOAD_MS. The load of the document that sent the form (still loading when the user
- * was quick) does not count: only one after a commit, and (where the browser has document ids)
- * not `documentId`'s.
+ * Waits for frame `frameId` of tab `tabId` to commit its next document and load it, or for
+ * NEXT_LOAD_MS. The load of the document that sent the form (still loading when the user was
+ * quick) does not count: only one after a commit, and (where the browser has document ids) not
+ * `documentId`'s. `committed`: the next document's id, when its commit was already seen.
  * @param {number} tabId
  * @param {number} frameId
  * @param {string | undefined} documentId the sender's
- * @returns {Promise<void>}
+ * @param {string | null} [committed]
+ * @returns {{done: Promise<void>, stop: () => void}} `stop`: no longer wanted (listeners removed)
  */
-function nextLoad(tabId, frameId, documentId) {
-  return new Promise((resolve) => {
-    let committed = false;
+function watchNextLoad(tabId, frameId, documentId, committed = null) {
+  let stop = () => {};
+  const done = new Promise((resolve) => {
+    let seen = committed !== null;
     /** @param {{tabId: number, frameId: number, documentId?: string}} details */
     const ours = (details) =>
-      details.tabId === tabId && details.frameId === frameId && (!documentId || details.documentId !== documentId);
+      details.tabId === tabId &&
+      details.frameId === frameId &&
+      (!documentId || details.documentId !== documentId) &&
+      (!committed || !details.documentId || details.documentId === committed);
     /** @param {{tabId: number, frameId: number, documentId?: string}} details */
     const commit = (details) => {
-      if (ours(details)) committed = true;
+      if (ours(details)) seen = true;
     };
     /** @param {{tabId: number, frameId: number, documentId?: string}} details */
     const loaded = (details) => {
-      if (committed && ours(details)) done();
+      if (seen && ours(details)) stop();
     };
-    const timer = setTimeout(() => done(), NEXT_LOAD_MS);
-    const done = () => {
+    const timer = setTimeout(() => stop(), NEXT_LOAD_MS);
+    stop = () => {
       clearTimeout(timer);
       api.webNavigation.onCommitted.removeListener(commit);
       api.webNavigation.onCompleted.removeListener(loaded);
-      resolve();
+      resolve(undefined);
     };
     api.webNavigation.onCommitted.addListener(commit);
     api.webNavigation.onCompleted.addListener(loaded);
   });
+  return { done, stop: () => stop() };
 }
 
 /**
@@ -133,6 +157,187 @@ async function recalledUsername(tabId, origin) {
 /** tabs.onRemoved: a closed tab's remembered user name goes. @param {number} tabId */
 export function forgetTab(tabId) {
   api.storage.session.remove(usernameKey(tabId)).catch(() => {});
+  serially(async () => {
+    await api.storage.session.remove(await pendingKeysOf(tabId));
+  }).catch(() => {});
+}
+
+// ---- pending forms: a submission kept until its verdict or its frame's next commit ----------
+
+/**
+ * A pending form, as kept in storage.session.
+ * @typedef {object} Pending
+ * @property {string} docKey the submitting document's key
+ * @property {string | null} documentId its id (Chromium), none in Firefox
+ * @property {number} frameId
+ * @property {any} caller the caller built from the sender as the form became pending
+ * @property {number[]} ancestorFrameIds
+ * @property {{kind: string, username: string, password: string}} form
+ * @property {number} at when it became pending (Date.now())
+ * @property {boolean} passed passed on at its frame's commit: its document's own `form` message
+ *   is not passed on again
+ */
+
+/** @param {number} tabId @param {number} frameId */
+const pendingKey = (tabId, frameId) => `formPending:${tabId}:${frameId}`;
+
+/** The storage keys of tab `tabId`'s pending forms. @param {number} tabId */
+async function pendingKeysOf(tabId) {
+  const all = await api.storage.session.get(null);
+  return Object.keys(all).filter((key) => key.startsWith(`formPending:${tabId}:`));
+}
+
+// The pending forms' reads and writes, one at a time: a verdict and a commit racing for the same
+// form must not both pass it on.
+/** @type {Promise<unknown>} */
+let chain = Promise.resolve();
+/**
+ * @template T
+ * @param {() => Promise<T>} fn
+ * @returns {Promise<T>}
+ */
+function serially(fn) {
+  const run = chain.then(fn);
+  chain = run.catch(() => {});
+  return run;
+}
+
+/**
+ * The pending form of `key`'s document in that frame, if it is the one kept.
+ * @param {number} tabId
+ * @param {number} frameId
+ * @param {string} key
+ * @returns {Promise<Pending | null>}
+ */
+async function pendingOf(tabId, frameId, key) {
+  const at = pendingKey(tabId, frameId);
+  const kept = /** @type {Pending | undefined} */ ((await api.storage.session.get(at))[at]);
+  return kept && kept.docKey === key ? kept : null;
+}
+
+/**
+ * A content script's `form.pending`: a sign-in, sign-up or change-password submission started.
+ * @param {any} message
+ * @param {chrome.runtime.MessageSender} sender
+ * @param {string | null} key the document's key (docKeyOf); null: nothing is kept
+ */
+export async function onFormPending(message, sender, key) {
+  const form = validForm(message.form);
+  const tabId = sender.tab?.id;
+  if (!form || form.kind === 'username' || key === null || tabId === undefined) return;
+  const frameId = sender.frameId ?? 0;
+  const { caller, ancestorFrameIds } = await callerFor(sender);
+  /** @type {Pending} */
+  const pending = {
+    docKey: key,
+    documentId: sender.documentId ?? null,
+    frameId,
+    caller,
+    ancestorFrameIds,
+    form: { kind: form.kind, username: form.username, password: form.password },
+    at: Date.now(),
+    passed: false,
+  };
+  const left = await serially(async () => {
+    await api.storage.session.set({ [pendingKey(tabId, frameId)]: pending });
+    // Where the browser has document ids: the frame may already hold the next document (the
+    // submission navigated at once, and its commit came before this message).
+    if (!pending.documentId) return null;
+    const now = await api.webNavigation.getFrame({ tabId, frameId }).catch(() => null);
+    if (now?.documentId === pending.documentId) return null;
+    pending.passed = true;
+    await api.storage.session.set({ [pendingKey(tabId, frameId)]: pending });
+    return now?.documentId ?? null;
+  });
+  if (left !== null || pending.passed) passOnDeparted(tabId, pending, left);
+}
+
+/**
+ * A content script's `form.drop`: its pending submission failed, or its watch ended.
+ * @param {chrome.runtime.MessageSender} sender
+ * @param {string | null} key
+ */
+export async function onFormDrop(sender, key) {
+  const tabId = sender.tab?.id;
+  if (key === null || tabId === undefined) return;
+  const frameId = sender.frameId ?? 0;
+  await serially(async () => {
+    const kept = await pendingOf(tabId, frameId, key);
+    if (kept && !kept.passed) await api.storage.session.remove(pendingKey(tabId, frameId));
+  });
+}
+
+/**
+ * Settles the pending form of `key`'s document as its own `form` message arrives: whether that
+ * message is still to be passed on (false: the frame's commit passed it on already).
+ * @param {number} tabId
+ * @param {number} frameId
+ * @param {string} key
+ */
+function settlePending(tabId, frameId, key) {
+  return serially(async () => {
+    const kept = await pendingOf(tabId, frameId, key);
+    if (!kept) return true;
+    if (kept.passed) return false;
+    await api.storage.session.remove(pendingKey(tabId, frameId));
+    return true;
+  });
+}
+
+/**
+ * webNavigation.onCommitted: a frame committed a document. A pending form of the document it
+ * replaced (in that frame, or in any frame of the tab when the top frame committed) is passed on
+ * as that document's `form` message would have been, with `navigates`.
+ * @param {{tabId: number, frameId: number, documentId?: string, timeStamp: number}} details
+ */
+export async function onFormFrameCommitted({ tabId, frameId, documentId, timeStamp }) {
+  const due = await serially(async () => {
+    const keys = frameId === 0 ? await pendingKeysOf(tabId) : [pendingKey(tabId, frameId)];
+    const kept = /** @type {Record<string, Pending>} */ (keys.length ? await api.storage.session.get(keys) : {});
+    /** @type {Pending[]} */
+    const out = [];
+    for (const [key, pending] of Object.entries(kept)) {
+      if (pending.passed) continue;
+      if (!(Date.now() - pending.at < PENDING_FOR_MS)) {
+        await api.storage.session.remove(key);
+        continue;
+      }
+      const sameFrame = pending.frameId === frameId;
+      // Without document ids (Firefox): a document the frame held before this commit.
+      const replaced = !sameFrame || (pending.documentId ? pending.documentId !== documentId : pending.at < timeStamp);
+      if (!replaced) continue;
+      pending.passed = true;
+      await api.storage.session.set({ [key]: pending });
+      out.push(pending);
+    }
+    return out;
+  });
+  for (const pending of due) passOnDeparted(tabId, pending, pending.frameId === frameId ? documentId ?? null : null);
+}
+
+/**
+ * Passes on a pending form whose document went away for the submission's answer: the tab's
+ * outliving save (documents.js), judged by the document it led to when it is a sign-in.
+ * @param {number} tabId
+ * @param {Pending} pending
+ * @param {string | null} next the frame's next document, when its commit was seen
+ */
+function passOnDeparted(tabId, pending, next) {
+  const rid = nextRid--;
+  /** @type {import('./documents.js').PageCall} */
+  const call = { method: 'credentials.store', hostId: null, aborted: false, reason: undefined, answered: false, form: true };
+  // At most one outliving save per tab, as for a document that leaves with its save.
+  if (!adoptOutliving(call, tabId)) return;
+  const judge =
+    pending.form.kind === 'sign-in' ? watchNextLoad(tabId, pending.frameId, pending.documentId ?? undefined, next) : null;
+  const end = () => {
+    judge?.stop();
+    waiting.delete(call);
+    call.answered = true;
+    callEnded(call);
+  };
+  const form = { ...pending.form, navigates: true };
+  passOn({ call, rid, end, docKey: pending.docKey, tabId, frameId: pending.frameId, caller: pending.caller, form, judge }).catch(() => end());
 }
 
 /**
@@ -145,7 +350,6 @@ export async function onFormMessage(message, sender, key) {
   const form = validForm(message.form);
   const tabId = sender.tab?.id;
   if (!form || key === null || tabId === undefined) return;
-  const doc = documentFor(sender, key);
   if (form.kind === 'username') {
     const { caller } = await callerFor(sender);
     const value = { origin: caller.origin, username: form.username, at: Date.now() };
@@ -154,38 +358,61 @@ export async function onFormMessage(message, sender, key) {
   }
   // Listened for at once: the next document may load while the caller is being built.
   const frameId = sender.frameId ?? 0;
-  const judged = form.navigates && form.kind === 'sign-in' ? nextLoad(tabId, frameId, sender.documentId) : null;
+  const judge = form.navigates && form.kind === 'sign-in' ? watchNextLoad(tabId, frameId, sender.documentId) : null;
   // Registered at once, so that a document that goes away now leaves it outliving (documents.js).
+  const doc = documentFor(sender, key);
   const rid = nextRid--;
   /** @type {import('./documents.js').PageCall} */
   const call = { method: 'credentials.store', hostId: null, aborted: false, reason: undefined, answered: false, form: true };
   doc.rids.set(rid, call);
   const end = () => {
+    judge?.stop();
     waiting.delete(call);
     call.answered = true;
     if (doc.rids.get(rid) === call) doc.rids.delete(rid);
     callEnded(call);
   };
   try {
+    // Its frame's commit may have passed it on already (onFormFrameCommitted): one prompt.
+    if (!(await settlePending(tabId, frameId, key))) return end();
     const { caller, ancestorFrameIds } = await callerFor(sender);
     doc.ancestorFrameIds = ancestorFrameIds;
-    // Its own client: the page's own store() and get() are not "already pending" because of it.
-    caller.client = (caller.client + 1) % 2 ** 52;
-    waiting.set(call, { tabId, origin: caller.origin });
-    const username = form.username || (await recalledUsername(tabId, caller.origin));
-    if (!username || call.aborted) return end();
-    if (judged) {
-      await judged;
-      if (call.aborted || (await showsPasswordField(tabId, frameId))) return end();
-    }
-    const credential = { type: 'password', id: username, password: form.password, name: '', iconURL: '' };
-    call.hostId = sendToHost('credentials.store', { caller, credential, typedForm: true }, end, {
-      page: { docKey: doc.key, rid, tabId: doc.tabId },
-      rpId: null,
-    });
+    await passOn({ call, rid, end, docKey: doc.key, tabId, frameId, caller, form, judge });
   } catch {
     end();
   }
+}
+
+/**
+ * The part of a form save after its caller is known: its own client, the user name (the first
+ * page's, for a password-only form), the verdict of the page a navigating sign-in led to, then
+ * the host's credentials.store.
+ * @param {object} save
+ * @param {import('./documents.js').PageCall} save.call
+ * @param {number} save.rid
+ * @param {() => void} save.end
+ * @param {string} save.docKey
+ * @param {number} save.tabId
+ * @param {number} save.frameId
+ * @param {any} save.caller
+ * @param {{kind: string, username: string, password: string}} save.form
+ * @param {{done: Promise<void>} | null} save.judge
+ */
+async function passOn({ call, rid, end, docKey, tabId, frameId, caller, form, judge }) {
+  // Its own client: the page's own store() and get() are not "already pending" because of it.
+  caller.client = (caller.client + 1) % 2 ** 52;
+  waiting.set(call, { tabId, origin: caller.origin });
+  const username = form.username || (await recalledUsername(tabId, caller.origin));
+  if (!username || call.aborted) return end();
+  if (judge) {
+    await judge.done;
+    if (call.aborted || (await showsPasswordField(tabId, frameId))) return end();
+  }
+  const credential = { type: 'password', id: username, password: form.password, name: '', iconURL: '' };
+  call.hostId = sendToHost('credentials.store', { caller, credential, typedForm: true }, end, {
+    page: { docKey, rid, tabId },
+    rpId: null,
+  });
 }
 
 /**
@@ -198,4 +425,12 @@ export function pageStores(tabId, origin) {
   for (const [call, at] of waiting) {
     if (at.tabId === tabId && at.origin === origin) cancelCall(call, 'the page stored the credential itself');
   }
+  if (tabId === undefined) return;
+  // And its pending forms: the page saves what was typed (its document may leave at once).
+  serially(async () => {
+    const keys = await pendingKeysOf(tabId);
+    const kept = /** @type {Record<string, Pending>} */ (keys.length ? await api.storage.session.get(keys) : {});
+    const gone = Object.entries(kept).filter(([, p]) => !p.passed && p.caller?.origin === origin).map(([key]) => key);
+    if (gone.length) await api.storage.session.remove(gone);
+  }).catch(() => {});
 }

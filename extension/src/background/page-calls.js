@@ -11,7 +11,7 @@ import { settings, settingsLoaded } from './settings-cache.js';
 import { setUnlockRefused } from './unlock.js';
 import { icons } from './icon-service.js';
 import { requestedRpId } from './well-known.js';
-import { onFormMessage, pageStores } from './form-saves.js';
+import { onFormDrop, onFormMessage, onFormPending, pageStores } from './form-saves.js';
 import { onFillAsk } from './form-fills.js';
 
 const api = globalThis.chrome;
@@ -230,6 +230,15 @@ export function onPageMessage(message, sender, key, reply) {
   // A save from an ordinary form (form-saves.js): no reply.
   if (message?.credwell === 1 && message.kind === 'form') {
     onFormMessage(message, sender, key).catch(() => {});
+    return false;
+  }
+  // A form's submission started, or its attempt failed (form-saves.js): no reply.
+  if (message?.credwell === 1 && message.kind === 'form.pending') {
+    onFormPending(message, sender, key).catch(() => {});
+    return false;
+  }
+  if (message?.credwell === 1 && message.kind === 'form.drop') {
+    onFormDrop(sender, key).catch(() => {});
     return false;
   }
   // The user focused a sign-in form's field (form-fills.js): no reply.

@@ -270,13 +270,19 @@
 
   // Ordinary forms (src/content/forms/): a submission that looks successful goes to the
   // background over this document's port, like a call, as {kind: 'form', form: {kind, username,
-  // password}}; the background decides the origin from the sender, as for a store().
-  const forms = watchForms((form) => {
+  // password}}; the background decides the origin from the sender, as for a store(). A watched
+  // submission is passed on as `form.pending` as it starts, and `form.drop` ends it unsaved.
+  /** @param {object} message */
+  const tell = (message) => {
     try {
-      send({ credwell: 1, kind: 'form', rid: 0, form });
+      send(/** @type {any} */ ({ credwell: 1, rid: 0, ...message }));
     } catch {
       // The extension went away.
     }
+  };
+  const forms = watchForms((form) => tell({ kind: 'form', form }), {
+    pending: (form) => tell({ kind: 'form.pending', form }),
+    drop: () => tell({ kind: 'form.drop' }),
   });
 
   // Filling sign-in forms (src/content/forms/fill.js): a trusted focus of a sign-in field asks

@@ -25,6 +25,11 @@
 //
 // The page's own store() of a password credential (seen by the relay) is the page saving what
 // was typed: a submission watched since shortly before it is not passed on (one prompt, not two).
+//
+// A watched sign-in, sign-up or change of password is also passed on as pending as it starts (and
+// again when its fields change while watched), and dropped when it ends without being passed on:
+// the background keeps it for the frame's next commit, so that a submission whose document leaves
+// is saved even when the departing document's own message is lost (form-saves.js).
 
 const WATCH_MS = 250;
 const WATCH_FOR_MS = 30_000;
@@ -100,10 +105,14 @@ function showsPasswordField() {
 
 /**
  * Starts watching this document's submissions; `save` receives each one that looks successful:
- * {kind, username, password, navigates} (`navigates`: the answer comes as the next document).
+ * {kind, username, password, navigates} (`navigates`: the answer comes as the next document);
+ * `pending` receives a sign-in, sign-up or change of password as its watch starts and when its
+ * fields change ({kind, username, password}), `drop` is called when that watch ends without
+ * `save`.
  * @param {(form: {kind: string, username: string, password: string, navigates: boolean}) => void} save
+ * @param {{pending?: (form: {kind: string, username: string, password: string}) => void, drop?: () => void}} [notes]
  */
-function watchForms(save) {
+function watchForms(save, { pending = () => {}, drop = () => {} } = {}) {
   /** @type {Watched | null} */
   let watched = null;
   let pageStoredAt = -Infinity;
@@ -115,11 +124,20 @@ function watchForms(save) {
     if (watched?.timer) clearInterval(watched.timer);
     watched = null;
   };
+  /** The watch ends without passing the submission on (its pending copy goes too). */
+  const abandon = () => {
+    const w = watched;
+    stop();
+    if (w && w.found.kind !== 'username') drop();
+  };
+  /** @param {Watched} w */
+  const notePending = (w) => pending({ kind: w.found.kind, username: w.found.username, password: w.found.password });
   /** @param {boolean} navigates the document is going away for the submission's answer */
   const pass = (navigates = false) => {
     const w = watched;
+    if (!w) return;
+    if (pageStoredAt >= w.at - PAGE_STORE_GRACE_MS) return abandon();
     stop();
-    if (!w || pageStoredAt >= w.at - PAGE_STORE_GRACE_MS) return;
     save({ kind: w.found.kind, username: w.found.username, password: w.found.password, navigates });
   };
   const tick = () => {
@@ -132,17 +150,19 @@ function watchForms(save) {
       if (!asksAgain(w, field)) return pass();
       // The form asks again: a failed attempt, once it stayed so for FAILED_AFTER_MS.
       if (!w.cleared) w.cleared = Date.now();
-      else if (Date.now() - w.cleared >= FAILED_AFTER_MS) stop();
+      else if (Date.now() - w.cleared >= FAILED_AFTER_MS) abandon();
       return;
     }
     w.cleared = 0;
     const now = classifyInputs(w.inputs);
     if (now.found && now.found.kind === w.found.kind) {
+      const changed = now.found.username !== w.found.username || now.found.password !== w.found.password;
       w.found = now.found;
       w.password = now.password;
       w.user = now.user;
+      if (changed) notePending(w);
     }
-    if (Date.now() - w.at > WATCH_FOR_MS) stop();
+    if (Date.now() - w.at > WATCH_FOR_MS) abandon();
   };
 
   /**
@@ -162,6 +182,7 @@ function watchForms(save) {
       pass();
       return true;
     }
+    notePending(watched);
     watched.timer = setInterval(() => guarded(tick), WATCH_MS);
     return true;
   };
