@@ -1,5 +1,41 @@
 //! A look at JSON text below serde: serde reports no positions for values it accepted, so the
-//! JSON formats find their entries' lines by walking the (already validated) text once.
+//! JSON formats find their entries' lines by walking the (already validated) text once; and the
+//! reading of a whole document, with where and why it fails in words.
+
+use serde::de::DeserializeOwned;
+
+use super::cxf::data_error;
+
+/// `bytes` as text, or the 1-based line on which they stop being UTF-8.
+pub(super) fn utf8(bytes: &[u8]) -> Result<&str, u64> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let before = &bytes[..e.valid_up_to()];
+        1 + before.iter().filter(|&&b| b == b'\n').count() as u64
+    })
+}
+
+/// A whole JSON document read as `T`, with its text (for [`tokens`]), or the 1-based line and
+/// the reason it cannot be: not UTF-8, cut short, not JSON, or not a `T`, said as `not_a`
+/// followed by what is wrong (`"it is not a 1PUX export: its accounts"`, then `"has a missing
+/// field ..."`).
+pub(super) fn document<'a, T: DeserializeOwned>(
+    bytes: &'a [u8],
+    not_a: &str,
+) -> Result<(&'a str, T), (u64, String)> {
+    let text = utf8(bytes).map_err(|line| (line, "it is not UTF-8 text".to_owned()))?;
+    let value = serde_json::from_str(text).map_err(|e| {
+        let line = u64::try_from(e.line()).unwrap_or(0);
+        let why = match e.classify() {
+            serde_json::error::Category::Eof => "it ends in the middle of the JSON".into(),
+            serde_json::error::Category::Syntax => {
+                format!("it is not valid JSON (column {})", e.column())
+            }
+            _ => format!("{not_a} {}", data_error(&e)),
+        };
+        (line, why)
+    })?;
+    Ok((text, value))
+}
 
 /// What [`tokens`] yields: a whole string, or one byte outside strings that is not white space
 /// (punctuation, or a byte of a number or literal).

@@ -429,11 +429,7 @@ fn read_at_most(input: impl Read, limit: u64) -> Result<Zeroizing<Vec<u8>>, Form
 
 /// A JSON format's bytes as text, or where they stop being UTF-8.
 fn utf8_text(bytes: &[u8]) -> Result<&str, FormatError> {
-    std::str::from_utf8(bytes).map_err(|e| {
-        let before = &bytes[..e.valid_up_to()];
-        let line = 1 + before.iter().filter(|&&b| b == b'\n').count() as u64;
-        FormatError::at(line, "the file is not UTF-8 text")
-    })
+    json_text::utf8(bytes).map_err(|line| FormatError::at(line, "the file is not UTF-8 text"))
 }
 
 /// Writes `logins` (and `passkeys`, when the format carries them) as a file in `format`. The

@@ -36,6 +36,7 @@ use zeroize::Zeroizing;
 
 use super::archive::{Archive, MAX_ENTRY_BYTES};
 use super::cxf::{data_error, id_lines};
+use super::json_text;
 use super::{FormatError, ImportedLogin, LoginExtras, Parsed, SkipReason, login_origin};
 
 /// The entry of the archive that holds the accounts, vaults and items.
@@ -184,24 +185,9 @@ pub(super) fn read_data(data: &[u8]) -> Result<Parsed, FormatError> {
         line: None,
         reason: format!("{DATA}, line {line}: {why}"),
     };
-    let text = std::str::from_utf8(data).map_err(|e| {
-        let line = 1 + data[..e.valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        in_data(line as u64, "it is not UTF-8 text".into())
-    })?;
-    let export: Export = serde_json::from_str(text).map_err(|e| {
-        let line = u64::try_from(e.line()).unwrap_or(0);
-        let why = match e.classify() {
-            serde_json::error::Category::Eof => "it ends in the middle of the JSON".into(),
-            serde_json::error::Category::Syntax => {
-                format!("it is not valid JSON (column {})", e.column())
-            }
-            _ => format!("it is not a 1PUX export: its accounts {}", data_error(&e)),
-        };
-        in_data(line, why)
-    })?;
+    let (text, export): (_, Export) =
+        json_text::document(data, "it is not a 1PUX export: its accounts")
+            .map_err(|(line, why)| in_data(line, why))?;
     let ids: Vec<String> = (export.accounts.iter())
         .flat_map(|a| &a.vaults)
         .flat_map(|v| &v.items)

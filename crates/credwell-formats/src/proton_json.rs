@@ -32,6 +32,7 @@ use zeroize::Zeroizing;
 
 use super::archive::{self, Archive, MAX_ENTRY_BYTES};
 use super::cxf::{data_error, id_lines};
+use super::json_text;
 use super::{FormatError, ImportedLogin, LoginExtras, Parsed, SkipReason, login_origin};
 
 /// The entry of Proton Pass's zip that holds the export.
@@ -182,24 +183,9 @@ fn read_json(bytes: &[u8], entry: Option<&str>) -> Result<Parsed, FormatError> {
         },
         None => FormatError::at(line, why),
     };
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = 1 + bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        at(line as u64, "it is not UTF-8 text".into())
-    })?;
-    let export: Export = serde_json::from_str(text).map_err(|e| {
-        let line = u64::try_from(e.line()).unwrap_or(0);
-        let why = match e.classify() {
-            serde_json::error::Category::Eof => "it ends in the middle of the JSON".into(),
-            serde_json::error::Category::Syntax => {
-                format!("it is not valid JSON (column {})", e.column())
-            }
-            _ => format!("it is not a Proton Pass export: it {}", data_error(&e)),
-        };
-        at(line, why)
-    })?;
+    let (text, export): (_, Export) =
+        json_text::document(bytes, "it is not a Proton Pass export: it")
+            .map_err(|(line, why)| at(line, why))?;
     if export.encrypted {
         return Err(at(1, ENCRYPTED.into()));
     }
