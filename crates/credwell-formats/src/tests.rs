@@ -1,48 +1,9 @@
 //! The formats against fixture files written from each tool's documented format.
 
-use std::path::PathBuf;
-
 use super::*;
+use common::*;
 
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(fixtures().join(name)).unwrap()
-}
-
-fn parse(format: Format, name: &str) -> Parsed {
-    read(format, fixture(name).as_slice()).unwrap()
-}
-
-/// (line, origin, username, password) of each login.
-fn summary(parsed: &Parsed) -> Vec<(u64, String, String, String)> {
-    parsed
-        .logins
-        .iter()
-        .map(|l| {
-            (
-                l.line,
-                l.origin.to_string(),
-                l.username.clone(),
-                l.password.expose().to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn row(line: u64, origin: &str, user: &str, pw: &str) -> (u64, String, String, String) {
-    (line, origin.into(), user.into(), pw.into())
-}
-
-fn skipped(parsed: &Parsed) -> Vec<(u64, SkipReason)> {
-    parsed
-        .skipped
-        .iter()
-        .map(|s| (s.line, s.reason.clone()))
-        .collect()
-}
+mod common;
 
 #[test]
 fn chrome_csv() {
@@ -50,24 +11,9 @@ fn chrome_csv() {
     assert_eq!(
         summary(&parsed),
         [
-            row(
-                2,
-                "https://example.com",
-                "alice",
-                "correct horse battery staple"
-            ),
-            row(
-                3,
-                "https://mail.example.org:8443",
-                "bob, the builder",
-                "pa,ss\"word"
-            ),
-            row(
-                4,
-                "https://xn--bcher-kva.example",
-                "jürgen@bücher.example",
-                "Grüße-123"
-            ),
+            alice(2),
+            bob(3),
+            jurgen(4),
             row(6, "https://accounts.example.net", "", "no-username-pw"),
             row(10, "http://127.0.0.1:8080", "admin", "local-admin"),
         ]
@@ -111,18 +57,8 @@ fn firefox_csv() {
     assert_eq!(
         summary(&parsed),
         [
-            row(
-                2,
-                "https://example.com",
-                "alice",
-                "correct horse battery staple"
-            ),
-            row(
-                3,
-                "https://xn--bcher-kva.example",
-                "jürgen@bücher.example",
-                "Grüße-123"
-            ),
+            alice(2),
+            jurgen(3),
             row(7, "https://example.com", "", "username-less"),
         ]
     );
@@ -145,29 +81,7 @@ fn firefox_csv() {
 #[test]
 fn keepassxc_csv() {
     let parsed = parse(Format::KeepassxcCsv, "keepassxc.csv");
-    assert_eq!(
-        summary(&parsed),
-        [
-            row(
-                2,
-                "https://example.com",
-                "alice",
-                "correct horse battery staple"
-            ),
-            row(
-                3,
-                "https://mail.example.org:8443",
-                "bob, the builder",
-                "pa,ss\"word"
-            ),
-            row(
-                5,
-                "https://xn--bcher-kva.example",
-                "jürgen@bücher.example",
-                "Grüße-123"
-            ),
-        ]
-    );
+    assert_eq!(summary(&parsed), [alice(2), bob(3), jurgen(5),]);
     assert_eq!(parsed.logins[1].name, "Work mail");
     assert_eq!(
         parsed.logins[1].notes,
@@ -241,29 +155,7 @@ fn bitwarden_csv() {
 #[test]
 fn lastpass_csv() {
     let parsed = parse(Format::LastpassCsv, "lastpass.csv");
-    assert_eq!(
-        summary(&parsed),
-        [
-            row(
-                2,
-                "https://example.com",
-                "alice",
-                "correct horse battery staple"
-            ),
-            row(
-                3,
-                "https://mail.example.org:8443",
-                "bob, the builder",
-                "pa,ss\"word"
-            ),
-            row(
-                7,
-                "https://xn--bcher-kva.example",
-                "jürgen@bücher.example",
-                "Grüße-123"
-            ),
-        ]
-    );
+    assert_eq!(summary(&parsed), [alice(2), bob(3), jurgen(7),]);
     assert_eq!(parsed.logins[1].name, "Work mail");
     assert_eq!(parsed.logins[1].notes, "Line one\nLine two");
     assert_eq!(
@@ -279,29 +171,7 @@ fn lastpass_csv() {
 #[test]
 fn apple_and_1password_csv() {
     let parsed = parse(Format::AppleCsv, "apple.csv");
-    assert_eq!(
-        summary(&parsed),
-        [
-            row(
-                2,
-                "https://example.com",
-                "alice",
-                "correct horse battery staple"
-            ),
-            row(
-                3,
-                "https://mail.example.org:8443",
-                "bob, the builder",
-                "pa,ss\"word"
-            ),
-            row(
-                5,
-                "https://xn--bcher-kva.example",
-                "jürgen@bücher.example",
-                "Grüße-123"
-            ),
-        ]
-    );
+    assert_eq!(summary(&parsed), [alice(2), bob(3), jurgen(5),]);
     assert_eq!(parsed.logins[0].name, "example.com (alice)");
     assert_eq!(parsed.logins[1].notes, "Line one\nLine two");
     assert_eq!(
@@ -315,18 +185,8 @@ fn apple_and_1password_csv() {
     assert_eq!(
         summary(&parsed),
         [
-            row(
-                2,
-                "https://example.com",
-                "alice",
-                "correct horse battery staple"
-            ),
-            row(
-                3,
-                "https://mail.example.org:8443",
-                "bob, the builder",
-                "pa,ss\"word"
-            ),
+            alice(2),
+            bob(3),
             // Archived, not deleted: imported.
             row(5, "https://old.example", "old", "pw-old"),
         ]
@@ -345,12 +205,7 @@ fn proton_csv() {
     assert_eq!(
         summary(&parsed),
         [
-            row(
-                2,
-                "https://example.com",
-                "alice",
-                "correct horse battery staple"
-            ),
+            alice(2),
             row(
                 2,
                 "https://www.example.com",
@@ -393,30 +248,15 @@ fn bitwarden_json() {
     assert_eq!(
         summary(&parsed),
         [
-            row(
-                10,
-                "https://example.com",
-                "alice",
-                "correct horse battery staple"
-            ),
-            row(
-                32,
-                "https://mail.example.org:8443",
-                "bob, the builder",
-                "pa,ss\"word"
-            ),
+            alice(10),
+            bob(32),
             row(
                 32,
                 "https://webmail.example.org",
                 "bob, the builder",
                 "pa,ss\"word"
             ),
-            row(
-                51,
-                "https://xn--bcher-kva.example",
-                "jürgen@bücher.example",
-                "Grüße-123"
-            ),
+            jurgen(51),
             row(102, "http://192.168.1.1", "", "router-pw"),
         ]
     );

@@ -2,19 +2,6 @@
 
 use super::*;
 
-/// (name, value, hidden) of each custom field of `login`.
-fn fields(login: &ImportedLogin) -> Vec<(String, String, bool)> {
-    let fields = &login.extras.fields;
-    fields
-        .iter()
-        .map(|f| (f.name.clone(), f.value.expose().to_owned(), f.hidden))
-        .collect()
-}
-
-fn field(name: &str, value: &str, hidden: bool) -> (String, String, bool) {
-    (name.into(), value.into(), hidden)
-}
-
 #[test]
 fn cxf_totp_and_custom_fields_are_kept_with_the_items_logins() {
     let parsed = parse(Format::Cxf, "cxf_totp_fields.json");

@@ -1,22 +1,7 @@
 //! 1Password's 1PUX: a zip built here from `tests/fixtures/1pux_export.data` (written from
 //! 1Password's published description of the format), read through `read`.
 
-use std::io::Write as _;
-
-use zip::write::SimpleFileOptions;
-
 use super::*;
-
-/// A zip of `entries` (name, bytes), deflated.
-pub(super) fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, bytes) in entries {
-        zip.start_file(*name, options).unwrap();
-        zip.write_all(bytes).unwrap();
-    }
-    zip.finish().unwrap().into_inner()
-}
 
 fn onepux(data: &[u8]) -> Vec<u8> {
     let attributes = b"{\"version\": 3, \"description\": \"1Password Unencrypted Export\", \
@@ -26,14 +11,6 @@ fn onepux(data: &[u8]) -> Vec<u8> {
         ("export.data", data),
         ("files/", b""),
     ])
-}
-
-fn fields(login: &ImportedLogin) -> Vec<(String, String, bool)> {
-    let fields = &login.extras.fields;
-    fields
-        .iter()
-        .map(|f| (f.name.clone(), f.value.expose().to_owned(), f.hidden))
-        .collect()
 }
 
 #[test]
@@ -67,7 +44,6 @@ fn onepux_logins_with_everything_they_carry() {
     );
     assert_eq!(full.extras.folder, "Personal");
     assert!(full.extras.favorite);
-    let field = |n: &str, v: &str, h: bool| (n.to_owned(), v.to_owned(), h);
     assert_eq!(
         fields(full),
         [

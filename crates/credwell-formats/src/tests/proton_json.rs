@@ -1,15 +1,6 @@
 //! Proton Pass's JSON export, as a file and inside its zip (built here from the same text).
 
-use super::onepux::zip_of;
 use super::*;
-
-fn fields(login: &ImportedLogin) -> Vec<(String, String, bool)> {
-    let fields = &login.extras.fields;
-    fields
-        .iter()
-        .map(|f| (f.name.clone(), f.value.expose().to_owned(), f.hidden))
-        .collect()
-}
 
 fn check(parsed: &Parsed) {
     assert_eq!(
@@ -35,7 +26,6 @@ fn check(parsed: &Parsed) {
     );
     assert_eq!(full.extras.folder, "Personal");
     assert!(full.extras.favorite);
-    let field = |n: &str, v: &str, h: bool| (n.to_owned(), v.to_owned(), h);
     assert_eq!(
         fields(full),
         [
