@@ -29,7 +29,7 @@
 
 use std::collections::HashSet;
 
-use credwell_core::{CustomField, Password, PastPassword, SecretText, Timestamp};
+use credwell_core::{CustomField, Password, PastPassword, SecretText};
 use serde::Deserialize;
 use serde_json::Value;
 use zeroize::Zeroizing;
@@ -37,16 +37,15 @@ use zeroize::Zeroizing;
 use super::archive::{Archive, MAX_ENTRY_BYTES};
 use super::cxf::{data_error, id_lines};
 use super::json_text;
-use super::{FormatError, ImportedLogin, LoginExtras, Parsed, SkipReason, login_origin};
+use super::{
+    FormatError, ImportedLogin, LoginExtras, Parsed, SkipReason, from_seconds, login_origin,
+};
 
 /// The entry of the archive that holds the accounts, vaults and items.
 pub(super) const DATA: &str = "export.data";
 
 /// 1Password's category of logins.
 const LOGIN: &str = "001";
-
-/// The latest time a 1PUX file may give, in seconds: the last second of 9999.
-const MAX_SECONDS: i64 = 253_402_300_799;
 
 #[derive(Deserialize)]
 struct Export {
@@ -255,25 +254,17 @@ fn read_item(item: Item, vault: &str, line: u64, parsed: &mut Parsed) -> Result<
         parsed.skip(line, SkipReason::NoPassword);
         return Ok(());
     };
-    let times = [item.created_at, item.updated_at].map(|t| {
-        t.map(|s| {
-            (0..=MAX_SECONDS)
-                .contains(&s)
-                .then(|| Timestamp(s as u64 * 1000))
-        })
-    });
-    if times.iter().any(|t| matches!(t, Some(None))) {
-        parsed.clamped_times.push(line);
-    }
-    let [created, updated] = times.map(Option::flatten);
+    let [created, updated] = parsed.times_in_seconds(line, [item.created_at, item.updated_at]);
     let mut history: Vec<PastPassword> = item
         .details
         .password_history
         .into_iter()
-        .filter(|p| !p.value.is_empty() && (0..=MAX_SECONDS).contains(&p.time))
-        .map(|p| PastPassword {
-            password: Password::new(p.value.as_str()),
-            replaced: Timestamp(p.time as u64 * 1000),
+        .filter(|p| !p.value.is_empty())
+        .filter_map(|p| {
+            Some(PastPassword {
+                password: Password::new(p.value.as_str()),
+                replaced: from_seconds(p.time)?,
+            })
         })
         .collect();
     history.sort_by_key(|h| h.replaced);

@@ -25,7 +25,7 @@
 
 use std::collections::HashSet;
 
-use credwell_core::{CustomField, Password, SecretText, Timestamp};
+use credwell_core::{CustomField, Password, SecretText};
 use serde::Deserialize;
 use serde_json::Value;
 use zeroize::Zeroizing;
@@ -48,9 +48,6 @@ const ENCRYPTED: &str = "this Proton Pass export is encrypted (PGP), which credw
 
 /// An item in the trash.
 const TRASHED: i64 = 2;
-
-/// The latest time a file may give, in seconds: the last second of 9999.
-const MAX_SECONDS: i64 = 253_402_300_799;
 
 #[derive(Deserialize)]
 struct Export {
@@ -280,17 +277,7 @@ fn read_item(
         parsed.skip(line, SkipReason::NoPassword);
         return Ok(());
     }
-    let times = [item.create_time, item.modify_time].map(|t| {
-        t.map(|s| {
-            (0..=MAX_SECONDS)
-                .contains(&s)
-                .then(|| Timestamp(s as u64 * 1000))
-        })
-    });
-    if times.iter().any(|t| matches!(t, Some(None))) {
-        parsed.clamped_times.push(line);
-    }
-    let [created, updated] = times.map(Option::flatten);
+    let [created, updated] = parsed.times_in_seconds(line, [item.create_time, item.modify_time]);
     let urls: Vec<&String> = login.urls.iter().filter(|u| !u.trim().is_empty()).collect();
     if urls.is_empty() {
         parsed.skip(line, SkipReason::NoWebOrigin(String::new()));
