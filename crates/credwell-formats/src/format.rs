@@ -36,12 +36,15 @@ pub enum Format {
     /// Proton Pass JSON export (`.json`, or the `.zip` holding `Proton Pass/data.json`), read
     /// only.
     ProtonJson,
+    /// KeePass database (`.kdbx`, KDBX 3.1 and 4, KeePass 2 and KeePassXC), opened with its
+    /// password or key file, read only.
+    Kdbx,
 }
 
 impl Format {
     /// Every format, in the order of the command line's help.
     #[cfg(test)]
-    pub const ALL: [Format; 12] = [
+    pub const ALL: [Format; 13] = [
         Format::ChromeCsv,
         Format::FirefoxCsv,
         Format::BitwardenJson,
@@ -54,6 +57,7 @@ impl Format {
         Format::ProtonCsv,
         Format::Onepux,
         Format::ProtonJson,
+        Format::Kdbx,
     ];
 
     /// The name on the command line.
@@ -71,6 +75,7 @@ impl Format {
             Format::ProtonCsv => "proton-csv",
             Format::Onepux => "1password-1pux",
             Format::ProtonJson => "proton-json",
+            Format::Kdbx => "kdbx",
         }
     }
 
@@ -78,13 +83,17 @@ impl Format {
     pub fn is_csv(self) -> bool {
         !matches!(
             self,
-            Format::BitwardenJson | Format::Cxf | Format::Onepux | Format::ProtonJson
+            Format::BitwardenJson
+                | Format::Cxf
+                | Format::Onepux
+                | Format::ProtonJson
+                | Format::Kdbx
         )
     }
 
     /// Whether credwell writes the format (`credwell export`); the others it only reads.
     pub fn can_write(self) -> bool {
-        !matches!(self, Format::Onepux | Format::ProtonJson)
+        !matches!(self, Format::Onepux | Format::ProtonJson | Format::Kdbx)
     }
 
     /// Whether the format's files are zip archives.

@@ -22,7 +22,9 @@
 //!   (`simple_csv`);
 //! - [`Format::Onepux`]: 1Password's 1PUX export, a zip archive holding `export.data` (JSON),
 //!   read only;
-//! - [`Format::ProtonJson`]: Proton Pass's JSON export, or the zip holding it, read only.
+//! - [`Format::ProtonJson`]: Proton Pass's JSON export, or the zip holding it, read only;
+//! - [`Format::Kdbx`]: a KeePass database (`.kdbx`), opened with its password or key file
+//!   ([`KdbxKey`], [`read_with_key`]), read only.
 
 use std::fmt;
 use std::io::{Read, Write};
@@ -34,6 +36,7 @@ use credwell_passkey::PasskeyRecord;
 use zeroize::Zeroizing;
 
 pub use format::Format;
+pub use kdbx::KdbxKey;
 
 mod archive;
 mod bitwarden;
@@ -45,6 +48,7 @@ mod cxf_extras;
 mod firefox;
 mod format;
 mod json_text;
+mod kdbx;
 mod keepassxc;
 mod onepux;
 mod passkeys;
@@ -79,7 +83,8 @@ pub struct ImportedLogin {
     /// Its TOTP secret, custom fields, folder and favourite mark, where the format has a place
     /// for them.
     pub extras: LoginExtras,
-    /// Where the entry starts in the file: a 1-based line number (0 when not read from a file).
+    /// Where the entry starts in the file: a 1-based line number (0 when not read from a file;
+    /// in a KeePass database, which has no lines, the entry's 1-based position).
     pub line: u64,
 }
 
@@ -216,7 +221,8 @@ impl ImportedLogin {
 /// An entry that was read but not imported.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Skipped {
-    /// Where the entry starts in the file (1-based line).
+    /// Where the entry starts in the file (1-based line; in a KeePass database, its 1-based
+    /// position).
     pub line: u64,
     /// Why it was skipped.
     pub reason: SkipReason,
@@ -387,13 +393,47 @@ impl std::error::Error for FormatError {}
 /// export: about 400,000 CXF or Bitwarden items, 2 million CSV rows.
 pub const MAX_INPUT_BYTES: u64 = 256 * 1024 * 1024;
 
-/// Reads every login of a file in `format`.
+/// Reads every login of a file in `format` ([`Format::Kdbx`], which needs a key, with
+/// [`read_with_key`]).
 pub fn read(format: Format, input: impl Read) -> Result<Parsed, FormatError> {
+    read_with_key(format, input, &KdbxKey::default())
+}
+
+/// Reads every login of a file in `format`; `key` opens a KeePass database
+/// ([`Format::Kdbx`]: a wrong one is an error saying so), the other formats have none.
+pub fn read_with_key(
+    format: Format,
+    input: impl Read,
+    key: &KdbxKey,
+) -> Result<Parsed, FormatError> {
     let bytes = read_at_most(input, MAX_INPUT_BYTES)?;
-    match sniff::sniff(&bytes) {
+    check_kind(format, &bytes)?;
+    match format {
+        Format::ChromeCsv => chrome::read(&bytes),
+        Format::FirefoxCsv => firefox::read(&bytes),
+        Format::BitwardenJson => bitwarden::read(&bytes),
+        Format::KeepassxcCsv => keepassxc::read(&bytes),
+        Format::Cxf => cxf::read(&bytes),
+        Format::BitwardenCsv
+        | Format::LastpassCsv
+        | Format::AppleCsv
+        | Format::OnepasswordCsv
+        | Format::ProtonCsv => simple_csv::read(format, &bytes),
+        Format::Onepux => onepux::read(&bytes),
+        Format::ProtonJson => proton_json::read(&bytes),
+        Format::Kdbx => kdbx::read(&bytes, key),
+    }
+}
+
+/// Refuses `bytes` that say they are not a file in `format`, naming what they are (the check
+/// [`read_with_key`] starts with): for a KeePass database, made before its password is asked.
+pub fn check_kind(format: Format, bytes: &[u8]) -> Result<(), FormatError> {
+    match sniff::sniff(bytes) {
         Some(sniff::Kind::Known(actual)) if actual != format => {
-            let evidence = if archive::is_zip(&bytes) {
+            let evidence = if archive::is_zip(bytes) {
                 "entries"
+            } else if actual == Format::Kdbx {
+                "first bytes"
             } else if actual.is_csv() {
                 "column names"
             } else {
@@ -408,25 +448,15 @@ pub fn read(format: Format, input: impl Read) -> Result<Parsed, FormatError> {
             ));
         }
         // A zip format's reader says best what is wrong with an archive.
-        Some(sniff::Kind::Unsupported(what)) if !(format.is_zip() && archive::is_zip(&bytes)) => {
+        Some(sniff::Kind::Unsupported(what)) if !(format.is_zip() && archive::is_zip(bytes)) => {
             return Err(FormatError::at(1, format!("this is {what}")));
         }
         _ => {}
     }
-    match format {
-        Format::ChromeCsv => chrome::read(&bytes),
-        Format::FirefoxCsv => firefox::read(&bytes),
-        Format::BitwardenJson => bitwarden::read(&bytes),
-        Format::KeepassxcCsv => keepassxc::read(&bytes),
-        Format::Cxf => cxf::read(&bytes),
-        Format::BitwardenCsv
-        | Format::LastpassCsv
-        | Format::AppleCsv
-        | Format::OnepasswordCsv
-        | Format::ProtonCsv => simple_csv::read(format, &bytes),
-        Format::Onepux => onepux::read(&bytes),
-        Format::ProtonJson => proton_json::read(&bytes),
+    if format == Format::Kdbx {
+        kdbx::check_signature(bytes)?;
     }
+    Ok(())
 }
 
 /// All of `input`, in a buffer wiped when dropped, or an error if it holds more than `limit`
@@ -477,7 +507,7 @@ pub fn write(
         | Format::AppleCsv
         | Format::OnepasswordCsv
         | Format::ProtonCsv => simple_csv::write(format, logins, output),
-        Format::Onepux | Format::ProtonJson => Err(std::io::Error::new(
+        Format::Onepux | Format::ProtonJson | Format::Kdbx => Err(std::io::Error::new(
             std::io::ErrorKind::Unsupported,
             format!("credwell reads {format} files but does not write them"),
         )),

@@ -6,7 +6,11 @@
 
 use super::archive::{self, Archive};
 use super::json_text::{self, Token};
-use super::{Format, onepux, proton_json};
+use super::{Format, kdbx, onepux, proton_json};
+
+/// The first 8 bytes of a KeePass 1 database (`.kdb`): the signatures `0x9AA2D903` and
+/// `0xB54BFB65`, little-endian.
+const KDB_SIGNATURE: [u8; 8] = [0x03, 0xd9, 0xa2, 0x9a, 0x65, 0xfb, 0x4b, 0xb5];
 
 /// What a file says it is.
 #[derive(Debug, PartialEq, Eq)]
@@ -39,11 +43,13 @@ pub(crate) fn sniff(bytes: &[u8]) -> Option<Kind> {
              Export, encryption off)",
         ));
     }
-    // KeePass 2's signature (the .kdbx file itself).
-    if bytes.starts_with(&[0x03, 0xd9, 0xa2, 0x9a, 0x67, 0xfb, 0x4b, 0xb5]) {
+    if bytes.starts_with(&kdbx::SIGNATURE) {
+        return Some(Kind::Known(Format::Kdbx));
+    }
+    if bytes.starts_with(&KDB_SIGNATURE) {
         return Some(Kind::Unsupported(
-            "a KeePass database (.kdbx), which credwell does not read directly: export it from \
-             KeePassXC as CSV and import it with `credwell import keepassxc-csv`",
+            "a KeePass 1 database (.kdb), which credwell does not read: open it in KeePassXC or \
+             KeePass 2, save it as a .kdbx database and import that with `credwell import kdbx`",
         ));
     }
     let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
@@ -202,9 +208,13 @@ mod tests {
         ] {
             assert_eq!(known(text), Some(Kind::Known(want)), "{text}");
         }
+        assert_eq!(
+            sniff(&[0x03, 0xd9, 0xa2, 0x9a, 0x67, 0xfb, 0x4b, 0xb5, 1, 0]),
+            Some(Kind::Known(Format::Kdbx))
+        );
         for bytes in [
             b"PK\x03\x04\x14\x00".as_slice(),
-            &[0x03, 0xd9, 0xa2, 0x9a, 0x67, 0xfb, 0x4b, 0xb5, 1, 0],
+            &[0x03, 0xd9, 0xa2, 0x9a, 0x65, 0xfb, 0x4b, 0xb5, 1, 0],
         ] {
             assert!(matches!(sniff(bytes), Some(Kind::Unsupported(_))));
         }

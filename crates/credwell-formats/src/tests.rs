@@ -785,7 +785,7 @@ mod properties {
         proptest::option::of((0_u64..4_102_444_800).prop_map(|s| Timestamp(s * 1000)))
     }
 
-    fn login() -> impl Strategy<Value = ImportedLogin> {
+    pub(super) fn login() -> impl Strategy<Value = ImportedLogin> {
         let texts = (tricky(), tricky(), tricky(), tricky());
         (origin(), texts, time(), time(), extras()).prop_map(
             |(origin, (username, password, name, notes), created, updated, extras)| {
@@ -1527,8 +1527,8 @@ fn a_file_of_another_format_is_refused_with_the_right_name() {
     for (bytes, says) in [
         (b"PK\x03\x04 rest".as_slice(), "a zip archive"),
         (
-            &[0x03, 0xd9, 0xa2, 0x9a, 0x67, 0xfb, 0x4b, 0xb5, 0],
-            "a KeePass database",
+            &[0x03, 0xd9, 0xa2, 0x9a, 0x65, 0xfb, 0x4b, 0xb5, 0],
+            "a KeePass 1 database (.kdb)",
         ),
     ] {
         for asked in Format::ALL {
@@ -1676,6 +1676,7 @@ fn cxf_typed_and_item_by_item_readings_agree() {
 }
 
 mod cxf_extras;
+mod kdbx;
 
 mod onepux;
 mod proton_json;
