@@ -1,16 +1,27 @@
 //! Getting secrets from the user: the vault passphrase (a file named by
-//! `CREDWELL_PASSPHRASE_FILE`, or a prompt with no echo) and passwords (stdin or a prompt).
-//! Every secret is held in a zeroizing buffer.
+//! `CREDWELL_PASSPHRASE_FILE`, or a prompt with no echo), passwords (stdin or a prompt) and a
+//! KeePass database's key to import it (its password from a file named by
+//! `--password-file` or `CREDWELL_KDBX_PASSWORD_FILE`, or a prompt; its key file). Every secret
+//! is held in a zeroizing buffer.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Read};
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use credwell_core::Password;
+use credwell_formats::KdbxKey;
 use zeroize::Zeroizing;
 
 /// The environment variable naming a file that holds the vault passphrase.
 pub(crate) const PASSPHRASE_FILE_ENV: &str = "CREDWELL_PASSPHRASE_FILE";
+
+/// The environment variable naming a file that holds the password of a KeePass database to
+/// import (`credwell import kdbx`).
+pub(crate) const KDBX_PASSWORD_FILE_ENV: &str = "CREDWELL_KDBX_PASSWORD_FILE";
+
+/// The largest key file of a KeePass database credwell reads: KeePass's own are under a
+/// kilobyte, and any file can be one (its SHA-256 is the key).
+const MAX_KEY_FILE_BYTES: u64 = 1 << 20;
 
 /// A passphrase, zeroized when dropped.
 pub(crate) type Passphrase = Zeroizing<String>;
@@ -27,13 +38,18 @@ fn strip_newline(text: &mut String) {
 
 /// Reads a passphrase from a file, trailing newline stripped.
 pub(crate) fn passphrase_from_file(path: &Path) -> Result<Passphrase> {
+    secret_from_file(path, "passphrase")
+}
+
+/// Reads a secret (`what`: "passphrase", "password") from a file, trailing newline stripped.
+fn secret_from_file(path: &Path, what: &str) -> Result<Passphrase> {
     let mut text = Zeroizing::new(
         std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the passphrase file {}", path.display()))?,
+            .with_context(|| format!("cannot read the {what} file {}", path.display()))?,
     );
     strip_newline(&mut text);
     if text.is_empty() {
-        bail!("the passphrase file {} is empty", path.display());
+        bail!("the {what} file {} is empty", path.display());
     }
     Ok(text)
 }
@@ -47,14 +63,63 @@ fn passphrase_file_from_env() -> Option<std::path::PathBuf> {
 
 /// Asks for a secret on the terminal without echo.
 fn prompt(question: &str) -> Result<Zeroizing<String>> {
+    ask(question, PASSPHRASE_FILE_ENV, "passphrase")
+}
+
+/// Asks for a secret on the terminal without echo; without a terminal, the error names the
+/// variable `env` that names a file holding the secret (`what`).
+fn ask(question: &str, env: &str, what: &str) -> Result<Zeroizing<String>> {
     rpassword::prompt_password(question)
         .map(Zeroizing::new)
         .map_err(|e| {
             anyhow::anyhow!(
-                "cannot ask on the terminal ({e}); set {PASSPHRASE_FILE_ENV} to a file that holds \
-                 the passphrase"
+                "cannot ask on the terminal ({e}); set {env} to a file that holds the {what}"
             )
         })
+}
+
+/// The key of a KeePass database to import: its key file's bytes when `key_file` is given, and
+/// its password from `password_file` (`--password-file`, or the file `CREDWELL_KDBX_PASSWORD_FILE`
+/// names), else asked once on the terminal, where with a key file an empty answer means the
+/// database has no password.
+pub(crate) fn kdbx_key(password_file: Option<&Path>, key_file: Option<&Path>) -> Result<KdbxKey> {
+    let key_file = match key_file {
+        Some(path) => Some(read_key_file(path)?),
+        None => None,
+    };
+    let password = match password_file {
+        Some(path) => Some(secret_from_file(path, "password")?),
+        None => {
+            let answer = ask(
+                "KeePass database password: ",
+                KDBX_PASSWORD_FILE_ENV,
+                "KeePass database's password",
+            )?;
+            if answer.is_empty() && key_file.is_none() {
+                bail!("the password is empty (a database opened by a key file alone: --key-file)");
+            }
+            Some(answer).filter(|a| !a.is_empty())
+        }
+    };
+    Ok(KdbxKey::new(password, key_file))
+}
+
+/// A KeePass key file's bytes, bounded by [`MAX_KEY_FILE_BYTES`].
+fn read_key_file(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
+    let cannot = || format!("cannot read the key file {}", path.display());
+    let mut bytes = Zeroizing::new(Vec::new());
+    std::fs::File::open(path)
+        .with_context(cannot)?
+        .take(MAX_KEY_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .with_context(cannot)?;
+    if bytes.len() as u64 > MAX_KEY_FILE_BYTES {
+        bail!(
+            "the key file {} is larger than 1 MiB, the most credwell reads as a key file",
+            path.display()
+        );
+    }
+    Ok(bytes)
 }
 
 /// The passphrase that unlocks an existing vault.
@@ -160,5 +225,32 @@ mod tests {
         );
         let missing = passphrase_from_file(&dir.path().join("nope")).unwrap_err();
         assert!(missing.to_string().contains("cannot read"));
+    }
+
+    #[test]
+    fn kdbx_keys_from_a_password_file_and_a_key_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let password = dir.path().join("pw");
+        std::fs::write(&password, "kdbx pw\n").unwrap();
+        let key_file = dir.path().join("key");
+        std::fs::write(&key_file, b"\x00key bytes").unwrap();
+        let key = kdbx_key(Some(&password), Some(&key_file)).unwrap();
+        assert_eq!(key.password(), Some("kdbx pw"));
+        assert_eq!(key.key_file(), Some(b"\x00key bytes".as_slice()));
+        std::fs::write(&password, "").unwrap();
+        let empty = kdbx_key(Some(&password), None).unwrap_err().to_string();
+        assert!(
+            empty.contains("the password file") && empty.contains("is empty"),
+            "{empty}"
+        );
+        std::fs::write(&password, "kdbx pw\n").unwrap();
+        let missing = kdbx_key(Some(&password), Some(&dir.path().join("nope")));
+        let missing = missing.unwrap_err().to_string();
+        assert!(missing.contains("cannot read the key file"), "{missing}");
+        std::fs::write(&key_file, vec![0; (MAX_KEY_FILE_BYTES + 1) as usize]).unwrap();
+        let large = kdbx_key(Some(&password), Some(&key_file))
+            .unwrap_err()
+            .to_string();
+        assert!(large.contains("larger than 1 MiB"), "{large}");
     }
 }

@@ -13,19 +13,22 @@ use std::io::{BufReader, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use clap::Args;
 use credwell_admin::{Change, VaultAdmin};
 use credwell_core::{Credential, StoredCredential};
-use credwell_formats::{self as formats, Format, ImportedLogin};
+use credwell_formats::{self as formats, Format, ImportedLogin, KdbxKey};
 use credwell_passkey::PasskeyRecord;
 
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::agent::{self, FileBytes, Request};
+use crate::agent::{self, FileBytes, Request, Secret};
 use crate::backend::{self, Backend, now};
 use crate::global::Global;
 use crate::output::{confirm, print_json, progress};
+use crate::secrets;
 
 mod plan;
 mod private_file;
@@ -49,6 +52,12 @@ pub(crate) struct ImportArgs {
     /// Show what the import would add, update, keep and skip, and change nothing.
     #[arg(long)]
     pub(crate) dry_run: bool,
+    /// kdbx: a file holding the KeePass database's password (else it is asked on the terminal).
+    #[arg(long, env = secrets::KDBX_PASSWORD_FILE_ENV, value_name = "FILE")]
+    pub(crate) password_file: Option<PathBuf>,
+    /// kdbx: the KeePass database's key file, when it has one.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key_file: Option<PathBuf>,
 }
 
 /// `credwell import` as the agent is asked for it (the file's bytes follow the request).
@@ -63,6 +72,12 @@ pub(crate) struct ImportRequest {
     pub(crate) on_conflict: OnConflict,
     /// `--dry-run`.
     pub(crate) dry_run: bool,
+    /// A KeePass database's password (kdbx).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) kdbx_password: Option<Secret>,
+    /// A KeePass database's key file, base64 (kdbx).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) kdbx_key_file: Option<Secret>,
 }
 
 /// Options of `credwell export`.
@@ -129,36 +144,64 @@ pub(crate) fn parse_file(format: Format, path: &Path) -> Result<formats::Parsed>
         let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
         formats::read(format, BufReader::new(file))
     };
-    let name = file_name(path);
-    read.map_err(|e| match e.line {
+    read.map_err(|e| read_error(&file_name(path), e))
+}
+
+/// A file's error as the command says it: the file (`name`), the line where known, the reason.
+fn read_error(name: &str, e: formats::FormatError) -> anyhow::Error {
+    match e.line {
         Some(line) => anyhow::anyhow!("{name}:{line}: {}; nothing was imported", e.reason),
         None => anyhow::anyhow!("{name}: {}; nothing was imported", e.reason),
-    })
+    }
+}
+
+/// The key of the KeePass database `bytes` (kdbx, else none): asked once the file is known to be
+/// one, so that another file is refused before a password is asked for.
+fn kdbx_key(args: &ImportArgs, bytes: &[u8]) -> Result<KdbxKey> {
+    if args.format != Format::Kdbx {
+        return Ok(KdbxKey::default());
+    }
+    formats::check_kind(args.format, bytes).map_err(|e| read_error(&file_name(&args.file), e))?;
+    secrets::kdbx_key(args.password_file.as_deref(), args.key_file.as_deref())
 }
 
 /// `credwell import`: through the vault's agent when one runs (`credwell unlock`), which is sent
 /// the file's bytes, reads them whole and imports them as this process would; else here, the
 /// file read whole before the passphrase is asked for. Either way nothing is written unless the
-/// whole file reads.
+/// whole file reads. A KeePass database's own key is asked once the file is known to be one,
+/// before the vault's passphrase, and goes to the agent with the file.
 pub(crate) fn import(global: &Global, args: &ImportArgs, out: &mut impl Write) -> Result<()> {
+    if args.format != Format::Kdbx && args.key_file.is_some() {
+        bail!("--key-file is for `credwell import kdbx` only");
+    }
     let path = global.vault_path()?;
     if path.exists()
         && let Some(agent) = agent::Client::connect(&path)?
     {
         let bytes = read_whole(&args.file)?;
+        let key = kdbx_key(args, &bytes)?;
         let request = Request::Import {
             args: ImportRequest {
                 format: args.format.as_str().to_owned(),
                 file_name: file_name(&args.file),
                 on_conflict: args.on_conflict,
                 dry_run: args.dry_run,
+                kdbx_password: key.password().map(Secret::new),
+                kdbx_key_file: key.key_file().map(|k| Secret::new(&BASE64.encode(k))),
             },
             json: global.json,
             file: FileBytes::default(),
         };
         return agent.run_with_file(request, &bytes, out);
     }
-    let parsed = parse_file(args.format, &args.file)?;
+    let parsed = if args.format == Format::Kdbx {
+        let bytes = read_whole(&args.file)?;
+        let key = kdbx_key(args, &bytes)?;
+        formats::read_with_key(args.format, bytes.as_slice(), &key)
+            .map_err(|e| read_error(&file_name(&args.file), e))?
+    } else {
+        parse_file(args.format, &args.file)?
+    };
     let backend = backend::open(global)?;
     import_in(&backend, global.json, args, parsed, out)
 }
@@ -203,15 +246,24 @@ pub(crate) fn import_bytes(
     let format = Format::from_str(&request.format, false)
         .map_err(|_| anyhow::anyhow!("unknown import format {:?}", request.format))?;
     let name = &request.file_name;
-    let parsed = formats::read(format, bytes).map_err(|e| match e.line {
-        Some(line) => anyhow::anyhow!("{name}:{line}: {}; nothing was imported", e.reason),
-        None => anyhow::anyhow!("{name}: {}; nothing was imported", e.reason),
-    })?;
+    let key_file = match &request.kdbx_key_file {
+        Some(k) => {
+            Some(Zeroizing::new(BASE64.decode(k.expose()).map_err(|_| {
+                anyhow::anyhow!("the key file sent is not base64")
+            })?))
+        }
+        None => None,
+    };
+    let password = (request.kdbx_password.as_ref()).map(|p| Zeroizing::new(p.expose().to_owned()));
+    let key = KdbxKey::new(password, key_file);
+    let parsed = formats::read_with_key(format, bytes, &key).map_err(|e| read_error(name, e))?;
     let args = ImportArgs {
         format,
         file: PathBuf::from(name),
         on_conflict: request.on_conflict,
         dry_run: request.dry_run,
+        password_file: None,
+        key_file: None,
     };
     import_in(backend, json, &args, parsed, out)
 }

@@ -13,7 +13,7 @@ use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::{Home, PASSPHRASE};
+use common::{Home, PASSPHRASE, kdbx};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -888,4 +888,42 @@ fn import_goes_through_the_agent_whole_or_not_at_all() {
     env.agent_ok(&["lock"], "");
     assert_eq!(env.ok(&["get", "frank"]), "pw-frank-1\n");
     assert_eq!(env.ok(&["get", "github", "alice"]), "pw-alice-2\n");
+}
+
+#[test]
+fn a_kdbx_import_through_the_agent_sends_the_databases_password_with_the_file() {
+    let env = Env::with_vault();
+    let _agent = env.unlock(&[]);
+    let file = env.path("db.kdbx");
+    std::fs::write(&file, kdbx::saved(&kdbx::sample(), kdbx::PASSWORD, None)).unwrap();
+    let file = file.to_str().unwrap();
+    let with_password = |password: &str| {
+        let path = env.path("kdbx-password");
+        std::fs::write(&path, format!("{password}\n")).unwrap();
+        let mut cmd = env.bare();
+        cmd.env("CREDWELL_KDBX_PASSWORD_FILE", path);
+        cmd
+    };
+    let (ok, _, stderr) = Env::run(
+        with_password("wrong-kdbx-pw"),
+        &["import", "kdbx", file],
+        "",
+    );
+    assert!(!ok, "{stderr}");
+    assert!(
+        stderr.contains("db.kdbx: wrong password or key file for the KeePass database"),
+        "{stderr}"
+    );
+    let (ok, stdout, stderr) =
+        Env::run(with_password(kdbx::PASSWORD), &["import", "kdbx", file], "");
+    assert!(ok && stdout.contains("2 added"), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("skipped 1 entry in the recycle bin"),
+        "{stderr}"
+    );
+    assert_eq!(env.agent_ok(&["get", "mail.example"], ""), "pw-kdbx-mail\n");
+    let log = env.log();
+    for secret in [kdbx::PASSWORD, "wrong-kdbx-pw", "pw-kdbx"] {
+        assert!(!log.contains(secret), "the log holds a secret: {log}");
+    }
 }

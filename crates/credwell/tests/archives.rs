@@ -1,5 +1,7 @@
 //! `credwell import` of the exports that are archives or databases rather than text: 1Password's
-//! 1PUX (a zip), Proton Pass's JSON and its zip. Each is built here from the fixtures' text, so no binary fixture is needed.
+//! 1PUX (a zip), Proton Pass's JSON and its zip, KeePass databases (.kdbx). Each is built here
+//! (the zips from the fixtures' text, the databases with the `keepass` crate), so no binary
+//! fixture is needed.
 
 #![allow(missing_docs, clippy::unwrap_used)]
 
@@ -8,7 +10,7 @@ mod common;
 use std::io::Write as _;
 use std::path::Path;
 
-use common::{Home, texts};
+use common::{Home, kdbx, texts};
 use serde_json::Value;
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -132,4 +134,250 @@ fn a_proton_pass_zip_is_imported_and_an_encrypted_export_refused() {
     );
     let err = home.fails(&["export", "proton-json", "--yes"]);
     assert!(err.contains("does not write them"), "{err}");
+}
+
+/// A KeePass database file in `home` (`name`) and a file holding its password.
+fn kdbx_files(home: &Home, name: &str, bytes: &[u8]) -> (String, String) {
+    let file = home.path(name);
+    std::fs::write(&file, bytes).unwrap();
+    let password = home.path("kdbx-password");
+    std::fs::write(&password, format!("{}\n", kdbx::PASSWORD)).unwrap();
+    (
+        file.to_str().unwrap().to_owned(),
+        password.to_str().unwrap().to_owned(),
+    )
+}
+
+#[test]
+fn a_kdbx_database_is_imported_with_its_own_password_and_the_recycle_bin_left_out() {
+    let home = Home::new();
+    home.init();
+    let (file, password) = kdbx_files(
+        &home,
+        "db.kdbx",
+        &kdbx::saved(&kdbx::sample(), kdbx::PASSWORD, None),
+    );
+    // A dry run says what it would do and writes nothing.
+    let mut cmd = home.cmd();
+    cmd.env("CREDWELL_KDBX_PASSWORD_FILE", &password);
+    let (ok, stdout, stderr) =
+        Home::run(cmd, &["--json", "import", "kdbx", &file, "--dry-run"], "");
+    assert!(ok, "{stderr}");
+    let dry: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        (&dry["added"], &dry["dryRun"]),
+        (&Value::from(2), &Value::from(true)),
+        "{dry}"
+    );
+    assert_eq!(home.json(&["list"]).as_array().map(Vec::len), Some(0));
+    // The import: the password from --password-file this time.
+    let out = home
+        .cmd()
+        .args([
+            "--json",
+            "import",
+            "kdbx",
+            &file,
+            "--password-file",
+            &password,
+        ])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        (&report["added"], &report["skipped"]),
+        (&Value::from(2), &Value::from(2)),
+        "{report}"
+    );
+    assert!(
+        stderr.contains("skipped 1 entry in the recycle bin"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("skipped 1 entry with no web origin"),
+        "{stderr}"
+    );
+    for secret in [kdbx::PASSWORD, "pw-kdbx"] {
+        assert!(
+            !stderr.contains(secret) && !stdout.contains(secret),
+            "{stderr}{stdout}"
+        );
+    }
+    let bank = home.json(&["show", "bank.example", "--reveal"]);
+    assert_eq!(bank["notes"], "kdbx note", "{bank}");
+    assert_eq!(bank["folder"], "", "{bank}");
+    assert!(
+        bank["totp"].as_str().unwrap().contains("JBSWY3DPEHPK3PXP"),
+        "{bank}"
+    );
+    let fields = bank["fields"].as_array().unwrap();
+    assert!(
+        fields
+            .iter()
+            .any(|f| f["name"] == "PIN" && f["value"] == "4321" && f["hidden"] == true),
+        "{bank}"
+    );
+    assert!(
+        fields
+            .iter()
+            .any(|f| f["name"] == "Tags" && f["value"] == "money"),
+        "{bank}"
+    );
+    let mail = home.json(&["show", "mail.example"]);
+    assert_eq!(mail["folder"], "Work/Mail", "{mail}");
+    assert_eq!(home.ok(&["get", "bank.example"]), "pw-kdbx-bank\n");
+    // The earlier password is in the credential's history: a Bitwarden export carries it.
+    let exported: Value =
+        serde_json::from_str(&home.ok(&["export", "bitwarden-json", "--yes"])).unwrap();
+    let items = exported["items"].as_array().unwrap();
+    let bank = items
+        .iter()
+        .find(|i| i["login"]["username"] == "carol")
+        .unwrap();
+    assert_eq!(
+        bank["passwordHistory"][0]["password"], "pw-kdbx-old",
+        "{bank}"
+    );
+    // The database's own times decide: the same file again changes nothing.
+    let mut cmd = home.cmd();
+    cmd.env("CREDWELL_KDBX_PASSWORD_FILE", &password);
+    let (ok, stdout, stderr) = Home::run(cmd, &["--json", "import", "kdbx", &file], "");
+    assert!(ok, "{stderr}");
+    let again: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        (&again["added"], &again["updated"]),
+        (&Value::from(0), &Value::from(0)),
+        "{again}"
+    );
+    // Read only.
+    let err = home.fails(&["export", "kdbx", "--yes"]);
+    assert!(
+        err.contains("credwell reads kdbx files but does not write them"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_wrong_kdbx_password_or_a_damaged_database_imports_nothing_and_is_said_first() {
+    let home = Home::new();
+    home.init();
+    let bytes = kdbx::saved(&kdbx::sample(), kdbx::PASSWORD, None);
+    let (file, password) = kdbx_files(&home, "db.kdbx", &bytes);
+    let wrong = home.path("wrong-password");
+    std::fs::write(&wrong, "not-the-kdbx-password\n").unwrap();
+    let wrong = wrong.to_str().unwrap();
+    // The database's password is asked before the vault's: without the vault's passphrase (no
+    // file, no terminal), a wrong one is still what is said.
+    let (ok, _, stderr) = Home::run(
+        home.bare(),
+        &["import", "kdbx", &file, "--password-file", wrong],
+        "",
+    );
+    assert!(!ok);
+    assert_eq!(
+        stderr.trim_end(),
+        format!(
+            "error: {file}: wrong password or key file for the KeePass database; nothing was imported"
+        )
+    );
+    assert!(!stderr.contains("not-the-kdbx-password"));
+    // With the right one, the vault's passphrase is asked next.
+    let (ok, _, stderr) = Home::run(
+        home.bare(),
+        &["import", "kdbx", &file, "--password-file", &password],
+        "",
+    );
+    assert!(!ok && stderr.contains("the vault is locked"), "{stderr}");
+    // Without a password file and without a terminal, the variable is named.
+    let err = home.fails(&["import", "kdbx", &file]);
+    assert!(err.contains("CREDWELL_KDBX_PASSWORD_FILE"), "{err}");
+    // A database cut short, or with a byte changed, names the file.
+    let (cut, _) = kdbx_files(&home, "cut.kdbx", &bytes[..bytes.len() / 2]);
+    let err = home.fails(&["import", "kdbx", &cut, "--password-file", &password]);
+    assert!(
+        err.contains("cut.kdbx: the KeePass database is") && err.contains("cut short"),
+        "{err}"
+    );
+    let mut changed = bytes.clone();
+    let at = changed.len() - 40;
+    changed[at] ^= 0x55;
+    let (changed, _) = kdbx_files(&home, "changed.kdbx", &changed);
+    let err = home.fails(&["import", "kdbx", &changed, "--password-file", &password]);
+    assert!(
+        err.contains("changed.kdbx: the KeePass database is damaged"),
+        "{err}"
+    );
+    // Another format's file is refused as kdbx before any password is asked (there is no
+    // terminal and no password file: asking would fail), and a database as another format.
+    let csv = home.path("logins.csv");
+    std::fs::write(
+        &csv,
+        "name,url,username,password,note\nx,https://x.example,u,p,\n",
+    )
+    .unwrap();
+    let err = home.fails(&["import", "kdbx", csv.to_str().unwrap()]);
+    assert!(
+        err.contains("not a kdbx file") && err.contains("`credwell import chrome-csv FILE`"),
+        "{err}"
+    );
+    let err = home.fails(&["import", "keepassxc-csv", &file]);
+    assert!(err.contains("its first bytes say it is kdbx"), "{err}");
+    let err = home.fails(&[
+        "import",
+        "chrome-csv",
+        csv.to_str().unwrap(),
+        "--key-file",
+        &file,
+    ]);
+    assert!(
+        err.contains("--key-file is for `credwell import kdbx` only"),
+        "{err}"
+    );
+    assert_eq!(home.json(&["list"]).as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn a_kdbx_database_with_a_key_file_is_imported_with_it() {
+    let home = Home::new();
+    home.init();
+    let mut db = kdbx::database();
+    kdbx::login(
+        &mut db.root_mut().add_entry(),
+        "K",
+        "kim",
+        "pw-kdbx-key",
+        "https://key.example",
+    );
+    let key = b"any file can be a KeePass key file";
+    let (file, password) = kdbx_files(
+        &home,
+        "keyed.kdbx",
+        &kdbx::saved(&db, kdbx::PASSWORD, Some(key)),
+    );
+    let key_file = home.path("db.key");
+    std::fs::write(&key_file, key).unwrap();
+    let err = home.fails(&["import", "kdbx", &file, "--password-file", &password]);
+    assert!(err.contains("wrong password or key file"), "{err}");
+    let err = home.fails(&[
+        "import",
+        "kdbx",
+        &file,
+        "--password-file",
+        &password,
+        "--key-file",
+        "nope.key",
+    ]);
+    assert!(err.contains("cannot read the key file nope.key"), "{err}");
+    home.ok(&[
+        "import",
+        "kdbx",
+        &file,
+        "--password-file",
+        &password,
+        "--key-file",
+        key_file.to_str().unwrap(),
+    ]);
+    assert_eq!(home.ok(&["get", "key.example"]), "pw-kdbx-key\n");
 }

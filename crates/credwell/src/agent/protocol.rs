@@ -451,20 +451,27 @@ mod tests {
                 file_name: "x.csv".into(),
                 on_conflict: crate::transfer::OnConflict::Newer,
                 dry_run: false,
+                kdbx_password: Some(Secret::new("kdbx-secret")),
+                kdbx_key_file: None,
             },
             json: false,
             file: FileBytes(Zeroizing::new(b"a,https://a.example,u,hunter2,".to_vec())),
         };
         let shown = format!("{request:?}");
         assert!(
-            !shown.contains("hunter2") && shown.contains("30 bytes"),
+            !shown.contains("hunter2")
+                && !shown.contains("kdbx-secret")
+                && shown.contains("30 bytes"),
             "{shown}"
         );
         // The bytes are not in the request's frame: they follow it.
         let frame = encode(&request).unwrap();
         assert!(!String::from_utf8_lossy(&frame).contains("hunter2"));
         let back: Request = read(&mut &frame[..], MAX_REQUEST).unwrap();
-        assert!(matches!(back, Request::Import { file, .. } if file.0.is_empty()));
+        assert!(matches!(&back, Request::Import { file, .. } if file.0.is_empty()));
+        // A KeePass database's password goes with the request.
+        assert!(matches!(back, Request::Import { args, .. }
+            if args.kdbx_password.as_ref().map(Secret::expose) == Some("kdbx-secret")));
     }
 
     #[test]

@@ -12,6 +12,8 @@ use assert_cmd::Command;
 use serde_json::Value;
 use tempfile::TempDir;
 
+pub mod kdbx;
+
 /// The vault passphrase every test uses (in the file `passphrase` of its home).
 pub const PASSPHRASE: &str = "correct horse battery staple";
 
@@ -48,6 +50,7 @@ impl Home {
             .env_remove("CREDWELL_VAULT")
             .env_remove("CREDWELL_NEW_PASSPHRASE_FILE")
             .env_remove("CREDWELL_DANGER_INSECURE_KDF")
+            .env_remove("CREDWELL_KDBX_PASSWORD_FILE")
             .env("HOME", self.dir.path())
             .env("XDG_DATA_HOME", self.path("xdg-data"))
             // No agent (`credwell unlock`) of another test or of the user's is found.
