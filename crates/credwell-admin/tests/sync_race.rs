@@ -47,6 +47,7 @@ impl Transport for Server {
             records,
             cursor,
             more,
+            horizon: 0,
         })
     }
 

@@ -222,6 +222,18 @@ async fn pull(
         .storage
         .pull(device.account, query.since, limit)
         .await?;
+    // Deletions after `since` may have been swept: the device must start again from 0 (where
+    // nothing was seen, nothing was missed).
+    if query.since > 0 && query.since < page.horizon {
+        return Err(ApiError(
+            StatusCode::GONE,
+            format!(
+                "deletions up to revision {} were swept; this device saw up to {}: pull again \
+                 from 0",
+                page.horizon, query.since
+            ),
+        ));
+    }
     // The account's own cursor when the page is the last, even below `since`: a device that
     // has seen more refuses an account restored to an older state, so say so.
     let cursor = match page.records.last() {
@@ -232,6 +244,7 @@ async fn pull(
         records: page.records,
         cursor,
         more: page.more,
+        horizon: page.horizon,
     }))
 }
 

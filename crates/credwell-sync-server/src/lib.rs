@@ -8,12 +8,14 @@
 
 mod api;
 pub mod notices;
+pub mod retention;
 mod signin;
 pub mod storage;
 pub mod tls;
 
 pub use api::router;
 pub use notices::{Notice, Notices};
+pub use retention::Retention;
 pub use storage::{PushOutcome, Storage, StorageError};
 
 /// Serves the sync API in plain HTTP (for loopback; [`tls::serve_tls`] serves HTTPS) on

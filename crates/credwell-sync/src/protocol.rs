@@ -1,7 +1,8 @@
 //! The request and reply bodies of the sync API (JSON), and the limits both sides enforce.
 //!
 //! - `GET /v1/records?since=C&limit=N`: the account's records changed after cursor `C`, oldest
-//!   first ([`PullReply`]).
+//!   first ([`PullReply`]); `410 Gone` ([`ErrorReply`]) when `C` is above 0 and below the
+//!   account's horizon (the server swept deletions after `C`): the device pulls again from 0.
 //! - `POST /v1/records` ([`PushRequest`]): new versions of records, each against the revision
 //!   its writer last saw. All or nothing: one stale record refuses the whole push with
 //!   `409 Conflict` and [`ConflictReply`]; the device pulls, merges and pushes again.
@@ -43,6 +44,10 @@ pub const MAX_PULL_RECORDS: u32 = 1000;
 /// The largest request body a server reads: a full push of records of the largest size, with
 /// base64's growth and the JSON around it.
 pub const MAX_BODY_BYTES: usize = MAX_PUSH_RECORDS * (MAX_SEALED_BYTES * 4 / 3 + 256);
+
+/// How long the server keeps a deletion (a tombstone) by default before sweeping it, in days:
+/// a device offline longer pulls everything again when it returns.
+pub const DEFAULT_TOMBSTONE_RETENTION_DAYS: u32 = 180;
 
 /// How long `GET /v1/wait` waits for a change before it answers with the unchanged cursor.
 pub const WAIT_SECONDS: u64 = 25;
@@ -156,6 +161,10 @@ pub struct PullReply {
     pub cursor: u64,
     /// Whether more records follow the cursor.
     pub more: bool,
+    /// The account's horizon: the server swept every deletion at or below this revision
+    /// (0: none swept; absent from older servers' answers).
+    #[serde(default)]
+    pub horizon: u64,
 }
 
 /// The answer to `GET /v1/wait`.

@@ -373,6 +373,25 @@ fn beyond_loopback_the_server_needs_a_certificate_and_key() {
     assert!(half.contains("--tls-key"), "{half}");
 }
 
+#[test]
+fn a_tombstone_retention_under_a_day_is_refused() {
+    let device = Device::new();
+    let db = device.path("server.sqlite");
+    let db = db.to_str().unwrap();
+    let out = device.fails(&[
+        "sync",
+        "serve",
+        "--database",
+        db,
+        "--tombstone-retention",
+        "0",
+    ]);
+    assert!(
+        out.contains("--tombstone-retention: the tombstone retention is at least 1 day"),
+        "{out}"
+    );
+}
+
 /// A private CA's certificate and a server certificate for `localhost` it issued, with the
 /// server's key: their PEM files in `dir` (ca.pem, cert.pem, key.pem).
 fn private_pki(dir: &Path) {

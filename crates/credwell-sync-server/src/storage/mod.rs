@@ -8,11 +8,13 @@
 //! the schema distributes as it is on a PostgreSQL-compatible engine that shards by a column,
 //! such as Citus with `account_id` as the distribution column):
 //!
-//! - `accounts (account_id, cursor, created)`: the account's cursor is the revision of its
-//!   newest change;
+//! - `accounts (account_id, cursor, created, horizon)`: the account's cursor is the revision
+//!   of its newest change, its horizon the revision of the newest deletion swept
+//!   ([`Storage::sweep_tombstones`]);
 //! - `devices (account_id, device_id, token_hash, name, created, revoked)`;
 //! - `records (account_id, record_id, revision, deleted, sealed, device_id, updated)`, with an
-//!   index on `(account_id, revision)` for pulls;
+//!   index on `(account_id, revision)` for pulls and one on `updated` of the deletions only
+//!   (a partial index) for sweeping them;
 //! - `opaque (account_id, record, key_version, wrapped, updated)`: the account's OPAQUE
 //!   registration record and the account key wrapped under the export key;
 //! - `logins (account_id, login_id, state, created)`: sign-ins between OPAQUE's KE2 and KE3
@@ -210,6 +212,9 @@ pub struct Page {
     pub more: bool,
     /// The account's cursor when the page was read.
     pub cursor: u64,
+    /// The account's horizon when the page was read (the same snapshot): every deletion at or
+    /// below it was swept.
+    pub horizon: u64,
 }
 
 /// The server's database. Every method is one transaction.
@@ -275,6 +280,13 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
 
     /// The account's cursor.
     async fn cursor(&self, account: AccountId) -> Result<u64, StorageError>;
+
+    /// Sweeps the deletions (tombstones) of every account written before `before`
+    /// (milliseconds since the Unix epoch), raising each account's horizon to the newest
+    /// revision swept, in the same transaction per account: pushes and other sweeps of that
+    /// account wait for it, and a second sweep with the same `before` sweeps nothing. How many
+    /// tombstones it swept.
+    async fn sweep_tombstones(&self, before: u64) -> Result<u64, StorageError>;
 
     /// The server's OPAQUE setup: `fresh` stored first if there is none yet (the first
     /// instance to ask stores its own; every instance then reads the same).
@@ -348,14 +360,16 @@ pub(crate) fn token_hash(bytes: Vec<u8>) -> Result<TokenHash, StorageError> {
     Ok(TokenHash(hash))
 }
 
-/// A page from up to `limit + 1` records read (the extra one says whether more follow).
-pub(crate) fn page(mut records: Vec<Record>, limit: u32, cursor: u64) -> Page {
+/// A page from up to `limit + 1` records read (the extra one says whether more follow), with
+/// the account's cursor and horizon as stored.
+pub(crate) fn page(mut records: Vec<Record>, limit: u32, cursor: i64, horizon: i64) -> Page {
     let more = records.len() > limit as usize;
     records.truncate(limit as usize);
     Page {
         records,
         more,
-        cursor,
+        cursor: from_db(cursor),
+        horizon: from_db(horizon),
     }
 }
 

@@ -36,8 +36,10 @@ const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS accounts (
     account_id BYTEA PRIMARY KEY,
     cursor     BIGINT NOT NULL,
-    created    BIGINT NOT NULL
+    created    BIGINT NOT NULL,
+    horizon    BIGINT NOT NULL DEFAULT 0
 );
+ALTER TABLE accounts ADD COLUMN IF NOT EXISTS horizon BIGINT NOT NULL DEFAULT 0;
 CREATE TABLE IF NOT EXISTS devices (
     account_id BYTEA NOT NULL,
     device_id  BYTEA NOT NULL,
@@ -58,6 +60,7 @@ CREATE TABLE IF NOT EXISTS records (
     PRIMARY KEY (account_id, record_id)
 );
 CREATE INDEX IF NOT EXISTS records_by_revision ON records (account_id, revision);
+CREATE INDEX IF NOT EXISTS tombstones_by_time ON records (updated) WHERE deleted;
 CREATE TABLE IF NOT EXISTS opaque (
     account_id  BYTEA PRIMARY KEY,
     record      BYTEA NOT NULL,
@@ -140,6 +143,42 @@ impl PostgresStorage {
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         });
+    }
+}
+
+impl PostgresStorage {
+    /// Sweeps one account's tombstones written before `before`, in one transaction on one
+    /// account (one shard where the tables are distributed): the account's row locked first,
+    /// as a push locks it, so a push and another instance's sweep wait; what another sweep
+    /// already took is not there to take again.
+    async fn sweep_account(&self, account: &[u8], before: i64) -> Result<u64, StorageError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db)?;
+        tx.execute(
+            "SELECT cursor FROM accounts WHERE account_id = $1 FOR UPDATE",
+            &[&account],
+        )
+        .await
+        .map_err(db)?;
+        let swept = tx
+            .query(
+                "DELETE FROM records WHERE account_id = $1 AND deleted AND updated < $2 \
+                 RETURNING revision",
+                &[&account, &before],
+            )
+            .await
+            .map_err(db)?;
+        let newest = swept.iter().map(|r| r.get::<_, i64>(0)).max();
+        if let Some(newest) = newest {
+            tx.execute(
+                "UPDATE accounts SET horizon = GREATEST(horizon, $2) WHERE account_id = $1",
+                &[&account, &newest],
+            )
+            .await
+            .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(swept.len() as u64)
     }
 }
 
@@ -448,7 +487,14 @@ impl Storage for PostgresStorage {
             .start()
             .await
             .map_err(db)?;
-        let cursor = account_cursor(&tx, account, false).await?;
+        let state = tx
+            .query_opt(
+                "SELECT cursor, horizon FROM accounts WHERE account_id = $1",
+                &[&&account.0[..]],
+            )
+            .await
+            .map_err(db)?
+            .ok_or(StorageError::NoAccount)?;
         let rows = tx
             .query(
                 "SELECT record_id, revision, deleted, sealed FROM records \
@@ -469,12 +515,31 @@ impl Storage for PostgresStorage {
                 })
             })
             .collect::<Result<Vec<_>, StorageError>>()?;
-        Ok(page(records, limit, cursor))
+        Ok(page(records, limit, state.get(0), state.get(1)))
     }
 
     async fn cursor(&self, account: AccountId) -> Result<u64, StorageError> {
         let client = self.client().await?;
         account_cursor(&client, account, false).await
+    }
+
+    async fn sweep_tombstones(&self, before: u64) -> Result<u64, StorageError> {
+        let before = to_db(before);
+        let client = self.client().await?;
+        let accounts = client
+            .query(
+                "SELECT DISTINCT account_id FROM records WHERE deleted AND updated < $1",
+                &[&before],
+            )
+            .await
+            .map_err(db)?;
+        drop(client);
+        let mut swept = 0;
+        for row in accounts {
+            let account: Vec<u8> = row.get(0);
+            swept += self.sweep_account(&account, before).await?;
+        }
+        Ok(swept)
     }
 
     async fn server_setup(&self, fresh: &[u8]) -> Result<Zeroizing<Vec<u8>>, StorageError> {

@@ -23,7 +23,8 @@ const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS accounts (
     account_id BLOB PRIMARY KEY NOT NULL,
     cursor     INTEGER NOT NULL,
-    created    INTEGER NOT NULL
+    created    INTEGER NOT NULL,
+    horizon    INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 CREATE TABLE IF NOT EXISTS devices (
     account_id BLOB NOT NULL,
@@ -45,6 +46,7 @@ CREATE TABLE IF NOT EXISTS records (
     PRIMARY KEY (account_id, record_id)
 ) STRICT;
 CREATE INDEX IF NOT EXISTS records_by_revision ON records (account_id, revision);
+CREATE INDEX IF NOT EXISTS tombstones_by_time ON records (updated) WHERE deleted;
 CREATE TABLE IF NOT EXISTS opaque (
     account_id  BLOB PRIMARY KEY NOT NULL,
     record      BLOB NOT NULL,
@@ -82,7 +84,10 @@ impl SqliteStorage {
             .map_err(db)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(db)?;
-        conn.execute_batch(SCHEMA).map_err(db)?;
+        let tx = conn.unchecked_transaction().map_err(db)?;
+        migrate(&tx)?;
+        tx.execute_batch(SCHEMA).map_err(db)?;
+        tx.commit().map_err(db)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -107,6 +112,30 @@ impl SqliteStorage {
 
 fn db(e: rusqlite::Error) -> StorageError {
     StorageError::Database(e.to_string())
+}
+
+/// Brings a database made by an older server to the current tables: the accounts' horizon
+/// (tombstones were kept for ever before it; 0 says none was swept).
+fn migrate(tx: &Connection) -> Result<(), StorageError> {
+    let columns: i64 = tx
+        .query_row(
+            "SELECT COUNT(*) FROM pragma_table_info('accounts') WHERE name = 'horizon'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(db)?;
+    let accounts: i64 = tx
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = 'accounts'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(db)?;
+    if accounts == 1 && columns == 0 {
+        tx.execute_batch("ALTER TABLE accounts ADD COLUMN horizon INTEGER NOT NULL DEFAULT 0")
+            .map_err(db)?;
+    }
+    Ok(())
 }
 
 fn insert_device(
@@ -386,7 +415,15 @@ impl Storage for SqliteStorage {
     async fn pull(&self, account: AccountId, since: u64, limit: u32) -> Result<Page, StorageError> {
         self.with(move |conn| {
             let tx = conn.transaction().map_err(db)?;
-            let cursor = account_cursor(&tx, account)?;
+            let (cursor, horizon) = tx
+                .query_row(
+                    "SELECT cursor, horizon FROM accounts WHERE account_id = ?1",
+                    [account.0],
+                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+                )
+                .optional()
+                .map_err(db)?
+                .ok_or(StorageError::NoAccount)?;
             let mut records = Vec::new();
             {
                 let mut statement = tx
@@ -419,13 +456,41 @@ impl Storage for SqliteStorage {
                     });
                 }
             }
-            Ok(page(records, limit, cursor))
+            Ok(page(records, limit, cursor, horizon))
         })
         .await
     }
 
     async fn cursor(&self, account: AccountId) -> Result<u64, StorageError> {
         self.with(move |conn| account_cursor(conn, account)).await
+    }
+
+    async fn sweep_tombstones(&self, before: u64) -> Result<u64, StorageError> {
+        self.with(move |conn| {
+            // One transaction for every account: SQLite has one writer at a time anyway.
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(db)?;
+            let swept = tx
+                .execute(
+                    "UPDATE accounts SET horizon = MAX(horizon, s.newest) FROM \
+                     (SELECT account_id, MAX(revision) AS newest FROM records \
+                      WHERE deleted AND updated < ?1 GROUP BY account_id) AS s \
+                     WHERE accounts.account_id = s.account_id",
+                    [to_db(before)],
+                )
+                .map_err(db)?;
+            let tombstones = tx
+                .execute(
+                    "DELETE FROM records WHERE deleted AND updated < ?1",
+                    [to_db(before)],
+                )
+                .map_err(db)?;
+            tx.commit().map_err(db)?;
+            tracing::debug!("swept {tombstones} tombstones of {swept} accounts");
+            Ok(tombstones as u64)
+        })
+        .await
     }
 
     async fn server_setup(&self, fresh: &[u8]) -> Result<Zeroizing<Vec<u8>>, StorageError> {

@@ -106,6 +106,7 @@ where
                 number: open.number,
                 count: manifest.count,
                 digest: manifest.digest,
+                live: manifest.live,
             }));
             continue;
         }

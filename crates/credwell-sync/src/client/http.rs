@@ -316,7 +316,11 @@ impl Transport for HttpTransport {
                 self.base
             ))
             .bearer_auth(&*self.token);
-        answer(send(request)?)
+        let response = send(request)?;
+        if response.status() == StatusCode::GONE {
+            return Err(TransportError::ResyncNeeded);
+        }
+        answer(response)
     }
 
     fn push(&mut self, request: &PushRequest) -> Result<Pushed, TransportError> {

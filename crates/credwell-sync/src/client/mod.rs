@@ -14,7 +14,8 @@
 //!   open ([`SyncError::Tampered`]);
 //! - an older version of a record: its number is not above the one seen
 //!   ([`SyncError::Replayed`]);
-//! - a record left out: the manifest's digest differs ([`SyncError::Dropped`]);
+//! - a record left out, or a deleted one brought back: the manifest's digest (over the live
+//!   records) differs ([`SyncError::Dropped`]);
 //! - an older state of the account: its cursor is below the one seen, or a refused push has
 //!   nothing newer to pull ([`SyncError::RolledBack`]);
 //! - a page reordered or outside the range asked for: revisions not increasing, or not above
@@ -42,13 +43,14 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::merge::{Body, Stamp, Version, merge};
-use crate::protocol::{Bytes, MAX_PULL_RECORDS, MAX_PUSH_RECORDS, PushRecord, PushRequest};
+use crate::protocol::{Bytes, MAX_PUSH_RECORDS, PushRecord, PushRequest};
 use crate::{AccountId, AccountKey, DeviceId, RecordId};
 
 mod check;
 mod error;
 #[cfg(feature = "http")]
 pub mod http;
+mod resync;
 #[cfg(test)]
 mod tests;
 mod transport;
@@ -79,6 +81,21 @@ pub struct Entry<T> {
     /// than the device's is sealed again by the next sync).
     #[serde(default = "first_key")]
     pub key: u32,
+    /// Whether the server's copy (at `revision`) is a deletion; read only while `pending`
+    /// (otherwise `version` is the server's copy).
+    #[serde(default)]
+    pub server_deleted: bool,
+}
+
+impl<T> Entry<T> {
+    /// Whether the server's copy is a deletion.
+    fn deleted_on_server(&self) -> bool {
+        if self.pending {
+            self.server_deleted
+        } else {
+            self.version.body.is_none()
+        }
+    }
 }
 
 fn first_key() -> u32 {
@@ -96,6 +113,10 @@ pub struct ManifestSeen {
     pub count: u64,
     /// Its digest over every record's (id, version number).
     pub digest: [u8; 32],
+    /// Whether it lists live records only (every manifest this version of credwell writes);
+    /// older ones list deletions too.
+    #[serde(default)]
+    pub live: bool,
 }
 
 /// What a device keeps between syncs: its high-water mark and its copy of the records.
@@ -106,8 +127,13 @@ pub struct State<T> {
     pub cursor: u64,
     /// The account manifest last seen.
     pub manifest: ManifestSeen,
-    /// Every record the device knows, deletions included.
+    /// Every record the device knows, deletions included (until the server's horizon passes
+    /// them), and records found gone at a full resync (a deletion at revision 0, kept until the
+    /// next sync so that the device's vault drops them too).
     pub records: BTreeMap<RecordId, Entry<T>>,
+    /// The account's horizon as last heard: the server swept every deletion at or below it.
+    #[serde(default)]
+    pub horizon: u64,
 }
 
 impl<T> Default for State<T> {
@@ -116,6 +142,7 @@ impl<T> Default for State<T> {
             cursor: 0,
             manifest: ManifestSeen::default(),
             records: BTreeMap::new(),
+            horizon: 0,
         }
     }
 }
@@ -129,14 +156,19 @@ impl<T> State<T> {
     }
 
     /// The manifest of the server's records as this device holds them, with `pushing`'s
-    /// numbers in place of the seen ones.
-    fn digest(&self, pushing: &[RecordId]) -> (u64, [u8; 32]) {
+    /// numbers in place of the seen ones: of its live records only when `live` (the manifests
+    /// written now), of its deletions too when not (those written before tombstones were
+    /// swept).
+    fn digest(&self, pushing: &[RecordId], live: bool) -> (u64, [u8; 32]) {
         let pairs = self.records.iter().filter_map(|(id, e)| {
-            if pushing.contains(id) {
-                Some((id, e.version.number))
+            let (number, deleted) = if pushing.contains(id) {
+                (e.version.number, e.version.body.is_none())
+            } else if e.revision > 0 {
+                (e.seen, e.deleted_on_server())
             } else {
-                (e.revision > 0).then_some((id, e.seen))
-            }
+                return None;
+            };
+            (!(live && deleted)).then_some((id, number))
         });
         digest(pairs)
     }
@@ -170,11 +202,14 @@ struct Sealed<T> {
     b: Option<T>,
 }
 
-/// The account manifest's sealed content.
+/// The account manifest's sealed content. `live`: it lists live records only (absent in
+/// manifests written before tombstones were swept, which list deletions too).
 #[derive(Serialize, Deserialize)]
 struct Manifest {
     count: u64,
     digest: [u8; 32],
+    #[serde(default)]
+    live: bool,
 }
 
 impl<T, X> Client<T, X>
@@ -312,6 +347,7 @@ where
                     version,
                     pending: true,
                     key: self.key.version(),
+                    server_deleted: false,
                 };
                 self.state.records.insert(id, entry);
             }
@@ -321,9 +357,10 @@ where
     /// Pulls every change since the cursor, merges, and pushes this device's changes until
     /// the server has them all:
     ///
-    /// 1. Pull pages since the cursor; check each page before anything of it is used
-    ///    ([`SyncError`] names what is wrong); merge each new version into the device's copy
-    ///    (`crate::merge`).
+    /// 1. Pull pages since the cursor (from 0 when the server answers that it swept deletions
+    ///    after the cursor: what the device holds and the server no longer has is gone,
+    ///    `resync`); check each page before anything of it is used ([`SyncError`] names what
+    ///    is wrong); merge each new version into the device's copy (`crate::merge`).
     /// 2. After the last page, check the copy against the account manifest; only then does
     ///    it replace the device's state.
     /// 3. Every record whose server copy is sealed under an older account key than the
@@ -335,11 +372,14 @@ where
     pub fn sync(&mut self) -> Result<Report, SyncError> {
         let mut report = Report::default();
         let mut stale: Vec<(RecordId, u64)> = Vec::new();
+        resync::purge_dropped(&mut self.state);
         for _ in 0..MAX_ATTEMPTS {
             self.pull_all(&mut report)?;
             for (id, base) in stale.drain(..) {
                 let now = self.revision_of(id);
-                if now <= base {
+                // A deletion the server swept meanwhile: the record is gone, pushed as new.
+                let swept = now == 0 && base <= self.state.horizon;
+                if now <= base && !swept {
                     return Err(SyncError::RolledBack {
                         seen: base,
                         got: now,
@@ -394,45 +434,6 @@ where
         self.key.record_id("credwell-sync", b"manifest")
     }
 
-    /// Steps 1 and 2 of [`Client::sync`].
-    fn pull_all(&mut self, report: &mut Report) -> Result<(), SyncError> {
-        let mut next = self.state.clone();
-        let mut received = Vec::new();
-        loop {
-            let since = next.cursor;
-            let reply = self.transport.pull(since, MAX_PULL_RECORDS)?;
-            let page = check::page(self, &next, since, &reply)?;
-            for item in page {
-                match item {
-                    check::Opened::Manifest(seen) => next.manifest = seen,
-                    check::Opened::Record(id, revision, remote, key) => {
-                        if apply(&mut next, id, revision, remote, key) {
-                            received.push(id);
-                        }
-                    }
-                }
-            }
-            next.cursor = reply.cursor;
-            if !reply.more {
-                break;
-            }
-        }
-        let (held, digest) = next.digest(&[]);
-        if (held, digest) != (next.manifest.count, next.manifest.digest)
-            && (held, next.manifest.revision) != (0, 0)
-        {
-            return Err(SyncError::Dropped {
-                held,
-                listed: next.manifest.count,
-            });
-        }
-        self.state = next;
-        received.sort();
-        received.dedup();
-        report.received.extend(received);
-        Ok(())
-    }
-
     /// Pushes `chunk` with the new manifest: `None` when written, or the records the server
     /// called stale with the base revision this device sent.
     fn push_chunk(
@@ -457,8 +458,12 @@ where
                 .seal(self.account, *id, version.number, deleted, &plain)?;
             records.push(push_record(*id, entry.revision, deleted, sealed));
         }
-        let (count, digest) = self.state.digest(chunk);
-        let manifest = Manifest { count, digest };
+        let (count, digest) = self.state.digest(chunk, true);
+        let manifest = Manifest {
+            count,
+            digest,
+            live: true,
+        };
         let number = self.state.manifest.number + 1;
         let plain = serde_json::to_vec(&manifest).map_err(|_| SyncError::Random)?;
         let id = self.manifest_id();
@@ -474,6 +479,7 @@ where
                         entry.seen = entry.version.number;
                         entry.pending = false;
                         entry.key = self.key.version();
+                        entry.server_deleted = entry.version.body.is_none();
                     }
                 }
                 self.state.manifest = ManifestSeen {
@@ -481,6 +487,7 @@ where
                     number,
                     count,
                     digest,
+                    live: true,
                 };
                 Ok(None)
             }
@@ -514,6 +521,7 @@ fn apply<T: Body>(
     key: u32,
 ) -> bool {
     let number = remote.number;
+    let deleted = remote.body.is_none();
     match state.records.get_mut(&id) {
         Some(entry) => {
             let before = entry.version.body.clone();
@@ -527,6 +535,7 @@ fn apply<T: Body>(
             entry.revision = revision;
             entry.seen = number;
             entry.key = key;
+            entry.server_deleted = deleted;
             entry.version.body != before
         }
         None => {
@@ -537,6 +546,7 @@ fn apply<T: Body>(
                 version: remote,
                 pending: false,
                 key,
+                server_deleted: deleted,
             };
             state.records.insert(id, entry);
             changed

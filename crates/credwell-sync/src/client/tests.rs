@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::*;
 use crate::SealError;
-use crate::protocol::{ConflictReply, PullReply, PushReply, Record};
+use crate::protocol::{ConflictReply, MAX_PULL_RECORDS, PullReply, PushReply, Record};
+
+mod retention;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct Login {
@@ -39,10 +41,28 @@ struct Memory {
     cursor: u64,
     records: BTreeMap<RecordId, Record>,
     written: Vec<Record>,
+    /// The newest revision of a deletion swept.
+    horizon: u64,
+    /// A lie: every pull from above 0 is answered "resync needed".
+    false_resync: bool,
 }
 
 impl Memory {
-    fn pull(&self, since: u64, limit: u32) -> PullReply {
+    /// Sweeps every deletion (as the server does once they are older than the retention).
+    fn sweep(&mut self) {
+        let swept = self
+            .records
+            .values()
+            .filter(|r| r.deleted)
+            .map(|r| r.revision);
+        self.horizon = self.horizon.max(swept.max().unwrap_or(0));
+        self.records.retain(|_, r| !r.deleted);
+    }
+
+    fn pull(&self, since: u64, limit: u32) -> Result<PullReply, TransportError> {
+        if since > 0 && (since < self.horizon || self.false_resync) {
+            return Err(TransportError::ResyncNeeded);
+        }
         let mut records: Vec<Record> = self
             .records
             .values()
@@ -56,11 +76,12 @@ impl Memory {
             Some(last) if more => last.revision,
             _ => self.cursor,
         };
-        PullReply {
+        Ok(PullReply {
             records,
             cursor,
             more,
-        }
+            horizon: self.horizon,
+        })
     }
 
     fn push(&mut self, request: &PushRequest) -> Pushed {
@@ -107,7 +128,7 @@ struct Link {
 impl Transport for Link {
     fn pull(&mut self, since: u64, limit: u32) -> Result<PullReply, TransportError> {
         let server = self.server.borrow();
-        let mut reply = server.pull(since, limit);
+        let mut reply = server.pull(since, limit)?;
         if let Some(lie) = self.lie.as_mut() {
             lie(&server, &mut reply);
         }
@@ -322,6 +343,7 @@ fn a_rolled_back_account_is_refused_whether_or_not_the_cursor_tells() {
         cursor: server.borrow().cursor,
         records: server.borrow().records.clone(),
         written: server.borrow().written.clone(),
+        ..Memory::default()
     };
     a.change(ids[0], login("second"), 200);
     a.sync().unwrap();
@@ -330,7 +352,8 @@ fn a_rolled_back_account_is_refused_whether_or_not_the_cursor_tells() {
     // The server goes back to its older state and says so in its cursor.
     let old = Rc::new(snapshot);
     let honest_old = old.clone();
-    let rolled: Lie = Box::new(move |_, reply| *reply = honest_old.pull(seen, MAX_PULL_RECORDS));
+    let rolled: Lie =
+        Box::new(move |_, reply| *reply = honest_old.pull(seen, MAX_PULL_RECORDS).unwrap());
     refused(&mut b, rolled, |e| {
         matches!(e, SyncError::RolledBack { .. })
     });
@@ -338,7 +361,7 @@ fn a_rolled_back_account_is_refused_whether_or_not_the_cursor_tells() {
     // with nothing newer to pull.
     let hiding_old = old.clone();
     let hidden: Lie = Box::new(move |_, reply| {
-        *reply = hiding_old.pull(seen, MAX_PULL_RECORDS);
+        *reply = hiding_old.pull(seen, MAX_PULL_RECORDS).unwrap();
         reply.cursor = reply.cursor.max(seen);
     });
     b.change(ids[0], login("from-b"), 300);
@@ -348,6 +371,7 @@ fn a_rolled_back_account_is_refused_whether_or_not_the_cursor_tells() {
         cursor: old.cursor,
         records: old.records.clone(),
         written: old.written.clone(),
+        ..Memory::default()
     }));
     b.transport().server = rolled_server;
     let error = b.sync().unwrap_err();
@@ -360,7 +384,7 @@ fn a_push_answer_below_the_high_water_mark_is_a_rollback() {
     struct Forgetful(Rc<RefCell<Memory>>);
     impl Transport for Forgetful {
         fn pull(&mut self, since: u64, limit: u32) -> Result<PullReply, TransportError> {
-            Ok(self.0.borrow().pull(since, limit))
+            self.0.borrow().pull(since, limit)
         }
         fn push(&mut self, request: &PushRequest) -> Result<Pushed, TransportError> {
             // Accepts and numbers the push as if the account were new.

@@ -23,6 +23,12 @@ pub enum TransportError {
     /// The answer is not what the protocol says.
     #[error("the sync server's answer is malformed: {0}")]
     Malformed(String),
+    /// The server swept deletions this device has not seen (its cursor is below the account's
+    /// horizon): it must pull everything again, from 0. The client does so itself.
+    #[error(
+        "the sync server swept deletions this device has not seen; it must pull everything again"
+    )]
+    ResyncNeeded,
     /// The certificate authority given for the server (`--ca`) is not a PEM certificate.
     #[error("the sync server's certificate authority cannot be used: {0}")]
     Ca(String),

@@ -5,10 +5,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
+use credwell_sync::protocol::DEFAULT_TOMBSTONE_RETENTION_DAYS;
 use credwell_sync_server::storage::postgres::PostgresStorage;
 use credwell_sync_server::storage::sqlite::SqliteStorage;
 use credwell_sync_server::tls::{TlsConfig, serve_tls};
-use credwell_sync_server::{Notices, Storage};
+use credwell_sync_server::{Notices, Retention, Storage};
 
 /// Options of `credwell sync serve`.
 #[derive(Debug, clap::Args)]
@@ -27,6 +28,10 @@ pub(crate) struct ServeArgs {
     /// [default: $XDG_DATA_HOME/credwell/sync-server.sqlite].
     #[arg(long, env = "CREDWELL_SYNC_DATABASE", value_name = "URL")]
     database: Option<String>,
+    /// How long a deletion is kept for devices that are offline, in days (at least 1); a device
+    /// offline longer pulls everything again when it returns.
+    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_TOMBSTONE_RETENTION_DAYS)]
+    tombstone_retention: u32,
 }
 
 /// The default database file, beside the default vault.
@@ -49,6 +54,7 @@ pub(crate) fn serve(args: &ServeArgs, out: &mut impl std::io::Write) -> Result<(
         ),
         _ => None,
     };
+    let retention = Retention::days(args.tombstone_retention).context("--tombstone-retention")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -77,6 +83,10 @@ pub(crate) fn serve(args: &ServeArgs, out: &mut impl std::io::Write) -> Result<(
             (Arc::new(storage), path.display().to_string())
         }
     };
+    {
+        let _guard = runtime.enter();
+        retention.spawn(storage.clone());
+    }
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind(args.listen))
         .with_context(|| format!("cannot listen on {}", args.listen))?;
