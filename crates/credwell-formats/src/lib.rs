@@ -49,6 +49,8 @@ mod firefox;
 mod format;
 mod json_text;
 mod kdbx;
+#[cfg(any(test, feature = "kdbx-test-writer"))]
+pub mod kdbx_writer;
 mod keepassxc;
 mod onepux;
 mod passkeys;

@@ -3,65 +3,18 @@
 //! metadata names, earlier versions of an entry in its history), then read through
 //! `read_with_key`.
 
-use chrono::{DateTime, NaiveDateTime};
-use keepass::config::{DatabaseConfig, KdfConfig};
-use keepass::db::{Entry, EntryMut, GroupMut, History, fields};
-use keepass::{Database, DatabaseKey};
+use keepass::Database;
+use keepass::db::{Entry, EntryMut, History, fields};
 use proptest::prelude::*;
 
 use super::*;
+use crate::kdbx_writer::{at, database, group, login, saved};
 
 /// The password of the databases written here.
 const PASSWORD: &str = "kdbx-master-Pa55";
 
-/// Argon2d at 64 KiB and 2 passes (KeePassXC's default is 64 MiB and about a second): the
-/// layout of a real database at a cost a debug build of the tests can pay.
-fn cheap_config() -> DatabaseConfig {
-    let mut config = DatabaseConfig::default();
-    if let KdfConfig::Argon2 {
-        iterations,
-        memory,
-        parallelism,
-        ..
-    } = &mut config.kdf_config
-    {
-        (*iterations, *memory, *parallelism) = (2, 64 * 1024, 1);
-    }
-    config
-}
-
-fn at(seconds: i64) -> NaiveDateTime {
-    DateTime::from_timestamp(seconds, 0).unwrap().naive_utc()
-}
-
 fn key(password: &str) -> KdbxKey {
     KdbxKey::new(Some(Zeroizing::new(password.to_owned())), None)
-}
-
-/// `database` saved with `password`, and with `key_file`'s bytes when given.
-fn saved(database: &Database, password: &str, key_file: Option<&[u8]>) -> Vec<u8> {
-    let mut key = DatabaseKey::new().with_password(password);
-    if let Some(mut bytes) = key_file {
-        key = key.with_keyfile(&mut bytes).unwrap();
-    }
-    let mut out = Vec::new();
-    database.save(&mut out, key).unwrap();
-    out
-}
-
-/// Sets an entry's title, user name, password and URL.
-fn login(entry: &mut EntryMut<'_>, title: &str, user: &str, password: &str, url: &str) {
-    entry.set_unprotected(fields::TITLE, title);
-    entry.set_unprotected(fields::USERNAME, user);
-    entry.set_protected(fields::PASSWORD, password);
-    entry.set_unprotected(fields::URL, url);
-}
-
-/// A group named `name` below `parent`.
-fn group<'a>(parent: &'a mut GroupMut<'_>, name: &str) -> GroupMut<'a> {
-    let mut group = parent.add_group();
-    group.name = name.to_owned();
-    group
 }
 
 /// A database as KeePassXC would hold one: entries in the root and in nested groups, one with
@@ -69,7 +22,7 @@ fn group<'a>(parent: &'a mut GroupMut<'_>, name: &str) -> GroupMut<'a> {
 /// three ways KeePass tools store them, a German recycle bin (with a group inside it), a group
 /// merely named "Trash", and entries credwell cannot keep.
 fn sample() -> Database {
-    let mut db = Database::with_config(cheap_config());
+    let mut db = database();
     let mut root = db.root_mut();
     root.name = "Datenbank".into();
     // 1: everything; its history has two earlier passwords.
@@ -262,7 +215,7 @@ fn kdbx_entries_are_read_with_everything_they_carry_and_the_recycle_bin_skipped(
 #[test]
 fn a_kdbx_recycle_bin_is_known_by_its_uuid_in_any_language_not_by_its_name() {
     for name in ["Recycle Bin", "ゴミ箱", "Corbeille", "Deleted stuff"] {
-        let mut db = Database::with_config(cheap_config());
+        let mut db = database();
         let mut root = db.root_mut();
         let mut bin = group(&mut root, name);
         login(
@@ -336,7 +289,7 @@ fn a_wrong_kdbx_key_is_told_apart_from_a_damaged_or_truncated_file() {
 
 #[test]
 fn a_kdbx_with_a_key_file_opens_with_it_and_not_without() {
-    let mut db = Database::with_config(cheap_config());
+    let mut db = database();
     login(
         &mut db.root_mut().add_entry(),
         "K",
@@ -399,7 +352,7 @@ fn a_kdbx_is_refused_as_any_other_format_and_other_files_as_kdbx() {
 
 #[test]
 fn a_malformed_kdbx_url_is_refused_with_its_entry_and_no_secret() {
-    let mut db = Database::with_config(cheap_config());
+    let mut db = database();
     let mut root = db.root_mut();
     login(
         &mut root.add_entry(),
@@ -455,7 +408,7 @@ proptest! {
     fn kdbx_round_trips_arbitrary_logins(
         logins in proptest::collection::vec(super::properties::login(), 0..4),
     ) {
-        let mut db = Database::with_config(cheap_config());
+        let mut db = database();
         for l in &logins {
             let mut root = db.root_mut();
             if l.extras.folder.is_empty() {

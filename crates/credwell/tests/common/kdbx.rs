@@ -1,42 +1,15 @@
 //! KeePass databases (`.kdbx`) for the import tests, written with the `keepass` crate's KDBX 4
 //! writer as KeePassXC lays one out.
 
-use keepass::config::{DatabaseConfig, KdfConfig};
-use keepass::db::{Entry, EntryMut, History, fields};
-use keepass::{Database, DatabaseKey};
+// Every test binary has `common`; the ones without a KeePass test use none of this.
+#![allow(unused_imports)]
+
+use credwell_formats::kdbx_writer::keepass::Database;
+use credwell_formats::kdbx_writer::keepass::db::{Entry, History, fields};
+pub use credwell_formats::kdbx_writer::{at, database, login, saved};
 
 /// The password of the databases written here.
 pub const PASSWORD: &str = "kdbx-master-Pa55";
-
-/// A database with Argon2d at 64 KiB and 2 passes: a real database's layout at a cost a debug
-/// build can pay.
-pub fn database() -> Database {
-    let mut config = DatabaseConfig::default();
-    if let KdfConfig::Argon2 {
-        iterations,
-        memory,
-        parallelism,
-        ..
-    } = &mut config.kdf_config
-    {
-        (*iterations, *memory, *parallelism) = (2, 64 * 1024, 1);
-    }
-    Database::with_config(config)
-}
-
-fn at(seconds: i64) -> chrono::NaiveDateTime {
-    chrono::DateTime::from_timestamp(seconds, 0)
-        .unwrap()
-        .naive_utc()
-}
-
-/// Sets an entry's title, user name, password and URL.
-pub fn login(entry: &mut EntryMut<'_>, title: &str, user: &str, password: &str, url: &str) {
-    entry.set_unprotected(fields::TITLE, title);
-    entry.set_unprotected(fields::USERNAME, user);
-    entry.set_protected(fields::PASSWORD, password);
-    entry.set_unprotected(fields::URL, url);
-}
 
 /// A database as KeePassXC holds one: a login in the root with everything it can carry and an
 /// earlier password, one in `Work/Mail`, one without a URL, and one in a recycle bin named in
@@ -92,15 +65,4 @@ pub fn sample() -> Database {
     db.meta.recyclebin_uuid = Some(bin.uuid());
     db.meta.recyclebin_enabled = Some(true);
     db
-}
-
-/// `database` saved with `password`, and with `key_file`'s bytes when given.
-pub fn saved(database: &Database, password: &str, key_file: Option<&[u8]>) -> Vec<u8> {
-    let mut key = DatabaseKey::new().with_password(password);
-    if let Some(mut bytes) = key_file {
-        key = key.with_keyfile(&mut bytes).unwrap();
-    }
-    let mut out = Vec::new();
-    database.save(&mut out, key).unwrap();
-    out
 }
