@@ -91,6 +91,12 @@ impl Format {
         )
     }
 
+    /// Whether the format's files have lines that place their entries (a KeePass database
+    /// has none: its entries are placed by their position, [`crate::ImportedLogin::line`]).
+    pub fn has_lines(self) -> bool {
+        self != Format::Kdbx
+    }
+
     /// Whether credwell writes the format (`credwell export`); the others it only reads.
     pub fn can_write(self) -> bool {
         !matches!(self, Format::Onepux | Format::ProtonJson | Format::Kdbx)

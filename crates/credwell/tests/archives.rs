@@ -169,6 +169,14 @@ fn a_kdbx_database_is_imported_with_its_own_password_and_the_recycle_bin_left_ou
         (&Value::from(2), &Value::from(true)),
         "{dry}"
     );
+    let mut cmd = home.cmd();
+    cmd.env("CREDWELL_KDBX_PASSWORD_FILE", &password);
+    let (ok, stdout, stderr) = Home::run(cmd, &["import", "kdbx", &file, "--dry-run"], "");
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("add    entry 3      https://mail.example"),
+        "{stdout}"
+    );
     assert_eq!(home.json(&["list"]).as_array().map(Vec::len), Some(0));
     // The import: the password from --password-file this time.
     let out = home
@@ -191,12 +199,13 @@ fn a_kdbx_database_is_imported_with_its_own_password_and_the_recycle_bin_left_ou
         (&Value::from(2), &Value::from(2)),
         "{report}"
     );
+    // A database has no lines: its entries are placed by their position.
     assert!(
-        stderr.contains("skipped 1 entry in the recycle bin"),
+        stderr.contains("skipped 1 entry in the recycle bin (entry 4)"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("skipped 1 entry with no web origin"),
+        stderr.contains("skipped 1 entry with no web origin (entry 2)"),
         "{stderr}"
     );
     for secret in [kdbx::PASSWORD, "pw-kdbx"] {

@@ -42,9 +42,15 @@ impl Report<'_> {
         self.skipped.len() + self.count(Action::Skip)
     }
 
+    /// Whether the file's entries are placed by their lines (a KeePass database's by their
+    /// position: `entry 3`).
+    fn by_line(&self) -> bool {
+        self.args.format.has_lines()
+    }
+
     /// The warnings, each a line for `warn` (stderr, or the reply of the agent).
     pub(super) fn warn(&self, warn: &dyn Fn(&str)) {
-        report_skipped(self.skipped, warn);
+        report_skipped(self.skipped, self.by_line(), warn);
         let conflicts: Vec<u64> = self
             .outcomes
             .iter()
@@ -56,18 +62,18 @@ impl Report<'_> {
                 "kept the vault's password over {} ({}; --on-conflict {}; \
                  --dry-run lists why)",
                 plural(conflicts.len(), "row"),
-                some_lines(&conflicts),
+                some_lines(&conflicts, self.by_line()),
                 self.args.on_conflict.as_str()
             ));
         }
         for repeat in self.conflicting_repeats.iter().take(10) {
             warn(&format!(
-                "{} for {} as {:?} have different passwords: line {} (the newest) is \
+                "{} for {} as {:?} have different passwords: {} (the newest) is \
                  imported, the others' passwords go into its password history",
-                some_lines(&repeat.lines),
+                some_lines(&repeat.lines, self.by_line()),
                 repeat.origin,
                 repeat.username,
-                repeat.current
+                some_lines(&[repeat.current], self.by_line())
             ));
         }
         if self.conflicting_repeats.len() > 10 {
@@ -82,7 +88,7 @@ impl Report<'_> {
                  KeePassXC's own (a group right below the root with its name in any language) \
                  ({}); remove them if they were deleted",
                 plural(self.maybe_recycle_bin.len(), "entry"),
-                some_lines(self.maybe_recycle_bin)
+                some_lines(self.maybe_recycle_bin, self.by_line())
             ));
         }
         if self.future_times > 0 {
@@ -101,7 +107,7 @@ impl Report<'_> {
                 "removed the ' before values that start with =, +, -, @, a tab or a \
                  carriage return ({}): credwell's CSV exports put it there so that spreadsheets \
                  show them as text; if this file is not from credwell, check those entries",
-                some_lines(self.formula_guards)
+                some_lines(self.formula_guards, self.by_line())
             ));
         }
         if !self.clamped_times.is_empty() {
@@ -109,7 +115,7 @@ impl Report<'_> {
                 "{} a time that cannot be (before 1970, past 9999 or not a time) \
                  ({}); imported as if the file gave none",
                 has(self.clamped_times.len(), "entry"),
-                some_lines(self.clamped_times)
+                some_lines(self.clamped_times, self.by_line())
             ));
         }
         if !self.passkey_counters.is_empty() {
@@ -118,7 +124,7 @@ impl Report<'_> {
                  which a site that checks counters may refuse as a cloned key: if one does, \
                  register a new passkey there",
                 has(self.passkey_counters.len(), "passkey"),
-                some_lines(self.passkey_counters)
+                some_lines(self.passkey_counters, self.by_line())
             ));
         }
         for (kind, lines) in unstored_by_kind(self.unstored) {
@@ -126,7 +132,7 @@ impl Report<'_> {
                 "credwell does not store {}: those of {} were not imported ({})",
                 kind.as_str(),
                 plural(lines.len(), "entry"),
-                some_lines(&lines)
+                some_lines(&lines, self.by_line())
             ));
         }
     }
@@ -207,9 +213,10 @@ impl Report<'_> {
                 } else {
                     format!(": {}", o.why)
                 };
+                let place = if self.by_line() { "line" } else { "entry" };
                 writeln!(
                     out,
-                    "{:<6} line {:<6} {} {:?}{why}",
+                    "{:<6} {place} {:<6} {} {:?}{why}",
                     o.action.as_str(),
                     o.line,
                     o.origin,
@@ -272,9 +279,9 @@ fn has(n: usize, word: &str) -> String {
     }
 }
 
-/// One warning line per kind of skipped entry, with their lines; one per entry credwell cannot
-/// hold, with why (at most ten).
-fn report_skipped(skipped: &[Skipped], warn: &dyn Fn(&str)) {
+/// One warning line per kind of skipped entry, with their lines (`by_line`, else their
+/// positions); one per entry credwell cannot hold, with why (at most ten).
+fn report_skipped(skipped: &[Skipped], by_line: bool, warn: &dyn Fn(&str)) {
     let mut by_kind: Vec<(&'static str, Vec<u64>)> = Vec::new();
     let unsupported: Vec<(u64, &str)> = skipped
         .iter()
@@ -284,7 +291,8 @@ fn report_skipped(skipped: &[Skipped], warn: &dyn Fn(&str)) {
         })
         .collect();
     for (line, why) in unsupported.iter().take(10) {
-        warn(&format!("skipped the entry at line {line}: {why}"));
+        let at = some_lines(&[*line], by_line);
+        warn(&format!("skipped the entry at {at}: {why}"));
     }
     if unsupported.len() > 10 {
         warn(&format!(
@@ -312,15 +320,21 @@ fn report_skipped(skipped: &[Skipped], warn: &dyn Fn(&str)) {
         warn(&format!(
             "skipped {} {kind} ({})",
             plural(lines.len(), "entry"),
-            some_lines(&lines)
+            some_lines(&lines, by_line)
         ));
     }
 }
 
-/// `line 3` or `lines 3, 5, 8`, at most ten of them.
-pub(super) fn some_lines(lines: &[u64]) -> String {
+/// `line 3` or `lines 3, 5, 8` (`by_line`; else `entry 3` or `entries 3, 5, 8`), at most ten
+/// of them.
+pub(super) fn some_lines(lines: &[u64], by_line: bool) -> String {
     let shown: Vec<String> = lines.iter().take(10).map(u64::to_string).collect();
     let more = if lines.len() > 10 { ", ..." } else { "" };
-    let word = if lines.len() == 1 { "line" } else { "lines" };
+    let word = match (by_line, lines.len()) {
+        (true, 1) => "line",
+        (true, _) => "lines",
+        (false, 1) => "entry",
+        (false, _) => "entries",
+    };
     format!("{word} {}{more}", shown.join(", "))
 }
