@@ -16,7 +16,7 @@ pub mod tls;
 pub use api::router;
 pub use notices::{Notice, Notices};
 pub use retention::Retention;
-pub use storage::{PushOutcome, Storage, StorageError};
+pub use storage::{PushOutcome, SignInStorage, Storage, StorageError};
 
 /// Serves the sync API in plain HTTP (for loopback; [`tls::serve_tls`] serves HTTPS) on
 /// `listener` until the process ends or the listener fails.

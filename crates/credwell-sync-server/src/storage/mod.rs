@@ -1,4 +1,5 @@
-//! The server's database: one trait ([`Storage`]), two engines.
+//! The server's database: one trait ([`Storage`], with its sign-in part [`SignInStorage`]), two
+//! engines.
 //!
 //! - [`sqlite::SqliteStorage`]: one file, the default of `credwell sync serve`;
 //! - [`postgres::PostgresStorage`]: PostgreSQL, for more than one instance and more than one
@@ -219,7 +220,7 @@ pub struct Page {
 
 /// The server's database. Every method is one transaction.
 #[async_trait]
-pub trait Storage: Send + Sync + std::fmt::Debug {
+pub trait Storage: SignInStorage + Send + Sync + std::fmt::Debug {
     /// Creates an account with its first device; when the account exists with that first
     /// device, token hash and name (the same request again), creates nothing. When it was
     /// created (the first time), or [`StorageError::AccountExists`] if the account exists with
@@ -287,7 +288,12 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// account wait for it, and a second sweep with the same `before` sweeps nothing. How many
     /// tombstones it swept.
     async fn sweep_tombstones(&self, before: u64) -> Result<u64, StorageError>;
+}
 
+/// The server's database for signing in (OPAQUE): its setup, the accounts' registrations and
+/// sign-ins in progress. Every method is one transaction.
+#[async_trait]
+pub trait SignInStorage: Send + Sync {
     /// The server's OPAQUE setup: `fresh` stored first if there is none yet (the first
     /// instance to ask stores its own; every instance then reads the same).
     async fn server_setup(&self, fresh: &[u8]) -> Result<Zeroizing<Vec<u8>>, StorageError>;

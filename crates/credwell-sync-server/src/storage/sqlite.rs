@@ -7,14 +7,13 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use credwell_sync::protocol::{Bytes, DeviceInfo, PushRecord, Record, WrappedKey};
-use credwell_sync::{AccountId, DeviceId, LoginId, RecordId, TokenHash};
+use credwell_sync::protocol::{Bytes, DeviceInfo, PushRecord, Record};
+use credwell_sync::{AccountId, DeviceId, RecordId, TokenHash};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-use zeroize::Zeroizing;
 
 use super::{
-    DeviceRecord, NewDevice, OpaqueRecord, Page, PushOutcome, Storage, StorageError, from_db, page,
-    same_account, same_device, stale, to_db, token_hash,
+    DeviceRecord, Page, PushOutcome, Storage, StorageError, from_db, page, same_account,
+    same_device, stale, to_db, token_hash,
 };
 
 mod signin;
@@ -491,52 +490,5 @@ impl Storage for SqliteStorage {
             Ok(tombstones as u64)
         })
         .await
-    }
-
-    async fn server_setup(&self, fresh: &[u8]) -> Result<Zeroizing<Vec<u8>>, StorageError> {
-        signin::server_setup(self, fresh).await
-    }
-
-    async fn set_opaque(
-        &self,
-        account: AccountId,
-        record: &[u8],
-        wrapped: &WrappedKey,
-        previous: u32,
-        now: u64,
-    ) -> Result<(), StorageError> {
-        signin::set_opaque(self, account, record, wrapped, previous, now).await
-    }
-
-    async fn opaque(&self, account: AccountId) -> Result<Option<OpaqueRecord>, StorageError> {
-        signin::opaque(self, account).await
-    }
-
-    async fn begin_login(
-        &self,
-        account: AccountId,
-        login: LoginId,
-        state: &[u8],
-        now: u64,
-    ) -> Result<(), StorageError> {
-        signin::begin_login(self, account, login, state, now).await
-    }
-
-    async fn take_login(
-        &self,
-        account: AccountId,
-        login: LoginId,
-        now: u64,
-    ) -> Result<Option<Zeroizing<Vec<u8>>>, StorageError> {
-        signin::take_login(self, account, login, now).await
-    }
-
-    async fn end_login(
-        &self,
-        account: AccountId,
-        device: Option<NewDevice<'_>>,
-        now: u64,
-    ) -> Result<(), StorageError> {
-        signin::end_login(self, account, device, now).await
     }
 }

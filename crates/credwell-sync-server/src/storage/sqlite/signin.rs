@@ -1,6 +1,7 @@
 //! [`SqliteStorage`]'s side of signing in: the server's OPAQUE setup, the accounts' OPAQUE
 //! records and wrapped keys, and sign-ins in progress with their per-account limit.
 
+use async_trait::async_trait;
 use credwell_sync::protocol::WrappedKey;
 use credwell_sync::{AccountId, LoginId};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
@@ -8,16 +9,15 @@ use zeroize::Zeroizing;
 
 use super::{SqliteStorage, account_cursor, db, insert_device};
 use crate::storage::{
-    LoginCutoffs, NewDevice, OpaqueRecord, StorageError, may_attempt, replaces, to_db,
+    LoginCutoffs, NewDevice, OpaqueRecord, SignInStorage, StorageError, may_attempt, replaces,
+    to_db,
 };
 
-pub(super) async fn server_setup(
-    storage: &SqliteStorage,
-    fresh: &[u8],
-) -> Result<Zeroizing<Vec<u8>>, StorageError> {
-    let fresh = Zeroizing::new(fresh.to_vec());
-    storage
-        .with(move |conn| {
+#[async_trait]
+impl SignInStorage for SqliteStorage {
+    async fn server_setup(&self, fresh: &[u8]) -> Result<Zeroizing<Vec<u8>>, StorageError> {
+        let fresh = Zeroizing::new(fresh.to_vec());
+        self.with(move |conn| {
             conn.execute(
                 "INSERT INTO server_setup (id, setup) VALUES (1, ?1) ON CONFLICT (id) DO NOTHING",
                 [&*fresh],
@@ -30,19 +30,18 @@ pub(super) async fn server_setup(
             .map_err(db)
         })
         .await
-}
+    }
 
-pub(super) async fn set_opaque(
-    storage: &SqliteStorage,
-    account: AccountId,
-    record: &[u8],
-    wrapped: &WrappedKey,
-    previous: u32,
-    now: u64,
-) -> Result<(), StorageError> {
-    let (record, wrapped) = (record.to_vec(), wrapped.clone());
-    storage
-        .with(move |conn| {
+    async fn set_opaque(
+        &self,
+        account: AccountId,
+        record: &[u8],
+        wrapped: &WrappedKey,
+        previous: u32,
+        now: u64,
+    ) -> Result<(), StorageError> {
+        let (record, wrapped) = (record.to_vec(), wrapped.clone());
+        self.with(move |conn| {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(db)?;
@@ -73,14 +72,10 @@ pub(super) async fn set_opaque(
             tx.commit().map_err(db)
         })
         .await
-}
+    }
 
-pub(super) async fn opaque(
-    storage: &SqliteStorage,
-    account: AccountId,
-) -> Result<Option<OpaqueRecord>, StorageError> {
-    storage
-        .with(move |conn| {
+    async fn opaque(&self, account: AccountId) -> Result<Option<OpaqueRecord>, StorageError> {
+        self.with(move |conn| {
             let row = conn
                 .query_row(
                     "SELECT record, key_version, wrapped FROM opaque WHERE account_id = ?1",
@@ -99,18 +94,17 @@ pub(super) async fn opaque(
                 .map(|(record, version, wrapped)| OpaqueRecord::from_row(record, version, wrapped)))
         })
         .await
-}
+    }
 
-pub(super) async fn begin_login(
-    storage: &SqliteStorage,
-    account: AccountId,
-    login: LoginId,
-    state: &[u8],
-    now: u64,
-) -> Result<(), StorageError> {
-    let state = state.to_vec();
-    storage
-        .with(move |conn| {
+    async fn begin_login(
+        &self,
+        account: AccountId,
+        login: LoginId,
+        state: &[u8],
+        now: u64,
+    ) -> Result<(), StorageError> {
+        let state = state.to_vec();
+        self.with(move |conn| {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(db)?;
@@ -138,16 +132,15 @@ pub(super) async fn begin_login(
             tx.commit().map_err(db)
         })
         .await
-}
+    }
 
-pub(super) async fn take_login(
-    storage: &SqliteStorage,
-    account: AccountId,
-    login: LoginId,
-    now: u64,
-) -> Result<Option<Zeroizing<Vec<u8>>>, StorageError> {
-    storage
-        .with(move |conn| {
+    async fn take_login(
+        &self,
+        account: AccountId,
+        login: LoginId,
+        now: u64,
+    ) -> Result<Option<Zeroizing<Vec<u8>>>, StorageError> {
+        self.with(move |conn| {
             let fresh = LoginCutoffs::at(now).fresh;
             // One transaction that holds the write lock: of two finishes of one sign-in, only one
             // gets the state.
@@ -174,17 +167,16 @@ pub(super) async fn take_login(
             Ok(state)
         })
         .await
-}
+    }
 
-pub(super) async fn end_login(
-    storage: &SqliteStorage,
-    account: AccountId,
-    device: Option<NewDevice<'_>>,
-    now: u64,
-) -> Result<(), StorageError> {
-    let device = device.map(|d| (d.device, d.token_hash, d.name.to_owned()));
-    storage
-        .with(move |conn| {
+    async fn end_login(
+        &self,
+        account: AccountId,
+        device: Option<NewDevice<'_>>,
+        now: u64,
+    ) -> Result<(), StorageError> {
+        let device = device.map(|d| (d.device, d.token_hash, d.name.to_owned()));
+        self.with(move |conn| {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(db)?;
@@ -197,4 +189,5 @@ pub(super) async fn end_login(
             tx.commit().map_err(db)
         })
         .await
+    }
 }
