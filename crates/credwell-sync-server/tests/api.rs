@@ -77,6 +77,18 @@ impl Device {
     }
 }
 
+/// The account's devices, as the device of `token` lists them.
+async fn devices(http: &Client, base: &str, token: &str) -> DevicesReply {
+    let reply = http
+        .get(format!("{base}/v1/devices"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::OK);
+    reply.json().await.unwrap()
+}
+
 async fn error_of(reply: reqwest::Response, status: StatusCode) -> String {
     assert_eq!(reply.status(), status);
     reply.json::<ErrorReply>().await.unwrap().error
@@ -161,15 +173,7 @@ async fn requests_without_a_valid_device_token_are_refused() {
             "this device was revoked"
         );
         // Another account's device is unaffected, and cannot see this account's devices.
-        let listed: DevicesReply = http
-            .get(format!("{base}/v1/devices"))
-            .bearer_auth(&phone.token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let listed = devices(&http, &base, &phone.token).await;
         assert_eq!(listed.devices.len(), 1);
         assert_eq!(listed.devices[0].id, phone.device);
     }
@@ -305,15 +309,7 @@ async fn adding_a_device_twice_adds_it_once_with_the_same_answer() {
             let error = error_of(add(body).await.unwrap(), StatusCode::CONFLICT).await;
             assert!(error.contains("another token or name"), "{error}");
         }
-        let listed: DevicesReply = http
-            .get(format!("{base}/v1/devices"))
-            .bearer_auth(&laptop.token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let listed = devices(&http, &base, &laptop.token).await;
         let names: Vec<_> = listed.devices.iter().map(|d| d.name.as_str()).collect();
         assert_eq!(names, ["laptop", "phone"], "{}", engine.name);
         // The token whose hash was sent first works; the other does not.
@@ -378,8 +374,7 @@ async fn creating_an_account_twice_creates_it_once_and_nobody_takes_one_over() {
             (b"registration".to_vec(), wrapped)
         );
         let url = format!("{base}/v1/devices");
-        let works = http.get(&url).bearer_auth(&*token.to_text()).send().await;
-        let listed: DevicesReply = works.unwrap().json().await.unwrap();
+        let listed = devices(&http, &base, &token.to_text()).await;
         let names: Vec<_> = listed.devices.iter().map(|d| d.name.as_str()).collect();
         assert_eq!(names, ["laptop"], "{}", engine.name);
         for refused in [theirs, other] {
