@@ -39,10 +39,12 @@ pub fn note(text: &str) -> Option<Note> {
 
 pub type Device = Client<Note, HttpTransport>;
 
+/// The account key every device of [`devices`] holds.
+pub const KEY: [u8; 32] = [9; 32];
+
 /// A new account on the server at `url` with one device per name (the first made the
 /// account and added the others): the account and its devices.
 pub fn devices(url: &str, names: &[&str]) -> (AccountId, Vec<Device>) {
-    let key = [9; 32];
     let first = HttpTransport::create_account(url, names[0]).unwrap();
     let transport = HttpTransport::new(url, first.token.clone()).unwrap();
     let account = first.account;
@@ -54,7 +56,7 @@ pub fn devices(url: &str, names: &[&str]) -> (AccountId, Vec<Device>) {
         .into_iter()
         .map(|e| {
             let transport = HttpTransport::new(url, e.token).unwrap();
-            let key = AccountKey::from_bytes(&key);
+            let key = AccountKey::from_bytes(&KEY);
             Client::new(e.account, e.device, key, transport, State::default())
         })
         .collect();
