@@ -243,17 +243,36 @@ fn wrap_aad(account: AccountId, version: u32) -> Vec<u8> {
     aad
 }
 
-/// A registration in progress on the device.
-pub struct Registration {
-    state: ClientRegistration<Suite>,
+/// An OPAQUE exchange in progress on the device, a [`Registration`] or a [`Login`]: the state
+/// opaque-ke keeps between its two steps, and the key stretching parameters it finishes with.
+pub struct InProgress<S> {
+    state: S,
     ksf: KsfParams,
 }
 
-impl fmt::Debug for Registration {
+impl<S> fmt::Debug for InProgress<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Registration").finish_non_exhaustive()
+        f.debug_struct("InProgress").finish_non_exhaustive()
     }
 }
+
+impl<S> InProgress<S> {
+    /// The exchange started with `state`, and its first message for the server.
+    fn started(state: S, message: Vec<u8>, ksf: KsfParams) -> (Self, Vec<u8>) {
+        (Self { state, ksf }, message)
+    }
+}
+
+/// What a finished exchange gives: its last message for the server and the export key.
+fn finished(message: Vec<u8>, export_key: &[u8]) -> (Vec<u8>, ExportKey) {
+    (message, ExportKey(Zeroizing::new(export_key.to_vec())))
+}
+
+/// A registration in progress on the device.
+pub type Registration = InProgress<ClientRegistration<Suite>>;
+
+/// A login in progress on the device.
+pub type Login = InProgress<ClientLogin<Suite>>;
 
 impl Registration {
     /// Step 1 (`CreateRegistrationRequest`): blinds `passphrase`; the request for the server.
@@ -261,13 +280,7 @@ impl Registration {
         let started = ClientRegistration::<Suite>::start(&mut OsRng, passphrase)
             .map_err(|_| OpaqueError::Internal)?;
         let request = started.message.serialize().to_vec();
-        Ok((
-            Self {
-                state: started.state,
-                ksf,
-            },
-            request,
-        ))
+        Ok(Self::started(started.state, request, ksf))
     }
 
     /// Step 3 (`FinalizeRegistrationRequest`): from the server's response, the record to
@@ -288,22 +301,8 @@ impl Registration {
                 opaque_ke::errors::ProtocolError::ReflectedValueError => OpaqueError::Malformed,
                 _ => OpaqueError::Internal,
             })?;
-        Ok((
-            finished.message.serialize().to_vec(),
-            ExportKey(Zeroizing::new(finished.export_key.to_vec())),
-        ))
-    }
-}
-
-/// A login in progress on the device.
-pub struct Login {
-    state: ClientLogin<Suite>,
-    ksf: KsfParams,
-}
-
-impl fmt::Debug for Login {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Login").finish_non_exhaustive()
+        let upload = finished.message.serialize().to_vec();
+        Ok(self::finished(upload, &finished.export_key))
     }
 }
 
@@ -313,13 +312,7 @@ impl Login {
         let started = ClientLogin::<Suite>::start(&mut OsRng, passphrase)
             .map_err(|_| OpaqueError::Internal)?;
         let request = started.message.serialize().to_vec();
-        Ok((
-            Self {
-                state: started.state,
-                ksf,
-            },
-            request,
-        ))
+        Ok(Self::started(started.state, request, ksf))
     }
 
     /// `GenerateKE3`: from the server's KE2, the finalization for the server and the export
@@ -344,10 +337,8 @@ impl Login {
                 | opaque_ke::errors::ProtocolError::SerializationError => OpaqueError::Malformed,
                 _ => OpaqueError::Internal,
             })?;
-        Ok((
-            finished.message.serialize().to_vec(),
-            ExportKey(Zeroizing::new(finished.export_key.to_vec())),
-        ))
+        let finalization = finished.message.serialize().to_vec();
+        Ok(self::finished(finalization, &finished.export_key))
     }
 }
 
