@@ -5,33 +5,15 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
-use serde::{Deserialize, Serialize};
-
 use super::*;
 use crate::SealError;
+use crate::merge::tests::Login;
 use crate::protocol::{ConflictReply, MAX_PULL_RECORDS, PullReply, PushReply, Record};
 
 mod retention;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct Login {
-    password: String,
-    history: BTreeSet<String>,
-}
-
-impl Body for Login {
-    fn keep_from(&mut self, loser: &Self) {
-        self.history.extend(loser.history.iter().cloned());
-        self.history.insert(loser.password.clone());
-        self.history.remove(&self.password);
-    }
-}
-
 fn login(password: &str) -> Option<Login> {
-    Some(Login {
-        password: password.into(),
-        history: BTreeSet::new(),
-    })
+    Some(crate::merge::tests::login(password))
 }
 
 /// The server's side, in memory, as `credwell-sync-server` behaves: every version ever

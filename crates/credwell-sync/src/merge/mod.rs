@@ -79,4 +79,4 @@ pub fn merge<T: Body>(a: &Version<T>, b: &Version<T>) -> Version<T> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -4,11 +4,12 @@ use proptest::prelude::*;
 
 use super::*;
 
-/// A credential as merging sees it: a password and the passwords it replaced.
-#[derive(Clone, Debug, PartialEq)]
-struct Login {
-    password: String,
-    history: BTreeSet<String>,
+/// A credential as merging sees it: a password and the passwords it replaced (the client's
+/// tests sync it too).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Login {
+    pub(crate) password: String,
+    pub(crate) history: BTreeSet<String>,
 }
 
 impl Body for Login {
@@ -19,7 +20,7 @@ impl Body for Login {
     }
 }
 
-fn login(password: &str) -> Login {
+pub(crate) fn login(password: &str) -> Login {
     Login {
         password: password.into(),
         history: BTreeSet::new(),
