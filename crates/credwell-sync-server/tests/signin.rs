@@ -43,6 +43,12 @@ fn registered(base: &str) -> (AccountId, HttpTransport) {
     (first.account, transport)
 }
 
+/// The names of the account's devices, as `device` lists them.
+fn device_names(device: &HttpTransport) -> Vec<String> {
+    let devices = device.devices().unwrap();
+    devices.into_iter().map(|d| d.name).collect()
+}
+
 fn wrong_passphrase(result: Result<impl std::fmt::Debug, SignInError>) {
     match result {
         Err(SignInError::Opaque(OpaqueError::WrongPassphrase)) => {}
@@ -60,12 +66,7 @@ fn a_second_device_joins_with_the_passphrase_alone_and_syncs() {
         assert_eq!((&joined.key[..], joined.version), (&KEY[..], 1), "{engine}");
         let enrolled = joined.enrolled.unwrap();
         assert_eq!(enrolled.account, account);
-        let names: Vec<String> = first
-            .devices()
-            .unwrap()
-            .into_iter()
-            .map(|d| d.name)
-            .collect();
+        let names = device_names(&first);
         assert_eq!(names, ["laptop", "phone"], "{engine}");
         // Its token works, and the key opens what the first device writes.
         let key: [u8; 32] = joined.key.as_slice().try_into().unwrap();
@@ -221,12 +222,7 @@ fn a_forged_or_replayed_finish_is_refused() {
             ..body
         };
         assert_eq!(finish(&http, &base, &moved).0, StatusCode::UNAUTHORIZED);
-        let names: Vec<String> = first
-            .devices()
-            .unwrap()
-            .into_iter()
-            .map(|d| d.name)
-            .collect();
+        let names = device_names(&first);
         assert_eq!(names, ["laptop", "tablet"], "{engine}");
     }
 }
