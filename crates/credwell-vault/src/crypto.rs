@@ -15,7 +15,7 @@
 
 use std::fmt;
 
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::aead::{Aead, AeadInOut, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -27,6 +27,8 @@ const ENVELOPE_VERSION: u8 = 1;
 const ALG_XCHACHA20POLY1305: u8 = 1;
 const NONCE_LEN: usize = 24;
 const HEADER_LEN: usize = 2 + NONCE_LEN;
+/// The Poly1305 tag's length.
+const TAG_LEN: usize = 16;
 
 /// The environment variable with which test suites ask for the test-only key derivation
 /// ([`KdfParams::for_new_vault`]); honoured only by builds with the `insecure-test-kdf` feature.
@@ -199,26 +201,32 @@ impl Key {
         let mut nonce = [0u8; NONCE_LEN];
         getrandom::fill(&mut nonce).map_err(|_| SealError)?;
         let cipher = XChaCha20Poly1305::new(&self.0.into());
-        let ciphertext = cipher
-            .encrypt(
-                &XNonce::from(nonce),
-                Payload {
-                    msg: plaintext,
-                    aad,
-                },
-            )
-            .map_err(|_| SealError)?;
-        let mut out = Vec::with_capacity(HEADER_LEN + ciphertext.len());
+        // Encrypted in place in the envelope itself: one buffer, sized once (it never grows, so
+        // no copy of the plaintext is left behind in freed memory).
+        let mut out = Vec::with_capacity(HEADER_LEN + plaintext.len() + TAG_LEN);
         out.push(ENVELOPE_VERSION);
         out.push(ALG_XCHACHA20POLY1305);
         out.extend_from_slice(&nonce);
-        out.extend_from_slice(&ciphertext);
-        Ok(out)
+        out.extend_from_slice(plaintext);
+        match cipher.encrypt_inout_detached(
+            &XNonce::from(nonce),
+            aad,
+            (&mut out[HEADER_LEN..]).into(),
+        ) {
+            Ok(tag) => {
+                out.extend_from_slice(&tag);
+                Ok(out)
+            }
+            Err(_) => {
+                out.zeroize();
+                Err(SealError)
+            }
+        }
     }
 
     /// Opens an envelope made by [`seal`](Self::seal) with the same associated data.
     pub(crate) fn open(&self, sealed: &[u8], aad: &[u8]) -> Result<Zeroizing<Vec<u8>>, SealError> {
-        if sealed.len() < HEADER_LEN + 16
+        if sealed.len() < HEADER_LEN + TAG_LEN
             || sealed[0] != ENVELOPE_VERSION
             || sealed[1] != ALG_XCHACHA20POLY1305
         {

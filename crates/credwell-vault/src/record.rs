@@ -43,21 +43,22 @@ impl RecordKind {
     }
 }
 
-/// What is sealed, as written. Reading goes through [`Fields`].
+/// What is sealed, as written. Reading goes through [`Fields`]. The texts are borrowed from
+/// the credential: no copy of a password is made to write it.
 #[derive(Serialize)]
 #[serde(tag = "k")]
-enum Payload {
+enum Payload<'a> {
     #[serde(rename = "p")]
     Password {
-        origin: String,
-        id: String,
-        password: String,
-        name: String,
-        icon: String,
+        origin: &'a str,
+        id: &'a str,
+        password: &'a str,
+        name: &'a str,
+        icon: &'a str,
         /// The password history, oldest first. Absent when empty, as in records written
         /// before there was a history: both read as no history.
         #[serde(rename = "h", skip_serializing_if = "Vec::is_empty")]
-        history: Vec<PastOut>,
+        history: Vec<PastRef<'a>>,
         /// Notes, TOTP secret, custom fields, folder and favourite mark. Absent when there are
         /// none, as in records written before there were any: both read as none.
         #[serde(rename = "x", skip_serializing_if = "Option::is_none")]
@@ -65,16 +66,16 @@ enum Payload {
     },
     #[serde(rename = "f")]
     Federated {
-        origin: String,
-        id: String,
-        provider: String,
-        protocol: Option<String>,
-        name: String,
-        icon: String,
+        origin: &'a str,
+        id: &'a str,
+        provider: &'a str,
+        protocol: Option<&'a str>,
+        name: &'a str,
+        icon: &'a str,
     },
     #[serde(rename = "o")]
     Flags {
-        origin: String,
+        origin: &'a str,
         prevent_silent_access: bool,
         never_save: bool,
     },
@@ -85,6 +86,13 @@ enum Payload {
 #[derive(Serialize, Deserialize, Default)]
 struct PastOut {
     p: String,
+    t: u64,
+}
+
+/// [`PastOut`] as written, borrowed from the history.
+#[derive(Serialize)]
+struct PastRef<'a> {
+    p: &'a str,
     t: u64,
 }
 
@@ -209,15 +217,6 @@ pub(crate) struct Opened {
     pub(crate) extras: Extras,
 }
 
-impl Drop for Payload {
-    fn drop(&mut self) {
-        use zeroize::Zeroize;
-        if let Self::Password { password, .. } = self {
-            password.zeroize();
-        }
-    }
-}
-
 /// Serializes a credential, its password history and its extras for sealing (the buffer is
 /// zeroized when dropped). `None` for a kind the vault does not store, and for extras on
 /// anything but a password credential.
@@ -228,15 +227,15 @@ pub(crate) fn encode_credential(
 ) -> Option<Zeroizing<Vec<u8>>> {
     let payload = match credential {
         Credential::Password(c) => Payload::Password {
-            origin: c.origin.to_string(),
-            id: c.id.clone(),
-            password: c.password.expose().to_owned(),
-            name: c.name.clone(),
-            icon: c.icon_url.clone(),
+            origin: c.origin.serialized(),
+            id: &c.id,
+            password: c.password.expose(),
+            name: &c.name,
+            icon: &c.icon_url,
             history: history
                 .iter()
-                .map(|h| PastOut {
-                    p: h.password.expose().to_owned(),
+                .map(|h| PastRef {
+                    p: h.password.expose(),
                     t: h.replaced.0,
                 })
                 .collect(),
@@ -244,19 +243,19 @@ pub(crate) fn encode_credential(
         },
         Credential::Federated(_) if !extras.is_empty() => return None,
         Credential::Federated(c) => Payload::Federated {
-            origin: c.origin.to_string(),
-            id: c.id.clone(),
-            provider: c.provider.clone(),
-            protocol: c.protocol.clone(),
-            name: c.name.clone(),
-            icon: c.icon_url.clone(),
+            origin: c.origin.serialized(),
+            id: &c.id,
+            provider: &c.provider,
+            protocol: c.protocol.as_deref(),
+            name: &c.name,
+            icon: &c.icon_url,
         },
         _ => return None,
     };
     to_sealable(&payload)
 }
 
-impl Payload {
+impl Payload<'_> {
     /// The bytes of every string field: the JSON is at most six times that plus punctuation.
     fn text_len(&self) -> usize {
         match self {
@@ -291,7 +290,7 @@ impl Payload {
                     .iter()
                     .map(|s| s.len())
                     .sum::<usize>()
-                    + protocol.as_ref().map_or(0, String::len)
+                    + protocol.map_or(0, str::len)
             }
             Self::Flags { origin, .. } => origin.len(),
         }
@@ -308,7 +307,7 @@ fn buffer_for(text_len: usize) -> Zeroizing<Vec<u8>> {
 
 /// Serializes `payload` into a buffer that is zeroized when dropped and never grows: growing
 /// would free a copy of the password without wiping it.
-fn to_sealable(payload: &Payload) -> Option<Zeroizing<Vec<u8>>> {
+fn to_sealable(payload: &Payload<'_>) -> Option<Zeroizing<Vec<u8>>> {
     let mut buffer = buffer_for(payload.text_len());
     serde_json::to_writer(&mut *buffer, payload).ok()?;
     Some(buffer)
@@ -316,7 +315,7 @@ fn to_sealable(payload: &Payload) -> Option<Zeroizing<Vec<u8>>> {
 
 pub(crate) fn encode_flags(origin: &Origin, flags: OriginFlags) -> Zeroizing<Vec<u8>> {
     let payload = Payload::Flags {
-        origin: origin.to_string(),
+        origin: origin.serialized(),
         prevent_silent_access: flags.prevent_silent_access,
         never_save: flags.never_save,
     };

@@ -28,7 +28,7 @@ mod sync;
 pub use apply::GuardedWrite;
 pub use sync::StoredFlags;
 
-pub(crate) use state::IntegrityState;
+pub(crate) use state::{IntegrityState, Pending};
 
 /// Everything about a row but its seal.
 #[derive(Clone, Debug)]
@@ -90,6 +90,7 @@ impl Vault {
     fn next_meta(
         &self,
         tx: &Connection,
+        pending: &mut Pending,
         old: Option<&RowMeta>,
         kind: RecordKind,
         origin_index: Vec<u8>,
@@ -98,7 +99,7 @@ impl Vault {
         Ok(RowMeta {
             id: match old {
                 Some(old) => old.id,
-                None => self.next_id(tx)?,
+                None => self.next_id(tx, pending)?,
             },
             kind: kind as i64,
             revision: old.map_or(1, |o| o.revision + 1),
@@ -154,7 +155,7 @@ impl Vault {
     }
 
     fn origin_index(&self, origin: &Origin) -> Vec<u8> {
-        self.origin_index_of(&origin.to_string())
+        self.origin_index_of(origin.serialized())
     }
 
     fn origin_index_of(&self, serialized: &str) -> Vec<u8> {
@@ -233,14 +234,14 @@ impl Vault {
         let Some(kind) = kind_of(kind) else {
             return Ok(Vec::new());
         };
-        let serialized = origin.to_string();
+        let serialized = origin.serialized();
         let rows = self.query_rows(
             "WHERE origin_index = ?1 AND kind = ?2",
-            params![self.origin_index_of(&serialized), kind as i64],
+            params![self.origin_index_of(serialized), kind as i64],
         )?;
         rows.iter()
             .map(|row| {
-                let stored = self.stored_known(row, Some((origin, &serialized)))?;
+                let stored = self.stored_known(row, Some((origin, serialized)))?;
                 // The sealed origin decides, whatever the index said.
                 if stored.credential.origin().same_origin(origin) {
                     Ok(stored)
@@ -374,7 +375,7 @@ impl Vault {
         let plain = self.open_row(row)?;
         let (stored_origin, flags) =
             record::decode_flags(&plain).ok_or(VaultError::Tampered(row.meta.id))?;
-        if stored_origin != origin.to_string() {
+        if stored_origin != origin.serialized() {
             return Err(VaultError::Tampered(row.meta.id));
         }
         Ok(flags)
@@ -389,20 +390,22 @@ impl Vault {
     ) -> Result<(), VaultError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let terms = self.put_flags(&tx, origin, flags, now)?;
-        self.commit_terms(&tx, &terms)?;
+        let mut pending = self.begin_write(&tx)?;
+        self.put_flags(&tx, &mut pending, origin, flags, now)?;
+        self.finish_write(&tx, pending)?;
         tx.commit()?;
         Ok(())
     }
 
-    /// Writes `origin`'s flags inside the caller's write transaction; the accumulator's terms.
+    /// Writes `origin`'s flags inside the caller's write transaction begun with `pending`.
     fn put_flags(
         &self,
         tx: &Connection,
+        pending: &mut Pending,
         origin: &Origin,
         flags: OriginFlags,
         now: Timestamp,
-    ) -> Result<Vec<[u8; 32]>, VaultError> {
+    ) -> Result<(), VaultError> {
         if origin.is_opaque() {
             return Err(VaultError::OpaqueOrigin);
         }
@@ -418,29 +421,40 @@ impl Vault {
             Some(id) => existing_meta(tx, id)?,
             None => None,
         };
-        let meta = self.next_meta(tx, old.as_ref(), RecordKind::OriginFlags, index, now)?;
+        let meta = self.next_meta(
+            tx,
+            pending,
+            old.as_ref(),
+            RecordKind::OriginFlags,
+            index,
+            now,
+        )?;
         self.put_sealed(
             tx,
             &meta,
             &record::encode_flags(origin, flags),
             old.as_ref(),
         )?;
-        let mut terms = vec![self.integrity_term(&meta)];
+        pending.toggle(self.integrity_term(&meta));
         if let Some(old) = &old {
-            terms.push(self.integrity_term(old));
+            pending.toggle(self.integrity_term(old));
         }
-        Ok(terms)
+        Ok(())
     }
 }
 
 fn existing_meta(tx: &Connection, id: i64) -> Result<Option<RowMeta>, VaultError> {
     Ok(tx
-        .query_row(
-            &format!("SELECT {META_COLUMNS} FROM records WHERE id = ?1"),
-            params![id],
-            read_meta,
-        )
+        .prepare_cached(&format!("SELECT {META_COLUMNS} FROM records WHERE id = ?1"))?
+        .query_row(params![id], read_meta)
         .optional()?)
+}
+
+/// Deletes row `id` (inside the caller's write transaction).
+fn delete_row(tx: &Connection, id: i64) -> Result<(), VaultError> {
+    tx.prepare_cached("DELETE FROM records WHERE id = ?1")?
+        .execute(params![id])?;
+    Ok(())
 }
 
 /// Opens each row with `open`, setting aside those that are damaged ([`VaultError::Tampered`]);

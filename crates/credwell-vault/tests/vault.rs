@@ -756,3 +756,177 @@ fn a_header_asking_for_absurd_key_derivation_costs_is_refused() {
         Err(VaultError::BadHeader(_))
     ));
 }
+
+/// The credentials (with their record ids) and the passkeys of a vault.
+fn contents(vault: &Vault) -> (Vec<credwell_core::StoredCredential>, Vec<PasskeyEntry>) {
+    let passkeys = vault
+        .all_passkeys()
+        .unwrap()
+        .into_iter()
+        .map(|p| p.entry)
+        .collect();
+    (vault.all().unwrap(), passkeys)
+}
+
+#[test]
+fn a_batch_writes_what_the_same_changes_one_at_a_time_write() {
+    // A write reads the integrity state once and hands out ids from it in memory: the ids,
+    // rows and accumulator must come out as one write per change makes them.
+    let passkey = |id: &[u8]| PasskeyEntry {
+        rp_id: "a.example".into(),
+        credential_id: id.to_vec(),
+        payload: zeroize::Zeroizing::new(b"payload".to_vec()),
+    };
+    let first = vec![
+        Change::Add(password("https://a.example", "alice", "1")),
+        Change::AddPasskey(passkey(b"k1")),
+        Change::Add(password("https://b.example", "bob", "2")),
+        Change::Add(password("https://c.example", "carol", "3")),
+    ];
+    let (_d1, p1, batch) = new_vault();
+    let (_d2, p2, single) = new_vault();
+    let ids = batch.apply(&first, Timestamp(5), &mut || {}).unwrap();
+    let mut one_by_one = Vec::new();
+    for change in &first {
+        let added = single.apply(std::slice::from_ref(change), Timestamp(5), &mut || {});
+        one_by_one.extend(added.unwrap());
+    }
+    assert_eq!(ids, one_by_one);
+    assert_eq!(ids, [RecordId(1), RecordId(3), RecordId(4)]);
+    // Removals, an update and adds in one batch: no id of a removed row comes back.
+    let second = vec![
+        Change::Remove(ids[2]),
+        Change::Update(ids[0], password("https://a.example", "alice", "new")),
+        Change::RemovePasskey(b"k1".to_vec()),
+        Change::Add(password("https://d.example", "dave", "4")),
+        Change::AddPasskey(passkey(b"k2")),
+    ];
+    let more = batch.apply(&second, Timestamp(6), &mut || {}).unwrap();
+    let mut one_by_one = Vec::new();
+    for change in &second {
+        let added = single.apply(std::slice::from_ref(change), Timestamp(6), &mut || {});
+        one_by_one.extend(added.unwrap());
+    }
+    assert_eq!(more, one_by_one);
+    assert_eq!(more, [RecordId(5)]);
+    assert_eq!(contents(&batch), contents(&single));
+    assert_eq!(contents(&batch).1[0].credential_id, b"k2");
+    // One generation per write.
+    assert_eq!(batch.generation().unwrap(), 3);
+    assert_eq!(single.generation().unwrap(), 1 + 9);
+    // Both accumulators match their rows, now and once reopened.
+    for (vault, path) in [(batch, p1), (single, p2)] {
+        assert!(vault.check(&mut |_, _| {}).unwrap().is_clean());
+        drop(vault);
+        let reopened = Vault::open(&path, PASS).unwrap();
+        let next = reopened
+            .add_credential(&password("https://e.example", "erin", "5"), Timestamp(7))
+            .unwrap();
+        assert_eq!(
+            next,
+            RecordId(7),
+            "the id after the two passkeys' and five credentials'"
+        );
+    }
+}
+
+#[test]
+fn a_failed_batch_hands_out_no_id_and_leaves_the_state_as_it_was() {
+    let (_dir, path, vault) = new_vault();
+    let kept = vault
+        .add_credential(&password("https://a.example", "alice", "1"), Timestamp(0))
+        .unwrap();
+    let generation = vault.generation().unwrap();
+    let failing = [
+        Change::Add(password("https://b.example", "bob", "2")),
+        Change::Add(password("https://c.example", "carol", "3")),
+        Change::Remove(kept),
+        Change::Update(RecordId(999), password("https://d.example", "ghost", "4")),
+    ];
+    assert!(matches!(
+        vault.apply(&failing, Timestamp(1), &mut || {}),
+        Err(VaultError::NoSuchRecord(999))
+    ));
+    assert_eq!(vault.generation().unwrap(), generation);
+    assert_eq!(
+        vault.all().unwrap().len(),
+        1,
+        "nothing of the batch was written"
+    );
+    assert!(vault.check(&mut |_, _| {}).unwrap().is_clean());
+    // The ids the failed batch had taken were never written: the next write starts where it
+    // did.
+    let next = vault
+        .add_credential(&password("https://b.example", "bob", "2"), Timestamp(2))
+        .unwrap();
+    assert_eq!(next, RecordId(kept.0 + 1));
+    drop(vault);
+    assert!(Vault::open(&path, PASS).is_ok());
+}
+
+#[test]
+fn a_guarded_write_of_records_flags_and_a_sync_value_is_one_write() {
+    let (_dir, path, vault) = new_vault();
+    let generation = vault.generation().unwrap();
+    let changes = [
+        Change::Add(password("https://a.example", "alice", "1")),
+        Change::Add(password("https://b.example", "bob", "2")),
+    ];
+    let flags = [(
+        origin("https://a.example"),
+        OriginFlags {
+            prevent_silent_access: false,
+            never_save: true,
+        },
+    )];
+    let write = credwell_vault::GuardedWrite {
+        changes: &changes,
+        flags: &flags,
+        sync_value: Some(("state", Some(b"the client's state"))),
+    };
+    // A stale generation writes nothing.
+    let stale = vault.apply_if_generation(generation + 1, &write, Timestamp(3));
+    assert!(matches!(stale, Ok(None)));
+    assert!(vault.all().unwrap().is_empty());
+    let after = vault
+        .apply_if_generation(generation, &write, Timestamp(3))
+        .unwrap();
+    assert_eq!(after, Some(generation + 1));
+    assert_eq!(vault.generation().unwrap(), generation + 1);
+    let records: Vec<u64> = vault.all().unwrap().iter().map(|r| r.record.0).collect();
+    assert_eq!(records, [1, 2]);
+    assert_eq!(
+        vault.flags(&origin("https://a.example")).unwrap(),
+        flags[0].1
+    );
+    assert_eq!(
+        vault.sync_value("state").unwrap().unwrap().as_slice(),
+        b"the client's state"
+    );
+    // The flags' and the sync value's rows took the next ids: the next credential's is 5.
+    let next = vault
+        .add_credential(&password("https://c.example", "carol", "3"), Timestamp(4))
+        .unwrap();
+    assert_eq!(next, RecordId(5));
+    // A failure inside the guarded write (an update of no record) writes none of it.
+    let failing = [Change::Update(
+        RecordId(999),
+        password("https://d.example", "ghost", "4"),
+    )];
+    let write = credwell_vault::GuardedWrite {
+        changes: &failing,
+        flags: &[],
+        sync_value: Some(("state", None)),
+    };
+    let generation = vault.generation().unwrap();
+    assert!(
+        vault
+            .apply_if_generation(generation, &write, Timestamp(5))
+            .is_err()
+    );
+    assert!(vault.sync_value("state").unwrap().is_some());
+    assert_eq!(vault.generation().unwrap(), generation);
+    assert!(vault.check(&mut |_, _| {}).unwrap().is_clean());
+    drop(vault);
+    assert!(Vault::open(&path, PASS).is_ok());
+}

@@ -3,9 +3,12 @@
 use credwell_core::{
     Credential, Extras, Origin, OriginFlags, PastPassword, RecordId, Timestamp, retire_password,
 };
-use rusqlite::{Connection, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::{Row, RowMeta, existing_meta, kind_of_credential, to_i64};
+use super::{
+    Pending, ROW_COLUMNS, Row, RowMeta, delete_row, existing_meta, kind_of_credential, read_row,
+    to_i64,
+};
 use crate::record::{self, RecordKind};
 use crate::{Change, Vault, VaultError};
 
@@ -34,9 +37,9 @@ impl Vault {
     ) -> Result<Vec<RecordId>, VaultError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut terms = Vec::new();
-        let added = self.apply_in(&tx, changes, now, progress, &mut terms)?;
-        self.commit_terms(&tx, &terms)?;
+        let mut pending = self.begin_write(&tx)?;
+        let added = self.apply_in(&tx, changes, now, progress, &mut pending)?;
+        self.finish_write(&tx, pending)?;
         tx.commit()?;
         Ok(added)
     }
@@ -54,32 +57,31 @@ impl Vault {
     ) -> Result<Option<u64>, VaultError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if self.read_state(&tx)?.generation != expected {
+        let mut pending = self.begin_write(&tx)?;
+        if pending.generation() != expected {
             return Ok(None);
         }
-        let mut terms = Vec::new();
-        self.apply_in(&tx, write.changes, now, &mut || {}, &mut terms)?;
+        self.apply_in(&tx, write.changes, now, &mut || {}, &mut pending)?;
         for (origin, flags) in write.flags {
-            terms.extend(self.put_flags(&tx, origin, *flags, now)?);
+            self.put_flags(&tx, &mut pending, origin, *flags, now)?;
         }
         if let Some((name, value)) = write.sync_value {
-            terms.extend(self.put_sync_value(&tx, name, value, now)?);
+            self.put_sync_value(&tx, &mut pending, name, value, now)?;
         }
-        self.commit_terms(&tx, &terms)?;
-        let generation = self.read_state(&tx)?.generation;
+        let generation = self.finish_write(&tx, pending)?;
         tx.commit()?;
         Ok(Some(generation))
     }
 
-    /// The changes of [`Vault::apply`], inside the caller's write transaction; the
-    /// accumulator's terms are added to `terms`.
+    /// The changes of [`Vault::apply`], inside the caller's write transaction begun with
+    /// `pending`.
     fn apply_in(
         &self,
         tx: &Connection,
         changes: &[Change],
         now: Timestamp,
         progress: &mut dyn FnMut(),
-        terms: &mut Vec<[u8; 32]>,
+        pending: &mut Pending,
     ) -> Result<Vec<RecordId>, VaultError> {
         let mut added = Vec::new();
         for change in changes {
@@ -87,38 +89,38 @@ impl Vault {
                 Change::Add(credential) => {
                     let times = (to_i64(now.0), to_i64(now.0));
                     let none = (&[][..], &Extras::default());
-                    added.push(self.put_new(tx, credential, times, none, terms)?);
+                    added.push(self.put_new(tx, pending, credential, times, none)?);
                 }
                 Change::AddDated(dated) => {
                     let times = (to_i64(dated.created.0), to_i64(dated.updated.0));
                     let kept = (&dated.history[..], &dated.extras);
-                    added.push(self.put_new(tx, &dated.credential, times, kept, terms)?);
+                    added.push(self.put_new(tx, pending, &dated.credential, times, kept)?);
                 }
                 Change::Update(record, credential) => {
-                    self.update(tx, *record, credential, None, now, terms)?;
+                    self.update(tx, pending, *record, credential, None, now)?;
                 }
                 Change::UpdateWithExtras(record, credential, extras) => {
-                    self.update(tx, *record, credential, Some(extras), now, terms)?;
+                    self.update(tx, pending, *record, credential, Some(extras), now)?;
                 }
                 Change::UpdateDated(record, dated) => {
                     let old = existing_credential_meta(tx, *record)?;
                     let times = (to_i64(dated.created.0), to_i64(dated.updated.0));
                     let kept = (&dated.history[..], &dated.extras);
-                    self.put_over(tx, &old, &dated.credential, times, kept, terms)?;
+                    self.put_over(tx, pending, &old, &dated.credential, times, kept)?;
                 }
                 Change::Remove(record) => {
                     let old = existing_credential_meta(tx, *record)?;
-                    tx.execute("DELETE FROM records WHERE id = ?1", params![old.id])?;
-                    terms.push(self.integrity_term(&old));
+                    delete_row(tx, old.id)?;
+                    pending.toggle(self.integrity_term(&old));
                 }
                 Change::AddPasskey(entry) => {
-                    terms.extend(self.put_new_passkey(tx, entry, now)?);
+                    self.put_new_passkey(tx, pending, entry, now)?;
                 }
                 Change::UpdatePasskey(entry) => {
-                    terms.extend(self.put_updated_passkey(tx, entry, now)?);
+                    self.put_updated_passkey(tx, pending, entry, now)?;
                 }
                 Change::RemovePasskey(credential_id) => {
-                    terms.extend(self.delete_passkey(tx, credential_id)?);
+                    self.delete_passkey(tx, pending, credential_id)?;
                 }
             }
             progress();
@@ -132,18 +134,18 @@ impl Vault {
     fn update(
         &self,
         tx: &Connection,
+        pending: &mut Pending,
         record: RecordId,
         credential: &Credential,
         extras: Option<&Extras>,
         now: Timestamp,
-        terms: &mut Vec<[u8; 32]>,
     ) -> Result<(), VaultError> {
         let old = existing_credential_row(tx, record)?;
         let mut opened = self.open_credential(&old)?;
         retire_password(&mut opened.history, &opened.credential, credential, now);
         let times = (old.meta.created, to_i64(now.0));
         let kept = (&opened.history[..], extras.unwrap_or(&opened.extras));
-        self.put_over(tx, &old.meta, credential, times, kept, terms)
+        self.put_over(tx, pending, &old.meta, credential, times, kept)
     }
 
     pub(super) fn meta_for(
@@ -174,15 +176,15 @@ impl Vault {
     fn put_new(
         &self,
         tx: &Connection,
+        pending: &mut Pending,
         credential: &Credential,
         (created, updated): (i64, i64),
         kept: (&[PastPassword], &Extras),
-        terms: &mut Vec<[u8; 32]>,
     ) -> Result<RecordId, VaultError> {
-        let id = self.next_id(tx)?;
+        let id = self.next_id(tx, pending)?;
         let meta = self.meta_for(id, 1, created, updated, credential)?;
         self.put(tx, &meta, credential, kept, None)?;
-        terms.push(self.integrity_term(&meta));
+        pending.toggle(self.integrity_term(&meta));
         Ok(RecordId(u64::try_from(id).unwrap_or(0)))
     }
 
@@ -191,16 +193,16 @@ impl Vault {
     fn put_over(
         &self,
         tx: &Connection,
+        pending: &mut Pending,
         old: &RowMeta,
         credential: &Credential,
         (created, updated): (i64, i64),
         kept: (&[PastPassword], &Extras),
-        terms: &mut Vec<[u8; 32]>,
     ) -> Result<(), VaultError> {
         let meta = self.meta_for(old.id, old.revision + 1, created, updated, credential)?;
         self.put(tx, &meta, credential, kept, Some(old))?;
-        terms.push(self.integrity_term(old));
-        terms.push(self.integrity_term(&meta));
+        pending.toggle(self.integrity_term(old));
+        pending.toggle(self.integrity_term(&meta));
         Ok(())
     }
 
@@ -280,20 +282,21 @@ pub(super) fn existing_credential_meta(
     record: RecordId,
 ) -> Result<RowMeta, VaultError> {
     existing_meta(tx, to_i64(record.0))?
-        .filter(|meta| {
-            RecordKind::from_i64(meta.kind)
-                .is_some_and(|k| matches!(k, RecordKind::Password | RecordKind::Federated))
-        })
+        .filter(is_credential)
         .ok_or(VaultError::NoSuchRecord(record.0))
 }
 
 /// The whole row of credential `record`, seal included (see [`existing_credential_meta`]).
 fn existing_credential_row(tx: &Connection, record: RecordId) -> Result<Row, VaultError> {
-    let meta = existing_credential_meta(tx, record)?;
-    let sealed: Vec<u8> = tx.query_row(
-        "SELECT sealed FROM records WHERE id = ?1",
-        params![meta.id],
-        |r| r.get(0),
-    )?;
-    Ok(Row { meta, sealed })
+    tx.prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM records WHERE id = ?1"))?
+        .query_row(params![to_i64(record.0)], read_row)
+        .optional()?
+        .filter(|row| is_credential(&row.meta))
+        .ok_or(VaultError::NoSuchRecord(record.0))
+}
+
+/// Whether a row holds a credential (password or federated).
+fn is_credential(meta: &RowMeta) -> bool {
+    RecordKind::from_i64(meta.kind)
+        .is_some_and(|k| matches!(k, RecordKind::Password | RecordKind::Federated))
 }

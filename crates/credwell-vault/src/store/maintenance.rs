@@ -4,7 +4,7 @@
 use credwell_core::RecordId;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
-use super::{ROW_COLUMNS, Row, passkey, read_row, sync, to_i64};
+use super::{ROW_COLUMNS, Row, delete_row, passkey, read_row, sync, to_i64};
 use crate::record::{self, RecordKind};
 use crate::{CheckReport, Vault, VaultError, VaultInfo, hex};
 
@@ -100,8 +100,10 @@ impl Vault {
         if self.verifies(&row) {
             return Err(VaultError::NotDamaged(record.0));
         }
-        tx.execute("DELETE FROM records WHERE id = ?1", params![row.meta.id])?;
-        self.commit_terms(&tx, &[self.integrity_term(&row.meta)])?;
+        let mut pending = self.begin_write(&tx)?;
+        delete_row(&tx, row.meta.id)?;
+        pending.toggle(self.integrity_term(&row.meta));
+        self.finish_write(&tx, pending)?;
         tx.commit()?;
         Ok(true)
     }

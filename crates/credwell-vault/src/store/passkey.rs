@@ -11,7 +11,7 @@ use credwell_core::Timestamp;
 use rusqlite::{Connection, params};
 use zeroize::Zeroizing;
 
-use super::{Row, RowMeta, to_i64};
+use super::{Pending, Row, RowMeta, to_i64};
 use crate::record::RecordKind;
 use crate::{PasskeyEntry, StoredPasskey, Vault, VaultError};
 
@@ -217,18 +217,19 @@ impl Vault {
         Ok(Some(row.meta))
     }
 
-    /// Writes an added passkey; returns the accumulator terms of the change.
+    /// Writes an added passkey inside the write begun with `pending`.
     pub(super) fn put_new_passkey(
         &self,
         tx: &Connection,
+        pending: &mut Pending,
         entry: &PasskeyEntry,
         now: Timestamp,
-    ) -> Result<Vec<[u8; 32]>, VaultError> {
+    ) -> Result<(), VaultError> {
         if self.existing_passkey(tx, &entry.credential_id)?.is_some() {
             return Err(VaultError::DuplicateCredentialId);
         }
         let meta = RowMeta {
-            id: self.next_id(tx)?,
+            id: self.next_id(tx, pending)?,
             kind: RecordKind::Passkey as i64,
             revision: 1,
             created: to_i64(now.0),
@@ -237,16 +238,18 @@ impl Vault {
             site_index: Some(self.credential_index(&entry.credential_id)),
         };
         self.put_sealed(tx, &meta, &encode(entry)?, None)?;
-        Ok(vec![self.integrity_term(&meta)])
+        pending.toggle(self.integrity_term(&meta));
+        Ok(())
     }
 
-    /// Writes an updated passkey; returns the accumulator terms of the change.
+    /// Writes an updated passkey inside the write begun with `pending`.
     pub(super) fn put_updated_passkey(
         &self,
         tx: &Connection,
+        pending: &mut Pending,
         entry: &PasskeyEntry,
         now: Timestamp,
-    ) -> Result<Vec<[u8; 32]>, VaultError> {
+    ) -> Result<(), VaultError> {
         let old = self
             .existing_passkey(tx, &entry.credential_id)?
             .ok_or(VaultError::NoSuchPasskey)?;
@@ -257,20 +260,24 @@ impl Vault {
             ..old.clone()
         };
         self.put_sealed(tx, &meta, &encode(entry)?, Some(&old))?;
-        Ok(vec![self.integrity_term(&old), self.integrity_term(&meta)])
+        pending.toggle(self.integrity_term(&old));
+        pending.toggle(self.integrity_term(&meta));
+        Ok(())
     }
 
-    /// Deletes a passkey; returns the accumulator terms of the change.
+    /// Deletes a passkey inside the write begun with `pending`.
     pub(super) fn delete_passkey(
         &self,
         tx: &Connection,
+        pending: &mut Pending,
         credential_id: &[u8],
-    ) -> Result<Vec<[u8; 32]>, VaultError> {
+    ) -> Result<(), VaultError> {
         let old = self
             .existing_passkey(tx, credential_id)?
             .ok_or(VaultError::NoSuchPasskey)?;
-        tx.execute("DELETE FROM records WHERE id = ?1", params![old.id])?;
-        Ok(vec![self.integrity_term(&old)])
+        super::delete_row(tx, old.id)?;
+        pending.toggle(self.integrity_term(&old));
+        Ok(())
     }
 }
 

@@ -65,6 +65,37 @@ impl IntegrityState {
     }
 }
 
+/// One write transaction's change to the integrity state: read once when the write begins
+/// ([`Vault::begin_write`]), changed in memory by every row written (the ids handed out, the
+/// accumulator's terms) and sealed once when it ends ([`Vault::finish_write`]). Opening and
+/// sealing the state again for every row was a large part of the cost of writing many rows.
+#[derive(Debug)]
+pub(crate) struct Pending {
+    state: IntegrityState,
+    /// Whether the largest id in use was read: once, before the first id is handed out.
+    ids_checked: bool,
+    /// How many rows' terms were toggled.
+    rows: usize,
+}
+
+impl Pending {
+    /// The write generation the write began at.
+    pub(crate) fn generation(&self) -> u64 {
+        self.state.generation
+    }
+
+    /// XORs one row's integrity term into the accumulator (a row written or removed).
+    pub(crate) fn toggle(&mut self, term: [u8; 32]) {
+        self.state.toggle(&[term]);
+        self.rows += 1;
+    }
+
+    /// Whether any row was written or removed.
+    pub(crate) fn touched(&self) -> bool {
+        self.rows > 0
+    }
+}
+
 impl Vault {
     fn state_aad(&self) -> Vec<u8> {
         let mut aad = STATE_AAD.to_vec();
@@ -150,17 +181,26 @@ impl Vault {
         Ok(())
     }
 
-    /// Ends a write: XORs the changed rows' `terms` into the accumulator and moves to the next
-    /// generation.
-    pub(crate) fn commit_terms(
+    /// Begins a write inside the caller's write transaction: the state as it is now, to be
+    /// changed in memory by the rows written and sealed once by [`Vault::finish_write`].
+    pub(crate) fn begin_write(&self, tx: &Connection) -> Result<Pending, VaultError> {
+        Ok(Pending {
+            state: self.read_state(tx)?,
+            ids_checked: false,
+            rows: 0,
+        })
+    }
+
+    /// Ends a write: moves to the next generation and seals the state with the ids handed out
+    /// and the terms toggled; the new generation.
+    pub(crate) fn finish_write(
         &self,
         tx: &Connection,
-        terms: &[[u8; 32]],
-    ) -> Result<(), VaultError> {
-        let mut state = self.read_state(tx)?;
-        state.toggle(terms);
-        state.generation += 1;
-        self.write_state(tx, &state)
+        mut pending: Pending,
+    ) -> Result<u64, VaultError> {
+        pending.state.generation += 1;
+        self.write_state(tx, &pending.state)?;
+        Ok(pending.state.generation)
     }
 
     /// Moves a format-1 vault to format 2 in one write transaction: checks the clear accumulator
@@ -315,15 +355,23 @@ impl Vault {
 
     /// A record id never used before in this vault: ids are not reused after a delete, so an
     /// old sealed row can never pass for a new record with the same id and revision. The larger
-    /// of the (sealed) counter and the largest id in use wins, so no id is handed out twice.
-    pub(super) fn next_id(&self, tx: &Connection) -> Result<i64, VaultError> {
-        let mut state = self.read_state(tx)?;
-        let in_use: i64 = tx
-            .prepare_cached("SELECT COALESCE(MAX(id), 0) + 1 FROM records")?
-            .query_row([], |r| r.get(0))?;
-        let next = state.next_id.max(in_use);
-        state.next_id = next + 1;
-        self.write_state(tx, &state)?;
+    /// of the (sealed) counter and the largest id in use wins, so no id is handed out twice. The
+    /// largest id in use is read once per write: inside the write transaction only the ids
+    /// handed out here are inserted.
+    pub(super) fn next_id(
+        &self,
+        tx: &Connection,
+        pending: &mut Pending,
+    ) -> Result<i64, VaultError> {
+        if !pending.ids_checked {
+            let in_use: i64 = tx
+                .prepare_cached("SELECT COALESCE(MAX(id), 0) + 1 FROM records")?
+                .query_row([], |r| r.get(0))?;
+            pending.state.next_id = pending.state.next_id.max(in_use);
+            pending.ids_checked = true;
+        }
+        let next = pending.state.next_id;
+        pending.state.next_id = next + 1;
         Ok(next)
     }
 }

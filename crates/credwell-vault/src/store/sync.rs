@@ -10,7 +10,7 @@ use credwell_core::{Origin, OriginFlags, Timestamp};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use zeroize::Zeroizing;
 
-use super::existing_meta;
+use super::{Pending, delete_row, existing_meta};
 use crate::record::{self, RecordKind};
 use crate::{Vault, VaultError};
 
@@ -85,23 +85,25 @@ impl Vault {
     ) -> Result<(), VaultError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let terms = self.put_sync_value(&tx, name, value, now)?;
-        if !terms.is_empty() {
-            self.commit_terms(&tx, &terms)?;
+        let mut pending = self.begin_write(&tx)?;
+        self.put_sync_value(&tx, &mut pending, name, value, now)?;
+        if pending.touched() {
+            self.finish_write(&tx, pending)?;
         }
         tx.commit()?;
         Ok(())
     }
 
-    /// Writes or removes a sync value inside the caller's write transaction; the accumulator's
-    /// terms (none when there was nothing to remove).
+    /// Writes or removes a sync value inside the caller's write transaction begun with
+    /// `pending` (which is left untouched when there was nothing to remove).
     pub(super) fn put_sync_value(
         &self,
         tx: &Connection,
+        pending: &mut Pending,
         name: &str,
         value: Option<&[u8]>,
         now: Timestamp,
-    ) -> Result<Vec<[u8; 32]>, VaultError> {
+    ) -> Result<(), VaultError> {
         let index = self.sync_index(name);
         let existing: Option<i64> = tx
             .query_row(
@@ -114,23 +116,23 @@ impl Vault {
             Some(id) => existing_meta(tx, id)?,
             None => None,
         };
-        let mut terms = Vec::with_capacity(2);
         if let Some(old) = &old {
-            terms.push(self.integrity_term(old));
+            pending.toggle(self.integrity_term(old));
         }
         match value {
             None => {
                 if let Some(old) = &old {
-                    tx.execute("DELETE FROM records WHERE id = ?1", params![old.id])?;
+                    delete_row(tx, old.id)?;
                 }
             }
             Some(value) => {
-                let meta = self.next_meta(tx, old.as_ref(), RecordKind::SyncValue, index, now)?;
+                let meta =
+                    self.next_meta(tx, pending, old.as_ref(), RecordKind::SyncValue, index, now)?;
                 self.put_sealed(tx, &meta, &encode(name, value)?, old.as_ref())?;
-                terms.push(self.integrity_term(&meta));
+                pending.toggle(self.integrity_term(&meta));
             }
         }
-        Ok(terms)
+        Ok(())
     }
 
     /// Every origin's stored flags, in record order.
