@@ -113,7 +113,7 @@ fn display_name(login: &ImportedLogin) -> String {
     };
     let derived = title.is_empty()
         || title == login.url
-        || title == login.origin.to_string()
+        || title == login.origin.serialized()
         || as_host(title).is_some_and(|t| t == host || t.strip_prefix("www.") == Some(&host));
     if derived {
         String::new()

@@ -151,19 +151,23 @@ pub(crate) fn plan(
         }
         plan.future_times += usize::from(clamped);
     }
-    // (origin, username) → the stored record (the first, if several).
-    let mut stored: HashMap<(String, &str), &StoredCredential> = HashMap::new();
+    // (origin, username) → the stored record (the first, if several). Keyed by borrowed texts:
+    // no string is built per credential or per row.
+    let mut stored: HashMap<(&str, &str), &StoredCredential> =
+        HashMap::with_capacity(existing.len());
     for record in existing {
         if let Credential::Password(p) = &record.credential {
             stored
-                .entry((p.origin.to_string(), p.id.as_str()))
+                .entry((p.origin.serialized(), p.id.as_str()))
                 .or_insert(record);
         }
     }
     for group in groups(logins) {
         let (current, file_history, name) = collapse(group, &mut plan, now);
-        let key = (current.origin.to_string(), current.username.as_str());
-        let decided = match stored.get(&key) {
+        let found = stored
+            .get(&(current.origin.serialized(), current.username.as_str()))
+            .copied();
+        let decided = match found {
             None => add(current, file_history, name, now),
             Some(record) => merge(record, current, file_history, name, policy, now),
         };
@@ -176,17 +180,20 @@ pub(crate) fn plan(
 /// The logins grouped by origin and username, groups in order of first appearance, each in file
 /// order.
 fn groups(logins: Vec<ImportedLogin>) -> Vec<Vec<ImportedLogin>> {
-    let mut index: HashMap<(String, String), usize> = HashMap::new();
-    let mut groups: Vec<Vec<ImportedLogin>> = Vec::new();
-    for login in logins {
-        let key = (login.origin.to_string(), login.username.clone());
-        match index.get(&key) {
-            Some(&at) => groups[at].push(login),
-            None => {
-                index.insert(key, groups.len());
-                groups.push(vec![login]);
-            }
+    // Each row's group first, keyed by borrowed texts; then the rows are moved into them.
+    let mut group_of = Vec::with_capacity(logins.len());
+    let count = {
+        let mut index: HashMap<(&str, &str), usize> = HashMap::with_capacity(logins.len());
+        for login in &logins {
+            let next = index.len();
+            let key = (login.origin.serialized(), login.username.as_str());
+            group_of.push(*index.entry(key).or_insert(next));
         }
+        index.len()
+    };
+    let mut groups: Vec<Vec<ImportedLogin>> = (0..count).map(|_| Vec::new()).collect();
+    for (login, at) in logins.into_iter().zip(group_of) {
+        groups[at].push(login);
     }
     groups
 }
