@@ -124,7 +124,15 @@ fn the_host_is_not_dumpable() {
         // A copy `nobody` may run, wherever the build is (root's home may be closed to others).
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
         let copy = dir.path().join("credwell-host");
-        std::fs::copy(env!("CARGO_BIN_EXE_credwell-host"), &copy).unwrap();
+        // Copied by `cp`, in a process of its own: a copy this process held open for writing
+        // could be inherited by another test's child between its fork and exec, and running the
+        // copy would then fail with ETXTBSY ("Text file busy").
+        let copied = std::process::Command::new("cp")
+            .arg(env!("CARGO_BIN_EXE_credwell-host"))
+            .arg(&copy)
+            .status()
+            .unwrap();
+        assert!(copied.success());
         let mut command = Command::new(copy);
         command.uid(65534).gid(65534);
         command

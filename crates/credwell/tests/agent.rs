@@ -591,7 +591,7 @@ fn the_agent_is_not_dumpable() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let bin = dir.path().join("credwell");
-    std::fs::copy(env!("CARGO_BIN_EXE_credwell"), &bin).unwrap();
+    common::copy_executable(env!("CARGO_BIN_EXE_credwell"), &bin);
     let home = dir.path().join("home");
     std::fs::create_dir(&home).unwrap();
     std::fs::write(home.join("passphrase"), PASSPHRASE).unwrap();
@@ -605,7 +605,7 @@ fn the_agent_is_not_dumpable() {
         if me == 0 {
             command.uid(65534).gid(65534);
         }
-        command
+        let out = command
             .env_clear()
             .env("HOME", &home)
             .env("XDG_RUNTIME_DIR", home.join("run"))
@@ -613,19 +613,9 @@ fn the_agent_is_not_dumpable() {
             .arg("--vault")
             .arg(home.join("vault.sqlite"))
             .args(args)
-            .current_dir("/");
-        // The copy was just written: another test's child, forked while the copy's file was still
-        // open for writing and not yet exec'd, may hold it a moment longer (ETXTBSY).
-        let mut tries = 0;
-        let out = loop {
-            match command.output() {
-                Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 50 => {
-                    tries += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                other => break other.unwrap(),
-            }
-        };
+            .current_dir("/")
+            .output()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         assert!(out.status.success(), "credwell {args:?}: {stderr}");
         String::from_utf8(out.stdout).unwrap()

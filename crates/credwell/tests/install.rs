@@ -2,6 +2,8 @@
 
 #![allow(clippy::unwrap_used)] // Test helpers: a failure should panic right there.
 
+mod common;
+
 use assert_cmd::Command;
 use serde_json::Value;
 
@@ -342,7 +344,7 @@ fn install_finds_the_extension_beside_an_installed_binary() {
     let bin = prefix.path().join("bin");
     std::fs::create_dir(&bin).unwrap();
     let credwell = bin.join("credwell");
-    std::fs::copy(assert_cmd::cargo::cargo_bin("credwell"), &credwell).unwrap();
+    common::copy_executable(assert_cmd::cargo::cargo_bin("credwell"), &credwell);
     let host = fake_host(&bin);
     let shared = prefix.path().join("share/credwell/extension");
     std::fs::create_dir_all(&shared).unwrap();

@@ -14,6 +14,19 @@ use tempfile::TempDir;
 
 pub mod kdbx;
 
+/// Copies the executable `from` to `to` with `cp`, in a process of its own. Not with
+/// `std::fs::copy`: the copy's file would be open for writing in this process, where another
+/// test's child, forked in the meantime and not yet exec'd, inherits it; running the copy while
+/// that child still holds it fails with ETXTBSY ("Text file busy", seen under load).
+pub fn copy_executable(from: impl AsRef<std::path::Path>, to: impl AsRef<std::path::Path>) {
+    let status = std::process::Command::new("cp")
+        .arg(from.as_ref())
+        .arg(to.as_ref())
+        .status()
+        .unwrap();
+    assert!(status.success(), "cp {:?} {:?}", from.as_ref(), to.as_ref());
+}
+
 /// The vault passphrase every test uses (in the file `passphrase` of its home).
 pub const PASSPHRASE: &str = "correct horse battery staple";
 
