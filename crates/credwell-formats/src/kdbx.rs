@@ -31,7 +31,9 @@ use keepass::error::{DatabaseKeyError, DatabaseOpenError};
 use keepass::{Database, DatabaseKey};
 use zeroize::Zeroizing;
 
-use super::{FormatError, ImportedLogin, LoginExtras, Parsed, SkipReason, login_origin};
+use super::{
+    FormatError, ImportedLogin, LoginExtras, Parsed, SkipReason, kdbx_header, login_origin,
+};
 
 /// What opens a KeePass database: its password, its key file's bytes, or both.
 #[derive(Clone, Default)]
@@ -106,6 +108,15 @@ pub(super) fn check_signature(bytes: &[u8]) -> Result<(), FormatError> {
                  signature"
             .into(),
     })
+}
+
+/// Refuses a database whose key derivation asks for more memory than credwell allows (its
+/// outer header, read in clear before the database is opened: [`kdbx_header`]).
+pub(super) fn check_cost(bytes: &[u8]) -> Result<(), FormatError> {
+    match kdbx_header::kdf_cost(bytes).refusal() {
+        Some(reason) => Err(FormatError { line: None, reason }),
+        None => Ok(()),
+    }
 }
 
 /// Reads every login of a KeePass database opened with `key`.

@@ -49,6 +49,7 @@ mod firefox;
 mod format;
 mod json_text;
 mod kdbx;
+mod kdbx_header;
 #[cfg(any(test, feature = "kdbx-test-writer"))]
 pub mod kdbx_writer;
 mod keepassxc;
@@ -457,6 +458,7 @@ pub fn check_kind(format: Format, bytes: &[u8]) -> Result<(), FormatError> {
     }
     if format == Format::Kdbx {
         kdbx::check_signature(bytes)?;
+        kdbx::check_cost(bytes)?;
     }
     Ok(())
 }

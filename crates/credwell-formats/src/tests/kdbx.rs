@@ -444,3 +444,123 @@ proptest! {
         prop_assert_eq!(a, b);
     }
 }
+
+// ---- the key derivation's cost, read from the outer header before the database is opened ----
+
+use crate::kdbx_header::{KdfCost, MAX_ARGON2_LANES, MAX_ARGON2_MEMORY, kdf_cost};
+
+/// `bytes` with the value of the KDF parameter `name` (a variant dictionary item of `kind`,
+/// `width` bytes wide) set to `value`.
+fn with_kdf_parameter(bytes: &[u8], kind: u8, name: u8, width: u8, value: u64) -> Vec<u8> {
+    let item = [kind, 1, 0, 0, 0, name, width, 0, 0, 0];
+    let at = bytes
+        .windows(item.len())
+        .position(|w| w == item)
+        .expect("the header names the parameter")
+        + item.len();
+    let mut out = bytes.to_vec();
+    out[at..at + usize::from(width)].copy_from_slice(&value.to_le_bytes()[..usize::from(width)]);
+    out
+}
+
+#[test]
+fn a_kdbx_asking_for_too_much_key_derivation_memory_is_refused_before_any_key_is_asked_for() {
+    let file = saved(&sample(), PASSWORD, None);
+    // What the writer asked for (kdbx_writer: 64 KiB, one lane) is read from the header.
+    assert_eq!(
+        kdf_cost(&file),
+        KdfCost {
+            memory: Some(64 * 1024),
+            lanes: Some(1),
+            rounds: None
+        }
+    );
+    for (patched, said) in [
+        (
+            with_kdf_parameter(&file, 0x05, b'M', 8, 1 << 40),
+            "asks for 1048576 MiB of memory to derive its key, more than credwell allows \
+             (4096 MiB)",
+        ),
+        (
+            with_kdf_parameter(&file, 0x05, b'M', 8, MAX_ARGON2_MEMORY + 1),
+            "asks for 4096 MiB of memory",
+        ),
+        (
+            with_kdf_parameter(&file, 0x04, b'P', 4, MAX_ARGON2_LANES + 1),
+            "asks for 257 Argon2 lanes to derive its key, more than credwell allows (256)",
+        ),
+    ] {
+        // Refused by the kind check, before a key is needed (the command line asks for the
+        // database's password after it), and by the read itself.
+        let err = check_kind(Format::Kdbx, &patched).unwrap_err();
+        assert!(err.reason.contains(said), "{err}");
+        assert!(err.reason.ends_with("it was not opened"), "{err}");
+        let err = read_with_key(Format::Kdbx, &patched[..], &key(PASSWORD)).unwrap_err();
+        assert!(err.reason.contains(said), "{err}");
+        assert!(!err.reason.contains(PASSWORD), "{err}");
+    }
+    // At the caps themselves: not refused (the header's HMAC no longer matches the patched
+    // bytes, so the crate then finds the file damaged, which is its check, not this one).
+    let at_cap = with_kdf_parameter(&file, 0x05, b'M', 8, MAX_ARGON2_MEMORY);
+    assert!(check_kind(Format::Kdbx, &at_cap).is_ok());
+    assert!(check_kind(Format::Kdbx, &file).is_ok());
+}
+
+/// A KDBX 3.1 outer header: signature, version 3.1, the given fields, the end field.
+fn kdbx3_header(fields: &[(u8, &[u8])]) -> Vec<u8> {
+    let mut out = crate::kdbx::SIGNATURE.to_vec();
+    out.extend_from_slice(&[1, 0, 3, 0]);
+    for (id, value) in fields {
+        out.push(*id);
+        out.extend_from_slice(&u16::try_from(value.len()).unwrap().to_le_bytes());
+        out.extend_from_slice(value);
+    }
+    out.extend_from_slice(&[0, 4, 0, 13, 10, 13, 10]);
+    out
+}
+
+#[test]
+fn a_kdbx3_headers_aes_rounds_are_read_and_an_unknown_version_names_no_cost() {
+    let rounds = 6_000_000_u64.to_le_bytes();
+    let header = kdbx3_header(&[(2, &[0x31; 16]), (6, &rounds), (5, &[7; 32])]);
+    assert_eq!(kdf_cost(&header).rounds, Some(6_000_000));
+    assert_eq!(
+        kdf_cost(&header).refusal(),
+        None,
+        "AES-KDF's rounds cost time, not memory"
+    );
+    // A version this reader does not know: nothing found, and the crate decides.
+    let mut v5 = header.clone();
+    v5[10] = 5;
+    assert_eq!(kdf_cost(&v5), KdfCost::default());
+}
+
+proptest! {
+    /// Any bytes after a KeePass signature, and any cut of a real header, are read without a
+    /// panic; a cut gives at most what the whole header gives.
+    #[test]
+    fn a_kdbx_header_of_any_bytes_is_read_without_a_panic(
+        major in prop_oneof![Just(3u8), Just(4u8), any::<u8>()],
+        rest in proptest::collection::vec(any::<u8>(), 0..512),
+        cut in 0usize..2048,
+    ) {
+        let mut bytes = crate::kdbx::SIGNATURE.to_vec();
+        bytes.extend_from_slice(&[0, 0, major, 0]);
+        bytes.extend_from_slice(&rest);
+        let _ = kdf_cost(&bytes).refusal();
+        let file = kdbx_header_sample();
+        let whole = kdf_cost(file);
+        let part = kdf_cost(&file[..cut.min(file.len())]);
+        prop_assert!(part.memory.is_none() || part.memory == whole.memory);
+        prop_assert!(part.lanes.is_none() || part.lanes == whole.lanes);
+    }
+}
+
+/// A real KDBX 4 file's first bytes (its outer header and a little more), written once.
+fn kdbx_header_sample() -> &'static [u8] {
+    static FILE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    FILE.get_or_init(|| {
+        let file = saved(&database(), PASSWORD, None);
+        file[..file.len().min(2048)].to_vec()
+    })
+}
