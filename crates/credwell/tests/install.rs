@@ -178,16 +178,19 @@ fn install(home: &std::path::Path, args: &[&std::ffi::OsStr]) -> (bool, String, 
 }
 
 /// A stand-in host executable in `dir` that prints the vault it was started on and its
-/// arguments.
+/// arguments. (Written as a source, then copied into place by `cp`: a launcher runs it, and a
+/// file this process wrote could still be open in another test's forked child, ETXTBSY.)
 fn fake_host(dir: &std::path::Path) -> std::path::PathBuf {
     use std::os::unix::fs::PermissionsExt;
-    let host = dir.join("credwell-host");
+    let source = dir.join("credwell-host.sh");
     std::fs::write(
-        &host,
+        &source,
         "#!/bin/sh\nprintf '%s|' \"${CREDWELL_VAULT:-default}\" \"$@\"\n",
     )
     .unwrap();
-    std::fs::set_permissions(&host, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&source, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let host = dir.join("credwell-host");
+    common::copy_executable(&source, &host);
     host
 }
 
