@@ -238,7 +238,8 @@ export async function onFormPending(message, sender, key) {
     at: Date.now(),
     passed: false,
   };
-  const left = await serially(async () => {
+  // The frame's next document, when it already holds one (null: unknown, the frame is gone).
+  const next = await serially(async () => {
     await api.storage.session.set({ [pendingKey(tabId, frameId)]: pending });
     // Where the browser has document ids: the frame may already hold the next document (the
     // submission navigated at once, and its commit came before this message).
@@ -249,7 +250,7 @@ export async function onFormPending(message, sender, key) {
     await api.storage.session.set({ [pendingKey(tabId, frameId)]: pending });
     return now?.documentId ?? null;
   });
-  if (left !== null || pending.passed) passOnDeparted(tabId, pending, left);
+  if (pending.passed) passOnDeparted(tabId, pending, next);
 }
 
 /**
