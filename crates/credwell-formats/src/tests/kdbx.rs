@@ -1,4 +1,4 @@
-//! KeePass databases (`.kdbx`): written here with the `keepass` crate's KDBX 4 writer (as
+//! KeePass databases (`.kdbx`): KDBX 4 written here with the `keepass` crate's writer (as
 //! KeePassXC and KeePass 2 lay them out: a root group, groups below it, a recycle bin the
 //! metadata names, earlier versions of an entry in its history), then read through
 //! `read_with_key`.
@@ -563,4 +563,77 @@ fn kdbx_header_sample() -> &'static [u8] {
         let file = saved(&database(), PASSWORD, None);
         file[..file.len().min(2048)].to_vec()
     })
+}
+
+/// KDBX 3.1 databases as KeePass 2 and KeePassXC wrote them before KDBX 4 (AES-KDF, an inner
+/// stream of Salsa20 or ChaCha20 for protected fields, a password or a key file): the `keepass`
+/// crate's own test databases (MIT licence, see `tests/fixtures/README.md`), since its writer
+/// makes KDBX 4 only.
+#[test]
+fn kdbx3_databases_are_read_with_a_password_or_a_key_file() {
+    let with = |name: &str, password: Option<&str>, key_file: Option<&str>| {
+        let key = KdbxKey::new(
+            password.map(|p| Zeroizing::new(p.to_owned())),
+            key_file.map(|f| Zeroizing::new(fixture(f))),
+        );
+        read_with_key(Format::Kdbx, fixture(name).as_slice(), &key)
+    };
+    // Salsa20 protects the passwords; entries in the root and in groups below it.
+    let parsed = with("kdbx3_aes.kdbx", Some("demopass"), None).unwrap();
+    assert_eq!(
+        summary(&parsed),
+        [
+            row(1, "http://keepass.info", "User Name", "Password"),
+            row(3, "http://keepass.info", "Michael321", "12345"),
+            row(4, "http://keepass.info", "Michael3210", "12345"),
+        ]
+    );
+    let no_url = SkipReason::NoWebOrigin(String::new());
+    assert_eq!(
+        skipped(&parsed),
+        [
+            (2, no_url.clone()),
+            (5, no_url.clone()),
+            (6, no_url.clone())
+        ]
+    );
+    let [sample, second, _] = &parsed.logins[..] else {
+        panic!("three logins");
+    };
+    assert_eq!(sample.name, "Sample Entry");
+    assert_eq!(sample.notes, "Notes");
+    // KDBX 3.1 writes its times as ISO 8601 text (KDBX 4 as base64 seconds).
+    assert_eq!(sample.created, Some(Timestamp(1_452_677_673_000)));
+    assert_eq!(sample.updated, Some(Timestamp(1_549_720_554_000)));
+    assert_eq!(
+        fields(sample),
+        [field(
+            "custom attribute",
+            "data for custom attribute",
+            false
+        )]
+    );
+    assert_eq!(second.extras.folder, "General");
+    // The header's AES-KDF rounds are what the cost check reads.
+    let rounds = kdf_cost(&fixture("kdbx3_aes.kdbx")).rounds;
+    assert!(rounds.is_some_and(|r| r > 0), "{rounds:?}");
+    // ChaCha20 protects the fields; a binary key file instead of a password.
+    for (name, password, key_file) in [
+        ("kdbx3_chacha20.kdbx", Some("password"), None),
+        ("kdbx3_key_file.kdbx", None, Some("kdbx3_key_file.key")),
+    ] {
+        let parsed = with(name, password, key_file).unwrap();
+        assert_eq!(skipped(&parsed), [(1, no_url.clone())], "{name}");
+        assert!(parsed.logins.is_empty(), "{name}");
+    }
+    // A wrong password or key file is told as such, in KDBX 3.1 too.
+    for (name, password, key_file) in [
+        ("kdbx3_aes.kdbx", Some("not-demopass"), None),
+        ("kdbx3_chacha20.kdbx", Some("demopass"), None),
+        ("kdbx3_key_file.kdbx", None, Some("kdbx3_aes.kdbx")),
+        ("kdbx3_key_file.kdbx", Some("password"), None),
+    ] {
+        let error = with(name, password, key_file).unwrap_err();
+        assert_eq!(error.reason, crate::kdbx::WRONG_KEY, "{name}");
+    }
 }
