@@ -46,10 +46,13 @@ pub fn group<'a>(parent: &'a mut GroupMut<'_>, name: &str) -> GroupMut<'a> {
     group
 }
 
-/// `database` as a `.kdbx` file's bytes, locked with `password` and with `key_file`'s bytes
-/// when given.
+/// `database` as a `.kdbx` file's bytes, locked with `password` (none when empty) and with
+/// `key_file`'s bytes when given.
 pub fn saved(database: &Database, password: &str, key_file: Option<&[u8]>) -> Vec<u8> {
-    let mut key = DatabaseKey::new().with_password(password);
+    let mut key = DatabaseKey::new();
+    if !password.is_empty() {
+        key = key.with_password(password);
+    }
     if let Some(mut bytes) = key_file {
         key = key
             .with_keyfile(&mut bytes)

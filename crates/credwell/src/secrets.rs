@@ -43,14 +43,20 @@ pub(crate) fn passphrase_from_file(path: &Path) -> Result<Passphrase> {
 
 /// Reads a secret (`what`: "passphrase", "password") from a file, trailing newline stripped.
 fn secret_from_file(path: &Path, what: &str) -> Result<Passphrase> {
+    let text = secret_or_nothing_from_file(path, what)?;
+    if text.is_empty() {
+        bail!("the {what} file {} is empty", path.display());
+    }
+    Ok(text)
+}
+
+/// The secret a file holds, its one trailing newline dropped; possibly empty.
+fn secret_or_nothing_from_file(path: &Path, what: &str) -> Result<Passphrase> {
     let mut text = Zeroizing::new(
         std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the {what} file {}", path.display()))?,
     );
     strip_newline(&mut text);
-    if text.is_empty() {
-        bail!("the {what} file {} is empty", path.display());
-    }
     Ok(text)
 }
 
@@ -80,7 +86,8 @@ fn ask(question: &str, env: &str, what: &str) -> Result<Zeroizing<String>> {
 
 /// The key of a KeePass database to import: its key file's bytes when `key_file` is given, and
 /// its password from `password_file` (`--password-file`, or the file `CREDWELL_KDBX_PASSWORD_FILE`
-/// names), else asked once on the terminal, where with a key file an empty answer means the
+/// names), else asked once on the terminal. With a key file, an empty answer or an empty
+/// password file (`--password-file /dev/null`, for scripts without a terminal) means the
 /// database has no password.
 pub(crate) fn kdbx_key(password_file: Option<&Path>, key_file: Option<&Path>) -> Result<KdbxKey> {
     let key_file = match key_file {
@@ -88,6 +95,9 @@ pub(crate) fn kdbx_key(password_file: Option<&Path>, key_file: Option<&Path>) ->
         None => None,
     };
     let password = match password_file {
+        Some(path) if key_file.is_some() => {
+            Some(secret_or_nothing_from_file(path, "password")?).filter(|p| !p.is_empty())
+        }
         Some(path) => Some(secret_from_file(path, "password")?),
         None => {
             let answer = ask(
@@ -243,6 +253,14 @@ mod tests {
             empty.contains("the password file") && empty.contains("is empty"),
             "{empty}"
         );
+        // With a key file, an empty password file means no password (a key-file-only
+        // database, opened without a terminal).
+        for nothing in ["", "\n"] {
+            std::fs::write(&password, nothing).unwrap();
+            let key = kdbx_key(Some(&password), Some(&key_file)).unwrap();
+            assert_eq!(key.password(), None);
+            assert_eq!(key.key_file(), Some(b"\x00key bytes".as_slice()));
+        }
         std::fs::write(&password, "kdbx pw\n").unwrap();
         let missing = kdbx_key(Some(&password), Some(&dir.path().join("nope")));
         let missing = missing.unwrap_err().to_string();

@@ -52,7 +52,8 @@ pub(crate) struct ImportArgs {
     /// Show what the import would add, update, keep and skip, and change nothing.
     #[arg(long)]
     pub(crate) dry_run: bool,
-    /// kdbx: a file holding the KeePass database's password (else it is asked on the terminal).
+    /// kdbx: a file holding the KeePass database's password (else it is asked on the terminal);
+    /// with --key-file, an empty file means the database has no password.
     #[arg(long, env = secrets::KDBX_PASSWORD_FILE_ENV, value_name = "FILE")]
     pub(crate) password_file: Option<PathBuf>,
     /// kdbx: the KeePass database's key file, when it has one.

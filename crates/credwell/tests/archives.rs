@@ -390,3 +390,42 @@ fn a_kdbx_database_with_a_key_file_is_imported_with_it() {
     ]);
     assert_eq!(home.ok(&["get", "key.example"]), "pw-kdbx-key\n");
 }
+
+#[test]
+fn a_kdbx_database_with_a_key_file_alone_is_imported_without_a_terminal() {
+    let home = Home::new();
+    home.init();
+    let mut db = kdbx::database();
+    kdbx::login(
+        &mut db.root_mut().add_entry(),
+        "Only",
+        "kai",
+        "pw-key-only",
+        "https://only.example",
+    );
+    let key = b"a key file and no password";
+    let (file, password) = kdbx_files(&home, "only.kdbx", &kdbx::saved(&db, "", Some(key)));
+    let key_file = home.path("only.key");
+    std::fs::write(&key_file, key).unwrap();
+    let key_file = key_file.to_str().unwrap();
+    // Without the key file an empty password file is refused, as it says.
+    std::fs::write(&password, "").unwrap();
+    let err = home.fails(&["import", "kdbx", &file, "--password-file", &password]);
+    assert!(err.contains("is empty"), "{err}");
+    // With it, an empty password file means the database has no password.
+    let args = [
+        "import",
+        "kdbx",
+        &file,
+        "--password-file",
+        &password,
+        "--key-file",
+        key_file,
+    ];
+    home.ok(&args);
+    assert_eq!(home.ok(&["get", "only.example"]), "pw-key-only\n");
+    // A password where the database has none is a wrong key.
+    std::fs::write(&password, "not this\n").unwrap();
+    let err = home.fails(&args);
+    assert!(err.contains("wrong password or key file"), "{err}");
+}
