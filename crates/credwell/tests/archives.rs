@@ -8,7 +8,7 @@
 mod common;
 
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use common::{Home, kdbx, texts};
 use serde_json::Value;
@@ -347,26 +347,26 @@ fn a_wrong_kdbx_password_or_a_damaged_database_imports_nothing_and_is_said_first
     assert_eq!(home.json(&["list"]).as_array().map(Vec::len), Some(0));
 }
 
+/// A new vault in `home`, and a KeePass database of one login (`pw` for `host`) locked by a key
+/// file and `password` (none when empty): the database's path, a password file holding
+/// [`kdbx::PASSWORD`], and the key file's path.
+fn keyed_kdbx(home: &Home, password: &str, host: &str, pw: &str) -> (String, String, PathBuf) {
+    home.init();
+    let mut db = kdbx::database();
+    let url = format!("https://{host}");
+    kdbx::login(&mut db.root_mut().add_entry(), host, "kim", pw, &url);
+    let key = b"any file can be a KeePass key file";
+    let (file, password) = kdbx_files(home, "keyed.kdbx", &kdbx::saved(&db, password, Some(key)));
+    let key_file = home.path("db.key");
+    std::fs::write(&key_file, key).unwrap();
+    (file, password, key_file)
+}
+
 #[test]
 fn a_kdbx_database_with_a_key_file_is_imported_with_it() {
     let home = Home::new();
-    home.init();
-    let mut db = kdbx::database();
-    kdbx::login(
-        &mut db.root_mut().add_entry(),
-        "K",
-        "kim",
-        "pw-kdbx-key",
-        "https://key.example",
-    );
-    let key = b"any file can be a KeePass key file";
-    let (file, password) = kdbx_files(
-        &home,
-        "keyed.kdbx",
-        &kdbx::saved(&db, kdbx::PASSWORD, Some(key)),
-    );
-    let key_file = home.path("db.key");
-    std::fs::write(&key_file, key).unwrap();
+    let (file, password, key_file) =
+        keyed_kdbx(&home, kdbx::PASSWORD, "key.example", "pw-kdbx-key");
     let err = home.fails(&["import", "kdbx", &file, "--password-file", &password]);
     assert!(err.contains("wrong password or key file"), "{err}");
     let err = home.fails(&[
@@ -394,19 +394,7 @@ fn a_kdbx_database_with_a_key_file_is_imported_with_it() {
 #[test]
 fn a_kdbx_database_with_a_key_file_alone_is_imported_without_a_terminal() {
     let home = Home::new();
-    home.init();
-    let mut db = kdbx::database();
-    kdbx::login(
-        &mut db.root_mut().add_entry(),
-        "Only",
-        "kai",
-        "pw-key-only",
-        "https://only.example",
-    );
-    let key = b"a key file and no password";
-    let (file, password) = kdbx_files(&home, "only.kdbx", &kdbx::saved(&db, "", Some(key)));
-    let key_file = home.path("only.key");
-    std::fs::write(&key_file, key).unwrap();
+    let (file, password, key_file) = keyed_kdbx(&home, "", "only.example", "pw-key-only");
     let key_file = key_file.to_str().unwrap();
     // Without the key file an empty password file is refused, as it says.
     std::fs::write(&password, "").unwrap();
