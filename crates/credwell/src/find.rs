@@ -703,16 +703,7 @@ mod tests {
     #[test]
     fn search_matches_origins_usernames_and_names_in_any_case() {
         let b = vault(&ROWS);
-        let search = |text: &str| {
-            let mut out = Vec::new();
-            search_in(&b, true, false, &SearchArgs { text: text.into() }, &mut out).unwrap();
-            let list: serde_json::Value = serde_json::from_slice(&out).unwrap();
-            list.as_array()
-                .unwrap()
-                .iter()
-                .map(|e| e["id"].as_str().unwrap().to_owned())
-                .collect::<Vec<_>>()
-        };
+        let search = |text: &str| search_ids(&b, text);
         assert_eq!(search("GITHUB"), ["alice", "bob", "carol"]);
         assert_eq!(search("bank"), ["dave"]);
         assert_eq!(search("LIC"), ["alice"]);
@@ -725,6 +716,18 @@ mod tests {
         "otpauth://totp/Bank:dave?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Bank&digits=8";
 
     /// [`ROWS`], and dave's bank credential with extras.
+    /// The ids `search --json TEXT` lists from `b`.
+    fn search_ids(b: &MemoryVault, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        search_in(b, true, false, &SearchArgs { text: text.into() }, &mut out).unwrap();
+        let list: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
     fn with_extras() -> MemoryVault {
         use credwell_admin::Change;
         use credwell_core::{CustomField, DatedCredential, SecretText};
@@ -924,16 +927,7 @@ mod tests {
     #[test]
     fn search_finds_folders_and_custom_field_names_but_never_their_values() {
         let b = with_extras();
-        let search = |text: &str| {
-            let mut out = Vec::new();
-            search_in(&b, true, false, &SearchArgs { text: text.into() }, &mut out).unwrap();
-            let list: serde_json::Value = serde_json::from_slice(&out).unwrap();
-            list.as_array()
-                .unwrap()
-                .iter()
-                .map(|e| e["id"].as_str().unwrap().to_owned())
-                .collect::<Vec<_>>()
-        };
+        let search = |text: &str| search_ids(&b, text);
         assert_eq!(search("finance"), ["dave"]);
         assert_eq!(search("PRIVATE"), ["dave"]);
         assert_eq!(search("card pin"), ["dave"]);
