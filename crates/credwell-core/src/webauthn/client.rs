@@ -255,27 +255,48 @@ pub(crate) async fn create<A: Authenticator, C: Clock, R: RelatedOrigins>(
     if wants_cred_props {
         extension_results.insert("credProps".into(), json!({"rk": attested.resident_key}));
     }
-    let id = b64(&attested.credential_id);
+    let response = json!({
+        "clientDataJSON": b64(&client_data),
+        "authenticatorData": b64(&attested.authenticator_data),
+        "transports": info.transports,
+        "publicKey": attested.public_key.as_deref().map(b64),
+        "publicKeyAlgorithm": attested.public_key_algorithm,
+        "attestationObject": b64(&attested.attestation_object),
+    });
+    Ok(public_key_credential(
+        caller,
+        info.attachment,
+        &attested.credential_id,
+        response,
+        extension_results,
+    ))
+}
+
+/// The `PublicKeyCredential` a ceremony resolves with, in its JSON form
+/// (`RegistrationResponseJSON` or `AuthenticationResponseJSON`, WebAuthn L3 §5.1.8 and §5.1.9:
+/// <https://w3c.github.io/webauthn/#dom-publickeycredential-tojson>): `response` is the
+/// ceremony's own part, the rest is the same for both.
+fn public_key_credential(
+    caller: &Caller,
+    attachment: &str,
+    credential_id: &[u8],
+    response: Value,
+    extension_results: Map<String, Value>,
+) -> PublicKeyCredential {
+    let id = b64(credential_id);
     let json = json!({
         "id": id,
         "rawId": id,
         "type": "public-key",
-        "authenticatorAttachment": info.attachment,
-        "response": {
-            "clientDataJSON": b64(&client_data),
-            "authenticatorData": b64(&attested.authenticator_data),
-            "transports": info.transports,
-            "publicKey": attested.public_key.as_deref().map(b64),
-            "publicKeyAlgorithm": attested.public_key_algorithm,
-            "attestationObject": b64(&attested.attestation_object),
-        },
+        "authenticatorAttachment": attachment,
+        "response": response,
         "clientExtensionResults": extension_results,
     });
-    Ok(PublicKeyCredential {
+    PublicKeyCredential {
         id,
         origin: caller.origin.clone(),
         json,
-    })
+    }
 }
 
 /// `PublicKeyCredential`'s
@@ -395,25 +416,19 @@ pub(crate) async fn discover<A: Authenticator, C: Clock, R: RelatedOrigins>(
     {
         return Err(WebAuthnError::NotAllowed);
     }
-    let id = b64(&assertion.credential_id);
-    let json = json!({
-        "id": id,
-        "rawId": id,
-        "type": "public-key",
-        "authenticatorAttachment": info.attachment,
-        "response": {
-            "clientDataJSON": b64(&client_data),
-            "authenticatorData": b64(&assertion.authenticator_data),
-            "signature": b64(&assertion.signature),
-            "userHandle": assertion.user_handle.as_deref().map(b64),
-        },
-        "clientExtensionResults": assertion.extension_results,
+    let response = json!({
+        "clientDataJSON": b64(&client_data),
+        "authenticatorData": b64(&assertion.authenticator_data),
+        "signature": b64(&assertion.signature),
+        "userHandle": assertion.user_handle.as_deref().map(b64),
     });
-    Ok(PublicKeyCredential {
-        id,
-        origin: caller.origin.clone(),
-        json,
-    })
+    Ok(public_key_credential(
+        caller,
+        info.attachment,
+        &assertion.credential_id,
+        response,
+        assertion.extension_results,
+    ))
 }
 
 fn resident_key_required(selection: &super::options::AuthenticatorSelection) -> bool {
