@@ -324,21 +324,40 @@ export async function onFormFrameCommitted({ tabId, frameId, documentId, timeSta
  * @param {string | null} next the frame's next document, when its commit was seen
  */
 function passOnDeparted(tabId, pending, next) {
+  const save = formSave(() => {});
+  // At most one outliving save per tab, as for a document that leaves with its save.
+  if (!adoptOutliving(save.call, tabId)) return;
+  save.judge =
+    pending.form.kind === 'sign-in' ? watchNextLoad(tabId, pending.frameId, pending.documentId ?? undefined, next) : null;
+  const form = { ...pending.form, navigates: true };
+  const { frameId, docKey, caller } = pending;
+  passOn({ ...save, docKey, tabId, frameId, caller, form }).catch(() => save.end());
+}
+
+/**
+ * A form save's call (documents.js), its request id, and the function that ends it: it stops the
+ * judge of the next page (`judge`, set by the caller once it watches), forgets the wait, marks
+ * the call answered, lets `detach` take it off its document, and tells documents.js.
+ * @param {(call: import('./documents.js').PageCall) => void} detach
+ */
+function formSave(detach) {
   const rid = nextRid--;
   /** @type {import('./documents.js').PageCall} */
   const call = { method: 'credentials.store', hostId: null, aborted: false, reason: undefined, answered: false, form: true };
-  // At most one outliving save per tab, as for a document that leaves with its save.
-  if (!adoptOutliving(call, tabId)) return;
-  const judge =
-    pending.form.kind === 'sign-in' ? watchNextLoad(tabId, pending.frameId, pending.documentId ?? undefined, next) : null;
-  const end = () => {
-    judge?.stop();
-    waiting.delete(call);
-    call.answered = true;
-    callEnded(call);
+  const save = {
+    call,
+    rid,
+    /** @type {{done: Promise<void>, stop: () => void} | null} */
+    judge: null,
+    end: () => {
+      save.judge?.stop();
+      waiting.delete(call);
+      call.answered = true;
+      detach(call);
+      callEnded(call);
+    },
   };
-  const form = { ...pending.form, navigates: true };
-  passOn({ call, rid, end, docKey: pending.docKey, tabId, frameId: pending.frameId, caller: pending.caller, form, judge }).catch(() => end());
+  return save;
 }
 
 /**
@@ -362,25 +381,19 @@ export async function onFormMessage(message, sender, key) {
   const judge = form.navigates && form.kind === 'sign-in' ? watchNextLoad(tabId, frameId, sender.documentId) : null;
   // Registered at once, so that a document that goes away now leaves it outliving (documents.js).
   const doc = documentFor(sender, key);
-  const rid = nextRid--;
-  /** @type {import('./documents.js').PageCall} */
-  const call = { method: 'credentials.store', hostId: null, aborted: false, reason: undefined, answered: false, form: true };
-  doc.rids.set(rid, call);
-  const end = () => {
-    judge?.stop();
-    waiting.delete(call);
-    call.answered = true;
-    if (doc.rids.get(rid) === call) doc.rids.delete(rid);
-    callEnded(call);
-  };
+  const save = formSave((call) => {
+    if (doc.rids.get(save.rid) === call) doc.rids.delete(save.rid);
+  });
+  save.judge = judge;
+  doc.rids.set(save.rid, save.call);
   try {
     // Its frame's commit may have passed it on already (onFormFrameCommitted): one prompt.
-    if (!(await settlePending(tabId, frameId, key))) return end();
+    if (!(await settlePending(tabId, frameId, key))) return save.end();
     const { caller, ancestorFrameIds } = await callerFor(sender);
     doc.ancestorFrameIds = ancestorFrameIds;
-    await passOn({ call, rid, end, docKey: doc.key, tabId, frameId, caller, form, judge });
+    await passOn({ ...save, docKey: doc.key, tabId, frameId, caller, form });
   } catch {
-    end();
+    save.end();
   }
 }
 
@@ -397,7 +410,7 @@ export async function onFormMessage(message, sender, key) {
  * @param {number} save.frameId
  * @param {any} save.caller
  * @param {{kind: string, username: string, password: string}} save.form
- * @param {{done: Promise<void>} | null} save.judge
+ * @param {{done: Promise<void>, stop: () => void} | null} save.judge
  */
 async function passOn({ call, rid, end, docKey, tabId, frameId, caller, form, judge }) {
   // Its own client: the page's own store() and get() are not "already pending" because of it.
