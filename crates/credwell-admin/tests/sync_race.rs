@@ -5,78 +5,19 @@
 
 #![allow(clippy::unwrap_used)] // A test: a failure panics right there.
 
-use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::cell::Cell;
 
 use credwell_admin::sync::{
-    Item, VAULT_CHANGED_ATTEMPTS, VaultSyncError, sync_vault, sync_vault_retrying,
+    VAULT_CHANGED_ATTEMPTS, VaultSyncError, sync_vault, sync_vault_retrying,
 };
 use credwell_core::{Credential, Origin, Password, PasswordCredential, RecordId, Timestamp};
-use credwell_sync::client::{Client, Pushed, State, Transport, TransportError};
-use credwell_sync::protocol::{ConflictReply, PullReply, PushReply, PushRequest, Record};
-use credwell_sync::{AccountId, AccountKey, DeviceId, RecordId as SyncId};
+use credwell_sync::client::{Pushed, Transport, TransportError};
+use credwell_sync::protocol::{PullReply, PushRequest};
 use credwell_vault::{Change, KdfParams, Vault};
 
-/// The server's side, in memory, as `credwell-sync-server` behaves (stale pushes refused).
-#[derive(Default)]
-struct Memory {
-    cursor: u64,
-    records: BTreeMap<SyncId, Record>,
-}
+use common::{Server, client};
 
-/// A device's link to the shared [`Memory`].
-#[derive(Clone, Default)]
-struct Server(Rc<RefCell<Memory>>);
-
-impl Transport for Server {
-    fn pull(&mut self, since: u64, limit: u32) -> Result<PullReply, TransportError> {
-        let server = self.0.borrow();
-        let mut records: Vec<Record> = (server.records.values())
-            .filter(|r| r.revision > since)
-            .cloned()
-            .collect();
-        records.sort_by_key(|r| r.revision);
-        let more = records.len() > limit as usize;
-        records.truncate(limit as usize);
-        let cursor = match records.last() {
-            Some(last) if more => last.revision,
-            _ => server.cursor,
-        };
-        Ok(PullReply {
-            records,
-            cursor,
-            more,
-            horizon: 0,
-        })
-    }
-
-    fn push(&mut self, request: &PushRequest) -> Result<Pushed, TransportError> {
-        let mut server = self.0.borrow_mut();
-        let conflicts: Vec<SyncId> = (request.records.iter())
-            .filter(|r| server.records.get(&r.id).map_or(0, |s| s.revision) != r.base)
-            .map(|r| r.id)
-            .collect();
-        if !conflicts.is_empty() {
-            let error = "stale".into();
-            return Ok(Pushed::Conflict(ConflictReply { error, conflicts }));
-        }
-        let mut revisions = Vec::new();
-        for r in &request.records {
-            server.cursor += 1;
-            let record = Record {
-                id: r.id,
-                revision: server.cursor,
-                deleted: r.deleted,
-                sealed: r.sealed.clone(),
-            };
-            server.records.insert(r.id, record);
-            revisions.push(server.cursor);
-        }
-        let cursor = server.cursor;
-        Ok(Pushed::Applied(PushReply { revisions, cursor }))
-    }
-}
+mod common;
 
 /// The link to the server that, on its first pull, runs `write` (the user saving a
 /// credential while the sync is on the network).
@@ -95,17 +36,6 @@ impl Transport for Racing<'_> {
 
     fn push(&mut self, request: &PushRequest) -> Result<Pushed, TransportError> {
         self.server.push(request)
-    }
-}
-
-const ACCOUNT: AccountId = AccountId([7; 16]);
-
-fn client<X: Transport>(vault: &Vault, device: u8, transport: X) -> Client<Item, X> {
-    let key = AccountKey::from_bytes(&[42; 32]);
-    let device = DeviceId([device; 16]);
-    match vault.sync_value("state").unwrap() {
-        Some(saved) => Client::resume(ACCOUNT, device, key, transport, &saved).unwrap(),
-        None => Client::new(ACCOUNT, device, key, transport, State::default()),
     }
 }
 

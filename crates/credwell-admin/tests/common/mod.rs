@@ -1,0 +1,90 @@
+//! What the vault sync tests share: an in-memory sync server and a device's client from the
+//! state its vault saved.
+
+// Each test file uses its own part of this module.
+#![allow(dead_code)]
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use credwell_admin::sync::Item;
+use credwell_sync::client::{Client, Pushed, State, Transport, TransportError};
+use credwell_sync::protocol::{ConflictReply, PullReply, PushReply, PushRequest, Record};
+use credwell_sync::{AccountId, AccountKey, DeviceId, RecordId as SyncId};
+use credwell_vault::Vault;
+
+/// The server's side, in memory, as `credwell-sync-server` behaves (stale pushes refused).
+#[derive(Default)]
+pub(crate) struct Memory {
+    cursor: u64,
+    records: BTreeMap<SyncId, Record>,
+}
+
+/// A device's link to the shared [`Memory`].
+#[derive(Clone, Default)]
+pub(crate) struct Server(Rc<RefCell<Memory>>);
+
+impl Transport for Server {
+    fn pull(&mut self, since: u64, limit: u32) -> Result<PullReply, TransportError> {
+        let server = self.0.borrow();
+        let mut records: Vec<Record> = (server.records.values())
+            .filter(|r| r.revision > since)
+            .cloned()
+            .collect();
+        records.sort_by_key(|r| r.revision);
+        let more = records.len() > limit as usize;
+        records.truncate(limit as usize);
+        let cursor = match records.last() {
+            Some(last) if more => last.revision,
+            _ => server.cursor,
+        };
+        Ok(PullReply {
+            records,
+            cursor,
+            more,
+            horizon: 0,
+        })
+    }
+
+    fn push(&mut self, request: &PushRequest) -> Result<Pushed, TransportError> {
+        let mut server = self.0.borrow_mut();
+        let conflicts: Vec<SyncId> = (request.records.iter())
+            .filter(|r| server.records.get(&r.id).map_or(0, |s| s.revision) != r.base)
+            .map(|r| r.id)
+            .collect();
+        if !conflicts.is_empty() {
+            let error = "stale".into();
+            return Ok(Pushed::Conflict(ConflictReply { error, conflicts }));
+        }
+        let mut revisions = Vec::new();
+        for r in &request.records {
+            server.cursor += 1;
+            let record = Record {
+                id: r.id,
+                revision: server.cursor,
+                deleted: r.deleted,
+                sealed: r.sealed.clone(),
+            };
+            server.records.insert(r.id, record);
+            revisions.push(server.cursor);
+        }
+        let cursor = server.cursor;
+        Ok(Pushed::Applied(PushReply { revisions, cursor }))
+    }
+}
+
+pub(crate) const ACCOUNT: AccountId = AccountId([7; 16]);
+
+/// The account key every test device holds.
+pub(crate) const KEY: [u8; 32] = [42; 32];
+
+/// Device `device`'s client, from the state `vault` saved (none: a new device).
+pub(crate) fn client<X: Transport>(vault: &Vault, device: u8, transport: X) -> Client<Item, X> {
+    let key = AccountKey::from_bytes(&KEY);
+    let device = DeviceId([device; 16]);
+    match vault.sync_value("state").unwrap() {
+        Some(saved) => Client::resume(ACCOUNT, device, key, transport, &saved).unwrap(),
+        None => Client::new(ACCOUNT, device, key, transport, State::default()),
+    }
+}
