@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use common::serve;
-use credwell_admin::sync::{Item, SyncAccount, sync_vault};
+use credwell_admin::sync::{Item, SyncAccount, restore_from_vault, sync_vault};
 use credwell_core::{
     Credential, CustomField, DatedCredential, Extras, FederatedCredential, Origin, OriginFlags,
     Password, PasswordCredential, SecretText, Timestamp,
@@ -68,7 +68,8 @@ fn sync(vault: &Vault, now: u64) -> Report {
 fn synced(vault: &Vault) -> Vec<Item> {
     let account = SyncAccount::load(vault).unwrap().unwrap();
     let transport = HttpTransport::new(&account.server, account.token.clone()).unwrap();
-    let client = account.client(vault, transport).unwrap();
+    let mut client = account.client(vault, transport).unwrap();
+    restore_from_vault(vault, &mut client).unwrap();
     client.records().map(|(_, item)| item.clone()).collect()
 }
 

@@ -259,6 +259,20 @@ impl Body for Item {
         history.dedup();
         history.retain(|p| p != password);
     }
+
+    /// Whether the vault gives this item back as it is (`Item::of_credential`,
+    /// `Item::of_passkey`, `Item::of_flags` of what it stores), as far as the sync state
+    /// needs to know: not a password's sync history, which the vault does not store, so a
+    /// password with one is saved whole. An item the vault gives back in another form (an
+    /// origin it serializes otherwise, flags equal to the defaults, which it does not keep)
+    /// fails the digest check when given back and counts as a local change, as it did when
+    /// every body was saved: the vault's row already differed from it.
+    fn kept_by_device(&self) -> bool {
+        match self {
+            Self::Password { history, .. } => history.is_empty(),
+            Self::Federated { .. } | Self::Passkey { .. } | Self::Flags { .. } => true,
+        }
+    }
 }
 
 /// Length-prefixed parts: no two lists of parts give the same bytes.
@@ -347,6 +361,16 @@ impl Item {
             history.clone_from(kept);
         }
         self
+    }
+
+    /// A password item with `password` in place of its own (`None` for other kinds).
+    pub fn with_password(&self, password: &str) -> Option<Self> {
+        let mut item = self.clone();
+        let Self::Password { password: p, .. } = &mut item else {
+            return None;
+        };
+        *p = Secret::new(password);
+        Some(item)
     }
 
     /// Whether the vault holds the same thing for both (a password's history aside).

@@ -4,15 +4,19 @@
 //! The device keeps two sync values in its vault (sealed under the vault key, like every
 //! record; `credwell_vault::Vault::sync_value`): `account` ([`SyncAccount`]: the server, the
 //! account and device ids, the device token and the account key) and `state` (the client's
-//! high-water mark and copy of the records, sealed under the account key as well).
+//! high-water mark and its copy of the records, sealed under the account key as well). The copy
+//! leaves out every body the vault itself holds as it is (`Item`'s
+//! `credwell_sync::merge::Body::kept_by_device`), keeping its digest; the next sync gives it
+//! back from the vault's row (step 2).
 //!
 //! [`sync_vault`] does one sync:
 //!
 //! 1. Read every credential, passkey and origin's flags from the vault (flags equal to the
 //!    defaults count as none) and give each its record id (keyed hash of its natural key).
-//! 2. Record the differences with the device's copy as changes: an item that differs is a
-//!    change stamped with the row's last-change time; a record the copy has and the vault
-//!    does not is a deletion stamped now.
+//! 2. Give the client back the bodies its saved state left out, from the vault's rows
+//!    ([`restore_bodies`]). Record the differences with the device's copy as changes: an item
+//!    that differs is a change stamped with the row's last-change time; a record the copy has
+//!    and the vault does not is a deletion stamped now.
 //! 3. Sync (pull, merge, push: `credwell_sync::client::Client::sync`).
 //! 4. Write to the vault what differs from the copy (credentials, passkeys and flags) and
 //!    save the client's state (step 5), in one transaction made only if the vault's write
@@ -32,7 +36,9 @@ use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use credwell_core::{DatedCredential, Origin, OriginFlags, RecordId as VaultRecord, Timestamp};
+use credwell_core::{
+    DatedCredential, Origin, OriginFlags, PastPassword, RecordId as VaultRecord, Timestamp,
+};
 use credwell_sync::client::{Client, Report, State, SyncError, Transport};
 use credwell_sync::{AccountId, AccountKey, DeviceId, RecordId};
 use credwell_vault::{Change, GuardedWrite, Vault, VaultError};
@@ -248,6 +254,8 @@ struct Local {
     item: Item,
     updated: u64,
     place: Place,
+    /// The passwords the vault's row replaced, oldest first (credentials only).
+    past: Vec<PastPassword>,
 }
 
 /// Step 1 of the module's steps: every record of the vault, by record id.
@@ -259,28 +267,22 @@ fn read_vault<X: Transport>(
     for stored in vault.all()? {
         if let Some(item) = Item::of_credential(&stored.credential, &stored.extras) {
             let place = Place::Credential(stored.record);
-            all.push((item, stored.updated.0, place));
+            all.push((item, stored.updated.0, place, stored.history));
         }
     }
     for stored in vault.all_passkeys()? {
         let item = Item::of_passkey(&stored.entry);
-        all.push((
-            item,
-            stored.updated,
-            Place::Passkey(stored.entry.credential_id),
-        ));
+        let place = Place::Passkey(stored.entry.credential_id);
+        all.push((item, stored.updated, place, Vec::new()));
     }
     for stored in vault.all_flags()? {
         if stored.flags != OriginFlags::default() {
-            all.push((
-                Item::of_flags(&stored.origin, stored.flags),
-                stored.updated,
-                Place::Flags,
-            ));
+            let item = Item::of_flags(&stored.origin, stored.flags);
+            all.push((item, stored.updated, Place::Flags, Vec::new()));
         }
     }
     let mut locals = BTreeMap::new();
-    for (item, updated, place) in all {
+    for (item, updated, place, past) in all {
         let (kind, key) = item.natural_key();
         let id = client.record_id(kind, &key);
         // Two rows of one natural key: the later one speaks for both.
@@ -293,10 +295,62 @@ fn read_vault<X: Transport>(
                 item,
                 updated,
                 place,
+                past,
             },
         );
     }
     Ok(locals)
+}
+
+/// Gives `client` back the bodies its saved state left out ([`Client::restore`]), from the
+/// vault's rows `locals`:
+///
+/// 1. The row's item as it is: the row is as the last sync left it.
+/// 2. Else, for a password, the row's item with each password the vault's own history kept,
+///    newest first: the row's password was changed since (the vault put the replaced one in
+///    its history), so the change keeps the replaced password in the item's sync history, as
+///    a change to a body kept whole does.
+///
+/// A body neither gives back (a row changed in more than its password, or gone) stays
+/// missing: `Client::change` then records the row as a change, or its absence as a deletion,
+/// without keeping the replaced password in the sync history (the vault's history has it).
+fn restore_bodies<X: Transport>(client: &mut Client<Item, X>, locals: &BTreeMap<RecordId, Local>) {
+    let missing: Vec<RecordId> = client
+        .state()
+        .records
+        .iter()
+        .filter(|(_, e)| e.is_missing())
+        .map(|(id, _)| *id)
+        .collect();
+    for id in missing {
+        let Some(local) = locals.get(&id) else {
+            continue;
+        };
+        // 1.
+        if client.restore(id, &local.item) {
+            continue;
+        }
+        // 2.
+        for past in local.past.iter().rev() {
+            if let Some(base) = local.item.with_password(past.password.expose())
+                && client.restore(id, &base)
+            {
+                break;
+            }
+        }
+    }
+}
+
+/// Gives `client`, resumed from the state saved in `vault`, the bodies that state left out
+/// (step 2 of the module's steps, without the changes): what [`Client::records`] then lists is
+/// the device's whole copy.
+pub fn restore_from_vault<X: Transport>(
+    vault: &Vault,
+    client: &mut Client<Item, X>,
+) -> Result<(), VaultSyncError> {
+    let locals = read_vault(vault, client)?;
+    restore_bodies(client, &locals);
+    Ok(())
 }
 
 /// One sync of `vault` through `client` at `now` (this device's clock, milliseconds since the
@@ -349,21 +403,23 @@ pub fn sync_vault_generation<X: Transport>(
     let generation = vault.generation()?;
     let locals = read_vault(vault, client)?;
     // 2.
-    let synced: BTreeMap<RecordId, Option<Item>> = client
+    restore_bodies(client, &locals);
+    // Each record the copy holds: whether it is live, and its body when known.
+    let synced: BTreeMap<RecordId, (bool, Option<Item>)> = client
         .state()
         .records
         .iter()
-        .map(|(id, e)| (*id, e.version.body.clone()))
+        .map(|(id, e)| (*id, (e.live(), e.version.body.clone())))
         .collect();
     for (id, local) in &locals {
         let item = match synced.get(id) {
-            Some(Some(held)) => local.item.clone().with_history_of(held),
+            Some((_, Some(held))) => local.item.clone().with_history_of(held),
             _ => local.item.clone(),
         };
         client.change(*id, Some(item), local.updated);
     }
-    for (id, held) in &synced {
-        if held.is_some() && !locals.contains_key(id) {
+    for (id, (live, _)) in &synced {
+        if *live && !locals.contains_key(id) {
             client.change(*id, None, now);
         }
     }

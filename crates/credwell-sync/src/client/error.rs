@@ -88,6 +88,13 @@ pub enum SyncError {
     /// The device's saved state does not open with the account key.
     #[error("this device's saved sync state is damaged or belongs to another account")]
     StateDamaged,
+    /// [`super::Client::sync`] was called before a body the saved state left out was given
+    /// back ([`super::Client::restore`]) or replaced ([`super::Client::change`]).
+    #[error("the content of synced record {record} was not given back after the client resumed")]
+    Unrestored {
+        /// The record.
+        record: RecordId,
+    },
     /// Other devices kept changing the same records: every push was refused.
     #[error("the push was refused {MAX_ATTEMPTS} times in a row; try again")]
     Busy,

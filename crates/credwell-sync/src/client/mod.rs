@@ -6,6 +6,8 @@
 //! its **high-water mark**: the account's cursor and, for each record, the revision and the
 //! version number it has seen, with the record's content; [`Client::save`] seals it under the
 //! account key (the caller stores it in the device's vault, sealed again under the vault key).
+//! A body the device's own store keeps ([`Body::kept_by_device`]) is saved as a digest only,
+//! and given back from that store after [`Client::resume`] ([`Client::restore`]; `saved`).
 //! Every push also writes the **account manifest**, a sealed digest over every record's
 //! (id, version number), which a device compares with what it holds after each complete pull.
 //! A lying server is found and named ([`SyncError`]):
@@ -43,12 +45,14 @@ use zeroize::Zeroizing;
 use crate::merge::{Body, Stamp, Version, merge};
 use crate::protocol::{Bytes, MAX_PUSH_RECORDS, PushRecord, PushRequest};
 use crate::{AccountId, AccountKey, DeviceId, RecordId};
+use saved::BodyDigest;
 
 mod check;
 mod error;
 #[cfg(feature = "http")]
 pub mod http;
 mod resync;
+mod saved;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -127,7 +131,11 @@ where
         }
     }
 
-    /// A client from the state [`Client::save`] sealed.
+    /// A client from the state [`Client::save`] sealed (or an older version of credwell did,
+    /// every body in it). The bodies the device's own store keeps were left out: give each
+    /// back with [`Client::restore`], or replace it with [`Client::change`], before
+    /// [`Client::sync`] ([`SyncError::Unrestored`]); until then [`Client::records`] leaves
+    /// them out.
     pub fn resume(
         account: AccountId,
         device: DeviceId,
@@ -138,8 +146,7 @@ where
         let opened = key
             .open(account, state_id(&key), false, saved)
             .map_err(|_| SyncError::StateDamaged)?;
-        let state: State<T> =
-            serde_json::from_slice(&opened.plain).map_err(|_| SyncError::StateDamaged)?;
+        let state: State<T> = saved::decode(&opened.plain)?;
         if opened.number != state.cursor {
             return Err(SyncError::StateDamaged);
         }
@@ -147,9 +154,10 @@ where
     }
 
     /// The device's state, sealed under the account key (bound to the account and the
-    /// cursor), for the device's vault.
+    /// cursor), for the device's vault: each body the device keeps itself
+    /// ([`Body::kept_by_device`], not pending) as a digest only (`saved`).
     pub fn save(&self) -> Result<Zeroizing<Vec<u8>>, SyncError> {
-        let plain = Zeroizing::new(serde_json::to_vec(&self.state).map_err(|_| SyncError::Random)?);
+        let plain = Zeroizing::new(saved::encode(&self.state)?);
         let id = state_id(&self.key);
         let sealed = self
             .key
@@ -192,7 +200,23 @@ where
         self.key.record_id(kind, key)
     }
 
-    /// The current content of every record, deletions left out.
+    /// Gives back the body of record `id` that the saved state left out, from the device's own
+    /// store: taken when its digest is the one saved (the version the device last synced),
+    /// refused otherwise (the store changed it since: then it is a local change,
+    /// [`Client::change`]). Whether it was taken.
+    pub fn restore(&mut self, id: RecordId, body: &T) -> bool {
+        let Some(entry) = self.state.records.get_mut(&id) else {
+            return false;
+        };
+        if entry.missing.is_none() || BodyDigest::of(body).ok() != entry.missing {
+            return false;
+        }
+        entry.version.body = Some(body.clone());
+        entry.missing = None;
+        true
+    }
+
+    /// The current content of every record, deletions (and bodies not yet restored) left out.
     pub fn records(&self) -> impl Iterator<Item = (RecordId, &T)> {
         self.state
             .records
@@ -211,6 +235,22 @@ where
             writer: self.device,
         };
         match self.state.records.get_mut(&id) {
+            Some(entry) if entry.missing.is_some() => {
+                // Its body was left out of the saved state and not restored: only its digest
+                // tells a change, and nothing of the replaced body can be kept.
+                let same = body.as_ref().and_then(|b| BodyDigest::of(b).ok()) == entry.missing;
+                entry.missing = None;
+                if same {
+                    entry.version.body = body;
+                    return;
+                }
+                entry.version = Version {
+                    number: entry.seen + 1,
+                    stamp,
+                    body,
+                };
+                entry.pending = true;
+            }
             Some(entry) if entry.version.body == body => {}
             Some(entry) => {
                 if let (Some(new), Some(old)) = (body.as_mut(), entry.version.body.as_ref()) {
@@ -240,6 +280,7 @@ where
                     pending: true,
                     key: self.key.version(),
                     server_deleted: false,
+                    missing: None,
                 };
                 self.state.records.insert(id, entry);
             }
@@ -261,7 +302,13 @@ where
     ///    the new manifest, in chunks. A refused push must name records the server now has
     ///    newer (else the server went back in time); it sends the device back to step 1, at
     ///    most 8 times.
+    ///
+    /// A body left out of the saved state and neither restored nor replaced stops it before
+    /// anything is sent ([`SyncError::Unrestored`]): it could be neither merged nor sealed again.
     pub fn sync(&mut self) -> Result<Report, SyncError> {
+        if let Some((id, _)) = self.state.records.iter().find(|(_, e)| e.is_missing()) {
+            return Err(SyncError::Unrestored { record: *id });
+        }
         let mut report = Report::default();
         let mut stale: Vec<(RecordId, u64)> = Vec::new();
         resync::purge_dropped(&mut self.state);
@@ -439,6 +486,7 @@ fn apply<T: Body>(
                 pending: false,
                 key,
                 server_deleted: deleted,
+                missing: None,
             };
             state.records.insert(id, entry);
             changed

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::saved::BodyDigest;
 use crate::RecordId;
 use crate::merge::Version;
 
@@ -28,6 +29,11 @@ pub struct Entry<T> {
     /// (otherwise `version` is the server's copy).
     #[serde(default)]
     pub server_deleted: bool,
+    /// The digest of the body `version` stands for when the saved state left the body out and
+    /// it has not been given back yet ([`super::Client::restore`], [`super::Client::change`]);
+    /// `version.body` is then `None` and means nothing.
+    #[serde(skip)]
+    pub(crate) missing: Option<BodyDigest>,
 }
 
 impl<T> Entry<T> {
@@ -36,8 +42,20 @@ impl<T> Entry<T> {
         if self.pending {
             self.server_deleted
         } else {
-            self.version.body.is_none()
+            !self.live()
         }
+    }
+
+    /// Whether the device's current version has a body (known, or left out of the saved state
+    /// and not yet restored).
+    pub fn live(&self) -> bool {
+        self.version.body.is_some() || self.missing.is_some()
+    }
+
+    /// Whether the body was left out of the saved state and has not been given back yet
+    /// ([`super::Client::restore`]).
+    pub fn is_missing(&self) -> bool {
+        self.missing.is_some()
     }
 }
 

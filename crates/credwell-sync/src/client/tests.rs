@@ -11,6 +11,7 @@ use crate::merge::tests::Login;
 use crate::protocol::{ConflictReply, MAX_PULL_RECORDS, PullReply, PushReply, Record};
 
 mod retention;
+mod saved;
 
 fn login(password: &str) -> Option<Login> {
     Some(crate::merge::tests::login(password))

@@ -40,6 +40,13 @@ pub trait Body: Clone + PartialEq {
     /// same result for the same two bodies every time, and change nothing when `loser` has
     /// nothing this body lacks.
     fn keep_from(&mut self, loser: &Self);
+
+    /// Whether the device's own store keeps this body exactly (a vault's credential, say), so
+    /// that the state a device saves may leave it out and have it back from that store
+    /// (`client::Client::restore`). `false` (the default): the saved state keeps it whole.
+    fn kept_by_device(&self) -> bool {
+        false
+    }
 }
 
 /// One version of a record, as devices seal it.

@@ -161,7 +161,8 @@ fn status(global: &Global, out: &mut impl Write) -> Result<()> {
     };
     let client = account.client(&vault, transport(&account)?)?;
     let state = client.state();
-    let records = client.records().count();
+    // Live records, whether their bodies are in the saved state or only in the vault.
+    let records = state.records.values().filter(|e| e.live()).count();
     let pending = state.records.values().filter(|e| e.pending).count();
     if global.json {
         let value = json!({
