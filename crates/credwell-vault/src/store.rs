@@ -20,6 +20,7 @@ use crate::{Change, ENVELOPE_FORMAT, Readable, Vault, VaultError};
 mod apply;
 mod engine;
 mod maintenance;
+mod parallel;
 pub(crate) mod passkey;
 mod reseal;
 pub(crate) mod state;
@@ -280,7 +281,9 @@ impl Vault {
     /// Every credential, in record order; [`VaultError::Tampered`] when any fails to open.
     pub fn all(&self) -> Result<Vec<StoredCredential>, VaultError> {
         let rows = self.query_rows("WHERE kind IN (1, 2) ORDER BY id", [])?;
-        rows.iter().map(|row| self.stored(row)).collect()
+        parallel::open_each(&rows, |row| self.stored(row))
+            .into_iter()
+            .collect()
     }
 
     /// Every credential that opens, and the ids of those that do not: one damaged record does
@@ -459,16 +462,16 @@ fn delete_row(tx: &Connection, id: i64) -> Result<(), VaultError> {
 
 /// Opens each row with `open`, setting aside those that are damaged ([`VaultError::Tampered`]);
 /// any other error ends the listing.
-fn readable<T>(
+fn readable<T: Send>(
     rows: &[Row],
-    open: impl Fn(&Row) -> Result<T, VaultError>,
+    open: impl Fn(&Row) -> Result<T, VaultError> + Sync,
 ) -> Result<Readable<T>, VaultError> {
     let mut listing = Readable {
         items: Vec::with_capacity(rows.len()),
         damaged: Vec::new(),
     };
-    for row in rows {
-        match open(row) {
+    for (row, opened) in rows.iter().zip(parallel::open_each(rows, open)) {
+        match opened {
             Ok(item) => listing.items.push(item),
             Err(VaultError::Tampered(_)) => listing
                 .damaged
