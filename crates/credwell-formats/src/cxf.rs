@@ -38,7 +38,7 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::cxf_extras;
-use super::json_text::{self, Token};
+use super::json_text;
 use super::passkeys::{self, Fields, Problem};
 use super::{FormatError, ImportedLogin, LoginExtras, Parsed, SkipReason, login_origin};
 
@@ -264,11 +264,20 @@ pub(super) fn data_error(error: &serde_json::Error) -> String {
 /// over the text, whatever the number of items.
 pub(super) fn id_lines<'a>(text: &str, ids: &'a [String]) -> HashMap<&'a str, u64> {
     let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
+    // Most strings of a file are keys and other values: a string whose first byte no id has
+    // is passed over without hashing it.
+    let mut first_bytes = [false; 256];
+    for id in &wanted {
+        first_bytes[id.as_bytes().first().map_or(0, |&b| usize::from(b))] = true;
+    }
+    let could_be = |s: &str| first_bytes[s.as_bytes().first().map_or(0, |&b| usize::from(b))];
     let mut lines = HashMap::with_capacity(wanted.len());
-    for (line, token) in json_text::tokens(text) {
-        if let Token::String(s) = token
+    let mut line_of = json_text::Lines::new(text);
+    for (at, s) in json_text::strings(text) {
+        if could_be(s)
             && let Some(&id) = wanted.get(s)
         {
+            let line = line_of.of(at);
             lines.entry(id).or_insert(line);
         }
     }

@@ -81,9 +81,124 @@ pub(super) fn tokens(text: &str) -> impl Iterator<Item = (u64, Token<'_>)> {
     })
 }
 
+/// Each string of `text` (what [`tokens`] yields as [`Token::String`]) with the byte offset of
+/// its opening quote, in one pass that looks at nothing else: [`Lines::of`] gives the line of
+/// the few whose line is wanted. Finding an id's item among millions of tokens with [`tokens`],
+/// which counts every line and stops at every byte outside strings, was the slowest part of
+/// reading a large file after the JSON parse itself.
+pub(super) fn strings(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        // Outside strings only a quote matters here: it opens one.
+        let open = i + bytes.get(i..)?.iter().position(|&b| b == b'"')?;
+        let start = open + 1;
+        i = start;
+        // An escape's next byte is part of it, whatever it is (a quote included). A string
+        // left open runs to the end of the text.
+        loop {
+            let next = bytes
+                .get(i..)
+                .and_then(|rest| rest.iter().position(|&b| b == b'"' || b == b'\\'));
+            let Some(at) = next else {
+                i = bytes.len();
+                break;
+            };
+            i += at;
+            if bytes[i] == b'"' {
+                break;
+            }
+            i += 2;
+        }
+        let end = i.min(bytes.len());
+        // `"` and `\` are ASCII: both ends are character boundaries.
+        let content = text.get(start..end).unwrap_or_default();
+        i = end + 1;
+        Some((open, content))
+    })
+}
+
+/// The 1-based lines of byte offsets of a text, asked for in increasing order: each call
+/// counts only the newlines since the one before. Every newline counts, as [`tokens`] counts
+/// them, but for one that follows a backslash inside a string, which [`tokens`] passes over:
+/// valid JSON has no newline inside a string at all, and the texts are valid JSON (serde read
+/// them first).
+pub(super) struct Lines<'a> {
+    bytes: &'a [u8],
+    counted_to: usize,
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    pub(super) fn new(text: &'a str) -> Self {
+        Self {
+            bytes: text.as_bytes(),
+            counted_to: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the byte at `offset` (not before the offset of the previous call).
+    pub(super) fn of(&mut self, offset: usize) -> u64 {
+        let to = offset.min(self.bytes.len()).max(self.counted_to);
+        let newlines = self.bytes[self.counted_to..to]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.line += newlines as u64;
+        self.counted_to = to;
+        self.line
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What [`strings`] and [`Lines`] give, as [`tokens`] gives it: each string and its line.
+    fn strings_with_lines(text: &str) -> Vec<(u64, &str)> {
+        let mut lines = Lines::new(text);
+        strings(text).map(|(at, s)| (lines.of(at), s)).collect()
+    }
+
+    fn strings_of_tokens(text: &str) -> Vec<(u64, &str)> {
+        tokens(text)
+            .filter_map(|(line, t)| match t {
+                Token::String(s) => Some((line, s)),
+                Token::Other(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn strings_are_the_string_tokens_on_their_lines() {
+        for text in [
+            "{\"a\\\"b\": [1,\n  \"x\ny\"], \"c\": true}",
+            "\n\n  \"id\" : \"\\\\\"\n,\"\\\"\\\\\"\n\"é\\é\" \"last",
+            "\"ab\\",
+            "\"ab\\\"",
+            "",
+            "no strings\n at all",
+            "\"\"\"\"\n\"\"",
+            "[\"unterminated\n",
+            "{\"k\": \"v\\u0022\", \"w\": \"\\n\"}\n{\"k\":\"é\"}",
+        ] {
+            assert_eq!(
+                strings_with_lines(text),
+                strings_of_tokens(text),
+                "{text:?}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// Any text but one with a backslash before a newline (see [`Lines`]).
+        #[test]
+        fn strings_agree_with_tokens_on_any_text(text in "[\"\\\\\n a{}:,é]{0,40}") {
+            proptest::prop_assume!(!text.contains("\\\n"));
+            proptest::prop_assert_eq!(strings_with_lines(&text), strings_of_tokens(&text));
+        }
+    }
 
     #[test]
     fn strings_punctuation_and_lines() {
