@@ -14,11 +14,12 @@
 //!   credential's history.
 
 use std::collections::HashMap;
+use std::fmt;
 
 use credwell_admin::Change;
 use credwell_core::{
-    Credential, DatedCredential, Extras, Password, PasswordCredential, PastPassword, SecretText,
-    StoredCredential, Timestamp, trim_history,
+    Credential, DatedCredential, Extras, Origin, Password, PasswordCredential, PastPassword,
+    SecretText, StoredCredential, Timestamp, trim_history,
 };
 use credwell_formats::ImportedLogin;
 
@@ -83,16 +84,83 @@ impl Action {
     }
 }
 
+/// Why a row updates or is skipped: what the import says for it, put into words only when
+/// shown (`--dry-run`, the JSON report). Writing two dates into a sentence for each of tens of
+/// thousands of rows that nothing shows was a measurable part of a large import.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Why {
+    /// Nothing to say: an add or a keep.
+    Nothing,
+    /// The same password; the file's other passwords join its history.
+    Learned,
+    /// The same password; the file's extras fill in the vault's missing ones.
+    Filled,
+    /// Both of the above.
+    LearnedAndFilled,
+    /// `--on-conflict theirs` replaced the password.
+    Theirs,
+    /// `--on-conflict ours` kept the vault's password.
+    Ours,
+    /// The row's time is after the credential's last change.
+    Newer { row: Timestamp, stored: Timestamp },
+    /// The credential's last change is not before the row's time.
+    NotOlder { row: Timestamp, stored: Timestamp },
+    /// The row has no time.
+    NoTime,
+}
+
+impl Why {
+    /// Whether there is nothing to say.
+    pub(crate) fn is_nothing(self) -> bool {
+        self == Why::Nothing
+    }
+}
+
+impl fmt::Display for Why {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Why::Nothing => Ok(()),
+            Why::Learned => f.write_str("the file's other passwords join its history"),
+            Why::Filled => {
+                f.write_str("the file's notes, TOTP secret, fields, folder or mark fill in its own")
+            }
+            Why::LearnedAndFilled => f.write_str(
+                "the file's other passwords join its history, and its notes, TOTP secret, \
+                 fields, folder or mark fill in its own",
+            ),
+            Why::Theirs => f.write_str("--on-conflict theirs"),
+            Why::Ours => f.write_str("--on-conflict ours keeps the vault's password"),
+            Why::Newer { row, stored } => write!(
+                f,
+                "the row ({}) is newer than the vault's credential ({})",
+                row.to_iso8601(),
+                stored.to_iso8601()
+            ),
+            Why::NotOlder { row, stored } => write!(
+                f,
+                "the vault's credential ({}) is not older than the row ({})",
+                stored.to_iso8601(),
+                row.to_iso8601()
+            ),
+            Why::NoTime => f.write_str(
+                "the file gives no time to show the row is newer (--on-conflict theirs \
+                 replaces)",
+            ),
+        }
+    }
+}
+
 /// One login of the file (after repeats collapse) and what the import does with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Outcome {
     pub(crate) action: Action,
     /// The line of the row that decided (the newest of its repeats).
     pub(crate) line: u64,
-    pub(crate) origin: String,
+    /// The row's origin (a clone shares the parse).
+    pub(crate) origin: Origin,
     pub(crate) username: String,
-    /// Why, for updates and skips (`""` otherwise).
-    pub(crate) why: String,
+    /// Why, for updates and skips ([`Why::Nothing`] otherwise).
+    pub(crate) why: Why,
 }
 
 /// Rows of the file for one origin and username with different passwords.
@@ -162,11 +230,22 @@ pub(crate) fn plan(
                 .or_insert(record);
         }
     }
-    for group in groups(logins) {
-        let (current, file_history, name) = collapse(group, &mut plan, now);
-        let found = stored
-            .get(&(current.origin.serialized(), current.username.as_str()))
+    let groups = groups(logins);
+    plan.outcomes.reserve(groups.len());
+    plan.changes.reserve(groups.len());
+    for group in groups {
+        // The rows of a group share their origin and username.
+        let found = group
+            .first()
+            .and_then(|row| stored.get(&(row.origin.serialized(), row.username.as_str())))
             .copied();
+        // The display name is read only where it can be used: a new credential, or a stored
+        // one without a name of its own.
+        let wants_name = found.is_none_or(|record| match &record.credential {
+            Credential::Password(p) => p.name.is_empty(),
+            _ => true,
+        });
+        let (current, file_history, name) = collapse(group, &mut plan, now, wants_name);
         let decided = match found {
             None => add(current, file_history, name, now),
             Some(record) => merge(record, current, file_history, name, policy, now),
@@ -200,21 +279,35 @@ fn groups(logins: Vec<ImportedLogin>) -> Vec<Vec<ImportedLogin>> {
 
 /// The newest row of a group, the other passwords of the group as history (oldest first), and
 /// the display name (the newest row's, or the latest other row's when it has none).
+///
+/// The name is only worked out when `wants_name` (else it is empty): it parses each title as a
+/// host, which no kept, skipped or named credential needs.
 fn collapse(
     mut group: Vec<ImportedLogin>,
     plan: &mut Plan,
     now: Timestamp,
+    wants_name: bool,
 ) -> (ImportedLogin, Vec<PastPassword>, String) {
     plan.repeated += group.len() - 1;
-    let lines: Vec<u64> = group.iter().map(|l| l.line).collect();
+    // Every row's line in file order, for a repeat with other passwords (which a group of one
+    // row cannot be: no list is made for it).
+    let lines: Vec<u64> = if group.len() > 1 {
+        group.iter().map(|l| l.line).collect()
+    } else {
+        Vec::new()
+    };
     // Oldest first; rows without a time, and rows with the same time, keep file order.
     group.sort_by_key(|l| row_time(l).map_or(0, |t| t.0));
-    let name = group
-        .iter()
-        .rev()
-        .map(super::display_name)
-        .find(|n| !n.is_empty())
-        .unwrap_or_default();
+    let name = if wants_name {
+        group
+            .iter()
+            .rev()
+            .map(super::display_name)
+            .find(|n| !n.is_empty())
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
     let Some(current) = group.pop() else {
         unreachable!("a group has at least one row");
     };
@@ -252,11 +345,11 @@ fn collapse(
     (current, history, name)
 }
 
-fn outcome(action: Action, login: &ImportedLogin, why: String) -> Outcome {
+fn outcome(action: Action, login: &ImportedLogin, why: Why) -> Outcome {
     Outcome {
         action,
         line: login.line,
-        origin: login.origin.to_string(),
+        origin: login.origin.clone(),
         username: login.username.clone(),
         why,
     }
@@ -271,7 +364,7 @@ fn add(
 ) -> (Outcome, Option<Change>) {
     let created = login.created.or(login.updated).unwrap_or(now);
     let updated = row_time(&login).unwrap_or(now).max(created);
-    let outcome = outcome(Action::Add, &login, String::new());
+    let outcome = outcome(Action::Add, &login, Why::Nothing);
     let extras = extras_of(&login);
     let change = Change::AddDated(DatedCredential {
         credential: Credential::Password(PasswordCredential {
@@ -363,42 +456,33 @@ fn merge(
         let extras = merged_extras(&record.extras, extras_of(&login), false);
         let filled = extras != record.extras;
         if !learned && !filled {
-            return (outcome(Action::Keep, &login, String::new()), None);
+            return (outcome(Action::Keep, &login, Why::Nothing), None);
         }
         let why = match (learned, filled) {
-            (true, false) => "the file's other passwords join its history",
-            (false, _) => "the file's notes, TOTP secret, fields, folder or mark fill in its own",
-            (true, true) => {
-                "the file's other passwords join its history, and its notes, TOTP secret, \
-                 fields, folder or mark fill in its own"
-            }
+            (true, false) => Why::Learned,
+            (false, _) => Why::Filled,
+            (true, true) => Why::LearnedAndFilled,
         };
         let change = dated(stored.clone(), record.updated, history, extras);
         return (
-            outcome(Action::Update, &login, why.to_owned()),
+            outcome(Action::Update, &login, why),
             Some(Change::UpdateDated(record.record, change)),
         );
     }
     let row = row_time(&login);
     let replace = match policy {
-        OnConflict::Theirs => Ok("--on-conflict theirs".to_owned()),
-        OnConflict::Ours => Err("--on-conflict ours keeps the vault's password".to_owned()),
+        OnConflict::Theirs => Ok(Why::Theirs),
+        OnConflict::Ours => Err(Why::Ours),
         OnConflict::Newer => match row {
-            Some(t) if t > record.updated => Ok(format!(
-                "the row ({}) is newer than the vault's credential ({})",
-                t.to_iso8601(),
-                record.updated.to_iso8601()
-            )),
-            Some(t) => Err(format!(
-                "the vault's credential ({}) is not older than the row ({})",
-                record.updated.to_iso8601(),
-                t.to_iso8601()
-            )),
-            None => Err(
-                "the file gives no time to show the row is newer (--on-conflict theirs \
-                 replaces)"
-                    .to_owned(),
-            ),
+            Some(t) if t > record.updated => Ok(Why::Newer {
+                row: t,
+                stored: record.updated,
+            }),
+            Some(t) => Err(Why::NotOlder {
+                row: t,
+                stored: record.updated,
+            }),
+            None => Err(Why::NoTime),
         },
     };
     let (action, why, credential, updated) = match replace {
@@ -510,7 +594,7 @@ mod tests {
         assert_eq!(counts(&plan), [0, 0, 0, 1]);
         assert_eq!(plan.outcomes[0].line, 2);
         assert!(
-            plan.outcomes[0].why.contains("not older"),
+            plan.outcomes[0].why.to_string().contains("not older"),
             "{:?}",
             plan.outcomes
         );
@@ -519,7 +603,7 @@ mod tests {
         let untimed = vec![login("https://a.example", "alice", "pw-x", None)];
         let plan = import(&backend, untimed.clone(), OnConflict::Newer);
         assert_eq!(counts(&plan), [0, 0, 0, 1]);
-        assert!(plan.outcomes[0].why.contains("no time"));
+        assert!(plan.outcomes[0].why.to_string().contains("no time"));
         // ours keeps even a newer row out.
         let newer = vec![login(
             "https://a.example",
@@ -729,7 +813,7 @@ mod tests {
         let plan = import(&backend, vec![row.clone()], OnConflict::Newer);
         assert_eq!(counts(&plan), [0, 1, 0, 0]);
         assert!(
-            plan.outcomes[0].why.contains("fill in"),
+            plan.outcomes[0].why.to_string().contains("fill in"),
             "{}",
             plan.outcomes[0].why
         );

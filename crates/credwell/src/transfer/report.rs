@@ -148,7 +148,7 @@ impl Report<'_> {
             self.outcomes
                 .iter()
                 .filter(|o| o.action == Action::Skip)
-                .map(|o| json!({"line": o.line, "reason": o.why})),
+                .map(|o| json!({"line": o.line, "reason": o.why.to_string()})),
         );
         let unstored: serde_json::Map<String, Value> = unstored_by_kind(self.unstored)
             .into_iter()
@@ -196,8 +196,9 @@ impl Report<'_> {
                 .outcomes
                 .iter()
                 .map(|o| {
-                    json!({"action": o.action.as_str(), "line": o.line, "origin": o.origin,
-                           "username": o.username, "reason": o.why})
+                    json!({"action": o.action.as_str(), "line": o.line,
+                           "origin": o.origin.serialized(), "username": o.username,
+                           "reason": o.why.to_string()})
                 })
                 .collect();
         }
@@ -208,7 +209,7 @@ impl Report<'_> {
     pub(super) fn text(&self, out: &mut impl Write) -> Result<()> {
         if self.args.dry_run {
             for o in self.outcomes {
-                let why = if o.why.is_empty() {
+                let why = if o.why.is_nothing() {
                     String::new()
                 } else {
                     format!(": {}", o.why)
