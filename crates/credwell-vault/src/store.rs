@@ -437,6 +437,7 @@ impl Vault {
             &meta,
             &record::encode_flags(origin, flags),
             old.as_ref(),
+            pending.nonces(),
         )?;
         pending.toggle(self.integrity_term(&meta));
         if let Some(old) = &old {

@@ -9,6 +9,7 @@ use super::{
     Pending, ROW_COLUMNS, Row, RowMeta, delete_row, existing_meta, kind_of_credential, read_row,
     to_i64,
 };
+use crate::crypto::Nonces;
 use crate::record::{self, RecordKind};
 use crate::{Change, Vault, VaultError};
 
@@ -183,7 +184,7 @@ impl Vault {
     ) -> Result<RecordId, VaultError> {
         let id = self.next_id(tx, pending)?;
         let meta = self.meta_for(id, 1, created, updated, credential)?;
-        self.put(tx, &meta, credential, kept, None)?;
+        self.put(tx, &meta, credential, kept, None, pending.nonces())?;
         pending.toggle(self.integrity_term(&meta));
         Ok(RecordId(u64::try_from(id).unwrap_or(0)))
     }
@@ -200,7 +201,7 @@ impl Vault {
         kept: (&[PastPassword], &Extras),
     ) -> Result<(), VaultError> {
         let meta = self.meta_for(old.id, old.revision + 1, created, updated, credential)?;
-        self.put(tx, &meta, credential, kept, Some(old))?;
+        self.put(tx, &meta, credential, kept, Some(old), pending.nonces())?;
         pending.toggle(self.integrity_term(old));
         pending.toggle(self.integrity_term(&meta));
         Ok(())
@@ -222,23 +223,27 @@ impl Vault {
         credential: &Credential,
         (history, extras): (&[PastPassword], &Extras),
         old: Option<&RowMeta>,
+        nonces: &mut Nonces,
     ) -> Result<(), VaultError> {
         let plain = record::encode_credential(credential, history, extras)
             .ok_or(VaultError::UnsupportedCredential)?;
-        self.put_sealed(tx, meta, &plain, old)
+        self.put_sealed(tx, meta, &plain, old, nonces)
     }
 
+    /// Seals `plain` with the next of the write's `nonces` and writes it as the row `meta`: a
+    /// new row, or in place of `old`.
     pub(super) fn put_sealed(
         &self,
         tx: &Connection,
         meta: &RowMeta,
         plain: &[u8],
         old: Option<&RowMeta>,
+        nonces: &mut Nonces,
     ) -> Result<(), VaultError> {
         let sealed = self
             .keys
             .record
-            .seal(plain, &self.record_aad(meta))
+            .seal_from(plain, &self.record_aad(meta), nonces)
             .map_err(|_| VaultError::Random)?;
         let columns = params![
             meta.id,

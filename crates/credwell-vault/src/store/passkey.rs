@@ -237,7 +237,7 @@ impl Vault {
             origin_index: self.rp_index(&entry.rp_id),
             site_index: Some(self.credential_index(&entry.credential_id)),
         };
-        self.put_sealed(tx, &meta, &encode(entry)?, None)?;
+        self.put_sealed(tx, &meta, &encode(entry)?, None, pending.nonces())?;
         pending.toggle(self.integrity_term(&meta));
         Ok(())
     }
@@ -259,7 +259,7 @@ impl Vault {
             origin_index: self.rp_index(&entry.rp_id),
             ..old.clone()
         };
-        self.put_sealed(tx, &meta, &encode(entry)?, Some(&old))?;
+        self.put_sealed(tx, &meta, &encode(entry)?, Some(&old), pending.nonces())?;
         pending.toggle(self.integrity_term(&old));
         pending.toggle(self.integrity_term(&meta));
         Ok(())

@@ -4,6 +4,7 @@
 use rusqlite::TransactionBehavior;
 
 use super::{IntegrityState, ROW_COLUMNS, Row, RowMeta, passkey, read_row, sync};
+use crate::crypto::Nonces;
 use crate::header::KeyHeader;
 use crate::record::{self, RecordKind};
 use crate::{Rotation, Vault, VaultError, schema};
@@ -37,10 +38,11 @@ impl Vault {
             next_id: state.next_id,
             acc: [0; 32],
         };
+        let mut nonces = Nonces::new();
         for (done, row) in rows.iter().enumerate() {
             let plain = old.open_row(row)?;
             let meta = self.reindexed(&row.meta, &plain)?;
-            self.put_sealed(&tx, &meta, &plain, Some(&row.meta))?;
+            self.put_sealed(&tx, &meta, &plain, Some(&row.meta), &mut nonces)?;
             next.toggle(&[self.integrity_term(&meta)]);
             progress(done as u64 + 1, total);
         }

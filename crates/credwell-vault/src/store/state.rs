@@ -12,6 +12,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{META_COLUMNS, RowMeta, read_meta};
+use crate::crypto::Nonces;
 use crate::{Vault, VaultError};
 
 /// The associated data of the sealed state: a state sealed for another vault does not open.
@@ -76,12 +77,19 @@ pub(crate) struct Pending {
     ids_checked: bool,
     /// How many rows' terms were toggled.
     rows: usize,
+    /// The nonces the write's rows are sealed with.
+    nonces: Nonces,
 }
 
 impl Pending {
     /// The write generation the write began at.
     pub(crate) fn generation(&self) -> u64 {
         self.state.generation
+    }
+
+    /// The nonces this write's rows are sealed with.
+    pub(crate) fn nonces(&mut self) -> &mut Nonces {
+        &mut self.nonces
     }
 
     /// XORs one row's integrity term into the accumulator (a row written or removed).
@@ -188,6 +196,7 @@ impl Vault {
             state: self.read_state(tx)?,
             ids_checked: false,
             rows: 0,
+            nonces: Nonces::new(),
         })
     }
 

@@ -128,7 +128,13 @@ impl Vault {
             Some(value) => {
                 let meta =
                     self.next_meta(tx, pending, old.as_ref(), RecordKind::SyncValue, index, now)?;
-                self.put_sealed(tx, &meta, &encode(name, value)?, old.as_ref())?;
+                self.put_sealed(
+                    tx,
+                    &meta,
+                    &encode(name, value)?,
+                    old.as_ref(),
+                    pending.nonces(),
+                )?;
                 pending.toggle(self.integrity_term(&meta));
             }
         }
