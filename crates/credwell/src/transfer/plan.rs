@@ -261,16 +261,23 @@ pub(crate) fn plan(
 fn groups(logins: Vec<ImportedLogin>) -> Vec<Vec<ImportedLogin>> {
     // Each row's group first, keyed by borrowed texts; then the rows are moved into them.
     let mut group_of = Vec::with_capacity(logins.len());
-    let count = {
+    // Each group's number of rows: its list is made that long at once (a first push makes
+    // room for four rows, and nearly every group has one).
+    let mut sizes: Vec<usize> = Vec::new();
+    {
         let mut index: HashMap<(&str, &str), usize> = HashMap::with_capacity(logins.len());
         for login in &logins {
             let next = index.len();
             let key = (login.origin.serialized(), login.username.as_str());
-            group_of.push(*index.entry(key).or_insert(next));
+            let at = *index.entry(key).or_insert(next);
+            if at == sizes.len() {
+                sizes.push(0);
+            }
+            sizes[at] += 1;
+            group_of.push(at);
         }
-        index.len()
-    };
-    let mut groups: Vec<Vec<ImportedLogin>> = (0..count).map(|_| Vec::new()).collect();
+    }
+    let mut groups: Vec<Vec<ImportedLogin>> = sizes.into_iter().map(Vec::with_capacity).collect();
     for (login, at) in logins.into_iter().zip(group_of) {
         groups[at].push(login);
     }
