@@ -11,8 +11,13 @@ use crate::crypto::KdfParams;
 /// The newest schema this build knows (`PRAGMA user_version`).
 pub(crate) const SCHEMA_VERSION: u32 = 1;
 
-/// The page cache of a connection, as `PRAGMA cache_size` takes it: negative, in KiB.
-const CACHE_KIB: i64 = -64 * 1024;
+/// The page cache of a connection during a large write, as `PRAGMA cache_size` takes it:
+/// negative, in KiB.
+const LARGE_WRITE_CACHE_KIB: i64 = -64 * 1024;
+/// SQLite's default page cache (2 MiB), what a connection keeps between large writes.
+const CACHE_KIB: i64 = -2 * 1024;
+/// How many changes make a write large enough for [`LARGE_WRITE_CACHE_KIB`].
+const LARGE_WRITE: usize = 1_000;
 
 /// Opens the file with the settings every handle uses.
 pub(crate) fn connect(path: &Path) -> Result<Connection, VaultError> {
@@ -25,13 +30,41 @@ pub(crate) fn connect(path: &Path) -> Result<Connection, VaultError> {
     // Freed pages are overwritten, so old ciphertexts do not linger in the file.
     conn.pragma_update(None, "secure_delete", "ON")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    // Up to 64 MiB of the file's pages kept in memory (SQLite's default is 2 MiB), never more
-    // than the file itself: pages are cached as they are on disk, sealed, so nothing is in
-    // clear there. With 2 MiB, a write of many rows into a large vault (an import's updates,
-    // whose blind indexes land on random index pages) spilled dirty pages to the WAL in the
-    // middle of its transaction and read evicted pages back again and again.
     conn.pragma_update(None, "cache_size", CACHE_KIB)?;
     Ok(conn)
+}
+
+/// Runs `write` (one write transaction of `changes` changes) with a page cache of up to 64 MiB
+/// when the write is large, then gives the memory back.
+///
+/// Why: with SQLite's 2 MiB, a write of many rows into a large vault (an import's updates, whose
+/// blind indexes land on random index pages) spilled dirty pages to the WAL in the middle of its
+/// transaction and read evicted pages back again and again. Pages are cached as they are on
+/// disk, sealed, so nothing is in clear there; but a connection that lives long (the agent's,
+/// the host's) would keep 64 MiB of pages for good, so the cache shrinks again after the write.
+pub(crate) fn with_write_cache<T>(
+    conn: &mut Connection,
+    changes: usize,
+    write: impl FnOnce(&mut Connection) -> Result<T, VaultError>,
+) -> Result<T, VaultError> {
+    if changes < LARGE_WRITE {
+        return write(conn);
+    }
+    conn.pragma_update(None, "cache_size", LARGE_WRITE_CACHE_KIB)?;
+    let written = write(conn);
+    let narrowed = conn
+        .pragma_update(None, "cache_size", CACHE_KIB)
+        .and_then(|()| conn.execute_batch("PRAGMA shrink_memory"));
+    let written = written?;
+    narrowed?;
+    Ok(written)
+}
+
+/// The page cache `conn` has now, as `PRAGMA cache_size` gives it (negative: KiB).
+#[cfg(test)]
+pub(crate) fn cache_size(conn: &Connection) -> i64 {
+    conn.pragma_query_value(None, "cache_size", |row| row.get(0))
+        .expect("cache_size reads")
 }
 
 /// Looks at a file read-only, so that a file that is not a vault is never modified (setting the
@@ -218,6 +251,26 @@ impl Header {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The large cache is there during a large write only, and given back after one that
+    /// fails too; a small write keeps the small one.
+    #[test]
+    fn the_write_cache_is_large_only_during_a_large_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = connect(&dir.path().join("c.sqlite")).unwrap();
+        assert_eq!(cache_size(&conn), CACHE_KIB);
+        let during = with_write_cache(&mut conn, LARGE_WRITE, |c| Ok(cache_size(c))).unwrap();
+        assert_eq!(during, LARGE_WRITE_CACHE_KIB);
+        assert_eq!(cache_size(&conn), CACHE_KIB);
+        let small = with_write_cache(&mut conn, LARGE_WRITE - 1, |c| Ok(cache_size(c))).unwrap();
+        assert_eq!(small, CACHE_KIB);
+        let failed: Result<(), _> = with_write_cache(&mut conn, LARGE_WRITE, |c| {
+            assert_eq!(cache_size(c), LARGE_WRITE_CACHE_KIB);
+            Err(VaultError::NoSuchRecord(7))
+        });
+        assert!(matches!(failed, Err(VaultError::NoSuchRecord(_))));
+        assert_eq!(cache_size(&conn), CACHE_KIB);
+    }
 
     fn version(conn: &Connection) -> u32 {
         conn.query_row("PRAGMA user_version", [], |r| r.get(0))

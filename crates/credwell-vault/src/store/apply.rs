@@ -11,6 +11,7 @@ use super::{
 };
 use crate::crypto::Nonces;
 use crate::record::{self, RecordKind};
+use crate::schema::with_write_cache;
 use crate::{Change, Vault, VaultError};
 
 /// What [`Vault::apply_if_generation`] writes: sync's step that brings the vault to what the
@@ -37,12 +38,14 @@ impl Vault {
         progress: &mut dyn FnMut(),
     ) -> Result<Vec<RecordId>, VaultError> {
         let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut pending = self.begin_write(&tx)?;
-        let added = self.apply_in(&tx, changes, now, progress, &mut pending)?;
-        self.finish_write(&tx, pending)?;
-        tx.commit()?;
-        Ok(added)
+        with_write_cache(&mut conn, changes.len(), |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut pending = self.begin_write(&tx)?;
+            let added = self.apply_in(&tx, changes, now, progress, &mut pending)?;
+            self.finish_write(&tx, pending)?;
+            tx.commit()?;
+            Ok(added)
+        })
     }
 
     /// Sync's write ([`Vault::apply`], origins' flags and one sync value) in one transaction,
@@ -57,21 +60,24 @@ impl Vault {
         now: Timestamp,
     ) -> Result<Option<u64>, VaultError> {
         let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut pending = self.begin_write(&tx)?;
-        if pending.generation() != expected {
-            return Ok(None);
-        }
-        self.apply_in(&tx, write.changes, now, &mut || {}, &mut pending)?;
-        for (origin, flags) in write.flags {
-            self.put_flags(&tx, &mut pending, origin, *flags, now)?;
-        }
-        if let Some((name, value)) = write.sync_value {
-            self.put_sync_value(&tx, &mut pending, name, value, now)?;
-        }
-        let generation = self.finish_write(&tx, pending)?;
-        tx.commit()?;
-        Ok(Some(generation))
+        let size = write.changes.len() + write.flags.len();
+        with_write_cache(&mut conn, size, |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut pending = self.begin_write(&tx)?;
+            if pending.generation() != expected {
+                return Ok(None);
+            }
+            self.apply_in(&tx, write.changes, now, &mut || {}, &mut pending)?;
+            for (origin, flags) in write.flags {
+                self.put_flags(&tx, &mut pending, origin, *flags, now)?;
+            }
+            if let Some((name, value)) = write.sync_value {
+                self.put_sync_value(&tx, &mut pending, name, value, now)?;
+            }
+            let generation = self.finish_write(&tx, pending)?;
+            tx.commit()?;
+            Ok(Some(generation))
+        })
     }
 
     /// The changes of [`Vault::apply`], inside the caller's write transaction begun with
@@ -304,4 +310,48 @@ fn existing_credential_row(tx: &Connection, record: RecordId) -> Result<Row, Vau
 fn is_credential(meta: &RowMeta) -> bool {
     RecordKind::from_i64(meta.kind)
         .is_some_and(|k| matches!(k, RecordKind::Password | RecordKind::Federated))
+}
+
+#[cfg(test)]
+mod tests {
+    use credwell_core::{Password, PasswordCredential};
+
+    use super::*;
+    use crate::KdfParams;
+    use crate::schema::cache_size;
+
+    fn credential(n: usize) -> Credential {
+        Credential::Password(PasswordCredential {
+            id: format!("user{n}"),
+            password: Password::new("pw"),
+            name: String::new(),
+            icon_url: String::new(),
+            origin: Origin::parse("https://cache.example").unwrap(),
+        })
+    }
+
+    /// A large write gives its page cache back after, committed or not: a long-lived
+    /// connection (the agent's, the host's) keeps SQLite's 2 MiB between writes.
+    #[test]
+    fn a_large_write_gives_its_page_cache_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Vault::create(
+            &dir.path().join("v.sqlite"),
+            b"pass",
+            KdfParams::INSECURE_FOR_TESTS,
+        )
+        .unwrap();
+        assert_eq!(cache_size(&vault.lock()), -2048);
+        let many: Vec<_> = (0..1_000).map(|n| Change::Add(credential(n))).collect();
+        vault.apply(&many, Timestamp(1), &mut || {}).unwrap();
+        assert_eq!(cache_size(&vault.lock()), -2048);
+        // A large write that fails (an update of a record that does not exist) gives it back
+        // too, and writes nothing.
+        let mut failing = many.clone();
+        failing.push(Change::Remove(RecordId(1 << 40)));
+        let error = vault.apply(&failing, Timestamp(2), &mut || {}).unwrap_err();
+        assert!(matches!(error, VaultError::NoSuchRecord(_)), "{error:?}");
+        assert_eq!(cache_size(&vault.lock()), -2048);
+        assert_eq!(vault.all().unwrap().len(), 1_000);
+    }
 }
