@@ -14,7 +14,7 @@
 //! 1. Read every credential, passkey and origin's flags from the vault (flags equal to the
 //!    defaults count as none) and give each its record id (keyed hash of its natural key).
 //! 2. Give the client back the bodies its saved state left out, from the vault's rows
-//!    ([`restore_bodies`]). Record the differences with the device's copy as changes: an item
+//!    (`restore_bodies`). Record the differences with the device's copy as changes: an item
 //!    that differs is a change stamped with the row's last-change time; a record the copy has
 //!    and the vault does not is a deletion stamped now.
 //! 3. Sync (pull, merge, push: `credwell_sync::client::Client::sync`).
