@@ -244,12 +244,7 @@ where
                     entry.version.body = body;
                     return;
                 }
-                entry.version = Version {
-                    number: entry.seen + 1,
-                    stamp,
-                    body,
-                };
-                entry.pending = true;
+                entry.supersede(stamp, body);
             }
             Some(entry) if entry.version.body == body => {}
             Some(entry) => {
@@ -259,12 +254,7 @@ where
                         return;
                     }
                 }
-                entry.version = Version {
-                    number: entry.seen + 1,
-                    stamp,
-                    body,
-                };
-                entry.pending = true;
+                entry.supersede(stamp, body);
             }
             None if body.is_none() => {}
             None => {

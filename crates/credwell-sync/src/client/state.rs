@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::saved::BodyDigest;
 use crate::RecordId;
-use crate::merge::Version;
+use crate::merge::{Stamp, Version};
 
 /// One record as a device keeps it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -56,6 +56,17 @@ impl<T> Entry<T> {
     /// ([`super::Client::restore`]).
     pub fn is_missing(&self) -> bool {
         self.missing.is_some()
+    }
+
+    /// A local change: `body` at `stamp` becomes the current version, numbered after the one
+    /// last seen on the server, and waits to be pushed.
+    pub(super) fn supersede(&mut self, stamp: Stamp, body: Option<T>) {
+        self.version = Version {
+            number: self.seen + 1,
+            stamp,
+            body,
+        };
+        self.pending = true;
     }
 }
 
