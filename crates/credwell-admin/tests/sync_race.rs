@@ -13,9 +13,9 @@ use credwell_admin::sync::{
 use credwell_core::{Credential, Origin, Password, PasswordCredential, RecordId, Timestamp};
 use credwell_sync::client::{Pushed, Transport, TransportError};
 use credwell_sync::protocol::{PullReply, PushRequest};
-use credwell_vault::{Change, KdfParams, Vault};
+use credwell_vault::{Change, Vault};
 
-use common::{Server, client};
+use common::{Server, client, new_vault};
 
 mod common;
 
@@ -62,11 +62,10 @@ fn the_login(vault: &Vault) -> (RecordId, String) {
 #[test]
 fn a_write_while_the_vault_syncs_is_not_overwritten_and_the_next_sync_pushes_it() {
     let dir = tempfile::tempdir().unwrap();
-    let open = |name: &str| {
-        let path = dir.path().join(name);
-        Vault::create(&path, b"pass", KdfParams::INSECURE_FOR_TESTS).unwrap()
-    };
-    let (a, b) = (open("a.sqlite"), open("b.sqlite"));
+    let (a, b) = (
+        new_vault(dir.path(), "a.sqlite"),
+        new_vault(dir.path(), "b.sqlite"),
+    );
     let server = Server::default();
     let sync = |vault: &Vault, device: u8, now: u64| {
         sync_vault(vault, &mut client(vault, device, server.clone()), now)
@@ -115,8 +114,7 @@ fn a_write_while_the_vault_syncs_is_not_overwritten_and_the_next_sync_pushes_it(
 #[test]
 fn a_sync_without_a_racing_write_writes_and_moves_the_generation_once() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v.sqlite");
-    let vault = Vault::create(&path, b"pass", KdfParams::INSECURE_FOR_TESTS).unwrap();
+    let vault = new_vault(dir.path(), "v.sqlite");
     let server = Server::default();
     vault
         .apply(&[Change::Add(login("first"))], Timestamp(1_000), &mut || {})
@@ -132,11 +130,7 @@ fn a_sync_without_a_racing_write_writes_and_moves_the_generation_once() {
 
 /// Two vaults that both synced "first", then `b` changed it to "second" and pushed.
 fn two_devices(dir: &std::path::Path, server: &Server) -> (Vault, Vault) {
-    let open = |name: &str| {
-        let path = dir.join(name);
-        Vault::create(&path, b"pass", KdfParams::INSECURE_FOR_TESTS).unwrap()
-    };
-    let (a, b) = (open("a.sqlite"), open("b.sqlite"));
+    let (a, b) = (new_vault(dir, "a.sqlite"), new_vault(dir, "b.sqlite"));
     let sync = |vault: &Vault, device: u8, now: u64| {
         sync_vault(vault, &mut client(vault, device, server.clone()), now)
     };

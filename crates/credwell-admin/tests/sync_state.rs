@@ -11,9 +11,9 @@ use credwell_core::{
     SecretText, Timestamp,
 };
 use credwell_sync::AccountKey;
-use credwell_vault::{Change, KdfParams, Vault};
+use credwell_vault::{Change, Vault};
 
-use common::{ACCOUNT, KEY, Server, client};
+use common::{ACCOUNT, KEY, Server, client, new_vault};
 
 mod common;
 
@@ -80,11 +80,10 @@ fn update(vault: &Vault, credential: Credential, at: u64) {
 #[test]
 fn the_state_leaves_out_what_the_vault_holds_and_edits_and_merges_keep_their_history() {
     let dir = tempfile::tempdir().unwrap();
-    let open = |name: &str| {
-        let path = dir.path().join(name);
-        Vault::create(&path, b"pass", KdfParams::INSECURE_FOR_TESTS).unwrap()
-    };
-    let (a, b) = (open("a.sqlite"), open("b.sqlite"));
+    let (a, b) = (
+        new_vault(dir.path(), "a.sqlite"),
+        new_vault(dir.path(), "b.sqlite"),
+    );
     let server = Server::default();
     let sync = |vault: &Vault, device: u8, now: u64| {
         sync_vault(vault, &mut client(vault, device, server.clone()), now).unwrap()
@@ -155,11 +154,10 @@ fn the_state_leaves_out_what_the_vault_holds_and_edits_and_merges_keep_their_his
 #[test]
 fn a_state_saved_in_the_earlier_form_still_loads_and_the_next_save_is_compact() {
     let dir = tempfile::tempdir().unwrap();
-    let open = |name: &str| {
-        let path = dir.path().join(name);
-        Vault::create(&path, b"pass", KdfParams::INSECURE_FOR_TESTS).unwrap()
-    };
-    let (a, b) = (open("a.sqlite"), open("b.sqlite"));
+    let (a, b) = (
+        new_vault(dir.path(), "a.sqlite"),
+        new_vault(dir.path(), "b.sqlite"),
+    );
     let server = Server::default();
     let sync = |vault: &Vault, device: u8, now: u64| {
         sync_vault(vault, &mut client(vault, device, server.clone()), now).unwrap()

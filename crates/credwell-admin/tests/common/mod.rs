@@ -12,7 +12,7 @@ use credwell_admin::sync::Item;
 use credwell_sync::client::{Client, Pushed, State, Transport, TransportError};
 use credwell_sync::protocol::{ConflictReply, PullReply, PushReply, PushRequest, Record};
 use credwell_sync::{AccountId, AccountKey, DeviceId, RecordId as SyncId};
-use credwell_vault::Vault;
+use credwell_vault::{KdfParams, Vault};
 
 /// The server's side, in memory, as `credwell-sync-server` behaves (stale pushes refused).
 #[derive(Default)]
@@ -87,4 +87,9 @@ pub(crate) fn client<X: Transport>(vault: &Vault, device: u8, transport: X) -> C
         Some(saved) => Client::resume(ACCOUNT, device, key, transport, &saved).unwrap(),
         None => Client::new(ACCOUNT, device, key, transport, State::default()),
     }
+}
+
+/// A new vault `name` in `dir` (test key derivation).
+pub(crate) fn new_vault(dir: &std::path::Path, name: &str) -> Vault {
+    Vault::create(&dir.join(name), b"pass", KdfParams::INSECURE_FOR_TESTS).unwrap()
 }
