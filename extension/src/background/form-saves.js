@@ -83,17 +83,19 @@ export function validForm(form) {
  * Waits for frame `frameId` of tab `tabId` to commit its next document and load it, or for
  * NEXT_LOAD_MS. The load of the document that sent the form (still loading when the user was
  * quick) does not count: only one after a commit, and (where the browser has document ids) not
- * `documentId`'s. `committed`: the next document's id, when its commit was already seen.
+ * `documentId`'s. `seen`: that commit was already seen (the caller is its commit's listener, or
+ * found the frame holding another document), `committed` naming the next document where the
+ * browser has document ids. Firefox has none: there a commit seen is all that is known.
  * @param {number} tabId
  * @param {number} frameId
  * @param {string | undefined} documentId the sender's
- * @param {string | null} [committed]
+ * @param {{seen?: boolean, committed?: string | null}} [next]
  * @returns {{done: Promise<void>, stop: () => void}} `stop`: no longer wanted (listeners removed)
  */
-function watchNextLoad(tabId, frameId, documentId, committed = null) {
+function watchNextLoad(tabId, frameId, documentId, { seen: alreadySeen = false, committed = null } = {}) {
   let stop = () => {};
   const done = new Promise((resolve) => {
-    let seen = committed !== null;
+    let seen = alreadySeen || committed !== null;
     /** @param {{tabId: number, frameId: number, documentId?: string}} details */
     const ours = (details) =>
       details.tabId === tabId &&
@@ -250,7 +252,7 @@ export async function onFormPending(message, sender, key) {
     await api.storage.session.set({ [pendingKey(tabId, frameId)]: pending });
     return now?.documentId ?? null;
   });
-  if (pending.passed) passOnDeparted(tabId, pending, next);
+  if (pending.passed) passOnDeparted(tabId, pending, { seen: next !== null, committed: next });
 }
 
 /**
@@ -313,7 +315,12 @@ export async function onFormFrameCommitted({ tabId, frameId, documentId, timeSta
     }
     return out;
   });
-  for (const pending of due) passOnDeparted(tabId, pending, pending.frameId === frameId ? documentId ?? null : null);
+  // Its own frame's commit is seen here, with or without a document id (Firefox has none); a
+  // frame's pending form passed on by the top frame's commit waits for its frame's own.
+  for (const pending of due) {
+    const own = pending.frameId === frameId;
+    passOnDeparted(tabId, pending, { seen: own, committed: own ? documentId ?? null : null });
+  }
 }
 
 /**
@@ -321,7 +328,8 @@ export async function onFormFrameCommitted({ tabId, frameId, documentId, timeSta
  * outliving save (documents.js), judged by the document it led to when it is a sign-in.
  * @param {number} tabId
  * @param {Pending} pending
- * @param {string | null} next the frame's next document, when its commit was seen
+ * @param {{seen: boolean, committed: string | null}} next whether the frame's next commit was
+ *   seen, and its document's id where the browser has one
  */
 function passOnDeparted(tabId, pending, next) {
   const save = formSave(() => {});
