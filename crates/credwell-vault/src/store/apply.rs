@@ -6,8 +6,8 @@ use credwell_core::{
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::{
-    Pending, ROW_COLUMNS, Row, RowMeta, delete_row, existing_meta, kind_of_credential, read_row,
-    to_i64,
+    Pending, ROW_COLUMNS, Row, RowMeta, delete_row, existing_meta, kind_of_credential, parallel,
+    read_row, to_i64,
 };
 use crate::crypto::Nonces;
 use crate::record::{self, RecordKind};
@@ -91,18 +91,18 @@ impl Vault {
         pending: &mut Pending,
     ) -> Result<Vec<RecordId>, VaultError> {
         let mut added = Vec::new();
+        let no_extras = Extras::default();
+        // Consecutive new credentials are written together (`put_new_rows`).
+        let mut run = Vec::new();
         for change in changes {
+            if let Some(new) = NewRow::of(change, now, &no_extras) {
+                run.push(new);
+                continue;
+            }
+            added.extend(self.put_new_rows(tx, pending, std::mem::take(&mut run), progress)?);
             match change {
-                Change::Add(credential) => {
-                    let times = (to_i64(now.0), to_i64(now.0));
-                    let none = (&[][..], &Extras::default());
-                    added.push(self.put_new(tx, pending, credential, times, none)?);
-                }
-                Change::AddDated(dated) => {
-                    let times = (to_i64(dated.created.0), to_i64(dated.updated.0));
-                    let kept = (&dated.history[..], &dated.extras);
-                    added.push(self.put_new(tx, pending, &dated.credential, times, kept)?);
-                }
+                // Gathered into `run` above.
+                Change::Add(_) | Change::AddDated(_) => {}
                 Change::Update(record, credential) => {
                     self.update(tx, pending, *record, credential, None, now)?;
                 }
@@ -132,7 +132,57 @@ impl Vault {
             }
             progress();
         }
+        added.extend(self.put_new_rows(tx, pending, run, progress)?);
         Ok(added)
+    }
+
+    /// Writes new credential rows (consecutive adds of one write), in order; their ids.
+    ///
+    /// 1. Hand out each row's id, in order: the ids one add at a time would get.
+    /// 2. Seal each row and compute its blind indexes and integrity term, on the machine's
+    ///    cores (`parallel::each_run`): the rows are independent, and this is most of the
+    ///    cost of writing many rows. Each core's run draws nonces of its own ([`Nonces`]).
+    /// 3. Insert the rows in order, toggling each one's term into the accumulator.
+    fn put_new_rows(
+        &self,
+        tx: &Connection,
+        pending: &mut Pending,
+        mut rows: Vec<NewRow<'_>>,
+        progress: &mut dyn FnMut(),
+    ) -> Result<Vec<RecordId>, VaultError> {
+        // 1.
+        for row in &mut rows {
+            row.id = self.next_id(tx, pending)?;
+        }
+        // 2.
+        let sealed = parallel::each_run(&rows, |run| {
+            let mut nonces = Nonces::new();
+            run.iter()
+                .map(|row| self.seal_new(row, &mut nonces))
+                .collect()
+        });
+        // 3.
+        let mut added = Vec::with_capacity(sealed.len());
+        for row in sealed {
+            let row = row?;
+            self.write_row(tx, &row.meta, &row.sealed, None)?;
+            pending.toggle(row.term);
+            added.push(RecordId(u64::try_from(row.meta.id).unwrap_or(0)));
+            progress();
+        }
+        Ok(added)
+    }
+
+    /// Step 2 of [`put_new_rows`](Self::put_new_rows) for one row.
+    fn seal_new(&self, row: &NewRow<'_>, nonces: &mut Nonces) -> Result<SealedRow, VaultError> {
+        let (created, updated) = row.times;
+        let meta = self.meta_for(row.id, 1, created, updated, row.credential)?;
+        let (history, extras) = row.kept;
+        let plain = record::encode_credential(row.credential, history, extras)
+            .ok_or(VaultError::UnsupportedCredential)?;
+        let sealed = self.seal_row(&meta, &plain, nonces)?;
+        let term = self.integrity_term(&meta);
+        Ok(SealedRow { meta, sealed, term })
     }
 
     /// Replaces credential `record` with `credential` at `now`, keeping its creation time and
@@ -176,23 +226,6 @@ impl Vault {
             origin_index: self.origin_index(origin),
             site_index: origin.site().map(|s| self.site_index(s)),
         })
-    }
-
-    /// Writes a new credential row with `(created, updated)` times, `history` and `extras`;
-    /// its id.
-    fn put_new(
-        &self,
-        tx: &Connection,
-        pending: &mut Pending,
-        credential: &Credential,
-        (created, updated): (i64, i64),
-        kept: (&[PastPassword], &Extras),
-    ) -> Result<RecordId, VaultError> {
-        let id = self.next_id(tx, pending)?;
-        let meta = self.meta_for(id, 1, created, updated, credential)?;
-        self.put(tx, &meta, credential, kept, None, pending.nonces())?;
-        pending.toggle(self.integrity_term(&meta));
-        Ok(RecordId(u64::try_from(id).unwrap_or(0)))
     }
 
     /// Writes `credential` over the row `old`, with `(created, updated)` times, `history` and
@@ -246,11 +279,31 @@ impl Vault {
         old: Option<&RowMeta>,
         nonces: &mut Nonces,
     ) -> Result<(), VaultError> {
-        let sealed = self
-            .keys
+        let sealed = self.seal_row(meta, plain, nonces)?;
+        self.write_row(tx, meta, &sealed, old)
+    }
+
+    /// `plain` sealed as the row `meta` with the next of `nonces`.
+    fn seal_row(
+        &self,
+        meta: &RowMeta,
+        plain: &[u8],
+        nonces: &mut Nonces,
+    ) -> Result<Vec<u8>, VaultError> {
+        self.keys
             .record
             .seal_from(plain, &self.record_aad(meta), nonces)
-            .map_err(|_| VaultError::Random)?;
+            .map_err(|_| VaultError::Random)
+    }
+
+    /// Writes `sealed` as the row `meta`: a new row, or in place of `old`.
+    fn write_row(
+        &self,
+        tx: &Connection,
+        meta: &RowMeta,
+        sealed: &[u8],
+        old: Option<&RowMeta>,
+    ) -> Result<(), VaultError> {
         let columns = params![
             meta.id,
             meta.kind,
@@ -286,6 +339,50 @@ impl Vault {
     }
 }
 
+/// A new credential row of [`Vault::put_new_rows`]: its id (handed out in step 1), the
+/// credential, its `(created, updated)` times and its password history and extras.
+struct NewRow<'a> {
+    id: i64,
+    credential: &'a Credential,
+    times: (i64, i64),
+    kept: (&'a [PastPassword], &'a Extras),
+}
+
+impl<'a> NewRow<'a> {
+    /// The new row an add writes (`None` for any other change), its id not yet handed out;
+    /// `no_extras` for an add without any.
+    fn of(change: &'a Change, now: Timestamp, no_extras: &'a Extras) -> Option<Self> {
+        let (credential, times, kept) = match change {
+            Change::Add(credential) => {
+                let times = (to_i64(now.0), to_i64(now.0));
+                (credential, times, (&[][..], no_extras))
+            }
+            Change::AddDated(dated) => {
+                let times = (to_i64(dated.created.0), to_i64(dated.updated.0));
+                (
+                    &dated.credential,
+                    times,
+                    (&dated.history[..], &dated.extras),
+                )
+            }
+            _ => return None,
+        };
+        Some(Self {
+            id: 0,
+            credential,
+            times,
+            kept,
+        })
+    }
+}
+
+/// A new row sealed, with its integrity term: ready to insert.
+struct SealedRow {
+    meta: RowMeta,
+    sealed: Vec<u8>,
+    term: [u8; 32],
+}
+
 /// The row of credential `record`; [`VaultError::NoSuchRecord`] when there is no such row or it
 /// holds something else (an origin's flags are changed only through [`Vault::set_flags`]).
 pub(super) fn existing_credential_meta(
@@ -314,11 +411,144 @@ fn is_credential(meta: &RowMeta) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use credwell_core::{Password, PasswordCredential};
+    use credwell_core::{DatedCredential, Password, PasswordCredential, SecretText};
 
     use super::*;
     use crate::KdfParams;
     use crate::schema::cache_size;
+
+    fn new_vault(dir: &tempfile::TempDir) -> Vault {
+        Vault::create(
+            &dir.path().join("v.sqlite"),
+            b"pass",
+            KdfParams::INSECURE_FOR_TESTS,
+        )
+        .unwrap()
+    }
+
+    /// Every row of the vault, seal included, in id order.
+    fn rows(vault: &Vault) -> Vec<Row> {
+        let conn = vault.lock();
+        let mut stmt = conn
+            .prepare(&format!("SELECT {ROW_COLUMNS} FROM records ORDER BY id"))
+            .unwrap();
+        stmt.query_map([], read_row)
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    /// A credential of its own origin and site for each `n`, some with a history and extras.
+    fn dated(n: usize) -> DatedCredential {
+        let mut extras = Extras::default();
+        if n.is_multiple_of(3) {
+            extras.notes = SecretText::new(format!("note {n}"));
+            extras.folder = "Work".into();
+        }
+        DatedCredential {
+            credential: Credential::Password(PasswordCredential {
+                id: format!("user{n}"),
+                password: Password::new(format!("pw{n}")),
+                name: format!("User {n}"),
+                icon_url: String::new(),
+                origin: Origin::parse(&format!("https://a{n}.example{}.com", n % 7)).unwrap(),
+            }),
+            created: Timestamp(10 + n as u64),
+            updated: Timestamp(20 + n as u64),
+            history: (0..n % 2)
+                .map(|_| PastPassword {
+                    password: Password::new("older"),
+                    replaced: Timestamp(15),
+                })
+                .collect(),
+            extras,
+        }
+    }
+
+    /// Many new credentials written at once (sealed on the machine's cores) are the rows
+    /// that writing each alone writes: the same ids in order, the same columns (blind indexes
+    /// under the kept keyed HMAC state included), the same sealed content, and the integrity
+    /// accumulator over them; only the nonces differ, each used once.
+    #[test]
+    fn many_new_rows_at_once_are_the_rows_one_at_a_time_writes() {
+        let count = 1_100;
+        let dir = tempfile::tempdir().unwrap();
+        let vault = new_vault(&dir);
+        // An update between two runs of adds: each run is written in order around it.
+        let first = vault
+            .apply(&[Change::AddDated(dated(0))], Timestamp(1), &mut || {})
+            .unwrap();
+        let mut changes: Vec<_> = (1..count).map(|n| Change::AddDated(dated(n))).collect();
+        changes.insert(500, Change::Update(first[0], dated(0).credential));
+        changes.push(Change::Add(credential(count)));
+        let mut progressed = 0;
+        let added = vault
+            .apply(&changes, Timestamp(5), &mut || progressed += 1)
+            .unwrap();
+        assert_eq!(progressed, changes.len());
+        let ids: Vec<u64> = added.iter().map(|r| r.0).collect();
+        assert_eq!(ids, (2..=count as u64 + 1).collect::<Vec<_>>());
+        assert!(vault.integrity_matches().unwrap());
+
+        let written = rows(&vault);
+        assert_eq!(written.len(), count + 1);
+        let mut nonces = std::collections::HashSet::new();
+        for (n, row) in written.iter().enumerate().skip(1) {
+            let (expected, history, extras) = if n == count {
+                (credential(count), Vec::new(), Extras::default())
+            } else {
+                let d = dated(n);
+                (d.credential, d.history, d.extras)
+            };
+            let times = if n == count { (5, 5) } else { (10 + n, 20 + n) };
+            let (created, updated) = (times.0 as i64, times.1 as i64);
+            let meta = vault
+                .meta_for(n as i64 + 1, 1, created, updated, &expected)
+                .unwrap();
+            assert_eq!(format!("{:?}", row.meta), format!("{meta:?}"), "row {n}");
+            let plain = record::encode_credential(&expected, &history, &extras).unwrap();
+            assert_eq!(*vault.open_row(row).unwrap(), *plain, "row {n}");
+            assert!(
+                nonces.insert(row.sealed[2..26].to_vec()),
+                "a nonce used twice"
+            );
+        }
+        // The rows one at a time, in another vault: the same content.
+        let other_dir = tempfile::tempdir().unwrap();
+        let other = new_vault(&other_dir);
+        other
+            .apply(&[Change::AddDated(dated(0))], Timestamp(1), &mut || {})
+            .unwrap();
+        for change in &changes {
+            other
+                .apply(std::slice::from_ref(change), Timestamp(5), &mut || {})
+                .unwrap();
+        }
+        assert_eq!(vault.all().unwrap(), other.all().unwrap());
+    }
+
+    /// A new row that cannot be written, in the middle of many sealed at once, fails the whole
+    /// write before anything is written.
+    #[test]
+    fn a_bad_row_among_many_new_ones_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = new_vault(&dir);
+        let mut changes: Vec<_> = (0..1_100).map(|n| Change::Add(credential(n))).collect();
+        let mut opaque = dated(7);
+        if let Credential::Password(c) = &mut opaque.credential {
+            c.origin = Origin::parse("null").unwrap();
+        }
+        changes.insert(900, Change::AddDated(opaque));
+        let error = vault.apply(&changes, Timestamp(1), &mut || {}).unwrap_err();
+        assert!(matches!(error, VaultError::OpaqueOrigin), "{error:?}");
+        assert!(rows(&vault).is_empty());
+        assert!(vault.integrity_matches().unwrap());
+        // The next write hands out the ids the failed one did not use.
+        let added = vault
+            .apply(&changes[..2], Timestamp(2), &mut || {})
+            .unwrap();
+        assert_eq!(added, [RecordId(1), RecordId(2)]);
+    }
 
     fn credential(n: usize) -> Credential {
         Credential::Password(PasswordCredential {

@@ -1,14 +1,16 @@
-//! Opening many rows at once on the machine's cores.
+//! Work on many rows at once on the machine's cores.
 //!
 //! Listing a large vault (an import's conflict detection, an agent's index) opens every record:
 //! a decryption, a JSON parse and an origin parse each, independent of the other records'.
-//! That work is split into contiguous runs of rows, one per core, and the results are put back
-//! in row order: what the caller gets is exactly what opening the rows one after the other gives.
+//! Writing many new records (a first sync) seals each and computes its blind indexes and
+//! integrity term, independent of the others' too. That work is split into contiguous runs of
+//! items, one per core, and the results are put back in item order: what the caller gets is
+//! exactly what doing the items one after the other gives.
 
 use super::Row;
 use crate::VaultError;
 
-/// Below this many rows, starting threads costs more than it saves.
+/// Below this many items, starting threads costs more than it saves.
 const PARALLEL_FROM: usize = 1024;
 /// At most this many threads, however many cores there are: the work is short and the
 /// results are merged on one thread.
@@ -19,36 +21,47 @@ pub(super) fn open_each<T: Send>(
     rows: &[Row],
     open: impl Fn(&Row) -> Result<T, VaultError> + Sync,
 ) -> Vec<Result<T, VaultError>> {
+    each_run(rows, |run| run.iter().map(&open).collect())
+}
+
+/// `work` applied to contiguous runs of `items` (one per core, or all of them at once when
+/// there are few items or one core), each run's results in item order, concatenated in run
+/// order. A run is the unit of per-thread state (a batch of nonces). `work` must give one
+/// result per item.
+pub(super) fn each_run<I: Sync, T: Send>(
+    items: &[I],
+    work: impl Fn(&[I]) -> Vec<T> + Sync,
+) -> Vec<T> {
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(MAX_THREADS);
-    if threads < 2 || rows.len() < PARALLEL_FROM {
-        return rows.iter().map(&open).collect();
+    if threads < 2 || items.len() < PARALLEL_FROM {
+        return work(items);
     }
-    let run = |part: &[Row]| part.iter().map(&open).collect::<Vec<_>>();
-    let size = rows.len().div_ceil(threads);
+    let work = &work;
+    let size = items.len().div_ceil(threads);
     std::thread::scope(|scope| {
-        let mut parts = rows.chunks(size);
+        let mut parts = items.chunks(size);
         let first = parts.next().unwrap_or_default();
-        // A run whose thread cannot be started is opened here, after this thread's own.
+        // A run whose thread cannot be started is done here, after this thread's own.
         let started: Vec<_> = parts
             .map(|part| {
                 std::thread::Builder::new()
-                    .spawn_scoped(scope, move || run(part))
+                    .spawn_scoped(scope, move || work(part))
                     .map_err(|_| part)
             })
             .collect();
-        let mut opened = run(first);
-        opened.reserve(rows.len() - opened.len());
+        let mut done = work(first);
+        done.reserve(items.len().saturating_sub(done.len()));
         for part in started {
             match part {
                 Ok(thread) => match thread.join() {
-                    Ok(results) => opened.extend(results),
+                    Ok(results) => done.extend(results),
                     Err(panic) => std::panic::resume_unwind(panic),
                 },
-                Err(part) => opened.extend(run(part)),
+                Err(part) => done.extend(work(part)),
             }
         }
-        opened
+        done
     })
 }
