@@ -19,6 +19,7 @@ use crate::{Change, ENVELOPE_FORMAT, Readable, Vault, VaultError};
 
 mod apply;
 mod engine;
+mod indexes;
 mod maintenance;
 mod parallel;
 pub(crate) mod passkey;
@@ -113,6 +114,14 @@ impl Vault {
 }
 
 impl RowMeta {
+    /// Whether `other` has the same values in the indexed columns (the kind and both blind
+    /// indexes): then an update from one to the other changes no index entry.
+    fn same_index_columns(&self, other: &RowMeta) -> bool {
+        self.kind == other.kind
+            && self.origin_index == other.origin_index
+            && self.site_index == other.site_index
+    }
+
     /// The row's columns, length-prefixed, for the seal's associated data and the accumulator.
     /// Writes the row's columns, each length-prefixed, into `out`: the seal's associated data
     /// and the accumulator's input.

@@ -327,12 +327,20 @@ impl Vault {
             Some(old) => {
                 let mut values = columns.to_vec();
                 values.push(&old.revision);
-                tx.prepare_cached(
+                // SQLite rewrites the entries of every index whose column an UPDATE sets, even
+                // to the value it had. An update that keeps the kind and both blind indexes (a
+                // new password, times or extras for the same origin: nearly every one) leaves
+                // those columns out, and the index b-trees alone: they were most of the work of
+                // an import's updates. The row is the same either way.
+                let sql = if old.same_index_columns(meta) {
+                    "UPDATE records SET revision = ?5, created = ?6, updated = ?7, sealed = ?8
+                     WHERE id = ?1 AND revision = ?9"
+                } else {
                     "UPDATE records SET kind = ?2, origin_index = ?3, site_index = ?4,
                      revision = ?5, created = ?6, updated = ?7, sealed = ?8
-                     WHERE id = ?1 AND revision = ?9",
-                )?
-                .execute(values.as_slice())?
+                     WHERE id = ?1 AND revision = ?9"
+                };
+                tx.prepare_cached(sql)?.execute(values.as_slice())?
             }
         };
         Ok(())
