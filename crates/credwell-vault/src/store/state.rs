@@ -11,7 +11,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{META_COLUMNS, RowMeta, read_meta};
+use super::{META_COLUMNS, RowMeta, indexes, read_meta};
 use crate::crypto::Nonces;
 use crate::{Vault, VaultError};
 
@@ -299,67 +299,20 @@ impl Vault {
     }
 
     /// The accumulator over the rows as they are, or `None` when an index b-tree disagrees with
-    /// the table.
+    /// the table (`indexes::match_table`).
     pub(crate) fn recompute_accumulator(
         &self,
         conn: &Connection,
     ) -> Result<Option<[u8; 32]>, VaultError> {
         let mut acc = [0u8; 32];
-        let mut origin_entries = [0u8; 32];
-        let mut site_entries = [0u8; 32];
-        let xor = |into: &mut [u8; 32], term: [u8; 32]| {
-            into.iter_mut().zip(term).for_each(|(a, t)| *a ^= t)
-        };
         let mut stmt = conn.prepare(&format!("SELECT {META_COLUMNS} FROM records NOT INDEXED"))?;
-        let rows = stmt.query_map([], read_meta)?;
-        for meta in rows {
-            let meta = meta?;
-            xor(&mut acc, self.integrity_term(&meta));
-            xor(
-                &mut origin_entries,
-                self.index_entry(b"o", &meta.origin_index, meta.kind, meta.id),
-            );
-            let site = meta.site_index.as_deref().unwrap_or(&[]);
-            xor(
-                &mut site_entries,
-                self.index_entry(b"s", site, meta.kind, meta.id),
-            );
-        }
+        let rows: Vec<RowMeta> = stmt.query_map([], read_meta)?.collect::<Result<_, _>>()?;
         drop(stmt);
-        // Covering scans read the values from the index b-trees themselves.
-        for (index, column, tag, expected) in [
-            ("records_by_origin", "origin_index", b"o", origin_entries),
-            ("records_by_site", "site_index", b"s", site_entries),
-        ] {
-            let mut seen = [0u8; 32];
-            let mut stmt = conn.prepare(&format!(
-                "SELECT {column}, kind, id FROM records INDEXED BY {index}"
-            ))?;
-            let entries = stmt.query_map([], |r| {
-                Ok((
-                    r.get::<_, Option<Vec<u8>>>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
-            })?;
-            for entry in entries {
-                let (value, kind, id) = entry?;
-                xor(
-                    &mut seen,
-                    self.index_entry(tag, value.as_deref().unwrap_or(&[]), kind, id),
-                );
-            }
-            if seen != expected {
-                return Ok(None);
-            }
+        for meta in &rows {
+            let term = self.integrity_term(meta);
+            acc.iter_mut().zip(term).for_each(|(a, t)| *a ^= t);
         }
-        Ok(Some(acc))
-    }
-
-    fn index_entry(&self, tag: &[u8], value: &[u8], kind: i64, id: i64) -> [u8; 32] {
-        self.keys
-            .integrity
-            .mac(&[b"index", tag, value, &kind.to_be_bytes(), &id.to_be_bytes()])
+        Ok(indexes::match_table(conn, rows)?.then_some(acc))
     }
 
     /// A record id never used before in this vault: ids are not reused after a delete, so an
