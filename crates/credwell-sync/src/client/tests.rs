@@ -241,6 +241,45 @@ fn a_flipped_byte_a_moved_record_and_a_flipped_deletion_are_tampering() {
     assert_eq!(content(&b).len(), ids.len());
 }
 
+/// A page large enough to be opened on several threads gives what opening it record by record
+/// gives, and a lie in it is named at its first record in page order, wherever the threads
+/// split it.
+#[test]
+fn a_large_page_opens_as_one_record_at_a_time_and_names_its_first_lie() {
+    let server = Rc::new(RefCell::new(Memory::default()));
+    let (mut a, mut b) = (device(&server, 1), device(&server, 2));
+    let names: Vec<String> = (0..600).map(|n| format!("login{n}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    write(&mut a, &names, 100);
+    for (first, second) in [(100, 450), (450, 500), (10, 20)] {
+        let lie: Lie = Box::new(move |_, reply| {
+            assert!(reply.records.len() > 500, "one large page");
+            for at in [second, first] {
+                reply.records[at].sealed.0[30] ^= 1;
+            }
+        });
+        let first_id = server.borrow().pull(0, MAX_PULL_RECORDS).unwrap().records[first].id;
+        refused(
+            &mut b,
+            lie,
+            |e| matches!(e, SyncError::Tampered { record } if *record == first_id),
+        );
+    }
+    let report = b.sync().unwrap();
+    assert_eq!(report.received.len(), names.len());
+    assert_eq!(content(&b), content(&a));
+    // A third device pulls the same records in pages too small to be split: the same state.
+    let mut c = device(&server, 3);
+    let small: Lie = Box::new(|server, reply| {
+        if let Some(first) = reply.records.first() {
+            *reply = server.pull(first.revision - 1, 100).unwrap();
+        }
+    });
+    c.transport().lie = Some(small);
+    c.sync().unwrap();
+    assert_eq!(state_json(&c), state_json(&b));
+}
+
 #[test]
 fn an_older_version_replayed_as_new_is_refused() {
     let server = Rc::new(RefCell::new(Memory::default()));

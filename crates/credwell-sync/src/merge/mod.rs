@@ -34,8 +34,9 @@ pub struct Stamp {
     pub writer: DeviceId,
 }
 
-/// What a record holds, as far as merging needs to know.
-pub trait Body: Clone + PartialEq {
+/// What a record holds, as far as merging needs to know. `Send + Sync`: a device opens the
+/// records of a pull on several threads.
+pub trait Body: Clone + PartialEq + Send + Sync {
     /// Takes what is worth keeping from `loser`, a body that lost to this one; must give the
     /// same result for the same two bodies every time, and change nothing when `loser` has
     /// nothing this body lacks.
