@@ -5,7 +5,9 @@ use std::collections::HashSet;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Client, Manifest, ManifestSeen, Sealed, State, SyncError, Transport, TransportError};
+use super::{
+    Client, Manifest, ManifestSeen, Sealed, State, SyncError, Transport, TransportError, parallel,
+};
 use crate::merge::{Body, Stamp, Version};
 use crate::protocol::{PullReply, PushReply, PushRequest, Record};
 use crate::{AccountId, AccountKey, RecordId, SealError};
@@ -70,7 +72,7 @@ where
     // 3 and 4.
     let manifest_id = client.manifest_id();
     let (key, account) = (&client.key, client.account);
-    let checked = in_runs(&reply.records, |run| {
+    let checked = parallel::in_runs(&reply.records, |run| {
         run.iter()
             .map(|record| open_one(key, account, state, manifest_id, record))
             .collect()
@@ -148,37 +150,6 @@ where
         version,
         open.key_version,
     )))
-}
-
-/// Below this many records a page is opened on one thread: starting another costs more than
-/// it saves.
-const PARALLEL_FROM: usize = 256;
-
-/// `work` applied to contiguous runs of `items`, one per core (at most two: a device's pull
-/// of a thousand records is short), the results in item order: opening a page's records (a
-/// decryption and a JSON parse each, independent of the others') was most of a first sync's
-/// time on the device. What the caller gets is what doing the items one after the other gives;
-/// the first failure in item order is the page's.
-fn in_runs<I: Sync, R: Send>(items: &[I], work: impl Fn(&[I]) -> Vec<R> + Sync) -> Vec<R> {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    if cores < 2 || items.len() < PARALLEL_FROM {
-        return work(items);
-    }
-    let (first, second) = items.split_at(items.len() / 2);
-    std::thread::scope(|scope| {
-        let work = &work;
-        // When no thread can be started, the second half is done here too.
-        let other = std::thread::Builder::new().spawn_scoped(scope, move || work(second));
-        let mut done = work(first);
-        match other {
-            Ok(thread) => match thread.join() {
-                Ok(rest) => done.extend(rest),
-                Err(panic) => std::panic::resume_unwind(panic),
-            },
-            Err(_) => done.extend(work(second)),
-        }
-        done
-    })
 }
 
 /// Checks the answer to an accepted push: one revision per record pushed, consecutive, above

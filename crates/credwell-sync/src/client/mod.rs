@@ -51,6 +51,7 @@ mod check;
 mod error;
 #[cfg(feature = "http")]
 pub mod http;
+mod parallel;
 mod resync;
 mod saved;
 mod state;

@@ -288,3 +288,36 @@ fn a_compact_state_that_contradicts_itself_is_damaged() {
         assert!(matches!(read, Err(SyncError::StateDamaged)), "{text}");
     }
 }
+
+/// A state with more bodies than one thread digests (a first sync's): each body the device
+/// keeps is left out and given back as one at a time is, the others saved whole, in order.
+#[test]
+fn many_left_out_bodies_are_digested_as_one_at_a_time() {
+    let server = Rc::new(RefCell::new(Memory::default()));
+    let (mut a, mut b) = (device(&server, 1), device(&server, 2));
+    let ids: Vec<RecordId> = (0..600)
+        .map(|n| a.record_id("login", format!("login{n}").as_bytes()))
+        .collect();
+    let password = |n: usize| {
+        if n.is_multiple_of(5) {
+            format!("own-{n}")
+        } else {
+            format!("kept-{n}")
+        }
+    };
+    for (n, id) in ids.iter().enumerate() {
+        a.change(*id, login(&password(n)), 100);
+    }
+    a.sync().unwrap();
+    b.sync().unwrap();
+    let plain = saved_plain(&b);
+    assert!(!contains(&plain, "kept-") && contains(&plain, "own-595"));
+    let mut again = resumed(&server, 2, &b.save().unwrap()).unwrap();
+    assert_eq!(content(&again).len(), 120, "the bodies saved whole");
+    for (n, id) in ids.iter().enumerate() {
+        let body = crate::merge::tests::login(&password(n));
+        assert_eq!(again.restore(*id, &body), !n.is_multiple_of(5), "login{n}");
+    }
+    assert_eq!(state_json(&again), state_json(&b));
+    assert_eq!(again.sync().unwrap(), Report::default());
+}
