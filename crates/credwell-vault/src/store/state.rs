@@ -312,7 +312,7 @@ impl Vault {
             let term = self.integrity_term(meta);
             acc.iter_mut().zip(term).for_each(|(a, t)| *a ^= t);
         }
-        Ok(indexes::match_table(conn, rows)?.then_some(acc))
+        Ok(indexes::match_table(conn, &rows)?.then_some(acc))
     }
 
     /// A record id never used before in this vault: ids are not reused after a delete, so an
