@@ -90,8 +90,9 @@ pub(super) fn strings(text: &str) -> impl Iterator<Item = (usize, &str)> {
     let bytes = text.as_bytes();
     let mut i = 0;
     std::iter::from_fn(move || {
-        // Outside strings only a quote matters here: it opens one.
-        let open = i + bytes.get(i..)?.iter().position(|&b| b == b'"')?;
+        // Outside strings only a quote matters here: it opens one. (memchr looks at many bytes
+        // at once; a byte-by-byte search was most of the cost of a large file's lines.)
+        let open = i + memchr::memchr(b'"', bytes.get(i..)?)?;
         let start = open + 1;
         i = start;
         // An escape's next byte is part of it, whatever it is (a quote included). A string
@@ -99,7 +100,7 @@ pub(super) fn strings(text: &str) -> impl Iterator<Item = (usize, &str)> {
         loop {
             let next = bytes
                 .get(i..)
-                .and_then(|rest| rest.iter().position(|&b| b == b'"' || b == b'\\'));
+                .and_then(|rest| memchr::memchr2(b'"', b'\\', rest));
             let Some(at) = next else {
                 i = bytes.len();
                 break;
