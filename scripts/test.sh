@@ -64,6 +64,9 @@ command -v cargo-deny >/dev/null || cargo install --locked cargo-deny@0.20.2
 # --offline reads the crates from cargo's cache: fetch every platform's first (a new machine has
 # none; cargo build only fetches this platform's).
 cargo fetch --locked
+# fuzz/ is its own workspace with its own Cargo.lock (its targets depend on the crates here):
+# checked now, so that a dependency added above without it fails in seconds, not after the tests.
+cargo fetch --locked --manifest-path fuzz/Cargo.toml
 cargo deny --offline check --hide-inclusion-graph licenses bans sources
 # The RustSec advisory database is a git repository on GitHub: checked when it can be fetched.
 if timeout 20 git ls-remote https://github.com/RustSec/advisory-db HEAD >/dev/null 2>&1; then
@@ -91,8 +94,8 @@ log "fuzz targets, briefly each (fuzz/, cargo-fuzz + libFuzzer; long runs: docs/
 # cargo-fuzz is not a Debian package: built once with cargo install (see docs/reliability.md).
 command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz@0.13.2
 # fuzz/ is its own workspace (and Cargo.lock), so the workspace-wide fetch and fmt above do not
-# reach it; `cargo fuzz build` has no --locked, so the locked fetch is what holds it to the file.
-cargo fetch --locked --manifest-path fuzz/Cargo.toml
+# reach it; `cargo fuzz build` has no --locked, so the locked fetch (done above, with the
+# workspace's) is what holds it to the file.
 cargo fmt --manifest-path fuzz/Cargo.toml --check
 # `-s none`: no AddressSanitizer, so the stable toolchain builds it (the workspace forbids
 # unsafe code; a panic, which is what these targets look for, is caught without a sanitizer).
