@@ -162,10 +162,9 @@ export const scenarios = [
     name: 'a single-page app\'s failed sign-in (its fetch answered an error; the password emptied, the user name and the form kept) is not offered; the attempt that succeeds is',
     // Timing-sensitive, said plainly: its 1.5 s waits stand against the page's watch (a failed
     // attempt after 1 s of the page's own timers), which a loaded machine delays. One loaded
-    // Firefox CI run found a real race here (a save still awaiting its next page's verdict held
-    // the tab, and the next sign-in's prompt never came; fixed in documents.js and covered by
-    // unit-forms.test.mjs); the second attempt, with a fresh browser, guards the rest, and a
-    // failed first attempt is printed in the log.
+    // Firefox CI run lost the last prompt: a save still awaiting its next page's verdict held the
+    // tab's one outliving save (documents.js) when the next sign-in left its page. The second
+    // attempt, with a fresh browser, guards that; a failed first attempt is printed in the log.
     retries: 1,
     async run(h) {
       // Without a form, then a prevented form that hides itself, then one emptied as a whole.

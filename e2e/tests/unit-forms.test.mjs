@@ -460,37 +460,3 @@ test('Firefox (no document ids): a pending sign-in passed on at its frame\'s com
   reply(storesSince(mark)[0].id);
   assert.equal(loadListeners.size + commitListeners.size, 0, 'no listener left behind');
 });
-
-test('a form save still waiting for its next page\'s verdict gives way to a newer form save leaving that page; one at the host does not', async () => {
-  const mark = sent.length;
-  probeAnswer = { passwordField: false };
-  const navigating = (username) => ({ credwell: 1, kind: 'form', form: { kind: 'sign-in', username, password: `${username}-pw`, navigates: true } });
-  // A sign-in leaves its page; its verdict waits for the next page to load.
-  const first = sender(30);
-  const judged = onFormMessage(navigating('wes'), first, first.documentId);
-  cancelDocument(first.documentId, 'the frame navigated away');
-  committedIn(30, 0, 'wes-next');
-  // Before that page's load is judged, the user submits a sign-in there and it leaves too: the
-  // newer save takes the tab, the older one is cancelled before it reaches the host.
-  const second = sender(30);
-  const newer = onFormMessage(navigating('xia'), second, second.documentId);
-  await tick();
-  cancelDocument(second.documentId, 'the frame navigated away');
-  loadedIn(30, 0, 'wes-next');
-  committedIn(30, 0, 'xia-next');
-  loadedIn(30, 0, 'xia-next');
-  await Promise.all([judged, newer]);
-  assert.deepEqual(storesSince(mark).map((m) => m.params.credential.id), ['xia']);
-  // A save at the host (its prompt may be up) keeps the tab: the next one leaving is cancelled.
-  const third = sender(30);
-  const held = onFormMessage(navigating('yan'), third, third.documentId);
-  await tick();
-  cancelDocument(third.documentId, 'the frame navigated away');
-  committedIn(30, 0, 'yan-next');
-  loadedIn(30, 0, 'yan-next');
-  await held;
-  assert.deepEqual(storesSince(mark).map((m) => m.params.credential.id), ['xia']);
-  assert.deepEqual(cancelsSince(mark), [], 'the save at the host is not cancelled');
-  reply(storesSince(mark)[0].id);
-  assert.equal(loadListeners.size + commitListeners.size, 0, 'no listener left behind');
-});

@@ -11,9 +11,7 @@
 // at most one such save per tab. A document that leaves with more than one store(), or while
 // its tab already has one outliving save, has the others cancelled: the save the user may be
 // answering keeps its window (replacing it would let a page that navigates in a loop close and
-// reopen the user's prompt each time). The one exception is a form save still waiting for the
-// verdict of the page its sign-in led to (form-saves.js): it has no window yet, and it gives way
-// to the newer save (it is cancelled). A closed tab cancels its outliving save too.
+// reopen the user's prompt each time). A closed tab cancels its outliving save too.
 
 import { hostPending, sendToHost } from './host.js';
 
@@ -136,26 +134,13 @@ export function cancelCall(call, reason) {
 }
 
 /**
- * Whether the tab's outliving save is a form save not yet at the host (form-saves.js: most
- * often waiting for the verdict of the page its sign-in led to): no prompt of it can be up, so
- * it does not hold the tab against a newer save. The user has already acted on the page it led
- * to (submitted a form there): that newer submission is the one to save.
- * @param {PageCall | undefined} call
- */
-const notYetAsked = (call) => !!call?.form && call.hostId === null && !call.answered;
-
-/**
  * The call's document went away but its tab stays: whether the call goes on as the tab's
- * outliving save (a store(), and the tab has none yet, or only a form save not yet at the host,
- * which is cancelled).
+ * outliving save (a store(), and the tab has none yet).
  * @param {PageCall} call
  * @param {number | undefined} tabId
  */
 function outlives(call, tabId) {
-  if (call.method !== 'credentials.store' || tabId === undefined) return false;
-  const held = outliving.get(tabId);
-  if (held && !notYetAsked(held)) return false;
-  if (held) cancelCall(held, 'a newer form was submitted in its tab');
+  if (call.method !== 'credentials.store' || tabId === undefined || outliving.has(tabId)) return false;
   outliving.set(tabId, call);
   call.outlivesIn = tabId;
   return true;
