@@ -63,6 +63,13 @@ fn define(path: &Path, name: &str, sql: &str) {
     assert_eq!(changed, 1);
 }
 
+/// Builds index `name` again as `built` (another index's columns, or a partial index), then
+/// gives it back its own definition `sql` in the schema: its b-tree is then wrong for it.
+fn rebuild_as(path: &Path, name: &str, built: &str, sql: &str) {
+    run(path, &format!("DROP INDEX {name}; {built};"));
+    define(path, name, sql);
+}
+
 /// Runs `sql` on the file.
 fn run(path: &Path, sql: &str) {
     rusqlite::Connection::open(path)
@@ -92,15 +99,12 @@ fn an_index_without_one_row_is_refused() {
     let path = dir.path().join("v.sqlite");
     let ids = vault(&path);
     // Built again as a partial index without the second row, then called whole again.
-    run(
+    rebuild_as(
         &path,
-        &format!(
-            "DROP INDEX records_by_site;
-             CREATE INDEX records_by_site ON records (site_index, kind) WHERE id <> {};",
-            ids[1].0
-        ),
+        "records_by_site",
+        &format!("{BY_SITE} WHERE id <> {}", ids[1].0),
+        BY_SITE,
     );
-    define(&path, "records_by_site", BY_SITE);
     assert_rows_intact(&path, &ids);
     // The damage is real: a lookup through the index misses the row.
     let conn = rusqlite::Connection::open(&path).unwrap();
@@ -148,12 +152,12 @@ fn an_index_of_other_values_is_refused() {
     let ids = vault(&path);
     // Built over the origin column, then called the site's index: one entry per row, the
     // right ids and kinds, the wrong values.
-    run(
+    rebuild_as(
         &path,
-        "DROP INDEX records_by_site;
-         CREATE INDEX records_by_site ON records (origin_index, kind);",
+        "records_by_site",
+        "CREATE INDEX records_by_site ON records (origin_index, kind)",
+        BY_SITE,
     );
-    define(&path, "records_by_site", BY_SITE);
     assert_rows_intact(&path, &ids);
     assert_refused(&path);
 }
@@ -163,15 +167,12 @@ fn a_damaged_index_built_again_opens_and_finds_every_row() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v.sqlite");
     let ids = vault(&path);
-    run(
+    rebuild_as(
         &path,
-        &format!(
-            "DROP INDEX records_by_origin;
-             CREATE INDEX records_by_origin ON records (origin_index, kind) WHERE id <> {};",
-            ids[0].0
-        ),
+        "records_by_origin",
+        &format!("{BY_ORIGIN} WHERE id <> {}", ids[0].0),
+        BY_ORIGIN,
     );
-    define(&path, "records_by_origin", BY_ORIGIN);
     assert_refused(&path);
     // SQLite builds the index again from the table: nothing to refuse any more.
     run(&path, "REINDEX records_by_origin");
