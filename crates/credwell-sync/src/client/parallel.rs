@@ -13,8 +13,12 @@ pub(super) fn in_runs<I: Sync, R: Send>(
     items: &[I],
     work: impl Fn(&[I]) -> Vec<R> + Sync,
 ) -> Vec<R> {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    if cores < 2 || items.len() < PARALLEL_FROM {
+    // The count first: the machine's parallelism is read from the system (cgroup files, on
+    // Linux) on every call, and most pages are small.
+    if items.len() < PARALLEL_FROM {
+        return work(items);
+    }
+    if std::thread::available_parallelism().map_or(1, usize::from) < 2 {
         return work(items);
     }
     let (first, second) = items.split_at(items.len() / 2);
