@@ -1,17 +1,19 @@
 //! What a vault keeps of the sync client's state: the bodies the vault holds itself are left
 //! out (a digest each), given back from the vault's rows at the next sync, and the merge, the
 //! sync history of passwords and a state saved by the earlier form (every body in it) work as
-//! before.
+//! before; a damaged state is refused by name, and nothing is lost.
 
 #![allow(clippy::unwrap_used)] // A test: a failure panics right there.
 
-use credwell_admin::sync::{Item, restore_from_vault, sync_vault};
+use credwell_admin::sync::{Item, SyncAccount, VaultSyncError, restore_from_vault, sync_vault};
 use credwell_core::{
     Credential, DatedCredential, Extras, Origin, Password, PasswordCredential, RecordId,
     SecretText, Timestamp,
 };
-use credwell_sync::AccountKey;
+use credwell_sync::client::SyncError;
+use credwell_sync::{AccountKey, DeviceId};
 use credwell_vault::{Change, Vault};
+use zeroize::Zeroizing;
 
 use common::{ACCOUNT, KEY, Server, client, new_vault};
 
@@ -105,7 +107,7 @@ fn the_state_leaves_out_what_the_vault_holds_and_edits_and_merges_keep_their_his
     // Neither the password nor the notes are in either device's saved state.
     for vault in [&a, &b] {
         let state = saved_state(vault);
-        assert!(state.starts_with(b"{\"v\":2,"));
+        assert!(state.starts_with(b"\0cws\x03"));
         for canary in ["PASSWORD-CANARY", "NOTE-CANARY", "alice"] {
             assert!(!contains(&state, canary), "{canary} in the saved state");
         }
@@ -195,5 +197,55 @@ fn a_state_saved_in_the_earlier_form_still_loads_and_the_next_save_is_compact() 
     // Compact; the edited body is saved whole: it has a sync history ("first"), which the
     // vault does not keep.
     let state = saved_state(&b);
-    assert!(state.starts_with(b"{\"v\":2,") && contains(&state, "second"));
+    assert!(state.starts_with(b"\0cws\x03") && contains(&state, "second"));
+}
+
+#[test]
+fn a_damaged_state_is_refused_by_name_and_the_vault_keeps_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (
+        new_vault(dir.path(), "a.sqlite"),
+        new_vault(dir.path(), "b.sqlite"),
+    );
+    let server = Server::default();
+    a.apply(
+        &[Change::Add(login("first", ""))],
+        Timestamp(1_000),
+        &mut || {},
+    )
+    .unwrap();
+    sync_vault(&a, &mut client(&a, 1, server.clone()), 1_100).unwrap();
+    let account = SyncAccount {
+        server: "http://127.0.0.1:1".into(),
+        account: ACCOUNT,
+        device: DeviceId([2; 16]),
+        token: Zeroizing::new("token".into()),
+        key: Zeroizing::new(KEY.to_vec()),
+        ca: None,
+    };
+    account.save(&b, 1_150).unwrap();
+    let mut device = account.client(&b, server.clone()).unwrap();
+    sync_vault(&b, &mut device, 1_200).unwrap();
+    // b's state cut short (sealed again at its cursor, as a write cut off might leave it).
+    let plain = saved_state(&b);
+    let cursor = device.state().cursor;
+    let key = AccountKey::from_bytes(&KEY);
+    let id = key.record_id("credwell-sync", b"device state");
+    let cut = key
+        .seal(ACCOUNT, id, cursor, false, &plain[..plain.len() - 10])
+        .unwrap();
+    b.set_sync_value("state", Some(&cut), Timestamp(1_300))
+        .unwrap();
+    let error = account.client(&b, server.clone()).err().unwrap();
+    assert!(matches!(
+        error,
+        VaultSyncError::Sync(SyncError::StateDamaged)
+    ));
+    assert_eq!(
+        error.to_string(),
+        "this device's saved sync state is damaged or belongs to another account"
+    );
+    // Nothing was lost: the credential and the damaged state are as they were.
+    assert_eq!(the_login(&b).1, "first");
+    assert_eq!(b.sync_value("state").unwrap().unwrap().to_vec(), cut);
 }

@@ -10,24 +10,27 @@
 //! ([`super::Client::restore`]), which the digest checks. Any other body (a pending change, a
 //! credential with a sync history the vault does not keep) is saved whole.
 //!
-//! Two forms are read: this compact one (`{"v":2,...}`) and the one written before it, the
-//! whole [`State`] as JSON with every body. Both are sealed alike (under the account key, as
+//! Three forms are read: the binary one written now (form 3, `binary`), and the two JSON ones
+//! written before it: the compact one (`{"v":2,...}`, the same fields as form 3) and the first,
+//! the whole [`State`] as JSON with every body. All are sealed alike (under the account key, as
 //! the device's own state id, bound to the account and the cursor).
 
 use std::collections::BTreeMap;
 use std::io;
 
+mod binary;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use super::{Entry, ManifestSeen, State, SyncError, parallel};
+use super::{Entry, ManifestSeen, State, SyncError};
 use crate::merge::{Body, Stamp, Version};
 use crate::{DeviceId, RecordId};
 
-/// The compact form's version, its first key.
+/// The compact JSON form's version, its first key.
 const COMPACT: u32 = 2;
 
 /// The digest of a body left out of a saved state. `Debug` does not show it (it is a hash of
@@ -62,12 +65,6 @@ impl BodyDigest {
     }
 }
 
-impl Serialize for BodyDigest {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&URL_SAFE_NO_PAD.encode(self.0))
-    }
-}
-
 impl<'de> Deserialize<'de> for BodyDigest {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = <&str>::deserialize(d)?;
@@ -81,17 +78,7 @@ impl<'de> Deserialize<'de> for BodyDigest {
     }
 }
 
-/// The compact form as written: bodies borrowed.
-#[derive(Serialize)]
-struct CompactOut<'a, T> {
-    v: u32,
-    cursor: u64,
-    manifest: &'a ManifestSeen,
-    horizon: u64,
-    records: Vec<RowOut<'a, T>>,
-}
-
-/// The compact form as read.
+/// The compact JSON form (form 2) as read.
 #[derive(Deserialize)]
 #[serde(bound = "T: DeserializeOwned", deny_unknown_fields)]
 struct CompactIn<T> {
@@ -102,30 +89,10 @@ struct CompactIn<T> {
     records: Vec<RowIn<T>>,
 }
 
-/// One record in the compact form. Short keys: a first sync saves thousands.
+/// One record in the compact JSON form (form 2). Short keys: a first sync saved thousands.
 /// `i` id, `r` revision, `n` version number, `s` number seen (absent: `n`), `m` and `w` the
 /// stamp, `k` key version, `p` pending, `d` the server's copy is a deletion, and the body:
 /// `b` whole, `h` its digest (left out), or neither (a deletion).
-#[derive(Serialize)]
-struct RowOut<'a, T> {
-    i: RecordId,
-    r: u64,
-    n: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    s: Option<u64>,
-    m: u64,
-    w: DeviceId,
-    k: u32,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    p: bool,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    d: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    b: Option<&'a T>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    h: Option<BodyDigest>,
-}
-
 #[derive(Deserialize)]
 #[serde(bound = "T: DeserializeOwned", deny_unknown_fields)]
 struct RowIn<T> {
@@ -147,44 +114,12 @@ struct RowIn<T> {
     h: Option<BodyDigest>,
 }
 
-/// The compact form of `state`'s JSON (see the module's documentation).
+/// `state` as it is saved now: the binary form (`binary`).
 pub(super) fn encode<T: Body + Serialize>(state: &State<T>) -> Result<Vec<u8>, SyncError> {
-    // The digests first, on the machine's cores: a first sync leaves out thousands of bodies.
-    let entries: Vec<(&RecordId, &Entry<T>)> = state.records.iter().collect();
-    let digests = parallel::in_runs(&entries, |run| {
-        run.iter().map(|(_, e)| left_out(e)).collect()
-    });
-    let mut records = Vec::with_capacity(entries.len());
-    for ((id, e), digest) in entries.into_iter().zip(digests) {
-        let (b, h) = match digest? {
-            Some(digest) => (None, Some(digest)),
-            None => (e.version.body.as_ref(), None),
-        };
-        records.push(RowOut {
-            i: *id,
-            r: e.revision,
-            n: e.version.number,
-            s: (e.seen != e.version.number).then_some(e.seen),
-            m: e.version.stamp.modified,
-            w: e.version.stamp.writer,
-            k: e.key,
-            p: e.pending,
-            d: e.server_deleted,
-            b,
-            h,
-        });
-    }
-    let out = CompactOut {
-        v: COMPACT,
-        cursor: state.cursor,
-        manifest: &state.manifest,
-        horizon: state.horizon,
-        records,
-    };
-    serde_json::to_vec(&out).map_err(|_| SyncError::StateDamaged)
+    binary::encode(state)
 }
 
-/// The digest that stands for `e`'s body in the compact form, if it is left out: one the state
+/// The digest that stands for `e`'s body in a saved state, if it is left out: one the state
 /// still misses, or a body the device keeps itself and has no change pending.
 fn left_out<T: Body + Serialize>(e: &Entry<T>) -> Result<Option<BodyDigest>, SyncError> {
     match (&e.version.body, e.missing) {
@@ -194,12 +129,15 @@ fn left_out<T: Body + Serialize>(e: &Entry<T>) -> Result<Option<BodyDigest>, Syn
     }
 }
 
-/// A saved state's JSON, in either form, read back; the bodies left out are missing
+/// A saved state, in any of its forms, read back; the bodies left out are missing
 /// ([`Entry::missing`]) until the caller restores them.
 pub(super) fn decode<T>(plain: &[u8]) -> Result<State<T>, SyncError>
 where
     T: Serialize + DeserializeOwned,
 {
+    if plain.starts_with(binary::MAGIC) {
+        return binary::decode(plain);
+    }
     if !plain.starts_with(b"{\"v\":") {
         // The form written before: the whole state, every body in it.
         return serde_json::from_slice(plain).map_err(|_| SyncError::StateDamaged);

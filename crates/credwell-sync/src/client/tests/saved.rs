@@ -1,8 +1,14 @@
-//! The saved state: bodies the device keeps itself saved as digests and given back, the form
+//! The saved state: bodies the device keeps itself saved as digests and given back, the forms
 //! written before still read, and the merge, the history and the lie detection unchanged
 //! across a save.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
 use super::*;
+
+/// The first bytes of the binary form, the one saved now.
+const BINARY: &[u8] = b"\0cws\x03";
 
 /// `device`'s saved state, opened: what the device's vault would hold, unsealed.
 fn saved_plain(device: &Device) -> Vec<u8> {
@@ -51,7 +57,7 @@ fn bodies_the_device_keeps_are_saved_as_digests_and_given_back_checked() {
     b.sync().unwrap();
     // The kept bodies are not in the saved state; the other one is, whole.
     let plain = saved_plain(&b);
-    assert!(plain.starts_with(b"{\"v\":2,"));
+    assert!(plain.starts_with(BINARY));
     assert!(!contains(&plain, "kept-x") && !contains(&plain, "kept-y"));
     assert!(contains(&plain, "own-z"));
     let mut again = resumed(&server, 2, &b.save().unwrap()).unwrap();
@@ -185,18 +191,119 @@ fn a_state_saved_in_the_form_written_before_still_loads_and_syncs_on() {
     assert_eq!(state_json(&again), state_json(&b));
     assert_eq!(content(&again), content(&b));
     assert!(content(&again)[&ids[0]].history.contains("kept-from-a"));
-    // It syncs on, and its next save is the compact form.
+    // It syncs on, and its next save is the binary form.
     a.change(ids[1], login("kept-later"), 400);
     a.sync().unwrap();
     assert_eq!(again.sync().unwrap().received, vec![ids[1]]);
     assert_eq!(content(&again), content(&a));
-    assert!(saved_plain(&again).starts_with(b"{\"v\":2,"));
+    assert!(saved_plain(&again).starts_with(BINARY));
     // Bound to its cursor as before: sealed under another one, it does not load.
     let moved = seal_state(&old, b.state().cursor + 1);
     assert!(matches!(
         resumed(&server, 2, &moved),
         Err(SyncError::StateDamaged)
     ));
+}
+
+/// `device`'s state in the compact JSON form (form 2), as the code before the binary form
+/// saved it: each body the device keeps as its digest, the others whole.
+fn compact_json(device: &Device) -> Vec<u8> {
+    let digest = |d: BodyDigest| URL_SAFE_NO_PAD.encode(d.0);
+    let records: Vec<serde_json::Value> = device
+        .state()
+        .records
+        .iter()
+        .map(|(id, e)| {
+            let mut row = serde_json::json!({
+                "i": id, "r": e.revision, "n": e.version.number, "m": e.version.stamp.modified,
+                "w": e.version.stamp.writer, "k": e.key, "p": e.pending, "d": e.server_deleted,
+            });
+            if e.seen != e.version.number {
+                row["s"] = e.seen.into();
+            }
+            match (&e.version.body, e.missing) {
+                (_, Some(d)) => row["h"] = digest(d).into(),
+                (Some(b), None) if !e.pending && b.kept_by_device() => {
+                    row["h"] = digest(BodyDigest::of(b).unwrap()).into();
+                }
+                (Some(b), None) => row["b"] = serde_json::to_value(b).unwrap(),
+                (None, None) => {}
+            }
+            row
+        })
+        .collect();
+    let state = device.state();
+    format!(
+        r#"{{"v":2,"cursor":{},"manifest":{},"horizon":{},"records":{}}}"#,
+        state.cursor,
+        serde_json::to_string(&state.manifest).unwrap(),
+        state.horizon,
+        serde_json::to_string(&records).unwrap()
+    )
+    .into_bytes()
+}
+
+#[test]
+fn a_state_saved_in_the_compact_json_form_still_loads_and_syncs_on() {
+    let server = Rc::new(RefCell::new(Memory::default()));
+    let (mut a, mut b) = (device(&server, 1), device(&server, 2));
+    let x = a.record_id("login", b"x");
+    let y = a.record_id("login", b"y");
+    let z = a.record_id("login", b"z");
+    a.change(x, login("kept-x"), 100);
+    a.change(y, login("own-y"), 100);
+    a.change(z, login("kept-z"), 100);
+    a.sync().unwrap();
+    b.sync().unwrap();
+    // A deletion from a, and a change of b's own not pushed yet.
+    a.change(z, None, 200);
+    a.sync().unwrap();
+    b.change(y, login("own-y-b"), 250);
+    b.sync().unwrap();
+    b.change(x, login("own-x-b"), 260);
+    let old = compact_json(&b);
+    assert!(old.starts_with(b"{\"v\":2,"));
+    let mut again = resumed(&server, 2, &seal_state(&old, b.state().cursor)).unwrap();
+    // Every field came through; nothing was kept by the device but what it had.
+    assert_eq!(state_json(&again), state_json(&b));
+    assert_eq!(content(&again), content(&b));
+    // It syncs on (its pending change pushed), and its next save is the binary form.
+    let report = again.sync().unwrap();
+    assert_eq!(report.pushed, 1);
+    a.sync().unwrap();
+    assert_eq!(content(&a), content(&again));
+    assert_eq!(content(&a)[&x].password, "own-x-b");
+    let plain = saved_plain(&again);
+    assert!(plain.starts_with(BINARY) && contains(&plain, "own-x-b"));
+    assert_eq!(
+        state_json(&resumed(&server, 2, &again.save().unwrap()).unwrap()),
+        state_json(&again)
+    );
+}
+
+/// A saved state cut short, or sealed and then cut, does not load: the device says its state
+/// is damaged and syncs nothing.
+#[test]
+fn a_saved_state_cut_short_does_not_load() {
+    let server = Rc::new(RefCell::new(Memory::default()));
+    let (mut a, mut b) = (device(&server, 1), device(&server, 2));
+    write(&mut a, &["x", "y"], 100);
+    b.sync().unwrap();
+    let plain = saved_plain(&b);
+    let cursor = b.state().cursor;
+    for cut in [1, plain.len() / 2, plain.len() - 1] {
+        let short = seal_state(&plain[..cut], cursor);
+        assert!(matches!(
+            resumed(&server, 2, &short),
+            Err(SyncError::StateDamaged)
+        ));
+    }
+    let sealed = b.save().unwrap();
+    assert!(matches!(
+        resumed(&server, 2, &sealed[..sealed.len() - 1]),
+        Err(SyncError::StateDamaged)
+    ));
+    assert!(resumed(&server, 2, &sealed).is_ok());
 }
 
 #[test]
