@@ -16,6 +16,8 @@ use credwell_vault::PasskeyEntry;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
 
+mod de;
+
 /// A secret string on the wire: zeroized when dropped, never shown by `Debug`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(Zeroizing<String>);
@@ -175,9 +177,10 @@ impl ItemExtras {
     }
 }
 
-/// Every kind of record the vault holds, as devices sync it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "k", rename_all = "snake_case", deny_unknown_fields)]
+/// Every kind of record the vault holds, as devices sync it. Read in one pass (`de`): the
+/// object's fields straight into their types, without serde's buffered copy.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "k", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Item {
     /// A password credential, with the passwords it replaced or that lost a merge to it
