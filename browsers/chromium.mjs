@@ -31,10 +31,29 @@ export async function launchChromium({ binary, profile, extension, headless = tr
   ctx.setDefaultTimeout(timeout);
   try {
     const worker = ctx.serviceWorkers()[0] ?? (await ctx.waitForEvent('serviceworker', { timeout }));
+    await backgroundListening(worker, timeout);
     const page = ctx.pages()[0] ?? (await ctx.newPage());
     return { ctx, worker, page };
   } catch (e) {
     await ctx.close().catch(() => {});
     throw e;
+  }
+}
+
+/**
+ * Waits until the extension's service worker has run its script: its listeners are registered.
+ * The worker Playwright reports as a fresh browser starts may not have run it yet (hundreds of
+ * milliseconds on a loaded machine), and Chromium drops what a document sends to a worker that
+ * is not running once that document has gone: a form submitted in that time, by a test that
+ * types at machine speed, would be lost. (A person needs longer than that to sign in; a worker
+ * that sleeps later is woken ahead of a sign-in, src/content/isolated.js.)
+ */
+async function backgroundListening(worker, timeout) {
+  const until = Date.now() + timeout;
+  for (;;) {
+    const ready = await worker.evaluate(() => globalThis.chrome?.runtime?.onConnect?.hasListeners?.() === true).catch(() => false);
+    if (ready) return;
+    if (Date.now() > until) throw new Error(`the extension's service worker registered no listeners within ${timeout} ms`);
+    await new Promise((ok) => setTimeout(ok, 20));
   }
 }
