@@ -124,6 +124,9 @@ const commitListeners = new Set();
 const frameDocs = new Map();
 const probes = [];
 let probeAnswer = { passwordField: false };
+// While set, storage.session's reads and writes wait for it (a busy background: the pending
+// forms' turns queue up behind one).
+let storageGate = null;
 globalThis.chrome = {
   webNavigation: {
     onCommitted: { addListener: (fn) => commitListeners.add(fn), removeListener: (fn) => commitListeners.delete(fn) },
@@ -148,10 +151,14 @@ globalThis.chrome = {
   storage: {
     session: {
       get: async (keys) => {
+        await storageGate;
         const wanted = keys === null ? [...session.keys()] : [keys].flat();
         return Object.fromEntries(wanted.filter((k) => session.has(k)).map((k) => [k, structuredClone(session.get(k))]));
       },
-      set: async (items) => Object.entries(items).forEach(([k, v]) => session.set(k, structuredClone(v))),
+      set: async (items) => {
+        await storageGate;
+        Object.entries(items).forEach(([k, v]) => session.set(k, structuredClone(v)));
+      },
       remove: async (keys) => [keys].flat().forEach((k) => session.delete(k)),
     },
   },
@@ -457,6 +464,39 @@ test('Firefox (no document ids): a pending sign-in passed on at its frame\'s com
   for (let i = 0; i < 5; i++) await tick();
   assert.deepEqual(probes.at(-1), { tabId: 29, message: { credwell: 1, kind: 'forms.probe' }, options: { frameId: 0 } });
   assert.deepEqual(storesSince(mark).map((m) => m.params.credential.id), ['vic'], 'saved without waiting for another page');
+  reply(storesSince(mark)[0].id);
+  assert.equal(loadListeners.size + commitListeners.size, 0, 'no listener left behind');
+});
+
+test('a submission whose document left with its own message\'s save, while its pending copy was being passed on, is saved once', async () => {
+  const mark = sent.length;
+  probeAnswer = { passwordField: false };
+  const s = sender(30, 'https://race.example');
+  const form = { kind: 'sign-in', username: 'wes', password: 'wes-pw' };
+  await pendingFrom(s, form);
+  // A busy background: the submission's update (its fields read again) waits for its turn...
+  let open;
+  storageGate = new Promise((ok) => (open = ok));
+  const update = onFormPending({ credwell: 1, kind: 'form.pending', form }, s, s.documentId);
+  for (let i = 0; i < 5; i++) await tick();
+  // ...as the document's own message comes, the frame commits the next document, and the
+  // document goes away with that message's save (the tab's outliving save).
+  const message = onFormMessage({ credwell: 1, kind: 'form', form: { ...form, navigates: true } }, s, s.documentId);
+  frameDocs.set('30:0', 'race-next');
+  cancelDocument(s.documentId, 'the frame navigated away');
+  storageGate = null;
+  open();
+  await update;
+  for (let i = 0; i < 5; i++) await tick();
+  committedIn(30, 0, 'race-next');
+  loadedIn(30, 0, 'race-next');
+  await message;
+  for (let i = 0; i < 5; i++) await tick();
+  // Before: the update found the frame moved on, marked the pending copy passed but could not
+  // make it the tab's outliving save (the message's save was), and the message yielded to it:
+  // nothing was saved.
+  assert.deepEqual(storesSince(mark).map((m) => [m.params.credential.id, m.params.credential.password]), [['wes', 'wes-pw']]);
+  assert.equal(session.has('formPending:30:0'), false, 'the pending copy is settled');
   reply(storesSince(mark)[0].id);
   assert.equal(loadListeners.size + commitListeners.size, 0, 'no listener left behind');
 });

@@ -29,6 +29,8 @@ const api = globalThis.chrome;
  * @property {(reply: object) => void} [answer]
  * @property {number} [outlivesIn] the tab whose outliving save it is (its document went away)
  * @property {boolean} [form] a save from an ordinary form (form-saves.js), not the page's call
+ * @property {string} [settling] a form's save still to be settled against its document's
+ *   pending copy of the submission (form-saves.js): that document's key
  */
 /**
  * A document that called credwell.
@@ -155,6 +157,15 @@ function outlives(call, tabId) {
  */
 export function adoptOutliving(call, tabId) {
   return outlives(call, tabId);
+}
+
+/**
+ * The tab's outliving save, if it has one.
+ * @param {number} tabId
+ * @returns {PageCall | null}
+ */
+export function outlivingSaveOf(tabId) {
+  return outliving.get(tabId) ?? null;
 }
 
 /**

@@ -28,7 +28,8 @@
 // ended) settles it. When the frame (or its tab's top frame) commits another document first, the
 // submission led there: the pending form is passed on as the departing document's `form`
 // message would have been (judged by that next document), and that message, if it still comes,
-// is not passed on again. Chromium drops a message a departing document sends to a service
+// is not passed on again; but when that message came first and its save is what the document left
+// with (the tab's outliving save), that copy goes on and the pending one yields to it. Chromium drops a message a departing document sends to a service
 // worker that is not running yet (asleep, or a fresh browser's starting once more), and a page
 // entering the back/forward cache loses its ports; a navigation's commit is an event the browser
 // always delivers, waking the worker for it.
@@ -39,7 +40,7 @@
 // cancelled (the content script also passes on nothing it sees its page store).
 
 import { sendToHost } from './host.js';
-import { adoptOutliving, callEnded, cancelCall, documentFor } from './documents.js';
+import { adoptOutliving, callEnded, cancelCall, documentFor, outlivingSaveOf } from './documents.js';
 import { callerFor } from './identity.js';
 
 const api = globalThis.chrome;
@@ -228,31 +229,68 @@ export async function onFormPending(message, sender, key) {
   const tabId = sender.tab?.id;
   if (!form || form.kind === 'username' || key === null || tabId === undefined) return;
   const frameId = sender.frameId ?? 0;
-  const { caller, ancestorFrameIds } = await callerFor(sender);
-  /** @type {Pending} */
-  const pending = {
-    docKey: key,
-    documentId: sender.documentId ?? null,
-    frameId,
-    caller,
-    ancestorFrameIds,
-    form: { kind: form.kind, username: form.username, password: form.password },
-    at: Date.now(),
-    passed: false,
-  };
-  // The frame's next document, when it already holds one (null: unknown, the frame is gone).
-  const next = await serially(async () => {
-    await api.storage.session.set({ [pendingKey(tabId, frameId)]: pending });
+  const at = pendingKey(tabId, frameId);
+  // Asked now, awaited in the pending forms' turn, which this message takes as it arrives: the
+  // document's later `form` message (settlePending) comes after it, as it came after it.
+  const built = callerFor(sender);
+  // The save that passes it on now, if its document has gone, and the frame's next document
+  // (null: unknown, the frame is gone).
+  const passing = await serially(async () => {
+    const { caller, ancestorFrameIds } = await built;
+    // The submission's update (its fields changed while watched) after it was passed on: the
+    // copy passed on carries it.
+    if ((await pendingOf(tabId, frameId, key))?.passed) return null;
+    /** @type {Pending} */
+    const pending = {
+      docKey: key,
+      documentId: sender.documentId ?? null,
+      frameId,
+      caller,
+      ancestorFrameIds,
+      form: { kind: form.kind, username: form.username, password: form.password },
+      at: Date.now(),
+      passed: false,
+    };
+    await api.storage.session.set({ [at]: pending });
     // Where the browser has document ids: the frame may already hold the next document (the
     // submission navigated at once, and its commit came before this message).
     if (!pending.documentId) return null;
     const now = await api.webNavigation.getFrame({ tabId, frameId }).catch(() => null);
     if (now?.documentId === pending.documentId) return null;
-    pending.passed = true;
-    await api.storage.session.set({ [pendingKey(tabId, frameId)]: pending });
-    return now?.documentId ?? null;
+    const save = await takePending(at, tabId, pending);
+    return save && { pending, save, next: now?.documentId ?? null };
   });
-  if (pending.passed) passOnDeparted(tabId, pending, { seen: next !== null, committed: next });
+  if (passing) {
+    const { pending, save, next } = passing;
+    passOnDeparted(tabId, pending, save, { seen: next !== null, committed: next });
+  }
+}
+
+/**
+ * In the pending forms' turn (serially): takes `pending` (kept under `at`), whose document went
+ * away, to be passed on as the tab's outliving save (documents.js), and marks it passed; returns
+ * that save, or null when the tab's one outliving save is another:
+ * - the save of this document's own `form` message, not yet settled: the document left with
+ *   it, so that copy of the submission goes on, and the pending form is left for it to settle
+ *   (marking it passed here would end both copies: the message yields to a passed one);
+ * - any other: this submission is dropped, marked passed so that its message, should it come,
+ *   is not saved either.
+ * @param {string} at
+ * @param {number} tabId
+ * @param {Pending} pending
+ */
+async function takePending(at, tabId, pending) {
+  const save = formSave(() => {});
+  const adopted = adoptOutliving(save.call, tabId);
+  if (!adopted && outlivingSaveOf(tabId)?.settling === pending.docKey) return null;
+  pending.passed = true;
+  try {
+    await api.storage.session.set({ [at]: pending });
+  } catch (e) {
+    if (adopted) save.end();
+    throw e;
+  }
+  return adopted ? save : null;
 }
 
 /**
@@ -272,13 +310,16 @@ export async function onFormDrop(sender, key) {
 
 /**
  * Settles the pending form of `key`'s document as its own `form` message arrives: whether that
- * message is still to be passed on (false: the frame's commit passed it on already).
+ * message is still to be passed on (false: the frame's commit passed it on already). `call`, the
+ * message's save, is `settling` until this turn (takePending leaves the pending form to it).
  * @param {number} tabId
  * @param {number} frameId
  * @param {string} key
+ * @param {import('./documents.js').PageCall} call
  */
-function settlePending(tabId, frameId, key) {
+function settlePending(tabId, frameId, key, call) {
   return serially(async () => {
+    delete call.settling;
     const kept = await pendingOf(tabId, frameId, key);
     if (!kept) return true;
     if (kept.passed) return false;
@@ -297,7 +338,7 @@ export async function onFormFrameCommitted({ tabId, frameId, documentId, timeSta
   const due = await serially(async () => {
     const keys = frameId === 0 ? await pendingKeysOf(tabId) : [pendingKey(tabId, frameId)];
     const kept = /** @type {Record<string, Pending>} */ (keys.length ? await api.storage.session.get(keys) : {});
-    /** @type {Pending[]} */
+    /** @type {{pending: Pending, save: ReturnType<typeof formSave>}[]} */
     const out = [];
     for (const [key, pending] of Object.entries(kept)) {
       if (pending.passed) continue;
@@ -309,17 +350,16 @@ export async function onFormFrameCommitted({ tabId, frameId, documentId, timeSta
       // Without document ids (Firefox): a document the frame held before this commit.
       const replaced = !sameFrame || (pending.documentId ? pending.documentId !== documentId : pending.at < timeStamp);
       if (!replaced) continue;
-      pending.passed = true;
-      await api.storage.session.set({ [key]: pending });
-      out.push(pending);
+      const save = await takePending(key, tabId, pending);
+      if (save) out.push({ pending, save });
     }
     return out;
   });
   // Its own frame's commit is seen here, with or without a document id (Firefox has none); a
   // frame's pending form passed on by the top frame's commit waits for its frame's own.
-  for (const pending of due) {
+  for (const { pending, save } of due) {
     const own = pending.frameId === frameId;
-    passOnDeparted(tabId, pending, { seen: own, committed: own ? documentId ?? null : null });
+    passOnDeparted(tabId, pending, save, { seen: own, committed: own ? documentId ?? null : null });
   }
 }
 
@@ -328,13 +368,11 @@ export async function onFormFrameCommitted({ tabId, frameId, documentId, timeSta
  * outliving save (documents.js), judged by the document it led to when it is a sign-in.
  * @param {number} tabId
  * @param {Pending} pending
+ * @param {ReturnType<typeof formSave>} save the tab's outliving save that carries it (takePending)
  * @param {{seen: boolean, committed: string | null}} next whether the frame's next commit was
  *   seen, and its document's id where the browser has one
  */
-function passOnDeparted(tabId, pending, next) {
-  const save = formSave(() => {});
-  // At most one outliving save per tab, as for a document that leaves with its save.
-  if (!adoptOutliving(save.call, tabId)) return;
+function passOnDeparted(tabId, pending, save, next) {
   save.judge =
     pending.form.kind === 'sign-in' ? watchNextLoad(tabId, pending.frameId, pending.documentId ?? undefined, next) : null;
   const form = { ...pending.form, navigates: true };
@@ -393,10 +431,11 @@ export async function onFormMessage(message, sender, key) {
     if (doc.rids.get(save.rid) === call) doc.rids.delete(save.rid);
   });
   save.judge = judge;
+  save.call.settling = key;
   doc.rids.set(save.rid, save.call);
   try {
     // Its frame's commit may have passed it on already (onFormFrameCommitted): one prompt.
-    if (!(await settlePending(tabId, frameId, key))) return save.end();
+    if (!(await settlePending(tabId, frameId, key, save.call))) return save.end();
     const { caller, ancestorFrameIds } = await callerFor(sender);
     doc.ancestorFrameIds = ancestorFrameIds;
     await passOn({ ...save, docKey: doc.key, tabId, frameId, caller, form });
