@@ -133,9 +133,19 @@ globalThis.chrome = {
     onCompleted: { addListener: (fn) => loadListeners.add(fn), removeListener: (fn) => loadListeners.delete(fn) },
     // The document each frame holds now ('tab:frame' → document id; unknown: the frame is gone).
     getFrame: async ({ tabId, frameId }) => (frameDocs.has(`${tabId}:${frameId}`) ? { documentId: frameDocs.get(`${tabId}:${frameId}`) } : null),
+    // The tab's frames: those of frameDocs, each a child of the top frame.
+    getAllFrames: async ({ tabId }) =>
+      [...frameDocs]
+        .filter(([at]) => at.startsWith(`${tabId}:`))
+        .map(([at, documentId]) => {
+          const frameId = Number(at.split(':')[1]);
+          return { frameId, parentFrameId: frameId === 0 ? -1 : 0, documentId, url: 'http://localhost:8000/frame' };
+        }),
   },
   tabs: {
     sendMessage: async (tabId, message, options) => {
+      // An ancestor asked for its origin (identity.js): no content script answers here.
+      if (message.kind === 'identify') return undefined;
       probes.push({ tabId, message, options });
       return probeAnswer;
     },
@@ -499,4 +509,33 @@ test('a submission whose document left with its own message\'s save, while its p
   assert.equal(session.has('formPending:30:0'), false, 'the pending copy is settled');
   reply(storesSince(mark)[0].id);
   assert.equal(loadListeners.size + commitListeners.size, 0, 'no listener left behind');
+});
+
+test('a framed submission whose own message\'s save goes on after its document left keeps the caller built while the document was there', async () => {
+  const mark = sent.length;
+  probeAnswer = { passwordField: false };
+  const s = { ...sender(31), frameId: 4 };
+  const form = { kind: 'sign-in', username: 'xia', password: 'xia-pw' };
+  frameDocs.set('31:0', 'frame-top');
+  await pendingFrom(s, form);
+  // The document's message, then at once the frame's commit of the next document: the message
+  // settles the pending form after the document has gone.
+  const message = onFormMessage({ credwell: 1, kind: 'form', form: { ...form, navigates: true } }, s, s.documentId);
+  frameDocs.set('31:4', 'frame-next');
+  cancelDocument(s.documentId, 'the frame navigated away');
+  const passing = onFormFrameCommitted({ tabId: 31, frameId: 4, documentId: 'frame-next', timeStamp: Date.now() });
+  committedIn(31, 4, 'frame-next');
+  await passing;
+  for (let i = 0; i < 5; i++) await tick();
+  loadedIn(31, 4, 'frame-next');
+  await message;
+  for (let i = 0; i < 5; i++) await tick();
+  const stores = storesSince(mark);
+  assert.deepEqual(stores.map((m) => m.params.credential.id), ['xia'], 'one save');
+  // Before: the caller was built again once the frame held another document, not fully active,
+  // and the host refused the save (InvalidStateError).
+  assert.equal(stores[0].params.caller.fullyActive, true);
+  reply(stores[0].id);
+  frameDocs.delete('31:0');
+  frameDocs.delete('31:4');
 });

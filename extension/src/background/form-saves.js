@@ -309,22 +309,24 @@ export async function onFormDrop(sender, key) {
 }
 
 /**
- * Settles the pending form of `key`'s document as its own `form` message arrives: whether that
- * message is still to be passed on (false: the frame's commit passed it on already). `call`, the
- * message's save, is `settling` until this turn (takePending leaves the pending form to it).
+ * Settles the pending form of `key`'s document as its own `form` message arrives: null when the
+ * frame's commit passed it on already (the message is not passed on again); else the pending
+ * form it settles (forgotten now), if there was one. `call`, the message's save, is `settling`
+ * until this turn (takePending leaves the pending form to it).
  * @param {number} tabId
  * @param {number} frameId
  * @param {string} key
  * @param {import('./documents.js').PageCall} call
+ * @returns {Promise<{pending: Pending | null} | null>}
  */
 function settlePending(tabId, frameId, key, call) {
   return serially(async () => {
     delete call.settling;
     const kept = await pendingOf(tabId, frameId, key);
-    if (!kept) return true;
-    if (kept.passed) return false;
+    if (!kept) return { pending: null };
+    if (kept.passed) return null;
     await api.storage.session.remove(pendingKey(tabId, frameId));
-    return true;
+    return { pending: kept };
   });
 }
 
@@ -435,8 +437,12 @@ export async function onFormMessage(message, sender, key) {
   doc.rids.set(save.rid, save.call);
   try {
     // Its frame's commit may have passed it on already (onFormFrameCommitted): one prompt.
-    if (!(await settlePending(tabId, frameId, key, save.call))) return save.end();
-    const { caller, ancestorFrameIds } = await callerFor(sender);
+    const settled = await settlePending(tabId, frameId, key, save.call);
+    if (!settled) return save.end();
+    // The caller the pending form was given, built while its document was there: the document
+    // may have gone since (with this save), and a caller built now would be refused as not
+    // fully active.
+    const { caller, ancestorFrameIds } = settled.pending ?? (await callerFor(sender));
     doc.ancestorFrameIds = ancestorFrameIds;
     await passOn({ ...save, docKey: doc.key, tabId, frameId, caller, form });
   } catch {
