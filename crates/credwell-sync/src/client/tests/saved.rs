@@ -37,6 +37,22 @@ fn seal_state(plain: &[u8], cursor: u64) -> Vec<u8> {
         .unwrap()
 }
 
+/// Devices 1 and 2 of `server`, both synced after device 1 wrote a login of each `(name,
+/// password)` at clock 100; the records' ids, in that order.
+fn synced_pair<const N: usize>(
+    server: &Rc<RefCell<Memory>>,
+    logins: [(&str, &str); N],
+) -> (Device, Device, [RecordId; N]) {
+    let (mut a, mut b) = (device(server, 1), device(server, 2));
+    let ids = logins.map(|(name, _)| a.record_id("login", name.as_bytes()));
+    for (id, (_, password)) in ids.iter().zip(logins) {
+        a.change(*id, login(password), 100);
+    }
+    a.sync().unwrap();
+    b.sync().unwrap();
+    (a, b, ids)
+}
+
 fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
@@ -46,15 +62,8 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 #[test]
 fn bodies_the_device_keeps_are_saved_as_digests_and_given_back_checked() {
     let server = Rc::new(RefCell::new(Memory::default()));
-    let (mut a, mut b) = (device(&server, 1), device(&server, 2));
-    let x = a.record_id("login", b"x");
-    let y = a.record_id("login", b"y");
-    let z = a.record_id("login", b"z");
-    a.change(x, login("kept-x"), 100);
-    a.change(y, login("kept-y"), 100);
-    a.change(z, login("own-z"), 100);
-    a.sync().unwrap();
-    b.sync().unwrap();
+    let (_, b, [x, y, z]) =
+        synced_pair(&server, [("x", "kept-x"), ("y", "kept-y"), ("z", "own-z")]);
     // The kept bodies are not in the saved state; the other one is, whole.
     let plain = saved_plain(&b);
     assert!(plain.starts_with(BINARY));
@@ -88,15 +97,8 @@ fn bodies_the_device_keeps_are_saved_as_digests_and_given_back_checked() {
 #[test]
 fn a_local_change_to_a_body_left_out_is_pushed_and_keeps_the_base_only_when_given_back() {
     let server = Rc::new(RefCell::new(Memory::default()));
-    let (mut a, mut b) = (device(&server, 1), device(&server, 2));
-    let x = a.record_id("login", b"x");
-    let y = a.record_id("login", b"y");
-    let w = a.record_id("login", b"w");
-    for id in [x, y, w] {
-        a.change(id, login("kept-1"), 100);
-    }
-    a.sync().unwrap();
-    b.sync().unwrap();
+    let (mut a, b, [x, y, w]) =
+        synced_pair(&server, [("x", "kept-1"), ("y", "kept-1"), ("w", "kept-1")]);
     let mut again = resumed(&server, 2, &b.save().unwrap()).unwrap();
     // x: its base given back, then edited: the replaced password joins the history, as
     // without a save. y: edited, its base not given back: pushed, nothing kept of the base.
@@ -127,11 +129,7 @@ fn a_local_change_to_a_body_left_out_is_pushed_and_keeps_the_base_only_when_give
 #[test]
 fn a_conflict_after_a_save_merges_as_before_and_lies_are_still_found() {
     let server = Rc::new(RefCell::new(Memory::default()));
-    let (mut a, mut b) = (device(&server, 1), device(&server, 2));
-    let x = a.record_id("login", b"x");
-    a.change(x, login("kept-a0"), 100);
-    a.sync().unwrap();
-    b.sync().unwrap();
+    let (mut a, b, [x]) = synced_pair(&server, [("x", "kept-a0")]);
     let mut b = resumed(&server, 2, &b.save().unwrap()).unwrap();
     assert!(b.restore(x, &crate::merge::tests::login("kept-a0")));
     // Both edit x offline; b's clock is later: b's wins, a's password and the base go into
@@ -246,15 +244,8 @@ fn compact_json(device: &Device) -> Vec<u8> {
 #[test]
 fn a_state_saved_in_the_compact_json_form_still_loads_and_syncs_on() {
     let server = Rc::new(RefCell::new(Memory::default()));
-    let (mut a, mut b) = (device(&server, 1), device(&server, 2));
-    let x = a.record_id("login", b"x");
-    let y = a.record_id("login", b"y");
-    let z = a.record_id("login", b"z");
-    a.change(x, login("kept-x"), 100);
-    a.change(y, login("own-y"), 100);
-    a.change(z, login("kept-z"), 100);
-    a.sync().unwrap();
-    b.sync().unwrap();
+    let (mut a, mut b, [x, y, z]) =
+        synced_pair(&server, [("x", "kept-x"), ("y", "own-y"), ("z", "kept-z")]);
     // A deletion from a, and a change of b's own not pushed yet.
     a.change(z, None, 200);
     a.sync().unwrap();
