@@ -6,11 +6,10 @@
 
 use std::collections::BTreeSet;
 
-use credwell_admin::sync::sync_vault;
 use credwell_core::{Credential, Origin, Password, PasswordCredential, Timestamp};
 use credwell_vault::{Change, Vault};
 
-use common::{Server, client, new_vault};
+use common::{Server, two_vaults};
 
 mod common;
 
@@ -49,13 +48,10 @@ fn contents(vault: &Vault) -> BTreeSet<(String, String, String)> {
 #[test]
 fn many_records_arrive_whole_in_a_new_vault_and_their_edits_and_deletions_follow() {
     let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (
-        new_vault(dir.path(), "a.sqlite"),
-        new_vault(dir.path(), "b.sqlite"),
-    );
+    let (a, b) = two_vaults(dir.path());
     let server = Server::default();
     let sync = |vault: &Vault, device: u8, now: u64| {
-        sync_vault(vault, &mut client(vault, device, server.clone()), now).unwrap();
+        server.sync(vault, device, now).unwrap();
     };
     let added: Vec<_> = (0..MANY)
         .map(|n| Change::Add(login(n, &format!("pw-{n}"))))

@@ -15,7 +15,7 @@ use credwell_sync::client::{Pushed, Transport, TransportError};
 use credwell_sync::protocol::{PullReply, PushRequest};
 use credwell_vault::{Change, Vault};
 
-use common::{Server, client, new_vault};
+use common::{Server, client, new_vault, two_vaults};
 
 mod common;
 
@@ -62,14 +62,9 @@ fn the_login(vault: &Vault) -> (RecordId, String) {
 #[test]
 fn a_write_while_the_vault_syncs_is_not_overwritten_and_the_next_sync_pushes_it() {
     let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (
-        new_vault(dir.path(), "a.sqlite"),
-        new_vault(dir.path(), "b.sqlite"),
-    );
+    let (a, b) = two_vaults(dir.path());
     let server = Server::default();
-    let sync = |vault: &Vault, device: u8, now: u64| {
-        sync_vault(vault, &mut client(vault, device, server.clone()), now)
-    };
+    let sync = |vault: &Vault, device: u8, now: u64| server.sync(vault, device, now);
     // Both devices hold "first"; then b changes it to "second" and pushes.
     a.apply(&[Change::Add(login("first"))], Timestamp(1_000), &mut || {})
         .unwrap();
@@ -130,10 +125,8 @@ fn a_sync_without_a_racing_write_writes_and_moves_the_generation_once() {
 
 /// Two vaults that both synced "first", then `b` changed it to "second" and pushed.
 fn two_devices(dir: &std::path::Path, server: &Server) -> (Vault, Vault) {
-    let (a, b) = (new_vault(dir, "a.sqlite"), new_vault(dir, "b.sqlite"));
-    let sync = |vault: &Vault, device: u8, now: u64| {
-        sync_vault(vault, &mut client(vault, device, server.clone()), now)
-    };
+    let (a, b) = two_vaults(dir);
+    let sync = |vault: &Vault, device: u8, now: u64| server.sync(vault, device, now);
     a.apply(&[Change::Add(login("first"))], Timestamp(1_000), &mut || {})
         .unwrap();
     sync(&a, 1, 1_100).unwrap();
@@ -187,7 +180,7 @@ fn a_write_racing_the_sync_is_pulled_merged_and_pushed_by_the_next_attempt() {
     assert_eq!(report.pushed, 1, "{report:?}");
     assert_eq!(the_login(&a).1, "write 1");
     // No second sync on a: the write is on the server already.
-    sync_vault(&b, &mut client(&b, 2, server.clone()), 3_300).unwrap();
+    server.sync(&b, 2, 3_300).unwrap();
     assert_eq!(the_login(&b).1, "write 1");
 }
 
@@ -211,7 +204,7 @@ fn a_vault_that_keeps_changing_stops_after_the_bounded_attempts_and_keeps_the_wr
     let (attempts, result) = retrying_with_writes(&a, &server, 0);
     result.unwrap();
     assert_eq!(attempts, 1);
-    sync_vault(&b, &mut client(&b, 2, server.clone()), 4_000).unwrap();
+    server.sync(&b, 2, 4_000).unwrap();
     for vault in [&a, &b] {
         assert_eq!(the_login(vault).1, last);
     }

@@ -15,7 +15,7 @@ use credwell_sync::{AccountKey, DeviceId};
 use credwell_vault::{Change, Vault};
 use zeroize::Zeroizing;
 
-use common::{ACCOUNT, KEY, Server, client, new_vault};
+use common::{ACCOUNT, KEY, Server, client, two_vaults};
 
 mod common;
 
@@ -82,14 +82,9 @@ fn update(vault: &Vault, credential: Credential, at: u64) {
 #[test]
 fn the_state_leaves_out_what_the_vault_holds_and_edits_and_merges_keep_their_history() {
     let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (
-        new_vault(dir.path(), "a.sqlite"),
-        new_vault(dir.path(), "b.sqlite"),
-    );
+    let (a, b) = two_vaults(dir.path());
     let server = Server::default();
-    let sync = |vault: &Vault, device: u8, now: u64| {
-        sync_vault(vault, &mut client(vault, device, server.clone()), now).unwrap()
-    };
+    let sync = |vault: &Vault, device: u8, now: u64| server.sync(vault, device, now).unwrap();
     let extras = Extras {
         notes: SecretText::new("NOTE-CANARY"),
         ..Extras::default()
@@ -156,14 +151,9 @@ fn the_state_leaves_out_what_the_vault_holds_and_edits_and_merges_keep_their_his
 #[test]
 fn a_state_saved_in_the_earlier_form_still_loads_and_the_next_save_is_compact() {
     let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (
-        new_vault(dir.path(), "a.sqlite"),
-        new_vault(dir.path(), "b.sqlite"),
-    );
+    let (a, b) = two_vaults(dir.path());
     let server = Server::default();
-    let sync = |vault: &Vault, device: u8, now: u64| {
-        sync_vault(vault, &mut client(vault, device, server.clone()), now).unwrap()
-    };
+    let sync = |vault: &Vault, device: u8, now: u64| server.sync(vault, device, now).unwrap();
     a.apply(
         &[Change::Add(login("first", ""))],
         Timestamp(1_000),
@@ -203,10 +193,7 @@ fn a_state_saved_in_the_earlier_form_still_loads_and_the_next_save_is_compact() 
 #[test]
 fn a_damaged_state_is_refused_by_name_and_the_vault_keeps_everything() {
     let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (
-        new_vault(dir.path(), "a.sqlite"),
-        new_vault(dir.path(), "b.sqlite"),
-    );
+    let (a, b) = two_vaults(dir.path());
     let server = Server::default();
     a.apply(
         &[Change::Add(login("first", ""))],
@@ -214,7 +201,7 @@ fn a_damaged_state_is_refused_by_name_and_the_vault_keeps_everything() {
         &mut || {},
     )
     .unwrap();
-    sync_vault(&a, &mut client(&a, 1, server.clone()), 1_100).unwrap();
+    server.sync(&a, 1, 1_100).unwrap();
     let account = SyncAccount {
         server: "http://127.0.0.1:1".into(),
         account: ACCOUNT,

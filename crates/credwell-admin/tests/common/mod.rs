@@ -8,8 +8,8 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use credwell_admin::sync::Item;
-use credwell_sync::client::{Client, Pushed, State, Transport, TransportError};
+use credwell_admin::sync::{Item, VaultSyncError, sync_vault};
+use credwell_sync::client::{Client, Pushed, Report, State, Transport, TransportError};
 use credwell_sync::protocol::{ConflictReply, PullReply, PushReply, PushRequest, Record};
 use credwell_sync::{AccountId, AccountKey, DeviceId, RecordId as SyncId};
 use credwell_vault::{KdfParams, Vault};
@@ -24,6 +24,19 @@ pub(crate) struct Memory {
 /// A device's link to the shared [`Memory`].
 #[derive(Clone, Default)]
 pub(crate) struct Server(Rc<RefCell<Memory>>);
+
+impl Server {
+    /// `vault`'s sync at `now` as device `device` (its client from the state `vault` saved),
+    /// through this server.
+    pub(crate) fn sync(
+        &self,
+        vault: &Vault,
+        device: u8,
+        now: u64,
+    ) -> Result<Report, VaultSyncError> {
+        sync_vault(vault, &mut client(vault, device, self.clone()), now)
+    }
+}
 
 impl Transport for Server {
     fn pull(&mut self, since: u64, limit: u32) -> Result<PullReply, TransportError> {
@@ -92,4 +105,9 @@ pub(crate) fn client<X: Transport>(vault: &Vault, device: u8, transport: X) -> C
 /// A new vault `name` in `dir` (test key derivation).
 pub(crate) fn new_vault(dir: &std::path::Path, name: &str) -> Vault {
     Vault::create(&dir.join(name), b"pass", KdfParams::INSECURE_FOR_TESTS).unwrap()
+}
+
+/// Two devices' new vaults, `a.sqlite` and `b.sqlite` in `dir`.
+pub(crate) fn two_vaults(dir: &std::path::Path) -> (Vault, Vault) {
+    (new_vault(dir, "a.sqlite"), new_vault(dir, "b.sqlite"))
 }
