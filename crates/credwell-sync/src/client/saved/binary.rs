@@ -103,20 +103,20 @@ pub(super) fn encode<T: Body + Serialize>(state: &State<T>) -> Result<Vec<u8>, S
         out.extend_from_slice(&version.stamp.writer.0);
         out.extend_from_slice(&e.key.to_le_bytes());
         let seen = e.seen != version.number;
-        let mut flags = 0;
-        for (set, flag) in [(e.pending, PENDING), (e.server_deleted, SERVER_DELETED)] {
-            if set {
-                flags |= flag;
-            }
-        }
-        if seen {
-            flags |= SEEN;
-        }
-        flags |= match form {
+        let mut flags = match form {
             Saved::None => 0,
             Saved::LeftOut(_) => LEFT_OUT,
             Saved::Whole(_) => WHOLE,
         };
+        if e.pending {
+            flags |= PENDING;
+        }
+        if e.server_deleted {
+            flags |= SERVER_DELETED;
+        }
+        if seen {
+            flags |= SEEN;
+        }
         out.push(flags);
         if seen {
             out.extend_from_slice(&e.seen.to_le_bytes());
