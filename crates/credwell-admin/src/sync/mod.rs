@@ -439,24 +439,17 @@ pub fn sync_vault_generation<X: Transport>(
     }
 }
 
-/// Threads for step 4 from 256 records (below, starting one costs more than it saves), and at
-/// most two: the work of one sync is short.
-const SPLIT: credwell_par::Split = credwell_par::Split {
-    parallel_from: 256,
-    max_threads: 2,
-};
-
 /// Step 4: what to write where the vault differs from what the client holds. Each record's part
 /// is its own (most of its time an origin parsed into a credential), so the records are taken
-/// in runs on the machine's cores (`credwell_par`), the changes in record order, as one after
-/// the other gives them.
+/// in runs on the machine's cores (`credwell_par`, split as the sync client's work), the
+/// changes in record order, as one after the other gives them.
 fn vault_changes<X: Transport>(
     client: &Client<Item, X>,
     locals: &BTreeMap<RecordId, Local>,
     now: u64,
 ) -> (Vec<Change>, Vec<(Origin, OriginFlags)>) {
     let records: Vec<_> = client.state().records.iter().collect();
-    let parts = credwell_par::in_runs(&records, SPLIT, |run| {
+    let parts = credwell_par::in_runs(&records, credwell_sync::client::SPLIT, |run| {
         run.iter()
             .map(|(id, entry)| record_changes(locals.get(*id), entry.version.body.as_ref(), now))
             .collect()

@@ -60,6 +60,7 @@ mod tests;
 mod transport;
 
 pub use error::SyncError;
+pub use parallel::SPLIT;
 pub use state::{Entry, ManifestSeen, State};
 pub use transport::{Pushed, Transport, TransportError};
 

@@ -4,9 +4,10 @@
 
 use credwell_par::Split;
 
-/// Threads from 256 records (below, starting one costs more than it saves), and at most two:
-/// the work of one sync is short.
-const SPLIT: Split = Split {
+/// How a sync's per-record work is split: threads from 256 records (below, starting one costs
+/// more than it saves), and at most two: the work of one sync is short. Also the split of the
+/// vault's side of a sync (credwell-admin), whose per-record work is as short.
+pub const SPLIT: Split = Split {
     parallel_from: 256,
     max_threads: 2,
 };
