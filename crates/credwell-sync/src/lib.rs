@@ -13,7 +13,8 @@
 //! - the devices' client, which pushes, pulls, merges and checks the server ([`client`]).
 //!
 //! It does no I/O of its own: the client reaches the server through a [`client::Transport`],
-//! whose HTTP implementation is behind the `http` feature.
+//! whose HTTP implementation is behind the `http` feature. An honest server in memory, for
+//! tests, is behind the `testing` feature (the module `testing`).
 
 pub mod client;
 pub mod ids;
@@ -21,6 +22,8 @@ pub mod merge;
 pub mod opaque;
 pub mod protocol;
 pub mod seal;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod token;
 
 pub use ids::{AccountId, DeviceId, LoginId, RecordId};

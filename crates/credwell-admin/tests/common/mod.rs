@@ -1,29 +1,20 @@
-//! What the vault sync tests share: an in-memory sync server and a device's client from the
-//! state its vault saved.
+//! What the vault sync tests share: a link to an in-memory sync server and a device's client
+//! from the state its vault saved.
 
 // Each test file uses its own part of this module.
 #![allow(dead_code)]
 
-use std::cell::RefCell;
-use std::collections::BTreeMap;
-use std::rc::Rc;
-
 use credwell_admin::sync::{Item, VaultSyncError, sync_vault};
 use credwell_sync::client::{Client, Pushed, Report, State, Transport, TransportError};
-use credwell_sync::protocol::{ConflictReply, PullReply, PushReply, PushRequest, Record};
-use credwell_sync::{AccountId, AccountKey, DeviceId, RecordId as SyncId};
+use credwell_sync::protocol::{PullReply, PushRequest};
+use credwell_sync::testing::Shared;
+use credwell_sync::{AccountId, AccountKey, DeviceId};
 use credwell_vault::{KdfParams, Vault};
 
-/// The server's side, in memory, as `credwell-sync-server` behaves (stale pushes refused).
-#[derive(Default)]
-pub(crate) struct Memory {
-    cursor: u64,
-    records: BTreeMap<SyncId, Record>,
-}
-
-/// A device's link to the shared [`Memory`].
+/// A device's link to the test sync server (an honest one, in memory); clones reach the same
+/// server.
 #[derive(Clone, Default)]
-pub(crate) struct Server(Rc<RefCell<Memory>>);
+pub(crate) struct Server(Shared);
 
 impl Server {
     /// `vault`'s sync at `now` as device `device` (its client from the state `vault` saved),
@@ -40,50 +31,11 @@ impl Server {
 
 impl Transport for Server {
     fn pull(&mut self, since: u64, limit: u32) -> Result<PullReply, TransportError> {
-        let server = self.0.borrow();
-        let mut records: Vec<Record> = (server.records.values())
-            .filter(|r| r.revision > since)
-            .cloned()
-            .collect();
-        records.sort_by_key(|r| r.revision);
-        let more = records.len() > limit as usize;
-        records.truncate(limit as usize);
-        let cursor = match records.last() {
-            Some(last) if more => last.revision,
-            _ => server.cursor,
-        };
-        Ok(PullReply {
-            records,
-            cursor,
-            more,
-            horizon: 0,
-        })
+        self.0.pull(since, limit)
     }
 
     fn push(&mut self, request: &PushRequest) -> Result<Pushed, TransportError> {
-        let mut server = self.0.borrow_mut();
-        let conflicts: Vec<SyncId> = (request.records.iter())
-            .filter(|r| server.records.get(&r.id).map_or(0, |s| s.revision) != r.base)
-            .map(|r| r.id)
-            .collect();
-        if !conflicts.is_empty() {
-            let error = "stale".into();
-            return Ok(Pushed::Conflict(ConflictReply { error, conflicts }));
-        }
-        let mut revisions = Vec::new();
-        for r in &request.records {
-            server.cursor += 1;
-            let record = Record {
-                id: r.id,
-                revision: server.cursor,
-                deleted: r.deleted,
-                sealed: r.sealed.clone(),
-            };
-            server.records.insert(r.id, record);
-            revisions.push(server.cursor);
-        }
-        let cursor = server.cursor;
-        Ok(Pushed::Applied(PushReply { revisions, cursor }))
+        self.0.push(request)
     }
 }
 

@@ -8,7 +8,8 @@ use std::rc::Rc;
 use super::*;
 use crate::SealError;
 use crate::merge::tests::Login;
-use crate::protocol::{ConflictReply, MAX_PULL_RECORDS, PullReply, PushReply, Record};
+use crate::protocol::{MAX_PULL_RECORDS, PullReply, PushReply};
+use crate::testing::Memory;
 
 mod retention;
 mod saved;
@@ -17,99 +18,32 @@ fn login(password: &str) -> Option<Login> {
     Some(crate::merge::tests::login(password))
 }
 
-/// The server's side, in memory, as `credwell-sync-server` behaves: every version ever
-/// written is kept so that a lying transport can replay one.
-#[derive(Default)]
-struct Memory {
-    cursor: u64,
-    records: BTreeMap<RecordId, Record>,
-    written: Vec<Record>,
-    /// The newest revision of a deletion swept.
-    horizon: u64,
-    /// A lie: every pull from above 0 is answered "resync needed".
-    false_resync: bool,
-}
-
-impl Memory {
-    /// Sweeps every deletion (as the server does once they are older than the retention).
-    fn sweep(&mut self) {
-        let swept = self
-            .records
-            .values()
-            .filter(|r| r.deleted)
-            .map(|r| r.revision);
-        self.horizon = self.horizon.max(swept.max().unwrap_or(0));
-        self.records.retain(|_, r| !r.deleted);
-    }
-
-    fn pull(&self, since: u64, limit: u32) -> Result<PullReply, TransportError> {
-        if since > 0 && (since < self.horizon || self.false_resync) {
-            return Err(TransportError::ResyncNeeded);
-        }
-        let mut records: Vec<Record> = self
-            .records
-            .values()
-            .filter(|r| r.revision > since)
-            .cloned()
-            .collect();
-        records.sort_by_key(|r| r.revision);
-        let more = records.len() > limit as usize;
-        records.truncate(limit as usize);
-        let cursor = match records.last() {
-            Some(last) if more => last.revision,
-            _ => self.cursor,
-        };
-        Ok(PullReply {
-            records,
-            cursor,
-            more,
-            horizon: self.horizon,
-        })
-    }
-
-    fn push(&mut self, request: &PushRequest) -> Pushed {
-        let conflicts: Vec<RecordId> = request
-            .records
-            .iter()
-            .filter(|r| self.records.get(&r.id).map_or(0, |s| s.revision) != r.base)
-            .map(|r| r.id)
-            .collect();
-        if !conflicts.is_empty() {
-            return Pushed::Conflict(ConflictReply {
-                error: "stale".into(),
-                conflicts,
-            });
-        }
-        let mut revisions = Vec::new();
-        for r in &request.records {
-            self.cursor += 1;
-            let record = Record {
-                id: r.id,
-                revision: self.cursor,
-                deleted: r.deleted,
-                sealed: r.sealed.clone(),
-            };
-            self.written.push(record.clone());
-            self.records.insert(r.id, record);
-            revisions.push(self.cursor);
-        }
-        Pushed::Applied(PushReply {
-            revisions,
-            cursor: self.cursor,
-        })
-    }
-}
-
 type Lie = Box<dyn FnMut(&Memory, &mut PullReply)>;
 
 /// One device's link to the shared server, optionally through a lie told on pulls.
 struct Link {
     server: Rc<RefCell<Memory>>,
     lie: Option<Lie>,
+    /// A lie: every pull from above 0 is answered "resync needed".
+    false_resync: bool,
+}
+
+impl Link {
+    /// A link to `server` that tells no lie.
+    fn honest(server: &Rc<RefCell<Memory>>) -> Self {
+        Link {
+            server: server.clone(),
+            lie: None,
+            false_resync: false,
+        }
+    }
 }
 
 impl Transport for Link {
     fn pull(&mut self, since: u64, limit: u32) -> Result<PullReply, TransportError> {
+        if since > 0 && self.false_resync {
+            return Err(TransportError::ResyncNeeded);
+        }
         let server = self.server.borrow();
         let mut reply = server.pull(since, limit)?;
         if let Some(lie) = self.lie.as_mut() {
@@ -129,15 +63,11 @@ const KEY: [u8; 32] = [42; 32];
 type Device = Client<Login, Link>;
 
 fn device(server: &Rc<RefCell<Memory>>, n: u8) -> Device {
-    let link = Link {
-        server: server.clone(),
-        lie: None,
-    };
     Client::new(
         ACCOUNT,
         DeviceId([n; 16]),
         AccountKey::from_bytes(&KEY),
-        link,
+        Link::honest(server),
         State::default(),
     )
 }
@@ -196,20 +126,14 @@ fn devices_add_edit_delete_and_converge_and_keep_the_losing_password() {
     assert!(!content(&a).contains_key(&ids[2]));
     // A device resumed from its sealed state goes on where it was.
     let saved = a.save().unwrap();
-    let link = Link {
-        server: server.clone(),
-        lie: None,
-    };
     let key = AccountKey::from_bytes(&KEY);
+    let link = Link::honest(&server);
     let mut again = Device::resume(ACCOUNT, DeviceId([1; 16]), key, link, &saved).unwrap();
     assert_eq!(state_json(&again), state_json(&a));
     assert_eq!(again.sync().unwrap(), Report::default());
     // The saved state opens only under this account's key and unaltered.
     let other = AccountKey::from_bytes(&[1; 32]);
-    let link = || Link {
-        server: server.clone(),
-        lie: None,
-    };
+    let link = || Link::honest(&server);
     let wrong = Device::resume(ACCOUNT, DeviceId([1; 16]), other, link(), &saved);
     assert!(matches!(wrong, Err(SyncError::StateDamaged)));
     let mut flipped = saved.to_vec();
@@ -361,12 +285,7 @@ fn a_rolled_back_account_is_refused_whether_or_not_the_cursor_tells() {
     let (mut a, mut b) = (device(&server, 1), device(&server, 2));
     let ids = write(&mut a, &["x"], 100);
     // The server's state after the first push, kept aside.
-    let snapshot = Memory {
-        cursor: server.borrow().cursor,
-        records: server.borrow().records.clone(),
-        written: server.borrow().written.clone(),
-        ..Memory::default()
-    };
+    let snapshot = server.borrow().clone();
     a.change(ids[0], login("second"), 200);
     a.sync().unwrap();
     b.sync().unwrap();
@@ -389,12 +308,7 @@ fn a_rolled_back_account_is_refused_whether_or_not_the_cursor_tells() {
     b.change(ids[0], login("from-b"), 300);
     let before = b.state().clone();
     b.transport().lie = Some(hidden);
-    let rolled_server = Rc::new(RefCell::new(Memory {
-        cursor: old.cursor,
-        records: old.records.clone(),
-        written: old.written.clone(),
-        ..Memory::default()
-    }));
+    let rolled_server = Rc::new(RefCell::new((*old).clone()));
     b.transport().server = rolled_server;
     let error = b.sync().unwrap_err();
     assert!(matches!(error, SyncError::RolledBack { .. }), "{error}");

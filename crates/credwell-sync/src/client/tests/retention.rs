@@ -85,7 +85,8 @@ fn a_false_resync_costs_a_full_pull_and_loses_nothing() {
     let (mut a, mut b, [x, y, ..]) = away(&server);
     // Nothing swept, yet every pull is answered "resync needed": b pulls from 0 each time,
     // gets the tombstones still there, and ends as an honest server would leave it.
-    server.borrow_mut().false_resync = true;
+    a.transport().false_resync = true;
+    b.transport().false_resync = true;
     b.sync().unwrap();
     a.sync().unwrap();
     assert_eq!(content(&a), content(&b));

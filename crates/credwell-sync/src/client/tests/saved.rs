@@ -22,10 +22,7 @@ fn saved_plain(device: &Device) -> Vec<u8> {
 
 /// Device `n` resumed from `sealed`.
 fn resumed(server: &Rc<RefCell<Memory>>, n: u8, sealed: &[u8]) -> Result<Device, SyncError> {
-    let link = Link {
-        server: server.clone(),
-        lie: None,
-    };
+    let link = Link::honest(server);
     let key = AccountKey::from_bytes(&KEY);
     Device::resume(ACCOUNT, DeviceId([n; 16]), key, link, sealed)
 }
