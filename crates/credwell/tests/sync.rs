@@ -12,7 +12,10 @@ use std::process::{Child, Command as Process, Stdio};
 
 use assert_cmd::Command;
 use serde_json::Value;
-use tempfile::TempDir;
+
+use common::Home;
+
+mod common;
 
 const PASSWORD: &str = "sync-canary-s3cret";
 const SYNC_PASSPHRASE: &str = "sync-passphrase-canary";
@@ -62,24 +65,23 @@ fn serve_with(database: &str, extra: &[&str]) -> Server {
     Server { child, url }
 }
 
-/// A vault in its own directory, unlocked through a passphrase file.
+/// A vault in a test home of its own (`common::Home`), with a sync passphrase file beside the
+/// vault's.
 struct Device {
-    dir: TempDir,
+    home: Home,
 }
 
 impl Device {
     fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("passphrase"), "pass phrase\n").unwrap();
+        let home = Home::new();
         let sync = format!("{SYNC_PASSPHRASE}\n");
-        std::fs::write(dir.path().join("sync-passphrase"), sync).unwrap();
-        let device = Self { dir };
-        device.ok(&["vault", "init", "--danger-insecure-test-kdf"]);
-        device
+        std::fs::write(home.path("sync-passphrase"), sync).unwrap();
+        home.init();
+        Self { home }
     }
 
     fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
+        self.home.path(name)
     }
 
     fn cmd(&self, args: &[&str]) -> std::process::Output {
@@ -88,21 +90,14 @@ impl Device {
 
     /// `credwell ARGS` on this vault, its passphrases from files, not yet run.
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_credwell"));
+        let mut command = self.home.cmd();
         command
-            .env("CREDWELL_PASSPHRASE_FILE", self.path("passphrase"))
             .env(
                 "CREDWELL_SYNC_PASSPHRASE_FILE",
                 self.path("sync-passphrase"),
             )
             .env("CREDWELL_DANGER_INSECURE_KDF", "1")
-            .env_remove("CREDWELL_VAULT")
-            .env("HOME", self.dir.path())
-            .env("XDG_DATA_HOME", self.path("xdg"))
-            .arg("--vault")
-            .arg(self.path("vault.sqlite"))
-            .args(args)
-            .timeout(std::time::Duration::from_secs(60));
+            .args(args);
         command
     }
 
@@ -129,11 +124,17 @@ impl Device {
         all.extend_from_slice(args);
         serde_json::from_str(&self.ok(&all)).unwrap()
     }
+
+    /// Adds the login `username` at `origin` with `password`.
+    fn add(&self, origin: &str, username: &str, password: &str) {
+        self.home.add_password(origin, username, password);
+    }
 }
 
+/// A finished command's stdout and stderr, neither of which may hold a password, the sync
+/// passphrase or a device token.
 fn texts(out: &std::process::Output) -> (String, String) {
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let (stdout, stderr) = common::texts(out);
     for text in [&stdout, &stderr] {
         assert!(!text.contains(PASSWORD), "a password in the output: {text}");
         assert!(
@@ -179,17 +180,7 @@ fn scenario(server: &Server, join_dir: &Path) {
         .to_owned();
     let again = a.fails(&["sync", "login", "--server", url]);
     assert!(again.contains("already signed in"), "{again}");
-    let stdin = format!("{PASSWORD}\n");
-    let added = Command::new(env!("CARGO_BIN_EXE_credwell"))
-        .env("CREDWELL_PASSPHRASE_FILE", a.path("passphrase"))
-        .arg("--vault")
-        .arg(a.path("vault.sqlite"))
-        .args(["add", "password", "--origin", "https://sync.example"])
-        .args(["--username", "alice", "--password-stdin"])
-        .write_stdin(stdin)
-        .output()
-        .unwrap();
-    assert!(added.status.success());
+    a.add("https://sync.example", "alice", PASSWORD);
     let pushed = a.json(&["sync", "now"]);
     assert_eq!(pushed["pushed"], 1);
     // A second device joins through a join file.
@@ -277,17 +268,7 @@ fn scenario(server: &Server, join_dir: &Path) {
     assert!(refused.contains("revoked"), "{refused}");
     // Another device fetches the new key with the sync passphrase on its next sync, and gets
     // what is written after.
-    let stdin = format!("{PASSWORD}-after\n");
-    let added = Command::new(env!("CARGO_BIN_EXE_credwell"))
-        .env("CREDWELL_PASSPHRASE_FILE", a.path("passphrase"))
-        .arg("--vault")
-        .arg(a.path("vault.sqlite"))
-        .args(["add", "password", "--origin", "https://after.example"])
-        .args(["--username", "bob", "--password-stdin"])
-        .write_stdin(stdin)
-        .output()
-        .unwrap();
-    assert!(added.status.success());
+    a.add("https://after.example", "bob", &format!("{PASSWORD}-after"));
     assert_eq!(a.json(&["sync", "now"])["pushed"], 1);
     let asked = c
         .command(&["sync", "now"])
@@ -443,14 +424,7 @@ fn over_https_vaults_sign_in_with_a_private_ca_and_sync() {
         .as_str()
         .unwrap()
         .to_owned();
-    let stdin = format!("{PASSWORD}\n");
-    let added = a
-        .command(&["add", "password", "--origin", "https://tls.example"])
-        .args(["--username", "alice", "--password-stdin"])
-        .write_stdin(stdin)
-        .output()
-        .unwrap();
-    assert!(added.status.success());
+    a.add("https://tls.example", "alice", PASSWORD);
     // The CA is kept with the account: later syncs use it.
     assert_eq!(a.json(&["sync", "now"])["pushed"], 1);
     let ca = file("ca.pem");
