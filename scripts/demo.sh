@@ -7,6 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# shellcheck source=scripts/install-debs.sh
+. scripts/install-debs.sh
+
 log() { printf '==> %s\n' "$*" >&2; }
 
 # Debian's chromium, and firefox-esr for `--browser firefox` (never a downloaded browser); Node 20
@@ -15,16 +18,7 @@ DEB_PACKAGES=(chromium)
 for arg in "$@"; do
   [ "$arg" = "firefox" ] && DEB_PACKAGES+=(firefox-esr)
 done
-missing=()
-for p in "${DEB_PACKAGES[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  log "installing Debian packages: ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
-fi
+install_debs "${DEB_PACKAGES[@]}"
 
 if [ ! -d browsers/node_modules/playwright-core ] || [ ! -d browsers/node_modules/ws ]; then
   log "npm ci (browsers/: playwright-core and ws, no browser download)"

@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# shellcheck source=scripts/install-debs.sh
+. scripts/install-debs.sh
+
 log() { printf '\n==> %s\n' "$*" >&2; }
 
 # One build per run: incremental caches only cost disk here (several GiB over the workspace, the
@@ -16,16 +19,7 @@ export CARGO_INCREMENTAL=0
 # xvfb and xclip for `credwell get --clipboard`'s test (a throwaway X display, and an independent
 # program reading its clipboard); Node 20 and npm are expected on the machine.
 DEB_PACKAGES=(chromium firefox-esr openssl postgresql xvfb xclip)
-missing=()
-for p in "${DEB_PACKAGES[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  log "installing Debian packages: ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
-fi
+install_debs "${DEB_PACKAGES[@]}"
 
 # Where cargo puts its binaries (CARGO_TARGET_DIR or the workspace's target/), asked once.
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
