@@ -11,7 +11,7 @@ use super::{
 };
 use crate::crypto::Nonces;
 use crate::record::{self, RecordKind};
-use crate::schema::with_write_cache;
+use crate::schema::{self, with_write_cache};
 use crate::{Change, Vault, VaultError};
 
 /// What [`Vault::apply_if_generation`] writes: sync's step that brings the vault to what the
@@ -142,7 +142,10 @@ impl Vault {
     /// 2. Seal each row and compute its blind indexes and integrity term, on the machine's
     ///    cores (`parallel::each_run`): the rows are independent, and this is most of the
     ///    cost of writing many rows. Each core's run draws nonces of its own ([`Nonces`]).
-    /// 3. Insert the rows in order, toggling each one's term into the accumulator.
+    /// 3. Insert the rows in order, toggling each one's term into the accumulator. When the
+    ///    rows are many and at least as many as the vault held before (a first sync, an import
+    ///    into a new vault: [`rebuilds_indexes`]), both index b-trees are dropped first and
+    ///    created again once after the last row, inside the same transaction.
     fn put_new_rows(
         &self,
         tx: &Connection,
@@ -162,6 +165,12 @@ impl Vault {
                 .collect()
         });
         // 3.
+        let rebuilt = rows
+            .first()
+            .is_some_and(|first| rebuilds_indexes(rows.len(), first.id));
+        if rebuilt {
+            tx.execute_batch(schema::DROP_RECORD_INDEXES)?;
+        }
         let mut added = Vec::with_capacity(sealed.len());
         for row in sealed {
             let row = row?;
@@ -169,6 +178,9 @@ impl Vault {
             pending.toggle(row.term);
             added.push(RecordId(u64::try_from(row.meta.id).unwrap_or(0)));
             progress();
+        }
+        if rebuilt {
+            tx.execute_batch(schema::CREATE_RECORD_INDEXES)?;
         }
         Ok(added)
     }
@@ -384,6 +396,30 @@ impl<'a> NewRow<'a> {
     }
 }
 
+/// From how many new rows of one write the index b-trees may be built again rather than
+/// updated row by row ([`rebuilds_indexes`]).
+const BULK_ROWS: usize = 1_000;
+
+/// Whether a write of `new` rows, the first of which gets id `first_id`, drops both index
+/// b-trees and creates them again after its inserts (as a key rotation does,
+/// `store::reseal`), rather than adding each row's two entries at their places.
+///
+/// Why: each INSERT puts an entry into each index b-tree at the place its blind index (a keyed
+/// hash, so a random place) sorts to; for a first sync into a new vault that was about a sixth
+/// of the time. Built once after the inserts, an index is the table's entries sorted and
+/// written page after page. The rebuild reads every row of the table, those the vault already
+/// held too, so it is done only when the new rows are many ([`BULK_ROWS`]) and at least as many
+/// as the rows already there. Ids are handed out in increasing order and never reused, so the
+/// vault holds at most `first_id - 1` rows: the count needs no query, and a vault whose rows
+/// were removed is only ever over-counted (then rows are added one by one, as before).
+///
+/// Everything happens inside the write's transaction: a write that fails after the drop rolls
+/// back with it, and the indexes are there again, as they were.
+fn rebuilds_indexes(new: usize, first_id: i64) -> bool {
+    let held_at_most = usize::try_from(first_id.saturating_sub(1)).unwrap_or(usize::MAX);
+    new >= BULK_ROWS && new >= held_at_most
+}
+
 /// A new row sealed, with its integrity term: ready to insert.
 struct SealedRow {
     meta: RowMeta,
@@ -419,7 +455,9 @@ fn is_credential(meta: &RowMeta) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use credwell_core::{DatedCredential, Password, PasswordCredential, SecretText};
+    use credwell_core::{
+        CredentialType, DatedCredential, Password, PasswordCredential, SecretText, StoredCredential,
+    };
 
     use super::*;
     use crate::KdfParams;
@@ -521,7 +559,10 @@ mod tests {
                 "a nonce used twice"
             );
         }
-        // The rows one at a time, in another vault: the same content.
+        // The rows one at a time, in another vault: the same content, and the same lookups
+        // (the first vault's index b-trees were built again after its inserts, the other's
+        // were added to row by row; `integrity_matches` compares each with its table).
+        assert!(rebuilds_indexes(changes.len() - 1, 2));
         let other_dir = tempfile::tempdir().unwrap();
         let other = new_vault(&other_dir);
         other
@@ -533,6 +574,132 @@ mod tests {
                 .unwrap();
         }
         assert_eq!(vault.all().unwrap(), other.all().unwrap());
+        assert!(other.integrity_matches().unwrap());
+        assert_same_lookups(&vault, &other, count);
+    }
+
+    /// What lookups by origin and by site find for each of `dated`'s first `count` origins
+    /// and sites, in both vaults: the same (record ids aside), and something.
+    fn assert_same_lookups(a: &Vault, b: &Vault, count: usize) {
+        let found = |listed: Vec<StoredCredential>| -> Vec<StoredCredential> {
+            listed
+                .into_iter()
+                .map(|stored| StoredCredential {
+                    record: RecordId(0),
+                    ..stored
+                })
+                .collect()
+        };
+        for n in (0..count).step_by(97) {
+            let credential = dated(n).credential;
+            let origin = credential.origin();
+            let by_origin = found(a.list_origin(origin, CredentialType::Password).unwrap());
+            assert!(!by_origin.is_empty(), "nothing for {origin}");
+            let other = found(b.list_origin(origin, CredentialType::Password).unwrap());
+            assert_eq!(by_origin, other);
+            let site = origin.site().unwrap();
+            let by_site = found(a.list_site(site, CredentialType::Password).unwrap());
+            assert!(by_site.len() >= by_origin.len());
+            let other = found(b.list_site(site, CredentialType::Password).unwrap());
+            assert_eq!(by_site, other);
+        }
+    }
+
+    /// The index b-trees of `vault`'s records, by name, as the schema lists them.
+    fn index_names(vault: &Vault) -> Vec<String> {
+        let conn = vault.lock();
+        let mut stmt = conn
+            .prepare(
+                "SELECT name FROM sqlite_master
+                 WHERE type = 'index' AND tbl_name = 'records' ORDER BY name",
+            )
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    /// The index b-trees are built again only for a write of many rows into a vault that held
+    /// at most as many (ids never reused: the first new id bounds what it held).
+    #[test]
+    fn the_index_b_trees_are_rebuilt_only_for_many_rows_into_a_vault_holding_fewer() {
+        assert!(rebuilds_indexes(3_000, 1));
+        assert!(rebuilds_indexes(3_000, 3_001));
+        assert!(!rebuilds_indexes(3_000, 3_002));
+        assert!(!rebuilds_indexes(BULK_ROWS - 1, 1));
+        assert!(rebuilds_indexes(BULK_ROWS, 1));
+        assert!(!rebuilds_indexes(1, i64::MAX));
+    }
+
+    /// Many rows added to a vault that holds more (its index b-trees kept and added to) give
+    /// what the same rows written into a new vault (its b-trees built again) give.
+    #[test]
+    fn many_rows_into_a_larger_vault_are_indexed_as_into_a_new_one() {
+        let count = 1_100;
+        let changes: Vec<_> = (0..count).map(|n| Change::AddDated(dated(n))).collect();
+        let filler: Vec<_> = (0..1_200).map(|n| Change::Add(credential(n))).collect();
+        let large_dir = tempfile::tempdir().unwrap();
+        let large = new_vault(&large_dir);
+        large.apply(&filler, Timestamp(1), &mut || {}).unwrap();
+        assert!(!rebuilds_indexes(count, 1_201));
+        let added = large.apply(&changes, Timestamp(2), &mut || {}).unwrap();
+        assert_eq!(added.first(), Some(&RecordId(1_201)));
+        let new_dir = tempfile::tempdir().unwrap();
+        let new = new_vault(&new_dir);
+        new.apply(&changes, Timestamp(2), &mut || {}).unwrap();
+        assert!(large.integrity_matches().unwrap() && new.integrity_matches().unwrap());
+        assert_eq!(index_names(&large), index_names(&new));
+        assert_same_lookups(&large, &new, count);
+        let all = large.all().unwrap();
+        let tail: Vec<_> = all[1_200..].iter().map(|s| &s.credential).collect();
+        let fresh = new.all().unwrap();
+        assert_eq!(
+            tail,
+            fresh.iter().map(|s| &s.credential).collect::<Vec<_>>()
+        );
+    }
+
+    /// An INSERT that fails in the middle of a write whose index b-trees were dropped (a
+    /// trigger refuses one row) leaves the vault as it was: nothing written, both indexes
+    /// there and matching the table, lookups working, and the next write succeeding.
+    #[test]
+    fn a_failure_in_the_middle_of_a_bulk_insert_leaves_the_vault_and_its_indexes_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = new_vault(&dir);
+        let before = vec![Change::AddDated(dated(0))];
+        vault.apply(&before, Timestamp(1), &mut || {}).unwrap();
+        let indexes = index_names(&vault);
+        assert_eq!(indexes, ["records_by_origin", "records_by_site"]);
+        let generation = vault.generation().unwrap();
+        vault
+            .lock()
+            .execute_batch(
+                "CREATE TRIGGER refuse BEFORE INSERT ON records WHEN NEW.id = 700
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+            )
+            .unwrap();
+        let changes: Vec<_> = (1..1_200).map(|n| Change::AddDated(dated(n))).collect();
+        assert!(rebuilds_indexes(changes.len(), 2));
+        let error = vault.apply(&changes, Timestamp(2), &mut || {}).unwrap_err();
+        assert!(matches!(error, VaultError::Sqlite(_)), "{error:?}");
+        assert_eq!(rows(&vault).len(), 1);
+        assert_eq!(index_names(&vault), indexes);
+        assert!(vault.integrity_matches().unwrap());
+        assert_eq!(vault.generation().unwrap(), generation);
+        let origin = dated(0).credential.origin().clone();
+        assert_eq!(
+            vault
+                .list_origin(&origin, CredentialType::Password)
+                .unwrap()
+                .len(),
+            1
+        );
+        vault.lock().execute_batch("DROP TRIGGER refuse").unwrap();
+        vault.apply(&changes, Timestamp(3), &mut || {}).unwrap();
+        assert_eq!(rows(&vault).len(), 1_200);
+        assert_eq!(index_names(&vault), indexes);
+        assert!(vault.integrity_matches().unwrap());
     }
 
     /// A new row that cannot be written, in the middle of many sealed at once, fails the whole
