@@ -285,36 +285,36 @@ pub(super) fn id_lines<'a>(text: &str, ids: &'a [String]) -> HashMap<&'a str, u6
 }
 
 fn read_item(item: Item, number: u64, parsed: &mut Parsed) -> Result<(), FormatError> {
-    let item_id = String::from(&item.id);
+    // The item's id is written out (base64url) only for a message that names it.
+    let item_id = &item.id;
     let urls: Vec<String> = item.scope.map(|s| s.urls).unwrap_or_default();
     // A note beside a login in the same item is that login's notes.
-    let notes: Vec<String> = item
+    let notes = item
         .credentials
         .iter()
         .filter_map(|c| match c {
             Credential::Note(note) => Some(String::from(note.content.value.clone())),
             _ => None,
         })
-        .collect();
+        .collect::<Vec<String>>()
+        .join("\n");
     let has_login = item
         .credentials
         .iter()
         .any(|c| matches!(c, Credential::BasicAuth(_)));
     let before = parsed.logins.len();
     let mut extras = LoginExtras::default();
+    let login = Login {
+        id: item_id,
+        title: &item.title,
+        urls: &urls,
+        notes: &notes,
+        created: item.creation_at,
+        updated: item.modified_at,
+    };
     for credential in item.credentials {
         match credential {
-            Credential::BasicAuth(basic) => {
-                let login = Login {
-                    id: &item_id,
-                    title: &item.title,
-                    urls: &urls,
-                    notes: &notes.join("\n"),
-                    created: item.creation_at,
-                    updated: item.modified_at,
-                };
-                read_basic_auth(&basic, &login, number, parsed)?;
-            }
+            Credential::BasicAuth(basic) => read_basic_auth(*basic, &login, number, parsed)?,
             Credential::Passkey(passkey) => match passkey_from_cxf(*passkey, item.creation_at) {
                 Ok(record) => parsed.passkeys.push(record),
                 Err(Problem::Unsupported(why)) => {
@@ -364,7 +364,7 @@ fn read_item(item: Item, number: u64, parsed: &mut Parsed) -> Result<(), FormatE
 
 /// What an item says about the logins of its `basic-auth` credentials.
 struct Login<'a> {
-    id: &'a str,
+    id: &'a B64Url,
     title: &'a str,
     urls: &'a [String],
     notes: &'a str,
@@ -372,21 +372,22 @@ struct Login<'a> {
     updated: Option<u64>,
 }
 
+/// The logins of a `basic-auth` credential: one per web URL of its item. Its username and
+/// password are moved out of the file's credential, not copied (the last URL's login takes
+/// them; one before it, a copy): no copy of the password is left behind unwiped.
 fn read_basic_auth(
-    basic: &BasicAuthCredential,
+    basic: BasicAuthCredential,
     item: &Login<'_>,
     number: u64,
     parsed: &mut Parsed,
 ) -> Result<(), FormatError> {
-    let username = basic
+    let mut username = basic
         .username
-        .as_ref()
-        .map(|f| String::from(f.value.clone()))
+        .map(|f| String::from(f.value))
         .unwrap_or_default();
-    let Some(password) = basic
+    let Some(mut password) = basic
         .password
-        .as_ref()
-        .map(|f| Zeroizing::new(String::from(f.value.clone())))
+        .map(|f| Password::new(String::from(f.value)))
         .filter(|p| !p.is_empty())
     else {
         parsed.skip(number, SkipReason::NoPassword);
@@ -395,20 +396,40 @@ fn read_basic_auth(
     if item.urls.is_empty() {
         parsed.skip(number, SkipReason::NoWebOrigin(String::new()));
     }
+    let created = item.created.map(|s| Timestamp(s.saturating_mul(1000)));
+    let updated = item.updated.map(|s| Timestamp(s.saturating_mul(1000)));
     for (n, url) in item.urls.iter().enumerate() {
-        let field = format!("scope URL {} of item {}", n + 1, item.id);
-        let Some(origin) = login_origin(url, number, &field)? else {
+        let Some(origin) = login_origin(
+            url,
+            number,
+            format_args!("scope URL {} of item {}", n + 1, item.id),
+        )?
+        else {
             parsed.skip(number, SkipReason::NoWebOrigin(url.clone()));
             continue;
         };
-        let mut login = ImportedLogin::new(origin, &username, Password::new(password.as_str()));
-        login.url = url.clone();
-        login.name = item.title.to_owned();
-        login.notes = item.notes.to_owned();
-        login.created = item.created.map(|s| Timestamp(s.saturating_mul(1000)));
-        login.updated = item.updated.map(|s| Timestamp(s.saturating_mul(1000)));
-        login.line = number;
-        parsed.logins.push(login);
+        let last = n + 1 == item.urls.len();
+        let (username, password) = if last {
+            (
+                std::mem::take(&mut username),
+                std::mem::replace(&mut password, Password::new(String::new())),
+            )
+        } else {
+            (username.clone(), password.clone())
+        };
+        parsed.logins.push(ImportedLogin {
+            origin,
+            url: url.clone(),
+            username,
+            password,
+            name: item.title.to_owned(),
+            notes: item.notes.to_owned(),
+            created,
+            updated,
+            history: Vec::new(),
+            extras: LoginExtras::default(),
+            line: number,
+        });
     }
     Ok(())
 }

@@ -321,8 +321,14 @@ impl Parsed {
 
 /// The web origin of a URL of a file ([`urls`]: the same reading for every format), `None`
 /// when it has none (the entry is skipped), or an error at `line` naming the `field` when it
-/// is a malformed http or https URL.
-fn login_origin(url: &str, line: u64, field: &str) -> Result<Option<Origin>, FormatError> {
+/// is a malformed http or https URL. The field is put into words only for the error
+/// (`format_args!`): a name built for each of a large file's URLs was a measurable part of
+/// reading it.
+fn login_origin(
+    url: &str,
+    line: u64,
+    field: impl fmt::Display,
+) -> Result<Option<Origin>, FormatError> {
     match urls::read(url) {
         urls::Reading::Web(origin) => Ok(Some(origin)),
         urls::Reading::NotWeb => Ok(None),
@@ -410,21 +416,31 @@ pub fn read_with_key(
     key: &KdbxKey,
 ) -> Result<Parsed, FormatError> {
     let bytes = read_at_most(input, MAX_INPUT_BYTES)?;
-    check_kind(format, &bytes)?;
+    read_bytes(format, &bytes, key)
+}
+
+/// Reads every login of a file already read whole, as [`read_with_key`] does once it has read
+/// `input`: a caller that holds the file's bytes (or knows its size, and reads it into a buffer
+/// made that large at once) spares a copy of a large file.
+pub fn read_bytes(format: Format, bytes: &[u8], key: &KdbxKey) -> Result<Parsed, FormatError> {
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(too_large(MAX_INPUT_BYTES));
+    }
+    check_kind(format, bytes)?;
     match format {
-        Format::ChromeCsv => chrome::read(&bytes),
-        Format::FirefoxCsv => firefox::read(&bytes),
-        Format::BitwardenJson => bitwarden::read(&bytes),
-        Format::KeepassxcCsv => keepassxc::read(&bytes),
-        Format::Cxf => cxf::read(&bytes),
+        Format::ChromeCsv => chrome::read(bytes),
+        Format::FirefoxCsv => firefox::read(bytes),
+        Format::BitwardenJson => bitwarden::read(bytes),
+        Format::KeepassxcCsv => keepassxc::read(bytes),
+        Format::Cxf => cxf::read(bytes),
         Format::BitwardenCsv
         | Format::LastpassCsv
         | Format::AppleCsv
         | Format::OnepasswordCsv
-        | Format::ProtonCsv => simple_csv::read(format, &bytes),
-        Format::Onepux => onepux::read(&bytes),
-        Format::ProtonJson => proton_json::read(&bytes),
-        Format::Kdbx => kdbx::read(&bytes, key),
+        | Format::ProtonCsv => simple_csv::read(format, bytes),
+        Format::Onepux => onepux::read(bytes),
+        Format::ProtonJson => proton_json::read(bytes),
+        Format::Kdbx => kdbx::read(bytes, key),
     }
 }
 
@@ -475,15 +491,20 @@ fn read_at_most(input: impl Read, limit: u64) -> Result<Zeroizing<Vec<u8>>, Form
             reason: format!("cannot read the file: {e}"),
         })?;
     if bytes.len() as u64 > limit {
-        return Err(FormatError {
-            line: None,
-            reason: format!(
-                "the file is larger than {} MiB, the most credwell imports",
-                limit / (1024 * 1024)
-            ),
-        });
+        return Err(too_large(limit));
     }
     Ok(bytes)
+}
+
+/// The error for a file larger than `limit` bytes.
+fn too_large(limit: u64) -> FormatError {
+    FormatError {
+        line: None,
+        reason: format!(
+            "the file is larger than {} MiB, the most credwell imports",
+            limit / (1024 * 1024)
+        ),
+    }
 }
 
 /// A JSON format's bytes as text, or where they stop being UTF-8.

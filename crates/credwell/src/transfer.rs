@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufReader, IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -137,17 +137,6 @@ pub(crate) fn file_name(path: &Path) -> String {
     }
 }
 
-/// Reads and parses a whole file (`-`: stdin), or says where and why it is malformed.
-pub(crate) fn parse_file(format: Format, path: &Path) -> Result<formats::Parsed> {
-    let read = if is_std_stream(path) {
-        formats::read(format, std::io::stdin().lock())
-    } else {
-        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-        formats::read(format, BufReader::new(file))
-    };
-    read.map_err(|e| read_error(&file_name(path), e))
-}
-
 /// A file's error as the command says it: the file (`name`), the line where known, the reason.
 fn read_error(name: &str, e: formats::FormatError) -> anyhow::Error {
     match e.line {
@@ -195,19 +184,21 @@ pub(crate) fn import(global: &Global, args: &ImportArgs, out: &mut impl Write) -
         };
         return agent.run_with_file(request, &bytes, out);
     }
-    let parsed = if args.format == Format::Kdbx {
-        let bytes = read_whole(&args.file)?;
-        let key = kdbx_key(args, &bytes)?;
-        formats::read_with_key(args.format, bytes.as_slice(), &key)
-            .map_err(|e| read_error(&file_name(&args.file), e))?
-    } else {
-        parse_file(args.format, &args.file)?
-    };
+    let bytes = read_whole(&args.file)?;
+    let key = kdbx_key(args, &bytes)?;
+    let parsed = formats::read_bytes(args.format, &bytes, &key)
+        .map_err(|e| read_error(&file_name(&args.file), e))?;
+    drop(bytes);
     let backend = backend::open(global)?;
     import_in(&backend, global.json, args, parsed, out)
 }
 
-/// A file (`-`: stdin) read whole for the agent, refused when larger than any import can be.
+/// A file (`-`: stdin) read whole, for the agent or to be read here, refused when larger than
+/// any import can be.
+///
+/// A file is read into a buffer made as large as the file at once: a buffer that grows copies
+/// what it holds at each step (a large file's whole text, several times) and frees the old
+/// copies without wiping them.
 fn read_whole(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
     let name = file_name(path);
     let limit = formats::MAX_INPUT_BYTES;
@@ -218,12 +209,14 @@ fn read_whole(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
             .take(limit + 1)
             .read_to_end(&mut bytes)
     } else {
-        File::open(path)
-            .with_context(|| format!("cannot open {}", path.display()))?
-            .take(limit + 1)
-            .read_to_end(&mut bytes)
+        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        // One byte more than the file: read_to_end's last read, which finds the end, then
+        // needs no more room.
+        let size = file.metadata().map_or(0, |m| m.len()).min(limit + 1);
+        bytes.reserve_exact(usize::try_from(size).unwrap_or(0).saturating_add(1));
+        file.take(limit + 1).read_to_end(&mut bytes)
     };
-    read.with_context(|| format!("{name}: cannot read the file; nothing was imported"))?;
+    read.map_err(|e| anyhow::anyhow!("{name}: cannot read the file: {e}; nothing was imported"))?;
     if bytes.len() as u64 > limit {
         bail!(
             "{name}: the file is larger than {} MiB, the most credwell imports; nothing was \
@@ -257,7 +250,7 @@ pub(crate) fn import_bytes(
     };
     let password = (request.kdbx_password.as_ref()).map(|p| Zeroizing::new(p.expose().to_owned()));
     let key = KdbxKey::new(password, key_file);
-    let parsed = formats::read_with_key(format, bytes, &key).map_err(|e| read_error(name, e))?;
+    let parsed = formats::read_bytes(format, bytes, &key).map_err(|e| read_error(name, e))?;
     let args = ImportArgs {
         format,
         file: PathBuf::from(name),
