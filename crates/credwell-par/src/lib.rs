@@ -9,6 +9,11 @@
 //! page, the digests of a saved state) both do such work; neither depends on the other, so the
 //! one implementation lives here, on the standard library alone. Each caller says, with a
 //! [`Split`], from how many items threads are worth starting and how many at most.
+//!
+//! [`in_runs`] gives every result at once. [`streamed`] hands the results to the calling
+//! thread chunk by chunk, in item order, while the other threads work on the next chunks: for
+//! work whose results must then go through one thread (rows inserted into SQLite), which then
+//! overlaps with the rest.
 
 #[cfg(test)]
 mod tests;
@@ -49,6 +54,90 @@ pub fn in_runs<I: Sync, T: Send>(
         .map_or(1, usize::from)
         .min(split.max_threads);
     split_in(items, threads, work)
+}
+
+/// `work` applied to consecutive chunks of `chunk` items on up to `split.max_threads` threads
+/// besides the calling one, and `take` called on the calling thread with each chunk's results,
+/// in chunk order, as soon as that chunk is done: `take` works on the first chunks while the
+/// threads work on the next. What `take` sees, and when it stops, is what one pass over the
+/// items gives: every chunk's results in item order, until the first chunk `take` fails on,
+/// whose error is returned (the threads then stop after their current chunk). With fewer than
+/// `split.parallel_from` items, or one core, the calling thread does it all, chunk by chunk.
+///
+/// A chunk is the unit of per-thread state (a batch of nonces, say); thread `t` of `n` does
+/// chunks `t`, `t + n`, and so on, so the threads take turns in chunk order. A thread that
+/// cannot be started has its chunks done on the calling thread, when their turn comes. A panic
+/// in a thread is resumed on the calling thread when it reaches that thread's chunk.
+pub fn streamed<I: Sync, T: Send, E>(
+    items: &[I],
+    split: Split,
+    chunk: usize,
+    work: impl Fn(&[I]) -> Vec<T> + Sync,
+    take: impl FnMut(Vec<T>) -> Result<(), E>,
+) -> Result<(), E> {
+    let threads = if items.len() < split.parallel_from {
+        0
+    } else {
+        std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(split.max_threads)
+    };
+    stream_in(items, threads, chunk, work, take)
+}
+
+/// [`streamed`] once the number of threads is known: `threads` of them besides the calling
+/// one (fewer than two: none).
+fn stream_in<I: Sync, T: Send, E>(
+    items: &[I],
+    threads: usize,
+    chunk: usize,
+    work: impl Fn(&[I]) -> Vec<T> + Sync,
+    mut take: impl FnMut(Vec<T>) -> Result<(), E>,
+) -> Result<(), E> {
+    let chunks: Vec<&[I]> = items.chunks(chunk.max(1)).collect();
+    if threads < 2 {
+        return chunks.into_iter().try_for_each(|part| take(work(part)));
+    }
+    let work = &work;
+    let chunks = &chunks;
+    std::thread::scope(|scope| {
+        // One channel a thread; `None` for a thread that could not be started.
+        let mut started: Vec<_> = (0..threads)
+            .map(|t| {
+                let (send, receive) = std::sync::mpsc::channel();
+                std::thread::Builder::new()
+                    .spawn_scoped(scope, move || {
+                        for part in chunks.iter().skip(t).step_by(threads) {
+                            // A closed channel: the calling thread stopped.
+                            if send.send(work(part)).is_err() {
+                                return;
+                            }
+                        }
+                    })
+                    .ok()
+                    .map(|thread| (thread, receive))
+            })
+            .collect();
+        for (n, part) in chunks.iter().enumerate() {
+            let turn = &mut started[n % threads];
+            let sent = turn.as_ref().map(|(_, receive)| receive.recv());
+            let results = match sent {
+                Some(Ok(results)) => results,
+                // The thread ended without sending this chunk: it panicked.
+                Some(Err(_)) => {
+                    if let Some((thread, _)) = turn.take()
+                        && let Err(panic) = thread.join()
+                    {
+                        std::panic::resume_unwind(panic);
+                    }
+                    work(part)
+                }
+                None => work(part),
+            };
+            take(results)?;
+        }
+        Ok(())
+    })
 }
 
 /// [`in_runs`] once the number of threads is known: `threads` runs (fewer than two: one).

@@ -1,6 +1,6 @@
 //! The runs give what one pass over the items gives, in item order, whatever the split.
 
-use super::{Split, in_runs, split_in};
+use super::{Split, in_runs, split_in, stream_in, streamed};
 use std::sync::Mutex;
 use std::thread::ThreadId;
 
@@ -122,4 +122,128 @@ fn a_panic_in_a_run_reaches_the_caller() {
         let message = panicked.downcast_ref::<String>().map(String::as_str);
         assert_eq!(message, Some(format!("item {refused} refused").as_str()));
     }
+}
+
+/// What [`stream_in`] hands the caller, chunk by chunk, and which threads did the work.
+fn streamed_squares(items: &[u64], threads: usize, chunk: usize) -> (Vec<Vec<u64>>, Vec<ThreadId>) {
+    let seen = Mutex::new(Vec::new());
+    let mut taken = Vec::new();
+    let done: Result<(), ()> = stream_in(
+        items,
+        threads,
+        chunk,
+        |part| {
+            seen.lock()
+                .expect("no chunk panics")
+                .push(std::thread::current().id());
+            part.iter().map(|n| n * n).collect()
+        },
+        |results| {
+            taken.push(results);
+            Ok(())
+        },
+    );
+    assert_eq!(done, Ok(()));
+    (taken, seen.into_inner().expect("no chunk panics"))
+}
+
+#[test]
+fn streamed_chunks_reach_the_caller_in_item_order_for_every_count_of_threads() {
+    for len in [0_u64, 1, 2, 7, 128, 129, 1000] {
+        let items: Vec<u64> = (0..len).collect();
+        for chunk in [1, 3, 128] {
+            let expected: Vec<Vec<u64>> = items
+                .chunks(chunk)
+                .map(|part| part.iter().map(|n| n * n).collect())
+                .collect();
+            for threads in 0..=4 {
+                let (taken, workers) = streamed_squares(&items, threads, chunk);
+                assert_eq!(
+                    taken, expected,
+                    "{len} items, chunks of {chunk}, {threads} threads"
+                );
+                let here = std::thread::current().id();
+                let elsewhere = workers.iter().filter(|id| **id != here).count();
+                if threads < 2 {
+                    assert_eq!(elsewhere, 0);
+                } else {
+                    // Every chunk on a thread of its own turn, none here.
+                    assert_eq!(elsewhere, expected.len());
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn few_items_are_streamed_on_the_calling_thread() {
+    let items: Vec<u64> = (0..63).collect();
+    let here = std::thread::current().id();
+    let mut taken = Vec::new();
+    let done: Result<(), ()> = streamed(
+        &items,
+        threads_from(64),
+        10,
+        |part| {
+            assert_eq!(std::thread::current().id(), here);
+            part.to_vec()
+        },
+        |results| {
+            taken.extend(results);
+            Ok(())
+        },
+    );
+    assert_eq!((done, taken), (Ok(()), items));
+}
+
+#[test]
+fn the_first_failure_of_the_caller_stops_the_stream() {
+    let items: Vec<u32> = (0..1_000).collect();
+    for threads in [0, 2, 3] {
+        let mut taken = Vec::new();
+        let done = stream_in(
+            &items,
+            threads,
+            7,
+            |part| part.to_vec(),
+            |results| {
+                if let Some(bad) = results.iter().find(|n| **n >= 500 && **n % 13 == 0) {
+                    return Err(*bad);
+                }
+                taken.extend(results);
+                Ok(())
+            },
+        );
+        // 507 is the first multiple of 13 from 500; its chunk (504..511) is not taken.
+        assert_eq!(done, Err(507), "{threads} threads");
+        assert_eq!(taken, (0..504).collect::<Vec<_>>(), "{threads} threads");
+    }
+}
+
+/// A panic in another thread's chunk reaches the caller with its message, once the chunks
+/// before it were taken.
+#[test]
+fn a_panic_in_a_streamed_chunk_reaches_the_caller() {
+    let items: Vec<u32> = (0..40).collect();
+    let refused = 21;
+    let mut taken = Vec::new();
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        stream_in(
+            &items,
+            2,
+            4,
+            |part| {
+                assert!(!part.contains(&refused), "item {refused} refused");
+                part.to_vec()
+            },
+            |results| {
+                taken.extend(results);
+                Ok::<_, ()>(())
+            },
+        )
+    }))
+    .expect_err("the chunk with the refused item panics");
+    let message = panicked.downcast_ref::<String>().map(String::as_str);
+    assert_eq!(message, Some("item 21 refused"));
+    assert_eq!(taken, (0..20).collect::<Vec<_>>());
 }

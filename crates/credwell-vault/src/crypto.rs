@@ -31,7 +31,7 @@ const HEADER_LEN: usize = 2 + NONCE_LEN;
 const TAG_LEN: usize = 16;
 
 /// How many nonces [`Nonces`] draws from the operating system at once.
-const NONCE_BATCH: usize = 128;
+pub(crate) const NONCE_BATCH: usize = 128;
 
 /// Random nonces for the seals of one write, drawn from the operating system's random source
 /// [`NONCE_BATCH`] at a time: one `getrandom` call for that many rows instead of one a row (the

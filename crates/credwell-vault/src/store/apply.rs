@@ -140,12 +140,17 @@ impl Vault {
     ///
     /// 1. Hand out each row's id, in order: the ids one add at a time would get.
     /// 2. Seal each row and compute its blind indexes and integrity term, on the machine's
-    ///    cores (`parallel::each_run`): the rows are independent, and this is most of the
-    ///    cost of writing many rows. Each core's run draws nonces of its own ([`Nonces`]).
-    /// 3. Insert the rows in order, toggling each one's term into the accumulator. When the
-    ///    rows are many and at least as many as the vault held before (a first sync, an import
-    ///    into a new vault: [`rebuilds_indexes`]), both index b-trees are dropped first and
-    ///    created again once after the last row, inside the same transaction.
+    ///    cores (`parallel::streamed`), in chunks: the rows are independent, and this is most
+    ///    of the cost of writing many rows. Each chunk draws nonces of its own ([`Nonces`]).
+    /// 3. Insert the rows in order as their chunks are sealed, toggling each one's term into
+    ///    the accumulator: SQLite takes one row at a time, so the other cores seal the next
+    ///    chunks meanwhile. When the rows are many and at least as many as the vault held
+    ///    before (a first sync, an import into a new vault: [`rebuilds_indexes`]), both index
+    ///    b-trees are dropped first and created again once after the last row, inside the
+    ///    same transaction.
+    ///
+    /// The first row that cannot be sealed or inserted, in row order, fails the write (rolled
+    /// back with its transaction).
     fn put_new_rows(
         &self,
         tx: &Connection,
@@ -157,28 +162,31 @@ impl Vault {
         for row in &mut rows {
             row.id = self.next_id(tx, pending)?;
         }
-        // 2.
-        let sealed = parallel::each_run(&rows, |run| {
-            let mut nonces = Nonces::new();
-            run.iter()
-                .map(|row| self.seal_new(row, &mut nonces))
-                .collect()
-        });
-        // 3.
         let rebuilt = rows
             .first()
             .is_some_and(|first| rebuilds_indexes(rows.len(), first.id));
         if rebuilt {
             tx.execute_batch(schema::DROP_RECORD_INDEXES)?;
         }
-        let mut added = Vec::with_capacity(sealed.len());
-        for row in sealed {
-            let row = row?;
-            self.write_row(tx, &row.meta, &row.sealed, None)?;
-            pending.toggle(row.term);
-            added.push(RecordId(u64::try_from(row.meta.id).unwrap_or(0)));
-            progress();
-        }
+        // 2. and 3.
+        let mut added = Vec::with_capacity(rows.len());
+        let seal = |chunk: &[NewRow<'_>]| {
+            let mut nonces = Nonces::new();
+            chunk
+                .iter()
+                .map(|row| self.seal_new(row, &mut nonces))
+                .collect()
+        };
+        parallel::streamed(&rows, seal, |sealed: Vec<Result<SealedRow, VaultError>>| {
+            for row in sealed {
+                let row = row?;
+                self.write_row(tx, &row.meta, &row.sealed, None)?;
+                pending.toggle(row.term);
+                added.push(RecordId(u64::try_from(row.meta.id).unwrap_or(0)));
+                progress();
+            }
+            Ok::<_, VaultError>(())
+        })?;
         if rebuilt {
             tx.execute_batch(schema::CREATE_RECORD_INDEXES)?;
         }

@@ -36,3 +36,17 @@ pub(super) fn each_run<I: Sync, T: Send>(
 ) -> Vec<T> {
     credwell_par::in_runs(items, SPLIT, work)
 }
+
+/// How many new rows are sealed together ([`streamed`]): one batch of nonces each.
+const CHUNK: usize = crate::crypto::NONCE_BATCH;
+
+/// `work` applied to chunks of `items` on the machine's cores, and `take` called on this
+/// thread with each chunk's results in item order as soon as it is done, while the next
+/// chunks are worked on (`credwell_par::streamed`); the first error `take` returns ends it.
+pub(super) fn streamed<I: Sync, T: Send, E>(
+    items: &[I],
+    work: impl Fn(&[I]) -> Vec<T> + Sync,
+    take: impl FnMut(Vec<T>) -> Result<(), E>,
+) -> Result<(), E> {
+    credwell_par::streamed(items, SPLIT, CHUNK, work, take)
+}
