@@ -61,7 +61,7 @@ fn secret_or_nothing_from_file(path: &Path, what: &str) -> Result<Passphrase> {
 }
 
 /// The file named by `CREDWELL_PASSPHRASE_FILE`, if set.
-fn passphrase_file_from_env() -> Option<std::path::PathBuf> {
+pub(crate) fn passphrase_file_from_env() -> Option<std::path::PathBuf> {
     std::env::var_os(PASSPHRASE_FILE_ENV)
         .filter(|v| !v.is_empty())
         .map(Into::into)

@@ -186,11 +186,37 @@ pub(crate) fn import(global: &Global, args: &ImportArgs, out: &mut impl Write) -
     }
     let bytes = read_whole(&args.file)?;
     let key = kdbx_key(args, &bytes)?;
-    let parsed = formats::read_bytes(args.format, &bytes, &key)
-        .map_err(|e| read_error(&file_name(&args.file), e))?;
-    drop(bytes);
-    let backend = backend::open(global)?;
-    import_in(&backend, global.json, args, parsed, out)
+    let read = || {
+        let parsed = formats::read_bytes(args.format, &bytes, &key)
+            .map_err(|e| read_error(&file_name(&args.file), e));
+        drop(bytes);
+        parsed
+    };
+    if secrets::passphrase_file_from_env().is_none() {
+        // The passphrase is asked on the terminal only once the whole file reads.
+        let parsed = read()?;
+        let backend = backend::open(global)?;
+        let existing = backend.all_credentials()?;
+        return import_in(&backend, &existing, global.json, args, parsed, out);
+    }
+    // Nothing to ask: the vault is opened and its credentials read on one core while the file
+    // is read on the other (each was about a third of a large import). A malformed file is
+    // still the error said, whatever the vault's.
+    let (parsed, opened) = std::thread::scope(|scope| {
+        let opened = scope.spawn(|| -> Result<_> {
+            let backend = backend::open(global)?;
+            let existing = backend.all_credentials()?;
+            Ok((backend, existing))
+        });
+        let parsed = read();
+        (parsed, opened.join())
+    });
+    let parsed = parsed?;
+    let (backend, existing) = match opened {
+        Ok(opened) => opened?,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+    import_in(&backend, &existing, global.json, args, parsed, out)
 }
 
 /// A file (`-`: stdin) read whole, for the agent or to be read here, refused when larger than
@@ -259,24 +285,28 @@ pub(crate) fn import_bytes(
         password_file: None,
         key_file: None,
     };
-    import_in(backend, json, &args, parsed, out)
+    import_in(
+        backend,
+        &backend.all_credentials()?,
+        json,
+        &args,
+        parsed,
+        out,
+    )
 }
 
-/// Plans a parsed file against `backend`, applies it (unless `--dry-run`) and reports.
+/// Plans a parsed file against `backend`, which holds `existing`, applies it (unless
+/// `--dry-run`) and reports.
 pub(crate) fn import_in(
     backend: &impl Backend,
+    existing: &[StoredCredential],
     json: bool,
     args: &ImportArgs,
     parsed: formats::Parsed,
     out: &mut impl Write,
 ) -> Result<()> {
     let read = parsed.logins.len();
-    let plan = plan::plan(
-        &backend.all_credentials()?,
-        parsed.logins,
-        args.on_conflict,
-        now(),
-    );
+    let plan = plan::plan(existing, parsed.logins, args.on_conflict, now());
     let passkeys_read = parsed.passkeys.len();
     let (passkey_changes, passkey_summary) = if passkeys_read > 0 {
         plan_passkeys(&passkeys_of(backend)?, parsed.passkeys)

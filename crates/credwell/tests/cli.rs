@@ -323,6 +323,19 @@ fn the_whole_file_is_checked_before_the_passphrase_is_asked_for() {
         );
         assert!(!err.contains("passphrase"), "{err}");
     }
+    // A passphrase in its file is read, and the vault opened, while the file is read: a wrong
+    // one is still not what a malformed file's import says.
+    std::fs::write(env.path("passphrase"), "not the passphrase\n").unwrap();
+    let err = env.fails(&[
+        "import",
+        "chrome-csv",
+        &fixture("fail_chrome_malformed_url.csv"),
+    ]);
+    assert!(
+        err.contains("fail_chrome_malformed_url.csv:3: the \"url\" column is not a usable URL"),
+        "{err}"
+    );
+    assert!(!err.contains("passphrase"), "{err}");
     std::fs::write(env.path("passphrase"), format!("{PASSPHRASE}\n")).unwrap();
     assert_eq!(env.list(), before);
     // The same files under their own names: a URL without a scheme is https everywhere.
