@@ -41,6 +41,10 @@ impl Transport for Counting {
     fn push(&mut self, request: &PushRequest) -> Result<Pushed, TransportError> {
         self.inner.push(request)
     }
+
+    fn pull_ahead(&mut self, since: u64, limit: u32) {
+        self.inner.pull_ahead(since, limit);
+    }
 }
 
 fn stats(name: &str, times: Vec<Duration>) -> Duration {

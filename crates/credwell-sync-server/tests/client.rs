@@ -1,16 +1,23 @@
 //! The devices' client (`credwell_sync::client` over HTTP) against this server, on both
 //! engines: three devices add, edit and delete, edit the same record concurrently and offline,
-//! and converge record by record; a device joins through another; a revoked one is shut out.
+//! and converge record by record; a device joins through another; a revoked one is shut out;
+//! a page asked for ahead answers its pull only.
 
 #![allow(clippy::unwrap_used)] // A test: a failure panics right there.
 
 mod common;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
 use common::devices::{Device, KEY, content, converged, devices, note};
+use common::proxy::{Action, Proxy};
 use common::serve;
 use credwell_sync::AccountKey;
 use credwell_sync::client::http::{Enrolled, HttpTransport};
-use credwell_sync::client::{Client, State, SyncError, TransportError};
+use credwell_sync::client::{Client, State, SyncError, Transport, TransportError};
+use credwell_sync::protocol::{MAX_PULL_RECORDS, PushRequest};
 
 /// A client for a device added to the account, holding `key` as the account key.
 fn client(base: &str, added: Enrolled, key: &[u8; 32]) -> Device {
@@ -99,4 +106,69 @@ fn a_device_with_the_wrong_account_key_finds_every_record_tampered() {
     let error = stranger.sync().unwrap_err();
     assert!(matches!(error, SyncError::Tampered { .. }), "{error}");
     assert_eq!(stranger.records().count(), 0);
+}
+
+/// A page asked for ahead (`Transport::pull_ahead`, what the client does while it checks the
+/// page before) is the answer of the pull of that page that follows, in one request; a pull of
+/// another page, or a push in between, throws it away: an answer older than the device's own
+/// push is never used.
+#[test]
+fn a_page_asked_for_ahead_answers_its_pull_once_and_never_after_a_push() {
+    let (base, runtime, _engine) = serve("sqlite");
+    let upstream = base.trim_start_matches("http://").parse().unwrap();
+    let proxy = runtime.block_on(Proxy::start(upstream));
+    let pulls = Arc::new(AtomicUsize::new(0));
+    let counted = pulls.clone();
+    proxy.set_policy(move |request| {
+        if request.method == "GET" && request.path.starts_with("/v1/records") {
+            counted.fetch_add(1, Ordering::SeqCst);
+        }
+        Action::Pass
+    });
+    let url = proxy.url();
+    let first = HttpTransport::create_account(&url, "laptop").unwrap();
+    let mut raw = HttpTransport::new(&url, first.token.clone()).unwrap();
+    let mut writer = client(&url, first, &KEY);
+    let x = writer.record_id("login", b"x");
+    writer.change(x, note("x1"), 1);
+    writer.sync().unwrap();
+    let pulled = |expected: usize| {
+        // The thread sending a page ahead may still be on its way: wait for it to be seen.
+        for _ in 0..200 {
+            if pulls.load(Ordering::SeqCst) >= expected {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        pulls.load(Ordering::SeqCst)
+    };
+    let before = pulled(0);
+    // Asked ahead, then pulled: the same answer as a pull, from one request.
+    raw.pull_ahead(0, MAX_PULL_RECORDS);
+    let ahead = raw.pull(0, MAX_PULL_RECORDS).unwrap();
+    assert_eq!(pulled(before + 1), before + 1);
+    assert_eq!(ahead, raw.pull(0, MAX_PULL_RECORDS).unwrap());
+    assert_eq!(
+        ahead.records.len(),
+        2,
+        "the record and the account's manifest"
+    );
+    // Asked ahead for one page, pulled another: the other page's answer.
+    raw.pull_ahead(0, MAX_PULL_RECORDS);
+    let other = raw
+        .pull(ahead.records[0].revision, MAX_PULL_RECORDS)
+        .unwrap();
+    assert_eq!(other.records.len(), 1);
+    assert_eq!(pulled(before + 4), before + 4);
+    // Asked ahead and answered, then a push (an empty one, which the server may refuse): the
+    // pull after it asks the server again.
+    raw.pull_ahead(0, MAX_PULL_RECORDS);
+    assert_eq!(pulled(before + 5), before + 5);
+    std::thread::sleep(Duration::from_millis(100));
+    let _ = raw.push(&PushRequest {
+        records: Vec::new(),
+    });
+    let again = raw.pull(0, MAX_PULL_RECORDS).unwrap();
+    assert_eq!(pulled(before + 6), before + 6, "asked the server again");
+    assert_eq!(again.records, ahead.records);
 }

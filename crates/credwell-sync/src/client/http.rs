@@ -1,6 +1,7 @@
 //! The client's HTTP transport: the sync API ([`crate::protocol`]) over a blocking HTTP client.
 
 use std::fmt;
+use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use reqwest::Certificate;
@@ -51,6 +52,34 @@ pub struct HttpTransport {
     base: String,
     token: Zeroizing<String>,
     http: Http,
+    /// The pull sent ahead ([`Transport::pull_ahead`]), if any.
+    ahead: Option<Ahead>,
+}
+
+/// A pull sent ahead of its call: the page it asks for, and the thread that waits for the
+/// answer.
+struct Ahead {
+    since: u64,
+    limit: u32,
+    answer: JoinHandle<Result<PullReply, TransportError>>,
+}
+
+/// `GET /v1/records?since=..&limit=..` for the device whose token is `token`.
+fn pull_page(
+    http: &Http,
+    base: &str,
+    token: &str,
+    since: u64,
+    limit: u32,
+) -> Result<PullReply, TransportError> {
+    let request = http
+        .get(format!("{base}/v1/records?since={since}&limit={limit}"))
+        .bearer_auth(token);
+    let response = send(request)?;
+    if response.status() == StatusCode::GONE {
+        return Err(TransportError::ResyncNeeded);
+    }
+    answer(response)
 }
 
 impl fmt::Debug for HttpTransport {
@@ -198,6 +227,7 @@ impl HttpTransport {
             base: base_of(url)?,
             token,
             http: http(ca)?,
+            ahead: None,
         })
     }
 
@@ -309,21 +339,37 @@ impl HttpTransport {
 
 impl Transport for HttpTransport {
     fn pull(&mut self, since: u64, limit: u32) -> Result<PullReply, TransportError> {
-        let request = self
-            .http
-            .get(format!(
-                "{}/v1/records?since={since}&limit={limit}",
-                self.base
-            ))
-            .bearer_auth(&*self.token);
-        let response = send(request)?;
-        if response.status() == StatusCode::GONE {
-            return Err(TransportError::ResyncNeeded);
+        // The answer sent ahead for this very page, if that was asked for; one for another
+        // page is thrown away (its thread finishes on its own).
+        if let Some(ahead) = self.ahead.take()
+            && (ahead.since, ahead.limit) == (since, limit)
+        {
+            return ahead.answer.join().unwrap_or_else(|_| {
+                Err(TransportError::Unreachable(
+                    "the page asked for ahead was lost".into(),
+                ))
+            });
         }
-        answer(response)
+        pull_page(&self.http, &self.base, &self.token, since, limit)
+    }
+
+    fn pull_ahead(&mut self, since: u64, limit: u32) {
+        let (http, base, token) = (self.http.clone(), self.base.clone(), self.token.clone());
+        // A thread that cannot start leaves the pull to its call.
+        self.ahead = thread::Builder::new()
+            .name("credwell-pull-ahead".into())
+            .spawn(move || pull_page(&http, &base, &token, since, limit))
+            .ok()
+            .map(|answer| Ahead {
+                since,
+                limit,
+                answer,
+            });
     }
 
     fn push(&mut self, request: &PushRequest) -> Result<Pushed, TransportError> {
+        // A page sent ahead is older than this push: never used after it.
+        self.ahead = None;
         let builder = self
             .http
             .post(format!("{}/v1/records", self.base))

@@ -46,6 +46,11 @@ where
         loop {
             let since = next.cursor;
             let reply = self.transport.pull(since, MAX_PULL_RECORDS)?;
+            // The next page travels while this one is checked and opened (its cursor is the
+            // server's word, checked below: a wrong one only costs a request thrown away).
+            if reply.more {
+                self.transport.pull_ahead(reply.cursor, MAX_PULL_RECORDS);
+            }
             // Before the page is checked: a record pushed as new after its deletion was swept
             // is then new to this device too.
             forget_swept(&mut next, reply.horizon);

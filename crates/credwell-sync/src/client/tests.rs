@@ -26,6 +26,8 @@ struct Link {
     lie: Option<Lie>,
     /// A lie: every pull from above 0 is answered "resync needed".
     false_resync: bool,
+    /// Every call the device made, in order: `("pull" | "ahead" | "push", since)`.
+    calls: Vec<(&'static str, u64)>,
 }
 
 impl Link {
@@ -35,12 +37,14 @@ impl Link {
             server: server.clone(),
             lie: None,
             false_resync: false,
+            calls: Vec::new(),
         }
     }
 }
 
 impl Transport for Link {
     fn pull(&mut self, since: u64, limit: u32) -> Result<PullReply, TransportError> {
+        self.calls.push(("pull", since));
         if since > 0 && self.false_resync {
             return Err(TransportError::ResyncNeeded);
         }
@@ -53,7 +57,12 @@ impl Transport for Link {
     }
 
     fn push(&mut self, request: &PushRequest) -> Result<Pushed, TransportError> {
+        self.calls.push(("push", 0));
         Ok(self.server.borrow_mut().push(request))
+    }
+
+    fn pull_ahead(&mut self, since: u64, _limit: u32) {
+        self.calls.push(("ahead", since));
     }
 }
 
@@ -202,6 +211,40 @@ fn a_large_page_opens_as_one_record_at_a_time_and_names_its_first_lie() {
     c.transport().lie = Some(small);
     c.sync().unwrap();
     assert_eq!(state_json(&c), state_json(&b));
+}
+
+/// While a page is checked and opened, the next is asked for ahead (`Transport::pull_ahead`),
+/// with the cursor the page gave: each pull after the first is the page asked for just before
+/// it, and nothing is asked for after the last page.
+#[test]
+fn each_next_page_is_asked_for_ahead_and_none_after_the_last() {
+    let server = Rc::new(RefCell::new(Memory::default()));
+    let (mut a, mut b) = (device(&server, 1), device(&server, 2));
+    let names: Vec<String> = (0..2 * MAX_PULL_RECORDS + 100)
+        .map(|n| format!("login{n}"))
+        .collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    write(&mut a, &names, 100);
+    b.sync().unwrap();
+    assert_eq!(content(&b), content(&a));
+    let calls = &b.transport().calls;
+    let pulls: Vec<u64> = calls
+        .iter()
+        .filter(|(call, _)| *call == "pull")
+        .map(|(_, since)| *since)
+        .collect();
+    assert_eq!(pulls.len(), 3, "{calls:?}");
+    let mut expected = vec![("pull", pulls[0])];
+    for since in &pulls[1..] {
+        expected.extend([("ahead", *since), ("pull", *since)]);
+    }
+    assert_eq!(calls[..expected.len()], expected[..]);
+    assert!(
+        calls[expected.len()..]
+            .iter()
+            .all(|(call, _)| *call == "push"),
+        "{calls:?}"
+    );
 }
 
 #[test]

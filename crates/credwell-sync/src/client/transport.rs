@@ -49,4 +49,12 @@ pub trait Transport {
     fn pull(&mut self, since: u64, limit: u32) -> Result<PullReply, TransportError>;
     /// `POST /v1/records`.
     fn push(&mut self, request: &PushRequest) -> Result<Pushed, TransportError>;
+    /// A hint that the next call is `pull(since, limit)`: a transport may send that request
+    /// now, so that its answer is on its way while the client checks the page before it. The
+    /// answer is then what [`pull`](Self::pull) with the same arguments returns, if that is
+    /// the next call; anything else (a push, a pull of another page) throws it away, so an
+    /// answer older than a push is never used. The default does nothing.
+    fn pull_ahead(&mut self, since: u64, limit: u32) {
+        let _ = (since, limit);
+    }
 }
