@@ -62,7 +62,7 @@ use crypto::{Key, VaultKeys};
 use header::{KeyHeader, refuse_weak};
 pub use record::RecordKind;
 pub use rotate::Rotation;
-pub use store::{GuardedWrite, StoredFlags};
+pub use store::{GuardedWrite, StoredFlags, SyncValue};
 
 /// Where the vault lives by default: `vault.sqlite` in the user's data directory
 /// (`$XDG_DATA_HOME/credwell/`, else `~/.local/share/credwell/` on Linux); `None` without a home

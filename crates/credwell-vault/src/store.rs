@@ -27,7 +27,7 @@ mod reseal;
 pub(crate) mod state;
 mod sync;
 
-pub use apply::GuardedWrite;
+pub use apply::{GuardedWrite, SyncValue};
 pub use sync::StoredFlags;
 
 pub(crate) use state::{IntegrityState, Pending};

@@ -13,9 +13,10 @@ use credwell_core::{
     Credential, CredentialStore, CredentialType, FederatedCredential, Origin, OriginFlags,
     Password, PasswordCredential, RecordId, Timestamp,
 };
-use credwell_vault::{Change, KdfParams, PasskeyEntry, Readable, Vault, VaultError};
+use credwell_vault::{Change, KdfParams, PasskeyEntry, Readable, SyncValue, Vault, VaultError};
 use futures::executor::block_on;
 use rusqlite::params;
+use zeroize::Zeroizing;
 
 fn origin(s: &str) -> Origin {
     Origin::parse(s).unwrap()
@@ -864,6 +865,35 @@ fn a_failed_batch_hands_out_no_id_and_leaves_the_state_as_it_was() {
     assert!(Vault::open(&path, PASS).is_ok());
 }
 
+/// A guarded write whose sync value `state` is `value` (none: removed).
+fn guarded<'a>(
+    changes: &'a [Change],
+    flags: &'a [(Origin, OriginFlags)],
+    value: Option<&'static [u8]>,
+) -> credwell_vault::GuardedWrite<'a, impl FnOnce() -> Result<SyncValue, VaultError>> {
+    credwell_vault::GuardedWrite {
+        changes,
+        flags,
+        sync_value: Some(("state", move || {
+            Ok(value.map(|v| Zeroizing::new(v.to_vec())))
+        })),
+    }
+}
+
+/// The error of a sync value that could not be made, or the vault's.
+#[derive(Debug)]
+enum Unmade {
+    NoState,
+    #[allow(dead_code)] // Only its presence matters: the vault's errors convert into it.
+    Vault(VaultError),
+}
+
+impl From<VaultError> for Unmade {
+    fn from(e: VaultError) -> Self {
+        Unmade::Vault(e)
+    }
+}
+
 #[test]
 fn a_guarded_write_of_records_flags_and_a_sync_value_is_one_write() {
     let (_dir, path, vault) = new_vault();
@@ -879,17 +909,27 @@ fn a_guarded_write_of_records_flags_and_a_sync_value_is_one_write() {
             never_save: true,
         },
     )];
-    let write = credwell_vault::GuardedWrite {
-        changes: &changes,
-        flags: &flags,
-        sync_value: Some(("state", Some(b"the client's state"))),
-    };
+    let write = || guarded(&changes, &flags, Some(b"the client's state"));
     // A stale generation writes nothing.
-    let stale = vault.apply_if_generation(generation + 1, &write, Timestamp(3));
+    let stale = vault.apply_if_generation(generation + 1, write(), Timestamp(3));
     assert!(matches!(stale, Ok(None)));
     assert!(vault.all().unwrap().is_empty());
+    // Nor does a sync value that cannot be made: its error comes back.
+    let unmade = credwell_vault::GuardedWrite {
+        changes: &changes,
+        flags: &flags,
+        sync_value: Some(("state", || Err(Unmade::NoState))),
+    };
+    let error = vault.apply_if_generation(generation, unmade, Timestamp(3));
+    assert!(matches!(error, Err(Unmade::NoState)), "{error:?}");
+    assert!(vault.all().unwrap().is_empty());
+    assert_eq!(
+        vault.flags(&origin("https://a.example")).unwrap(),
+        OriginFlags::default()
+    );
+    assert_eq!(vault.generation().unwrap(), generation);
     let after = vault
-        .apply_if_generation(generation, &write, Timestamp(3))
+        .apply_if_generation(generation, write(), Timestamp(3))
         .unwrap();
     assert_eq!(after, Some(generation + 1));
     assert_eq!(vault.generation().unwrap(), generation + 1);
@@ -913,15 +953,11 @@ fn a_guarded_write_of_records_flags_and_a_sync_value_is_one_write() {
         RecordId(999),
         password("https://d.example", "ghost", "4"),
     )];
-    let write = credwell_vault::GuardedWrite {
-        changes: &failing,
-        flags: &[],
-        sync_value: Some(("state", None)),
-    };
+    let write = guarded(&failing, &[], None);
     let generation = vault.generation().unwrap();
     assert!(
         vault
-            .apply_if_generation(generation, &write, Timestamp(5))
+            .apply_if_generation(generation, write, Timestamp(5))
             .is_err()
     );
     assert!(vault.sync_value("state").unwrap().is_some());

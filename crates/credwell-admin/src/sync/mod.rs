@@ -24,7 +24,8 @@
 //!    If anything was written to the vault since step 1 (the host storing a credential, the
 //!    command line), nothing is written: the write is not overwritten, and the sync fails with
 //!    [`VaultSyncError::VaultChanged`]; the next sync reads it and pushes it.
-//! 5. (In step 4's transaction.) Save the client's state in the vault.
+//! 5. (In step 4's transaction.) Save the client's state in the vault: sealed on another
+//!    thread while step 4's rows are made and written, and stored after them.
 //!
 //! A crash or a changed vault between 3 and 4 leaves the server ahead of the saved state: the
 //! next sync pulls again from the saved cursor, and pushes again what it had pushed (its base
@@ -425,15 +426,27 @@ pub fn sync_vault_generation<X: Transport>(
     }
     // 3.
     let report = client.sync()?;
-    // 4. and 5.
-    let (changes, flags) = vault_changes(client, &locals, now);
-    let state = client.save()?;
-    let write = GuardedWrite {
-        changes: &changes,
-        flags: &flags,
-        sync_value: Some((STATE, Some(&state))),
-    };
-    match vault.apply_if_generation(generation, &write, Timestamp(now))? {
+    // 4. and 5. The state is sealed on another thread while the changes are made and the
+    // rows go in (one core inserts rows, and the sealing of rows leaves the other part idle);
+    // the write stores it last, in the same transaction.
+    let saving = client.saving();
+    let written = std::thread::scope(|scope| {
+        let sealed = scope.spawn(move || saving.save());
+        let (changes, flags) = vault_changes(client, &locals, now);
+        let state = || -> Result<_, VaultSyncError> {
+            match sealed.join() {
+                Ok(state) => Ok(Some(state?)),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        };
+        let write = GuardedWrite {
+            changes: &changes,
+            flags: &flags,
+            sync_value: Some((STATE, state)),
+        };
+        vault.apply_if_generation(generation, write, Timestamp(now))
+    })?;
+    match written {
         Some(generation) => Ok(Synced { report, generation }),
         None => Err(VaultSyncError::VaultChanged),
     }

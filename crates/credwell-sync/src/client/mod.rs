@@ -37,6 +37,8 @@
 //! The HTTP transport is `http::HttpTransport` (feature `http`); tests put other
 //! [`Transport`]s in front of the client.
 
+use std::fmt;
+
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -110,6 +112,35 @@ struct Manifest {
     live: bool,
 }
 
+/// A client's state and key, borrowed to seal the state ([`Client::saving`]).
+pub struct Saving<'a, T> {
+    account: AccountId,
+    key: &'a AccountKey,
+    state: &'a State<T>,
+}
+
+impl<T> fmt::Debug for Saving<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never the key, nor the records.
+        f.debug_struct("Saving")
+            .field("account", &self.account)
+            .field("cursor", &self.state.cursor)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Body + Serialize> Saving<'_, T> {
+    /// [`Client::save`].
+    pub fn save(&self) -> Result<Zeroizing<Vec<u8>>, SyncError> {
+        let plain = Zeroizing::new(saved::encode(self.state)?);
+        let id = state_id(self.key);
+        let sealed = self
+            .key
+            .seal(self.account, id, self.state.cursor, false, &plain)?;
+        Ok(Zeroizing::new(sealed))
+    }
+}
+
 impl<T, X> Client<T, X>
 where
     T: Body + Serialize + DeserializeOwned,
@@ -159,12 +190,17 @@ where
     /// cursor), for the device's vault: each body the device keeps itself
     /// ([`Body::kept_by_device`], not pending) as a digest only (`saved`).
     pub fn save(&self) -> Result<Zeroizing<Vec<u8>>, SyncError> {
-        let plain = Zeroizing::new(saved::encode(&self.state)?);
-        let id = state_id(&self.key);
-        let sealed = self
-            .key
-            .seal(self.account, id, self.state.cursor, false, &plain)?;
-        Ok(Zeroizing::new(sealed))
+        self.saving().save()
+    }
+
+    /// What [`save`](Self::save) seals, without the transport: to seal the state on another
+    /// thread while this one goes on (a vault writes its rows meanwhile).
+    pub fn saving(&self) -> Saving<'_, T> {
+        Saving {
+            account: self.account,
+            key: &self.key,
+            state: &self.state,
+        }
     }
 
     /// The device's records and high-water mark.

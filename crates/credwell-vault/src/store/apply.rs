@@ -4,6 +4,7 @@ use credwell_core::{
     Credential, Extras, Origin, OriginFlags, PastPassword, RecordId, Timestamp, retire_password,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use zeroize::Zeroizing;
 
 use super::{
     Pending, ROW_COLUMNS, Row, RowMeta, delete_row, existing_meta, kind_of_credential, parallel,
@@ -14,16 +15,35 @@ use crate::record::{self, RecordKind};
 use crate::schema::{self, with_write_cache};
 use crate::{Change, Vault, VaultError};
 
+/// A sync value as [`GuardedWrite`] gets it: its bytes, or `None` to remove it.
+pub type SyncValue = Option<Zeroizing<Vec<u8>>>;
+
 /// What [`Vault::apply_if_generation`] writes: sync's step that brings the vault to what the
 /// server holds.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct GuardedWrite<'a> {
+pub struct GuardedWrite<'a, V> {
     /// Credential and passkey changes, as [`Vault::apply`] takes them.
     pub changes: &'a [Change],
     /// Origins' flags to set ([`Vault::set_flags`]).
     pub flags: &'a [(Origin, OriginFlags)],
-    /// A sync value to store or remove ([`Vault::set_sync_value`]): its name and value.
-    pub sync_value: Option<(&'a str, Option<&'a [u8]>)>,
+    /// A sync value to store or remove ([`Vault::set_sync_value`]): its name, and what gives
+    /// its value (`None`: remove it). That is called once the changes and flags are in, inside
+    /// the transaction, so the value can be made on another thread while the rows go in (sync
+    /// seals its state meanwhile); its error writes nothing.
+    pub sync_value: Option<(&'a str, V)>,
+}
+
+impl<V> std::fmt::Debug for GuardedWrite<'_, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Counts and the value's name only: changes carry passwords.
+        f.debug_struct("GuardedWrite")
+            .field("changes", &self.changes.len())
+            .field("flags", &self.flags.len())
+            .field(
+                "sync_value",
+                &self.sync_value.as_ref().map(|(name, _)| name),
+            )
+            .finish()
+    }
 }
 
 impl Vault {
@@ -52,16 +72,22 @@ impl Vault {
     /// made only if the vault's write generation is still `expected` inside it: what sync read
     /// is then still what the vault holds, and no write committed since (by this process or
     /// another) is overwritten. Returns the generation after the write, or `None` (nothing
-    /// written) when the generation moved.
-    pub fn apply_if_generation(
+    /// written) when the generation moved. When the sync value's maker fails, nothing is
+    /// written and its error is returned.
+    pub fn apply_if_generation<V, E>(
         &self,
         expected: u64,
-        write: &GuardedWrite<'_>,
+        write: GuardedWrite<'_, V>,
         now: Timestamp,
-    ) -> Result<Option<u64>, VaultError> {
+    ) -> Result<Option<u64>, E>
+    where
+        V: FnOnce() -> Result<SyncValue, E>,
+        E: From<VaultError>,
+    {
         let mut conn = self.lock();
         let size = write.changes.len() + write.flags.len();
-        with_write_cache(&mut conn, size, |conn| {
+        let mut failed = None;
+        let written = with_write_cache(&mut conn, size, |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let mut pending = self.begin_write(&tx)?;
             if pending.generation() != expected {
@@ -72,12 +98,26 @@ impl Vault {
                 self.put_flags(&tx, &mut pending, origin, *flags, now)?;
             }
             if let Some((name, value)) = write.sync_value {
-                self.put_sync_value(&tx, &mut pending, name, value, now)?;
+                match value() {
+                    Ok(value) => {
+                        let value = value.as_ref().map(|v| v.as_slice());
+                        self.put_sync_value(&tx, &mut pending, name, value, now)?;
+                    }
+                    // Rolled back with the transaction; the caller's error is returned below.
+                    Err(e) => {
+                        failed = Some(e);
+                        return Ok(None);
+                    }
+                }
             }
             let generation = self.finish_write(&tx, pending)?;
             tx.commit()?;
             Ok(Some(generation))
-        })
+        })?;
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(written),
+        }
     }
 
     /// The changes of [`Vault::apply`], inside the caller's write transaction begun with
