@@ -927,3 +927,63 @@ fn a_kdbx_import_through_the_agent_sends_the_databases_password_with_the_file() 
         assert!(!log.contains(secret), "the log holds a secret: {log}");
     }
 }
+
+/// Whether `needle` occurs in `haystack`.
+fn holds(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Every regular file under `dir`, at any depth.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let kind = entry.file_type().unwrap();
+        if kind.is_dir() {
+            found.extend(files_under(&entry.path()));
+        } else if kind.is_file() {
+            found.push(entry.path());
+        }
+    }
+    found
+}
+
+/// The vault's passphrase, which the agent gets through a pipe, reaches no command line, no
+/// environment and no file: the agent's `/proc` command line and environment, and every file
+/// under the test's home and runtime directory (the agent's log, the vault and its WAL; the
+/// passphrase file the test wrote aside), after unlocking and serving a command.
+#[test]
+fn the_passphrase_reaches_no_command_line_environment_or_file() {
+    let env = Env::with_vault();
+    let agent = env.unlock(&[]);
+    assert_eq!(
+        env.agent_ok(&["get", "github.com", "alice"], "").trim(),
+        "pw-alice-1"
+    );
+    let secret = PASSPHRASE.as_bytes();
+    for what in ["cmdline", "environ"] {
+        let bytes = std::fs::read(format!("/proc/{}/{what}", agent.pid)).unwrap();
+        assert!(!bytes.is_empty() || what == "environ", "no {what} read");
+        assert!(
+            !holds(&bytes, secret),
+            "the agent's {what} holds the passphrase"
+        );
+    }
+    let files = files_under(env.dir.path());
+    for searched in [env.vault.clone(), env.agent_file("log")] {
+        assert!(
+            files.contains(&searched),
+            "{searched:?} not among {files:?}"
+        );
+    }
+    for file in files.iter().filter(|f| !f.ends_with("passphrase")) {
+        let bytes = std::fs::read(file).unwrap();
+        assert!(
+            !holds(&bytes, secret),
+            "{} holds the passphrase",
+            file.display()
+        );
+    }
+    env.ok(&["lock"]);
+    agent.wait_gone();
+}
