@@ -11,6 +11,15 @@ import assert from 'node:assert/strict';
 import { authenticationOptions, choosePasskey, registerPasskey, unlockVault, verifyAuthentication } from './webauthn.mjs';
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+
+/** `promise`, or a failure naming `what` after `ms` (a call the harness does not trace). */
+function within(promise, ms, what) {
+  let timer;
+  const late = new Promise((_, no) => {
+    timer = setTimeout(() => no(new Error(`${what} gave no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
 // The list's frame: 280 × 172 px whatever it lists; the first account's row is 25..65 px down.
 export const LIST_SIZE = { width: 280, height: 172 };
 const FIRST_ACCOUNT = { dx: 30, dy: 45 };
@@ -184,7 +193,8 @@ export async function autofillClickjackingScenario(h) {
     } else {
       // The click reached the list, which refused it (and says so inside, out of the page's reach).
       const frame = h.page.frames().find((f) => f.url().includes('/src/autofill-frame.html'));
-      assert.equal(await frame.evaluate(() => document.body.dataset.refused), '1', `${what}: the click did not reach the list`);
+      const refused = await within(frame.evaluate(() => document.body.dataset.refused), 15_000, `${what}: the list's frame.evaluate()`);
+      assert.equal(refused, '1', `${what}: the click did not reach the list`);
       assert.equal(await h.uiOpen('passkey-chooser'), false);
       await applyTrick(h, undefined, box);
       box = await openList(h);

@@ -27,6 +27,10 @@ function traced(h, inFlight) {
       get(t, key) {
         const v = Reflect.get(t, key, t);
         if (key === 'page' && prefix === 'h' && v && typeof v === 'object') return wrap(v, 'page');
+        // The page's mouse and keyboard too: a real click that never returns is named.
+        if ((key === 'mouse' || key === 'keyboard') && prefix === 'page' && v && typeof v === 'object') {
+          return wrap(v, `page.${key}`);
+        }
         if (typeof v !== 'function' || typeof key !== 'string') return v;
         return (...args) => {
           const [a] = args;
@@ -43,11 +47,14 @@ function traced(h, inFlight) {
   return wrap(h, 'h');
 }
 
-/** What is still awaited, oldest first: "page.evaluate() for 172 s; ...". */
+/**
+ * What is still awaited, oldest first: "page.evaluate() for 172 s; ...". With none, the attempt's
+ * phase (`inFlight.phase`): starting the browser, in the scenario, or closing the browser.
+ */
 function describe(inFlight) {
   const now = Date.now();
   const calls = [...inFlight].sort((a, b) => a.since - b.since);
-  if (!calls.length) return 'no harness call in flight';
+  if (!calls.length) return `no harness call in flight (${inFlight.phase ?? 'before the browser'})`;
   return calls.map((c) => `${c.what} for ${Math.round((now - c.since) / 1000)} s`).join('; ');
 }
 
@@ -72,9 +79,13 @@ export function register(browser, withBrowser, scenarios, { timeout = 120_000 } 
       const fixture = s.fixture ? await s.fixture(browser) : null;
       try {
         const options = tmp ? await s.options(tmp) : (s.options ?? {});
-        await withBrowser({ ...(fixture?.options ?? {}), ...options }, (h) =>
-          s.run(traced(h, inFlight), { tmp, fixture: fixture?.value }),
-        );
+        inFlight.phase = 'starting the browser';
+        await withBrowser({ ...(fixture?.options ?? {}), ...options }, async (h) => {
+          inFlight.phase = 'in the scenario, between harness calls';
+          await s.run(traced(h, inFlight), { tmp, fixture: fixture?.value });
+          inFlight.phase = 'closing the browser';
+        });
+        inFlight.phase = 'after the browser closed';
       } finally {
         await fixture?.close();
         if (tmp) await rm(tmp, { recursive: true, force: true });
