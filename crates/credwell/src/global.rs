@@ -13,7 +13,8 @@ pub(crate) struct Global {
     /// stripped) when it is set, otherwise asked for on the terminal.
     #[arg(long, global = true, env = "CREDWELL_VAULT", value_name = "PATH")]
     pub(crate) vault: Option<PathBuf>,
-    /// Print machine-readable JSON on stdout instead of text.
+    /// Print machine-readable JSON on stdout instead of text (on stderr for an export written
+    /// to stdout, which holds the export alone).
     #[arg(long, global = true)]
     pub(crate) json: bool,
 }

@@ -30,9 +30,12 @@ use crate::global::Global;
 use crate::output::{confirm, print_json, progress};
 use crate::secrets;
 
+mod export_report;
 mod plan;
 mod private_file;
 mod report;
+
+use export_report::{ExportReport, LeftOut};
 
 pub(crate) use plan::OnConflict;
 
@@ -499,11 +502,16 @@ pub(crate) fn export(global: &Global, args: &ExportArgs, out: &mut impl Write) -
     } else {
         "password and passkey private key"
     };
-    eprintln!(
-        "warning: a {} export holds every {what} in clear text; anyone who can read {target} \
-         can read them",
+    let clear_text = format!(
+        "a {} export holds every {what} in clear text; anyone who can read {target} can read \
+         them",
         args.format
     );
+    // Said before anything is written, unless stderr is to carry nothing but the JSON report
+    // (`--json` with the export on stdout) and no question follows: the report repeats it.
+    if !(global.json && file.is_none() && args.yes) {
+        eprintln!("warning: {clear_text}");
+    }
     let mut asked = plural(logins.len(), "password");
     if !passkeys.is_empty() {
         asked += &format!(" and {}", plural(passkeys.len(), "passkey"));
@@ -518,75 +526,30 @@ pub(crate) fn export(global: &Global, args: &ExportArgs, out: &mut impl Write) -
         None => formats::write(args.format, &logins, &passkeys, &mut *out)
             .context("cannot write stdout")?,
     }
-    if passkeys.is_empty() {
-        eprintln!(
-            "Exported {} to {target}.",
-            plural(logins.len(), "password credential")
-        );
-    } else {
-        eprintln!(
-            "Exported {} and {} to {target}.",
-            plural(logins.len(), "password credential"),
-            plural(passkeys.len(), "passkey")
-        );
-    }
-    let altered = formats::altered_sign_ins(args.format, &logins);
-    if altered > 0 {
-        eprintln!(
-            "warning: {} a username or password that starts with =, +, -, @, a tab or a \
-             carriage return, written behind a ' so that spreadsheets do not run it as a formula; \
-             `credwell import` removes the ', other password managers keep it (bitwarden-json \
-             and cxf carry every value as it is)",
-            if altered == 1 {
-                "1 login has".to_owned()
-            } else {
-                format!("{altered} logins have")
-            }
-        );
-    }
-    for kind in formats::Unstored::ALL {
-        let left_out = logins.iter().filter(|l| l.has(kind)).count();
-        if left_out > 0 && !args.format.writes(kind) {
-            eprintln!(
-                "warning: the {} of {} not exported: {} has no place for them",
-                kind.as_str(),
-                plural(left_out, "password credential"),
-                args.format
-            );
-        }
-    }
-    if passkeys_left_out > 0 {
-        eprintln!(
-            "warning: {} not exported: {} has no place for passkeys (use `credwell export cxf` \
-             or `credwell export bitwarden-json`)",
-            plural(passkeys_left_out, "passkey"),
-            args.format
-        );
-    }
-    if prf_left_out > 0 {
-        eprintln!(
-            "warning: the prf secrets of {} not exported: {} has no place for them (use \
-             `credwell export cxf`); sites that encrypt with them cannot decrypt for the passkey \
-             imported elsewhere",
-            plural(prf_left_out, "passkey"),
-            args.format
-        );
-    }
-    if blobs_left_out > 0 {
-        eprintln!(
-            "warning: the large blobs of {} not exported: {} has no place for them",
-            plural(blobs_left_out, "passkey"),
-            args.format
-        );
-    }
-    if others > 0 {
-        eprintln!(
-            "warning: {} not exported: {} has no place for federated sign-ins",
-            plural(others, "federated credential"),
-            args.format
-        );
-    }
-    Ok(())
+    let mut left_out: Vec<(LeftOut, usize)> = formats::Unstored::ALL
+        .into_iter()
+        .filter(|&kind| !args.format.writes(kind))
+        .map(|kind| {
+            let n = logins.iter().filter(|l| l.has(kind)).count();
+            (LeftOut::Extra(kind), n)
+        })
+        .collect();
+    left_out.extend([
+        (LeftOut::Passkeys, passkeys_left_out),
+        (LeftOut::PrfSecrets, prf_left_out),
+        (LeftOut::LargeBlobs, blobs_left_out),
+        (LeftOut::Federated, others),
+    ]);
+    left_out.retain(|&(_, n)| n > 0);
+    let report = ExportReport {
+        format: args.format,
+        target,
+        passwords: logins.len(),
+        passkeys: passkeys.len(),
+        formula_guarded: formats::altered_sign_ins(args.format, &logins),
+        left_out,
+    };
+    report.say(global.json, file.is_none(), &clear_text, out)
 }
 
 #[cfg(test)]

@@ -2159,3 +2159,87 @@ fn cxf_totp_and_custom_fields_are_imported_used_and_exported_again() {
         assert_eq!(back, first, "{query}");
     }
 }
+
+/// `export --json` says what it wrote and what the format had no place for, per kind, as one
+/// JSON object: on stdout beside a file export; on stderr, alone, when the export itself is on
+/// stdout, which then holds the export and nothing else.
+#[test]
+fn export_json_reports_what_was_written_and_left_out() {
+    let env = Env::new();
+    env.init();
+    let file = env.path("bitwarden.json");
+    std::fs::write(&file, WITH_EXTRAS).unwrap();
+    env.ok(&["import", "bitwarden-json", file.to_str().unwrap()]);
+    env.ok(&["import", "cxf", &fixture("cxf.json")]);
+    let want_left_out = json!({
+        "notes": 1, "totp": 1, "customFields": 1, "folders": 1, "favourites": 1, "passkeys": 2,
+    });
+
+    let out = env.path("export.csv");
+    let exported = env
+        .cmd()
+        .args([
+            "--json",
+            "export",
+            "firefox-csv",
+            out.to_str().unwrap(),
+            "--yes",
+        ])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&exported);
+    assert!(exported.status.success(), "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(report["file"], out.to_str().unwrap(), "{report}");
+    assert_eq!(report["format"], "firefox-csv", "{report}");
+    assert_eq!(report["passwords"], 2, "{report}");
+    assert_eq!(report["passkeys"], 0, "{report}");
+    assert_eq!(report["notExported"], want_left_out, "{report}");
+    let warnings = report["warnings"].as_array().unwrap();
+    assert!(
+        warnings[0].as_str().unwrap().contains("in clear text"),
+        "{report}"
+    );
+    assert!(
+        warnings.iter().any(|w| w
+            .as_str()
+            .unwrap()
+            .starts_with("the TOTP secrets of 1 password credential not exported")),
+        "{report}"
+    );
+    // The warnings are on stderr too, as an import's are; the summary is the JSON alone.
+    assert!(
+        stderr.contains("warning: 2 passkeys not exported"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Exported"), "{stderr}");
+    assert!(std::fs::read_to_string(&out).unwrap().contains("dave"));
+    assert_no_secret("export --json's report", &stdout);
+
+    let plain = env.ok(&["export", "firefox-csv", "-", "--yes"]);
+    let exported = env
+        .cmd()
+        .args(["--json", "export", "firefox-csv", "-", "--yes"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&exported);
+    assert!(exported.status.success(), "{stderr}");
+    assert_eq!(stdout, plain, "stdout holds the export and nothing else");
+    let report: Value =
+        serde_json::from_str(&stderr).unwrap_or_else(|e| panic!("one object: {e}: {stderr}"));
+    assert_eq!(report["file"], "stdout", "{report}");
+    assert_eq!(report["passwords"], 2, "{report}");
+    assert_eq!(report["notExported"], want_left_out, "{report}");
+    assert_no_secret("export --json's report", &stderr);
+
+    // cxf has a place for all but the folder.
+    let report = env.json(&[
+        "export",
+        "cxf",
+        env.path("all.json").to_str().unwrap(),
+        "--yes",
+    ]);
+    assert_eq!(report["notExported"], json!({"folders": 1}), "{report}");
+    assert_eq!(report["passkeys"], 2, "{report}");
+    assert_eq!(report["warnings"].as_array().unwrap().len(), 2, "{report}");
+}
