@@ -276,11 +276,9 @@ fn read_entry(entry: &Entry, folder: &str, n: u64, parsed: &mut Parsed) -> Resul
         });
     }
     if !entry.tags.is_empty() {
-        extras.fields.push(CustomField {
-            name: "Tags".into(),
-            value: SecretText::new(entry.tags.join(", ")),
-            hidden: false,
-        });
+        extras
+            .fields
+            .push(super::tags::tags_field(entry.tags.join(", ")));
     }
     let [created, updated] = parsed.times_in_seconds(
         n,

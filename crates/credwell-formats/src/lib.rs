@@ -58,6 +58,7 @@ mod passkeys;
 mod proton_json;
 mod simple_csv;
 mod sniff;
+mod tags;
 mod urls;
 
 /// One login as the formats see it, in both directions: a username and password for one web

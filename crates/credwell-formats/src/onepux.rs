@@ -244,11 +244,9 @@ fn read_item(item: Item, vault: &str, line: u64, parsed: &mut Parsed) -> Result<
         }
     }
     if !item.overview.tags.is_empty() {
-        extras.fields.push(CustomField {
-            name: "Tags".into(),
-            value: SecretText::new(item.overview.tags.join(", ")),
-            hidden: false,
-        });
+        extras
+            .fields
+            .push(super::tags::tags_field(item.overview.tags.join(", ")));
     }
     let Some(password) = password.filter(|p| !p.is_empty()) else {
         parsed.skip(line, SkipReason::NoPassword);
