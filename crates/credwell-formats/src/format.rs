@@ -112,16 +112,33 @@ impl Format {
     pub fn writes(self, kind: Unstored) -> bool {
         match kind {
             Unstored::Notes => self != Format::FirefoxCsv,
+            // Every format credwell writes but the browsers' has a TOTP column or key.
             Unstored::Totp => {
+                self.can_write() && !matches!(self, Format::ChromeCsv | Format::FirefoxCsv)
+            }
+            Unstored::Folders => matches!(
+                self,
+                Format::BitwardenJson
+                    | Format::KeepassxcCsv
+                    | Format::BitwardenCsv
+                    | Format::LastpassCsv
+                    | Format::ProtonCsv
+            ),
+            // 1Password's CSV has a place for one custom field only, its tags (`Tags`).
+            Unstored::CustomFields => {
                 matches!(
                     self,
-                    Format::BitwardenJson | Format::KeepassxcCsv | Format::Cxf
+                    Format::BitwardenJson | Format::Cxf | Format::BitwardenCsv
                 )
             }
-            Unstored::Folders => matches!(self, Format::BitwardenJson | Format::KeepassxcCsv),
-            Unstored::CustomFields | Unstored::Favourites => {
-                matches!(self, Format::BitwardenJson | Format::Cxf)
-            }
+            Unstored::Favourites => matches!(
+                self,
+                Format::BitwardenJson
+                    | Format::Cxf
+                    | Format::BitwardenCsv
+                    | Format::LastpassCsv
+                    | Format::OnepasswordCsv
+            ),
         }
     }
 

@@ -18,12 +18,21 @@
 //! Bitwarden's, its `url` lists URLs separated by commas too, an older item has an `email`
 //! where a newer one has a `username`, and its times are seconds since the Unix epoch; the
 //! others have no times.
+//!
+//! What each keeps beside the credential, read and written back: the TOTP secret (as the file
+//! has it, an `otpauth://` URI or a bare secret), the folder (Bitwarden's `folder`, or the first
+//! of an organisation's `collections`; LastPass's `grouping`, whose `\` between nested groups
+//! is credwell's `/`; Proton Pass's `vault`), the favourite mark (in each product's own
+//! spelling), 1Password's `Tags` (as the custom field `Tags`, like its 1PUX export) and
+//! Bitwarden's custom fields, one `name: value` line each as Bitwarden writes them.
 
 use std::io::Write;
 
+use super::tags::{TAGS_FIELD, tags_field};
 use super::{Format, FormatError, ImportedLogin, LoginRow, Parsed, SkipReason, Unstored};
 use super::{csv_table, title_or_host};
-use credwell_core::{SecretText, Timestamp};
+use credwell_core::{CustomField, SecretText, Timestamp};
+use zeroize::Zeroizing;
 
 /// What a column holds.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -34,10 +43,16 @@ enum Role {
     Name,
     Notes,
     Totp,
-    /// A folder, group or tags.
+    /// A folder or group path, its names separated by [`Spec::folder_separator`].
     Folder,
-    /// A favourite mark: set when the value is `1` or `true`.
+    /// An organisation's collections, separated by commas: the first is read as the folder.
+    Collections,
+    /// Tags, kept as the custom field [`TAGS_FIELD`].
+    Tags,
+    /// A favourite mark: set when the value is `1` or `true`, written as
+    /// [`Spec::favourite`] says.
     Favourite,
+    /// Custom fields, one `name: value` line each.
     CustomFields,
     /// The item's kind (Bitwarden's `type`): a login when empty or `login`.
     Kind,
@@ -62,6 +77,11 @@ struct Spec {
     note_url: Option<&'static str>,
     /// The URL column, for errors.
     url_field: &'static str,
+    /// What goes between the names of a folder path in the file (credwell's is `/`).
+    folder_separator: char,
+    /// The favourite column's values for a favourite and for not one, as the product writes
+    /// them.
+    favourite: [&'static str; 2],
 }
 
 const BITWARDEN: Spec = Spec {
@@ -78,10 +98,13 @@ const BITWARDEN: Spec = Spec {
         ("login_password", Role::Password),
         ("login_totp", Role::Totp),
     ],
-    extra: &[("collections", Role::Folder)],
+    extra: &[("collections", Role::Collections)],
     split_urls: true,
     note_url: None,
     url_field: "\"login_uri\" column",
+    folder_separator: '/',
+    // Bitwarden's export writes `1` for a favourite and leaves the others empty.
+    favourite: ["1", ""],
 };
 
 const LASTPASS: Spec = Spec {
@@ -99,6 +122,9 @@ const LASTPASS: Spec = Spec {
     split_urls: false,
     note_url: Some("http://sn"),
     url_field: "\"url\" column",
+    // LastPass nests groups with `\` (`Work\Mail`).
+    folder_separator: '\\',
+    favourite: ["1", "0"],
 };
 
 const APPLE: Spec = Spec {
@@ -114,6 +140,8 @@ const APPLE: Spec = Spec {
     split_urls: false,
     note_url: None,
     url_field: "\"URL\" column",
+    folder_separator: '/',
+    favourite: ["", ""],
 };
 
 const ONEPASSWORD: Spec = Spec {
@@ -125,13 +153,15 @@ const ONEPASSWORD: Spec = Spec {
         ("OTPAuth", Role::Totp),
         ("Favorite", Role::Favourite),
         ("Archived", Role::Fixed("false")),
-        ("Tags", Role::Folder),
+        ("Tags", Role::Tags),
         ("Notes", Role::Notes),
     ],
     extra: &[],
     split_urls: false,
     note_url: None,
     url_field: "\"Url\" column",
+    folder_separator: '/',
+    favourite: ["true", "false"],
 };
 
 const PROTON: Spec = Spec {
@@ -152,6 +182,8 @@ const PROTON: Spec = Spec {
     split_urls: true,
     note_url: None,
     url_field: "\"url\" column",
+    folder_separator: '/',
+    favourite: ["", ""],
 };
 
 fn spec(format: Format) -> &'static Spec {
@@ -272,21 +304,29 @@ pub(super) fn read(format: Format, bytes: &[u8]) -> Result<Parsed, FormatError> 
                     "1" | "true"
                 )
             });
-        // The TOTP secret and the favourite mark are kept with the row's logins.
+        let (mut fields, unread) = read_fields(get(Role::CustomFields));
+        parsed.unstored(row.line, Unstored::CustomFields, unread);
+        if !get(Role::Tags).trim().is_empty() {
+            fields.push(tags_field(get(Role::Tags)));
+        }
+        let folder = match get(Role::Folder) {
+            "" => {
+                // One folder per login: the other collections are left, with a warning.
+                let mut collections = get(Role::Collections).split(',').map(str::trim);
+                let first = collections.next().unwrap_or_default();
+                parsed.unstored(row.line, Unstored::Folders, collections.next().is_some());
+                first.to_owned()
+            }
+            folder if spec.folder_separator == '/' => folder.to_owned(),
+            folder => folder.replace(spec.folder_separator, "/"),
+        };
+        // What the row keeps beside the credential goes with each of its logins.
         for login in &mut parsed.logins[before..] {
             login.extras.totp = SecretText::new(get(Role::Totp).trim());
             login.extras.favorite = favourite;
+            login.extras.folder.clone_from(&folder);
+            login.extras.fields.clone_from(&fields);
         }
-        parsed.unstored(
-            row.line,
-            Unstored::CustomFields,
-            !get(Role::CustomFields).is_empty(),
-        );
-        parsed.unstored(
-            row.line,
-            Unstored::Folders,
-            !get(Role::Folder).trim().is_empty(),
-        );
         Ok(())
     })?;
     Ok(parsed)
@@ -320,6 +360,65 @@ impl<'a> Values<'a> {
     }
 }
 
+/// Bitwarden's CSV custom fields: a `name: value` line each (what Bitwarden's export writes).
+/// A line without `": "` continues the value before it (a value of several lines); one before
+/// any field cannot be placed, and is reported (`true`) rather than kept.
+///
+/// The name ends at the first `": "` (Bitwarden's own import takes the last): a value, free
+/// text, holds one far more often than a name.
+fn read_fields(text: &str) -> (Vec<CustomField>, bool) {
+    let mut fields: Vec<(&str, Zeroizing<String>)> = Vec::new();
+    let mut unread = false;
+    if !text.is_empty() {
+        for line in text.split('\n') {
+            match (line.split_once(": "), fields.last_mut()) {
+                (Some((name, value)), _) => fields.push((name, Zeroizing::new(value.to_owned()))),
+                (None, Some((_, value))) => {
+                    value.push('\n');
+                    value.push_str(line);
+                }
+                (None, None) => unread |= !line.trim().is_empty(),
+            }
+        }
+    }
+    let fields = fields
+        .into_iter()
+        .map(|(name, value)| CustomField {
+            name: name.to_owned(),
+            value: SecretText::new(value.as_str()),
+            hidden: false,
+        })
+        .collect();
+    (fields, unread)
+}
+
+/// The text [`read_fields`] reads back as `fields` (their hidden mark aside, which the form has
+/// no place for); a name with a line break or a `": "`, or a value with `": "` after a line
+/// break, reads back otherwise.
+fn write_fields(fields: &[CustomField]) -> Zeroizing<String> {
+    let mut text = Zeroizing::new(String::new());
+    for (n, field) in fields.iter().enumerate() {
+        if n > 0 {
+            text.push('\n');
+        }
+        text.push_str(&field.name);
+        text.push_str(": ");
+        text.push_str(field.value.expose());
+    }
+    text
+}
+
+/// What a login's row holds that is not one of its own values as it is.
+struct Derived {
+    title: String,
+    url: String,
+    created: String,
+    modified: String,
+    folder: String,
+    /// Custom fields hold secrets (a PIN): wiped when dropped.
+    fields: Zeroizing<String>,
+}
+
 /// Writes `logins` in one of the formats of this module.
 pub(super) fn write(
     format: Format,
@@ -342,32 +441,49 @@ pub(super) fn write(
         .collect();
     let header: Vec<&str> = spec.columns.iter().map(|(n, _)| *n).collect();
     let seconds = |t: Option<Timestamp>| t.map(|t| (t.0 / 1000).to_string()).unwrap_or_default();
-    let times: Vec<[String; 2]> = logins
+    let has = |role: Role| spec.columns.iter().any(|(_, r)| *r == role);
+    let separator = spec.folder_separator.to_string();
+    let derived: Vec<Derived> = logins
         .iter()
-        .map(|l| [seconds(l.created), seconds(l.updated.or(l.created))])
+        .zip(titles.into_iter().zip(urls))
+        .map(|(l, (title, url))| Derived {
+            title,
+            url,
+            created: seconds(l.created),
+            modified: seconds(l.updated.or(l.created)),
+            folder: l.extras.folder.replace('/', &separator),
+            fields: if has(Role::CustomFields) {
+                write_fields(&l.extras.fields)
+            } else {
+                Zeroizing::default()
+            },
+        })
         .collect();
-    let rows = logins.iter().zip(titles.iter().zip(&urls)).zip(&times).map(
-        |((l, (title, url)), [created, modified])| {
-            spec.columns
-                .iter()
-                .map(|(_, role)| match role {
-                    Role::Url => url.as_str(),
-                    Role::Username => l.username.as_str(),
-                    Role::Password => l.password.expose(),
-                    Role::Name => title.as_str(),
-                    Role::Notes => l.notes.as_str(),
-                    Role::Kind => "login",
-                    Role::Created => created.as_str(),
-                    Role::Modified => modified.as_str(),
-                    Role::Fixed(value) => value,
-                    Role::Totp
-                    | Role::Folder
-                    | Role::Favourite
-                    | Role::CustomFields
-                    | Role::Email => "",
-                })
-                .collect::<Vec<&str>>()
-        },
-    );
+    let rows = logins.iter().zip(&derived).map(|(l, d)| {
+        spec.columns
+            .iter()
+            .map(|(_, role)| match role {
+                Role::Url => d.url.as_str(),
+                Role::Username => l.username.as_str(),
+                Role::Password => l.password.expose(),
+                Role::Name => d.title.as_str(),
+                Role::Notes => l.notes.as_str(),
+                Role::Totp => l.extras.totp.expose(),
+                Role::Folder => d.folder.as_str(),
+                Role::Favourite => spec.favourite[usize::from(!l.extras.favorite)],
+                Role::CustomFields => d.fields.as_str(),
+                Role::Tags => (l.extras.fields.iter())
+                    .find(|f| f.name == TAGS_FIELD)
+                    .map_or("", |f| f.value.expose()),
+                Role::Kind => "login",
+                Role::Created => d.created.as_str(),
+                Role::Modified => d.modified.as_str(),
+                Role::Fixed(value) => value,
+                // Read only: the writer puts the folder in `folder`, and the username where
+                // the reader looks first.
+                Role::Collections | Role::Email => "",
+            })
+            .collect::<Vec<&str>>()
+    });
     csv_table::write(output, &header, rows)
 }

@@ -127,29 +127,63 @@ fn bitwarden_csv() {
             (8, SkipReason::NoPassword),
         ]
     );
-    assert_eq!(
-        parsed.unstored,
-        [(Unstored::Folders, 2), (Unstored::CustomFields, 4),]
-    );
-    // The TOTP secret and the favourite mark are kept with every login of their row.
+    // The folder and the custom fields are kept: nothing is left unstored.
+    assert!(parsed.unstored.is_empty(), "{:?}", parsed.unstored);
+    // The TOTP secret, the favourite mark and the folder are kept with every login of their
+    // row.
     let kept: Vec<_> = (parsed.logins.iter())
-        .map(|l| (l.line, l.extras.totp.expose(), l.extras.favorite))
+        .map(|l| {
+            let x = &l.extras;
+            (l.line, x.totp.expose(), x.favorite, x.folder.as_str())
+        })
         .collect();
     assert_eq!(
         kept,
         [
-            (2, "", true),
-            (3, "TOTPSEED123", false),
-            (3, "TOTPSEED123", false),
-            (4, "", false)
+            (2, "", true, "Social"),
+            (3, "TOTPSEED123", false, ""),
+            (3, "TOTPSEED123", false, ""),
+            (4, "", false, "")
         ]
     );
-    // An organisation's export names collections instead of a folder.
+    assert_eq!(fields(&parsed.logins[3]), [field("PIN", "1234", false)]);
+    // An organisation's export names collections instead of a folder: the first is the
+    // folder, the others are reported.
     let org = "collections,type,name,notes,fields,reprompt,login_uri,login_username,\
-               login_password,login_totp\nTeam,login,A,,,0,https://a.example,u,p,\n";
+               login_password,login_totp\nTeam,login,A,,,0,https://a.example,u,p,\n\
+               \"Team/Ops, Board\",login,B,,,0,https://b.example,u,p,\n";
     let parsed = read(Format::BitwardenCsv, org.as_bytes()).unwrap();
-    assert_eq!(summary(&parsed), [row(2, "https://a.example", "u", "p")]);
-    assert_eq!(parsed.unstored, [(Unstored::Folders, 2)]);
+    assert_eq!(
+        summary(&parsed),
+        [
+            row(2, "https://a.example", "u", "p"),
+            row(3, "https://b.example", "u", "p")
+        ]
+    );
+    let folders: Vec<_> = parsed.logins.iter().map(|l| &l.extras.folder).collect();
+    assert_eq!(folders, ["Team", "Team/Ops"]);
+    assert_eq!(parsed.unstored, [(Unstored::Folders, 3)]);
+}
+
+#[test]
+fn bitwarden_csv_custom_fields_are_read_as_bitwarden_writes_them() {
+    let text = "folder,favorite,type,name,notes,fields,reprompt,login_uri,login_username,\
+                login_password,login_totp\n,,login,A,,\"PIN: 1234\nURL: https://x.example\n\
+                Memo: line one\nline two\",0,https://a.example,u,p,\n\
+                ,,login,B,,\"no separator\nPIN: 1\",0,https://b.example,u,p,\n";
+    let parsed = read(Format::BitwardenCsv, text.as_bytes()).unwrap();
+    assert_eq!(
+        fields(&parsed.logins[0]),
+        [
+            field("PIN", "1234", false),
+            field("URL", "https://x.example", false),
+            // A line without a name continues the value before it.
+            field("Memo", "line one\nline two", false),
+        ]
+    );
+    // A line before any field has no name to go with: reported, not kept.
+    assert_eq!(fields(&parsed.logins[1]), [field("PIN", "1", false)]);
+    assert_eq!(parsed.unstored, [(Unstored::CustomFields, 6)]);
 }
 
 #[test]
@@ -165,7 +199,14 @@ fn lastpass_csv() {
             (8, SkipReason::NoWebOrigin("http://".into())),
         ]
     );
-    assert_eq!(parsed.unstored, [(Unstored::Folders, 3),]);
+    assert!(parsed.unstored.is_empty(), "{:?}", parsed.unstored);
+    // LastPass's `\` between nested groups is credwell's `/`.
+    let bob = &parsed.logins[1].extras;
+    assert_eq!(
+        (bob.totp.expose(), bob.favorite, bob.folder.as_str()),
+        ("JBSWY3DPEHPK3PXP", true, "Work/Mail")
+    );
+    assert_eq!(parsed.logins[0].extras, LoginExtras::default());
 }
 
 #[test]
@@ -196,7 +237,16 @@ fn apple_and_1password_csv() {
         skipped(&parsed),
         [(6, SkipReason::NoWebOrigin(String::new()))]
     );
-    assert_eq!(parsed.unstored, [(Unstored::Folders, 3),]);
+    assert!(parsed.unstored.is_empty(), "{:?}", parsed.unstored);
+    // The tags are kept as the field `Tags`, as 1Password's 1PUX export's are.
+    let bob = &parsed.logins[1];
+    assert_eq!(fields(bob), [field("Tags", "work", false)]);
+    assert!(bob.extras.favorite);
+    assert_eq!(
+        bob.extras.totp.expose(),
+        "otpauth://totp/Work?secret=JBSWY3DPEHPK3PXP"
+    );
+    assert!(!parsed.logins[0].extras.favorite);
 }
 
 #[test]
@@ -236,9 +286,18 @@ fn proton_csv() {
             (7, SkipReason::NoPassword),
         ]
     );
+    // The vault is the folder, as in Proton Pass's JSON export.
+    assert!(parsed.unstored.is_empty(), "{:?}", parsed.unstored);
+    let kept: Vec<_> = (parsed.logins.iter())
+        .map(|l| (l.extras.folder.as_str(), l.extras.totp.expose()))
+        .collect();
     assert_eq!(
-        parsed.unstored,
-        [(Unstored::Folders, 2), (Unstored::Folders, 3),]
+        kept,
+        [
+            ("Personal", ""),
+            ("Personal", ""),
+            ("Work", "otpauth://totp/Mail?secret=GEZDGNBV")
+        ]
     );
 }
 
@@ -499,11 +558,18 @@ fn comparable(format: Format, login: &ImportedLogin) -> String {
         s += &format!(" totp={:?}", x.totp.expose());
     }
     if format.writes(Unstored::Folders) {
-        s += &format!(" folder={:?}", x.folder);
+        // LastPass nests groups with `\\`, credwell with `/`: a name cannot hold a `\\`.
+        let folder = match format {
+            Format::LastpassCsv => x.folder.replace('\\', "/"),
+            _ => x.folder.clone(),
+        };
+        s += &format!(" folder={folder:?}");
     }
     if format.writes(Unstored::CustomFields) {
         for f in &x.fields {
-            s += &format!(" field={:?}={:?}/{}", f.name, f.value.expose(), f.hidden);
+            // Bitwarden's CSV has no place for a field's hidden mark.
+            let hidden = f.hidden && format != Format::BitwardenCsv;
+            s += &format!(" field={:?}={:?}/{hidden}", f.name, f.value.expose());
         }
     }
     if format.writes(Unstored::Favourites) {
@@ -538,6 +604,69 @@ fn every_format_round_trips_its_own_fixture() {
             .map(|l| comparable(format, l))
             .collect();
         assert_eq!(a, b, "{name}");
+    }
+}
+
+/// Import → export → import of a CSV product's own fixture keeps what its rows carry beside
+/// the credential: TOTP secrets, favourite marks, folders and custom fields.
+#[test]
+fn csv_exports_keep_the_extras_of_their_own_fixture() {
+    for (format, name) in [
+        (Format::BitwardenCsv, "bitwarden.csv"),
+        (Format::LastpassCsv, "lastpass.csv"),
+        (Format::AppleCsv, "apple.csv"),
+        (Format::OnepasswordCsv, "1password.csv"),
+        (Format::ProtonCsv, "proton.csv"),
+    ] {
+        let first = parse(format, name);
+        assert!(
+            first.logins.iter().any(|l| !l.extras.totp.is_empty()),
+            "{name} has no TOTP secret to keep"
+        );
+        let mut written = Vec::new();
+        write(format, &first.logins, &[], &mut written).unwrap();
+        let second = read(format, written.as_slice()).unwrap();
+        let extras = |p: &Parsed| {
+            p.logins
+                .iter()
+                .map(|l| l.extras.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(extras(&first), extras(&second), "{name}");
+    }
+}
+
+/// [`Format::writes`] says what an export keeps: a format that has a place for a kind writes it
+/// back, one that has none does not.
+#[test]
+fn formats_write_what_they_say_they_have_a_place_for() {
+    let mut login = ImportedLogin::new(
+        Origin::parse("https://example.com").unwrap(),
+        "u",
+        Password::new("p"),
+    );
+    login.notes = "a note".into();
+    login.extras = LoginExtras {
+        totp: SecretText::new("JBSWY3DPEHPK3PXP"),
+        fields: vec![CustomField {
+            name: "PIN".into(),
+            value: SecretText::new("1234"),
+            hidden: false,
+        }],
+        folder: "Work/Mail".into(),
+        favorite: true,
+    };
+    for format in Format::ALL.into_iter().filter(|f| f.can_write()) {
+        let mut written = Vec::new();
+        write(format, std::slice::from_ref(&login), &[], &mut written).unwrap();
+        let back = read(format, written.as_slice()).unwrap();
+        for kind in Unstored::ALL {
+            assert_eq!(
+                back.logins[0].has(kind),
+                format.writes(kind),
+                "{format}: {kind:?}"
+            );
+        }
     }
 }
 
@@ -803,7 +932,10 @@ mod properties {
 
     fn extras() -> impl Strategy<Value = LoginExtras> {
         let totp = proptest::string::string_regex("[A-Z2-7]{0,16}").unwrap();
-        let field = (tricky(), tricky(), any::<bool>());
+        // A field's name is one line (as every product's editor has it): Bitwarden's CSV
+        // writes a field as a `name: value` line.
+        let name = proptest::string::string_regex("[a-zA-Zü€😀 ,;\"'\\\\\r\t=+-]{0,12}").unwrap();
+        let field = (name, tricky(), any::<bool>());
         let fields = proptest::collection::vec(field, 0..3);
         (totp, fields, tricky(), any::<bool>()).prop_map(|(totp, fields, folder, favorite)| {
             LoginExtras {
