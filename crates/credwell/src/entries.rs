@@ -385,7 +385,9 @@ pub(crate) fn add_in(
     };
     let record = backend.insert_credential(credential, now())?;
     if json {
-        let mut value = json!({"id": record.0});
+        // `record`, as `list`, `show` and `search` call the record number (`id` is the user
+        // name there).
+        let mut value = json!({"record": record.0});
         if let Some(password) = &password {
             value["password"] = json!(password.expose());
         }
@@ -472,7 +474,7 @@ pub(crate) fn edit_in(
         backend.apply_changes(vec![change], now(), &mut || {})?;
     }
     if json {
-        return print_json(out, &json!({"id": id, "updated": true}));
+        return print_json(out, &json!({"record": id, "updated": true}));
     }
     writeln!(out, "Updated credential {}.", id)?;
     Ok(())
@@ -499,7 +501,7 @@ pub(crate) fn rm_in(
         bail!("there is no credential with ID {}", id.0);
     }
     if json {
-        return print_json(out, &json!({"id": id.0, "removed": true}));
+        return print_json(out, &json!({"record": id.0, "removed": true}));
     }
     writeln!(out, "Removed credential {}.", id.0)?;
     Ok(())

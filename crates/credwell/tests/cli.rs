@@ -489,7 +489,7 @@ fn a_vault_from_init_to_rm() {
         .unwrap();
     assert!(added.status.success());
     let bob: Value = serde_json::from_slice(&added.stdout).unwrap();
-    let bob_id = bob["id"].as_u64().unwrap();
+    let bob_id = bob["record"].as_u64().unwrap();
     let fed = env.json(&[
         "add",
         "federated",
@@ -502,7 +502,7 @@ fn a_vault_from_init_to_rm() {
         "--protocol",
         "openidconnect",
     ]);
-    let fed_id = fed["id"].as_u64().unwrap();
+    let fed_id = fed["record"].as_u64().unwrap();
     let dup = env
         .cmd()
         .args([
@@ -942,7 +942,7 @@ fn generate_makes_passwords_and_passphrases_and_add_stores_one() {
     ]);
     let generated = added["password"].as_str().unwrap();
     assert_eq!(generated.chars().count(), 32);
-    let id = added["id"].as_u64().unwrap().to_string();
+    let id = added["record"].as_u64().unwrap().to_string();
     let shown = env.json(&["show", &id, "--reveal"]);
     assert_eq!(shown["password"], generated);
     let err = env.fails(&[
@@ -1884,6 +1884,43 @@ fn assert_camel_case(what: &str, value: &Value) {
     }
 }
 
+/// Every time of `value`, at any depth, is an RFC 3339 string in UTC with milliseconds, as
+/// `Timestamp::to_iso8601` writes it: an entry's `created` and `updated` (elsewhere the names
+/// are also counts, an import's, and a flag, `edit`'s `updated: true`), and any string that
+/// starts as a date. Every `record` is a record number, and an `id` beside it is a user name,
+/// never a number.
+fn assert_times_and_records(what: &str, value: &Value) {
+    let rfc3339 = |text: &str| {
+        let parsed = credwell_core::Timestamp::parse_iso8601(text)
+            .unwrap_or_else(|| panic!("{what}: {text:?} is not RFC 3339"));
+        assert_eq!(parsed.to_iso8601(), text, "{what}: UTC, milliseconds");
+    };
+    let looks_like_a_date = |text: &str| {
+        let b = text.as_bytes();
+        b.len() >= 11 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[10] == b'T'
+    };
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                let entry = map.contains_key("record") && map.contains_key("type");
+                match (key.as_str(), inner) {
+                    ("created" | "updated", Value::String(text)) => rfc3339(text),
+                    ("created" | "updated", other) if entry => panic!("{what}: {key} is {other}"),
+                    ("record", record) => assert!(record.is_u64(), "{what}: {value}"),
+                    ("id", id) if map.contains_key("record") => {
+                        assert!(id.is_string(), "{what}: {value}");
+                    }
+                    _ => {}
+                }
+                assert_times_and_records(what, inner);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| assert_times_and_records(what, v)),
+        Value::String(text) if looks_like_a_date(text) => rfc3339(text),
+        _ => {}
+    }
+}
+
 #[test]
 fn json_output_has_one_key_case_and_rfc3339_times() {
     let env = Env::new();
@@ -1897,26 +1934,67 @@ fn json_output_has_one_key_case_and_rfc3339_times() {
     let first = list[0]["record"].to_string();
     std::fs::write(env.path("second"), "second passphrase\n").unwrap();
     let second = env.path("second");
-    let outputs = [
+    let added = env.json(&[
+        "add",
+        "password",
+        "--origin",
+        "https://new.example",
+        "--username",
+        "nina",
+        "--generate",
+    ]);
+    let record = added["record"].to_string();
+    std::fs::write(env.path("totp"), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n").unwrap();
+    let totp = env.path("totp");
+    let export = env.path("export.json");
+    let mut outputs = vec![
         ("vault info", env.json(&["vault", "info"])),
         ("vault check", env.json(&["vault", "check"])),
         ("import", imported),
         ("import cxf", with_passkeys),
         ("show", env.json(&["show", &first])),
+        ("add", added.clone()),
+        ("edit", env.json(&["edit", &record, "--name", "Nina"])),
+        ("search", env.json(&["search", "nina"])),
+        ("generate", env.json(&["generate"])),
         (
-            "vault passwd",
+            "totp",
+            env.json(&["totp", "--secret-file", totp.to_str().unwrap()]),
+        ),
+        (
+            "export",
             env.json(&[
-                "vault",
-                "passwd",
-                "--new-passphrase-file",
-                second.to_str().unwrap(),
+                "export",
+                "bitwarden-json",
+                export.to_str().unwrap(),
+                "--yes",
             ]),
         ),
-        ("list", list.clone()),
+        ("rm", env.json(&["rm", &record])),
     ];
+    outputs.push((
+        "vault passwd",
+        env.json(&[
+            "vault",
+            "passwd",
+            "--new-passphrase-file",
+            second.to_str().unwrap(),
+        ]),
+    ));
+    outputs.push(("list", list.clone()));
     for (what, output) in &outputs {
         assert_camel_case(what, output);
+        assert_times_and_records(what, output);
     }
+    // add, edit and rm name the record number as list, show and search do.
+    for what in ["add", "edit", "rm"] {
+        let (_, output) = outputs.iter().find(|(w, _)| *w == what).unwrap();
+        assert_eq!(output["record"], added["record"], "{what}: {output}");
+        assert!(output.get("id").is_none(), "{what}: {output}");
+    }
+    let (_, found) = outputs.iter().find(|(w, _)| *w == "search").unwrap();
+    assert_eq!(found[0]["record"], added["record"], "{found}");
+    assert_eq!(found[0]["id"], "nina", "{found}");
     let entries = list.as_array().unwrap();
     assert!(entries.iter().any(|e| e["type"] == "public-key"), "{list}");
     for entry in entries {
