@@ -261,6 +261,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
                 notes: notes.clone(),
                 created,
                 updated,
+                last_used: None,
                 history: history.clone(),
                 extras: extras.clone(),
                 line,

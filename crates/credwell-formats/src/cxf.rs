@@ -426,6 +426,7 @@ fn read_basic_auth(
             notes: item.notes.to_owned(),
             created,
             updated,
+            last_used: None,
             history: Vec::new(),
             extras: LoginExtras::default(),
             line: number,

@@ -27,6 +27,7 @@ const USERNAME: usize = 1;
 const PASSWORD: usize = 2;
 const HTTP_REALM: usize = 3;
 const CREATED: usize = 6;
+const LAST_USED: usize = 7;
 const CHANGED: usize = 8;
 
 /// Reads a Firefox logins CSV.
@@ -63,10 +64,12 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
             Ok(u64::try_from(ms).ok().map(Timestamp))
         };
         let created = time(CREATED)?;
+        let last_used = time(LAST_USED)?;
         let updated = time(CHANGED)?;
         if clamped {
             parsed.clamped_times.push(row.line);
         }
+        let before = parsed.logins.len();
         parsed.push_login(LoginRow {
             line: row.line,
             url: row.get(URL),
@@ -77,25 +80,31 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
             notes: "",
             created,
             updated,
-        })
+        })?;
+        if let Some(login) = parsed.logins.get_mut(before) {
+            login.last_used = last_used;
+        }
+        Ok(())
     })?;
     Ok(parsed)
 }
 
 /// Writes a Firefox logins CSV. `formActionOrigin` is the login's origin (Firefox wants either it
-/// or `httpRealm`); `guid` is left empty for Firefox to assign.
+/// or `httpRealm`); `guid` is left empty for Firefox to assign. `timeLastUsed` is when the login
+/// was last used, or else last changed (Firefox sets both when it saves a changed password); a
+/// login with neither has it empty, as every time the login has not: Firefox's storage gives a
+/// login that comes without a time the time it is added. It is never made up from the creation
+/// time, which says nothing of use.
 pub(super) fn write(logins: &[ImportedLogin], output: impl Write) -> std::io::Result<()> {
     let rows: Vec<[String; 4]> = logins
         .iter()
         .map(|l| {
-            let created = l.created.map(|t| t.0.to_string()).unwrap_or_default();
-            let changed = l.updated.or(l.created).map(|t| t.0.to_string());
-            let changed = changed.unwrap_or_default();
+            let ms = |t: Option<Timestamp>| t.map(|t| t.0.to_string()).unwrap_or_default();
             [
                 super::urls::unicode_origin(&l.origin),
-                created.clone(),
-                created,
-                changed,
+                ms(l.created),
+                ms(l.last_used.or(l.updated)),
+                ms(l.updated.or(l.created)),
             ]
         })
         .collect();

@@ -81,6 +81,9 @@ pub struct ImportedLogin {
     pub created: Option<Timestamp>,
     /// When the entry was last modified, if the file says.
     pub updated: Option<Timestamp>,
+    /// When the entry was last used to sign in, if the file says (Firefox's `timeLastUsed`;
+    /// credwell's vault does not keep it).
+    pub last_used: Option<Timestamp>,
     /// The passwords the entry had before, oldest first, where the format keeps them
     /// (Bitwarden JSON's `passwordHistory`).
     pub history: Vec<PastPassword>,
@@ -120,6 +123,7 @@ impl ImportedLogin {
             notes: String::new(),
             created: None,
             updated: None,
+            last_used: None,
             history: Vec::new(),
             extras: LoginExtras::default(),
             line: 0,
@@ -312,6 +316,7 @@ impl Parsed {
             notes: row.notes.to_owned(),
             created: row.created,
             updated: row.updated,
+            last_used: None,
             history: Vec::new(),
             extras: LoginExtras::default(),
             line: row.line,

@@ -1352,6 +1352,66 @@ fn firefox_times_before_1970_are_dropped_with_a_note() {
     assert_eq!(parsed.clamped_times, [2]);
 }
 
+/// `timeLastUsed` is read, and checked as the other times are; it is written back, and not made
+/// up from the creation time.
+#[test]
+fn firefox_time_last_used_is_read_checked_and_written_back() {
+    let header = "url,username,password,httpRealm,formActionOrigin,guid,timeCreated,timeLastUsed,\
+                  timePasswordChanged\n";
+    let text = format!(
+        "{header}https://a.example,u,p,,https://a.example,,1000,3000,2000\n\
+         https://b.example,u,p,,https://b.example,,1000,-5,2000\n"
+    );
+    let parsed = read(Format::FirefoxCsv, text.as_bytes()).unwrap();
+    let a = &parsed.logins[0];
+    assert_eq!(
+        (a.created, a.last_used, a.updated),
+        (
+            Some(Timestamp(1000)),
+            Some(Timestamp(3000)),
+            Some(Timestamp(2000))
+        )
+    );
+    // Before 1970: dropped with a note, as a `timeCreated` before 1970 is.
+    assert_eq!(parsed.logins[1].last_used, None);
+    assert_eq!(parsed.clamped_times, [3]);
+    // Not a number: the row is refused, naming the column, as for `timeCreated`.
+    let bad = format!("{header}https://a.example,u,p,,https://a.example,,1000,soon,2000\n");
+    let error = read(Format::FirefoxCsv, bad.as_bytes()).unwrap_err();
+    assert_eq!(error.line, Some(2), "{error}");
+    assert!(error.reason.contains("timeLastUsed"), "{error}");
+
+    // Written back: the time of last use, else of the last change, else nothing.
+    let mut written = Vec::new();
+    write(Format::FirefoxCsv, &parsed.logins[..1], &[], &mut written).unwrap();
+    let back = read(Format::FirefoxCsv, written.as_slice()).unwrap();
+    assert_eq!(back.logins[0].last_used, Some(Timestamp(3000)));
+    let mut login = parsed.logins[0].clone();
+    login.last_used = None;
+    let mut written = Vec::new();
+    write(
+        Format::FirefoxCsv,
+        std::slice::from_ref(&login),
+        &[],
+        &mut written,
+    )
+    .unwrap();
+    let back = read(Format::FirefoxCsv, written.as_slice()).unwrap();
+    assert_eq!(back.logins[0].last_used, Some(Timestamp(2000)));
+    login.updated = None;
+    let mut written = Vec::new();
+    write(
+        Format::FirefoxCsv,
+        std::slice::from_ref(&login),
+        &[],
+        &mut written,
+    )
+    .unwrap();
+    let back = read(Format::FirefoxCsv, written.as_slice()).unwrap();
+    assert_eq!(back.logins[0].last_used, None);
+    assert_eq!(back.logins[0].created, Some(Timestamp(1000)));
+}
+
 fn parse_err(format: Format, name: &str) -> FormatError {
     read(format, fixture(name).as_slice()).unwrap_err()
 }
