@@ -155,8 +155,8 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
                 ),
             ));
         };
-        let created = date(item.creation_date.as_deref(), line, &mut parsed);
-        let updated = date(item.revision_date.as_deref(), line, &mut parsed);
+        let created = parsed.iso8601_time(line, item.creation_date.as_deref());
+        let updated = parsed.iso8601_time(line, item.revision_date.as_deref());
         let fido2 = login.fido2_credentials.unwrap_or_default();
         let has_passkeys = !fido2.is_empty();
         for (n, fido2) in fido2.into_iter().enumerate() {
@@ -269,17 +269,6 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
         }
     }
     Ok(parsed)
-}
-
-/// A date of an item, or `None` when it has none; one that is not a possible time is dropped
-/// and the item's line noted.
-fn date(text: Option<&str>, line: u64, parsed: &mut Parsed) -> Option<Timestamp> {
-    let text = text.filter(|t| !t.trim().is_empty())?;
-    let time = Timestamp::parse_iso8601(text);
-    if time.is_none() && parsed.clamped_times.last() != Some(&line) {
-        parsed.clamped_times.push(line);
-    }
-    time
 }
 
 /// A serde error as a [`FormatError`], without the offending value (it may be a secret).

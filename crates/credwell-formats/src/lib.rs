@@ -37,6 +37,7 @@ use zeroize::Zeroizing;
 
 pub use format::Format;
 pub use kdbx::KdbxKey;
+use times::from_seconds;
 
 mod archive;
 mod bitwarden;
@@ -59,6 +60,7 @@ mod proton_json;
 mod simple_csv;
 mod sniff;
 mod tags;
+mod times;
 mod urls;
 
 /// One login as the formats see it, in both directions: a username and password for one web
@@ -281,21 +283,6 @@ impl Parsed {
         }
     }
 
-    /// Times the file gives in seconds since the Unix epoch, as timestamps: one that cannot be
-    /// (negative, or past 9999) is dropped as if the file had none, and the entry at `line` is
-    /// noted in [`Parsed::clamped_times`].
-    fn times_in_seconds<const N: usize>(
-        &mut self,
-        line: u64,
-        times: [Option<i64>; N],
-    ) -> [Option<Timestamp>; N] {
-        let times = times.map(|t| t.map(from_seconds));
-        if times.iter().any(|t| matches!(t, Some(None))) {
-            self.clamped_times.push(line);
-        }
-        times.map(Option::flatten)
-    }
-
     /// Keeps a login read from a row of a table format, or records why it is skipped: the URL
     /// gives no web origin, or the password is empty; a malformed URL is an error.
     fn push_login(&mut self, row: LoginRow<'_>) -> Result<(), FormatError> {
@@ -346,16 +333,6 @@ fn login_origin(
             ),
         )),
     }
-}
-
-/// The latest time a file may give, in seconds: the last second of 9999.
-const MAX_SECONDS: i64 = 253_402_300_799;
-
-/// A time in seconds since the Unix epoch, if it can be a login's (from 1970 to 9999).
-fn from_seconds(seconds: i64) -> Option<Timestamp> {
-    (0..=MAX_SECONDS)
-        .contains(&seconds)
-        .then(|| Timestamp(seconds as u64 * 1000))
 }
 
 /// One login as a table format's row gives it, before the checks all formats share.
