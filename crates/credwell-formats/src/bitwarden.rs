@@ -239,11 +239,13 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
             .into_iter()
             .filter_map(|past| {
                 let password = Password::new(past.password?);
-                let replaced = past
-                    .last_used_date
-                    .as_deref()
-                    .and_then(Timestamp::parse_iso8601);
-                (!password.is_empty()).then(|| PastPassword {
+                if password.is_empty() {
+                    return None;
+                }
+                // A date that cannot be used is dropped with the import's warning, as the
+                // item's own are; the item's last revision stands in for it.
+                let replaced = parsed.iso8601_time(line, past.last_used_date.as_deref());
+                Some(PastPassword {
                     password,
                     replaced: replaced.or(updated).unwrap_or(Timestamp(0)),
                 })

@@ -1,6 +1,7 @@
 //! KeePassXC's CSV export (Database → Export → CSV File): a header line
 //! `"Group","Title","Username","Password","URL","Notes","TOTP","Icon","Last Modified","Created"`,
-//! then one entry per row, every field quoted, times in ISO 8601 UTC.
+//! then one entry per row, every field quoted, times in ISO 8601 UTC (one with an offset is
+//! read too).
 //!
 //! KeePass URLs are often written without a scheme (`example.com`): read as `https://`, like
 //! every format's. Entries in the recycle bin are skipped.
@@ -45,6 +46,10 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
             Bin::Maybe => parsed.maybe_recycle_bin.push(row.line),
             Bin::No => {}
         }
+        // A time that cannot be used is dropped with the import's warning, as in every
+        // format.
+        let created = parsed.iso8601_time(row.line, Some(row.get(CREATED)));
+        let updated = parsed.iso8601_time(row.line, Some(row.get(MODIFIED)));
         let before = parsed.logins.len();
         parsed.push_login(LoginRow {
             line: row.line,
@@ -54,8 +59,8 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
             password: row.get(PASSWORD),
             name: row.get(TITLE),
             notes: row.get(NOTES),
-            created: Timestamp::parse_iso8601(row.get(CREATED)),
-            updated: Timestamp::parse_iso8601(row.get(MODIFIED)),
+            created,
+            updated,
         })?;
         if let Some(login) = parsed.logins.get_mut(before) {
             login.extras.totp = SecretText::new(row.get(TOTP).trim());

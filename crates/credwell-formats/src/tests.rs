@@ -1412,6 +1412,66 @@ fn firefox_time_last_used_is_read_checked_and_written_back() {
     assert_eq!(back.logins[0].created, Some(Timestamp(1000)));
 }
 
+/// KeePassXC's times that cannot be used are dropped with the import's "times dropped" note
+/// (not silently); one with an offset is read.
+#[test]
+fn keepassxc_bad_times_are_dropped_with_a_note_and_offsets_are_read() {
+    let text = "\"Group\",\"Title\",\"Username\",\"Password\",\"URL\",\"Notes\",\"TOTP\",\"Icon\",\
+                \"Last Modified\",\"Created\"\n\
+                Root,A,u,p,https://a.example,,,0,2024-01-02T05:04:05+02:00,\
+                2024-01-01T22:04:05-05:00\n\
+                Root,B,u,p,https://b.example,,,0,soon,1969-12-31T23:00:00Z\n\
+                Root,C,u,p,https://c.example,,,0,2024-01-02T03:04:05Z+01:00,\n\
+                Root,D,u,p,https://d.example,,,0,2024-01-02T03:04:05Z,\n";
+    let parsed = read(Format::KeepassxcCsv, text.as_bytes()).unwrap();
+    let times: Vec<_> = (parsed.logins.iter())
+        .map(|l| (l.updated.map(|t| t.0), l.created.map(|t| t.0)))
+        .collect();
+    // 2024-01-02T03:04:05Z is 1_704_164_645_000.
+    assert_eq!(
+        times,
+        [
+            (Some(1_704_164_645_000), Some(1_704_164_645_000)),
+            (None, None),
+            (None, None),
+            (Some(1_704_164_645_000), None),
+        ]
+    );
+    // Once per row, whichever of its times was dropped.
+    assert_eq!(parsed.clamped_times, [3, 4]);
+}
+
+/// A `passwordHistory` date that cannot be used is dropped with the import's note, the item's
+/// last revision standing in for it.
+#[test]
+fn bitwarden_bad_password_history_dates_are_dropped_with_a_note() {
+    let text = r#"{"encrypted": false, "items": [
+        {"type": 1, "name": "A", "revisionDate": "2026-03-01T00:00:00.000Z",
+         "login": {"uris": [{"uri": "https://a.example"}], "username": "u", "password": "p"},
+         "passwordHistory": [{"lastUsedDate": "yesterday", "password": "old-1"},
+                             {"lastUsedDate": "2025-01-01T00:00:00Z", "password": "old-2"}]},
+        {"type": 1, "name": "B",
+         "login": {"uris": [{"uri": "https://b.example"}], "username": "u", "password": "p"},
+         "passwordHistory": [{"lastUsedDate": "2025-01-01T02:00:00+02:00", "password": "old"}]}
+    ]}"#;
+    let parsed = read(Format::BitwardenJson, text.as_bytes()).unwrap();
+    let history: Vec<_> = (parsed.logins[0].history.iter())
+        .map(|h| (h.password.expose(), h.replaced.to_iso8601()))
+        .collect();
+    assert_eq!(
+        history,
+        [
+            ("old-2", "2025-01-01T00:00:00.000Z".to_owned()),
+            ("old-1", "2026-03-01T00:00:00.000Z".to_owned()),
+        ]
+    );
+    assert_eq!(
+        parsed.logins[1].history[0].replaced.to_iso8601(),
+        "2025-01-01T00:00:00.000Z"
+    );
+    assert_eq!(parsed.clamped_times, [2]);
+}
+
 fn parse_err(format: Format, name: &str) -> FormatError {
     read(format, fixture(name).as_slice()).unwrap_err()
 }
