@@ -27,19 +27,18 @@ use std::io::Write;
 
 use credential_exchange_format::{
     Account, B64Url, BasicAuthCredential, Credential, CredentialScope, EditableField,
-    EditableFieldConcealedString, EditableFieldString, Fido2Extensions,
-    Fido2HmacCredentialAlgorithm, Fido2HmacCredentials, Header, Item, NoteCredential,
+    EditableFieldConcealedString, EditableFieldString, Header, Item, NoteCredential,
     PasskeyCredential, TotpCredential, Version,
 };
-use credwell_core::{Clock as _, CustomField, Password, SystemClock, Timestamp};
-use credwell_passkey::{PasskeyRecord, PrfSecrets};
+use credwell_core::{CustomField, Password, Timestamp};
+use credwell_passkey::PasskeyRecord;
 use serde::Deserialize as _;
 use serde_json::Value;
-use zeroize::Zeroizing;
 
 use super::cxf_extras;
+use super::cxf_passkeys;
 use super::json_text;
-use super::passkeys::{self, Fields, Problem};
+use super::passkeys::Problem;
 use super::{FormatError, ImportedLogin, LoginExtras, Parsed, SkipReason, login_origin};
 
 /// The CXF version this module writes; files of another major version are refused.
@@ -315,15 +314,17 @@ fn read_item(item: Item, number: u64, parsed: &mut Parsed) -> Result<(), FormatE
     for credential in item.credentials {
         match credential {
             Credential::BasicAuth(basic) => read_basic_auth(*basic, &login, number, parsed)?,
-            Credential::Passkey(passkey) => match passkey_from_cxf(*passkey, item.creation_at) {
-                Ok(record) => parsed.passkeys.push(record),
-                Err(Problem::Unsupported(why)) => {
-                    parsed.skip(number, SkipReason::Unsupported(why));
+            Credential::Passkey(passkey) => {
+                match cxf_passkeys::from_cxf(*passkey, item.creation_at) {
+                    Ok(record) => parsed.passkeys.push(record),
+                    Err(Problem::Unsupported(why)) => {
+                        parsed.skip(number, SkipReason::Unsupported(why));
+                    }
+                    Err(Problem::Malformed(why)) => {
+                        return Err(FormatError::at(number, format!("item {item_id}: {why}")));
+                    }
                 }
-                Err(Problem::Malformed(why)) => {
-                    return Err(FormatError::at(number, format!("item {item_id}: {why}")));
-                }
-            },
+            }
             Credential::Note(_) if has_login => {}
             Credential::Totp(totp) if has_login => match cxf_extras::totp_text(*totp) {
                 Ok(text) if extras.totp.is_empty() => extras.totp = text,
@@ -435,49 +436,6 @@ fn read_basic_auth(
     Ok(())
 }
 
-/// A CXF passkey as a credwell passkey.
-fn passkey_from_cxf(
-    cxf: PasskeyCredential,
-    created_s: Option<u64>,
-) -> Result<PasskeyRecord, Problem> {
-    let prf = cxf
-        .fido2_extensions
-        .and_then(|e| e.hmac_credentials)
-        .map(prf_from_cxf)
-        .transpose()?;
-    // CXF carries large blobs DEFLATE-compressed, as CTAP stores them; credwell keeps
-    // passkeys' blobs uncompressed and does not move them through CXF.
-    passkeys::record(Fields {
-        rp_id: cxf.rp_id,
-        credential_id: cxf.credential_id.into(),
-        user_handle: cxf.user_handle.into(),
-        user_name: cxf.username,
-        user_display_name: cxf.user_display_name,
-        pkcs8: Zeroizing::new(cxf.key.into()),
-        created_at: created_s.map_or_else(|| SystemClock.now().0, |s| s.saturating_mul(1000)),
-        prf,
-    })
-}
-
-fn prf_from_cxf(hmac: Fido2HmacCredentials) -> Result<PrfSecrets, Problem> {
-    if !matches!(hmac.algorithm, Fido2HmacCredentialAlgorithm::HmacSha256) {
-        return Err(Problem::Unsupported(
-            "the passkey's hmacCredentials use an algorithm other than hmac-sha256".into(),
-        ));
-    }
-    let with_uv: Vec<u8> = hmac.cred_with_uv.into();
-    let without_uv: Vec<u8> = hmac.cred_without_uv.into();
-    if with_uv.len() != 32 || !(without_uv.is_empty() || without_uv.len() == 32) {
-        return Err(Problem::Malformed(
-            "the passkey's hmacCredentials are not 32-byte secrets".into(),
-        ));
-    }
-    Ok(PrfSecrets::new(
-        with_uv,
-        (!without_uv.is_empty()).then_some(without_uv),
-    ))
-}
-
 /// Writes `logins` and `passkeys` as one CXF account. The output holds every secret in clear.
 pub(super) fn write(
     logins: &[ImportedLogin],
@@ -512,7 +470,9 @@ pub(super) fn write(
             subtitle: Some(passkey.user_name.clone()),
             favorite: None,
             scope: None,
-            credentials: vec![Credential::Passkey(Box::new(passkey_to_cxf(passkey)?))],
+            credentials: vec![Credential::Passkey(Box::new(cxf_passkeys::to_cxf(
+                passkey,
+            )?))],
             tags: None,
             extensions: None,
         });
@@ -558,27 +518,6 @@ fn login_credentials(login: &ImportedLogin) -> Vec<Credential> {
         credentials.push(Credential::CustomFields(Box::new(fields)));
     }
     credentials
-}
-
-fn passkey_to_cxf(record: &PasskeyRecord) -> std::io::Result<PasskeyCredential> {
-    let key = passkeys::key_to_pkcs8(record)?;
-    let fido2_extensions = record.prf.as_ref().map(|prf| Fido2Extensions {
-        hmac_credentials: Some(Fido2HmacCredentials {
-            algorithm: Fido2HmacCredentialAlgorithm::HmacSha256,
-            cred_with_uv: B64Url::from(prf.expose_with_uv()),
-            cred_without_uv: B64Url::from(prf.expose_without_uv().unwrap_or_default()),
-        }),
-        ..Fido2Extensions::default()
-    });
-    Ok(PasskeyCredential {
-        credential_id: B64Url::from(record.credential_id.as_slice()),
-        rp_id: record.rp_id.clone(),
-        username: record.user_name.clone(),
-        user_display_name: record.user_display_name.clone(),
-        user_handle: B64Url::from(record.user_handle.as_slice()),
-        key: B64Url::from(key.as_slice()),
-        fido2_extensions,
-    })
 }
 
 fn field<T>(value: T) -> EditableField<T> {

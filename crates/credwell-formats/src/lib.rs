@@ -46,6 +46,7 @@ mod chrome;
 mod csv_table;
 mod cxf;
 mod cxf_extras;
+mod cxf_passkeys;
 mod firefox;
 mod format;
 mod json_text;
