@@ -13,6 +13,9 @@
 //!
 //! - a `totp` or `custom-fields` credential beside a login is that login's TOTP secret or
 //!   custom fields ([`cxf_extras`]), a `note` its notes.
+//! - an item's `tags` are kept as the custom field `Tags` (as 1PUX's are), and the account's
+//!   `collections` that name it give its folder ([`cxf_collections`]), written back as
+//!   collections.
 //!
 //! Every other credential type (cards, identities...) is skipped with a warning, and so is a
 //! passkey credwell cannot hold (a key other than P-256 or Ed25519, no user handle). A file may
@@ -35,11 +38,12 @@ use credwell_passkey::PasskeyRecord;
 use serde::Deserialize as _;
 use serde_json::Value;
 
+use super::cxf_collections;
 use super::cxf_extras;
 use super::cxf_passkeys;
 use super::json_text;
 use super::passkeys::Problem;
-use super::{FormatError, ImportedLogin, LoginExtras, Parsed, SkipReason, login_origin};
+use super::{FormatError, ImportedLogin, LoginExtras, Parsed, SkipReason, Unstored, login_origin};
 
 /// The CXF version this module writes; files of another major version are refused.
 const VERSION: Version = Version { major: 1, minor: 0 };
@@ -76,13 +80,14 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
     let accounts = accounts(document)?;
     let ids: Vec<String> = accounts
         .iter()
-        .flat_map(|(_, items)| items)
+        .flat_map(|(_, items, _)| items)
         .filter_map(|item| item.get("id")?.as_str().map(str::to_owned))
         .collect();
     let lines = id_lines(text, &ids);
     let mut parsed = Parsed::default();
     let mut line = 1;
-    for (a, items) in accounts {
+    for (a, items, collections) in accounts {
+        let folders = cxf_collections::folders(&collections);
         for (n, item) in items.into_iter().enumerate() {
             let id = item.get("id").and_then(Value::as_str).map(str::to_owned);
             // An item without an id is placed after the one before it.
@@ -91,8 +96,11 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
                 .and_then(|id| lines.get(id))
                 .copied()
                 .unwrap_or(line);
-            let name = id.unwrap_or_else(|| format!("{} of account {a}", n + 1));
-            read_item_value(item, &name, line, &mut parsed)?;
+            let name = id
+                .clone()
+                .unwrap_or_else(|| format!("{} of account {a}", n + 1));
+            let filed = id.as_deref().and_then(|id| folders.get(id));
+            read_item_value(item, &name, line, filed, &mut parsed)?;
         }
     }
     Ok(parsed)
@@ -122,17 +130,22 @@ fn read_typed(text: &str) -> Result<Option<Parsed>, FormatError> {
     let ids: Vec<String> = items().map(|item| String::from(&item.id)).collect();
     let lines = id_lines(text, &ids);
     let mut parsed = Parsed::default();
-    let all = header.accounts.into_iter().flat_map(|a| a.items);
-    for (item, id) in all.zip(&ids) {
-        let line = lines.get(id.as_str()).copied().unwrap_or(1);
-        read_item(item, line, &mut parsed)?;
+    let mut ids = ids.iter();
+    for account in header.accounts {
+        // The typed collections as JSON: one reading of them for both ways of reading a file.
+        let collections = serde_json::to_value(&account.collections).unwrap_or_default();
+        let folders = cxf_collections::folders(&collections);
+        for (item, id) in account.items.into_iter().zip(ids.by_ref()) {
+            let line = lines.get(id.as_str()).copied().unwrap_or(1);
+            read_item(item, line, folders.get(id), &mut parsed)?;
+        }
     }
     Ok(Some(parsed))
 }
 
-/// The items of each account of a CXF document (numbered from 1): the header's accounts, or
-/// the document itself when it is a bare account.
-fn accounts(document: Value) -> Result<Vec<(usize, Vec<Value>)>, FormatError> {
+/// The items and collections of each account of a CXF document (numbered from 1): the
+/// header's accounts, or the document itself when it is a bare account.
+fn accounts(document: Value) -> Result<Vec<(usize, Vec<Value>, Value)>, FormatError> {
     let not_cxf = |why: &str| FormatError::at(1, format!("not a CXF document: {why}"));
     let Value::Object(mut top) = document else {
         return Err(not_cxf("it is not a JSON object"));
@@ -169,7 +182,9 @@ fn accounts(document: Value) -> Result<Vec<(usize, Vec<Value>)>, FormatError> {
         .zip(1..)
         .map(|(account, a)| match account {
             Value::Object(mut account) => match account.remove("items") {
-                Some(Value::Array(items)) => Ok((a, items)),
+                Some(Value::Array(items)) => {
+                    Ok((a, items, account.remove("collections").unwrap_or_default()))
+                }
                 _ => Err(not_cxf(&format!("account {a} has no \"items\" list"))),
             },
             _ => Err(not_cxf(&format!("account {a} is not a JSON object"))),
@@ -182,6 +197,7 @@ fn read_item_value(
     mut item: Value,
     id: &str,
     line: u64,
+    folders: Option<&Vec<String>>,
     parsed: &mut Parsed,
 ) -> Result<(), FormatError> {
     let error = |what: String| FormatError::at(line, format!("item {id}: {what}"));
@@ -232,7 +248,7 @@ fn read_item_value(
         }
         item.credentials.push(read);
     }
-    read_item(item, line, parsed)
+    read_item(item, line, folders, parsed)
 }
 
 /// A time in seconds as an item gives it, if it is a possible one: a whole or fractional
@@ -283,7 +299,13 @@ pub(super) fn id_lines<'a>(text: &str, ids: &'a [String]) -> HashMap<&'a str, u6
     lines
 }
 
-fn read_item(item: Item, number: u64, parsed: &mut Parsed) -> Result<(), FormatError> {
+/// Reads one item; `folders` are those of the collections that name it, in the file's order.
+fn read_item(
+    item: Item,
+    number: u64,
+    folders: Option<&Vec<String>>,
+    parsed: &mut Parsed,
+) -> Result<(), FormatError> {
     // The item's id is written out (base64url) only for a message that names it.
     let item_id = &item.id;
     let urls: Vec<String> = item.scope.map(|s| s.urls).unwrap_or_default();
@@ -354,9 +376,16 @@ fn read_item(item: Item, number: u64, parsed: &mut Parsed) -> Result<(), FormatE
             _ => parsed.skip(number, SkipReason::NotALogin),
         }
     }
-    // The item's notes went with its logins (read_basic_auth); its favourite mark, TOTP secret
-    // and custom fields go too.
+    // The item's notes went with its logins (read_basic_auth); its favourite mark, TOTP secret,
+    // custom fields, tags (as 1PUX's: one field) and first folder go too.
     extras.favorite = item.favorite == Some(true);
+    if let Some(tags) = item.tags.filter(|t| !t.is_empty()) {
+        extras.fields.push(super::tags::tags_field(tags.join(", ")));
+    }
+    let folders = folders.map_or(&[][..], Vec::as_slice);
+    extras.folder = folders.first().cloned().unwrap_or_default();
+    let made = parsed.logins.len() > before;
+    parsed.unstored(number, Unstored::Folders, made && folders.len() > 1);
     for login in &mut parsed.logins[before..] {
         login.extras = extras.clone();
     }
@@ -477,6 +506,9 @@ pub(super) fn write(
             extensions: None,
         });
     }
+    let filed = logins.iter().zip(&items);
+    let collections =
+        cxf_collections::to_cxf(filed.map(|(l, i)| (l.extras.folder.as_str(), &i.id)));
     let header = Header {
         version: VERSION,
         exporter_rp_id: EXPORTER_RP_ID.into(),
@@ -487,7 +519,7 @@ pub(super) fn write(
             username: String::new(),
             email: String::new(),
             full_name: None,
-            collections: Vec::new(),
+            collections,
             items,
             extensions: None,
         }],

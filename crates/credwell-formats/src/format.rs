@@ -119,6 +119,7 @@ impl Format {
             Unstored::Folders => matches!(
                 self,
                 Format::BitwardenJson
+                    | Format::Cxf
                     | Format::KeepassxcCsv
                     | Format::BitwardenCsv
                     | Format::LastpassCsv

@@ -45,6 +45,7 @@ mod bitwarden_fido2;
 mod chrome;
 mod csv_table;
 mod cxf;
+mod cxf_collections;
 mod cxf_extras;
 mod cxf_passkeys;
 mod firefox;

@@ -1472,6 +1472,58 @@ fn bitwarden_bad_password_history_dates_are_dropped_with_a_note() {
     assert_eq!(parsed.clamped_times, [2]);
 }
 
+/// CXF's collections are folders (a sub-collection's `Parent/Child`; an item in several is in
+/// the first, the others reported) and its tags a `Tags` field, whichever way the file is read;
+/// the export writes the folder back as nested collections.
+#[test]
+fn cxf_collections_are_folders_and_tags_a_field() {
+    let collections = r#""collections": [
+        {"id": "Y29sLTE", "title": "Finance", "items": [],
+         "subCollections": [{"id": "Y29sLTI", "title": "Banks",
+                             "items": [{"item": "aXRlbS1sb2dpbg"}]}]},
+        {"id": "Y29sLTM", "title": "Shared", "items": [{"item": "aXRlbS1sb2dpbg"}]}
+      ],"#;
+    let text = String::from_utf8(fixture("cxf.json"))
+        .unwrap()
+        .replace("\"collections\": [],", collections)
+        .replace(
+            "\"title\": \"Example — sign in\",",
+            "\"title\": \"Example — sign in\", \"tags\": [\"work\", \"2fa\"],",
+        );
+    // A header's negative timestamp makes the reader go item by item.
+    let forced = text.replace("\"timestamp\": 1735689600", "\"timestamp\": -1");
+    for text in [&text, &forced] {
+        let parsed = read(Format::Cxf, text.as_bytes()).unwrap();
+        let login = &parsed.logins[0];
+        assert_eq!(login.extras.folder, "Finance/Banks");
+        assert_eq!(fields(login), [field("Tags", "work, 2fa", false)]);
+        assert_eq!(parsed.unstored, [(Unstored::Folders, 14)]);
+    }
+    let mut logins = read(Format::Cxf, text.as_bytes()).unwrap().logins;
+    logins.push(logins[0].clone());
+    logins[1].extras.folder = "Finance".into();
+    let mut written = Vec::new();
+    write(Format::Cxf, &logins, &[], &mut written).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&written).unwrap();
+    let finance = &json["accounts"][0]["collections"][0];
+    assert_eq!(finance["title"], "Finance");
+    assert_eq!(finance["subCollections"][0]["title"], "Banks");
+    let ids = &json["accounts"][0]["items"];
+    assert_eq!(
+        finance["subCollections"][0]["items"][0]["item"],
+        ids[0]["id"]
+    );
+    assert_eq!(finance["items"][0]["item"], ids[1]["id"]);
+    let back = read(Format::Cxf, written.as_slice()).unwrap();
+    let folders: Vec<_> = back
+        .logins
+        .iter()
+        .map(|l| l.extras.folder.as_str())
+        .collect();
+    assert_eq!(folders, ["Finance/Banks", "Finance"]);
+    assert!(back.unstored.is_empty(), "{:?}", back.unstored);
+}
+
 fn parse_err(format: Format, name: &str) -> FormatError {
     read(format, fixture(name).as_slice()).unwrap_err()
 }
