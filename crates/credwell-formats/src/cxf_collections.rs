@@ -1,8 +1,9 @@
 //! CXF's collections as credwell's folders, both ways. An account's `collections` (CXF 1.0,
-//! the Collection entity, [spec]) each name the items filed in them and may hold `subCollections`: an item
-//! in a collection is a login in the folder of its title, `Parent/Child` in a sub-collection.
-//! credwell files a login in one folder: an item in several collections is read into the first
-//! (in the file's order), and the others are reported as not stored.
+//! the Collection entity, [spec]) each name the items filed in them and may hold
+//! `subCollections`: an item in a collection is a login in the folder of its title,
+//! `Parent/Child` in a sub-collection. credwell files a login in one folder: an item in several
+//! collections is read into the first (in the file's order), and the others are reported as
+//! not stored.
 //!
 //! [spec]: https://fidoalliance.org/specifications-credential-exchange-specifications/
 
