@@ -1053,6 +1053,11 @@ mod properties {
                 (Format::BitwardenJson, "bitwarden.json"),
                 (Format::BitwardenCsv, "bitwarden.csv"),
                 (Format::LastpassCsv, "lastpass.csv"),
+                (Format::AppleCsv, "apple.csv"),
+                (Format::OnepasswordCsv, "1password.csv"),
+                (Format::ProtonCsv, "proton.csv"),
+                (Format::Cxf, "cxf.json"),
+                (Format::ProtonJson, "proton.json"),
             ] {
                 let mut bytes = fixture(name);
                 let at = cut % bytes.len();
@@ -1751,6 +1756,12 @@ fn urls_without_a_scheme_read_as_https_in_every_format() {
         (Format::KeepassxcCsv, "schemeless_keepassxc.csv"),
         (Format::BitwardenJson, "schemeless_bitwarden.json"),
         (Format::Cxf, "schemeless_cxf.json"),
+        (Format::BitwardenCsv, "schemeless_bitwarden.csv"),
+        (Format::LastpassCsv, "schemeless_lastpass.csv"),
+        (Format::AppleCsv, "schemeless_apple.csv"),
+        (Format::OnepasswordCsv, "schemeless_1password.csv"),
+        (Format::ProtonCsv, "schemeless_proton.csv"),
+        (Format::ProtonJson, "schemeless_proton.json"),
     ] {
         let parsed = parse(format, name);
         assert!(parsed.skipped.is_empty(), "{name}: {:?}", parsed.skipped);
