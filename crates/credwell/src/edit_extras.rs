@@ -6,16 +6,15 @@
 //! result ([`ExtrasEdit`]) is what the agent receives. Errors name the option and, for a custom
 //! field, its name; never a note, a TOTP secret or a field's value.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use credwell_core::{CustomField, Extras, SecretText};
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
 
 use crate::agent::Secret;
+use crate::input;
 use crate::totp::Totp;
 
 /// The options of `credwell edit` that change a credential's extras.
@@ -93,23 +92,27 @@ impl ExtrasArgs {
     /// Reads the files the options name and checks every value; `password_stdin` says whether
     /// stdin is taken by the password already.
     pub(crate) fn read(&self, password_stdin: bool) -> Result<ExtrasEdit> {
-        let stdin_users = [
-            password_stdin,
-            self.note_file.as_deref().is_some_and(is_stdin),
-            self.totp_file.as_deref().is_some_and(is_stdin),
-        ];
-        if stdin_users.iter().filter(|&&u| u).count() > 1 {
-            bail!("only one of --password-stdin, --note-file - and --totp-file - can read stdin");
-        }
+        // Refused before any of them reads: the first would take what the other is for.
+        input::one_stdin_reader(&[
+            ("--password-stdin", password_stdin),
+            (
+                "--note-file",
+                self.note_file.as_deref().is_some_and(input::is_stdin),
+            ),
+            (
+                "--totp-file",
+                self.totp_file.as_deref().is_some_and(input::is_stdin),
+            ),
+        ])?;
         let note = match (&self.note, &self.note_file, self.clear_note) {
             (Some(note), _, _) => Some(note.clone()),
-            (None, Some(file), _) => Some(read_text(file, "note")?),
+            (None, Some(file), _) => Some(read_text(file, "--note-file", "note")?),
             (None, None, true) => Some(Secret::default()),
             (None, None, false) => None,
         };
         let totp = match (&self.totp_file, self.clear_totp) {
             (Some(file), _) => {
-                let text = read_text(file, "TOTP secret")?;
+                let text = read_text(file, "--totp-file", "TOTP secret")?;
                 let trimmed = Secret::new(text.expose().trim());
                 Totp::parse(trimmed.expose())
                     .with_context(|| format!("--totp-file {}", file.display()))?;
@@ -205,23 +208,9 @@ impl ExtrasEdit {
     }
 }
 
-fn is_stdin(path: &Path) -> bool {
-    path.as_os_str() == "-"
-}
-
-/// A file's text (`-`: stdin), one trailing line ending removed.
-fn read_text(path: &Path, what: &str) -> Result<Secret> {
-    let mut text = Zeroizing::new(String::new());
-    if is_stdin(path) {
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .with_context(|| format!("cannot read the {what} from stdin"))?;
-    } else {
-        let mut file = std::fs::File::open(path)
-            .with_context(|| format!("cannot read the {what} file {}", path.display()))?;
-        file.read_to_string(&mut text)
-            .with_context(|| format!("cannot read the {what} file {}", path.display()))?;
-    }
+/// A file's text (`-`: stdin, for `option`), one trailing line ending removed.
+fn read_text(path: &Path, option: &str, what: &str) -> Result<Secret> {
+    let mut text = input::read_text(path, option, what)?;
     if text.ends_with('\n') {
         text.pop();
         if text.ends_with('\r') {
@@ -350,7 +339,7 @@ mod tests {
             both.read(false)
                 .unwrap_err()
                 .to_string()
-                .contains("only one")
+                .contains("--note-file and --totp-file both read stdin")
         );
         let with_password = ExtrasArgs {
             note_file: Some("-".into()),

@@ -9,8 +9,8 @@ use anyhow::{Context, Result};
 pub(crate) struct Global {
     /// The vault file [default: $XDG_DATA_HOME/credwell/vault.sqlite].
     ///
-    /// The passphrase is read from the file named by CREDWELL_PASSPHRASE_FILE (trailing newline
-    /// stripped) when it is set, otherwise asked for on the terminal.
+    /// The passphrase is read from the file named by CREDWELL_PASSPHRASE_FILE (`-`: stdin;
+    /// trailing newline stripped) when it is set, otherwise asked for on the terminal.
     #[arg(long, global = true, env = "CREDWELL_VAULT", value_name = "PATH")]
     pub(crate) vault: Option<PathBuf>,
     /// Print machine-readable JSON on stdout instead of text (on stderr for an export written

@@ -27,6 +27,7 @@ mod find;
 mod generate;
 mod global;
 mod holder;
+mod input;
 mod install;
 mod listing;
 mod output;

@@ -4,7 +4,7 @@
 //! `--password-file` or `CREDWELL_KDBX_PASSWORD_FILE`, or a prompt; its key file). Every secret
 //! is held in a zeroizing buffer.
 
-use std::io::{BufRead, IsTerminal, Read};
+use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
@@ -12,12 +12,17 @@ use credwell_core::Password;
 use credwell_formats::KdbxKey;
 use zeroize::Zeroizing;
 
+use crate::input;
+
 /// The environment variable naming a file that holds the vault passphrase.
 pub(crate) const PASSPHRASE_FILE_ENV: &str = "CREDWELL_PASSPHRASE_FILE";
 
 /// The environment variable naming a file that holds the password of a KeePass database to
 /// import (`credwell import kdbx`).
 pub(crate) const KDBX_PASSWORD_FILE_ENV: &str = "CREDWELL_KDBX_PASSWORD_FILE";
+
+/// `credwell import kdbx`'s option naming the database's password file, as errors name it.
+const PASSWORD_FILE: &str = "--password-file";
 
 /// The largest key file of a KeePass database credwell reads: KeePass's own are under a
 /// kilobyte, and any file can be one (its SHA-256 is the key).
@@ -36,26 +41,25 @@ fn strip_newline(text: &mut String) {
     }
 }
 
-/// Reads a passphrase from a file, trailing newline stripped.
-pub(crate) fn passphrase_from_file(path: &Path) -> Result<Passphrase> {
-    secret_from_file(path, "passphrase")
+/// Reads a passphrase from a file (`-`: stdin, for `option`), trailing newline stripped.
+pub(crate) fn passphrase_from_file(path: &Path, option: &str) -> Result<Passphrase> {
+    secret_from_file(path, option, "passphrase")
 }
 
-/// Reads a secret (`what`: "passphrase", "password") from a file, trailing newline stripped.
-fn secret_from_file(path: &Path, what: &str) -> Result<Passphrase> {
-    let text = secret_or_nothing_from_file(path, what)?;
+/// Reads a secret (`what`: "passphrase", "password") from a file (`-`: stdin, for `option`),
+/// trailing newline stripped.
+fn secret_from_file(path: &Path, option: &str, what: &str) -> Result<Passphrase> {
+    let text = secret_or_nothing_from_file(path, option, what)?;
     if text.is_empty() {
-        bail!("the {what} file {} is empty", path.display());
+        bail!("the {what} file {} is empty", input::name(path));
     }
     Ok(text)
 }
 
-/// The secret a file holds, its one trailing newline dropped; possibly empty.
-fn secret_or_nothing_from_file(path: &Path, what: &str) -> Result<Passphrase> {
-    let mut text = Zeroizing::new(
-        std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the {what} file {}", path.display()))?,
-    );
+/// The secret a file (`-`: stdin, for `option`) holds, its one trailing newline dropped;
+/// possibly empty.
+fn secret_or_nothing_from_file(path: &Path, option: &str, what: &str) -> Result<Passphrase> {
+    let mut text = input::read_text(path, option, what)?;
     strip_newline(&mut text);
     Ok(text)
 }
@@ -95,10 +99,13 @@ pub(crate) fn kdbx_key(password_file: Option<&Path>, key_file: Option<&Path>) ->
         None => None,
     };
     let password = match password_file {
-        Some(path) if key_file.is_some() => {
-            Some(secret_or_nothing_from_file(path, "password")?).filter(|p| !p.is_empty())
-        }
-        Some(path) => Some(secret_from_file(path, "password")?),
+        Some(path) if key_file.is_some() => Some(secret_or_nothing_from_file(
+            path,
+            PASSWORD_FILE,
+            "password",
+        )?)
+        .filter(|p| !p.is_empty()),
+        Some(path) => Some(secret_from_file(path, PASSWORD_FILE, "password")?),
         None => {
             let answer = ask(
                 "KeePass database password: ",
@@ -114,20 +121,13 @@ pub(crate) fn kdbx_key(password_file: Option<&Path>, key_file: Option<&Path>) ->
     Ok(KdbxKey::new(password, key_file))
 }
 
-/// A KeePass key file's bytes, bounded by [`MAX_KEY_FILE_BYTES`].
+/// A KeePass key file's bytes (`-`: stdin), bounded by [`MAX_KEY_FILE_BYTES`].
 fn read_key_file(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
-    let cannot = || format!("cannot read the key file {}", path.display());
-    let mut bytes = Zeroizing::new(Vec::new());
-    std::fs::File::open(path)
-        .with_context(cannot)?
-        .take(MAX_KEY_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .with_context(cannot)?;
+    let name = input::name(path);
+    let cannot = |e: &std::io::Error| format!("cannot read the key file {name}: {e}");
+    let bytes = input::read_bytes(path, "--key-file", MAX_KEY_FILE_BYTES, &cannot)?;
     if bytes.len() as u64 > MAX_KEY_FILE_BYTES {
-        bail!(
-            "the key file {} is larger than 1 MiB, the most credwell reads as a key file",
-            path.display()
-        );
+        bail!("the key file {name} is larger than 1 MiB, the most credwell reads as a key file");
     }
     Ok(bytes)
 }
@@ -135,16 +135,23 @@ fn read_key_file(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
 /// The passphrase that unlocks an existing vault.
 pub(crate) fn unlock_passphrase() -> Result<Passphrase> {
     let file = passphrase_file_from_env();
-    existing_passphrase(file.as_deref(), "Vault passphrase").map_err(|e| match file {
-        Some(_) => e,
-        None => e.context("the vault is locked (no agent: `credwell unlock` starts one)"),
+    existing_passphrase(file.as_deref(), PASSPHRASE_FILE_ENV, "Vault passphrase").map_err(|e| {
+        match file {
+            Some(_) => e,
+            None => e.context("the vault is locked (no agent: `credwell unlock` starts one)"),
+        }
     })
 }
 
-/// An existing passphrase: from `file` when given, else asked once on the terminal.
-pub(crate) fn existing_passphrase(file: Option<&Path>, what: &str) -> Result<Passphrase> {
+/// An existing passphrase: from `file` (`-`: stdin, for `option`) when given, else asked once
+/// on the terminal.
+pub(crate) fn existing_passphrase(
+    file: Option<&Path>,
+    option: &str,
+    what: &str,
+) -> Result<Passphrase> {
     if let Some(path) = file {
-        return passphrase_from_file(path);
+        return passphrase_from_file(path, option);
     }
     let passphrase = prompt(&format!("{what}: "))?;
     if passphrase.is_empty() {
@@ -153,10 +160,11 @@ pub(crate) fn existing_passphrase(file: Option<&Path>, what: &str) -> Result<Pas
     Ok(passphrase)
 }
 
-/// A new passphrase: from `file` when given, else asked twice on the terminal.
-pub(crate) fn new_passphrase(file: Option<&Path>, what: &str) -> Result<Passphrase> {
+/// A new passphrase: from `file` (`-`: stdin, for `option`) when given, else asked twice on
+/// the terminal.
+pub(crate) fn new_passphrase(file: Option<&Path>, option: &str, what: &str) -> Result<Passphrase> {
     if let Some(path) = file {
-        return passphrase_from_file(path);
+        return passphrase_from_file(path, option);
     }
     let first = prompt(&format!("{what}: "))?;
     if first.is_empty() {
@@ -173,6 +181,7 @@ pub(crate) fn new_passphrase(file: Option<&Path>, what: &str) -> Result<Passphra
 /// the terminal.
 pub(crate) fn new_password(from_stdin: bool, what: &str) -> Result<Password> {
     if from_stdin {
+        input::take_stdin("--password-stdin")?;
         let mut line = Zeroizing::new(String::new());
         std::io::stdin()
             .lock()
@@ -223,17 +232,20 @@ mod tests {
         let path = dir.path().join("pass");
         std::fs::write(&path, "correct horse\n").unwrap();
         assert_eq!(
-            passphrase_from_file(&path).unwrap().as_str(),
+            passphrase_from_file(&path, PASSPHRASE_FILE_ENV)
+                .unwrap()
+                .as_str(),
             "correct horse"
         );
         std::fs::write(&path, "\n").unwrap();
         assert!(
-            passphrase_from_file(&path)
+            passphrase_from_file(&path, PASSPHRASE_FILE_ENV)
                 .unwrap_err()
                 .to_string()
                 .contains("empty")
         );
-        let missing = passphrase_from_file(&dir.path().join("nope")).unwrap_err();
+        let missing =
+            passphrase_from_file(&dir.path().join("nope"), PASSPHRASE_FILE_ENV).unwrap_err();
         assert!(missing.to_string().contains("cannot read"));
     }
 

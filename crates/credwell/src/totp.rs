@@ -3,7 +3,7 @@
 //! (`--secret-file`): an `otpauth://totp/...` URI (the format of authenticator QR codes) or a
 //! bare base32 secret.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
@@ -221,15 +221,7 @@ pub(crate) fn run(global: &Global, args: &TotpArgs, out: &mut impl Write) -> Res
             Target::Local(vault) => find::totp_in(&vault, &query, at, json, out),
         };
     };
-    let mut text = Zeroizing::new(String::new());
-    if file.as_os_str() == "-" {
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context("cannot read the TOTP secret from stdin")?;
-    } else {
-        *text = std::fs::read_to_string(file)
-            .with_context(|| format!("cannot read the TOTP secret file {}", file.display()))?;
-    }
+    let text = crate::input::read_text(file, "--secret-file", "TOTP secret")?;
     print(&Totp::parse(&text)?, args.at, global.json, out)
 }
 

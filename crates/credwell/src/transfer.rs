@@ -8,8 +8,7 @@
 //! history.
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -27,6 +26,7 @@ use zeroize::Zeroizing;
 use crate::agent::{self, FileBytes, Request, Secret};
 use crate::backend::{self, Backend, now};
 use crate::global::Global;
+use crate::input;
 use crate::output::{confirm, print_json, progress};
 use crate::secrets;
 
@@ -128,16 +128,12 @@ fn display_name(login: &ImportedLogin) -> String {
 
 /// Whether a FILE argument is `-`: stdin for an import, stdout for an export.
 fn is_std_stream(path: &Path) -> bool {
-    path.as_os_str() == "-"
+    input::is_stdin(path)
 }
 
 /// A FILE argument as messages name it: `stdin` for `-`.
 pub(crate) fn file_name(path: &Path) -> String {
-    if is_std_stream(path) {
-        "stdin".to_owned()
-    } else {
-        path.display().to_string()
-    }
+    input::name(path)
 }
 
 /// A file's error as the command says it: the file (`name`), the line where known, the reason.
@@ -167,6 +163,14 @@ pub(crate) fn import(global: &Global, args: &ImportArgs, out: &mut impl Write) -
     if args.format != Format::Kdbx && args.key_file.is_some() {
         bail!("--key-file is for `credwell import kdbx` only");
     }
+    // Refused before the file is read. The vault's passphrase (`CREDWELL_PASSPHRASE_FILE=-`),
+    // read only without an agent, is refused when it comes to be read.
+    let reads_stdin = |file: &Option<PathBuf>| file.as_deref().is_some_and(input::is_stdin);
+    input::one_stdin_reader(&[
+        ("FILE", is_std_stream(&args.file)),
+        ("--password-file", reads_stdin(&args.password_file)),
+        ("--key-file", reads_stdin(&args.key_file)),
+    ])?;
     let path = global.vault_path()?;
     if path.exists()
         && let Some(agent) = agent::Client::connect(&path)?
@@ -224,28 +228,17 @@ pub(crate) fn import(global: &Global, args: &ImportArgs, out: &mut impl Write) -
 
 /// A file (`-`: stdin) read whole, for the agent or to be read here, refused when larger than
 /// any import can be.
-///
-/// A file is read into a buffer made as large as the file at once: a buffer that grows copies
-/// what it holds at each step (a large file's whole text, several times) and frees the old
-/// copies without wiping them.
 fn read_whole(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
     let name = file_name(path);
     let limit = formats::MAX_INPUT_BYTES;
-    let mut bytes = Zeroizing::new(Vec::new());
-    let read = if is_std_stream(path) {
-        std::io::stdin()
-            .lock()
-            .take(limit + 1)
-            .read_to_end(&mut bytes)
-    } else {
-        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-        // One byte more than the file: read_to_end's last read, which finds the end, then
-        // needs no more room.
-        let size = file.metadata().map_or(0, |m| m.len()).min(limit + 1);
-        bytes.reserve_exact(usize::try_from(size).unwrap_or(0).saturating_add(1));
-        file.take(limit + 1).read_to_end(&mut bytes)
+    let cannot = |e: &std::io::Error| {
+        if is_std_stream(path) {
+            format!("{name}: cannot read the file: {e}; nothing was imported")
+        } else {
+            format!("cannot open {}: {e}", path.display())
+        }
     };
-    read.map_err(|e| anyhow::anyhow!("{name}: cannot read the file: {e}; nothing was imported"))?;
+    let bytes = input::read_bytes(path, "FILE", limit, &cannot)?;
     if bytes.len() as u64 > limit {
         bail!(
             "{name}: the file is larger than {} MiB, the most credwell imports; nothing was \

@@ -87,7 +87,11 @@ fn init(global: &Global, insecure_test_kdf: bool, out: &mut impl Write) -> Resul
     let from_env = std::env::var_os(secrets::PASSPHRASE_FILE_ENV)
         .filter(|v| !v.is_empty())
         .map(PathBuf::from);
-    let passphrase = secrets::new_passphrase(from_env.as_deref(), "New vault passphrase")?;
+    let passphrase = secrets::new_passphrase(
+        from_env.as_deref(),
+        secrets::PASSPHRASE_FILE_ENV,
+        "New vault passphrase",
+    )?;
     warn_if_weak(&passphrase);
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         credwell_vault::owner_only::create_dir_all(dir)
@@ -180,9 +184,21 @@ fn passwd(
     keep_key: bool,
     out: &mut impl Write,
 ) -> Result<()> {
+    // Refused before the vault's passphrase is read, which would take stdin from the new one.
+    let from_env = secrets::passphrase_file_from_env();
+    crate::input::one_stdin_reader(&[
+        (
+            secrets::PASSPHRASE_FILE_ENV,
+            from_env.as_deref().is_some_and(crate::input::is_stdin),
+        ),
+        (
+            "--new-passphrase-file",
+            new_file.is_some_and(crate::input::is_stdin),
+        ),
+    ])?;
     let path = existing_vault(global)?;
     let mut vault = unlock(&path)?;
-    let new = secrets::new_passphrase(new_file, "New vault passphrase")?;
+    let new = secrets::new_passphrase(new_file, "--new-passphrase-file", "New vault passphrase")?;
     warn_if_weak(&new);
     // Keep the vault's key-derivation cost (a test vault stays cheap, a real one stays strong).
     let kdf = vault.info()?.kdf;

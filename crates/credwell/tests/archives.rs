@@ -10,7 +10,7 @@ mod common;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use common::{Home, kdbx, texts};
+use common::{Home, PASSPHRASE, kdbx, texts};
 use serde_json::Value;
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -416,4 +416,115 @@ fn a_kdbx_database_with_a_key_file_alone_is_imported_without_a_terminal() {
     std::fs::write(&password, "not this\n").unwrap();
     let err = home.fails(&args);
     assert!(err.contains("wrong password or key file"), "{err}");
+}
+
+/// `cmd` with `args` and the bytes `stdin`: (success, stdout, stderr).
+fn run_bytes(mut cmd: assert_cmd::Command, args: &[&str], stdin: &[u8]) -> (bool, String, String) {
+    let out = cmd.args(args).write_stdin(stdin.to_vec()).output().unwrap();
+    let (stdout, stderr) = texts(&out);
+    (out.status.success(), stdout, stderr)
+}
+
+/// `-` is stdin for every file a command reads: a KeePass database (binary), its password and
+/// key files, a new vault passphrase and `CREDWELL_PASSPHRASE_FILE`; two of them in one command
+/// are refused, naming both, and what stdin held is never said.
+#[test]
+fn dash_is_stdin_for_every_file_and_only_one_can_read_it() {
+    let home = Home::new();
+    let (file, password, key_file) =
+        keyed_kdbx(&home, kdbx::PASSWORD, "key.example", "pw-kdbx-key");
+    let database = std::fs::read(&file).unwrap();
+    let key = std::fs::read(&key_file).unwrap();
+    let key_file = key_file.to_str().unwrap();
+    let dry = ["--json", "import", "kdbx", "--dry-run"];
+    let added =
+        |stdout: &str| -> Value { serde_json::from_str::<Value>(stdout).unwrap()["added"].clone() };
+    // The database on stdin, as bytes: nothing of it is text.
+    let args = [
+        &dry[..],
+        &["-", "--password-file", &password, "--key-file", key_file],
+    ]
+    .concat();
+    let (ok, stdout, stderr) = run_bytes(home.cmd(), &args, &database);
+    assert!(ok, "{stderr}");
+    assert_eq!(added(&stdout), 1, "{stdout}");
+    // Its password on stdin.
+    let args = [
+        &dry[..],
+        &[&file, "--password-file", "-", "--key-file", key_file],
+    ]
+    .concat();
+    let (ok, stdout, stderr) = run_bytes(
+        home.cmd(),
+        &args,
+        format!("{}\n", kdbx::PASSWORD).as_bytes(),
+    );
+    assert!(ok, "{stderr}");
+    assert_eq!(added(&stdout), 1, "{stdout}");
+    // Its key file on stdin.
+    let args = [
+        &dry[..],
+        &[&file, "--password-file", &password, "--key-file", "-"],
+    ]
+    .concat();
+    let (ok, stdout, stderr) = run_bytes(home.cmd(), &args, &key);
+    assert!(ok, "{stderr}");
+    assert_eq!(added(&stdout), 1, "{stdout}");
+    // Two of them: refused, both named, nothing imported, stdin's bytes not quoted.
+    for (args, first, second) in [
+        (
+            vec!["-", "--password-file", "-", "--key-file", key_file],
+            "FILE",
+            "--password-file",
+        ),
+        (
+            vec!["-", "--password-file", &password, "--key-file", "-"],
+            "FILE",
+            "--key-file",
+        ),
+        (
+            vec![&file, "--password-file", "-", "--key-file", "-"],
+            "--password-file",
+            "--key-file",
+        ),
+    ] {
+        let args = [&["import", "kdbx"][..], &args].concat();
+        let (ok, _, stderr) = run_bytes(home.cmd(), &args, kdbx::PASSWORD.as_bytes());
+        assert!(!ok, "{args:?}");
+        let want = format!("{first} and {second} both read stdin");
+        assert!(stderr.contains(&want), "{want} in {stderr}");
+        assert!(!stderr.contains(kdbx::PASSWORD), "{stderr}");
+    }
+    let mut with_dash = home.cmd();
+    with_dash.env("CREDWELL_PASSPHRASE_FILE", "-");
+    // The vault's passphrase is read once the file is: then refused.
+    let csv = "name,url,username,password,note\nA,https://a.example,ann,pw-csv-ann,\n";
+    let (ok, _, stderr) = Home::run(with_dash, &["import", "chrome-csv", "-"], csv);
+    assert!(!ok);
+    assert!(
+        stderr.contains("FILE and CREDWELL_PASSPHRASE_FILE both read stdin"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("pw-csv-ann"), "{stderr}");
+    assert_eq!(home.json(&["list"]).as_array().map(Vec::len), Some(0));
+
+    // The vault's passphrase on stdin (CREDWELL_PASSPHRASE_FILE=-), and a new one.
+    let mut with_dash = home.cmd();
+    with_dash.env("CREDWELL_PASSPHRASE_FILE", "-");
+    let (ok, stdout, stderr) =
+        Home::run(with_dash, &["--json", "list"], &format!("{PASSPHRASE}\n"));
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout.trim(), "[]");
+    let mut with_dash = home.cmd();
+    with_dash.env("CREDWELL_PASSPHRASE_FILE", "-");
+    let passwd = ["vault", "passwd", "--new-passphrase-file", "-"];
+    let (ok, _, stderr) = Home::run(with_dash, &passwd, "two passphrases\n");
+    assert!(!ok);
+    let want = "CREDWELL_PASSPHRASE_FILE and --new-passphrase-file both read stdin";
+    assert!(stderr.contains(want), "{stderr}");
+    let new = "a new passphrase from stdin";
+    let (ok, _, stderr) = Home::run(home.cmd(), &passwd, &format!("{new}\n"));
+    assert!(ok, "{stderr}");
+    std::fs::write(home.path("passphrase"), format!("{new}\n")).unwrap();
+    assert_eq!(home.json(&["list"]).as_array().map(Vec::len), Some(0));
 }

@@ -74,7 +74,11 @@ pub(crate) fn revoke(global: &Global, args: &RevokeArgs, out: &mut impl Write) -
     )
     .context("the sync passphrase is needed to rotate the account key")?;
     let registered = if args.change_passphrase || args.new_passphrase_file.is_some() {
-        secrets::new_passphrase(args.new_passphrase_file.as_deref(), "New sync passphrase")?
+        secrets::new_passphrase(
+            args.new_passphrase_file.as_deref(),
+            "--new-passphrase-file",
+            "New sync passphrase",
+        )?
     } else {
         passphrase
     };

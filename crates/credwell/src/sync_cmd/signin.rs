@@ -81,12 +81,14 @@ pub(super) fn sync_passphrase(file: Option<&Path>) -> Result<secrets::Passphrase
         .filter(|v| !v.is_empty())
         .map(PathBuf::from);
     let file = file.or(from_env.as_deref());
-    secrets::existing_passphrase(file, "Sync passphrase").with_context(|| match file {
-        Some(_) => "cannot read the sync passphrase".to_owned(),
-        None => format!(
-            "the sync passphrase is needed: a terminal to ask it on, or a file named by \
+    secrets::existing_passphrase(file, "--passphrase-file", "Sync passphrase").with_context(|| {
+        match file {
+            Some(_) => "cannot read the sync passphrase".to_owned(),
+            None => format!(
+                "the sync passphrase is needed: a terminal to ask it on, or a file named by \
              --passphrase-file or {SYNC_PASSPHRASE_FILE_ENV}"
-        ),
+            ),
+        }
     })
 }
 
@@ -129,7 +131,8 @@ pub(crate) fn login(global: &Global, args: &LoginArgs, out: &mut impl Write) -> 
             account_of(&server, enrolled, signed_in.key, ca.clone())
         }
         (None, None) => {
-            let passphrase = secrets::new_passphrase(file, "New sync passphrase")?;
+            let passphrase =
+                secrets::new_passphrase(file, "--passphrase-file", "New sync passphrase")?;
             let ksf = ksf()?;
             let enrolled =
                 HttpTransport::create_account_with_ca(&server, ca_pem, &args.device_name)
@@ -218,8 +221,11 @@ pub(crate) fn passphrase(
     out: &mut impl Write,
 ) -> Result<()> {
     let (_vault, account) = signed_in(global)?;
-    let passphrase =
-        secrets::new_passphrase(args.passphrase_file.as_deref(), "New sync passphrase")?;
+    let passphrase = secrets::new_passphrase(
+        args.passphrase_file.as_deref(),
+        "--passphrase-file",
+        "New sync passphrase",
+    )?;
     let version = account.account_key()?.version();
     transport(&account)?
         .register(
