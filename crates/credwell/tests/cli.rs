@@ -2317,3 +2317,131 @@ fn export_json_reports_what_was_written_and_left_out() {
     assert_eq!(report["passkeys"], 2, "{report}");
     assert_eq!(report["warnings"].as_array().unwrap().len(), 1, "{report}");
 }
+
+/// What an import says, at the command line: a dry run's `keep` and `update` rows beside its
+/// `add`s; a login repeated with other passwords (`conflictingRepeats`); what credwell does not
+/// store, per kind (`notStored`). No message quotes a password.
+#[test]
+fn import_warnings_and_dry_run_rows_are_said_in_text_and_json() {
+    let env = Env::new();
+    env.init();
+    let csv = |name: &str, rows: &str| {
+        let path = env.path(name);
+        std::fs::write(&path, format!("name,url,username,password,note\n{rows}")).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let first = csv(
+        "first.csv",
+        "A,https://a.example,ann,pw-ann-1,\nB,https://b.example,ben,pw-ben-1,\n",
+    );
+    env.ok(&["import", "chrome-csv", &first]);
+
+    // A dry run: each row's fate, in file order, and nothing changes.
+    let second = csv(
+        "second.csv",
+        "A,https://a.example,ann,pw-ann-1,\nB,https://b.example,ben,pw-ben-2,\n\
+         C,https://c.example,cid,pw-cid-1,\n",
+    );
+    let before = env.list();
+    let dry = [
+        "import",
+        "chrome-csv",
+        &second,
+        "--dry-run",
+        "--on-conflict",
+        "theirs",
+    ];
+    let text = env.ok(&dry);
+    let rows: Vec<&str> = text.lines().take(3).collect();
+    assert_eq!(
+        rows,
+        [
+            "keep   line 2      https://a.example \"ann\"",
+            "update line 3      https://b.example \"ben\": --on-conflict theirs",
+            "add    line 4      https://c.example \"cid\"",
+        ],
+        "{text}"
+    );
+    assert!(
+        text.contains("1 added, 1 updated, 1 unchanged, 0 skipped"),
+        "{text}"
+    );
+    let json = env.json(&dry);
+    let actions: Vec<(&str, u64)> = (json["entries"].as_array().unwrap().iter())
+        .map(|e| (e["action"].as_str().unwrap(), e["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(actions, [("keep", 2), ("update", 3), ("add", 4)], "{json}");
+    assert_eq!(
+        json["entries"][1]["reason"], "--on-conflict theirs",
+        "{json}"
+    );
+    assert_eq!(env.list(), before, "a dry run changed the vault");
+    assert_no_import_password(&text);
+
+    // One login twice with different passwords: the newest (here the last) is imported, the
+    // other goes into its history, and both are said.
+    let repeated = csv(
+        "repeated.csv",
+        "D,https://d.example,dora,pw-dora-1,\nD,https://d.example,dora,pw-dora-2,\n",
+    );
+    let out = env
+        .cmd()
+        .args(["import", "chrome-csv", &repeated])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "{stderr}");
+    let want = "lines 2, 3 for https://d.example as \"dora\" have different passwords: line 3 \
+                (the newest) is imported, the others' passwords go into its password history";
+    assert!(stderr.contains(want), "{want} in {stderr}");
+    assert_no_import_password(&stderr);
+    assert!(stdout.contains("1 added"), "{stdout}");
+    let json = env.json(&["import", "chrome-csv", &repeated, "--dry-run"]);
+    assert_eq!(
+        json["conflictingRepeats"],
+        json!([{"origin": "https://d.example", "username": "dora", "lines": [2, 3],
+                "current": 3}]),
+        "{json}"
+    );
+    assert_eq!(json["repeated"], 1, "{json}");
+    assert_eq!(env.ok(&["get", "dora"]), "pw-dora-2\n");
+
+    // Bitwarden's linked fields, which credwell does not keep: said per kind, with a count.
+    let linked = env.path("linked.json");
+    let item = |name: &str, user: &str| {
+        json!({"type": 1, "name": name,
+               "login": {"uris": [{"uri": format!("https://{name}.example")}],
+                         "username": user, "password": format!("pw-{user}")},
+               "fields": [{"name": "Link", "value": null, "type": 3, "linkedId": 100}]})
+    };
+    let file = json!({"encrypted": false, "folders": [],
+                      "items": [item("e", "eve"), item("f", "fay")]});
+    // Pretty, as Bitwarden writes it: entries are told apart by their lines.
+    std::fs::write(&linked, serde_json::to_string_pretty(&file).unwrap()).unwrap();
+    let linked = linked.to_str().unwrap();
+    let json = env.json(&["import", "bitwarden-json", linked, "--dry-run"]);
+    assert_eq!(json["notStored"], json!({"customFields": 2}), "{json}");
+    let out = env
+        .cmd()
+        .args(["import", "bitwarden-json", linked])
+        .output()
+        .unwrap();
+    let (_, stderr) = texts(&out);
+    assert!(out.status.success(), "{stderr}");
+    let want = "credwell does not store custom fields: those of 2 entries were not imported (";
+    assert!(stderr.contains(want), "{want} in {stderr}");
+    assert!(
+        !stderr.contains("pw-eve") && !stderr.contains("pw-fay"),
+        "{stderr}"
+    );
+}
+
+/// No password of the import tests' CSV files is in `text`.
+fn assert_no_import_password(text: &str) {
+    for user in ["ann", "ben", "cid", "dora"] {
+        assert!(
+            !text.contains(&format!("pw-{user}")),
+            "a password printed: {text}"
+        );
+    }
+}
