@@ -206,6 +206,27 @@ fn scenario(server: &Server, join_dir: &Path) {
     let joined = b.json(&["sync", "login", "--server", url, "--join", file_arg]);
     assert_eq!(joined["received"], 1);
     assert!(!file.exists(), "the join file is deleted once read");
+    // A join file on stdin (`--join -`): joined the same, nothing to delete.
+    a.ok(&[
+        "sync",
+        "invite",
+        "--device-name",
+        "tablet",
+        "--out",
+        file_arg,
+    ]);
+    let tablet = Device::new();
+    let out = tablet
+        .command(&["--json", "sync", "login", "--server", url, "--join", "-"])
+        .write_stdin(std::fs::read(&file).unwrap())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "{stderr}");
+    let joined: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(joined["received"], 1, "{joined}");
+    assert!(file.exists() && !tablet.path("-").exists());
+    std::fs::remove_file(&file).unwrap();
     let listed = b.json(&["list"]);
     assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
     assert_eq!(listed[0]["id"], "alice", "{listed}");
@@ -244,7 +265,8 @@ fn scenario(server: &Server, join_dir: &Path) {
     d.ok(&join);
     let devices = a.json(&["sync", "devices"]);
     let devices = devices.as_array().unwrap();
-    assert_eq!(devices.len(), 4);
+    // laptop, phone, tablet, desktop and d's.
+    assert_eq!(devices.len(), 5);
     let phone = devices.iter().find(|d| d["name"] == "phone").unwrap();
     assert_eq!(phone["thisDevice"], false);
     assert!(a.ok(&["sync", "devices"]).contains("(this device)"));

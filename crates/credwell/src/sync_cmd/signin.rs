@@ -20,6 +20,7 @@ use zeroize::Zeroizing;
 use super::{signed_in, transport};
 use crate::backend::{self, now};
 use crate::global::Global;
+use crate::input;
 use crate::output::print_json;
 use crate::secrets;
 
@@ -34,7 +35,8 @@ pub(crate) struct LoginArgs {
     #[arg(long, value_name = "URL")]
     server: String,
     /// A private certificate authority (PEM) the `https://` server's certificate is checked
-    /// against, beside the system's roots; kept with the account for every later sync.
+    /// against, beside the system's roots; kept with the account for every later sync (`-`:
+    /// stdin).
     #[arg(long, value_name = "FILE")]
     ca: Option<PathBuf>,
     /// This device's name on the server.
@@ -55,7 +57,7 @@ pub(crate) struct LoginArgs {
     #[arg(long, env = SYNC_PASSPHRASE_FILE_ENV, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
     /// Join the account a join file (from `credwell sync invite`) names, instead of creating
-    /// one; the file is deleted once read.
+    /// one; the file is deleted once read (`-`: stdin).
     #[arg(long, value_name = "FILE")]
     join: Option<PathBuf>,
 }
@@ -100,10 +102,7 @@ pub(crate) fn login(global: &Global, args: &LoginArgs, out: &mut impl Write) -> 
     let server = args.server.trim_end_matches('/').to_owned();
     let file = args.passphrase_file.as_deref();
     let ca = match &args.ca {
-        Some(path) => Some(
-            std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the CA file {}", path.display()))?,
-        ),
+        Some(path) => Some(input::read_text(path, "--ca", "CA")?.as_str().to_owned()),
         None => None,
     };
     let ca_pem = ca.as_deref().map(str::as_bytes);
@@ -197,21 +196,22 @@ fn account_of(
     }
 }
 
+/// A join file (`-`: stdin) read, checked against `server` and deleted: it holds the account's
+/// key, and is used once.
 fn read_join_file(path: &Path, server: &str) -> Result<SyncAccount> {
-    let bytes = Zeroizing::new(
-        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
-    );
+    let name = input::name(path);
+    let cannot = |e: &std::io::Error| format!("cannot read {name}: {e}");
+    let bytes = input::read_bytes(path, "--join", u64::MAX, &cannot)?;
     let file = SyncAccount::from_json(&bytes)
         .ok()
-        .with_context(|| format!("{} is not a credwell join file", path.display()))?;
+        .with_context(|| format!("{name} is not a credwell join file"))?;
     if file.server != server {
-        bail!(
-            "{} joins the account on {}, not {server}",
-            path.display(),
-            file.server
-        );
+        bail!("{name} joins the account on {}, not {server}", file.server);
     }
-    std::fs::remove_file(path).with_context(|| format!("cannot delete {}", path.display()))?;
+    // Stdin leaves nothing behind to delete.
+    if !input::is_stdin(path) {
+        std::fs::remove_file(path).with_context(|| format!("cannot delete {name}"))?;
+    }
     Ok(file)
 }
 
