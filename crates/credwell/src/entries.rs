@@ -19,6 +19,7 @@ use crate::edit_extras::{ExtrasArgs, ExtrasEdit};
 use crate::find::{self, Found};
 use crate::generate::GenerateOptions;
 use crate::global::Global;
+use crate::input;
 use crate::output::print_json;
 use crate::secrets;
 
@@ -134,6 +135,9 @@ pub(crate) fn add(global: &Global, command: AddCommand, out: &mut impl Write) ->
                 .generate
                 .then(|| args.generate_options.generate())
                 .transpose()?;
+            if args.password_stdin {
+                input::take_stdin("--password-stdin")?;
+            }
             let target = backend::connect(global)?;
             let print_password = generated.is_some();
             let password = match generated {
@@ -185,6 +189,9 @@ pub(crate) fn edit(global: &Global, args: &EditArgs, out: &mut impl Write) -> Re
     let json = global.json;
     // Files read and values checked before the passphrase is asked for.
     let extras = args.extras.read(args.password_stdin)?;
+    if args.password_stdin {
+        input::take_stdin("--password-stdin")?;
+    }
     match backend::connect(global)? {
         Target::Agent(agent) => {
             let password = if args.password_stdin {

@@ -10,6 +10,9 @@ use std::sync::Mutex;
 use anyhow::{Result, bail};
 use zeroize::Zeroizing;
 
+/// The bytes a buffer for stdin holds before it grows.
+const STDIN_ROOM: u64 = 64 * 1024;
+
 /// The option that read stdin, once one has: a process reads stdin for one option only.
 static STDIN_READER: Mutex<Option<String>> = Mutex::new(None);
 
@@ -42,12 +45,15 @@ pub(crate) fn one_stdin_reader(readers: &[(&str, bool)]) -> Result<()> {
     Ok(())
 }
 
-/// Takes stdin for `option`; refused when another option took it: what it held is gone.
+/// Takes stdin for `option`, refused when another option took it. A command takes it early for
+/// an option it reads later (`--password-stdin`, read once the vault is open), so that the
+/// vault's passphrase (`CREDWELL_PASSPHRASE_FILE=-`) is refused before it is read.
 pub(crate) fn take_stdin(option: &str) -> Result<()> {
     let mut reader = STDIN_READER
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     match reader.as_deref() {
+        Some(first) if first == option => Ok(()),
         Some(first) => Err(both_read_stdin(first, option)),
         None => {
             *reader = Some(option.to_owned());
@@ -61,7 +67,7 @@ pub(crate) fn take_stdin(option: &str) -> Result<()> {
 ///
 /// A file is read into a buffer made as large as the file at once: a buffer that grows copies
 /// what it holds at each step and frees the old copies without wiping them. Stdin's size is not
-/// known beforehand.
+/// known beforehand: its buffer starts with room for any secret.
 pub(crate) fn read_bytes(
     path: &Path,
     option: &str,
@@ -71,6 +77,9 @@ pub(crate) fn read_bytes(
     let mut bytes = Zeroizing::new(Vec::new());
     let read = if is_stdin(path) {
         take_stdin(option)?;
+        // Room for any secret (a passphrase, a key file) from the start: a buffer that grows
+        // leaves the copies it outgrew unwiped.
+        bytes.reserve_exact(usize::try_from(limit.min(STDIN_ROOM)).unwrap_or(0));
         (std::io::stdin().lock())
             .take(limit.saturating_add(1))
             .read_to_end(&mut bytes)

@@ -508,6 +508,24 @@ fn dash_is_stdin_for_every_file_and_only_one_can_read_it() {
     assert!(!stderr.contains("pw-csv-ann"), "{stderr}");
     assert_eq!(home.json(&["list"]).as_array().map(Vec::len), Some(0));
 
+    // A credential's password on stdin beside the vault's passphrase: refused.
+    let mut with_dash = home.cmd();
+    with_dash.env("CREDWELL_PASSPHRASE_FILE", "-");
+    let add = [
+        "add",
+        "password",
+        "--origin",
+        "https://a.example",
+        "--username",
+        "ann",
+    ];
+    let add = [&add[..], &["--password-stdin"]].concat();
+    let (ok, _, stderr) = Home::run(with_dash, &add, "pw-stdin-ann\n");
+    assert!(!ok);
+    let want = "--password-stdin and CREDWELL_PASSPHRASE_FILE both read stdin";
+    assert!(stderr.contains(want), "{stderr}");
+    assert!(!stderr.contains("pw-stdin-ann"), "{stderr}");
+
     // The vault's passphrase on stdin (CREDWELL_PASSPHRASE_FILE=-), and a new one.
     let mut with_dash = home.cmd();
     with_dash.env("CREDWELL_PASSPHRASE_FILE", "-");
