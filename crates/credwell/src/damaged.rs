@@ -29,13 +29,20 @@ fn named(ids: &[RecordId]) -> String {
 /// Tells the user (through `backend`: on stderr) which records were `left_out` (e.g. "not
 /// listed") because they are damaged.
 pub(crate) fn warn(backend: &impl Backend, ids: &[RecordId], left_out: &str) {
-    if !ids.is_empty() {
-        backend.warn(&format!(
+    if let Some(warning) = warning(ids, left_out) {
+        backend.warn(&warning);
+    }
+}
+
+/// The warning [`warn`] gives, if any records are damaged.
+pub(crate) fn warning(ids: &[RecordId], left_out: &str) -> Option<String> {
+    (!ids.is_empty()).then(|| {
+        format!(
             "{} {left_out}: damaged (fails to decrypt or verify: tampered with or corrupted); \
              {ADVICE}",
             named(ids)
-        ));
-    }
+        )
+    })
 }
 
 /// Every credential and passkey that opens, and the ids of the damaged ones in record order.
@@ -43,30 +50,28 @@ pub(crate) fn readable(backend: &impl VaultAdmin) -> Result<Readable> {
     Ok(backend.readable()?)
 }
 
-/// The records an export writes: with damaged records, an error unless `skip_damaged` (then a
-/// warning naming them).
+/// The records an export writes, and the damaged ones it leaves out: with damaged records, an
+/// error unless `skip_damaged` (then the export warns, [`warning`]).
 pub(crate) fn for_export(
     backend: &impl Backend,
     skip_damaged: bool,
-) -> Result<(Vec<StoredCredential>, Vec<PasskeyRecord>)> {
+) -> Result<(Vec<StoredCredential>, Vec<PasskeyRecord>, Vec<RecordId>)> {
     let Readable {
         credentials,
         passkeys,
         damaged,
     } = readable(backend)?;
-    if !damaged.is_empty() {
-        if !skip_damaged {
-            bail!(
-                "{} damaged (fails to decrypt or verify), nothing exported: pass --skip-damaged \
-                 to export the others; {ADVICE}",
-                if damaged.len() == 1 {
-                    format!("{} is", named(&damaged))
-                } else {
-                    format!("{} are", named(&damaged))
-                }
-            );
-        }
-        warn(backend, &damaged, "not exported");
+    if !damaged.is_empty() && !skip_damaged {
+        bail!(
+            "{} damaged (fails to decrypt or verify), nothing exported: pass --skip-damaged \
+             to export the others; {ADVICE}",
+            if damaged.len() == 1 {
+                format!("{} is", named(&damaged))
+            } else {
+                format!("{} are", named(&damaged))
+            }
+        );
     }
-    Ok((credentials, passkeys.into_iter().map(|(_, p)| p).collect()))
+    let passkeys = passkeys.into_iter().map(|(_, p)| p).collect();
+    Ok((credentials, passkeys, damaged))
 }

@@ -475,7 +475,8 @@ pub(crate) fn export(global: &Global, args: &ExportArgs, out: &mut impl Write) -
         private_file::check_destination(file, args.force)?;
     }
     let backend = backend::open(global)?;
-    let (records, stored_passkeys) = crate::damaged::for_export(&backend, args.skip_damaged)?;
+    let (records, stored_passkeys, damaged) =
+        crate::damaged::for_export(&backend, args.skip_damaged)?;
     let (logins, others) = exportable(records);
     let (passkeys, passkeys_left_out) = if args.format.carries_passkeys() {
         (stored_passkeys, 0)
@@ -501,9 +502,14 @@ pub(crate) fn export(global: &Global, args: &ExportArgs, out: &mut impl Write) -
         args.format
     );
     // Said before anything is written, unless stderr is to carry nothing but the JSON report
-    // (`--json` with the export on stdout) and no question follows: the report repeats it.
+    // (`--json` with the export on stdout) and no question follows: the report repeats them.
+    let before: Vec<String> = (crate::damaged::warning(&damaged, "not exported").into_iter())
+        .chain([clear_text])
+        .collect();
     if !(global.json && file.is_none() && args.yes) {
-        eprintln!("warning: {clear_text}");
+        for warning in &before {
+            eprintln!("warning: {warning}");
+        }
     }
     let mut asked = plural(logins.len(), "password");
     if !passkeys.is_empty() {
@@ -541,8 +547,9 @@ pub(crate) fn export(global: &Global, args: &ExportArgs, out: &mut impl Write) -
         passkeys: passkeys.len(),
         formula_guarded: formats::altered_sign_ins(args.format, &logins),
         left_out,
+        damaged: damaged.len(),
     };
-    report.say(global.json, file.is_none(), &clear_text, out)
+    report.say(global.json, file.is_none(), &before, out)
 }
 
 #[cfg(test)]

@@ -1292,6 +1292,30 @@ fn one_damaged_record_does_not_block_list_export_or_rm() {
         ids.len(),
         "a header and every record but the damaged one"
     );
+    // With --json and the export on stdout, stderr holds the report alone, the damaged record
+    // counted and named in it.
+    let out = env
+        .cmd()
+        .args([
+            "--json",
+            "export",
+            "chrome-csv",
+            "-",
+            "--yes",
+            "--skip-damaged",
+        ])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stdout, std::fs::read_to_string(file).unwrap());
+    let report: Value = serde_json::from_str(&stderr).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    assert_eq!(report["notExported"]["damaged"], 1, "{report}");
+    let named = format!("record {damaged} not exported: damaged");
+    assert!(
+        report["warnings"][0].as_str().unwrap().starts_with(&named),
+        "{report}"
+    );
 
     // `rm` removes the damaged record; afterwards the vault is intact.
     env.ok(&["rm", &damaged]);

@@ -83,6 +83,8 @@ pub(super) struct ExportReport {
     pub(super) formula_guarded: usize,
     /// What the format had no place for, with how many credentials had it; none with 0.
     pub(super) left_out: Vec<(LeftOut, usize)>,
+    /// Damaged records left out (`--skip-damaged`).
+    pub(super) damaged: usize,
 }
 
 impl ExportReport {
@@ -117,13 +119,17 @@ impl ExportReport {
         warnings
     }
 
-    /// The report as JSON: `warnings` holds every warning the text gives, `clear_text` (said
-    /// before the export was written) first, so that a script reading only the JSON misses none.
-    fn json(&self, clear_text: &str) -> Value {
-        let not_exported: Map<String, Value> = (self.left_out.iter())
+    /// The report as JSON: `warnings` holds every warning the text gives, those said before
+    /// the export was written (`before`) first, so that a script reading only the JSON misses
+    /// none.
+    fn json(&self, before: &[String]) -> Value {
+        let mut not_exported: Map<String, Value> = (self.left_out.iter())
             .map(|&(kind, n)| (kind.key().to_owned(), json!(n)))
             .collect();
-        let mut warnings = vec![clear_text.to_owned()];
+        if self.damaged > 0 {
+            not_exported.insert("damaged".to_owned(), json!(self.damaged));
+        }
+        let mut warnings = before.to_vec();
         warnings.extend(self.warnings());
         json!({
             "file": self.target,
@@ -144,7 +150,7 @@ impl ExportReport {
         &self,
         json: bool,
         to_stdout: bool,
-        clear_text: &str,
+        before: &[String],
         out: &mut impl Write,
     ) -> Result<()> {
         let warn = || {
@@ -153,10 +159,10 @@ impl ExportReport {
             }
         };
         match (json, to_stdout) {
-            (true, true) => print_json(&mut std::io::stderr().lock(), &self.json(clear_text)),
+            (true, true) => print_json(&mut std::io::stderr().lock(), &self.json(before)),
             (true, false) => {
                 warn();
-                print_json(out, &self.json(clear_text))
+                print_json(out, &self.json(before))
             }
             (false, _) => {
                 eprintln!("{}", self.summary());
