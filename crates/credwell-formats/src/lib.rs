@@ -178,7 +178,8 @@ pub enum Unstored {
     Totp,
     /// Custom fields beside the username and password.
     CustomFields,
-    /// Folders or groups the entry was filed in.
+    /// Folders or groups the entry was filed in beyond the first, which a login keeps (an item
+    /// in several collections).
     Folders,
     /// A favourite mark.
     Favourites,

@@ -2458,6 +2458,28 @@ fn import_warnings_and_dry_run_rows_are_said_in_text_and_json() {
         !stderr.contains("pw-eve") && !stderr.contains("pw-fay"),
         "{stderr}"
     );
+    // A login keeps one folder: a row filed in two collections keeps the first, and the
+    // warning says the others were left, not that folders are not stored.
+    let filed = env.path("organisation.csv");
+    std::fs::write(
+        &filed,
+        "collections,type,name,notes,fields,reprompt,login_uri,login_username,login_password,\
+         login_totp\n\"Finance,Shared\",login,Bank,,,0,https://bank.example,gil,pw-gil-1,\n",
+    )
+    .unwrap();
+    let out = env
+        .cmd()
+        .args(["import", "bitwarden-csv", filed.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let (_, stderr) = texts(&out);
+    assert!(out.status.success(), "{stderr}");
+    let want = "credwell keeps one folder per login: the other folders of 1 entry were not \
+                imported (line 2)";
+    assert!(stderr.contains(want), "{want} in {stderr}");
+    assert!(!stderr.contains("does not store folders"), "{stderr}");
+    let shown = env.json(&["show", "bank.example"]);
+    assert_eq!(shown["folder"], "Finance", "{shown}");
 }
 
 /// No password of the import tests' CSV files is in `text`.

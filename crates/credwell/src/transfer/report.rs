@@ -128,12 +128,22 @@ impl Report<'_> {
             ));
         }
         for (kind, lines) in unstored_by_kind(self.unstored) {
-            warn(&format!(
-                "credwell does not store {}: those of {} were not imported ({})",
-                kind.as_str(),
+            let (entries, at) = (
                 plural(lines.len(), "entry"),
-                some_lines(&lines, self.by_line())
-            ));
+                some_lines(&lines, self.by_line()),
+            );
+            // A login keeps one folder: what the readers report for folders is an entry filed
+            // in several (a CXF item in several collections, a Bitwarden row's collections).
+            warn(&match kind {
+                Unstored::Folders => format!(
+                    "credwell keeps one folder per login: the other folders of {entries} were \
+                     not imported ({at})"
+                ),
+                _ => format!(
+                    "credwell does not store {}: those of {entries} were not imported ({at})",
+                    kind.as_str()
+                ),
+            });
         }
     }
 
