@@ -36,6 +36,10 @@ struct Export {
     encrypted: bool,
     #[serde(default)]
     folders: Option<Vec<Folder>>,
+    /// An organisation's export: its collections, which its items name in `collectionIds`
+    /// (in place of a folder).
+    #[serde(default)]
+    collections: Option<Vec<Folder>>,
     items: Option<Vec<Item>>,
 }
 
@@ -80,6 +84,8 @@ struct Item {
     deleted_date: Option<String>,
     #[serde(default)]
     folder_id: Option<String>,
+    #[serde(default)]
+    collection_ids: Option<Vec<String>>,
     #[serde(default)]
     favorite: Option<bool>,
     #[serde(default)]
@@ -212,10 +218,21 @@ pub(super) fn read(bytes: &[u8]) -> Result<Parsed, FormatError> {
         let fields = item.fields.unwrap_or_default();
         let linked = fields.iter().any(|f| f.kind == LINKED);
         parsed.unstored(line, Unstored::CustomFields, linked);
-        let folder = item.folder_id.as_deref().and_then(|id| {
-            let folders = export.folders.as_deref().unwrap_or_default();
-            folders.iter().find(|f| f.id == id).map(|f| f.name.clone())
-        });
+        // A login keeps one folder: its own, else (an organisation's item) its first
+        // collection, as Bitwarden's CSV writes it; any other collection is said left out.
+        let named = |list: &Option<Vec<Folder>>, id: &str| {
+            let list = list.as_deref().unwrap_or_default();
+            list.iter().find(|f| f.id == id).map(|f| f.name.clone())
+        };
+        let mut places = (item.folder_id.as_deref())
+            .and_then(|id| named(&export.folders, id))
+            .into_iter()
+            .chain(
+                (item.collection_ids.iter().flatten())
+                    .filter_map(|id| named(&export.collections, id)),
+            );
+        let folder = places.next();
+        parsed.unstored(line, Unstored::Folders, places.next().is_some());
         let extras = LoginExtras {
             totp: SecretText::new(login.totp.unwrap_or_default().trim()),
             fields: fields

@@ -1477,6 +1477,37 @@ fn bitwarden_bad_password_history_dates_are_dropped_with_a_note() {
     assert_eq!(parsed.clamped_times, [2]);
 }
 
+/// An organisation's Bitwarden JSON names collections in place of folders: a login is filed in
+/// its own folder, else its first collection (as Bitwarden's CSV writes it), and an item in
+/// more than one is said to have left the others out.
+#[test]
+fn bitwarden_json_collections_are_folders_as_in_its_csv() {
+    let text = r#"{"encrypted": false,
+      "folders": [{"id": "f", "name": "Mine"}],
+      "collections": [{"id": "c1", "organizationId": "o", "name": "Finance", "externalId": null},
+                      {"id": "c2", "organizationId": "o", "name": "Shared", "externalId": null}],
+      "items": [
+        {"type": 1, "name": "A", "collectionIds": ["c1"], "folderId": null,
+         "login": {"uris": [{"uri": "https://a.example"}], "username": "u", "password": "p"}},
+        {"type": 1, "name": "B", "collectionIds": ["c2", "c1"],
+         "login": {"uris": [{"uri": "https://b.example"}], "username": "u", "password": "p"}},
+        {"type": 1, "name": "C", "folderId": "f", "collectionIds": ["c1"],
+         "login": {"uris": [{"uri": "https://c.example"}], "username": "u", "password": "p"}},
+        {"type": 1, "name": "D", "collectionIds": ["unknown"],
+         "login": {"uris": [{"uri": "https://d.example"}], "username": "u", "password": "p"}}
+    ]}"#;
+    let parsed = read(Format::BitwardenJson, text.as_bytes()).unwrap();
+    let folders: Vec<_> = (parsed.logins.iter())
+        .map(|l| (l.name.as_str(), l.extras.folder.as_str()))
+        .collect();
+    assert_eq!(
+        folders,
+        [("A", "Finance"), ("B", "Shared"), ("C", "Mine"), ("D", "")]
+    );
+    let unstored: Vec<_> = (parsed.unstored.iter()).map(|(kind, _)| *kind).collect();
+    assert_eq!(unstored, [Unstored::Folders, Unstored::Folders], "B and C");
+}
+
 /// CXF's collections are folders (a sub-collection's `Parent/Child`; an item in several is in
 /// the first, the others reported) and its tags a `Tags` field, whichever way the file is read;
 /// the export writes the folder back as nested collections.
