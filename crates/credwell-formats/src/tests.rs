@@ -578,6 +578,20 @@ fn comparable(format: Format, login: &ImportedLogin) -> String {
     s
 }
 
+/// `logins` written in `format` and read back.
+fn read_again(format: Format, logins: &[ImportedLogin]) -> Parsed {
+    let mut written = Vec::new();
+    write(format, logins, &[], &mut written).unwrap();
+    read(format, written.as_slice()).unwrap()
+}
+
+/// The fixture `name` read, and read again after being written in its own `format`.
+fn written_and_read_again(format: Format, name: &str) -> (Parsed, Parsed) {
+    let first = parse(format, name);
+    let second = read_again(format, &first.logins);
+    (first, second)
+}
+
 #[test]
 fn every_format_round_trips_its_own_fixture() {
     for (format, name) in [
@@ -592,10 +606,7 @@ fn every_format_round_trips_its_own_fixture() {
         (Format::OnepasswordCsv, "1password.csv"),
         (Format::ProtonCsv, "proton.csv"),
     ] {
-        let first = parse(format, name);
-        let mut written = Vec::new();
-        write(format, &first.logins, &[], &mut written).unwrap();
-        let second = read(format, written.as_slice()).unwrap();
+        let (first, second) = written_and_read_again(format, name);
         assert!(second.skipped.is_empty(), "{name}: {:?}", second.skipped);
         let a: Vec<_> = first.logins.iter().map(|l| comparable(format, l)).collect();
         let b: Vec<_> = second
@@ -623,9 +634,7 @@ fn csv_exports_keep_the_extras_of_their_own_fixture() {
             first.logins.iter().any(|l| !l.extras.totp.is_empty()),
             "{name} has no TOTP secret to keep"
         );
-        let mut written = Vec::new();
-        write(format, &first.logins, &[], &mut written).unwrap();
-        let second = read(format, written.as_slice()).unwrap();
+        let second = read_again(format, &first.logins);
         let extras = |p: &Parsed| {
             p.logins
                 .iter()
@@ -657,9 +666,7 @@ fn formats_write_what_they_say_they_have_a_place_for() {
         favorite: true,
     };
     for format in Format::ALL.into_iter().filter(|f| f.can_write()) {
-        let mut written = Vec::new();
-        write(format, std::slice::from_ref(&login), &[], &mut written).unwrap();
-        let back = read(format, written.as_slice()).unwrap();
+        let back = read_again(format, std::slice::from_ref(&login));
         for kind in Unstored::ALL {
             assert_eq!(
                 back.logins[0].has(kind),
@@ -682,9 +689,7 @@ fn every_format_carries_the_logins_of_every_other() {
     };
     let want: Vec<_> = source.iter().map(key).collect();
     for format in Format::ALL.into_iter().filter(|f| f.can_write()) {
-        let mut written = Vec::new();
-        write(format, &source, &[], &mut written).unwrap();
-        let back = read(format, written.as_slice()).unwrap();
+        let back = read_again(format, &source);
         let got: Vec<_> = back.logins.iter().map(key).collect();
         assert_eq!(got, want, "{format}");
     }
@@ -799,9 +804,7 @@ fn csv_exports_open_in_spreadsheets_as_text() {
 fn formula_guards_round_trip_every_value_exactly() {
     let logins = formula_logins();
     for format in Format::ALL.into_iter().filter(|f| f.can_write()) {
-        let mut written = Vec::new();
-        write(format, &logins, &[], &mut written).unwrap();
-        let back = read(format, written.as_slice()).unwrap();
+        let back = read_again(format, &logins);
         let a: Vec<_> = logins.iter().map(|l| comparable(format, l)).collect();
         let b: Vec<_> = back.logins.iter().map(|l| comparable(format, l)).collect();
         assert_eq!(a, b, "{format}");
@@ -1387,9 +1390,7 @@ fn firefox_time_last_used_is_read_checked_and_written_back() {
     assert!(error.reason.contains("timeLastUsed"), "{error}");
 
     // Written back: the time of last use, else of the last change, else nothing.
-    let mut written = Vec::new();
-    write(Format::FirefoxCsv, &parsed.logins[..1], &[], &mut written).unwrap();
-    let back = read(Format::FirefoxCsv, written.as_slice()).unwrap();
+    let back = read_again(Format::FirefoxCsv, &parsed.logins[..1]);
     assert_eq!(back.logins[0].last_used, Some(Timestamp(3000)));
     let mut login = parsed.logins[0].clone();
     login.last_used = None;
