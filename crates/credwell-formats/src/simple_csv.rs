@@ -317,7 +317,6 @@ pub(super) fn read(format: Format, bytes: &[u8]) -> Result<Parsed, FormatError> 
                 parsed.unstored(row.line, Unstored::Folders, collections.next().is_some());
                 first.to_owned()
             }
-            folder if spec.folder_separator == '/' => folder.to_owned(),
             folder => folder.replace(spec.folder_separator, "/"),
         };
         // What the row keeps beside the credential goes with each of its logins.
