@@ -86,38 +86,30 @@ impl Vault {
     {
         let mut conn = self.lock();
         let size = write.changes.len() + write.flags.len();
-        let mut failed = None;
-        let written = with_write_cache(&mut conn, size, |conn| {
+        // The maker's error comes out beside the vault's (`Ok(Err(_))`), its transaction
+        // dropped without a commit: rolled back.
+        with_write_cache(&mut conn, size, |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let mut pending = self.begin_write(&tx)?;
             if pending.generation() != expected {
-                return Ok(None);
+                return Ok(Ok(None));
             }
             self.apply_in(&tx, write.changes, now, &mut || {}, &mut pending)?;
             for (origin, flags) in write.flags {
                 self.put_flags(&tx, &mut pending, origin, *flags, now)?;
             }
             if let Some((name, value)) = write.sync_value {
-                match value() {
-                    Ok(value) => {
-                        let value = value.as_ref().map(|v| v.as_slice());
-                        self.put_sync_value(&tx, &mut pending, name, value, now)?;
-                    }
-                    // Rolled back with the transaction; the caller's error is returned below.
-                    Err(e) => {
-                        failed = Some(e);
-                        return Ok(None);
-                    }
-                }
+                let value = match value() {
+                    Ok(value) => value,
+                    Err(e) => return Ok(Err(e)),
+                };
+                let value = value.as_ref().map(|v| v.as_slice());
+                self.put_sync_value(&tx, &mut pending, name, value, now)?;
             }
             let generation = self.finish_write(&tx, pending)?;
             tx.commit()?;
-            Ok(Some(generation))
-        })?;
-        match failed {
-            Some(e) => Err(e),
-            None => Ok(written),
-        }
+            Ok(Ok(Some(generation)))
+        })?
     }
 
     /// The changes of [`Vault::apply`], inside the caller's write transaction begun with
