@@ -6,10 +6,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
+use credwell_sync::protocol::page;
 use credwell_sync::protocol::{
     AddDevice, AddedDevice, Bytes, ConflictReply, CreateAccount, CreatedAccount, CursorReply,
     DevicesReply, ErrorReply, MAX_BODY_BYTES, MAX_DEVICE_NAME_BYTES, MAX_PULL_RECORDS,
@@ -209,43 +210,64 @@ struct PullQuery {
     limit: Option<u32>,
 }
 
+/// `GET /v1/records`: a page of the account's records, in the binary form
+/// ([`credwell_sync::protocol::page`]) when the request's `Accept` names it, else as JSON.
 async fn pull(
     State(state): State<AppState>,
     device: Device,
+    headers: HeaderMap,
     Query(query): Query<PullQuery>,
-) -> Result<Json<PullReply>, ApiError> {
+) -> Result<Response, ApiError> {
     let limit = query.limit.unwrap_or(MAX_PULL_RECORDS);
     if limit == 0 || limit > MAX_PULL_RECORDS {
         return Err(ApiError::bad(format!("limit is 1 to {MAX_PULL_RECORDS}")));
     }
-    let page = state
+    let stored = state
         .storage
         .pull(device.account, query.since, limit)
         .await?;
     // Deletions after `since` may have been swept: the device must start again from 0 (where
     // nothing was seen, nothing was missed).
-    if query.since > 0 && query.since < page.horizon {
+    if query.since > 0 && query.since < stored.horizon {
         return Err(ApiError(
             StatusCode::GONE,
             format!(
                 "deletions up to revision {} were swept; this device saw up to {}: pull again \
                  from 0",
-                page.horizon, query.since
+                stored.horizon, query.since
             ),
         ));
     }
     // The account's own cursor when the page is the last, even below `since`: a device that
     // has seen more refuses an account restored to an older state, so say so.
-    let cursor = match page.records.last() {
-        Some(last) if page.more => last.revision,
-        _ => page.cursor,
+    let cursor = match stored.records.last() {
+        Some(last) if stored.more => last.revision,
+        _ => stored.cursor,
     };
-    Ok(Json(PullReply {
-        records: page.records,
+    let reply = PullReply {
+        records: stored.records,
         cursor,
-        more: page.more,
-        horizon: page.horizon,
-    }))
+        more: stored.more,
+        horizon: stored.horizon,
+    };
+    let binary = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .any(|value| value.to_str().is_ok_and(page::accepts));
+    // Either form may answer the same URL: a cache must tell them apart.
+    let vary = (header::VARY, "accept");
+    if !binary {
+        return Ok(([vary], Json(reply)).into_response());
+    }
+    // The storage keeps pushes within the form's limits: a page outside them is a fault here.
+    let body = page::encode(&reply).map_err(|e| {
+        tracing::error!("a pull page cannot be encoded: {e}");
+        ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the page cannot be sent in the binary form".into(),
+        )
+    })?;
+    Ok(([vary, (header::CONTENT_TYPE, page::MEDIA_TYPE)], body).into_response())
 }
 
 fn check_push(request: &PushRequest) -> Result<(), ApiError> {

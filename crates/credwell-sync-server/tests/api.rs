@@ -8,6 +8,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{Engine, start_postgres_instance, start_server};
+use credwell_sync::protocol::page;
 use credwell_sync::protocol::{
     AddDevice, AddedDevice, Bytes, ConflictReply, CreateAccount, CreatedAccount, CursorReply,
     DevicesReply, ErrorReply, MAX_PUSH_RECORDS, MAX_SEALED_BYTES, PullReply, PushRecord, PushReply,
@@ -15,6 +16,7 @@ use credwell_sync::protocol::{
 };
 use credwell_sync::{AccountId, DeviceId, DeviceToken, RecordId};
 use credwell_sync_server::Notices;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, VARY};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
@@ -120,6 +122,102 @@ async fn push_and_pull_over_http_with_stale_writes_refused() {
         // own cursor, so that it can refuse the older state.
         let ahead = laptop.pull(&http, 9).await;
         assert_eq!((ahead.records.len(), ahead.cursor), (0, 2));
+    }
+}
+
+/// The `Content-Type` of an answer.
+fn content_type(reply: &reqwest::Response) -> &str {
+    reply
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+/// A device that names the binary page in `Accept` gets the very page a device that does not
+/// gets as JSON, in the binary form and with its `Content-Type`; a wildcard, JSON or the form
+/// with `q=0` gets JSON; errors (400, 401, 410) are JSON whatever was asked.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pull_answers_the_binary_page_to_a_device_that_names_it_and_the_same_page_as_json() {
+    let http = Client::new();
+    for engine in Engine::both().await {
+        let name = engine.name;
+        let base = start_server(engine.storage.clone(), Notices::new()).await;
+        let laptop = new_account(&http, &base).await;
+        let mut body = push_body(&[(1, 0, b"v1"), (2, 0, b"\0\"\\\xff"), (3, 0, b"gone")]);
+        body.records[2].deleted = true;
+        let reply = laptop.push(&http, &body).await;
+        assert_eq!(reply.status(), StatusCode::OK, "{name}");
+        let get = |since: u64, limit: u32, accept: Option<&str>| {
+            let mut request = http
+                .get(format!("{base}/v1/records?since={since}&limit={limit}"))
+                .bearer_auth(&laptop.token);
+            if let Some(accept) = accept {
+                request = request.header(ACCEPT, accept);
+            }
+            request.send()
+        };
+        // A page with more after it, the last page with a deletion, a page from the middle,
+        // and an empty page (a device ahead of the account).
+        for (since, limit, records, more) in [
+            (0, 2, 2, true),
+            (0, 1000, 3, false),
+            (2, 1000, 1, false),
+            (9, 1000, 0, false),
+        ] {
+            let what = format!("{name}, since {since}, limit {limit}");
+            let reply = get(since, limit, None).await.unwrap();
+            assert_eq!(reply.status(), StatusCode::OK, "{what}");
+            assert_eq!(content_type(&reply), "application/json", "{what}");
+            let json_bytes = reply.bytes().await.unwrap();
+            let json: PullReply = serde_json::from_slice(&json_bytes).unwrap();
+            assert_eq!((json.records.len(), json.more), (records, more), "{what}");
+            for accept in [
+                page::ACCEPT,
+                page::MEDIA_TYPE,
+                "*/*, application/vnd.credwell.page",
+            ] {
+                let reply = get(since, limit, Some(accept)).await.unwrap();
+                assert_eq!(reply.status(), StatusCode::OK, "{what}, {accept}");
+                assert_eq!(content_type(&reply), page::MEDIA_TYPE, "{what}, {accept}");
+                assert_eq!(reply.headers()[VARY], "accept");
+                let binary = reply.bytes().await.unwrap();
+                assert_eq!(page::decode(&binary).unwrap(), json, "{what}, {accept}");
+                assert!(binary.len() < json_bytes.len(), "{what}");
+            }
+            for accept in [
+                "*/*",
+                "application/json",
+                "application/vnd.credwell.page;q=0",
+            ] {
+                let reply = get(since, limit, Some(accept)).await.unwrap();
+                assert_eq!(content_type(&reply), "application/json", "{what}, {accept}");
+                assert_eq!(reply.json::<PullReply>().await.unwrap(), json, "{what}");
+            }
+        }
+        // Errors: a limit out of range, no token, a cursor below the horizon.
+        let reply = get(0, 0, Some(page::ACCEPT)).await.unwrap();
+        assert_eq!(content_type(&reply), "application/json");
+        assert!(
+            error_of(reply, StatusCode::BAD_REQUEST)
+                .await
+                .contains("limit")
+        );
+        let reply = http
+            .get(format!("{base}/v1/records"))
+            .header(ACCEPT, page::ACCEPT)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(content_type(&reply), "application/json");
+        error_of(reply, StatusCode::UNAUTHORIZED).await;
+        assert_eq!(engine.storage.sweep_tombstones(u64::MAX).await.unwrap(), 1);
+        let reply = get(1, 1000, Some(page::ACCEPT)).await.unwrap();
+        assert_eq!(content_type(&reply), "application/json", "{name}");
+        assert!(
+            error_of(reply, StatusCode::GONE).await.contains("swept"),
+            "{name}"
+        );
     }
 }
 

@@ -1,23 +1,29 @@
 //! The devices' client (`credwell_sync::client` over HTTP) against this server, on both
 //! engines: three devices add, edit and delete, edit the same record concurrently and offline,
 //! and converge record by record; a device joins through another; a revoked one is shut out;
-//! a page asked for ahead answers its pull only.
+//! a page asked for ahead answers its pull only; devices read the binary page and a server's
+//! JSON alike.
 
 #![allow(clippy::unwrap_used)] // A test: a failure panics right there.
 
 mod common;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::devices::{Device, KEY, content, converged, devices, note};
+use axum::extract::Request;
+use axum::http::Method;
+use axum::http::header::{ACCEPT, CONTENT_TYPE};
+use axum::middleware::Next;
+use common::devices::{Device, KEY, change_all, content, converged, devices, note};
 use common::proxy::{Action, Proxy};
-use common::serve;
-use credwell_sync::AccountKey;
+use common::{Engine, serve};
 use credwell_sync::client::http::{Enrolled, HttpTransport};
 use credwell_sync::client::{Client, State, SyncError, Transport, TransportError};
-use credwell_sync::protocol::{MAX_PULL_RECORDS, PushRequest};
+use credwell_sync::protocol::{Bytes, MAX_PULL_RECORDS, PullReply, PushRequest, Record, page};
+use credwell_sync::{AccountId, AccountKey, DeviceId, DeviceToken};
+use credwell_sync_server::Notices;
 
 /// A client for a device added to the account, holding `key` as the account key.
 fn client(base: &str, added: Enrolled, key: &[u8; 32]) -> Device {
@@ -171,4 +177,149 @@ fn a_page_asked_for_ahead_answers_its_pull_once_and_never_after_a_push() {
     let again = raw.pull(0, MAX_PULL_RECORDS).unwrap();
     assert_eq!(pulled(before + 6), before + 6, "asked the server again");
     assert_eq!(again.records, ahead.records);
+}
+
+/// The `Content-Type` of every pull's answer a server sent, in order.
+type Answered = Arc<Mutex<Vec<String>>>;
+
+/// A server on `engine`'s storage, on `runtime`, that records the `Content-Type` of each pull's
+/// answer; `old`: one from before the binary page (the request's `Accept` is dropped before the
+/// API sees it, so every pull answers JSON). Its base URL and what it answered.
+fn recording_server(
+    runtime: &tokio::runtime::Runtime,
+    engine: &Engine,
+    old: bool,
+) -> (String, Answered) {
+    let answered = Answered::default();
+    let kept = answered.clone();
+    let app = credwell_sync_server::router(engine.storage.clone(), Notices::new()).layer(
+        axum::middleware::from_fn(move |mut request: Request, next: Next| {
+            let kept = kept.clone();
+            async move {
+                let pull = request.method() == Method::GET && request.uri().path() == "/v1/records";
+                if old {
+                    request.headers_mut().remove(ACCEPT);
+                }
+                let response = next.run(request).await;
+                if pull {
+                    let content_type = response.headers().get(CONTENT_TYPE);
+                    let content_type = content_type.and_then(|v| v.to_str().ok()).unwrap_or("");
+                    kept.lock().unwrap().push(content_type.to_owned());
+                }
+                response
+            }
+        }),
+    );
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    (base, answered)
+}
+
+/// Devices ask for the binary page and read it; a device of a server that answers JSON only (one
+/// from before the binary form) syncs the same records, pages of more than one included.
+#[test]
+fn devices_read_the_binary_page_and_a_server_s_json_alike() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let engine = Engine::sqlite();
+    let (new, binary) = recording_server(&runtime, &engine, false);
+    let (old, json) = recording_server(&runtime, &engine, true);
+    let first = HttpTransport::create_account(&new, "laptop").unwrap();
+    let joined = HttpTransport::new(&new, first.token.clone())
+        .unwrap()
+        .add_device("phone")
+        .unwrap();
+    let mut laptop = client(&new, first, &KEY);
+    let mut phone = client(&old, joined, &KEY);
+    // More records than one page: the phone's first pull takes two pages.
+    let ids: Vec<_> = (0..MAX_PULL_RECORDS + 100)
+        .map(|n| laptop.record_id("note", n.to_string().as_bytes()))
+        .collect();
+    change_all(&mut laptop, &ids, 0);
+    laptop.sync().unwrap();
+    phone.sync().unwrap();
+    assert_eq!(content(&phone), content(&laptop));
+    // A change and a deletion on the phone, through the JSON server, reach the laptop through
+    // the binary one.
+    phone.change(ids[7], note("from the phone"), 50_000);
+    phone.change(ids[8], None, 50_000);
+    phone.sync().unwrap();
+    laptop.sync().unwrap();
+    let state = content(&laptop);
+    assert_eq!(state[&ids[7]].text, "from the phone");
+    assert!(!state.contains_key(&ids[8]));
+    assert_eq!(content(&phone), state);
+    let (binary, json) = (binary.lock().unwrap().clone(), json.lock().unwrap().clone());
+    assert!(binary.len() >= 2 && json.len() >= 3, "{binary:?} {json:?}");
+    assert!(binary.iter().all(|t| t == page::MEDIA_TYPE), "{binary:?}");
+    assert!(json.iter().all(|t| t == "application/json"), "{json:?}");
+}
+
+/// A server that answers every pull with the body the test sets, as a binary page: a device
+/// refuses each damaged one as `Malformed`, naming what is wrong, and reads the intact one.
+#[test]
+fn a_damaged_binary_page_is_malformed_and_says_what_is_wrong() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let body = Arc::new(Mutex::new(Vec::new()));
+    let answer = body.clone();
+    let app = axum::Router::new().route(
+        "/v1/records",
+        axum::routing::get(move || {
+            let body = answer.lock().unwrap().clone();
+            async move { ([(CONTENT_TYPE, page::MEDIA_TYPE)], body) }
+        }),
+    );
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || runtime.block_on(async move { axum::serve(listener, app).await }));
+    let token = DeviceToken::generate(AccountId([1; 16]), DeviceId([2; 16])).unwrap();
+    let mut transport = HttpTransport::new(&base, token.to_text()).unwrap();
+    let intact = PullReply {
+        records: vec![Record {
+            id: credwell_sync::RecordId([3; 16]),
+            revision: 4,
+            deleted: false,
+            sealed: Bytes(b"sealed".to_vec()),
+        }],
+        cursor: 4,
+        more: false,
+        horizon: 0,
+    };
+    let good = page::encode(&intact).unwrap();
+    let mut deleted_2 = good.clone();
+    deleted_2[50] = 2;
+    let mut count_over = good.clone();
+    count_over[22..26].copy_from_slice(&2u32.to_le_bytes());
+    let mut trailing = good.clone();
+    trailing.push(0);
+    for (bytes, says) in [
+        (deleted_2, "record 1's deleted flag at byte 50 is 2"),
+        (count_over, "record 2's id, from byte 61, is not all there"),
+        (trailing, "1 byte(s) follow the last record, from byte 61"),
+        (good[..30].to_vec(), "record 1's id, from byte 26"),
+        (
+            br#"{"records":[],"cursor":0,"more":false}"#.to_vec(),
+            "magic",
+        ),
+    ] {
+        *body.lock().unwrap() = bytes;
+        let error = transport.pull(0, MAX_PULL_RECORDS).unwrap_err();
+        assert!(
+            matches!(&error, TransportError::Malformed(message) if message.contains(says)),
+            "{error}"
+        );
+    }
+    *body.lock().unwrap() = good;
+    assert_eq!(transport.pull(0, MAX_PULL_RECORDS).unwrap(), intact);
 }

@@ -1,7 +1,8 @@
 //! The request and reply bodies of the sync API (JSON), and the limits both sides enforce.
 //!
 //! - `GET /v1/records?since=C&limit=N`: the account's records changed after cursor `C`, oldest
-//!   first ([`PullReply`]); `410 Gone` ([`ErrorReply`]) when `C` is above 0 and below the
+//!   first ([`PullReply`]; in the binary form of [`page`] when the request's `Accept` names
+//!   it); `410 Gone` ([`ErrorReply`]) when `C` is above 0 and below the
 //!   account's horizon (the server swept deletions after `C`): the device pulls again from 0.
 //! - `POST /v1/records` ([`PushRequest`]): new versions of records, each against the revision
 //!   its writer last saw. All or nothing: one stale record refuses the whole push with
@@ -30,6 +31,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::{AccountId, DeviceId, LoginId, RecordId};
+
+pub mod page;
 
 /// The most sealed bytes one record may hold (64 KiB): far above a credential with its
 /// password history, and small enough that a page of records stays a few megabytes.

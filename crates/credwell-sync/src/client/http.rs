@@ -7,10 +7,12 @@ use std::time::Duration;
 use reqwest::Certificate;
 use reqwest::StatusCode;
 use reqwest::blocking::{Client as Http, RequestBuilder, Response};
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
 use super::{Pushed, Transport, TransportError};
+use crate::protocol::page;
 use crate::protocol::{
     AddDevice, AddedDevice, Bytes, ConflictReply, CreateAccount, CreatedAccount, CursorReply,
     DeviceInfo, DevicesReply, ErrorReply, PullReply, PushRequest, WAIT_SECONDS,
@@ -64,7 +66,9 @@ struct Ahead {
     answer: JoinHandle<Result<PullReply, TransportError>>,
 }
 
-/// `GET /v1/records?since=..&limit=..` for the device whose token is `token`.
+/// `GET /v1/records?since=..&limit=..` for the device whose token is `token`, asking for the
+/// binary form ([`page`]) and reading whichever form the answer's `Content-Type` names (a
+/// server that does not know the binary form answers JSON).
 fn pull_page(
     http: &Http,
     base: &str,
@@ -74,12 +78,24 @@ fn pull_page(
 ) -> Result<PullReply, TransportError> {
     let request = http
         .get(format!("{base}/v1/records?since={since}&limit={limit}"))
+        .header(ACCEPT, page::ACCEPT)
         .bearer_auth(token);
     let response = send(request)?;
     if response.status() == StatusCode::GONE {
         return Err(TransportError::ResyncNeeded);
     }
-    answer(response)
+    let response = succeeded(response)?;
+    let binary = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(page::is_page);
+    let body = body_of(response)?;
+    if binary {
+        return page::decode(&body)
+            .map_err(|e| TransportError::Malformed(format!("the page is not valid: {e}")));
+    }
+    parse(&body, NOT_JSON)
 }
 
 impl fmt::Debug for HttpTransport {
@@ -172,11 +188,19 @@ fn same_ids(
     Ok(())
 }
 
+/// What [`TransportError::Malformed`] says of a whole answer that is not the JSON expected.
+const NOT_JSON: &str = "the answer is not the expected JSON";
+
 /// The body of a successful answer, or the server's error.
 fn answer<T: DeserializeOwned>(response: Response) -> Result<T, TransportError> {
+    json_of(succeeded(response)?, NOT_JSON)
+}
+
+/// A successful answer, or the server's error.
+fn succeeded(response: Response) -> Result<Response, TransportError> {
     let status = response.status();
     if status.is_success() {
-        return json_of(response, "the answer is not the expected JSON");
+        return Ok(response);
     }
     Err(error_of(status, response))
 }
@@ -185,13 +209,23 @@ fn answer<T: DeserializeOwned>(response: Response) -> Result<T, TransportError> 
 /// body's end is [`TransportError::Unreachable`] (try again), a body that is whole but not
 /// `T` is [`TransportError::Malformed`] with `malformed`.
 fn json_of<T: DeserializeOwned>(response: Response, malformed: &str) -> Result<T, TransportError> {
-    let body = response.bytes().map_err(|e| {
+    parse(&body_of(response)?, malformed)
+}
+
+/// An answer's body, whole: a connection that breaks before its end is
+/// [`TransportError::Unreachable`], never a body cut short.
+fn body_of(response: Response) -> Result<impl std::ops::Deref<Target = [u8]>, TransportError> {
+    response.bytes().map_err(|e| {
         TransportError::Unreachable(format!(
             "the connection broke in the middle of the answer ({})",
             e.without_url()
         ))
-    })?;
-    serde_json::from_slice(&body).map_err(|_| TransportError::Malformed(malformed.into()))
+    })
+}
+
+/// A whole body as the JSON of `T`, or [`TransportError::Malformed`] with `malformed`.
+fn parse<T: DeserializeOwned>(body: &[u8], malformed: &str) -> Result<T, TransportError> {
+    serde_json::from_slice(body).map_err(|_| TransportError::Malformed(malformed.into()))
 }
 
 fn error_of(status: StatusCode, response: Response) -> TransportError {
