@@ -1,7 +1,9 @@
 //! First sync of 3,000 credentials to a new device, through a real server on SQLite over
-//! loopback HTTP: time (median, p95) and bytes of the answers' JSON bodies; baseline: the same
-//! pulls without the client's checks, opening and merging. And the same first sync into a new
-//! vault file (`credwell_admin::sync::sync_vault`, writing every credential).
+//! loopback HTTP: time (median, p95) and bytes of the answers' bodies (the binary pages the
+//! devices ask for, and the JSON the same pages would be, counted outside the timed runs);
+//! baseline: the same pulls without the client's checks, opening and merging. And the same
+//! first sync into a new vault file (`credwell_admin::sync::sync_vault`, writing every
+//! credential).
 //!
 //! `cargo bench -p credwell-sync-server --bench first_sync`
 
@@ -15,8 +17,8 @@ use std::time::{Duration, Instant};
 use credwell_admin::sync::{Item, SyncAccount, sync_vault};
 use credwell_sync::AccountKey;
 use credwell_sync::client::http::HttpTransport;
-use credwell_sync::client::{Client, Pushed, State, Transport, TransportError};
-use credwell_sync::protocol::{MAX_PULL_RECORDS, PullReply, PushRequest};
+use credwell_sync::client::{Client, State, Transport};
+use credwell_sync::protocol::{MAX_PULL_RECORDS, page};
 use credwell_sync_server::storage::sqlite::SqliteStorage;
 use credwell_sync_server::{Notices, Storage};
 use credwell_vault::{KdfParams, Vault};
@@ -24,28 +26,6 @@ use zeroize::Zeroizing;
 
 const CREDENTIALS: usize = 3_000;
 const RUNS: usize = 15;
-
-/// Counts the bytes of the JSON bodies the server answered with.
-struct Counting {
-    inner: HttpTransport,
-    bytes: usize,
-}
-
-impl Transport for Counting {
-    fn pull(&mut self, since: u64, limit: u32) -> Result<PullReply, TransportError> {
-        let reply = self.inner.pull(since, limit)?;
-        self.bytes += serde_json::to_vec(&reply).unwrap().len();
-        Ok(reply)
-    }
-
-    fn push(&mut self, request: &PushRequest) -> Result<Pushed, TransportError> {
-        self.inner.push(request)
-    }
-
-    fn pull_ahead(&mut self, since: u64, limit: u32) {
-        self.inner.pull_ahead(since, limit);
-    }
-}
 
 fn stats(name: &str, times: Vec<Duration>) -> Duration {
     let runs = times.len();
@@ -99,39 +79,46 @@ fn main() {
     let mut baseline = Vec::new();
     let mut client_times = Vec::new();
     let mut vault_times = Vec::new();
-    let mut bytes = 0;
+    let (mut binary_bytes, mut json_bytes) = (0, 0);
     for run in 0..RUNS {
         let added = writer.transport().add_device(&format!("new{run}")).unwrap();
         // Baseline: the pulls alone.
         let mut raw = HttpTransport::new(&base, added.token.clone()).unwrap();
         let started = Instant::now();
         let mut since = 0;
+        let mut pages = Vec::new();
         loop {
             let page = raw.pull(since, MAX_PULL_RECORDS).unwrap();
             since = page.cursor;
-            if !page.more {
+            let more = page.more;
+            pages.push(page);
+            if !more {
                 break;
             }
         }
         baseline.push(started.elapsed());
+        // The bytes of the answers' bodies, out of the timing: the binary pages as the server
+        // sends them, and the same pages as JSON, for comparison.
+        binary_bytes = pages.iter().map(|p| page::encode(p).unwrap().len()).sum();
+        json_bytes = pages
+            .iter()
+            .map(|p| serde_json::to_vec(p).unwrap().len())
+            .sum();
+        drop(pages);
         // The client: pulls, checks, opens, merges.
-        let counting = Counting {
-            inner: HttpTransport::new(&base, added.token.clone()).unwrap(),
-            bytes: 0,
-        };
+        let transport = HttpTransport::new(&base, added.token.clone()).unwrap();
         let key_copy = AccountKey::from_bytes(&key);
         let mut client: Client<Item, _> = Client::new(
             added.account,
             added.device,
             key_copy,
-            counting,
+            transport,
             State::default(),
         );
         let started = Instant::now();
         let report = client.sync().unwrap();
         client_times.push(started.elapsed());
         assert_eq!(report.received.len(), CREDENTIALS);
-        bytes = client.transport().bytes;
         // Into a new vault: the sync and writing every credential.
         let path = dir.path().join(format!("vault{run}.sqlite"));
         let vault = Vault::create(&path, b"bench", KdfParams::INSECURE_FOR_TESTS).unwrap();
@@ -159,9 +146,10 @@ fn main() {
     let client_median = stats("client first sync (pull, check, open)", client_times);
     let vault_median = stats("first sync into a new vault (sync_vault)", vault_times);
     println!(
-        "answers' JSON bodies: {bytes} bytes ({:.2} MB); client / baseline {:.2}x, vault / \
-         baseline {:.2}x",
-        bytes as f64 / 1e6,
+        "answers' bodies: {binary_bytes} bytes binary ({:.2} MB), {json_bytes} as JSON \
+         ({:.2}x); client / baseline {:.2}x, vault / baseline {:.2}x",
+        binary_bytes as f64 / 1e6,
+        binary_bytes as f64 / json_bytes as f64,
         client_median.as_secs_f64() / base_median.as_secs_f64(),
         vault_median.as_secs_f64() / base_median.as_secs_f64()
     );
