@@ -19,8 +19,10 @@
 //!   wraps a random vault key → HKDF sub-keys. [`Vault::rotate_key`] changes the passphrase and
 //!   replaces the vault key, re-sealing every record in one transaction;
 //!   [`Vault::change_passphrase`] only re-wraps the existing key.
-//! - WAL journal, `synchronous=FULL` (an acknowledged write survives a crash), a busy timeout
-//!   so the CLI and the browser host can share the file.
+//! - WAL journal, `synchronous=FULL` (an acknowledged write survives a crash; sync's guarded
+//!   write alone, which holds what the sync server holds, commits with `NORMAL`: a power cut
+//!   may take it back whole, and the next sync pulls it again), a busy timeout so the CLI and
+//!   the browser host can share the file.
 //!
 //! ```
 //! use credwell_core::{

@@ -25,7 +25,7 @@ pub(crate) fn connect(path: &Path) -> Result<Connection, VaultError> {
     // Two processes (the CLI and the browser host) may hold the vault: wait for each other.
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
-    // An acknowledged write survives a power cut.
+    // An acknowledged write survives a power cut (all but sync's: `not_waiting_for_disk`).
     conn.pragma_update(None, "synchronous", "FULL")?;
     // Freed pages are overwritten, so old ciphertexts do not linger in the file.
     conn.pragma_update(None, "secure_delete", "ON")?;
@@ -58,6 +58,39 @@ pub(crate) fn with_write_cache<T>(
     let written = written?;
     narrowed?;
     Ok(written)
+}
+
+/// Runs `write` (one write transaction) committed without waiting for the disk
+/// (`synchronous=NORMAL`), then puts the connection back to `synchronous=FULL` for every later
+/// write, whatever `write` returned.
+///
+/// Why: only sync's guarded write ([`Vault::apply_if_generation`](crate::Vault)) is run so,
+/// and it holds only what the sync server holds (the records it sent, this device's pushes it
+/// acknowledged) and the client's state. In WAL mode a commit under `NORMAL` is still atomic
+/// and survives the process being killed; a power cut or an operating-system crash soon after
+/// may take it back, whole, to the vault as it was before that sync, whose next sync pulls it
+/// again from the saved cursor. The `fsync` of the WAL it skips was about 2 of the 30 ms of a
+/// first sync of 3,000 credentials into a new vault (docs/benchmarks.md). The WAL is synced
+/// with the next `FULL` commit or checkpoint. A write the user made (a page's `store()`, the
+/// command line, an import) keeps `FULL`.
+pub(crate) fn not_waiting_for_disk<T>(
+    conn: &mut Connection,
+    write: impl FnOnce(&mut Connection) -> Result<T, VaultError>,
+) -> Result<T, VaultError> {
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    let written = write(conn);
+    // Outside any transaction (the write's has ended), so this cannot be refused for that.
+    let restored = conn.pragma_update(None, "synchronous", "FULL");
+    let written = written?;
+    restored?;
+    Ok(written)
+}
+
+/// How `conn` commits now, as `PRAGMA synchronous` gives it (1: NORMAL, 2: FULL).
+#[cfg(test)]
+pub(crate) fn synchronous(conn: &Connection) -> i64 {
+    conn.pragma_query_value(None, "synchronous", |row| row.get(0))
+        .expect("synchronous reads")
 }
 
 /// The page cache `conn` has now, as `PRAGMA cache_size` gives it (negative: KiB).
@@ -251,6 +284,21 @@ impl Header {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The write inside runs with `synchronous=NORMAL`; the connection is back at `FULL` after
+    /// it, whether it succeeded or failed.
+    #[test]
+    fn a_write_not_waiting_for_disk_leaves_the_connection_waiting_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = connect(&dir.path().join("x.sqlite")).unwrap();
+        assert_eq!(synchronous(&conn), 2);
+        let inside = not_waiting_for_disk(&mut conn, |conn| Ok(synchronous(conn))).unwrap();
+        assert_eq!(inside, 1);
+        assert_eq!(synchronous(&conn), 2);
+        let failed: Result<(), _> = not_waiting_for_disk(&mut conn, |_| Err(VaultError::Random));
+        assert!(matches!(failed, Err(VaultError::Random)));
+        assert_eq!(synchronous(&conn), 2);
+    }
 
     /// The large cache is there during a large write only, and given back after one that
     /// fails too; a small write keeps the small one.

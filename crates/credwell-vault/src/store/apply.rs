@@ -74,6 +74,10 @@ impl Vault {
     /// another) is overwritten. Returns the generation after the write, or `None` (nothing
     /// written) when the generation moved. When the sync value's maker fails, nothing is
     /// written and its error is returned.
+    ///
+    /// Its commit does not wait for the disk (`synchronous=NORMAL`, for this write only): it is
+    /// atomic and survives the process being killed, but a power cut soon after may take it
+    /// back, whole. Only for what a server holds again, as sync's write does.
     pub fn apply_if_generation<V, E>(
         &self,
         expected: u64,
@@ -87,29 +91,33 @@ impl Vault {
         let mut conn = self.lock();
         let size = write.changes.len() + write.flags.len();
         // The maker's error comes out beside the vault's (`Ok(Err(_))`), its transaction
-        // dropped without a commit: rolled back.
-        with_write_cache(&mut conn, size, |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let mut pending = self.begin_write(&tx)?;
-            if pending.generation() != expected {
-                return Ok(Ok(None));
-            }
-            self.apply_in(&tx, write.changes, now, &mut || {}, &mut pending)?;
-            for (origin, flags) in write.flags {
-                self.put_flags(&tx, &mut pending, origin, *flags, now)?;
-            }
-            if let Some((name, value)) = write.sync_value {
-                let value = match value() {
-                    Ok(value) => value,
-                    Err(e) => return Ok(Err(e)),
-                };
-                let value = value.as_ref().map(|v| v.as_slice());
-                self.put_sync_value(&tx, &mut pending, name, value, now)?;
-            }
-            let generation = self.finish_write(&tx, pending)?;
-            tx.commit()?;
-            Ok(Ok(Some(generation)))
-        })?
+        // dropped without a commit: rolled back. What this writes is on the sync server: its
+        // commit does not wait for the disk (`schema::not_waiting_for_disk`).
+        let write_all = |conn: &mut Connection| {
+            with_write_cache(conn, size, |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let mut pending = self.begin_write(&tx)?;
+                if pending.generation() != expected {
+                    return Ok(Ok(None));
+                }
+                self.apply_in(&tx, write.changes, now, &mut || {}, &mut pending)?;
+                for (origin, flags) in write.flags {
+                    self.put_flags(&tx, &mut pending, origin, *flags, now)?;
+                }
+                if let Some((name, value)) = write.sync_value {
+                    let value = match value() {
+                        Ok(value) => value,
+                        Err(e) => return Ok(Err(e)),
+                    };
+                    let value = value.as_ref().map(|v| v.as_slice());
+                    self.put_sync_value(&tx, &mut pending, name, value, now)?;
+                }
+                let generation = self.finish_write(&tx, pending)?;
+                tx.commit()?;
+                Ok(Ok(Some(generation)))
+            })
+        };
+        schema::not_waiting_for_disk(&mut conn, write_all)?
     }
 
     /// The changes of [`Vault::apply`], inside the caller's write transaction begun with
@@ -501,7 +509,7 @@ mod tests {
 
     use super::*;
     use crate::KdfParams;
-    use crate::schema::cache_size;
+    use crate::schema::{cache_size, synchronous};
 
     fn new_vault(dir: &tempfile::TempDir) -> Vault {
         Vault::create(
@@ -798,5 +806,34 @@ mod tests {
         assert!(matches!(error, VaultError::NoSuchRecord(_)), "{error:?}");
         assert_eq!(cache_size(&vault.lock()), -2048);
         assert_eq!(vault.all().unwrap().len(), 1_000);
+    }
+
+    /// Sync's guarded write commits without waiting for the disk, and every later write waits
+    /// for it again (`synchronous=FULL`), after a write made, one refused for its generation
+    /// and one whose sync value could not be made.
+    #[test]
+    fn the_guarded_write_leaves_later_writes_waiting_for_the_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = new_vault(&dir);
+        const FULL: i64 = 2;
+        assert_eq!(synchronous(&vault.lock()), FULL);
+        let changes = [Change::Add(credential(1))];
+        let write = |value: Result<SyncValue, VaultError>| GuardedWrite {
+            changes: &changes,
+            flags: &[],
+            sync_value: Some(("state", move || value)),
+        };
+        let generation = vault.generation().unwrap();
+        let stale = vault.apply_if_generation(generation + 1, write(Ok(None)), Timestamp(1));
+        assert!(matches!(stale, Ok(None)), "{stale:?}");
+        assert_eq!(synchronous(&vault.lock()), FULL);
+        let unmade =
+            vault.apply_if_generation(generation, write(Err(VaultError::Random)), Timestamp(1));
+        assert!(matches!(unmade, Err(VaultError::Random)), "{unmade:?}");
+        assert_eq!(synchronous(&vault.lock()), FULL);
+        let made = vault.apply_if_generation(generation, write(Ok(None)), Timestamp(1));
+        assert_eq!(made.unwrap(), Some(generation + 1));
+        assert_eq!(synchronous(&vault.lock()), FULL);
+        assert_eq!(vault.all().unwrap().len(), 1);
     }
 }
