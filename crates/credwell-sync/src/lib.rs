@@ -17,6 +17,7 @@
 //! tests, is behind the `testing` feature (the module `testing`).
 
 pub mod client;
+mod fields;
 pub mod ids;
 pub mod merge;
 pub mod opaque;

@@ -26,6 +26,7 @@ use std::fmt;
 
 use super::{Bytes, MAX_PULL_RECORDS, MAX_SEALED_BYTES, PullReply, Record};
 use crate::RecordId;
+use crate::fields::{Reader, Short};
 
 /// The media type, written once for both constants below.
 macro_rules! media_type {
@@ -212,17 +213,14 @@ pub fn decode(body: &[u8]) -> Result<PullReply, PageError> {
     if !MAGIC.starts_with(body.get(..MAGIC.len()).unwrap_or(body)) {
         return Err(PageError::Magic);
     }
-    let mut read = Reader {
-        rest: body,
-        offset: 0,
-    };
-    read.take(MAGIC.len(), Field::Magic)?;
+    let mut read = Reader::new(body);
+    at(read.take(MAGIC.len()), Field::Magic)?;
     // 2.
-    let cursor = read.u64(Field::Cursor)?;
-    let horizon = read.u64(Field::Horizon)?;
-    let more = read.flag(Field::More)?;
-    let offset = read.offset;
-    let count = read.u32(Field::Count)?;
+    let cursor = at(read.u64(), Field::Cursor)?;
+    let horizon = at(read.u64(), Field::Horizon)?;
+    let more = flag(&mut read, Field::More)?;
+    let offset = read.offset();
+    let count = at(read.u32(), Field::Count)?;
     if count > MAX_PULL_RECORDS {
         return Err(PageError::TooMany {
             count: u64::from(count),
@@ -234,14 +232,14 @@ pub fn decode(body: &[u8]) -> Result<PullReply, PageError> {
         offset,
     })?;
     // 3. A count the bytes cannot hold is found short below, not allocated for here.
-    let mut records = Vec::with_capacity(count.min(read.rest.len() / FIXED));
+    let mut records = Vec::with_capacity(count.min(read.rest().len() / FIXED));
     for n in 1..=count {
-        let id = RecordId(read.array(Field::Id(n))?);
-        let revision = read.u64(Field::Revision(n))?;
-        let deleted = read.flag(Field::Deleted(n))?;
+        let id = RecordId(at(read.array(), Field::Id(n))?);
+        let revision = at(read.u64(), Field::Revision(n))?;
+        let deleted = flag(&mut read, Field::Deleted(n))?;
         let field = Field::Length(n);
-        let offset = read.offset;
-        let length = read.u32(field)?;
+        let offset = read.offset();
+        let length = at(read.u32(), field)?;
         let too_large = || PageError::TooLarge {
             field,
             offset,
@@ -251,7 +249,7 @@ pub fn decode(body: &[u8]) -> Result<PullReply, PageError> {
         if length > MAX_SEALED_BYTES {
             return Err(too_large());
         }
-        let sealed = read.take(length, Field::Sealed(n))?.to_vec();
+        let sealed = at(read.take(length), Field::Sealed(n))?.to_vec();
         records.push(Record {
             id,
             revision,
@@ -260,10 +258,10 @@ pub fn decode(body: &[u8]) -> Result<PullReply, PageError> {
         });
     }
     // 4.
-    if !read.rest.is_empty() {
+    if !read.rest().is_empty() {
         return Err(PageError::Trailing {
-            offset: read.offset,
-            extra: read.rest.len(),
+            offset: read.offset(),
+            extra: read.rest().len(),
         });
     }
     Ok(PullReply {
@@ -308,51 +306,22 @@ pub fn is_page(content_type: &str) -> bool {
     media.eq_ignore_ascii_case(MEDIA_TYPE)
 }
 
-/// The bytes of a page not read yet, and where they start.
-struct Reader<'a> {
-    rest: &'a [u8],
-    offset: usize,
+/// `read`'s answer for `field`: bytes that end before it are a page cut short there.
+fn at<T>(read: Result<T, Short>, field: Field) -> Result<T, PageError> {
+    read.map_err(|Short { offset }| PageError::Truncated { field, offset })
 }
 
-impl<'a> Reader<'a> {
-    /// The next `n` bytes, which are `field`; fewer left is a page cut short.
-    fn take(&mut self, n: usize, field: Field) -> Result<&'a [u8], PageError> {
-        let (taken, rest) = self.rest.split_at_checked(n).ok_or(PageError::Truncated {
+/// The next byte, `field`, which is 0 (false) or 1 (true).
+fn flag(read: &mut Reader<'_>, field: Field) -> Result<bool, PageError> {
+    let offset = read.offset();
+    match at(read.u8(), field)? {
+        0 => Ok(false),
+        1 => Ok(true),
+        value => Err(PageError::NotAFlag {
             field,
-            offset: self.offset,
-        })?;
-        self.rest = rest;
-        self.offset += n;
-        Ok(taken)
-    }
-
-    fn array<const N: usize>(&mut self, field: Field) -> Result<[u8; N], PageError> {
-        let offset = self.offset;
-        self.take(N, field)?
-            .try_into()
-            .map_err(|_| PageError::Truncated { field, offset })
-    }
-
-    fn u32(&mut self, field: Field) -> Result<u32, PageError> {
-        self.array(field).map(u32::from_le_bytes)
-    }
-
-    fn u64(&mut self, field: Field) -> Result<u64, PageError> {
-        self.array(field).map(u64::from_le_bytes)
-    }
-
-    /// A byte that is 0 (false) or 1 (true).
-    fn flag(&mut self, field: Field) -> Result<bool, PageError> {
-        let offset = self.offset;
-        match self.array::<1>(field)? {
-            [0] => Ok(false),
-            [1] => Ok(true),
-            [value] => Err(PageError::NotAFlag {
-                field,
-                offset,
-                value,
-            }),
-        }
+            offset,
+            value,
+        }),
     }
 }
 

@@ -21,6 +21,7 @@ use serde::de::DeserializeOwned;
 
 use super::{BodyDigest, left_out};
 use crate::client::{Entry, ManifestSeen, State, SyncError, parallel};
+use crate::fields::{Reader, Short};
 use crate::merge::{Body, Stamp, Version};
 use crate::{DeviceId, RecordId};
 
@@ -174,27 +175,27 @@ pub(super) fn decode<T>(plain: &[u8]) -> Result<State<T>, SyncError>
 where
     T: Serialize + DeserializeOwned,
 {
-    let mut read = Reader(plain);
-    if read.take(MAGIC.len())? != MAGIC {
+    let mut read = Reader::new(plain);
+    if read.take(MAGIC.len()).map_err(damaged)? != MAGIC {
         return Err(SyncError::StateDamaged);
     }
-    let cursor = read.u64()?;
-    let horizon = read.u64()?;
+    let cursor = read.u64().map_err(damaged)?;
+    let horizon = read.u64().map_err(damaged)?;
     let manifest = ManifestSeen {
-        revision: read.u64()?,
-        number: read.u64()?,
-        count: read.u64()?,
-        digest: read.array()?,
-        live: match read.u8()? {
+        revision: read.u64().map_err(damaged)?,
+        number: read.u64().map_err(damaged)?,
+        count: read.u64().map_err(damaged)?,
+        digest: read.array().map_err(damaged)?,
+        live: match read.u8().map_err(damaged)? {
             0 => false,
             1 => true,
             _ => return Err(SyncError::StateDamaged),
         },
     };
-    let count = read.u32()?;
+    let count = read.u32().map_err(damaged)?;
     // A count the bytes cannot hold is damage, not a reason to allocate.
     let count = usize::try_from(count).map_err(|_| SyncError::StateDamaged)?;
-    if count > read.0.len() / FIXED {
+    if count > read.rest().len() / FIXED {
         return Err(SyncError::StateDamaged);
     }
     let mut records = Vec::with_capacity(count);
@@ -208,7 +209,7 @@ where
         }
         records.push(record);
     }
-    if !read.0.is_empty() {
+    if !read.rest().is_empty() {
         return Err(SyncError::StateDamaged);
     }
     Ok(State {
@@ -222,26 +223,27 @@ where
 
 /// One record of [`decode`].
 fn record<T: DeserializeOwned>(read: &mut Reader<'_>) -> Result<(RecordId, Entry<T>), SyncError> {
-    let id = RecordId(read.array()?);
-    let revision = read.u64()?;
-    let number = read.u64()?;
-    let modified = read.u64()?;
-    let writer = DeviceId(read.array()?);
-    let key = read.u32()?;
-    let flags = read.u8()?;
+    let id = RecordId(read.array().map_err(damaged)?);
+    let revision = read.u64().map_err(damaged)?;
+    let number = read.u64().map_err(damaged)?;
+    let modified = read.u64().map_err(damaged)?;
+    let writer = DeviceId(read.array().map_err(damaged)?);
+    let key = read.u32().map_err(damaged)?;
+    let flags = read.u8().map_err(damaged)?;
     if flags & !KNOWN != 0 || flags & (WHOLE | LEFT_OUT) == WHOLE | LEFT_OUT {
         return Err(SyncError::StateDamaged);
     }
     let seen = if flags & SEEN != 0 {
-        read.u64()?
+        read.u64().map_err(damaged)?
     } else {
         number
     };
     let (body, missing) = if flags & LEFT_OUT != 0 {
-        (None, Some(BodyDigest(read.array()?)))
+        (None, Some(BodyDigest(read.array().map_err(damaged)?)))
     } else if flags & WHOLE != 0 {
-        let length = usize::try_from(read.u32()?).map_err(|_| SyncError::StateDamaged)?;
-        let json = read.take(length)?;
+        let length =
+            usize::try_from(read.u32().map_err(damaged)?).map_err(|_| SyncError::StateDamaged)?;
+        let json = read.take(length).map_err(damaged)?;
         let body = serde_json::from_slice(json).map_err(|_| SyncError::StateDamaged)?;
         (Some(body), None)
     } else {
@@ -263,34 +265,9 @@ fn record<T: DeserializeOwned>(read: &mut Reader<'_>) -> Result<(RecordId, Entry
     Ok((id, entry))
 }
 
-/// The bytes of a state not read yet.
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    /// The next `n` bytes; fewer left is a state cut short.
-    fn take(&mut self, n: usize) -> Result<&'a [u8], SyncError> {
-        let (taken, rest) = self.0.split_at_checked(n).ok_or(SyncError::StateDamaged)?;
-        self.0 = rest;
-        Ok(taken)
-    }
-
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], SyncError> {
-        self.take(N)?
-            .try_into()
-            .map_err(|_| SyncError::StateDamaged)
-    }
-
-    fn u8(&mut self) -> Result<u8, SyncError> {
-        self.array::<1>().map(|[byte]| byte)
-    }
-
-    fn u32(&mut self) -> Result<u32, SyncError> {
-        self.array().map(u32::from_le_bytes)
-    }
-
-    fn u64(&mut self) -> Result<u64, SyncError> {
-        self.array().map(u64::from_le_bytes)
-    }
+/// A field of a state cut short: the state is damaged.
+fn damaged(_: Short) -> SyncError {
+    SyncError::StateDamaged
 }
 
 #[cfg(test)]
